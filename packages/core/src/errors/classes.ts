@@ -1,0 +1,83 @@
+import type { ErrorCode } from './codes.js';
+import { GatehouseError, type GatehouseErrorOptions } from './gatehouse-error.js';
+
+/** One problem found in the environment: which variable, what was wrong, what is expected. */
+export interface ConfigIssue {
+  variable: string;
+  message: string;
+}
+
+/** Thrown once by `parseAuthEnv` with every problem it found, never with a secret value. */
+export class ConfigError extends GatehouseError {
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(issues: readonly ConfigIssue[]) {
+    const lines = issues.map((issue) => `  - ${issue.variable}: ${issue.message}`);
+    super(
+      'config_invalid',
+      `Invalid authentication configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
+    );
+    this.issues = Object.freeze([...issues]);
+  }
+}
+
+type ValidationCode = Extract<ErrorCode, 'bad_request' | 'invalid_input' | 'invalid_email' | 'password_policy'>;
+export class ValidationError extends GatehouseError {
+  constructor(message: string, code: ValidationCode = 'invalid_input', options?: GatehouseErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+type AuthenticationCode = Extract<
+  ErrorCode,
+  'unauthenticated' | 'invalid_token' | 'expired_token' | 'invalid_credentials' | 'untrusted_origin'
+>;
+export class AuthenticationError extends GatehouseError {
+  constructor(code: AuthenticationCode, message: string, options?: GatehouseErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+type PermissionCode = Extract<ErrorCode, 'forbidden' | 'auth_disabled' | 'basic_auth_disabled'>;
+export class PermissionDeniedError extends GatehouseError {
+  constructor(message: string, code: PermissionCode = 'forbidden', options?: GatehouseErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+export class NotFoundError extends GatehouseError {
+  constructor(message: string, options?: GatehouseErrorOptions) {
+    super('not_found', message, options);
+  }
+}
+
+type ConflictCode = Extract<ErrorCode, 'conflict' | 'duplicate_email' | 'duplicate_username'>;
+export class ConflictError extends GatehouseError {
+  constructor(message: string, code: ConflictCode = 'conflict', options?: GatehouseErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+export class RateLimitError extends GatehouseError {
+  /** Seconds until a retry can succeed; adapters send it as `Retry-After`. */
+  readonly retryAfterSeconds: number;
+
+  constructor(
+    message: string,
+    retryAfterSeconds: number,
+    code: Extract<ErrorCode, 'rate_limited' | 'too_many_login_attempts'> = 'rate_limited',
+  ) {
+    super(code, message);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  }
+}
+
+export class UnavailableError extends GatehouseError {
+  constructor(
+    message: string,
+    code: Extract<ErrorCode, 'unavailable' | 'smtp_not_configured'> = 'unavailable',
+    options?: GatehouseErrorOptions,
+  ) {
+    super(code, message, options);
+  }
+}

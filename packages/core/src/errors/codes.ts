@@ -1,0 +1,41 @@
+/**
+ * Every stable error code Gatehouse emits, with the HTTP status it maps to.
+ * One table, shared by every adapter: a code's status never depends on the framework.
+ */
+export const HTTP_STATUS_BY_CODE = {
+  // configuration (start-up only; never reaches a client in practice)
+  config_invalid: 500,
+  // input
+  bad_request: 400,
+  invalid_input: 422,
+  invalid_email: 422,
+  password_policy: 422,
+  // authentication
+  unauthenticated: 401,
+  invalid_token: 401,
+  expired_token: 401,
+  invalid_credentials: 401,
+  untrusted_origin: 401,
+  // authorization
+  forbidden: 403,
+  auth_disabled: 403,
+  basic_auth_disabled: 403,
+  // resources
+  not_found: 404,
+  conflict: 409,
+  duplicate_email: 409,
+  duplicate_username: 409,
+  // throttling
+  rate_limited: 429,
+  too_many_login_attempts: 429,
+  // dependencies
+  unavailable: 503,
+  smtp_not_configured: 503,
+  internal: 500,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof HTTP_STATUS_BY_CODE;
+
+export function httpStatusForCode(code: ErrorCode): number {
+  return HTTP_STATUS_BY_CODE[code];
+}

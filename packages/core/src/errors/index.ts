@@ -1,0 +1,13 @@
+export { HTTP_STATUS_BY_CODE, httpStatusForCode, type ErrorCode } from './codes.js';
+export { GatehouseError, isGatehouseError, type GatehouseErrorOptions } from './gatehouse-error.js';
+export {
+  AuthenticationError,
+  ConfigError,
+  ConflictError,
+  NotFoundError,
+  PermissionDeniedError,
+  RateLimitError,
+  UnavailableError,
+  ValidationError,
+  type ConfigIssue,
+} from './classes.js';
