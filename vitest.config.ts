@@ -4,7 +4,9 @@ export default defineConfig({
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    hookTimeout: 180_000,
     pool: 'forks',
+    // The JSON report is what .ci/run turns into its `N passed, N failed` line.
+    reporters: ['default', ['json', { outputFile: '.ci-vitest.json' }]],
   },
 });

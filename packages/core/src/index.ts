@@ -3,3 +3,7 @@ export * from './config/index.js';
 export * from './policy/index.js';
 export * from './crypto/index.js';
 export * from './tokens/index.js';
+export * from './ports.js';
+export * from './adapters/index.js';
+export * from './services/index.js';
+export * from './http/index.js';

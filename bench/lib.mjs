@@ -1,0 +1,39 @@
+// Shared benchmark plumbing: measure with mitata, report ns/op, ops/s and the ratio to a baseline
+// measured in the same run (absolute numbers drift between machines; ratios are what we compare).
+import { bench, run } from 'mitata';
+import os from 'node:os';
+
+/**
+ * @param {{ name: string, fn: () => unknown, baseline?: boolean }[]} cases
+ * @returns {Promise<{ name: string, avgNs: number, p99Ns: number, opsPerSec: number, ratio: number | null }[]>}
+ */
+export async function measureGroup(cases) {
+  for (const c of cases) bench(c.name, c.fn);
+  const { benchmarks } = await run({ format: 'quiet', throw: true });
+  const rows = benchmarks.map((b) => {
+    const stats = b.runs[0].stats;
+    return { name: b.alias, avgNs: stats.avg, p99Ns: stats.p99, opsPerSec: 1e9 / stats.avg };
+  });
+  const baselineName = cases.find((c) => c.baseline)?.name;
+  const baseline = rows.find((r) => r.name === baselineName);
+  return rows.map((r) => ({ ...r, ratio: baseline ? r.opsPerSec / baseline.opsPerSec : null }));
+}
+
+const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+export function markdownTable(rows, { ratioLabel = 'ratio to baseline' } = {}) {
+  const lines = [`| case | ns/op (avg) | p99 ns | ops/s | ${ratioLabel} |`, '|---|---:|---:|---:|---:|'];
+  for (const r of rows) {
+    lines.push(`| ${r.name} | ${fmt(r.avgNs, 1)} | ${fmt(r.p99Ns, 1)} | ${fmt(r.opsPerSec)} | ${r.ratio === null ? '' : `${fmt(r.ratio, 3)}×`} |`);
+  }
+  return lines.join('\n');
+}
+
+export function machineDescription() {
+  const cpus = os.cpus();
+  return [
+    `- date: ${new Date().toISOString()}`,
+    `- machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`,
+    `- node: ${process.version} (V8 ${process.versions.v8}, OpenSSL ${process.versions.openssl})`,
+  ].join('\n');
+}

@@ -1,0 +1,2 @@
+export { createMemoryRateLimitStore, type MemoryRateLimitStoreOptions } from './memory-rate-limit-store.js';
+export { createLocalRevocationChannel } from './local-revocation-channel.js';

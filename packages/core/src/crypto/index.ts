@@ -1,0 +1,10 @@
+export { assertValidEmail, isValidEmail, sanitizeEmail } from './email.js';
+export { assertValidPassword, passwordProblems, type PasswordPolicy } from './password-policy.js';
+export {
+  createArgon2Hasher,
+  DEFAULT_ARGON2_PARAMS,
+  type Argon2Params,
+  type PasswordHasher,
+} from './password-hasher.js';
+export { timingSafeEqualString } from './constant-time.js';
+export { randomId, randomPassword, randomToken } from './random.js';

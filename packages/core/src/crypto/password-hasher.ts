@@ -1,0 +1,159 @@
+import type * as Argon2 from '@node-rs/argon2';
+import { UnavailableError } from '../errors/index.js';
+import { randomPassword } from './random.js';
+
+/**
+ * The port services hash and check passwords through. Tests and hosts with other requirements can
+ * supply their own; {@link createArgon2Hasher} is the default.
+ */
+export interface PasswordHasher {
+  /** A self-describing hash string (PHC format) to store. */
+  hash(password: string): Promise<string>;
+  /** `false` for a wrong password and for a hash that cannot be parsed; never throws for those. */
+  verify(hash: string, password: string): Promise<boolean>;
+  /** Whether a stored hash was made with weaker settings than the current ones (rehash after login). */
+  needsRehash(hash: string): boolean;
+  /**
+   * Does the work of a real `verify` and resolves `false`. Call it when the account does not exist
+   * (or has no password) so that the response time does not tell which e-mails are registered.
+   */
+  dummyVerify(password: string): Promise<false>;
+}
+
+export interface Argon2Params {
+  /** KiB of memory per hash. */
+  memoryCost: number;
+  /** Passes over the memory. */
+  timeCost: number;
+  /** Lanes. */
+  parallelism: number;
+}
+
+/** OWASP Password Storage Cheat Sheet, argon2id option 2: m=19 MiB, t=2, p=1. */
+export const DEFAULT_ARGON2_PARAMS: Readonly<Argon2Params> = Object.freeze({
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+});
+
+// A hash of a random password nobody kept, made with DEFAULT_ARGON2_PARAMS. Being precomputed,
+// the first unknown-account login costs the same as every later one.
+const DEFAULT_DUMMY_HASH =
+  '$argon2id$v=19$m=19456,t=2,p=1$VCDa12jGg7e9Q5yOOflgyw$PiJ6hVKrYxV8MnzBFJAOwjRb6EXQSY4mUP2YhbUzrP8';
+
+// `Algorithm.Argon2id` is a `const enum` in the typings, which isolated modules cannot read.
+const ARGON2ID = 2 as Argon2.Algorithm;
+const ARGON2_VERSION = 19;
+const MIN_SALT_BYTES = 16;
+const MIN_OUTPUT_BYTES = 32;
+
+type Argon2Module = typeof Argon2;
+let loading: Promise<Argon2Module> | undefined;
+
+/**
+ * The native module is loaded on first use, not when core is imported: a platform without a
+ * working prebuilt binary can still import core and verify tokens, and only password operations
+ * report the problem.
+ */
+function loadArgon2(): Promise<Argon2Module> {
+  loading ??= import('@node-rs/argon2').catch((cause: unknown) => {
+    loading = undefined;
+    throw new UnavailableError('Password hashing is unavailable', 'unavailable', { cause });
+  });
+  return loading;
+}
+
+interface ParsedHash {
+  variant: string;
+  version: number;
+  memoryCost: number;
+  timeCost: number;
+  parallelism: number;
+  saltBytes: number;
+  outputBytes: number;
+}
+
+const PHC = /^\$(argon2(?:id|i|d))\$v=(\d{1,3})\$m=(\d{1,10}),t=(\d{1,10}),p=(\d{1,3})\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
+
+function parseArgon2Hash(hash: string): ParsedHash | null {
+  const match = PHC.exec(hash);
+  if (match === null) return null;
+  const [, variant = '', version = '', m = '', t = '', p = '', salt = '', output = ''] = match;
+  return {
+    variant,
+    version: Number(version),
+    memoryCost: Number(m),
+    timeCost: Number(t),
+    parallelism: Number(p),
+    // Unpadded base64: every 4 characters carry 3 bytes.
+    saltBytes: Math.floor((salt.length * 3) / 4),
+    outputBytes: Math.floor((output.length * 3) / 4),
+  };
+}
+
+function checkParams(params: Argon2Params): void {
+  const { memoryCost, timeCost, parallelism } = params;
+  if (!Number.isInteger(parallelism) || parallelism < 1 || parallelism > 255) {
+    throw new RangeError('argon2 parallelism must be an integer between 1 and 255');
+  }
+  if (!Number.isInteger(timeCost) || timeCost < 1 || timeCost > 0xffff_ffff) {
+    throw new RangeError('argon2 timeCost must be a positive integer');
+  }
+  if (!Number.isInteger(memoryCost) || memoryCost < 8 * parallelism || memoryCost > 0xffff_ffff) {
+    throw new RangeError('argon2 memoryCost must be an integer of at least 8 KiB per lane');
+  }
+}
+
+export function createArgon2Hasher(overrides: Partial<Argon2Params> = {}): PasswordHasher {
+  const params: Argon2Params = { ...DEFAULT_ARGON2_PARAMS, ...overrides };
+  checkParams(params);
+  const options: Argon2.Options = { ...params, algorithm: ARGON2ID };
+  const usesDefaults =
+    params.memoryCost === DEFAULT_ARGON2_PARAMS.memoryCost &&
+    params.timeCost === DEFAULT_ARGON2_PARAMS.timeCost &&
+    params.parallelism === DEFAULT_ARGON2_PARAMS.parallelism;
+  let dummyHash: Promise<string> | undefined = usesDefaults ? Promise.resolve(DEFAULT_DUMMY_HASH) : undefined;
+
+  async function hash(password: string): Promise<string> {
+    const argon2 = await loadArgon2();
+    // The async binding hashes on libuv's thread pool, so the event loop keeps serving requests.
+    return argon2.hash(password, options);
+  }
+
+  async function verify(stored: string, password: string): Promise<boolean> {
+    if (typeof stored !== 'string' || !stored.startsWith('$argon2')) return false;
+    const argon2 = await loadArgon2();
+    try {
+      return await argon2.verify(stored, password);
+    } catch {
+      return false;
+    }
+  }
+
+  function needsRehash(stored: string): boolean {
+    const parsed = typeof stored === 'string' ? parseArgon2Hash(stored) : null;
+    if (parsed === null) return true;
+    return (
+      parsed.variant !== 'argon2id' ||
+      parsed.version !== ARGON2_VERSION ||
+      parsed.memoryCost < params.memoryCost ||
+      parsed.timeCost < params.timeCost ||
+      parsed.parallelism < params.parallelism ||
+      parsed.saltBytes < MIN_SALT_BYTES ||
+      parsed.outputBytes < MIN_OUTPUT_BYTES
+    );
+  }
+
+  async function dummyVerify(password: string): Promise<false> {
+    // With custom parameters the stand-in hash is made once, with those parameters, so that it
+    // costs what a real verification costs.
+    dummyHash ??= hash(randomPassword()).catch((error: unknown) => {
+      dummyHash = undefined;
+      throw error;
+    });
+    await verify(await dummyHash, password);
+    return false;
+  }
+
+  return { hash, verify, needsRehash, dummyVerify };
+}

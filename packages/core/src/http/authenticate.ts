@@ -1,0 +1,245 @@
+import type { AuthConfig } from '../config/index.js';
+import { timingSafeEqualString } from '../crypto/index.js';
+import { isGatehouseError } from '../errors/index.js';
+import type { Principal, PrincipalKind, Role } from '../policy/index.js';
+import type { AuthStore, Clock, RevocationChannel, RevocationEvent } from '../ports.js';
+import type { TokenCodec } from '../tokens/index.js';
+import { parseBearer } from './bearer.js';
+
+/** A principal with what it was proven by; what the REST rule and the handlers receive. */
+export interface AuthenticatedPrincipal extends Principal {
+  readonly kind: Exclude<PrincipalKind, 'anonymous'>;
+  /** Access-token id, API-key id, or 0 for the admin secret. */
+  readonly credentialId: number;
+  /** The login this access token belongs to; null for keys and the admin secret. */
+  readonly sessionId: number | null;
+  /** Epoch ms; null for keys without expiry and the admin secret. */
+  readonly expiresAt: number | null;
+}
+
+export type AuthFailureReason = 'missing' | 'invalid' | 'expired' | 'revoked' | 'unavailable';
+
+export type AuthResult =
+  | { readonly ok: true; readonly principal: AuthenticatedPrincipal }
+  | { readonly ok: false; readonly reason: AuthFailureReason };
+
+/** Header values only: the hot path never converts a whole request. */
+export interface Credentials {
+  /** The `Authorization` header value, if any. */
+  authorization?: string | null;
+  /** The access-token cookie's value, if any. */
+  accessTokenCookie?: string | null;
+}
+
+export interface AuthenticatorOptions {
+  config: AuthConfig;
+  store: AuthStore;
+  tokens: TokenCodec;
+  revocations: RevocationChannel;
+  clock: Clock;
+  /** The system user's id, from `bootstrap`; the admin secret acts as this user. */
+  systemUserId: number;
+  /** Verified credentials kept in memory; the least recently verified are dropped first. */
+  maxCacheEntries?: number;
+  /**
+   * Upper bound on how long a verified credential is trusted without asking the store again. The
+   * default (Infinity: until it expires) is right when every revocation reaches this process through
+   * the revocation channel; set it when some cannot.
+   */
+  maxCacheAgeMs?: number;
+}
+
+export interface Authenticator {
+  authenticate(credentials: Credentials): Promise<AuthResult>;
+  /** Drops cached credentials for a revocation; the channel subscription calls this for you. */
+  evict(event: RevocationEvent): void;
+  /** Number of cached credentials (for tests and metrics). */
+  readonly size: number;
+  close(): void;
+}
+
+interface CacheEntry {
+  readonly result: AuthResult & { ok: true };
+  /** Epoch ms after which the entry must not answer: the credential's expiry or the cache-age cap. */
+  readonly staleAt: number;
+  /** The credential's own expiry: past it the answer is "expired", not a store lookup. */
+  readonly expiresAt: number | null;
+}
+
+const FAILURES: Record<AuthFailureReason, AuthResult> = {
+  missing: Object.freeze({ ok: false, reason: 'missing' }),
+  invalid: Object.freeze({ ok: false, reason: 'invalid' }),
+  expired: Object.freeze({ ok: false, reason: 'expired' }),
+  revoked: Object.freeze({ ok: false, reason: 'revoked' }),
+  unavailable: Object.freeze({ ok: false, reason: 'unavailable' }),
+};
+
+const ACCEPTED_KINDS = ['access', 'api_key'] as const;
+
+/**
+ * The per-request gate (reference §2.5). A credential seen before is answered from memory with no
+ * store round-trip, no signature check and no allocation; revocations published on the channel
+ * evict at once. A miss verifies the JWT and reads one row (joined with the owner's current role).
+ * If the store cannot answer, the request is refused ('unavailable'): fail closed.
+ */
+export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  const { store, tokens, clock, systemUserId } = options;
+  const adminSecret = options.config.adminSecret;
+  const maxEntries = options.maxCacheEntries ?? 100_000;
+  const maxAge = options.maxCacheAgeMs ?? Number.POSITIVE_INFINITY;
+
+  const cache = new Map<string, CacheEntry>();
+  // Reverse indexes so one revocation finds every cached token it covers.
+  const byUser = new Map<number, Set<string>>();
+  const bySession = new Map<number, Set<string>>();
+  const byApiKey = new Map<number, Set<string>>();
+  // Bumped by every revocation: a lookup that started before one must not cache what it read.
+  let generation = 0;
+
+  const adminSecretResult: AuthResult | null = adminSecret
+    ? Object.freeze({
+        ok: true as const,
+        principal: Object.freeze({
+          kind: 'admin_secret' as const,
+          userId: systemUserId,
+          role: 'SYSTEM' as Role,
+          credentialId: 0,
+          sessionId: null,
+          expiresAt: null,
+        }),
+      })
+    : null;
+
+  function index(map: Map<number, Set<string>>, id: number, token: string): void {
+    let set = map.get(id);
+    if (!set) map.set(id, (set = new Set()));
+    set.add(token);
+  }
+
+  function unindex(map: Map<number, Set<string>>, id: number | null, token: string): void {
+    if (id === null) return;
+    const set = map.get(id);
+    if (!set) return;
+    set.delete(token);
+    if (set.size === 0) map.delete(id);
+  }
+
+  function forget(token: string): void {
+    const entry = cache.get(token);
+    if (!entry) return;
+    cache.delete(token);
+    const p = entry.result.principal;
+    unindex(byUser, p.userId, token);
+    if (p.kind === 'session') unindex(bySession, p.sessionId, token);
+    else unindex(byApiKey, p.credentialId, token);
+  }
+
+  function remember(token: string, principal: AuthenticatedPrincipal, now: number): AuthResult {
+    const result = Object.freeze({ ok: true as const, principal: Object.freeze(principal) });
+    const staleAt = Math.min(principal.expiresAt ?? Number.POSITIVE_INFINITY, now + maxAge);
+    cache.set(token, { result, staleAt, expiresAt: principal.expiresAt });
+    if (principal.userId !== null) index(byUser, principal.userId, token);
+    if (principal.kind === 'session' && principal.sessionId !== null) index(bySession, principal.sessionId, token);
+    else index(byApiKey, principal.credentialId, token);
+    if (cache.size > maxEntries) {
+      const oldest = cache.keys().next();
+      if (!oldest.done) forget(oldest.value);
+    }
+    return result;
+  }
+
+  function evictAll(set: Set<string> | undefined): void {
+    if (!set) return;
+    for (const token of [...set]) forget(token);
+  }
+
+  function evict(event: RevocationEvent): void {
+    generation++;
+    switch (event.type) {
+      case 'user':
+        evictAll(byUser.get(event.userId));
+        break;
+      case 'user_sessions': {
+        const tokensOfUser = byUser.get(event.userId);
+        if (tokensOfUser) for (const token of [...tokensOfUser]) if (cache.get(token)?.result.principal.kind === 'session') forget(token);
+        break;
+      }
+      case 'session':
+        evictAll(bySession.get(event.sessionId));
+        break;
+      case 'api_key':
+        evictAll(byApiKey.get(event.apiKeyId));
+        break;
+    }
+  }
+
+  const unsubscribe = options.revocations.subscribe(evict);
+
+  async function lookup(token: string, fromCookie: boolean, now: number): Promise<AuthResult> {
+    const startedAt = generation;
+    let claims;
+    try {
+      claims = await tokens.verify(token, fromCookie ? 'access' : ACCEPTED_KINDS);
+    } catch (error) {
+      return isGatehouseError(error) && error.code === 'expired_token' ? FAILURES.expired : FAILURES.invalid;
+    }
+    const id = Number(claims.jti);
+    const sub = Number(claims.sub);
+    if (!Number.isSafeInteger(id) || !Number.isSafeInteger(sub)) return FAILURES.invalid;
+
+    let principal: AuthenticatedPrincipal;
+    try {
+      if (claims.kind === 'access') {
+        const grant = await store.findAccessTokenGrant(id);
+        if (!grant || grant.userId !== sub) return FAILURES.revoked;
+        if (grant.expiresAt <= now) return FAILURES.expired;
+        principal = { kind: 'session', userId: grant.userId, role: grant.role, credentialId: id, sessionId: grant.sessionId, expiresAt: grant.expiresAt };
+      } else {
+        const grant = await store.findApiKeyGrant(id);
+        if (!grant || grant.userId !== sub) return FAILURES.revoked;
+        if (grant.expiresAt !== null && grant.expiresAt <= now) return FAILURES.expired;
+        const kind = grant.kind === 'system' ? 'system_api_key' : 'user_api_key';
+        principal = { kind, userId: grant.userId, role: grant.role, credentialId: id, sessionId: null, expiresAt: grant.expiresAt };
+      }
+    } catch {
+      return FAILURES.unavailable;
+    }
+    if (startedAt !== generation) return Object.freeze({ ok: true as const, principal: Object.freeze(principal) });
+    return remember(token, principal, now);
+  }
+
+  return {
+    async authenticate(credentials: Credentials): Promise<AuthResult> {
+      const bearer = parseBearer(credentials.authorization);
+      if (bearer === false) return FAILURES.invalid;
+      const token = bearer ?? credentials.accessTokenCookie ?? null;
+      if (!token) return FAILURES.missing;
+
+      const now = clock.now();
+      const hit = cache.get(token);
+      if (hit !== undefined) {
+        // A key verified as a bearer is still not a cookie credential: cookies carry access tokens only.
+        if (bearer === null && hit.result.principal.kind !== 'session') return FAILURES.invalid;
+        if (now < hit.staleAt) return hit.result;
+        forget(token);
+        if (hit.expiresAt !== null && hit.expiresAt <= now) return FAILURES.expired;
+      }
+      // The admin secret is a bearer only, never a cookie, and is compared in constant time.
+      if (bearer !== null && adminSecretResult !== null && adminSecret !== null && timingSafeEqualString(bearer, adminSecret)) {
+        return adminSecretResult;
+      }
+      return lookup(token, bearer === null, now);
+    },
+    evict,
+    get size() {
+      return cache.size;
+    },
+    close() {
+      unsubscribe();
+      cache.clear();
+      byUser.clear();
+      bySession.clear();
+      byApiKey.clear();
+    },
+  };
+}

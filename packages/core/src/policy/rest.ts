@@ -1,0 +1,224 @@
+import { ConfigError, type ConfigIssue } from '../errors/index.js';
+import { DECISIONS, type Decision } from './decision.js';
+import { isAdmin, isViewer, type Principal } from './principal.js';
+import {
+  BUILT_IN_ADMIN_ROUTES,
+  BUILT_IN_API_KEY_ROUTES,
+  BUILT_IN_SELF_SERVICE_ROUTES,
+  PARAM,
+  parseRouteSpec,
+  routeSegments,
+} from './routes.js';
+
+export interface RestPolicyOptions {
+  /** Extra admin-only routes of the host app, e.g. `'PUT /v1/things/{id}'` (`*` = any method). */
+  readonly adminRoutes?: readonly string[];
+  /** Extra routes viewers may call with any method (they act on the caller's own data). */
+  readonly selfServiceRoutes?: readonly string[];
+  /** Extra routes refused while authentication is disabled (like the built-in API-key routes). */
+  readonly authRequiredRoutes?: readonly string[];
+}
+
+export interface RestPolicy {
+  /**
+   * Decides a request on `/v1`. `routePattern` should be the router's matched pattern
+   * (`/v1/users/:id`), not the concrete path; concrete paths are matched too, but every distinct
+   * one costs a cache slot.
+   */
+  decide(principal: Principal | null, method: string, routePattern: string): Decision;
+  /** Same as `decide`: the decision already names its rule. */
+  explain(principal: Principal | null, method: string, routePattern: string): Decision;
+}
+
+const ADMIN = 1;
+const SELF_SERVICE = 2;
+const AUTH_REQUIRED = 4;
+
+interface CompiledRoute {
+  readonly method: string;
+  readonly segments: readonly string[];
+  flags: number;
+}
+
+interface PathEntry {
+  readonly segments: readonly string[];
+  readonly flagsByMethod: Map<string, number>;
+}
+
+// Bounds keep arbitrary input (a scanner's random paths) from growing the caches without limit;
+// past them a lookup is still correct, it just recomputes.
+const MAX_CACHED_PATHS = 2048;
+const MAX_CACHED_METHODS = 32;
+
+/**
+ * Compiles the REST rule (reference §5.2) for a set of routes. Built-in routes are always
+ * included; the options add the host app's own.
+ *
+ * Order, as in the reference: no principal → 401 `Invalid token`; authentication disabled →
+ * allowed, except auth-required (API-key) routes → 403; a VIEWER using a method other than
+ * GET/HEAD on a route that is not self-service → 403 (before the admin rule, so a viewer writing
+ * to an admin route hears about being a viewer); an admin-only route for a non-admin → 403.
+ * A SYSTEM-role API key is not an admin; the admin secret is.
+ *
+ * Throws a `ConfigError` listing every malformed route spec.
+ */
+export function createRestPolicy(options: RestPolicyOptions = {}): RestPolicy {
+  const routes = compileRoutes(options);
+  const pathCache = new Map<string, PathEntry>();
+  const methodCache = new Map<string, string>();
+
+  const canonicalMethod = (method: string): string => {
+    let canonical = methodCache.get(method);
+    if (canonical === undefined) {
+      canonical = method.toUpperCase();
+      if (methodCache.size < MAX_CACHED_METHODS) methodCache.set(method, canonical);
+    }
+    return canonical;
+  };
+
+  const routeFlags = (method: string, pattern: string): number => {
+    let entry = pathCache.get(pattern);
+    if (entry === undefined) {
+      entry = { segments: routeSegments(pattern), flagsByMethod: new Map() };
+      if (pathCache.size < MAX_CACHED_PATHS) pathCache.set(pattern, entry);
+    }
+    let flags = entry.flagsByMethod.get(method);
+    if (flags === undefined) {
+      flags = matchFlags(routes, method, entry.segments);
+      if (entry.flagsByMethod.size < MAX_CACHED_METHODS) entry.flagsByMethod.set(method, flags);
+    }
+    return flags;
+  };
+
+  const decide = (principal: Principal | null, method: string, routePattern: string): Decision => {
+    if (principal == null) return DECISIONS.unauthenticated;
+    const verb = canonicalMethod(typeof method === 'string' ? method : '');
+    const flags = routeFlags(verb, typeof routePattern === 'string' ? routePattern : '');
+    if (principal.kind === 'anonymous') {
+      return (flags & AUTH_REQUIRED) !== 0 ? DECISIONS.authDisabledApiKeys : DECISIONS.authDisabled;
+    }
+    if (verb !== 'GET' && verb !== 'HEAD' && (flags & SELF_SERVICE) === 0 && isViewer(principal)) {
+      return DECISIONS.viewerReadOnly;
+    }
+    if ((flags & ADMIN) !== 0) return isAdmin(principal) ? DECISIONS.admin : DECISIONS.adminOnly;
+    return (flags & SELF_SERVICE) !== 0 ? DECISIONS.selfService : DECISIONS.authenticated;
+  };
+
+  return Object.freeze({ decide, explain: decide });
+}
+
+let defaultPolicy: RestPolicy | undefined;
+const policiesByOptions = new WeakMap<RestPolicyOptions, RestPolicy>();
+
+/**
+ * One-shot form of `createRestPolicy(options).decide(...)`. Without options it uses the built-in
+ * routes; with options the compiled policy is cached per options object, so pass the same object
+ * each time (or better, keep the result of `createRestPolicy`).
+ */
+export function decideRest(
+  principal: Principal | null,
+  method: string,
+  routePattern: string,
+  options?: RestPolicyOptions,
+): Decision {
+  return policyFor(options).decide(principal, method, routePattern);
+}
+
+/** Same as `decideRest`: the decision already names its rule. */
+export function explainRest(
+  principal: Principal | null,
+  method: string,
+  routePattern: string,
+  options?: RestPolicyOptions,
+): Decision {
+  return decideRest(principal, method, routePattern, options);
+}
+
+function policyFor(options: RestPolicyOptions | undefined): RestPolicy {
+  if (options === undefined) return (defaultPolicy ??= createRestPolicy());
+  let policy = policiesByOptions.get(options);
+  if (policy === undefined) {
+    policy = createRestPolicy(options);
+    policiesByOptions.set(options, policy);
+  }
+  return policy;
+}
+
+function compileRoutes(options: RestPolicyOptions): CompiledRoute[] {
+  const byKey = new Map<string, CompiledRoute>();
+  const issues: ConfigIssue[] = [];
+  const add = (specs: readonly string[] | undefined, flag: number, variable: string): void => {
+    if (specs === undefined) return;
+    if (!Array.isArray(specs)) {
+      issues.push({ variable, message: 'expected an array of "METHOD /path" strings' });
+      return;
+    }
+    specs.forEach((spec: unknown, index) => {
+      const parsed = typeof spec === 'string' ? parseRouteSpec(spec) : 'expected a "METHOD /path" string';
+      if (typeof parsed === 'string') {
+        issues.push({ variable: `${variable}[${index}]`, message: parsed });
+        return;
+      }
+      const key = `${parsed.method} /${parsed.segments.join('/')}`;
+      const existing = byKey.get(key);
+      if (existing === undefined) byKey.set(key, { method: parsed.method, segments: parsed.segments, flags: flag });
+      else existing.flags |= flag;
+    });
+  };
+  add(BUILT_IN_ADMIN_ROUTES, ADMIN, 'builtInAdminRoutes');
+  add(BUILT_IN_SELF_SERVICE_ROUTES, SELF_SERVICE, 'builtInSelfServiceRoutes');
+  add(BUILT_IN_API_KEY_ROUTES, AUTH_REQUIRED, 'builtInApiKeyRoutes');
+  add(options.adminRoutes, ADMIN, 'adminRoutes');
+  add(options.selfServiceRoutes, SELF_SERVICE, 'selfServiceRoutes');
+  add(options.authRequiredRoutes, AUTH_REQUIRED, 'authRequiredRoutes');
+  if (issues.length > 0) throw new ConfigError(issues);
+  return [...byKey.values()];
+}
+
+/**
+ * Flags of the route a router would dispatch to: among the declared routes matching the method
+ * and the segments, the most specific one (a literal segment beats a parameter at the first place
+ * they differ), with the flags of equally specific declarations (e.g. `GET` and `*`) combined.
+ * A parameter in the input only matches a parameter in a declaration, so `/v1/users/{id}` never
+ * takes on the rules of `/v1/users/api_keys`.
+ */
+function matchFlags(routes: readonly CompiledRoute[], method: string, segments: readonly string[]): number {
+  let best: readonly string[] | null = null;
+  let flags = 0;
+  for (const route of routes) {
+    if (!methodMatches(route.method, method)) continue;
+    if (!segmentsMatch(route.segments, segments)) continue;
+    const order = best === null ? 1 : compareSpecificity(route.segments, best);
+    if (order > 0) {
+      best = route.segments;
+      flags = route.flags;
+    } else if (order === 0) {
+      flags |= route.flags;
+    }
+  }
+  return flags;
+}
+
+// Most routers answer HEAD with the GET handler, so a GET route's rules bind HEAD as well.
+function methodMatches(declared: string, method: string): boolean {
+  return declared === '*' || declared === method || (method === 'HEAD' && declared === 'GET');
+}
+
+function segmentsMatch(declared: readonly string[], input: readonly string[]): boolean {
+  if (declared.length !== input.length) return false;
+  for (let i = 0; i < declared.length; i++) {
+    const segment = declared[i];
+    if (segment !== PARAM && segment !== input[i]) return false;
+  }
+  return true;
+}
+
+/** > 0 when `a` is more specific than `b`; both are assumed to match the same input. */
+function compareSpecificity(a: readonly string[], b: readonly string[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const aParam = a[i] === PARAM;
+    const bParam = b[i] === PARAM;
+    if (aParam !== bParam) return aParam ? -1 : 1;
+  }
+  return 0;
+}

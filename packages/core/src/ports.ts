@@ -1,0 +1,270 @@
+/**
+ * The I/O core's services need, as interfaces passed in, never imported (DESIGN rule 2).
+ * Row ids are integers; every timestamp is epoch milliseconds, so both store dialects and every
+ * service speak the same units.
+ */
+import type { Role } from './policy/roles.js';
+
+export type AuthMethod = 'LOCAL' | 'OAUTH2';
+export type ApiKeyKind = 'user' | 'system';
+
+export interface UserRecord {
+  readonly id: number;
+  readonly username: string;
+  /** Stored trimmed and lower-cased; unique. */
+  readonly email: string;
+  readonly role: Role;
+  readonly authMethod: AuthMethod;
+  /** argon2id PHC string; null for OAuth-only users. */
+  readonly passwordHash: string | null;
+  /** "Password needs reset": the default admin and admin-created users until they choose their own. */
+  readonly resetPassword: boolean;
+  readonly oauth2ClientId: string | null;
+  readonly oauth2UserId: string | null;
+  readonly profilePictureUrl: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface NewUser {
+  username: string;
+  email: string;
+  role: Role;
+  authMethod: AuthMethod;
+  passwordHash: string | null;
+  resetPassword: boolean;
+  oauth2ClientId?: string | null;
+  oauth2UserId?: string | null;
+  profilePictureUrl?: string | null;
+  createdAt: number;
+}
+
+export interface UserPatch {
+  username?: string;
+  email?: string;
+  role?: Role;
+  passwordHash?: string | null;
+  resetPassword?: boolean;
+  oauth2ClientId?: string | null;
+  oauth2UserId?: string | null;
+  profilePictureUrl?: string | null;
+  updatedAt: number;
+}
+
+/** One login: the family every access and refresh token minted from it belongs to. */
+export interface SessionRecord {
+  readonly id: number;
+  readonly userId: number;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+export interface RefreshTokenRecord {
+  readonly id: number;
+  readonly sessionId: number;
+  readonly userId: number;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  /** Set once, atomically, when the token is exchanged; a second use is a replay. */
+  readonly consumedAt: number | null;
+}
+
+export interface AccessTokenRecord {
+  readonly id: number;
+  readonly sessionId: number;
+  readonly userId: number;
+  readonly refreshTokenId: number;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+/** What `authenticate` needs about an access token, with the owner's current role, in one read. */
+export interface AccessTokenGrant {
+  readonly id: number;
+  readonly sessionId: number;
+  readonly userId: number;
+  readonly expiresAt: number;
+  readonly role: Role;
+}
+
+export interface ApiKeyRecord {
+  readonly id: number;
+  readonly userId: number;
+  readonly kind: ApiKeyKind;
+  readonly name: string;
+  readonly description: string | null;
+  readonly createdAt: number;
+  /** null: never expires. */
+  readonly expiresAt: number | null;
+}
+
+export interface ApiKeyWithOwner extends ApiKeyRecord {
+  readonly owner: { readonly id: number; readonly username: string; readonly email: string };
+}
+
+/** What `authenticate` needs about an API key: the key and its owner's current role, in one read. */
+export interface ApiKeyGrant {
+  readonly id: number;
+  readonly userId: number;
+  readonly kind: ApiKeyKind;
+  readonly expiresAt: number | null;
+  readonly role: Role;
+}
+
+export interface PasswordResetTokenRecord {
+  readonly id: number;
+  readonly userId: number;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+/** Keyset page: rows with id < `beforeId`, newest (highest id) first. */
+export interface PageRequest {
+  beforeId?: number | null;
+  limit: number;
+}
+
+/**
+ * Every store operation. Single calls commit on their own; `AuthStore.transaction` runs several
+ * against one transaction so an operation that changes several rows is all-or-nothing.
+ *
+ * Errors: a unique-constraint violation surfaces as `ConflictError` with code `duplicate_email` or
+ * `duplicate_username` (or `conflict` for any other constraint); a store that cannot be reached
+ * throws `UnavailableError`. Nothing else escapes.
+ */
+export interface AuthStoreOps {
+  insertUser(user: NewUser): Promise<UserRecord>;
+  findUserById(id: number): Promise<UserRecord | null>;
+  /** `email` is compared lower-cased. */
+  findUserByEmail(email: string): Promise<UserRecord | null>;
+  findUserByUsername(username: string): Promise<UserRecord | null>;
+  findUserByOAuth2Identity(clientId: string, subject: string): Promise<UserRecord | null>;
+  /** The user with the lowest id holding `role`, or null. */
+  findFirstUserByRole(role: Role): Promise<UserRecord | null>;
+  countUsersByRole(role: Role): Promise<number>;
+  updateUser(id: number, patch: UserPatch): Promise<UserRecord | null>;
+  /** Deletes the user; sessions, tokens, reset tokens and the user's own API keys go with it. */
+  deleteUser(id: number): Promise<boolean>;
+  listUsers(page: PageRequest & { excludeRoles?: readonly Role[] }): Promise<UserRecord[]>;
+
+  insertSession(session: { userId: number; createdAt: number; expiresAt: number }): Promise<SessionRecord>;
+  findSession(id: number): Promise<SessionRecord | null>;
+  insertRefreshToken(token: {
+    sessionId: number;
+    userId: number;
+    createdAt: number;
+    expiresAt: number;
+  }): Promise<RefreshTokenRecord>;
+  findRefreshToken(id: number): Promise<RefreshTokenRecord | null>;
+  /** Atomic compare-and-set: true for exactly one caller per token, however many race. */
+  consumeRefreshToken(id: number, now: number): Promise<boolean>;
+  insertAccessToken(token: {
+    sessionId: number;
+    userId: number;
+    refreshTokenId: number;
+    createdAt: number;
+    expiresAt: number;
+  }): Promise<AccessTokenRecord>;
+  /** The access token if it and its session still exist, with the owner's current role. */
+  findAccessTokenGrant(id: number): Promise<AccessTokenGrant | null>;
+  /** Deletes one session and every token of it. */
+  deleteSession(id: number): Promise<boolean>;
+  /** Deletes every session (and token) of the user; returns the deleted session ids. */
+  deleteSessionsOfUser(userId: number): Promise<number[]>;
+
+  insertApiKey(key: {
+    userId: number;
+    kind: ApiKeyKind;
+    name: string;
+    description: string | null;
+    createdAt: number;
+    expiresAt: number | null;
+  }): Promise<ApiKeyRecord>;
+  findApiKey(id: number): Promise<ApiKeyRecord | null>;
+  /** The key with its owner's current role, in one read. */
+  findApiKeyGrant(id: number): Promise<ApiKeyGrant | null>;
+  /** Keys of one kind, optionally of one owner, newest first, with the owner's public fields. */
+  listApiKeys(query: PageRequest & { kind: ApiKeyKind; userId?: number }): Promise<ApiKeyWithOwner[]>;
+  deleteApiKey(id: number): Promise<boolean>;
+
+  /** Replaces the user's live reset token (at most one per user, enforced by the schema). */
+  insertPasswordResetToken(token: { userId: number; createdAt: number; expiresAt: number }): Promise<PasswordResetTokenRecord>;
+  deletePasswordResetTokensOfUser(userId: number): Promise<number>;
+  /** Atomic single use: deletes and returns the token, or null if it was already taken. */
+  takePasswordResetToken(id: number): Promise<PasswordResetTokenRecord | null>;
+
+  /** Sweeps sessions, tokens and API keys whose expiry is <= now. Returns the number of rows removed. */
+  deleteExpired(now: number): Promise<number>;
+}
+
+export interface AuthStore extends AuthStoreOps {
+  /** Runs `fn` in one transaction: it commits if `fn` resolves and rolls back if it rejects. */
+  transaction<T>(fn: (tx: AuthStoreOps) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Token bucket: starts full with `capacity`, refills continuously at `refillPerSecond`. */
+export interface TokenBucketRule {
+  capacity: number;
+  refillPerSecond: number;
+}
+
+export interface ConsumeResult {
+  allowed: boolean;
+  /** Tokens left after this request (0 when refused). */
+  remaining: number;
+  /** When refused: milliseconds until one token is available. */
+  retryAfterMs: number;
+}
+
+export interface FailureRule {
+  maxAttempts: number;
+  blockMs: number;
+  /** A failure count with no new failure for this long is forgotten. */
+  forgetAfterMs: number;
+}
+
+/** Counters that must be atomic (and, with several instances, shared). */
+export interface RateLimitStore {
+  consume(key: string, rule: TokenBucketRule, now: number): Promise<ConsumeResult>;
+  /** Records one failure; returns the block expiry if this failure (or an earlier one) blocks the key. */
+  recordFailure(key: string, rule: FailureRule, now: number): Promise<{ failures: number; blockedUntil: number | null }>;
+  /** The block expiry if the key is blocked at `now`, else null. */
+  blockedUntil(key: string, now: number): Promise<number | null>;
+  clearFailures(key: string): Promise<void>;
+}
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface Mailer {
+  send(message: MailMessage): Promise<void>;
+}
+
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/**
+ * A credential (or a set of them) that must stop working now, in every process that caches it.
+ * `user`: everything of that user, API keys included (deletion, role change: keys must pick up the
+ * new role). `user_sessions`: every login of the user, keys untouched (logout, password change).
+ */
+export type RevocationEvent =
+  | { readonly type: 'user'; readonly userId: number }
+  | { readonly type: 'user_sessions'; readonly userId: number }
+  | { readonly type: 'session'; readonly sessionId: number }
+  | { readonly type: 'api_key'; readonly apiKeyId: number };
+
+/** Fan-out of revocations to every cache; in-process by default, Redis or PostgreSQL across instances. */
+export interface RevocationChannel {
+  publish(event: RevocationEvent): Promise<void>;
+  subscribe(listener: (event: RevocationEvent) => void): () => void;
+}

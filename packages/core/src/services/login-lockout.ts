@@ -1,0 +1,32 @@
+import { RateLimitError } from '../errors/index.js';
+import type { FailureRule } from '../ports.js';
+import type { ServiceDeps } from './deps.js';
+
+const LOCKOUT_MESSAGE = 'Too many failed login attempts. Please try again later.';
+
+function rule(deps: ServiceDeps): FailureRule {
+  const { maxAttempts, lockoutSeconds } = deps.config.bruteForce;
+  // A failure count with no new failure for four lockout periods is forgotten (the reference
+  // forgets after 15–20 minutes through partition rotation).
+  return { maxAttempts, blockMs: lockoutSeconds * 1000, forgetAfterMs: lockoutSeconds * 4000 };
+}
+
+const keyFor = (email: string) => `login:${email}`;
+
+/** Per-account lockout (reference §7.3), keyed by the sanitised e-mail so it also covers unknown accounts. */
+export async function assertNotLockedOut(deps: ServiceDeps, email: string): Promise<void> {
+  if (!deps.config.bruteForce.enabled) return;
+  const now = deps.clock.now();
+  const until = await deps.rateLimits.blockedUntil(keyFor(email), now);
+  if (until !== null) throw new RateLimitError(LOCKOUT_MESSAGE, (until - now) / 1000, 'too_many_login_attempts');
+}
+
+export async function recordLoginFailure(deps: ServiceDeps, email: string): Promise<void> {
+  if (!deps.config.bruteForce.enabled) return;
+  await deps.rateLimits.recordFailure(keyFor(email), rule(deps), deps.clock.now());
+}
+
+export async function clearLoginFailures(deps: ServiceDeps, email: string): Promise<void> {
+  if (!deps.config.bruteForce.enabled) return;
+  await deps.rateLimits.clearFailures(keyFor(email));
+}

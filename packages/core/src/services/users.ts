@@ -1,0 +1,203 @@
+import { assertValidEmail, assertValidPassword, randomPassword, sanitizeEmail } from '../crypto/index.js';
+import { NotFoundError, PermissionDeniedError, ValidationError } from '../errors/index.js';
+import { isAssignableRole, type Principal, type Role } from '../policy/index.js';
+import type { AuthMethod, UserPatch, UserRecord } from '../ports.js';
+import { authorize, requireActor } from './authorize.js';
+import type { ServiceDeps } from './deps.js';
+import { logoutUser } from './sessions.js';
+import { userTarget } from './well-known-users.js';
+
+const MAX_USERNAME_LENGTH = 256;
+const BASIC_AUTH_DISABLED = 'Basic auth is disabled: OAuth2 authentication only';
+
+export function normalizeUsername(raw: unknown): string {
+  const username = typeof raw === 'string' ? raw.trim() : '';
+  if (!username) throw new ValidationError('Username must be non-empty');
+  if (username.length > MAX_USERNAME_LENGTH) throw new ValidationError(`Username must be at most ${MAX_USERNAME_LENGTH} characters long`);
+  return username;
+}
+
+function parseRole(raw: unknown): Role {
+  const role = typeof raw === 'string' ? raw.trim().toUpperCase() : '';
+  if (role === 'SYSTEM') throw new ValidationError('Cannot create users with SYSTEM role', 'bad_request');
+  if (!isAssignableRole(role)) throw new ValidationError('Role must be one of ADMIN, MEMBER, VIEWER');
+  return role;
+}
+
+async function requireUser(deps: ServiceDeps, id: number): Promise<UserRecord> {
+  const user = Number.isSafeInteger(id) ? await deps.store.findUserById(id) : null;
+  if (!user) throw new NotFoundError('User not found');
+  return user;
+}
+
+export async function getUser(deps: ServiceDeps, actor: Principal | null, id: number): Promise<UserRecord> {
+  authorize(actor, actor?.userId === id ? 'read_own_user' : 'read_other_user', { userId: id });
+  return requireUser(deps, id);
+}
+
+export interface CreateUserInput {
+  email: unknown;
+  username: unknown;
+  role: unknown;
+  authMethod?: AuthMethod;
+  /** LOCAL only; omitted → a random password nobody knows (the user resets it by e-mail). */
+  password?: unknown;
+  oauth2ClientId?: string | null;
+  oauth2UserId?: string | null;
+}
+
+/** Admin creates a user (reference §4.9). LOCAL users must choose their own password at first login. */
+export async function createUser(deps: ServiceDeps, actor: Principal | null, input: CreateUserInput): Promise<UserRecord> {
+  authorize(actor, 'create_user');
+  const authMethod = input.authMethod ?? 'LOCAL';
+  const role = parseRole(input.role);
+  const email = sanitizeEmail(typeof input.email === 'string' ? input.email : '');
+  assertValidEmail(email);
+  const username = normalizeUsername(input.username);
+
+  let passwordHash: string | null = null;
+  if (authMethod === 'LOCAL') {
+    if (!deps.config.basicAuthEnabled) throw new PermissionDeniedError(BASIC_AUTH_DISABLED, 'basic_auth_disabled');
+    let password = randomPassword();
+    if (input.password !== undefined && input.password !== null) {
+      if (typeof input.password !== 'string') throw new ValidationError('Password must be a string');
+      assertValidPassword(input.password, deps.config.passwordPolicy);
+      password = input.password;
+    }
+    passwordHash = await deps.hasher.hash(password);
+  } else if (input.password !== undefined && input.password !== null) {
+    throw new ValidationError('OAuth2 users cannot have a password');
+  }
+
+  return deps.store.insertUser({
+    username,
+    email,
+    role,
+    authMethod,
+    passwordHash,
+    resetPassword: authMethod === 'LOCAL',
+    oauth2ClientId: authMethod === 'OAUTH2' ? (input.oauth2ClientId ?? null) : null,
+    oauth2UserId: authMethod === 'OAUTH2' ? (input.oauth2UserId ?? null) : null,
+    createdAt: deps.clock.now(),
+  });
+}
+
+export interface OwnProfileChange {
+  username?: unknown;
+  password?: unknown;
+  currentPassword?: unknown;
+}
+
+/**
+ * A user changes their own username and/or password (reference `patchViewer`). A new password needs
+ * the current one, then ends every session of the user: the caller must clear the auth cookies.
+ */
+export async function updateOwnProfile(
+  deps: ServiceDeps,
+  actor: Principal | null,
+  change: OwnProfileChange,
+): Promise<{ user: UserRecord; loggedOut: boolean }> {
+  if (change.username === undefined && change.password === undefined) throw new ValidationError('At least one field is required');
+  if (change.username !== undefined) authorize(actor, 'change_own_username');
+  if (change.password !== undefined) authorize(actor, 'change_own_password');
+  requireActor(actor);
+  const user = await requireUser(deps, actor.userId ?? Number.NaN);
+  const patch: UserPatch = { updatedAt: deps.clock.now() };
+  if (change.username !== undefined) patch.username = normalizeUsername(change.username);
+
+  if (change.password !== undefined) {
+    if (!deps.config.basicAuthEnabled) throw new PermissionDeniedError(BASIC_AUTH_DISABLED, 'basic_auth_disabled');
+    if (user.authMethod !== 'LOCAL' || !user.passwordHash) throw new ValidationError('Cannot modify password for non-local user', 'bad_request');
+    if (typeof change.password !== 'string') throw new ValidationError('Password must be a string');
+    const current = typeof change.currentPassword === 'string' ? change.currentPassword : '';
+    if (!current || !(await deps.hasher.verify(user.passwordHash, current))) {
+      throw new ValidationError('Valid current password is required to modify password', 'bad_request');
+    }
+    assertValidPassword(change.password, deps.config.passwordPolicy);
+    patch.passwordHash = await deps.hasher.hash(change.password);
+    patch.resetPassword = false;
+  }
+
+  const updated = await deps.store.updateUser(user.id, patch);
+  if (!updated) throw new NotFoundError('User not found');
+  if (patch.passwordHash !== undefined) await logoutUser(deps, user.id);
+  return { user: updated, loggedOut: patch.passwordHash !== undefined };
+}
+
+export interface AdminUserChange {
+  username?: unknown;
+  password?: unknown;
+  role?: unknown;
+}
+
+/** Admin changes another user (reference `patchUser`): a new role or password logs the target out. */
+export async function updateUser(deps: ServiceDeps, actor: Principal | null, id: number, change: AdminUserChange): Promise<UserRecord> {
+  if (change.username === undefined && change.password === undefined && change.role === undefined) {
+    throw new ValidationError('At least one field is required');
+  }
+  requireActor(actor);
+  const target = await requireUser(deps, id);
+  const patch: UserPatch = { updatedAt: deps.clock.now() };
+
+  if (change.username !== undefined) {
+    authorize(actor, 'change_other_username', userTarget(target));
+    patch.username = normalizeUsername(change.username);
+  }
+  if (change.role !== undefined) {
+    authorize(actor, 'change_user_role', userTarget(target));
+    patch.role = parseRole(change.role);
+  }
+  if (change.password !== undefined) {
+    // On oneself this is refused: the admin route skips the current-password check, so a stolen
+    // admin session must go through updateOwnProfile like everyone else.
+    authorize(actor, 'change_other_password', userTarget(target));
+    if (!deps.config.basicAuthEnabled) throw new PermissionDeniedError(BASIC_AUTH_DISABLED, 'basic_auth_disabled');
+    if (target.authMethod !== 'LOCAL') throw new ValidationError('Cannot modify password for non-local user', 'bad_request');
+    if (typeof change.password !== 'string') throw new ValidationError('Password must be a string');
+    assertValidPassword(change.password, deps.config.passwordPolicy);
+    patch.passwordHash = await deps.hasher.hash(change.password);
+    // An admin-chosen password is a temporary one: the user picks their own at next login.
+    patch.resetPassword = true;
+  }
+
+  const updated = await deps.store.updateUser(target.id, patch);
+  if (!updated) throw new NotFoundError('User not found');
+  const roleChanged = patch.role !== undefined && patch.role !== target.role;
+  if (roleChanged || patch.passwordHash !== undefined) await logoutUser(deps, target.id);
+  // API keys follow their owner's role live: evict them so the next request reloads the new role.
+  if (roleChanged) await deps.revocations.publish({ type: 'user', userId: target.id });
+  return updated;
+}
+
+/**
+ * Deletes a user and, in the same transaction, everything that authenticates as them (sessions,
+ * tokens, reset tokens, personal keys); every cache drops them before this returns. System keys are
+ * owned by the system user, so they survive the deletion of the admin who created them.
+ */
+export async function deleteUser(deps: ServiceDeps, actor: Principal | null, id: number): Promise<void> {
+  authorize(actor, 'delete_user');
+  const target = await requireUser(deps, id);
+  authorize(actor, 'delete_user', userTarget(target));
+  if (!(await deps.store.deleteUser(target.id))) throw new NotFoundError('User not found');
+  await deps.revocations.publish({ type: 'user', userId: target.id });
+}
+
+export interface UserPage {
+  readonly users: readonly UserRecord[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  readonly nextCursor: number | null;
+}
+
+/** Newest first, keyset-paginated, SYSTEM excluded (reference §4.9). */
+export async function listUsers(
+  deps: ServiceDeps,
+  actor: Principal | null,
+  query: { cursor?: number | null; limit?: number } = {},
+): Promise<UserPage> {
+  authorize(actor, 'list_users');
+  const limit = query.limit ?? 100;
+  if (!Number.isSafeInteger(limit) || limit <= 0 || limit > 1000) throw new ValidationError('limit must be an integer between 1 and 1000');
+  const rows = await deps.store.listUsers({ beforeId: query.cursor ?? null, limit: limit + 1, excludeRoles: ['SYSTEM'] });
+  const users = rows.slice(0, limit);
+  return { users, nextCursor: rows.length > limit ? (users[users.length - 1]?.id ?? null) : null };
+}

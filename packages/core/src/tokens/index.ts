@@ -1,0 +1,9 @@
+export {
+  createTokenCodec,
+  MAX_TOKEN_LENGTH,
+  type SignClaims,
+  type TokenClaims,
+  type TokenCodec,
+  type TokenCodecOptions,
+} from './codec.js';
+export { isTokenKind, TOKEN_KINDS, tokenType, type TokenKind } from './kinds.js';

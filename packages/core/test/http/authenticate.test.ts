@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { parseBearer } from '../../src/http/index.js';
+import type { AuthStore } from '../../src/ports.js';
+import { createUserApiKey, login } from '../../src/services/index.js';
+import { createMemoryStore } from '../support/memory-store.js';
+import { ADMIN_SECRET, bearer, makeHarness } from '../support/harness.js';
+
+describe('parseBearer (reference §2.5)', () => {
+  it.each([
+    [undefined, null],
+    [null, null],
+    ['Bearer abc', 'abc'],
+    ['bearer abc', 'abc'],
+    ['BEARER abc', 'abc'],
+    ['BeArEr abc', 'abc'],
+    ['Bearer  abc ', 'abc'],
+    ['Bearer', false],
+    ['Bearer ', false],
+    ['Basic abc', false],
+    ['Token abc', false],
+    ['abc', false],
+    ['', false],
+    ['Bearer a b', false],
+    ['Bearer a, Bearer b', false],
+    ['Bearerabc', false],
+  ])('%j → %j', (header, expected) => {
+    expect(parseBearer(header)).toBe(expected);
+  });
+});
+
+async function world() {
+  const h = await makeHarness();
+  const session = await login(h.deps, { email: 'admin@localhost', password: 'admin-initial' });
+  return { h, session };
+}
+
+describe('authenticate', () => {
+  it('accepts an access token as a bearer or as the cookie', async () => {
+    const { h, session } = await world();
+    const viaBearer = await h.auth.authenticate(bearer(session.accessToken));
+    const viaCookie = await h.auth.authenticate({ accessTokenCookie: session.accessToken });
+    expect(viaBearer).toMatchObject({ ok: true, principal: { kind: 'session', role: 'ADMIN', sessionId: session.sessionId } });
+    expect(viaCookie).toMatchObject({ ok: true, principal: { kind: 'session', userId: session.user.id } });
+  });
+
+  it('answers a repeated credential from the cache: the same frozen result, no store read', async () => {
+    const { h, session } = await world();
+    const first = await h.auth.authenticate(bearer(session.accessToken));
+    let reads = 0;
+    const original = h.store.findAccessTokenGrant.bind(h.store);
+    h.store.findAccessTokenGrant = (id) => {
+      reads++;
+      return original(id);
+    };
+    const second = await h.auth.authenticate(bearer(session.accessToken));
+    expect(second).toBe(first);
+    expect(Object.isFrozen(second)).toBe(true);
+    expect(reads).toBe(0);
+  });
+
+  it('a present but malformed Authorization header makes the request unauthenticated; the cookie is ignored', async () => {
+    const { h, session } = await world();
+    const result = await h.auth.authenticate({ authorization: `Basic ${session.accessToken}`, accessTokenCookie: session.accessToken });
+    expect(result).toEqual({ ok: false, reason: 'invalid' });
+  });
+
+  it('reports missing credentials', async () => {
+    const { h } = await world();
+    expect(await h.auth.authenticate({})).toEqual({ ok: false, reason: 'missing' });
+    expect(await h.auth.authenticate({ accessTokenCookie: '' })).toEqual({ ok: false, reason: 'missing' });
+  });
+
+  it('the admin secret is a bearer only: it acts as the system user and never works as a cookie', async () => {
+    const { h } = await world();
+    expect(await h.auth.authenticate(bearer(ADMIN_SECRET))).toMatchObject({
+      ok: true,
+      principal: { kind: 'admin_secret', userId: h.systemUserId, role: 'SYSTEM' },
+    });
+    expect(await h.auth.authenticate({ accessTokenCookie: ADMIN_SECRET })).toEqual({ ok: false, reason: 'invalid' });
+    expect(await h.auth.authenticate(bearer(ADMIN_SECRET.slice(0, -1)))).toEqual({ ok: false, reason: 'invalid' });
+  });
+
+  it('refuses refresh and reset tokens as credentials, and API keys as cookies (even once cached)', async () => {
+    const { h, session } = await world();
+    expect(await h.auth.authenticate(bearer(session.refreshToken))).toEqual({ ok: false, reason: 'invalid' });
+    const principal = await h.auth.authenticate(bearer(session.accessToken));
+    if (!principal.ok) throw new Error('login token refused');
+    const key = await createUserApiKey(h.deps, principal.principal, { name: 'k' });
+    expect((await h.auth.authenticate(bearer(key.key))).ok).toBe(true);
+    expect(await h.auth.authenticate({ accessTokenCookie: key.key })).toEqual({ ok: false, reason: 'invalid' });
+  });
+
+  it('fails closed when the store cannot answer a cache miss', async () => {
+    const store = createMemoryStore();
+    const h = await makeHarness({}, store);
+    const session = await login(h.deps, { email: 'admin@localhost', password: 'admin-initial' });
+    const broken: AuthStore = store;
+    broken.findAccessTokenGrant = () => Promise.reject(new Error('connection refused'));
+    expect(await h.auth.authenticate(bearer(session.accessToken))).toEqual({ ok: false, reason: 'unavailable' });
+    expect(h.auth.size).toBe(0);
+  });
+
+  it('does not cache what a lookup read while a revocation happened', async () => {
+    const { h, session } = await world();
+    const original = h.store.findAccessTokenGrant.bind(h.store);
+    h.store.findAccessTokenGrant = async (id) => {
+      const grant = await original(id);
+      h.auth.evict({ type: 'user_sessions', userId: session.user.id }); // a logout lands mid-lookup
+      return grant;
+    };
+    expect((await h.auth.authenticate(bearer(session.accessToken))).ok).toBe(true);
+    expect(h.auth.size).toBe(0);
+  });
+
+  it('keeps the cache bounded', async () => {
+    const h = await makeHarness();
+    const auth = (await import('../../src/http/index.js')).createAuthenticator({
+      config: h.deps.config,
+      store: h.store,
+      tokens: h.deps.tokens,
+      revocations: h.deps.revocations,
+      clock: h.clock,
+      systemUserId: h.systemUserId,
+      maxCacheEntries: 3,
+    });
+    for (let i = 0; i < 5; i++) {
+      const s = await login(h.deps, { email: 'admin@localhost', password: 'admin-initial' });
+      expect((await auth.authenticate(bearer(s.accessToken))).ok).toBe(true);
+    }
+    expect(auth.size).toBe(3);
+    auth.close();
+  });
+});

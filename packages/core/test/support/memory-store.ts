@@ -1,0 +1,284 @@
+import { ConflictError } from '../../src/errors/index.js';
+import type {
+  AccessTokenRecord,
+  ApiKeyRecord,
+  ApiKeyWithOwner,
+  AuthStore,
+  AuthStoreOps,
+  NewUser,
+  PasswordResetTokenRecord,
+  RefreshTokenRecord,
+  SessionRecord,
+  UserPatch,
+  UserRecord,
+} from '../../src/ports.js';
+
+/**
+ * The AuthStore for unit tests only: plain maps, the schema's constraints re-stated in code, and
+ * transactions as snapshot + restore behind one lock. It passes the same contract suite as the real
+ * stores, which is what makes service tests on it meaningful.
+ */
+interface State {
+  seq: { user: number; session: number; refresh: number; access: number; key: number; reset: number };
+  users: Map<number, UserRecord>;
+  sessions: Map<number, SessionRecord>;
+  refresh: Map<number, RefreshTokenRecord>;
+  access: Map<number, AccessTokenRecord>;
+  keys: Map<number, ApiKeyRecord>;
+  resets: Map<number, PasswordResetTokenRecord>;
+}
+
+const empty = (): State => ({
+  seq: { user: 0, session: 0, refresh: 0, access: 0, key: 0, reset: 0 },
+  users: new Map(),
+  sessions: new Map(),
+  refresh: new Map(),
+  access: new Map(),
+  keys: new Map(),
+  resets: new Map(),
+});
+
+const clone = (s: State): State => ({
+  seq: { ...s.seq },
+  users: new Map(s.users),
+  sessions: new Map(s.sessions),
+  refresh: new Map(s.refresh),
+  access: new Map(s.access),
+  keys: new Map(s.keys),
+  resets: new Map(s.resets),
+});
+
+function checkUser(u: UserRecord): void {
+  if (u.email !== u.email.trim().toLowerCase()) throw new ConflictError('email must be stored trimmed and lower-cased');
+  if (u.authMethod === 'LOCAL' && (u.passwordHash === null || u.oauth2ClientId !== null || u.oauth2UserId !== null)) {
+    throw new ConflictError('LOCAL users need a password hash and no OAuth2 identity');
+  }
+  if (u.authMethod === 'OAUTH2' && u.passwordHash !== null) throw new ConflictError('OAUTH2 users have no password hash');
+}
+
+export function createMemoryStore(): AuthStore & { readonly state: () => State } {
+  let s = empty();
+
+  function unique(u: UserRecord): void {
+    for (const other of s.users.values()) {
+      if (other.id === u.id) continue;
+      if (other.email === u.email) throw new ConflictError('Email already exists', 'duplicate_email');
+      if (other.username === u.username) throw new ConflictError('Username already exists', 'duplicate_username');
+      if (u.oauth2ClientId !== null && u.oauth2UserId !== null && other.oauth2ClientId === u.oauth2ClientId && other.oauth2UserId === u.oauth2UserId) {
+        throw new ConflictError('OAuth2 identity already linked');
+      }
+    }
+  }
+
+  function dropSession(id: number): boolean {
+    if (!s.sessions.delete(id)) return false;
+    for (const [k, v] of s.refresh) if (v.sessionId === id) s.refresh.delete(k);
+    for (const [k, v] of s.access) if (v.sessionId === id) s.access.delete(k);
+    return true;
+  }
+
+  const ops: AuthStoreOps = {
+    async insertUser(n: NewUser) {
+      const id = s.seq.user + 1;
+      const u: UserRecord = {
+        id,
+        username: n.username,
+        email: n.email,
+        role: n.role,
+        authMethod: n.authMethod,
+        passwordHash: n.passwordHash,
+        resetPassword: n.resetPassword,
+        oauth2ClientId: n.oauth2ClientId ?? null,
+        oauth2UserId: n.oauth2UserId ?? null,
+        profilePictureUrl: n.profilePictureUrl ?? null,
+        createdAt: n.createdAt,
+        updatedAt: n.createdAt,
+      };
+      checkUser(u);
+      unique(u);
+      s.seq.user = id;
+      s.users.set(id, u);
+      return u;
+    },
+    async findUserById(id) {
+      return s.users.get(id) ?? null;
+    },
+    async findUserByEmail(email) {
+      const e = email.toLowerCase();
+      for (const u of s.users.values()) if (u.email === e) return u;
+      return null;
+    },
+    async findUserByUsername(username) {
+      for (const u of s.users.values()) if (u.username === username) return u;
+      return null;
+    },
+    async findUserByOAuth2Identity(clientId, subject) {
+      for (const u of s.users.values()) if (u.oauth2ClientId === clientId && u.oauth2UserId === subject) return u;
+      return null;
+    },
+    async findFirstUserByRole(role) {
+      for (const u of s.users.values()) if (u.role === role) return u;
+      return null;
+    },
+    async countUsersByRole(role) {
+      let n = 0;
+      for (const u of s.users.values()) if (u.role === role) n++;
+      return n;
+    },
+    async updateUser(id, patch: UserPatch) {
+      const current = s.users.get(id);
+      if (!current) return null;
+      const next: UserRecord = { ...current, ...patch, updatedAt: patch.updatedAt };
+      checkUser(next);
+      unique(next);
+      s.users.set(id, next);
+      return next;
+    },
+    async deleteUser(id) {
+      if (!s.users.delete(id)) return false;
+      for (const [k, v] of s.sessions) if (v.userId === id) dropSession(k);
+      for (const [k, v] of s.keys) if (v.userId === id) s.keys.delete(k);
+      for (const [k, v] of s.resets) if (v.userId === id) s.resets.delete(k);
+      return true;
+    },
+    async listUsers({ beforeId, limit, excludeRoles = [] }) {
+      return [...s.users.values()]
+        .filter((u) => (beforeId == null || u.id < beforeId) && !excludeRoles.includes(u.role))
+        .sort((a, b) => b.id - a.id)
+        .slice(0, limit);
+    },
+
+    async insertSession(n) {
+      if (!s.users.has(n.userId)) throw new ConflictError('unknown user');
+      const row = { id: ++s.seq.session, ...n };
+      s.sessions.set(row.id, row);
+      return row;
+    },
+    async findSession(id) {
+      return s.sessions.get(id) ?? null;
+    },
+    async insertRefreshToken(n) {
+      if (!s.sessions.has(n.sessionId)) throw new ConflictError('unknown session');
+      const row = { id: ++s.seq.refresh, ...n, consumedAt: null };
+      s.refresh.set(row.id, row);
+      return row;
+    },
+    async findRefreshToken(id) {
+      return s.refresh.get(id) ?? null;
+    },
+    async consumeRefreshToken(id, now) {
+      const row = s.refresh.get(id);
+      if (!row || row.consumedAt !== null) return false;
+      s.refresh.set(id, { ...row, consumedAt: now });
+      return true;
+    },
+    async insertAccessToken(n) {
+      if (!s.refresh.has(n.refreshTokenId)) throw new ConflictError('unknown refresh token');
+      const row = { id: ++s.seq.access, ...n };
+      s.access.set(row.id, row);
+      return row;
+    },
+    async findAccessTokenGrant(id) {
+      const row = s.access.get(id);
+      const refresh = row && s.refresh.get(row.refreshTokenId);
+      const user = row && s.users.get(row.userId);
+      if (!row || !refresh || refresh.consumedAt !== null || !user || !s.sessions.has(row.sessionId)) return null;
+      return { id: row.id, sessionId: row.sessionId, userId: row.userId, expiresAt: row.expiresAt, role: user.role };
+    },
+    async deleteSession(id) {
+      return dropSession(id);
+    },
+    async deleteSessionsOfUser(userId) {
+      const ids = [...s.sessions.values()].filter((x) => x.userId === userId).map((x) => x.id);
+      for (const id of ids) dropSession(id);
+      return ids;
+    },
+
+    async insertApiKey(n) {
+      if (!s.users.has(n.userId)) throw new ConflictError('unknown user');
+      if (!n.name.trim()) throw new ConflictError('API key name must be non-empty');
+      const row = { id: ++s.seq.key, ...n };
+      s.keys.set(row.id, row);
+      return row;
+    },
+    async findApiKey(id) {
+      return s.keys.get(id) ?? null;
+    },
+    async findApiKeyGrant(id) {
+      const row = s.keys.get(id);
+      const user = row && s.users.get(row.userId);
+      if (!row || !user) return null;
+      return { id: row.id, userId: row.userId, kind: row.kind, expiresAt: row.expiresAt, role: user.role };
+    },
+    async listApiKeys({ kind, userId, beforeId, limit }) {
+      return [...s.keys.values()]
+        .filter((k) => k.kind === kind && (userId === undefined || k.userId === userId) && (beforeId == null || k.id < beforeId))
+        .sort((a, b) => b.id - a.id)
+        .slice(0, limit)
+        .map((k): ApiKeyWithOwner => {
+          const o = s.users.get(k.userId)!;
+          return { ...k, owner: { id: o.id, username: o.username, email: o.email } };
+        });
+    },
+    async deleteApiKey(id) {
+      return s.keys.delete(id);
+    },
+
+    async insertPasswordResetToken(n) {
+      if (!s.users.has(n.userId)) throw new ConflictError('unknown user');
+      for (const [k, v] of s.resets) if (v.userId === n.userId) s.resets.delete(k);
+      const row = { id: ++s.seq.reset, ...n };
+      s.resets.set(row.id, row);
+      return row;
+    },
+    async deletePasswordResetTokensOfUser(userId) {
+      let n = 0;
+      for (const [k, v] of s.resets) if (v.userId === userId && s.resets.delete(k)) n++;
+      return n;
+    },
+    async takePasswordResetToken(id) {
+      const row = s.resets.get(id) ?? null;
+      if (row) s.resets.delete(id);
+      return row;
+    },
+    async deleteExpired(now) {
+      let n = 0;
+      for (const [k, v] of s.sessions) if (v.expiresAt <= now && dropSession(k)) n++;
+      for (const [k, v] of s.refresh) if (v.expiresAt <= now && s.refresh.delete(k)) n++;
+      for (const [k, v] of s.access) if (v.expiresAt <= now && s.access.delete(k)) n++;
+      for (const [k, v] of s.keys) if (v.expiresAt !== null && v.expiresAt <= now && s.keys.delete(k)) n++;
+      for (const [k, v] of s.resets) if (v.expiresAt <= now && s.resets.delete(k)) n++;
+      return n;
+    },
+  };
+
+  // One lock: single calls and whole transactions never interleave, so a rollback restores exactly
+  // what the transaction found.
+  let lock: Promise<unknown> = Promise.resolve();
+  function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = lock.then(fn, fn);
+    lock = run.catch(() => undefined);
+    return run;
+  }
+
+  const locked = Object.fromEntries(
+    Object.entries(ops).map(([name, fn]) => [name, (...args: unknown[]) => exclusive(() => (fn as (...a: unknown[]) => Promise<unknown>)(...args))]),
+  ) as unknown as AuthStoreOps;
+
+  return {
+    ...locked,
+    transaction<T>(fn: (tx: AuthStoreOps) => Promise<T>): Promise<T> {
+      return exclusive(async () => {
+        const snapshot = clone(s);
+        try {
+          return await fn(ops);
+        } catch (error) {
+          s = snapshot;
+          throw error;
+        }
+      });
+    },
+    async close() {},
+    state: () => s,
+  };
+}
