@@ -1,7 +1,7 @@
 import type { AuthConfig } from '../config/index.js';
 import { timingSafeEqualString } from '../crypto/index.js';
 import { isGatehouseError } from '../errors/index.js';
-import type { Principal, PrincipalKind, Role } from '../policy/index.js';
+import type { Principal, PrincipalKind } from '../policy/index.js';
 import type { AuthStore, Clock, RevocationChannel, RevocationEvent } from '../ports.js';
 import type { TokenCodec } from '../tokens/index.js';
 import { parseBearer } from './bearer.js';
@@ -102,7 +102,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         principal: Object.freeze({
           kind: 'admin_secret' as const,
           userId: systemUserId,
-          role: 'SYSTEM' as Role,
+          role: 'SYSTEM',
           credentialId: 0,
           sessionId: null,
           expiresAt: null,

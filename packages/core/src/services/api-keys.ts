@@ -1,7 +1,7 @@
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import { isAdmin, isSystemPrincipal, type Principal } from '../policy/index.js';
 import type { ApiKeyKind, ApiKeyRecord, ApiKeyWithOwner } from '../ports.js';
-import { authorize } from './authorize.js';
+import { authorize, requireActor } from './authorize.js';
 import type { ServiceDeps } from './deps.js';
 
 const MAX_NAME_LENGTH = 256;
@@ -137,11 +137,13 @@ export async function listSystemApiKeys(
  * missing key get the same 404, so ids cannot be probed.
  */
 export async function deleteUserApiKey(deps: ServiceDeps, actor: Principal | null, id: number): Promise<void> {
-  authorize(actor, 'delete_own_user_key');
+  requireActor(actor);
+  // Admins (and the admin secret) may delete anyone's key; everyone else only their own, and a
+  // system principal none (403, as the reference).
+  const admin = isAdmin(actor);
+  authorize(actor, admin ? 'delete_other_user_key' : 'delete_own_user_key');
   const key = Number.isSafeInteger(id) ? await deps.store.findApiKey(id) : null;
-  const visible = key !== null && key.kind === 'user' && (key.userId === actor.userId || isAdmin(actor));
-  if (!key || !visible) throw new NotFoundError('API key not found');
-  if (key.userId !== actor.userId) authorize(actor, 'delete_other_user_key', { ownerId: key.userId });
+  if (!key || key.kind !== 'user' || (!admin && key.userId !== actor.userId)) throw new NotFoundError('API key not found');
   await deps.store.deleteApiKey(key.id);
   await deps.revocations.publish({ type: 'api_key', apiKeyId: key.id });
 }

@@ -61,8 +61,13 @@ async function world(h: Harness) {
  * The identity services over one AuthStore. Run unchanged on the in-memory store (unit tests) and on
  * real SQLite and PostgreSQL stores (test/services), so every rule is proven against a real schema.
  */
-export function defineServiceSuite(name: string, makeStore: () => Promise<{ store: AuthStore; cleanup(): Promise<void> }>) {
-  async function harness(env: Record<string, string> = {}): Promise<Harness & { cleanup(): Promise<void> }> {
+export interface StoreUnderTest {
+  store: AuthStore;
+  cleanup: () => Promise<void>;
+}
+
+export function defineServiceSuite(name: string, makeStore: () => Promise<StoreUnderTest>) {
+  async function harness(env: Record<string, string> = {}): Promise<Harness & { cleanup: () => Promise<void> }> {
     const { store, cleanup } = await makeStore();
     return { ...(await makeHarness(env, store)), cleanup };
   }
@@ -412,6 +417,13 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<{ stor
           expect((await listOwnApiKeys(h.deps, v)).keys).toEqual([]);
           await deleteUserApiKey(h.deps, adminP, key.record.id);
           expect(await reason(h, key.key)).toBe('revoked');
+          const secretP = await principalOf(h, ADMIN_SECRET);
+          const another = await createUserApiKey(h.deps, v, { name: 'v' });
+          await deleteUserApiKey(h.deps, secretP, another.record.id);
+          expect(await reason(h, another.key)).toBe('revoked');
+          const sys = await createSystemApiKey(h.deps, adminP, { name: 's' }, h.systemUserId);
+          await rejectsWith(deleteUserApiKey(h.deps, await principalOf(h, sys.key), key.record.id), 'forbidden');
+          await rejectsWith(deleteUserApiKey(h.deps, adminP, sys.record.id), 'not_found', 'API key not found');
         }));
     });
 

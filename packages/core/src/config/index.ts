@@ -1,0 +1,22 @@
+export { parseAuthEnv } from './parse-auth-env.js';
+export { secretProblems, MIN_SECRET_LENGTH } from './secret-rules.js';
+export { parseAdmins, collectAdmins, type AdminsParseResult } from './admins.js';
+export { compilePath, type CompileResult } from './jmespath-path.js';
+export { collectRoleMapping, type RoleMappingParseResult } from './role-mapping.js';
+export { deriveRootUrl, type RootUrlParts } from './urls.js';
+export { defaultDisplayName } from './oauth2-idps.js';
+export { clientAuthHeaders, type ClientAuthHeadersOptions } from './client-headers.js';
+export type {
+  AdminAccount,
+  AuthConfig,
+  BruteForceConfig,
+  CompiledPath,
+  CookieConfig,
+  CookieNames,
+  IdpConfig,
+  OAuth2Config,
+  ParseAuthEnvOptions,
+  SmtpConfig,
+  TokenConfig,
+  TokenEndpointAuthMethod,
+} from './types.js';

@@ -1,0 +1,115 @@
+import type { AssignableRole } from '../policy/roles.js';
+import type { AdminAccount } from './admins.js';
+import type { CompiledPath } from './jmespath-path.js';
+
+export type { AdminAccount } from './admins.js';
+export type { CompiledPath } from './jmespath-path.js';
+
+export interface ParseAuthEnvOptions {
+  /** Prefix of every variable name, `PHOENIX_` unless another one is given (e.g. `GATEHOUSE_`). */
+  readonly prefix?: string;
+}
+
+/** How the relying party authenticates at the IdP's token endpoint (OIDC Core §9). */
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+/** Lifetimes in seconds (the variables are in minutes and may be fractional). */
+export interface TokenConfig {
+  readonly accessTtlSeconds: number;
+  readonly refreshTtlSeconds: number;
+  readonly passwordResetTtlSeconds: number;
+}
+
+export interface CookieNames {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly oauth2State: string;
+  readonly oauth2Nonce: string;
+  readonly oauth2CodeVerifier: string;
+}
+
+export interface CookieConfig {
+  readonly secure: boolean;
+  /** `Path` attribute of every cookie set. */
+  readonly path: string;
+  /** Start of every cookie name; `phoenix` gives the reference's names. */
+  readonly namePrefix: string;
+  readonly names: CookieNames;
+}
+
+export interface BruteForceConfig {
+  readonly enabled: boolean;
+  /** Failed logins before the account is locked. */
+  readonly maxAttempts: number;
+  /** How long a lock lasts; fixed, as in the reference. */
+  readonly lockoutSeconds: number;
+}
+
+export interface SmtpConfig {
+  readonly hostname: string;
+  readonly port: number;
+  readonly username: string;
+  readonly password: string;
+  readonly mailFrom: string;
+  readonly validateCerts: boolean;
+}
+
+export interface IdpConfig {
+  /** Lower-case, `[a-z0-9_]+`; also the login URL segment `/oauth2/<name>/login`. */
+  readonly name: string;
+  readonly displayName: string;
+  readonly clientId: string;
+  /** Null only for a public client (`tokenEndpointAuthMethod` `none`) configured without one. */
+  readonly clientSecret: string | null;
+  readonly oidcConfigUrl: string;
+  readonly allowSignUp: boolean;
+  readonly autoLogin: boolean;
+  readonly usePkce: boolean;
+  readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** `openid email profile` first, then the configured extras, without duplicates. */
+  readonly scopes: readonly string[];
+  readonly emailPath: CompiledPath;
+  readonly groupsPath: CompiledPath | null;
+  /** Non-empty exactly when `groupsPath` is set. */
+  readonly allowedGroups: readonly string[];
+  readonly rolePath: CompiledPath | null;
+  /** IdP role value (exact, case-sensitive) to role; null when no mapping is configured. */
+  readonly roleMapping: ReadonlyMap<string, AssignableRole> | null;
+  readonly roleAttributeStrict: boolean;
+  readonly roleResync: boolean;
+}
+
+export interface OAuth2Config {
+  /** Sorted by name. */
+  readonly idps: readonly IdpConfig[];
+  readonly autoLoginIdp: string | null;
+}
+
+/** The whole authentication configuration: parsed once at start-up, deeply frozen. */
+export interface AuthConfig {
+  readonly prefix: string;
+  readonly enabled: boolean;
+  /** HS256 key of every token Gatehouse issues; null when unset (allowed only with auth off). */
+  readonly secret: string | null;
+  readonly adminSecret: string | null;
+  readonly basicAuthEnabled: boolean;
+  readonly rateLimitEnabled: boolean;
+  readonly bruteForce: BruteForceConfig;
+  readonly passwordPolicy: 'default' | 'strong';
+  readonly tokens: TokenConfig;
+  readonly cookies: CookieConfig;
+  readonly defaultAdminInitialPassword: string;
+  readonly admins: readonly AdminAccount[];
+  /** `""` or a path starting, and not ending, with `/`. */
+  readonly rootPath: string;
+  /** `PHOENIX_ROOT_URL` verbatim, or null (see `deriveRootUrl`). */
+  readonly rootUrl: string | null;
+  /** Lower-case hostnames, de-duplicated and sorted; empty turns the CSRF check off. */
+  readonly csrfTrustedOrigins: readonly string[];
+  /** CORS allow-list; empty means no CORS. */
+  readonly allowedOrigins: readonly string[];
+  readonly managementUrl: string | null;
+  readonly supportEmail: string | null;
+  readonly smtp: SmtpConfig | null;
+  readonly oauth2: OAuth2Config;
+}
