@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 180_000,
     pool: 'forks',
+    // A throw-away PostgreSQL on loopback (or DATABASE_URL when set) for the store and service suites.
+    globalSetup: ['test/setup/postgres.ts'],
     // The JSON report is what .ci/run turns into its `N passed, N failed` line.
     reporters: ['default', ['json', { outputFile: '.ci-vitest.json' }]],
   },

@@ -165,7 +165,10 @@ export interface AuthStoreOps {
     createdAt: number;
     expiresAt: number;
   }): Promise<AccessTokenRecord>;
-  /** The access token if it and its session still exist, with the owner's current role. */
+  /**
+   * The access token with the owner's current role, if it and its session still exist and its
+   * refresh token has not been consumed (an exchanged pair's access token is dead).
+   */
   findAccessTokenGrant(id: number): Promise<AccessTokenGrant | null>;
   /** Deletes one session and every token of it. */
   deleteSession(id: number): Promise<boolean>;

@@ -1,4 +1,5 @@
-import { ConflictError } from '../../src/errors/index.js';
+import { ConflictError, UnavailableError } from '../../src/errors/index.js';
+import { isRole } from '../../src/policy/index.js';
 import type {
   AccessTokenRecord,
   ApiKeyRecord,
@@ -48,8 +49,10 @@ const clone = (s: State): State => ({
   resets: new Map(s.resets),
 });
 
+const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
 function checkUser(u: UserRecord): void {
-  if (u.email !== u.email.trim().toLowerCase()) throw new ConflictError('email must be stored trimmed and lower-cased');
+  if (!isRole(u.role)) throw new ConflictError('Referenced record does not exist');
   if (u.authMethod === 'LOCAL' && (u.passwordHash === null || u.oauth2ClientId !== null || u.oauth2UserId !== null)) {
     throw new ConflictError('LOCAL users need a password hash and no OAuth2 identity');
   }
@@ -70,11 +73,21 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
     }
   }
 
-  function dropSession(id: number): boolean {
-    if (!s.sessions.delete(id)) return false;
-    for (const [k, v] of s.refresh) if (v.sessionId === id) s.refresh.delete(k);
-    for (const [k, v] of s.access) if (v.sessionId === id) s.access.delete(k);
-    return true;
+  /** Deletes a session and its tokens; returns the number of rows removed (0: no such session). */
+  function dropSession(id: number): number {
+    if (!s.sessions.delete(id)) return 0;
+    let n = 1;
+    for (const [k, v] of s.refresh) if (v.sessionId === id && s.refresh.delete(k)) n++;
+    for (const [k, v] of s.access) if (v.sessionId === id && s.access.delete(k)) n++;
+    return n;
+  }
+
+  /** Deletes a refresh token and the access tokens minted with it (the schema's cascade). */
+  function dropRefresh(id: number): number {
+    if (!s.refresh.delete(id)) return 0;
+    let n = 1;
+    for (const [k, v] of s.access) if (v.refreshTokenId === id && s.access.delete(k)) n++;
+    return n;
   }
 
   const ops: AuthStoreOps = {
@@ -83,7 +96,7 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
       const u: UserRecord = {
         id,
         username: n.username,
-        email: n.email,
+        email: normalizeEmail(n.email),
         role: n.role,
         authMethod: n.authMethod,
         passwordHash: n.passwordHash,
@@ -104,7 +117,7 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
       return s.users.get(id) ?? null;
     },
     async findUserByEmail(email) {
-      const e = email.toLowerCase();
+      const e = normalizeEmail(email);
       for (const u of s.users.values()) if (u.email === e) return u;
       return null;
     },
@@ -128,7 +141,8 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
     async updateUser(id, patch: UserPatch) {
       const current = s.users.get(id);
       if (!current) return null;
-      const next: UserRecord = { ...current, ...patch, updatedAt: patch.updatedAt };
+      const email = patch.email === undefined ? current.email : normalizeEmail(patch.email);
+      const next: UserRecord = { ...current, ...patch, email, updatedAt: patch.updatedAt };
       checkUser(next);
       unique(next);
       s.users.set(id, next);
@@ -186,7 +200,7 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
       return { id: row.id, sessionId: row.sessionId, userId: row.userId, expiresAt: row.expiresAt, role: user.role };
     },
     async deleteSession(id) {
-      return dropSession(id);
+      return dropSession(id) > 0;
     },
     async deleteSessionsOfUser(userId) {
       const ids = [...s.sessions.values()].filter((x) => x.userId === userId).map((x) => x.id);
@@ -197,6 +211,7 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
     async insertApiKey(n) {
       if (!s.users.has(n.userId)) throw new ConflictError('unknown user');
       if (!n.name.trim()) throw new ConflictError('API key name must be non-empty');
+      if (n.kind !== 'user' && n.kind !== 'system') throw new ConflictError('unknown API key kind');
       const row = { id: ++s.seq.key, ...n };
       s.keys.set(row.id, row);
       return row;
@@ -243,8 +258,8 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
     },
     async deleteExpired(now) {
       let n = 0;
-      for (const [k, v] of s.sessions) if (v.expiresAt <= now && dropSession(k)) n++;
-      for (const [k, v] of s.refresh) if (v.expiresAt <= now && s.refresh.delete(k)) n++;
+      for (const [k, v] of s.sessions) if (v.expiresAt <= now) n += dropSession(k);
+      for (const [k, v] of s.refresh) if (v.expiresAt <= now) n += dropRefresh(k);
       for (const [k, v] of s.access) if (v.expiresAt <= now && s.access.delete(k)) n++;
       for (const [k, v] of s.keys) if (v.expiresAt !== null && v.expiresAt <= now && s.keys.delete(k)) n++;
       for (const [k, v] of s.resets) if (v.expiresAt <= now && s.resets.delete(k)) n++;
@@ -255,7 +270,9 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
   // One lock: single calls and whole transactions never interleave, so a rollback restores exactly
   // what the transaction found.
   let lock: Promise<unknown> = Promise.resolve();
-  function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  let closed = false;
+  function exclusive<T>(body: () => Promise<T>): Promise<T> {
+    const fn = () => (closed ? Promise.reject(new UnavailableError('Authentication store unavailable')) : body());
     const run = lock.then(fn, fn);
     lock = run.catch(() => undefined);
     return run;
@@ -278,7 +295,9 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
         }
       });
     },
-    async close() {},
+    async close() {
+      closed = true;
+    },
     state: () => s,
   };
 }

@@ -1,0 +1,6 @@
+export { createSqliteStore, type SqliteStoreOptions } from './sqlite.js';
+export { createPostgresStore, type PostgresStoreOptions } from './postgres.js';
+export { createKyselyStore, type KyselyStoreOptions } from './store.js';
+export { migrateToLatest, SCHEMA_VERSION, type MigrateOptions, type MigrationOutcome } from './migrations.js';
+export { SchemaVersionError } from './errors.js';
+export type { GatehouseDatabase, StoreDialect } from './schema.js';

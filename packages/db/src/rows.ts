@@ -1,0 +1,129 @@
+import type {
+  AccessTokenGrant,
+  AccessTokenRecord,
+  ApiKeyGrant,
+  ApiKeyRecord,
+  ApiKeyWithOwner,
+  PasswordResetTokenRecord,
+  RefreshTokenRecord,
+  SessionRecord,
+  UserRecord,
+} from '@gatehouse/core';
+import type { Selectable } from 'kysely';
+import type {
+  AccessTokensTable,
+  ApiKeysTable,
+  PasswordResetTokensTable,
+  RefreshTokensTable,
+  SessionsTable,
+  UsersTable,
+} from './schema.js';
+
+/** int8 from a pool we did not configure arrives as a string; ids and epoch ms fit a double. */
+export function toInt(value: number | string | bigint): number {
+  return typeof value === 'number' ? value : Number(value);
+}
+
+function toIntOrNull(value: number | string | bigint | null): number | null {
+  return value === null ? null : toInt(value);
+}
+
+export function toUser(row: Selectable<UsersTable>): UserRecord {
+  return {
+    id: toInt(row.id),
+    username: row.username,
+    email: row.email,
+    role: row.role,
+    authMethod: row.auth_method,
+    passwordHash: row.password_hash,
+    resetPassword: row.reset_password === true || row.reset_password === 1,
+    oauth2ClientId: row.oauth2_client_id,
+    oauth2UserId: row.oauth2_user_id,
+    profilePictureUrl: row.profile_picture_url,
+    createdAt: toInt(row.created_at),
+    updatedAt: toInt(row.updated_at),
+  };
+}
+
+export function toSession(row: Selectable<SessionsTable>): SessionRecord {
+  return {
+    id: toInt(row.id),
+    userId: toInt(row.user_id),
+    createdAt: toInt(row.created_at),
+    expiresAt: toInt(row.expires_at),
+  };
+}
+
+export function toRefreshToken(row: Selectable<RefreshTokensTable>): RefreshTokenRecord {
+  return {
+    id: toInt(row.id),
+    sessionId: toInt(row.session_id),
+    userId: toInt(row.user_id),
+    createdAt: toInt(row.created_at),
+    expiresAt: toInt(row.expires_at),
+    consumedAt: toIntOrNull(row.consumed_at),
+  };
+}
+
+export function toAccessToken(row: Selectable<AccessTokensTable>): AccessTokenRecord {
+  return {
+    id: toInt(row.id),
+    sessionId: toInt(row.session_id),
+    userId: toInt(row.user_id),
+    refreshTokenId: toInt(row.refresh_token_id),
+    createdAt: toInt(row.created_at),
+    expiresAt: toInt(row.expires_at),
+  };
+}
+
+export function toAccessTokenGrant(
+  row: Pick<Selectable<AccessTokensTable>, 'id' | 'session_id' | 'user_id' | 'expires_at'> & Pick<UsersTable, 'role'>,
+): AccessTokenGrant {
+  return {
+    id: toInt(row.id),
+    sessionId: toInt(row.session_id),
+    userId: toInt(row.user_id),
+    expiresAt: toInt(row.expires_at),
+    role: row.role,
+  };
+}
+
+export function toApiKey(row: Selectable<ApiKeysTable>): ApiKeyRecord {
+  return {
+    id: toInt(row.id),
+    userId: toInt(row.user_id),
+    kind: row.kind,
+    name: row.name,
+    description: row.description,
+    createdAt: toInt(row.created_at),
+    expiresAt: toIntOrNull(row.expires_at),
+  };
+}
+
+export function toApiKeyWithOwner(
+  row: Selectable<ApiKeysTable> & { owner_username: string; owner_email: string },
+): ApiKeyWithOwner {
+  const key = toApiKey(row);
+  return { ...key, owner: { id: key.userId, username: row.owner_username, email: row.owner_email } };
+}
+
+export function toApiKeyGrant(
+  row: Pick<Selectable<ApiKeysTable>, 'id' | 'user_id' | 'kind' | 'expires_at'> & Pick<UsersTable, 'role'>,
+): ApiKeyGrant {
+  return {
+    id: toInt(row.id),
+    userId: toInt(row.user_id),
+    kind: row.kind,
+    expiresAt: toIntOrNull(row.expires_at),
+    role: row.role,
+  };
+}
+
+export function toPasswordResetToken(row: Selectable<PasswordResetTokensTable>): PasswordResetTokenRecord {
+  return {
+    id: toInt(row.id),
+    userId: toInt(row.user_id),
+    createdAt: toInt(row.created_at),
+    expiresAt: toInt(row.expires_at),
+  };
+}

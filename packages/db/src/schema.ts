@@ -1,0 +1,90 @@
+import type { ApiKeyKind, AuthMethod, Role } from '@gatehouse/core';
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * The tables as Kysely sees them. Integer columns are typed `number`: SQLite returns them as
+ * numbers and the pools we create parse PostgreSQL's int8 as numbers; rows from a pool the host
+ * passed in may still carry strings, so every read goes through `toInt` in rows.ts.
+ */
+export interface GatehouseDatabase {
+  user_roles: UserRolesTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
+  access_tokens: AccessTokensTable;
+  api_keys: ApiKeysTable;
+  password_reset_tokens: PasswordResetTokensTable;
+  gatehouse_migrations: MigrationsTable;
+}
+
+/** SQLite has no boolean type: 0/1 there, a real boolean on PostgreSQL. */
+export type DbBoolean = ColumnType<number | boolean, number | boolean, number | boolean>;
+
+export interface UserRolesTable {
+  name: Role;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  role: Role;
+  username: string;
+  email: string;
+  auth_method: AuthMethod;
+  password_hash: string | null;
+  reset_password: DbBoolean;
+  oauth2_client_id: string | null;
+  oauth2_user_id: string | null;
+  profile_picture_url: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  id: Generated<number>;
+  user_id: number;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface RefreshTokensTable {
+  id: Generated<number>;
+  session_id: number;
+  user_id: number;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface AccessTokensTable {
+  id: Generated<number>;
+  session_id: number;
+  user_id: number;
+  refresh_token_id: number;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface ApiKeysTable {
+  id: Generated<number>;
+  user_id: number;
+  kind: ApiKeyKind;
+  name: string;
+  description: string | null;
+  created_at: number;
+  expires_at: number | null;
+}
+
+export interface PasswordResetTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface MigrationsTable {
+  version: number;
+  name: string;
+  applied_at: number;
+}
+
+export type StoreDialect = 'sqlite' | 'postgres';

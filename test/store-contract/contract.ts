@@ -1,0 +1,788 @@
+/**
+ * The AuthStore contract (DESIGN rule 7): every backend runs this suite against a real database.
+ * It only talks to the `AuthStore` interface, so a new backend passes it or is not done.
+ */
+import { isGatehouseError, type UnavailableError } from '@gatehouse/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+// Type-only and relative: core's barrel does not export the ports yet (see the db report).
+import type { AuthStore, AuthStoreOps, NewUser, UserRecord } from '@gatehouse/core';
+
+export interface StoreUnderTest {
+  store: AuthStore;
+  cleanup(): Promise<void>;
+}
+
+const T0 = 1_700_000_000_000;
+const HOUR = 3_600_000;
+const HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA';
+
+let sequence = 0;
+
+function localUser(overrides: Partial<NewUser> = {}): NewUser {
+  const n = ++sequence;
+  return {
+    username: `user${n}`,
+    email: `user${n}@example.com`,
+    role: 'MEMBER',
+    authMethod: 'LOCAL',
+    passwordHash: HASH,
+    resetPassword: false,
+    createdAt: T0,
+    ...overrides,
+  };
+}
+
+function oauthUser(overrides: Partial<NewUser> = {}): NewUser {
+  const n = ++sequence;
+  return localUser({
+    authMethod: 'OAUTH2',
+    passwordHash: null,
+    oauth2ClientId: 'client-a',
+    oauth2UserId: `subject-${n}`,
+    ...overrides,
+  });
+}
+
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to reject, it resolved');
+}
+
+async function expectConflict(
+  promise: Promise<unknown>,
+  code: 'duplicate_email' | 'duplicate_username' | 'conflict',
+  message?: string,
+): Promise<void> {
+  const error = await rejectionOf(promise);
+  expect(isGatehouseError(error) && error.name).toBe('ConflictError');
+  expect(isGatehouseError(error) && error.code).toBe(code);
+  if (message !== undefined) expect((error as Error).message).toBe(message);
+}
+
+/** A session with one refresh token and its access token, as a login creates them. */
+async function login(store: AuthStoreOps, user: UserRecord, expiresAt = T0 + HOUR) {
+  const session = await store.insertSession({ userId: user.id, createdAt: T0, expiresAt });
+  const refresh = await store.insertRefreshToken({ sessionId: session.id, userId: user.id, createdAt: T0, expiresAt });
+  const access = await store.insertAccessToken({
+    sessionId: session.id,
+    userId: user.id,
+    refreshTokenId: refresh.id,
+    createdAt: T0,
+    expiresAt,
+  });
+  return { session, refresh, access };
+}
+
+function apiKey(userId: number, overrides: Partial<Parameters<AuthStoreOps['insertApiKey']>[0]> = {}) {
+  return { userId, kind: 'user' as const, name: 'ci', description: null, createdAt: T0, expiresAt: null, ...overrides };
+}
+
+export function defineStoreContract(name: string, makeStore: () => Promise<StoreUnderTest>): void {
+  describe(`AuthStore contract: ${name}`, () => {
+    let subject: StoreUnderTest;
+    let store: AuthStore;
+
+    beforeEach(async () => {
+      subject = await makeStore();
+      store = subject.store;
+    });
+
+    afterEach(async () => {
+      await subject.cleanup();
+    });
+
+    describe('users', () => {
+      it('insertUser returns the stored record and findUserById reads the same back', async () => {
+        const user = await store.insertUser(
+          localUser({ username: 'alice', email: 'alice@example.com', resetPassword: true, profilePictureUrl: 'https://img.test/a.png' }),
+        );
+        expect(user).toEqual({
+          id: user.id,
+          username: 'alice',
+          email: 'alice@example.com',
+          role: 'MEMBER',
+          authMethod: 'LOCAL',
+          passwordHash: HASH,
+          resetPassword: true,
+          oauth2ClientId: null,
+          oauth2UserId: null,
+          profilePictureUrl: 'https://img.test/a.png',
+          createdAt: T0,
+          updatedAt: T0,
+        });
+        expect(Number.isSafeInteger(user.id) && user.id > 0).toBe(true);
+        expect(await store.findUserById(user.id)).toEqual(user);
+      });
+
+      it('ids grow and are never reused after a delete', async () => {
+        const first = await store.insertUser(localUser());
+        const second = await store.insertUser(localUser());
+        expect(second.id).toBeGreaterThan(first.id);
+        expect(await store.deleteUser(second.id)).toBe(true);
+        const third = await store.insertUser(localUser());
+        expect(third.id).toBeGreaterThan(second.id);
+      });
+
+      it('stores the email trimmed and lower-cased, and finds it whatever the case', async () => {
+        const user = await store.insertUser(localUser({ email: '  Alice.Smith@Example.COM \n' }));
+        expect(user.email).toBe('alice.smith@example.com');
+        expect((await store.findUserById(user.id))?.email).toBe('alice.smith@example.com');
+        expect((await store.findUserByEmail('ALICE.SMITH@example.com'))?.id).toBe(user.id);
+        expect((await store.findUserByEmail(' alice.smith@EXAMPLE.com '))?.id).toBe(user.id);
+      });
+
+      it.each([
+        ['the same spelling', 'bob@example.com'],
+        ['another case', 'BOB@Example.com'],
+        ['surrounding spaces', ' bob@example.com '],
+      ])('rejects a duplicate email (%s) with duplicate_email', async (_label, email) => {
+        await store.insertUser(localUser({ email: 'bob@example.com' }));
+        await expectConflict(store.insertUser(localUser({ email })), 'duplicate_email', 'Email already exists');
+        expect(await store.countUsersByRole('MEMBER')).toBe(1);
+      });
+
+      it('rejects a duplicate username with duplicate_username', async () => {
+        await store.insertUser(localUser({ username: 'carol' }));
+        await expectConflict(store.insertUser(localUser({ username: 'carol' })), 'duplicate_username', 'Username already exists');
+        expect(await store.countUsersByRole('MEMBER')).toBe(1);
+      });
+
+      it('treats usernames as case-sensitive', async () => {
+        const upper = await store.insertUser(localUser({ username: 'Dave' }));
+        const lower = await store.insertUser(localUser({ username: 'dave' }));
+        expect((await store.findUserByUsername('Dave'))?.id).toBe(upper.id);
+        expect((await store.findUserByUsername('dave'))?.id).toBe(lower.id);
+        expect(await store.findUserByUsername('DAVE')).toBeNull();
+      });
+
+      it('returns null for users that do not exist', async () => {
+        expect(await store.findUserById(987_654)).toBeNull();
+        expect(await store.findUserByEmail('nobody@example.com')).toBeNull();
+        expect(await store.findUserByUsername('nobody')).toBeNull();
+        expect(await store.findUserByOAuth2Identity('client-a', 'nobody')).toBeNull();
+        expect(await store.findFirstUserByRole('ADMIN')).toBeNull();
+        expect(await store.countUsersByRole('ADMIN')).toBe(0);
+      });
+
+      it('finds OAuth2 users by (client id, subject), which is unique', async () => {
+        const user = await store.insertUser(oauthUser({ oauth2ClientId: 'client-a', oauth2UserId: 'sub-1' }));
+        expect(user).toMatchObject({ authMethod: 'OAUTH2', passwordHash: null, oauth2ClientId: 'client-a', oauth2UserId: 'sub-1' });
+        expect((await store.findUserByOAuth2Identity('client-a', 'sub-1'))?.id).toBe(user.id);
+        expect(await store.findUserByOAuth2Identity('client-a', 'sub-2')).toBeNull();
+        expect(await store.findUserByOAuth2Identity('client-b', 'sub-1')).toBeNull();
+        // The same subject at another IdP is another person.
+        await store.insertUser(oauthUser({ oauth2ClientId: 'client-b', oauth2UserId: 'sub-1' }));
+        await expectConflict(store.insertUser(oauthUser({ oauth2ClientId: 'client-a', oauth2UserId: 'sub-1' })), 'conflict');
+      });
+
+      it('allows several OAuth2 users without ids (pre-created, not linked yet)', async () => {
+        await store.insertUser(oauthUser({ oauth2ClientId: null, oauth2UserId: null }));
+        await store.insertUser(oauthUser({ oauth2ClientId: null, oauth2UserId: null }));
+        await store.insertUser(oauthUser({ oauth2ClientId: 'client-a', oauth2UserId: null }));
+        await store.insertUser(oauthUser({ oauth2ClientId: 'client-a', oauth2UserId: null }));
+        expect(await store.countUsersByRole('MEMBER')).toBe(4);
+      });
+
+      it.each<[string, Partial<NewUser>]>([
+        ['LOCAL without a password hash', { authMethod: 'LOCAL', passwordHash: null }],
+        ['LOCAL with an OAuth2 client id', { authMethod: 'LOCAL', oauth2ClientId: 'client-a' }],
+        ['LOCAL with an OAuth2 subject', { authMethod: 'LOCAL', oauth2UserId: 'sub-1' }],
+        ['OAUTH2 with a password hash', { authMethod: 'OAUTH2', passwordHash: HASH }],
+      ])('the database rejects %s', async (_label, overrides) => {
+        const user = localUser(overrides);
+        await expectConflict(store.insertUser(user), 'conflict');
+        expect(await store.findUserByEmail(user.email)).toBeNull();
+      });
+
+      it('the database rejects a patch that would leave a LOCAL user without a password hash', async () => {
+        const user = await store.insertUser(localUser());
+        await expectConflict(store.updateUser(user.id, { passwordHash: null, updatedAt: T0 + 1 }), 'conflict');
+        expect(await store.findUserById(user.id)).toEqual(user);
+      });
+
+      it('the database rejects a role outside user_roles', async () => {
+        await expectConflict(store.insertUser(localUser({ role: 'ROOT' as NewUser['role'] })), 'conflict');
+      });
+
+      it('findFirstUserByRole returns the lowest id; countUsersByRole counts per role', async () => {
+        await store.insertUser(localUser({ role: 'MEMBER' }));
+        const firstAdmin = await store.insertUser(localUser({ role: 'ADMIN' }));
+        await store.insertUser(localUser({ role: 'ADMIN' }));
+        await store.insertUser(localUser({ role: 'VIEWER' }));
+        expect((await store.findFirstUserByRole('ADMIN'))?.id).toBe(firstAdmin.id);
+        expect(await store.findFirstUserByRole('SYSTEM')).toBeNull();
+        expect(await store.countUsersByRole('ADMIN')).toBe(2);
+        expect(await store.countUsersByRole('VIEWER')).toBe(1);
+        expect(await store.countUsersByRole('SYSTEM')).toBe(0);
+      });
+
+      it('updateUser changes only the given fields and returns the new record', async () => {
+        const user = await store.insertUser(localUser({ resetPassword: true, profilePictureUrl: 'https://img.test/1.png' }));
+        const updated = await store.updateUser(user.id, {
+          username: 'renamed',
+          email: ' Renamed@Example.com ',
+          role: 'VIEWER',
+          passwordHash: `${HASH}x`,
+          resetPassword: false,
+          updatedAt: T0 + 5,
+        });
+        expect(updated).toEqual({
+          ...user,
+          username: 'renamed',
+          email: 'renamed@example.com',
+          role: 'VIEWER',
+          passwordHash: `${HASH}x`,
+          resetPassword: false,
+          updatedAt: T0 + 5,
+        });
+        expect(await store.findUserById(user.id)).toEqual(updated);
+        const touched = await store.updateUser(user.id, { updatedAt: T0 + 6 });
+        expect(touched).toEqual({ ...updated, updatedAt: T0 + 6 });
+      });
+
+      it('updateUser links and unlinks an OAuth2 identity and clears the picture', async () => {
+        const user = await store.insertUser(oauthUser({ oauth2ClientId: null, oauth2UserId: null, profilePictureUrl: 'https://img.test/p' }));
+        const linked = await store.updateUser(user.id, {
+          oauth2ClientId: 'client-z',
+          oauth2UserId: 'sub-z',
+          profilePictureUrl: null,
+          updatedAt: T0 + 1,
+        });
+        expect(linked).toMatchObject({ oauth2ClientId: 'client-z', oauth2UserId: 'sub-z', profilePictureUrl: null });
+        expect((await store.findUserByOAuth2Identity('client-z', 'sub-z'))?.id).toBe(user.id);
+      });
+
+      it('updateUser returns null for an unknown id', async () => {
+        expect(await store.updateUser(424_242, { username: 'ghost', updatedAt: T0 })).toBeNull();
+      });
+
+      it('updateUser to a taken email or username is a duplicate conflict', async () => {
+        const taken = await store.insertUser(localUser());
+        const user = await store.insertUser(localUser());
+        await expectConflict(
+          store.updateUser(user.id, { email: taken.email.toUpperCase(), updatedAt: T0 + 1 }),
+          'duplicate_email',
+          'Email already exists',
+        );
+        await expectConflict(
+          store.updateUser(user.id, { username: taken.username, updatedAt: T0 + 1 }),
+          'duplicate_username',
+          'Username already exists',
+        );
+        expect(await store.findUserById(user.id)).toEqual(user);
+      });
+
+      it('deleteUser reports whether it deleted', async () => {
+        const user = await store.insertUser(localUser());
+        expect(await store.deleteUser(user.id)).toBe(true);
+        expect(await store.deleteUser(user.id)).toBe(false);
+        expect(await store.findUserById(user.id)).toBeNull();
+      });
+
+      it('listUsers pages by keyset, newest first, and can exclude roles', async () => {
+        const system = await store.insertUser(localUser({ role: 'SYSTEM', username: 'system', email: 'system@localhost' }));
+        const ids = [system.id];
+        for (let i = 0; i < 5; i++) ids.push((await store.insertUser(localUser())).id);
+        const newestFirst = [...ids].reverse();
+
+        const all = await store.listUsers({ limit: 100 });
+        expect(all.map((u) => u.id)).toEqual(newestFirst);
+
+        const page1 = await store.listUsers({ limit: 2, excludeRoles: ['SYSTEM'] });
+        expect(page1.map((u) => u.id)).toEqual(newestFirst.slice(0, 2));
+        const page2 = await store.listUsers({ limit: 2, beforeId: page1[1]!.id, excludeRoles: ['SYSTEM'] });
+        expect(page2.map((u) => u.id)).toEqual(newestFirst.slice(2, 4));
+        const page3 = await store.listUsers({ limit: 2, beforeId: page2[1]!.id, excludeRoles: ['SYSTEM'] });
+        expect(page3.map((u) => u.id)).toEqual([newestFirst[4]]);
+        expect(await store.listUsers({ limit: 2, beforeId: page3[0]!.id, excludeRoles: ['SYSTEM'] })).toEqual([]);
+
+        expect((await store.listUsers({ limit: 100, beforeId: null, excludeRoles: [] })).length).toBe(6);
+        expect((await store.listUsers({ limit: 100, excludeRoles: ['SYSTEM', 'MEMBER'] })).length).toBe(0);
+        expect(await store.listUsers({ limit: 0 })).toEqual([]);
+        expect(page1[0]).toEqual(await store.findUserById(newestFirst[0]!));
+      });
+    });
+
+    describe('sessions and tokens', () => {
+      it('insertSession and findSession round-trip', async () => {
+        const user = await store.insertUser(localUser());
+        const session = await store.insertSession({ userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+        expect(session).toEqual({ id: session.id, userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+        expect(await store.findSession(session.id)).toEqual(session);
+        expect(await store.findSession(session.id + 1000)).toBeNull();
+      });
+
+      it('a session for a user that does not exist is a conflict', async () => {
+        await expectConflict(store.insertSession({ userId: 999_999, createdAt: T0, expiresAt: T0 + HOUR }), 'conflict');
+      });
+
+      it('refresh and access tokens round-trip', async () => {
+        const user = await store.insertUser(localUser({ role: 'VIEWER' }));
+        const { session, refresh, access } = await login(store, user);
+        expect(refresh).toEqual({
+          id: refresh.id,
+          sessionId: session.id,
+          userId: user.id,
+          createdAt: T0,
+          expiresAt: T0 + HOUR,
+          consumedAt: null,
+        });
+        expect(await store.findRefreshToken(refresh.id)).toEqual(refresh);
+        expect(access).toEqual({
+          id: access.id,
+          sessionId: session.id,
+          userId: user.id,
+          refreshTokenId: refresh.id,
+          createdAt: T0,
+          expiresAt: T0 + HOUR,
+        });
+        expect(await store.findAccessTokenGrant(access.id)).toEqual({
+          id: access.id,
+          sessionId: session.id,
+          userId: user.id,
+          expiresAt: T0 + HOUR,
+          role: 'VIEWER',
+        });
+        expect(await store.findRefreshToken(refresh.id + 1000)).toBeNull();
+        expect(await store.findAccessTokenGrant(access.id + 1000)).toBeNull();
+      });
+
+      it('consumeRefreshToken succeeds once and records when', async () => {
+        const user = await store.insertUser(localUser());
+        const { refresh } = await login(store, user);
+        expect(await store.consumeRefreshToken(refresh.id, T0 + 10)).toBe(true);
+        expect(await store.consumeRefreshToken(refresh.id, T0 + 20)).toBe(false);
+        expect((await store.findRefreshToken(refresh.id))?.consumedAt).toBe(T0 + 10);
+        expect(await store.consumeRefreshToken(refresh.id + 1000, T0)).toBe(false);
+      });
+
+      it('an access token has no grant once its refresh token is consumed', async () => {
+        const user = await store.insertUser(localUser());
+        const { access, refresh } = await login(store, user);
+        expect(await store.findAccessTokenGrant(access.id)).not.toBeNull();
+        await store.consumeRefreshToken(refresh.id, T0 + 1);
+        expect(await store.findAccessTokenGrant(access.id)).toBeNull();
+      });
+
+      it("an access-token grant carries the owner's current role", async () => {
+        const user = await store.insertUser(localUser({ role: 'MEMBER' }));
+        const { access } = await login(store, user);
+        await store.updateUser(user.id, { role: 'ADMIN', updatedAt: T0 + 1 });
+        expect((await store.findAccessTokenGrant(access.id))?.role).toBe('ADMIN');
+      });
+
+      it('deleteSession removes that session and its tokens only', async () => {
+        const user = await store.insertUser(localUser());
+        const one = await login(store, user);
+        const two = await login(store, user);
+        expect(await store.deleteSession(one.session.id)).toBe(true);
+        expect(await store.deleteSession(one.session.id)).toBe(false);
+        expect(await store.findSession(one.session.id)).toBeNull();
+        expect(await store.findRefreshToken(one.refresh.id)).toBeNull();
+        expect(await store.findAccessTokenGrant(one.access.id)).toBeNull();
+        expect(await store.findSession(two.session.id)).toEqual(two.session);
+        expect(await store.findRefreshToken(two.refresh.id)).toEqual(two.refresh);
+        expect(await store.findAccessTokenGrant(two.access.id)).not.toBeNull();
+      });
+
+      it("deleteSessionsOfUser removes every session of the user and returns their ids, nothing else", async () => {
+        const user = await store.insertUser(localUser());
+        const other = await store.insertUser(localUser());
+        const a = await login(store, user);
+        const b = await login(store, user);
+        const theirs = await login(store, other);
+        const key = await store.insertApiKey(apiKey(user.id));
+        const reset = await store.insertPasswordResetToken({ userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+
+        expect(await store.deleteSessionsOfUser(user.id)).toEqual([a.session.id, b.session.id]);
+        expect(await store.deleteSessionsOfUser(user.id)).toEqual([]);
+        for (const gone of [a, b]) {
+          expect(await store.findSession(gone.session.id)).toBeNull();
+          expect(await store.findRefreshToken(gone.refresh.id)).toBeNull();
+          expect(await store.findAccessTokenGrant(gone.access.id)).toBeNull();
+        }
+        expect(await store.findSession(theirs.session.id)).toEqual(theirs.session);
+        expect(await store.findAccessTokenGrant(theirs.access.id)).not.toBeNull();
+        expect(await store.findApiKey(key.id)).toEqual(key);
+        expect(await store.takePasswordResetToken(reset.id)).toEqual(reset);
+      });
+    });
+
+    describe('API keys', () => {
+      it('insertApiKey and findApiKey round-trip, with and without optional fields', async () => {
+        const user = await store.insertUser(localUser());
+        const bare = await store.insertApiKey(apiKey(user.id, { name: 'bare' }));
+        expect(bare).toEqual({ id: bare.id, userId: user.id, kind: 'user', name: 'bare', description: null, createdAt: T0, expiresAt: null });
+        const full = await store.insertApiKey(apiKey(user.id, { name: 'full', description: 'for CI', expiresAt: T0 + HOUR }));
+        expect(full).toEqual({ id: full.id, userId: user.id, kind: 'user', name: 'full', description: 'for CI', createdAt: T0, expiresAt: T0 + HOUR });
+        expect(await store.findApiKey(bare.id)).toEqual(bare);
+        expect(await store.findApiKey(full.id)).toEqual(full);
+        expect(await store.findApiKey(full.id + 1000)).toBeNull();
+      });
+
+      it("findApiKeyGrant returns the key with its owner's current role", async () => {
+        const user = await store.insertUser(localUser({ role: 'VIEWER' }));
+        const key = await store.insertApiKey(apiKey(user.id, { expiresAt: T0 + HOUR }));
+        expect(await store.findApiKeyGrant(key.id)).toEqual({ id: key.id, userId: user.id, kind: 'user', expiresAt: T0 + HOUR, role: 'VIEWER' });
+        await store.updateUser(user.id, { role: 'MEMBER', updatedAt: T0 + 1 });
+        expect((await store.findApiKeyGrant(key.id))?.role).toBe('MEMBER');
+        expect(await store.findApiKeyGrant(key.id + 1000)).toBeNull();
+      });
+
+      it('listApiKeys filters by kind and owner, pages newest first, and includes the owner', async () => {
+        const system = await store.insertUser(localUser({ role: 'SYSTEM', username: 'system', email: 'system@localhost' }));
+        const alice = await store.insertUser(localUser({ username: 'alice', email: 'alice@example.com' }));
+        const bob = await store.insertUser(localUser({ username: 'bob', email: 'bob@example.com' }));
+        const a1 = await store.insertApiKey(apiKey(alice.id, { name: 'a1' }));
+        const s1 = await store.insertApiKey(apiKey(system.id, { kind: 'system', name: 's1' }));
+        const b1 = await store.insertApiKey(apiKey(bob.id, { name: 'b1' }));
+        const a2 = await store.insertApiKey(apiKey(alice.id, { name: 'a2' }));
+
+        const userKeys = await store.listApiKeys({ kind: 'user', limit: 10 });
+        expect(userKeys.map((k) => k.id)).toEqual([a2.id, b1.id, a1.id]);
+        expect(userKeys[0]).toEqual({ ...a2, owner: { id: alice.id, username: 'alice', email: 'alice@example.com' } });
+        expect(userKeys[1]?.owner).toEqual({ id: bob.id, username: 'bob', email: 'bob@example.com' });
+
+        expect((await store.listApiKeys({ kind: 'user', userId: alice.id, limit: 10 })).map((k) => k.id)).toEqual([a2.id, a1.id]);
+        expect((await store.listApiKeys({ kind: 'user', userId: alice.id, limit: 1 })).map((k) => k.id)).toEqual([a2.id]);
+        expect((await store.listApiKeys({ kind: 'user', userId: alice.id, limit: 1, beforeId: a2.id })).map((k) => k.id)).toEqual([a1.id]);
+        expect(await store.listApiKeys({ kind: 'user', userId: alice.id, limit: 1, beforeId: a1.id })).toEqual([]);
+        expect((await store.listApiKeys({ kind: 'user', limit: 2, beforeId: a2.id })).map((k) => k.id)).toEqual([b1.id, a1.id]);
+
+        const systemKeys = await store.listApiKeys({ kind: 'system', limit: 10, beforeId: null });
+        expect(systemKeys).toEqual([{ ...s1, owner: { id: system.id, username: 'system', email: 'system@localhost' } }]);
+        expect(await store.listApiKeys({ kind: 'system', userId: alice.id, limit: 10 })).toEqual([]);
+      });
+
+      it('deleteApiKey reports whether it deleted', async () => {
+        const user = await store.insertUser(localUser());
+        const key = await store.insertApiKey(apiKey(user.id));
+        expect(await store.deleteApiKey(key.id)).toBe(true);
+        expect(await store.deleteApiKey(key.id)).toBe(false);
+        expect(await store.findApiKey(key.id)).toBeNull();
+      });
+
+      it.each([
+        ['an empty name', { name: '' }],
+        ['a blank name', { name: '   ' }],
+        ['an unknown kind', { kind: 'robot' as 'user' }],
+        ['an owner that does not exist', { userId: 999_999 }],
+      ])('the database rejects a key with %s', async (_label, overrides) => {
+        const user = await store.insertUser(localUser());
+        await expectConflict(store.insertApiKey(apiKey(user.id, overrides)), 'conflict');
+        expect(await store.listApiKeys({ kind: 'user', limit: 10 })).toEqual([]);
+      });
+
+      it('system keys owned by the system user survive the deletion of the admin who created them', async () => {
+        const system = await store.insertUser(localUser({ role: 'SYSTEM', username: 'system', email: 'system@localhost' }));
+        const admin = await store.insertUser(localUser({ role: 'ADMIN' }));
+        const systemKey = await store.insertApiKey(apiKey(system.id, { kind: 'system', name: 'ingest' }));
+        const adminKey = await store.insertApiKey(apiKey(admin.id, { name: 'mine' }));
+        expect(await store.deleteUser(admin.id)).toBe(true);
+        expect(await store.findApiKey(adminKey.id)).toBeNull();
+        expect(await store.findApiKey(systemKey.id)).toEqual(systemKey);
+        expect(await store.findApiKeyGrant(systemKey.id)).toMatchObject({ role: 'SYSTEM', kind: 'system' });
+      });
+    });
+
+    describe('password reset tokens', () => {
+      it('a token can be taken once', async () => {
+        const user = await store.insertUser(localUser());
+        const token = await store.insertPasswordResetToken({ userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+        expect(token).toEqual({ id: token.id, userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+        expect(await store.takePasswordResetToken(token.id)).toEqual(token);
+        expect(await store.takePasswordResetToken(token.id)).toBeNull();
+      });
+
+      it('a new token replaces the live one: one reset token per user', async () => {
+        const user = await store.insertUser(localUser());
+        const other = await store.insertUser(localUser());
+        const first = await store.insertPasswordResetToken({ userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+        const theirs = await store.insertPasswordResetToken({ userId: other.id, createdAt: T0, expiresAt: T0 + HOUR });
+        const second = await store.insertPasswordResetToken({ userId: user.id, createdAt: T0 + 1, expiresAt: T0 + 2 * HOUR });
+        expect(second.id).not.toBe(first.id);
+        expect(await store.takePasswordResetToken(first.id)).toBeNull();
+        expect(await store.takePasswordResetToken(second.id)).toEqual(second);
+        expect(await store.takePasswordResetToken(theirs.id)).toEqual(theirs);
+      });
+
+      it('deletePasswordResetTokensOfUser returns how many it deleted', async () => {
+        const user = await store.insertUser(localUser());
+        const token = await store.insertPasswordResetToken({ userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+        expect(await store.deletePasswordResetTokensOfUser(user.id)).toBe(1);
+        expect(await store.deletePasswordResetTokensOfUser(user.id)).toBe(0);
+        expect(await store.takePasswordResetToken(token.id)).toBeNull();
+      });
+
+      it('a token for a user that does not exist is a conflict', async () => {
+        await expectConflict(store.insertPasswordResetToken({ userId: 999_999, createdAt: T0, expiresAt: T0 + HOUR }), 'conflict');
+      });
+
+      it('concurrent requests for one user leave exactly one live token', async () => {
+        const user = await store.insertUser(localUser());
+        const tokens = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => store.insertPasswordResetToken({ userId: user.id, createdAt: T0 + i, expiresAt: T0 + HOUR })),
+        );
+        const taken = await Promise.all(tokens.map((token) => store.takePasswordResetToken(token.id)));
+        expect(taken.filter((token) => token !== null)).toHaveLength(1);
+      });
+
+      it('of concurrent takers of one token exactly one gets it', async () => {
+        const user = await store.insertUser(localUser());
+        const token = await store.insertPasswordResetToken({ userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+        const results = await Promise.all(Array.from({ length: 20 }, () => store.takePasswordResetToken(token.id)));
+        expect(results.filter((row) => row !== null)).toEqual([token]);
+      });
+    });
+
+    describe('cascades', () => {
+      it('deleting a user deletes its sessions, tokens, API keys and reset token, and nobody else’s', async () => {
+        const user = await store.insertUser(localUser());
+        const other = await store.insertUser(localUser());
+        const mine = await login(store, user);
+        const theirs = await login(store, other);
+        const myKey = await store.insertApiKey(apiKey(user.id));
+        const theirKey = await store.insertApiKey(apiKey(other.id));
+        const myReset = await store.insertPasswordResetToken({ userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+        const theirReset = await store.insertPasswordResetToken({ userId: other.id, createdAt: T0, expiresAt: T0 + HOUR });
+
+        expect(await store.deleteUser(user.id)).toBe(true);
+
+        expect(await store.findSession(mine.session.id)).toBeNull();
+        expect(await store.findRefreshToken(mine.refresh.id)).toBeNull();
+        expect(await store.findAccessTokenGrant(mine.access.id)).toBeNull();
+        expect(await store.findApiKey(myKey.id)).toBeNull();
+        expect(await store.takePasswordResetToken(myReset.id)).toBeNull();
+
+        expect(await store.findSession(theirs.session.id)).toEqual(theirs.session);
+        expect(await store.findRefreshToken(theirs.refresh.id)).toEqual(theirs.refresh);
+        expect(await store.findAccessTokenGrant(theirs.access.id)).not.toBeNull();
+        expect(await store.findApiKey(theirKey.id)).toEqual(theirKey);
+        expect(await store.takePasswordResetToken(theirReset.id)).toEqual(theirReset);
+      });
+    });
+
+    describe('deleteExpired', () => {
+      it('sweeps everything expired at `now` (inclusive), counts every removed row, keeps the rest', async () => {
+        const now = T0 + 10 * HOUR;
+        const user = await store.insertUser(localUser());
+        const other = await store.insertUser(localUser());
+
+        // An expired session goes with all its tokens, the expired ones and the still-live ones:
+        // session + 2 refresh + 2 access = 5 rows.
+        const expiredSession = await login(store, user, now);
+        const sessionTokens = {
+          refresh: await store.insertRefreshToken({ sessionId: expiredSession.session.id, userId: user.id, createdAt: T0, expiresAt: now + HOUR }),
+        };
+        const lateAccess = await store.insertAccessToken({
+          sessionId: expiredSession.session.id,
+          userId: user.id,
+          refreshTokenId: sessionTokens.refresh.id,
+          createdAt: T0,
+          expiresAt: now + HOUR,
+        });
+
+        // A live session with an expired refresh token (and its live access token: 2 rows) and a
+        // live refresh token whose access token expired (1 row).
+        const live = await store.insertSession({ userId: user.id, createdAt: T0, expiresAt: now + HOUR });
+        const deadRefresh = await store.insertRefreshToken({ sessionId: live.id, userId: user.id, createdAt: T0, expiresAt: now - 1 });
+        const accessOfDeadRefresh = await store.insertAccessToken({
+          sessionId: live.id,
+          userId: user.id,
+          refreshTokenId: deadRefresh.id,
+          createdAt: T0,
+          expiresAt: now + HOUR,
+        });
+        const liveRefresh = await store.insertRefreshToken({ sessionId: live.id, userId: user.id, createdAt: T0, expiresAt: now + 1 });
+        const deadAccess = await store.insertAccessToken({
+          sessionId: live.id,
+          userId: user.id,
+          refreshTokenId: liveRefresh.id,
+          createdAt: T0,
+          expiresAt: now,
+        });
+        const liveAccess = await store.insertAccessToken({
+          sessionId: live.id,
+          userId: user.id,
+          refreshTokenId: liveRefresh.id,
+          createdAt: T0,
+          expiresAt: now + 1,
+        });
+
+        // Keys: expired (1 row), never expiring, expiring later.
+        const deadKey = await store.insertApiKey(apiKey(user.id, { expiresAt: now }));
+        const foreverKey = await store.insertApiKey(apiKey(user.id, { expiresAt: null }));
+        const laterKey = await store.insertApiKey(apiKey(user.id, { expiresAt: now + 1 }));
+
+        // Reset tokens: one expired (1 row), one live.
+        const deadReset = await store.insertPasswordResetToken({ userId: user.id, createdAt: T0, expiresAt: now });
+        const liveReset = await store.insertPasswordResetToken({ userId: other.id, createdAt: T0, expiresAt: now + 1 });
+
+        expect(await store.deleteExpired(now)).toBe(5 + 2 + 1 + 1 + 1);
+
+        expect(await store.findSession(expiredSession.session.id)).toBeNull();
+        expect(await store.findRefreshToken(expiredSession.refresh.id)).toBeNull();
+        expect(await store.findRefreshToken(sessionTokens.refresh.id)).toBeNull();
+        expect(await store.findAccessTokenGrant(expiredSession.access.id)).toBeNull();
+        expect(await store.findAccessTokenGrant(lateAccess.id)).toBeNull();
+        expect(await store.findRefreshToken(deadRefresh.id)).toBeNull();
+        expect(await store.findAccessTokenGrant(accessOfDeadRefresh.id)).toBeNull();
+        expect(await store.findAccessTokenGrant(deadAccess.id)).toBeNull();
+        expect(await store.findApiKey(deadKey.id)).toBeNull();
+        expect(await store.takePasswordResetToken(deadReset.id)).toBeNull();
+
+        expect(await store.findSession(live.id)).toEqual(live);
+        expect(await store.findRefreshToken(liveRefresh.id)).toEqual(liveRefresh);
+        expect(await store.findAccessTokenGrant(liveAccess.id)).not.toBeNull();
+        expect(await store.findApiKey(foreverKey.id)).toEqual(foreverKey);
+        expect(await store.findApiKey(laterKey.id)).toEqual(laterKey);
+        expect(await store.findUserById(user.id)).not.toBeNull();
+
+        expect(await store.deleteExpired(now)).toBe(0);
+        expect(await store.takePasswordResetToken(liveReset.id)).toEqual(liveReset);
+      });
+
+      it('returns 0 on an empty store', async () => {
+        expect(await store.deleteExpired(T0)).toBe(0);
+      });
+    });
+
+    describe('transactions', () => {
+      it("commits when fn resolves and returns fn's value", async () => {
+        const result = await store.transaction(async (tx) => {
+          const user = await tx.insertUser(localUser());
+          const session = await tx.insertSession({ userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+          return { user, session };
+        });
+        expect(await store.findUserById(result.user.id)).toEqual(result.user);
+        expect(await store.findSession(result.session.id)).toEqual(result.session);
+      });
+
+      it('a failing second write leaves nothing of the first', async () => {
+        const first = localUser();
+        const error = await rejectionOf(
+          store.transaction(async (tx) => {
+            await tx.insertUser(first);
+            await tx.insertUser(localUser({ email: first.email.toUpperCase() }));
+          }),
+        );
+        expect(isGatehouseError(error) && error.name).toBe('ConflictError');
+        expect(isGatehouseError(error) && error.code).toBe('duplicate_email');
+        expect(await store.findUserByEmail(first.email)).toBeNull();
+        expect(await store.countUsersByRole('MEMBER')).toBe(0);
+      });
+
+      it("rolls back when fn throws, and rethrows fn's error untouched", async () => {
+        const mine = new Error('changed my mind');
+        const user = await store.insertUser(localUser());
+        const error = await rejectionOf(
+          store.transaction(async (tx) => {
+            await tx.updateUser(user.id, { username: 'renamed', updatedAt: T0 + 1 });
+            await tx.deleteSessionsOfUser(user.id);
+            throw mine;
+          }),
+        );
+        expect(error).toBe(mine);
+        expect(await store.findUserById(user.id)).toEqual(user);
+      });
+
+      it('sees its own writes before committing', async () => {
+        await store.transaction(async (tx) => {
+          const user = await tx.insertUser(localUser({ email: 'inside@example.com' }));
+          expect((await tx.findUserByEmail('INSIDE@example.com'))?.id).toBe(user.id);
+          const { refresh } = await login(tx, user);
+          expect(await tx.consumeRefreshToken(refresh.id, T0 + 1)).toBe(true);
+          expect((await tx.findRefreshToken(refresh.id))?.consumedAt).toBe(T0 + 1);
+        });
+      });
+
+      it('multi-statement operations run inside the caller’s transaction and roll back with it', async () => {
+        const user = await store.insertUser(localUser());
+        const kept = await store.insertPasswordResetToken({ userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+        const expiredKey = await store.insertApiKey(apiKey(user.id, { expiresAt: T0 }));
+        const error = await rejectionOf(
+          store.transaction(async (tx) => {
+            await tx.insertPasswordResetToken({ userId: user.id, createdAt: T0 + 1, expiresAt: T0 + HOUR });
+            expect(await tx.deleteExpired(T0)).toBe(1);
+            throw new Error('abort');
+          }),
+        );
+        expect((error as Error).message).toBe('abort');
+        expect(await store.findApiKey(expiredKey.id)).toEqual(expiredKey);
+        expect(await store.takePasswordResetToken(kept.id)).toEqual(kept);
+      });
+
+      it('commits multi-statement operations with the transaction', async () => {
+        const user = await store.insertUser(localUser());
+        const token = await store.transaction(async (tx) => {
+          await tx.insertPasswordResetToken({ userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+          return tx.insertPasswordResetToken({ userId: user.id, createdAt: T0 + 1, expiresAt: T0 + HOUR });
+        });
+        expect(await store.deletePasswordResetTokensOfUser(user.id)).toBe(1);
+        expect(await store.takePasswordResetToken(token.id)).toBeNull();
+      });
+    });
+
+    describe('concurrency', () => {
+      it('50 parallel consumeRefreshToken of one token: exactly one succeeds', async () => {
+        const user = await store.insertUser(localUser());
+        const { refresh } = await login(store, user);
+        const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.consumeRefreshToken(refresh.id, T0 + i)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const winner = results.indexOf(true);
+        expect((await store.findRefreshToken(refresh.id))?.consumedAt).toBe(T0 + winner);
+      });
+
+      it('50 parallel refresh transactions (read, then consume) of one token: exactly one consumes', async () => {
+        const user = await store.insertUser(localUser());
+        const { refresh } = await login(store, user);
+        const results = await Promise.all(
+          Array.from({ length: 50 }, () =>
+            store.transaction(async (tx) => {
+              const row = await tx.findRefreshToken(refresh.id);
+              if (!row || row.consumedAt !== null) return false;
+              return tx.consumeRefreshToken(row.id, T0 + 1);
+            }),
+          ),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('200 parallel insertUser with 100 distinct emails: 100 rows, every rejection is duplicate_email', async () => {
+        const attempts = Array.from({ length: 200 }, (_, i) =>
+          localUser({ username: `racer-${i}`, email: i % 2 === 0 ? `racer${i % 100}@example.com` : `RACER${i % 100}@example.com` }),
+        );
+        const settled = await Promise.allSettled(attempts.map((user) => store.insertUser(user)));
+        const inserted = settled.filter((result) => result.status === 'fulfilled');
+        const rejected = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+        expect(inserted).toHaveLength(100);
+        expect(rejected).toHaveLength(100);
+        for (const error of rejected) {
+          expect(isGatehouseError(error) && error.name).toBe('ConflictError');
+          expect(isGatehouseError(error) && error.code).toBe('duplicate_email');
+        }
+        expect(await store.countUsersByRole('MEMBER')).toBe(100);
+        const emails = new Set(inserted.map((result) => result.value.email));
+        expect(emails.size).toBe(100);
+        for (let i = 0; i < 100; i++) expect(emails.has(`racer${i}@example.com`)).toBe(true);
+      });
+    });
+
+    describe('close', () => {
+      it('after close every call rejects with UnavailableError; closing twice is fine', async () => {
+        await store.close();
+        await store.close();
+        for (const call of [() => store.findUserById(1), () => store.countUsersByRole('ADMIN'), () => store.transaction(async () => 1)]) {
+          const error = await rejectionOf(call());
+          expect(isGatehouseError(error) && error.name).toBe('UnavailableError');
+          expect((error as UnavailableError).code).toBe('unavailable');
+          expect((error as UnavailableError).message).toBe('Authentication store unavailable');
+        }
+      });
+    });
+  });
+}
