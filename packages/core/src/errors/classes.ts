@@ -21,7 +21,10 @@ export class ConfigError extends GatehouseError {
   }
 }
 
-type ValidationCode = Extract<ErrorCode, 'bad_request' | 'invalid_input' | 'invalid_email' | 'password_policy'>;
+type ValidationCode = Extract<
+  ErrorCode,
+  'bad_request' | 'malformed_json' | 'payload_too_large' | 'unsupported_media_type' | 'invalid_input' | 'invalid_email' | 'password_policy'
+>;
 export class ValidationError extends GatehouseError {
   constructor(message: string, code: ValidationCode = 'invalid_input', options?: GatehouseErrorOptions) {
     super(code, message, options);
@@ -46,8 +49,8 @@ export class PermissionDeniedError extends GatehouseError {
 }
 
 export class NotFoundError extends GatehouseError {
-  constructor(message: string, options?: GatehouseErrorOptions) {
-    super('not_found', message, options);
+  constructor(message: string, options?: GatehouseErrorOptions, code: Extract<ErrorCode, 'not_found' | 'method_not_allowed'> = 'not_found') {
+    super(code, message, options);
   }
 }
 

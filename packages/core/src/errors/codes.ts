@@ -7,6 +7,9 @@ export const HTTP_STATUS_BY_CODE = {
   config_invalid: 500,
   // input
   bad_request: 400,
+  malformed_json: 400,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
   invalid_input: 422,
   invalid_email: 422,
   password_policy: 422,
@@ -22,6 +25,7 @@ export const HTTP_STATUS_BY_CODE = {
   basic_auth_disabled: 403,
   // resources
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   duplicate_email: 409,
   duplicate_username: 409,

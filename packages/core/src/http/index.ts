@@ -8,3 +8,18 @@ export {
   type AuthenticatorOptions,
   type Credentials,
 } from './authenticate.js';
+export { readCookie, serializeCookie, deleteCookie, type CookieOptions } from './cookies.js';
+export { resolveClientAddress, normalizeAddress } from './client-address.js';
+export { createCsrfCheck, type OriginHeaders } from './csrf.js';
+export { readJsonObject, MAX_BODY_BYTES } from './body.js';
+export { toGlobalId, fromGlobalId, type NodeType } from './global-id.js';
+export { userJson, apiKeyJson } from './serialize.js';
+export { AUTH_ROUTES_RULE, OAUTH2_LOGIN_RULE } from './rate-limits.js';
+export {
+  createGatehouse,
+  type Gatehouse,
+  type GatehouseOptions,
+  type GuardInput,
+  type GuardResult,
+  type RequestContext,
+} from './gatehouse.js';

@@ -1,0 +1,51 @@
+import { ValidationError } from '../errors/index.js';
+
+/** Auth and management bodies are small; anything bigger is refused before it is read in full. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * Reads a JSON object body: `application/json` only (415 otherwise), at most `MAX_BODY_BYTES`
+ * (413, counted while streaming, whatever Content-Length claims), well-formed (400), an object (422).
+ */
+export async function readJsonObject(request: Request, limit = MAX_BODY_BYTES): Promise<Record<string, unknown>> {
+  const type = request.headers.get('content-type') ?? '';
+  const mediaType = type.split(';', 1)[0]?.trim().toLowerCase();
+  if (mediaType !== 'application/json') {
+    throw new ValidationError('Content-Type must be application/json', 'unsupported_media_type');
+  }
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > limit) throw new ValidationError(`Request body must be at most ${limit} bytes`, 'payload_too_large');
+
+  let text = '';
+  if (request.body) {
+    const reader = (request.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    let size = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > limit) {
+          await reader.cancel();
+          throw new ValidationError(`Request body must be at most ${limit} bytes`, 'payload_too_large');
+        }
+        text += decoder.decode(value, { stream: true });
+      }
+      text += decoder.decode();
+    } catch (error) {
+      if (error instanceof ValidationError) throw error;
+      throw new ValidationError('Request body is not valid UTF-8 JSON', 'malformed_json');
+    }
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ValidationError('Request body is not valid JSON', 'malformed_json');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ValidationError('Request body must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,252 @@
+import type { AuthConfig } from '../config/index.js';
+import { createArgon2Hasher, type PasswordHasher } from '../crypto/index.js';
+import { AuthenticationError, NotFoundError, PermissionDeniedError, UnavailableError, ValidationError, type GatehouseError } from '../errors/index.js';
+import { ANONYMOUS_PRINCIPAL, createRestPolicy, decisionError, type Principal, type RestPolicyOptions, type Role } from '../policy/index.js';
+import type { AuthStore, Clock, Mailer, RateLimitStore, RevocationChannel } from '../ports.js';
+import { systemClock } from '../ports.js';
+import { createLocalRevocationChannel } from '../adapters/local-revocation-channel.js';
+import { createMemoryRateLimitStore } from '../adapters/memory-rate-limit-store.js';
+import { bootstrap, silentLogger, type Logger, type ServiceDeps } from '../services/index.js';
+import { createTokenCodec } from '../tokens/index.js';
+import { createAuthenticator, type AuthenticatedPrincipal, type Authenticator, type AuthFailureReason } from './authenticate.js';
+import { resolveClientAddress } from './client-address.js';
+import { readCookie } from './cookies.js';
+import { createCsrfCheck } from './csrf.js';
+import { AUTH_ROUTES_RULE, spend } from './rate-limits.js';
+import { errorHeaders, errorResponse, json } from './responses.js';
+import { createRouter } from './router.js';
+import { authRoutes } from './routes/auth-routes.js';
+import type { RouteDefinition, RouteEnvironment } from './routes/context.js';
+import { v1Routes } from './routes/v1-routes.js';
+
+export interface GatehouseOptions {
+  config: AuthConfig;
+  store: AuthStore;
+  /** Password-reset mail; without one the reset-email route answers 503. */
+  mailer?: Mailer | null;
+  /** Defaults to in-process counters; pass the Redis one when several instances must share them. */
+  rateLimits?: RateLimitStore;
+  /** Defaults to in-process fan-out; pass Redis or PostgreSQL LISTEN/NOTIFY across instances. */
+  revocations?: RevocationChannel;
+  clock?: Clock;
+  logger?: Logger;
+  hasher?: PasswordHasher;
+  /** Socket addresses of your reverse proxies: only their `X-Forwarded-For` is believed. Default: none. */
+  trustedProxies?: readonly string[];
+  /** Your own routes' REST rules (admin-only, self-service), on top of the built-in ones. */
+  restPolicy?: RestPolicyOptions;
+}
+
+/** Header values an adapter passes for one request to a host route: never a whole request. */
+export interface GuardInput {
+  method: string;
+  /** The route pattern (`/v1/projects/:id`) or, failing that, the path; relative to the root path. */
+  route: string;
+  authorization?: string | null;
+  /** The raw `Cookie` header. */
+  cookie?: string | null;
+  origin?: string | null;
+  referer?: string | null;
+  host?: string | null;
+}
+
+export type GuardResult =
+  | { readonly ok: true; readonly principal: AuthenticatedPrincipal | typeof ANONYMOUS_PRINCIPAL }
+  | { readonly ok: false; readonly status: number; readonly body: string; readonly headers: Readonly<Record<string, string>> };
+
+export interface RequestContext {
+  /** The socket peer address (adapters read it from the connection). */
+  remoteAddress?: string | null;
+}
+
+export interface Gatehouse {
+  readonly config: AuthConfig;
+  readonly deps: ServiceDeps | null;
+  readonly systemUserId: number | null;
+  readonly authenticator: Authenticator | null;
+  /** Serves Gatehouse's own routes; null when the path is not one of them (the host handles it). */
+  handle(request: Request, context?: RequestContext): Promise<Response | null>;
+  /** Whether a path (without query) is one of Gatehouse's, so adapters only build a Request for those. */
+  owns(path: string): boolean;
+  /** The gate for the host's own routes: CSRF, authentication, the REST rule. */
+  guard(input: GuardInput): Promise<GuardResult>;
+  /** 403 unless the principal has one of the roles (the admin secret counts as ADMIN). */
+  requireRole(principal: Principal, roles: readonly Role[]): GuardResult;
+  close(): Promise<void>;
+}
+
+const FAILURE_MESSAGES: Record<Exclude<AuthFailureReason, 'unavailable'>, string> = {
+  missing: 'Invalid token',
+  invalid: 'Invalid token',
+  revoked: 'Invalid token',
+  expired: 'Expired token',
+};
+
+function denial(error: GatehouseError): GuardResult {
+  return Object.freeze({
+    ok: false as const,
+    status: error.status,
+    body: JSON.stringify(error.toJSON()),
+    headers: Object.freeze({ 'content-type': 'application/json; charset=utf-8', ...errorHeaders(error) }),
+  });
+}
+
+// Built once: the gate's answers are shared constants, so a denied request allocates nothing either.
+const DENIALS = {
+  missing: denial(new AuthenticationError('unauthenticated', FAILURE_MESSAGES.missing)),
+  invalid: denial(new AuthenticationError('invalid_token', FAILURE_MESSAGES.invalid)),
+  revoked: denial(new AuthenticationError('invalid_token', FAILURE_MESSAGES.revoked)),
+  expired: denial(new AuthenticationError('expired_token', FAILURE_MESSAGES.expired)),
+  unavailable: denial(new UnavailableError('Authentication store unavailable')),
+};
+
+/**
+ * Composes Gatehouse from a parsed configuration and a store: bootstraps the users, builds the
+ * authenticator and the route table. Adapters translate their framework to `handle` and `guard`.
+ */
+export async function createGatehouse(options: GatehouseOptions): Promise<Gatehouse> {
+  const { config, store } = options;
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemClock;
+  const restPolicy = createRestPolicy(options.restPolicy);
+  const trustedProxies = new Set(options.trustedProxies ?? []);
+  const csrf = createCsrfCheck(config);
+  const rootPath = config.rootPath;
+
+  let deps: ServiceDeps | null = null;
+  let authenticator: Authenticator | null = null;
+  let systemUserId: number | null = null;
+  if (config.enabled) {
+    if (!config.secret) throw new Error('createGatehouse: auth is enabled but the config has no secret');
+    const revocations = options.revocations ?? createLocalRevocationChannel();
+    deps = {
+      config,
+      store,
+      hasher: options.hasher ?? createArgon2Hasher(),
+      tokens: createTokenCodec({ secret: config.secret, now: () => clock.now() }),
+      rateLimits: options.rateLimits ?? createMemoryRateLimitStore(),
+      revocations,
+      clock,
+      mailer: options.mailer ?? null,
+      logger,
+    };
+    systemUserId = (await bootstrap(deps)).systemUserId;
+    authenticator = createAuthenticator({ config, store, tokens: deps.tokens, revocations, clock, systemUserId });
+  }
+
+  const routes: RouteDefinition[] = config.enabled ? [...authRoutes, ...v1Routes] : v1Routes.filter((r) => r.pattern === '/v1/user' && r.method === 'GET');
+  const router = createRouter(routes);
+  const accessCookie = config.cookies.names.accessToken;
+
+  async function principalFrom(authorization: string | null | undefined, cookieHeader: string | null | undefined): Promise<GuardResult> {
+    if (!authenticator) return { ok: true, principal: ANONYMOUS_PRINCIPAL };
+    const result = await authenticator.authenticate({ authorization, accessTokenCookie: readCookie(cookieHeader, accessCookie) });
+    return result.ok ? result : DENIALS[result.reason];
+  }
+
+  const environment: RouteEnvironment = {
+    config,
+    get deps(): ServiceDeps {
+      if (!deps) throw new UnavailableError('Authentication is disabled');
+      return deps;
+    },
+    get systemUserId(): number {
+      if (systemUserId === null) throw new UnavailableError('Authentication is disabled');
+      return systemUserId;
+    },
+    prefixed: (path) => `${rootPath}${path}`,
+    publicBase(url) {
+      if (config.rootUrl) return config.rootUrl.replace(/\/+$/, '');
+      return `${url.origin}${rootPath}`;
+    },
+    async authenticateRequest(request) {
+      const result = await principalFrom(request.headers.get('authorization'), request.headers.get('cookie'));
+      return result.ok ? result.principal : null;
+    },
+  };
+
+  function relative(path: string): string | null {
+    if (!rootPath) return path;
+    if (path === rootPath) return '/';
+    return path.startsWith(`${rootPath}/`) ? path.slice(rootPath.length) : null;
+  }
+
+  function owns(path: string): boolean {
+    const rel = relative(path);
+    if (rel === null) return false;
+    if (rel.startsWith('/auth/') || rel === '/auth') return config.enabled;
+    const match = router.match('GET', rel);
+    if (match) return true;
+    for (const method of ['POST', 'PATCH', 'DELETE', 'PUT']) if (router.match(method, rel)) return true;
+    return false;
+  }
+
+  async function handle(request: Request, context: RequestContext = {}): Promise<Response | null> {
+    const url = new URL(request.url);
+    const rel = relative(url.pathname);
+    if (rel === null) return null;
+    const method = request.method.toUpperCase();
+    const match = router.match(method, rel);
+    const underAuth = config.enabled && (rel === '/auth' || rel.startsWith('/auth/'));
+    if (match === null) {
+      return underAuth ? json(new NotFoundError('Not found').toJSON(), 404) : null;
+    }
+    try {
+      if (match === 'method') throw new NotFoundError('Method not allowed', undefined, 'method_not_allowed');
+      const csrfError = csrf?.({ origin: request.headers.get('origin'), referer: request.headers.get('referer'), host: request.headers.get('host') });
+      if (csrfError) throw csrfError;
+      const clientAddress = resolveClientAddress(context.remoteAddress, request.headers.get('x-forwarded-for'), trustedProxies);
+      const { route, params } = match;
+
+      let principal: Principal | null = null;
+      if (route.kind === 'auth') {
+        if (config.rateLimitEnabled && deps) await spend(deps.rateLimits, clock, 'auth', AUTH_ROUTES_RULE, clientAddress);
+      } else if (route.kind === 'v1') {
+        const gate = await principalFrom(request.headers.get('authorization'), request.headers.get('cookie'));
+        if (!gate.ok) return new Response(gate.body, { status: gate.status, headers: gate.headers });
+        const error = decisionError(restPolicy.decide(gate.principal, method, route.pattern));
+        if (error) throw error;
+        principal = gate.principal;
+      }
+      return await route.handler({ request, url, params, principal, clientAddress, app: environment });
+    } catch (error) {
+      if (error instanceof URIError) return errorResponse(new ValidationError('Malformed path parameter'), logger);
+      return errorResponse(error, logger);
+    }
+  }
+
+  async function guard(input: GuardInput): Promise<GuardResult> {
+    if (csrf) {
+      const error = csrf(input);
+      if (error) return denial(error);
+    }
+    const gate = await principalFrom(input.authorization, input.cookie);
+    if (!gate.ok) return gate;
+    const decision = restPolicy.decide(gate.principal, input.method, input.route);
+    if (decision.allowed) return gate;
+    const error = decisionError(decision);
+    return error ? denial(error) : gate;
+  }
+
+  function requireRole(principal: Principal, roles: readonly Role[]): GuardResult {
+    const role: Role = principal.kind === 'admin_secret' ? 'ADMIN' : principal.role;
+    if (principal.kind === 'anonymous' || roles.includes(role)) return { ok: true, principal: principal as AuthenticatedPrincipal };
+    return denial(new PermissionDeniedError(`Only ${roles.join(' or ')} users can perform this action.`));
+  }
+
+  return {
+    config,
+    deps,
+    systemUserId,
+    authenticator,
+    handle,
+    owns,
+    guard,
+    requireRole,
+    /** Stops the authenticator's subscriptions. The store is the host's: close it yourself. */
+    close() {
+      authenticator?.close();
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import type { RouteDefinition } from './routes/context.js';
+
+export interface RouteMatch {
+  readonly route: RouteDefinition;
+  readonly params: readonly string[];
+}
+
+export interface Router {
+  /** The route for this method and path, `'method'` when the path exists with other methods only, or null. */
+  match(method: string, path: string): RouteMatch | 'method' | null;
+}
+
+function segments(path: string): string[] {
+  return path.split('/').filter((s) => s !== '');
+}
+
+/**
+ * Matches Gatehouse's own ~20 routes. Literal segments beat parameters, so `/v1/users/api_keys` is
+ * never read as `/v1/users/{id}`. Not the per-request hot path: host routes never come here.
+ */
+export function createRouter(routes: readonly RouteDefinition[]): Router {
+  const compiled = routes
+    .map((route) => ({ route, parts: segments(route.pattern) }))
+    // more literal segments first
+    .sort((a, b) => b.parts.filter((p) => p !== '{}').length - a.parts.filter((p) => p !== '{}').length);
+
+  return {
+    match(method, path) {
+      const parts = segments(path);
+      let pathExists = false;
+      for (const { route, parts: pattern } of compiled) {
+        if (pattern.length !== parts.length) continue;
+        const params: string[] = [];
+        let ok = true;
+        for (let i = 0; i < pattern.length; i++) {
+          const expected = pattern[i] as string;
+          const actual = parts[i] as string;
+          if (expected === '{}') params.push(decodeURIComponent(actual));
+          else if (expected !== actual) {
+            ok = false;
+            break;
+          }
+        }
+        if (!ok) continue;
+        if (route.method === method || (method === 'HEAD' && route.method === 'GET')) return { route, params };
+        pathExists = true;
+      }
+      return pathExists ? 'method' : null;
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import type { AuthConfig } from '../../config/index.js';
+import type { Principal } from '../../policy/index.js';
+import type { ServiceDeps } from '../../services/index.js';
+
+/** What a route handler receives: the request, its parameters and who is asking. */
+export interface RouteContext {
+  readonly request: Request;
+  readonly url: URL;
+  /** The `{}` segments of the matched pattern, in order. */
+  readonly params: readonly string[];
+  /** Set for every `/v1` route (the gate ran first); null on the `/auth` routes. */
+  readonly principal: Principal | null;
+  readonly clientAddress: string | null;
+  readonly app: RouteEnvironment;
+}
+
+/** The composed pieces every handler may use. */
+export interface RouteEnvironment {
+  readonly config: AuthConfig;
+  readonly deps: ServiceDeps;
+  readonly systemUserId: number;
+  /** Root path + `path`: where redirects point. */
+  prefixed(path: string): string;
+  /** The public origin + root path for links in mail: PHOENIX_ROOT_URL when set, else the request's own URL. */
+  publicBase(url: URL): string;
+  authenticateRequest(request: Request): Promise<Principal | null>;
+}
+
+export type RouteHandler = (context: RouteContext) => Promise<Response>;
+
+export interface RouteDefinition {
+  readonly method: string;
+  /** Relative to the root path; parameters as `{}`. */
+  readonly pattern: string;
+  /** `auth`: public, rate limited; `v1`: behind the authentication gate and the REST rule. */
+  readonly kind: 'auth' | 'v1' | 'public';
+  readonly handler: RouteHandler;
+}

@@ -1,0 +1,204 @@
+import { ValidationError } from '../../errors/index.js';
+import type { AuthMethod } from '../../ports.js';
+import {
+  createSystemApiKey,
+  createUser,
+  createUserApiKey,
+  deleteSystemApiKey,
+  deleteUser,
+  deleteUserApiKey,
+  getUser,
+  listAllUserApiKeys,
+  listOwnApiKeys,
+  listSystemApiKeys,
+  listUsers,
+  updateOwnProfile,
+  updateUser,
+  type ApiKeyPage,
+  type CreatedApiKey,
+} from '../../services/index.js';
+import { readJsonObject } from '../body.js';
+import { fromGlobalId, toGlobalId, type NodeType } from '../global-id.js';
+import { json, noContent } from '../responses.js';
+import { apiKeyJson, userJson } from '../serialize.js';
+import { clearSessionCookies } from './auth-routes.js';
+import type { RouteContext, RouteDefinition } from './context.js';
+
+function param(context: RouteContext, type: NodeType): number {
+  return fromGlobalId(type, context.params[0]);
+}
+
+/** `?cursor=<GlobalID>&limit=<n>` (reference §4.9/4.10): limit 1–1000, default 100; a bad value is a 422. */
+function pageQuery(url: URL, type: NodeType): { cursor: number | null; limit: number } {
+  const rawLimit = url.searchParams.get('limit');
+  const limit = rawLimit === null ? 100 : Number(rawLimit);
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) throw new ValidationError('limit must be an integer between 1 and 1000');
+  const rawCursor = url.searchParams.get('cursor');
+  return { cursor: rawCursor ? fromGlobalId(type, rawCursor, 'cursor') : null, limit };
+}
+
+function keysPage(page: ApiKeyPage, type: NodeType): Response {
+  return json({ data: page.keys.map(apiKeyJson), next_cursor: page.nextCursor === null ? null : toGlobalId(type, page.nextCursor) });
+}
+
+function createdKey(created: CreatedApiKey): Response {
+  return json({ data: { ...apiKeyJson(created.record), key: created.key } }, 201);
+}
+
+function objectField(body: Record<string, unknown>, field: string): Record<string, unknown> {
+  const value = body[field];
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ValidationError(`Body must contain an object "${field}"`);
+  return value as Record<string, unknown>;
+}
+
+function authMethod(raw: unknown): AuthMethod {
+  if (raw === undefined || raw === null) return 'LOCAL';
+  if (raw === 'LOCAL' || raw === 'OAUTH2') return raw;
+  throw new ValidationError('auth_method must be LOCAL or OAUTH2');
+}
+
+const optionalString = (raw: unknown, field: string): string | null => {
+  if (raw === undefined || raw === null) return null;
+  if (typeof raw !== 'string') throw new ValidationError(`${field} must be a string`);
+  return raw;
+};
+
+export const v1Routes: readonly RouteDefinition[] = [
+  {
+    method: 'GET',
+    pattern: '/v1/user',
+    kind: 'v1',
+    async handler(context) {
+      const { principal, app } = context;
+      if (principal?.kind === 'anonymous') return json({ data: { auth_method: 'ANONYMOUS' } });
+      return json({ data: userJson(await getUser(app.deps, principal, principal?.userId ?? Number.NaN)) });
+    },
+  },
+  {
+    method: 'PATCH',
+    pattern: '/v1/user',
+    kind: 'v1',
+    async handler({ request, principal, app }) {
+      const body = await readJsonObject(request);
+      const { user, loggedOut } = await updateOwnProfile(app.deps, principal, {
+        username: body.username,
+        password: body.password,
+        currentPassword: body.current_password,
+      });
+      // A new password ended every session, this one included: drop its cookies too.
+      return json({ data: userJson(user) }, 200, loggedOut ? clearSessionCookies(app) : undefined);
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/users',
+    kind: 'v1',
+    async handler({ url, principal, app }) {
+      const page = await listUsers(app.deps, principal, pageQuery(url, 'User'));
+      return json({ data: page.users.map(userJson), next_cursor: page.nextCursor === null ? null : toGlobalId('User', page.nextCursor) });
+    },
+  },
+  {
+    method: 'POST',
+    pattern: '/v1/users',
+    kind: 'v1',
+    async handler({ request, principal, app }) {
+      const user = objectField(await readJsonObject(request), 'user');
+      const created = await createUser(app.deps, principal, {
+        email: user.email,
+        username: user.username,
+        role: user.role,
+        authMethod: authMethod(user.auth_method),
+        password: user.password,
+        oauth2ClientId: optionalString(user.oauth2_client_id, 'oauth2_client_id'),
+        oauth2UserId: optionalString(user.oauth2_user_id, 'oauth2_user_id'),
+      });
+      return json({ data: userJson(created) }, 201);
+    },
+  },
+  {
+    method: 'PATCH',
+    pattern: '/v1/users/{}',
+    kind: 'v1',
+    async handler(context) {
+      const body = await readJsonObject(context.request);
+      const user = await updateUser(context.app.deps, context.principal, param(context, 'User'), {
+        username: body.username,
+        password: body.password,
+        role: body.role,
+      });
+      return json({ data: userJson(user) });
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: '/v1/users/{}',
+    kind: 'v1',
+    async handler(context) {
+      await deleteUser(context.app.deps, context.principal, param(context, 'User'));
+      return noContent();
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/user/api_keys',
+    kind: 'v1',
+    async handler({ url, principal, app }) {
+      return keysPage(await listOwnApiKeys(app.deps, principal, pageQuery(url, 'UserApiKey')), 'UserApiKey');
+    },
+  },
+  {
+    method: 'POST',
+    pattern: '/v1/user/api_keys',
+    kind: 'v1',
+    async handler({ request, principal, app }) {
+      const data = objectField(await readJsonObject(request), 'data');
+      return createdKey(await createUserApiKey(app.deps, principal, { name: data.name, description: data.description, expiresAt: data.expires_at }));
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: '/v1/user/api_keys/{}',
+    kind: 'v1',
+    async handler(context) {
+      await deleteUserApiKey(context.app.deps, context.principal, param(context, 'UserApiKey'));
+      return noContent();
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/users/api_keys',
+    kind: 'v1',
+    async handler({ url, principal, app }) {
+      return keysPage(await listAllUserApiKeys(app.deps, principal, pageQuery(url, 'UserApiKey')), 'UserApiKey');
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/system/api_keys',
+    kind: 'v1',
+    async handler({ url, principal, app }) {
+      return keysPage(await listSystemApiKeys(app.deps, principal, pageQuery(url, 'SystemApiKey')), 'SystemApiKey');
+    },
+  },
+  {
+    method: 'POST',
+    pattern: '/v1/system/api_keys',
+    kind: 'v1',
+    async handler({ request, principal, app }) {
+      const data = objectField(await readJsonObject(request), 'data');
+      return createdKey(
+        await createSystemApiKey(app.deps, principal, { name: data.name, description: data.description, expiresAt: data.expires_at }, app.systemUserId),
+      );
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: '/v1/system/api_keys/{}',
+    kind: 'v1',
+    async handler(context) {
+      await deleteSystemApiKey(context.app.deps, context.principal, param(context, 'SystemApiKey'));
+      return noContent();
+    },
+  },
+];

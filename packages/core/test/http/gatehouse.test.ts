@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { parseAuthEnv } from '../../src/config/index.js';
+import { createGatehouse } from '../../src/http/index.js';
+import { createMemoryStore } from '../support/memory-store.js';
+import { fastHasher, SECRET } from '../support/harness.js';
+
+const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+async function gatehouse(env: Record<string, string> = {}) {
+  const config = parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: SECRET, ...env });
+  return createGatehouse({ config, store: createMemoryStore(), hasher: fastHasher });
+}
+
+async function loginCookie(g: Awaited<ReturnType<typeof gatehouse>>, base = 'http://h') {
+  const response = await g.handle(new Request(`${base}/auth/login`, json({ email: 'admin@localhost', password: 'admin' })));
+  expect(response?.status).toBe(204);
+  return response!.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+}
+
+describe('createGatehouse', () => {
+  it('leaves the host’s routes to the host', async () => {
+    const g = await gatehouse();
+    expect(await g.handle(new Request('http://h/v1/projects'))).toBeNull();
+    expect(await g.handle(new Request('http://h/'))).toBeNull();
+    expect(g.owns('/v1/projects')).toBe(false);
+    expect(g.owns('/auth/login')).toBe(true);
+    expect(g.owns('/auth/anything')).toBe(true);
+    expect(g.owns('/v1/users/VXNlcjoy')).toBe(true);
+  });
+
+  it('mounts everything under the root path and redirects within it', async () => {
+    const g = await gatehouse({ PHOENIX_HOST_ROOT_PATH: '/app' });
+    expect(await g.handle(new Request('http://h/auth/login', json({})))).toBeNull();
+    const cookie = await loginCookie(g, 'http://h/app');
+    const out = await g.handle(new Request('http://h/app/auth/logout', { headers: { cookie } }));
+    expect(out?.status).toBe(302);
+    expect(out?.headers.get('location')).toBe('/app/login');
+  });
+
+  it('answers a repeated guard with the same cached object (nothing allocated per request)', async () => {
+    const g = await gatehouse();
+    const cookie = await loginCookie(g);
+    const first = await g.guard({ method: 'GET', route: '/v1/projects', cookie });
+    const second = await g.guard({ method: 'GET', route: '/v1/projects', cookie });
+    expect(first.ok).toBe(true);
+    expect(second).toBe(first);
+    const denied = await g.guard({ method: 'GET', route: '/v1/projects' });
+    expect(denied).toBe(await g.guard({ method: 'GET', route: '/v1/projects' }));
+    expect(denied).toMatchObject({ ok: false, status: 401 });
+  });
+
+  it('with auth disabled: host routes anonymous, /v1/user anonymous, no login route', async () => {
+    const config = parseAuthEnv({});
+    const g = await createGatehouse({ config, store: createMemoryStore() });
+    expect(await g.guard({ method: 'DELETE', route: '/v1/projects/:id' })).toMatchObject({ ok: true, principal: { kind: 'anonymous' } });
+    const me = await g.handle(new Request('http://h/v1/user'));
+    expect(await me?.json()).toEqual({ data: { auth_method: 'ANONYMOUS' } });
+    expect(await g.handle(new Request('http://h/auth/login', json({})))).toBeNull();
+    expect(await g.guard({ method: 'GET', route: '/v1/user/api_keys' })).toMatchObject({ ok: false, status: 403 });
+  });
+
+  it('requireRole lets the admin secret count as ADMIN and refuses other roles', async () => {
+    const g = await gatehouse({ PHOENIX_ADMIN_SECRET: 'admin-secret-0123456789-abcdefghijklm' });
+    const viaSecret = await g.guard({ method: 'GET', route: '/v1/projects', authorization: 'Bearer admin-secret-0123456789-abcdefghijklm' });
+    if (!viaSecret.ok) throw new Error('admin secret refused');
+    expect(g.requireRole(viaSecret.principal, ['ADMIN']).ok).toBe(true);
+    expect(g.requireRole({ kind: 'session', userId: 3, role: 'VIEWER' }, ['ADMIN', 'MEMBER'])).toMatchObject({ ok: false, status: 403 });
+  });
+});
