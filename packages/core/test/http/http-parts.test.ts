@@ -117,7 +117,7 @@ describe('GlobalIDs', () => {
 });
 
 describe('readJsonObject', () => {
-  const post = (body: BodyInit | null, type: string | null = 'application/json', extra: Record<string, string> = {}) =>
+  const post = (body: string | Uint8Array | null, type: string | null = 'application/json', extra: Record<string, string> = {}) =>
     new Request('http://x/auth/login', { method: 'POST', body, headers: { ...(type ? { 'content-type': type } : {}), ...extra } });
   const codeOf = async (request: Request) => {
     try {
