@@ -1,6 +1,6 @@
 // `npm run bench`: runs every bench/*.bench.mjs (or those named on the command line) and rewrites
 // bench/RESULTS.md. Never part of `npm test`.
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineDescription } from './lib.mjs';
@@ -30,5 +30,21 @@ const report = [
   '',
   ...sections,
 ].join('\n');
-if (only.length === 0) writeFileSync(join(here, 'RESULTS.md'), report);
-else console.error('[bench] filtered run: RESULTS.md left unchanged');
+const resultsPath = join(here, 'RESULTS.md');
+if (only.length === 0 || !existsSync(resultsPath)) writeFileSync(resultsPath, report);
+else {
+  // A filtered run replaces only its own sections (matched by title) and the machine line.
+  let existing = readFileSync(resultsPath, 'utf8');
+  for (const section of sections) {
+    const heading = section.slice(0, section.indexOf('\n'));
+    const start = existing.indexOf(`${heading}\n`);
+    if (start === -1) {
+      existing = `${existing.trimEnd()}\n\n${section}`;
+      continue;
+    }
+    const next = existing.indexOf('\n## ', start + heading.length);
+    existing = `${existing.slice(0, start)}${section}${next === -1 ? '' : existing.slice(next + 1)}`;
+  }
+  writeFileSync(resultsPath, existing);
+  console.error('[bench] filtered run: replaced its sections of RESULTS.md');
+}

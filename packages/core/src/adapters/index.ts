@@ -1,2 +1,3 @@
 export { createMemoryRateLimitStore, type MemoryRateLimitStoreOptions } from './memory-rate-limit-store.js';
 export { createLocalRevocationChannel } from './local-revocation-channel.js';
+export { createSmtpMailer, type SmtpMailer, type SmtpMailerOptions } from './smtp-mailer.js';

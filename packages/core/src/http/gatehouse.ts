@@ -68,6 +68,11 @@ export interface Gatehouse {
   handle(request: Request, context?: RequestContext): Promise<Response | null>;
   /** Whether a path (without query) is one of Gatehouse's, so adapters only build a Request for those. */
   owns(path: string): boolean;
+  /**
+   * Gatehouse's own paths with the root path, parameters as `:p1`, `:p2` (plus `/auth` and `/auth/*` while auth is
+   * on, so unknown auth paths get a JSON 404): for routers that must register routes up front.
+   */
+  readonly paths: readonly string[];
   /** The gate for the host's own routes: CSRF, authentication, the REST rule. */
   guard(input: GuardInput): Promise<GuardResult>;
   /** 403 unless the principal has one of the roles (the admin secret counts as ADMIN). */
@@ -134,8 +139,16 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     authenticator = createAuthenticator({ config, store, tokens: deps.tokens, revocations, clock, systemUserId });
   }
 
-  const routes: RouteDefinition[] = config.enabled ? [...authRoutes, ...v1Routes] : v1Routes.filter((r) => r.pattern === '/v1/user' && r.method === 'GET');
+  // Auth off: no login routes, the anonymous profile, and the key routes, which the REST rule refuses
+  // with 403 (reference §4.10) rather than leaving them to the host's 404.
+  const routes: RouteDefinition[] = config.enabled
+    ? [...authRoutes, ...v1Routes]
+    : v1Routes.filter((r) => (r.pattern === '/v1/user' && r.method === 'GET') || r.pattern.includes('/api_keys'));
   const router = createRouter(routes);
+  const paths = Object.freeze([
+    ...new Set(routes.map((r) => `${rootPath}${r.pattern.split('{}').reduce((acc, part, i) => (i === 0 ? part : `${acc}:p${i}${part}`), '')}`)),
+    ...(config.enabled ? [`${rootPath}/auth`, `${rootPath}/auth/*`] : []),
+  ]);
   const accessCookie = config.cookies.names.accessToken;
 
   async function principalFrom(authorization: string | null | undefined, cookieHeader: string | null | undefined): Promise<GuardResult> {
@@ -222,7 +235,8 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     }
     const gate = await principalFrom(input.authorization, input.cookie);
     if (!gate.ok) return gate;
-    const decision = restPolicy.decide(gate.principal, input.method, input.route);
+    // Routers report the full pattern when the app itself sits under the root path.
+    const decision = restPolicy.decide(gate.principal, input.method, relative(input.route) ?? input.route);
     if (decision.allowed) return gate;
     const error = decisionError(decision);
     return error ? denial(error) : gate;
@@ -241,6 +255,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     authenticator,
     handle,
     owns,
+    paths,
     guard,
     requireRole,
     /** Stops the authenticator's subscriptions. The store is the host's: close it yourself. */

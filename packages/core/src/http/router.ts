@@ -10,6 +10,18 @@ export interface Router {
   match(method: string, path: string): RouteMatch | 'method' | null;
 }
 
+/**
+ * A malformed escape (`%E0%A4%A`) stays as written instead of throwing: `owns` and `handle` match
+ * outside any error handler, and the route's id parser refuses the raw segment with a 422.
+ */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 function segments(path: string): string[] {
   return path.split('/').filter((s) => s !== '');
 }
@@ -35,7 +47,7 @@ export function createRouter(routes: readonly RouteDefinition[]): Router {
         for (let i = 0; i < pattern.length; i++) {
           const expected = pattern[i] as string;
           const actual = parts[i] as string;
-          if (expected === '{}') params.push(decodeURIComponent(actual));
+          if (expected === '{}') params.push(decodeSegment(actual));
           else if (expected !== actual) {
             ok = false;
             break;

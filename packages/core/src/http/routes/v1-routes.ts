@@ -1,4 +1,5 @@
 import { ValidationError } from '../../errors/index.js';
+import { decide, enforce, type Action, type Principal } from '../../policy/index.js';
 import type { AuthMethod } from '../../ports.js';
 import {
   createSystemApiKey,
@@ -62,6 +63,14 @@ const optionalString = (raw: unknown, field: string): string | null => {
   if (typeof raw !== 'string') throw new ValidationError(`${field} must be a string`);
   return raw;
 };
+
+/**
+ * Key creation is refused by credential kind (API keys cannot mint keys, reference §5.2) whatever the
+ * body says: checked before the body is read, so a key caller hears 403, never a validation 422.
+ */
+function mayCreate(principal: Principal | null, action: Extract<Action, 'create_own_user_key' | 'create_system_key'>): void {
+  enforce(decide(principal, action));
+}
 
 export const v1Routes: readonly RouteDefinition[] = [
   {
@@ -152,6 +161,7 @@ export const v1Routes: readonly RouteDefinition[] = [
     pattern: '/v1/user/api_keys',
     kind: 'v1',
     async handler({ request, principal, app }) {
+      mayCreate(principal, 'create_own_user_key');
       const data = objectField(await readJsonObject(request), 'data');
       return createdKey(await createUserApiKey(app.deps, principal, { name: data.name, description: data.description, expiresAt: data.expires_at }));
     },
@@ -186,6 +196,7 @@ export const v1Routes: readonly RouteDefinition[] = [
     pattern: '/v1/system/api_keys',
     kind: 'v1',
     async handler({ request, principal, app }) {
+      mayCreate(principal, 'create_system_key');
       const data = objectField(await readJsonObject(request), 'data');
       return createdKey(
         await createSystemApiKey(app.deps, principal, { name: data.name, description: data.description, expiresAt: data.expires_at }, app.systemUserId),

@@ -1,0 +1,36 @@
+// Express 5. Usage: node bench/servers/express.mjs none|presence|gatehouse|jwt
+import express from 'express';
+import { expressjwt } from 'express-jwt';
+import { JWT_SECRET, PROJECTS, announce, modeFromArgv, openGatehouse } from './common.mjs';
+
+const mode = modeFromArgv();
+const app = express();
+let closeWorld = async () => {};
+
+if (mode === 'gatehouse') {
+  const { gatehouse, authenticate } = await import('../../packages/express/dist/index.js');
+  const world = await openGatehouse();
+  closeWorld = world.close;
+  app.use(gatehouse(world.gh));
+  app.use('/v1', authenticate(world.gh));
+} else if (mode === 'presence') {
+  app.use('/v1', (req, res, next) => {
+    if (req.headers.authorization) next();
+    else res.status(401).json({ detail: 'Unauthorized' });
+  });
+} else if (mode === 'jwt') {
+  app.use('/v1', expressjwt({ secret: JWT_SECRET, algorithms: ['HS256'] }));
+}
+app.get('/v1/projects', (_req, res) => {
+  res.json(PROJECTS);
+});
+app.use((error, _req, res, _next) => {
+  res.status(error.status ?? 500).json({ detail: error.message });
+});
+
+const server = app.listen(0, '127.0.0.1', () => {
+  announce(server.address().port, async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await closeWorld();
+  });
+});

@@ -1,0 +1,38 @@
+import { isGatehouseError, type Gatehouse, type Logger } from '@gatehouse/core';
+import { gatehouse, authenticate, type GatehouseVariables } from '@gatehouse/hono';
+import { Hono } from 'hono';
+import type { Kysely } from 'kysely';
+import type { DemoDatabase } from './db/schema.js';
+import { demoRoutes } from './routes.js';
+
+type AppEnv = { Variables: GatehouseVariables };
+
+function errorJson(status: number, code: string, message: string): Response {
+  return new Response(JSON.stringify({ error: { code, message } }), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+  });
+}
+
+/**
+ * The whole server: `/healthz` open, Gatehouse's own routes (`/auth/*`, `/v1/user*`, ...) served by
+ * its middleware, and every other `/v1/*` route behind `authenticate`. Like Phoenix, all of it sits
+ * under PHOENIX_HOST_ROOT_PATH when that is set.
+ */
+export function createApp(gh: Gatehouse, db: Kysely<DemoDatabase>, logger: Logger): Hono<AppEnv> {
+  const rootPath = gh.config.rootPath;
+  const app = rootPath ? new Hono<AppEnv>().basePath(rootPath) : new Hono<AppEnv>();
+
+  app.get('/healthz', (c) => c.text('ok'));
+  app.use(gatehouse(gh));
+  app.use('/v1/*', authenticate(gh));
+  app.route('/', demoRoutes<AppEnv>(db));
+
+  app.notFound(() => errorJson(404, 'not_found', 'Not found'));
+  app.onError((error) => {
+    if (isGatehouseError(error)) return errorJson(error.status, error.code, error.message);
+    logger.error('request failed', { error: error instanceof Error ? error.message : String(error) });
+    return errorJson(500, 'internal', 'Internal server error');
+  });
+  return app;
+}

@@ -1,0 +1,111 @@
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { ConfigError, createGatehouse, createSmtpMailer, type AuthConfig } from '@gatehouse/core';
+import { createApp } from './app.js';
+import { loadAuthConfig } from './auth-config.js';
+import { openStorage, type Storage } from './db/open.js';
+import { logger } from './log.js';
+import { readDemoSettings } from './settings.js';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function publicUrl(address: AddressInfo, rootPath: string): string {
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}${rootPath}`;
+}
+
+/** The one start-up line: where, on what, and how to get in. Never a secret. */
+function startLine(url: string, storage: Storage, config: AuthConfig, createdAdmin: boolean, env: NodeJS.ProcessEnv): string {
+  const parts = [`Gatehouse demo listening on ${url}`, `store: ${storage.description}`, `auth: ${config.enabled ? 'on' : 'off'}`];
+  if (createdAdmin) {
+    // The default password is public knowledge; one chosen through the environment is not echoed.
+    const password = env.PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD?.trim()
+      ? 'the password from PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD'
+      : "password 'admin'";
+    parts.push(`created the default admin admin@localhost with ${password}; change it after logging in`);
+  }
+  return parts.join(' | ');
+}
+
+
+function listen(server: ServerType): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.once('listening', () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const { settings, issues } = readDemoSettings(env, process.cwd());
+
+  let auth: ReturnType<typeof loadAuthConfig>;
+  try {
+    auth = loadAuthConfig(env, settings.workingDir, issues);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+  const { config, secretFile } = auth;
+  if (secretFile) {
+    const how = secretFile.created ? 'generated a signing secret and saved it to' : 'using the signing secret saved in';
+    console.warn(`warn: PHOENIX_SECRET is not set; ${how} ${secretFile.path} (mode 0600). Set PHOENIX_SECRET outside this demo.`);
+  }
+
+  let storage: Storage;
+  try {
+    storage = await openStorage(settings.database);
+  } catch (error) {
+    console.error(`error: could not open the database: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+
+  // Bootstrap creates the default admin exactly when no admin exists yet.
+  const createsAdmin = config.enabled && (await storage.store.countUsersByRole('ADMIN')) === 0;
+  // Without PHOENIX_SMTP_HOSTNAME the reset-email route answers 503, as in Phoenix.
+  const mailer = config.smtp ? createSmtpMailer(config.smtp, { logger }) : null;
+  const gh = await createGatehouse({ config, store: storage.store, mailer, logger });
+  const app = createApp(gh, storage.db, logger);
+  const server = serve({ fetch: app.fetch, hostname: settings.host, port: settings.port });
+
+  let address: AddressInfo;
+  try {
+    address = await listen(server);
+  } catch (error) {
+    console.error(`error: could not listen on ${settings.host}:${settings.port}: ${error instanceof Error ? error.message : String(error)}`);
+    await gh.close();
+    await storage.close();
+    process.exit(1);
+  }
+  console.log(startLine(publicUrl(address, config.rootPath), storage, config, createsAdmin, env));
+
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (closing) return;
+    closing = true;
+    console.log(`${signal}: shutting down`);
+    // In-flight requests get a grace period; a stuck one does not keep the process alive forever.
+    setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();
+    server.close(() => {
+      mailer?.close();
+      void gh
+        .close()
+        .then(() => storage.close())
+        .then(
+          () => process.exit(0),
+          (error: unknown) => {
+            console.error(`error: shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+            process.exit(1);
+          },
+        );
+    });
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+await main();

@@ -1,0 +1,70 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import type { ConfigIssue } from '@gatehouse/core';
+
+export type DatabaseSettings =
+  | { readonly kind: 'sqlite'; readonly filename: string }
+  | { readonly kind: 'postgres'; readonly connectionString: string };
+
+/** The server's own variables; the auth ones are core's business (`parseAuthEnv`). */
+export interface DemoSettings {
+  readonly host: string;
+  readonly port: number;
+  /** Holds the SQLite file and the generated secret. */
+  readonly workingDir: string;
+  readonly database: DatabaseSettings;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const SQLITE_FILE = 'phoenix.db';
+
+function value(env: Env, name: string): string | null {
+  const raw = env[name]?.trim();
+  return raw ? raw : null;
+}
+
+function readPort(raw: string | null, issues: ConfigIssue[]): number {
+  if (raw === null) return 6006;
+  const port = /^\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (Number.isInteger(port) && port <= 65_535) return port;
+  issues.push({ variable: 'PHOENIX_PORT', message: `PHOENIX_PORT must be an integer from 0 to 65535. Got: '${raw}'` });
+  return 0;
+}
+
+/**
+ * Reads the database URL the way Phoenix does (SQLAlchemy style: `sqlite:///relative.db`,
+ * `sqlite:////absolute.db`). The value is never echoed: a PostgreSQL URL usually holds a password.
+ */
+function readDatabase(raw: string | null, workingDir: string, cwd: string, issues: ConfigIssue[]): DatabaseSettings {
+  const fallback: DatabaseSettings = { kind: 'sqlite', filename: join(workingDir, SQLITE_FILE) };
+  if (raw === null) return fallback;
+  if (/^postgres(ql)?:\/\//i.test(raw)) return { kind: 'postgres', connectionString: raw };
+  const sqlite = /^sqlite:\/\/\/(.+)$/i.exec(raw);
+  const path = sqlite?.[1];
+  if (path === undefined) {
+    issues.push({
+      variable: 'PHOENIX_SQL_DATABASE_URL',
+      message: 'PHOENIX_SQL_DATABASE_URL must start with postgresql://, postgres:// or sqlite:///',
+    });
+    return fallback;
+  }
+  // Gatehouse and the demo open the file on separate connections, so it must be a real file.
+  if (path.startsWith(':memory:') || path.startsWith('file::memory:')) {
+    issues.push({ variable: 'PHOENIX_SQL_DATABASE_URL', message: 'PHOENIX_SQL_DATABASE_URL must name a file, not an in-memory database' });
+    return fallback;
+  }
+  return { kind: 'sqlite', filename: isAbsolute(path) ? path : resolve(cwd, path) };
+}
+
+/** Collects every problem instead of stopping at the first, like `parseAuthEnv`. */
+export function readDemoSettings(env: Env, cwd: string): { settings: DemoSettings; issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  const workingDir = resolve(cwd, value(env, 'PHOENIX_WORKING_DIR') ?? '.data');
+  const settings: DemoSettings = {
+    host: value(env, 'PHOENIX_HOST') ?? '127.0.0.1',
+    port: readPort(value(env, 'PHOENIX_PORT'), issues),
+    workingDir,
+    database: readDatabase(value(env, 'PHOENIX_SQL_DATABASE_URL'), workingDir, cwd, issues),
+  };
+  return { settings, issues };
+}

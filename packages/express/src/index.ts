@@ -1,0 +1,142 @@
+import { Readable } from 'node:stream';
+import type { Gatehouse, GuardResult, Role } from '@gatehouse/core';
+import type { ErrorRequestHandler, Request as ExpressRequest, RequestHandler, Response as ExpressResponse } from 'express';
+
+export type GatehousePrincipal = Extract<GuardResult, { ok: true }>['principal'];
+
+/** Where `authenticate` leaves the principal: `res.locals.principal` (or `principalOf(res)`). */
+export interface GatehouseLocals {
+  principal: GatehousePrincipal;
+}
+
+function pathOf(req: ExpressRequest): string {
+  const url = req.originalUrl;
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+function header(req: ExpressRequest, name: string): string | null {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : null;
+}
+
+type Body = ReadableStream<Uint8Array> | string | null;
+
+function toFetchRequest(req: ExpressRequest, body: Body, keepLength: boolean): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.set(name, value);
+  }
+  const url = `http://${req.headers.host ?? 'localhost'}${req.originalUrl}`;
+  const method = req.method.toUpperCase();
+  if (method === 'GET' || method === 'HEAD') return new Request(url, { method, headers });
+  if (typeof body === 'string' && !keepLength) headers.delete('content-length');
+  return new Request(url, { method, headers, body, duplex: 'half' });
+}
+
+/**
+ * The body as core must see it. Unread: the raw stream, untouched. Already read by a body parser
+ * mounted earlier (`express.json()`): the parsed value re-serialised, which core checks again.
+ */
+function bodyOf(req: ExpressRequest): Body {
+  if (!req.readableEnded) return Readable.toWeb(req) as ReadableStream<Uint8Array>;
+  // body-parser reads an empty body as `{}`; core must still see it empty.
+  if (req.headers['content-length'] === '0') return '';
+  const parsed = (req as { body?: unknown }).body;
+  return parsed === undefined ? null : JSON.stringify(parsed);
+}
+
+async function send(res: ExpressResponse, response: Response): Promise<void> {
+  res.status(response.status);
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') res.setHeader(name, value);
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) res.setHeader('set-cookie', cookies);
+  res.end(Buffer.from(await response.arrayBuffer()));
+}
+
+function sendDenied(res: ExpressResponse, result: Extract<GuardResult, { ok: false }>): void {
+  res.status(result.status).set(result.headers).end(result.body);
+}
+
+interface BodyParserError {
+  type: string;
+  body?: unknown;
+  length?: unknown;
+}
+
+function isBodyParserError(error: unknown): error is BodyParserError {
+  return typeof error === 'object' && error !== null && typeof (error as { type?: unknown }).type === 'string' && 'expose' in error;
+}
+
+/**
+ * Serves Gatehouse's own routes and passes every other request on. Returns two handlers for
+ * `app.use(...)`: the second catches a body parser mounted earlier refusing one of Gatehouse's
+ * requests (malformed or oversized JSON) and hands the request to core anyway, so the answer is
+ * core's JSON error, exactly as without `express.json()`.
+ */
+export function gatehouse(gh: Gatehouse): [RequestHandler, ErrorRequestHandler] {
+  const dispatch = (req: ExpressRequest, res: ExpressResponse, next: (error?: unknown) => void, body: Body, keepLength = false): void => {
+    gh.handle(toFetchRequest(req, body, keepLength), { remoteAddress: req.socket.remoteAddress ?? null })
+      .then((response) => (response ? send(res, response) : next()))
+      .catch(next);
+  };
+  const routes: RequestHandler = (req, res, next) => {
+    if (!gh.owns(pathOf(req))) return next();
+    dispatch(req, res, next, bodyOf(req));
+  };
+  const parserErrors: ErrorRequestHandler = (error: unknown, req, res, next) => {
+    if (!isBodyParserError(error) || !gh.owns(pathOf(req))) return next(error);
+    // A parse failure keeps the raw text: core reports it as malformed JSON. Anything else (too
+    // large, bad charset) left no body to give: the declared length lets core refuse the size.
+    if (typeof error.body === 'string') dispatch(req, res, next, error.body);
+    else dispatch(req, res, next, '', error.type === 'entity.too.large');
+  };
+  return [routes, parserErrors];
+}
+
+/**
+ * The gate for your own routes: CSRF, authentication and the REST rule; attaches the principal to
+ * `res.locals.principal`. On a route (`app.get('/v1/things/:id', authenticate(gh), ...)`) it decides
+ * on `req.baseUrl + req.route.path`; mounted with `app.use` it decides on the concrete path, which
+ * matches the same rules. Only header values reach core: no Fetch `Request` is built.
+ */
+export function authenticate(gh: Gatehouse): RequestHandler {
+  return (req, res, next) => {
+    const routePath = (req.route as { path?: unknown } | undefined)?.path;
+    gh.guard({
+      method: req.method,
+      route: typeof routePath === 'string' ? `${req.baseUrl}${routePath}` : pathOf(req),
+      authorization: header(req, 'authorization'),
+      cookie: header(req, 'cookie'),
+      origin: header(req, 'origin'),
+      referer: header(req, 'referer'),
+      host: header(req, 'host'),
+    }).then((result) => {
+      if (!result.ok) return sendDenied(res, result);
+      (res.locals as GatehouseLocals).principal = result.principal;
+      next();
+    }, next);
+  };
+}
+
+/** 403 unless the principal `authenticate` found has one of the roles. */
+export function requireRole(gh: Gatehouse, roles: readonly Role[]): RequestHandler {
+  return (_req, res, next) => {
+    const principal = (res.locals as Partial<GatehouseLocals>).principal;
+    if (principal === undefined) return next(new Error('requireRole: mount authenticate before it'));
+    const result = gh.requireRole(principal, roles);
+    if (!result.ok) return sendDenied(res, result);
+    next();
+  };
+}
+
+/** The principal `authenticate` found for this response. */
+export function principalOf(res: ExpressResponse): GatehousePrincipal {
+  const principal = (res.locals as Partial<GatehouseLocals>).principal;
+  if (principal === undefined) throw new Error('principalOf: authenticate did not run for this route');
+  return principal;
+}

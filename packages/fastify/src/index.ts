@@ -1,0 +1,132 @@
+import { Readable } from 'node:stream';
+import { ValidationError, type Gatehouse, type GuardResult, type Role } from '@gatehouse/core';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods, onRequestAsyncHookHandler } from 'fastify';
+import fp from 'fastify-plugin';
+
+export type GatehousePrincipal = Extract<GuardResult, { ok: true }>['principal'];
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by `authenticate`; null on routes it does not guard. */
+    gatehousePrincipal: GatehousePrincipal | null;
+  }
+}
+
+export interface GatehousePluginOptions {
+  gatehouse: Gatehouse;
+}
+
+const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+function header(request: FastifyRequest, name: string): string | null {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : null;
+}
+
+function toFetchRequest(request: FastifyRequest): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.set(name, value);
+  }
+  const url = `http://${request.headers.host ?? 'localhost'}${request.url}`;
+  const method = request.method.toUpperCase();
+  if (method === 'GET' || method === 'HEAD') return new Request(url, { method, headers });
+  // The routes below register a pass-through parser, so the body is still the unread stream.
+  const stream = request.body instanceof Readable ? request.body : request.raw;
+  return new Request(url, { method, headers, body: Readable.toWeb(stream) as ReadableStream<Uint8Array>, duplex: 'half' });
+}
+
+async function send(reply: FastifyReply, response: Response): Promise<FastifyReply> {
+  reply.code(response.status);
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') void reply.header(name, value);
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) void reply.header('set-cookie', cookies);
+  return reply.send(Buffer.from(await response.arrayBuffer()));
+}
+
+function sendDenied(reply: FastifyReply, result: Extract<GuardResult, { ok: false }>): FastifyReply {
+  return reply.code(result.status).headers(result.headers).send(result.body);
+}
+
+/**
+ * Registers Gatehouse's own routes in an encapsulated context whose only body parser hands the raw
+ * stream to core, so your app's parsers and limits neither see nor change them. Register it at the
+ * root: the paths already carry PHOENIX_HOST_ROOT_PATH.
+ */
+function gatehouseRoutes(instance: FastifyInstance, { gatehouse: gh }: GatehousePluginOptions, done: (error?: Error) => void): void {
+  instance.removeAllContentTypeParsers();
+  instance.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+  for (const url of gh.paths) {
+    instance.route({
+      method: METHODS,
+      url,
+      exposeHeadRoute: false,
+      async handler(request, reply) {
+        const response = await gh.handle(toFetchRequest(request), { remoteAddress: request.socket.remoteAddress ?? null });
+        if (!response) return reply.callNotFound();
+        return send(reply, response);
+      },
+    });
+  }
+  done();
+}
+
+/** `app.register(gatehousePlugin, { gatehouse })`: Gatehouse's routes plus the `gatehousePrincipal` request slot. */
+export const gatehousePlugin = fp<GatehousePluginOptions>(
+  async (fastify, options) => {
+    fastify.decorateRequest('gatehousePrincipal', null);
+    await fastify.register(gatehouseRoutes, options);
+  },
+  { name: '@gatehouse/fastify', fastify: '5.x' },
+);
+
+/**
+ * The gate for your own routes as an `onRequest` hook: CSRF, authentication and the REST rule on the
+ * matched route pattern, before any body is read.
+ */
+export function authenticate(gh: Gatehouse): onRequestAsyncHookHandler {
+  return async function gatehouseGuard(request, reply): Promise<FastifyReply | undefined> {
+    const result = await gh.guard({
+      method: request.method,
+      route: request.routeOptions.url ?? request.url.split('?')[0] ?? '/',
+      authorization: header(request, 'authorization'),
+      cookie: header(request, 'cookie'),
+      origin: header(request, 'origin'),
+      referer: header(request, 'referer'),
+      host: header(request, 'host'),
+    });
+    // Returning the reply is how an async hook tells Fastify the response is already sent.
+    if (!result.ok) return sendDenied(reply, result);
+    request.gatehousePrincipal = result.principal;
+    return undefined;
+  };
+}
+
+/** 403 unless the principal `authenticate` found has one of the roles (an `onRequest` hook after it). */
+export function requireRole(gh: Gatehouse, roles: readonly Role[]): onRequestAsyncHookHandler {
+  return function gatehouseRole(request, reply): Promise<unknown> {
+    const principal = request.gatehousePrincipal;
+    if (principal === null) return Promise.reject(new Error('requireRole: run authenticate before it'));
+    const result = gh.requireRole(principal, roles);
+    return Promise.resolve(result.ok ? undefined : sendDenied(reply, result));
+  };
+}
+
+const MALFORMED_PATH = new ValidationError('Malformed path parameter');
+
+/**
+ * Fastify refuses a path it cannot percent-decode before any route or hook runs, with its own 400
+ * body. Pass this as `Fastify({ frameworkErrors })` to answer those as every other adapter does: a
+ * 422 with the JSON error body.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  if (error.code !== 'FST_ERR_BAD_URL') {
+    void reply.send(error);
+    return;
+  }
+  void reply.code(MALFORMED_PATH.status).type('application/json; charset=utf-8').send(JSON.stringify(MALFORMED_PATH.toJSON()));
+}

@@ -1,0 +1,197 @@
+/**
+ * One host app per adapter, listening on loopback: Gatehouse's routes, a handful of host `/v1`
+ * routes behind `authenticate`, a real SQLite file and a real SMTP receiver. The conformance suite
+ * runs every file against each adapter, so an adapter that decides anything itself shows up as a
+ * difference.
+ */
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import { simpleParser } from 'mailparser';
+import { getRequestListener } from '@hono/node-server';
+import { Hono } from 'hono';
+import express from 'express';
+import Fastify from 'fastify';
+import { createGatehouse, createSmtpMailer, parseAuthEnv, type AuthStore, type Gatehouse, type SmtpMailer } from '@gatehouse/core';
+import { createSqliteStore } from '@gatehouse/db';
+import * as honoAdapter from '@gatehouse/hono';
+import * as expressAdapter from '@gatehouse/express';
+import * as fastifyAdapter from '@gatehouse/fastify';
+
+/** `express+json`: the Express app with `express.json()` mounted before Gatehouse, as many hosts do. */
+export type AdapterName = 'hono' | 'express' | 'express+json' | 'fastify';
+export const ADAPTERS: readonly AdapterName[] = ['hono', 'express', 'express+json', 'fastify'];
+export interface ReceivedMail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+export interface TestServer {
+  url: string;
+  gatehouse: Gatehouse;
+  store: AuthStore;
+  mails: ReceivedMail[];
+  close(): Promise<void>;
+}
+export const ADMIN_SECRET = 'admin0secret0for0tests0abcdefghij0123';
+const SECRET = 'secret0for0tests0abcdefghijklmnop0123';
+
+/** The host app's own routes: [method, pattern, status]. `GET /v1/admin-report` is declared admin-only. */
+const HOST_ROUTES: readonly (readonly [string, string, number])[] = [
+  ['GET', '/v1/projects', 200],
+  ['POST', '/v1/projects', 201],
+  ['GET', '/v1/projects/:id', 200],
+  ['PUT', '/v1/projects/:id', 200],
+  ['DELETE', '/v1/projects/:id', 204],
+  ['POST', '/v1/datasets/upload', 201],
+  ['DELETE', '/v1/datasets/:id', 204],
+  ['POST', '/v1/traces', 201],
+  ['POST', '/v1/span_annotations', 201],
+  ['POST', '/v1/chat/completions', 201],
+  ['GET', '/v1/admin-report', 200],
+];
+
+type Principal = Extract<Awaited<ReturnType<Gatehouse['guard']>>, { ok: true }>['principal'];
+const principalBody = (p: Principal): string => JSON.stringify({ principal: { kind: p.kind, role: p.role, userId: p.userId } });
+
+function honoServer(gh: Gatehouse): Server {
+  const root = gh.config.rootPath;
+  const app = root ? new Hono<honoAdapter.GatehouseEnv>().basePath(root) : new Hono<honoAdapter.GatehouseEnv>();
+  app.use(honoAdapter.gatehouse(gh));
+  app.get('/healthz', (c) => c.text('ok'));
+  for (const [method, pattern, status] of HOST_ROUTES) {
+    app.on(method, pattern, honoAdapter.authenticate(gh), (c) =>
+      status === 204 ? c.body(null, 204) : c.body(principalBody(c.get('principal')), status as 200, { 'content-type': 'application/json' }),
+    );
+  }
+  const listener = getRequestListener(app.fetch);
+  return createHttpServer((req, res) => {
+    void listener(req, res);
+  });
+}
+
+function expressServer(gh: Gatehouse, jsonFirst: boolean): Server {
+  const app = express();
+  app.disable('x-powered-by');
+  if (jsonFirst) app.use(express.json());
+  app.use(expressAdapter.gatehouse(gh));
+  const router = express.Router();
+  router.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok');
+  });
+  for (const [method, pattern, status] of HOST_ROUTES) {
+    router[method.toLowerCase() as 'get' | 'post' | 'put' | 'delete'](pattern, expressAdapter.authenticate(gh), (_req, res) => {
+      if (status === 204) return void res.status(204).end();
+      res.status(status).type('application/json').send(principalBody(expressAdapter.principalOf(res)));
+    });
+  }
+  app.use(gh.config.rootPath || '/', router);
+  return createHttpServer(app);
+}
+
+async function fastifyServer(gh: Gatehouse): Promise<{ server: Server; ready: () => Promise<void> }> {
+  const app = Fastify({ frameworkErrors: fastifyAdapter.frameworkErrors });
+  await app.register(fastifyAdapter.gatehousePlugin, { gatehouse: gh });
+  await app.register(
+    async (scope) => {
+      scope.get('/healthz', async (_request, reply) => reply.type('text/plain').send('ok'));
+      for (const [method, pattern, status] of HOST_ROUTES) {
+        scope.route({
+          method: method,
+          url: pattern,
+          onRequest: fastifyAdapter.authenticate(gh),
+          async handler(request, reply) {
+            if (status === 204) return reply.code(204).send();
+            return reply.code(status).type('application/json').send(principalBody(request.gatehousePrincipal as Principal));
+          },
+        });
+      }
+    },
+    { prefix: gh.config.rootPath },
+  );
+  await app.ready();
+  return { server: app.server, ready: () => app.close() };
+}
+
+async function startSmtp(mails: ReceivedMail[]): Promise<{ port: number; close: () => Promise<void> }> {
+  const smtp = new SMTPServer({
+    logger: false,
+    secure: false, // STARTTLS with smtp-server's built-in self-signed certificate, as a real relay
+    authOptional: true,
+    onAuth(_auth, _session, cb) {
+      cb(null, { user: 'u' });
+    },
+    onData(stream, _session, cb) {
+      simpleParser(stream).then((m) => {
+        const to = Array.isArray(m.to) ? m.to.map((t) => t.text).join(',') : (m.to?.text ?? '');
+        mails.push({ to, subject: m.subject ?? '', text: m.text ?? '', html: typeof m.html === 'string' ? m.html : '' });
+        cb();
+      }, cb);
+    },
+  });
+  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  const port = (smtp.server.address() as AddressInfo).port;
+  return { port, close: () => new Promise<void>((resolve) => smtp.close(() => resolve())) };
+}
+
+export async function startServer(
+  adapter: AdapterName,
+  env: Record<string, string> = {},
+  options: { trustedProxies?: string[] } = {},
+): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), `gh-${adapter.replace('+', '-')}-`));
+  const mails: ReceivedMail[] = [];
+  const smtp = await startSmtp(mails);
+  const config = parseAuthEnv({
+    PHOENIX_ENABLE_AUTH: 'true',
+    PHOENIX_SECRET: SECRET,
+    PHOENIX_ADMIN_SECRET: ADMIN_SECRET,
+    PHOENIX_SMTP_HOSTNAME: '127.0.0.1',
+    PHOENIX_SMTP_PORT: String(smtp.port),
+    PHOENIX_SMTP_USERNAME: 'u',
+    PHOENIX_SMTP_PASSWORD: 'p',
+    PHOENIX_SMTP_VALIDATE_CERTS: 'false',
+    ...env,
+  });
+  const store = await createSqliteStore({ filename: join(dir, 'auth.db') });
+  const mailer: SmtpMailer | null = config.smtp ? createSmtpMailer(config.smtp, { connectionTimeoutMs: 5_000 }) : null;
+  const gatehouse = await createGatehouse({
+    config,
+    store,
+    mailer,
+    trustedProxies: options.trustedProxies,
+    restPolicy: { adminRoutes: ['GET /v1/admin-report'] },
+  });
+
+  let server: Server;
+  let stopFramework = async (): Promise<void> => {};
+  if (adapter === 'hono') server = honoServer(gatehouse);
+  else if (adapter === 'express' || adapter === 'express+json') server = expressServer(gatehouse, adapter === 'express+json');
+  else {
+    const built = await fastifyServer(gatehouse);
+    server = built.server;
+    stopFramework = built.ready;
+  }
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}${config.rootPath}`,
+    gatehouse,
+    store,
+    mails,
+    async close() {
+      server.closeAllConnections();
+      if (adapter === 'fastify') await stopFramework();
+      else await new Promise<void>((resolve) => server.close(() => resolve()));
+      mailer?.close();
+      await gatehouse.close();
+      await store.close();
+      await smtp.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
