@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createBrowser } from '../oauth2/browser.js';
+import { DEFAULT_ACCOUNTS, startTestProvider } from '../oauth2/provider.js';
 
 // The built demo, run as a user runs it: a child process with nothing in its environment but the
 // working directory and an ephemeral port. `npm run build` (or `npm test`) builds it first.
@@ -312,6 +314,40 @@ describe('the demo server', () => {
 
     // Signed with the persisted secret, the key minted before the restart still verifies.
     expect((await call(demo.url, 'GET', '/v1/projects', { bearer: systemKey })).status).toBe(200);
+  });
+});
+
+describe('the demo with single sign-on', () => {
+  it('signs a new user up through the configured OpenID provider and lands on the return URL', async () => {
+    const provider = await startTestProvider();
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-demo-sso-'));
+    let demo: Demo | undefined;
+    try {
+      demo = await startDemo(dir, {
+        PHOENIX_OAUTH2_TESTIDP_DISPLAY_NAME: 'Test IdP',
+        PHOENIX_OAUTH2_TESTIDP_CLIENT_ID: provider.clients.basic.id,
+        PHOENIX_OAUTH2_TESTIDP_CLIENT_SECRET: provider.clients.basic.secret,
+        PHOENIX_OAUTH2_TESTIDP_OIDC_CONFIG_URL: provider.discoveryUrl,
+        PHOENIX_OAUTH2_TESTIDP_ROLE_ATTRIBUTE_PATH: 'role',
+        PHOENIX_OAUTH2_TESTIDP_ROLE_MAPPING: 'Owner:ADMIN,Developer:MEMBER',
+      });
+      const config = await jsonOf<{ oauth2_idps: unknown }>(await fetch(`${demo.url}/auth/config`));
+      expect(config.oauth2_idps).toEqual([{ name: 'testidp', display_name: 'Test IdP' }]);
+      const browser = createBrowser();
+      const app = new URL(demo.url);
+      const { hops } = await browser.follow(`${demo.url}/oauth2/testidp/login?returnUrl=${encodeURIComponent('/v1/projects')}`, {
+        login: 'developer',
+        stopAt: (url) => url.host === app.host && !url.pathname.includes('/oauth2/'),
+      });
+      expect(hops.at(-1)).toMatchObject({ status: 302, location: '/v1/projects' });
+      const me = await jsonOf<Data<{ email: string; role: string }>>(await call(demo.url, 'GET', '/v1/user', { cookie: browser.cookieHeader(demo.url) }));
+      expect(me.data).toMatchObject({ email: DEFAULT_ACCOUNTS.developer!.email, role: 'MEMBER' });
+      expect((await call(demo.url, 'GET', '/v1/projects', { cookie: browser.cookieHeader(demo.url) })).status).toBe(200);
+    } finally {
+      await demo?.stop();
+      await provider.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -7,3 +7,4 @@ export * from './ports.js';
 export * from './adapters/index.js';
 export * from './services/index.js';
 export * from './http/index.js';
+export * from './oauth2/index.js';

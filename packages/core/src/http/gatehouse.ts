@@ -18,6 +18,9 @@ import { createRouter } from './router.js';
 import { authRoutes } from './routes/auth-routes.js';
 import type { RouteDefinition, RouteEnvironment } from './routes/context.js';
 import { v1Routes } from './routes/v1-routes.js';
+import { oauth2Routes } from './routes/oauth2-routes.js';
+import { createDiscovery, type DiscoveryOptions } from '../oauth2/discovery.js';
+import { createOAuth2Flow } from '../oauth2/flow.js';
 
 export interface GatehouseOptions {
   config: AuthConfig;
@@ -35,6 +38,8 @@ export interface GatehouseOptions {
   trustedProxies?: readonly string[];
   /** Your own routes' REST rules (admin-only, self-service), on top of the built-in ones. */
   restPolicy?: RestPolicyOptions;
+  /** Timeouts and caching of the IdPs' discovery documents (OIDC). */
+  discovery?: DiscoveryOptions;
 }
 
 /** Header values an adapter passes for one request to a host route: never a whole request. */
@@ -141,8 +146,9 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
 
   // Auth off: no login routes, the anonymous profile, and the key routes, which the REST rule refuses
   // with 403 (reference §4.10) rather than leaving them to the host's 404.
+  const oauth2 = deps && config.oauth2.idps.length > 0 ? oauth2Routes(createOAuth2Flow(config, deps, createDiscovery({ now: () => clock.now(), ...options.discovery })), config) : [];
   const routes: RouteDefinition[] = config.enabled
-    ? [...authRoutes, ...v1Routes]
+    ? [...authRoutes, ...oauth2, ...v1Routes]
     : v1Routes.filter((r) => (r.pattern === '/v1/user' && r.method === 'GET') || r.pattern.includes('/api_keys'));
   const router = createRouter(routes);
   const paths = Object.freeze([
@@ -188,10 +194,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     const rel = relative(path);
     if (rel === null) return false;
     if (rel.startsWith('/auth/') || rel === '/auth') return config.enabled;
-    const match = router.match('GET', rel);
-    if (match) return true;
-    for (const method of ['POST', 'PATCH', 'DELETE', 'PUT']) if (router.match(method, rel)) return true;
-    return false;
+    return router.hasPath(rel);
   }
 
   async function handle(request: Request, context: RequestContext = {}): Promise<Response | null> {
@@ -206,10 +209,10 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     }
     try {
       if (match === 'method') throw new NotFoundError('Method not allowed', undefined, 'method_not_allowed');
-      const csrfError = csrf?.({ origin: request.headers.get('origin'), referer: request.headers.get('referer'), host: request.headers.get('host') });
+      const { route, params } = match;
+      const csrfError = csrf?.({ origin: request.headers.get('origin'), referer: request.headers.get('referer'), host: request.headers.get('host') }, route.csrfReferrerExempt);
       if (csrfError) throw csrfError;
       const clientAddress = resolveClientAddress(context.remoteAddress, request.headers.get('x-forwarded-for'), trustedProxies);
-      const { route, params } = match;
 
       let principal: Principal | null = null;
       if (route.kind === 'auth') {

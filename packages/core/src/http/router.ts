@@ -8,6 +8,12 @@ export interface RouteMatch {
 export interface Router {
   /** The route for this method and path, `'method'` when the path exists with other methods only, or null. */
   match(method: string, path: string): RouteMatch | 'method' | null;
+  /**
+   * Whether any route has this path, whatever the method. The first two segments are checked
+   * against the table's literals first: host paths (`/v1/projects`), the per-request case, leave
+   * after two Set lookups without splitting the path.
+   */
+  hasPath(path: string): boolean;
 }
 
 /**
@@ -36,7 +42,35 @@ export function createRouter(routes: readonly RouteDefinition[]): Router {
     // more literal segments first
     .sort((a, b) => b.parts.filter((p) => p !== '{}').length - a.parts.filter((p) => p !== '{}').length);
 
+  // First literal segment → the literal second segments under it (null: a parameter, anything goes).
+  const heads = new Map<string, Set<string> | null>();
+  for (const { parts } of compiled) {
+    const [first = '', second] = parts;
+    if (!heads.has(first)) heads.set(first, new Set());
+    const seconds = heads.get(first);
+    if (seconds === null || second === undefined) continue;
+    if (second === '{}') heads.set(first, null);
+    else seconds!.add(second);
+  }
+
+  const segmentAt = (path: string, from: number): [string, number] => {
+    const end = path.indexOf('/', from);
+    return end === -1 ? [path.slice(from), path.length] : [path.slice(from, end), end];
+  };
+
   return {
+    hasPath(path) {
+      if (path.charCodeAt(0) !== 47 /* / */) return false;
+      const [first, end] = segmentAt(path, 1);
+      const seconds = heads.get(first);
+      if (seconds === undefined) return false;
+      if (seconds !== null && end < path.length) {
+        const [second] = segmentAt(path, end + 1);
+        if (second !== '' && !seconds.has(second)) return false;
+      }
+      const parts = segments(path);
+      return compiled.some(({ parts: pattern }) => pattern.length === parts.length && pattern.every((p, i) => p === '{}' || p === parts[i]));
+    },
     match(method, path) {
       const parts = segments(path);
       let pathExists = false;

@@ -11,6 +11,7 @@ import { readJsonObject } from '../body.js';
 import { deleteCookie, readCookie, serializeCookie } from '../cookies.js';
 import { json, noContent, redirect } from '../responses.js';
 import type { RouteDefinition, RouteEnvironment } from './context.js';
+import { OAUTH2_ERROR_MESSAGES } from '../../oauth2/flow.js';
 
 /** The two login cookies (reference §2.5): HttpOnly, SameSite=Strict, Max-Age = token lifetime. */
 export function sessionCookies(app: RouteEnvironment, session: IssuedSession): Headers {
@@ -108,6 +109,7 @@ export const authRoutes: readonly RouteDefinition[] = [
           oauth2_idps: config.oauth2.idps.map((idp) => ({ name: idp.name, display_name: idp.displayName })),
           auto_login_idp: config.oauth2.autoLoginIdp,
           management_url: config.managementUrl,
+          error_messages: OAUTH2_ERROR_MESSAGES,
         }),
       );
     },

@@ -34,5 +34,7 @@ export interface RouteDefinition {
   readonly pattern: string;
   /** `auth`: public, rate limited; `v1`: behind the authentication gate and the REST rule. */
   readonly kind: 'auth' | 'v1' | 'public';
+  /** The CSRF check ignores `Referer` (the OAuth callback, reached from the IdP's page). */
+  readonly csrfReferrerExempt?: boolean;
   readonly handler: RouteHandler;
 }

@@ -1,0 +1,192 @@
+import * as oauth from 'oauth4webapi';
+import type { AuthConfig, IdpConfig } from '../config/index.js';
+import { timingSafeEqualString } from '../crypto/index.js';
+import { issueSession, type IssuedSession, type ServiceDeps } from '../services/index.js';
+import { hasSufficientClaims, parseUserInfo, pruneClaims } from './claims.js';
+import { resolveAccess } from './access.js';
+import type { Discovery, IdpEndpoint } from './discovery.js';
+import { isSafeReturnUrl } from './return-url.js';
+import { signInOAuth2User } from './sign-in.js';
+import { createStateCodec, STATE_TTL_SECONDS } from './state.js';
+
+/** The redirect codes of reference §4.8.5; only the code reaches the URL. */
+export type OAuth2ErrorCode =
+  | 'unknown_idp'
+  | 'auth_failed'
+  | 'invalid_state'
+  | 'unsafe_return_url'
+  | 'oauth_error'
+  | 'no_oidc_support'
+  | 'missing_email_scope'
+  | 'email_in_use'
+  | 'sign_in_not_allowed';
+
+export const OAUTH2_ERROR_MESSAGES: Readonly<Record<OAuth2ErrorCode, string>> = Object.freeze({
+  unknown_idp: 'Unknown identity provider.',
+  auth_failed: 'Authentication failed. Please contact your administrator.',
+  invalid_state: 'Invalid authentication state. Please try again.',
+  unsafe_return_url: 'Invalid return URL. Please try again.',
+  oauth_error: 'Authentication failed. Please try again.',
+  no_oidc_support: 'Your identity provider does not appear to support OpenID Connect. Please contact your administrator.',
+  missing_email_scope: "Please ensure your identity provider is configured to use the 'email' scope.",
+  email_in_use: 'An account with this email already exists.',
+  sign_in_not_allowed: 'Sign in is not allowed. Please contact your administrator.',
+});
+
+/** The cookies a login start sets for the callback (all short-lived, `SameSite=Lax`). */
+export interface LoginCookies {
+  readonly state: string;
+  readonly nonce: string;
+  readonly codeVerifier: string | null;
+}
+
+export type LoginStart = { readonly ok: true; readonly location: string; readonly cookies: LoginCookies } | { readonly ok: false; readonly code: OAuth2ErrorCode };
+
+export interface CallbackInput {
+  readonly idpName: string;
+  /** The callback URL as requested: its query carries `code`, `state`, `iss`, `error`. */
+  readonly url: URL;
+  readonly stateCookie: string | null;
+  readonly nonceCookie: string | null;
+  readonly codeVerifierCookie: string | null;
+}
+
+export type CallbackResult =
+  | { readonly ok: true; readonly session: IssuedSession; readonly returnUrl: string | null }
+  | { readonly ok: false; readonly code: OAuth2ErrorCode; /** for logs only */ readonly reason: string };
+
+export interface OAuth2Flow {
+  idp(name: string): IdpConfig | null;
+  /** Builds the authorization redirect. `originUrl` is the public origin + root path. */
+  start(idpName: string, originUrl: string, returnUrl: string | null): Promise<LoginStart>;
+  /** Every check of reference §4.8.2, in order, then sign-in. Never throws for IdP or user input. */
+  callback(input: CallbackInput): Promise<CallbackResult>;
+}
+
+export const OAUTH2_COOKIE_SECONDS = STATE_TTL_SECONDS;
+
+const IDP_NAME = /^[a-z0-9_]+$/;
+
+function clientAuth(idp: IdpConfig): oauth.ClientAuth {
+  if (idp.tokenEndpointAuthMethod === 'none') return oauth.None();
+  const secret = idp.clientSecret ?? '';
+  return idp.tokenEndpointAuthMethod === 'client_secret_post' ? oauth.ClientSecretPost(secret) : oauth.ClientSecretBasic(secret);
+}
+
+const usesPkce = (idp: IdpConfig): boolean => idp.usePkce || idp.tokenEndpointAuthMethod === 'none';
+
+const fail = (code: OAuth2ErrorCode, reason: string): CallbackResult => ({ ok: false, code, reason });
+
+export function createOAuth2Flow(config: AuthConfig, deps: ServiceDeps, discovery: Discovery): OAuth2Flow {
+  const byName = new Map(config.oauth2.idps.map((idp) => [idp.name, idp]));
+  const states = createStateCodec(config.secret ?? '', () => deps.clock.now());
+  const redirectUri = (originUrl: string, idp: IdpConfig) => `${originUrl.replace(/\/+$/, '')}/oauth2/${idp.name}/tokens`;
+  const idp = (name: string): IdpConfig | null => (IDP_NAME.test(name) ? (byName.get(name) ?? null) : null);
+
+  async function start(idpName: string, originUrl: string, returnUrl: string | null): Promise<LoginStart> {
+    const found = idp(idpName);
+    if (!found) return { ok: false, code: 'unknown_idp' };
+    let endpoint: IdpEndpoint;
+    try {
+      endpoint = await discovery.get(found);
+    } catch (error) {
+      deps.logger.warn('oauth2: discovery failed at login', { idp: found.name, error: error instanceof Error ? error.message : 'unknown' });
+      return { ok: false, code: 'oauth_error' };
+    }
+    const nonce = oauth.generateRandomNonce();
+    const state = await states.sign({ idp: found.name, originUrl, returnUrl }, oauth.generateRandomState());
+    const codeVerifier = usesPkce(found) ? oauth.generateRandomCodeVerifier() : null;
+    const location = new URL(endpoint.as.authorization_endpoint!);
+    const params = location.searchParams;
+    params.set('response_type', 'code');
+    params.set('client_id', found.clientId);
+    params.set('redirect_uri', redirectUri(originUrl, found));
+    params.set('scope', found.scopes.join(' '));
+    params.set('state', state);
+    params.set('nonce', nonce);
+    if (codeVerifier !== null) {
+      params.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier));
+      params.set('code_challenge_method', 'S256');
+    }
+    return { ok: true, location: location.href, cookies: { state, nonce, codeVerifier } };
+  }
+
+  async function callback(input: CallbackInput): Promise<CallbackResult> {
+    const found = idp(input.idpName);
+    if (!found) return fail('unknown_idp', 'unknown IdP');
+    const query = input.url.searchParams;
+    if (query.has('error') || query.has('error_description')) return fail('auth_failed', `IdP error ${query.get('error') ?? ''}`.trim());
+    const code = query.get('code');
+    if (!code) return fail('auth_failed', 'no code');
+    const queryState = query.get('state');
+    // Stricter than the reference (a 422 there): a missing state or cookie is a bad state.
+    if (!queryState || !input.stateCookie || !input.nonceCookie) return fail('invalid_state', 'state or nonce missing');
+    if (!timingSafeEqualString(queryState, input.stateCookie)) return fail('invalid_state', 'state does not match its cookie');
+    const state = await states.verify(queryState);
+    if (!state) return fail('invalid_state', 'state forged or expired');
+    if (state.idp !== found.name) return fail('invalid_state', 'state issued for another IdP');
+    if (state.returnUrl !== null && !isSafeReturnUrl(state.returnUrl)) return fail('unsafe_return_url', 'unsafe return URL');
+    if (usesPkce(found) && !input.codeVerifierCookie) return fail('auth_failed', 'PKCE verifier cookie missing');
+
+    let endpoint: IdpEndpoint;
+    try {
+      endpoint = await discovery.get(found);
+    } catch {
+      return fail('oauth_error', 'discovery failed');
+    }
+    const { as, requestOptions } = endpoint;
+    const client: oauth.Client = { client_id: found.clientId };
+    const options = { ...requestOptions, signal: requestOptions.signal() };
+
+    let tokens: oauth.TokenEndpointResponse;
+    try {
+      // Checks `state` again and, when the IdP supports it, the `iss` parameter (mix-up defence).
+      const params = oauth.validateAuthResponse(as, client, input.url, queryState);
+      const response = await oauth.authorizationCodeGrantRequest(
+        as,
+        client,
+        clientAuth(found),
+        params,
+        redirectUri(state.originUrl, found),
+        input.codeVerifierCookie ?? oauth.nopkce,
+        options,
+      );
+      // A plain OAuth 2.0 server answers tokens without an ID token: tell that apart from a bad one.
+      const peek = (await response.clone().json().catch(() => null)) as { access_token?: unknown; id_token?: unknown } | null;
+      if (response.ok && typeof peek?.access_token === 'string' && peek.id_token === undefined) return fail('no_oidc_support', 'no ID token');
+      tokens = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: input.nonceCookie, requireIdToken: true });
+      // oauth4webapi checked iss, aud, exp, iat, nonce and alg; the signature is ours to check.
+      await oauth.validateApplicationLevelSignature(as, response, { ...requestOptions, signal: requestOptions.signal() });
+    } catch (error) {
+      if (error instanceof oauth.ResponseBodyError || error instanceof oauth.AuthorizationResponseError) return fail('oauth_error', `IdP refused: ${error.error}`);
+      // A 401 with `WWW-Authenticate` (client authentication refused) is a protocol error too.
+      if (error instanceof oauth.WWWAuthenticateChallengeError) return fail('oauth_error', 'IdP refused the client authentication');
+      return fail('auth_failed', `token or ID token rejected: ${error instanceof Error ? error.message : 'unknown'}`);
+    }
+    const idClaims = oauth.getValidatedIdTokenClaims(tokens)! as Record<string, unknown>;
+
+    let claims: Record<string, unknown> = pruneClaims(idClaims);
+    if (!hasSufficientClaims(claims, found) && as.userinfo_endpoint) {
+      try {
+        const response = await oauth.userInfoRequest(as, client, tokens.access_token, { ...requestOptions, signal: requestOptions.signal() });
+        const userInfo = await oauth.processUserInfoResponse(as, client, oauth.skipSubjectCheck, response);
+        // A UserInfo answer about somebody else is an attack, not an outage: refuse, do not fall back.
+        if (String(userInfo.sub) !== String(idClaims.sub)) return fail('auth_failed', 'UserInfo sub does not match the ID token');
+        claims = pruneClaims({ ...userInfo, ...idClaims });
+      } catch {
+        deps.logger.warn('oauth2: UserInfo failed, using the ID token claims', { idp: found.name });
+      }
+    }
+
+    const parsed = parseUserInfo(claims, found);
+    if (!parsed.ok) return fail('missing_email_scope', parsed.reason);
+    const access = resolveAccess(claims, found);
+    if (!access.allowed) return fail('auth_failed', access.reason);
+    const signedIn = await signInOAuth2User(deps, found, { info: parsed.info, role: access.role, emailVerified: claims.email_verified === true });
+    if (!signedIn.ok) return fail(signedIn.code, signedIn.code);
+    const session = await issueSession(deps, signedIn.user);
+    return { ok: true, session, returnUrl: state.returnUrl };
+  }
+
+  return { idp, start, callback };
+}

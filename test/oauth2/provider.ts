@@ -1,0 +1,255 @@
+/**
+ * A real OpenID provider (oidc-provider) on an ephemeral loopback port, for the relying-party tests.
+ * The user agent logs in through a tiny HTML form; consent is implied. Every provider has its own
+ * accounts, storage and keys-in-use, so test files can run several side by side.
+ */
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import Provider, { type AdapterFactory, type AdapterPayload, type ClientMetadata, type Configuration, type InteractionResults, type KoaContextWithOIDC } from 'oidc-provider';
+
+export interface TestAccount {
+  sub: string;
+  email: string;
+  email_verified?: boolean;
+  name?: string;
+  picture?: string;
+  [claim: string]: unknown;
+}
+
+export interface TestProvider {
+  /** http://127.0.0.1:<port> */
+  issuer: string;
+  /** issuer + '/.well-known/openid-configuration' */
+  discoveryUrl: string;
+  clients: { basic: { id: string; secret: string }; post: { id: string; secret: string }; public: { id: string } };
+  /** Replace or add an account (claims as returned in ID token AND userinfo); takes effect on the next login. */
+  setAccount(id: string, account: TestAccount): void;
+  /** Claims for the next logins go ONLY to userinfo, not the ID token (to test the UserInfo top-up). */
+  setIdTokenClaimsMinimal(on: boolean): void;
+  close(): Promise<void>;
+}
+
+const account = (a: TestAccount): TestAccount => Object.freeze(a);
+
+/** Keyed by the login name typed into the form; `sub` is deliberately different from it. */
+export const DEFAULT_ACCOUNTS: Readonly<Record<string, TestAccount>> = Object.freeze({
+  owner: account({ sub: 'sub-owner-1001', email: 'owner@example.test', email_verified: true, name: 'Olivia Owner', picture: 'https://example.test/avatars/owner.png', groups: ['staff', 'owners'], role: 'Owner' }),
+  developer: account({ sub: 'sub-developer-1002', email: 'developer@example.test', email_verified: true, name: 'Devon Developer', role: 'Developer' }),
+  nobody: account({ sub: 'sub-nobody-1003', email: 'nobody@example.test', email_verified: true, name: 'Nora Nobody' }),
+  sysuser: account({ sub: 'sub-sysuser-1004', email: 'sysuser@example.test', email_verified: true, name: 'Sys User', role: 'SYSTEM' }),
+  nested: account({ sub: 'sub-nested-1005', email: 'nested@example.test', email_verified: true, name: 'Ned Nested', resource_access: { phoenix: { roles: ['admin'] } } }),
+  namespaced: account({ sub: 'sub-namespaced-1006', email: 'namespaced@example.test', email_verified: true, name: 'Nina Namespaced', 'https://myapp.com/groups': ['eng'], 'cognito:groups': ['eng'] }),
+});
+
+/** Claims an IdP typically puts in every ID token; listed under `openid` so the RP's baseline scopes get them. */
+const CUSTOM_CLAIMS = ['groups', 'role', 'resource_access', 'https://myapp.com/groups', 'cognito:groups'];
+const STANDARD_CLAIMS = ['sub', 'email', 'email_verified', 'name', 'picture', 'preferred_username', 'given_name', 'family_name'];
+
+const CLIENTS = {
+  basic: { id: 'gatehouse-basic', secret: 'basic-secret-basic-secret-basic-secret-0001' },
+  post: { id: 'gatehouse-post', secret: 'post-secret-post-secret-post-secret-00000002' },
+  public: { id: 'gatehouse-public' },
+} as const;
+
+/** The RP's callback, on any loopback port and under any mount path. */
+function isRpCallback(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return url.protocol === 'http:' && url.hostname === '127.0.0.1' && url.search === '' && url.hash === ''
+    && /(?:^|\/)oauth2\/[^/]+\/tokens$/.test(url.pathname);
+}
+
+// One signing key per process: RSA generation costs more than the rest of a provider start.
+let signingKey: Promise<JWK> | undefined;
+function testSigningKey(): Promise<JWK> {
+  signingKey ??= generateKeyPair('RS256', { extractable: true }).then(async ({ privateKey }) => ({
+    ...(await exportJWK(privateKey)), kid: 'test-provider-rs256', alg: 'RS256', use: 'sig',
+  }));
+  return signingKey;
+}
+
+/**
+ * Storage private to one provider. oidc-provider's built-in memory adapter is shared by every
+ * instance in the process and warns on each start.
+ */
+function memoryAdapter(): AdapterFactory {
+  const store = new Map<string, { payload: AdapterPayload; expiresAt: number }>();
+  const live = (key: string): AdapterPayload | undefined => {
+    const entry = store.get(key);
+    if (entry && entry.expiresAt <= Date.now()) store.delete(key);
+    return entry && entry.expiresAt > Date.now() ? entry.payload : undefined;
+  };
+  return (model) => {
+    const key = (id: string): string => `${model}:${id}`;
+    const findBy = async (field: 'uid' | 'userCode', value: string) => {
+      for (const [k, entry] of store) if (k.startsWith(`${model}:`) && entry.payload[field] === value) return live(k);
+      return undefined;
+    };
+    return {
+      async upsert(id, payload, expiresIn) {
+        store.set(key(id), { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Infinity });
+      },
+      async find(id) {
+        return live(key(id));
+      },
+      findByUid: (uid) => findBy('uid', uid),
+      findByUserCode: (userCode) => findBy('userCode', userCode),
+      async consume(id) {
+        const payload = live(key(id));
+        if (payload) payload.consumed = Math.floor(Date.now() / 1000);
+      },
+      async destroy(id) {
+        store.delete(key(id));
+      },
+      async revokeByGrantId(grantId) {
+        for (const [k, entry] of store) if (entry.payload.grantId === grantId) store.delete(k);
+      },
+    };
+  };
+}
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function loginPage(uid: string): string {
+  return `<!doctype html><html><head><title>Test provider sign-in</title></head><body>`
+    + `<form method="post" action="/interaction/${escapeHtml(uid)}/login">`
+    + `<input name="login" autofocus><button type="submit">Sign in</button></form></body></html>`;
+}
+
+async function readForm(req: http.IncomingMessage): Promise<URLSearchParams> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** First-party test clients: whatever the RP asks for is granted without a consent page. */
+async function autoConsent(ctx: KoaContextWithOIDC) {
+  const { client, session, provider } = ctx.oidc;
+  if (!client || !session?.accountId) return undefined;
+  const grantId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+  const existing = grantId ? await provider.Grant.find(grantId) : undefined;
+  const grant = existing?.accountId === session.accountId ? existing : new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+  const scope = ctx.oidc.params?.scope;
+  grant.addOIDCScope(typeof scope === 'string' ? scope : 'openid');
+  await grant.save();
+  return grant;
+}
+
+export async function startTestProvider(options: { accounts?: Record<string, TestAccount> } = {}): Promise<TestProvider> {
+  const accounts = new Map(Object.entries(options.accounts ?? DEFAULT_ACCOUNTS).map(([id, a]) => [id, structuredClone(a)]));
+  const extraClaims = [...new Set([...accounts.values()].flatMap((a) => Object.keys(a)))]
+    .filter((claim) => !STANDARD_CLAIMS.includes(claim) && !CUSTOM_CLAIMS.includes(claim));
+  const supported = new Set([...STANDARD_CLAIMS, ...CUSTOM_CLAIMS, ...extraClaims]);
+  let minimalIdToken = false;
+
+  // The issuer carries the real port, so listen first and build the provider afterwards.
+  const server = http.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const bySub = (sub: string): TestAccount | undefined => [...accounts.values()].find((a) => a.sub === sub);
+  const configuration: Configuration = {
+    adapter: memoryAdapter(),
+    clients: ([
+      { client_id: CLIENTS.basic.id, client_secret: CLIENTS.basic.secret, token_endpoint_auth_method: 'client_secret_basic' },
+      { client_id: CLIENTS.post.id, client_secret: CLIENTS.post.secret, token_endpoint_auth_method: 'client_secret_post' },
+      { client_id: CLIENTS.public.id, token_endpoint_auth_method: 'none' },
+    ] satisfies ClientMetadata[]).map((c): ClientMetadata => ({
+      ...c,
+      // A placeholder: the real check is `isRpCallback` below, since the RP's port is not known yet.
+      redirect_uris: ['http://127.0.0.1:1/oauth2/placeholder/tokens'],
+      response_types: ['code'],
+      grant_types: ['authorization_code'],
+    })),
+    // oidc-provider's default: PKCE required for public clients, accepted (S256) from the others.
+    claims: {
+      openid: ['sub', ...CUSTOM_CLAIMS, ...extraClaims],
+      email: ['email', 'email_verified'],
+      profile: ['name', 'picture', 'preferred_username', 'given_name', 'family_name'],
+      groups: CUSTOM_CLAIMS,
+    },
+    scopes: ['openid', 'email', 'profile', 'groups'],
+    // Otherwise scope claims go only to userinfo when an access token is issued.
+    conformIdTokenClaims: false,
+    cookies: { keys: ['test-provider-cookie-key-0001'] },
+    jwks: { keys: [await testSigningKey()] },
+    features: { devInteractions: { enabled: false } },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
+    loadExistingGrant: autoConsent,
+    renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = `<!doctype html><html><body><h1>${escapeHtml(out.error)}</h1><p>${escapeHtml(out.error_description ?? '')}</p></body></html>`;
+    },
+    findAccount(_ctx, sub) {
+      if (!bySub(sub)) return undefined;
+      return {
+        accountId: sub,
+        // Read at token time, so setAccount/setIdTokenClaimsMinimal apply to the next login.
+        claims: (use) => {
+          const current = bySub(sub) ?? { sub };
+          return use === 'id_token' && minimalIdToken ? { sub } : { ...current };
+        },
+      };
+    },
+  };
+  const provider = new Provider(issuer, configuration);
+  provider.Client.prototype.redirectUriAllowed = function redirectUriAllowed(this: { redirectUris?: string[] }, value: string) {
+    return isRpCallback(value) || (this.redirectUris ?? []).includes(value);
+  };
+
+  provider.use(async (ctx, next) => {
+    const route = /^\/interaction\/([^/]+)(\/login)?$/.exec(ctx.path);
+    if (!route) {
+      await next();
+      return;
+    }
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    if (ctx.method === 'GET' && !route[2]) {
+      ctx.type = 'html';
+      ctx.body = loginPage(details.uid);
+      return;
+    }
+    if (ctx.method === 'POST' && route[2]) {
+      const login = (await readForm(ctx.req)).get('login') ?? '';
+      const found = accounts.get(login);
+      const result: InteractionResults = found
+        // oidc-provider uses the accountId as the `sub` of every token.
+        ? { login: { accountId: found.sub } }
+        : { error: 'access_denied', error_description: 'unknown account' };
+      ctx.status = 303;
+      ctx.redirect(await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false }));
+      return;
+    }
+    await next();
+  });
+  const handle = provider.callback();
+  server.on('request', (req, res) => void handle(req, res));
+
+  return {
+    issuer,
+    discoveryUrl: `${issuer}/.well-known/openid-configuration`,
+    clients: { basic: { ...CLIENTS.basic }, post: { ...CLIENTS.post }, public: { ...CLIENTS.public } },
+    setAccount(id, next) {
+      const unknown = Object.keys(next).filter((claim) => !supported.has(claim));
+      // A claim the provider was not configured with would silently vanish from the tokens.
+      if (unknown.length) throw new Error(`test provider: claims ${unknown.join(', ')} are not supported; pass them in startTestProvider({ accounts })`);
+      accounts.set(id, structuredClone(next));
+    },
+    setIdTokenClaimsMinimal(on) {
+      minimalIdToken = on;
+    },
+    async close() {
+      const closed = new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
