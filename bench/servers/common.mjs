@@ -24,7 +24,7 @@ const GATEHOUSE_SECRET = 'bench-secret-0123456789-abcdefghijklmnop';
  */
 export function modeFromArgv() {
   const mode = process.argv[2];
-  if (!['none', 'presence', 'gatehouse', 'jwt'].includes(mode)) throw new Error(`bench server: unknown mode ${String(mode)}`);
+  if (!['none', 'presence', 'presence-middleware', 'gatehouse', 'gatehouse-middleware', 'jwt'].includes(mode)) throw new Error(`bench server: unknown mode ${String(mode)}`);
   return mode;
 }
 

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
 import { getRequestListener } from '@hono/node-server';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import express from 'express';
 import Fastify from 'fastify';
 import { createGatehouse, createSmtpMailer, parseAuthEnv, type AuthStore, type Gatehouse, type SmtpMailer } from '@gatehouse/core';
@@ -21,9 +21,12 @@ import * as honoAdapter from '@gatehouse/hono';
 import * as expressAdapter from '@gatehouse/express';
 import * as fastifyAdapter from '@gatehouse/fastify';
 
-/** `express+json`: the Express app with `express.json()` mounted before Gatehouse, as many hosts do. */
-export type AdapterName = 'hono' | 'express' | 'express+json' | 'fastify';
-export const ADAPTERS: readonly AdapterName[] = ['hono', 'express', 'express+json', 'fastify'];
+/**
+ * `hono+routes`: Gatehouse's routes registered with `mountGatehouse` and host routes wrapped in
+ * `protect` (no middleware). `express+json`: `express.json()` mounted before Gatehouse, as many hosts do.
+ */
+export type AdapterName = 'hono' | 'hono+routes' | 'express' | 'express+json' | 'fastify';
+export const ADAPTERS: readonly AdapterName[] = ['hono', 'hono+routes', 'express', 'express+json', 'fastify'];
 export interface ReceivedMail {
   to: string;
   subject: string;
@@ -58,17 +61,20 @@ const HOST_ROUTES: readonly (readonly [string, string, number])[] = [
 type Principal = Extract<Awaited<ReturnType<Gatehouse['guard']>>, { ok: true }>['principal'];
 const principalBody = (p: Principal): string => JSON.stringify({ principal: { kind: p.kind, role: p.role, userId: p.userId } });
 
-function honoServer(gh: Gatehouse): Server {
+function honoServer(gh: Gatehouse, routesOnly: boolean): Server {
   const root = gh.config.rootPath;
-  const app = root ? new Hono<honoAdapter.GatehouseEnv>().basePath(root) : new Hono<honoAdapter.GatehouseEnv>();
-  app.use(honoAdapter.gatehouse(gh));
+  const top = new Hono<honoAdapter.GatehouseEnv>();
+  const app = root ? top.basePath(root) : top;
+  if (routesOnly) honoAdapter.mountGatehouse(top, gh);
+  else app.use(honoAdapter.gatehouse(gh));
   app.get('/healthz', (c) => c.text('ok'));
   for (const [method, pattern, status] of HOST_ROUTES) {
-    app.on(method, pattern, honoAdapter.authenticate(gh), (c) =>
-      status === 204 ? c.body(null, 204) : c.body(principalBody(c.get('principal')), status as 200, { 'content-type': 'application/json' }),
-    );
+    const handler = (c: Context<honoAdapter.GatehouseEnv>) =>
+      status === 204 ? c.body(null, 204) : c.body(principalBody(c.get('principal')), status as 200, { 'content-type': 'application/json' });
+    if (routesOnly) app.on(method, pattern, honoAdapter.protect(gh, handler));
+    else app.on(method, pattern, honoAdapter.authenticate(gh), handler);
   }
-  const listener = getRequestListener(app.fetch);
+  const listener = getRequestListener(top.fetch);
   return createHttpServer((req, res) => {
     void listener(req, res);
   });
@@ -169,7 +175,7 @@ export async function startServer(
 
   let server: Server;
   let stopFramework = async (): Promise<void> => {};
-  if (adapter === 'hono') server = honoServer(gatehouse);
+  if (adapter === 'hono' || adapter === 'hono+routes') server = honoServer(gatehouse, adapter === 'hono+routes');
   else if (adapter === 'express' || adapter === 'express+json') server = expressServer(gatehouse, adapter === 'express+json');
   else {
     const built = await fastifyServer(gatehouse);

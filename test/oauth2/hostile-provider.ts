@@ -20,7 +20,9 @@ export type Hostility =
   | 'missing_kid_several_keys'
   | 'userinfo_sub_mismatch'
   | 'no_id_token'
-  | 'token_error';
+  | 'token_error'
+  /** A DPoP-bound token where the RP asked for a Bearer one (reference §4.8.2 step 8). */
+  | 'dpop_token_type';
 
 export interface HostileProvider {
   issuer: string;
@@ -204,7 +206,7 @@ export async function startHostileProvider(): Promise<HostileProvider> {
 
     const accessToken = random();
     accessTokens.add(accessToken);
-    const response: Record<string, unknown> = { access_token: accessToken, token_type: 'Bearer', expires_in: 300, scope: 'openid email profile' };
+    const response: Record<string, unknown> = { access_token: accessToken, token_type: hostility === 'dpop_token_type' ? 'DPoP' : 'Bearer', expires_in: 300, scope: 'openid email profile' };
     if (hostility !== 'no_id_token') response.id_token = await idToken(issued);
     tokenRequests += 1;
     send(res, 200, response);

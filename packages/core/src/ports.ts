@@ -264,10 +264,21 @@ export type RevocationEvent =
   | { readonly type: 'user'; readonly userId: number }
   | { readonly type: 'user_sessions'; readonly userId: number }
   | { readonly type: 'session'; readonly sessionId: number }
-  | { readonly type: 'api_key'; readonly apiKeyId: number };
+  | { readonly type: 'api_key'; readonly apiKeyId: number }
+  /** Forget every cached credential: a channel sends it after a reconnect, when events may have been missed. */
+  | { readonly type: 'all' };
 
-/** Fan-out of revocations to every cache; in-process by default, Redis or PostgreSQL across instances. */
+/**
+ * Fan-out of revocations to every cache; in-process by default, Redis or PostgreSQL across instances.
+ * `publish` delivers to this process's listeners before it returns, whatever happens remotely.
+ */
 export interface RevocationChannel {
   publish(event: RevocationEvent): Promise<void>;
   subscribe(listener: (event: RevocationEvent) => void): () => void;
+  /**
+   * Whether events from other instances are arriving right now. While false, caches must not answer
+   * (every request goes to the store: fail closed); a channel sends `{ type: 'all' }` when it is back.
+   * In-process channels omit it (always live).
+   */
+  isLive?(): boolean;
 }

@@ -3,11 +3,27 @@
  * thing at a time, and a browser tampers with state, verifier, code and return URL. Each attempt
  * must end on the login page with the reference's error code and no session cookie.
  */
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrowser, type Browser } from '../../oauth2/browser.js';
 import { startHostileProvider, type HostileProvider, type Hostility } from '../../oauth2/hostile-provider.js';
 import { startTestProvider, type TestProvider } from '../../oauth2/provider.js';
 import { ACCESS_COOKIE, ADAPTERS, REFRESH_COOKIE, startServer, type TestServer } from './support.js';
+
+/** The harness's PHOENIX_SECRET: an attacker who had it could forge anything; here it forges an expired state. */
+const HARNESS_SECRET = 'secret0for0tests0abcdefghijklmnop0123';
+
+function withCookie(browser: Browser, server: TestServer, name: string, value: string | null): string {
+  const jar = browser.cookieHeader(server.url).split('; ').filter((pair) => pair !== '' && !pair.startsWith(`${name}=`));
+  if (value !== null) jar.push(`${name}=${value}`);
+  return jar.join('; ');
+}
+
+async function callbackWith(callback: URL, cookie: string): Promise<{ status: number; location: string | null; sessionSet: boolean }> {
+  const response = await fetch(callback, { redirect: 'manual', headers: { cookie } });
+  const sessionSet = response.headers.getSetCookie().some((c) => c.startsWith(`${ACCESS_COOKIE}=`) && !c.startsWith(`${ACCESS_COOKIE}=;`));
+  return { status: response.status, location: response.headers.get('location'), sessionSet };
+}
 
 let hostile: HostileProvider;
 let real: TestProvider;
@@ -83,6 +99,7 @@ describe.each(ADAPTERS)('%s: OIDC attacks', (adapter) => {
     ['userinfo_sub_mismatch', 'auth_failed'],
     ['no_id_token', 'no_oidc_support'],
     ['token_error', 'oauth_error'],
+    ['dpop_token_type', 'auth_failed'],
   ];
   it.each(tokenAttacks)('ID token / token response %s → %s', async (hostility, code) => {
     hostile.setHostility(hostility);
@@ -100,6 +117,53 @@ describe.each(ADAPTERS)('%s: OIDC attacks', (adapter) => {
     const state = callback.searchParams.get('state')!;
     callback.searchParams.set('state', `${state.slice(0, -2)}${state.endsWith('AA') ? 'BB' : 'AA'}`);
     expectRefused(await finish(server, browser, callback), browser, server, 'invalid_state');
+  });
+
+  it('a forged state in both the query and the cookie (signature broken) → invalid_state', async () => {
+    const browser = createBrowser();
+    const callback = await toCallback(server, browser, 'evil');
+    const [h, p] = callback.searchParams.get('state')!.split('.');
+    const forged = `${h}.${p}.${'A'.repeat(43)}`;
+    callback.searchParams.set('state', forged);
+    expect(await callbackWith(callback, withCookie(browser, server, 'phoenix-oauth2-state', forged))).toEqual({ status: 307, location: '/login?error=invalid_state', sessionSet: false });
+  });
+
+  it('an expired state, correctly signed, in both the query and the cookie → invalid_state', async () => {
+    const browser = createBrowser();
+    const callback = await toCallback(server, browser, 'evil');
+    const past = Math.floor(Date.now() / 1000) - 3600;
+    const expired = await new SignJWT({ idp: 'evil', origin_url: server.url, random: 'x' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'gatehouse-oauth2-state+jwt' })
+      .setIssuer('gatehouse')
+      .setIssuedAt(past - 900)
+      .setExpirationTime(past)
+      .sign(new TextEncoder().encode(HARNESS_SECRET));
+    callback.searchParams.set('state', expired);
+    expect(await callbackWith(callback, withCookie(browser, server, 'phoenix-oauth2-state', expired))).toEqual({ status: 307, location: '/login?error=invalid_state', sessionSet: false });
+  });
+
+  it('a missing nonce cookie → invalid_state; a missing PKCE verifier cookie → auth_failed', async () => {
+    const browser = createBrowser();
+    const callback = await toCallback(server, browser, 'evil');
+    expect(await callbackWith(callback, withCookie(browser, server, 'phoenix-oauth2-nonce', null))).toEqual({ status: 307, location: '/login?error=invalid_state', sessionSet: false });
+    expect(await callbackWith(callback, withCookie(browser, server, 'phoenix-oauth2-code-verifier', null))).toEqual({ status: 307, location: '/login?error=auth_failed', sessionSet: false });
+  });
+
+  it('an `iss` authorization-response parameter naming another issuer (mix-up) → auth_failed', async () => {
+    const browser = createBrowser();
+    const callback = await toCallback(server, browser, 'real', { login: 'developer' });
+    expect(callback.searchParams.get('iss')).toBe(real.issuer);
+    callback.searchParams.set('iss', hostile.issuer);
+    expectRefused(await finish(server, browser, callback), browser, server, 'auth_failed');
+  });
+
+  it('HEAD on the callback redeems nothing (a link checker must not sign anybody in)', async () => {
+    const browser = createBrowser();
+    const callback = await toCallback(server, browser, 'evil');
+    const before = hostile.tokenRequests;
+    const head = await fetch(callback, { method: 'HEAD', redirect: 'manual', headers: { cookie: browser.cookieHeader(server.url) } });
+    expect(head.status).toBe(405);
+    expect(hostile.tokenRequests).toBe(before);
   });
 
   it('a missing state → invalid_state', async () => {
@@ -138,11 +202,10 @@ describe.each(ADAPTERS)('%s: OIDC attacks', (adapter) => {
     const callback = await toCallback(server, browser, 'evil');
     const cookies = browser.cookieHeader(server.url);
     expect((await finish(server, browser, callback)).status).toBe(302);
-    const replay = await fetch(callback, { redirect: 'manual', headers: { cookie: cookies } });
-    expect({ status: replay.status, location: replay.headers.get('location') }).toEqual({ status: 307, location: '/login?error=oauth_error' });
+    expect(await callbackWith(callback, cookies)).toEqual({ status: 307, location: '/login?error=oauth_error', sessionSet: false });
   });
 
-  it.each(['//evil.com', '/\\evil.com', 'https://evil.com', '%2F%2Fevil.com', '/%2F/evil.com', '/\t/evil.com'])(
+  it.each(['//evil.com', '/\\evil.com', 'https://evil.com', '%2F%2Fevil.com', '/%2F/evil.com', '/\t/evil.com', '/a%0D%0ASet-Cookie:%20x=1', '/p/%5C%5Cevil.com', '/日本'])(
     'returnUrl %j → unsafe_return_url (checked on the real provider)',
     async (returnUrl) => {
       const browser = createBrowser();

@@ -194,7 +194,11 @@ describe.each(ADAPTERS)('%s: OpenID Connect sign-in', (adapter) => {
   describe('sign-up disabled', () => {
     let server: TestServer;
     beforeAll(async () => {
-      server = await startServer(adapter, { ...NO_RATE_LIMIT, ...idpEnv('closed', 'basic', { ALLOW_SIGN_UP: 'false' }) });
+      server = await startServer(adapter, {
+        ...NO_RATE_LIMIT,
+        ...idpEnv('closed', 'basic', { ALLOW_SIGN_UP: 'false' }),
+        ...idpEnv('other', 'post', { ALLOW_SIGN_UP: 'false' }),
+      });
     });
     afterAll(() => server.close());
 
@@ -214,6 +218,32 @@ describe.each(ADAPTERS)('%s: OpenID Connect sign-in', (adapter) => {
       expect(landedOn).toBe('/');
       expect((await me(server, browser)).user).toMatchObject({ username: 'precreated', role: 'MEMBER' });
       expect(await server.store.findUserByEmail(DEFAULT_ACCOUNTS.owner!.email)).toMatchObject({ oauth2UserId: DEFAULT_ACCOUNTS.owner!.sub });
+    });
+
+    it('a local account with the same e-mail is never taken over → sign_in_not_allowed', async () => {
+      const created = await call(server, 'POST', '/v1/users', {
+        bearer: ADMIN_SECRET,
+        json: { user: { email: DEFAULT_ACCOUNTS.nobody!.email, username: 'local-nobody', role: 'VIEWER', auth_method: 'LOCAL', password: 'pass-word-1' } },
+      });
+      expect(created.status).toBe(201);
+      const { landedOn } = await sso(server, 'closed', 'nobody');
+      expect(landedOn).toBe('/login?error=sign_in_not_allowed');
+      expect(await server.store.findUserByEmail(DEFAULT_ACCOUNTS.nobody!.email)).toMatchObject({ authMethod: 'LOCAL', oauth2ClientId: null });
+    });
+
+    it('an account bound to one IdP client moves to another only on a verified e-mail', async () => {
+      const owner = DEFAULT_ACCOUNTS.owner!;
+      provider.setAccount('owner', { ...owner, email_verified: false });
+      try {
+        const refused = await sso(server, 'other', 'owner');
+        expect(refused.landedOn).toBe('/login?error=sign_in_not_allowed');
+        expect(await server.store.findUserByEmail(owner.email)).toMatchObject({ oauth2ClientId: provider.clients.basic.id });
+      } finally {
+        provider.setAccount('owner', owner);
+      }
+      const moved = await sso(server, 'other', 'owner');
+      expect(moved.landedOn).toBe('/');
+      expect(await server.store.findUserByEmail(owner.email)).toMatchObject({ oauth2ClientId: provider.clients.post.id, oauth2UserId: owner.sub });
     });
   });
 
@@ -277,6 +307,9 @@ describe.each(ADAPTERS)('%s: OpenID Connect sign-in', (adapter) => {
       expect(location.searchParams.get('redirect_uri')).toBe(`${server.url}/oauth2/acme/tokens`);
       expect(location.searchParams.get('scope')).toBe('openid email profile');
       expect(location.searchParams.get('nonce')).toBeTruthy();
+      const state = location.searchParams.get('state');
+      expect(state).toBeTruthy();
+      expect(response.headers.getSetCookie().some((c) => c.startsWith(`phoenix-oauth2-state=${state};`))).toBe(true);
       expect(location.searchParams.get('code_challenge')).toBeNull();
       const cookies = response.headers.getSetCookie();
       for (const name of ['phoenix-oauth2-state', 'phoenix-oauth2-nonce']) {

@@ -230,6 +230,25 @@ function authEnvSchema(prefix: string, discovery: IdpDiscovery) {
       const autoLogin = discovery.idps
         .map((idp, index) => ({ idp, index, draft: env.OAUTH2[String(index)] }))
         .filter(({ draft }) => draft?.AUTO_LOGIN === true);
+      // Users are bound to (client id, sub): two different IdPs under one client id would share one
+      // namespace of subjects, so a `sub` at one could sign in as the same `sub` at the other.
+      const byClientId = new Map<string, { name: string; url: string }>();
+      discovery.idps.forEach((idp, index) => {
+        const draft = env.OAUTH2[String(index)];
+        const clientId = draft?.CLIENT_ID;
+        const url = draft?.OIDC_CONFIG_URL;
+        if (typeof clientId !== 'string' || typeof url !== 'string') return;
+        const seen = byClientId.get(clientId);
+        if (seen === undefined) byClientId.set(clientId, { name: idp.name, url });
+        else if (seen.url !== url) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['OAUTH2', String(index), 'CLIENT_ID'],
+            message: `the ${idp.name} OAuth2 IDP uses the same client ID as the ${seen.name} IDP but another OIDC_CONFIG_URL: users are matched by client ID and subject, so each identity provider needs its own client ID`,
+            continue: true,
+          });
+        }
+      });
       const [first, ...others] = autoLogin;
       for (const { index } of others) {
         ctx.addIssue({

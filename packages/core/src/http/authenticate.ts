@@ -75,6 +75,7 @@ const FAILURES: Record<AuthFailureReason, AuthResult> = {
 };
 
 const ACCEPTED_KINDS = ['access', 'api_key'] as const;
+const ALL: RevocationEvent = Object.freeze({ type: 'all' });
 
 /**
  * The per-request gate (reference §2.5). A credential seen before is answered from memory with no
@@ -170,10 +171,17 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       case 'api_key':
         evictAll(byApiKey.get(event.apiKeyId));
         break;
+      case 'all':
+        cache.clear();
+        byUser.clear();
+        bySession.clear();
+        byApiKey.clear();
+        break;
     }
   }
 
   const unsubscribe = options.revocations.subscribe(evict);
+  const channelLive = options.revocations.isLive;
 
   async function lookup(token: string, fromCookie: boolean, now: number): Promise<AuthResult> {
     const startedAt = generation;
@@ -204,7 +212,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     } catch {
       return FAILURES.unavailable;
     }
-    if (startedAt !== generation) return Object.freeze({ ok: true as const, principal: Object.freeze(principal) });
+    const channelDown = channelLive !== undefined && !channelLive.call(options.revocations);
+    if (startedAt !== generation || channelDown) return Object.freeze({ ok: true as const, principal: Object.freeze(principal) });
     return remember(token, principal, now);
   }
 
@@ -216,7 +225,12 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       if (!token) return FAILURES.missing;
 
       const now = clock.now();
-      const hit = cache.get(token);
+      // While revocations from other instances cannot reach us, a cached answer may be stale.
+      const live = channelLive === undefined || channelLive.call(options.revocations);
+      // Whatever is cached may have been revoked elsewhere in the meantime: drop it now, so it cannot
+      // answer once the channel is back either (whatever order a channel flips state and sends 'all').
+      if (!live && cache.size > 0) evict(ALL);
+      const hit = live ? cache.get(token) : undefined;
       if (hit !== undefined) {
         // A key verified as a bearer is still not a cookie credential: cookies carry access tokens only.
         if (bearer === null && hit.result.principal.kind !== 'session') return FAILURES.invalid;

@@ -53,6 +53,9 @@ export function createRouter(routes: readonly RouteDefinition[]): Router {
     else seconds!.add(second);
   }
 
+  const matchesAny = (parts: readonly string[]): boolean =>
+    compiled.some(({ parts: pattern }) => pattern.length === parts.length && pattern.every((p, i) => p === '{}' || p === parts[i]));
+
   const segmentAt = (path: string, from: number): [string, number] => {
     const end = path.indexOf('/', from);
     return end === -1 ? [path.slice(from), path.length] : [path.slice(from, end), end];
@@ -60,7 +63,8 @@ export function createRouter(routes: readonly RouteDefinition[]): Router {
 
   return {
     hasPath(path) {
-      if (path.charCodeAt(0) !== 47 /* / */) return false;
+      // Empty segments (`//x`) take the slow path, which reads them exactly as `match` does.
+      if (path.charCodeAt(0) !== 47 /* / */ || path.includes('//')) return matchesAny(segments(path));
       const [first, end] = segmentAt(path, 1);
       const seconds = heads.get(first);
       if (seconds === undefined) return false;
@@ -68,8 +72,7 @@ export function createRouter(routes: readonly RouteDefinition[]): Router {
         const [second] = segmentAt(path, end + 1);
         if (second !== '' && !seconds.has(second)) return false;
       }
-      const parts = segments(path);
-      return compiled.some(({ parts: pattern }) => pattern.length === parts.length && pattern.every((p, i) => p === '{}' || p === parts[i]));
+      return matchesAny(segments(path));
     },
     match(method, path) {
       const parts = segments(path);

@@ -44,13 +44,13 @@ export function createDiscovery(options: DiscoveryOptions = {}): Discovery {
     const requestOptions = { signal: () => AbortSignal.timeout(timeoutMs), ...(insecure ? { [oauth.allowInsecureRequests]: true as const } : {}) };
     try {
       const response = await fetch(configUrl, { headers: { accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
-      // The issuer is what the document says; oauth4webapi then checks it is self-consistent
-      // and every ID token's `iss` is compared against it.
+      // Every ID token's `iss` and the callback's `iss` parameter are compared against this issuer.
       const body = (await response.clone().json().catch(() => null)) as { issuer?: unknown } | null;
       if (!response.ok || typeof body?.issuer !== 'string') throw new Error(`discovery answered ${response.status}`);
       const issuer = new URL(body.issuer);
       if (!isAllowedIdpUrl(issuer) || (issuer.protocol === 'http:') !== insecure) throw new Error('issuer scheme not allowed');
-      if (configUrl.pathname.endsWith(WELL_KNOWN) && `${issuer.href.replace(/\/$/, '')}${WELL_KNOWN}` !== configUrl.href) {
+      // The well-known URL names its issuer exactly; any other URL must at least be served by it.
+      if (configUrl.pathname.endsWith(WELL_KNOWN) ? `${issuer.href.replace(/\/$/, '')}${WELL_KNOWN}` !== configUrl.href : issuer.origin !== configUrl.origin) {
         throw new Error('issuer does not match the discovery URL');
       }
       const as = await oauth.processDiscoveryResponse(issuer, response);

@@ -77,6 +77,9 @@ const usesPkce = (idp: IdpConfig): boolean => idp.usePkce || idp.tokenEndpointAu
 
 const fail = (code: OAuth2ErrorCode, reason: string): CallbackResult => ({ ok: false, code, reason });
 
+/** An IdP-supplied error code as it may appear in a log line: short and plain, or not at all. */
+const loggable = (value: string | null | undefined): string => (value && /^[\w.-]{1,64}$/.test(value) ? value : '(unprintable)');
+
 export function createOAuth2Flow(config: AuthConfig, deps: ServiceDeps, discovery: Discovery): OAuth2Flow {
   const byName = new Map(config.oauth2.idps.map((idp) => [idp.name, idp]));
   const states = createStateCodec(config.secret ?? '', () => deps.clock.now());
@@ -115,7 +118,7 @@ export function createOAuth2Flow(config: AuthConfig, deps: ServiceDeps, discover
     const found = idp(input.idpName);
     if (!found) return fail('unknown_idp', 'unknown IdP');
     const query = input.url.searchParams;
-    if (query.has('error') || query.has('error_description')) return fail('auth_failed', `IdP error ${query.get('error') ?? ''}`.trim());
+    if (query.has('error') || query.has('error_description')) return fail('auth_failed', `IdP error ${loggable(query.get('error'))}`);
     const code = query.get('code');
     if (!code) return fail('auth_failed', 'no code');
     const queryState = query.get('state');
@@ -152,13 +155,17 @@ export function createOAuth2Flow(config: AuthConfig, deps: ServiceDeps, discover
         options,
       );
       // A plain OAuth 2.0 server answers tokens without an ID token: tell that apart from a bad one.
-      const peek = (await response.clone().json().catch(() => null)) as { access_token?: unknown; id_token?: unknown } | null;
-      if (response.ok && typeof peek?.access_token === 'string' && peek.id_token === undefined) return fail('no_oidc_support', 'no ID token');
+      const peek = (await response.clone().json().catch(() => null)) as { access_token?: unknown; token_type?: unknown; id_token?: unknown } | null;
+      if (response.ok && typeof peek?.access_token === 'string') {
+        // Reference §4.8.2 steps 8 then 9: a Bearer token (oauth4webapi would also take DPoP), then an ID token.
+        if (typeof peek.token_type !== 'string' || peek.token_type.toLowerCase() !== 'bearer') return fail('auth_failed', 'token_type is not bearer');
+        if (peek.id_token === undefined) return fail('no_oidc_support', 'no ID token');
+      }
       tokens = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: input.nonceCookie, requireIdToken: true });
       // oauth4webapi checked iss, aud, exp, iat, nonce and alg; the signature is ours to check.
       await oauth.validateApplicationLevelSignature(as, response, { ...requestOptions, signal: requestOptions.signal() });
     } catch (error) {
-      if (error instanceof oauth.ResponseBodyError || error instanceof oauth.AuthorizationResponseError) return fail('oauth_error', `IdP refused: ${error.error}`);
+      if (error instanceof oauth.ResponseBodyError || error instanceof oauth.AuthorizationResponseError) return fail('oauth_error', `IdP refused: ${loggable(error.error)}`);
       // A 401 with `WWW-Authenticate` (client authentication refused) is a protocol error too.
       if (error instanceof oauth.WWWAuthenticateChallengeError) return fail('oauth_error', 'IdP refused the client authentication');
       return fail('auth_failed', `token or ID token rejected: ${error instanceof Error ? error.message : 'unknown'}`);
@@ -169,7 +176,10 @@ export function createOAuth2Flow(config: AuthConfig, deps: ServiceDeps, discover
     if (!hasSufficientClaims(claims, found) && as.userinfo_endpoint) {
       try {
         const response = await oauth.userInfoRequest(as, client, tokens.access_token, { ...requestOptions, signal: requestOptions.signal() });
+        const signed = (response.headers.get('content-type') ?? '').toLowerCase().startsWith('application/jwt');
         const userInfo = await oauth.processUserInfoResponse(as, client, oauth.skipSubjectCheck, response);
+        // A signed UserInfo answer is only as good as its signature (JSON ones travel over TLS).
+        if (signed) await oauth.validateApplicationLevelSignature(as, response, { ...requestOptions, signal: requestOptions.signal() });
         // A UserInfo answer about somebody else is an attack, not an outage: refuse, do not fall back.
         if (String(userInfo.sub) !== String(idClaims.sub)) return fail('auth_failed', 'UserInfo sub does not match the ID token');
         claims = pruneClaims({ ...userInfo, ...idClaims });
@@ -182,7 +192,9 @@ export function createOAuth2Flow(config: AuthConfig, deps: ServiceDeps, discover
     if (!parsed.ok) return fail('missing_email_scope', parsed.reason);
     const access = resolveAccess(claims, found);
     if (!access.allowed) return fail('auth_failed', access.reason);
-    const signedIn = await signInOAuth2User(deps, found, { info: parsed.info, role: access.role, emailVerified: claims.email_verified === true });
+    // `email_verified` speaks for the `email` claim only: with another EMAIL_ATTRIBUTE_PATH it proves nothing.
+    const emailVerified = found.emailPath.expression === 'email' && claims.email_verified === true;
+    const signedIn = await signInOAuth2User(deps, found, { info: parsed.info, role: access.role, emailVerified });
     if (!signedIn.ok) return fail(signedIn.code, signedIn.code);
     const session = await issueSession(deps, signedIn.user);
     return { ok: true, session, returnUrl: state.returnUrl };

@@ -11,11 +11,12 @@ function decoded(value: string): string | null {
 function staysOnSite(path: string): boolean {
   // The reference's rule: `/` alone, or `/` then a word character (no `//host`, no `/\host`).
   if (!/^\/($|\w)/.test(path)) return false;
-  // Stricter than the reference: no control characters, and the browser's own parse must keep
+  // Stricter than the reference: printable ASCII only, and the browser's own parse must keep
   // the origin (a tab or backslash later in the path can no longer turn it into another host).
   for (let i = 0; i < path.length; i++) {
     const code = path.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f || code === 0x5c /* \ */) return false;
+    // Printable ASCII only: anything else cannot go into a Location header as given.
+    if (code < 0x20 || code > 0x7e || code === 0x5c /* \ */) return false;
   }
   try {
     return new URL(path, DUMMY_ORIGIN).origin === DUMMY_ORIGIN;

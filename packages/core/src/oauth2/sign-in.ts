@@ -76,10 +76,11 @@ async function refresh(deps: ServiceDeps, idp: IdpConfig, user: UserRecord, inpu
 async function signUp(deps: ServiceDeps, idp: IdpConfig, input: SignInInput): Promise<SignInResult> {
   const { info } = input;
   if (await deps.store.findUserByEmail(info.email)) return refuse('email_in_use');
-  const base = info.username ?? info.email.slice(0, info.email.indexOf('@')) ?? info.email;
+  const at = info.email.indexOf('@');
+  const base = info.username ?? (at > 0 ? info.email.slice(0, at) : info.email);
   const now = deps.clock.now();
   for (let attempt = 0; attempt < 5; attempt++) {
-    const username = attempt === 0 ? base || info.email : `${base}-${randomInt(10_000, 100_000)}`;
+    const username = attempt === 0 ? base : `${base}-${randomInt(10_000, 100_000)}`;
     try {
       const user = await deps.store.insertUser({
         username,

@@ -543,3 +543,28 @@ describe('OAuth2 JMESPath attributes', () => {
     expect(idpOf(testIdp({ EMAIL_ATTRIBUTE_PATH: 'preferred_username' })).emailPath.evaluate({ preferred_username: 'u@x.io' })).toBe('u@x.io');
   });
 });
+
+describe('OAuth2 client IDs across IdPs (Gatehouse rule)', () => {
+  const base: Env = { PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: VALID_SECRET };
+
+  it('refuses one client ID for two IdPs with different discovery URLs, naming the second', () => {
+    const issues = issuesOf({
+      ...base,
+      ...idpEnv('alpha'),
+      ...idpEnv('beta', { OIDC_CONFIG_URL: 'https://other.example.com/.well-known/openid-configuration' }),
+    });
+    expect(issues).toEqual([
+      expect.objectContaining({
+        variable: 'PHOENIX_OAUTH2_BETA_CLIENT_ID',
+        message: expect.stringContaining('uses the same client ID as the alpha IDP but another OIDC_CONFIG_URL'),
+      }),
+    ]);
+  });
+
+  it('allows it for the same identity provider (two entries, one discovery URL), and distinct IDs anywhere', () => {
+    expect(parseAuthEnv({ ...base, ...idpEnv('alpha'), ...idpEnv('beta') }).oauth2.idps).toHaveLength(2);
+    expect(
+      parseAuthEnv({ ...base, ...idpEnv('alpha'), ...idpEnv('beta', { CLIENT_ID: 'other', OIDC_CONFIG_URL: 'https://other.example.com/.well-known/openid-configuration' }) }).oauth2.idps,
+    ).toHaveLength(2);
+  });
+});

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseBearer } from '../../src/http/index.js';
-import type { AuthStore } from '../../src/ports.js';
+import type { AuthStore, RevocationChannel } from '../../src/ports.js';
+import { createLocalRevocationChannel } from '../../src/adapters/index.js';
+import { createAuthenticator } from '../../src/http/index.js';
 import { createUserApiKey, login } from '../../src/services/index.js';
 import { createMemoryStore } from '../support/memory-store.js';
 import { ADMIN_SECRET, bearer, makeHarness } from '../support/harness.js';
@@ -128,6 +130,46 @@ describe('authenticate', () => {
       expect((await auth.authenticate(bearer(s.accessToken))).ok).toBe(true);
     }
     expect(auth.size).toBe(3);
+    auth.close();
+  });
+});
+
+describe('authenticate with a cross-instance revocation channel', () => {
+  it('answers nothing from the cache while the channel is down, and forgets everything on { type: "all" }', async () => {
+    const { h, session } = await world();
+    const local = createLocalRevocationChannel();
+    let live = true;
+    const channel: RevocationChannel = { publish: (e) => local.publish(e), subscribe: (l) => local.subscribe(l), isLive: () => live };
+    const auth = createAuthenticator({ config: h.deps.config, store: h.store, tokens: h.deps.tokens, revocations: channel, clock: h.clock, systemUserId: h.systemUserId });
+    let reads = 0;
+    const original = h.store.findAccessTokenGrant.bind(h.store);
+    h.store.findAccessTokenGrant = (id) => {
+      reads++;
+      return original(id);
+    };
+    expect(await auth.authenticate(bearer(session.accessToken))).toMatchObject({ ok: true });
+    await auth.authenticate(bearer(session.accessToken));
+    expect(reads).toBe(1);
+
+    live = false;
+    // Another instance logs the user out; the event is lost, but the row is gone: refused at once.
+    await h.store.deleteSessionsOfUser(session.user.id);
+    expect(await auth.authenticate(bearer(session.accessToken))).toEqual({ ok: false, reason: 'revoked' });
+    expect(reads).toBe(2);
+
+    const fresh = await login(h.deps, { email: 'admin@localhost', password: 'admin-initial' });
+    await auth.authenticate(bearer(fresh.accessToken));
+    await auth.authenticate(bearer(fresh.accessToken));
+    expect(reads).toBe(4);
+    // What was cached before the outage is gone, so it cannot answer when the channel is back.
+    expect(auth.size).toBe(0);
+
+    live = true;
+    expect(await auth.authenticate(bearer(session.accessToken))).toEqual({ ok: false, reason: 'revoked' });
+    await auth.authenticate(bearer(fresh.accessToken));
+    expect(auth.size).toBe(1);
+    await channel.publish({ type: 'all' });
+    expect(auth.size).toBe(0);
     auth.close();
   });
 });

@@ -1,6 +1,7 @@
 import type { AuthConfig } from '../../config/index.js';
 import type { OAuth2ErrorCode, OAuth2Flow } from '../../oauth2/flow.js';
 import { OAUTH2_COOKIE_SECONDS } from '../../oauth2/flow.js';
+import { NotFoundError } from '../../errors/index.js';
 import { deleteCookie, readCookie, serializeCookie } from '../cookies.js';
 import { OAUTH2_LOGIN_RULE, spend } from '../rate-limits.js';
 import { sessionCookies } from './auth-routes.js';
@@ -55,6 +56,8 @@ export function oauth2Routes(flow: OAuth2Flow, config: AuthConfig): RouteDefinit
     // The browser arrives from the IdP's page: state, nonce and PKCE protect this route instead.
     csrfReferrerExempt: true,
     async handler({ request, url, params, clientAddress, app }) {
+      // The router answers HEAD with GET routes; a link checker's HEAD must not redeem the code.
+      if (request.method !== 'GET') throw new NotFoundError('Method not allowed', undefined, 'method_not_allowed');
       if (app.config.rateLimitEnabled) await spend(app.deps.rateLimits, app.deps.clock, 'oauth2_callback', OAUTH2_LOGIN_RULE, clientAddress);
       const cookieHeader = request.headers.get('cookie');
       const { names } = app.config.cookies;
@@ -66,7 +69,7 @@ export function oauth2Routes(flow: OAuth2Flow, config: AuthConfig): RouteDefinit
         codeVerifierCookie: readCookie(cookieHeader, names.oauth2CodeVerifier),
       });
       if (!result.ok) {
-        app.deps.logger.warn('oauth2: login refused', { idp: params[0], code: result.code, reason: result.reason });
+        app.deps.logger.warn('oauth2: login refused', { idp: flow.idp(params[0] ?? '')?.name ?? '(unknown)', code: result.code, reason: result.reason });
         return toLogin(app, result.code);
       }
       const headers = clearOAuthCookies(app, sessionCookies(app, result.session));
