@@ -180,8 +180,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     }
   }
 
-  const unsubscribe = options.revocations.subscribe(evict);
-  const channelLive = options.revocations.isLive;
+  const channel = options.revocations;
+  const unsubscribe = channel.subscribe(evict);
 
   async function lookup(token: string, fromCookie: boolean, now: number): Promise<AuthResult> {
     const startedAt = generation;
@@ -212,7 +212,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     } catch {
       return FAILURES.unavailable;
     }
-    const channelDown = channelLive !== undefined && !channelLive.call(options.revocations);
+    const channelDown = channel.isLive?.() === false;
     if (startedAt !== generation || channelDown) return Object.freeze({ ok: true as const, principal: Object.freeze(principal) });
     return remember(token, principal, now);
   }
@@ -226,7 +226,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
 
       const now = clock.now();
       // While revocations from other instances cannot reach us, a cached answer may be stale.
-      const live = channelLive === undefined || channelLive.call(options.revocations);
+      const live = channel.isLive?.() !== false;
       // Whatever is cached may have been revoked elsewhere in the meantime: drop it now, so it cannot
       // answer once the channel is back either (whatever order a channel flips state and sends 'all').
       if (!live && cache.size > 0) evict(ALL);
