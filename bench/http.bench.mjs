@@ -3,7 +3,9 @@
 // does not share the server's event loop. Same route, same JSON, four ways in: no auth, the
 // Gatehouse guard with an access token, with an API key, and the framework's usual JWT middleware;
 // plus a control, a middleware that only checks that an Authorization header is present, which is
-// the floor any auth layer pays on that framework before it verifies anything.
+// the floor any auth layer pays on that framework before it verifies anything; and better-auth
+// (issue 7 §3) with a bearer session token (`getSession`) and with an API key (`verifyApiKey`),
+// compared with Gatehouse's access token and API key round by round.
 // Then the event-loop delay of the Hono server while 20 logins hash passwords on the libuv pool.
 //
 // The cases of one framework are measured in interleaved rounds, each round in a rotated order,
@@ -15,6 +17,7 @@
 import autocannon from 'autocannon';
 import jsonwebtoken from 'jsonwebtoken';
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createHistogram } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,12 +27,20 @@ import { JWT_SECRET, PROJECTS } from './servers/common.mjs';
 export const title = 'Per-request authentication on Hono, Fastify and Express (HTTP, autocannon)';
 
 const here = dirname(fileURLToPath(import.meta.url));
+// Neither package exports its package.json.
+const versionOf = (name) => JSON.parse(readFileSync(join(here, '..', 'node_modules', name, 'package.json'), 'utf8')).version;
+const BETTER_AUTH_VERSION = versionOf('better-auth');
+const BETTER_AUTH_API_KEY_VERSION = versionOf('@better-auth/api-key');
 const FRAMEWORKS = ['hono', 'fastify', 'express'];
 const JWT_MIDDLEWARE = { hono: '`hono/jwt`', fastify: '`@fastify/jwt` (onRequest `jwtVerify()`)', express: '`express-jwt`' };
 const LOAD = { connections: 10, pipelining: 1, warmupSeconds: 1, rounds: 5, roundSeconds: 1.5, eldSeconds: 5 };
 const LOGINS_IN_FLIGHT = 20;
 const ADMIN = { email: 'admin@localhost', password: 'admin' };
 const TARGET = 0.85;
+/** Gatehouse req/s over better-auth req/s, same framework, same kind of credential. */
+const VERSUS_BETTER_AUTH_TARGET = 20;
+const BETTER_AUTH_SESSION = 'better-auth, session token (bearer plugin, `getSession`)';
+const BETTER_AUTH_API_KEY = 'better-auth, API key (`@better-auth/api-key`, `verifyApiKey`)';
 
 /** Forks a bench server and resolves once it listens. */
 async function startServer(framework, mode, env = {}) {
@@ -39,18 +50,20 @@ async function startServer(framework, mode, env = {}) {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${framework}-${mode}`)}`] : [],
   });
-  const port = await new Promise((resolve, reject) => {
+  const { port, headers } = await new Promise((resolve, reject) => {
     const onExit = (code) => reject(new Error(`bench server ${framework}/${mode} exited (${code}) before listening`));
     child.once('exit', onExit);
     child.on('message', function onMessage(message) {
       if (message?.type !== 'listening') return;
       child.off('message', onMessage);
       child.off('exit', onExit);
-      resolve(message.port);
+      resolve({ port: message.port, headers: message.headers });
     });
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    /** The credential the server made for its clients (better-auth modes), else undefined. */
+    headers,
     /** CPU share and (when it was on) event-loop delay in ms since the previous call. */
     stats({ monitorLoop = false } = {}) {
       return new Promise((resolve) => {
@@ -172,6 +185,8 @@ async function benchFramework(framework) {
     const presence = await start('presence');
     const gh = await start('gatehouse');
     const jwtServer = await start('jwt');
+    const baSession = await start('better-auth-session');
+    const baApiKey = await start('better-auth-apikey');
     const creds = await gatehouseCredentials(gh.url);
     const jwtHeaders = { authorization: `Bearer ${jsonwebtoken.sign({ sub: '2', role: 'ADMIN' }, JWT_SECRET, { algorithm: 'HS256', expiresIn: '1h' })}` };
     const cases = [
@@ -180,6 +195,8 @@ async function benchFramework(framework) {
       { name: 'Gatehouse, access token', server: gh, headers: creds.access, guarded: true },
       { name: 'Gatehouse, API key', server: gh, headers: creds.apiKey, guarded: true },
       { name: `${JWT_MIDDLEWARE[framework]} (HS256)`, server: jwtServer, headers: jwtHeaders, guarded: true },
+      { name: BETTER_AUTH_SESSION, server: baSession, headers: baSession.headers, guarded: true },
+      { name: BETTER_AUTH_API_KEY, server: baApiKey, headers: baApiKey.headers, guarded: true },
     ];
     if (framework === 'hono') {
       // Hono runs a route with one handler without its middleware chain: the two Gatehouse rows
@@ -220,8 +237,21 @@ async function benchFramework(framework) {
         clientCpu: mean(c.runs.map((r) => r.clientCpu)),
       };
     });
+    // Round by round, like the ratios to "no auth": both cases of a pair ran minutes apart at most.
+    const byName = (name) => cases.find((c) => c.name === name);
+    const versus = (ours, theirs) => {
+      const a = byName(ours);
+      const b = byName(theirs);
+      const ratios = a.runs.map((r, i) => r.rps / b.runs[i].rps);
+      const cpu = (c) => median(c.runs.map((r) => r.userUsPerRequest + r.systemUsPerRequest));
+      return { ratio: median(ratios), ratioMin: Math.min(...ratios), ratioMax: Math.max(...ratios), oursCpuUs: cpu(a), theirsCpuUs: cpu(b) };
+    };
+    const versusBetterAuth = {
+      session: versus('Gatehouse, access token', BETTER_AUTH_SESSION),
+      apiKey: versus('Gatehouse, API key', BETTER_AUTH_API_KEY),
+    };
     const eldPhases = framework === 'hono' ? await eventLoopUnderLogins(gh, creds.access, { alone: true }) : null;
-    return { rows, eldPhases };
+    return { rows, eldPhases, versusBetterAuth };
   } finally {
     for (const server of servers) await server.stop();
   }
@@ -313,6 +343,15 @@ function targetLines(results) {
     .join('\n');
 }
 
+function betterAuthLines(results) {
+  const line = (framework, what, v) =>
+    `- ${framework}: Gatehouse ${what} = ${fmt(v.ratio, 1)}× (${fmt(v.ratioMin, 1)}–${fmt(v.ratioMax, 1)}) the req/s; server CPU ${fmt(v.oursCpuUs, 1)} vs ${fmt(v.theirsCpuUs, 1)} µs/req (${fmt(v.theirsCpuUs / v.oursCpuUs, 1)}×); target ≥ ${VERSUS_BETTER_AUTH_TARGET}×: **${v.ratio >= VERSUS_BETTER_AUTH_TARGET ? 'met' : 'missed'}**`;
+  return FRAMEWORKS.flatMap((framework) => {
+    const v = results.get(framework).versusBetterAuth;
+    return [line(framework, 'access token / better-auth session token', v.session), line(framework, 'API key / better-auth API key', v.apiKey)];
+  }).join('\n');
+}
+
 function eldTable(e, onePool) {
   const row = (name, m) =>
     `| ${name} | ${fmt(m.rps)} | ${fmt(m.histogram.percentile(99) / 1000, 2)} | ${fmt(m.eld.p50, 2)} | ${fmt(m.eld.p99, 2)} | ${fmt(m.eld.max, 2)} | ${pct(m.serverCpu)} | ${m.loginsPerSecond === undefined ? '' : `${fmt(m.loginsPerSecond)} (p99 ${fmt(m.loginP99Ms)} ms)`} |`;
@@ -342,6 +381,12 @@ export async function run() {
     resultsTable(results),
     '',
     targetLines(results),
+    '',
+    '### Gatehouse against better-auth',
+    '',
+    `better-auth ${BETTER_AUTH_VERSION} on its own SQLite file (better-sqlite3, WAL and \`synchronous = NORMAL\` like Gatehouse's store), tables made by its migrator (\`getMigrations\` from \`better-auth/db/migration\`), its own rate limiter and the key plugin's off (as Gatehouse's are). Session rows: the \`bearer\` plugin; the client sends the signed session token from sign-in's \`set-auth-token\` header as \`Authorization: Bearer\`, the route calls \`auth.api.getSession({ headers })\`. API-key rows: \`@better-auth/api-key\` ${BETTER_AUTH_API_KEY_VERSION} (better-auth 1.7 moved the plugin to that package; its newest release pins better-auth 1.7.5), a key from \`auth.api.createApiKey\`, sent in \`x-api-key\` (the plugin's default header) and checked with \`auth.api.verifyApiKey({ body: { key } })\`, which reads the key row and, in the default database storage, writes its usage counters back on every call. Same route shape as the Gatehouse rows on each framework. Ratios: Gatehouse req/s over better-auth req/s per round, median (range); the CPU figures are the servers' CPU per request, which the load generator's share of the two cores does not cap.`,
+    '',
+    betterAuthLines(results),
     '',
     '### Event-loop delay while logins hash passwords (Hono, Gatehouse)',
     '',

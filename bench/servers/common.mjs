@@ -17,14 +17,17 @@ export const JWT_SECRET = 'bench-jwt-secret-0123456789-abcdefghijklmnop';
 
 const GATEHOUSE_SECRET = 'bench-secret-0123456789-abcdefghijklmnop';
 
+const MODES = ['none', 'presence', 'presence-middleware', 'gatehouse', 'gatehouse-middleware', 'jwt', 'better-auth-session', 'better-auth-apikey'];
+
 /**
  * From the command line: `none`, `presence` (a middleware that only checks that an Authorization
  * header is there: what any auth layer costs on this framework before verifying anything),
- * `gatehouse`, or `jwt`.
+ * `gatehouse`, `jwt`, or better-auth's two ways in (`better-auth-session`: a bearer session token
+ * checked with `getSession`; `better-auth-apikey`: a key checked with `verifyApiKey`).
  */
 export function modeFromArgv() {
   const mode = process.argv[2];
-  if (!['none', 'presence', 'presence-middleware', 'gatehouse', 'gatehouse-middleware', 'jwt'].includes(mode)) throw new Error(`bench server: unknown mode ${String(mode)}`);
+  if (!MODES.includes(mode)) throw new Error(`bench server: unknown mode ${String(mode)}`);
   return mode;
 }
 
@@ -85,9 +88,9 @@ function statsAndReset(monitorLoop) {
 /**
  * Tells the parent the port, then answers its `stats` requests (`monitorLoop` turns the event-loop
  * monitor on for the next window) and stops on `stop`, exiting normally so that `--cpu-prof` gets
- * to write its profile.
+ * to write its profile. `headers`: the credential a client should send, when the server made it.
  */
-export function announce(port, close) {
+export function announce(port, close, { headers } = {}) {
   process.on('message', (message) => {
     if (message?.type === 'stats') process.send({ type: 'stats', stats: statsAndReset(message.monitorLoop === true) });
     else if (message?.type === 'stop') {
@@ -97,5 +100,5 @@ export function announce(port, close) {
         .finally(() => process.exit(0));
     }
   });
-  process.send({ type: 'listening', port });
+  process.send({ type: 'listening', port, headers });
 }

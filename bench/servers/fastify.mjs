@@ -1,4 +1,4 @@
-// Fastify 5. Usage: node bench/servers/fastify.mjs none|presence|gatehouse|jwt
+// Fastify 5. Usage: node bench/servers/fastify.mjs none|presence|gatehouse|jwt|better-auth-session|better-auth-apikey
 import fastifyJwt from '@fastify/jwt';
 import Fastify from 'fastify';
 import { JWT_SECRET, PROJECTS, announce, modeFromArgv, openGatehouse } from './common.mjs';
@@ -6,6 +6,7 @@ import { JWT_SECRET, PROJECTS, announce, modeFromArgv, openGatehouse } from './c
 const mode = modeFromArgv();
 const app = Fastify({ logger: false });
 let closeWorld = async () => {};
+let clientHeaders;
 
 if (mode === 'gatehouse') {
   const { gatehousePlugin, authenticate } = await import('../../packages/fastify/dist/index.js');
@@ -23,6 +24,15 @@ if (mode === 'gatehouse') {
     app.addHook('onRequest', async (request) => {
       await request.jwtVerify();
     });
+  } else if (mode === 'better-auth-session' || mode === 'better-auth-apikey') {
+    const { betterAuthCheck, openBetterAuth } = await import('./better-auth.mjs');
+    const world = await openBetterAuth(mode);
+    closeWorld = world.close;
+    clientHeaders = world.headers;
+    const check = betterAuthCheck(mode, world.auth);
+    app.addHook('onRequest', async (request, reply) => {
+      if (!(await check(request.headers))) return reply.code(401).send({ detail: 'Unauthorized' });
+    });
   }
   app.get('/v1/projects', async () => PROJECTS);
 }
@@ -31,4 +41,4 @@ await app.listen({ port: 0, host: '127.0.0.1' });
 announce(app.server.address().port, async () => {
   await app.close();
   await closeWorld();
-});
+}, { headers: clientHeaders });

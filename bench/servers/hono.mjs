@@ -1,4 +1,4 @@
-// Hono on @hono/node-server. Usage: node bench/servers/hono.mjs none|presence|presence-middleware|gatehouse|gatehouse-middleware|jwt
+// Hono on @hono/node-server. Usage: node bench/servers/hono.mjs none|presence|presence-middleware|gatehouse|gatehouse-middleware|jwt|better-auth-session|better-auth-apikey
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { jwt } from 'hono/jwt';
@@ -7,6 +7,7 @@ import { JWT_SECRET, PROJECTS, announce, modeFromArgv, openGatehouse } from './c
 const mode = modeFromArgv();
 const app = new Hono();
 let closeWorld = async () => {};
+let clientHeaders;
 
 const handler = (c) => c.json(PROJECTS);
 if (mode === 'gatehouse') {
@@ -36,6 +37,14 @@ if (mode === 'gatehouse') {
 } else if (mode === 'jwt') {
   app.use('/v1/*', jwt({ secret: JWT_SECRET, alg: 'HS256' }));
   app.get('/v1/projects', handler);
+} else if (mode === 'better-auth-session' || mode === 'better-auth-apikey') {
+  // The same shape as the Gatehouse case (a wrapper around the handler).
+  const { betterAuthCheck, openBetterAuth } = await import('./better-auth.mjs');
+  const world = await openBetterAuth(mode);
+  closeWorld = world.close;
+  clientHeaders = world.headers;
+  const check = betterAuthCheck(mode, world.auth);
+  app.get('/v1/projects', async (c, next) => ((await check(c.req.raw.headers)) ? handler(c, next) : c.json({ detail: 'Unauthorized' }, 401)));
 } else {
   app.get('/v1/projects', handler);
 }
@@ -44,5 +53,5 @@ const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info
   announce(info.port, async () => {
     await new Promise((resolve) => server.close(resolve));
     await closeWorld();
-  });
+  }, { headers: clientHeaders });
 });

@@ -6,6 +6,7 @@ import { loadAuthConfig } from './auth-config.js';
 import { openStorage, type Storage } from './db/open.js';
 import { logger } from './log.js';
 import { readDemoSettings } from './settings.js';
+import { openSharedState, type SharedState } from './shared-state.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -68,7 +69,23 @@ async function main(): Promise<void> {
   const createsAdmin = config.enabled && (await storage.store.countUsersByRole('ADMIN')) === 0;
   // Without PHOENIX_SMTP_HOSTNAME the reset-email route answers 503, as in Phoenix.
   const mailer = config.smtp ? createSmtpMailer(config.smtp, { logger }) : null;
-  const gh = await createGatehouse({ config, store: storage.store, mailer, logger });
+  let shared: SharedState;
+  try {
+    shared = await openSharedState(settings, logger);
+  } catch (error) {
+    console.error(`error: could not connect the shared state: ${error instanceof Error ? error.message : String(error)}`);
+    await storage.close();
+    process.exit(1);
+  }
+  const gh = await createGatehouse({
+    config,
+    store: storage.store,
+    mailer,
+    logger,
+    rateLimits: shared.rateLimits,
+    revocations: shared.revocations,
+    trustedProxies: settings.trustedProxies,
+  });
   const app = createApp(gh, storage.db, logger);
   const server = serve({ fetch: app.fetch, hostname: settings.host, port: settings.port });
 
@@ -81,7 +98,8 @@ async function main(): Promise<void> {
     await storage.close();
     process.exit(1);
   }
-  console.log(startLine(publicUrl(address, config.rootPath), storage, config, createsAdmin, env));
+  const line = startLine(publicUrl(address, config.rootPath), storage, config, createsAdmin, env);
+  console.log(shared.rateLimits || shared.revocations ? line.replace(' | auth:', ` | ${shared.description} | auth:`) : line);
 
   let closing = false;
   const shutdown = (signal: NodeJS.Signals): void => {
@@ -94,6 +112,7 @@ async function main(): Promise<void> {
       mailer?.close();
       void gh
         .close()
+        .then(() => shared.close())
         .then(() => storage.close())
         .then(
           () => process.exit(0),

@@ -12,6 +12,10 @@ export interface DemoSettings {
   /** Holds the SQLite file and the generated secret. */
   readonly workingDir: string;
   readonly database: DatabaseSettings;
+  /** `GATEHOUSE_REDIS_URL`: shared rate limits, lockouts and revocations across instances. */
+  readonly redisUrl: string | null;
+  /** `GATEHOUSE_TRUSTED_PROXIES`: socket addresses whose `X-Forwarded-For` is believed. */
+  readonly trustedProxies: readonly string[];
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -56,6 +60,13 @@ function readDatabase(raw: string | null, workingDir: string, cwd: string, issue
   return { kind: 'sqlite', filename: isAbsolute(path) ? path : resolve(cwd, path) };
 }
 
+function readRedisUrl(raw: string | null, issues: ConfigIssue[]): string | null {
+  if (raw === null) return null;
+  if (/^rediss?:\/\/[^\s]+$/i.test(raw)) return raw;
+  issues.push({ variable: 'GATEHOUSE_REDIS_URL', message: 'GATEHOUSE_REDIS_URL must start with redis:// or rediss://' });
+  return null;
+}
+
 /** Collects every problem instead of stopping at the first, like `parseAuthEnv`. */
 export function readDemoSettings(env: Env, cwd: string): { settings: DemoSettings; issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
@@ -65,6 +76,8 @@ export function readDemoSettings(env: Env, cwd: string): { settings: DemoSetting
     port: readPort(value(env, 'PHOENIX_PORT'), issues),
     workingDir,
     database: readDatabase(value(env, 'PHOENIX_SQL_DATABASE_URL'), workingDir, cwd, issues),
+    redisUrl: readRedisUrl(value(env, 'GATEHOUSE_REDIS_URL'), issues),
+    trustedProxies: (value(env, 'GATEHOUSE_TRUSTED_PROXIES') ?? '').split(',').map((p) => p.trim()).filter((p) => p !== ''),
   };
   return { settings, issues };
 }

@@ -1,5 +1,10 @@
 export { createSqliteStore, type SqliteStoreOptions } from './sqlite.js';
 export { createPostgresStore, type PostgresStoreOptions } from './postgres.js';
+export {
+  createPostgresRevocationChannel,
+  type PostgresRevocationChannel,
+  type PostgresRevocationChannelOptions,
+} from './postgres-revocation-channel.js';
 export { createKyselyStore, type KyselyStoreOptions } from './store.js';
 export { migrateToLatest, SCHEMA_VERSION, type MigrateOptions, type MigrationOutcome } from './migrations.js';
 export { SchemaVersionError } from './errors.js';

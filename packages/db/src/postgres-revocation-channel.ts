@@ -1,0 +1,294 @@
+import { randomUUID } from 'node:crypto';
+import { UnavailableError, type Logger, type RevocationChannel, type RevocationEvent } from '@gatehouse/core';
+import type { Client, Notification } from 'pg';
+import { isUnavailable } from './errors.js';
+
+export interface PostgresRevocationChannelOptions {
+  connectionString: string;
+  /** The NOTIFY channel every instance shares. Default: `gatehouse_revocations`. */
+  channel?: string;
+  logger?: Logger;
+}
+
+export interface PostgresRevocationChannel extends RevocationChannel {
+  /** False from the moment the listening connection fails until it listens again. */
+  isLive(): boolean;
+  /** Stops listening and reconnecting. Local delivery keeps working; nothing more goes out. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_CHANNEL = 'gatehouse_revocations';
+/** Shown in `pg_stat_activity`; a `application_name` in the connection string wins. */
+const APPLICATION_NAME = 'gatehouse-revocations';
+/** PostgreSQL truncates longer identifiers in LISTEN but rejects them in pg_notify. */
+const MAX_CHANNEL_BYTES = 63;
+const FIRST_RETRY_MS = 100;
+const MAX_RETRY_MS = 1_000;
+/** Events published while disconnected; past this, the backlog collapses into one `{ type: 'all' }`. */
+const MAX_QUEUED = 1_000;
+/** A publish that hangs longer than this counts as a lost connection, so a logout never hangs on it. */
+const QUERY_TIMEOUT_MS = 5_000;
+/** Without it a connect to a host that drops packets could stall the reconnect loop for minutes. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+const ALL: RevocationEvent = Object.freeze({ type: 'all' });
+const noopLogger: Logger = { info() {}, warn() {}, error() {} };
+
+/** On the wire: `{ "o": <sender instance id>, "e": <event> }`. */
+interface WireMessage {
+  readonly origin: string;
+  readonly event: RevocationEvent;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value);
+}
+
+/** Rebuilds the event from known fields only, so nothing else a sender attached gets through. */
+function toEvent(value: unknown): RevocationEvent | undefined {
+  if (!isRecord(value)) return undefined;
+  switch (value.type) {
+    case 'all':
+      return ALL;
+    case 'user':
+      return isId(value.userId) ? { type: 'user', userId: value.userId } : undefined;
+    case 'user_sessions':
+      return isId(value.userId) ? { type: 'user_sessions', userId: value.userId } : undefined;
+    case 'session':
+      return isId(value.sessionId) ? { type: 'session', sessionId: value.sessionId } : undefined;
+    case 'api_key':
+      return isId(value.apiKeyId) ? { type: 'api_key', apiKeyId: value.apiKeyId } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Anyone with database access can NOTIFY this channel: the payload is untrusted input. */
+function parseRevocationPayload(payload: string | undefined): WireMessage | undefined {
+  if (payload === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(parsed) || typeof parsed.o !== 'string' || parsed.o === '') return undefined;
+  const event = toEvent(parsed.e);
+  return event === undefined ? undefined : { origin: parsed.o, event };
+}
+
+/**
+ * Revocations across instances over PostgreSQL `LISTEN`/`NOTIFY`, on one dedicated connection
+ * (outside any pool, since a pooled connection would drop the LISTEN when returned). Resolves
+ * once that connection listens; a database unreachable at start-up is an `UnavailableError`.
+ * After that it reconnects forever; while it is down `isLive()` is false, publishes are
+ * delivered locally and queued, and when it listens again local listeners get `{ type: 'all' }`
+ * (whatever was sent meanwhile is lost) before the queue goes out.
+ */
+export async function createPostgresRevocationChannel(options: PostgresRevocationChannelOptions): Promise<PostgresRevocationChannel> {
+  const channel = options.channel ?? DEFAULT_CHANNEL;
+  const channelBytes = Buffer.byteLength(channel);
+  if (channelBytes === 0 || channelBytes > MAX_CHANNEL_BYTES) {
+    throw new TypeError(`createPostgresRevocationChannel: \`channel\` must be 1 to ${MAX_CHANNEL_BYTES} bytes`);
+  }
+  const logger = options.logger ?? noopLogger;
+  // pg is loaded here, not at import, so a SQLite-only host never loads it.
+  const { default: pg } = await import('pg');
+  const origin = randomUUID();
+  const listeners = new Set<(event: RevocationEvent) => void>();
+  let queue: string[] = [];
+  let current: Client | null = null;
+  let live = false;
+  let closed = false;
+  let retryDelay = FIRST_RETRY_MS;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let failedAttempts = 0;
+
+  function deliver(event: RevocationEvent): void {
+    for (const listener of listeners) {
+      // One throwing listener must not keep the others (or the remote publish) from running.
+      try {
+        listener(event);
+      } catch (error) {
+        logger.error('revocation listener threw', { error });
+      }
+    }
+  }
+
+  function payloadOf(event: RevocationEvent): string {
+    return JSON.stringify({ o: origin, e: event });
+  }
+
+  function enqueue(payloads: readonly string[]): void {
+    queue.push(...payloads);
+    if (queue.length > MAX_QUEUED) {
+      // Dropping events would leave other instances trusting revoked credentials; one `all`
+      // makes them forget everything instead.
+      logger.warn('revocation backlog overflowed; other instances will be told to drop all cached credentials', { queued: queue.length });
+      queue = [payloadOf(ALL)];
+    }
+  }
+
+  function onNotification(message: Notification): void {
+    if (message.channel !== channel) return;
+    const parsed = parseRevocationPayload(message.payload);
+    if (parsed === undefined) {
+      logger.warn('dropped a malformed revocation notification', { channel, bytes: message.payload?.length ?? 0 });
+      return;
+    }
+    // Our own publishes come back too; they were delivered locally already.
+    if (parsed.origin === origin) return;
+    deliver(parsed.event);
+  }
+
+  /** Forgets a connection that failed. Stale clients (already replaced or abandoned) are ignored. */
+  function lose(client: Client, error?: unknown): void {
+    if (client !== current) return;
+    current = null;
+    live = false;
+    client.end().catch(() => {});
+    if (closed) return;
+    logger.warn('revocation channel lost its PostgreSQL connection; caches are bypassed until it is back', { channel, error });
+    scheduleReconnect();
+  }
+
+  function scheduleReconnect(): void {
+    if (closed || retryTimer !== undefined) return;
+    const delay = retryDelay;
+    retryDelay = Math.min(retryDelay * 2, MAX_RETRY_MS);
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      void reconnect();
+    }, delay);
+    // A database that stays down must not keep the process from exiting.
+    retryTimer.unref();
+  }
+
+  async function connect(): Promise<Client> {
+    const client = new pg.Client({
+      application_name: APPLICATION_NAME,
+      connectionString: options.connectionString,
+      keepAlive: true,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      query_timeout: QUERY_TIMEOUT_MS,
+    });
+    // Unhandled, a client 'error' would crash the host; it means the connection is gone.
+    client.on('error', (error) => lose(client, error));
+    client.on('end', () => lose(client));
+    client.on('notification', onNotification);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${client.escapeIdentifier(channel)}`);
+    } catch (error) {
+      client.end().catch(() => {});
+      throw error;
+    }
+    return client;
+  }
+
+  async function reconnect(): Promise<void> {
+    let client: Client;
+    try {
+      client = await connect();
+    } catch {
+      failedAttempts += 1;
+      scheduleReconnect();
+      return;
+    }
+    if (closed) {
+      client.end().catch(() => {});
+      return;
+    }
+    current = client;
+    live = true;
+    retryDelay = FIRST_RETRY_MS;
+    logger.info('revocation channel reconnected to PostgreSQL', { channel, failedAttempts });
+    failedAttempts = 0;
+    deliver(ALL);
+    void flush(client);
+  }
+
+  /** Sends what was published while disconnected. pg runs a client's queries in order. */
+  async function flush(client: Client): Promise<void> {
+    const pending = queue;
+    queue = [];
+    if (pending.length === 0) return;
+    const results = await Promise.allSettled(pending.map((payload) => notify(client, payload)));
+    const failed: string[] = [];
+    let firstError: unknown;
+    results.forEach((result, index) => {
+      const payload = pending[index];
+      if (result.status === 'rejected' && payload !== undefined) {
+        failed.push(payload);
+        firstError ??= result.reason;
+      }
+    });
+    if (failed.length > 0) requeue(client, failed, firstError);
+  }
+
+  /**
+   * Payloads that `client` failed to send: they go back in front of anything queued since, and
+   * out on the next connection — at once if that one is already up.
+   */
+  function requeue(client: Client, payloads: readonly string[], error: unknown): void {
+    const newer = queue;
+    queue = [];
+    enqueue([...payloads, ...newer]);
+    lose(client, error);
+    if (current !== null && current !== client && live) void flush(current);
+  }
+
+  async function notify(client: Client, payload: string): Promise<void> {
+    await client.query('SELECT pg_notify($1, $2)', [channel, payload]);
+  }
+
+  try {
+    current = await connect();
+  } catch (error) {
+    if (isUnavailable(error)) throw new UnavailableError('Revocation channel unavailable', 'unavailable', { cause: error });
+    throw error;
+  }
+  live = true;
+
+  return {
+    async publish(event: RevocationEvent): Promise<void> {
+      deliver(event);
+      if (closed) return;
+      const payload = payloadOf(event);
+      const client = current;
+      if (client === null || !live) {
+        enqueue([payload]);
+        return;
+      }
+      try {
+        await notify(client, payload);
+      } catch (error) {
+        // Delivered locally already; the others get it after the reconnect this forces.
+        requeue(client, [payload], error);
+      }
+    },
+    subscribe(listener: (event: RevocationEvent) => void): () => void {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    isLive(): boolean {
+      return live && !closed;
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      live = false;
+      clearTimeout(retryTimer);
+      retryTimer = undefined;
+      const client = current;
+      current = null;
+      if (client !== null) await client.end().catch(() => {});
+    },
+  };
+}
