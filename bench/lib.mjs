@@ -1,6 +1,7 @@
 // Shared benchmark plumbing: measure with mitata, report ns/op, ops/s and the ratio to a baseline
 // measured in the same run (absolute numbers drift between machines; ratios are what we compare).
 import { bench, run } from 'mitata';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
 /**
@@ -29,11 +30,22 @@ export function markdownTable(rows, { ratioLabel = 'ratio to baseline' } = {}) {
   return lines.join('\n');
 }
 
+const LIBRARIES = ['jose', 'kysely', 'better-sqlite3', 'pg', 'ioredis', 'hono', '@hono/node-server', 'fastify', 'express', 'better-auth', '@fastify/jwt', 'express-jwt', 'autocannon', 'mitata'];
+
+function versionOf(name) {
+  try {
+    return JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')).version;
+  } catch {
+    return '(not installed)';
+  }
+}
+
 export function machineDescription() {
   const cpus = os.cpus();
   return [
     `- date: ${new Date().toISOString()}`,
     `- machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`,
     `- node: ${process.version} (V8 ${process.versions.v8}, OpenSSL ${process.versions.openssl})`,
+    `- libraries: ${LIBRARIES.map((name) => `${name} ${versionOf(name)}`).join(', ')}`,
   ].join('\n');
 }

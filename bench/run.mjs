@@ -35,6 +35,10 @@ if (only.length === 0 || !existsSync(resultsPath)) writeFileSync(resultsPath, re
 else {
   // A filtered run replaces only its own sections (matched by title) and the machine line.
   let existing = readFileSync(resultsPath, 'utf8');
+  // The machine block describes the newest run.
+  const machineStart = existing.indexOf('- date: ');
+  const machineEnd = existing.indexOf('\n\n', machineStart);
+  if (machineStart !== -1 && machineEnd !== -1) existing = `${existing.slice(0, machineStart)}${machineDescription()}${existing.slice(machineEnd)}`;
   for (const section of sections) {
     const heading = section.slice(0, section.indexOf('\n'));
     const start = existing.indexOf(`${heading}\n`);

@@ -352,7 +352,7 @@ describe('the demo on PostgreSQL', () => {
   it("keeps Gatehouse's tables and the demo's in one database, across a restart", async () => {
     let demo = await startDemo(dir, { PHOENIX_SQL_DATABASE_URL: databaseUrl });
     try {
-      expect(demo.stdout()).toContain(' | store: postgresql | auth: on | created the default admin admin@localhost');
+      expect(demo.stdout()).toContain(' | store: postgresql | shared: postgresql notify | auth: on | created the default admin admin@localhost');
       expect(demo.stdout()).not.toContain(name);
       expect(existsSync(join(dir, 'phoenix.db'))).toBe(false);
 
