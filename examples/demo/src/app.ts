@@ -3,6 +3,7 @@ import { gatehouse, authenticate, type GatehouseVariables } from '@gatehouse/hon
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import type { DemoDatabase } from './db/schema.js';
+import { pageRoutes } from './pages/index.js';
 import { demoRoutes } from './routes.js';
 
 type AppEnv = { Variables: GatehouseVariables };
@@ -16,8 +17,8 @@ function errorJson(status: number, code: string, message: string): Response {
 
 /**
  * The whole server: `/healthz` open, Gatehouse's own routes (`/auth/*`, `/v1/user*`, ...) served by
- * its middleware, and every other `/v1/*` route behind `authenticate`. Like Phoenix, all of it sits
- * under PHOENIX_HOST_ROOT_PATH when that is set.
+ * its middleware, every other `/v1/*` route behind `authenticate`, and the HTML pages (`/login`,
+ * `/settings`, ...). Like Phoenix, all of it sits under PHOENIX_HOST_ROOT_PATH when that is set.
  */
 export function createApp(gh: Gatehouse, db: Kysely<DemoDatabase>, logger: Logger): Hono<AppEnv> {
   const rootPath = gh.config.rootPath;
@@ -27,6 +28,8 @@ export function createApp(gh: Gatehouse, db: Kysely<DemoDatabase>, logger: Logge
   app.use(gatehouse(gh));
   app.use('/v1/*', authenticate(gh));
   app.route('/', demoRoutes<AppEnv>(db));
+  // The HTML pages (sign-in, settings, ...): outside /v1, after Gatehouse so core's /login redirect wins.
+  app.route('/', pageRoutes<AppEnv>(gh));
 
   app.notFound(() => errorJson(404, 'not_found', 'Not found'));
   app.onError((error) => {

@@ -1,0 +1,151 @@
+import { createDiscovery, type AuthConfig, type IdpConfig } from '@gatehouse/core';
+import { parseOptions } from '../args.js';
+import type { SecretSource } from '../auth-config.js';
+import { loadEnvironment, type ServerEnvironment } from '../environment.js';
+import { printJson, type Context } from '../io.js';
+import type { Command } from './command.js';
+
+interface OnlineResult {
+  readonly idp: string;
+  readonly ok: boolean;
+  readonly issuer?: string;
+  readonly error?: string;
+}
+
+/** The error and its causes, `a: b: c`: fetch's own message ("fetch failed") says little alone. */
+function explainFailure(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    if (current.message && !parts.includes(current.message)) parts.push(current.message);
+    current = current.cause;
+  }
+  return parts.join(': ') || String(error);
+}
+
+async function checkOnline(idps: readonly IdpConfig[]): Promise<OnlineResult[]> {
+  const discovery = createDiscovery();
+  return Promise.all(
+    idps.map(async (idp): Promise<OnlineResult> => {
+      try {
+        const endpoint = await discovery.get(idp);
+        return { idp: idp.name, ok: true, issuer: endpoint.as.issuer };
+      } catch (error) {
+        return { idp: idp.name, ok: false, error: explainFailure(error) };
+      }
+    }),
+  );
+}
+
+function secretText(secret: SecretSource): string {
+  switch (secret.kind) {
+    case 'env':
+      return 'PHOENIX_SECRET';
+    case 'file':
+      return `from ${secret.path}`;
+    case 'pending':
+      return `not generated yet: the server creates ${secret.path} on its first start`;
+    case 'none':
+      return 'none (not needed with auth off)';
+  }
+}
+
+function secretJson(secret: SecretSource): Record<string, unknown> {
+  return secret.kind === 'file' || secret.kind === 'pending' ? { source: secret.kind, path: secret.path } : { source: secret.kind };
+}
+
+const onOff = (value: boolean) => (value ? 'on' : 'off');
+
+/** Everything a reader needs to recognise the deployment; never a secret, a password or a database URL. */
+function summary(env: ServerEnvironment): Record<string, unknown> {
+  const { config, settings } = env;
+  return {
+    auth: {
+      enabled: config.enabled,
+      basicAuth: config.basicAuthEnabled,
+      strongPasswords: config.passwordPolicy === 'strong',
+      rateLimit: config.rateLimitEnabled,
+      bruteForceProtection: config.bruteForce.enabled,
+      accessTokenMinutes: config.tokens.accessTtlSeconds / 60,
+      refreshTokenMinutes: config.tokens.refreshTtlSeconds / 60,
+    },
+    secret: secretJson(env.secret),
+    adminSecret: config.adminSecret !== null,
+    database: settings.database.kind === 'sqlite' ? { kind: 'sqlite', filename: settings.database.filename } : { kind: 'postgresql' },
+    revocations: settings.redisUrl !== null ? 'redis' : settings.database.kind === 'postgres' ? 'postgresql' : 'none',
+    idps: config.oauth2.idps.map((idp) => ({
+      name: idp.name,
+      displayName: idp.displayName,
+      oidcConfigUrl: idp.oidcConfigUrl,
+      allowSignUp: idp.allowSignUp,
+      autoLogin: idp.autoLogin,
+      groupsGate: idp.groupsPath !== null,
+      rolePath: idp.rolePath !== null,
+    })),
+    smtp: config.smtp === null ? null : { hostname: config.smtp.hostname, port: config.smtp.port, mailFrom: config.smtp.mailFrom },
+    cookies: {
+      accessToken: config.cookies.names.accessToken,
+      refreshToken: config.cookies.names.refreshToken,
+      secure: config.cookies.secure,
+      path: config.cookies.path,
+    },
+  };
+}
+
+function printSummary(ctx: Context, env: ServerEnvironment): void {
+  const config: AuthConfig = env.config;
+  const { database } = env.settings;
+  const rows: [string, string][] = [
+    ['auth', `${onOff(config.enabled)} (password login ${onOff(config.basicAuthEnabled)}, strong passwords ${onOff(config.passwordPolicy === 'strong')})`],
+    ['secret', secretText(env.secret)],
+    ['admin secret', config.adminSecret === null ? 'not set' : 'set'],
+    ['database', database.kind === 'sqlite' ? `sqlite ${database.filename}` : 'postgresql'],
+    [
+      'idps',
+      config.oauth2.idps.length === 0 ? 'none' : config.oauth2.idps.map((idp) => `${idp.name} (${idp.displayName})`).join(', '),
+    ],
+    ['smtp', config.smtp === null ? 'off (password-reset e-mails answer 503)' : `${config.smtp.hostname}:${config.smtp.port}`],
+    [
+      'cookies',
+      `${config.cookies.names.accessToken}, ${config.cookies.names.refreshToken} (secure: ${config.cookies.secure ? 'yes' : 'no'}, path ${config.cookies.path})`,
+    ],
+  ];
+  ctx.out('environment ok');
+  for (const [label, text] of rows) ctx.out(`  ${label.padEnd(14)}${text}`);
+}
+
+export const checkEnv: Command = {
+  name: 'check-env',
+  synopsis: 'check-env [--online] [--json]',
+  summary: "Check the server's environment; --online also fetches each IdP's discovery document",
+  help: [
+    'Parses the environment as the server does (PHOENIX_*, PHOENIX_WORKING_DIR, PHOENIX_SQL_DATABASE_URL,',
+    'GATEHOUSE_REDIS_URL) and lists every problem at once. Never prints a secret value.',
+    '',
+    '  --online  also fetch each IdP\'s discovery document; any failure exits 1',
+    '  --json    one JSON object on stdout',
+  ].join('\n'),
+  async run(args, ctx) {
+    const values = parseOptions(args, { online: { type: 'boolean' }, json: { type: 'boolean' } });
+    // A ConfigError goes to the dispatcher, which lists every issue.
+    const env = loadEnvironment(ctx);
+    const online = values.online === true ? await checkOnline(env.config.oauth2.idps) : null;
+    const failed = online?.filter((result) => !result.ok) ?? [];
+    if (values.json === true) {
+      printJson(ctx, { ok: failed.length === 0, ...summary(env), ...(online ? { online } : {}) });
+    } else {
+      printSummary(ctx, env);
+      if (online) {
+        ctx.out(online.length === 0 ? 'online: no IdP configured' : 'online');
+        for (const result of online) {
+          ctx.out(`  ${result.idp.padEnd(14)}${result.ok ? `ok (issuer ${result.issuer ?? ''})` : `failed: ${result.error ?? ''}`}`);
+        }
+      }
+    }
+    if (failed.length > 0) {
+      ctx.err(`error: discovery failed for ${failed.map((result) => result.idp).join(', ')}`);
+      return 1;
+    }
+    return 0;
+  },
+};
