@@ -44,8 +44,12 @@ const NETWORK_CODES = new Set([
 /** SQLite result codes (primary part) that mean "the file cannot be used right now". */
 const SQLITE_UNAVAILABLE = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_FULL']);
 
-/** PostgreSQL SQLSTATEs: 08 connection exceptions, 53 resources, 57P0x shutdown/startup. */
-function isPostgresUnavailable(code: string): boolean {
+/**
+ * PostgreSQL SQLSTATEs: 08 connection exceptions, 53 resources, 57P0x shutdown/startup, and 55000
+ * when it is the database refusing connections (`ALLOW_CONNECTIONS false`), not another prerequisite.
+ */
+function isPostgresUnavailable(code: string, message: unknown): boolean {
+  if (code === '55000') return typeof message === 'string' && message.includes('not currently accepting connections');
   return /^(08|53)[0-9A-Z]{3}$/.test(code) || /^57P0[1-4]$/.test(code);
 }
 
@@ -64,7 +68,7 @@ export function isUnavailable(error: unknown): boolean {
   if (typeof code === 'string') {
     if (NETWORK_CODES.has(code)) return true;
     if (code.startsWith('SQLITE_') && SQLITE_UNAVAILABLE.has(code.replace(/^(SQLITE_[A-Z]+).*$/, '$1'))) return true;
-    if (/^[0-9A-Z]{5}$/.test(code) && isPostgresUnavailable(code)) return true;
+    if (/^[0-9A-Z]{5}$/.test(code) && isPostgresUnavailable(code, message)) return true;
   }
   if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))) return true;
   // net's happy-eyeballs connect reports every failed address in an AggregateError.

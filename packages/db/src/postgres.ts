@@ -57,6 +57,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     // An idle client losing its server emits 'error' on the pool; unhandled, that would crash
     // the host. The next query reports the outage as UnavailableError instead.
     owned.on('error', () => {});
+    // A checked-out client losing its server emits 'error' on the client itself (pg-pool removes
+    // its own listener while the client is out): the same crash, the same answer.
+    owned.on('connect', (client) => {
+      client.on('error', () => {});
+    });
     pool = owned;
   }
 

@@ -20,3 +20,9 @@ export type {
   TokenConfig,
   TokenEndpointAuthMethod,
 } from './types.js';
+export {
+  CONFIG_REFERENCE,
+  IDP_CONFIG_REFERENCE,
+  renderConfigReference,
+  type ConfigReferenceEntry,
+} from './reference.js';

@@ -30,7 +30,7 @@ const DEFAULT_PREFIX = 'PHOENIX_';
 const LOCKOUT_SECONDS = 300;
 
 /** Variables read under the prefix, besides the per-IdP `OAUTH2_<IDP>_*` ones. */
-const VARIABLES = [
+export const VARIABLES = [
   'ENABLE_AUTH',
   'DISABLE_BASIC_AUTH',
   'DISABLE_RATE_LIMIT',
@@ -60,7 +60,7 @@ const VARIABLES = [
   'SMTP_MAIL_FROM',
   'SMTP_VALIDATE_CERTS',
 ] as const;
-type Variable = (typeof VARIABLES)[number];
+export type Variable = (typeof VARIABLES)[number];
 
 /** A secret is described by its length only, never quoted. */
 function secretVar(subject: string): RawSchema<string | null> {

@@ -77,6 +77,12 @@ const usesPkce = (idp: IdpConfig): boolean => idp.usePkce || idp.tokenEndpointAu
 
 const fail = (code: OAuth2ErrorCode, reason: string): CallbackResult => ({ ok: false, code, reason });
 
+/** fetch rejects with a TypeError('fetch failed') on network errors and a TimeoutError/AbortError on our timeout. */
+function isNetworkFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return error.name === 'TimeoutError' || error.name === 'AbortError' || (error instanceof TypeError && error.message === 'fetch failed');
+}
+
 /** An IdP-supplied error code as it may appear in a log line: short and plain, or not at all. */
 const loggable = (value: string | null | undefined): string => (value && /^[\w.-]{1,64}$/.test(value) ? value : '(unprintable)');
 
@@ -168,6 +174,8 @@ export function createOAuth2Flow(config: AuthConfig, deps: ServiceDeps, discover
       if (error instanceof oauth.ResponseBodyError || error instanceof oauth.AuthorizationResponseError) return fail('oauth_error', `IdP refused: ${loggable(error.error)}`);
       // A 401 with `WWW-Authenticate` (client authentication refused) is a protocol error too.
       if (error instanceof oauth.WWWAuthenticateChallengeError) return fail('oauth_error', 'IdP refused the client authentication');
+      // The IdP did not answer (network error, timeout): a passing outage, "please try again".
+      if (isNetworkFailure(error)) return fail('oauth_error', 'IdP unreachable or too slow');
       return fail('auth_failed', `token or ID token rejected: ${error instanceof Error ? error.message : 'unknown'}`);
     }
     const idClaims = oauth.getValidatedIdTokenClaims(tokens)! as Record<string, unknown>;

@@ -1,0 +1,206 @@
+import { IDP_SUFFIXES, type IdpSuffix } from './oauth2-idps.js';
+import { VARIABLES, type Variable } from './parse-auth-env.js';
+
+/** One documented variable: the default is as written in the environment, null when unset means "none". */
+export interface ConfigReferenceEntry {
+  readonly variable: string;
+  readonly default: string | null;
+  readonly description: string;
+  /** Never shown in errors and redacted in `JSON.stringify(config)`. */
+  readonly secret: boolean;
+}
+
+interface Documented {
+  readonly default: string | null;
+  readonly description: string;
+  readonly secret?: true;
+}
+
+const REFERENCE_PREFIX = 'PHOENIX_';
+
+// Keyed by the parser's own name lists: a variable added there without an entry here fails to compile.
+const GLOBAL: Record<Variable, Documented> = {
+  ENABLE_AUTH: { default: 'false', description: 'Turns authentication on; then `PHOENIX_SECRET` is required.' },
+  DISABLE_BASIC_AUTH: {
+    default: 'false',
+    description: 'Turns password login off; needs at least one OAuth2 IdP when auth is on.',
+  },
+  DISABLE_RATE_LIMIT: { default: 'false', description: 'Removes the per-IP limiters (not the account lockout).' },
+  DISABLE_BRUTE_FORCE_LOGIN_PROTECTION: { default: 'false', description: 'Removes the per-account lockout.' },
+  BRUTE_FORCE_LOGIN_PROTECTION_MAX_ATTEMPTS: {
+    default: '5',
+    description: 'Failed logins before the account is locked; integer ≥ 1; the lockout lasts 300 s.',
+  },
+  ENABLE_STRONG_PASSWORD_POLICY: {
+    default: 'false',
+    description:
+      'Passwords need ≥ 12 characters with upper, lower, digit and one of `!@#$%^&*()_+` (default policy: ≥ 4 characters).',
+  },
+  SECRET: {
+    default: null,
+    description:
+      'HMAC key of every token; required when auth is on; no whitespace, ASCII only, ≥ 32 characters with a digit and a lowercase letter.',
+    secret: true,
+  },
+  ADMIN_SECRET: {
+    default: null,
+    description:
+      'Optional bearer credential acting as the system user with admin rights; only with `PHOENIX_SECRET`, same rules, must differ from it.',
+    secret: true,
+  },
+  ACCESS_TOKEN_EXPIRY_MINUTES: { default: '10', description: 'Access token lifetime; number > 0, fractions allowed.' },
+  REFRESH_TOKEN_EXPIRY_MINUTES: { default: '10080', description: 'Refresh token lifetime (7 days); number > 0.' },
+  PASSWORD_RESET_TOKEN_EXPIRY_MINUTES: { default: '15', description: 'Password reset token lifetime; number > 0.' },
+  USE_SECURE_COOKIES: { default: 'false', description: 'Adds `Secure` to every cookie.' },
+  COOKIES_PATH: {
+    default: '/',
+    description: 'Path of every cookie; must start with `/`; no `;`, whitespace or control characters.',
+  },
+  COOKIE_NAME_PREFIX: {
+    default: 'phoenix',
+    description:
+      'Gatehouse addition: cookie names are `<prefix>-access-token`, `-refresh-token`, `-oauth2-state`, `-oauth2-nonce`, `-oauth2-code-verifier`; letters, digits, `_` and `-`.',
+  },
+  DEFAULT_ADMIN_INITIAL_PASSWORD: {
+    default: 'admin',
+    description: 'Password of the default admin, only used when it is first created.',
+    secret: true,
+  },
+  ADMINS: {
+    default: null,
+    description:
+      '`username=email;username=email`; the last `=` splits; no duplicate usernames or e-mails, e-mails must be valid.',
+  },
+  HOST_ROOT_PATH: {
+    default: null,
+    description: 'Sub-path the app is mounted under: starts with `/`, does not end with `/`.',
+  },
+  ROOT_URL: {
+    default: null,
+    description:
+      'Public URL (scheme and host required), kept verbatim; base of reset links and OAuth callbacks when set.',
+  },
+  CSRF_TRUSTED_ORIGINS: {
+    default: null,
+    description: 'Comma list of URLs, each with a hostname; stored as sorted unique hostnames.',
+  },
+  ALLOWED_ORIGINS: { default: null, description: 'CORS allow-list (comma list).' },
+  MANAGEMENT_URL: { default: null, description: 'Shown to `PHOENIX_ADMINS` users as a management link.' },
+  SUPPORT_EMAIL: { default: null, description: 'Support contact; a valid e-mail address.' },
+  SMTP_HOSTNAME: { default: null, description: 'SMTP server for reset mail; unset: no mail, password reset answers 503.' },
+  SMTP_PORT: { default: '587', description: 'SMTP port; integer 1–65535.' },
+  SMTP_USERNAME: { default: null, description: 'SMTP username; required when `PHOENIX_SMTP_HOSTNAME` is set.' },
+  SMTP_PASSWORD: {
+    default: null,
+    description: 'SMTP password; required when `PHOENIX_SMTP_HOSTNAME` is set.',
+    secret: true,
+  },
+  SMTP_MAIL_FROM: { default: 'noreply@localhost', description: '`From:` address of the reset mail.' },
+  SMTP_VALIDATE_CERTS: { default: 'true', description: '`false` skips TLS certificate checks.' },
+};
+
+const PER_IDP: Record<IdpSuffix, Documented> = {
+  DISPLAY_NAME: {
+    default: null,
+    description:
+      'Login button label; unset: from the name (`aws_cognito` → "AWS Cognito", `microsoft_entra_id` → "Microsoft Entra ID", else title case).',
+  },
+  CLIENT_ID: {
+    default: null,
+    description: 'Required; two IdPs may share one client ID only with the same `OIDC_CONFIG_URL`.',
+  },
+  CLIENT_SECRET: {
+    default: null,
+    description: 'Required unless `TOKEN_ENDPOINT_AUTH_METHOD=none` (PKCE does not make it optional).',
+    secret: true,
+  },
+  OIDC_CONFIG_URL: {
+    default: null,
+    description: 'Required; `https`, except `http` on exactly `localhost`, `127.0.0.1` or `::1`.',
+  },
+  ALLOW_SIGN_UP: { default: 'true', description: 'An unknown identity becomes a new OAUTH2 user; `false`: only existing accounts may sign in.' },
+  AUTO_LOGIN: { default: 'false', description: '`GET /login` redirects to this IdP when password login is off; at most one IdP.' },
+  USE_PKCE: { default: 'false', description: 'Sends a PKCE S256 challenge.' },
+  TOKEN_ENDPOINT_AUTH_METHOD: {
+    default: 'client_secret_basic',
+    description:
+      '`client_secret_basic`, `client_secret_post` or `none` (any case); `client_assertion_jwt` is not supported.',
+  },
+  SCOPES: { default: null, description: 'Extra scopes after the fixed `openid email profile`, de-duplicated.' },
+  EMAIL_ATTRIBUTE_PATH: { default: 'email', description: 'JMESPath to the e-mail claim, compiled at start-up.' },
+  GROUPS_ATTRIBUTE_PATH: {
+    default: null,
+    description: 'JMESPath to the groups claim; set together with `ALLOWED_GROUPS` or not at all.',
+  },
+  ALLOWED_GROUPS: {
+    default: null,
+    description: 'Comma list of groups allowed to log in; set together with `GROUPS_ATTRIBUTE_PATH` or not at all.',
+  },
+  ROLE_ATTRIBUTE_PATH: {
+    default: null,
+    description: "JMESPath to the role (e.g. `contains(groups[*], 'admin') && 'ADMIN' || 'VIEWER'`).",
+  },
+  ROLE_MAPPING: {
+    default: null,
+    description: '`IdpRole:ADMIN,Other:MEMBER`; SYSTEM rejected; needs `ROLE_ATTRIBUTE_PATH`.',
+  },
+  ROLE_ATTRIBUTE_STRICT: { default: 'false', description: '`true` needs `ROLE_ATTRIBUTE_PATH`.' },
+  ROLE_RESYNC: { default: 'true', description: '`false` needs `ROLE_ATTRIBUTE_PATH`.' },
+};
+
+function entry(variable: string, documented: Documented): ConfigReferenceEntry {
+  return Object.freeze({
+    variable,
+    default: documented.default,
+    description: documented.description,
+    secret: documented.secret === true,
+  });
+}
+
+/** Every global variable `parseAuthEnv` reads, in the parser's order, named with the default prefix. */
+export const CONFIG_REFERENCE: readonly ConfigReferenceEntry[] = Object.freeze(
+  VARIABLES.map((variable) => entry(`${REFERENCE_PREFIX}${variable}`, GLOBAL[variable])),
+);
+
+/** Every per-IdP setting, `variable` being the suffix of `PHOENIX_OAUTH2_<IDP>_<SUFFIX>`. */
+export const IDP_CONFIG_REFERENCE: readonly ConfigReferenceEntry[] = Object.freeze(
+  IDP_SUFFIXES.map((suffix) => entry(suffix, PER_IDP[suffix])),
+);
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
+function table(entries: readonly ConfigReferenceEntry[], name: (variable: string) => string): string[] {
+  return [
+    '| variable | default | secret | description |',
+    '|---|---|---|---|',
+    ...entries.map(
+      (row) =>
+        `| \`${name(row.variable)}\` | ${row.default === null ? '—' : `\`${cell(row.default)}\``} | ` +
+        `${row.secret ? 'yes' : ''} | ${cell(row.description)} |`,
+    ),
+  ];
+}
+
+/** The markdown of docs/configuration-reference.md; `scripts/gen-config-reference.mjs` writes it. */
+export function renderConfigReference(): string {
+  return [
+    '# Configuration reference',
+    '',
+    '> Generated from `CONFIG_REFERENCE` and `IDP_CONFIG_REFERENCE` in `@gatehouse/core`: do not edit by hand, regenerate with `node scripts/gen-config-reference.mjs`.',
+    '',
+    'Every variable `parseAuthEnv` reads; the rules in full and examples are in [configuration.md](configuration.md).',
+    'With another prefix (`{ prefix: \'GATEHOUSE_\' }`) every name is read with it instead of `PHOENIX_`.',
+    'A default of — means unset.',
+    '',
+    '## Global variables',
+    '',
+    ...table(CONFIG_REFERENCE, (variable) => variable),
+    '',
+    '## Per identity provider: `PHOENIX_OAUTH2_<IDP>_<SUFFIX>`',
+    '',
+    ...table(IDP_CONFIG_REFERENCE, (suffix) => `${REFERENCE_PREFIX}OAUTH2_<IDP>_${suffix}`),
+    '',
+  ].join('\n');
+}
