@@ -16,7 +16,7 @@
 // (summarise one with bench/servers/profile-summary.mjs).
 import autocannon from 'autocannon';
 import jsonwebtoken from 'jsonwebtoken';
-import { fork } from 'node:child_process';
+import { execFileSync, fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createHistogram } from 'node:perf_hooks';
@@ -37,6 +37,8 @@ const LOAD = { connections: 10, pipelining: 1, warmupSeconds: 1, rounds: 5, roun
 const LOGINS_IN_FLIGHT = 20;
 const ADMIN = { email: 'admin@localhost', password: 'admin' };
 const TARGET = 0.85;
+const PIN = process.env.BENCH_HTTP_PIN === '1';
+if (PIN) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
 /** Gatehouse req/s over better-auth req/s, same framework, same kind of credential. */
 const VERSUS_BETTER_AUTH_TARGET = 20;
 const BETTER_AUTH_SESSION = 'better-auth, session token (bearer plugin, `getSession`)';
@@ -45,11 +47,15 @@ const BETTER_AUTH_API_KEY = 'better-auth, API key (`@better-auth/api-key`, `veri
 /** Forks a bench server and resolves once it listens. */
 async function startServer(framework, mode, env = {}) {
   const profileDir = process.env.BENCH_HTTP_CPU_PROF;
-  const child = fork(join(here, 'servers', `${framework}.mjs`), [mode], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${framework}-${mode}`)}`] : [],
-  });
+  const execArgv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${framework}-${mode}`)}`] : [];
+  // BENCH_HTTP_PIN=1: servers on CPU 1, this process (the load generator) on CPU 0, so the two never
+  // compete for a core and the ratio measures the server alone.
+  const child = PIN
+    ? spawn('taskset', ['-c', '1', process.execPath, ...execArgv, join(here, 'servers', `${framework}.mjs`), mode], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      })
+    : fork(join(here, 'servers', `${framework}.mjs`), [mode], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   const { port, headers } = await new Promise((resolve, reject) => {
     const onExit = (code) => reject(new Error(`bench server ${framework}/${mode} exited (${code}) before listening`));
     child.once('exit', onExit);
@@ -374,7 +380,7 @@ export async function run() {
   console.error('[bench] http: event loop with one pool thread …');
   const onePool = await eventLoopWithOnePoolThread();
   return [
-    `Each server runs alone in a child process on 127.0.0.1 (\`bench/servers/*.mjs\`); autocannon runs in the bench process with ${LOAD.connections} connections, pipelining ${LOAD.pipelining}, against \`GET /v1/projects\`, which answers the same small JSON in every case. Per framework, each case is warmed up for ${LOAD.warmupSeconds} s, then measured in ${LOAD.rounds} interleaved rounds of ${LOAD.roundSeconds} s (rotated order); req/s is the mean over rounds, the ratio is the median of the per-round ratios to "no auth" (range in brackets), latency percentiles are client-side over all rounds (µs resolution).`,
+    `${PIN ? 'Pinned (`BENCH_HTTP_PIN=1`): every server on CPU 1, autocannon on CPU 0, so load generator and server never share a core. ' : ''}Each server runs alone in a child process on 127.0.0.1 (\`bench/servers/*.mjs\`); autocannon runs in the bench process with ${LOAD.connections} connections, pipelining ${LOAD.pipelining}, against \`GET /v1/projects\`, which answers the same small JSON in every case. Per framework, each case is warmed up for ${LOAD.warmupSeconds} s, then measured in ${LOAD.rounds} interleaved rounds of ${LOAD.roundSeconds} s (rotated order); req/s is the mean over rounds, the ratio is the median of the per-round ratios to "no auth" (range in brackets), latency percentiles are client-side over all rounds (µs resolution).`,
     '',
     `Gatehouse servers call \`createGatehouse\` on a SQLite file and mount the adapter's routes plus its guard, as an application would; the access token comes from \`POST /auth/login\`, the API key from \`POST /v1/user/api_keys\`. The JWT rows use each framework's usual middleware with an HS256 secret. The control row only checks that an Authorization header is present, in the same shape as the Gatehouse row (a middleware on Express, an \`onRequest\` hook on Fastify, a handler wrapper on Hono): the cost of having any auth layer on that framework, before verifying anything. Hono's Gatehouse rows use \`mountGatehouse\` + \`protect\` (routes, no middleware, so Hono keeps its single-handler dispatch); its two extra rows show the middleware shape (\`app.use\`). CPU columns: the server's CPU time per request (median over rounds; user + kernel, the kernel part being mostly loopback TCP), and the share of one core used by the server process and by the load generator during the measured windows. On a 2-core machine the two processes compete, so compare ratios and CPU per request, not absolute rates.`,
     '',
