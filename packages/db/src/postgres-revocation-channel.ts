@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { UnavailableError, type Logger, type RevocationChannel, type RevocationEvent } from '@gatehouse/core';
+import {
+  REVOCATION_ALL,
+  UnavailableError,
+  decodeRevocationMessage,
+  encodeRevocationMessage,
+  type Logger,
+  type RevocationChannel,
+  type RevocationEvent,
+} from '@gatehouse/core';
 import type { Client, Notification } from 'pg';
 import { isUnavailable } from './errors.js';
 
@@ -31,55 +39,7 @@ const QUERY_TIMEOUT_MS = 5_000;
 /** Without it a connect to a host that drops packets could stall the reconnect loop for minutes. */
 const CONNECT_TIMEOUT_MS = 5_000;
 
-const ALL: RevocationEvent = Object.freeze({ type: 'all' });
 const noopLogger: Logger = { info() {}, warn() {}, error() {} };
-
-/** On the wire: `{ "o": <sender instance id>, "e": <event> }`. */
-interface WireMessage {
-  readonly origin: string;
-  readonly event: RevocationEvent;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isId(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value);
-}
-
-/** Rebuilds the event from known fields only, so nothing else a sender attached gets through. */
-function toEvent(value: unknown): RevocationEvent | undefined {
-  if (!isRecord(value)) return undefined;
-  switch (value.type) {
-    case 'all':
-      return ALL;
-    case 'user':
-      return isId(value.userId) ? { type: 'user', userId: value.userId } : undefined;
-    case 'user_sessions':
-      return isId(value.userId) ? { type: 'user_sessions', userId: value.userId } : undefined;
-    case 'session':
-      return isId(value.sessionId) ? { type: 'session', sessionId: value.sessionId } : undefined;
-    case 'api_key':
-      return isId(value.apiKeyId) ? { type: 'api_key', apiKeyId: value.apiKeyId } : undefined;
-    default:
-      return undefined;
-  }
-}
-
-/** Anyone with database access can NOTIFY this channel: the payload is untrusted input. */
-function parseRevocationPayload(payload: string | undefined): WireMessage | undefined {
-  if (payload === undefined) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(payload);
-  } catch {
-    return undefined;
-  }
-  if (!isRecord(parsed) || typeof parsed.o !== 'string' || parsed.o === '') return undefined;
-  const event = toEvent(parsed.e);
-  return event === undefined ? undefined : { origin: parsed.o, event };
-}
 
 /**
  * Revocations across instances over PostgreSQL `LISTEN`/`NOTIFY`, on one dedicated connection
@@ -120,7 +80,7 @@ export async function createPostgresRevocationChannel(options: PostgresRevocatio
   }
 
   function payloadOf(event: RevocationEvent): string {
-    return JSON.stringify({ o: origin, e: event });
+    return encodeRevocationMessage(origin, event);
   }
 
   function enqueue(payloads: readonly string[]): void {
@@ -129,13 +89,14 @@ export async function createPostgresRevocationChannel(options: PostgresRevocatio
       // Dropping events would leave other instances trusting revoked credentials; one `all`
       // makes them forget everything instead.
       logger.warn('revocation backlog overflowed; other instances will be told to drop all cached credentials', { queued: queue.length });
-      queue = [payloadOf(ALL)];
+      queue = [payloadOf(REVOCATION_ALL)];
     }
   }
 
   function onNotification(message: Notification): void {
     if (message.channel !== channel) return;
-    const parsed = parseRevocationPayload(message.payload);
+    // Anyone with database access can NOTIFY this channel: the payload is untrusted input.
+    const parsed = message.payload === undefined ? undefined : decodeRevocationMessage(message.payload);
     if (parsed === undefined) {
       logger.warn('dropped a malformed revocation notification', { channel, bytes: message.payload?.length ?? 0 });
       return;
@@ -208,7 +169,7 @@ export async function createPostgresRevocationChannel(options: PostgresRevocatio
     retryDelay = FIRST_RETRY_MS;
     logger.info('revocation channel reconnected to PostgreSQL', { channel, failedAttempts });
     failedAttempts = 0;
-    deliver(ALL);
+    deliver(REVOCATION_ALL);
     void flush(client);
   }
 

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { UnavailableError, type Logger, type RevocationChannel, type RevocationEvent } from '@gatehouse/core';
+import {
+  REVOCATION_ALL,
+  UnavailableError,
+  decodeRevocationMessage,
+  encodeRevocationMessage,
+  type Logger,
+  type RevocationChannel,
+  type RevocationEvent,
+} from '@gatehouse/core';
 import { Redis, type RedisOptions } from 'ioredis';
-import { ALL, decodeWireMessage, encodeWireMessage } from './wire.js';
 
 export interface RedisRevocationChannelOptions {
   /** `redis://[user:password@]host:port[/db]` (or `rediss://`). */
@@ -89,7 +96,7 @@ export async function createRedisRevocationChannel(options: RedisRevocationChann
       // Dropping events would leave other instances trusting revoked credentials; one `all`
       // makes them forget everything instead.
       logger.warn('revocation backlog overflowed; other instances will be told to drop all cached credentials', { queued: queue.length });
-      queue = [encodeWireMessage(origin, ALL)];
+      queue = [encodeRevocationMessage(origin, REVOCATION_ALL)];
     }
   }
 
@@ -110,7 +117,7 @@ export async function createRedisRevocationChannel(options: RedisRevocationChann
 
   function onMessage(from: string, payload: string): void {
     if (from !== channel) return;
-    const message = decodeWireMessage(payload);
+    const message = decodeRevocationMessage(payload);
     if (message === undefined) {
       logger.warn('dropped a malformed revocation message', { channel, bytes: payload.length });
       return;
@@ -133,7 +140,7 @@ export async function createRedisRevocationChannel(options: RedisRevocationChann
         live = true;
         logger.info('revocation channel resubscribed to Redis', { channel, reconnectAttempts });
         reconnectAttempts = 0;
-        deliver(ALL);
+        deliver(REVOCATION_ALL);
         flush();
       },
       (error: unknown) => {
@@ -169,7 +176,7 @@ export async function createRedisRevocationChannel(options: RedisRevocationChann
     async publish(event: RevocationEvent): Promise<void> {
       deliver(event);
       if (closed) return;
-      const payload = encodeWireMessage(origin, event);
+      const payload = encodeRevocationMessage(origin, event);
       if (publisher.status !== 'ready') {
         enqueue([payload]);
         return;

@@ -5,6 +5,7 @@ import type { Principal, PrincipalKind } from '../policy/index.js';
 import type { AuthStore, Clock, RevocationChannel, RevocationEvent } from '../ports.js';
 import type { TokenCodec } from '../tokens/index.js';
 import { parseBearer } from './bearer.js';
+import { REVOCATION_ALL } from '../adapters/revocation-wire.js';
 
 /** A principal with what it was proven by; what the REST rule and the handlers receive. */
 export interface AuthenticatedPrincipal extends Principal {
@@ -75,7 +76,6 @@ const FAILURES: Record<AuthFailureReason, AuthResult> = {
 };
 
 const ACCEPTED_KINDS = ['access', 'api_key'] as const;
-const ALL: RevocationEvent = Object.freeze({ type: 'all' });
 
 /**
  * The per-request gate (reference §2.5). A credential seen before is answered from memory with no
@@ -229,7 +229,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       const live = channel.isLive?.() !== false;
       // Whatever is cached may have been revoked elsewhere in the meantime: drop it now, so it cannot
       // answer once the channel is back either (whatever order a channel flips state and sends 'all').
-      if (!live && cache.size > 0) evict(ALL);
+      if (!live && cache.size > 0) evict(REVOCATION_ALL);
       const hit = live ? cache.get(token) : undefined;
       if (hit !== undefined) {
         // A key verified as a bearer is still not a cookie credential: cookies carry access tokens only.

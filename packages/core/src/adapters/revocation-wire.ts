@@ -1,14 +1,17 @@
-import type { RevocationEvent } from '@gatehouse/core';
+import type { RevocationEvent } from '../ports.js';
 
-export const ALL: RevocationEvent = Object.freeze({ type: 'all' });
+/** The event a channel delivers after a reconnect (and sends when its backlog overflowed). */
+export const REVOCATION_ALL: RevocationEvent = Object.freeze({ type: 'all' });
 
-/** What a published message carries: `{ "o": <sender instance id>, "e": <event> }`. */
-export interface WireMessage {
+/**
+ * The wire format every cross-instance `RevocationChannel` shares (Redis pub/sub, PostgreSQL
+ * NOTIFY). What a published message carries: `{ "o": <sender instance id>, "e": <event> }`. */
+export interface RevocationWireMessage {
   readonly origin: string;
   readonly event: RevocationEvent;
 }
 
-export function encodeWireMessage(origin: string, event: RevocationEvent): string {
+export function encodeRevocationMessage(origin: string, event: RevocationEvent): string {
   return JSON.stringify({ o: origin, e: event });
 }
 
@@ -25,7 +28,7 @@ function toEvent(value: unknown): RevocationEvent | undefined {
   if (!isRecord(value)) return undefined;
   switch (value.type) {
     case 'all':
-      return ALL;
+      return REVOCATION_ALL;
     case 'user':
       return isId(value.userId) ? { type: 'user', userId: value.userId } : undefined;
     case 'user_sessions':
@@ -39,8 +42,8 @@ function toEvent(value: unknown): RevocationEvent | undefined {
   }
 }
 
-/** Any client of the Redis server can PUBLISH on the channel: the payload is untrusted input. */
-export function decodeWireMessage(payload: string): WireMessage | undefined {
+/** Whoever can publish on the channel (any Redis client, any database user) is untrusted: validate everything. */
+export function decodeRevocationMessage(payload: string): RevocationWireMessage | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(payload);
