@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { Gatehouse, GuardResult, Role } from '@gatehouse/core';
+import { nodeAuthorization, type Gatehouse, type GuardResult, type Role } from '@gatehouse/core';
 import type { ErrorRequestHandler, Request as ExpressRequest, RequestHandler, Response as ExpressResponse } from 'express';
 
 export type GatehousePrincipal = Extract<GuardResult, { ok: true }>['principal'];
@@ -29,6 +29,9 @@ function toFetchRequest(req: ExpressRequest, body: Body, keepLength: boolean): R
     if (Array.isArray(value)) for (const v of value) headers.append(name, v);
     else headers.set(name, value);
   }
+  // Node kept only the first of repeated Authorization headers; core must see the repetition.
+  const authorization = nodeAuthorization(req.headers, req.rawHeaders);
+  if (authorization !== null) headers.set('authorization', authorization);
   const url = `http://${req.headers.host ?? 'localhost'}${req.originalUrl}`;
   const method = req.method.toUpperCase();
   if (method === 'GET' || method === 'HEAD') return new Request(url, { method, headers });
@@ -110,7 +113,7 @@ export function authenticate(gh: Gatehouse): RequestHandler {
     gh.guard({
       method: req.method,
       route: typeof routePath === 'string' ? `${req.baseUrl}${routePath}` : pathOf(req),
-      authorization: header(req, 'authorization'),
+      authorization: nodeAuthorization(req.headers, req.rawHeaders),
       cookie: header(req, 'cookie'),
       origin: header(req, 'origin'),
       referer: header(req, 'referer'),

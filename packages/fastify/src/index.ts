@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { ValidationError, type Gatehouse, type GuardResult, type Role } from '@gatehouse/core';
+import { ValidationError, nodeAuthorization, type Gatehouse, type GuardResult, type Role } from '@gatehouse/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods, onRequestAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -30,6 +30,9 @@ function toFetchRequest(request: FastifyRequest): Request {
     if (Array.isArray(value)) for (const v of value) headers.append(name, v);
     else headers.set(name, value);
   }
+  // Node kept only the first of repeated Authorization headers; core must see the repetition.
+  const authorization = nodeAuthorization(request.headers, request.raw.rawHeaders);
+  if (authorization !== null) headers.set('authorization', authorization);
   const url = `http://${request.headers.host ?? 'localhost'}${request.url}`;
   const method = request.method.toUpperCase();
   if (method === 'GET' || method === 'HEAD') return new Request(url, { method, headers });
@@ -93,7 +96,7 @@ export function authenticate(gh: Gatehouse): onRequestAsyncHookHandler {
     const result = await gh.guard({
       method: request.method,
       route: request.routeOptions.url ?? request.url.split('?')[0] ?? '/',
-      authorization: header(request, 'authorization'),
+      authorization: nodeAuthorization(request.headers, request.raw.rawHeaders),
       cookie: header(request, 'cookie'),
       origin: header(request, 'origin'),
       referer: header(request, 'referer'),

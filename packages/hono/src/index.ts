@@ -1,4 +1,4 @@
-import type { Gatehouse, GuardResult, Role } from '@gatehouse/core';
+import { nodeAuthorization, type Gatehouse, type GuardResult, type Role } from '@gatehouse/core';
 import type { Context, Handler, MiddlewareHandler } from 'hono';
 
 /** What `authenticate` leaves on the context: `c.get('principal')`. */
@@ -19,23 +19,12 @@ export interface HonoAdapterOptions {
 }
 
 interface NodeBindings {
-  incoming?: { socket?: { remoteAddress?: string }; headers?: Record<string, string | string[] | undefined> };
+  incoming?: { socket?: { remoteAddress?: string }; headers?: Record<string, string | string[] | undefined>; rawHeaders?: string[] };
 }
 
 const nodeRemoteAddress = (c: Context): string | null => (c.env as NodeBindings | undefined)?.incoming?.socket?.remoteAddress ?? null;
 
-/**
- * On `@hono/node-server` the Node request's header object is read directly: `c.req.header()` would
- * make the adapter build a Fetch `Headers` for every request, which costs more than the check itself.
- */
-function header(c: Context, name: string): string | null {
-  const headers = (c.env as NodeBindings | undefined)?.incoming?.headers;
-  if (headers !== undefined) {
-    const value = headers[name];
-    return typeof value === 'string' ? value : null;
-  }
-  return c.req.header(name) ?? null;
-}
+const str = (value: string | string[] | undefined): string | null => (typeof value === 'string' ? value : null);
 
 function denied(result: Extract<GuardResult, { ok: false }>): Response {
   return new Response(result.body, { status: result.status, headers: result.headers });
@@ -73,15 +62,32 @@ export function mountGatehouse(app: RouteRegistry, gh: Gatehouse, options: HonoA
   for (const path of gh.paths) app.on(METHODS, path, serve);
 }
 
-async function guard(gh: Gatehouse, c: Context, route: string): Promise<GuardResult> {
+/**
+ * On `@hono/node-server` the Node request's header object is read directly: `c.req.header()` would
+ * make the adapter build a Fetch `Headers` for every request, which costs more than the check itself.
+ */
+function guard(gh: Gatehouse, c: Context, route: string): Promise<GuardResult> {
+  const incoming = (c.env as NodeBindings | undefined)?.incoming;
+  const headers = incoming?.headers;
+  if (headers !== undefined) {
+    return gh.guard({
+      method: c.req.method,
+      route,
+      authorization: nodeAuthorization(headers, incoming?.rawHeaders ?? []),
+      cookie: str(headers.cookie),
+      origin: str(headers.origin),
+      referer: str(headers.referer),
+      host: str(headers.host),
+    });
+  }
   return gh.guard({
     method: c.req.method,
     route,
-    authorization: header(c, 'authorization'),
-    cookie: header(c, 'cookie'),
-    origin: header(c, 'origin'),
-    referer: header(c, 'referer'),
-    host: header(c, 'host'),
+    authorization: c.req.header('authorization') ?? null,
+    cookie: c.req.header('cookie') ?? null,
+    origin: c.req.header('origin') ?? null,
+    referer: c.req.header('referer') ?? null,
+    host: c.req.header('host') ?? null,
   });
 }
 

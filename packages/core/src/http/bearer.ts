@@ -16,3 +16,21 @@ export function parseBearer(header: string | null | undefined): string | null | 
   if (!token || token.includes(' ')) return false;
   return token;
 }
+
+/**
+ * The `Authorization` value of a Node request (`IncomingMessage.headers` and `.rawHeaders`). Node
+ * keeps only the first of repeated `Authorization` headers while a proxy in front may have acted on
+ * another, and a Fetch `Headers` joins them: a repeated header is answered as malformed (`''`, which
+ * `parseBearer` refuses) on every path instead of guessing which one the client meant.
+ */
+export function nodeAuthorization(headers: { readonly authorization?: string | undefined }, rawHeaders: readonly string[]): string | null {
+  const value = headers.authorization;
+  if (value === undefined) return null;
+  let seen = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i];
+    // Only 13-character names can match: the lower-casing is paid for a handful of headers at most.
+    if (name?.length === 13 && (name === 'authorization' || name === 'Authorization' || name.toLowerCase() === 'authorization') && ++seen > 1) return '';
+  }
+  return value;
+}

@@ -7,6 +7,7 @@ import { systemClock } from '../ports.js';
 import { createLocalRevocationChannel } from '../adapters/local-revocation-channel.js';
 import { createMemoryRateLimitStore } from '../adapters/memory-rate-limit-store.js';
 import { bootstrap, silentLogger, type Logger, type ServiceDeps } from '../services/index.js';
+import { createBackgroundWork } from '../services/background.js';
 import { createTokenCodec } from '../tokens/index.js';
 import { createAuthenticator, type AuthenticatedPrincipal, type Authenticator, type AuthFailureReason } from './authenticate.js';
 import { resolveClientAddress } from './client-address.js';
@@ -163,8 +164,10 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     return result.ok ? result : DENIALS[result.reason];
   }
 
+  const background = createBackgroundWork();
   const environment: RouteEnvironment = {
     config,
+    background,
     get deps(): ServiceDeps {
       if (!deps) throw new UnavailableError('Authentication is disabled');
       return deps;
@@ -261,10 +264,10 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     paths,
     guard,
     requireRole,
-    /** Stops the authenticator's subscriptions. The store is the host's: close it yourself. */
-    close() {
+    /** Stops the authenticator's subscriptions and waits for mail still being sent. The store is the host's: close it yourself. */
+    async close() {
       authenticator?.close();
-      return Promise.resolve();
+      await background.drain();
     },
   };
 }

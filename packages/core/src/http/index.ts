@@ -1,4 +1,4 @@
-export { parseBearer } from './bearer.js';
+export { nodeAuthorization, parseBearer } from './bearer.js';
 export {
   createAuthenticator,
   type AuthFailureReason,

@@ -44,3 +44,4 @@ export {
   type RequestPasswordResetOptions,
   type ResetMailContent,
 } from './password-reset.js';
+export type { BackgroundWork } from './background.js';

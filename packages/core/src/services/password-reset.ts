@@ -1,6 +1,7 @@
 import { assertValidPassword, sanitizeEmail } from '../crypto/index.js';
 import { AuthenticationError, PermissionDeniedError, UnavailableError, ValidationError, isGatehouseError } from '../errors/index.js';
-import type { MailMessage } from '../ports.js';
+import type { Mailer, MailMessage, UserRecord } from '../ports.js';
+import type { BackgroundWork } from './background.js';
 import type { ServiceDeps } from './deps.js';
 import { clearLoginFailures } from './login-lockout.js';
 
@@ -16,6 +17,12 @@ export interface RequestPasswordResetOptions {
   resetUrl(token: string): string;
   /** Renders the message; a plain default is used when omitted. */
   render?(content: ResetMailContent): MailMessage;
+  /**
+   * When given, the token and the mail are produced there instead of before returning: the caller
+   * answers an existing account exactly as an unknown e-mail (same status, same time), and a failed
+   * delivery is logged and leaves no usable token instead of a 503 that would reveal the account.
+   */
+  background?: BackgroundWork;
 }
 
 const escapeHtml = (s: string) =>
@@ -32,16 +39,29 @@ export function defaultResetMail({ url, email }: ResetMailContent): MailMessage 
 
 /**
  * Sends a reset link (reference §4.5). Unknown, OAuth-only and system accounts get exactly the same
- * answer and nothing is sent. A new request replaces the user's previous token.
+ * answer and nothing is sent. A new request replaces the user's previous token. Without
+ * `options.background` a failed delivery throws `UnavailableError` after removing the token.
  */
 export async function requestPasswordReset(deps: ServiceDeps, rawEmail: unknown, options: RequestPasswordResetOptions): Promise<void> {
   if (!deps.config.basicAuthEnabled) throw new PermissionDeniedError('Forbidden', 'basic_auth_disabled');
   if (typeof rawEmail !== 'string' || !rawEmail.trim()) throw new ValidationError('Email required');
-  if (!deps.mailer) throw new UnavailableError('SMTP server not configured', 'smtp_not_configured');
+  const { mailer } = deps;
+  if (!mailer) throw new UnavailableError('SMTP server not configured', 'smtp_not_configured');
   const email = sanitizeEmail(rawEmail);
   const user = await deps.store.findUserByEmail(email);
   if (!user || user.authMethod !== 'LOCAL' || user.role === 'SYSTEM') return;
+  const send = () => issueAndSend(deps, mailer, user, options);
+  if (!options.background) return send();
+  options.background.run(() =>
+    send().catch((error: unknown) => {
+      if (!isGatehouseError(error) || error.code !== 'unavailable') {
+        deps.logger.error('password reset could not be issued', { userId: user.id, error: error instanceof Error ? error.name : 'unknown' });
+      }
+    }),
+  );
+}
 
+async function issueAndSend(deps: ServiceDeps, mailer: Mailer, user: UserRecord, options: RequestPasswordResetOptions): Promise<void> {
   const now = deps.clock.now();
   const row = await deps.store.insertPasswordResetToken({
     userId: user.id,
@@ -55,7 +75,7 @@ export async function requestPasswordReset(deps: ServiceDeps, rawEmail: unknown,
   });
   const content = { url: options.resetUrl(token), email: user.email, expiresAt: row.expiresAt };
   try {
-    await deps.mailer.send((options.render ?? defaultResetMail)(content));
+    await mailer.send((options.render ?? defaultResetMail)(content));
   } catch (error) {
     // A link that never arrived must not stay usable; log without the token or the link.
     await deps.store.deletePasswordResetTokensOfUser(user.id);

@@ -81,6 +81,7 @@ export const authRoutes: readonly RouteDefinition[] = [
       const base = app.publicBase(url);
       await requestPasswordReset(app.deps, body.email, {
         resetUrl: (token) => `${base}/reset-password-with-token?token=${encodeURIComponent(token)}`,
+        background: app.background,
       });
       return noContent();
     },

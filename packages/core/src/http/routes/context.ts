@@ -1,6 +1,6 @@
 import type { AuthConfig } from '../../config/index.js';
 import type { Principal } from '../../policy/index.js';
-import type { ServiceDeps } from '../../services/index.js';
+import type { BackgroundWork, ServiceDeps } from '../../services/index.js';
 
 /** What a route handler receives: the request, its parameters and who is asking. */
 export interface RouteContext {
@@ -24,6 +24,8 @@ export interface RouteEnvironment {
   /** The public origin + root path for links in mail: PHOENIX_ROOT_URL when set, else the request's own URL. */
   publicBase(url: URL): string;
   authenticateRequest(request: Request): Promise<Principal | null>;
+  /** Work finished after the answer (the reset mail); `Gatehouse.close()` waits for it. */
+  readonly background: BackgroundWork;
 }
 
 export type RouteHandler = (context: RouteContext) => Promise<Response>;
