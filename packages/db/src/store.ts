@@ -52,7 +52,7 @@ function opsOn(db: Db, scope: Scope): AuthStoreOps {
 
   /** Runs several statements as one unit: on the caller's transaction, or on a new one. */
   function atomically<T>(run: (db: Db) => Promise<T>): Promise<T> {
-    return scope.inTransaction ? run(db) : db.transaction().execute(run);
+    return scope.inTransaction ? run(db) : transactionOn(db, run);
   }
 
   const findUser = (column: 'id' | 'email' | 'username', value: number | string) =>
@@ -374,6 +374,30 @@ export interface KyselyStoreOptions {
 }
 
 /**
+ * One Kysely transaction. fn's own rejection passes through untouched (store calls inside it
+ * already threw typed errors), even when the ROLLBACK after it fails too: SQLite rolls the
+ * transaction back by itself on SQLITE_FULL, SQLITE_IOERR or SQLITE_NOMEM, and the ROLLBACK Kysely
+ * then sends ("no transaction is active") would otherwise hide the cause and reach the client as
+ * a 500. Only a failing BEGIN or COMMIT is translated here.
+ */
+async function transactionOn<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
+  let rejection: { error: unknown } | undefined;
+  try {
+    return await db.transaction().execute(async (trx) => {
+      try {
+        return await fn(trx);
+      } catch (error) {
+        rejection = { error };
+        throw error;
+      }
+    });
+  } catch (error) {
+    if (rejection !== undefined) throw rejection.error;
+    throw toStoreError(error);
+  }
+}
+
+/**
  * The `AuthStore` over a migrated Kysely instance. On SQLite every call shares one connection, so
  * a transaction holds it until it ends: inside `transaction(fn)`, use only the `tx` handed to
  * `fn` (calling the store itself there would wait for the transaction, forever).
@@ -389,22 +413,7 @@ export function createKyselyStore(db: Db, options: KyselyStoreOptions): AuthStor
 
     async transaction<T>(fn: (tx: AuthStoreOps) => Promise<T>): Promise<T> {
       if (closed) throw closedError();
-      let rejection: { error: unknown } | undefined;
-      try {
-        return await db.transaction().execute(async (trx) => {
-          try {
-            return await fn(opsOn(trx, { dialect: options.dialect, inTransaction: true, isClosed }));
-          } catch (error) {
-            rejection = { error };
-            throw error;
-          }
-        });
-      } catch (error) {
-        // fn's own rejection passes through untouched (its store calls already threw typed
-        // errors); only a failing BEGIN, COMMIT or ROLLBACK is translated here.
-        if (rejection !== undefined && rejection.error === error) throw error;
-        throw toStoreError(error);
-      }
+      return transactionOn(db, (trx) => fn(opsOn(trx, { dialect: options.dialect, inTransaction: true, isClosed })));
     },
 
     close(): Promise<void> {

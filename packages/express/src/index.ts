@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { nodeAuthorization, type Gatehouse, type GuardResult, type Role } from '@gatehouse/core';
-import type { ErrorRequestHandler, Request as ExpressRequest, RequestHandler, Response as ExpressResponse } from 'express';
+import { nodeAuthorization, type Gatehouse, type GuardInput, type GuardResult, type Role } from '@gatehouse/core';
+import type { ErrorRequestHandler, Request as ExpressRequest, NextFunction, RequestHandler, Response as ExpressResponse } from 'express';
 
 export type GatehousePrincipal = Extract<GuardResult, { ok: true }>['principal'];
 
@@ -108,9 +108,14 @@ export function gatehouse(gh: Gatehouse): [RequestHandler, ErrorRequestHandler] 
  * matches the same rules. Only header values reach core: no Fetch `Request` is built.
  */
 export function authenticate(gh: Gatehouse): RequestHandler {
+  const proceed = (result: GuardResult, res: ExpressResponse, next: NextFunction): void => {
+    if (!result.ok) return sendDenied(res, result);
+    (res.locals as GatehouseLocals).principal = result.principal;
+    next();
+  };
   return (req, res, next) => {
     const routePath = (req.route as { path?: unknown } | undefined)?.path;
-    gh.guard({
+    const input: GuardInput = {
       method: req.method,
       route: typeof routePath === 'string' ? `${req.baseUrl}${routePath}` : pathOf(req),
       authorization: nodeAuthorization(req.headers, req.rawHeaders),
@@ -118,11 +123,11 @@ export function authenticate(gh: Gatehouse): RequestHandler {
       origin: header(req, 'origin'),
       referer: header(req, 'referer'),
       host: header(req, 'host'),
-    }).then((result) => {
-      if (!result.ok) return sendDenied(res, result);
-      (res.locals as GatehouseLocals).principal = result.principal;
-      next();
-    }, next);
+    };
+    // A credential Gatehouse already knows is answered at once, without a Promise.
+    const known = gh.guardCached(input);
+    if (known !== undefined) return proceed(known, res, next);
+    gh.guard(input).then((result) => proceed(result, res, next), next);
   };
 }
 

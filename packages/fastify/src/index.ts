@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { ValidationError, nodeAuthorization, type Gatehouse, type GuardResult, type Role } from '@gatehouse/core';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods, onRequestAsyncHookHandler } from 'fastify';
+import { ValidationError, nodeAuthorization, type Gatehouse, type GuardInput, type GuardResult, type Role } from '@gatehouse/core';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, HTTPMethods, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 
 export type GatehousePrincipal = Extract<GuardResult, { ok: true }>['principal'];
@@ -89,11 +89,18 @@ export const gatehousePlugin = fp<GatehousePluginOptions>(
 
 /**
  * The gate for your own routes as an `onRequest` hook: CSRF, authentication and the REST rule on the
- * matched route pattern, before any body is read.
+ * matched route pattern, before any body is read. A callback hook, not an async one: a credential
+ * Gatehouse already knows is answered at once, without a Promise.
  */
-export function authenticate(gh: Gatehouse): onRequestAsyncHookHandler {
-  return async function gatehouseGuard(request, reply): Promise<FastifyReply | undefined> {
-    const result = await gh.guard({
+export function authenticate(gh: Gatehouse): onRequestHookHandler {
+  const proceed = (result: GuardResult, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    // An early answer from a callback hook: send it and do not call `done`.
+    if (!result.ok) return void sendDenied(reply, result);
+    request.gatehousePrincipal = result.principal;
+    done();
+  };
+  return function gatehouseGuard(request, reply, done): void {
+    const input: GuardInput = {
       method: request.method,
       route: request.routeOptions.url ?? request.url.split('?')[0] ?? '/',
       authorization: nodeAuthorization(request.headers, request.raw.rawHeaders),
@@ -101,21 +108,24 @@ export function authenticate(gh: Gatehouse): onRequestAsyncHookHandler {
       origin: header(request, 'origin'),
       referer: header(request, 'referer'),
       host: header(request, 'host'),
-    });
-    // Returning the reply is how an async hook tells Fastify the response is already sent.
-    if (!result.ok) return sendDenied(reply, result);
-    request.gatehousePrincipal = result.principal;
-    return undefined;
+    };
+    const known = gh.guardCached(input);
+    if (known !== undefined) return proceed(known, request, reply, done);
+    gh.guard(input).then(
+      (result) => proceed(result, request, reply, done),
+      (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+    );
   };
 }
 
 /** 403 unless the principal `authenticate` found has one of the roles (an `onRequest` hook after it). */
-export function requireRole(gh: Gatehouse, roles: readonly Role[]): onRequestAsyncHookHandler {
-  return function gatehouseRole(request, reply): Promise<unknown> {
+export function requireRole(gh: Gatehouse, roles: readonly Role[]): onRequestHookHandler {
+  return function gatehouseRole(request, reply, done): void {
     const principal = request.gatehousePrincipal;
-    if (principal === null) return Promise.reject(new Error('requireRole: run authenticate before it'));
+    if (principal === null) return done(new Error('requireRole: run authenticate before it'));
     const result = gh.requireRole(principal, roles);
-    return Promise.resolve(result.ok ? undefined : sendDenied(reply, result));
+    if (!result.ok) return void sendDenied(reply, result);
+    done();
   };
 }
 

@@ -1,4 +1,4 @@
-import { nodeAuthorization, type Gatehouse, type GuardResult, type Role } from '@gatehouse/core';
+import { nodeAuthorization, type Gatehouse, type GuardInput, type GuardResult, type Role } from '@gatehouse/core';
 import type { Context, Handler, MiddlewareHandler } from 'hono';
 
 /** What `authenticate` leaves on the context: `c.get('principal')`. */
@@ -58,19 +58,28 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
  */
 export function mountGatehouse(app: RouteRegistry, gh: Gatehouse, options: HonoAdapterOptions = {}): void {
   const remoteAddress = options.remoteAddress ?? nodeRemoteAddress;
-  const serve: Handler = async (c) => (await gh.handle(c.req.raw, { remoteAddress: remoteAddress(c) })) ?? c.notFound();
-  for (const path of gh.paths) app.on(METHODS, path, serve);
+  const serve: Handler = async (c, next) => {
+    const response = await gh.handle(c.req.raw, { remoteAddress: remoteAddress(c) });
+    if (response) return response;
+    // Not one of Gatehouse's paths after all (see below): the host's route or its 404.
+    await next();
+  };
+  // A trailing parameter becomes a wildcard: `/v1/users/:p1` beside `/v1/users/api_keys` would make
+  // Hono's SmartRouter fall back from RegExpRouter to TrieRouter for the whole app, host routes
+  // included. Core routes on the path itself, so the handler never needs the parameter.
+  const patterns = new Set(gh.paths.map((path) => path.replace(/\/:p\d+$/, '/*')));
+  for (const path of patterns) app.on(METHODS, path, serve);
 }
 
 /**
  * On `@hono/node-server` the Node request's header object is read directly: `c.req.header()` would
  * make the adapter build a Fetch `Headers` for every request, which costs more than the check itself.
  */
-function guard(gh: Gatehouse, c: Context, route: string): Promise<GuardResult> {
+function guardInput(c: Context, route: string): GuardInput {
   const incoming = (c.env as NodeBindings | undefined)?.incoming;
   const headers = incoming?.headers;
   if (headers !== undefined) {
-    return gh.guard({
+    return {
       method: c.req.method,
       route,
       authorization: nodeAuthorization(headers, incoming?.rawHeaders ?? []),
@@ -78,9 +87,9 @@ function guard(gh: Gatehouse, c: Context, route: string): Promise<GuardResult> {
       origin: str(headers.origin),
       referer: str(headers.referer),
       host: str(headers.host),
-    });
+    };
   }
-  return gh.guard({
+  return {
     method: c.req.method,
     route,
     authorization: c.req.header('authorization') ?? null,
@@ -88,20 +97,27 @@ function guard(gh: Gatehouse, c: Context, route: string): Promise<GuardResult> {
     origin: c.req.header('origin') ?? null,
     referer: c.req.header('referer') ?? null,
     host: c.req.header('host') ?? null,
-  });
+  };
 }
 
 /**
  * `authenticate` as a handler wrapper: `app.get('/v1/things/:id', protect(gh, (c) => ...))`. Same
  * gate, but the route keeps a single handler, so Hono skips its middleware chain (the cheapest way
- * to guard a hot route).
+ * to guard a hot route). A credential Gatehouse already knows is answered without a Promise, so a
+ * synchronous handler keeps `@hono/node-server`'s synchronous response path.
  */
 export function protect<E extends GatehouseEnv, P extends string>(gh: Gatehouse, handler: Handler<E, P>): Handler<E, P> {
-  return async (c, next) => {
-    const result = await guard(gh, c, c.req.routePath);
+  type C = Parameters<Handler<E, P>>[0];
+  type Next = Parameters<Handler<E, P>>[1];
+  const proceed = (result: GuardResult, c: C, next: Next): Response | Promise<Response> => {
     if (!result.ok) return denied(result);
     c.set('principal', result.principal);
     return handler(c, next) as Response | Promise<Response>;
+  };
+  return (c, next) => {
+    const input = guardInput(c, c.req.routePath);
+    const known = gh.guardCached(input);
+    return known !== undefined ? proceed(known, c, next) : gh.guard(input).then((result) => proceed(result, c, next));
   };
 }
 
@@ -113,7 +129,8 @@ export function protect<E extends GatehouseEnv, P extends string>(gh: Gatehouse,
 export function authenticate(gh: Gatehouse): MiddlewareHandler<GatehouseEnv> {
   return async (c, next) => {
     const pattern = c.req.routePath;
-    const result = await guard(gh, c, pattern.includes('*') ? c.req.path : pattern);
+    const input = guardInput(c, pattern.includes('*') ? c.req.path : pattern);
+    const result = gh.guardCached(input) ?? (await gh.guard(input));
     if (!result.ok) return denied(result);
     c.set('principal', result.principal);
     return next();

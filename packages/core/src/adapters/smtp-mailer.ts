@@ -14,6 +14,13 @@ export interface SmtpMailerOptions {
    * is under way may then sit idle three times as long. Default 10 000 ms.
    */
   connectionTimeoutMs?: number;
+  /**
+   * SMTP sessions open at once; later sends wait their turn. Reset mail is sent after the answer,
+   * so without a bound a burst of reset requests would open as many sessions. Default 5.
+   */
+  maxConcurrentSends?: number;
+  /** Sends allowed to wait for a session; beyond it a send fails at once (logged, token deleted). Default 100. */
+  maxQueuedSends?: number;
 }
 
 export type SmtpMailer = Mailer & {
@@ -41,6 +48,26 @@ export function createSmtpMailer(config: SmtpConfig, options: SmtpMailerOptions 
   const transports = new Map<Attempt, Transporter>();
   let nodemailer: Promise<Nodemailer> | null = null;
   let preferred: Attempt = 'starttls';
+  const maxConcurrent = Math.max(1, options.maxConcurrentSends ?? 5);
+  const maxQueued = Math.max(0, options.maxQueuedSends ?? 100);
+  let active = 0;
+  const waiting: (() => void)[] = [];
+
+  async function slot(): Promise<void> {
+    if (active < maxConcurrent) {
+      active++;
+      return;
+    }
+    if (waiting.length >= maxQueued) throw new UnavailableError(FAILURE_MESSAGE);
+    // The finishing send hands its slot over: `active` stays as it is.
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  }
+
+  function release(): void {
+    const next = waiting.shift();
+    if (next) next();
+    else active--;
+  }
 
   function transport(mailer: Nodemailer, attempt: Attempt): Transporter {
     let existing = transports.get(attempt);
@@ -60,6 +87,23 @@ export function createSmtpMailer(config: SmtpConfig, options: SmtpMailerOptions 
       logger.error('smtp: nodemailer could not be loaded', describeError(error));
       throw new UnavailableError(FAILURE_MESSAGE, 'unavailable', { cause: error });
     }
+  }
+
+  async function deliver(mailer: Nodemailer, mail: SendMailOptions, recipientDomain: string | null): Promise<void> {
+    const order: Attempt[] = preferred === 'starttls' ? ['starttls', 'implicit_tls'] : ['implicit_tls', 'starttls'];
+    let lastError: unknown;
+    for (const attempt of order) {
+      if (closing.signal.aborted) break;
+      try {
+        await transport(mailer, attempt).sendMail(mail);
+        preferred = attempt;
+        return;
+      } catch (error) {
+        lastError = error;
+        logger.warn('smtp: send attempt failed', { recipientDomain, attempt, ...describeError(error) });
+      }
+    }
+    throw new UnavailableError(FAILURE_MESSAGE, 'unavailable', { cause: lastError });
   }
 
   return {
@@ -85,20 +129,12 @@ export function createSmtpMailer(config: SmtpConfig, options: SmtpMailerOptions 
         signal: closing.signal,
       };
 
-      const order: Attempt[] = preferred === 'starttls' ? ['starttls', 'implicit_tls'] : ['implicit_tls', 'starttls'];
-      let lastError: unknown;
-      for (const attempt of order) {
-        if (closing.signal.aborted) break;
-        try {
-          await transport(mailer, attempt).sendMail(mail);
-          preferred = attempt;
-          return;
-        } catch (error) {
-          lastError = error;
-          logger.warn('smtp: send attempt failed', { recipientDomain, attempt, ...describeError(error) });
-        }
+      await slot();
+      try {
+        await deliver(mailer, mail, recipientDomain);
+      } finally {
+        release();
       }
-      throw new UnavailableError(FAILURE_MESSAGE, 'unavailable', { cause: lastError });
     },
 
     close(): void {

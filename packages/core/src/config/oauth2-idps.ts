@@ -15,7 +15,7 @@ import {
   optionalString,
   urlWithHost,
 } from './schemas.js';
-import { commaItems, quoted, shown, unique } from './text.js';
+import { commaItems, escaped, quoted, shown, unique } from './text.js';
 import type { IdpConfig, TokenEndpointAuthMethod } from './types.js';
 
 /** Per-IdP settings Gatehouse reads: `<PREFIX>OAUTH2_<IDP>_<SUFFIX>`. */
@@ -95,7 +95,7 @@ export function discoverIdps(env: Readonly<Record<string, string | undefined>>, 
       issues.push({
         variable,
         message:
-          `${variable} is not supported by Gatehouse: client assertion authentication (client_assertion_jwt) ` +
+          `${escaped(variable)} is not supported by Gatehouse: client assertion authentication (client_assertion_jwt) ` +
           'is not available. Use TOKEN_ENDPOINT_AUTH_METHOD client_secret_basic, client_secret_post or none.',
       });
     } else if (segment !== segment.toUpperCase()) {
@@ -103,7 +103,7 @@ export function discoverIdps(env: Readonly<Record<string, string | undefined>>, 
       const pending = caseIssues.get(name) ?? [];
       pending.push({
         variable,
-        message: `${variable} is never read: IdP settings are read from upper-case names, so rename it to ${idpVariable(prefix, name, suffix)}`,
+        message: `${escaped(variable)} is never read: IdP settings are read from upper-case names, so rename it to ${idpVariable(prefix, name, suffix)}`,
       });
       caseIssues.set(name, pending);
     }

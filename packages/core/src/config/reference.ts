@@ -48,9 +48,9 @@ const GLOBAL: Record<Variable, Documented> = {
       'Optional bearer credential acting as the system user with admin rights; only with `PHOENIX_SECRET`, same rules, must differ from it.',
     secret: true,
   },
-  ACCESS_TOKEN_EXPIRY_MINUTES: { default: '10', description: 'Access token lifetime; number > 0, fractions allowed.' },
-  REFRESH_TOKEN_EXPIRY_MINUTES: { default: '10080', description: 'Refresh token lifetime (7 days); number > 0.' },
-  PASSWORD_RESET_TOKEN_EXPIRY_MINUTES: { default: '15', description: 'Password reset token lifetime; number > 0.' },
+  ACCESS_TOKEN_EXPIRY_MINUTES: { default: '10', description: 'Access token lifetime; minutes, fractions allowed, from 1 ms (0.0000084) to 1,000,000,000.' },
+  REFRESH_TOKEN_EXPIRY_MINUTES: { default: '10080', description: 'Refresh token lifetime (7 days); minutes, from 1 ms to 1,000,000,000.' },
+  PASSWORD_RESET_TOKEN_EXPIRY_MINUTES: { default: '15', description: 'Password reset token lifetime; minutes, from 1 ms to 1,000,000,000.' },
   USE_SECURE_COOKIES: { default: 'false', description: 'Adds `Secure` to every cookie.' },
   COOKIES_PATH: {
     default: '/',

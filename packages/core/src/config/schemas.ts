@@ -47,7 +47,16 @@ export function booleanVar(variable: string, fallback: boolean): RawSchema<boole
 const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const INTEGER = /^[+-]?\d+$/;
 
-/** Minutes as a finite number > 0 (fractional allowed), e.g. a token lifetime. */
+/**
+ * The longest lifetime, about 1,900 years. Beyond it the expiry of a token issued now stops being
+ * a date (the reference overflows at login) and its epoch seconds stop fitting a JWT `exp`.
+ */
+const MAX_LIFETIME_MINUTES = 1_000_000_000;
+
+/**
+ * Minutes as a finite number > 0 (fractional allowed), e.g. a token lifetime. Lifetimes are kept to
+ * the millisecond, so one that rounds to 0 ms would be a token born expired: it counts as 0.
+ */
 export function positiveMinutes(variable: string, fallback: number): RawSchema<number> {
   const notANumber = (issue: { input?: unknown }) =>
     `Invalid value for environment variable ${variable}: '${inputOf(issue)}'. Value must be a number.`;
@@ -63,6 +72,15 @@ export function positiveMinutes(variable: string, fallback: number): RawSchema<n
         .gt(0, {
           error: (issue) =>
             `${variable} must be greater than 0 (a number of minutes; fractions such as 0.5 are allowed). Got: ${inputOf(issue)}`,
+          abort: true,
+        })
+        .refine((minutes) => Math.round(minutes * 60_000) >= 1, {
+          error: (issue) => `${variable} must be at least one millisecond (0.0000084 minutes). Got: ${inputOf(issue)}`,
+          abort: true,
+        })
+        .refine((minutes) => minutes <= MAX_LIFETIME_MINUTES, {
+          error: (issue) =>
+            `${variable} must be at most ${MAX_LIFETIME_MINUTES} minutes (about 1,900 years): a longer lifetime has no representable expiry date. Got: ${inputOf(issue)}`,
         }),
     )
     .optional()

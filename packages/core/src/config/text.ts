@@ -1,17 +1,18 @@
 /** Non-secret values are shown in messages up to this many characters. */
 const MAX_SHOWN = 64;
 
-/**
- * A non-secret value as it may appear in a message: cut to 64 characters and with control
- * characters escaped, so a hostile or mangled variable cannot forge extra log lines.
- */
-export function shown(value: string): string {
-  const cut = value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value;
-  return cut.replace(
+/** Control characters escaped as `\uXXXX`, so a hostile or mangled name cannot forge extra log lines. */
+export function escaped(value: string): string {
+  return value.replace(
     // eslint-disable-next-line no-control-regex -- control characters are what gets escaped
     /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
     (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
+}
+
+/** A non-secret value as it may appear in a message: cut to 64 characters and `escaped`. */
+export function shown(value: string): string {
+  return escaped(value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value);
 }
 
 /** `shown`, in single quotes, the way the reference's messages quote values. */

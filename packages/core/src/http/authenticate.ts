@@ -52,6 +52,12 @@ export interface AuthenticatorOptions {
 
 export interface Authenticator {
   authenticate(credentials: Credentials): Promise<AuthResult>;
+  /**
+   * The same answer without waiting, when memory alone decides it (no credential, a malformed
+   * header, a cached credential, the admin secret); `undefined` when the store must be asked, which
+   * `authenticate` then does. Lets adapters keep a synchronous handler on the hot path.
+   */
+  authenticateCached(credentials: Credentials): AuthResult | undefined;
   /** Drops cached credentials for a revocation; the channel subscription calls this for you. */
   evict(event: RevocationEvent): void;
   /** Number of cached credentials (for tests and metrics). */
@@ -217,32 +223,42 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     return remember(token, principal, now);
   }
 
-  return {
-    async authenticate(credentials: Credentials): Promise<AuthResult> {
-      const bearer = parseBearer(credentials.authorization);
-      if (bearer === false) return FAILURES.invalid;
-      const token = bearer ?? credentials.accessTokenCookie ?? null;
-      if (!token) return FAILURES.missing;
+  function decideFromMemory(credentials: Credentials): AuthResult | undefined {
+    const bearer = parseBearer(credentials.authorization);
+    if (bearer === false) return FAILURES.invalid;
+    const token = bearer ?? credentials.accessTokenCookie ?? null;
+    if (!token) return FAILURES.missing;
 
+    // While revocations from other instances cannot reach us, a cached answer may be stale.
+    const live = channel.isLive?.() !== false;
+    // Whatever is cached may have been revoked elsewhere in the meantime: drop it now, so it cannot
+    // answer once the channel is back either (whatever order a channel flips state and sends 'all').
+    if (!live && cache.size > 0) evict(REVOCATION_ALL);
+    const hit = live ? cache.get(token) : undefined;
+    if (hit !== undefined) {
+      // A key verified as a bearer is still not a cookie credential: cookies carry access tokens only.
+      if (bearer === null && hit.result.principal.kind !== 'session') return FAILURES.invalid;
       const now = clock.now();
-      // While revocations from other instances cannot reach us, a cached answer may be stale.
-      const live = channel.isLive?.() !== false;
-      // Whatever is cached may have been revoked elsewhere in the meantime: drop it now, so it cannot
-      // answer once the channel is back either (whatever order a channel flips state and sends 'all').
-      if (!live && cache.size > 0) evict(REVOCATION_ALL);
-      const hit = live ? cache.get(token) : undefined;
-      if (hit !== undefined) {
-        // A key verified as a bearer is still not a cookie credential: cookies carry access tokens only.
-        if (bearer === null && hit.result.principal.kind !== 'session') return FAILURES.invalid;
-        if (now < hit.staleAt) return hit.result;
-        forget(token);
-        if (hit.expiresAt !== null && hit.expiresAt <= now) return FAILURES.expired;
-      }
-      // The admin secret is a bearer only, never a cookie, and is compared in constant time.
-      if (bearer !== null && adminSecretResult !== null && adminSecret !== null && timingSafeEqualString(bearer, adminSecret)) {
-        return adminSecretResult;
-      }
-      return lookup(token, bearer === null, now);
+      if (now < hit.staleAt) return hit.result;
+      forget(token);
+      if (hit.expiresAt !== null && hit.expiresAt <= now) return FAILURES.expired;
+    }
+    // The admin secret is a bearer only, never a cookie, and is compared in constant time.
+    if (bearer !== null && adminSecretResult !== null && adminSecret !== null && timingSafeEqualString(bearer, adminSecret)) {
+      return adminSecretResult;
+    }
+    return undefined;
+  }
+
+  return {
+    authenticateCached: decideFromMemory,
+    authenticate(credentials: Credentials): Promise<AuthResult> {
+      const known = decideFromMemory(credentials);
+      if (known !== undefined) return Promise.resolve(known);
+      const bearer = parseBearer(credentials.authorization);
+      // decideFromMemory answered every case without a token; the cast only restates that.
+      const token = (bearer || credentials.accessTokenCookie) as string;
+      return lookup(token, bearer === null, clock.now());
     },
     evict,
     get size() {

@@ -1,4 +1,10 @@
 /**
+ * Visible ASCII only: a superset of RFC 6750's b64token that still admits every admin secret the
+ * configuration accepts, and refuses control bytes, whitespace and non-ASCII.
+ */
+const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
+
+/**
  * Reads the credential out of an `Authorization` header value (reference §2.5): split at the first
  * space, the scheme must be `bearer` in any case and the token non-empty. A header that is present
  * but malformed makes the request unauthenticated — the cookie is NOT consulted then, so a broken
@@ -12,9 +18,13 @@ export function parseBearer(header: string | null | undefined): string | null | 
   if (space !== 6) return false; // 'bearer'.length: any other scheme, or none
   const scheme = header.slice(0, 6);
   if (scheme !== 'Bearer' && scheme.toLowerCase() !== 'bearer') return false;
-  const token = header.slice(7).trim();
-  if (!token || token.includes(' ')) return false;
-  return token;
+  let start = 7;
+  let end = header.length;
+  // Only ASCII spaces are padding; anything else (tab, NBSP) is part of the value and refused below.
+  while (start < end && header.charCodeAt(start) === 0x20) start++;
+  while (end > start && header.charCodeAt(end - 1) === 0x20) end--;
+  const token = header.slice(start, end);
+  return VISIBLE_ASCII.test(token) ? token : false;
 }
 
 /**

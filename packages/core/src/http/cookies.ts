@@ -23,6 +23,17 @@ export function deleteCookie(config: CookieConfig, name: string, sameSite: Cooki
 }
 
 /**
+ * Whether `at` starts a `name=value` pair: only spaces between it and the previous `;` (or the start).
+ * A space alone is not a boundary, or text inside another cookie's value (`theme=a phoenix-access-token=x`)
+ * would be read as our cookie.
+ */
+function startsPair(header: string, at: number): boolean {
+  let i = at - 1;
+  while (i >= 0 && (header[i] === ' ' || header[i] === '\t')) i--;
+  return i < 0 || header[i] === ';';
+}
+
+/**
  * The value of one cookie from a `Cookie` header, without parsing the others (hot path). Names are
  * matched exactly; the first occurrence wins, as browsers send the most specific path first.
  */
@@ -32,9 +43,7 @@ export function readCookie(header: string | null | undefined, name: string): str
   while (from < header.length) {
     const at = header.indexOf(name, from);
     if (at === -1) return null;
-    const before = at === 0 ? ';' : header[at - 1];
-    const boundary = at === 0 || before === ';' || before === ' ';
-    if (boundary && header[at + name.length] === '=') {
+    if (startsPair(header, at) && header[at + name.length] === '=') {
       const start = at + name.length + 1;
       const end = header.indexOf(';', start);
       const value = (end === -1 ? header.slice(start) : header.slice(start, end)).trim();

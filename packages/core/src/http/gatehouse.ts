@@ -9,7 +9,7 @@ import { createMemoryRateLimitStore } from '../adapters/memory-rate-limit-store.
 import { bootstrap, silentLogger, type Logger, type ServiceDeps } from '../services/index.js';
 import { createBackgroundWork } from '../services/background.js';
 import { createTokenCodec } from '../tokens/index.js';
-import { createAuthenticator, type AuthenticatedPrincipal, type Authenticator, type AuthFailureReason } from './authenticate.js';
+import { createAuthenticator, type AuthenticatedPrincipal, type Authenticator, type AuthFailureReason, type AuthResult, type Credentials } from './authenticate.js';
 import { resolveClientAddress } from './client-address.js';
 import { readCookie } from './cookies.js';
 import { createCsrfCheck } from './csrf.js';
@@ -81,6 +81,12 @@ export interface Gatehouse {
   readonly paths: readonly string[];
   /** The gate for the host's own routes: CSRF, authentication, the REST rule. */
   guard(input: GuardInput): Promise<GuardResult>;
+  /**
+   * `guard`'s answer when memory alone decides it (the credential is cached, missing or malformed,
+   * or CSRF refuses); `undefined` when the store must be asked: call `guard` then. Adapters use it to
+   * answer a hot route without a Promise.
+   */
+  guardCached(input: GuardInput): GuardResult | undefined;
   /** 403 unless the principal has one of the roles (the admin secret counts as ADMIN). */
   requireRole(principal: Principal, roles: readonly Role[]): GuardResult;
   close(): Promise<void>;
@@ -110,6 +116,9 @@ const DENIALS = {
   expired: denial(new AuthenticationError('expired_token', FAILURE_MESSAGES.expired)),
   unavailable: denial(new UnavailableError('Authentication store unavailable')),
 };
+const ANONYMOUS_GATE: GuardResult = Object.freeze({ ok: true as const, principal: ANONYMOUS_PRINCIPAL });
+// A successful AuthResult already has the GuardResult shape: passed on as is, no copy.
+const gateOf = (result: AuthResult): GuardResult => (result.ok ? result : DENIALS[result.reason]);
 
 /**
  * Composes Gatehouse from a parsed configuration and a store: bootstraps the users, builds the
@@ -158,10 +167,14 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
   ]);
   const accessCookie = config.cookies.names.accessToken;
 
+  const credentialsOf = (authorization: string | null | undefined, cookieHeader: string | null | undefined): Credentials => ({
+    authorization,
+    accessTokenCookie: readCookie(cookieHeader, accessCookie),
+  });
+
   async function principalFrom(authorization: string | null | undefined, cookieHeader: string | null | undefined): Promise<GuardResult> {
-    if (!authenticator) return { ok: true, principal: ANONYMOUS_PRINCIPAL };
-    const result = await authenticator.authenticate({ authorization, accessTokenCookie: readCookie(cookieHeader, accessCookie) });
-    return result.ok ? result : DENIALS[result.reason];
+    if (!authenticator) return ANONYMOUS_GATE;
+    return gateOf(await authenticator.authenticate(credentialsOf(authorization, cookieHeader)));
   }
 
   const background = createBackgroundWork();
@@ -234,18 +247,33 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     }
   }
 
-  async function guard(input: GuardInput): Promise<GuardResult> {
-    if (csrf) {
-      const error = csrf(input);
-      if (error) return denial(error);
-    }
-    const gate = await principalFrom(input.authorization, input.cookie);
+  function csrfDenial(input: GuardInput): GuardResult | undefined {
+    const error = csrf?.(input);
+    return error ? denial(error) : undefined;
+  }
+
+  function authorize(gate: GuardResult, input: GuardInput): GuardResult {
     if (!gate.ok) return gate;
     // Routers report the full pattern when the app itself sits under the root path.
     const decision = restPolicy.decide(gate.principal, input.method, relative(input.route) ?? input.route);
     if (decision.allowed) return gate;
     const error = decisionError(decision);
     return error ? denial(error) : gate;
+  }
+
+  function guardCached(input: GuardInput): GuardResult | undefined {
+    const refused = csrfDenial(input);
+    if (refused) return refused;
+    if (!authenticator) return authorize(ANONYMOUS_GATE, input);
+    const known = authenticator.authenticateCached(credentialsOf(input.authorization, input.cookie));
+    return known === undefined ? undefined : authorize(gateOf(known), input);
+  }
+
+  async function guard(input: GuardInput): Promise<GuardResult> {
+    const refused = csrfDenial(input);
+    if (refused) return refused;
+    if (!authenticator) return authorize(ANONYMOUS_GATE, input);
+    return authorize(gateOf(await authenticator.authenticate(credentialsOf(input.authorization, input.cookie))), input);
   }
 
   function requireRole(principal: Principal, roles: readonly Role[]): GuardResult {
@@ -263,6 +291,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     owns,
     paths,
     guard,
+    guardCached,
     requireRole,
     /** Stops the authenticator's subscriptions and waits for mail still being sent. The store is the host's: close it yourself. */
     async close() {

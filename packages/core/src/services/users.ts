@@ -120,8 +120,17 @@ export async function updateOwnProfile(
 
   const updated = await deps.store.updateUser(user.id, patch);
   if (!updated) throw new NotFoundError('User not found');
-  if (patch.passwordHash !== undefined) await logoutUser(deps, user.id);
+  if (patch.passwordHash !== undefined) await endCredentialsAfterPasswordChange(deps, user.id);
   return { user: updated, loggedOut: patch.passwordHash !== undefined };
+}
+
+/**
+ * A new password ends every session and also a pending reset link (stricter than the reference, which
+ * leaves it usable): a link mailed before the change must not undo it, whoever made the change.
+ */
+async function endCredentialsAfterPasswordChange(deps: ServiceDeps, userId: number): Promise<void> {
+  await deps.store.deletePasswordResetTokensOfUser(userId);
+  await logoutUser(deps, userId);
 }
 
 export interface AdminUserChange {
@@ -163,7 +172,8 @@ export async function updateUser(deps: ServiceDeps, actor: Principal | null, id:
   const updated = await deps.store.updateUser(target.id, patch);
   if (!updated) throw new NotFoundError('User not found');
   const roleChanged = patch.role !== undefined && patch.role !== target.role;
-  if (roleChanged || patch.passwordHash !== undefined) await logoutUser(deps, target.id);
+  if (patch.passwordHash !== undefined) await endCredentialsAfterPasswordChange(deps, target.id);
+  else if (roleChanged) await logoutUser(deps, target.id);
   // API keys follow their owner's role live: evict them so the next request reloads the new role.
   if (roleChanged) await deps.revocations.publish({ type: 'user', userId: target.id });
   return updated;

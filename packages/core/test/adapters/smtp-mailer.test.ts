@@ -455,3 +455,38 @@ describe('createSmtpMailer: logs', () => {
     }
   });
 });
+
+describe('createSmtpMailer: bounded sessions', () => {
+  it('opens at most maxConcurrentSends SMTP sessions at once and still delivers every mail', async () => {
+    let open = 0;
+    let peak = 0;
+    const server = await startServer({
+      secure: false,
+      onConnect(_session, callback) {
+        peak = Math.max(peak, ++open);
+        callback();
+      },
+      onClose() {
+        open--;
+      },
+    });
+    const { mailer: m } = mailer(server.port, {}, { maxConcurrentSends: 2 });
+    const recipients = Array.from({ length: 9 }, (_, i) => `user${i}@example.com`);
+    await Promise.all(recipients.map((to) => m.send(resetMail(to))));
+    m.close();
+    expect(peak).toBeLessThanOrEqual(2);
+    expect(peak).toBeGreaterThan(0);
+    expect(server.deliveries.flatMap((d) => d.rcptTo).sort()).toEqual([...recipients].sort());
+  });
+
+  it('refuses at once a send that would wait beyond maxQueuedSends, without connecting', async () => {
+    const server = await startTlsServer();
+    const { mailer: m } = mailer(server.port, {}, { maxConcurrentSends: 1, maxQueuedSends: 1 });
+    const first = m.send(resetMail('first@example.com'));
+    const second = m.send(resetMail('second@example.com'));
+    await rejection(m.send(resetMail('third@example.com')));
+    await Promise.all([first, second]);
+    m.close();
+    expect(server.deliveries.flatMap((d) => d.rcptTo)).toEqual(['first@example.com', 'second@example.com']);
+  });
+});

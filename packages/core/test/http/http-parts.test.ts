@@ -27,6 +27,12 @@ describe('readCookie', () => {
   it('does not match a cookie whose name merely ends with the wanted one', () => {
     expect(readCookie('xphoenix-access-token=evil', 'phoenix-access-token')).toBeNull();
   });
+  it('does not read a name=value inside another cookie\'s value (a space alone is no boundary)', () => {
+    expect(readCookie('theme=dark phoenix-access-token=evil', 'phoenix-access-token')).toBeNull();
+    expect(readCookie('q="a phoenix-access-token=evil"', 'phoenix-access-token')).toBeNull();
+    expect(readCookie('theme=dark phoenix-access-token=evil; phoenix-access-token=real', 'phoenix-access-token')).toBe('real');
+    expect(readCookie(' \tphoenix-access-token=lead', 'phoenix-access-token')).toBe('lead');
+  });
   it('handles empty and absent headers', () => {
     expect(readCookie(null, 'a')).toBeNull();
     expect(readCookie('', 'a')).toBeNull();
