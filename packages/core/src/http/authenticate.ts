@@ -4,7 +4,7 @@ import { isGatehouseError } from '../errors/index.js';
 import type { Principal, PrincipalKind } from '../policy/index.js';
 import type { AuthStore, Clock, RevocationChannel, RevocationEvent } from '../ports.js';
 import type { TokenCodec } from '../tokens/index.js';
-import { parseBearer } from './bearer.js';
+import { bearerCandidate, isBearerToken, parseBearer } from './bearer.js';
 import { REVOCATION_ALL } from '../adapters/revocation-wire.js';
 
 /** A principal with what it was proven by; what the REST rule and the handlers receive. */
@@ -224,7 +224,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   }
 
   function decideFromMemory(credentials: Credentials): AuthResult | undefined {
-    const bearer = parseBearer(credentials.authorization);
+    const bearer = bearerCandidate(credentials.authorization);
     if (bearer === false) return FAILURES.invalid;
     const token = bearer ?? credentials.accessTokenCookie ?? null;
     if (!token) return FAILURES.missing;
@@ -243,6 +243,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       forget(token);
       if (hit.expiresAt !== null && hit.expiresAt <= now) return FAILURES.expired;
     }
+    // Cached tokens passed this check when they were first seen; a miss gets it here.
+    if (bearer !== null && !isBearerToken(bearer)) return FAILURES.invalid;
     // The admin secret is a bearer only, never a cookie, and is compared in constant time.
     if (bearer !== null && adminSecretResult !== null && adminSecret !== null && timingSafeEqualString(bearer, adminSecret)) {
       return adminSecretResult;

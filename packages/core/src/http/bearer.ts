@@ -13,6 +13,15 @@ const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
  * Returns the token, `null` when there is no header, or `false` when the header is unusable.
  */
 export function parseBearer(header: string | null | undefined): string | null | false {
+  const candidate = bearerCandidate(header);
+  return candidate && !isBearerToken(candidate) ? false : candidate;
+}
+
+/**
+ * `parseBearer` without the character check, for the authenticator's cache lookup: only tokens that
+ * passed the full check are ever cached, so a hit needs no second look at every character.
+ */
+export function bearerCandidate(header: string | null | undefined): string | null | false {
   if (header === null || header === undefined) return null;
   const space = header.indexOf(' ');
   if (space !== 6) return false; // 'bearer'.length: any other scheme, or none
@@ -20,12 +29,13 @@ export function parseBearer(header: string | null | undefined): string | null | 
   if (scheme !== 'Bearer' && scheme.toLowerCase() !== 'bearer') return false;
   let start = 7;
   let end = header.length;
-  // Only ASCII spaces are padding; anything else (tab, NBSP) is part of the value and refused below.
+  // Only ASCII spaces are padding; anything else (tab, NBSP) is part of the value and refused.
   while (start < end && header.charCodeAt(start) === 0x20) start++;
   while (end > start && header.charCodeAt(end - 1) === 0x20) end--;
-  const token = header.slice(start, end);
-  return VISIBLE_ASCII.test(token) ? token : false;
+  return start === end ? false : header.slice(start, end);
 }
+
+export const isBearerToken = (token: string): boolean => VISIBLE_ASCII.test(token);
 
 /**
  * The `Authorization` value of a Node request (`IncomingMessage.headers` and `.rawHeaders`). Node
