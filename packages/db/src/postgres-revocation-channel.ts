@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import {
   REVOCATION_ALL,
   UnavailableError,
-  decodeRevocationMessage,
-  encodeRevocationMessage,
+  createRevocationRelay,
   type Logger,
   type RevocationChannel,
   type RevocationEvent,
@@ -32,8 +30,6 @@ const APPLICATION_NAME = 'gatehouse-revocations';
 const MAX_CHANNEL_BYTES = 63;
 const FIRST_RETRY_MS = 100;
 const MAX_RETRY_MS = 1_000;
-/** Events published while disconnected; past this, the backlog collapses into one `{ type: 'all' }`. */
-const MAX_QUEUED = 1_000;
 /** A publish that hangs longer than this counts as a lost connection, so a logout never hangs on it. */
 const QUERY_TIMEOUT_MS = 5_000;
 /** Without it a connect to a host that drops packets could stall the reconnect loop for minutes. */
@@ -58,9 +54,7 @@ export async function createPostgresRevocationChannel(options: PostgresRevocatio
   const logger = options.logger ?? noopLogger;
   // pg is loaded here, not at import, so a SQLite-only host never loads it.
   const { default: pg } = await import('pg');
-  const origin = randomUUID();
-  const listeners = new Set<(event: RevocationEvent) => void>();
-  let queue: string[] = [];
+  const relay = createRevocationRelay({ logger });
   let current: Client | null = null;
   let live = false;
   let closed = false;
@@ -68,42 +62,9 @@ export async function createPostgresRevocationChannel(options: PostgresRevocatio
   let retryTimer: NodeJS.Timeout | undefined;
   let failedAttempts = 0;
 
-  function deliver(event: RevocationEvent): void {
-    for (const listener of listeners) {
-      // One throwing listener must not keep the others (or the remote publish) from running.
-      try {
-        listener(event);
-      } catch (error) {
-        logger.error('revocation listener threw', { error });
-      }
-    }
-  }
-
-  function payloadOf(event: RevocationEvent): string {
-    return encodeRevocationMessage(origin, event);
-  }
-
-  function enqueue(payloads: readonly string[]): void {
-    queue.push(...payloads);
-    if (queue.length > MAX_QUEUED) {
-      // Dropping events would leave other instances trusting revoked credentials; one `all`
-      // makes them forget everything instead.
-      logger.warn('revocation backlog overflowed; other instances will be told to drop all cached credentials', { queued: queue.length });
-      queue = [payloadOf(REVOCATION_ALL)];
-    }
-  }
-
   function onNotification(message: Notification): void {
-    if (message.channel !== channel) return;
-    // Anyone with database access can NOTIFY this channel: the payload is untrusted input.
-    const parsed = message.payload === undefined ? undefined : decodeRevocationMessage(message.payload);
-    if (parsed === undefined) {
-      logger.warn('dropped a malformed revocation notification', { channel, bytes: message.payload?.length ?? 0 });
-      return;
-    }
-    // Our own publishes come back too; they were delivered locally already.
-    if (parsed.origin === origin) return;
-    deliver(parsed.event);
+    // Anyone with database access can NOTIFY this channel: the relay treats the payload as untrusted.
+    if (message.channel === channel) relay.receive(message.payload, { channel });
   }
 
   /** Forgets a connection that failed. Stale clients (already replaced or abandoned) are ignored. */
@@ -169,14 +130,13 @@ export async function createPostgresRevocationChannel(options: PostgresRevocatio
     retryDelay = FIRST_RETRY_MS;
     logger.info('revocation channel reconnected to PostgreSQL', { channel, failedAttempts });
     failedAttempts = 0;
-    deliver(REVOCATION_ALL);
+    relay.deliver(REVOCATION_ALL);
     void flush(client);
   }
 
   /** Sends what was published while disconnected. pg runs a client's queries in order. */
   async function flush(client: Client): Promise<void> {
-    const pending = queue;
-    queue = [];
+    const pending = relay.takeHeld();
     if (pending.length === 0) return;
     const results = await Promise.allSettled(pending.map((payload) => notify(client, payload)));
     const failed: string[] = [];
@@ -196,9 +156,7 @@ export async function createPostgresRevocationChannel(options: PostgresRevocatio
    * out on the next connection — at once if that one is already up.
    */
   function requeue(client: Client, payloads: readonly string[], error: unknown): void {
-    const newer = queue;
-    queue = [];
-    enqueue([...payloads, ...newer]);
+    relay.hold(payloads, true);
     lose(client, error);
     if (current !== null && current !== client && live) void flush(current);
   }
@@ -217,12 +175,12 @@ export async function createPostgresRevocationChannel(options: PostgresRevocatio
 
   return {
     async publish(event: RevocationEvent): Promise<void> {
-      deliver(event);
+      relay.deliver(event);
       if (closed) return;
-      const payload = payloadOf(event);
+      const payload = relay.encode(event);
       const client = current;
       if (client === null || !live) {
-        enqueue([payload]);
+        relay.hold([payload]);
         return;
       }
       try {
@@ -232,12 +190,7 @@ export async function createPostgresRevocationChannel(options: PostgresRevocatio
         requeue(client, [payload], error);
       }
     },
-    subscribe(listener: (event: RevocationEvent) => void): () => void {
-      listeners.add(listener);
-      return () => {
-        listeners.delete(listener);
-      };
-    },
+    subscribe: relay.subscribe,
     isLive(): boolean {
       return live && !closed;
     },

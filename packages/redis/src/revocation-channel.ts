@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import {
   REVOCATION_ALL,
   UnavailableError,
-  decodeRevocationMessage,
-  encodeRevocationMessage,
+  createRevocationRelay,
   type Logger,
   type RevocationChannel,
   type RevocationEvent,
@@ -28,8 +26,6 @@ export interface RedisRevocationChannel extends RevocationChannel {
 const DEFAULT_CHANNEL = 'gatehouse:revocations';
 const FIRST_RETRY_MS = 100;
 const MAX_RETRY_MS = 1_000;
-/** Events published while disconnected; past this, the backlog collapses into one `{ type: 'all' }`. */
-const MAX_QUEUED = 1_000;
 /** A command that hangs longer than this fails (a publish is then queued), so a logout never hangs on it. */
 const COMMAND_TIMEOUT_MS = 5_000;
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -69,62 +65,29 @@ export async function createRedisRevocationChannel(options: RedisRevocationChann
   const channel = options.channel ?? DEFAULT_CHANNEL;
   if (channel === '') throw new TypeError('createRedisRevocationChannel: `channel` must not be empty');
   const logger = options.logger ?? noopLogger;
-  const origin = randomUUID();
-  const listeners = new Set<(event: RevocationEvent) => void>();
+  const relay = createRevocationRelay({ logger });
   const subscriber = new Redis(options.url, connectionOptions('gatehouse-revocations-sub'));
   const publisher = new Redis(options.url, connectionOptions('gatehouse-revocations-pub'));
-  let queue: string[] = [];
   let live = false;
   let closed = false;
   let reconnectAttempts = 0;
-
-  function deliver(event: RevocationEvent): void {
-    for (const listener of listeners) {
-      // One throwing listener must not keep the others (or the remote publish) from running.
-      try {
-        listener(event);
-      } catch (error) {
-        logger.error('revocation listener threw', { error });
-      }
-    }
-  }
-
-  /** `older` goes in front: those were published first. */
-  function enqueue(payloads: readonly string[], older = false): void {
-    queue = older ? [...payloads, ...queue] : [...queue, ...payloads];
-    if (queue.length > MAX_QUEUED) {
-      // Dropping events would leave other instances trusting revoked credentials; one `all`
-      // makes them forget everything instead.
-      logger.warn('revocation backlog overflowed; other instances will be told to drop all cached credentials', { queued: queue.length });
-      queue = [encodeRevocationMessage(origin, REVOCATION_ALL)];
-    }
-  }
 
   /** Only while the publisher is ready; what fails goes back in front of the queue. */
   async function send(payloads: readonly string[]): Promise<void> {
     const results = await Promise.allSettled(payloads.map((payload) => publisher.publish(channel, payload)));
     const failed = payloads.filter((_, index) => results[index]?.status === 'rejected');
     // Delivered locally already; the others get them once the publisher is back.
-    if (failed.length > 0) enqueue(failed, true);
+    if (failed.length > 0) relay.hold(failed, true);
   }
 
   function flush(): void {
-    if (closed || queue.length === 0 || publisher.status !== 'ready') return;
-    const pending = queue;
-    queue = [];
-    void send(pending);
+    if (closed || publisher.status !== 'ready') return;
+    const pending = relay.takeHeld();
+    if (pending.length > 0) void send(pending);
   }
 
   function onMessage(from: string, payload: string): void {
-    if (from !== channel) return;
-    const message = decodeRevocationMessage(payload);
-    if (message === undefined) {
-      logger.warn('dropped a malformed revocation message', { channel, bytes: payload.length });
-      return;
-    }
-    // Our own publishes come back too; they were delivered locally already.
-    if (message.origin === origin) return;
-    deliver(message.event);
+    if (from === channel) relay.receive(payload, { channel });
   }
 
   function onSubscriberClosed(): void {
@@ -140,7 +103,7 @@ export async function createRedisRevocationChannel(options: RedisRevocationChann
         live = true;
         logger.info('revocation channel resubscribed to Redis', { channel, reconnectAttempts });
         reconnectAttempts = 0;
-        deliver(REVOCATION_ALL);
+        relay.deliver(REVOCATION_ALL);
         flush();
       },
       (error: unknown) => {
@@ -174,23 +137,18 @@ export async function createRedisRevocationChannel(options: RedisRevocationChann
 
   return {
     async publish(event: RevocationEvent): Promise<void> {
-      deliver(event);
+      relay.deliver(event);
       if (closed) return;
-      const payload = encodeRevocationMessage(origin, event);
+      const payload = relay.encode(event);
       if (publisher.status !== 'ready') {
-        enqueue([payload]);
+        relay.hold([payload]);
         return;
       }
       // Anything still queued goes first: one connection sends in order.
       flush();
       await send([payload]);
     },
-    subscribe(listener: (event: RevocationEvent) => void): () => void {
-      listeners.add(listener);
-      return () => {
-        listeners.delete(listener);
-      };
-    },
+    subscribe: relay.subscribe,
     isLive(): boolean {
       return live && !closed;
     },

@@ -2,3 +2,4 @@ export { createMemoryRateLimitStore, type MemoryRateLimitStoreOptions } from './
 export { createLocalRevocationChannel } from './local-revocation-channel.js';
 export { createSmtpMailer, type SmtpMailer, type SmtpMailerOptions } from './smtp-mailer.js';
 export { REVOCATION_ALL, decodeRevocationMessage, encodeRevocationMessage, type RevocationWireMessage } from './revocation-wire.js';
+export { createRevocationRelay, type RevocationRelay, type RevocationRelayOptions } from './revocation-relay.js';
