@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { nodeAuthorization, type Gatehouse, type GuardInput, type GuardResult, type Role } from '@gatehouse/core';
+import { fetchHeadersOfNode, nodeAuthorization, type Gatehouse, type GuardInput, type GuardResult, type Role } from '@gatehouse/core';
 import type { ErrorRequestHandler, Request as ExpressRequest, NextFunction, RequestHandler, Response as ExpressResponse } from 'express';
 
 export type GatehousePrincipal = Extract<GuardResult, { ok: true }>['principal'];
@@ -23,15 +23,7 @@ function header(req: ExpressRequest, name: string): string | null {
 type Body = ReadableStream<Uint8Array> | string | null;
 
 function toFetchRequest(req: ExpressRequest, body: Body, keepLength: boolean): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    else headers.set(name, value);
-  }
-  // Node kept only the first of repeated Authorization headers; core must see the repetition.
-  const authorization = nodeAuthorization(req.headers, req.rawHeaders);
-  if (authorization !== null) headers.set('authorization', authorization);
+  const headers = fetchHeadersOfNode(req.headers, req.rawHeaders);
   const url = `http://${req.headers.host ?? 'localhost'}${req.originalUrl}`;
   const method = req.method.toUpperCase();
   if (method === 'GET' || method === 'HEAD') return new Request(url, { method, headers });

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { ValidationError, nodeAuthorization, type Gatehouse, type GuardInput, type GuardResult, type Role } from '@gatehouse/core';
+import { ValidationError, fetchHeadersOfNode, nodeAuthorization, type Gatehouse, type GuardInput, type GuardResult, type Role } from '@gatehouse/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, HTTPMethods, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -24,15 +24,7 @@ function header(request: FastifyRequest, name: string): string | null {
 }
 
 function toFetchRequest(request: FastifyRequest): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    else headers.set(name, value);
-  }
-  // Node kept only the first of repeated Authorization headers; core must see the repetition.
-  const authorization = nodeAuthorization(request.headers, request.raw.rawHeaders);
-  if (authorization !== null) headers.set('authorization', authorization);
+  const headers = fetchHeadersOfNode(request.headers, request.raw.rawHeaders);
   const url = `http://${request.headers.host ?? 'localhost'}${request.url}`;
   const method = request.method.toUpperCase();
   if (method === 'GET' || method === 'HEAD') return new Request(url, { method, headers });

@@ -4,7 +4,7 @@ import { isGatehouseError } from '../errors/index.js';
 import type { Principal, PrincipalKind } from '../policy/index.js';
 import type { AuthStore, Clock, RevocationChannel, RevocationEvent } from '../ports.js';
 import type { TokenCodec } from '../tokens/index.js';
-import { bearerCandidate, isBearerToken, parseBearer } from './bearer.js';
+import { bearerCandidate, isBearerToken } from './bearer.js';
 import { REVOCATION_ALL } from '../adapters/revocation-wire.js';
 
 /** A principal with what it was proven by; what the REST rule and the handlers receive. */
@@ -257,8 +257,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     authenticate(credentials: Credentials): Promise<AuthResult> {
       const known = decideFromMemory(credentials);
       if (known !== undefined) return Promise.resolve(known);
-      const bearer = parseBearer(credentials.authorization);
-      // decideFromMemory answered every case without a token; the cast only restates that.
+      // decideFromMemory has already refused a malformed bearer and answered every case without a
+      // token: what is left is a checked token, and the cast only restates that.
+      const bearer = bearerCandidate(credentials.authorization);
       const token = (bearer || credentials.accessTokenCookie) as string;
       return lookup(token, bearer === null, clock.now());
     },

@@ -54,3 +54,20 @@ export function nodeAuthorization(headers: { readonly authorization?: string | u
   }
   return value;
 }
+
+/**
+ * A Fetch `Headers` from a Node request's header object, for Gatehouse's own routes. Repeated
+ * `Authorization` headers reach core as the refusal `nodeAuthorization` makes of them, not as the
+ * first one Node kept.
+ */
+export function fetchHeadersOfNode(headers: Readonly<Record<string, string | string[] | undefined>>, rawHeaders: readonly string[]): Headers {
+  const out = new Headers();
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) out.append(name, v);
+    else out.set(name, value);
+  }
+  const authorization = nodeAuthorization(headers, rawHeaders);
+  if (authorization !== null) out.set('authorization', authorization);
+  return out;
+}

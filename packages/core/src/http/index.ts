@@ -1,4 +1,4 @@
-export { nodeAuthorization, parseBearer } from './bearer.js';
+export { fetchHeadersOfNode, nodeAuthorization, parseBearer } from './bearer.js';
 export {
   createAuthenticator,
   type AuthFailureReason,
