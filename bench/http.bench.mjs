@@ -31,13 +31,17 @@ const here = dirname(fileURLToPath(import.meta.url));
 const versionOf = (name) => JSON.parse(readFileSync(join(here, '..', 'node_modules', name, 'package.json'), 'utf8')).version;
 const BETTER_AUTH_VERSION = versionOf('better-auth');
 const BETTER_AUTH_API_KEY_VERSION = versionOf('@better-auth/api-key');
-const FRAMEWORKS = ['hono', 'fastify', 'express'];
+const ALL_FRAMEWORKS = ['hono', 'fastify', 'express'];
+// BENCH_HTTP_FRAMEWORKS=hono,fastify: only those (diagnosis; RESULTS.md wants all three).
+const FRAMEWORKS = process.env.BENCH_HTTP_FRAMEWORKS ? process.env.BENCH_HTTP_FRAMEWORKS.split(',').filter((f) => ALL_FRAMEWORKS.includes(f)) : ALL_FRAMEWORKS;
 const JWT_MIDDLEWARE = { hono: '`hono/jwt`', fastify: '`@fastify/jwt` (onRequest `jwtVerify()`)', express: '`express-jwt`' };
-const LOAD = { connections: 10, pipelining: 1, warmupSeconds: 1, rounds: 9, roundSeconds: 1.5, eldSeconds: 5 };
+const LOAD = { connections: 10, pipelining: 1, warmupSeconds: 1, rounds: Number(process.env.BENCH_HTTP_ROUNDS ?? 9), roundSeconds: 1.5, eldSeconds: 5 };
 const LOGINS_IN_FLIGHT = 20;
 const ADMIN = { email: 'admin@localhost', password: 'admin' };
 const TARGET = 0.85;
 const PIN = process.env.BENCH_HTTP_PIN === '1';
+// BENCH_HTTP_QUICK=1: no auth, no auth with the header, Gatehouse only (diagnosis; never written to RESULTS.md by hand).
+const QUICK = process.env.BENCH_HTTP_QUICK === '1';
 if (PIN) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
 /** Gatehouse req/s over better-auth req/s, same framework, same kind of credential. */
 const VERSUS_BETTER_AUTH_TARGET = 20;
@@ -179,6 +183,40 @@ const median = (values) => {
 };
 const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
 
+/** Warms every case up, then measures them in interleaved rounds; rows compare to the first case. */
+async function measureCases(cases) {
+  for (const c of cases) {
+    await checkRoute(c.server.url, c.headers, c.guarded);
+    await startLoad({ url: `${c.server.url}/v1/projects`, headers: c.headers, duration: LOAD.warmupSeconds }).done;
+    c.runs = [];
+  }
+  for (let round = 0; round < LOAD.rounds; round++) {
+    for (let i = 0; i < cases.length; i++) {
+      const c = cases[(i + round) % cases.length];
+      c.runs.push(await measureOnce(c.server, c.headers, LOAD.roundSeconds));
+    }
+  }
+  const baseline = cases[0].runs;
+  return cases.map((c) => {
+    const histogram = createHistogram();
+    for (const r of c.runs) histogram.add(r.histogram);
+    const ratios = c.runs.map((r, i) => r.rps / baseline[i].rps);
+    return {
+      name: c.name,
+      rps: mean(c.runs.map((r) => r.rps)),
+      p50Ms: histogram.percentile(50) / 1000,
+      p99Ms: histogram.percentile(99) / 1000,
+      ratio: median(ratios),
+      ratioMin: Math.min(...ratios),
+      ratioMax: Math.max(...ratios),
+      serverCpu: mean(c.runs.map((r) => r.serverCpu)),
+      userUsPerRequest: median(c.runs.map((r) => r.userUsPerRequest)),
+      systemUsPerRequest: median(c.runs.map((r) => r.systemUsPerRequest)),
+      clientCpu: mean(c.runs.map((r) => r.clientCpu)),
+    };
+  });
+}
+
 async function benchFramework(framework) {
   const servers = [];
   const start = async (mode) => {
@@ -188,18 +226,25 @@ async function benchFramework(framework) {
   };
   try {
     const none = await start('none');
-    const presence = await start('presence');
     const gh = await start('gatehouse');
+    const creds = await gatehouseCredentials(gh.url);
+    const noAuth = { name: 'no auth', server: none, headers: {}, guarded: false };
+    // What receiving a ~260-byte Authorization header costs the server when nothing reads it.
+    const noAuthWithHeader = { name: 'no auth, client sends the same Authorization header', server: none, headers: creds.access, guarded: false };
+    const ghAccess = { name: 'Gatehouse, access token', server: gh, headers: creds.access, guarded: true };
+    const ghKey = { name: 'Gatehouse, API key', server: gh, headers: creds.apiKey, guarded: true };
+    if (QUICK) return { rows: await measureCases([noAuth, noAuthWithHeader, ghAccess, ghKey]) };
+    const presence = await start('presence');
     const jwtServer = await start('jwt');
     const baSession = await start('better-auth-session');
     const baApiKey = await start('better-auth-apikey');
-    const creds = await gatehouseCredentials(gh.url);
     const jwtHeaders = { authorization: `Bearer ${jsonwebtoken.sign({ sub: '2', role: 'ADMIN' }, JWT_SECRET, { algorithm: 'HS256', expiresIn: '1h' })}` };
     const cases = [
-      { name: 'no auth', server: none, headers: {}, guarded: false },
+      noAuth,
+      noAuthWithHeader,
       { name: framework === 'hono' ? 'control: header-presence check (handler wrapper)' : 'control: header-presence middleware', server: presence, headers: creds.access, guarded: true },
-      { name: 'Gatehouse, access token', server: gh, headers: creds.access, guarded: true },
-      { name: 'Gatehouse, API key', server: gh, headers: creds.apiKey, guarded: true },
+      ghAccess,
+      ghKey,
       { name: `${JWT_MIDDLEWARE[framework]} (HS256)`, server: jwtServer, headers: jwtHeaders, guarded: true },
       { name: BETTER_AUTH_SESSION, server: baSession, headers: baSession.headers, guarded: true },
       { name: BETTER_AUTH_API_KEY, server: baApiKey, headers: baApiKey.headers, guarded: true },
@@ -210,39 +255,10 @@ async function benchFramework(framework) {
       const presenceMw = await start('presence-middleware');
       const ghMw = await start('gatehouse-middleware');
       const mwCreds = await gatehouseCredentials(ghMw.url);
-      cases.splice(2, 0, { name: 'control as middleware (`app.use`)', server: presenceMw, headers: creds.access, guarded: true });
+      cases.splice(3, 0, { name: 'control as middleware (`app.use`)', server: presenceMw, headers: creds.access, guarded: true });
       cases.push({ name: 'Gatehouse as middleware (`gatehouse()` + `authenticate()`), access token', server: ghMw, headers: mwCreds.access, guarded: true });
     }
-    for (const c of cases) {
-      await checkRoute(c.server.url, c.headers, c.guarded);
-      await startLoad({ url: `${c.server.url}/v1/projects`, headers: c.headers, duration: LOAD.warmupSeconds }).done;
-      c.runs = [];
-    }
-    for (let round = 0; round < LOAD.rounds; round++) {
-      for (let i = 0; i < cases.length; i++) {
-        const c = cases[(i + round) % cases.length];
-        c.runs.push(await measureOnce(c.server, c.headers, LOAD.roundSeconds));
-      }
-    }
-    const baseline = cases[0].runs;
-    const rows = cases.map((c) => {
-      const histogram = createHistogram();
-      for (const r of c.runs) histogram.add(r.histogram);
-      const ratios = c.runs.map((r, i) => r.rps / baseline[i].rps);
-      return {
-        name: c.name,
-        rps: mean(c.runs.map((r) => r.rps)),
-        p50Ms: histogram.percentile(50) / 1000,
-        p99Ms: histogram.percentile(99) / 1000,
-        ratio: median(ratios),
-        ratioMin: Math.min(...ratios),
-        ratioMax: Math.max(...ratios),
-        serverCpu: mean(c.runs.map((r) => r.serverCpu)),
-        userUsPerRequest: median(c.runs.map((r) => r.userUsPerRequest)),
-        systemUsPerRequest: median(c.runs.map((r) => r.systemUsPerRequest)),
-        clientCpu: mean(c.runs.map((r) => r.clientCpu)),
-      };
-    });
+    const rows = await measureCases(cases);
     // Round by round, like the ratios to "no auth": both cases of a pair ran minutes apart at most.
     const byName = (name) => cases.find((c) => c.name === name);
     const versus = (ours, theirs) => {
@@ -376,6 +392,7 @@ export async function run() {
     console.error(`[bench] http: ${framework} …`);
     results.set(framework, await benchFramework(framework));
   }
+  if (QUICK) return resultsTable(results);
   const eld = results.get('hono').eldPhases;
   console.error('[bench] http: event loop with one pool thread …');
   const onePool = await eventLoopWithOnePoolThread();

@@ -5,6 +5,7 @@ import type { Principal, PrincipalKind } from '../policy/index.js';
 import type { AuthStore, Clock, RevocationChannel, RevocationEvent } from '../ports.js';
 import type { TokenCodec } from '../tokens/index.js';
 import { bearerCandidate, isBearerToken } from './bearer.js';
+import { createTokenMap } from './token-map.js';
 import { REVOCATION_ALL } from '../adapters/revocation-wire.js';
 
 /** A principal with what it was proven by; what the REST rule and the handlers receive. */
@@ -95,7 +96,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const maxEntries = options.maxCacheEntries ?? 100_000;
   const maxAge = options.maxCacheAgeMs ?? Number.POSITIVE_INFINITY;
 
-  const cache = new Map<string, CacheEntry>();
+  const cache = createTokenMap<CacheEntry>();
   // Reverse indexes so one revocation finds every cached token it covers.
   const byUser = new Map<number, Set<string>>();
   const bySession = new Map<number, Set<string>>();
@@ -149,8 +150,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     if (principal.kind === 'session' && principal.sessionId !== null) index(bySession, principal.sessionId, token);
     else index(byApiKey, principal.credentialId, token);
     if (cache.size > maxEntries) {
-      const oldest = cache.keys().next();
-      if (!oldest.done) forget(oldest.value);
+      const oldest = cache.oldest();
+      if (oldest !== undefined) forget(oldest);
     }
     return result;
   }
