@@ -134,7 +134,7 @@ export async function createPostgresRevocationChannel(options: PostgresRevocatio
     void flush(client);
   }
 
-  /** Sends what was published while disconnected. pg runs a client's queries in order. */
+  /** Sends what was published while disconnected, in order (`notify` runs one query at a time). */
   async function flush(client: Client): Promise<void> {
     const pending = relay.takeHeld();
     if (pending.length === 0) return;
@@ -161,8 +161,15 @@ export async function createPostgresRevocationChannel(options: PostgresRevocatio
     if (current !== null && current !== client && live) void flush(current);
   }
 
-  async function notify(client: Client, payload: string): Promise<void> {
-    await client.query('SELECT pg_notify($1, $2)', [channel, payload]);
+  // One query at a time per client: pg queues overlapping queries itself but warns that doing so is
+  // deprecated (pg 9 drops it), and a burst of revocations or a flush after a reconnect overlaps.
+  const sending = new WeakMap<Client, Promise<unknown>>();
+  function notify(client: Client, payload: string): Promise<void> {
+    const sent = (sending.get(client) ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => client.query('SELECT pg_notify($1, $2)', [channel, payload]));
+    sending.set(client, sent);
+    return sent.then(() => undefined);
   }
 
   try {
