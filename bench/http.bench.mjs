@@ -35,7 +35,7 @@ const ALL_FRAMEWORKS = ['hono', 'fastify', 'express'];
 // BENCH_HTTP_FRAMEWORKS=hono,fastify: only those (diagnosis; RESULTS.md wants all three).
 const FRAMEWORKS = process.env.BENCH_HTTP_FRAMEWORKS ? process.env.BENCH_HTTP_FRAMEWORKS.split(',').filter((f) => ALL_FRAMEWORKS.includes(f)) : ALL_FRAMEWORKS;
 const JWT_MIDDLEWARE = { hono: '`hono/jwt`', fastify: '`@fastify/jwt` (onRequest `jwtVerify()`)', express: '`express-jwt`' };
-const LOAD = { connections: 10, pipelining: 1, warmupSeconds: 1, rounds: Number(process.env.BENCH_HTTP_ROUNDS ?? 15), roundSeconds: 1.5, eldSeconds: 5 };
+const LOAD = { connections: Number(process.env.BENCH_HTTP_CONNECTIONS ?? 10), pipelining: 1, warmupSeconds: 1, rounds: Number(process.env.BENCH_HTTP_ROUNDS ?? 15), roundSeconds: 1.5, eldSeconds: 5 };
 const LOGINS_IN_FLIGHT = 20;
 const ADMIN = { email: 'admin@localhost', password: 'admin' };
 const TARGET = 0.85;
