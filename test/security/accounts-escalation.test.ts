@@ -212,7 +212,7 @@ describe.each(ADAPTERS)('%s: privilege escalation', (adapter) => {
       for (const credential of [{ cookie: admin }, { bearer: ADMIN_SECRET }]) {
         for (const role of SYSTEM_SPELLINGS) {
           const response = await call(server, 'PATCH', `/v1/users/${target.globalId}`, { ...credential, json: { role } });
-          await expectError(response, 400, 'bad_request');
+          await expectError(response, 400, 'bad_request', 'Cannot assign the SYSTEM role');
         }
       }
       expect(await roleOf(target.id)).toBe('MEMBER');
@@ -225,8 +225,8 @@ describe.each(ADAPTERS)('%s: privilege escalation', (adapter) => {
       const before = await server.store.findUserById(systemId);
       for (const body of [{ role: 'ADMIN' }, { username: 'not-system' }, { password: 'known-now-1' }]) {
         await expectError(await call(server, 'PATCH', path, { cookie: admin, json: body }), 403, 'forbidden', 'The system user cannot be modified');
-        // The admin secret acts as the system user: for the role that is "own role", refused all the same.
-        await expectError(await call(server, 'PATCH', path, { bearer: ADMIN_SECRET, json: body }), 403, 'forbidden');
+        // The admin secret acts as the system user, and is told the same.
+        await expectError(await call(server, 'PATCH', path, { bearer: ADMIN_SECRET, json: body }), 403, 'forbidden', 'The system user cannot be modified');
       }
       expect(await server.store.findUserById(systemId)).toEqual(before);
       await expectError(await login(server, 'system@localhost', 'anything'), 401, 'invalid_credentials', 'Invalid email and/or password');

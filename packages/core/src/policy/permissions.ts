@@ -57,9 +57,11 @@ export function decide(principal: Principal | null, action: Action, targetOrNoth
     case 'change_user_role':
       if (anonymous) return DECISIONS.authDisabledUsers;
       if (!isAdmin(principal)) return DECISIONS.adminOnly;
+      // The admin secret acts as the system user: for it, "the system user is locked" is the reason
+      // that explains the refusal, not "own role".
+      if (target.isSystemUser === true) return DECISIONS.systemUserLocked;
       if (isSelf(principal, target.userId)) return DECISIONS.ownRole;
       if (target.isDefaultAdmin === true) return DECISIONS.defaultAdminRole;
-      if (target.isSystemUser === true) return DECISIONS.systemUserLocked;
       return DECISIONS.admin;
 
     case 'change_own_password':

@@ -17,9 +17,10 @@ export function normalizeUsername(raw: unknown): string {
   return username;
 }
 
-function parseRole(raw: unknown): Role {
+/** `creating`: the reference's create-user message; a role change gets its own wording. */
+function parseRole(raw: unknown, creating: boolean): Role {
   const role = typeof raw === 'string' ? raw.trim().toUpperCase() : '';
-  if (role === 'SYSTEM') throw new ValidationError('Cannot create users with SYSTEM role', 'bad_request');
+  if (role === 'SYSTEM') throw new ValidationError(creating ? 'Cannot create users with SYSTEM role' : 'Cannot assign the SYSTEM role', 'bad_request');
   if (!isAssignableRole(role)) throw new ValidationError('Role must be one of ADMIN, MEMBER, VIEWER');
   return role;
 }
@@ -50,7 +51,7 @@ export interface CreateUserInput {
 export async function createUser(deps: ServiceDeps, actor: Principal | null, input: CreateUserInput): Promise<UserRecord> {
   authorize(actor, 'create_user');
   const authMethod = input.authMethod ?? 'LOCAL';
-  const role = parseRole(input.role);
+  const role = parseRole(input.role, true);
   const email = sanitizeEmail(typeof input.email === 'string' ? input.email : '');
   assertValidEmail(email);
   const username = normalizeUsername(input.username);
@@ -154,7 +155,7 @@ export async function updateUser(deps: ServiceDeps, actor: Principal | null, id:
   }
   if (change.role !== undefined) {
     authorize(actor, 'change_user_role', userTarget(target));
-    patch.role = parseRole(change.role);
+    patch.role = parseRole(change.role, false);
   }
   if (change.password !== undefined) {
     // On oneself this is refused: the admin route skips the current-password check, so a stolen

@@ -101,7 +101,7 @@ describe('decide: targets', () => {
     ['admin changes default admin role', sAdmin, 'change_user_role', { userId: 2, isDefaultAdmin: true }, 'default-admin-role'],
     ['secret changes default admin role', secret, 'change_user_role', { userId: 2, isDefaultAdmin: true }, 'default-admin-role'],
     ['admin changes system user role', sAdmin, 'change_user_role', { userId: SYSTEM_USER_ID, isSystemUser: true }, LOCK],
-    ['secret changes system user role', secret, 'change_user_role', { userId: SYSTEM_USER_ID, isSystemUser: true }, 'own-role'],
+    ['secret changes system user role', secret, 'change_user_role', { userId: SYSTEM_USER_ID, isSystemUser: true }, LOCK],
     ['member changes own role', sMember, 'change_user_role', { userId: MEMBER_ID }, 'admin-only'],
     ['viewer changes default admin role', sViewer, 'change_user_role', { isDefaultAdmin: true }, 'admin-only'],
     // passwords and usernames of others
