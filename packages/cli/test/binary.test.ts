@@ -5,37 +5,20 @@
  * exit code and the environment the same way, and that what it writes is what a server reads.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { adminSecretPrincipal, createGatehouse, createUser, login, parseAuthEnv, refreshSession, type Gatehouse, type ServiceDeps } from '@gatehouse/core';
-import { createSqliteStore } from '@gatehouse/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminSecretPrincipal, createUser, login, refreshSession } from '@gatehouse/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CORP_IDP_ENV, decodeGlobalId, GOOD_ENV, startSqliteServer, tempDirs, useDiscoveryServer, type CliJson, type Env, type RunningServer } from './support/fixtures.js';
 
 const SECRET = 'cli-bin-test-secret-0123456789-abcdefghijk';
 const CLI_JS = resolve(import.meta.dirname, '../dist/cli.js');
 const COMMAND_NAMES = ['check-env', 'explain-claims', 'reset-password', 'create-system-key', 'list-users', 'revoke-sessions'];
 
-type Env = Record<string, string>;
-
 interface Outcome {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
-}
-
-/** The fields of the `--json` line these tests read by name; the rest is checked with matchers. */
-interface CliJson {
-  readonly [field: string]: unknown;
-  readonly ok?: boolean;
-  readonly error?: { readonly code: string; readonly message: string };
-  readonly issues?: readonly { readonly variable: string; readonly message: string }[];
-  readonly user?: { readonly id: string; readonly email: string };
-  readonly users?: readonly { readonly id: string; readonly email: string }[];
-  readonly password?: string;
-  readonly apiKey?: { readonly id: string; readonly key: string };
 }
 
 beforeAll(() => {
@@ -68,46 +51,14 @@ function jsonLine(outcome: Outcome): CliJson {
   return JSON.parse(lines[0]!) as CliJson;
 }
 
-const decodeGlobalId = (id: string) => Buffer.from(id, 'base64').toString('utf8');
-
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bin-'));
-  dirs.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-/** What a running server holds on the same working directory: its own connection to `phoenix.db`. */
-interface ServerSide {
-  readonly gh: Gatehouse;
-  readonly deps: ServiceDeps;
-  /** Bearer-token check as the server's middleware does it. */
-  authenticate(token: string): ReturnType<NonNullable<Gatehouse['authenticator']>['authenticate']>;
-  close(): Promise<void>;
-}
-
-async function openServerSide(dir: string, env: Env): Promise<ServerSide> {
-  const store = await createSqliteStore({ filename: join(dir, 'phoenix.db') });
-  const gh = await createGatehouse({ config: parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'true', ...env }), store });
-  return {
-    gh,
-    deps: gh.deps!,
-    authenticate: (token) => gh.authenticator!.authenticate({ authorization: `Bearer ${token}` }),
-    async close() {
-      await gh.close();
-      await store.close();
-    },
-  };
-}
+const tempDir = tempDirs('gatehouse-bin-');
 
 /** A working directory a server has started on once (bootstrapped `phoenix.db`), open for the test's body. */
-async function withServer(extra: Env, body: (server: ServerSide, env: Env, dir: string) => Promise<void>): Promise<void> {
+async function withServer(extra: Env, body: (server: RunningServer, env: Env, dir: string) => Promise<void>): Promise<void> {
   const dir = tempDir();
   const env: Env = { PHOENIX_WORKING_DIR: dir, PHOENIX_SECRET: SECRET, ...extra };
-  const server = await openServerSide(dir, env);
+  // What a running server holds on the same working directory: its own connection to `phoenix.db`.
+  const server = await startSqliteServer(dir, env);
   try {
     await body(server, env, dir);
   } finally {
@@ -121,7 +72,7 @@ async function withServer(extra: Env, body: (server: ServerSide, env: Env, dir: 
  * keep accepting it after the CLI revokes it, as the CLI's own note says.
  */
 async function acceptedByFreshServer(dir: string, env: Env, token: string): Promise<boolean> {
-  const probe = await openServerSide(dir, env);
+  const probe = await startSqliteServer(dir, env);
   try {
     return (await probe.authenticate(token)).ok;
   } finally {
@@ -185,17 +136,7 @@ describe('gatehouse (built bin): the command line', () => {
 describe('gatehouse check-env (built bin)', () => {
   it('summarises a good environment, as text and as one JSON line, without echoing a secret', async () => {
     const dir = tempDir();
-    const env: Env = {
-      PHOENIX_WORKING_DIR: dir,
-      PHOENIX_SECRET: SECRET,
-      PHOENIX_ADMIN_SECRET: 'admin-secret-0123456789-abcdefghijklmnop',
-      PHOENIX_SMTP_HOSTNAME: 'smtp.example.com',
-      PHOENIX_SMTP_USERNAME: 'mailer',
-      PHOENIX_SMTP_PASSWORD: 'smtp-password-value',
-      PHOENIX_OAUTH2_CORP_CLIENT_ID: 'corp-client',
-      PHOENIX_OAUTH2_CORP_CLIENT_SECRET: 'corp-client-secret-value',
-      PHOENIX_OAUTH2_CORP_OIDC_CONFIG_URL: 'https://idp.example.com/.well-known/openid-configuration',
-    };
+    const env: Env = { PHOENIX_WORKING_DIR: dir, PHOENIX_SECRET: SECRET, ...GOOD_ENV };
     const [human, machine] = await Promise.all([gatehouse(['check-env'], env, dir), gatehouse(['check-env', '--json'], env, dir)]);
     expect(human.code).toBe(0);
     expect(human.stderr).toBe('');
@@ -244,51 +185,21 @@ describe('gatehouse check-env (built bin)', () => {
   });
 
   describe('--online', () => {
-    let discovery: Server;
-    let base = '';
-    beforeAll(async () => {
-      discovery = createServer((request, response) => {
-        if (request.url === '/good/.well-known/openid-configuration') {
-          response.writeHead(200, { 'content-type': 'application/json' });
-          response.end(
-            JSON.stringify({
-              issuer: `${base}/good`,
-              authorization_endpoint: `${base}/good/authorize`,
-              token_endpoint: `${base}/good/token`,
-              jwks_uri: `${base}/good/jwks`,
-            }),
-          );
-          return;
-        }
-        response.writeHead(404).end();
-      });
-      await new Promise<void>((done) => discovery.listen(0, '127.0.0.1', done));
-      base = `http://127.0.0.1:${(discovery.address() as AddressInfo).port}`;
-    });
-    afterAll(() => new Promise<void>((done) => discovery.close(() => done())));
-
-    function idpEnv(name: string): Env {
-      const upper = name.toUpperCase();
-      return {
-        [`PHOENIX_OAUTH2_${upper}_CLIENT_ID`]: `${name}-client`,
-        [`PHOENIX_OAUTH2_${upper}_CLIENT_SECRET`]: `${name}-client-secret`,
-        [`PHOENIX_OAUTH2_${upper}_OIDC_CONFIG_URL`]: `${base}/${name}/.well-known/openid-configuration`,
-      };
-    }
+    const discovery = useDiscoveryServer();
 
     it("exits 0 when every IdP's discovery document answers", async () => {
       const dir = tempDir();
-      const env: Env = { PHOENIX_WORKING_DIR: dir, PHOENIX_SECRET: SECRET, ...idpEnv('good') };
+      const env: Env = { PHOENIX_WORKING_DIR: dir, PHOENIX_SECRET: SECRET, ...discovery.idpEnv('good') };
       const [human, machine] = await Promise.all([gatehouse(['check-env', '--online'], env, dir), gatehouse(['check-env', '--online', '--json'], env, dir)]);
       expect(human).toMatchObject({ code: 0, stderr: '' });
       expect(human.stdout).toMatch(/^online\n\s+good\s+ok \(issuer http:\/\/127\.0\.0\.1:\d+\/good\)$/m);
       expect(machine).toMatchObject({ code: 0, stderr: '' });
-      expect(jsonLine(machine)).toMatchObject({ ok: true, online: [{ idp: 'good', ok: true, issuer: `${base}/good` }] });
+      expect(jsonLine(machine)).toMatchObject({ ok: true, online: [{ idp: 'good', ok: true, issuer: `${discovery.base}/good` }] });
     });
 
     it('exits 1 and names the IdP whose discovery fails', async () => {
       const dir = tempDir();
-      const env: Env = { PHOENIX_WORKING_DIR: dir, PHOENIX_SECRET: SECRET, ...idpEnv('good'), ...idpEnv('bad') };
+      const env: Env = { PHOENIX_WORKING_DIR: dir, PHOENIX_SECRET: SECRET, ...discovery.idpEnv('good'), ...discovery.idpEnv('bad') };
       const [human, machine] = await Promise.all([gatehouse(['check-env', '--online'], env, dir), gatehouse(['check-env', '--online', '--json'], env, dir)]);
       expect(human.code).toBe(1);
       expect(human.stdout).toMatch(/bad\s+failed: IdP bad: discovery failed: discovery answered 404/);
@@ -299,7 +210,7 @@ describe('gatehouse check-env (built bin)', () => {
         ok: false,
         online: [
           { idp: 'bad', ok: false, error: expect.stringContaining('IdP bad: discovery failed') },
-          { idp: 'good', ok: true, issuer: `${base}/good` },
+          { idp: 'good', ok: true, issuer: `${discovery.base}/good` },
         ],
       });
     });
@@ -307,16 +218,7 @@ describe('gatehouse check-env (built bin)', () => {
 });
 
 describe('gatehouse explain-claims (built bin)', () => {
-  const idpEnv: Env = {
-    PHOENIX_SECRET: SECRET,
-    PHOENIX_OAUTH2_CORP_CLIENT_ID: 'corp-client',
-    PHOENIX_OAUTH2_CORP_CLIENT_SECRET: 'corp-client-secret',
-    PHOENIX_OAUTH2_CORP_OIDC_CONFIG_URL: 'https://idp.example.com/.well-known/openid-configuration',
-    PHOENIX_OAUTH2_CORP_GROUPS_ATTRIBUTE_PATH: 'groups',
-    PHOENIX_OAUTH2_CORP_ALLOWED_GROUPS: 'eng,admins',
-    PHOENIX_OAUTH2_CORP_ROLE_ATTRIBUTE_PATH: "contains(groups, 'admins') && 'admin' || 'viewer'",
-    PHOENIX_OAUTH2_CORP_ROLE_MAPPING: 'admin:ADMIN,viewer:VIEWER',
-  };
+  const idpEnv: Env = { PHOENIX_SECRET: SECRET, ...CORP_IDP_ENV };
 
   it('explains an allowed and a denied set of claims, read relative to its cwd, exiting 0 for both', async () => {
     const dir = tempDir();

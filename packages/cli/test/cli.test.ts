@@ -1,58 +1,22 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import {
-  createGatehouse,
-  createUser,
-  adminSecretPrincipal,
-  login,
-  parseAuthEnv,
-  refreshSession,
-  type AuthStore,
-  type Gatehouse,
-  type RevocationChannel,
-  type ServiceDeps,
-} from '@gatehouse/core';
-import { createPostgresRevocationChannel, createPostgresStore, createSqliteStore } from '@gatehouse/db';
+import { createUser, adminSecretPrincipal, login, refreshSession } from '@gatehouse/core';
+import { createPostgresRevocationChannel, createPostgresStore } from '@gatehouse/db';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisRevocationChannel } from '@gatehouse/redis';
 import { createTestDatabase, type TestDatabase } from '../../db/test/support/postgres.js';
 import { startRedisServer } from '../../redis/test/redis-server.js';
 import { startDemo } from '../../../test/support/demo-process.js';
 import { run } from '../src/index.js';
+import { CORP_IDP_ENV, decodeGlobalId, GOOD_ENV, startServer, startSqliteServer, tempDirs, useDiscoveryServer, type CliJson, type Env, type RunningServer } from './support/fixtures.js';
 
 const SECRET = 'cli-test-secret-0123456789-abcdefghijklmnop';
 const cliJs = resolve(import.meta.dirname, '../dist/cli.js');
 const runFile = promisify(execFile);
 
-type Env = Record<string, string>;
-
-/** What `--json` prints, with the fields these tests read typed; the rest is checked with matchers. */
-interface CliJson {
-  readonly [field: string]: unknown;
-  readonly ok?: boolean;
-  readonly error?: { readonly code: string; readonly message: string };
-  readonly issues?: readonly { readonly variable: string; readonly message: string }[];
-  readonly user?: { readonly id: string; readonly email: string };
-  readonly users?: readonly { readonly id: string; readonly email: string }[];
-  readonly password?: string;
-  readonly apiKey?: { readonly id: string; readonly key: string };
-}
-
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
-  dirs.push(dir);
-  return dir;
-}
-
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs('gatehouse-cli-');
 
 /** `gatehouse …` in-process, with nothing in its environment but `env`. */
 async function cli(args: string[], env: Env, cwd: string) {
@@ -72,37 +36,11 @@ async function cli(args: string[], env: Env, cwd: string) {
   };
 }
 
-function decodeGlobalId(id: string): string {
-  return Buffer.from(id, 'base64').toString('utf8');
-}
-
-/** What the server would run on the same directory: core's config with the demo's auth-on default, a SQLite file. */
-interface RunningServer {
-  readonly gh: Gatehouse;
-  readonly deps: ServiceDeps;
-  readonly store: AuthStore;
-  close(): Promise<void>;
-}
-
-async function startServer(store: AuthStore, env: Env, revocations?: RevocationChannel): Promise<RunningServer> {
-  const config = parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'true', ...env });
-  const gh = await createGatehouse({ config, store, ...(revocations ? { revocations } : {}) });
-  return {
-    gh,
-    deps: gh.deps!,
-    store,
-    async close() {
-      await gh.close();
-      await store.close();
-    },
-  };
-}
-
 /** A working directory the server has started on once: `phoenix.db` exists, bootstrapped. */
 async function serverDir(extra: Env = {}): Promise<{ dir: string; env: Env; server: RunningServer }> {
   const dir = tempDir();
   const env: Env = { PHOENIX_WORKING_DIR: dir, PHOENIX_SECRET: SECRET, ...extra };
-  const server = await startServer(await createSqliteStore({ filename: join(dir, 'phoenix.db') }), env);
+  const server = await startSqliteServer(dir, env);
   return { dir, env, server };
 }
 
@@ -161,18 +99,7 @@ describe('the command line', () => {
 describe('check-env', () => {
   it('summarises a good environment without printing the secret', async () => {
     const dir = tempDir();
-    const env: Env = {
-      PHOENIX_WORKING_DIR: dir,
-      PHOENIX_SECRET: SECRET,
-      PHOENIX_ADMIN_SECRET: 'admin-secret-0123456789-abcdefghijklmnop',
-      PHOENIX_COOKIE_NAME_PREFIX: 'acme',
-      PHOENIX_SMTP_HOSTNAME: 'smtp.example.com',
-      PHOENIX_SMTP_USERNAME: 'mailer',
-      PHOENIX_SMTP_PASSWORD: 'smtp-password-value',
-      PHOENIX_OAUTH2_CORP_CLIENT_ID: 'corp-client',
-      PHOENIX_OAUTH2_CORP_CLIENT_SECRET: 'corp-client-secret-value',
-      PHOENIX_OAUTH2_CORP_OIDC_CONFIG_URL: 'https://idp.example.com/.well-known/openid-configuration',
-    };
+    const env: Env = { PHOENIX_WORKING_DIR: dir, PHOENIX_SECRET: SECRET, PHOENIX_COOKIE_NAME_PREFIX: 'acme', ...GOOD_ENV };
     const human = await cli(['check-env'], env, dir);
     expect(human.code).toBe(0);
     expect(human.out).toContain('environment ok');
@@ -272,48 +199,18 @@ describe('check-env', () => {
   });
 
   describe('--online', () => {
-    let idp: Server;
-    let base = '';
-    beforeAll(async () => {
-      idp = createServer((request, response) => {
-        if (request.url === '/good/.well-known/openid-configuration') {
-          response.writeHead(200, { 'content-type': 'application/json' });
-          response.end(
-            JSON.stringify({
-              issuer: `${base}/good`,
-              authorization_endpoint: `${base}/good/authorize`,
-              token_endpoint: `${base}/good/token`,
-              jwks_uri: `${base}/good/jwks`,
-            }),
-          );
-          return;
-        }
-        response.writeHead(404).end();
-      });
-      await new Promise<void>((done) => idp.listen(0, '127.0.0.1', done));
-      base = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
-    });
-    afterAll(() => new Promise<void>((done) => idp.close(() => done())));
-
-    function idpEnv(name: string): Env {
-      const upper = name.toUpperCase();
-      return {
-        [`PHOENIX_OAUTH2_${upper}_CLIENT_ID`]: `${name}-client`,
-        [`PHOENIX_OAUTH2_${upper}_CLIENT_SECRET`]: `${name}-client-secret`,
-        [`PHOENIX_OAUTH2_${upper}_OIDC_CONFIG_URL`]: `${base}/${name}/.well-known/openid-configuration`,
-      };
-    }
+    const discovery = useDiscoveryServer();
 
     it("fetches each IdP's discovery document and exits 1 when one fails", async () => {
       const dir = tempDir();
-      const env: Env = { PHOENIX_WORKING_DIR: dir, PHOENIX_SECRET: SECRET, ...idpEnv('good'), ...idpEnv('bad') };
+      const env: Env = { PHOENIX_WORKING_DIR: dir, PHOENIX_SECRET: SECRET, ...discovery.idpEnv('good'), ...discovery.idpEnv('bad') };
       const result = await cli(['check-env', '--online', '--json'], env, dir);
       expect(result.code).toBe(1);
       const json = result.json();
       expect(json.ok).toBe(false);
       expect(json.online).toEqual([
         { idp: 'bad', ok: false, error: expect.stringContaining('IdP bad: discovery failed') },
-        { idp: 'good', ok: true, issuer: `${base}/good` },
+        { idp: 'good', ok: true, issuer: `${discovery.base}/good` },
       ]);
       expect(result.err).toContain('error: discovery failed for bad');
 
@@ -325,7 +222,7 @@ describe('check-env', () => {
 
     it('exits 0 when every IdP answers', async () => {
       const dir = tempDir();
-      const result = await cli(['check-env', '--online'], { PHOENIX_WORKING_DIR: dir, PHOENIX_SECRET: SECRET, ...idpEnv('good') }, dir);
+      const result = await cli(['check-env', '--online'], { PHOENIX_WORKING_DIR: dir, PHOENIX_SECRET: SECRET, ...discovery.idpEnv('good') }, dir);
       expect(result.code).toBe(0);
       expect(result.err).toBe('');
     });
@@ -333,17 +230,7 @@ describe('check-env', () => {
 });
 
 describe('explain-claims', () => {
-  const idpEnv: Env = {
-    PHOENIX_SECRET: SECRET,
-    PHOENIX_OAUTH2_CORP_CLIENT_ID: 'corp-client',
-    PHOENIX_OAUTH2_CORP_CLIENT_SECRET: 'corp-client-secret',
-    PHOENIX_OAUTH2_CORP_OIDC_CONFIG_URL: 'https://idp.example.com/.well-known/openid-configuration',
-    PHOENIX_OAUTH2_CORP_GROUPS_ATTRIBUTE_PATH: 'groups',
-    PHOENIX_OAUTH2_CORP_ALLOWED_GROUPS: 'eng,admins',
-    // Conditional: members of `admins` are admins, everyone else a viewer.
-    PHOENIX_OAUTH2_CORP_ROLE_ATTRIBUTE_PATH: "contains(groups, 'admins') && 'admin' || 'viewer'",
-    PHOENIX_OAUTH2_CORP_ROLE_MAPPING: 'admin:ADMIN,viewer:VIEWER',
-  };
+  const idpEnv: Env = { PHOENIX_SECRET: SECRET, ...CORP_IDP_ENV };
 
   async function explain(claims: unknown, extra: string[] = [], env: Env = idpEnv) {
     const dir = tempDir();
@@ -684,7 +571,7 @@ describe('with GATEHOUSE_REDIS_URL', () => {
     const redis = await startRedisServer();
     const channel = await createRedisRevocationChannel({ url: redis.url });
     const { dir, env } = await serverDir({ GATEHOUSE_REDIS_URL: redis.url });
-    const server = await startServer(await createSqliteStore({ filename: join(dir, 'phoenix.db') }), env, channel);
+    const server = await startSqliteServer(dir, env, channel);
     try {
       const session = await login(server.deps, { email: 'admin@localhost', password: 'admin' });
       const authenticate = () => server.gh.authenticator!.authenticate({ authorization: `Bearer ${session.accessToken}` });
