@@ -316,6 +316,29 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
         expect(await store.findSession(session.id + 1000)).toBeNull();
       });
 
+      it('extendSession moves the expiry later only, and says whether the session exists', async () => {
+        const user = await store.insertUser(localUser());
+        const session = await store.insertSession({ userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+        const other = await store.insertSession({ userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+        expect(await store.extendSession(session.id, T0 + 3 * HOUR)).toBe(true);
+        expect(await store.findSession(session.id)).toEqual({ ...session, expiresAt: T0 + 3 * HOUR });
+        // Never shortened: an older refresh finishing late must not cut a session short.
+        expect(await store.extendSession(session.id, T0 + 2 * HOUR)).toBe(true);
+        expect(await store.extendSession(session.id, T0 + 3 * HOUR)).toBe(true);
+        expect((await store.findSession(session.id))?.expiresAt).toBe(T0 + 3 * HOUR);
+        expect(await store.findSession(other.id)).toEqual(other);
+        expect(await store.extendSession(session.id + 1000, T0 + 9 * HOUR)).toBe(false);
+        expect(await store.findSession(session.id + 1000)).toBeNull();
+        // Inside a transaction that rolls back, nothing moves.
+        await expect(
+          store.transaction(async (tx) => {
+            expect(await tx.extendSession(other.id, T0 + 5 * HOUR)).toBe(true);
+            throw new Error('roll back');
+          }),
+        ).rejects.toThrow('roll back');
+        expect(await store.findSession(other.id)).toEqual(other);
+      });
+
       it('a session for a user that does not exist is a conflict', async () => {
         await expectConflict(store.insertSession({ userId: 999_999, createdAt: T0, expiresAt: T0 + HOUR }), 'conflict');
       });

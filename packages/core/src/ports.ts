@@ -149,6 +149,11 @@ export interface AuthStoreOps {
 
   insertSession(session: { userId: number; createdAt: number; expiresAt: number }): Promise<SessionRecord>;
   findSession(id: number): Promise<SessionRecord | null>;
+  /**
+   * Moves the session's expiry to `expiresAt` if that is later (a refresh keeps the login alive as
+   * long as its newest refresh token). False when the session is gone.
+   */
+  extendSession(id: number, expiresAt: number): Promise<boolean>;
   insertRefreshToken(token: {
     sessionId: number;
     userId: number;
@@ -196,7 +201,11 @@ export interface AuthStoreOps {
   /** Atomic single use: deletes and returns the token, or null if it was already taken. */
   takePasswordResetToken(id: number): Promise<PasswordResetTokenRecord | null>;
 
-  /** Sweeps sessions, tokens and API keys whose expiry is <= now. Returns the number of rows removed. */
+  /**
+   * Sweeps sessions, tokens, reset tokens and API keys whose expiry is <= now (keys without an expiry
+   * stay), as the reference's stores do. `createGatehouse` runs it periodically. Returns the number of
+   * rows removed.
+   */
   deleteExpired(now: number): Promise<number>;
 }
 

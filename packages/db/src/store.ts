@@ -145,6 +145,13 @@ function opsOn(db: Db, scope: Scope): AuthStoreOps {
         return toSession(row);
       }),
 
+    extendSession: (id, expiresAt) =>
+      guard(async () => {
+        await db.updateTable('sessions').set({ expires_at: expiresAt }).where('id', '=', id).where('expires_at', '<', expiresAt).executeTakeFirst();
+        // An expiry already at or past `expiresAt` updates nothing: that is success, not a missing row.
+        return (await db.selectFrom('sessions').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+      }),
+
     findSession: (id) =>
       guard(async () => {
         const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();

@@ -21,6 +21,7 @@ import type { RouteDefinition, RouteEnvironment } from './routes/context.js';
 import { v1Routes } from './routes/v1-routes.js';
 import { oauth2Routes } from './routes/oauth2-routes.js';
 import { createDiscovery, type DiscoveryOptions } from '../oauth2/discovery.js';
+import { startExpiredSweep } from '../services/expired-sweep.js';
 import { createOAuth2Flow } from '../oauth2/flow.js';
 
 export interface GatehouseOptions {
@@ -41,6 +42,11 @@ export interface GatehouseOptions {
   restPolicy?: RestPolicyOptions;
   /** Timeouts and caching of the IdPs' discovery documents (OIDC). */
   discovery?: DiscoveryOptions;
+  /**
+   * Milliseconds between sweeps of expired sessions, tokens, reset tokens and API keys (default
+   * 60 000). 0: no timer — run `gh.sweepExpired()` or `store.deleteExpired(now)` from a job of your own.
+   */
+  sweepIntervalMs?: number;
 }
 
 /** Header values an adapter passes for one request to a host route: never a whole request. */
@@ -89,6 +95,8 @@ export interface Gatehouse {
   guardCached(input: GuardInput): GuardResult | undefined;
   /** 403 unless the principal has one of the roles (the admin secret counts as ADMIN). */
   requireRole(principal: Principal, roles: readonly Role[]): GuardResult;
+  /** Deletes expired rows now (what the timer does); the number removed, or null if it failed or one was running. */
+  sweepExpired(): Promise<number | null>;
   close(): Promise<void>;
 }
 
@@ -120,12 +128,21 @@ const ANONYMOUS_GATE: GuardResult = Object.freeze({ ok: true as const, principal
 // A successful AuthResult already has the GuardResult shape: passed on as is, no copy.
 const gateOf = (result: AuthResult): GuardResult => (result.ok ? result : DENIALS[result.reason]);
 
+const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+// setInterval clamps longer delays to 1 ms.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Composes Gatehouse from a parsed configuration and a store: bootstraps the users, builds the
  * authenticator and the route table. Adapters translate their framework to `handle` and `guard`.
  */
 export async function createGatehouse(options: GatehouseOptions): Promise<Gatehouse> {
   const { config, store } = options;
+  // Checked before bootstrap writes anything.
+  const sweepIntervalMs = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
+  if (!Number.isSafeInteger(sweepIntervalMs) || sweepIntervalMs < 0 || sweepIntervalMs > MAX_TIMER_MS) {
+    throw new Error(`createGatehouse: sweepIntervalMs must be an integer from 0 to ${MAX_TIMER_MS} (0: no timer)`);
+  }
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
   const restPolicy = createRestPolicy(options.restPolicy);
@@ -153,6 +170,8 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     systemUserId = (await bootstrap(deps)).systemUserId;
     authenticator = createAuthenticator({ config, store, tokens: deps.tokens, revocations, clock, systemUserId });
   }
+  // Auth off issues nothing, so there is nothing to sweep.
+  const sweep = deps ? startExpiredSweep({ store, clock, logger, intervalMs: sweepIntervalMs }) : null;
 
   // Auth off: no login routes, the anonymous profile, and the key routes, which the REST rule refuses
   // with 403 (reference §4.10) rather than leaving them to the host's 404.
@@ -293,9 +312,11 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     guard,
     guardCached,
     requireRole,
-    /** Stops the authenticator's subscriptions and waits for mail still being sent. The store is the host's: close it yourself. */
+    sweepExpired: () => sweep?.runOnce() ?? Promise.resolve(0),
+    /** Stops the sweep timer and the authenticator's subscriptions and waits for mail still being sent. The store is the host's: close it yourself. */
     async close() {
       authenticator?.close();
+      await sweep?.stop();
       await background.drain();
     },
   };

@@ -128,7 +128,11 @@ export async function refreshSession(deps: ServiceDeps, refreshToken: string | n
     if (!(await tx.consumeRefreshToken(row.id, now))) return { kind: 'replayed' as const, sessionId: row.sessionId };
     const user = await tx.findUserById(row.userId);
     if (!user) return { kind: 'no_user' as const };
-    return { kind: 'rotated' as const, user, sessionId: row.sessionId, pair: await mintPair(deps, user, row.sessionId, tx) };
+    const pair = await mintPair(deps, user, row.sessionId, tx);
+    // The login lives as long as its newest refresh token (the reference's sliding expiry): the
+    // periodic sweep must not end a session that is still being refreshed.
+    await tx.extendSession(row.sessionId, pair.refresh.expiresAt);
+    return { kind: 'rotated' as const, user, sessionId: row.sessionId, pair };
   });
 
   switch (outcome.kind) {

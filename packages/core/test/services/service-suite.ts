@@ -239,6 +239,29 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
           await rejectsWith(refreshSession(h.deps, winner.refreshToken), 'invalid_token');
         }));
 
+      it('a refresh keeps the login alive: the session lives as long as its newest refresh token', () =>
+        withHarness(async (h) => {
+          await world(h);
+          const refreshTtl = h.deps.config.tokens.refreshTtlSeconds * 1000;
+          const first = await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
+          const idle = await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
+          const loginExpiry = (await h.store.findSession(first.sessionId))!.expiresAt;
+          h.clock.advance(refreshTtl / 2);
+          const second = await refreshSession(h.deps, first.refreshToken);
+          expect((await h.store.findSession(first.sessionId))!.expiresAt).toBe(second.refreshTokenExpiresAt);
+          expect(second.refreshTokenExpiresAt).toBeGreaterThan(loginExpiry);
+
+          // Past the first login's expiry: the idle login is swept, the refreshed one is not.
+          h.clock.advance(refreshTtl / 2 + 10_000);
+          expect(await h.store.deleteExpired(h.clock.now())).toBeGreaterThan(0);
+          expect(await h.store.findSession(idle.sessionId)).toBeNull();
+          await rejectsWith(refreshSession(h.deps, idle.refreshToken), 'expired_token');
+          expect(await h.store.findSession(first.sessionId)).not.toBeNull();
+          const third = await refreshSession(h.deps, second.refreshToken);
+          expect(third.sessionId).toBe(first.sessionId);
+          expect(await reason(h, third.accessToken)).toBe('ok');
+        }));
+
       it('refuses missing, forged, wrong-kind and expired refresh tokens with the reference messages', () =>
         withHarness(async (h) => {
           await world(h);

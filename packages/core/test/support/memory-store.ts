@@ -171,6 +171,12 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
     async findSession(id) {
       return s.sessions.get(id) ?? null;
     },
+    async extendSession(id, expiresAt) {
+      const row = s.sessions.get(id);
+      if (!row) return false;
+      if (row.expiresAt < expiresAt) s.sessions.set(id, { ...row, expiresAt });
+      return true;
+    },
     async insertRefreshToken(n) {
       if (!s.sessions.has(n.sessionId)) throw new ConflictError('unknown session');
       const row = { id: ++s.seq.refresh, ...n, consumedAt: null };
