@@ -595,11 +595,11 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
         const user = await store.insertUser(localUser());
         const other = await store.insertUser(localUser());
 
-        // An expired session goes with all its tokens, the expired ones and the still-live ones:
+        // An expired session goes with all its tokens, the expired ones and a still-live access token:
         // session + 2 refresh + 2 access = 5 rows.
         const expiredSession = await login(store, user, now);
         const sessionTokens = {
-          refresh: await store.insertRefreshToken({ sessionId: expiredSession.session.id, userId: user.id, createdAt: T0, expiresAt: now + HOUR }),
+          refresh: await store.insertRefreshToken({ sessionId: expiredSession.session.id, userId: user.id, createdAt: T0, expiresAt: now - HOUR }),
         };
         const lateAccess = await store.insertAccessToken({
           sessionId: expiredSession.session.id,
@@ -607,6 +607,18 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
           refreshTokenId: sessionTokens.refresh.id,
           createdAt: T0,
           expiresAt: now + HOUR,
+        });
+
+        // A session whose row says expired but which still holds an unexpired refresh token (rows
+        // from before refreshes moved the session's expiry): kept, with its tokens.
+        const heldOpen = await store.insertSession({ userId: user.id, createdAt: T0, expiresAt: now });
+        const heldOpenRefresh = await store.insertRefreshToken({ sessionId: heldOpen.id, userId: user.id, createdAt: T0, expiresAt: now + 1 });
+        const heldOpenAccess = await store.insertAccessToken({
+          sessionId: heldOpen.id,
+          userId: user.id,
+          refreshTokenId: heldOpenRefresh.id,
+          createdAt: T0,
+          expiresAt: now + 1,
         });
 
         // A live session with an expired refresh token (and its live access token: 2 rows) and a
@@ -659,6 +671,9 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
         expect(await store.takePasswordResetToken(deadReset.id)).toBeNull();
 
         expect(await store.findSession(live.id)).toEqual(live);
+        expect(await store.findSession(heldOpen.id)).toEqual(heldOpen);
+        expect(await store.findRefreshToken(heldOpenRefresh.id)).toEqual(heldOpenRefresh);
+        expect(await store.findAccessTokenGrant(heldOpenAccess.id)).not.toBeNull();
         expect(await store.findRefreshToken(liveRefresh.id)).toEqual(liveRefresh);
         expect(await store.findAccessTokenGrant(liveAccess.id)).not.toBeNull();
         expect(await store.findApiKey(foreverKey.id)).toEqual(foreverKey);

@@ -134,7 +134,10 @@ export async function createPostgresRevocationChannel(options: PostgresRevocatio
     void flush(client);
   }
 
-  /** Sends what was published while disconnected, in order (`notify` runs one query at a time). */
+  /**
+   * Sends what was published while disconnected (`notify` runs one query at a time). Payloads whose
+   * send fails go back in front of the queue; their order may change, which evictions do not mind.
+   */
   async function flush(client: Client): Promise<void> {
     const pending = relay.takeHeld();
     if (pending.length === 0) return;

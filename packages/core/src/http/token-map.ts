@@ -2,12 +2,13 @@
  * A map keyed by bearer tokens for the authenticator's cache. A `Map<string, V>` hashes the whole
  * key on every lookup, and each request brings a fresh string, so V8 cannot reuse a cached hash:
  * for a ~250-character JWT that hashing is most of what a cache hit costs. Here the bucket is
- * chosen by a number computed from the token's last characters (the end of its signature, random
- * for every token Gatehouse issues) and the token is then compared in full, so a lookup reads a few
- * characters plus one string comparison.
+ * chosen by a number computed from the token's last 8 characters (the end of its signature, random
+ * for every token Gatehouse issues), a second number from the 8 before them must match too, and only
+ * then is the token compared in full: a lookup reads 16 characters plus one string comparison.
  *
- * Reaching the comparison needs the last characters right, i.e. a token already seen: probing by
- * timing learns nothing a plain Map would not have given away.
+ * That comparison stops at the first difference, so its time says how much of a token matched. It
+ * only runs once both 30-bit numbers match an entry, i.e. for a guess whose signature end already
+ * agrees with a cached token's in 60 bits; anything else is a miss, whose signature is then verified.
  */
 export interface TokenMap<V> {
   get(token: string): V | undefined;
@@ -25,6 +26,8 @@ export interface TokenMap<V> {
 
 interface Slot<V> {
   readonly token: string;
+  /** `tokenCheck(token)`: compared before the token itself. */
+  readonly check: number;
   value: V;
   next: Slot<V> | undefined;
 }
@@ -32,12 +35,21 @@ interface Slot<V> {
 /** Characters of the token's end that pick the bucket: 8 base64url characters are 48 random bits. */
 const TAIL_LENGTH = 8;
 
-/** The bucket of a token: a small integer, which V8 hashes without allocating. */
-export function tokenBucket(token: string): number {
-  const end = token.length;
-  let hash = end;
+/** 30 bits from `TAIL_LENGTH` characters ending `end` characters before the token's end. */
+function fingerprint(token: string, end: number): number {
+  let hash = token.length;
   for (let i = end > TAIL_LENGTH ? end - TAIL_LENGTH : 0; i < end; i++) hash = (Math.imul(hash, 31) + token.charCodeAt(i)) | 0;
   return hash & 0x3fffffff;
+}
+
+/** The bucket of a token: a small integer, which V8 hashes without allocating. */
+export function tokenBucket(token: string): number {
+  return fingerprint(token, token.length);
+}
+
+/** The second number a slot must match before its token is compared. */
+export function tokenCheck(token: string): number {
+  return fingerprint(token, Math.max(0, token.length - TAIL_LENGTH));
 }
 
 export function createTokenMap<V>(): TokenMap<V> {
@@ -46,8 +58,11 @@ export function createTokenMap<V>(): TokenMap<V> {
 
   return {
     get(token) {
-      for (let slot = buckets.get(tokenBucket(token)); slot !== undefined; slot = slot.next) {
-        if (slot.token === token) return slot.value;
+      let slot = buckets.get(tokenBucket(token));
+      if (slot === undefined) return undefined;
+      const check = tokenCheck(token);
+      for (; slot !== undefined; slot = slot.next) {
+        if (slot.check === check && slot.token === token) return slot.value;
       }
       return undefined;
     },
@@ -55,7 +70,7 @@ export function createTokenMap<V>(): TokenMap<V> {
       const bucket = tokenBucket(token);
       let slot = buckets.get(bucket);
       if (slot === undefined) {
-        buckets.set(bucket, { token, value, next: undefined });
+        buckets.set(bucket, { token, check: tokenCheck(token), value, next: undefined });
         size++;
         return;
       }
@@ -67,7 +82,7 @@ export function createTokenMap<V>(): TokenMap<V> {
         if (slot.next === undefined) break;
         slot = slot.next;
       }
-      slot.next = { token, value, next: undefined };
+      slot.next = { token, check: tokenCheck(token), value, next: undefined };
       size++;
     },
     delete(token) {

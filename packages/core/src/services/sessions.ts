@@ -20,8 +20,7 @@ const INVALID_LOGIN = 'Invalid email and/or password';
 const toSeconds = (ms: number) => Math.floor(ms / 1000);
 
 /** Mints the refresh + access pair of one session, rows first, then the signed JWTs. */
-async function mintPair(deps: ServiceDeps, user: UserRecord, sessionId: number, tx: AuthStoreOps) {
-  const now = deps.clock.now();
+async function mintPair(deps: ServiceDeps, user: UserRecord, sessionId: number, tx: AuthStoreOps, now = deps.clock.now()) {
   const refreshExpiresAt = now + deps.config.tokens.refreshTtlSeconds * 1000;
   const accessExpiresAt = now + deps.config.tokens.accessTtlSeconds * 1000;
   const refresh = await tx.insertRefreshToken({ sessionId, userId: user.id, createdAt: now, expiresAt: refreshExpiresAt });
@@ -65,7 +64,8 @@ export async function issueSession(deps: ServiceDeps, user: UserRecord): Promise
       createdAt: now,
       expiresAt: now + deps.config.tokens.refreshTtlSeconds * 1000,
     });
-    return { session, pair: await mintPair(deps, user, session.id, tx) };
+    // The same instant as the session's expiry: the first refresh token ends exactly with it.
+    return { session, pair: await mintPair(deps, user, session.id, tx, now) };
   });
   return signPair(deps, user, session.id, pair);
 }
@@ -131,7 +131,8 @@ export async function refreshSession(deps: ServiceDeps, refreshToken: string | n
     const pair = await mintPair(deps, user, row.sessionId, tx);
     // The login lives as long as its newest refresh token (the reference's sliding expiry): the
     // periodic sweep must not end a session that is still being refreshed.
-    await tx.extendSession(row.sessionId, pair.refresh.expiresAt);
+    // Gone means logged out meanwhile: refuse, and the throw rolls the new pair back.
+    if (!(await tx.extendSession(row.sessionId, pair.refresh.expiresAt))) throw new AuthenticationError('invalid_token', 'Invalid refresh token');
     return { kind: 'rotated' as const, user, sessionId: row.sessionId, pair };
   });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createTokenMap, tokenBucket } from '../../src/http/token-map.js';
+import { createTokenMap, tokenBucket, tokenCheck } from '../../src/http/token-map.js';
 
 // Same length and same last 8 characters: the same bucket, whatever the rest says.
 const sameBucket = (prefix: string) => `${prefix}.payload.SIGNATURE-TAIL-xyzABC12`;
@@ -12,6 +12,8 @@ describe('createTokenMap', () => {
     const forged = sameBucket('cccc');
     expect(tokenBucket(a)).toBe(tokenBucket(b));
     expect(tokenBucket(a)).toBe(tokenBucket(forged));
+    // Both numbers agree too: only the full comparison can tell these apart.
+    expect(tokenCheck(a)).toBe(tokenCheck(forged));
 
     const map = createTokenMap<number>();
     map.set(a, 1);
@@ -22,6 +24,18 @@ describe('createTokenMap', () => {
     expect(map.get(a.slice(0, -1))).toBeUndefined();
     expect(map.get(`${a}x`)).toBeUndefined();
     expect(map.size).toBe(2);
+  });
+
+  it('keeps tokens apart that share a bucket but not the characters before it', () => {
+    const a = 'header.payload.AAAAAAAAxyzABC12';
+    const b = 'header.payload.BBBBBBBBxyzABC12';
+    expect(tokenBucket(a)).toBe(tokenBucket(b));
+    expect(tokenCheck(a)).not.toBe(tokenCheck(b));
+    const map = createTokenMap<string>();
+    map.set(a, 'a');
+    expect(map.get(b)).toBeUndefined();
+    map.set(b, 'b');
+    expect([map.get(a), map.get(b), map.size]).toEqual(['a', 'b', 2]);
   });
 
   it('deletes from the head, middle and tail of a shared bucket', () => {

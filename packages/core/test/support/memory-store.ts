@@ -264,7 +264,8 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
     },
     async deleteExpired(now) {
       let n = 0;
-      for (const [k, v] of s.sessions) if (v.expiresAt <= now) n += dropSession(k);
+      const holdsLiveRefresh = (sessionId: number) => [...s.refresh.values()].some((r) => r.sessionId === sessionId && r.expiresAt > now);
+      for (const [k, v] of s.sessions) if (v.expiresAt <= now && !holdsLiveRefresh(k)) n += dropSession(k);
       for (const [k, v] of s.refresh) if (v.expiresAt <= now) n += dropRefresh(k);
       for (const [k, v] of s.access) if (v.expiresAt <= now && s.access.delete(k)) n++;
       for (const [k, v] of s.keys) if (v.expiresAt !== null && v.expiresAt <= now && s.keys.delete(k)) n++;
