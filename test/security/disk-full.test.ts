@@ -12,11 +12,11 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatehouse, parseAuthEnv, type AuthStore, type Gatehouse } from '@gatehouse/core';
 import { createSqliteStore } from '@gatehouse/db';
+import { call } from '../support/in-process.js';
 
 const SECRET = 'diskfull0secret0abcdefghijklmnopqrst0123';
 const ADMIN_SECRET = 'diskfull0admin0secret0abcdefghijkl0123';
 const ADMIN = { email: 'admin@localhost', password: 'admin' };
-const ORIGIN = 'http://gatehouse.test';
 /** SQLite's own default: effectively "as large as the disk allows". */
 const NO_LIMIT = 4_294_967_294;
 /** Enough writes to fill any page the seed left half empty; a loop that reaches it found no limit. */
@@ -50,17 +50,6 @@ async function openStore(filename: string): Promise<{ store: AuthStore; connecti
   return { store, connection: connection! };
 }
 
-function call(gh: Gatehouse, method: string, path: string, options: { bearer?: string; json?: unknown; cookie?: string } = {}): Promise<Response> {
-  const headers: Record<string, string> = {};
-  if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
-  if (options.cookie) headers.cookie = options.cookie;
-  if (options.json !== undefined) headers['content-type'] = 'application/json';
-  const request = new Request(`${ORIGIN}${path}`, { method, headers, body: options.json === undefined ? undefined : JSON.stringify(options.json) });
-  return gh.handle(request, { remoteAddress: '127.0.0.1' }).then((response) => {
-    if (!response) throw new Error(`${method} ${path} is not a Gatehouse route`);
-    return response;
-  });
-}
 
 function cookie(response: Response, name: string): string {
   for (const raw of response.headers.getSetCookie()) {

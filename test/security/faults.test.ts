@@ -15,11 +15,11 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createGatehouse, createSmtpMailer, parseAuthEnv, type AuthStore, type Gatehouse, type Logger } from '@gatehouse/core';
 import { createPostgresStore, createSqliteStore } from '@gatehouse/db';
+import { call } from '../support/in-process.js';
 
 const SECRET = 'faults0secret0abcdefghijklmnopqrstu0123';
 const ADMIN_SECRET = 'faults0admin0secret0abcdefghijklmn0123';
 const ADMIN = { email: 'admin@localhost', password: 'admin' };
-const ORIGIN = 'http://gatehouse.test';
 
 const baseEnv = (extra: Record<string, string> = {}) =>
   parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: SECRET, PHOENIX_ADMIN_SECRET: ADMIN_SECRET, PHOENIX_DISABLE_RATE_LIMIT: 'true', ...extra });
@@ -30,17 +30,6 @@ function captureLogger(): { lines: string[]; logger: Logger } {
   return { lines, logger: { info: push('info'), warn: push('warn'), error: push('error') } };
 }
 
-function call(gh: Gatehouse, method: string, path: string, options: { bearer?: string; json?: unknown; cookie?: string } = {}): Promise<Response> {
-  const headers: Record<string, string> = {};
-  if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
-  if (options.cookie) headers.cookie = options.cookie;
-  if (options.json !== undefined) headers['content-type'] = 'application/json';
-  const request = new Request(`${ORIGIN}${path}`, { method, headers, body: options.json === undefined ? undefined : JSON.stringify(options.json) });
-  return gh.handle(request, { remoteAddress: '127.0.0.1' }).then((response) => {
-    if (!response) throw new Error(`${method} ${path} is not a Gatehouse route`);
-    return response;
-  });
-}
 
 function cookiesOf(response: Response): Record<string, string> {
   const out: Record<string, string> = {};
