@@ -291,8 +291,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
   async function guard(input: GuardInput): Promise<GuardResult> {
     const refused = csrfDenial(input);
     if (refused) return refused;
-    if (!authenticator) return authorize(ANONYMOUS_GATE, input);
-    return authorize(gateOf(await authenticator.authenticate(credentialsOf(input.authorization, input.cookie))), input);
+    return authorize(await principalFrom(input.authorization, input.cookie), input);
   }
 
   function requireRole(principal: Principal, roles: readonly Role[]): GuardResult {
