@@ -4,7 +4,7 @@ import {
   type AuthStoreOps,
   type UserPatch,
 } from '@gatehouse/core';
-import type { Kysely, Updateable } from 'kysely';
+import { sql, type Kysely, type Updateable } from 'kysely';
 import { UNAVAILABLE_MESSAGE, toStoreError } from './errors.js';
 import {
   toAccessToken,
@@ -147,9 +147,10 @@ function opsOn(db: Db, scope: Scope): AuthStoreOps {
 
     extendSession: (id, expiresAt) =>
       guard(async () => {
-        await db.updateTable('sessions').set({ expires_at: expiresAt }).where('id', '=', id).where('expires_at', '<', expiresAt).executeTakeFirst();
-        // An expiry already at or past `expiresAt` updates nothing: that is success, not a missing row.
-        return (await db.selectFrom('sessions').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+        // One statement: the later of the two expiries, and the row count says whether the session exists.
+        const later = sql<number>`${sql.raw(scope.dialect === 'postgres' ? 'greatest' : 'max')}(expires_at, ${expiresAt})`;
+        const result = await db.updateTable('sessions').set({ expires_at: later }).where('id', '=', id).executeTakeFirst();
+        return result.numUpdatedRows > 0n;
       }),
 
     findSession: (id) =>
