@@ -93,7 +93,7 @@ export async function run() {
     await a.store.close();
     await b.store.close();
     return [
-      `Store: SQLite file (WAL) through \`@gatehouse/db\`. The large store was seeded with 100 000 users and 1 000 000 API keys in ${seedSeconds} s. "Uncached" = an authenticator with \`maxCacheAgeMs: 0\`, so every call verifies the JWT and reads one row (joined with the owner's role).`,
+      `Store: SQLite file (WAL) through \`@gatehouse-auth/db\`. The large store was seeded with 100 000 users and 1 000 000 API keys in ${seedSeconds} s. "Uncached" = an authenticator with \`maxCacheAgeMs: 0\`, so every call verifies the JWT and reads one row (joined with the owner's role).`,
       '',
       markdownTable(rows, { ratioLabel: 'ratio to cached access token' }),
       '',

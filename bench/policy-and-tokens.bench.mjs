@@ -4,7 +4,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { can, createTokenCodec, decideRest } from '../packages/core/dist/index.js';
 import { markdownTable, measureGroup } from './lib.mjs';
 
-export const title = 'Policy decisions and access-token verification (@gatehouse/core)';
+export const title = 'Policy decisions and access-token verification (@gatehouse-auth/core)';
 
 export async function run() {
   const admin = { kind: 'session', userId: 1, role: 'ADMIN' };

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes docs/configuration-reference.md from the BUILT core (run `npm run build -w @gatehouse/core`
+// Writes docs/configuration-reference.md from the BUILT core (run `npm run build -w @gatehouse-auth/core`
 // first), so the page shows exactly what the shipped parser reads. The rendering lives in core, where
 // packages/core/test/config/reference.test.ts compares it with the committed page.
 import { writeFileSync } from 'node:fs';

@@ -23,7 +23,7 @@ function where(url) {
   const nm = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
   if (nm) return nm[1];
   const pkg = url.match(/\/packages\/([^/]+)\//);
-  if (pkg) return `@gatehouse/${pkg[1]}`;
+  if (pkg) return `@gatehouse-auth/${pkg[1]}`;
   if (url.startsWith('node:')) return `node core (${url.slice(5)})`;
   if (url.includes('/bench/')) return 'bench server';
   return url;

@@ -11,9 +11,9 @@ export default defineConfig({
     // Only the declarations: the JavaScript keeps importing the packages, which stay external.
     compilerOptions: {
       paths: {
-        '@gatehouse/core': ['../core/src/index.ts'],
-        '@gatehouse/db': ['../db/src/index.ts'],
-        '@gatehouse/redis': ['../redis/src/index.ts'],
+        '@gatehouse-auth/core': ['../core/src/index.ts'],
+        '@gatehouse-auth/db': ['../db/src/index.ts'],
+        '@gatehouse-auth/redis': ['../redis/src/index.ts'],
       },
     },
   },

@@ -91,7 +91,7 @@ async function changePassword(page: Page, current: string, next: string, repeate
 }
 
 beforeAll(async () => {
-  if (!existsSync(serverJs)) throw new Error(`${serverJs} is missing: run \`npm run build -w @gatehouse/example-demo\` first`);
+  if (!existsSync(serverJs)) throw new Error(`${serverJs} is missing: run \`npm run build -w @gatehouse-auth/example-demo\` first`);
   mkdirSync(SCREENSHOTS, { recursive: true });
   [mailbox, provider] = await Promise.all([startMailbox(), startTestProvider()]);
 });

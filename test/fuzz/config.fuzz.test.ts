@@ -5,7 +5,7 @@
  * repetition or the variable prefix.
  */
 import { inspect } from 'node:util';
-import { type AuthConfig, ConfigError, isGatehouseError, parseAuthEnv } from '@gatehouse/core';
+import { type AuthConfig, ConfigError, isGatehouseError, parseAuthEnv } from '@gatehouse-auth/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {

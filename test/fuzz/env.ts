@@ -4,7 +4,7 @@
  * Variable names come from the documented reference tables, so a variable added to the parser is
  * fuzzed without touching this file.
  */
-import { CONFIG_REFERENCE, IDP_CONFIG_REFERENCE } from '@gatehouse/core';
+import { CONFIG_REFERENCE, IDP_CONFIG_REFERENCE } from '@gatehouse-auth/core';
 import fc from 'fast-check';
 
 export type Env = Record<string, string | undefined>;

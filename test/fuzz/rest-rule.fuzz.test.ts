@@ -20,7 +20,7 @@ import {
   sessionPrincipal,
   systemApiKeyPrincipal,
   userApiKeyPrincipal,
-} from '@gatehouse/core';
+} from '@gatehouse-auth/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TIMEOUT_MS, runs } from './runs.js';

@@ -3,7 +3,7 @@
  * strings: whatever it accepts is a path on this origin — as given, percent-decoded, and behind the
  * root path the callback prepends — and every plain same-site path is still accepted.
  */
-import { isSafeReturnUrl } from '@gatehouse/core';
+import { isSafeReturnUrl } from '@gatehouse-auth/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TIMEOUT_MS, runs } from './runs.js';

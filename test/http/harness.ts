@@ -15,11 +15,11 @@ import { getRequestListener } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import express from 'express';
 import Fastify from 'fastify';
-import { createGatehouse, createSmtpMailer, parseAuthEnv, type AuthStore, type Gatehouse, type SmtpMailer } from '@gatehouse/core';
-import { createSqliteStore } from '@gatehouse/db';
-import * as honoAdapter from '@gatehouse/hono';
-import * as expressAdapter from '@gatehouse/express';
-import * as fastifyAdapter from '@gatehouse/fastify';
+import { createGatehouse, createSmtpMailer, parseAuthEnv, type AuthStore, type Gatehouse, type SmtpMailer } from '@gatehouse-auth/core';
+import { createSqliteStore } from '@gatehouse-auth/db';
+import * as honoAdapter from '@gatehouse-auth/hono';
+import * as expressAdapter from '@gatehouse-auth/express';
+import * as fastifyAdapter from '@gatehouse-auth/fastify';
 
 /**
  * `hono+routes`: Gatehouse's routes registered with `mountGatehouse` and host routes wrapped in

@@ -10,13 +10,13 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGatehouse, parseAuthEnv, type AuthStore, type Gatehouse } from '@gatehouse/core';
-import { createSqliteStore } from '@gatehouse/db';
-import { mountGatehouse, protect, type GatehouseEnv } from '@gatehouse/hono';
+import { createGatehouse, parseAuthEnv, type AuthStore, type Gatehouse } from '@gatehouse-auth/core';
+import { createSqliteStore } from '@gatehouse-auth/db';
+import { mountGatehouse, protect, type GatehouseEnv } from '@gatehouse-auth/hono';
 
 const ADMIN_SECRET = 'router0admin0secret0abcdefghijklmn0123';
 
-describe('@gatehouse/hono mountGatehouse and the router', () => {
+describe('@gatehouse-auth/hono mountGatehouse and the router', () => {
   let dir = '';
   let store: AuthStore;
   let gh: Gatehouse;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// Installs the packed tarball of @gatehouse/core into a scratch project, as a user would, and loads it
+// Installs the packed tarball of @gatehouse-auth/core into a scratch project, as a user would, and loads it
 // through both module systems. This is what catches a broken `exports` map or a CJS build that cannot
 // reach the ESM-only dependencies.
 const repoRoot = resolve(import.meta.dirname, '../..');
@@ -54,7 +54,7 @@ afterAll(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-describe('@gatehouse/core tarball', () => {
+describe('@gatehouse-auth/core tarball', () => {
   const expected = {
     enabled: true,
     frozen: true,
@@ -67,21 +67,21 @@ describe('@gatehouse/core tarball', () => {
   };
 
   it('loads with import()', () => {
-    expect(node(`(async () => {${probeBody("const core = await import('@gatehouse/core');")}})();`, 'module')).toEqual(
+    expect(node(`(async () => {${probeBody("const core = await import('@gatehouse-auth/core');")}})();`, 'module')).toEqual(
       expected,
     );
   });
 
   it('loads with require() (CJS reaching the ESM-only jose through require(esm))', () => {
-    expect(node(`(async () => {${probeBody("const core = require('@gatehouse/core');")}})();`, 'commonjs')).toEqual(
+    expect(node(`(async () => {${probeBody("const core = require('@gatehouse-auth/core');")}})();`, 'commonjs')).toEqual(
       expected,
     );
   });
 
   it('recognises an error thrown by the CJS copy with the ESM copy of the guard', () => {
     const script = `
-      const cjs = require('@gatehouse/core');
-      import('@gatehouse/core').then((esm) => {
+      const cjs = require('@gatehouse-auth/core');
+      import('@gatehouse-auth/core').then((esm) => {
         const fromCjs = new cjs.PermissionDeniedError('no');
         console.log(JSON.stringify({ sameClass: esm.PermissionDeniedError === cjs.PermissionDeniedError,
           guard: esm.isGatehouseError(fromCjs), instance: fromCjs instanceof esm.GatehouseError }));

@@ -5,7 +5,7 @@
  * refusal is followed by a read that shows nothing changed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, parseAuthEnv } from '@gatehouse/core';
+import { ConfigError, parseAuthEnv } from '@gatehouse-auth/core';
 import {
   ADAPTERS,
   ADMIN_SECRET,

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGatehouse, parseAuthEnv, type AuthStore, type Gatehouse } from '@gatehouse/core';
-import { createSqliteStore } from '@gatehouse/db';
+import { createGatehouse, parseAuthEnv, type AuthStore, type Gatehouse } from '@gatehouse-auth/core';
+import { createSqliteStore } from '@gatehouse-auth/db';
 import { call } from '../support/in-process.js';
 
 const SECRET = 'diskfull0secret0abcdefghijklmnopqrst0123';

@@ -13,8 +13,8 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createGatehouse, createSmtpMailer, parseAuthEnv, type AuthStore, type Gatehouse, type Logger } from '@gatehouse/core';
-import { createPostgresStore, createSqliteStore } from '@gatehouse/db';
+import { createGatehouse, createSmtpMailer, parseAuthEnv, type AuthStore, type Gatehouse, type Logger } from '@gatehouse-auth/core';
+import { createPostgresStore, createSqliteStore } from '@gatehouse-auth/db';
 import { call } from '../support/in-process.js';
 
 const SECRET = 'faults0secret0abcdefghijklmnopqrstu0123';

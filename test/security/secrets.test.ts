@@ -14,9 +14,9 @@ import { simpleParser } from 'mailparser';
 import { getRequestListener } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, createGatehouse, createSmtpMailer, parseAuthEnv, type AuthStore, type Gatehouse, type Logger, type SmtpMailer } from '@gatehouse/core';
-import { createSqliteStore } from '@gatehouse/db';
-import * as honoAdapter from '@gatehouse/hono';
+import { ConfigError, createGatehouse, createSmtpMailer, parseAuthEnv, type AuthStore, type Gatehouse, type Logger, type SmtpMailer } from '@gatehouse-auth/core';
+import { createSqliteStore } from '@gatehouse-auth/db';
+import * as honoAdapter from '@gatehouse-auth/hono';
 
 const SECRET = 'leak0check0signing0secret0abcdefgh0123';
 const ADMIN_SECRET = 'leak0check0admin0secret0abcdefghij0123';

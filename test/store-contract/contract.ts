@@ -2,10 +2,10 @@
  * The AuthStore contract (DESIGN rule 7): every backend runs this suite against a real database.
  * It only talks to the `AuthStore` interface, so a new backend passes it or is not done.
  */
-import { isGatehouseError, type UnavailableError } from '@gatehouse/core';
+import { isGatehouseError, type UnavailableError } from '@gatehouse-auth/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 // Type-only and relative: core's barrel does not export the ports yet (see the db report).
-import type { AuthStore, AuthStoreOps, NewUser, UserRecord } from '@gatehouse/core';
+import type { AuthStore, AuthStoreOps, NewUser, UserRecord } from '@gatehouse-auth/core';
 
 export interface StoreUnderTest {
   store: AuthStore;

@@ -2,7 +2,7 @@
  * Calls a Gatehouse's own routes in process (`gh.handle`), for suites that need no listening server:
  * the fault tests swap the store's I/O underneath it.
  */
-import type { Gatehouse } from '@gatehouse/core';
+import type { Gatehouse } from '@gatehouse-auth/core';
 
 export const ORIGIN = 'http://gatehouse.test';
 

@@ -4,7 +4,7 @@
  * interface and the hooks below, so a new transport passes it or is not done.
  */
 import { performance } from 'node:perf_hooks';
-import { UnavailableError, type Logger, type RevocationChannel, type RevocationEvent } from '@gatehouse/core';
+import { UnavailableError, type Logger, type RevocationChannel, type RevocationEvent } from '@gatehouse-auth/core';
 import { afterEach, describe, expect, it } from 'vitest';
 
 /** What the cross-instance channels add to `RevocationChannel`. */

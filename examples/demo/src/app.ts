@@ -1,5 +1,5 @@
-import { isGatehouseError, type Gatehouse, type Logger } from '@gatehouse/core';
-import { gatehouse, authenticate, type GatehouseVariables } from '@gatehouse/hono';
+import { isGatehouseError, type Gatehouse, type Logger } from '@gatehouse-auth/core';
+import { gatehouse, authenticate, type GatehouseVariables } from '@gatehouse-auth/hono';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import type { DemoDatabase } from './db/schema.js';

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import type { Logger } from '@gatehouse/core';
+import type { Logger } from '@gatehouse-auth/core';
 
 function fields(values: Record<string, unknown> | undefined): string {
   if (values === undefined || Object.keys(values).length === 0) return '';

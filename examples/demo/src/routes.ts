@@ -1,4 +1,4 @@
-import { readJsonObject, ValidationError } from '@gatehouse/core';
+import { readJsonObject, ValidationError } from '@gatehouse-auth/core';
 import { Hono, type Env } from 'hono';
 import type { Kysely } from 'kysely';
 import {

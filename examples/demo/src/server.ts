@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { ConfigError, createGatehouse, createSmtpMailer, type AuthConfig } from '@gatehouse/core';
+import { ConfigError, createGatehouse, createSmtpMailer, type AuthConfig } from '@gatehouse-auth/core';
 import { createApp } from './app.js';
 import { loadAuthConfig } from './auth-config.js';
 import { openStorage, type Storage } from './db/open.js';

@@ -1,5 +1,5 @@
 import { isAbsolute, join, resolve } from 'node:path';
-import type { ConfigIssue } from '@gatehouse/core';
+import type { ConfigIssue } from '@gatehouse-auth/core';
 
 export type DatabaseSettings =
   | { readonly kind: 'sqlite'; readonly filename: string }

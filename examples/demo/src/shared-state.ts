@@ -1,4 +1,4 @@
-import type { Logger, RateLimitStore, RevocationChannel } from '@gatehouse/core';
+import type { Logger, RateLimitStore, RevocationChannel } from '@gatehouse-auth/core';
 import type { DemoSettings } from './settings.js';
 
 /** What several instances must share: rate limits and lockouts, and the revocation fan-out. */
@@ -16,7 +16,7 @@ export interface SharedState {
  */
 export async function openSharedState(settings: DemoSettings, logger: Logger): Promise<SharedState> {
   if (settings.redisUrl !== null) {
-    const [{ Redis }, { createRedisRateLimitStore, createRedisRevocationChannel }] = await Promise.all([import('ioredis'), import('@gatehouse/redis')]);
+    const [{ Redis }, { createRedisRateLimitStore, createRedisRevocationChannel }] = await Promise.all([import('ioredis'), import('@gatehouse-auth/redis')]);
     // No offline queue: while Redis is down a limiter call fails at once (the route answers 503)
     // instead of waiting for a reconnect.
     const redis = new Redis(settings.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
@@ -34,7 +34,7 @@ export async function openSharedState(settings: DemoSettings, logger: Logger): P
     };
   }
   if (settings.database.kind === 'postgres') {
-    const { createPostgresRevocationChannel } = await import('@gatehouse/db');
+    const { createPostgresRevocationChannel } = await import('@gatehouse-auth/db');
     const revocations = await createPostgresRevocationChannel({ connectionString: settings.database.connectionString, logger });
     return { revocations, description: 'shared: postgresql notify', close: () => revocations.close() };
   }

@@ -1,4 +1,4 @@
-import { ValidationError } from '@gatehouse/core';
+import { ValidationError } from '@gatehouse-auth/core';
 
 /** Small field readers: each refuses a bad value with a 422 that names the field. */
 type Body = Readonly<Record<string, unknown>>;

@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, parseAuthEnv, randomToken, secretProblems, type AuthConfig, type ConfigIssue } from '@gatehouse/core';
+import { ConfigError, parseAuthEnv, randomToken, secretProblems, type AuthConfig, type ConfigIssue } from '@gatehouse-auth/core';
 import type { Env } from './io.js';
 
 export const SECRET_FILE = 'demo-secret';

@@ -1,4 +1,4 @@
-import { isGatehouseError, type ConfigIssue } from '@gatehouse/core';
+import { isGatehouseError, type ConfigIssue } from '@gatehouse-auth/core';
 import { HelpRequested, UsageError } from './args.js';
 import type { Command } from './commands/command.js';
 import { checkEnv } from './commands/check-env.js';

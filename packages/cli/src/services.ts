@@ -10,8 +10,8 @@ import {
   type Principal,
   type RevocationChannel,
   type ServiceDeps,
-} from '@gatehouse/core';
-import { createPostgresRevocationChannel, createPostgresStore, createSqliteStore } from '@gatehouse/db';
+} from '@gatehouse-auth/core';
+import { createPostgresRevocationChannel, createPostgresStore, createSqliteStore } from '@gatehouse-auth/db';
 import type { ServerEnvironment } from './environment.js';
 import type { Context } from './io.js';
 
@@ -67,7 +67,7 @@ async function openChannel(env: ServerEnvironment, logger: Logger): Promise<{ ch
   const { redisUrl, database } = env.settings;
   if (redisUrl !== null) {
     // Loaded on demand: only deployments with Redis need ioredis.
-    const { createRedisRevocationChannel } = await import('@gatehouse/redis');
+    const { createRedisRevocationChannel } = await import('@gatehouse-auth/redis');
     return { channel: await createRedisRevocationChannel({ url: redisUrl, logger }), fanOut: 'redis' };
   }
   if (database.kind === 'postgres') {

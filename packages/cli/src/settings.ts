@@ -5,7 +5,7 @@
  * keep the two in step.
  */
 import { isAbsolute, join, resolve } from 'node:path';
-import type { ConfigIssue } from '@gatehouse/core';
+import type { ConfigIssue } from '@gatehouse-auth/core';
 import type { Env } from './io.js';
 
 export type DatabaseSettings =

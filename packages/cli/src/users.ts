@@ -1,4 +1,4 @@
-import { NotFoundError, sanitizeEmail, type ServiceDeps, type UserRecord } from '@gatehouse/core';
+import { NotFoundError, sanitizeEmail, type ServiceDeps, type UserRecord } from '@gatehouse-auth/core';
 import type { Context } from './io.js';
 import type { Services } from './services.js';
 

@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { adminSecretPrincipal, createUser, login, refreshSession } from '@gatehouse/core';
+import { adminSecretPrincipal, createUser, login, refreshSession } from '@gatehouse-auth/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CORP_IDP_ENV, decodeGlobalId, GOOD_ENV, startSqliteServer, tempDirs, useDiscoveryServer, type CliJson, type Env, type RunningServer } from './support/fixtures.js';
 
@@ -24,7 +24,7 @@ interface Outcome {
 beforeAll(() => {
   // A clear failure instead of ENOENT from the child: `npm test` builds before it runs vitest.
   if (!existsSync(CLI_JS)) {
-    throw new Error(`${CLI_JS} is missing: build the CLI first (\`npm run build -w @gatehouse/cli\`, or \`npm test\`, which builds)`);
+    throw new Error(`${CLI_JS} is missing: build the CLI first (\`npm run build -w @gatehouse-auth/cli\`, or \`npm test\`, which builds)`);
   }
 });
 

@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { createUser, adminSecretPrincipal, login, refreshSession } from '@gatehouse/core';
-import { createPostgresRevocationChannel, createPostgresStore } from '@gatehouse/db';
+import { createUser, adminSecretPrincipal, login, refreshSession } from '@gatehouse-auth/core';
+import { createPostgresRevocationChannel, createPostgresStore } from '@gatehouse-auth/db';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisRevocationChannel } from '@gatehouse/redis';
+import { createRedisRevocationChannel } from '@gatehouse-auth/redis';
 import { createTestDatabase, type TestDatabase } from '../../db/test/support/postgres.js';
 import { startRedisServer } from '../../redis/test/redis-server.js';
 import { startDemo } from '../../../test/support/demo-process.js';
@@ -596,7 +596,7 @@ describe('with GATEHOUSE_REDIS_URL', () => {
 
 describe('the built bin', () => {
   function bin(args: string[], env: Env, cwd: string) {
-    if (!existsSync(cliJs)) throw new Error(`${cliJs} is missing: run \`npm run build -w @gatehouse/cli\` first`);
+    if (!existsSync(cliJs)) throw new Error(`${cliJs} is missing: run \`npm run build -w @gatehouse-auth/cli\` first`);
     return runFile(process.execPath, [cliJs, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env } }).then(
       ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
       (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),

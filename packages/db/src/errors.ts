@@ -1,4 +1,4 @@
-import { ConflictError, GatehouseError, UnavailableError, isGatehouseError } from '@gatehouse/core';
+import { ConflictError, GatehouseError, UnavailableError, isGatehouseError } from '@gatehouse-auth/core';
 
 export const UNAVAILABLE_MESSAGE = 'Authentication store unavailable';
 
@@ -13,7 +13,7 @@ export class SchemaVersionError extends GatehouseError {
   constructor(databaseVersion: number, supportedVersion: number) {
     super(
       'internal',
-      `Database schema version ${databaseVersion} is newer than the newest version this @gatehouse/db knows (${supportedVersion}); upgrade Gatehouse before using this database`,
+      `Database schema version ${databaseVersion} is newer than the newest version this @gatehouse-auth/db knows (${supportedVersion}); upgrade Gatehouse before using this database`,
     );
     this.databaseVersion = databaseVersion;
     this.supportedVersion = supportedVersion;

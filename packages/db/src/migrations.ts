@@ -1,4 +1,4 @@
-import { ROLES } from '@gatehouse/core';
+import { ROLES } from '@gatehouse-auth/core';
 import { type Kysely, sql } from 'kysely';
 import { SchemaVersionError, toStoreError } from './errors.js';
 import type { StoreDialect } from './schema.js';

@@ -5,7 +5,7 @@ import {
   type Logger,
   type RevocationChannel,
   type RevocationEvent,
-} from '@gatehouse/core';
+} from '@gatehouse-auth/core';
 import type { Client, Notification } from 'pg';
 import { isUnavailable } from './errors.js';
 

@@ -1,4 +1,4 @@
-import type { AuthStore } from '@gatehouse/core';
+import type { AuthStore } from '@gatehouse-auth/core';
 import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import type { CustomTypesConfig, Pool, PoolConfig } from 'pg';
 import { toStoreError } from './errors.js';

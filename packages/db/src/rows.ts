@@ -8,7 +8,7 @@ import type {
   RefreshTokenRecord,
   SessionRecord,
   UserRecord,
-} from '@gatehouse/core';
+} from '@gatehouse-auth/core';
 import type { Selectable } from 'kysely';
 import type {
   AccessTokensTable,

@@ -1,4 +1,4 @@
-import type { ApiKeyKind, AuthMethod, Role } from '@gatehouse/core';
+import type { ApiKeyKind, AuthMethod, Role } from '@gatehouse-auth/core';
 import type { ColumnType, Generated } from 'kysely';
 
 /**

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { UnavailableError, type AuthStore } from '@gatehouse/core';
+import { UnavailableError, type AuthStore } from '@gatehouse-auth/core';
 import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { UNAVAILABLE_MESSAGE, toStoreError } from './errors.js';

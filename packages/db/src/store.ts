@@ -3,7 +3,7 @@ import {
   type AuthStore,
   type AuthStoreOps,
   type UserPatch,
-} from '@gatehouse/core';
+} from '@gatehouse-auth/core';
 import { sql, type Kysely, type Updateable } from 'kysely';
 import { UNAVAILABLE_MESSAGE, toStoreError } from './errors.js';
 import {

@@ -1,4 +1,4 @@
-import { ConflictError, GatehouseError, UnavailableError } from '@gatehouse/core';
+import { ConflictError, GatehouseError, UnavailableError } from '@gatehouse-auth/core';
 import { describe, expect, it } from 'vitest';
 import { toStoreError } from '../src/errors.js';
 

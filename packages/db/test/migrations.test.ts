@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UnavailableError } from '@gatehouse/core';
+import { UnavailableError } from '@gatehouse-auth/core';
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
@@ -17,7 +17,7 @@ import {
 import { createTestDatabase, withClient, type TestDatabase } from './support/postgres.js';
 
 const T0 = 1_700_000_000_000;
-const NEWER_MESSAGE = `Database schema version ${SCHEMA_VERSION + 1} is newer than the newest version this @gatehouse/db knows (${SCHEMA_VERSION}); upgrade Gatehouse before using this database`;
+const NEWER_MESSAGE = `Database schema version ${SCHEMA_VERSION + 1} is newer than the newest version this @gatehouse-auth/db knows (${SCHEMA_VERSION}); upgrade Gatehouse before using this database`;
 const TABLES = [
   'access_tokens',
   'api_keys',

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { ValidationError, fetchHeadersOfNode, nodeAuthorization, type Gatehouse, type GuardInput, type GuardResult, type Role } from '@gatehouse/core';
+import { ValidationError, fetchHeadersOfNode, nodeAuthorization, type Gatehouse, type GuardInput, type GuardResult, type Role } from '@gatehouse-auth/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, HTTPMethods, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -76,7 +76,7 @@ export const gatehousePlugin = fp<GatehousePluginOptions>(
     fastify.decorateRequest('gatehousePrincipal', null);
     await fastify.register(gatehouseRoutes, options);
   },
-  { name: '@gatehouse/fastify', fastify: '5.x' },
+  { name: '@gatehouse-auth/fastify', fastify: '5.x' },
 );
 
 /**

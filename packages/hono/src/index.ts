@@ -1,4 +1,4 @@
-import { nodeAuthorization, type Gatehouse, type GuardInput, type GuardResult, type Role } from '@gatehouse/core';
+import { nodeAuthorization, type Gatehouse, type GuardInput, type GuardResult, type Role } from '@gatehouse-auth/core';
 import type { Context, Handler, MiddlewareHandler } from 'hono';
 
 /** What `authenticate` leaves on the context: `c.get('principal')`. */

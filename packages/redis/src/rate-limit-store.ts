@@ -1,4 +1,4 @@
-import { UnavailableError, type ConsumeResult, type FailureRule, type RateLimitStore, type TokenBucketRule } from '@gatehouse/core';
+import { UnavailableError, type ConsumeResult, type FailureRule, type RateLimitStore, type TokenBucketRule } from '@gatehouse-auth/core';
 import type { Redis } from 'ioredis';
 
 export interface RedisRateLimitStoreOptions {

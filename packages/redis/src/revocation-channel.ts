@@ -5,7 +5,7 @@ import {
   type Logger,
   type RevocationChannel,
   type RevocationEvent,
-} from '@gatehouse/core';
+} from '@gatehouse-auth/core';
 import { Redis, type RedisOptions } from 'ioredis';
 
 export interface RedisRevocationChannelOptions {

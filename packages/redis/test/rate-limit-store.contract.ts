@@ -3,7 +3,7 @@
  * store's own (packages/core/test/adapters/memory-rate-limit-store.test.ts) minus its key bound,
  * plus a few edges; each call of `newStore` must give a store with no keys yet.
  */
-import type { RateLimitStore } from '@gatehouse/core';
+import type { RateLimitStore } from '@gatehouse-auth/core';
 import { describe, expect, it } from 'vitest';
 
 const rule = { capacity: 12, refillPerSecond: 0.2 };

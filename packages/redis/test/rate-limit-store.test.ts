@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { UnavailableError, createMemoryRateLimitStore, type RateLimitStore } from '@gatehouse/core';
+import { UnavailableError, createMemoryRateLimitStore, type RateLimitStore } from '@gatehouse-auth/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisRateLimitStore } from '../src/index.js';

@@ -1,4 +1,4 @@
-import type { RevocationEvent } from '@gatehouse/core';
+import type { RevocationEvent } from '@gatehouse-auth/core';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { recorder, revocationChannelContract, sleep, waitFor, type Recorded } from '../../../test/support/revocation-channel-contract.js';

@@ -1,5 +1,5 @@
-import type { AuthStore } from '@gatehouse/core';
-import { createPostgresStore, createSqliteStore } from '@gatehouse/db';
+import type { AuthStore } from '@gatehouse-auth/core';
+import { createPostgresStore, createSqliteStore } from '@gatehouse-auth/db';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { DatabaseSettings } from '../settings.js';
 import { createDemoTables, type DemoDatabase, type Dialect } from './schema.js';

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from '@gatehouse/core';
+import { ConflictError, NotFoundError } from '@gatehouse-auth/core';
 import type { Kysely, Selectable } from 'kysely';
 import { isForeignKeyViolation, isUniqueViolation } from './errors.js';
 import type { DemoDatabase } from './schema.js';

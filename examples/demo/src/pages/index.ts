@@ -1,4 +1,4 @@
-import type { Gatehouse } from '@gatehouse/core';
+import type { Gatehouse } from '@gatehouse-auth/core';
 import { Hono, type Context, type Env } from 'hono';
 import { changePasswordPage } from './change-password.js';
 import { pageScript } from './client-scripts.js';

@@ -7,7 +7,7 @@ import {
   type AuthenticatedPrincipal,
   type Gatehouse,
   type UserRecord,
-} from '@gatehouse/core';
+} from '@gatehouse-auth/core';
 import type { SignedInHeader } from './layout.js';
 
 /** What every page handler gets: no framework types, so the pages do not depend on Hono. */

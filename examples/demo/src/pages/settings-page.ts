@@ -8,7 +8,7 @@ import {
   type ApiKeyWithOwner,
   type AuthenticatedPrincipal,
   type UserRecord,
-} from '@gatehouse/core';
+} from '@gatehouse-auth/core';
 import { html, type SafeHtml } from './html.js';
 import { formError, htmlResponse, layout, redirectTo } from './layout.js';
 import { changePasswordUrl, currentSession, here, loginUrl, mustChangePassword, signedInHeader, userTarget, type PageRequest } from './session.js';

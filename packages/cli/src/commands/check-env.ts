@@ -1,4 +1,4 @@
-import { createDiscovery, type AuthConfig, type IdpConfig } from '@gatehouse/core';
+import { createDiscovery, type AuthConfig, type IdpConfig } from '@gatehouse-auth/core';
 import { parseOptions } from '../args.js';
 import type { SecretSource } from '../auth-config.js';
 import { loadEnvironment, type ServerEnvironment } from '../environment.js';

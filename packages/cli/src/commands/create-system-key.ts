@@ -1,4 +1,4 @@
-import { apiKeyJson, createSystemApiKey, toGlobalId } from '@gatehouse/core';
+import { apiKeyJson, createSystemApiKey, toGlobalId } from '@gatehouse-auth/core';
 import { parseOptions, required } from '../args.js';
 import { loadEnvironment } from '../environment.js';
 import { printJson } from '../io.js';

@@ -10,7 +10,7 @@ import {
   resolveAccess,
   ValidationError,
   type IdpConfig,
-} from '@gatehouse/core';
+} from '@gatehouse-auth/core';
 import { parseOptions, required } from '../args.js';
 import { loadEnvironment } from '../environment.js';
 import { printJson, type Context } from '../io.js';

@@ -1,4 +1,4 @@
-import { listUsers, toGlobalId, userJson, type UserRecord } from '@gatehouse/core';
+import { listUsers, toGlobalId, userJson, type UserRecord } from '@gatehouse-auth/core';
 import { parseOptions } from '../args.js';
 import { loadEnvironment } from '../environment.js';
 import { printJson } from '../io.js';

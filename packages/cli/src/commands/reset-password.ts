@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { passwordProblems, updateUser, toGlobalId, userJson } from '@gatehouse/core';
+import { passwordProblems, updateUser, toGlobalId, userJson } from '@gatehouse-auth/core';
 import { parseOptions, required } from '../args.js';
 import { loadEnvironment } from '../environment.js';
 import { printJson } from '../io.js';

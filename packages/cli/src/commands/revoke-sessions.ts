@@ -1,4 +1,4 @@
-import { logoutUser, toGlobalId, userJson } from '@gatehouse/core';
+import { logoutUser, toGlobalId, userJson } from '@gatehouse-auth/core';
 import { parseOptions, required } from '../args.js';
 import { loadEnvironment } from '../environment.js';
 import { printJson } from '../io.js';

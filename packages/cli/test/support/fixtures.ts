@@ -9,8 +9,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGatehouse, parseAuthEnv, type AuthStore, type Gatehouse, type RevocationChannel, type ServiceDeps } from '@gatehouse/core';
-import { createSqliteStore } from '@gatehouse/db';
+import { createGatehouse, parseAuthEnv, type AuthStore, type Gatehouse, type RevocationChannel, type ServiceDeps } from '@gatehouse-auth/core';
+import { createSqliteStore } from '@gatehouse-auth/db';
 import { afterAll, beforeAll } from 'vitest';
 
 export type Env = Record<string, string>;

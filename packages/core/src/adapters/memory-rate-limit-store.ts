@@ -18,7 +18,7 @@ export interface MemoryRateLimitStoreOptions {
 
 /**
  * Single-process counters. Atomic because Node runs each call to completion on one thread; use
- * `@gatehouse/redis` when several instances must share them.
+ * `@gatehouse-auth/redis` when several instances must share them.
  */
 export function createMemoryRateLimitStore(options: MemoryRateLimitStoreOptions = {}): RateLimitStore {
   const maxKeys = options.maxKeys ?? 100_000;

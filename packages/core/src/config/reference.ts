@@ -188,7 +188,7 @@ export function renderConfigReference(): string {
   return [
     '# Configuration reference',
     '',
-    '> Generated from `CONFIG_REFERENCE` and `IDP_CONFIG_REFERENCE` in `@gatehouse/core`: do not edit by hand, regenerate with `node scripts/gen-config-reference.mjs`.',
+    '> Generated from `CONFIG_REFERENCE` and `IDP_CONFIG_REFERENCE` in `@gatehouse-auth/core`: do not edit by hand, regenerate with `node scripts/gen-config-reference.mjs`.',
     '',
     'Every variable `parseAuthEnv` reads; the rules in full and examples are in [configuration.md](configuration.md).',
     'With another prefix (`{ prefix: \'GATEHOUSE_\' }`) every name is read with it instead of `PHOENIX_`.',
