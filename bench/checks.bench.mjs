@@ -39,7 +39,7 @@ export async function run() {
     const creds = await gatehouseCredentials(gatehouse.gh);
     // Every request brings new header strings; copies defeat anything V8 caches per string.
     const fresh = (value) => Buffer.from(value, 'latin1').toString('latin1');
-    const guard = (authorization) => gatehouse.gh.guard({ method: 'GET', route: '/v1/projects', authorization: fresh(authorization), cookie: null, origin: null, referer: null, host: '127.0.0.1' });
+    const guard = (authorization) => gatehouse.gh.guard({ method: 'GET', path: '/v1/projects', authorization: fresh(authorization), cookie: null, origin: null, referer: null, host: '127.0.0.1' });
     for (const authorization of [creds.access, creds.apiKey]) {
       const result = await guard(authorization);
       if (!result.ok) throw new Error(`bench setup: Gatehouse refused its own credential (${result.status})`);

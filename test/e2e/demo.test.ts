@@ -307,7 +307,7 @@ describe('the demo with a bad environment', () => {
       const stderr = err.join('');
       expect(out.join('')).toBe('');
       expect(stderr).toContain('Invalid authentication configuration (2 problems):');
-      expect(stderr).toContain("  - PHOENIX_PORT: PHOENIX_PORT must be an integer from 0 to 65535. Got: 'http'");
+      expect(stderr).toContain("  - PHOENIX_PORT: Invalid value for environment variable PHOENIX_PORT: 'http'. Value must be an integer.");
       expect(stderr).toMatch(/ {2}- PHOENIX_SECRET: Phoenix secret must be at least 32 characters long/);
       expect(stderr).not.toContain('short');
       expect(existsSync(join(dir, 'phoenix.db'))).toBe(false);

@@ -8,7 +8,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
 import { getRequestListener } from '@hono/node-server';
@@ -123,6 +123,17 @@ async function fastifyServer(gh: Gatehouse): Promise<{ server: Server; ready: ()
   return { server: app.server, ready: () => app.close() };
 }
 
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 async function startSmtp(mails: ReceivedMail[]): Promise<{ port: number; close: () => Promise<void> }> {
   const smtp = new SMTPServer({
     logger: false,
@@ -152,7 +163,12 @@ export async function startServer(
   const dir = mkdtempSync(join(tmpdir(), `gh-${adapter.replace('+', '-')}-`));
   const mails: ReceivedMail[] = [];
   const smtp = await startSmtp(mails);
+  // Public URLs come from configuration only: the port is chosen first, so the derived URL
+  // (PHOENIX_HOST/PHOENIX_PORT) is the server's real address.
+  const port = await freePort();
   const config = parseAuthEnv({
+    PHOENIX_HOST: '127.0.0.1',
+    PHOENIX_PORT: String(port),
     PHOENIX_ENABLE_AUTH: 'true',
     PHOENIX_SECRET: SECRET,
     PHOENIX_ADMIN_SECRET: ADMIN_SECRET,
@@ -182,8 +198,7 @@ export async function startServer(
     server = built.server;
     stopFramework = built.ready;
   }
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${port}${config.rootPath}`,
     gatehouse,

@@ -204,7 +204,7 @@ describe('PostgreSQL unreachable', () => {
         expect(ms).toBeLessThan(5_000);
       }
       // The host's own routes go through the same gate.
-      const gate = await g.guard({ method: 'GET', route: '/v1/projects', authorization: `Bearer ${key}` });
+      const gate = await g.guard({ method: 'GET', path: '/v1/projects', authorization: `Bearer ${key}` });
       expect(gate.ok).toBe(false);
       if (!gate.ok) expect(gate.status).toBe(503);
 

@@ -77,8 +77,28 @@ async function main(): Promise<void> {
     await storage.close();
     process.exit(1);
   }
+  // Listen first: public URLs come from configuration, so with PHOENIX_PORT=0 the real port must be
+  // known before Gatehouse is composed. Until then every request hears 503.
+  let ready: ((request: Request, bindings: unknown) => Response | Promise<Response>) | null = null;
+  const server = serve({
+    fetch: (request, bindings) => (ready ? ready(request, bindings) : new Response('starting', { status: 503 })),
+    hostname: settings.host,
+    port: settings.port,
+  });
+
+  let address: AddressInfo;
+  try {
+    address = await listen(server);
+  } catch (error) {
+    console.error(`error: could not listen on ${settings.host}:${settings.port}: ${error instanceof Error ? error.message : String(error)}`);
+    await shared.close();
+    await storage.close();
+    process.exit(1);
+  }
+  // The address the demo really listens on is what PHOENIX_HOST/PHOENIX_PORT describe.
+  const served = loadAuthConfig({ ...env, PHOENIX_HOST: settings.host, PHOENIX_PORT: String(address.port) }, settings.workingDir, issues).config;
   const gh = await createGatehouse({
-    config,
+    config: served,
     store: storage.store,
     mailer,
     logger,
@@ -87,17 +107,7 @@ async function main(): Promise<void> {
     trustedProxies: settings.trustedProxies,
   });
   const app = createApp(gh, storage.db, logger);
-  const server = serve({ fetch: app.fetch, hostname: settings.host, port: settings.port });
-
-  let address: AddressInfo;
-  try {
-    address = await listen(server);
-  } catch (error) {
-    console.error(`error: could not listen on ${settings.host}:${settings.port}: ${error instanceof Error ? error.message : String(error)}`);
-    await gh.close();
-    await storage.close();
-    process.exit(1);
-  }
+  ready = (request, bindings) => app.fetch(request, bindings);
   const line = startLine(publicUrl(address, config.rootPath), storage, config, createsAdmin, env);
   console.log(shared.rateLimits || shared.revocations ? line.replace(' | auth:', ` | ${shared.description} | auth:`) : line);
 

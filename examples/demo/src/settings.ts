@@ -27,12 +27,11 @@ function value(env: Env, name: string): string | null {
   return raw ? raw : null;
 }
 
-function readPort(raw: string | null, issues: ConfigIssue[]): number {
+/** PHOENIX_PORT is core's variable too (it derives the public URL): core reports a bad value. */
+function readPort(raw: string | null): number {
   if (raw === null) return 6006;
   const port = /^\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (Number.isInteger(port) && port <= 65_535) return port;
-  issues.push({ variable: 'PHOENIX_PORT', message: `PHOENIX_PORT must be an integer from 0 to 65535. Got: '${raw}'` });
-  return 0;
+  return Number.isInteger(port) && port <= 65_535 ? port : 0;
 }
 
 /**
@@ -73,7 +72,7 @@ export function readDemoSettings(env: Env, cwd: string): { settings: DemoSetting
   const workingDir = resolve(cwd, value(env, 'PHOENIX_WORKING_DIR') ?? '.data');
   const settings: DemoSettings = {
     host: value(env, 'PHOENIX_HOST') ?? '127.0.0.1',
-    port: readPort(value(env, 'PHOENIX_PORT'), issues),
+    port: readPort(value(env, 'PHOENIX_PORT')),
     workingDir,
     database: readDatabase(value(env, 'PHOENIX_SQL_DATABASE_URL'), workingDir, cwd, issues),
     redisUrl: readRedisUrl(value(env, 'GATEHOUSE_REDIS_URL'), issues),

@@ -9,10 +9,20 @@ export interface GatehouseLocals {
   principal: GatehousePrincipal;
 }
 
+/**
+ * The concrete path Express routed, from the app's root: the mount path it matched (`baseUrl`)
+ * plus the path below it. Both come from Express's own parse of the request target, so an
+ * absolute-form target (`PUT http://host/v1/x`) is already reduced to `/v1/x` here, and a route
+ * pattern (`/v1/*splat`, `/v1/projects{/:id}`) never stands in for the path.
+ */
 function pathOf(req: ExpressRequest): string {
-  const url = req.originalUrl;
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
+  return `${req.baseUrl}${req.path}`;
+}
+
+function searchOf(req: ExpressRequest): string {
+  const target = req.originalUrl;
+  const q = target.indexOf('?');
+  return q === -1 ? '' : target.slice(q);
 }
 
 function header(req: ExpressRequest, name: string): string | null {
@@ -24,7 +34,8 @@ type Body = ReadableStream<Uint8Array> | string | null;
 
 function toFetchRequest(req: ExpressRequest, body: Body, keepLength: boolean): Request {
   const headers = fetchHeadersOfNode(req.headers, req.rawHeaders);
-  const url = `http://${req.headers.host ?? 'localhost'}${req.originalUrl}`;
+  // The origin is a placeholder: core builds public URLs from configuration, never from the request.
+  const url = `http://localhost${pathOf(req)}${searchOf(req)}`;
   const method = req.method.toUpperCase();
   if (method === 'GET' || method === 'HEAD') return new Request(url, { method, headers });
   if (typeof body === 'string' && !keepLength) headers.delete('content-length');
@@ -94,10 +105,10 @@ export function gatehouse(gh: Gatehouse): [RequestHandler, ErrorRequestHandler] 
 }
 
 /**
- * The gate for your own routes: CSRF, authentication and the REST rule; attaches the principal to
- * `res.locals.principal`. On a route (`app.get('/v1/things/:id', authenticate(gh), ...)`) it decides
- * on `req.baseUrl + req.route.path`; mounted with `app.use` it decides on the concrete path, which
- * matches the same rules. Only header values reach core: no Fetch `Request` is built.
+ * The gate for your own routes: the host allow-list, CSRF, authentication and the REST rule;
+ * attaches the principal to `res.locals.principal`. However it is mounted (on a route, with
+ * `app.use` under a prefix, on a wildcard or optional-segment route, in a sub-router) it decides on
+ * the concrete path Express routed, never on the route pattern. Only header values reach core.
  */
 export function authenticate(gh: Gatehouse): RequestHandler {
   const proceed = (result: GuardResult, res: ExpressResponse, next: NextFunction): void => {
@@ -106,10 +117,10 @@ export function authenticate(gh: Gatehouse): RequestHandler {
     next();
   };
   return (req, res, next) => {
-    const routePath = (req.route as { path?: unknown } | undefined)?.path;
     const input: GuardInput = {
       method: req.method,
-      route: typeof routePath === 'string' ? `${req.baseUrl}${routePath}` : pathOf(req),
+      path: pathOf(req),
+      target: req.originalUrl,
       authorization: nodeAuthorization(req.headers, req.rawHeaders),
       cookie: header(req, 'cookie'),
       origin: header(req, 'origin'),

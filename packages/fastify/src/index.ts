@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { ValidationError, fetchHeadersOfNode, nodeAuthorization, type Gatehouse, type GuardInput, type GuardResult, type Role } from '@gatehouse-auth/core';
+import { MALFORMED_PATH_MESSAGE, ValidationError, fetchHeadersOfNode, nodeAuthorization, pathOfTarget, type Gatehouse, type GuardInput, type GuardResult, type Role } from '@gatehouse-auth/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, HTTPMethods, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -23,9 +23,18 @@ function header(request: FastifyRequest, name: string): string | null {
   return typeof value === 'string' ? value : null;
 }
 
+/** The request target as the router read it: an absolute-form target reduced to its path and query. */
+function pathAndQueryOf(target: string): string {
+  if (target.charCodeAt(0) === 47 /* / */) return target;
+  const path = pathOfTarget(target);
+  const q = target.indexOf('?');
+  return q === -1 ? path : `${path}${target.slice(q)}`;
+}
+
 function toFetchRequest(request: FastifyRequest): Request {
   const headers = fetchHeadersOfNode(request.headers, request.raw.rawHeaders);
-  const url = `http://${request.headers.host ?? 'localhost'}${request.url}`;
+  // The origin is a placeholder: core builds public URLs from configuration, never from the request.
+  const url = `http://localhost${pathAndQueryOf(request.url)}`;
   const method = request.method.toUpperCase();
   if (method === 'GET' || method === 'HEAD') return new Request(url, { method, headers });
   // The routes below register a pass-through parser, so the body is still the unread stream.
@@ -80,8 +89,9 @@ export const gatehousePlugin = fp<GatehousePluginOptions>(
 );
 
 /**
- * The gate for your own routes as an `onRequest` hook: CSRF, authentication and the REST rule on the
- * matched route pattern, before any body is read. A callback hook, not an async one: a credential
+ * The gate for your own routes as an `onRequest` hook: the host allow-list, CSRF, authentication
+ * and the REST rule on the concrete request path (whatever the route's pattern: parameters,
+ * wildcards, a `register` prefix), before any body is read. A callback hook, not an async one: a credential
  * Gatehouse already knows is answered at once, without a Promise.
  */
 export function authenticate(gh: Gatehouse): onRequestHookHandler {
@@ -94,7 +104,9 @@ export function authenticate(gh: Gatehouse): onRequestHookHandler {
   return function gatehouseGuard(request, reply, done): void {
     const input: GuardInput = {
       method: request.method,
-      route: request.routeOptions.url ?? request.url.split('?')[0] ?? '/',
+      // The concrete path the router matched, never `routeOptions.url` (the pattern: `/v1/*`).
+      path: pathOfTarget(request.url),
+      target: request.raw.url ?? null,
       authorization: nodeAuthorization(request.headers, request.raw.rawHeaders),
       cookie: header(request, 'cookie'),
       origin: header(request, 'origin'),
@@ -121,12 +133,12 @@ export function requireRole(gh: Gatehouse, roles: readonly Role[]): onRequestHoo
   };
 }
 
-const MALFORMED_PATH = new ValidationError('Malformed path parameter');
+const MALFORMED_PATH = new ValidationError(MALFORMED_PATH_MESSAGE, 'malformed_path');
 
 /**
  * Fastify refuses a path it cannot percent-decode before any route or hook runs, with its own 400
  * body. Pass this as `Fastify({ frameworkErrors })` to answer those as every other adapter does: a
- * 422 with the JSON error body.
+ * 400 `malformed_path` with the JSON error body.
  */
 export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   if (error.code !== 'FST_ERR_BAD_URL') {

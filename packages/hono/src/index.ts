@@ -19,7 +19,7 @@ export interface HonoAdapterOptions {
 }
 
 interface NodeBindings {
-  incoming?: { socket?: { remoteAddress?: string }; headers?: Record<string, string | string[] | undefined>; rawHeaders?: string[] };
+  incoming?: { url?: string; socket?: { remoteAddress?: string }; headers?: Record<string, string | string[] | undefined>; rawHeaders?: string[] };
 }
 
 const nodeRemoteAddress = (c: Context): string | null => (c.env as NodeBindings | undefined)?.incoming?.socket?.remoteAddress ?? null;
@@ -75,13 +75,19 @@ export function mountGatehouse(app: RouteRegistry, gh: Gatehouse, options: HonoA
  * On `@hono/node-server` the Node request's header object is read directly: `c.req.header()` would
  * make the adapter build a Fetch `Headers` for every request, which costs more than the check itself.
  */
-function guardInput(c: Context, route: string): GuardInput {
+function guardInput(c: Context): GuardInput {
   const incoming = (c.env as NodeBindings | undefined)?.incoming;
+  // The path Hono's router matched (never `c.req.routePath`, the pattern `/v1/*`), and on Node the
+  // target as received: the WHATWG URL Hono routes on has already resolved `..`, `%2e%2e` and `\`
+  // into other paths, so core sees the original to refuse them.
+  const path = c.req.path;
+  const target = incoming?.url ?? null;
   const headers = incoming?.headers;
   if (headers !== undefined) {
     return {
       method: c.req.method,
-      route,
+      path,
+      target,
       authorization: nodeAuthorization(headers, incoming?.rawHeaders ?? []),
       cookie: str(headers.cookie),
       origin: str(headers.origin),
@@ -91,7 +97,7 @@ function guardInput(c: Context, route: string): GuardInput {
   }
   return {
     method: c.req.method,
-    route,
+    path,
     authorization: c.req.header('authorization') ?? null,
     cookie: c.req.header('cookie') ?? null,
     origin: c.req.header('origin') ?? null,
@@ -115,21 +121,20 @@ export function protect<E extends GatehouseEnv, P extends string>(gh: Gatehouse,
     return handler(c, next) as Response | Promise<Response>;
   };
   return (c, next) => {
-    const input = guardInput(c, c.req.routePath);
+    const input = guardInput(c);
     const known = gh.guardCached(input);
     return known !== undefined ? proceed(known, c, next) : gh.guard(input).then((result) => proceed(result, c, next));
   };
 }
 
 /**
- * The gate for your own routes: CSRF, authentication and the REST rule. Mounted on a route
- * (`app.get('/v1/things/:id', authenticate(gh), ...)`) it decides on the route pattern; mounted with
- * a wildcard (`app.use('/v1/*', ...)`) it decides on the concrete path, which matches the same rules.
+ * The gate for your own routes: the host allow-list, CSRF, authentication and the REST rule, on the
+ * concrete request path however it is mounted (a route, `app.use('/v1/*', …)`, a catch-all, a
+ * `basePath` or `route()` sub-app).
  */
 export function authenticate(gh: Gatehouse): MiddlewareHandler<GatehouseEnv> {
   return async (c, next) => {
-    const pattern = c.req.routePath;
-    const input = guardInput(c, pattern.includes('*') ? c.req.path : pattern);
+    const input = guardInput(c);
     const result = gh.guardCached(input) ?? (await gh.guard(input));
     if (!result.ok) return denied(result);
     c.set('principal', result.principal);

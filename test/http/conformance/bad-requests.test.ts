@@ -180,8 +180,8 @@ describe.each(ADAPTERS)('%s: bad requests change nothing', (adapter) => {
       expect(await lastAccessTokenId()).toBe(before + 1);
     });
 
-    it('a malformed id in the path → 422', async () => {
-      await expectError(await call(server, 'DELETE', '/v1/users/%E0%A4%A', { bearer: ADMIN_SECRET }), 422, 'invalid_input');
+    it('a malformed escape in the path → 400 malformed_path, before any route reads it', async () => {
+      await expectError(await call(server, 'DELETE', '/v1/users/%E0%A4%A', { bearer: ADMIN_SECRET }), 400, 'malformed_path');
     });
   });
 });

@@ -66,7 +66,7 @@ describe.each(ADAPTERS)('%s: password reset', (adapter) => {
     expect(mail.text).toContain(link.toString());
   });
 
-  it('links to the server itself (the request URL), never to a Referer', async () => {
+  it('links to the configured public URL (here derived from PHOENIX_HOST/PHOENIX_PORT), never to a Referer', async () => {
     const user = await createUser(server, 'MEMBER');
     const { link } = await resetMail(server, user, { referer: HOSTILE_REFERER });
     expect(link.origin).toBe(new URL(server.url).origin);

@@ -110,8 +110,16 @@ describe.each(ADAPTERS)('%s: users', (adapter) => {
 
     it('a username someone else has → 409 "Username already exists"', async () => {
       const user = await createUser(server, 'MEMBER');
+      const other = await createUser(server, 'VIEWER');
       const session = await loginSession(server, user.email, user.password);
-      await expectError(await call(server, 'PATCH', '/v1/user', { cookie: session, json: { username: 'admin' } }), 409, 'duplicate_username', 'Username already exists');
+      await expectError(await call(server, 'PATCH', '/v1/user', { cookie: session, json: { username: other.username } }), 409, 'duplicate_username', 'Username already exists');
+      // The default admin's name is reserved, whoever holds it now.
+      await expectError(
+        await call(server, 'PATCH', '/v1/user', { cookie: session, json: { username: 'admin' } }),
+        409,
+        'reserved_username',
+        "The username 'admin' is reserved for the default admin",
+      );
       expect((await me(server, session)).username).toBe(user.username);
     });
 

@@ -22,6 +22,7 @@ export type {
 } from './types.js';
 export {
   CONFIG_REFERENCE,
+  EXTENSION_CONFIG_REFERENCE,
   IDP_CONFIG_REFERENCE,
   renderConfigReference,
   type ConfigReferenceEntry,

@@ -24,7 +24,7 @@ import {
 import { secretProblems } from './secret-rules.js';
 import { shown } from './text.js';
 import type { AuthConfig, CookieNames, ParseAuthEnvOptions, SmtpConfig } from './types.js';
-import { allowedOriginsVar, csrfTrustedOriginsVar, rootPathVar, rootUrlVar } from './urls.js';
+import { allowedHostsVar, allowedOriginsVar, bindHostVar, csrfTrustedOriginsVar, deriveRootUrl, rootPathVar, rootUrlVar } from './urls.js';
 
 const DEFAULT_PREFIX = 'PHOENIX_';
 const LOCKOUT_SECONDS = 300;
@@ -47,6 +47,8 @@ export const VARIABLES = [
   'COOKIE_NAME_PREFIX',
   'DEFAULT_ADMIN_INITIAL_PASSWORD',
   'ADMINS',
+  'HOST',
+  'PORT',
   'HOST_ROOT_PATH',
   'ROOT_URL',
   'CSRF_TRUSTED_ORIGINS',
@@ -61,6 +63,14 @@ export const VARIABLES = [
   'SMTP_VALIDATE_CERTS',
 ] as const;
 export type Variable = (typeof VARIABLES)[number];
+
+/**
+ * Gatehouse's own additions, read as `GATEHOUSE_<NAME>` whatever the prefix: they are not part of
+ * the Phoenix contract, so they never take its prefix.
+ */
+export const EXTENSION_PREFIX = 'GATEHOUSE_';
+export const EXTENSION_VARIABLES = ['ALLOWED_HOSTS'] as const;
+export type ExtensionVariable = (typeof EXTENSION_VARIABLES)[number];
 
 /** A secret is described by its length only, never quoted. */
 function secretVar(subject: string): RawSchema<string | null> {
@@ -171,6 +181,8 @@ function authEnvSchema(prefix: string, discovery: IdpDiscovery) {
         .transform((value) => value || 'admin'),
     ),
     ADMINS: field(adminsVar(name('ADMINS'))),
+    HOST: field(bindHostVar(name('HOST'))),
+    PORT: field(integerVar(name('PORT'), 6006, 0, 65_535)),
     HOST_ROOT_PATH: field(rootPathVar(name('HOST_ROOT_PATH'))),
     ROOT_URL: field(rootUrlVar(name('ROOT_URL'))),
     CSRF_TRUSTED_ORIGINS: field(csrfTrustedOriginsVar(name('CSRF_TRUSTED_ORIGINS'))),
@@ -189,8 +201,9 @@ function authEnvSchema(prefix: string, discovery: IdpDiscovery) {
         .transform((value) => value || 'noreply@localhost'),
     ),
     SMTP_VALIDATE_CERTS: field(booleanVar(name('SMTP_VALIDATE_CERTS'), true)),
+    GATEHOUSE_ALLOWED_HOSTS: field(allowedHostsVar(`${EXTENSION_PREFIX}ALLOWED_HOSTS`)),
     OAUTH2: z.object(idps),
-  } satisfies Record<Variable, z.ZodType<unknown, Raw>> & { OAUTH2: z.ZodType };
+  } satisfies Record<Variable | `GATEHOUSE_${ExtensionVariable}`, z.ZodType<unknown, Raw>> & { OAUTH2: z.ZodType };
 
   return z
     .object(shape)
@@ -309,6 +322,9 @@ function authEnvSchema(prefix: string, discovery: IdpDiscovery) {
         admins: valid(env.ADMINS),
         rootPath: valid(env.HOST_ROOT_PATH),
         rootUrl: valid(env.ROOT_URL),
+        publicUrl: publicUrlOf(valid(env.ROOT_URL), valid(env.HOST), valid(env.PORT), valid(env.HOST_ROOT_PATH)),
+        server: { host: valid(env.HOST), port: valid(env.PORT) },
+        allowedHosts: valid(env.GATEHOUSE_ALLOWED_HOSTS),
         csrfTrustedOrigins: valid(env.CSRF_TRUSTED_ORIGINS),
         allowedOrigins: valid(env.ALLOWED_ORIGINS),
         managementUrl: valid(env.MANAGEMENT_URL),
@@ -318,6 +334,15 @@ function authEnvSchema(prefix: string, discovery: IdpDiscovery) {
       };
       return redactSecrets(config, ['secret', 'adminSecret', 'defaultAdminInitialPassword']);
     });
+}
+
+/**
+ * The one base of every public URL Gatehouse writes (reset and welcome links, OAuth2 callbacks, the
+ * state origin): `PHOENIX_ROOT_URL` without trailing slashes, else the URL derived from
+ * `PHOENIX_HOST`/`PHOENIX_PORT` and the root path. Never the request's `Host`.
+ */
+function publicUrlOf(rootUrl: string | null, host: string, port: number, rootPath: string): string {
+  return rootUrl !== null ? rootUrl.replace(/\/+$/, '') : deriveRootUrl({ host, port, rootPath, tls: false });
 }
 
 /** A value as read: own properties only, whitespace-trimmed, undefined when unset. */
@@ -330,6 +355,7 @@ function read(env: Readonly<Record<string, string | undefined>>, variable: strin
 function rawInput(env: Readonly<Record<string, string | undefined>>, prefix: string, discovery: IdpDiscovery) {
   return {
     ...Object.fromEntries(VARIABLES.map((variable) => [variable, read(env, `${prefix}${variable}`)])),
+    ...Object.fromEntries(EXTENSION_VARIABLES.map((variable) => [`GATEHOUSE_${variable}`, read(env, `${EXTENSION_PREFIX}${variable}`)])),
     OAUTH2: Object.fromEntries(
       discovery.idps.map((idp, index) => [
         String(index),
@@ -345,7 +371,8 @@ function issueVariable(path: readonly PropertyKey[], prefix: string, discovery: 
     const idp = discovery.idps[Number(index)];
     if (idp !== undefined) return idpVariable(prefix, idp.name, String(suffix));
   }
-  return `${prefix}${String(head ?? '')}`;
+  const variable = String(head ?? '');
+  return variable.startsWith(EXTENSION_PREFIX) ? variable : `${prefix}${variable}`;
 }
 
 /**

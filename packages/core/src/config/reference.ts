@@ -1,5 +1,5 @@
 import { IDP_SUFFIXES, type IdpSuffix } from './oauth2-idps.js';
-import { VARIABLES, type Variable } from './parse-auth-env.js';
+import { EXTENSION_PREFIX, EXTENSION_VARIABLES, VARIABLES, type ExtensionVariable, type Variable } from './parse-auth-env.js';
 
 /** One documented variable: the default is as written in the environment, null when unset means "none". */
 export interface ConfigReferenceEntry {
@@ -71,6 +71,12 @@ const GLOBAL: Record<Variable, Documented> = {
     description:
       '`username=email;username=email`; the last `=` splits; no duplicate usernames or e-mails, e-mails must be valid.',
   },
+  HOST: {
+    default: '0.0.0.0',
+    description:
+      'The address the server binds; with `PHOENIX_PORT` it gives the public URL when `PHOENIX_ROOT_URL` is unset (`0.0.0.0` shown as `127.0.0.1`).',
+  },
+  PORT: { default: '6006', description: 'The port the server listens on; 0–65535 (0: the OS picks, so the derived URL needs the real port or `PHOENIX_ROOT_URL`); only used to derive the public URL.' },
   HOST_ROOT_PATH: {
     default: null,
     description: 'Sub-path the app is mounted under: starts with `/`, does not end with `/`.',
@@ -148,6 +154,14 @@ const PER_IDP: Record<IdpSuffix, Documented> = {
   ROLE_RESYNC: { default: 'true', description: '`false` needs `ROLE_ATTRIBUTE_PATH`.' },
 };
 
+const EXTENSIONS: Record<ExtensionVariable, Documented> = {
+  ALLOWED_HOSTS: {
+    default: null,
+    description:
+      'DNS names requests may carry in `Host` besides the public URL\'s host and `localhost` (a leading `.` allows subdomains); `*` turns the check off. Other names get 421 (DNS-rebinding defence); IP literals are always allowed.',
+  },
+};
+
 function entry(variable: string, documented: Documented): ConfigReferenceEntry {
   return Object.freeze({
     variable,
@@ -160,6 +174,11 @@ function entry(variable: string, documented: Documented): ConfigReferenceEntry {
 /** Every global variable `parseAuthEnv` reads, in the parser's order, named with the default prefix. */
 export const CONFIG_REFERENCE: readonly ConfigReferenceEntry[] = Object.freeze(
   VARIABLES.map((variable) => entry(`${REFERENCE_PREFIX}${variable}`, GLOBAL[variable])),
+);
+
+/** Gatehouse's own additions, always read as `GATEHOUSE_<NAME>`. */
+export const EXTENSION_CONFIG_REFERENCE: readonly ConfigReferenceEntry[] = Object.freeze(
+  EXTENSION_VARIABLES.map((variable) => entry(`${EXTENSION_PREFIX}${variable}`, EXTENSIONS[variable])),
 );
 
 /** Every per-IdP setting, `variable` being the suffix of `PHOENIX_OAUTH2_<IDP>_<SUFFIX>`. */
@@ -197,6 +216,12 @@ export function renderConfigReference(): string {
     '## Global variables',
     '',
     ...table(CONFIG_REFERENCE, (variable) => variable),
+    '',
+    '## Gatehouse additions',
+    '',
+    'Not part of the Phoenix contract: always read with the `GATEHOUSE_` prefix, whatever `prefix` is.',
+    '',
+    ...table(EXTENSION_CONFIG_REFERENCE, (variable) => variable),
     '',
     '## Per identity provider: `PHOENIX_OAUTH2_<IDP>_<SUFFIX>`',
     '',

@@ -104,6 +104,20 @@ export interface AuthConfig {
   readonly rootPath: string;
   /** `PHOENIX_ROOT_URL` verbatim, or null (see `deriveRootUrl`). */
   readonly rootUrl: string | null;
+  /**
+   * The base of every public URL Gatehouse writes (reset links, OAuth2 `redirect_uri`, the state
+   * origin), without a trailing slash: `PHOENIX_ROOT_URL`, else derived from `PHOENIX_HOST`,
+   * `PHOENIX_PORT` and the root path (`0.0.0.0` shown as `127.0.0.1`). Never from a request header.
+   */
+  readonly publicUrl: string;
+  /** `PHOENIX_HOST` (default `0.0.0.0`) and `PHOENIX_PORT` (default 6006): only used to derive `publicUrl`. */
+  readonly server: { readonly host: string; readonly port: number };
+  /**
+   * `GATEHOUSE_ALLOWED_HOSTS`: extra DNS names requests may carry in `Host` besides the public URL's
+   * host and `localhost` (lower-case; a leading `.` allows every subdomain); null when it is `*`
+   * (the host check is off).
+   */
+  readonly allowedHosts: readonly string[] | null;
   /** Lower-case hostnames, de-duplicated and sorted; empty turns the CSRF check off. */
   readonly csrfTrustedOrigins: readonly string[];
   /** CORS allow-list; empty means no CORS. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isIP } from 'node:net';
 import { type RawSchema, hostnameOf, urlWithHost } from './schemas.js';
 import { commaItems, shown, unique } from './text.js';
 
@@ -85,4 +86,45 @@ export function allowedOriginsVar(): RawSchema<string[]> {
     .string()
     .optional()
     .transform((raw) => unique(commaItems(raw ?? '')));
+}
+
+/** `PHOENIX_HOST`: the address the server binds (default `0.0.0.0`); only used to derive the public URL. */
+export function bindHostVar(variable: string): RawSchema<string> {
+  return z
+    .string()
+    .optional()
+    .transform((value) => value || '0.0.0.0')
+    .pipe(
+      z.string().refine((value) => isIP(value) !== 0 || HOSTNAME.test(value), {
+        error: (issue) => `${variable} must be a host name or an IP address (the address the server binds). Got: '${shown(String(issue.input))}'`,
+      }),
+    );
+}
+
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+/**
+ * `GATEHOUSE_ALLOWED_HOSTS`: comma-separated DNS names (a leading `.` allows every subdomain), or
+ * `*` alone to turn the host check off (null). Lower-cased, a trailing dot dropped, de-duplicated.
+ */
+export function allowedHostsVar(variable: string): RawSchema<string[] | null> {
+  const expected = 'host names without scheme or port (e.g. `phoenix.example.com,.internal.example`), or `*` alone to turn the host check off';
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const items = commaItems(raw ?? '');
+      if (items.length === 1 && items[0] === '*') return null;
+      const names: string[] = [];
+      for (const item of items) {
+        const name = item.toLowerCase().replace(/\.$/, '');
+        const bare = name.startsWith('.') ? name.slice(1) : name;
+        if (item === '*' || !HOSTNAME.test(bare)) {
+          ctx.addIssue({ code: 'custom', message: `${variable} must list ${expected}. Got: '${shown(item)}'` });
+          continue;
+        }
+        names.push(name);
+      }
+      return unique(names).sort();
+    });
 }

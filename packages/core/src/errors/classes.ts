@@ -23,7 +23,11 @@ export class ConfigError extends GatehouseError {
 
 type ValidationCode = Extract<
   ErrorCode,
-  'bad_request' | 'malformed_json' | 'payload_too_large' | 'unsupported_media_type' | 'invalid_input' | 'invalid_email' | 'password_policy'
+  | 'bad_request'
+  | 'malformed_json'
+  | 'malformed_path'
+  | 'host_not_allowed'
+  | 'payload_too_large' | 'unsupported_media_type' | 'invalid_input' | 'invalid_email' | 'password_policy'
 >;
 export class ValidationError extends GatehouseError {
   constructor(message: string, code: ValidationCode = 'invalid_input', options?: GatehouseErrorOptions) {
@@ -54,7 +58,7 @@ export class NotFoundError extends GatehouseError {
   }
 }
 
-type ConflictCode = Extract<ErrorCode, 'conflict' | 'duplicate_email' | 'duplicate_username'>;
+type ConflictCode = Extract<ErrorCode, 'conflict' | 'duplicate_email' | 'duplicate_username' | 'reserved_username'>;
 export class ConflictError extends GatehouseError {
   constructor(message: string, code: ConflictCode = 'conflict', options?: GatehouseErrorOptions) {
     super(code, message, options);

@@ -8,6 +8,8 @@ export const HTTP_STATUS_BY_CODE = {
   // input
   bad_request: 400,
   malformed_json: 400,
+  malformed_path: 400,
+  host_not_allowed: 421,
   payload_too_large: 413,
   unsupported_media_type: 415,
   invalid_input: 422,
@@ -29,6 +31,7 @@ export const HTTP_STATUS_BY_CODE = {
   conflict: 409,
   duplicate_email: 409,
   duplicate_username: 409,
+  reserved_username: 409,
   // throttling
   rate_limited: 429,
   too_many_login_attempts: 429,

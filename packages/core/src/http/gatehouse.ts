@@ -13,6 +13,8 @@ import { createAuthenticator, type AuthenticatedPrincipal, type Authenticator, t
 import { resolveClientAddress } from './client-address.js';
 import { readCookie } from './cookies.js';
 import { createCsrfCheck } from './csrf.js';
+import { createHostCheck } from './host-check.js';
+import { MALFORMED_PATH_MESSAGE, canonicalRequestPath, pathOfTarget } from './request-path.js';
 import { AUTH_ROUTES_RULE, spend } from './rate-limits.js';
 import { errorHeaders, errorResponse, json } from './responses.js';
 import { createRouter } from './router.js';
@@ -52,8 +54,18 @@ export interface GatehouseOptions {
 /** Header values an adapter passes for one request to a host route: never a whole request. */
 export interface GuardInput {
   method: string;
-  /** The route pattern (`/v1/projects/:id`) or, failing that, the path; relative to the root path. */
-  route: string;
+  /**
+   * The concrete request path exactly as the framework's router matched it (`/v1/projects/1`, not
+   * `/v1/projects/:id`), from the server's root, without the query: never a route pattern, never the
+   * raw request target. Core canonicalises it and refuses (400) what it cannot read in one way.
+   */
+  path: string;
+  /**
+   * The raw request target as received (`req.originalUrl`, `incoming.url`), when the framework has
+   * one. Routers resolve some spellings (`..`, `\`, absolute-form) before matching; a target core
+   * cannot read in exactly one way is refused even when the routed path looks clean.
+   */
+  target?: string | null;
   authorization?: string | null;
   /** The raw `Cookie` header. */
   cookie?: string | null;
@@ -124,6 +136,7 @@ const DENIALS = {
   expired: denial(new AuthenticationError('expired_token', FAILURE_MESSAGES.expired)),
   unavailable: denial(new UnavailableError('Authentication store unavailable')),
 };
+const MALFORMED_PATH = denial(new ValidationError(MALFORMED_PATH_MESSAGE, 'malformed_path'));
 const ANONYMOUS_GATE: GuardResult = Object.freeze({ ok: true as const, principal: ANONYMOUS_PRINCIPAL });
 // A successful AuthResult already has the GuardResult shape: passed on as is, no copy.
 const gateOf = (result: AuthResult): GuardResult => (result.ok ? result : DENIALS[result.reason]);
@@ -148,7 +161,10 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
   const restPolicy = createRestPolicy(options.restPolicy);
   const trustedProxies = new Set(options.trustedProxies ?? []);
   const csrf = createCsrfCheck(config);
+  const hostCheck = createHostCheck(config);
+  const hostDenial = hostCheck === null ? null : denial(hostCheck.error);
   const rootPath = config.rootPath;
+  const canonicalRoot = rootPath.toLowerCase();
 
   let deps: ServiceDeps | null = null;
   let authenticator: Authenticator | null = null;
@@ -170,6 +186,11 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     systemUserId = (await bootstrap(deps)).systemUserId;
     authenticator = createAuthenticator({ config, store, tokens: deps.tokens, revocations, clock, systemUserId });
   }
+  logger.info('gatehouse: public URL base', {
+    url: config.publicUrl,
+    from: config.rootUrl !== null ? `${config.prefix}ROOT_URL` : `${config.prefix}HOST, ${config.prefix}PORT and ${config.prefix}HOST_ROOT_PATH (${config.prefix}ROOT_URL is unset)`,
+    allowedHosts: config.allowedHosts === null ? 'any (GATEHOUSE_ALLOWED_HOSTS=*)' : ['localhost', ...config.allowedHosts],
+  });
   // Auth off issues nothing, so there is nothing to sweep.
   const sweep = deps ? startExpiredSweep({ store, clock, logger, intervalMs: sweepIntervalMs }) : null;
 
@@ -209,10 +230,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
       return systemUserId;
     },
     prefixed: (path) => `${rootPath}${path}`,
-    publicBase(url) {
-      if (config.rootUrl) return config.rootUrl.replace(/\/+$/, '');
-      return `${url.origin}${rootPath}`;
-    },
+    publicUrl: config.publicUrl,
     async authenticateRequest(request) {
       const result = await principalFrom(request.headers.get('authorization'), request.headers.get('cookie'));
       return result.ok ? result.principal : null;
@@ -239,26 +257,36 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     const method = request.method.toUpperCase();
     const match = router.match(method, rel);
     const underAuth = config.enabled && (rel === '/auth' || rel.startsWith('/auth/'));
-    if (match === null) {
-      return underAuth ? json(new NotFoundError('Not found').toJSON(), 404) : null;
-    }
+    if (match === null && !underAuth) return null;
+    const host = request.headers.get('host');
+    // Before any route runs, even the JSON 404 of an unknown auth path.
+    if (hostCheck !== null && !hostCheck.allows(host)) return errorResponse(hostCheck.error, logger);
+    if (match === null) return json(new NotFoundError('Not found').toJSON(), 404);
     try {
       if (match === 'method') throw new NotFoundError('Method not allowed', undefined, 'method_not_allowed');
       const { route, params } = match;
-      const csrfError = csrf?.({ origin: request.headers.get('origin'), referer: request.headers.get('referer'), host: request.headers.get('host') }, route.csrfReferrerExempt);
-      if (csrfError) throw csrfError;
-      const clientAddress = resolveClientAddress(context.remoteAddress, request.headers.get('x-forwarded-for'), trustedProxies);
-
+      const origin = request.headers.get('origin');
+      const referer = request.headers.get('referer');
       let principal: Principal | null = null;
-      if (route.kind === 'auth') {
-        if (config.rateLimitEnabled && deps) await spend(deps.rateLimits, clock, 'auth', AUTH_ROUTES_RULE, clientAddress);
-      } else if (route.kind === 'v1') {
-        const gate = await principalFrom(request.headers.get('authorization'), request.headers.get('cookie'));
+      if (route.kind === 'v1') {
+        // The same gate as the host's routes: one place decides.
+        const gate = await guard({
+          method,
+          path: url.pathname,
+          authorization: request.headers.get('authorization'),
+          cookie: request.headers.get('cookie'),
+          origin,
+          referer,
+          host,
+        });
         if (!gate.ok) return new Response(gate.body, { status: gate.status, headers: gate.headers });
-        const error = decisionError(restPolicy.decide(gate.principal, method, route.pattern));
-        if (error) throw error;
         principal = gate.principal;
+      } else {
+        const csrfError = csrf?.({ origin, referer, host }, route.csrfReferrerExempt);
+        if (csrfError) throw csrfError;
       }
+      const clientAddress = resolveClientAddress(context.remoteAddress, request.headers.get('x-forwarded-for'), trustedProxies);
+      if (route.kind === 'auth' && config.rateLimitEnabled && deps) await spend(deps.rateLimits, clock, 'auth', AUTH_ROUTES_RULE, clientAddress);
       return await route.handler({ request, url, params, principal, clientAddress, app: environment });
     } catch (error) {
       if (error instanceof URIError) return errorResponse(new ValidationError('Malformed path parameter'), logger);
@@ -266,32 +294,51 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     }
   }
 
-  function csrfDenial(input: GuardInput): GuardResult | undefined {
-    const error = csrf?.(input);
-    return error ? denial(error) : undefined;
+  /** The canonical path relative to the root path (a path outside it is decided as it is); null: refuse. */
+  function decisionPath(path: string): string | null {
+    const canonical = canonicalRequestPath(path);
+    if (canonical === null || !canonicalRoot) return canonical;
+    if (canonical === canonicalRoot) return '/';
+    return canonical.startsWith(`${canonicalRoot}/`) ? canonical.slice(canonicalRoot.length) : canonical;
   }
 
-  function authorize(gate: GuardResult, input: GuardInput): GuardResult {
+  function readableTarget(target: string | null | undefined, path: string): boolean {
+    if (target === null || target === undefined) return true;
+    const targetPath = pathOfTarget(target);
+    return targetPath === path || canonicalRequestPath(targetPath) !== null;
+  }
+
+  function authorize(gate: GuardResult, method: string, path: string): GuardResult {
     if (!gate.ok) return gate;
-    // Routers report the full pattern when the app itself sits under the root path.
-    const decision = restPolicy.decide(gate.principal, input.method, relative(input.route) ?? input.route);
+    const decision = restPolicy.decidePath(gate.principal, method, path);
     if (decision.allowed) return gate;
     const error = decisionError(decision);
     return error ? denial(error) : gate;
   }
 
+  /**
+   * The one gate, in the reference's order: the host allow-list, CSRF, the path, then the
+   * credential and the REST rule. Answers from memory, or `undefined` when the store must be asked.
+   */
   function guardCached(input: GuardInput): GuardResult | undefined {
-    const refused = csrfDenial(input);
-    if (refused) return refused;
-    if (!authenticator) return authorize(ANONYMOUS_GATE, input);
+    if (hostDenial !== null && !hostCheck!.allows(input.host)) return hostDenial;
+    if (csrf !== null) {
+      const error = csrf(input);
+      if (error) return denial(error);
+    }
+    const path = decisionPath(input.path);
+    if (path === null || !readableTarget(input.target, input.path)) return MALFORMED_PATH;
+    if (!authenticator) return authorize(ANONYMOUS_GATE, input.method, path);
     const known = authenticator.authenticateCached(credentialsOf(input.authorization, input.cookie));
-    return known === undefined ? undefined : authorize(gateOf(known), input);
+    return known === undefined ? undefined : authorize(gateOf(known), input.method, path);
   }
 
   async function guard(input: GuardInput): Promise<GuardResult> {
-    const refused = csrfDenial(input);
-    if (refused) return refused;
-    return authorize(await principalFrom(input.authorization, input.cookie), input);
+    const known = guardCached(input);
+    if (known !== undefined) return known;
+    // Only a credential memory does not know gets here; everything before it has passed.
+    const gate = await principalFrom(input.authorization, input.cookie);
+    return authorize(gate, input.method, decisionPath(input.path) ?? '');
   }
 
   function requireRole(principal: Principal, roles: readonly Role[]): GuardResult {

@@ -11,6 +11,8 @@ export {
 export { readCookie, serializeCookie, deleteCookie, type CookieOptions } from './cookies.js';
 export { resolveClientAddress, normalizeAddress } from './client-address.js';
 export { createCsrfCheck, type OriginHeaders } from './csrf.js';
+export { createHostCheck, hostOfHeader, type HostCheck } from './host-check.js';
+export { canonicalRequestPath, pathOfTarget, MAX_PATH_LENGTH, MALFORMED_PATH_MESSAGE } from './request-path.js';
 export { readJsonObject, MAX_BODY_BYTES } from './body.js';
 export { toGlobalId, fromGlobalId, type NodeType } from './global-id.js';
 export { userJson, apiKeyJson } from './serialize.js';

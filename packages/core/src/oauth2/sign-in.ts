@@ -4,6 +4,7 @@ import { ConflictError } from '../errors/index.js';
 import type { AssignableRole } from '../policy/index.js';
 import type { UserPatch, UserRecord } from '../ports.js';
 import type { ServiceDeps } from '../services/index.js';
+import { isReservedUsername } from '../services/well-known-users.js';
 import type { OAuth2UserInfo } from './claims.js';
 
 /** Why an IdP login cannot become a Gatehouse user: the reference's redirect codes (§4.8.5). */
@@ -80,7 +81,8 @@ async function signUp(deps: ServiceDeps, idp: IdpConfig, input: SignInInput): Pr
   const base = info.username ?? (at > 0 ? info.email.slice(0, at) : info.email);
   const now = deps.clock.now();
   for (let attempt = 0; attempt < 5; attempt++) {
-    const username = attempt === 0 ? base : `${base}-${randomInt(10_000, 100_000)}`;
+    // A reserved name (`admin`, `system`) is never the first try: it belongs to a well-known account.
+    const username = attempt === 0 && !isReservedUsername(base) ? base : `${base}-${randomInt(10_000, 100_000)}`;
     try {
       const user = await deps.store.insertUser({
         username,

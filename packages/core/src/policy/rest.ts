@@ -28,6 +28,12 @@ export interface RestPolicy {
   decide(principal: Principal | null, method: string, routePattern: string): Decision;
   /** Same as `decide`: the decision already names its rule. */
   explain(principal: Principal | null, method: string, routePattern: string): Decision;
+  /**
+   * Decides a request on its concrete path, already canonical (`canonicalRequestPath`: decoded,
+   * lower-case, no empty segments). Every segment is a literal here: `/v1/{users}` is the literal
+   * `{users}`, never a parameter. This is what the gate uses; `decide` is for patterns.
+   */
+  decidePath(principal: Principal | null, method: string, canonicalPath: string): Decision;
 }
 
 const ADMIN = 1;
@@ -90,10 +96,35 @@ export function createRestPolicy(options: RestPolicyOptions = {}): RestPolicy {
     return flags;
   };
 
+  // Concrete paths are many (one per id); the cache starts over when full so hot paths stay cached.
+  const concreteCache = new Map<string, PathEntry>();
+  const pathFlags = (method: string, path: string): number => {
+    let entry = concreteCache.get(path);
+    if (entry === undefined) {
+      entry = { segments: path.split('/').filter((segment) => segment !== ''), flagsByMethod: new Map() };
+      if (concreteCache.size >= MAX_CACHED_PATHS) concreteCache.clear();
+      concreteCache.set(path, entry);
+    }
+    let flags = entry.flagsByMethod.get(method);
+    if (flags === undefined) {
+      flags = matchFlags(routes, method, entry.segments);
+      if (entry.flagsByMethod.size < MAX_CACHED_METHODS) entry.flagsByMethod.set(method, flags);
+    }
+    return flags;
+  };
+
   const decide = (principal: Principal | null, method: string, routePattern: string): Decision => {
     if (principal == null) return DECISIONS.unauthenticated;
     const verb = canonicalMethod(typeof method === 'string' ? method : '');
-    const flags = routeFlags(verb, typeof routePattern === 'string' ? routePattern : '');
+    return decideOnFlags(principal, verb, routeFlags(verb, typeof routePattern === 'string' ? routePattern : ''));
+  };
+  const decidePath = (principal: Principal | null, method: string, canonicalPath: string): Decision => {
+    if (principal == null) return DECISIONS.unauthenticated;
+    const verb = canonicalMethod(typeof method === 'string' ? method : '');
+    return decideOnFlags(principal, verb, pathFlags(verb, canonicalPath));
+  };
+
+  const decideOnFlags = (principal: Principal, verb: string, flags: number): Decision => {
     if (principal.kind === 'anonymous') {
       return (flags & AUTH_REQUIRED) !== 0 ? DECISIONS.authDisabledApiKeys : DECISIONS.authDisabled;
     }
@@ -104,7 +135,7 @@ export function createRestPolicy(options: RestPolicyOptions = {}): RestPolicy {
     return (flags & SELF_SERVICE) !== 0 ? DECISIONS.selfService : DECISIONS.authenticated;
   };
 
-  return Object.freeze({ decide, explain: decide });
+  return Object.freeze({ decide, explain: decide, decidePath });
 }
 
 let defaultPolicy: RestPolicy | undefined;

@@ -5,7 +5,7 @@ import type { AuthMethod, UserPatch, UserRecord } from '../ports.js';
 import { authorize, requireActor } from './authorize.js';
 import type { ServiceDeps } from './deps.js';
 import { logoutUser } from './sessions.js';
-import { userTarget } from './well-known-users.js';
+import { assertUsernameAvailable, userTarget } from './well-known-users.js';
 
 const MAX_USERNAME_LENGTH = 256;
 const BASIC_AUTH_DISABLED = 'Basic auth is disabled: OAuth2 authentication only';
@@ -55,6 +55,7 @@ export async function createUser(deps: ServiceDeps, actor: Principal | null, inp
   const email = sanitizeEmail(typeof input.email === 'string' ? input.email : '');
   assertValidEmail(email);
   const username = normalizeUsername(input.username);
+  assertUsernameAvailable(username);
 
   let passwordHash: string | null = null;
   if (authMethod === 'LOCAL') {
@@ -104,7 +105,10 @@ export async function updateOwnProfile(
   requireActor(actor);
   const user = await requireUser(deps, actor.userId ?? Number.NaN);
   const patch: UserPatch = { updatedAt: deps.clock.now() };
-  if (change.username !== undefined) patch.username = normalizeUsername(change.username);
+  if (change.username !== undefined) {
+    patch.username = normalizeUsername(change.username);
+    assertUsernameAvailable(patch.username, user);
+  }
 
   if (change.password !== undefined) {
     if (!deps.config.basicAuthEnabled) throw new PermissionDeniedError(BASIC_AUTH_DISABLED, 'basic_auth_disabled');
@@ -152,6 +156,7 @@ export async function updateUser(deps: ServiceDeps, actor: Principal | null, id:
   if (change.username !== undefined) {
     authorize(actor, 'change_other_username', userTarget(target));
     patch.username = normalizeUsername(change.username);
+    assertUsernameAvailable(patch.username, target);
   }
   if (change.role !== undefined) {
     authorize(actor, 'change_user_role', userTarget(target));

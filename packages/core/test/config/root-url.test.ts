@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type RootUrlParts, deriveRootUrl, parseAuthEnv } from '../../src/config/index.js';
+import { issuesOf } from './helpers.js';
 
 describe('deriveRootUrl (reference TestGetEnvRootUrl, ROOT_URL unset)', () => {
   it.each<[string, RootUrlParts, string]>([
@@ -24,5 +25,52 @@ describe('deriveRootUrl (reference TestGetEnvRootUrl, ROOT_URL unset)', () => {
     const config = parseAuthEnv({ PHOENIX_HOST_ROOT_PATH: '/phoenix' });
     expect(config.rootUrl).toBeNull();
     expect(deriveRootUrl({ host: 'localhost', port: 8080, rootPath: config.rootPath, tls: false })).toBe('http://localhost:8080/phoenix');
+  });
+});
+
+describe('config.publicUrl: the one base of public URLs, from configuration only', () => {
+  it('is PHOENIX_ROOT_URL without trailing slashes when set', () => {
+    expect(parseAuthEnv({ PHOENIX_ROOT_URL: 'https://example.com/phoenix//', PHOENIX_HOST: 'other', PHOENIX_PORT: '1' }).publicUrl).toBe(
+      'https://example.com/phoenix',
+    );
+  });
+
+  it('is derived from PHOENIX_HOST, PHOENIX_PORT and the root path otherwise (0.0.0.0 shown as 127.0.0.1)', () => {
+    expect(parseAuthEnv({}).publicUrl).toBe('http://127.0.0.1:6006');
+    expect(parseAuthEnv({ PHOENIX_HOST: 'phoenix.lan', PHOENIX_PORT: '8080', PHOENIX_HOST_ROOT_PATH: '/app' }).publicUrl).toBe(
+      'http://phoenix.lan:8080/app',
+    );
+    expect(parseAuthEnv({ PHOENIX_HOST: '::' }).publicUrl).toBe('http://[::1]:6006');
+  });
+
+  it('refuses a bad PHOENIX_HOST or PHOENIX_PORT with the variable named, together', () => {
+    const issues = issuesOf({ PHOENIX_HOST: 'http://x', PHOENIX_PORT: '-1' });
+    expect(issues.map((i) => i.variable).sort()).toEqual(['PHOENIX_HOST', 'PHOENIX_PORT']);
+    expect(issues.find((i) => i.variable === 'PHOENIX_HOST')?.message).toContain('host name or an IP address');
+  });
+});
+
+describe('GATEHOUSE_ALLOWED_HOSTS', () => {
+  it('lists lower-cased names, trailing dots dropped, de-duplicated; `*` alone turns the check off', () => {
+    expect(parseAuthEnv({ GATEHOUSE_ALLOWED_HOSTS: 'B.example., a.example, .Corp.example, a.example' }).allowedHosts).toEqual([
+      '.corp.example',
+      'a.example',
+      'b.example',
+    ]);
+    expect(parseAuthEnv({ GATEHOUSE_ALLOWED_HOSTS: '*' }).allowedHosts).toBeNull();
+    expect(parseAuthEnv({}).allowedHosts).toEqual([]);
+  });
+
+  it('is read with the GATEHOUSE_ prefix whatever the Phoenix prefix is', () => {
+    expect(parseAuthEnv({ GATEHOUSE_ALLOWED_HOSTS: 'x.example' }, { prefix: 'MY_' }).allowedHosts).toEqual(['x.example']);
+  });
+
+  it('refuses schemes, ports, paths and `*` among names, every one named', () => {
+    const issues = issuesOf({ GATEHOUSE_ALLOWED_HOSTS: 'https://a.example, b.example:8080, c.example/x, *, ok.example' });
+    expect(issues).toHaveLength(4);
+    for (const issue of issues) {
+      expect(issue.variable).toBe('GATEHOUSE_ALLOWED_HOSTS');
+      expect(issue.message).toContain('host names without scheme or port');
+    }
   });
 });

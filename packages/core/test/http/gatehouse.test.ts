@@ -40,28 +40,28 @@ describe('createGatehouse', () => {
   it('answers a repeated guard with the same cached object (nothing allocated per request)', async () => {
     const g = await gatehouse();
     const cookie = await loginCookie(g);
-    const first = await g.guard({ method: 'GET', route: '/v1/projects', cookie });
-    const second = await g.guard({ method: 'GET', route: '/v1/projects', cookie });
+    const first = await g.guard({ method: 'GET', path: '/v1/projects', cookie });
+    const second = await g.guard({ method: 'GET', path: '/v1/projects', cookie });
     expect(first.ok).toBe(true);
     expect(second).toBe(first);
-    const denied = await g.guard({ method: 'GET', route: '/v1/projects' });
-    expect(denied).toBe(await g.guard({ method: 'GET', route: '/v1/projects' }));
+    const denied = await g.guard({ method: 'GET', path: '/v1/projects' });
+    expect(denied).toBe(await g.guard({ method: 'GET', path: '/v1/projects' }));
     expect(denied).toMatchObject({ ok: false, status: 401 });
   });
 
   it('with auth disabled: host routes anonymous, /v1/user anonymous, no login route', async () => {
     const config = parseAuthEnv({});
     const g = await createGatehouse({ config, store: createMemoryStore() });
-    expect(await g.guard({ method: 'DELETE', route: '/v1/projects/:id' })).toMatchObject({ ok: true, principal: { kind: 'anonymous' } });
+    expect(await g.guard({ method: 'DELETE', path: '/v1/projects/1' })).toMatchObject({ ok: true, principal: { kind: 'anonymous' } });
     const me = await g.handle(new Request('http://h/v1/user'));
     expect(await me?.json()).toEqual({ data: { auth_method: 'ANONYMOUS' } });
     expect(await g.handle(new Request('http://h/auth/login', json({})))).toBeNull();
-    expect(await g.guard({ method: 'GET', route: '/v1/user/api_keys' })).toMatchObject({ ok: false, status: 403 });
+    expect(await g.guard({ method: 'GET', path: '/v1/user/api_keys' })).toMatchObject({ ok: false, status: 403 });
   });
 
   it('requireRole lets the admin secret count as ADMIN and refuses other roles', async () => {
     const g = await gatehouse({ PHOENIX_ADMIN_SECRET: 'admin-secret-0123456789-abcdefghijklm' });
-    const viaSecret = await g.guard({ method: 'GET', route: '/v1/projects', authorization: 'Bearer admin-secret-0123456789-abcdefghijklm' });
+    const viaSecret = await g.guard({ method: 'GET', path: '/v1/projects', authorization: 'Bearer admin-secret-0123456789-abcdefghijklm' });
     if (!viaSecret.ok) throw new Error('admin secret refused');
     expect(g.requireRole(viaSecret.principal, ['ADMIN']).ok).toBe(true);
     expect(g.requireRole({ kind: 'session', userId: 3, role: 'VIEWER' }, ['ADMIN', 'MEMBER'])).toMatchObject({ ok: false, status: 403 });

@@ -76,9 +76,9 @@ export const authRoutes: readonly RouteDefinition[] = [
     method: 'POST',
     pattern: '/auth/password-reset-email',
     kind: 'auth',
-    async handler({ request, url, app }) {
+    async handler({ request, app }) {
       const body = await readJsonObject(request);
-      const base = app.publicBase(url);
+      const base = app.publicUrl;
       await requestPasswordReset(app.deps, body.email, {
         resetUrl: (token) => `${base}/reset-password-with-token?token=${encodeURIComponent(token)}`,
         background: app.background,

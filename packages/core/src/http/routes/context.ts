@@ -21,8 +21,8 @@ export interface RouteEnvironment {
   readonly systemUserId: number;
   /** Root path + `path`: where redirects point. */
   prefixed(path: string): string;
-  /** The public origin + root path for links in mail: PHOENIX_ROOT_URL when set, else the request's own URL. */
-  publicBase(url: URL): string;
+  /** `config.publicUrl`: the base of links in mail and OAuth2 callbacks, from configuration only. */
+  readonly publicUrl: string;
   authenticateRequest(request: Request): Promise<Principal | null>;
   /** Work finished after the answer (the reset mail); `Gatehouse.close()` waits for it. */
   readonly background: BackgroundWork;

@@ -35,7 +35,7 @@ export function oauth2Routes(flow: OAuth2Flow, config: AuthConfig): RouteDefinit
     kind: 'public',
     async handler({ url, params, clientAddress, app }) {
       if (app.config.rateLimitEnabled) await spend(app.deps.rateLimits, app.deps.clock, 'oauth2_login', OAUTH2_LOGIN_RULE, clientAddress);
-      const started = await flow.start(params[0] ?? '', app.publicBase(url), url.searchParams.get('returnUrl'));
+      const started = await flow.start(params[0] ?? '', app.publicUrl, url.searchParams.get('returnUrl'));
       if (!started.ok) return toLogin(app, started.code);
       const { cookies } = app.config;
       const headers = new Headers();
