@@ -304,6 +304,8 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
 
   function readableTarget(target: string | null | undefined, path: string): boolean {
     if (target === null || target === undefined) return true;
+    // The common case without allocating: the target is the routed path, perhaps with a query.
+    if (target.startsWith(path) && (target.length === path.length || target.charCodeAt(path.length) === 63 /* ? */)) return true;
     const targetPath = pathOfTarget(target);
     return targetPath === path || canonicalRequestPath(targetPath) !== null;
   }

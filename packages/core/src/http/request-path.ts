@@ -25,8 +25,23 @@ export const MALFORMED_PATH_MESSAGE = 'Malformed request path: encoded separator
 /** Longer paths are refused: no router of ours has a use for them and they cost cache slots. */
 export const MAX_PATH_LENGTH = 4096;
 
-// One test for the common case: a plain lower-case path with nothing to decode or drop.
-const NEEDS_WORK = /[^a-z0-9\-._~!$&'()*+,;=:@/]|\/\/|\/\.|\/$|^[^/]/;
+// Characters a path may hold as they are in canonical form: lower-case unreserved, sub-delims, `:`, `@`, `/`.
+const PLAIN = new Uint8Array(128);
+for (const c of "abcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/") PLAIN[c.charCodeAt(0)] = 1;
+
+/** The common case, one pass and no allocation: a plain lower-case path with nothing to decode or drop. */
+function isCanonical(path: string): boolean {
+  if (path.charCodeAt(0) !== 47 /* / */) return false;
+  let previous = 47;
+  for (let i = 1; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c >= 128 || PLAIN[c] === 0) return false;
+    // `//` (an empty segment) and `/.` (a possible dot segment) need the full reading.
+    if (previous === 47 && (c === 47 || c === 46)) return false;
+    previous = c;
+  }
+  return path.length === 1 || previous !== 47;
+}
 // After one decoding: a separator, a control character, or an escape that would decode to one.
 // eslint-disable-next-line no-control-regex -- control characters are exactly what must be refused
 const REFUSED_AFTER_DECODING = /[/\\\x00-\x1f\x7f]|%(?:2f|5c|2e|25|00)/i;
@@ -35,7 +50,7 @@ const REFUSED_RAW = /[\\\x00-\x20\x7f]/;
 
 export function canonicalRequestPath(path: string): string | null {
   if (typeof path !== 'string' || path.length === 0 || path.length > MAX_PATH_LENGTH) return null;
-  if (!NEEDS_WORK.test(path)) return path;
+  if (isCanonical(path)) return path;
   if (path.charCodeAt(0) !== 47 /* / */ || REFUSED_RAW.test(path)) return null;
   const segments: string[] = [];
   for (const raw of path.split('/')) {

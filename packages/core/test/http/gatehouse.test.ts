@@ -18,6 +18,31 @@ async function loginCookie(g: Awaited<ReturnType<typeof gatehouse>>, base = 'htt
 }
 
 describe('createGatehouse', () => {
+  it('logs at start-up which public URL base is in use and where it comes from', async () => {
+    const lines: { message: string; fields?: Record<string, unknown> }[] = [];
+    const logger = { info: (message: string, fields?: Record<string, unknown>) => lines.push({ message, fields }), warn() {}, error() {} };
+    const derived = parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: SECRET, PHOENIX_PORT: '8080' });
+    await createGatehouse({ config: derived, store: createMemoryStore(), hasher: fastHasher, logger, sweepIntervalMs: 0 });
+    const configured = parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: SECRET, PHOENIX_ROOT_URL: 'https://p.example.com/' });
+    await createGatehouse({ config: configured, store: createMemoryStore(), hasher: fastHasher, logger, sweepIntervalMs: 0 });
+    const bases = lines.filter((line) => line.message === 'gatehouse: public URL base').map((line) => line.fields);
+    expect(bases[0]).toMatchObject({ url: 'http://127.0.0.1:8080', from: expect.stringContaining('PHOENIX_ROOT_URL is unset') });
+    expect(bases[1]).toMatchObject({ url: 'https://p.example.com', from: 'PHOENIX_ROOT_URL' });
+  });
+
+  it('the gate decides on the canonical concrete path: spellings of an admin route are refused alike', async () => {
+    const g = await gatehouse({ PHOENIX_ADMIN_SECRET: 'admin-secret-0123456789-abcdefghijklm' });
+    // With auth off too: the path is refused before any principal is considered.
+    const anonymousOff = await createGatehouse({ config: parseAuthEnv({}), store: createMemoryStore(), hasher: fastHasher, sweepIntervalMs: 0 });
+    for (const path of ['/v1/projects%2F1', '/v1/x/../projects/1', '/v1/%2e%2e/users', 'http://h/v1/projects/1', '/v1/projects\\1']) {
+      expect(await g.guard({ method: 'PUT', path }), path).toMatchObject({ ok: false, status: 400 });
+      expect(anonymousOff.guardCached({ method: 'PUT', path }), path).toMatchObject({ ok: false, status: 400 });
+    }
+    // A clean path with a refused raw target is refused too.
+    expect(await g.guard({ method: 'GET', path: '/v1/projects/1', target: '/v1/x/../projects/1' })).toMatchObject({ ok: false, status: 400 });
+    expect(await g.guard({ method: 'GET', path: '/v1/projects/1', target: '/v1/projects/1?a=/../b' })).toMatchObject({ ok: false, status: 401 });
+  });
+
   it('leaves the host’s routes to the host', async () => {
     const g = await gatehouse();
     expect(await g.handle(new Request('http://h/v1/projects'))).toBeNull();
