@@ -86,7 +86,7 @@ function isBodyParserError(error: unknown): error is BodyParserError {
  */
 export function gatehouse(gh: Gatehouse): [RequestHandler, ErrorRequestHandler] {
   const dispatch = (req: ExpressRequest, res: ExpressResponse, next: (error?: unknown) => void, body: Body, keepLength = false): void => {
-    gh.handle(toFetchRequest(req, body, keepLength), { remoteAddress: req.socket.remoteAddress ?? null })
+    gh.handle(toFetchRequest(req, body, keepLength), { remoteAddress: req.socket.remoteAddress ?? null, target: req.originalUrl })
       .then((response) => (response ? send(res, response) : next()))
       .catch(next);
   };

@@ -70,7 +70,7 @@ function gatehouseRoutes(instance: FastifyInstance, { gatehouse: gh }: Gatehouse
       url,
       exposeHeadRoute: false,
       async handler(request, reply) {
-        const response = await gh.handle(toFetchRequest(request), { remoteAddress: request.socket.remoteAddress ?? null });
+        const response = await gh.handle(toFetchRequest(request), { remoteAddress: request.socket.remoteAddress ?? null, target: request.raw.url ?? null });
         if (!response) return reply.callNotFound();
         return send(reply, response);
       },

@@ -23,6 +23,8 @@ interface NodeBindings {
 }
 
 const nodeRemoteAddress = (c: Context): string | null => (c.env as NodeBindings | undefined)?.incoming?.socket?.remoteAddress ?? null;
+// The target as received on @hono/node-server (the Fetch URL has resolved `..` and `\` already).
+const nodeTarget = (c: Context): string | null => (c.env as NodeBindings | undefined)?.incoming?.url ?? null;
 
 const str = (value: string | string[] | undefined): string | null => (typeof value === 'string' ? value : null);
 
@@ -38,7 +40,7 @@ export function gatehouse(gh: Gatehouse, options: HonoAdapterOptions = {}): Midd
   const remoteAddress = options.remoteAddress ?? nodeRemoteAddress;
   return async (c, next) => {
     if (!gh.owns(c.req.path)) return next();
-    const response = await gh.handle(c.req.raw, { remoteAddress: remoteAddress(c) });
+    const response = await gh.handle(c.req.raw, { remoteAddress: remoteAddress(c), target: nodeTarget(c) });
     if (response) return response;
     return next();
   };
@@ -59,7 +61,7 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 export function mountGatehouse(app: RouteRegistry, gh: Gatehouse, options: HonoAdapterOptions = {}): void {
   const remoteAddress = options.remoteAddress ?? nodeRemoteAddress;
   const serve: Handler = async (c, next) => {
-    const response = await gh.handle(c.req.raw, { remoteAddress: remoteAddress(c) });
+    const response = await gh.handle(c.req.raw, { remoteAddress: remoteAddress(c), target: nodeTarget(c) });
     if (response) return response;
     // Not one of Gatehouse's paths after all (see below): the host's route or its 404.
     await next();

@@ -81,6 +81,11 @@ export type GuardResult =
 export interface RequestContext {
   /** The socket peer address (adapters read it from the connection). */
   remoteAddress?: string | null;
+  /**
+   * The raw request target as received, when the framework has one: the Fetch URL has already
+   * resolved `..` and `\`, so core checks the original (as `GuardInput.target`).
+   */
+  target?: string | null;
 }
 
 export interface Gatehouse {
@@ -261,6 +266,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     const host = request.headers.get('host');
     // Before any route runs, even the JSON 404 of an unknown auth path.
     if (hostCheck !== null && !hostCheck.allows(host)) return errorResponse(hostCheck.error, logger);
+    if (!readableTarget(context.target, url.pathname)) return errorResponse(new ValidationError(MALFORMED_PATH_MESSAGE, 'malformed_path'), logger);
     if (match === null) return json(new NotFoundError('Not found').toJSON(), 404);
     try {
       if (match === 'method') throw new NotFoundError('Method not allowed', undefined, 'method_not_allowed');
@@ -273,6 +279,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
         const gate = await guard({
           method,
           path: url.pathname,
+          target: context.target,
           authorization: request.headers.get('authorization'),
           cookie: request.headers.get('cookie'),
           origin,
