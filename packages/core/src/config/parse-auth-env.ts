@@ -62,6 +62,14 @@ export const VARIABLES = [
 ] as const;
 export type Variable = (typeof VARIABLES)[number];
 
+/**
+ * Gatehouse's own settings, outside the reference's contract: always read as `GATEHOUSE_<NAME>`,
+ * whatever the prefix of the others.
+ */
+export const GATEHOUSE_PREFIX = 'GATEHOUSE_';
+export const GATEHOUSE_VARIABLES = ['PASSWORD_HASH_CONCURRENCY', 'PASSWORD_HASH_QUEUE'] as const;
+export type GatehouseVariable = (typeof GATEHOUSE_VARIABLES)[number];
+
 /** A secret is described by its length only, never quoted. */
 function secretVar(subject: string): RawSchema<string | null> {
   return z
@@ -190,7 +198,12 @@ function authEnvSchema(prefix: string, discovery: IdpDiscovery) {
     ),
     SMTP_VALIDATE_CERTS: field(booleanVar(name('SMTP_VALIDATE_CERTS'), true)),
     OAUTH2: z.object(idps),
-  } satisfies Record<Variable, z.ZodType<unknown, Raw>> & { OAUTH2: z.ZodType };
+    GATEHOUSE: z.object({
+      // 0 stands for "unset": one less than the cores, resolved where the hasher is made.
+      PASSWORD_HASH_CONCURRENCY: field(integerVar(`${GATEHOUSE_PREFIX}PASSWORD_HASH_CONCURRENCY`, 0, 1, 256)),
+      PASSWORD_HASH_QUEUE: field(integerVar(`${GATEHOUSE_PREFIX}PASSWORD_HASH_QUEUE`, 32, 0, 100_000)),
+    } satisfies Record<GatehouseVariable, z.ZodType<unknown, Raw>>),
+  } satisfies Record<Variable, z.ZodType<unknown, Raw>> & { OAUTH2: z.ZodType; GATEHOUSE: z.ZodType };
 
   return z
     .object(shape)
@@ -315,6 +328,10 @@ function authEnvSchema(prefix: string, discovery: IdpDiscovery) {
         supportEmail: valid(env.SUPPORT_EMAIL),
         smtp,
         oauth2: { idps, autoLoginIdp: idps.find((idp) => idp.autoLogin)?.name ?? null },
+        passwordHashing: {
+          concurrency: valid(env.GATEHOUSE.PASSWORD_HASH_CONCURRENCY) || null,
+          maxQueue: valid(env.GATEHOUSE.PASSWORD_HASH_QUEUE),
+        },
       };
       return redactSecrets(config, ['secret', 'adminSecret', 'defaultAdminInitialPassword']);
     });
@@ -336,6 +353,7 @@ function rawInput(env: Readonly<Record<string, string | undefined>>, prefix: str
         Object.fromEntries(IDP_SUFFIXES.map((suffix) => [suffix, read(env, idpVariable(prefix, idp.name, suffix))])),
       ]),
     ),
+    GATEHOUSE: Object.fromEntries(GATEHOUSE_VARIABLES.map((variable) => [variable, read(env, `${GATEHOUSE_PREFIX}${variable}`)])),
   };
 }
 
@@ -345,6 +363,7 @@ function issueVariable(path: readonly PropertyKey[], prefix: string, discovery: 
     const idp = discovery.idps[Number(index)];
     if (idp !== undefined) return idpVariable(prefix, idp.name, String(suffix));
   }
+  if (head === 'GATEHOUSE' && index !== undefined) return `${GATEHOUSE_PREFIX}${String(index)}`;
   return `${prefix}${String(head ?? '')}`;
 }
 
