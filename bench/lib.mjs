@@ -1,6 +1,7 @@
 // Shared benchmark plumbing: measure with mitata, report ns/op, ops/s and the ratio to a baseline
 // measured in the same run (absolute numbers drift between machines; ratios are what we compare).
 import { bench, run } from 'mitata';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
@@ -48,4 +49,21 @@ export function machineDescription() {
     `- node: ${process.version} (V8 ${process.versions.v8}, OpenSSL ${process.versions.openssl})`,
     `- libraries: ${LIBRARIES.map((name) => `${name} ${versionOf(name)}`).join(', ')}`,
   ].join('\n');
+}
+
+/**
+ * The physical floor of HS256 verification: a raw node:crypto HMAC-SHA256 over exactly the token's
+ * signing input, compared in constant time with its signature. Nothing decoded, nothing checked.
+ */
+export function hmacFloor(token, secret) {
+  const [h, p, s] = token.split('.');
+  const signingInput = Buffer.from(`${h}.${p}`);
+  const signature = Buffer.from(s, 'base64url');
+  const key = Buffer.from(secret);
+  const verify = () => {
+    const mac = createHmac('sha256', key).update(signingInput).digest();
+    return mac.length === signature.length && timingSafeEqual(mac, signature);
+  };
+  if (!verify()) throw new Error('bench setup: the raw HMAC floor does not verify the token');
+  return verify;
 }

@@ -43,6 +43,8 @@ export async function openGatehouse() {
     PHOENIX_ENABLE_AUTH: 'true',
     PHOENIX_SECRET: GATEHOUSE_SECRET,
     PHOENIX_DISABLE_RATE_LIMIT: 'true',
+    // The hashing bound, when a bench sets it (bench/login-storm.bench.mjs compares bounds).
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('GATEHOUSE_PASSWORD_HASH_'))),
   });
   const gh = await createGatehouse({ config, store });
   return {

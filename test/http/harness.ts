@@ -15,7 +15,7 @@ import { getRequestListener } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import express from 'express';
 import Fastify from 'fastify';
-import { createGatehouse, createSmtpMailer, parseAuthEnv, type AuthStore, type Gatehouse, type SmtpMailer } from '@gatehouse-auth/core';
+import { createGatehouse, createSmtpMailer, parseAuthEnv, type AuthStore, type Gatehouse, type Logger, type PasswordHasher, type SmtpMailer } from '@gatehouse-auth/core';
 import { createSqliteStore } from '@gatehouse-auth/db';
 import * as honoAdapter from '@gatehouse-auth/hono';
 import * as expressAdapter from '@gatehouse-auth/express';
@@ -158,7 +158,7 @@ async function startSmtp(mails: ReceivedMail[]): Promise<{ port: number; close: 
 export async function startServer(
   adapter: AdapterName,
   env: Record<string, string> = {},
-  options: { trustedProxies?: string[] } = {},
+  options: { trustedProxies?: string[]; hasher?: PasswordHasher; logger?: Logger } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), `gh-${adapter.replace('+', '-')}-`));
   const mails: ReceivedMail[] = [];
@@ -187,6 +187,8 @@ export async function startServer(
     mailer,
     trustedProxies: options.trustedProxies,
     restPolicy: { adminRoutes: ['GET /v1/admin-report'] },
+    ...(options.hasher ? { hasher: options.hasher } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
 
   let server: Server;

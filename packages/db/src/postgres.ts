@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
 import type { AuthStore } from '@gatehouse-auth/core';
 import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import type { CustomTypesConfig, Pool, PoolConfig } from 'pg';
 import { toStoreError } from './errors.js';
 import { migrateToLatest } from './migrations.js';
 import type { GatehouseDatabase } from './schema.js';
-import { createKyselyStore } from './store.js';
+import { toAccessTokenGrant, toApiKeyGrant } from './rows.js';
+import { createKyselyStore, grantQueries, type GrantReads } from './store.js';
 
 interface PostgresStoreCommon {
   /** The schema holding Gatehouse's tables (created if missing). Default: the connection's search_path. */
@@ -48,8 +50,10 @@ function int8AsNumber(pgTypes: CustomTypesConfig): CustomTypesConfig {
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<AuthStore> {
   if (options.schema === '') throw new TypeError('createPostgresStore: `schema` must not be empty');
   let pool: PostgresPool;
+  let queryable: Pool;
   if (options.pool) {
     const borrowed = options.pool;
+    queryable = borrowed;
     pool = { connect: () => borrowed.connect(), end: () => Promise.resolve() };
   } else {
     const { default: pg } = await import('pg');
@@ -63,6 +67,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       client.on('error', () => {});
     });
     pool = owned;
+    queryable = owned;
   }
 
   const root = new Kysely<GatehouseDatabase>({ dialect: new PostgresDialect({ pool }) });
@@ -73,5 +78,36 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     throw toStoreError(error);
   }
   const db = options.schema === undefined ? root : root.withSchema(options.schema);
-  return createKyselyStore(db, { dialect: 'postgres', onClose: () => root.destroy() });
+  return createKyselyStore(db, { dialect: 'postgres', grantReads: postgresGrantReads(queryable, options.schema), onClose: () => root.destroy() });
+}
+
+type AccessGrantRow = Parameters<typeof toAccessTokenGrant>[0];
+type ApiKeyGrantRow = Parameters<typeof toApiKeyGrant>[0];
+
+/** `"name"`, quotes doubled (what pg's `escapeIdentifier` does). */
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * The miss path's two reads as named statements on the pool: one round trip each (Bind + Execute;
+ * the first use on a connection adds Parse to the same write), parsed and planned once per
+ * connection by the server, and no Kysely compile per call. The name carries the schema, since a
+ * named statement is bound to the tables it was parsed against.
+ */
+function postgresGrantReads(pool: Pool, schema: string | undefined): GrantReads {
+  const table = (name: string) => (schema === undefined ? name : `${quoteIdentifier(schema)}.${name}`);
+  const sql = grantQueries(table, '$1');
+  // Statement names are identifiers of at most 63 bytes; a hash keeps any schema name within that.
+  const suffix = schema === undefined ? '' : `_${createHash('sha256').update(schema).digest('hex').slice(0, 16)}`;
+  return {
+    async accessTokenGrant(id) {
+      const { rows } = await pool.query<AccessGrantRow>({ name: `gatehouse_access_grant${suffix}`, text: sql.accessTokenGrant, values: [id] });
+      return rows[0] ? toAccessTokenGrant(rows[0]) : null;
+    },
+    async apiKeyGrant(id) {
+      const { rows } = await pool.query<ApiKeyGrantRow>({ name: `gatehouse_api_key_grant${suffix}`, text: sql.apiKeyGrant, values: [id] });
+      return rows[0] ? toApiKeyGrant(rows[0]) : null;
+    },
+  };
 }

@@ -6,7 +6,8 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { UNAVAILABLE_MESSAGE, toStoreError } from './errors.js';
 import { migrateToLatest } from './migrations.js';
 import type { GatehouseDatabase } from './schema.js';
-import { createKyselyStore } from './store.js';
+import { toAccessTokenGrant, toApiKeyGrant } from './rows.js';
+import { createKyselyStore, grantQueries, type GrantReads } from './store.js';
 
 export interface SqliteStoreOptions {
   /** Path of the database file; it and its directory are created if missing. `:memory:` works too. */
@@ -47,7 +48,41 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Au
     await db.destroy();
     throw toStoreError(error);
   }
-  return createKyselyStore(db, { dialect: 'sqlite', onClose: () => db.destroy() });
+  let grantReads: GrantReads;
+  try {
+    grantReads = sqliteGrantReads(database);
+  } catch (error) {
+    await db.destroy();
+    throw toStoreError(error);
+  }
+  return createKyselyStore(db, { dialect: 'sqlite', grantReads, onClose: () => db.destroy() });
+}
+
+type AccessGrantRow = Parameters<typeof toAccessTokenGrant>[0];
+type ApiKeyGrantRow = Parameters<typeof toApiKeyGrant>[0];
+
+/**
+ * The miss path's two reads as statements prepared once, run synchronously on the store's own
+ * connection (a few µs, against ~100 µs through Kysely's compile and its async driver). Inside a
+ * transaction they step aside (`undefined`): on the one shared connection they would see the
+ * transaction's uncommitted rows; the Kysely path waits for it to end instead.
+ */
+function sqliteGrantReads(database: BetterSqlite3.Database): GrantReads {
+  const sql = grantQueries((name) => name, '?');
+  const access = database.prepare<[number], AccessGrantRow>(sql.accessTokenGrant);
+  const apiKey = database.prepare<[number], ApiKeyGrantRow>(sql.apiKeyGrant);
+  return {
+    accessTokenGrant(id) {
+      if (database.inTransaction) return undefined;
+      const row = access.get(id);
+      return row ? toAccessTokenGrant(row) : null;
+    },
+    apiKeyGrant(id) {
+      if (database.inTransaction) return undefined;
+      const row = apiKey.get(id);
+      return row ? toApiKeyGrant(row) : null;
+    },
+  };
 }
 
 /** Not being able to create the directory or open the file means there is no store to use. */

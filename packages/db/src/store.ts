@@ -1,5 +1,7 @@
 import {
   UnavailableError,
+  type AccessTokenGrant,
+  type ApiKeyGrant,
   type AuthStore,
   type AuthStoreOps,
   type UserPatch,
@@ -22,8 +24,36 @@ import type { GatehouseDatabase, StoreDialect, UsersTable } from './schema.js';
 
 type Db = Kysely<GatehouseDatabase>;
 
+/**
+ * The two reads of an authentication miss, run on the driver itself: a prepared statement on
+ * SQLite, a named statement on PostgreSQL. Kysely compiles its query tree again on every call,
+ * which costs more than these indexed reads do. Each answers with the row as the Kysely query
+ * would, or `undefined` when it cannot run right now (SQLite inside a transaction): the caller then
+ * takes the Kysely path, which waits its turn on the connection.
+ */
+export interface GrantReads {
+  accessTokenGrant(id: number): AccessTokenGrant | null | undefined | Promise<AccessTokenGrant | null>;
+  apiKeyGrant(id: number): ApiKeyGrant | null | undefined | Promise<ApiKeyGrant | null>;
+}
+
+/** The SELECTs of `findAccessTokenGrant` and `findApiKeyGrant`, for drivers that run SQL text. */
+export function grantQueries(table: (name: string) => string, placeholder: string): { accessTokenGrant: string; apiKeyGrant: string } {
+  return {
+    // An access token dies with its refresh token (see findAccessTokenGrant below).
+    accessTokenGrant:
+      `SELECT a.id, a.session_id, a.user_id, a.expires_at, u.role FROM ${table('access_tokens')} a ` +
+      `INNER JOIN ${table('users')} u ON u.id = a.user_id INNER JOIN ${table('refresh_tokens')} r ON r.id = a.refresh_token_id ` +
+      `WHERE a.id = ${placeholder} AND r.consumed_at IS NULL`,
+    apiKeyGrant:
+      `SELECT k.id, k.user_id, k.kind, k.expires_at, u.role FROM ${table('api_keys')} k ` +
+      `INNER JOIN ${table('users')} u ON u.id = k.user_id WHERE k.id = ${placeholder}`,
+  };
+}
+
 interface Scope {
   readonly dialect: StoreDialect;
+  /** Outside transactions only: the driver-level reads of the hot path. */
+  readonly grantReads?: GrantReads;
   /** Inside `AuthStore.transaction`: multi-statement ops run on it instead of opening their own. */
   readonly inTransaction: boolean;
   readonly isClosed: () => boolean;
@@ -48,6 +78,19 @@ function opsOn(db: Db, scope: Scope): AuthStoreOps {
     } catch (error) {
       throw toStoreError(error);
     }
+  }
+
+  /** A driver-level read when it can run now, else the Kysely query; errors typed either way. */
+  async function fast<T>(read: (() => T | null | undefined | Promise<T | null>) | undefined, fallback: () => Promise<T | null>): Promise<T | null> {
+    if (read === undefined || scope.inTransaction) return guard(fallback);
+    if (scope.isClosed()) throw closedError();
+    let answer: T | null | undefined;
+    try {
+      answer = await read();
+    } catch (error) {
+      throw toStoreError(error);
+    }
+    return answer === undefined ? guard(fallback) : answer;
   }
 
   /** Runs several statements as one unit: on the caller's transaction, or on a new one. */
@@ -211,19 +254,22 @@ function opsOn(db: Db, scope: Scope): AuthStoreOps {
 
     // No join on sessions: the session_id foreign key cascades, so a live row has a live session.
     findAccessTokenGrant: (id) =>
-      guard(async () => {
-        const row = await db
-          .selectFrom('access_tokens as a')
-          .innerJoin('users as u', 'u.id', 'a.user_id')
-          // An access token dies with its refresh token: once that is exchanged, the old access
-          // token must stop working even though its row outlives the exchange.
-          .innerJoin('refresh_tokens as r', 'r.id', 'a.refresh_token_id')
-          .select(['a.id', 'a.session_id', 'a.user_id', 'a.expires_at', 'u.role'])
-          .where('a.id', '=', id)
-          .where('r.consumed_at', 'is', null)
-          .executeTakeFirst();
-        return row ? toAccessTokenGrant(row) : null;
-      }),
+      fast(
+        scope.grantReads && (() => scope.grantReads!.accessTokenGrant(id)),
+        async () => {
+          const row = await db
+            .selectFrom('access_tokens as a')
+            .innerJoin('users as u', 'u.id', 'a.user_id')
+            // An access token dies with its refresh token: once that is exchanged, the old access
+            // token must stop working even though its row outlives the exchange.
+            .innerJoin('refresh_tokens as r', 'r.id', 'a.refresh_token_id')
+            .select(['a.id', 'a.session_id', 'a.user_id', 'a.expires_at', 'u.role'])
+            .where('a.id', '=', id)
+            .where('r.consumed_at', 'is', null)
+            .executeTakeFirst();
+          return row ? toAccessTokenGrant(row) : null;
+        },
+      ),
 
     deleteSession: (id) =>
       guard(async () => {
@@ -261,15 +307,18 @@ function opsOn(db: Db, scope: Scope): AuthStoreOps {
       }),
 
     findApiKeyGrant: (id) =>
-      guard(async () => {
-        const row = await db
-          .selectFrom('api_keys as k')
-          .innerJoin('users as u', 'u.id', 'k.user_id')
-          .select(['k.id', 'k.user_id', 'k.kind', 'k.expires_at', 'u.role'])
-          .where('k.id', '=', id)
-          .executeTakeFirst();
-        return row ? toApiKeyGrant(row) : null;
-      }),
+      fast(
+        scope.grantReads && (() => scope.grantReads!.apiKeyGrant(id)),
+        async () => {
+          const row = await db
+            .selectFrom('api_keys as k')
+            .innerJoin('users as u', 'u.id', 'k.user_id')
+            .select(['k.id', 'k.user_id', 'k.kind', 'k.expires_at', 'u.role'])
+            .where('k.id', '=', id)
+            .executeTakeFirst();
+          return row ? toApiKeyGrant(row) : null;
+        },
+      ),
 
     listApiKeys: (query) =>
       guard(async () => {
@@ -386,6 +435,8 @@ function userUpdate(patch: UserPatch, bool: (value: boolean) => number | boolean
 
 export interface KyselyStoreOptions {
   dialect: StoreDialect;
+  /** Driver-level reads for the authentication miss path (see {@link GrantReads}); Kysely otherwise. */
+  grantReads?: GrantReads;
   /** Called once by `close()`, after the store stops accepting calls (e.g. destroy the Kysely). */
   onClose?: () => Promise<void>;
 }
@@ -423,7 +474,7 @@ export function createKyselyStore(db: Db, options: KyselyStoreOptions): AuthStor
   let closed = false;
   let closing: Promise<void> | undefined;
   const isClosed = () => closed;
-  const ops = opsOn(db, { dialect: options.dialect, inTransaction: false, isClosed });
+  const ops = opsOn(db, { dialect: options.dialect, inTransaction: false, isClosed, ...(options.grantReads ? { grantReads: options.grantReads } : {}) });
 
   return {
     ...ops,

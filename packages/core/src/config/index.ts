@@ -16,13 +16,14 @@ export type {
   IdpConfig,
   OAuth2Config,
   ParseAuthEnvOptions,
+  PasswordHashingConfig,
   SmtpConfig,
   TokenConfig,
   TokenEndpointAuthMethod,
 } from './types.js';
 export {
   CONFIG_REFERENCE,
-  EXTENSION_CONFIG_REFERENCE,
+  GATEHOUSE_CONFIG_REFERENCE,
   IDP_CONFIG_REFERENCE,
   renderConfigReference,
   type ConfigReferenceEntry,

@@ -65,12 +65,12 @@ export const VARIABLES = [
 export type Variable = (typeof VARIABLES)[number];
 
 /**
- * Gatehouse's own additions, read as `GATEHOUSE_<NAME>` whatever the prefix: they are not part of
- * the Phoenix contract, so they never take its prefix.
+ * Gatehouse's own settings, outside the reference's contract: always read as `GATEHOUSE_<NAME>`,
+ * whatever the prefix of the others.
  */
-export const EXTENSION_PREFIX = 'GATEHOUSE_';
-export const EXTENSION_VARIABLES = ['ALLOWED_HOSTS'] as const;
-export type ExtensionVariable = (typeof EXTENSION_VARIABLES)[number];
+export const GATEHOUSE_PREFIX = 'GATEHOUSE_';
+export const GATEHOUSE_VARIABLES = ['ALLOWED_HOSTS', 'PASSWORD_HASH_CONCURRENCY', 'PASSWORD_HASH_QUEUE'] as const;
+export type GatehouseVariable = (typeof GATEHOUSE_VARIABLES)[number];
 
 /** A secret is described by its length only, never quoted. */
 function secretVar(subject: string): RawSchema<string | null> {
@@ -201,9 +201,14 @@ function authEnvSchema(prefix: string, discovery: IdpDiscovery) {
         .transform((value) => value || 'noreply@localhost'),
     ),
     SMTP_VALIDATE_CERTS: field(booleanVar(name('SMTP_VALIDATE_CERTS'), true)),
-    GATEHOUSE_ALLOWED_HOSTS: field(allowedHostsVar(`${EXTENSION_PREFIX}ALLOWED_HOSTS`)),
     OAUTH2: z.object(idps),
-  } satisfies Record<Variable | `GATEHOUSE_${ExtensionVariable}`, z.ZodType<unknown, Raw>> & { OAUTH2: z.ZodType };
+    GATEHOUSE: z.object({
+      ALLOWED_HOSTS: field(allowedHostsVar(`${GATEHOUSE_PREFIX}ALLOWED_HOSTS`)),
+      // 0 stands for "unset": one less than the cores, resolved where the hasher is made.
+      PASSWORD_HASH_CONCURRENCY: field(integerVar(`${GATEHOUSE_PREFIX}PASSWORD_HASH_CONCURRENCY`, 0, 1, 256)),
+      PASSWORD_HASH_QUEUE: field(integerVar(`${GATEHOUSE_PREFIX}PASSWORD_HASH_QUEUE`, 32, 0, 100_000)),
+    } satisfies Record<GatehouseVariable, z.ZodType<unknown, Raw>>),
+  } satisfies Record<Variable, z.ZodType<unknown, Raw>> & { OAUTH2: z.ZodType; GATEHOUSE: z.ZodType };
 
   return z
     .object(shape)
@@ -324,13 +329,17 @@ function authEnvSchema(prefix: string, discovery: IdpDiscovery) {
         rootUrl: valid(env.ROOT_URL),
         publicUrl: publicUrlOf(valid(env.ROOT_URL), valid(env.HOST), valid(env.PORT), valid(env.HOST_ROOT_PATH)),
         server: { host: valid(env.HOST), port: valid(env.PORT) },
-        allowedHosts: valid(env.GATEHOUSE_ALLOWED_HOSTS),
+        allowedHosts: valid(env.GATEHOUSE.ALLOWED_HOSTS),
         csrfTrustedOrigins: valid(env.CSRF_TRUSTED_ORIGINS),
         allowedOrigins: valid(env.ALLOWED_ORIGINS),
         managementUrl: valid(env.MANAGEMENT_URL),
         supportEmail: valid(env.SUPPORT_EMAIL),
         smtp,
         oauth2: { idps, autoLoginIdp: idps.find((idp) => idp.autoLogin)?.name ?? null },
+        passwordHashing: {
+          concurrency: valid(env.GATEHOUSE.PASSWORD_HASH_CONCURRENCY) || null,
+          maxQueue: valid(env.GATEHOUSE.PASSWORD_HASH_QUEUE),
+        },
       };
       return redactSecrets(config, ['secret', 'adminSecret', 'defaultAdminInitialPassword']);
     });
@@ -355,13 +364,13 @@ function read(env: Readonly<Record<string, string | undefined>>, variable: strin
 function rawInput(env: Readonly<Record<string, string | undefined>>, prefix: string, discovery: IdpDiscovery) {
   return {
     ...Object.fromEntries(VARIABLES.map((variable) => [variable, read(env, `${prefix}${variable}`)])),
-    ...Object.fromEntries(EXTENSION_VARIABLES.map((variable) => [`GATEHOUSE_${variable}`, read(env, `${EXTENSION_PREFIX}${variable}`)])),
     OAUTH2: Object.fromEntries(
       discovery.idps.map((idp, index) => [
         String(index),
         Object.fromEntries(IDP_SUFFIXES.map((suffix) => [suffix, read(env, idpVariable(prefix, idp.name, suffix))])),
       ]),
     ),
+    GATEHOUSE: Object.fromEntries(GATEHOUSE_VARIABLES.map((variable) => [variable, read(env, `${GATEHOUSE_PREFIX}${variable}`)])),
   };
 }
 
@@ -371,8 +380,8 @@ function issueVariable(path: readonly PropertyKey[], prefix: string, discovery: 
     const idp = discovery.idps[Number(index)];
     if (idp !== undefined) return idpVariable(prefix, idp.name, String(suffix));
   }
-  const variable = String(head ?? '');
-  return variable.startsWith(EXTENSION_PREFIX) ? variable : `${prefix}${variable}`;
+  if (head === 'GATEHOUSE' && index !== undefined) return `${GATEHOUSE_PREFIX}${String(index)}`;
+  return `${prefix}${String(head ?? '')}`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { IDP_SUFFIXES, type IdpSuffix } from './oauth2-idps.js';
-import { EXTENSION_PREFIX, EXTENSION_VARIABLES, VARIABLES, type ExtensionVariable, type Variable } from './parse-auth-env.js';
+import { GATEHOUSE_PREFIX, GATEHOUSE_VARIABLES, VARIABLES, type GatehouseVariable, type Variable } from './parse-auth-env.js';
 
 /** One documented variable: the default is as written in the environment, null when unset means "none". */
 export interface ConfigReferenceEntry {
@@ -154,11 +154,21 @@ const PER_IDP: Record<IdpSuffix, Documented> = {
   ROLE_RESYNC: { default: 'true', description: '`false` needs `ROLE_ATTRIBUTE_PATH`.' },
 };
 
-const EXTENSIONS: Record<ExtensionVariable, Documented> = {
+const GATEHOUSE: Record<GatehouseVariable, Documented> = {
   ALLOWED_HOSTS: {
     default: null,
     description:
       'DNS names requests may carry in `Host` besides the public URL\'s host and `localhost` (a leading `.` allows subdomains); `*` turns the check off. Other names get 421 (DNS-rebinding defence); IP literals are always allowed.',
+  },
+  PASSWORD_HASH_CONCURRENCY: {
+    default: null,
+    description:
+      'Password hashes (argon2id) in flight at once, integer 1–256; unset: one less than the cores, at least 1, at most one less than `UV_THREADPOOL_SIZE` (default 4), the pool hashes run on. A value ≥ the pool size is allowed but warned about at start-up.',
+  },
+  PASSWORD_HASH_QUEUE: {
+    default: '32',
+    description:
+      'Logins that may wait for a hashing slot (FIFO), integer 0–100000; past it a login gets 503 `overloaded` with `Retry-After`.',
   },
 };
 
@@ -176,9 +186,9 @@ export const CONFIG_REFERENCE: readonly ConfigReferenceEntry[] = Object.freeze(
   VARIABLES.map((variable) => entry(`${REFERENCE_PREFIX}${variable}`, GLOBAL[variable])),
 );
 
-/** Gatehouse's own additions, always read as `GATEHOUSE_<NAME>`. */
-export const EXTENSION_CONFIG_REFERENCE: readonly ConfigReferenceEntry[] = Object.freeze(
-  EXTENSION_VARIABLES.map((variable) => entry(`${EXTENSION_PREFIX}${variable}`, EXTENSIONS[variable])),
+/** Gatehouse's own variables, always named `GATEHOUSE_<NAME>` whatever the prefix of the others. */
+export const GATEHOUSE_CONFIG_REFERENCE: readonly ConfigReferenceEntry[] = Object.freeze(
+  GATEHOUSE_VARIABLES.map((variable) => entry(`${GATEHOUSE_PREFIX}${variable}`, GATEHOUSE[variable])),
 );
 
 /** Every per-IdP setting, `variable` being the suffix of `PHOENIX_OAUTH2_<IDP>_<SUFFIX>`. */
@@ -210,22 +220,22 @@ export function renderConfigReference(): string {
     '> Generated from `CONFIG_REFERENCE` and `IDP_CONFIG_REFERENCE` in `@gatehouse-auth/core`: do not edit by hand, regenerate with `node scripts/gen-config-reference.mjs`.',
     '',
     'Every variable `parseAuthEnv` reads; the rules in full and examples are in [configuration.md](configuration.md).',
-    'With another prefix (`{ prefix: \'GATEHOUSE_\' }`) every name is read with it instead of `PHOENIX_`.',
+    'With another prefix (`{ prefix: \'GATEHOUSE_\' }`) every `PHOENIX_` name is read with it instead.',
     'A default of — means unset.',
     '',
     '## Global variables',
     '',
     ...table(CONFIG_REFERENCE, (variable) => variable),
     '',
-    '## Gatehouse additions',
-    '',
-    'Not part of the Phoenix contract: always read with the `GATEHOUSE_` prefix, whatever `prefix` is.',
-    '',
-    ...table(EXTENSION_CONFIG_REFERENCE, (variable) => variable),
-    '',
     '## Per identity provider: `PHOENIX_OAUTH2_<IDP>_<SUFFIX>`',
     '',
     ...table(IDP_CONFIG_REFERENCE, (suffix) => `${REFERENCE_PREFIX}OAUTH2_<IDP>_${suffix}`),
+    '',
+    '## Gatehouse additions: `GATEHOUSE_<NAME>`',
+    '',
+    'Not part of the reference, so always read with this prefix, whatever the prefix option says.',
+    '',
+    ...table(GATEHOUSE_CONFIG_REFERENCE, (variable) => variable),
     '',
   ].join('\n');
 }

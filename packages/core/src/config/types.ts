@@ -85,6 +85,14 @@ export interface OAuth2Config {
   readonly autoLoginIdp: string | null;
 }
 
+/** Bounds of password hashing (`GATEHOUSE_PASSWORD_HASH_*`); see `createBoundedHasher`. */
+export interface PasswordHashingConfig {
+  /** Operations in flight at once; null: one less than the cores, at least 1. */
+  readonly concurrency: number | null;
+  /** Logins that may wait for a slot; one more is refused with 503 + Retry-After. */
+  readonly maxQueue: number;
+}
+
 /** The whole authentication configuration: parsed once at start-up, deeply frozen. */
 export interface AuthConfig {
   readonly prefix: string;
@@ -126,4 +134,5 @@ export interface AuthConfig {
   readonly supportEmail: string | null;
   readonly smtp: SmtpConfig | null;
   readonly oauth2: OAuth2Config;
+  readonly passwordHashing: PasswordHashingConfig;
 }

@@ -8,3 +8,12 @@ export {
 } from './password-hasher.js';
 export { timingSafeEqualString } from './constant-time.js';
 export { randomId, randomPassword, randomToken } from './random.js';
+export {
+  createBoundedHasher,
+  DEFAULT_HASH_QUEUE,
+  defaultHashConcurrency,
+  type BoundedPasswordHasher,
+  type HashingBurst,
+  type HashingLimits,
+  type HashingStats,
+} from './bounded-hasher.js';

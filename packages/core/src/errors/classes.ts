@@ -88,3 +88,17 @@ export class UnavailableError extends GatehouseError {
     super(code, message, options);
   }
 }
+
+/**
+ * Gatehouse is up but has more of one kind of work queued than it accepts (password hashing
+ * during a login storm). 503 with `Retry-After`, so well-behaved clients back off.
+ */
+export class OverloadedError extends GatehouseError {
+  /** Seconds until the queue is expected to have room; adapters send it as `Retry-After`. */
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super('overloaded', message);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  }
+}

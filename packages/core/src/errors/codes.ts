@@ -38,6 +38,8 @@ export const HTTP_STATUS_BY_CODE = {
   // dependencies
   unavailable: 503,
   smtp_not_configured: 503,
+  // too much work queued (password hashing): come back after Retry-After
+  overloaded: 503,
   internal: 500,
 } as const satisfies Record<string, number>;
 

@@ -5,6 +5,7 @@ export {
   ConfigError,
   ConflictError,
   NotFoundError,
+  OverloadedError,
   PermissionDeniedError,
   RateLimitError,
   UnavailableError,

@@ -2,7 +2,7 @@ import type { AuthConfig } from '../config/index.js';
 import { timingSafeEqualString } from '../crypto/index.js';
 import { isGatehouseError } from '../errors/index.js';
 import type { Principal, PrincipalKind } from '../policy/index.js';
-import type { AuthStore, Clock, RevocationChannel, RevocationEvent } from '../ports.js';
+import type { AccessTokenGrant, ApiKeyGrant, AuthStore, Clock, RevocationChannel, RevocationEvent } from '../ports.js';
 import type { TokenCodec } from '../tokens/index.js';
 import { bearerCandidate, isBearerToken } from './bearer.js';
 import { createTokenMap } from './token-map.js';
@@ -84,6 +84,8 @@ const FAILURES: Record<AuthFailureReason, AuthResult> = {
 
 const ACCEPTED_KINDS = ['access', 'api_key'] as const;
 
+type Grant = AccessTokenGrant | ApiKeyGrant;
+
 /**
  * The per-request gate (reference §2.5). A credential seen before is answered from memory with no
  * store round-trip, no signature check and no allocation; revocations published on the channel
@@ -163,6 +165,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
 
   function evict(event: RevocationEvent): void {
     generation++;
+    inFlight.clear();
     switch (event.type) {
       case 'user':
         evictAll(byUser.get(event.userId));
@@ -190,11 +193,33 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const channel = options.revocations;
   const unsubscribe = channel.subscribe(evict);
 
+  /**
+   * Store reads in flight, by credential (`a:<id>` access token, `k:<id>` API key): concurrent misses
+   * for one credential (a client's first burst, every client after a deploy or an `all` revocation)
+   * share one read. Each caller still checks the row against its own token's claims and clock.
+   * Cleared by every revocation, so a read that may predate one is never joined afterwards.
+   */
+  const inFlight = new Map<string, { readonly generation: number; readonly grant: Promise<Grant | null> }>();
+
+  function readGrant(kind: 'access' | 'api_key', id: number): { readonly generation: number; readonly grant: Promise<Grant | null> } {
+    const key = `${kind === 'access' ? 'a' : 'k'}:${id}`;
+    const pending = inFlight.get(key);
+    if (pending !== undefined) return pending;
+    const read: Promise<Grant | null> = kind === 'access' ? store.findAccessTokenGrant(id) : store.findApiKeyGrant(id);
+    const entry = { generation, grant: read };
+    inFlight.set(key, entry);
+    const done = () => {
+      if (inFlight.get(key) === entry) inFlight.delete(key);
+    };
+    read.then(done, done);
+    return entry;
+  }
+
   async function lookup(token: string, fromCookie: boolean, now: number): Promise<AuthResult> {
-    const startedAt = generation;
     let claims;
     try {
-      claims = await tokens.verify(token, fromCookie ? 'access' : ACCEPTED_KINDS);
+      // Synchronous, in-process HMAC: a miss never waits on the libuv pool, where argon2 jobs queue.
+      claims = tokens.verifySync(token, fromCookie ? 'access' : ACCEPTED_KINDS);
     } catch (error) {
       return isGatehouseError(error) && error.code === 'expired_token' ? FAILURES.expired : FAILURES.invalid;
     }
@@ -202,17 +227,16 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     const sub = Number(claims.sub);
     if (!Number.isSafeInteger(id) || !Number.isSafeInteger(sub)) return FAILURES.invalid;
 
+    let shared: ReturnType<typeof readGrant>;
     let principal: AuthenticatedPrincipal;
     try {
-      if (claims.kind === 'access') {
-        const grant = await store.findAccessTokenGrant(id);
-        if (!grant || grant.userId !== sub) return FAILURES.revoked;
-        if (grant.expiresAt <= now) return FAILURES.expired;
+      shared = readGrant(claims.kind === 'access' ? 'access' : 'api_key', id);
+      const grant = await shared.grant;
+      if (!grant || grant.userId !== sub) return FAILURES.revoked;
+      if (grant.expiresAt !== null && grant.expiresAt <= now) return FAILURES.expired;
+      if ('sessionId' in grant) {
         principal = { kind: 'session', userId: grant.userId, role: grant.role, credentialId: id, sessionId: grant.sessionId, expiresAt: grant.expiresAt };
       } else {
-        const grant = await store.findApiKeyGrant(id);
-        if (!grant || grant.userId !== sub) return FAILURES.revoked;
-        if (grant.expiresAt !== null && grant.expiresAt <= now) return FAILURES.expired;
         const kind = grant.kind === 'system' ? 'system_api_key' : 'user_api_key';
         principal = { kind, userId: grant.userId, role: grant.role, credentialId: id, sessionId: null, expiresAt: grant.expiresAt };
       }
@@ -220,7 +244,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       return FAILURES.unavailable;
     }
     const channelDown = channel.isLive?.() === false;
-    if (startedAt !== generation || channelDown) return Object.freeze({ ok: true as const, principal: Object.freeze(principal) });
+    // The read, not this caller, must postdate every revocation for the answer to be cached.
+    if (shared.generation !== generation || channelDown) return Object.freeze({ ok: true as const, principal: Object.freeze(principal) });
     return remember(token, principal, now);
   }
 
@@ -271,6 +296,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     close() {
       unsubscribe();
       cache.clear();
+      inFlight.clear();
       byUser.clear();
       bySession.clear();
       byApiKey.clear();

@@ -11,6 +11,7 @@ import { createBackgroundWork } from '../services/background.js';
 import { createTokenCodec } from '../tokens/index.js';
 import { createAuthenticator, type AuthenticatedPrincipal, type Authenticator, type AuthFailureReason, type AuthResult, type Credentials } from './authenticate.js';
 import { resolveClientAddress } from './client-address.js';
+import { boundedLoginHasher, type PasswordHashingOptions } from './password-hashing.js';
 import { readCookie } from './cookies.js';
 import { createCsrfCheck } from './csrf.js';
 import { createHostCheck } from './host-check.js';
@@ -37,7 +38,10 @@ export interface GatehouseOptions {
   revocations?: RevocationChannel;
   clock?: Clock;
   logger?: Logger;
+  /** Wrapped in the hashing bound below, like the default argon2 hasher. */
   hasher?: PasswordHasher;
+  /** Bound of password hashing; overrides `GATEHOUSE_PASSWORD_HASH_CONCURRENCY` / `_QUEUE` (see docs/performance.md). */
+  passwordHashing?: PasswordHashingOptions;
   /** Socket addresses of your reverse proxies: only their `X-Forwarded-For` is believed. Default: none. */
   trustedProxies?: readonly string[];
   /** Your own routes' REST rules (admin-only, self-service), on top of the built-in ones. */
@@ -180,7 +184,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     deps = {
       config,
       store,
-      hasher: options.hasher ?? createArgon2Hasher(),
+      hasher: boundedLoginHasher(options.hasher ?? createArgon2Hasher(), config.passwordHashing, options.passwordHashing ?? {}, logger),
       tokens: createTokenCodec({ secret: config.secret, now: () => clock.now() }),
       rateLimits: options.rateLimits ?? createMemoryRateLimitStore(),
       revocations,

@@ -25,3 +25,4 @@ export {
   type GuardResult,
   type RequestContext,
 } from './gatehouse.js';
+export type { PasswordHashingOptions } from './password-hashing.js';

@@ -1,7 +1,7 @@
-import type { webcrypto } from 'node:crypto';
-import { compactVerify, errors, SignJWT, type CompactVerifyResult, type JWSHeaderParameters } from 'jose';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject, type webcrypto } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { AuthenticationError } from '../errors/index.js';
-import { isTokenKind, KIND_BY_TYPE, tokenType, type TokenKind } from './kinds.js';
+import { isTokenKind, KIND_BY_TYPE, TOKEN_KINDS, tokenType, type TokenKind } from './kinds.js';
 
 /*
  * Token format, and why it differs from the reference.
@@ -65,6 +65,12 @@ export interface TokenCodec {
    * anything else. The message never says more, and never contains the token.
    */
   verify(token: string, expected: TokenKind | readonly TokenKind[]): Promise<TokenClaims>;
+  /**
+   * `verify` without the Promise: the same checks and the same errors, thrown. HS256 is computed
+   * in-process (node:crypto), so a request never waits on the libuv thread pool, where password
+   * hashes queue; `authenticate` calls this on every cache miss.
+   */
+  verifySync(token: string, expected: TokenKind | readonly TokenKind[]): TokenClaims;
 }
 
 /**
@@ -81,14 +87,22 @@ export const MAX_TOKEN_LENGTH = 4096;
  */
 const COMPACT_HS256 = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 
-const VERIFY_OPTIONS = Object.freeze({ algorithms: ['HS256'] });
-// Types only: at run time this is the global Web Crypto, so nothing here ties tokens to Node.
+// Signing only: jose signs through Web Crypto. Types only: at run time this is the global Web Crypto.
 type CryptoKey = webcrypto.CryptoKey;
-type KeyUsage = webcrypto.KeyUsage;
 
 const HMAC_SHA256 = Object.freeze({ name: 'HMAC', hash: 'SHA-256' });
 const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The protected header our signer writes for each kind, as the exact base64url text it produces.
+ * A token carrying one of these is answered without decoding its header; any other spelling of a
+ * header (key order, whitespace, escapes) takes the general path, which accepts exactly the same
+ * headers, so this is a shortcut and never a second rule.
+ */
+const KIND_BY_ENCODED_HEADER: ReadonlyMap<string, TokenKind> = new Map(
+  TOKEN_KINDS.map((kind) => [Buffer.from(JSON.stringify({ alg: 'HS256', typ: tokenType(kind) })).toString('base64url'), kind] as const),
+);
 
 function invalidToken(): AuthenticationError {
   return new AuthenticationError('invalid_token', 'Invalid token');
@@ -106,9 +120,27 @@ function isNonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0;
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A base64url segment (alphabet already checked) as JSON, or undefined. Refuses what a strict
+ * decoder refuses: a length of 1 mod 4 (no whole byte; Buffer would silently drop the character)
+ * and bytes that are not UTF-8.
+ */
+function decodeJsonSegment(segment: string): unknown {
+  if (segment.length % 4 === 1) return undefined;
+  try {
+    return JSON.parse(strictUtf8.decode(Buffer.from(segment, 'base64url')));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The kind named by a header that carries exactly `alg: HS256` and a known `typ`, nothing else. */
-function headerKind(header: JWSHeaderParameters | undefined): TokenKind | undefined {
-  if (header === undefined || header.alg !== 'HS256' || typeof header.typ !== 'string') return undefined;
+function headerKind(header: unknown): TokenKind | undefined {
+  if (!isPlainObject(header) || header.alg !== 'HS256' || typeof header.typ !== 'string') return undefined;
   // Any other member (jku, jwk, x5u, x5c, kid, crit, b64, ...) is refused rather than ignored:
   // we never emit one, so its presence means the token was not made by us as-is.
   for (const name in header) {
@@ -122,10 +154,6 @@ function checkSecret(secret: unknown, label: string): asserts secret is string {
   if (!isNonEmptyString(secret)) throw new TypeError(`${label} must be a non-empty string`);
 }
 
-function importKey(secret: string, usages: KeyUsage[]): Promise<CryptoKey> {
-  return crypto.subtle.importKey('raw', utf8.encode(secret), HMAC_SHA256, false, usages);
-}
-
 export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
   const { secret, previousSecrets = [], clockToleranceSeconds = 5, issuer = 'gatehouse', now = Date.now } = options;
   checkSecret(secret, 'secret');
@@ -135,23 +163,19 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
   }
   if (!isNonEmptyString(issuer)) throw new TypeError('issuer must be a non-empty string');
 
-  // Imported once (lazily, as Web Crypto's import is asynchronous) and reused: handing jose the raw
-  // bytes would make it import a key on every call.
-  const verifyOnly = [...previousSecrets];
-  let importedKeys: readonly CryptoKey[] | undefined;
-  let keys: Promise<readonly CryptoKey[]> | undefined;
-  function getKeys(): Promise<readonly CryptoKey[]> {
-    keys ??= Promise.all([
-      importKey(secret, ['sign', 'verify']),
-      ...verifyOnly.map((previous) => importKey(previous, ['verify'])),
-    ]).then(
-      (imported) => (importedKeys = imported),
-      (error: unknown) => {
-        keys = undefined;
-        throw error;
-      },
-    );
-    return keys;
+  // Verification keys: the current secret first, then the former ones. KeyObjects are made once;
+  // handing createHmac the string would re-derive the key on every call.
+  const verifyKeys: readonly KeyObject[] = [secret, ...previousSecrets].map((value) => createSecretKey(Buffer.from(value, 'utf8')));
+
+  // The signing key is imported once, lazily (Web Crypto's import is asynchronous), and reused:
+  // handing jose the raw bytes would make it import a key on every call.
+  let signingKey: Promise<CryptoKey> | undefined;
+  function getSigningKey(): Promise<CryptoKey> {
+    signingKey ??= crypto.subtle.importKey('raw', utf8.encode(secret), HMAC_SHA256, false, ['sign']).catch((error: unknown) => {
+      signingKey = undefined;
+      throw error;
+    });
+    return signingKey;
   }
 
   async function sign(kind: TokenKind, claims: SignClaims): Promise<string> {
@@ -165,7 +189,6 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
     }
     if (expiresAt === null && kind !== 'api_key') throw new TypeError(`a ${kind} token must expire`);
 
-    const [key] = await getKeys();
     const jwt = new SignJWT({ knd: kind })
       .setProtectedHeader({ alg: 'HS256', typ: tokenType(kind) })
       .setIssuer(issuer)
@@ -174,46 +197,38 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
       .setIssuedAt(issuedAt)
       .setNotBefore(notBefore);
     if (expiresAt !== null) jwt.setExpirationTime(expiresAt);
-    const token = await jwt.sign(key!);
+    const token = await jwt.sign(await getSigningKey());
     if (token.length > MAX_TOKEN_LENGTH) throw new RangeError('token would exceed MAX_TOKEN_LENGTH');
     return token;
   }
 
-  async function verifySignature(token: string, candidates: readonly CryptoKey[]): Promise<CompactVerifyResult> {
-    for (let index = 0; ; index++) {
-      try {
-        return await compactVerify(token, candidates[index]!, VERIFY_OPTIONS);
-      } catch (error) {
-        // Only a bad signature is worth another key; a malformed token is malformed under all.
-        if (index + 1 >= candidates.length || !(error instanceof errors.JWSSignatureVerificationFailed)) throw error;
-      }
+  /** Whether one of the keys made this signature; every key is tried, each in constant time. */
+  function signedByUs(signingInput: string, signature: Buffer): boolean {
+    let matched = false;
+    for (const key of verifyKeys) {
+      const mac = createHmac('sha256', key).update(signingInput, 'latin1').digest();
+      // Both 32 bytes (the shape check fixed the signature's length), as timingSafeEqual requires.
+      if (timingSafeEqual(mac, signature)) matched = true;
     }
+    return matched;
   }
 
-  async function verify(token: string, expected: TokenKind | readonly TokenKind[]): Promise<TokenClaims> {
+  function verifySync(token: string, expected: TokenKind | readonly TokenKind[]): TokenClaims {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !COMPACT_HS256.test(token)) throw invalidToken();
-    // Outside the try: a key that cannot be imported is our fault, not the caller's token.
-    const candidates = importedKeys ?? (await getKeys());
+    // The shape check guarantees exactly two dots.
+    const firstDot = token.indexOf('.');
+    const secondDot = token.indexOf('.', firstDot + 1);
+    const encodedHeader = token.slice(0, firstDot);
 
-    let result: CompactVerifyResult;
-    try {
-      result = await verifySignature(token, candidates);
-    } catch {
-      // jose's messages stay here: they describe our parsing, not anything the caller should see.
-      throw invalidToken();
-    }
-    const kind = headerKind(result.protectedHeader);
-    if (kind === undefined || (typeof expected === 'string' ? kind !== expected : !expected.includes(kind))) {
-      throw invalidToken();
-    }
-    let payload: unknown;
-    try {
-      payload = JSON.parse(strictUtf8.decode(result.payload));
-    } catch {
-      throw invalidToken();
-    }
-    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw invalidToken();
-    const { knd, iss, jti, sub, iat, nbf, exp } = payload as Record<string, unknown>;
+    const kind = KIND_BY_ENCODED_HEADER.get(encodedHeader) ?? headerKind(decodeJsonSegment(encodedHeader));
+    if (kind === undefined) throw invalidToken();
+    // Latin-1 is exact here: the shape check allowed ASCII only.
+    if (!signedByUs(token.slice(0, secondDot), Buffer.from(token.slice(secondDot + 1), 'base64url'))) throw invalidToken();
+    if (typeof expected === 'string' ? kind !== expected : !expected.includes(kind)) throw invalidToken();
+
+    const payload = decodeJsonSegment(token.slice(firstDot + 1, secondDot));
+    if (!isPlainObject(payload)) throw invalidToken();
+    const { knd, iss, jti, sub, iat, nbf, exp } = payload;
     if (knd !== kind || iss !== issuer || !isNonEmptyString(jti) || !isNonEmptyString(sub)) throw invalidToken();
     if (!isNumericDate(iat) || !isNumericDate(nbf)) throw invalidToken();
     if (exp === undefined ? kind !== 'api_key' : !isNumericDate(exp)) throw invalidToken();
@@ -226,5 +241,11 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
     return { kind, jti, sub, issuedAt: iat, expiresAt: typeof exp === 'number' ? exp : null, notBefore: nbf };
   }
 
-  return { sign, verify };
+  // Async only in signature: it settles within the caller's turn of the event loop.
+  // eslint-disable-next-line @typescript-eslint/require-await -- the Promise carries verifySync's throw as a rejection
+  async function verify(token: string, expected: TokenKind | readonly TokenKind[]): Promise<TokenClaims> {
+    return verifySync(token, expected);
+  }
+
+  return { sign, verify, verifySync };
 }

@@ -39,6 +39,7 @@ const DEFAULTS: AuthConfig = {
   supportEmail: null,
   smtp: null,
   oauth2: { idps: [], autoLoginIdp: null },
+  passwordHashing: { concurrency: null, maxQueue: 32 },
 };
 
 describe('parseAuthEnv: defaults', () => {
@@ -649,6 +650,35 @@ describe('parseAuthEnv: prefix option', () => {
 
   it('accepts an empty prefix', () => {
     expect(parseAuthEnv({ ENABLE_AUTH: 'true', SECRET: VALID_SECRET }, { prefix: '' }).enabled).toBe(true);
+  });
+});
+
+describe('parseAuthEnv: GATEHOUSE_PASSWORD_HASH_* (issue 16)', () => {
+  it('reads the bound of password hashing, under GATEHOUSE_ whatever the prefix', () => {
+    const env = { GATEHOUSE_PASSWORD_HASH_CONCURRENCY: ' 3 ', GATEHOUSE_PASSWORD_HASH_QUEUE: '0' };
+    expect(parseAuthEnv(env).passwordHashing).toEqual({ concurrency: 3, maxQueue: 0 });
+    expect(parseAuthEnv(env, { prefix: 'APP_' }).passwordHashing).toEqual({ concurrency: 3, maxQueue: 0 });
+    expect(parseAuthEnv({ PHOENIX_PASSWORD_HASH_CONCURRENCY: '3' }).passwordHashing).toEqual({ concurrency: null, maxQueue: 32 });
+  });
+
+  it('reports bad values with every other problem, each named and with what is expected', () => {
+    const issues = issuesOf({
+      GATEHOUSE_PASSWORD_HASH_CONCURRENCY: '0',
+      GATEHOUSE_PASSWORD_HASH_QUEUE: 'lots',
+      PHOENIX_SMTP_PORT: '0',
+    });
+    expect(issues).toEqual([
+      { variable: 'PHOENIX_SMTP_PORT', message: 'PHOENIX_SMTP_PORT must be between 1 and 65535. Got: 0' },
+      { variable: 'GATEHOUSE_PASSWORD_HASH_CONCURRENCY', message: 'GATEHOUSE_PASSWORD_HASH_CONCURRENCY must be between 1 and 256. Got: 0' },
+      {
+        variable: 'GATEHOUSE_PASSWORD_HASH_QUEUE',
+        message: "Invalid value for environment variable GATEHOUSE_PASSWORD_HASH_QUEUE: 'lots'. Value must be an integer.",
+      },
+    ]);
+    expect(issuesOf({ GATEHOUSE_PASSWORD_HASH_CONCURRENCY: '257', GATEHOUSE_PASSWORD_HASH_QUEUE: '100001' }).map((issue) => issue.variable)).toEqual([
+      'GATEHOUSE_PASSWORD_HASH_CONCURRENCY',
+      'GATEHOUSE_PASSWORD_HASH_QUEUE',
+    ]);
   });
 });
 

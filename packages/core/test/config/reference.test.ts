@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_REFERENCE, IDP_CONFIG_REFERENCE, parseAuthEnv, renderConfigReference } from '../../src/config/index.js';
+import { CONFIG_REFERENCE, GATEHOUSE_CONFIG_REFERENCE, IDP_CONFIG_REFERENCE, parseAuthEnv, renderConfigReference } from '../../src/config/index.js';
 import { IDP_SUFFIXES } from '../../src/config/oauth2-idps.js';
-import { VARIABLES } from '../../src/config/parse-auth-env.js';
+import { GATEHOUSE_VARIABLES, VARIABLES } from '../../src/config/parse-auth-env.js';
 import { VALID_SECRET, idpEnv } from './helpers.js';
 
 const PAGE = new URL('../../../../docs/configuration-reference.md', import.meta.url);
@@ -24,6 +24,16 @@ describe('configuration reference', () => {
     const read = VARIABLES.map((variable) => `PHOENIX_${variable}`).sort();
     expect(CONFIG_REFERENCE.map((entry) => entry.variable).sort()).toEqual(read);
     expect(new Set(CONFIG_REFERENCE.map((entry) => entry.variable)).size).toBe(CONFIG_REFERENCE.length);
+  });
+
+  it('documents exactly the GATEHOUSE_ variables the parser reads, with their defaults', () => {
+    expect(GATEHOUSE_CONFIG_REFERENCE.map((entry) => entry.variable).sort()).toEqual(GATEHOUSE_VARIABLES.map((variable) => `GATEHOUSE_${variable}`).sort());
+    const { passwordHashing } = parseAuthEnv({});
+    const byName = new Map(GATEHOUSE_CONFIG_REFERENCE.map((entry) => [entry.variable, entry]));
+    expect(String(passwordHashing.maxQueue)).toBe(byName.get('GATEHOUSE_PASSWORD_HASH_QUEUE')?.default);
+    expect(passwordHashing.concurrency).toBeNull();
+    expect(byName.get('GATEHOUSE_PASSWORD_HASH_CONCURRENCY')?.default).toBeNull();
+    for (const entry of GATEHOUSE_CONFIG_REFERENCE) expect(entry.description, entry.variable).toMatch(/^\S[^\n]*$/);
   });
 
   it('documents exactly the per-IdP suffixes the parser reads', () => {

@@ -114,6 +114,74 @@ describe('authenticate', () => {
     expect(h.auth.size).toBe(0);
   });
 
+  it('concurrent misses for one credential share one store read (single flight), each with its own answer', async () => {
+    const { h, session } = await world();
+    const admin = await h.auth.authenticate(bearer(session.accessToken));
+    if (!admin.ok) throw new Error('the admin session was refused');
+    const key = await createUserApiKey(h.deps, admin.principal, { name: 'k' });
+    const fresh = await import('../../src/http/index.js');
+    const auth = fresh.createAuthenticator({ config: h.deps.config, store: h.store, tokens: h.deps.tokens, revocations: h.deps.revocations, clock: h.clock, systemUserId: h.systemUserId });
+    const reads: string[] = [];
+    const gate: { open?: () => void } = {};
+    const opened = new Promise<void>((resolve) => (gate.open = resolve));
+    const access = h.store.findAccessTokenGrant.bind(h.store);
+    const apiKey = h.store.findApiKeyGrant.bind(h.store);
+    h.store.findAccessTokenGrant = async (id) => {
+      reads.push(`access:${id}`);
+      await opened;
+      return access(id);
+    };
+    h.store.findApiKeyGrant = async (id) => {
+      reads.push(`key:${id}`);
+      await opened;
+      return apiKey(id);
+    };
+    const pending = [
+      ...Array.from({ length: 5 }, () => auth.authenticate(bearer(session.accessToken))),
+      auth.authenticate({ accessTokenCookie: session.accessToken }),
+      ...Array.from({ length: 4 }, () => auth.authenticate(bearer(key.key))),
+      // The same key as a cookie is refused by the kind check, before any read.
+      auth.authenticate({ accessTokenCookie: key.key }),
+    ];
+    gate.open!();
+    const results = await Promise.all(pending);
+    const accessId = h.deps.tokens.verifySync(session.accessToken, 'access').jti;
+    const keyId = h.deps.tokens.verifySync(key.key, 'api_key').jti;
+    expect(reads.sort()).toEqual([`access:${accessId}`, `key:${keyId}`].sort());
+    expect(results.slice(0, 6).every((r) => r.ok && r.principal.kind === 'session')).toBe(true);
+    expect(results.slice(6, 10).every((r) => r.ok && r.principal.kind === 'user_api_key')).toBe(true);
+    expect(results[10]).toEqual({ ok: false, reason: 'invalid' });
+    // Once settled, the next miss reads again (nothing is left in flight).
+    auth.evict({ type: 'all' });
+    expect((await auth.authenticate(bearer(key.key))).ok).toBe(true);
+    expect(reads.filter((r) => r.startsWith('key:'))).toHaveLength(2);
+    auth.close();
+  });
+
+  it('a revocation during a shared read: nobody caches it, and later misses read again', async () => {
+    const { h, session } = await world();
+    const auth = (await import('../../src/http/index.js')).createAuthenticator({ config: h.deps.config, store: h.store, tokens: h.deps.tokens, revocations: h.deps.revocations, clock: h.clock, systemUserId: h.systemUserId });
+    let reads = 0;
+    const gate: { open?: () => void } = {};
+    const opened = new Promise<void>((resolve) => (gate.open = resolve));
+    const original = h.store.findAccessTokenGrant.bind(h.store);
+    h.store.findAccessTokenGrant = async (id) => {
+      reads++;
+      if (reads === 1) await opened;
+      return original(id);
+    };
+    const early = auth.authenticate(bearer(session.accessToken));
+    auth.evict({ type: 'session', sessionId: session.sessionId }); // lands while the first read waits
+    const late = auth.authenticate(bearer(session.accessToken));
+    gate.open!();
+    expect((await early).ok).toBe(true);
+    expect((await late).ok).toBe(true);
+    expect(reads).toBe(2);
+    // Only the read that started after the revocation may be cached.
+    expect(auth.size).toBe(1);
+    auth.close();
+  });
+
   it('keeps the cache bounded', async () => {
     const h = await makeHarness();
     const auth = (await import('../../src/http/index.js')).createAuthenticator({

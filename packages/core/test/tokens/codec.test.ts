@@ -239,3 +239,32 @@ describe('kinds', () => {
     expect(isTokenKind(value)).toBe(expected);
   });
 });
+
+describe('verification in process (issue 16: never on the libuv thread pool)', () => {
+  it('verifySync answers without a Promise, with the same claims and errors as verify', async () => {
+    const clock = testClock();
+    const codec = codecAt(clock, { previousSecrets: [OTHER_SECRET] });
+    const token = await codec.sign('access', { jti: '42', sub: '7', expiresAt: NOW_S + 600 });
+    const old = await codecAt(clock, { secret: OTHER_SECRET }).sign('api_key', { jti: '5', sub: '1', expiresAt: null });
+    expect(codec.verifySync(token, 'access')).toEqual(await codec.verify(token, 'access'));
+    expect(codec.verifySync(old, ['access', 'api_key'])).toMatchObject({ kind: 'api_key', jti: '5' });
+    expect(() => codec.verifySync(token, 'refresh')).toThrow(expect.objectContaining({ code: 'invalid_token' }) as Error);
+    clock.seconds += 3600;
+    expect(() => codec.verifySync(token, 'access')).toThrow(expect.objectContaining({ code: 'expired_token' }) as Error);
+  });
+
+  it('settles verify within the same turn of the event loop, even with the thread pool busy', async () => {
+    const codec = codecAt(testClock());
+    const token = await codec.sign('access', { jti: '1', sub: '1', expiresAt: NOW_S + 60 });
+    // Keep every libuv pool thread busy: a verify that hopped to the pool would wait behind these.
+    const { pbkdf2 } = await import('node:crypto');
+    const busy = Array.from({ length: 8 }, () => new Promise((resolve) => pbkdf2('x', 'salt', 200_000, 32, 'sha256', resolve)));
+    let settled = 0;
+    void codec.verify(token, 'access').then(() => settled++);
+    void codec.verify('x.y.z', 'access').catch(() => settled++);
+    // Microtasks only: nothing from the pool (or any I/O) can complete before these awaits return.
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(settled).toBe(2);
+    await Promise.all(busy);
+  });
+});

@@ -1,0 +1,49 @@
+import type { PasswordHashingConfig } from '../config/index.js';
+import { createBoundedHasher, defaultHashConcurrency, type BoundedPasswordHasher, type PasswordHasher } from '../crypto/index.js';
+import type { Logger } from '../services/deps.js';
+
+/** Overrides of `GATEHOUSE_PASSWORD_HASH_CONCURRENCY` / `GATEHOUSE_PASSWORD_HASH_QUEUE`. */
+export interface PasswordHashingOptions {
+  /** Hashes in flight at once. Default: the variable, else one less than the cores (at least 1). */
+  concurrency?: number;
+  /** Logins waiting for a slot before the next gets 503. Default: the variable, else 32. */
+  maxQueue?: number;
+}
+
+/** libuv's pool size as this process started it (read once by libuv, at the pool's first use). */
+function threadPoolSize(env: NodeJS.ProcessEnv): number {
+  const size = Number(env.UV_THREADPOOL_SIZE);
+  return Number.isInteger(size) && size > 0 ? Math.min(size, 1024) : 4;
+}
+
+/**
+ * The hasher services use: the given one (argon2 by default) behind the bound. Logs once at
+ * start-up when the bound leaves no pool thread for anything else, and once per burst of refusals.
+ */
+export function boundedLoginHasher(
+  inner: PasswordHasher,
+  config: PasswordHashingConfig,
+  options: PasswordHashingOptions,
+  logger: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): BoundedPasswordHasher {
+  const pool = threadPoolSize(env);
+  const chosen = options.concurrency ?? config.concurrency;
+  // The default also leaves one pool thread free, so file, DNS and Web Crypto work never queues
+  // behind logins: on more than 4 cores it is capped by the pool (raise UV_THREADPOOL_SIZE to use them).
+  const concurrency = chosen ?? Math.max(1, Math.min(defaultHashConcurrency(), pool - 1));
+  const maxQueue = options.maxQueue ?? config.maxQueue;
+  if (chosen !== null && chosen >= pool) {
+    logger.warn('password hashing may occupy every libuv thread-pool thread; file, DNS and crypto work will wait behind logins', {
+      concurrency,
+      threadPoolSize: pool,
+      fix: 'set GATEHOUSE_PASSWORD_HASH_CONCURRENCY below UV_THREADPOOL_SIZE, or raise UV_THREADPOOL_SIZE',
+    });
+  }
+  return createBoundedHasher(inner, {
+    concurrency,
+    maxQueue,
+    onBurst: (burst) =>
+      logger.warn('password hashing queue full: refusing logins with 503 until it drains (logged once per burst)', { ...burst }),
+  });
+}

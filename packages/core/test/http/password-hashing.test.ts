@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { defaultHashConcurrency, type PasswordHasher } from '../../src/crypto/index.js';
+import { boundedLoginHasher } from '../../src/http/password-hashing.js';
+import type { Logger } from '../../src/services/index.js';
+
+const inner: PasswordHasher = {
+  hash: () => Promise.resolve('h'),
+  verify: () => Promise.resolve(true),
+  needsRehash: () => false,
+  dummyVerify: () => Promise.resolve(false as const),
+};
+
+function logger() {
+  const warnings: { message: string; fields?: Record<string, unknown> }[] = [];
+  const log: Logger = { info() {}, error() {}, warn: (message, fields) => warnings.push({ message, fields }) };
+  return { log, warnings };
+}
+
+describe('boundedLoginHasher (the bound createGatehouse puts around the hasher)', () => {
+  it('defaults to one less than the cores, and to one less than the libuv pool when that is smaller', () => {
+    const { log, warnings } = logger();
+    const config = { concurrency: null, maxQueue: 32 };
+    expect(boundedLoginHasher(inner, config, {}, log, { UV_THREADPOOL_SIZE: '64' }).stats().concurrency).toBe(defaultHashConcurrency());
+    expect(boundedLoginHasher(inner, config, {}, log, { UV_THREADPOOL_SIZE: '2' }).stats().concurrency).toBe(1);
+    expect(boundedLoginHasher(inner, config, {}, log, {}).stats().concurrency).toBe(Math.min(defaultHashConcurrency(), 3));
+    expect(warnings).toEqual([]);
+  });
+
+  it('takes the option over the variable, and warns once when the bound can fill the whole pool', () => {
+    const { log, warnings } = logger();
+    const hasher = boundedLoginHasher(inner, { concurrency: 2, maxQueue: 5 }, { concurrency: 4, maxQueue: 0 }, log, {});
+    expect(hasher.stats()).toMatchObject({ concurrency: 4, maxQueue: 0 });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.fields).toMatchObject({ concurrency: 4, threadPoolSize: 4 });
+    expect(boundedLoginHasher(inner, { concurrency: 2, maxQueue: 5 }, {}, log, {}).stats()).toMatchObject({ concurrency: 2, maxQueue: 5 });
+    expect(warnings).toHaveLength(1);
+  });
+});

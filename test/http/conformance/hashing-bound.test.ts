@@ -1,0 +1,122 @@
+/**
+ * Bounded password hashing over real HTTP (issue 16, item 2; DESIGN rule 8), on every adapter:
+ * with one hashing slot and a queue of two, logins wait their turn in arrival order, the next ones
+ * get 503 `overloaded` with Retry-After and the JSON error body (the same for a known and an
+ * unknown e-mail), the burst is logged once and without a secret, and an unknown e-mail still costs
+ * an argon2 verify. The hasher is the real argon2 one; the test only holds each operation until it
+ * has seen the queue in the state it wants, so nothing depends on timing.
+ */
+import { createArgon2Hasher, type BoundedPasswordHasher, type Logger, type PasswordHasher } from '@gatehouse-auth/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADAPTERS, DEFAULT_ADMIN, NO_RATE_LIMIT, startServer, type TestServer } from './support.js';
+
+const WRONG_PASSWORD = 'wrong-password-9f1c';
+const UNKNOWN_EMAIL = 'nobody-7d2a@example.com';
+
+/** The real argon2 hasher, each operation held until `release()`; records what reached it, in order. */
+function gatedArgon2() {
+  const real = createArgon2Hasher();
+  const reached: string[] = [];
+  let open: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const held =
+    <A extends unknown[], T>(label: string, run: (...args: A) => Promise<T>) =>
+    async (...args: A): Promise<T> => {
+      reached.push(label);
+      await gate;
+      return run(...args);
+    };
+  const hasher: PasswordHasher = {
+    hash: (password) => real.hash(password),
+    verify: held('verify', (stored: string, password: string) => real.verify(stored, password)),
+    needsRehash: (stored) => real.needsRehash(stored),
+    dummyVerify: held('dummyVerify', (password: string) => real.dummyVerify(password)),
+  };
+  return { hasher, reached, release: () => open() };
+}
+
+function recordingLogger() {
+  const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
+  const logger: Logger = {
+    info: (message, fields) => lines.push({ level: 'info', message, fields }),
+    warn: (message, fields) => lines.push({ level: 'warn', message, fields }),
+    error: (message, fields) => lines.push({ level: 'error', message, fields }),
+  };
+  return { logger, lines };
+}
+
+/** Waits (event-loop turns, no clock) until the condition holds. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let turn = 0; turn < 20_000; turn++) {
+    if (condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`never happened: ${what}`);
+}
+
+function login(server: TestServer, email: string, password: string): Promise<Response> {
+  return fetch(`${server.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+}
+
+describe.each(ADAPTERS)('bounded password hashing over HTTP (%s)', (adapter) => {
+  let server: TestServer;
+  const gated = gatedArgon2();
+  const log = recordingLogger();
+
+  beforeAll(async () => {
+    server = await startServer(
+      adapter,
+      { ...NO_RATE_LIMIT, GATEHOUSE_PASSWORD_HASH_CONCURRENCY: '1', GATEHOUSE_PASSWORD_HASH_QUEUE: '2' },
+      { hasher: gated.hasher, logger: log.logger },
+    );
+  });
+  afterAll(async () => {
+    gated.release();
+    await server.close();
+  });
+
+  it('queues in arrival order up to the bound, answers 503 + Retry-After past it, logs the burst once, no secret', async () => {
+    const bounded = server.gatehouse.deps!.hasher as BoundedPasswordHasher;
+    // Start-up lines (bootstrap) are not this test's business.
+    const fromLine = log.lines.length;
+    expect(bounded.stats()).toMatchObject({ concurrency: 1, maxQueue: 2, inFlight: 0, queued: 0 });
+
+    const first = login(server, DEFAULT_ADMIN.email, DEFAULT_ADMIN.password);
+    await until(() => gated.reached.length === 1, 'the first login reached the hasher');
+    const second = login(server, UNKNOWN_EMAIL, WRONG_PASSWORD);
+    await until(() => bounded.stats().queued === 1, 'the second login queued');
+    const third = login(server, DEFAULT_ADMIN.email, WRONG_PASSWORD);
+    await until(() => bounded.stats().queued === 2, 'the third login queued');
+
+    // The queue is full: a known and an unknown e-mail get the same immediate refusal.
+    const refusals = await Promise.all([login(server, DEFAULT_ADMIN.email, DEFAULT_ADMIN.password), login(server, UNKNOWN_EMAIL, WRONG_PASSWORD)]);
+    const bodies = await Promise.all(refusals.map((response) => response.text()));
+    for (const [index, response] of refusals.entries()) {
+      expect(response.status).toBe(503);
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(response.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/);
+      expect(JSON.parse(bodies[index]!)).toEqual({ error: { code: 'overloaded', message: 'Too many logins at once; retry shortly' } });
+      expect(response.headers.get('set-cookie')).toBeNull();
+    }
+    expect(bodies[0]).toBe(bodies[1]);
+    expect(bounded.stats()).toMatchObject({ inFlight: 1, queued: 2, refused: 2 });
+
+    // Once per burst, counts only: no e-mail, no password.
+    const lines = log.lines.slice(fromLine);
+    expect(lines.filter((line) => line.message.includes('queue full'))).toHaveLength(1);
+    expect(lines.find((line) => line.message.includes('queue full'))).toMatchObject({ level: 'warn', fields: { concurrency: 1, maxQueue: 2 } });
+    const logged = JSON.stringify(lines);
+    for (const secret of [DEFAULT_ADMIN.password, WRONG_PASSWORD, UNKNOWN_EMAIL, DEFAULT_ADMIN.email]) expect(logged).not.toContain(secret);
+
+    gated.release();
+    const answers = await Promise.all([first, second, third]);
+    expect(answers.map((response) => response.status)).toEqual([204, 401, 401]);
+    // FIFO: the operations reached argon2 in arrival order, and the unknown e-mail still ran a
+    // (dummy) argon2 verify, so it cost what a known one costs.
+    expect(gated.reached).toEqual(['verify', 'dummyVerify', 'verify']);
+    expect(bounded.stats()).toMatchObject({ inFlight: 0, queued: 0, refused: 2 });
+
+    // Drained: logins are served again.
+    expect((await login(server, DEFAULT_ADMIN.email, DEFAULT_ADMIN.password)).status).toBe(204);
+  });
+});
