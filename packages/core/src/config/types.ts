@@ -85,6 +85,44 @@ export interface OAuth2Config {
   readonly autoLoginIdp: string | null;
 }
 
+export type LdapTlsMode = 'starttls' | 'ldaps' | 'none';
+
+/** One entry of `LDAP_GROUP_ROLE_MAPPINGS`: `groupDn` canonical (see `canonicalDn`) or `*`. */
+export interface LdapGroupRoleMapping {
+  readonly groupDn: string;
+  readonly role: AssignableRole;
+}
+
+/** LDAP / Active Directory sign-in (reference §1); null in `AuthConfig` when `LDAP_HOST` is unset. */
+export interface LdapConfig {
+  /** Tried in random order at each login. */
+  readonly hosts: readonly string[];
+  readonly port: number;
+  readonly tlsMode: LdapTlsMode;
+  readonly tlsVerify: boolean;
+  readonly caCertFile: string | null;
+  readonly clientCertFile: string | null;
+  readonly clientKeyFile: string | null;
+  /** Service account; both null: anonymous search. */
+  readonly bindDn: string | null;
+  readonly bindPassword: string | null;
+  readonly userSearchBaseDns: readonly string[];
+  /** Contains `%s`, replaced by the escaped username. */
+  readonly userSearchFilter: string;
+  /** Null: no-email mode (users are known by their unique id only). */
+  readonly emailAttribute: string | null;
+  readonly displayNameAttribute: string | null;
+  readonly memberOfAttribute: string | null;
+  readonly uniqueIdAttribute: string | null;
+  /** Set: groups are searched for instead of read from `memberOfAttribute`. */
+  readonly groupSearchFilter: string | null;
+  readonly groupSearchBaseDns: readonly string[];
+  readonly groupSearchFilterUserAttribute: string | null;
+  /** In order: the first that matches decides. */
+  readonly groupRoleMappings: readonly LdapGroupRoleMapping[];
+  readonly allowSignUp: boolean;
+}
+
 /** The whole authentication configuration: parsed once at start-up, deeply frozen. */
 export interface AuthConfig {
   readonly prefix: string;
@@ -112,4 +150,5 @@ export interface AuthConfig {
   readonly supportEmail: string | null;
   readonly smtp: SmtpConfig | null;
   readonly oauth2: OAuth2Config;
+  readonly ldap: LdapConfig | null;
 }

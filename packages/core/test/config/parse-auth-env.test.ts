@@ -36,6 +36,7 @@ const DEFAULTS: AuthConfig = {
   supportEmail: null,
   smtp: null,
   oauth2: { idps: [], autoLoginIdp: null },
+  ldap: null,
 };
 
 describe('parseAuthEnv: defaults', () => {
