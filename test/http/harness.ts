@@ -15,7 +15,7 @@ import { getRequestListener } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import express from 'express';
 import Fastify from 'fastify';
-import { createGatehouse, createSmtpMailer, parseAuthEnv, type AuthStore, type Gatehouse, type SmtpMailer } from '@gatehouse-auth/core';
+import { createGatehouse, createSmtpMailer, parseAuthEnv, type AuthStore, type Gatehouse, type GatehouseOptions, type SmtpMailer } from '@gatehouse-auth/core';
 import { createSqliteStore } from '@gatehouse-auth/db';
 import * as honoAdapter from '@gatehouse-auth/hono';
 import * as expressAdapter from '@gatehouse-auth/express';
@@ -147,7 +147,7 @@ async function startSmtp(mails: ReceivedMail[]): Promise<{ port: number; close: 
 export async function startServer(
   adapter: AdapterName,
   env: Record<string, string> = {},
-  options: { trustedProxies?: string[] } = {},
+  options: { trustedProxies?: string[]; gatehouse?: Pick<GatehouseOptions, 'ldap' | 'directory'> } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), `gh-${adapter.replace('+', '-')}-`));
   const mails: ReceivedMail[] = [];
@@ -171,6 +171,7 @@ export async function startServer(
     mailer,
     trustedProxies: options.trustedProxies,
     restPolicy: { adminRoutes: ['GET /v1/admin-report'] },
+    ...options.gatehouse,
   });
 
   let server: Server;

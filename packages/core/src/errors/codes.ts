@@ -35,6 +35,7 @@ export const HTTP_STATUS_BY_CODE = {
   // dependencies
   unavailable: 503,
   smtp_not_configured: 503,
+  directory_unavailable: 503,
   internal: 500,
 } as const satisfies Record<string, number>;
 

@@ -8,6 +8,7 @@ export {
   PermissionDeniedError,
   RateLimitError,
   UnavailableError,
+  DirectoryUnavailableError,
   ValidationError,
   type ConfigIssue,
 } from './classes.js';

@@ -54,8 +54,8 @@ function objectField(body: Record<string, unknown>, field: string): Record<strin
 
 function authMethod(raw: unknown): AuthMethod {
   if (raw === undefined || raw === null) return 'LOCAL';
-  if (raw === 'LOCAL' || raw === 'OAUTH2') return raw;
-  throw new ValidationError('auth_method must be LOCAL or OAUTH2');
+  if (raw === 'LOCAL' || raw === 'OAUTH2' || raw === 'LDAP') return raw;
+  throw new ValidationError('auth_method must be LOCAL, OAUTH2 or LDAP');
 }
 
 const optionalString = (raw: unknown, field: string): string | null => {
