@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { LdapConfig } from '../config/index.js';
-import { AuthenticationError, ConflictError, DirectoryUnavailableError } from '../errors/index.js';
+import { AuthenticationError, DirectoryUnavailableError, isGatehouseError } from '../errors/index.js';
 import type { AssignableRole } from '../policy/index.js';
 import type { UserPatch, UserRecord } from '../ports.js';
 import type { ServiceDeps } from '../services/deps.js';
@@ -33,6 +33,10 @@ export function mapLdapRole(ldap: LdapConfig, groups: readonly string[]): Assign
   }
   return null;
 }
+
+// By code, not class: a store built against another copy of core throws that copy's ConflictError.
+const isConflict = (error: unknown): error is { code: string } =>
+  isGatehouseError(error) && (error.code === 'conflict' || error.code === 'duplicate_email' || error.code === 'duplicate_username');
 
 /** Refusals after the directory said yes: not the person's fault, so not counted (reference §1.4). */
 class Refused extends Error {}
@@ -113,7 +117,7 @@ async function refresh(deps: ServiceDeps, user: UserRecord, from: { email: strin
     updated = await deps.store.updateUser(user.id, patch);
   } catch (error) {
     // The new address belongs to another account: refuse rather than the reference's 500.
-    if (error instanceof ConflictError) throw new Refused();
+    if (isConflict(error)) throw new Refused();
     throw error;
   }
   if (!updated) throw new Refused();
@@ -138,7 +142,7 @@ async function signUp(deps: ServiceDeps, loginName: string, found: DirectoryUser
         createdAt: deps.clock.now(),
       });
     } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
+      if (!isConflict(error)) throw error;
       if (error.code !== 'duplicate_username') throw new Refused();
     }
   }
