@@ -35,6 +35,9 @@ export interface DirectoryProbe {
 export interface Directory {
   /** Never throws: every failure is one of the two outcomes. */
   authenticate(username: string, password: string): Promise<DirectoryOutcome>;
-  /** Binds as the service account and runs the user search with `sample` (default `*` unescaped is not used: a literal name). */
+  /**
+   * For `check-env --online`: on every server, binds as the service account (or anonymously) and
+   * runs the user search for `sample` (escaped like a login name), reporting what it found.
+   */
   probe?(sample?: string): Promise<DirectoryProbe>;
 }

@@ -322,12 +322,23 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
           const client = await searchConnection(host, open);
           const who = config.bindDn === null ? 'anonymously' : `as ${config.bindDn}`;
           const filter = fillFilter(config.userSearchFilter, sample);
-          let found = 0;
+          const found: Entry[] = [];
           for (const base of config.userSearchBaseDns) {
-            const { searchEntries } = await client.search(base, { scope: 'sub', filter, attributes: requested.length > 0 ? requested : ['1.1'], sizeLimit: 5 });
-            found += searchEntries.length;
+            try {
+              const { searchEntries } = await client.search(base, { scope: 'sub', filter, attributes: requested.length > 0 ? requested : ['1.1'], sizeLimit: 5 });
+              found.push(...searchEntries);
+            } catch (error) {
+              if (!(error instanceof NoSuchObjectError)) throw error;
+              lines.push(`${host}: base DN ${base === '' ? '(root DSE)' : base} does not exist`);
+              ok = false;
+            }
           }
-          lines.push(`${host}:${config.port} (${config.tlsMode}): bound ${who}; search ${filter} in ${config.userSearchBaseDns.length} base DN(s) found ${found} entr${found === 1 ? 'y' : 'ies'}`);
+          lines.push(`${host}:${config.port} (${config.tlsMode}): bound ${who}; ${filter} found ${found.length} entr${found.length === 1 ? 'y' : 'ies'}`);
+          for (const entry of found) {
+            const email = config.emailAttribute === null ? 'no-email mode' : (first(entry[config.emailAttribute]) ?? 'none');
+            const groups = config.groupSearchFilter === null && config.memberOfAttribute !== null ? `${all(entry[config.memberOfAttribute]).length} ${config.memberOfAttribute}` : 'group search';
+            lines.push(`  ${entry.dn} (e-mail: ${email}; groups: ${groups})`);
+          }
         } catch (error) {
           ok = false;
           lines.push(`${host}:${config.port} (${config.tlsMode}): failed: ${error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error'}`);
