@@ -26,6 +26,7 @@ export type {
 export {
   CONFIG_REFERENCE,
   IDP_CONFIG_REFERENCE,
+  LDAP_CONFIG_REFERENCE,
   renderConfigReference,
   type ConfigReferenceEntry,
 } from './reference.js';
