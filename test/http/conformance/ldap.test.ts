@@ -19,8 +19,10 @@ import {
   login,
   sessionOf,
   setCookie,
+  sleep,
   startServer,
   unique,
+  waitForMail,
   type TestServer,
 } from './support.js';
 
@@ -55,6 +57,11 @@ describe.each(ADAPTERS)('%s: LDAP sign-in', (adapter) => {
     expect(profile).not.toHaveProperty('password_needs_reset');
     // The LDAP user cannot use password login.
     await expectError(await login(server, user.mail, user.password), 401, 'invalid_credentials');
+    // No welcome mail on a just-in-time sign-up (reference §2): background work has settled by now.
+    const marker = await createUser(server, 'VIEWER', 'pass-word-1', true);
+    await waitForMail(server, marker.email);
+    await sleep(100);
+    expect(server.mails.filter((mail) => mail.to === user.mail)).toEqual([]);
   });
 
   it('wrong password, unknown user, empty or missing credentials: 401 with one generic message', async () => {

@@ -15,6 +15,7 @@ import {
   listUsers,
   updateOwnProfile,
   updateUser,
+  sendWelcomeMail,
   type ApiKeyPage,
   type CreatedApiKey,
 } from '../../services/index.js';
@@ -111,8 +112,11 @@ export const v1Routes: readonly RouteDefinition[] = [
     method: 'POST',
     pattern: '/v1/users',
     kind: 'v1',
-    async handler({ request, principal, app }) {
-      const user = objectField(await readJsonObject(request), 'user');
+    async handler({ request, url, principal, app }) {
+      const body = await readJsonObject(request);
+      const user = objectField(body, 'user');
+      const welcome = body.send_welcome_email ?? true;
+      if (typeof welcome !== 'boolean') throw new ValidationError('send_welcome_email must be a boolean');
       const created = await createUser(app.deps, principal, {
         email: user.email,
         username: user.username,
@@ -122,6 +126,8 @@ export const v1Routes: readonly RouteDefinition[] = [
         oauth2ClientId: optionalString(user.oauth2_client_id, 'oauth2_client_id'),
         oauth2UserId: optionalString(user.oauth2_user_id, 'oauth2_user_id'),
       });
+      // Reference §2: default on; only here, never on a just-in-time SSO or LDAP sign-up.
+      if (welcome) sendWelcomeMail(app.deps, created, { url: app.publicBase(url), background: app.background });
       return json({ data: userJson(created) }, 201);
     },
   },
