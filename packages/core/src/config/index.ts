@@ -10,6 +10,7 @@ export type {
   AdminAccount,
   AuthConfig,
   BruteForceConfig,
+  ClientAssertionSource,
   CompiledPath,
   CookieConfig,
   CookieNames,

@@ -5,6 +5,7 @@ import { deepFreeze, redactSecrets } from './freeze.js';
 import {
   type IdpDiscovery,
   type IdpDraft,
+  ASSERTION_PATH_FROM_VARIABLE,
   IDP_SUFFIXES,
   buildIdp,
   discoverIdps,
@@ -335,10 +336,16 @@ function rawInput(env: Readonly<Record<string, string | undefined>>, prefix: str
     OAUTH2: Object.fromEntries(
       discovery.idps.map((idp, index) => [
         String(index),
-        Object.fromEntries(IDP_SUFFIXES.map((suffix) => [suffix, read(env, idpVariable(prefix, idp.name, suffix))])),
+        withAssertionPath(env, Object.fromEntries(IDP_SUFFIXES.map((suffix) => [suffix, read(env, idpVariable(prefix, idp.name, suffix))]))),
       ]),
     ),
   };
+}
+
+/** `CLIENT_ASSERTION_FILE_ENV_VAR` names another variable: its value travels with the IdP's settings. */
+function withAssertionPath(env: Readonly<Record<string, string | undefined>>, raw: Record<string, Raw>): Record<string, Raw> {
+  const named = raw.CLIENT_ASSERTION_FILE_ENV_VAR;
+  return { ...raw, [ASSERTION_PATH_FROM_VARIABLE]: named ? read(env, named) || undefined : undefined };
 }
 
 function issueVariable(path: readonly PropertyKey[], prefix: string, discovery: IdpDiscovery): string {

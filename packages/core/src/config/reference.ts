@@ -125,7 +125,7 @@ const PER_IDP: Record<IdpSuffix, Documented> = {
   TOKEN_ENDPOINT_AUTH_METHOD: {
     default: 'client_secret_basic',
     description:
-      '`client_secret_basic`, `client_secret_post` or `none` (any case); `client_assertion_jwt` is not supported.',
+      '`client_secret_basic`, `client_secret_post`, `none` or `client_assertion_jwt` (any case; the last needs `CLIENT_ASSERTION_FILE` or `CLIENT_ASSERTION_FILE_ENV_VAR`, and no secret).',
   },
   SCOPES: { default: null, description: 'Extra scopes after the fixed `openid email profile`, de-duplicated.' },
   EMAIL_ATTRIBUTE_PATH: { default: 'email', description: 'JMESPath to the e-mail claim, compiled at start-up.' },
@@ -147,6 +147,16 @@ const PER_IDP: Record<IdpSuffix, Documented> = {
   },
   ROLE_ATTRIBUTE_STRICT: { default: 'false', description: '`true` needs `ROLE_ATTRIBUTE_PATH`.' },
   ROLE_RESYNC: { default: 'true', description: '`false` needs `ROLE_ATTRIBUTE_PATH`.' },
+  CLIENT_ASSERTION_FILE: {
+    default: null,
+    description:
+      'With `client_assertion_jwt`: absolute path of the file holding the client assertion JWT (workload identity), re-read at every code exchange; a regular file of at most 64 KiB, UTF-8, non-empty.',
+  },
+  CLIENT_ASSERTION_FILE_ENV_VAR: {
+    default: null,
+    description:
+      'Instead of `CLIENT_ASSERTION_FILE`: the name of the variable holding that absolute path (e.g. `AZURE_FEDERATED_TOKEN_FILE`); the path is then never shown in messages.',
+  },
 };
 
 const LDAP: Record<LdapSuffix, Documented> = {

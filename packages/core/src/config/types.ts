@@ -11,7 +11,17 @@ export interface ParseAuthEnvOptions {
 }
 
 /** How the relying party authenticates at the IdP's token endpoint (OIDC Core §9). */
-export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none' | 'client_assertion_jwt';
+
+/**
+ * Where the client assertion of `client_assertion_jwt` is read from, at every code exchange (a
+ * workload-identity platform rotates the file). `variable`: the path came from this variable (named
+ * by `CLIENT_ASSERTION_FILE_ENV_VAR`), and messages name it instead of showing the path.
+ */
+export interface ClientAssertionSource {
+  readonly path: string;
+  readonly variable: string | null;
+}
 
 /** Lifetimes in seconds (the variables are in minutes and may be fractional). */
 export interface TokenConfig {
@@ -59,13 +69,15 @@ export interface IdpConfig {
   readonly name: string;
   readonly displayName: string;
   readonly clientId: string;
-  /** Null only for a public client (`tokenEndpointAuthMethod` `none`) configured without one. */
+  /** Null for a public client (`none`) or a `client_assertion_jwt` one configured without one. */
   readonly clientSecret: string | null;
   readonly oidcConfigUrl: string;
   readonly allowSignUp: boolean;
   readonly autoLogin: boolean;
   readonly usePkce: boolean;
   readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** Set exactly when `tokenEndpointAuthMethod` is `client_assertion_jwt`. */
+  readonly clientAssertion: ClientAssertionSource | null;
   /** `openid email profile` first, then the configured extras, without duplicates. */
   readonly scopes: readonly string[];
   readonly emailPath: CompiledPath;
