@@ -138,9 +138,10 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
     return client;
   }
 
-  function close(client: Client, open: Set<Client>): void {
+  /** Unbinds and drops the socket; awaited on the normal path, so a queued login starts on a free slot. */
+  function close(client: Client, open: Set<Client>): Promise<void> {
     open.delete(client);
-    client.unbind().catch(() => undefined);
+    return client.unbind().catch(() => undefined);
   }
 
   async function searchConnection(host: string, open: Set<Client>): Promise<Client> {
@@ -180,7 +181,7 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
       try {
         await client.bind(`cn=dummy-${randomBytes(8).toString('hex')},dc=invalid,dc=local`, password);
       } finally {
-        close(client, open);
+        await close(client, open);
       }
     } catch {
       // expected
@@ -196,7 +197,7 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
       if (error instanceof InvalidCredentialsError) return false;
       throw error;
     } finally {
-      close(client, open);
+      await close(client, open);
     }
   }
 
@@ -261,7 +262,7 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
       };
       return { ok: true, user };
     } finally {
-      close(search, open);
+      await close(search, open);
     }
   }
 
@@ -309,7 +310,8 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
         return outcome;
       } finally {
         clearTimeout(timer);
-        for (const client of open) close(client, open);
+        // Only what a timed-out attempt left behind; not awaited (that server is not answering).
+        for (const client of open) void close(client, open);
       }
     },
 
@@ -343,7 +345,7 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
           ok = false;
           lines.push(`${host}:${config.port} (${config.tlsMode}): failed: ${error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error'}`);
         } finally {
-          for (const client of open) close(client, open);
+          for (const client of open) void close(client, open);
         }
       }
       return { ok, lines } satisfies DirectoryProbe;
