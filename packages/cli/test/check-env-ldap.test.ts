@@ -34,9 +34,11 @@ describe('check-env --online with LDAP', () => {
 
     const json = await cli(['check-env', '--online', '--json'], slapd.env());
     expect(json.code).toBe(0);
-    const parsed = JSON.parse(json.out) as { ok: boolean; ldap: { ok: boolean; lines: string[] } };
+    const parsed = JSON.parse(json.out) as { ok: boolean; ldap: { tlsMode: string; serviceAccount: boolean }; ldapOnline: { ok: boolean; lines: string[] } };
     expect(parsed.ok).toBe(true);
-    expect(parsed.ldap.lines[0]).toMatch(/found 0 entries$/);
+    expect(parsed.ldap).toMatchObject({ tlsMode: 'starttls', serviceAccount: true });
+    expect(parsed.ldapOnline.ok).toBe(true);
+    expect(parsed.ldapOnline.lines[0]).toMatch(/found 0 entries$/);
   });
 
   it('a wrong service password or an untrusted certificate fails the check (exit 1) and says why', async () => {

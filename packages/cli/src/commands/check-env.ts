@@ -145,7 +145,7 @@ export const checkEnv: Command = {
     const failed = online?.filter((result) => !result.ok) ?? [];
     const ldapFailed = ldap !== null && !ldap.ok;
     if (values.json === true) {
-      printJson(ctx, { ok: failed.length === 0 && !ldapFailed, ...summary(env), ...(online ? { online } : {}), ...(ldap ? { ldap } : {}) });
+      printJson(ctx, { ok: failed.length === 0 && !ldapFailed, ...summary(env), ...(online ? { online } : {}), ...(ldap ? { ldapOnline: ldap } : {}) });
     } else {
       printSummary(ctx, env);
       if (online) {
