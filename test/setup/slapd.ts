@@ -39,6 +39,9 @@ export interface Slapd {
   readonly caFile: string;
   /** A certificate from another CA: the server's is not trusted with it. */
   readonly otherCaFile: string;
+  /** A client certificate and key signed by the server's CA. */
+  readonly clientCertFile: string;
+  readonly clientKeyFile: string;
   /** The PHOENIX_LDAP_* variables of the standard setup (STARTTLS, service account, memberOf). */
   env(overrides?: Record<string, string>): Record<string, string>;
   addUser(seed: DirectoryUserSeed): Promise<string>;
@@ -83,9 +86,17 @@ function makeCertificates(dir: string): void {
   writeFileSync(join(dir, 'san.cnf'), 'subjectAltName = IP:127.0.0.1, DNS:localhost\n');
   run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
   run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'san.cnf');
+  // A client certificate from the same CA, for servers that demand one.
+  run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=gatehouse-client');
+  run('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.pem', '-days', '2');
 }
 
-export async function startSlapd(): Promise<Slapd> {
+export interface SlapdOptions {
+  /** `TLSVerifyClient demand`: TLS only with a client certificate from the test CA. */
+  requireClientCertificate?: boolean;
+}
+
+export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   const dir = mkdtempSync(join(tmpdir(), 'gh-slapd-'));
   mkdirSync(join(dir, 'db'));
   makeCertificates(dir);
@@ -101,7 +112,7 @@ export async function startSlapd(): Promise<Slapd> {
       `TLSCACertificateFile ${dir}/ca.pem`,
       `TLSCertificateFile ${dir}/server.pem`,
       `TLSCertificateKeyFile ${dir}/server.key`,
-      'TLSVerifyClient allow',
+      `TLSVerifyClient ${options.requireClientCertificate ? 'demand' : 'allow'}`,
       'database mdb',
       `suffix "${BASE}"`,
       `rootdn "${ROOT_DN}"`,
@@ -179,6 +190,8 @@ export async function startSlapd(): Promise<Slapd> {
     tlsPort,
     caFile: join(dir, 'ca.pem'),
     otherCaFile: join(dir, 'other-ca.pem'),
+    clientCertFile: join(dir, 'client.pem'),
+    clientKeyFile: join(dir, 'client.key'),
     env(overrides = {}) {
       return {
         PHOENIX_LDAP_HOST: '127.0.0.1',

@@ -9,10 +9,12 @@ import { INVALID_LDAP, expectRetryAfter, ldapLogin, me, seedUser } from './ldap-
 import { ADAPTERS, ADMIN_SECRET, NO_RATE_LIMIT, call, expectError, expectJson, sessionOf, startServer, unique, type TestServer } from './support.js';
 
 let slapd: Slapd;
+/** A second directory that demands a client certificate from the test CA. */
+let strict: Slapd;
 beforeAll(async () => {
-  slapd = await startSlapd();
+  [slapd, strict] = await Promise.all([startSlapd(), startSlapd({ requireClientCertificate: true })]);
 }, 30_000);
-afterAll(() => slapd?.close());
+afterAll(() => Promise.all([slapd?.close(), strict?.close()]));
 
 /** Starts a server with these LDAP overrides for one test and closes it afterwards. */
 async function withServer<T>(adapter: (typeof ADAPTERS)[number], env: Record<string, string>, run: (server: TestServer) => Promise<T>, gatehouse = {}): Promise<T> {
@@ -44,6 +46,24 @@ describe.each(ADAPTERS)('%s: LDAP directory', (adapter) => {
     await withServer(adapter, { PHOENIX_LDAP_TLS_MODE: 'none' }, async (server) => {
       expect((await ldapLogin(server, user.uid, user.password)).status).toBe(204);
     });
+  });
+
+  it('a directory that demands a client certificate: refused without one (503), signs in with it (STARTTLS and LDAPS)', async () => {
+    const user = await seedUser(strict, { groups: ['members'] });
+    const run = async (env: Record<string, string>, expected: number) => {
+      const server = await startServer(adapter, { ...NO_RATE_LIMIT, ...strict.env(env) });
+      try {
+        const response = await ldapLogin(server, user.uid, user.password);
+        if (expected === 503) await expectError(response, 503, 'directory_unavailable');
+        else expect(response.status).toBe(expected);
+      } finally {
+        await server.close();
+      }
+    };
+    await run({}, 503);
+    const withCert = { PHOENIX_LDAP_TLS_CLIENT_CERT_FILE: strict.clientCertFile, PHOENIX_LDAP_TLS_CLIENT_KEY_FILE: strict.clientKeyFile };
+    await run(withCert, 204);
+    await run({ ...withCert, PHOENIX_LDAP_TLS_MODE: 'ldaps', PHOENIX_LDAP_PORT: String(strict.tlsPort) }, 204);
   });
 
   it('without a service account the search runs anonymously; several servers fail over (a dead one is skipped)', async () => {
