@@ -49,6 +49,8 @@ export interface Slapd {
   addToGroup(cn: string, dn: string): Promise<void>;
   removeFromGroup(cn: string, dn: string): Promise<void>;
   entryUuid(dn: string): Promise<string>;
+  /** A referral object (RFC 3296) named `cn` under ou=people pointing at `url`; searches return it as a continuation. */
+  addReferral(cn: string, url: string): Promise<void>;
   /** A posixGroup under ou=posix with these memberUid values; returns its DN. */
   addPosixGroup(cn: string, memberUids: string[]): Promise<string>;
   /** The slapd log so far (`-d stats`: every BIND and STARTTLS). */
@@ -248,6 +250,9 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
         const { searchEntries } = await client.search(dn, { scope: 'base', attributes: ['entryUUID'] });
         return String(searchEntries[0]?.entryUUID ?? '');
       });
+    },
+    async addReferral(cn, url) {
+      await admin((client) => client.add(`cn=${cn},${PEOPLE}`, { objectClass: ['referral', 'extensibleObject'], cn, ref: url }));
     },
     async addPosixGroup(cn, memberUids) {
       const dn = `cn=${cn},ou=posix,${BASE}`;

@@ -3,6 +3,7 @@
  * group → role mapping, provisioning and its refusals, lockout, rate limit and CSRF, and the
  * escaping of the username. One slapd for the whole file; every test seeds its own directory users.
  */
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GROUPS, startSlapd, type Slapd } from '../../setup/slapd.js';
 import { INVALID_LDAP, connections, ldapLogin, me, seedUser } from './ldap-support.js';
@@ -131,6 +132,26 @@ describe.each(ADAPTERS)('%s: LDAP sign-in', (adapter) => {
     const log = slapd.log().slice(mark).toLowerCase();
     expect(log).toContain('\\2a\\29\\28uid=\\2a\\29\\29\\28|\\28uid=\\2a');
     expect(log).not.toMatch(/filter="\(&\(objectclass=inetorgperson\)\(uid=\*\)/);
+  });
+
+  it('a referral in the search base is never followed: no connection to the server it names', async () => {
+    let followed = 0;
+    const trap = createServer((socket) => {
+      followed++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => trap.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = trap.address() as AddressInfo;
+      // slapd answers every subtree search of ou=people with this continuation reference (RFC 4511 §4.5.3).
+      await slapd.addReferral(unique('ref'), `ldap://127.0.0.1:${port}/ou=elsewhere,dc=example,dc=com`);
+      const user = await seedUser(slapd, { groups: ['members'] });
+      expect((await ldapLogin(server, user.uid, user.password)).status).toBe(204);
+      await expectError(await ldapLogin(server, unique('nobody'), 'pw'), 401, 'invalid_credentials', INVALID_LDAP);
+      expect(followed).toBe(0);
+    } finally {
+      await new Promise<void>((resolve) => trap.close(() => resolve()));
+    }
   });
 
   it('special characters and non-ASCII in the password and username work', async () => {
