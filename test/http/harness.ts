@@ -123,7 +123,7 @@ async function fastifyServer(gh: Gatehouse): Promise<{ server: Server; ready: ()
   return { server: app.server, ready: () => app.close() };
 }
 
-async function startSmtp(mails: ReceivedMail[]): Promise<{ port: number; close: () => Promise<void> }> {
+export async function startSmtp(mails: ReceivedMail[]): Promise<{ port: number; close: () => Promise<void> }> {
   const smtp = new SMTPServer({
     logger: false,
     secure: false, // STARTTLS with smtp-server's built-in self-signed certificate, as a real relay

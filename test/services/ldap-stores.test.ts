@@ -1,18 +1,21 @@
 /**
  * LDAP provisioning on both stores (SQLite file and a real PostgreSQL), against a real slapd:
  * sign-up, role re-sync, unique-id adoption across an e-mail change, no-email mode and the
- * protection of LOCAL addresses, through Gatehouse's own request handler.
+ * protection of LOCAL addresses, and the welcome mail of an admin-created LDAP user (none for a
+ * just-in-time one) through a real SMTP receiver, all through Gatehouse's own request handler.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGatehouse, parseAuthEnv, type AuthStore, type Gatehouse } from '../../packages/core/src/index.js';
+import { createGatehouse, createSmtpMailer, parseAuthEnv, type AuthStore, type Gatehouse } from '../../packages/core/src/index.js';
+import { startSmtp, type ReceivedMail } from '../http/harness.js';
 import { createPostgresStore, createSqliteStore } from '../../packages/db/src/index.js';
 import { createTestDatabase, type TestDatabase } from '../../packages/db/test/support/postgres.js';
 import { startSlapd, type Slapd } from '../setup/slapd.js';
 import { seedUser } from '../http/conformance/ldap-support.js';
 
+const ADMIN_SECRET = 'admin0secret0for0tests0abcdefghij0123';
 let slapd: Slapd;
 let database: TestDatabase;
 const dir = mkdtempSync(join(tmpdir(), 'gh-ldap-stores-'));
@@ -32,15 +35,32 @@ const STORES: [string, () => Promise<AuthStore>][] = [
 ];
 
 describe.each(STORES)('LDAP users on %s', (_name, open) => {
-  async function withGatehouse(env: Record<string, string>, run: (gh: Gatehouse, store: AuthStore) => Promise<void>): Promise<void> {
+  async function withGatehouse(env: Record<string, string>, run: (gh: Gatehouse, store: AuthStore, mails: ReceivedMail[]) => Promise<void>): Promise<void> {
     const store = await open();
-    const config = parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: 'secret0for0tests0abcdefghijklmnop0123', PHOENIX_DISABLE_RATE_LIMIT: 'true', ...slapd.env(env) });
-    const gh = await createGatehouse({ config, store, sweepIntervalMs: 0 });
+    const mails: ReceivedMail[] = [];
+    const smtp = await startSmtp(mails);
+    const config = parseAuthEnv({
+      PHOENIX_ENABLE_AUTH: 'true',
+      PHOENIX_SECRET: 'secret0for0tests0abcdefghijklmnop0123',
+      PHOENIX_ADMIN_SECRET: ADMIN_SECRET,
+      PHOENIX_DISABLE_RATE_LIMIT: 'true',
+      PHOENIX_SMTP_HOSTNAME: '127.0.0.1',
+      PHOENIX_SMTP_PORT: String(smtp.port),
+      PHOENIX_SMTP_USERNAME: 'u',
+      PHOENIX_SMTP_PASSWORD: 'p',
+      PHOENIX_SMTP_VALIDATE_CERTS: 'false',
+      PHOENIX_ROOT_URL: 'https://gatehouse.example.com/app',
+      ...slapd.env(env),
+    });
+    const mailer = createSmtpMailer(config.smtp!, { connectionTimeoutMs: 5_000 });
+    const gh = await createGatehouse({ config, store, mailer, sweepIntervalMs: 0 });
     try {
-      await run(gh, store);
+      await run(gh, store, mails);
     } finally {
       await gh.close();
+      mailer.close();
       await store.close();
+      await smtp.close();
     }
   }
 
@@ -67,6 +87,27 @@ describe.each(STORES)('LDAP users on %s', (_name, open) => {
       const local = await seedUser(slapd, { groups: ['admins'], mail: 'admin@localhost' });
       expect(await signIn(gh, local.uid, local.password)).toBe(401);
       expect((await store.findUserByEmail('admin@localhost'))?.authMethod).toBe('LOCAL');
+    });
+  });
+
+  it('an admin-created LDAP user gets the welcome mail (root URL link); the just-in-time one does not', async () => {
+    await withGatehouse({}, async (gh, store, mails) => {
+      const user = await seedUser(slapd, { groups: ['admins'] });
+      const created = await gh.handle(
+        new Request('http://127.0.0.1/v1/users', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_SECRET}` },
+          body: JSON.stringify({ user: { email: user.mail, username: `pre-${user.uid}`, role: 'VIEWER', auth_method: 'LDAP' } }),
+        }),
+      );
+      expect(created?.status).toBe(201);
+      const jit = await seedUser(slapd, { groups: ['members'] });
+      expect(await signIn(gh, jit.uid, jit.password)).toBe(204);
+      expect(await signIn(gh, user.uid, user.password)).toBe(204);
+      expect((await store.findUserByEmail(user.mail))?.role).toBe('ADMIN');
+      await gh.close(); // waits for the mail sent after the answer
+      expect(mails.map((mail) => mail.to)).toEqual([user.mail]);
+      expect(mails[0]?.html).toContain('id="welcome-url" href="https://gatehouse.example.com/app"');
     });
   });
 
