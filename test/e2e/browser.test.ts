@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestProvider, type TestProvider } from '../oauth2/provider.js';
 import { serverJs, startDemo, type Demo } from '../support/demo-process.js';
 import { startMailbox, type Mailbox } from './mailbox.js';
+import { startSlapd, type Slapd } from '../setup/slapd.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
@@ -358,6 +359,47 @@ describe('the demo pages, with single sign-on under a root path', () => {
       await expect(page.getByRole('link', { name: 'Change password' }).count()).resolves.toBe(0);
       await expect(page.locator('#users').count()).resolves.toBe(0);
       await shot(page, 'settings-sso', true);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('the demo login page with LDAP sign-in', () => {
+  let demo: Demo;
+  let slapd: Slapd;
+
+  beforeAll(async () => {
+    slapd = await startSlapd();
+    await slapd.addUser({ uid: 'lena', password: 'lena-Dir-0001', mail: 'lena@example.test', displayName: 'Lena Directory', groups: ['members'] });
+    demo = await startDemo(tempDir('gatehouse-pages-ldap-'), slapd.env());
+  }, 60_000);
+
+  afterAll(async () => {
+    await demo?.stop();
+    await slapd?.close();
+  });
+
+  it('shows the LDAP form next to the password form and signs a directory user in through it', async () => {
+    const { context, page } = await newPage();
+    try {
+      await page.goto(`${demo.url}/login`);
+      await expect(page.getByLabel('LDAP username').count()).resolves.toBe(1);
+      await expect(page.getByRole('button', { name: 'Sign in', exact: true }).count()).resolves.toBe(1);
+      await shot(page, 'login-ldap');
+
+      await page.getByLabel('LDAP username').fill('lena');
+      await page.getByLabel('LDAP password').fill('wrong');
+      await page.getByRole('button', { name: 'Sign in with LDAP' }).click();
+      await page.locator('#ldap-login-form .form-error').filter({ hasText: 'Invalid username and/or password' }).waitFor();
+
+      await page.getByLabel('LDAP username').fill(' lena ');
+      await page.getByLabel('LDAP password').fill('lena-Dir-0001');
+      await page.getByRole('button', { name: 'Sign in with LDAP' }).click();
+      await waitForPath(demo, page, '/settings');
+      await expect(page.locator('#profile').textContent()).resolves.toContain('lena@example.test');
+      await expect(page.locator('#profile .badge').textContent()).resolves.toBe('MEMBER');
+      await expect(page.locator('#profile').textContent()).resolves.toContain('the LDAP directory');
     } finally {
       await context.close();
     }

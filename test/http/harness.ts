@@ -15,7 +15,7 @@ import { getRequestListener } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import express from 'express';
 import Fastify from 'fastify';
-import { createGatehouse, createSmtpMailer, parseAuthEnv, type AuthStore, type Gatehouse, type Logger, type PasswordHasher, type SmtpMailer } from '@gatehouse-auth/core';
+import { createGatehouse, createSmtpMailer, parseAuthEnv, type AuthStore, type Gatehouse, type GatehouseOptions, type Logger, type PasswordHasher, type SmtpMailer } from '@gatehouse-auth/core';
 import { createSqliteStore } from '@gatehouse-auth/db';
 import * as honoAdapter from '@gatehouse-auth/hono';
 import * as expressAdapter from '@gatehouse-auth/express';
@@ -134,7 +134,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function startSmtp(mails: ReceivedMail[]): Promise<{ port: number; close: () => Promise<void> }> {
+export async function startSmtp(mails: ReceivedMail[]): Promise<{ port: number; close: () => Promise<void> }> {
   const smtp = new SMTPServer({
     logger: false,
     secure: false, // STARTTLS with smtp-server's built-in self-signed certificate, as a real relay
@@ -158,7 +158,7 @@ async function startSmtp(mails: ReceivedMail[]): Promise<{ port: number; close: 
 export async function startServer(
   adapter: AdapterName,
   env: Record<string, string> = {},
-  options: { trustedProxies?: string[]; hasher?: PasswordHasher; logger?: Logger } = {},
+  options: { trustedProxies?: string[]; hasher?: PasswordHasher; logger?: Logger; gatehouse?: Pick<GatehouseOptions, 'ldap' | 'directory'> } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), `gh-${adapter.replace('+', '-')}-`));
   const mails: ReceivedMail[] = [];
@@ -189,6 +189,7 @@ export async function startServer(
     restPolicy: { adminRoutes: ['GET /v1/admin-report'] },
     ...(options.hasher ? { hasher: options.hasher } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...options.gatehouse,
   });
 
   let server: Server;

@@ -6,7 +6,8 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import Provider, { type AdapterFactory, type AdapterPayload, type ClientMetadata, type Configuration, type InteractionResults, type KoaContextWithOIDC } from 'oidc-provider';
 
 export interface TestAccount {
@@ -23,7 +24,12 @@ export interface TestProvider {
   issuer: string;
   /** issuer + '/.well-known/openid-configuration' */
   discoveryUrl: string;
-  clients: { basic: { id: string; secret: string }; post: { id: string; secret: string }; public: { id: string } };
+  clients: { basic: { id: string; secret: string }; post: { id: string; secret: string }; public: { id: string }; assertion: { id: string } };
+  /**
+   * A fresh RFC 7523 client assertion for the `assertion` client (private_key_jwt), as a workload-identity
+   * platform would write into a file: iss = sub = client id, aud = the token endpoint, a new jti each time.
+   */
+  mintClientAssertion(options?: { expiresInSeconds?: number }): Promise<string>;
   /** Replace or add an account (claims as returned in ID token AND userinfo); takes effect on the next login. */
   setAccount(id: string, account: TestAccount): void;
   /** Claims for the next logins go ONLY to userinfo, not the ID token (to test the UserInfo top-up). */
@@ -51,7 +57,18 @@ const CLIENTS = {
   basic: { id: 'gatehouse-basic', secret: 'basic-secret-basic-secret-basic-secret-0001' },
   post: { id: 'gatehouse-post', secret: 'post-secret-post-secret-post-secret-00000002' },
   public: { id: 'gatehouse-public' },
+  assertion: { id: 'gatehouse-assertion' },
 } as const;
+
+// The key the assertion client's platform signs with; the provider knows its public half.
+let assertionKey: Promise<{ privateKey: CryptoKey; jwk: JWK }> | undefined;
+function clientAssertionKey(): Promise<{ privateKey: CryptoKey; jwk: JWK }> {
+  assertionKey ??= generateKeyPair('ES256', { extractable: true }).then(async ({ privateKey, publicKey }) => ({
+    privateKey,
+    jwk: { ...(await exportJWK(publicKey)), kid: 'test-client-assertion', alg: 'ES256', use: 'sig' },
+  }));
+  return assertionKey;
+}
 
 /** The RP's callback, on any loopback port and under any mount path. */
 function isRpCallback(value: string): boolean {
@@ -161,6 +178,12 @@ export async function startTestProvider(options: { accounts?: Record<string, Tes
       { client_id: CLIENTS.basic.id, client_secret: CLIENTS.basic.secret, token_endpoint_auth_method: 'client_secret_basic' },
       { client_id: CLIENTS.post.id, client_secret: CLIENTS.post.secret, token_endpoint_auth_method: 'client_secret_post' },
       { client_id: CLIENTS.public.id, token_endpoint_auth_method: 'none' },
+      {
+        client_id: CLIENTS.assertion.id,
+        token_endpoint_auth_method: 'private_key_jwt',
+        token_endpoint_auth_signing_alg: 'ES256',
+        jwks: { keys: [(await clientAssertionKey()).jwk] },
+      },
     ] satisfies ClientMetadata[]).map((c): ClientMetadata => ({
       ...c,
       // A placeholder: the real check is `isRpCallback` below, since the RP's port is not known yet.
@@ -236,7 +259,19 @@ export async function startTestProvider(options: { accounts?: Record<string, Tes
   return {
     issuer,
     discoveryUrl: `${issuer}/.well-known/openid-configuration`,
-    clients: { basic: { ...CLIENTS.basic }, post: { ...CLIENTS.post }, public: { ...CLIENTS.public } },
+    clients: { basic: { ...CLIENTS.basic }, post: { ...CLIENTS.post }, public: { ...CLIENTS.public }, assertion: { ...CLIENTS.assertion } },
+    async mintClientAssertion({ expiresInSeconds = 300 } = {}) {
+      const { privateKey } = await clientAssertionKey();
+      return new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256', kid: 'test-client-assertion' })
+        .setIssuer(CLIENTS.assertion.id)
+        .setSubject(CLIENTS.assertion.id)
+        .setAudience(`${issuer}/token`)
+        .setJti(randomUUID())
+        .setIssuedAt()
+        .setExpirationTime(Math.floor(Date.now() / 1000) + expiresInSeconds)
+        .sign(privateKey);
+    },
     setAccount(id, next) {
       const unknown = Object.keys(next).filter((claim) => !supported.has(claim));
       // A claim the provider was not configured with would silently vanish from the tokens.

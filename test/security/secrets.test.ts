@@ -179,7 +179,7 @@ describe('secrets never leak', () => {
 
     const created = await send('POST', '/v1/users', {
       bearer: ADMIN_SECRET,
-      json: { user: { email: 'leaky.user@example.com', username: 'leaky', role: 'MEMBER', password: USER_PASSWORD } },
+      json: { user: { email: 'leaky.user@example.com', username: 'leaky', role: 'MEMBER', password: USER_PASSWORD }, send_welcome_email: false },
     });
     expect(created.status).toBe(201);
     // A password too weak for the policy: the 422 must describe it, not quote it.

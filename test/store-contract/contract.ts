@@ -111,6 +111,7 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
           oauth2ClientId: null,
           oauth2UserId: null,
           profilePictureUrl: 'https://img.test/a.png',
+          ldapUniqueId: null,
           createdAt: T0,
           updatedAt: T0,
         });
@@ -192,10 +193,27 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
         ['LOCAL with an OAuth2 client id', { authMethod: 'LOCAL', oauth2ClientId: 'client-a' }],
         ['LOCAL with an OAuth2 subject', { authMethod: 'LOCAL', oauth2UserId: 'sub-1' }],
         ['OAUTH2 with a password hash', { authMethod: 'OAUTH2', passwordHash: HASH }],
+        ['LDAP with a password hash', { authMethod: 'LDAP', passwordHash: HASH }],
+        ['LDAP with an OAuth2 identity', { authMethod: 'LDAP', passwordHash: null, oauth2ClientId: 'c', oauth2UserId: 's' }],
+        ['LOCAL with an LDAP unique id', { authMethod: 'LOCAL', ldapUniqueId: 'abc' }],
       ])('the database rejects %s', async (_label, overrides) => {
         const user = localUser(overrides);
         await expectConflict(store.insertUser(user), 'conflict');
         expect(await store.findUserByEmail(user.email)).toBeNull();
+      });
+
+      it('LDAP users: no password, found by their unique id (LDAP users only), which is unique among them', async () => {
+        const user = await store.insertUser(localUser({ authMethod: 'LDAP', passwordHash: null, ldapUniqueId: 'uuid-1' }));
+        expect(user).toMatchObject({ authMethod: 'LDAP', passwordHash: null, ldapUniqueId: 'uuid-1', oauth2ClientId: null });
+        expect((await store.findUserByLdapUniqueId('uuid-1'))?.id).toBe(user.id);
+        expect(await store.findUserByLdapUniqueId('uuid-2')).toBeNull();
+        await expectConflict(store.insertUser(localUser({ authMethod: 'LDAP', passwordHash: null, ldapUniqueId: 'uuid-1' })), 'conflict');
+        // A pre-provisioned LDAP user has no id yet and adopts one at first login.
+        const pending = await store.insertUser(localUser({ authMethod: 'LDAP', passwordHash: null }));
+        expect(pending.ldapUniqueId).toBeNull();
+        const adopted = await store.updateUser(pending.id, { ldapUniqueId: 'uuid-3', email: 'moved@example.com', updatedAt: T0 + 1 });
+        expect(adopted).toMatchObject({ ldapUniqueId: 'uuid-3', email: 'moved@example.com' });
+        expect((await store.findUserByLdapUniqueId('uuid-3'))?.id).toBe(pending.id);
       });
 
       it('the database rejects a patch that would leave a LOCAL user without a password hash', async () => {

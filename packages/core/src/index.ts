@@ -8,3 +8,4 @@ export * from './adapters/index.js';
 export * from './services/index.js';
 export * from './http/index.js';
 export * from './oauth2/index.js';
+export * from './ldap/index.js';

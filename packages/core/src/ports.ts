@@ -5,7 +5,7 @@
  */
 import type { Role } from './policy/roles.js';
 
-export type AuthMethod = 'LOCAL' | 'OAUTH2';
+export type AuthMethod = 'LOCAL' | 'OAUTH2' | 'LDAP';
 export type ApiKeyKind = 'user' | 'system';
 
 export interface UserRecord {
@@ -22,6 +22,8 @@ export interface UserRecord {
   readonly oauth2ClientId: string | null;
   readonly oauth2UserId: string | null;
   readonly profilePictureUrl: string | null;
+  /** LDAP users only: the directory's unique id (entryUUID, objectGUID…) as lower-case text, once known. */
+  readonly ldapUniqueId: string | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -36,6 +38,7 @@ export interface NewUser {
   oauth2ClientId?: string | null;
   oauth2UserId?: string | null;
   profilePictureUrl?: string | null;
+  ldapUniqueId?: string | null;
   createdAt: number;
 }
 
@@ -48,6 +51,7 @@ export interface UserPatch {
   oauth2ClientId?: string | null;
   oauth2UserId?: string | null;
   profilePictureUrl?: string | null;
+  ldapUniqueId?: string | null;
   updatedAt: number;
 }
 
@@ -139,6 +143,8 @@ export interface AuthStoreOps {
   findUserByEmail(email: string): Promise<UserRecord | null>;
   findUserByUsername(username: string): Promise<UserRecord | null>;
   findUserByOAuth2Identity(clientId: string, subject: string): Promise<UserRecord | null>;
+  /** The LDAP user holding this unique id (unique among LDAP users). */
+  findUserByLdapUniqueId(uniqueId: string): Promise<UserRecord | null>;
   /** The user with the lowest id holding `role`, or null. */
   findFirstUserByRole(role: Role): Promise<UserRecord | null>;
   countUsersByRole(role: Role): Promise<number>;

@@ -135,7 +135,70 @@ function initialSchema(d: Ddl): string[] {
   ];
 }
 
-const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', statements: initialSchema }];
+/**
+ * LDAP users (reference §1.9): `auth_method` 'LDAP' (no password hash, no OAuth2 identity) and the
+ * directory's unique id, unique among LDAP users. SQLite cannot alter a CHECK constraint, so its
+ * users table is rebuilt (the 12-step procedure; foreign keys are off while migrations run there).
+ */
+function ldapUsers(d: Ddl): string[] {
+  const t = d.table;
+  const checks = [
+    `CONSTRAINT users_auth_method_check CHECK (auth_method IN ('LOCAL', 'OAUTH2', 'LDAP'))`,
+    `CONSTRAINT users_ldap_auth_check CHECK (
+        auth_method <> 'LDAP' OR (password_hash IS NULL AND oauth2_client_id IS NULL AND oauth2_user_id IS NULL)
+      )`,
+    `CONSTRAINT users_ldap_unique_id_check CHECK (auth_method = 'LDAP' OR ldap_unique_id IS NULL)`,
+  ];
+  const constraints = checks.join(',\n      ');
+  const uniqueIdIndex = `CREATE UNIQUE INDEX users_ldap_unique_id_key ON ${t('users')} (ldap_unique_id) WHERE ldap_unique_id IS NOT NULL`;
+  if (d.dialect === 'postgres') {
+    return [
+      `ALTER TABLE ${t('users')} ADD COLUMN ldap_unique_id TEXT`,
+      `ALTER TABLE ${t('users')} DROP CONSTRAINT users_auth_method_check`,
+      `ALTER TABLE ${t('users')} ${checks.map((check) => `ADD ${check}`).join(', ')}`,
+      uniqueIdIndex,
+    ];
+  }
+  const columns = 'id, role, username, email, auth_method, password_hash, reset_password, oauth2_client_id, oauth2_user_id, profile_picture_url, created_at, updated_at';
+  return [
+    `CREATE TABLE ${t('users_ldap_migration')} (
+      id ${d.id},
+      role TEXT NOT NULL REFERENCES ${t('user_roles')} (name),
+      username TEXT NOT NULL,
+      email TEXT NOT NULL,
+      auth_method TEXT NOT NULL,
+      password_hash TEXT,
+      reset_password ${d.bool} NOT NULL DEFAULT 0 CHECK (reset_password IN (0, 1)),
+      oauth2_client_id TEXT,
+      oauth2_user_id TEXT,
+      profile_picture_url TEXT,
+      created_at ${d.int} NOT NULL,
+      updated_at ${d.int} NOT NULL,
+      ldap_unique_id TEXT,
+      CONSTRAINT users_username_key UNIQUE (username),
+      CONSTRAINT users_email_key UNIQUE (email),
+      CONSTRAINT users_email_normalized_check CHECK (email = lower(trim(email)) AND email <> ''),
+      ${constraints},
+      CONSTRAINT users_local_auth_check CHECK (
+        auth_method <> 'LOCAL' OR (password_hash IS NOT NULL AND oauth2_client_id IS NULL AND oauth2_user_id IS NULL)
+      ),
+      CONSTRAINT users_oauth2_auth_check CHECK (auth_method <> 'OAUTH2' OR password_hash IS NULL)
+    )${d.tableSuffix}`,
+    `INSERT INTO ${t('users_ldap_migration')} (${columns}) SELECT ${columns} FROM ${t('users')}`,
+    `DROP TABLE ${t('users')}`,
+    `ALTER TABLE ${t('users_ldap_migration')} RENAME TO users`,
+    `CREATE UNIQUE INDEX users_oauth2_identity_key ON ${t('users')} (oauth2_client_id, oauth2_user_id)
+      WHERE oauth2_client_id IS NOT NULL AND oauth2_user_id IS NOT NULL`,
+    `CREATE INDEX users_role_id_idx ON ${t('users')} (role, id)`,
+    `CREATE UNIQUE INDEX users_single_system_key ON ${t('users')} (role) WHERE role = 'SYSTEM'`,
+    uniqueIdIndex,
+  ];
+}
+
+const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', statements: initialSchema },
+  { version: 2, name: 'ldap_users', statements: ldapUsers },
+];
 
 /** The schema version this code creates and understands; a database above it is refused. */
 export const SCHEMA_VERSION: number = MIGRATIONS.length;
@@ -150,6 +213,8 @@ export interface MigrationOutcome {
 export interface MigrateOptions {
   /** PostgreSQL only: the schema holding Gatehouse's tables, created if missing. */
   schema?: string;
+  /** Stop at this version instead of the latest (upgrade tests build an old database with it). */
+  targetVersion?: number;
 }
 
 /** PostgreSQL advisory lock class for migrations ("gate"); the object id is the schema's hash. */
@@ -177,18 +242,30 @@ export async function migrateToLatest<DB>(
         if (options.schema !== undefined) {
           await sql.raw(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(options.schema)}`).execute(trx);
         }
-        return applyPending(trx, ddl);
+        return applyPending(trx, ddl, options.targetVersion);
       });
     }
     return await db.connection().execute(async (connection) => {
-      await sql`BEGIN IMMEDIATE`.execute(connection);
+      // A table rebuild must not cascade the old table's deletion into its children: foreign keys
+      // are off for the migration (the pragma is a no-op inside a transaction, so it comes first)
+      // and checked in full before the commit.
+      const { rows: fk } = await sql<{ foreign_keys: number }>`PRAGMA foreign_keys`.execute(connection);
+      const foreignKeys = Number(fk[0]?.foreign_keys ?? 0) === 1;
+      await sql`PRAGMA foreign_keys = OFF`.execute(connection);
       try {
-        const outcome = await applyPending(connection, ddl);
-        await sql`COMMIT`.execute(connection);
-        return outcome;
-      } catch (error) {
-        await sql`ROLLBACK`.execute(connection);
-        throw error;
+        await sql`BEGIN IMMEDIATE`.execute(connection);
+        try {
+          const outcome = await applyPending(connection, ddl, options.targetVersion);
+          const { rows: broken } = await sql`PRAGMA foreign_key_check`.execute(connection);
+          if (broken.length > 0) throw new Error(`migration left ${broken.length} broken foreign key reference(s)`);
+          await sql`COMMIT`.execute(connection);
+          return outcome;
+        } catch (error) {
+          await sql`ROLLBACK`.execute(connection);
+          throw error;
+        }
+      } finally {
+        if (foreignKeys) await sql`PRAGMA foreign_keys = ON`.execute(connection);
       }
     });
   } catch (error) {
@@ -196,7 +273,7 @@ export async function migrateToLatest<DB>(
   }
 }
 
-async function applyPending<DB>(db: Kysely<DB>, ddl: Ddl): Promise<MigrationOutcome> {
+async function applyPending<DB>(db: Kysely<DB>, ddl: Ddl, target = SCHEMA_VERSION): Promise<MigrationOutcome> {
   const table = ddl.table('gatehouse_migrations');
   await sql
     .raw(
@@ -207,9 +284,9 @@ async function applyPending<DB>(db: Kysely<DB>, ddl: Ddl): Promise<MigrationOutc
   const previousVersion = Number(rows[0]?.version ?? 0);
   if (previousVersion > SCHEMA_VERSION) throw new SchemaVersionError(previousVersion, SCHEMA_VERSION);
   for (const migration of MIGRATIONS) {
-    if (migration.version <= previousVersion) continue;
+    if (migration.version <= previousVersion || migration.version > target) continue;
     for (const statement of migration.statements(ddl)) await sql.raw(statement).execute(db);
     await sql`INSERT INTO ${sql.raw(table)} (version, name, applied_at) VALUES (${migration.version}, ${migration.name}, ${Date.now()})`.execute(db);
   }
-  return { previousVersion, version: Math.max(previousVersion, SCHEMA_VERSION) };
+  return { previousVersion, version: Math.max(previousVersion, Math.min(target, SCHEMA_VERSION)) };
 }

@@ -40,6 +40,7 @@ export function toUser(row: Selectable<UsersTable>): UserRecord {
     oauth2ClientId: row.oauth2_client_id,
     oauth2UserId: row.oauth2_user_id,
     profilePictureUrl: row.profile_picture_url,
+    ldapUniqueId: row.ldap_unique_id,
     createdAt: toInt(row.created_at),
     updatedAt: toInt(row.updated_at),
   };

@@ -35,6 +35,7 @@ export interface UsersTable {
   oauth2_client_id: string | null;
   oauth2_user_id: string | null;
   profile_picture_url: string | null;
+  ldap_unique_id: string | null;
   created_at: number;
   updated_at: number;
 }

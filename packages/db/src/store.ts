@@ -119,6 +119,7 @@ function opsOn(db: Db, scope: Scope): AuthStoreOps {
             oauth2_client_id: user.oauth2ClientId ?? null,
             oauth2_user_id: user.oauth2UserId ?? null,
             profile_picture_url: user.profilePictureUrl ?? null,
+            ldap_unique_id: user.ldapUniqueId ?? null,
             created_at: user.createdAt,
             updated_at: user.createdAt,
           })
@@ -138,6 +139,17 @@ function opsOn(db: Db, scope: Scope): AuthStoreOps {
           .selectAll()
           .where('oauth2_client_id', '=', clientId)
           .where('oauth2_user_id', '=', subject)
+          .executeTakeFirst();
+        return row ? toUser(row) : null;
+      }),
+
+    findUserByLdapUniqueId: (uniqueId) =>
+      guard(async () => {
+        const row = await db
+          .selectFrom('users')
+          .selectAll()
+          .where('auth_method', '=', 'LDAP')
+          .where('ldap_unique_id', '=', uniqueId)
           .executeTakeFirst();
         return row ? toUser(row) : null;
       }),
@@ -430,6 +442,7 @@ function userUpdate(patch: UserPatch, bool: (value: boolean) => number | boolean
   if (patch.oauth2ClientId !== undefined) set.oauth2_client_id = patch.oauth2ClientId;
   if (patch.oauth2UserId !== undefined) set.oauth2_user_id = patch.oauth2UserId;
   if (patch.profilePictureUrl !== undefined) set.profile_picture_url = patch.profilePictureUrl;
+  if (patch.ldapUniqueId !== undefined) set.ldap_unique_id = patch.ldapUniqueId;
   return set;
 }
 

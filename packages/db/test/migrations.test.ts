@@ -58,8 +58,8 @@ function expectSchemaTooNew(error: unknown): void {
   });
 }
 
-it('SCHEMA_VERSION is the number of migrations (1 so far)', () => {
-  expect(SCHEMA_VERSION).toBe(1);
+it('SCHEMA_VERSION is the number of migrations (2 so far)', () => {
+  expect(SCHEMA_VERSION).toBe(2);
 });
 
 describe('SQLite migrations', () => {
@@ -87,6 +87,34 @@ describe('SQLite migrations', () => {
   const schemaOf = (filename: string) =>
     inspect(filename, (db) => db.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all());
 
+  it('upgrades a version-1 database to LDAP users without losing a row (the users table is rebuilt, nothing cascades)', async () => {
+    const filename = nextFile();
+    const db = new Kysely<GatehouseDatabase>({ dialect: new SqliteDialect({ database: new Database(filename) }) });
+    try {
+      expect(await migrateToLatest(db, 'sqlite', { targetVersion: 1 })).toEqual({ previousVersion: 0, version: 1 });
+      inspect(filename, (raw) => {
+        raw.pragma('foreign_keys = ON');
+        raw.prepare(`INSERT INTO users (role, username, email, auth_method, password_hash, reset_password, created_at, updated_at) VALUES ('MEMBER', 'old', 'old@example.com', 'LOCAL', 'h', 0, 1, 1)`).run();
+        raw.prepare('INSERT INTO sessions (user_id, created_at, expires_at) VALUES (1, 1, 2)').run();
+        expect(() => raw.prepare(`INSERT INTO users (role, username, email, auth_method, created_at, updated_at) VALUES ('MEMBER', 'l', 'l@example.com', 'LDAP', 1, 1)`).run()).toThrow(/CHECK/);
+      });
+      expect(await migrateToLatest(db, 'sqlite')).toEqual({ previousVersion: 1, version: SCHEMA_VERSION });
+    } finally {
+      await db.destroy();
+    }
+    inspect(filename, (raw) => {
+      raw.pragma('foreign_keys = ON');
+      expect(raw.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(1);
+      expect(raw.prepare('SELECT username, ldap_unique_id FROM users').all()).toEqual([{ username: 'old', ldap_unique_id: null }]);
+      raw.prepare(`INSERT INTO users (role, username, email, auth_method, ldap_unique_id, created_at, updated_at) VALUES ('MEMBER', 'l', 'l@example.com', 'LDAP', 'abc', 1, 1)`).run();
+      expect(() => raw.prepare(`INSERT INTO users (role, username, email, auth_method, ldap_unique_id, created_at, updated_at) VALUES ('MEMBER', 'l2', 'l2@example.com', 'LDAP', 'abc', 1, 1)`).run()).toThrow(/UNIQUE/);
+      expect(() => raw.prepare(`INSERT INTO users (role, username, email, auth_method, password_hash, created_at, updated_at) VALUES ('MEMBER', 'l3', 'l3@example.com', 'LDAP', 'h', 1, 1)`).run()).toThrow(/CHECK/);
+      // The cascade still works on the rebuilt table.
+      raw.prepare("DELETE FROM users WHERE username = 'old'").run();
+      expect(raw.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(0);
+    });
+  });
+
   it('creates the schema in WAL mode, seeds the roles and stamps the version', async () => {
     const filename = nextFile();
     await (await createSqliteStore({ filename })).close();
@@ -94,7 +122,10 @@ describe('SQLite migrations', () => {
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all();
       expect(tables).toEqual(TABLES);
       expect(db.prepare('SELECT name FROM user_roles ORDER BY name').pluck().all()).toEqual(['ADMIN', 'MEMBER', 'SYSTEM', 'VIEWER']);
-      expect(db.prepare('SELECT version, name FROM gatehouse_migrations').all()).toEqual([{ version: 1, name: 'initial' }]);
+      expect(db.prepare('SELECT version, name FROM gatehouse_migrations').all()).toEqual([
+        { version: 1, name: 'initial' },
+        { version: 2, name: 'ldap_users' },
+      ]);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     });
   });
@@ -108,7 +139,7 @@ describe('SQLite migrations', () => {
       expect(await migrateToLatest(db, 'sqlite')).toEqual({ previousVersion: SCHEMA_VERSION, version: SCHEMA_VERSION });
       await (await createSqliteStore({ filename })).close();
       expect(schemaOf(filename)).toEqual(before);
-      expect(inspect(filename, (raw) => raw.prepare('SELECT count(*) FROM gatehouse_migrations').pluck().get())).toBe(1);
+      expect(inspect(filename, (raw) => raw.prepare('SELECT count(*) FROM gatehouse_migrations').pluck().get())).toBe(2);
     } finally {
       await db.destroy();
     }
@@ -234,7 +265,10 @@ describe('PostgreSQL migrations', () => {
         'SYSTEM',
         'VIEWER',
       ]);
-      expect((await client.query('SELECT version, name FROM gatehouse_migrations')).rows).toEqual([{ version: 1, name: 'initial' }]);
+      expect((await client.query('SELECT version, name FROM gatehouse_migrations')).rows).toEqual([
+        { version: 1, name: 'initial' },
+        { version: 2, name: 'ldap_users' },
+      ]);
     });
 
     await (await createPostgresStore({ connectionString: url() })).close();
@@ -246,7 +280,7 @@ describe('PostgreSQL migrations', () => {
     }
     expect(await schemaDump('public')).toEqual(before);
     await withClient(url(), async (client) => {
-      expect((await client.query('SELECT count(*)::int AS n FROM gatehouse_migrations')).rows).toEqual([{ n: 1 }]);
+      expect((await client.query('SELECT count(*)::int AS n FROM gatehouse_migrations')).rows).toEqual([{ n: 2 }]);
     });
   });
 
@@ -288,7 +322,7 @@ describe('PostgreSQL migrations', () => {
     const stores = await Promise.all(Array.from({ length: 6 }, () => createPostgresStore({ connectionString: url(), schema })));
     await Promise.all(stores.map((store) => store.close()));
     await withClient(url(), async (client) => {
-      expect((await client.query(`SELECT version FROM ${schema}.gatehouse_migrations`)).rows).toEqual([{ version: 1 }]);
+      expect((await client.query(`SELECT version FROM ${schema}.gatehouse_migrations`)).rows).toEqual([{ version: 1 }, { version: 2 }]);
       expect((await client.query(`SELECT count(*)::int AS n FROM ${schema}.user_roles`)).rows).toEqual([{ n: 4 }]);
     });
   });

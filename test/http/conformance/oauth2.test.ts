@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrowser, type Browser } from '../../oauth2/browser.js';
 import { DEFAULT_ACCOUNTS, startTestProvider, type TestProvider } from '../../oauth2/provider.js';
-import { ACCESS_COOKIE, ADAPTERS, ADMIN_SECRET, NO_RATE_LIMIT, REFRESH_COOKIE, call, expectJson, startServer, type TestServer } from './support.js';
+import { ACCESS_COOKIE, ADAPTERS, ADMIN_SECRET, NO_RATE_LIMIT, REFRESH_COOKIE, call, createUser, expectJson, sleep, startServer, waitForMail, type TestServer } from './support.js';
 
 let provider: TestProvider;
 beforeAll(async () => {
@@ -81,6 +81,10 @@ describe.each(ADAPTERS)('%s: OpenID Connect sign-in', (adapter) => {
       expect(user).toMatchObject({ email: DEFAULT_ACCOUNTS.developer!.email, role: 'VIEWER', auth_method: 'OAUTH2', username: DEFAULT_ACCOUNTS.developer!.name });
       const stored = await server.store.findUserByEmail(DEFAULT_ACCOUNTS.developer!.email);
       expect(stored).toMatchObject({ oauth2ClientId: provider.clients.basic.id, oauth2UserId: DEFAULT_ACCOUNTS.developer!.sub, passwordHash: null });
+      // No welcome mail on a just-in-time sign-up (reference §2); the harness has a live SMTP relay.
+      await waitForMail(server, (await createUser(server, 'VIEWER', 'pass-word-1', true)).email);
+      await sleep(100);
+      expect(server.mails.map((mail) => mail.to)).toEqual([expect.stringMatching(/^viewer/)]);
     });
 
     it('a second login finds the same user; an admin role change survives it (no role path)', async () => {

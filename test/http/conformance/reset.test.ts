@@ -130,7 +130,7 @@ describe.each(ADAPTERS)('%s: password reset', (adapter) => {
     await expectStatus(
       await call(server, 'POST', '/v1/users', {
         bearer: ADMIN_SECRET,
-        json: { user: { email: `${oauthName}@example.com`, username: oauthName, role: 'MEMBER', auth_method: 'OAUTH2' } },
+        json: { user: { email: `${oauthName}@example.com`, username: oauthName, role: 'MEMBER', auth_method: 'OAUTH2' }, send_welcome_email: false },
       }),
       201,
     );

@@ -195,13 +195,13 @@ export function unique(prefix: string): string {
   return `${prefix}${sequence}${Math.random().toString(36).slice(2, 7)}`;
 }
 
-/** Creates a LOCAL user through the REST API with the admin secret. */
-export async function createUser(server: TestServer, role: AssignableRole, password = 'pass-word-1'): Promise<TestUser> {
+/** Creates a LOCAL user through the REST API with the admin secret (no welcome mail unless asked). */
+export async function createUser(server: TestServer, role: AssignableRole, password = 'pass-word-1', welcome = false): Promise<TestUser> {
   const username = unique(role.toLowerCase());
   const email = `${username}@example.com`;
   const response = await call(server, 'POST', '/v1/users', {
     bearer: ADMIN_SECRET,
-    json: { user: { email, username, role, auth_method: 'LOCAL', password }, send_welcome_email: false },
+    json: { user: { email, username, role, auth_method: 'LOCAL', password }, send_welcome_email: welcome },
   });
   const body = await expectJson<{ data: { id: string } }>(response, 201);
   return { id: idOf(body.data.id), globalId: body.data.id, email, username, password, role };

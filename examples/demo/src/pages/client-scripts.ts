@@ -113,6 +113,15 @@ if (loginForm) {
   });
 }
 
+var ldapForm = document.getElementById('ldap-login-form');
+if (ldapForm) {
+  onSubmit(ldapForm, async function (data) {
+    var response = await send('POST', '/auth/ldap/login', { username: String(data.username).trim(), password: data.password });
+    if (!response.ok) return failure(response);
+    if (!(await proceed())) return 'Signed in, but the session was not accepted. Are cookies allowed?';
+  });
+}
+
 /*
  * The server saw no session, yet the browser may hold one: the SameSite=Strict cookies are withheld
  * on a cross-site arrival (back from an identity provider), or the access token only needs a refresh.

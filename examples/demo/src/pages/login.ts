@@ -49,6 +49,7 @@ export async function loginPage(request: PageRequest, mode: 'login' | 'logout' =
   const error = known(config.error_messages, errorCode);
   const notice = known(NOTICES, url.searchParams.get('notice'));
   const basic = config.basic_auth_enabled;
+  const ldap = config.ldap_enabled === true;
   const idps = idpButtons(root, config, returnUrl);
   const body = html`<section class="card narrow">
   <h1>${mode === 'logout' && !error ? 'You are signed out' : 'Sign in'}</h1>
@@ -62,9 +63,18 @@ export async function loginPage(request: PageRequest, mode: 'login' | 'logout' =
     <button type="submit" class="primary">Sign in</button>
   </form>`
     : ''}
-  ${basic && idps.length > 0 ? html`<p class="divider"><span>or</span></p>` : ''}
+  ${basic && ldap ? html`<p class="divider"><span>or</span></p>` : ''}
+  ${ldap
+    ? html`<form id="ldap-login-form" class="stack">
+    <label>LDAP username <input type="text" name="username" autocomplete="username" required ${basic ? '' : 'autofocus'}></label>
+    <label>LDAP password <input type="password" name="password" autocomplete="current-password" required></label>
+    ${formError}
+    <button type="submit" class="primary">Sign in with LDAP</button>
+  </form>`
+    : ''}
+  ${(basic || ldap) && idps.length > 0 ? html`<p class="divider"><span>or</span></p>` : ''}
   ${idps.length > 0 ? html`<div class="idps">${idps}</div>` : ''}
-  ${!basic && idps.length === 0 ? html`<p>No way to sign in is configured.</p>` : ''}
+  ${!basic && !ldap && idps.length === 0 ? html`<p>No way to sign in is configured.</p>` : ''}
   ${config.password_reset_available ? html`<p class="aside"><a href="${root}/forgot-password">Forgot your password?</a></p>` : ''}
 </section>`;
 

@@ -24,6 +24,8 @@ export interface AuthPageConfig {
   readonly auth_enabled: boolean;
   readonly basic_auth_enabled: boolean;
   readonly password_reset_available: boolean;
+  /** LDAP sign-in is configured: the page shows its own form. */
+  readonly ldap_enabled?: boolean;
   readonly oauth2_idps: readonly { readonly name: string; readonly display_name: string }[];
   readonly auto_login_idp: string | null;
   readonly management_url: string | null;

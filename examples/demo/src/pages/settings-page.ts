@@ -36,7 +36,7 @@ function profileSection(request: PageRequest, principal: AuthenticatedPrincipal,
   <dl class="facts">
     <dt>Email</dt><dd>${user.email}</dd>
     <dt>Role</dt><dd><span class="badge badge-${user.role.toLowerCase()}">${user.role}</span></dd>
-    <dt>Signs in with</dt><dd>${user.authMethod === 'LOCAL' ? 'password' : 'single sign-on'}</dd>
+    <dt>Signs in with</dt><dd>${user.authMethod === 'LOCAL' ? 'password' : user.authMethod === 'LDAP' ? 'the LDAP directory' : 'single sign-on'}</dd>
   </dl>
   ${canRename
     ? html`<form id="username-form" class="row-form">

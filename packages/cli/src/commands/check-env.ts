@@ -1,4 +1,4 @@
-import { createDiscovery, type AuthConfig, type IdpConfig } from '@gatehouse-auth/core';
+import { createDiscovery, createLdapDirectory, type AuthConfig, type DirectoryProbe, type IdpConfig, type LdapConfig } from '@gatehouse-auth/core';
 import { parseOptions } from '../args.js';
 import type { SecretSource } from '../auth-config.js';
 import { loadEnvironment, type ServerEnvironment } from '../environment.js';
@@ -35,6 +35,13 @@ async function checkOnline(idps: readonly IdpConfig[]): Promise<OnlineResult[]> 
       }
     }),
   );
+}
+
+/** A service-account bind and one user search on every LDAP server (the reference has no such check). */
+async function checkLdap(ldap: LdapConfig | null, sample: string | undefined): Promise<DirectoryProbe | null> {
+  if (ldap === null) return null;
+  const directory = createLdapDirectory(ldap, { connectTimeoutMs: 5_000, operationTimeoutMs: 10_000 });
+  return directory.probe ? directory.probe(sample) : null;
 }
 
 function secretText(secret: SecretSource): string {
@@ -83,6 +90,7 @@ function summary(env: ServerEnvironment): Record<string, unknown> {
       rolePath: idp.rolePath !== null,
     })),
     smtp: config.smtp === null ? null : { hostname: config.smtp.hostname, port: config.smtp.port, mailFrom: config.smtp.mailFrom },
+    ldap: config.ldap === null ? null : { hosts: config.ldap.hosts, port: config.ldap.port, tlsMode: config.ldap.tlsMode, serviceAccount: config.ldap.bindDn !== null },
     cookies: {
       accessToken: config.cookies.names.accessToken,
       refreshToken: config.cookies.names.refreshToken,
@@ -105,6 +113,7 @@ function printSummary(ctx: Context, env: ServerEnvironment): void {
       config.oauth2.idps.length === 0 ? 'none' : config.oauth2.idps.map((idp) => `${idp.name} (${idp.displayName})`).join(', '),
     ],
     ['smtp', config.smtp === null ? 'off (password-reset e-mails answer 503)' : `${config.smtp.hostname}:${config.smtp.port}`],
+    ['ldap', config.ldap === null ? 'off' : `${config.ldap.hosts.join(', ')} port ${config.ldap.port} (${config.ldap.tlsMode})`],
     [
       'cookies',
       `${config.cookies.names.accessToken}, ${config.cookies.names.refreshToken} (secure: ${config.cookies.secure ? 'yes' : 'no'}, path ${config.cookies.path})`,
@@ -117,22 +126,26 @@ function printSummary(ctx: Context, env: ServerEnvironment): void {
 export const checkEnv: Command = {
   name: 'check-env',
   synopsis: 'check-env [--online] [--json]',
-  summary: "Check the server's environment; --online also fetches each IdP's discovery document",
+  summary: "Check the server's environment; --online also fetches each IdP's discovery document and tests the LDAP directory",
   help: [
     'Parses the environment as the server does (PHOENIX_*, PHOENIX_WORKING_DIR, PHOENIX_SQL_DATABASE_URL,',
     'GATEHOUSE_REDIS_URL) and lists every problem at once. Never prints a secret value.',
     '',
-    '  --online  also fetch each IdP\'s discovery document; any failure exits 1',
+    '  --online  also fetch each IdP\'s discovery document and, with LDAP, bind as the service account',
+    '            and run the user search on every directory server; any failure exits 1',
+    '  --ldap-user NAME  the login name the LDAP test search looks for (default: a name nobody has)',
     '  --json    one JSON object on stdout',
   ].join('\n'),
   async run(args, ctx) {
-    const values = parseOptions(args, { online: { type: 'boolean' }, json: { type: 'boolean' } });
+    const values = parseOptions(args, { online: { type: 'boolean' }, json: { type: 'boolean' }, 'ldap-user': { type: 'string' } });
     // A ConfigError goes to the dispatcher, which lists every issue.
     const env = loadEnvironment(ctx);
-    const online = values.online === true ? await checkOnline(env.config.oauth2.idps) : null;
+    const [online, ldap] =
+      values.online === true ? await Promise.all([checkOnline(env.config.oauth2.idps), checkLdap(env.config.ldap, values['ldap-user'])]) : [null, null];
     const failed = online?.filter((result) => !result.ok) ?? [];
+    const ldapFailed = ldap !== null && !ldap.ok;
     if (values.json === true) {
-      printJson(ctx, { ok: failed.length === 0, ...summary(env), ...(online ? { online } : {}) });
+      printJson(ctx, { ok: failed.length === 0 && !ldapFailed, ...summary(env), ...(online ? { online } : {}), ...(ldap ? { ldapOnline: ldap } : {}) });
     } else {
       printSummary(ctx, env);
       if (online) {
@@ -141,11 +154,13 @@ export const checkEnv: Command = {
           ctx.out(`  ${result.idp.padEnd(14)}${result.ok ? `ok (issuer ${result.issuer ?? ''})` : `failed: ${result.error ?? ''}`}`);
         }
       }
+      if (ldap) {
+        ctx.out(`ldap ${ldap.ok ? 'ok' : 'failed'}`);
+        for (const line of ldap.lines) ctx.out(`  ${line}`);
+      }
     }
-    if (failed.length > 0) {
-      ctx.err(`error: discovery failed for ${failed.map((result) => result.idp).join(', ')}`);
-      return 1;
-    }
-    return 0;
+    if (failed.length > 0) ctx.err(`error: discovery failed for ${failed.map((result) => result.idp).join(', ')}`);
+    if (ldapFailed) ctx.err('error: the LDAP check failed (see above)');
+    return failed.length > 0 || ldapFailed ? 1 : 0;
   },
 };

@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import type { ConfigIssue } from '../errors/index.js';
 import type { AssignableRole } from '../policy/roles.js';
@@ -36,16 +37,18 @@ export const IDP_SUFFIXES = [
   'ROLE_MAPPING',
   'ROLE_ATTRIBUTE_STRICT',
   'ROLE_RESYNC',
+  'CLIENT_ASSERTION_FILE',
+  'CLIENT_ASSERTION_FILE_ENV_VAR',
 ] as const;
 export type IdpSuffix = (typeof IDP_SUFFIXES)[number];
 
-/** The reference's client-assertion settings: recognised (they declare an IdP) but rejected. */
-const UNSUPPORTED_SUFFIXES = ['CLIENT_ASSERTION_FILE', 'CLIENT_ASSERTION_FILE_ENV_VAR'] as const;
+/** Not a variable: the value of the variable `CLIENT_ASSERTION_FILE_ENV_VAR` names, read alongside. */
+export const ASSERTION_PATH_FROM_VARIABLE = 'CLIENT_ASSERTION_FILE_FROM_VARIABLE';
 
 /** Names that would shadow the authorization server's `/oauth2/<name>` routes. */
 const RESERVED_NAMES = ['authorize', 'consent', 'register', 'revoke', 'token'] as const;
 
-const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+const TOKEN_ENDPOINT_AUTH_METHODS = ['client_assertion_jwt', 'client_secret_basic', 'client_secret_post', 'none'] as const;
 const BASELINE_SCOPES = ['openid', 'email', 'profile'] as const;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -77,7 +80,7 @@ function escapeRegExp(text: string): string {
  * upper-cased names, as in the reference.
  */
 export function discoverIdps(env: Readonly<Record<string, string | undefined>>, prefix: string): IdpDiscovery {
-  const suffixes = [...IDP_SUFFIXES, ...UNSUPPORTED_SUFFIXES].join('|');
+  const suffixes = IDP_SUFFIXES.join('|');
   const pattern = new RegExp(`^${escapeRegExp(prefix)}OAUTH2_(.+)_(${suffixes})$`);
   const declaredBy = new Map<string, string>();
   const caseIssues = new Map<string, ConfigIssue[]>();
@@ -91,14 +94,7 @@ export function discoverIdps(env: Readonly<Record<string, string | undefined>>, 
     const suffix = match[2] ?? '';
     const name = segment.toLowerCase();
     if (!declaredBy.has(name)) declaredBy.set(name, variable);
-    if ((UNSUPPORTED_SUFFIXES as readonly string[]).includes(suffix)) {
-      issues.push({
-        variable,
-        message:
-          `${escaped(variable)} is not supported by Gatehouse: client assertion authentication (client_assertion_jwt) ` +
-          'is not available. Use TOKEN_ENDPOINT_AUTH_METHOD client_secret_basic, client_secret_post or none.',
-      });
-    } else if (segment !== segment.toUpperCase()) {
+    if (segment !== segment.toUpperCase()) {
       // Reported only for an acceptable name: renaming is pointless advice for a rejected one.
       const pending = caseIssues.get(name) ?? [];
       pending.push({
@@ -167,10 +163,7 @@ function tokenEndpointAuthMethodVar(idp: string): RawSchema<TokenEndpointAuthMet
     .pipe(
       z
         .enum(TOKEN_ENDPOINT_AUTH_METHODS, {
-          error: (issue) =>
-            issue.input === 'client_assertion_jwt'
-              ? `Invalid TOKEN_ENDPOINT_AUTH_METHOD for ${idp}: client_assertion_jwt is not supported by Gatehouse. Allowed: ${allowed}`
-              : `Invalid TOKEN_ENDPOINT_AUTH_METHOD for ${idp}. Allowed: ${allowed}. Got: ${quoted(String(issue.input))}`,
+          error: (issue) => `Invalid TOKEN_ENDPOINT_AUTH_METHOD for ${idp}. Allowed: ${allowed}. Got: ${quoted(String(issue.input))}`,
         })
         .optional(),
     );
@@ -232,16 +225,20 @@ export function idpSchema(prefix: string, idp: string) {
       ROLE_MAPPING: field(roleMappingVar(idp)),
       ROLE_ATTRIBUTE_STRICT: field(booleanVar(variable('ROLE_ATTRIBUTE_STRICT'), false)),
       ROLE_RESYNC: field(booleanVar(variable('ROLE_RESYNC'), true)),
-    } satisfies Record<IdpSuffix, z.ZodType<unknown, Raw>>)
+      CLIENT_ASSERTION_FILE: field(optionalString()),
+      CLIENT_ASSERTION_FILE_ENV_VAR: field(optionalString()),
+      [ASSERTION_PATH_FROM_VARIABLE]: field(optionalString()),
+    } satisfies Record<IdpSuffix | typeof ASSERTION_PATH_FROM_VARIABLE, z.ZodType<unknown, Raw>>)
     .superRefine((draft, ctx) => {
       const problem = (suffix: IdpSuffix, message: string) =>
         ctx.addIssue({ code: 'custom', path: [suffix], message, continue: true });
 
       // PKCE does not make the secret optional: only a declared public client may omit it.
       const method = draft.TOKEN_ENDPOINT_AUTH_METHOD;
-      if (method !== INVALID && method !== 'none' && draft.CLIENT_SECRET === null) {
+      if (method !== INVALID && method !== 'none' && method !== 'client_assertion_jwt' && draft.CLIENT_SECRET === null) {
         problem('CLIENT_SECRET', mustBeSet('Client secret', 'CLIENT_SECRET'));
       }
+      if (method === 'client_assertion_jwt') assertionProblems(idp, draft, (suffix, message) => problem(suffix, message));
 
       // Group gating is fail-closed: a path without groups would admit nobody, groups without a path everybody.
       const groups = draft.ALLOWED_GROUPS;
@@ -290,6 +287,31 @@ export function idpSchema(prefix: string, idp: string) {
 
 export type IdpDraft = z.output<ReturnType<typeof idpSchema>>;
 
+/**
+ * `client_assertion_jwt` (reference §3): exactly one of the direct path or the name of the variable
+ * holding it, the path absolute. The file itself may appear later (a sidecar writes it): it is read,
+ * and checked, at each code exchange. A path from a named variable is never echoed.
+ */
+function assertionProblems(idp: string, draft: IdpDraft, problem: (suffix: IdpSuffix, message: string) => void): void {
+  const direct = draft.CLIENT_ASSERTION_FILE;
+  const named = draft.CLIENT_ASSERTION_FILE_ENV_VAR;
+  const fromVariable = draft[ASSERTION_PATH_FROM_VARIABLE];
+  if (direct === INVALID || named === INVALID || fromVariable === INVALID) return;
+  if (direct !== null && named !== null) {
+    problem('CLIENT_ASSERTION_FILE_ENV_VAR', 'CLIENT_ASSERTION_FILE and CLIENT_ASSERTION_FILE_ENV_VAR are mutually exclusive; set the path directly or name the variable holding it, not both');
+  } else if (named !== null) {
+    if (fromVariable === null) {
+      problem('CLIENT_ASSERTION_FILE_ENV_VAR', `CLIENT_ASSERTION_FILE_ENV_VAR names ${escaped(named)}, but that variable is unset or empty. Set ${escaped(named)} to the absolute path of the assertion file.`);
+    } else if (!isAbsolute(fromVariable)) {
+      problem('CLIENT_ASSERTION_FILE_ENV_VAR', `CLIENT_ASSERTION_FILE_ENV_VAR names ${escaped(named)}, but its value is not an absolute path. Set ${escaped(named)} to the absolute path of the assertion file.`);
+    }
+  } else if (direct === null) {
+    problem('CLIENT_ASSERTION_FILE', `client_assertion_file is required when token_endpoint_auth_method is 'client_assertion_jwt' (IDP: ${idp}). Set CLIENT_ASSERTION_FILE to the absolute path of the assertion file, or CLIENT_ASSERTION_FILE_ENV_VAR to the name of the variable holding it.`);
+  } else if (!isAbsolute(direct)) {
+    problem('CLIENT_ASSERTION_FILE', `client_assertion_file must be an absolute path (IDP: ${idp}), got ${quoted(direct)}`);
+  }
+}
+
 const DEFAULT_EMAIL_PATH = (() => {
   const compiled = compilePath('email');
   if (!compiled.ok) throw new Error(compiled.reason);
@@ -304,6 +326,8 @@ export function valid<T>(value: Field<T>): T {
 
 export function buildIdp(idp: string, draft: IdpDraft): IdpConfig {
   const roleMapping = valid(draft.ROLE_MAPPING);
+  // Unset means a confidential client, for which basic is the usual default.
+  const method = valid(draft.TOKEN_ENDPOINT_AUTH_METHOD) ?? 'client_secret_basic';
   return {
     name: idp,
     displayName: valid(draft.DISPLAY_NAME),
@@ -313,8 +337,13 @@ export function buildIdp(idp: string, draft: IdpDraft): IdpConfig {
     allowSignUp: valid(draft.ALLOW_SIGN_UP),
     autoLogin: valid(draft.AUTO_LOGIN),
     usePkce: valid(draft.USE_PKCE),
-    // Unset means a confidential client, for which basic is the usual default.
-    tokenEndpointAuthMethod: valid(draft.TOKEN_ENDPOINT_AUTH_METHOD) ?? 'client_secret_basic',
+    tokenEndpointAuthMethod: method,
+    clientAssertion:
+      method !== 'client_assertion_jwt'
+        ? null
+        : valid(draft.CLIENT_ASSERTION_FILE_ENV_VAR) === null
+          ? { path: valid(draft.CLIENT_ASSERTION_FILE) ?? '', variable: null }
+          : { path: valid(draft[ASSERTION_PATH_FROM_VARIABLE]) ?? '', variable: valid(draft.CLIENT_ASSERTION_FILE_ENV_VAR) },
     scopes: valid(draft.SCOPES),
     emailPath: valid(draft.EMAIL_ATTRIBUTE_PATH) ?? DEFAULT_EMAIL_PATH,
     groupsPath: valid(draft.GROUPS_ATTRIBUTE_PATH),

@@ -5,6 +5,7 @@ import { deepFreeze, redactSecrets } from './freeze.js';
 import {
   type IdpDiscovery,
   type IdpDraft,
+  ASSERTION_PATH_FROM_VARIABLE,
   IDP_SUFFIXES,
   buildIdp,
   discoverIdps,
@@ -21,6 +22,7 @@ import {
   optionalString,
   positiveMinutes,
 } from './schemas.js';
+import { parseLdapEnv } from './ldap.js';
 import { secretProblems } from './secret-rules.js';
 import { shown } from './text.js';
 import type { AuthConfig, CookieNames, ParseAuthEnvOptions, SmtpConfig } from './types.js';
@@ -153,7 +155,7 @@ function minutesToSeconds(minutes: number): number {
   return Math.round(minutes * 60_000) / 1000;
 }
 
-function authEnvSchema(prefix: string, discovery: IdpDiscovery) {
+function authEnvSchema(prefix: string, discovery: IdpDiscovery, ldapOn: boolean) {
   const name = (variable: Variable) => `${prefix}${variable}`;
   const idps = Object.fromEntries(discovery.idps.map((idp, index) => [String(index), idpSchema(prefix, idp.name)]));
 
@@ -226,12 +228,12 @@ function authEnvSchema(prefix: string, discovery: IdpDiscovery) {
         problem('ADMIN_SECRET', `\`${name('ADMIN_SECRET')}\` must be different from \`${name('SECRET')}\``);
       }
 
-      if (env.ENABLE_AUTH === true && env.DISABLE_BASIC_AUTH === true && discovery.declared === 0) {
+      if (env.ENABLE_AUTH === true && env.DISABLE_BASIC_AUTH === true && discovery.declared === 0 && !ldapOn) {
         problem(
           'DISABLE_BASIC_AUTH',
           `${name('DISABLE_BASIC_AUTH')} is set, but no alternative authentication methods are configured. ` +
             `Configure at least one OAuth2 identity provider (${prefix}OAUTH2_<IDP>_CLIENT_ID, ` +
-            `${prefix}OAUTH2_<IDP>_CLIENT_SECRET and ${prefix}OAUTH2_<IDP>_OIDC_CONFIG_URL) or enable basic auth.`,
+            `${prefix}OAUTH2_<IDP>_CLIENT_SECRET and ${prefix}OAUTH2_<IDP>_OIDC_CONFIG_URL), or LDAP (${prefix}LDAP_HOST), or enable basic auth.`,
         );
       }
 
@@ -340,6 +342,7 @@ function authEnvSchema(prefix: string, discovery: IdpDiscovery) {
           concurrency: valid(env.GATEHOUSE.PASSWORD_HASH_CONCURRENCY) || null,
           maxQueue: valid(env.GATEHOUSE.PASSWORD_HASH_QUEUE),
         },
+        ldap: null,
       };
       return redactSecrets(config, ['secret', 'adminSecret', 'defaultAdminInitialPassword']);
     });
@@ -367,11 +370,17 @@ function rawInput(env: Readonly<Record<string, string | undefined>>, prefix: str
     OAUTH2: Object.fromEntries(
       discovery.idps.map((idp, index) => [
         String(index),
-        Object.fromEntries(IDP_SUFFIXES.map((suffix) => [suffix, read(env, idpVariable(prefix, idp.name, suffix))])),
+        withAssertionPath(env, Object.fromEntries(IDP_SUFFIXES.map((suffix) => [suffix, read(env, idpVariable(prefix, idp.name, suffix))]))),
       ]),
     ),
     GATEHOUSE: Object.fromEntries(GATEHOUSE_VARIABLES.map((variable) => [variable, read(env, `${GATEHOUSE_PREFIX}${variable}`)])),
   };
+}
+
+/** `CLIENT_ASSERTION_FILE_ENV_VAR` names another variable: its value travels with the IdP's settings. */
+function withAssertionPath(env: Readonly<Record<string, string | undefined>>, raw: Record<string, Raw>): Record<string, Raw> {
+  const named = raw.CLIENT_ASSERTION_FILE_ENV_VAR;
+  return { ...raw, [ASSERTION_PATH_FROM_VARIABLE]: named ? read(env, named) || undefined : undefined };
 }
 
 function issueVariable(path: readonly PropertyKey[], prefix: string, discovery: IdpDiscovery): string {
@@ -397,7 +406,14 @@ export function parseAuthEnv(
 ): AuthConfig {
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   const discovery = discoverIdps(env, prefix);
-  const result = authEnvSchema(prefix, discovery).safeParse(rawInput(env, prefix, discovery));
+  // LDAP has its own parser (config/ldap.ts); it is validated whether or not auth is on.
+  const ldapResult = parseLdapEnv(
+    (suffix) => read(env, `${prefix}LDAP_${suffix}`),
+    prefix,
+    collectAdmins(read(env, `${prefix}ADMINS`), `${prefix}ADMINS`).admins.length > 0,
+  );
+  const ldapOn = (read(env, `${prefix}LDAP_HOST`) ?? '') !== '';
+  const result = authEnvSchema(prefix, discovery, ldapOn).safeParse(rawInput(env, prefix, discovery));
   const issues: ConfigIssue[] = [
     ...(result.success
       ? []
@@ -406,7 +422,10 @@ export function parseAuthEnv(
           message: issue.message,
         }))),
     ...discovery.issues,
+    ...ldapResult.issues,
   ];
   if (!result.success || issues.length > 0) throw new ConfigError(issues);
+  // Set on the object itself: a copy would lose the root's redacting toJSON.
+  (result.data as { ldap: AuthConfig['ldap'] }).ldap = ldapResult.ldap === null ? null : redactSecrets(ldapResult.ldap, ['bindPassword']);
   return deepFreeze(result.data);
 }

@@ -1,3 +1,4 @@
+import { LDAP_SUFFIXES, type LdapSuffix } from './ldap.js';
 import { IDP_SUFFIXES, type IdpSuffix } from './oauth2-idps.js';
 import { GATEHOUSE_PREFIX, GATEHOUSE_VARIABLES, VARIABLES, type GatehouseVariable, type Variable } from './parse-auth-env.js';
 
@@ -130,7 +131,7 @@ const PER_IDP: Record<IdpSuffix, Documented> = {
   TOKEN_ENDPOINT_AUTH_METHOD: {
     default: 'client_secret_basic',
     description:
-      '`client_secret_basic`, `client_secret_post` or `none` (any case); `client_assertion_jwt` is not supported.',
+      '`client_secret_basic`, `client_secret_post`, `none` or `client_assertion_jwt` (any case; the last needs `CLIENT_ASSERTION_FILE` or `CLIENT_ASSERTION_FILE_ENV_VAR`, and no secret).',
   },
   SCOPES: { default: null, description: 'Extra scopes after the fixed `openid email profile`, de-duplicated.' },
   EMAIL_ATTRIBUTE_PATH: { default: 'email', description: 'JMESPath to the e-mail claim, compiled at start-up.' },
@@ -152,6 +153,48 @@ const PER_IDP: Record<IdpSuffix, Documented> = {
   },
   ROLE_ATTRIBUTE_STRICT: { default: 'false', description: '`true` needs `ROLE_ATTRIBUTE_PATH`.' },
   ROLE_RESYNC: { default: 'true', description: '`false` needs `ROLE_ATTRIBUTE_PATH`.' },
+  CLIENT_ASSERTION_FILE: {
+    default: null,
+    description:
+      'With `client_assertion_jwt`: absolute path of the file holding the client assertion JWT (workload identity), re-read at every code exchange; a regular file of at most 64 KiB, UTF-8, non-empty.',
+  },
+  CLIENT_ASSERTION_FILE_ENV_VAR: {
+    default: null,
+    description:
+      'Instead of `CLIENT_ASSERTION_FILE`: the name of the variable holding that absolute path (e.g. `AZURE_FEDERATED_TOKEN_FILE`); the path is then never shown in messages.',
+  },
+};
+
+const LDAP: Record<LdapSuffix, Documented> = {
+  HOST: {
+    default: null,
+    description: 'Turns LDAP sign-in on (`POST /auth/ldap/login`); comma list of bare host names or IPs, tried in random order; unset: every other `LDAP_*` variable is ignored. Validated even with auth off.',
+  },
+  PORT: { default: '389', description: 'Integer 1–65535; 636 when `TLS_MODE=ldaps`.' },
+  TLS_MODE: { default: 'starttls', description: '`starttls`, `ldaps` or `none` (any case); StartTLS completes before any bind.' },
+  TLS_VERIFY: { default: 'true', description: '`false` skips certificate and host-name checks (man-in-the-middle risk).' },
+  TLS_CA_CERT_FILE: { default: null, description: 'PEM file used as the trust store instead of the system roots; must be an existing file.' },
+  TLS_CLIENT_CERT_FILE: { default: null, description: 'PEM client certificate; needs `TLS_CLIENT_KEY_FILE`; must exist.' },
+  TLS_CLIENT_KEY_FILE: { default: null, description: 'PEM key of the client certificate (unencrypted); needs `TLS_CLIENT_CERT_FILE`; must exist.' },
+  BIND_DN: { default: null, description: 'Service account that searches for users (strict DN syntax); needs `BIND_PASSWORD`; unset: anonymous search.' },
+  BIND_PASSWORD: { default: null, description: 'Password of `BIND_DN`; needs `BIND_DN`.', secret: true },
+  USER_SEARCH_BASE_DNS: { default: null, description: 'Required: JSON array of base DNs searched in order (subtree), e.g. `["ou=people,dc=example,dc=com"]`; `""` is the root DSE.' },
+  USER_SEARCH_FILTER: {
+    default: '(&(objectClass=user)(sAMAccountName=%s))',
+    description: 'Must contain `%s`, replaced by the login name with `\\ * ( )` and NUL escaped (RFC 4515).',
+  },
+  ATTR_EMAIL: { default: 'mail', description: '`""` or `null`: no-email mode (needs `ATTR_UNIQUE_ID`, sign-up on, no `PHOENIX_ADMINS`).' },
+  ATTR_DISPLAY_NAME: { default: 'displayName', description: 'Username of a new LDAP user (else the login name); `""`: none.' },
+  ATTR_MEMBER_OF: { default: 'memberOf', description: 'Group DNs read from the user entry (without a group-search filter); `""`: none.' },
+  ATTR_UNIQUE_ID: { default: null, description: 'Stable id (`entryUUID`, `objectGUID`, `nsUniqueId`): users keep their account when their e-mail changes.' },
+  GROUP_SEARCH_FILTER: { default: null, description: 'Search groups instead of reading memberOf; must contain `%s`; needs `GROUP_SEARCH_BASE_DNS`.' },
+  GROUP_SEARCH_BASE_DNS: { default: null, description: 'JSON array of base DNs for the group search.' },
+  GROUP_SEARCH_FILTER_USER_ATTR: { default: null, description: 'User attribute put into the group filter (e.g. `uid` for `memberUid=%s`); default: the login name; needs `GROUP_SEARCH_FILTER`.' },
+  GROUP_ROLE_MAPPINGS: {
+    default: null,
+    description: 'Required: JSON array `[{"group_dn": "...", "role": "ADMIN"}]`, first match wins, `*` matches everyone, no match denies; DNs compared case- and spacing-insensitively.',
+  },
+  ALLOW_SIGN_UP: { default: 'true', description: '`false`: only users that already exist (admin-created LDAP users, matched by e-mail) may sign in.' },
 };
 
 const GATEHOUSE: Record<GatehouseVariable, Documented> = {
@@ -196,6 +239,11 @@ export const IDP_CONFIG_REFERENCE: readonly ConfigReferenceEntry[] = Object.free
   IDP_SUFFIXES.map((suffix) => entry(suffix, PER_IDP[suffix])),
 );
 
+/** Every LDAP setting, `variable` being the suffix of `PHOENIX_LDAP_<SUFFIX>`. */
+export const LDAP_CONFIG_REFERENCE: readonly ConfigReferenceEntry[] = Object.freeze(
+  LDAP_SUFFIXES.map((suffix) => entry(suffix, LDAP[suffix])),
+);
+
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|');
 }
@@ -230,6 +278,12 @@ export function renderConfigReference(): string {
     '## Per identity provider: `PHOENIX_OAUTH2_<IDP>_<SUFFIX>`',
     '',
     ...table(IDP_CONFIG_REFERENCE, (suffix) => `${REFERENCE_PREFIX}OAUTH2_<IDP>_${suffix}`),
+    '',
+    '## LDAP / Active Directory: `PHOENIX_LDAP_<SUFFIX>`',
+    '',
+    'See [ldap.md](ldap.md).',
+    '',
+    ...table(LDAP_CONFIG_REFERENCE, (suffix) => `${REFERENCE_PREFIX}LDAP_${suffix}`),
     '',
     '## Gatehouse additions: `GATEHOUSE_<NAME>`',
     '',

@@ -11,7 +11,17 @@ export interface ParseAuthEnvOptions {
 }
 
 /** How the relying party authenticates at the IdP's token endpoint (OIDC Core §9). */
-export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none' | 'client_assertion_jwt';
+
+/**
+ * Where the client assertion of `client_assertion_jwt` is read from, at every code exchange (a
+ * workload-identity platform rotates the file). `variable`: the path came from this variable (named
+ * by `CLIENT_ASSERTION_FILE_ENV_VAR`), and messages name it instead of showing the path.
+ */
+export interface ClientAssertionSource {
+  readonly path: string;
+  readonly variable: string | null;
+}
 
 /** Lifetimes in seconds (the variables are in minutes and may be fractional). */
 export interface TokenConfig {
@@ -59,13 +69,15 @@ export interface IdpConfig {
   readonly name: string;
   readonly displayName: string;
   readonly clientId: string;
-  /** Null only for a public client (`tokenEndpointAuthMethod` `none`) configured without one. */
+  /** Null for a public client (`none`) or a `client_assertion_jwt` one configured without one. */
   readonly clientSecret: string | null;
   readonly oidcConfigUrl: string;
   readonly allowSignUp: boolean;
   readonly autoLogin: boolean;
   readonly usePkce: boolean;
   readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** Set exactly when `tokenEndpointAuthMethod` is `client_assertion_jwt`. */
+  readonly clientAssertion: ClientAssertionSource | null;
   /** `openid email profile` first, then the configured extras, without duplicates. */
   readonly scopes: readonly string[];
   readonly emailPath: CompiledPath;
@@ -91,6 +103,44 @@ export interface PasswordHashingConfig {
   readonly concurrency: number | null;
   /** Logins that may wait for a slot; one more is refused with 503 + Retry-After. */
   readonly maxQueue: number;
+}
+
+export type LdapTlsMode = 'starttls' | 'ldaps' | 'none';
+
+/** One entry of `LDAP_GROUP_ROLE_MAPPINGS`: `groupDn` canonical (see `canonicalDn`) or `*`. */
+export interface LdapGroupRoleMapping {
+  readonly groupDn: string;
+  readonly role: AssignableRole;
+}
+
+/** LDAP / Active Directory sign-in (reference §1); null in `AuthConfig` when `LDAP_HOST` is unset. */
+export interface LdapConfig {
+  /** Tried in random order at each login. */
+  readonly hosts: readonly string[];
+  readonly port: number;
+  readonly tlsMode: LdapTlsMode;
+  readonly tlsVerify: boolean;
+  readonly caCertFile: string | null;
+  readonly clientCertFile: string | null;
+  readonly clientKeyFile: string | null;
+  /** Service account; both null: anonymous search. */
+  readonly bindDn: string | null;
+  readonly bindPassword: string | null;
+  readonly userSearchBaseDns: readonly string[];
+  /** Contains `%s`, replaced by the escaped username. */
+  readonly userSearchFilter: string;
+  /** Null: no-email mode (users are known by their unique id only). */
+  readonly emailAttribute: string | null;
+  readonly displayNameAttribute: string | null;
+  readonly memberOfAttribute: string | null;
+  readonly uniqueIdAttribute: string | null;
+  /** Set: groups are searched for instead of read from `memberOfAttribute`. */
+  readonly groupSearchFilter: string | null;
+  readonly groupSearchBaseDns: readonly string[];
+  readonly groupSearchFilterUserAttribute: string | null;
+  /** In order: the first that matches decides. */
+  readonly groupRoleMappings: readonly LdapGroupRoleMapping[];
+  readonly allowSignUp: boolean;
 }
 
 /** The whole authentication configuration: parsed once at start-up, deeply frozen. */
@@ -135,4 +185,5 @@ export interface AuthConfig {
   readonly smtp: SmtpConfig | null;
   readonly oauth2: OAuth2Config;
   readonly passwordHashing: PasswordHashingConfig;
+  readonly ldap: LdapConfig | null;
 }

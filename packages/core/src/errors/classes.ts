@@ -102,3 +102,14 @@ export class OverloadedError extends GatehouseError {
     this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
   }
 }
+
+/** The LDAP directory could not be asked (down, TLS failure, time-out): 503 with `Retry-After`, never a lockout. */
+export class DirectoryUnavailableError extends GatehouseError {
+  /** Seconds until a retry may succeed; adapters send it as `Retry-After`. */
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super('directory_unavailable', message);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  }
+}

@@ -40,6 +40,7 @@ export const HTTP_STATUS_BY_CODE = {
   smtp_not_configured: 503,
   // too much work queued (password hashing): come back after Retry-After
   overloaded: 503,
+  directory_unavailable: 503,
   internal: 500,
 } as const satisfies Record<string, number>;
 

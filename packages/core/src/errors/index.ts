@@ -9,6 +9,7 @@ export {
   PermissionDeniedError,
   RateLimitError,
   UnavailableError,
+  DirectoryUnavailableError,
   ValidationError,
   type ConfigIssue,
 } from './classes.js';

@@ -26,6 +26,8 @@ import { oauth2Routes } from './routes/oauth2-routes.js';
 import { createDiscovery, type DiscoveryOptions } from '../oauth2/discovery.js';
 import { startExpiredSweep } from '../services/expired-sweep.js';
 import { createOAuth2Flow } from '../oauth2/flow.js';
+import { createLdapDirectory, type Directory, type LdapDirectoryOptions } from '../ldap/index.js';
+import { ldapRoutes } from './routes/ldap-routes.js';
 
 export interface GatehouseOptions {
   config: AuthConfig;
@@ -53,6 +55,10 @@ export interface GatehouseOptions {
    * 60 000). 0: no timer — run `gh.sweepExpired()` or `store.deleteExpired(now)` from a job of your own.
    */
   sweepIntervalMs?: number;
+  /** LDAP sign-in: another directory (tests, other backends) instead of the ldapts one built from the config. */
+  directory?: Directory;
+  /** Time-outs and concurrency of the ldapts directory. */
+  ldap?: Omit<LdapDirectoryOptions, 'logger'>;
 }
 
 /** Header values an adapter passes for one request to a host route: never a whole request. */
@@ -206,8 +212,9 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
   // Auth off: no login routes, the anonymous profile, and the key routes, which the REST rule refuses
   // with 403 (reference §4.10) rather than leaving them to the host's 404.
   const oauth2 = deps && config.oauth2.idps.length > 0 ? oauth2Routes(createOAuth2Flow(config, deps, createDiscovery({ now: () => clock.now(), ...options.discovery })), config) : [];
+  const ldap = deps && config.ldap ? ldapRoutes(config.ldap, options.directory ?? createLdapDirectory(config.ldap, { ...options.ldap, logger })) : [];
   const routes: RouteDefinition[] = config.enabled
-    ? [...authRoutes, ...oauth2, ...v1Routes]
+    ? [...authRoutes, ...ldap, ...oauth2, ...v1Routes]
     : v1Routes.filter((r) => (r.pattern === '/v1/user' && r.method === 'GET') || r.pattern.includes('/api_keys'));
   const router = createRouter(routes);
   const paths = Object.freeze([

@@ -1,4 +1,5 @@
 import type { ApiKeyRecord, ApiKeyWithOwner, UserRecord } from '../ports.js';
+import { isLdapEmailMarker } from '../ldap/sign-in.js';
 import { toGlobalId } from './global-id.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -7,7 +8,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export function userJson(user: UserRecord): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: toGlobalId('User', user.id),
-    email: user.email,
+    // A no-email-mode LDAP user has no address (reference §1.9: shown as "").
+    email: user.authMethod === 'LDAP' && isLdapEmailMarker(user.email) ? '' : user.email,
     username: user.username,
     role: user.role,
     auth_method: user.authMethod,

@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi';
 import type { AuthConfig, IdpConfig } from '../config/index.js';
 import { timingSafeEqualString } from '../crypto/index.js';
 import { issueSession, type IssuedSession, type ServiceDeps } from '../services/index.js';
+import { ClientAssertionError, clientAssertionAuth } from './client-assertion.js';
 import { hasSufficientClaims, parseUserInfo, pruneClaims } from './claims.js';
 import { resolveAccess } from './access.js';
 import type { Discovery, IdpEndpoint } from './discovery.js';
@@ -69,6 +70,7 @@ const IDP_NAME = /^[a-z0-9_]+$/;
 
 function clientAuth(idp: IdpConfig): oauth.ClientAuth {
   if (idp.tokenEndpointAuthMethod === 'none') return oauth.None();
+  if (idp.tokenEndpointAuthMethod === 'client_assertion_jwt' && idp.clientAssertion) return clientAssertionAuth(idp.clientAssertion);
   const secret = idp.clientSecret ?? '';
   return idp.tokenEndpointAuthMethod === 'client_secret_post' ? oauth.ClientSecretPost(secret) : oauth.ClientSecretBasic(secret);
 }
@@ -171,6 +173,8 @@ export function createOAuth2Flow(config: AuthConfig, deps: ServiceDeps, discover
       // oauth4webapi checked iss, aud, exp, iat, nonce and alg; the signature is ours to check.
       await oauth.validateApplicationLevelSignature(as, response, { ...requestOptions, signal: requestOptions.signal() });
     } catch (error) {
+      // Our side could not authenticate (the assertion file): "please try again", the file may be rotating.
+      if (error instanceof ClientAssertionError) return fail('oauth_error', error.message);
       if (error instanceof oauth.ResponseBodyError || error instanceof oauth.AuthorizationResponseError) return fail('oauth_error', `IdP refused: ${loggable(error.error)}`);
       // A 401 with `WWW-Authenticate` (client authentication refused) is a protocol error too.
       if (error instanceof oauth.WWWAuthenticateChallengeError) return fail('oauth_error', 'IdP refused the client authentication');

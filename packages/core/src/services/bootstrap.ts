@@ -57,7 +57,8 @@ export async function bootstrap(deps: ServiceDeps): Promise<BootstrapResult> {
       username: entry.username,
       email: entry.email,
       role: 'ADMIN',
-      authMethod: local ? 'LOCAL' : 'OAUTH2',
+      // Without password login: LDAP users when LDAP is the only other way in (reference §1.9).
+      authMethod: local ? 'LOCAL' : config.ldap !== null && config.oauth2.idps.length === 0 ? 'LDAP' : 'OAUTH2',
       // A LOCAL admin from the environment gets an unusable password and signs in through
       // "forgot password" (or an admin sets one); an OAuth-only one links on first SSO login.
       passwordHash: local ? await hasher.hash(randomPassword()) : null,

@@ -44,4 +44,5 @@ export {
   type RequestPasswordResetOptions,
   type ResetMailContent,
 } from './password-reset.js';
+export { defaultWelcomeMail, sendWelcomeMail, type SendWelcomeMailOptions, type WelcomeMailContent } from './welcome-mail.js';
 export type { BackgroundWork } from './background.js';

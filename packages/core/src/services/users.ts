@@ -68,7 +68,7 @@ export async function createUser(deps: ServiceDeps, actor: Principal | null, inp
     }
     passwordHash = await deps.hasher.hash(password);
   } else if (input.password !== undefined && input.password !== null) {
-    throw new ValidationError('OAuth2 users cannot have a password');
+    throw new ValidationError(authMethod === 'LDAP' ? 'Password is not allowed for LDAP authentication' : 'OAuth2 users cannot have a password');
   }
 
   return deps.store.insertUser({

@@ -124,16 +124,8 @@ describe('OAuth2 IdP config (reference TestOAuth2ClientConfigFromEnv)', () => {
   });
 
   it.each([
-    ['invalid_method', "Invalid TOKEN_ENDPOINT_AUTH_METHOD for test. Allowed: client_secret_basic, client_secret_post, none. Got: 'invalid_method'"],
-    ['private_key_jwt', "Invalid TOKEN_ENDPOINT_AUTH_METHOD for test. Allowed: client_secret_basic, client_secret_post, none. Got: 'private_key_jwt'"],
-    [
-      'client_assertion_jwt',
-      'Invalid TOKEN_ENDPOINT_AUTH_METHOD for test: client_assertion_jwt is not supported by Gatehouse. Allowed: client_secret_basic, client_secret_post, none',
-    ],
-    [
-      'CLIENT_ASSERTION_JWT',
-      'Invalid TOKEN_ENDPOINT_AUTH_METHOD for test: client_assertion_jwt is not supported by Gatehouse. Allowed: client_secret_basic, client_secret_post, none',
-    ],
+    ['invalid_method', "Invalid TOKEN_ENDPOINT_AUTH_METHOD for test. Allowed: client_assertion_jwt, client_secret_basic, client_secret_post, none. Got: 'invalid_method'"],
+    ['private_key_jwt', "Invalid TOKEN_ENDPOINT_AUTH_METHOD for test. Allowed: client_assertion_jwt, client_secret_basic, client_secret_post, none. Got: 'private_key_jwt'"],
   ])('TOKEN_ENDPOINT_AUTH_METHOD=%j is rejected', (value, message) => {
     expect(issuesOf(testIdp({ TOKEN_ENDPOINT_AUTH_METHOD: value }))).toEqual([
       { variable: 'PHOENIX_OAUTH2_TEST_TOKEN_ENDPOINT_AUTH_METHOD', message },
@@ -458,15 +450,42 @@ describe('OAuth2 IdP discovery', () => {
     ]);
   });
 
-  it.each(['CLIENT_ASSERTION_FILE', 'CLIENT_ASSERTION_FILE_ENV_VAR'])('%s is recognised but not supported', (suffix) => {
-    expect(issuesOf(testIdp({ [suffix]: '/var/run/secrets/token' }))).toEqual([
-      {
-        variable: `PHOENIX_OAUTH2_TEST_${suffix}`,
-        message:
-          `PHOENIX_OAUTH2_TEST_${suffix} is not supported by Gatehouse: client assertion authentication (client_assertion_jwt) is not available. ` +
-          'Use TOKEN_ENDPOINT_AUTH_METHOD client_secret_basic, client_secret_post or none.',
-      },
-    ]);
+  describe('client_assertion_jwt (reference §3)', () => {
+    const assertionIdp = (overrides: Env) => {
+      const env = testIdp({ TOKEN_ENDPOINT_AUTH_METHOD: 'CLIENT_ASSERTION_JWT', ...overrides });
+      delete env.PHOENIX_OAUTH2_TEST_CLIENT_SECRET;
+      return env;
+    };
+
+    it('takes a direct absolute path, needs no secret, and ignores a secret that is set', () => {
+      const idp = idpOf(assertionIdp({ CLIENT_ASSERTION_FILE: '/var/run/secrets/token' }));
+      expect(idp).toMatchObject({ tokenEndpointAuthMethod: 'client_assertion_jwt', clientAssertion: { path: '/var/run/secrets/token', variable: null } });
+    });
+
+    it('takes the name of the variable holding the path (read, never echoed)', () => {
+      const env = { ...assertionIdp({ CLIENT_ASSERTION_FILE_ENV_VAR: 'AZURE_FEDERATED_TOKEN_FILE' }), AZURE_FEDERATED_TOKEN_FILE: ' /var/run/azure/token ' };
+      expect(idpOf(env).clientAssertion).toEqual({ path: '/var/run/azure/token', variable: 'AZURE_FEDERATED_TOKEN_FILE' });
+    });
+
+    it.each<[string, Env, string, string]>([
+      ['both set', { CLIENT_ASSERTION_FILE: '/a', CLIENT_ASSERTION_FILE_ENV_VAR: 'X_TOKEN_FILE' }, 'CLIENT_ASSERTION_FILE_ENV_VAR', 'CLIENT_ASSERTION_FILE and CLIENT_ASSERTION_FILE_ENV_VAR are mutually exclusive; set the path directly or name the variable holding it, not both'],
+      ['neither set', {}, 'CLIENT_ASSERTION_FILE', "client_assertion_file is required when token_endpoint_auth_method is 'client_assertion_jwt' (IDP: test). Set CLIENT_ASSERTION_FILE to the absolute path of the assertion file, or CLIENT_ASSERTION_FILE_ENV_VAR to the name of the variable holding it."],
+      ['a relative direct path', { CLIENT_ASSERTION_FILE: 'token.jwt' }, 'CLIENT_ASSERTION_FILE', "client_assertion_file must be an absolute path (IDP: test), got 'token.jwt'"],
+      ['a named variable that is unset', { CLIENT_ASSERTION_FILE_ENV_VAR: 'X_TOKEN_FILE' }, 'CLIENT_ASSERTION_FILE_ENV_VAR', 'CLIENT_ASSERTION_FILE_ENV_VAR names X_TOKEN_FILE, but that variable is unset or empty. Set X_TOKEN_FILE to the absolute path of the assertion file.'],
+      ['a named variable with a relative path', { CLIENT_ASSERTION_FILE_ENV_VAR: 'X_TOKEN_FILE', X_TOKEN_FILE: 'secret/relative/path' }, 'CLIENT_ASSERTION_FILE_ENV_VAR', 'CLIENT_ASSERTION_FILE_ENV_VAR names X_TOKEN_FILE, but its value is not an absolute path. Set X_TOKEN_FILE to the absolute path of the assertion file.'],
+    ])('refuses %s', (_label, overrides, suffix, message) => {
+      const env: Env = assertionIdp({});
+      for (const [key, value] of Object.entries(overrides)) {
+        if (key === 'X_TOKEN_FILE') env[key] = value;
+        else env[`PHOENIX_OAUTH2_TEST_${key}`] = value;
+      }
+      expect(issuesOf(env)).toEqual([{ variable: `PHOENIX_OAUTH2_TEST_${suffix}`, message }]);
+    });
+
+    it('the assertion variables are ignored for the other methods', () => {
+      const idp = idpOf(testIdp({ CLIENT_ASSERTION_FILE: 'relative-and-ignored' }));
+      expect(idp).toMatchObject({ tokenEndpointAuthMethod: 'client_secret_basic', clientAssertion: null });
+    });
   });
 
   it('OAuth2-only mode works once an IdP is configured', () => {

@@ -40,6 +40,7 @@ const DEFAULTS: AuthConfig = {
   smtp: null,
   oauth2: { idps: [], autoLoginIdp: null },
   passwordHashing: { concurrency: null, maxQueue: 32 },
+  ldap: null,
 };
 
 describe('parseAuthEnv: defaults', () => {
@@ -581,7 +582,7 @@ describe('parseAuthEnv: auth settings (reference TestGetEnvAuthSettings)', () =>
           message:
             'PHOENIX_DISABLE_BASIC_AUTH is set, but no alternative authentication methods are configured. ' +
             'Configure at least one OAuth2 identity provider (PHOENIX_OAUTH2_<IDP>_CLIENT_ID, PHOENIX_OAUTH2_<IDP>_CLIENT_SECRET ' +
-            'and PHOENIX_OAUTH2_<IDP>_OIDC_CONFIG_URL) or enable basic auth.',
+            'and PHOENIX_OAUTH2_<IDP>_OIDC_CONFIG_URL), or LDAP (PHOENIX_LDAP_HOST), or enable basic auth.',
         },
       ],
     ],

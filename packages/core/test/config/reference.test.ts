@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_REFERENCE, GATEHOUSE_CONFIG_REFERENCE, IDP_CONFIG_REFERENCE, parseAuthEnv, renderConfigReference } from '../../src/config/index.js';
+import { CONFIG_REFERENCE, GATEHOUSE_CONFIG_REFERENCE, IDP_CONFIG_REFERENCE, LDAP_CONFIG_REFERENCE, parseAuthEnv, renderConfigReference } from '../../src/config/index.js';
+import { LDAP_SUFFIXES } from '../../src/config/ldap.js';
 import { IDP_SUFFIXES } from '../../src/config/oauth2-idps.js';
 import { GATEHOUSE_VARIABLES, VARIABLES } from '../../src/config/parse-auth-env.js';
 import { VALID_SECRET, idpEnv } from './helpers.js';
@@ -40,8 +41,23 @@ describe('configuration reference', () => {
     expect(IDP_CONFIG_REFERENCE.map((entry) => entry.variable).sort()).toEqual([...IDP_SUFFIXES].sort());
   });
 
+  it('documents exactly the LDAP suffixes the parser reads, with the defaults it applies', () => {
+    expect(LDAP_CONFIG_REFERENCE.map((entry) => entry.variable).sort()).toEqual([...LDAP_SUFFIXES].sort());
+    const ldap = parseAuthEnv({ PHOENIX_LDAP_HOST: 'h', PHOENIX_LDAP_USER_SEARCH_BASE_DNS: '[""]', PHOENIX_LDAP_GROUP_ROLE_MAPPINGS: '[{"group_dn":"*","role":"VIEWER"}]' }).ldap;
+    const documented = (suffix: string) => LDAP_CONFIG_REFERENCE.find((entry) => entry.variable === suffix)?.default;
+    expect(String(ldap?.port)).toBe(documented('PORT'));
+    expect(ldap?.tlsMode).toBe(documented('TLS_MODE'));
+    expect(String(ldap?.tlsVerify)).toBe(documented('TLS_VERIFY'));
+    expect(ldap?.userSearchFilter).toBe(documented('USER_SEARCH_FILTER'));
+    expect(ldap?.emailAttribute).toBe(documented('ATTR_EMAIL'));
+    expect(ldap?.displayNameAttribute).toBe(documented('ATTR_DISPLAY_NAME'));
+    expect(ldap?.memberOfAttribute).toBe(documented('ATTR_MEMBER_OF'));
+    expect(String(ldap?.allowSignUp)).toBe(documented('ALLOW_SIGN_UP'));
+    expect(LDAP_CONFIG_REFERENCE.filter((entry) => entry.secret).map((entry) => entry.variable)).toEqual(['BIND_PASSWORD']);
+  });
+
   it('gives every entry a one-line description', () => {
-    for (const entry of [...CONFIG_REFERENCE, ...IDP_CONFIG_REFERENCE]) {
+    for (const entry of [...CONFIG_REFERENCE, ...IDP_CONFIG_REFERENCE, ...LDAP_CONFIG_REFERENCE]) {
       expect(entry.description, entry.variable).toMatch(/^\S[^\n]*$/);
     }
   });

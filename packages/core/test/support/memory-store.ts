@@ -57,6 +57,10 @@ function checkUser(u: UserRecord): void {
     throw new ConflictError('LOCAL users need a password hash and no OAuth2 identity');
   }
   if (u.authMethod === 'OAUTH2' && u.passwordHash !== null) throw new ConflictError('OAUTH2 users have no password hash');
+  if (u.authMethod === 'LDAP' && (u.passwordHash !== null || u.oauth2ClientId !== null || u.oauth2UserId !== null)) {
+    throw new ConflictError('LDAP users have no password hash and no OAuth2 identity');
+  }
+  if (u.authMethod !== 'LDAP' && u.ldapUniqueId !== null) throw new ConflictError('Only LDAP users have an LDAP unique id');
 }
 
 export function createMemoryStore(): AuthStore & { readonly state: () => State } {
@@ -70,6 +74,7 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
       if (u.oauth2ClientId !== null && u.oauth2UserId !== null && other.oauth2ClientId === u.oauth2ClientId && other.oauth2UserId === u.oauth2UserId) {
         throw new ConflictError('OAuth2 identity already linked');
       }
+      if (u.ldapUniqueId !== null && other.ldapUniqueId === u.ldapUniqueId) throw new ConflictError('LDAP unique id already linked');
     }
   }
 
@@ -104,6 +109,7 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
         oauth2ClientId: n.oauth2ClientId ?? null,
         oauth2UserId: n.oauth2UserId ?? null,
         profilePictureUrl: n.profilePictureUrl ?? null,
+        ldapUniqueId: n.ldapUniqueId ?? null,
         createdAt: n.createdAt,
         updatedAt: n.createdAt,
       };
@@ -127,6 +133,10 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
     },
     async findUserByOAuth2Identity(clientId, subject) {
       for (const u of s.users.values()) if (u.oauth2ClientId === clientId && u.oauth2UserId === subject) return u;
+      return null;
+    },
+    async findUserByLdapUniqueId(uniqueId) {
+      for (const u of s.users.values()) if (u.authMethod === 'LDAP' && u.ldapUniqueId === uniqueId) return u;
       return null;
     },
     async findFirstUserByRole(role) {

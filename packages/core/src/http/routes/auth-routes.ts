@@ -107,6 +107,7 @@ export const authRoutes: readonly RouteDefinition[] = [
           auth_enabled: config.enabled,
           basic_auth_enabled: config.basicAuthEnabled,
           password_reset_available: config.basicAuthEnabled && app.deps.mailer !== null,
+          ldap_enabled: config.ldap !== null,
           oauth2_idps: config.oauth2.idps.map((idp) => ({ name: idp.name, display_name: idp.displayName })),
           auto_login_idp: config.oauth2.autoLoginIdp,
           management_url: config.managementUrl,

@@ -15,6 +15,7 @@ import {
   listUsers,
   updateOwnProfile,
   updateUser,
+  sendWelcomeMail,
   type ApiKeyPage,
   type CreatedApiKey,
 } from '../../services/index.js';
@@ -54,8 +55,8 @@ function objectField(body: Record<string, unknown>, field: string): Record<strin
 
 function authMethod(raw: unknown): AuthMethod {
   if (raw === undefined || raw === null) return 'LOCAL';
-  if (raw === 'LOCAL' || raw === 'OAUTH2') return raw;
-  throw new ValidationError('auth_method must be LOCAL or OAUTH2');
+  if (raw === 'LOCAL' || raw === 'OAUTH2' || raw === 'LDAP') return raw;
+  throw new ValidationError('auth_method must be LOCAL, OAUTH2 or LDAP');
 }
 
 const optionalString = (raw: unknown, field: string): string | null => {
@@ -117,7 +118,10 @@ export const v1Routes: readonly RouteDefinition[] = [
     pattern: '/v1/users',
     kind: 'v1',
     async handler({ request, principal, app }) {
-      const user = objectField(await readJsonObject(request), 'user');
+      const body = await readJsonObject(request);
+      const user = objectField(body, 'user');
+      const welcome = body.send_welcome_email ?? true;
+      if (typeof welcome !== 'boolean') throw new ValidationError('send_welcome_email must be a boolean');
       const created = await createUser(app.deps, principal, {
         email: user.email,
         username: user.username,
@@ -127,6 +131,8 @@ export const v1Routes: readonly RouteDefinition[] = [
         oauth2ClientId: optionalString(user.oauth2_client_id, 'oauth2_client_id'),
         oauth2UserId: optionalString(user.oauth2_user_id, 'oauth2_user_id'),
       });
+      // Reference §2: default on; only here, never on a just-in-time SSO or LDAP sign-up.
+      if (welcome) sendWelcomeMail(app.deps, created, { url: app.publicUrl, background: app.background });
       return json({ data: userJson(created) }, 201);
     },
   },
