@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 // `@gatehouse` on npm, and the unscoped `gatehouse`, are other people's packages: an install line,
-// import or `npx gatehouse` that names them would run a stranger's code. Our scope is `@gatehouse-auth`.
+// import or bare-bin npx call that names them would run a stranger's code. Our scope is `@gatehouse-auth`.
 const repoRoot = resolve(import.meta.dirname, '../..');
 // Assembled so this file does not match itself.
 const OLD_SCOPE = new RegExp(['@gatehouse', '/'].join(''));

@@ -8,6 +8,7 @@ import {
 } from '@gatehouse-auth/core';
 import type { Client, Notification } from 'pg';
 import { isUnavailable } from './errors.js';
+import { loadPg } from './postgres.js';
 
 export interface PostgresRevocationChannelOptions {
   connectionString: string;
@@ -52,8 +53,8 @@ export async function createPostgresRevocationChannel(options: PostgresRevocatio
     throw new TypeError(`createPostgresRevocationChannel: \`channel\` must be 1 to ${MAX_CHANNEL_BYTES} bytes`);
   }
   const logger = options.logger ?? noopLogger;
-  // pg is loaded here, not at import, so a SQLite-only host never loads it.
-  const { default: pg } = await import('pg');
+  // pg is loaded here, not at import, so a SQLite-only host never loads it (nor needs it installed).
+  const pg = await loadPg('PostgreSQL LISTEN/NOTIFY (createPostgresRevocationChannel)');
   const relay = createRevocationRelay({ logger });
   let current: Client | null = null;
   let live = false;

@@ -1,10 +1,34 @@
 import type { AuthStore } from '@gatehouse-auth/core';
+import { importOptional } from '@gatehouse-auth/core/adapter-kit';
 import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
-import type { CustomTypesConfig, Pool, PoolConfig } from 'pg';
+import type pgModule from 'pg';
+import type { CustomTypesConfig, PoolConfig } from 'pg';
 import { toStoreError } from './errors.js';
 import { migrateToLatest } from './migrations.js';
 import type { GatehouseDatabase } from './schema.js';
 import { createKyselyStore } from './store.js';
+
+/**
+ * Settings for the pool the store creates: any field of pg's `PoolConfig` except `connectionString`
+ * and `types`. Typed structurally so that these declarations need neither `pg` nor `@types/pg`
+ * (a SQLite-only user has neither).
+ */
+export interface PostgresPoolSettings {
+  max?: number;
+  min?: number;
+  idleTimeoutMillis?: number;
+  connectionTimeoutMillis?: number;
+  statement_timeout?: number;
+  application_name?: string;
+  ssl?: boolean | Record<string, unknown>;
+  [setting: string]: unknown;
+}
+
+/** Loads pg on first use: it is an optional peer, needed only for PostgreSQL. */
+export async function loadPg(feature: string): Promise<typeof pgModule> {
+  const { default: pg } = await importOptional('pg', feature, () => import('pg'));
+  return pg;
+}
 
 interface PostgresStoreCommon {
   /** The schema holding Gatehouse's tables (created if missing). Default: the connection's search_path. */
@@ -16,12 +40,12 @@ export type PostgresStoreOptions = PostgresStoreCommon &
     | {
         connectionString: string;
         /** Extra settings for the pool the store creates (and ends on `close()`). */
-        poolConfig?: Omit<PoolConfig, 'connectionString' | 'types'>;
+        poolConfig?: PostgresPoolSettings;
         pool?: undefined;
       }
     | {
-        /** A pool the host owns: the store borrows it and leaves it open on `close()`. */
-        pool: Pool;
+        /** A pool the host owns (a pg `Pool`): the store borrows it and leaves it open on `close()`. */
+        pool: PostgresPool;
         connectionString?: undefined;
         poolConfig?: undefined;
       }
@@ -52,8 +76,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     const borrowed = options.pool;
     pool = { connect: () => borrowed.connect(), end: () => Promise.resolve() };
   } else {
-    const { default: pg } = await import('pg');
-    const owned = new pg.Pool({ ...options.poolConfig, connectionString: options.connectionString, types: int8AsNumber(pg.types) });
+    const pg = await loadPg('PostgreSQL (createPostgresStore)');
+    const settings = { ...options.poolConfig } as PoolConfig;
+    const owned = new pg.Pool({ ...settings, connectionString: options.connectionString, types: int8AsNumber(pg.types) });
     // An idle client losing its server emits 'error' on the pool; unhandled, that would crash
     // the host. The next query reports the outage as UnavailableError instead.
     owned.on('error', () => {});

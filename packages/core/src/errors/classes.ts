@@ -84,3 +84,16 @@ export class UnavailableError extends GatehouseError {
     super(code, message, options);
   }
 }
+
+/**
+ * A feature needs an optional package the host did not install (`pg` for PostgreSQL,
+ * `@gatehouse-auth/redis` for the CLI's Redis fan-out). `packageName` is what to `npm install`.
+ */
+export class MissingDependencyError extends GatehouseError {
+  readonly packageName: string;
+
+  constructor(packageName: string, feature: string, options?: GatehouseErrorOptions) {
+    super('dependency_missing', `${feature} needs the package "${packageName}", which is not installed: run \`npm install ${packageName}\``, options);
+    this.packageName = packageName;
+  }
+}

@@ -35,6 +35,8 @@ export const HTTP_STATUS_BY_CODE = {
   // dependencies
   unavailable: 503,
   smtp_not_configured: 503,
+  // an optional package the feature in use needs is not installed (start-up only in practice)
+  dependency_missing: 500,
   internal: 500,
 } as const satisfies Record<string, number>;
 

@@ -8,6 +8,7 @@ export {
   PermissionDeniedError,
   RateLimitError,
   UnavailableError,
+  MissingDependencyError,
   ValidationError,
   type ConfigIssue,
 } from './classes.js';
