@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { ValidationError, fetchHeadersOfNode, nodeAuthorization, type Gatehouse, type GuardInput, type GuardResult, type Role } from '@gatehouse-auth/core';
+import { ValidationError, type Gatehouse, type GuardInput, type GuardResult, type Role } from '@gatehouse-auth/core';
+import { fetchHeadersOfNode, nodeAuthorization } from '@gatehouse-auth/core/adapter-kit';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, HTTPMethods, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 

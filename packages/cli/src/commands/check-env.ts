@@ -1,4 +1,5 @@
-import { createDiscovery, type AuthConfig, type IdpConfig } from '@gatehouse-auth/core';
+import type { AuthConfig, IdpConfig } from '@gatehouse-auth/core';
+import { createDiscovery } from '@gatehouse-auth/core/internal';
 import { parseOptions } from '../args.js';
 import type { SecretSource } from '../auth-config.js';
 import { loadEnvironment, type ServerEnvironment } from '../environment.js';

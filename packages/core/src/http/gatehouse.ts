@@ -20,7 +20,8 @@ import { authRoutes } from './routes/auth-routes.js';
 import type { RouteDefinition, RouteEnvironment } from './routes/context.js';
 import { v1Routes } from './routes/v1-routes.js';
 import { oauth2Routes } from './routes/oauth2-routes.js';
-import { createDiscovery, type DiscoveryOptions } from '../oauth2/discovery.js';
+import { createDiscovery } from '../oauth2/discovery.js';
+import type { DiscoveryOptions } from '../oauth2/discovery-options.js';
 import { startExpiredSweep } from '../services/expired-sweep.js';
 import { createOAuth2Flow } from '../oauth2/flow.js';
 
