@@ -77,6 +77,8 @@ beforeAll(async () => {
         typescript: versionOf('typescript'),
         '@types/node': versionOf('@types/node'),
         '@types/express': versionOf('@types/express'),
+        // Express 4's types beside 5's, for the Express 4 type check below (npm alias, as in the workspace).
+        '@types/express4': `npm:@types/express@${versionOf('@types/express4')}`,
       },
     }),
   );
@@ -251,6 +253,45 @@ describe.concurrent('types compile for a user: strict, no skipLibCheck', () => {
       expect(result.code).toBe(0);
     }, 240_000);
   }
+});
+
+describe('types compile for an Express 4 user', () => {
+  it('the express adapter and an Express 4 app with @types/express 4 (strict, no skipLibCheck)', async () => {
+    const dir = join(project, 'types-express4');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'probe.ts'),
+      `import express from 'express';
+import { createGatehouse, parseAuthEnv } from '@gatehouse-auth/core';
+import { createSqliteStore } from '@gatehouse-auth/db';
+import { authenticate, gatehouse, principalOf, requireRole } from '@gatehouse-auth/express';
+export async function main(): Promise<void> {
+  const gh = await createGatehouse({ config: parseAuthEnv(process.env), store: await createSqliteStore({ filename: 'x.sqlite' }) });
+  const app: express.Express = express();
+  app.use(express.json());
+  app.use(gatehouse(gh));
+  app.get('/v1/x', authenticate(gh), requireRole(gh, ['ADMIN']), (_req: express.Request, res: express.Response) => { res.json({ role: principalOf(res).role }); });
+}
+`,
+    );
+    // Every import of 'express', ours included, resolves to @types/express 4.17 (whose own
+    // dependencies npm nested under it), as in a project that installed only that version.
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', types: ['node'], paths: { express: ['../node_modules/@types/express4/index.d.ts'] } },
+        files: ['probe.ts'],
+      }),
+    );
+    const result = await node([join(project, 'node_modules/typescript/bin/tsc'), '-p', dir, '--listFilesOnly']);
+    // The program holds Express 4's types and not 5's: the adapter's declarations met 4's.
+    expect(result.stdout).toMatch(/@types\/express4\/index\.d\.ts/);
+    expect(result.stdout).toMatch(/@types\/express4\/node_modules\/@types\/express-serve-static-core\/index\.d\.ts/);
+    expect(result.stdout).not.toMatch(/node_modules\/@types\/express\/index\.d\.ts/);
+    const checked = await node([join(project, 'node_modules/typescript/bin/tsc'), '-p', dir]);
+    expect(checked.stdout + checked.stderr).toBe('');
+    expect(checked.code).toBe(0);
+  }, 240_000);
 });
 
 // ---------------------------------------------------------------------------------------------
