@@ -12,6 +12,8 @@ export default defineConfig({
     compilerOptions: {
       paths: {
         '@gatehouse-auth/core': ['../core/src/index.ts'],
+        '@gatehouse-auth/core/adapter-kit': ['../core/src/adapter-kit.ts'],
+        '@gatehouse-auth/core/internal': ['../core/src/internal.ts'],
         '@gatehouse-auth/db': ['../db/src/index.ts'],
         '@gatehouse-auth/redis': ['../redis/src/index.ts'],
       },

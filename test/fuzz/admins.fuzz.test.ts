@@ -3,7 +3,8 @@
  * rules, no pair is dropped without a problem, a parsed list formats back to itself, and garbage
  * surfaces as a `ConfigError` naming the variable.
  */
-import { ConfigError, collectAdmins, parseAdmins, parseAuthEnv } from '@gatehouse-auth/core';
+import { ConfigError, parseAuthEnv } from '@gatehouse-auth/core';
+import { collectAdmins, parseAdmins } from '@gatehouse-auth/core/internal';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { adminsValue, padding } from './env.js';

@@ -4,7 +4,7 @@
  * They never throw; what they return is cut from the input, and agrees with a grammar-based
  * oracle on every well-formed header.
  */
-import { nodeAuthorization, parseBearer, readCookie } from '@gatehouse-auth/core';
+import { nodeAuthorization, parseBearer, readCookie } from '@gatehouse-auth/core/adapter-kit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TIMEOUT_MS, runs } from './runs.js';

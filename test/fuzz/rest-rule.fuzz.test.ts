@@ -6,9 +6,6 @@
  */
 import {
   ANONYMOUS_PRINCIPAL,
-  BUILT_IN_ADMIN_ROUTES,
-  BUILT_IN_API_KEY_ROUTES,
-  BUILT_IN_SELF_SERVICE_ROUTES,
   ConfigError,
   DECISIONS,
   type Decision,
@@ -21,6 +18,7 @@ import {
   systemApiKeyPrincipal,
   userApiKeyPrincipal,
 } from '@gatehouse-auth/core';
+import { BUILT_IN_ADMIN_ROUTES, BUILT_IN_API_KEY_ROUTES, BUILT_IN_SELF_SERVICE_ROUTES } from '@gatehouse-auth/core/internal';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TIMEOUT_MS, runs } from './runs.js';

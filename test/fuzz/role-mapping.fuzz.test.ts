@@ -5,7 +5,8 @@
  * outcome is ADMIN, MEMBER or VIEWER, the documented fallback, or a denial — never SYSTEM and
  * never an exception.
  */
-import { ConfigError, type IdpConfig, collectRoleMapping, parseAuthEnv, resolveAccess } from '@gatehouse-auth/core';
+import { ConfigError, type IdpConfig, parseAuthEnv, resolveAccess } from '@gatehouse-auth/core';
+import { collectRoleMapping } from '@gatehouse-auth/core/internal';
 import fc from 'fast-check';
 import jmespath from 'jmespath';
 import { describe, expect, it } from 'vitest';

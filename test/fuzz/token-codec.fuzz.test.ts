@@ -6,7 +6,8 @@
  * same answer — the same claims, or the same error code.
  */
 import { createHmac } from 'node:crypto';
-import { createTokenCodec, MAX_TOKEN_LENGTH, TOKEN_KINDS, tokenType, type TokenClaims, type TokenKind } from '@gatehouse-auth/core';
+import { createTokenCodec, TOKEN_KINDS, type TokenClaims, type TokenKind } from '@gatehouse-auth/core';
+import { MAX_TOKEN_LENGTH, tokenType } from '@gatehouse-auth/core/internal';
 import fc from 'fast-check';
 import { compactVerify, errors } from 'jose';
 import { describe, expect, it } from 'vitest';

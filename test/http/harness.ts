@@ -5,6 +5,7 @@
  * difference.
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,12 @@ import { getRequestListener } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import express from 'express';
 import Fastify from 'fastify';
+// The lowest versions of each supported range, installed under npm aliases (root devDependencies).
+// Typed as the newest: the adapters' declarations are written against those, and at run time the
+// host app is whatever the user installed.
+import express4Module from 'express4';
+import fastify50Module from 'fastify5-lowest';
+import { Hono as Hono40 } from 'hono4-lowest';
 import { createGatehouse, createSmtpMailer, parseAuthEnv, type AuthStore, type Gatehouse, type GatehouseOptions, type Logger, type PasswordHasher, type SmtpMailer } from '@gatehouse-auth/core';
 import { createSqliteStore } from '@gatehouse-auth/db';
 import * as honoAdapter from '@gatehouse-auth/hono';
@@ -25,8 +32,26 @@ import * as fastifyAdapter from '@gatehouse-auth/fastify';
  * `hono+routes`: Gatehouse's routes registered with `mountGatehouse` and host routes wrapped in
  * `protect` (no middleware). `express+json`: `express.json()` mounted before Gatehouse, as many hosts do.
  */
-export type AdapterName = 'hono' | 'hono+routes' | 'express' | 'express+json' | 'fastify';
+export type AdapterName = 'hono' | 'hono+routes' | 'express' | 'express+json' | 'fastify' | LowestAdapterName;
 export const ADAPTERS: readonly AdapterName[] = ['hono', 'hono+routes', 'express', 'express+json', 'fastify'];
+
+/**
+ * The same shapes on the lowest version of each supported peer range (`express ^4.21.0 || ^5.0.0`,
+ * `fastify ^5.0.0`, `hono ^4.0.0`); ADAPTERS run the newest installed. A representative subset of the
+ * conformance files runs these too (`ADAPTERS_AND_LOWEST`), which keeps CI time small.
+ */
+export type LowestAdapterName = 'express@4.21.0' | 'express@5.0.0' | 'fastify@5.0.0' | 'hono@4.0.0';
+export const LOWEST_ADAPTERS: readonly LowestAdapterName[] = ['express@4.21.0', 'express@5.0.0', 'fastify@5.0.0', 'hono@4.0.0'];
+export const ADAPTERS_AND_LOWEST: readonly AdapterName[] = [...ADAPTERS, ...LOWEST_ADAPTERS];
+
+// Express 5.0.0 has no types of its own under the alias; at run time it is required as is.
+const express50Module: unknown = createRequire(import.meta.url)('express5-lowest');
+const EXPRESS_BY_VERSION = {
+  express: express,
+  'express+json': express,
+  'express@4.21.0': express4Module as unknown as typeof express,
+  'express@5.0.0': express50Module as typeof express,
+} as const;
 export interface ReceivedMail {
   to: string;
   subject: string;
@@ -61,9 +86,9 @@ const HOST_ROUTES: readonly (readonly [string, string, number])[] = [
 type Principal = Extract<Awaited<ReturnType<Gatehouse['guard']>>, { ok: true }>['principal'];
 const principalBody = (p: Principal): string => JSON.stringify({ principal: { kind: p.kind, role: p.role, userId: p.userId } });
 
-function honoServer(gh: Gatehouse, routesOnly: boolean): Server {
+function honoServer(gh: Gatehouse, routesOnly: boolean, HonoClass: typeof Hono = Hono): Server {
   const root = gh.config.rootPath;
-  const top = new Hono<honoAdapter.GatehouseEnv>();
+  const top = new HonoClass<honoAdapter.GatehouseEnv>();
   const app = root ? top.basePath(root) : top;
   if (routesOnly) honoAdapter.mountGatehouse(top, gh);
   else app.use(honoAdapter.gatehouse(gh));
@@ -80,7 +105,7 @@ function honoServer(gh: Gatehouse, routesOnly: boolean): Server {
   });
 }
 
-function expressServer(gh: Gatehouse, jsonFirst: boolean): Server {
+function expressServer(gh: Gatehouse, jsonFirst: boolean, express: typeof EXPRESS_BY_VERSION.express = EXPRESS_BY_VERSION.express): Server {
   const app = express();
   app.disable('x-powered-by');
   if (jsonFirst) app.use(express.json());
@@ -99,8 +124,8 @@ function expressServer(gh: Gatehouse, jsonFirst: boolean): Server {
   return createHttpServer(app);
 }
 
-async function fastifyServer(gh: Gatehouse): Promise<{ server: Server; ready: () => Promise<void> }> {
-  const app = Fastify({ frameworkErrors: fastifyAdapter.frameworkErrors });
+async function fastifyServer(gh: Gatehouse, fastify: typeof Fastify = Fastify): Promise<{ server: Server; ready: () => Promise<void> }> {
+  const app = fastify({ frameworkErrors: fastifyAdapter.frameworkErrors });
   await app.register(fastifyAdapter.gatehousePlugin, { gatehouse: gh });
   await app.register(
     async (scope) => {
@@ -160,7 +185,7 @@ export async function startServer(
   env: Record<string, string> = {},
   options: { trustedProxies?: string[]; hasher?: PasswordHasher; logger?: Logger; gatehouse?: Pick<GatehouseOptions, 'ldap' | 'directory'> } = {},
 ): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), `gh-${adapter.replace('+', '-')}-`));
+  const dir = mkdtempSync(join(tmpdir(), `gh-${adapter.replace(/[+@]/g, '-')}-`));
   const mails: ReceivedMail[] = [];
   const smtp = await startSmtp(mails);
   // Public URLs come from configuration only: the port is chosen first, so the derived URL
@@ -195,9 +220,10 @@ export async function startServer(
   let server: Server;
   let stopFramework = async (): Promise<void> => {};
   if (adapter === 'hono' || adapter === 'hono+routes') server = honoServer(gatehouse, adapter === 'hono+routes');
-  else if (adapter === 'express' || adapter === 'express+json') server = expressServer(gatehouse, adapter === 'express+json');
+  else if (adapter === 'hono@4.0.0') server = honoServer(gatehouse, false, Hono40 as unknown as typeof Hono);
+  else if (adapter.startsWith('express')) server = expressServer(gatehouse, adapter === 'express+json', EXPRESS_BY_VERSION[adapter as keyof typeof EXPRESS_BY_VERSION]);
   else {
-    const built = await fastifyServer(gatehouse);
+    const built = await fastifyServer(gatehouse, adapter === 'fastify@5.0.0' ? (fastify50Module as unknown as typeof Fastify) : Fastify);
     server = built.server;
     stopFramework = built.ready;
   }
@@ -209,7 +235,7 @@ export async function startServer(
     mails,
     async close() {
       server.closeAllConnections();
-      if (adapter === 'fastify') await stopFramework();
+      if (adapter.startsWith('fastify')) await stopFramework();
       else await new Promise<void>((resolve) => server.close(() => resolve()));
       mailer?.close();
       await gatehouse.close();

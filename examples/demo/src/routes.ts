@@ -1,4 +1,5 @@
-import { readJsonObject, ValidationError } from '@gatehouse-auth/core';
+import { ValidationError } from '@gatehouse-auth/core';
+import { readJsonObject } from '@gatehouse-auth/core/adapter-kit';
 import { Hono, type Env } from 'hono';
 import type { Kysely } from 'kysely';
 import {

@@ -10,7 +10,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, parseAuthEnv, randomToken, secretProblems, type AuthConfig, type ConfigIssue } from '@gatehouse-auth/core';
+import { ConfigError, parseAuthEnv, randomToken, type AuthConfig, type ConfigIssue } from '@gatehouse-auth/core';
+import { secretProblems } from '@gatehouse-auth/core/internal';
 import type { Env } from './io.js';
 
 export const SECRET_FILE = 'demo-secret';

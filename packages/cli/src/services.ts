@@ -11,6 +11,7 @@ import {
   type RevocationChannel,
   type ServiceDeps,
 } from '@gatehouse-auth/core';
+import { importOptional } from '@gatehouse-auth/core/adapter-kit';
 import { createPostgresRevocationChannel, createPostgresStore, createSqliteStore } from '@gatehouse-auth/db';
 import type { ServerEnvironment } from './environment.js';
 import type { Context } from './io.js';
@@ -66,8 +67,10 @@ function checkUsable(env: ServerEnvironment, options: OpenOptions): void {
 async function openChannel(env: ServerEnvironment, logger: Logger): Promise<{ channel: ClosableChannel | null; fanOut: FanOut }> {
   const { redisUrl, database } = env.settings;
   if (redisUrl !== null) {
-    // Loaded on demand: only deployments with Redis need ioredis.
-    const { createRedisRevocationChannel } = await import('@gatehouse-auth/redis');
+    // An optional peer, loaded on demand: only deployments with Redis install it (and ioredis).
+    const { createRedisRevocationChannel } = await importOptional('@gatehouse-auth/redis', 'GATEHOUSE_REDIS_URL (revocations over Redis)', () =>
+      import('@gatehouse-auth/redis'),
+    );
     return { channel: await createRedisRevocationChannel({ url: redisUrl, logger }), fanOut: 'redis' };
   }
   if (database.kind === 'postgres') {

@@ -1,5 +1,5 @@
 export { createSqliteStore, type SqliteStoreOptions } from './sqlite.js';
-export { createPostgresStore, type PostgresStoreOptions } from './postgres.js';
+export { createPostgresStore, type PostgresPoolSettings, type PostgresStoreOptions } from './postgres.js';
 export {
   createPostgresRevocationChannel,
   type PostgresRevocationChannel,

@@ -1,13 +1,13 @@
 import {
-  REVOCATION_ALL,
   UnavailableError,
-  createRevocationRelay,
   type Logger,
   type RevocationChannel,
   type RevocationEvent,
 } from '@gatehouse-auth/core';
+import { REVOCATION_ALL, createRevocationRelay } from '@gatehouse-auth/core/adapter-kit';
 import type { Client, Notification } from 'pg';
 import { isUnavailable } from './errors.js';
+import { loadPg } from './postgres.js';
 
 export interface PostgresRevocationChannelOptions {
   connectionString: string;
@@ -52,8 +52,8 @@ export async function createPostgresRevocationChannel(options: PostgresRevocatio
     throw new TypeError(`createPostgresRevocationChannel: \`channel\` must be 1 to ${MAX_CHANNEL_BYTES} bytes`);
   }
   const logger = options.logger ?? noopLogger;
-  // pg is loaded here, not at import, so a SQLite-only host never loads it.
-  const { default: pg } = await import('pg');
+  // pg is loaded here, not at import, so a SQLite-only host never loads it (nor needs it installed).
+  const pg = await loadPg('PostgreSQL LISTEN/NOTIFY (createPostgresRevocationChannel)');
   const relay = createRevocationRelay({ logger });
   let current: Client | null = null;
   let live = false;

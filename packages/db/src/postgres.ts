@@ -1,12 +1,36 @@
 import { createHash } from 'node:crypto';
 import type { AuthStore } from '@gatehouse-auth/core';
+import { importOptional } from '@gatehouse-auth/core/adapter-kit';
 import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
-import type { CustomTypesConfig, Pool, PoolConfig } from 'pg';
+import type pgModule from 'pg';
+import type { CustomTypesConfig, PoolConfig } from 'pg';
 import { toStoreError } from './errors.js';
 import { migrateToLatest } from './migrations.js';
 import type { GatehouseDatabase } from './schema.js';
 import { toAccessTokenGrant, toApiKeyGrant } from './rows.js';
 import { createKyselyStore, grantQueries, type GrantReads } from './store.js';
+
+/**
+ * Settings for the pool the store creates: any field of pg's `PoolConfig` except `connectionString`
+ * and `types`. Typed structurally so that these declarations need neither `pg` nor `@types/pg`
+ * (a SQLite-only user has neither).
+ */
+export interface PostgresPoolSettings {
+  max?: number;
+  min?: number;
+  idleTimeoutMillis?: number;
+  connectionTimeoutMillis?: number;
+  statement_timeout?: number;
+  application_name?: string;
+  ssl?: boolean | Record<string, unknown>;
+  [setting: string]: unknown;
+}
+
+/** Loads pg on first use: it is an optional peer, needed only for PostgreSQL. */
+export async function loadPg(feature: string): Promise<typeof pgModule> {
+  const { default: pg } = await importOptional('pg', feature, () => import('pg'));
+  return pg;
+}
 
 interface PostgresStoreCommon {
   /** The schema holding Gatehouse's tables (created if missing). Default: the connection's search_path. */
@@ -18,12 +42,12 @@ export type PostgresStoreOptions = PostgresStoreCommon &
     | {
         connectionString: string;
         /** Extra settings for the pool the store creates (and ends on `close()`). */
-        poolConfig?: Omit<PoolConfig, 'connectionString' | 'types'>;
+        poolConfig?: PostgresPoolSettings;
         pool?: undefined;
       }
     | {
-        /** A pool the host owns: the store borrows it and leaves it open on `close()`. */
-        pool: Pool;
+        /** A pool the host owns (a pg `Pool`): the store borrows it and leaves it open on `close()`. */
+        pool: PostgresPool;
         connectionString?: undefined;
         poolConfig?: undefined;
       }
@@ -50,14 +74,15 @@ function int8AsNumber(pgTypes: CustomTypesConfig): CustomTypesConfig {
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<AuthStore> {
   if (options.schema === '') throw new TypeError('createPostgresStore: `schema` must not be empty');
   let pool: PostgresPool;
-  let queryable: Pool;
+  let queryable: QueryPool;
   if (options.pool) {
     const borrowed = options.pool;
-    queryable = borrowed;
+    queryable = queryPoolOf(borrowed);
     pool = { connect: () => borrowed.connect(), end: () => Promise.resolve() };
   } else {
-    const { default: pg } = await import('pg');
-    const owned = new pg.Pool({ ...options.poolConfig, connectionString: options.connectionString, types: int8AsNumber(pg.types) });
+    const pg = await loadPg('PostgreSQL (createPostgresStore)');
+    const settings = { ...options.poolConfig } as PoolConfig;
+    const owned = new pg.Pool({ ...settings, connectionString: options.connectionString, types: int8AsNumber(pg.types) });
     // An idle client losing its server emits 'error' on the pool; unhandled, that would crash
     // the host. The next query reports the outage as UnavailableError instead.
     owned.on('error', () => {});
@@ -95,7 +120,32 @@ function quoteIdentifier(name: string): string {
  * connection by the server, and no Kysely compile per call. The name carries the schema, since a
  * named statement is bound to the tables it was parsed against.
  */
-function postgresGrantReads(pool: Pool, schema: string | undefined): GrantReads {
+/** What the grant reads need of a pool: pg's `Pool.query` with a named statement. */
+interface QueryPool {
+  query<R>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
+}
+
+/**
+ * A host's pool is typed as Kysely's `PostgresPool` (so the declarations need no `@types/pg`); a pg
+ * `Pool` has `query`, anything else is driven through `connect()` without a named statement.
+ */
+function queryPoolOf(pool: PostgresPool): QueryPool {
+  const direct = pool as unknown as Partial<QueryPool>;
+  if (typeof direct.query === 'function') return direct as QueryPool;
+  return {
+    async query<R>(config: { text: string; values: unknown[] }) {
+      const client = await pool.connect();
+      try {
+        const result = await client.query(config.text, config.values);
+        return { rows: result.rows as R[] };
+      } finally {
+        client.release();
+      }
+    },
+  };
+}
+
+function postgresGrantReads(pool: QueryPool, schema: string | undefined): GrantReads {
   const table = (name: string) => (schema === undefined ? name : `${quoteIdentifier(schema)}.${name}`);
   const sql = grantQueries(table, '$1');
   // Statement names are identifiers of at most 63 bytes; a hash keeps any schema name within that.

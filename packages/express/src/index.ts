@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { fetchHeadersOfNode, nodeAuthorization, type Gatehouse, type GuardInput, type GuardResult, type Role } from '@gatehouse-auth/core';
+import type { Gatehouse, GuardInput, GuardResult, Role } from '@gatehouse-auth/core';
+import { fetchHeadersOfNode, nodeAuthorization } from '@gatehouse-auth/core/adapter-kit';
 import type { ErrorRequestHandler, Request as ExpressRequest, NextFunction, RequestHandler, Response as ExpressResponse } from 'express';
 
 export type GatehousePrincipal = Extract<GuardResult, { ok: true }>['principal'];

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { MALFORMED_PATH_MESSAGE, ValidationError, fetchHeadersOfNode, nodeAuthorization, pathOfTarget, type Gatehouse, type GuardInput, type GuardResult, type Role } from '@gatehouse-auth/core';
+import { ValidationError, type Gatehouse, type GuardInput, type GuardResult, type Role } from '@gatehouse-auth/core';
+import { MALFORMED_PATH_MESSAGE, fetchHeadersOfNode, nodeAuthorization, pathOfTarget } from '@gatehouse-auth/core/adapter-kit';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, HTTPMethods, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 

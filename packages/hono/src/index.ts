@@ -1,4 +1,5 @@
-import { nodeAuthorization, type Gatehouse, type GuardInput, type GuardResult, type Role } from '@gatehouse-auth/core';
+import type { Gatehouse, GuardInput, GuardResult, Role } from '@gatehouse-auth/core';
+import { nodeAuthorization } from '@gatehouse-auth/core/adapter-kit';
 import type { Context, Handler, MiddlewareHandler } from 'hono';
 
 /** What `authenticate` leaves on the context: `c.get('principal')`. */

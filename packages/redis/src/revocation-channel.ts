@@ -1,11 +1,10 @@
 import {
-  REVOCATION_ALL,
   UnavailableError,
-  createRevocationRelay,
   type Logger,
   type RevocationChannel,
   type RevocationEvent,
 } from '@gatehouse-auth/core';
+import { REVOCATION_ALL, createRevocationRelay } from '@gatehouse-auth/core/adapter-kit';
 import { Redis, type RedisOptions } from 'ioredis';
 
 export interface RedisRevocationChannelOptions {

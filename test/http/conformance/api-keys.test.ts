@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ADAPTERS,
+  ADAPTERS_AND_LOWEST,
   ADMIN_SECRET,
   DEFAULT_ADMIN,
   NO_RATE_LIMIT,
@@ -49,7 +49,7 @@ async function ownKeys(server: TestServer, session: Session): Promise<KeyJson[]>
   return (await expectJson<KeyPage>(await call(server, 'GET', '/v1/user/api_keys', { cookie: session }), 200)).data;
 }
 
-describe.each(ADAPTERS)('%s: API keys', (adapter) => {
+describe.each(ADAPTERS_AND_LOWEST)('%s: API keys', (adapter) => {
   let server: TestServer;
   let admin: Session;
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ACCESS_COOKIE,
-  ADAPTERS,
+  ADAPTERS_AND_LOWEST,
   ADMIN_SECRET,
   DEFAULT_ADMIN,
   IDP_ENV,
@@ -41,7 +41,7 @@ async function expectDead(server: TestServer, session: Session): Promise<void> {
   await expectError(refresh, 401, 'invalid_token', 'Invalid refresh token');
 }
 
-describe.each(ADAPTERS)('%s: auth routes', (adapter) => {
+describe.each(ADAPTERS_AND_LOWEST)('%s: auth routes', (adapter) => {
   let server: TestServer;
   let member: TestUser;
 
@@ -268,7 +268,7 @@ describe.each(ADAPTERS)('%s: auth routes', (adapter) => {
   });
 });
 
-describe.each(ADAPTERS)('%s: cookie configuration', (adapter) => {
+describe.each(ADAPTERS_AND_LOWEST)('%s: cookie configuration', (adapter) => {
   let server: TestServer;
   let member: TestUser;
 
@@ -322,7 +322,7 @@ describe.each(ADAPTERS)('%s: cookie configuration', (adapter) => {
   });
 });
 
-describe.each(ADAPTERS)('%s: under PHOENIX_HOST_ROOT_PATH=/app', (adapter) => {
+describe.each(ADAPTERS_AND_LOWEST)('%s: under PHOENIX_HOST_ROOT_PATH=/app', (adapter) => {
   let server: TestServer;
   let member: TestUser;
 
@@ -350,7 +350,7 @@ describe.each(ADAPTERS)('%s: under PHOENIX_HOST_ROOT_PATH=/app', (adapter) => {
   });
 });
 
-describe.each(ADAPTERS)('%s: basic auth disabled (OAuth2 only)', (adapter) => {
+describe.each(ADAPTERS_AND_LOWEST)('%s: basic auth disabled (OAuth2 only)', (adapter) => {
   let server: TestServer;
 
   beforeAll(async () => {

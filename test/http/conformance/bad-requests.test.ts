@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ADAPTERS,
+  ADAPTERS_AND_LOWEST,
   ADMIN_SECRET,
   DEFAULT_ADMIN,
   NO_RATE_LIMIT,
@@ -70,7 +70,7 @@ function bodyCases(valid: () => Record<string, unknown>): BadCase[] {
   ];
 }
 
-describe.each(ADAPTERS)('%s: bad requests change nothing', (adapter) => {
+describe.each(ADAPTERS_AND_LOWEST)('%s: bad requests change nothing', (adapter) => {
   let server: TestServer;
   let user: TestUser;
   let admin: Session;

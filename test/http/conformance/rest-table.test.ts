@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ACCESS_COOKIE,
-  ADAPTERS,
+  ADAPTERS_AND_LOWEST,
   ADMIN_SECRET,
   DEFAULT_ADMIN,
   NO_RATE_LIMIT,
@@ -83,7 +83,7 @@ function cases(rows: readonly Row[]): [string, Row, Who, Outcome][] {
   return rows.flatMap((row) => WHO.map((who): [string, Row, Who, Outcome] => [`${row.method} ${row.path}`, row, who, expected(row, who)]));
 }
 
-describe.each(ADAPTERS)('%s: REST table', (adapter) => {
+describe.each(ADAPTERS_AND_LOWEST)('%s: REST table', (adapter) => {
   let server: TestServer;
   const credentials = new Map<Who, CallOptions>();
   const principals = new Map<Who, { kind: string; role: string; userId: number | null }>();
@@ -204,7 +204,7 @@ describe.each(ADAPTERS)('%s: REST table', (adapter) => {
   });
 });
 
-describe.each(ADAPTERS)('%s: expired access token', (adapter) => {
+describe.each(ADAPTERS_AND_LOWEST)('%s: expired access token', (adapter) => {
   let server: TestServer;
 
   beforeAll(async () => {

@@ -4,9 +4,9 @@
  * Nothing here knows which adapter is under test.
  */
 import { expect } from 'vitest';
-import { ADAPTERS, ADMIN_SECRET, startServer, type AdapterName, type ReceivedMail, type TestServer } from '../harness.js';
+import { ADAPTERS, ADAPTERS_AND_LOWEST, ADMIN_SECRET, startServer, type AdapterName, type ReceivedMail, type TestServer } from '../harness.js';
 
-export { ADAPTERS, ADMIN_SECRET, startServer, type AdapterName, type ReceivedMail, type TestServer };
+export { ADAPTERS, ADAPTERS_AND_LOWEST, ADMIN_SECRET, startServer, type AdapterName, type ReceivedMail, type TestServer };
 
 export const ACCESS_COOKIE = 'phoenix-access-token';
 export const REFRESH_COOKIE = 'phoenix-refresh-token';

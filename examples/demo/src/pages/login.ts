@@ -1,4 +1,4 @@
-import { readCookie } from '@gatehouse-auth/core';
+import { readCookie } from '@gatehouse-auth/core/adapter-kit';
 import { html } from './html.js';
 import { formError, htmlResponse, layout, redirectTo } from './layout.js';
 import {

@@ -2,12 +2,12 @@ import {
   isDefaultAdmin,
   isSafeReturnUrl,
   isSystemUser,
-  readCookie,
   UnavailableError,
   type AuthenticatedPrincipal,
   type Gatehouse,
   type UserRecord,
 } from '@gatehouse-auth/core';
+import { readCookie } from '@gatehouse-auth/core/adapter-kit';
 import type { SignedInHeader } from './layout.js';
 
 /** What every page handler gets: no framework types, so the pages do not depend on Hono. */

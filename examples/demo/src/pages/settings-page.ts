@@ -4,11 +4,11 @@ import {
   listOwnApiKeys,
   listSystemApiKeys,
   listUsers,
-  toGlobalId,
   type ApiKeyWithOwner,
   type AuthenticatedPrincipal,
   type UserRecord,
 } from '@gatehouse-auth/core';
+import { toGlobalId } from '@gatehouse-auth/core/internal';
 import { html, type SafeHtml } from './html.js';
 import { formError, htmlResponse, layout, redirectTo } from './layout.js';
 import { changePasswordUrl, currentSession, here, loginUrl, mustChangePassword, signedInHeader, userTarget, type PageRequest } from './session.js';

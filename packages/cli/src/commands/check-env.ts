@@ -1,4 +1,5 @@
-import { createDiscovery, createLdapDirectory, type AuthConfig, type DirectoryProbe, type IdpConfig, type LdapConfig } from '@gatehouse-auth/core';
+import { createLdapDirectory, type AuthConfig, type DirectoryProbe, type IdpConfig, type LdapConfig } from '@gatehouse-auth/core';
+import { createDiscovery } from '@gatehouse-auth/core/internal';
 import { parseOptions } from '../args.js';
 import type { SecretSource } from '../auth-config.js';
 import { loadEnvironment, type ServerEnvironment } from '../environment.js';

@@ -1,4 +1,5 @@
-import { apiKeyJson, createSystemApiKey, toGlobalId } from '@gatehouse-auth/core';
+import { createSystemApiKey } from '@gatehouse-auth/core';
+import { apiKeyJson, toGlobalId } from '@gatehouse-auth/core/internal';
 import { parseOptions, required } from '../args.js';
 import { loadEnvironment } from '../environment.js';
 import { printJson } from '../io.js';

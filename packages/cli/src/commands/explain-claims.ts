@@ -1,16 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
-  hasSufficientClaims,
-  normalizeGroups,
-  normalizeRoleValue,
   NotFoundError,
-  parseUserInfo,
-  pruneClaims,
   resolveAccess,
   ValidationError,
   type IdpConfig,
 } from '@gatehouse-auth/core';
+import {
+  hasSufficientClaims,
+  normalizeGroups,
+  normalizeRoleValue,
+  parseUserInfo,
+  pruneClaims,
+} from '@gatehouse-auth/core/internal';
 import { parseOptions, required } from '../args.js';
 import { loadEnvironment } from '../environment.js';
 import { printJson, type Context } from '../io.js';

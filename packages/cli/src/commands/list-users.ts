@@ -1,4 +1,5 @@
-import { listUsers, toGlobalId, userJson, type UserRecord } from '@gatehouse-auth/core';
+import { listUsers, type UserRecord } from '@gatehouse-auth/core';
+import { toGlobalId, userJson } from '@gatehouse-auth/core/internal';
 import { parseOptions } from '../args.js';
 import { loadEnvironment } from '../environment.js';
 import { printJson } from '../io.js';

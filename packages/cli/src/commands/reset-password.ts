@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
-import { passwordProblems, updateUser, toGlobalId, userJson } from '@gatehouse-auth/core';
+import { passwordProblems, updateUser } from '@gatehouse-auth/core';
+import { toGlobalId, userJson } from '@gatehouse-auth/core/internal';
 import { parseOptions, required } from '../args.js';
 import { loadEnvironment } from '../environment.js';
 import { printJson } from '../io.js';

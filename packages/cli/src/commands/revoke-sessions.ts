@@ -1,4 +1,5 @@
-import { logoutUser, toGlobalId, userJson } from '@gatehouse-auth/core';
+import { logoutUser } from '@gatehouse-auth/core';
+import { toGlobalId, userJson } from '@gatehouse-auth/core/internal';
 import { parseOptions, required } from '../args.js';
 import { loadEnvironment } from '../environment.js';
 import { printJson } from '../io.js';

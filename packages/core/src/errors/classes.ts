@@ -113,3 +113,16 @@ export class DirectoryUnavailableError extends GatehouseError {
     this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
   }
 }
+
+/**
+ * A feature needs an optional package the host did not install (`pg` for PostgreSQL,
+ * `@gatehouse-auth/redis` for the CLI's Redis fan-out). `packageName` is what to `npm install`.
+ */
+export class MissingDependencyError extends GatehouseError {
+  readonly packageName: string;
+
+  constructor(packageName: string, feature: string, options?: GatehouseErrorOptions) {
+    super('dependency_missing', `${feature} needs the package "${packageName}", which is not installed: run \`npm install ${packageName}\``, options);
+    this.packageName = packageName;
+  }
+}

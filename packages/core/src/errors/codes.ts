@@ -41,6 +41,8 @@ export const HTTP_STATUS_BY_CODE = {
   // too much work queued (password hashing): come back after Retry-After
   overloaded: 503,
   directory_unavailable: 503,
+  // an optional package the feature in use needs is not installed (start-up only in practice)
+  dependency_missing: 500,
   internal: 500,
 } as const satisfies Record<string, number>;
 

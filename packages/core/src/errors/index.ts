@@ -10,6 +10,7 @@ export {
   RateLimitError,
   UnavailableError,
   DirectoryUnavailableError,
+  MissingDependencyError,
   ValidationError,
   type ConfigIssue,
 } from './classes.js';

@@ -2,13 +2,9 @@ import * as oauth from 'oauth4webapi';
 import type { IdpConfig } from '../config/index.js';
 import { UnavailableError } from '../errors/index.js';
 
-export interface DiscoveryOptions {
-  /** Per request to the IdP (discovery, token, UserInfo, JWKS). Default 10 000 ms. */
-  timeoutMs?: number;
-  /** How long a fetched document is reused. Default one hour; failures are never cached. */
-  ttlMs?: number;
-  now?: () => number;
-}
+import type { DiscoveryOptions } from './discovery-options.js';
+
+export type { DiscoveryOptions };
 
 export interface IdpEndpoint {
   readonly as: oauth.AuthorizationServer;
