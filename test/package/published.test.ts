@@ -220,7 +220,7 @@ export async function main(): Promise<void> {
   h.use(ho.gatehouse(gh));
   h.get('/v1/x', ho.authenticate(gh), (c) => c.json({ role: c.get('principal').role }));
   ho.mountGatehouse(h, gh);
-  const result: GuardResult = await gh.guard({ method: 'GET', route: '/v1/x', authorization: nodeAuthorization({}, []), cookie: null, origin: null, referer: null, host: null });
+  const result: GuardResult = await gh.guard({ method: 'GET', path: '/v1/x', authorization: nodeAuthorization({}, []), cookie: null, origin: null, referer: null, host: null });
   console.log(result.ok, isGatehouseError(new Error()), pgOptions);
 }
 `;
