@@ -138,6 +138,16 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
     return client;
   }
 
+  /**
+   * ldapts reconnects a dropped socket by itself, to the plain `ldap://` URL, without STARTTLS or a
+   * bind: an on-path attacker who resets the connection would then read and answer our next search
+   * in clear text (and forge group membership). So a StartTLS connection is checked before every
+   * operation; nothing asynchronous happens between the check and ldapts writing the request.
+   */
+  function assertSecure(client: Client): void {
+    if (config.tlsMode === 'starttls' && !client.isConnected) throw new ServerFault('the directory connection dropped after STARTTLS');
+  }
+
   /** Unbinds and drops the socket; awaited on the normal path, so a queued login starts on a free slot. */
   function close(client: Client, open: Set<Client>): Promise<void> {
     open.delete(client);
@@ -156,6 +166,7 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
     for (const base of config.userSearchBaseDns) {
       let searchEntries: Entry[];
       try {
+        assertSecure(client);
         ({ searchEntries } = await client.search(base, {
           scope: 'sub',
           filter,
@@ -179,6 +190,8 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
     try {
       const client = await connect(host, open);
       try {
+        // A dropped StartTLS connection must not carry the password in clear: the check throws first.
+        assertSecure(client);
         await client.bind(`cn=dummy-${randomBytes(8).toString('hex')},dc=invalid,dc=local`, password);
       } finally {
         await close(client, open);
@@ -191,6 +204,7 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
   async function passwordMatches(host: string, dn: string, password: string, open: Set<Client>): Promise<boolean> {
     const client = await connect(host, open);
     try {
+      assertSecure(client);
       await client.bind(dn, password);
       return true;
     } catch (error) {
@@ -216,9 +230,12 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
     const groups: string[] = [];
     for (const base of config.groupSearchBaseDns) {
       try {
+        assertSecure(client);
         const { searchEntries } = await client.search(base, { scope: 'sub', filter, attributes: ['cn'] });
         groups.push(...searchEntries.map((group) => group.dn));
       } catch (error) {
+        // A lost secure connection is a server fault, never "this base has no groups".
+        if (error instanceof ServerFault) throw error;
         logger?.warn('ldap: a group search base failed; skipped', { error: error instanceof Error ? error.name : 'unknown' });
       }
     }
@@ -235,8 +252,8 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
       throw new ServerFault(error instanceof Error ? error.name : 'unknown');
     }
     try {
-      if (entry === 'ambiguous') return INVALID;
-      if (entry === null) {
+      // Several entries answer like none: same refusal, same dummy-bind cost.
+      if (entry === null || entry === 'ambiguous') {
         await dummyBind(host, password, open);
         return INVALID;
       }
@@ -327,6 +344,7 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
           const found: Entry[] = [];
           for (const base of config.userSearchBaseDns) {
             try {
+              assertSecure(client);
               const { searchEntries } = await client.search(base, { scope: 'sub', filter, attributes: requested.length > 0 ? requested : ['1.1'], sizeLimit: 5 });
               found.push(...searchEntries);
             } catch (error) {
