@@ -94,6 +94,10 @@ export function createBoundedHasher(inner: PasswordHasher, limits: HashingLimits
         waiting = [];
         head = 0;
         inBurst = false;
+      } else if (head > 1024 && head * 2 > waiting.length) {
+        // A storm that never lets the queue empty must not grow the array by one per login.
+        waiting = waiting.slice(head);
+        head = 0;
       }
       next();
       return;

@@ -321,12 +321,25 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     return canonical.startsWith(`${canonicalRoot}/`) ? canonical.slice(canonicalRoot.length) : canonical;
   }
 
-  function readableTarget(target: string | null | undefined, path: string): boolean {
-    if (target === null || target === undefined) return true;
+  /**
+   * The raw target's own decision path when it differs from the routed one (a rewrite, a custom
+   * `getPath`, a router that resolved `..`): undefined when it is the same or absent, null when it
+   * cannot be read one way. The gate then decides on both, and both must allow.
+   */
+  function targetPath(target: string | null | undefined, path: string): string | null | undefined {
+    if (target === null || target === undefined) return undefined;
     // The common case without allocating: the target is the routed path, perhaps with a query.
-    if (target.startsWith(path) && (target.length === path.length || target.charCodeAt(path.length) === 63 /* ? */)) return true;
-    const targetPath = pathOfTarget(target);
-    return targetPath === path || canonicalRequestPath(targetPath) !== null;
+    if (target.startsWith(path) && (target.length === path.length || target.charCodeAt(path.length) === 63 /* ? */)) return undefined;
+    return decisionPath(pathOfTarget(target));
+  }
+
+  function readableTarget(target: string | null | undefined, path: string): boolean {
+    return targetPath(target, path) !== null;
+  }
+
+  function authorizeBoth(gate: GuardResult, method: string, path: string, other: string | undefined): GuardResult {
+    const first = authorize(gate, method, path);
+    return !first.ok || other === undefined || other === path ? first : authorize(gate, method, other);
   }
 
   function authorize(gate: GuardResult, method: string, path: string): GuardResult {
@@ -348,10 +361,11 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
       if (error) return denial(error);
     }
     const path = decisionPath(input.path);
-    if (path === null || !readableTarget(input.target, input.path)) return MALFORMED_PATH;
-    if (!authenticator) return authorize(ANONYMOUS_GATE, input.method, path);
+    const other = targetPath(input.target, input.path);
+    if (path === null || other === null) return MALFORMED_PATH;
+    if (!authenticator) return authorizeBoth(ANONYMOUS_GATE, input.method, path, other);
     const known = authenticator.authenticateCached(credentialsOf(input.authorization, input.cookie));
-    return known === undefined ? undefined : authorize(gateOf(known), input.method, path);
+    return known === undefined ? undefined : authorizeBoth(gateOf(known), input.method, path, other);
   }
 
   async function guard(input: GuardInput): Promise<GuardResult> {
@@ -359,7 +373,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     if (known !== undefined) return known;
     // Only a credential memory does not know gets here; everything before it has passed.
     const gate = await principalFrom(input.authorization, input.cookie);
-    return authorize(gate, input.method, decisionPath(input.path) ?? '');
+    return authorizeBoth(gate, input.method, decisionPath(input.path) ?? '', targetPath(input.target, input.path) ?? undefined);
   }
 
   function requireRole(principal: Principal, roles: readonly Role[]): GuardResult {

@@ -13,6 +13,9 @@
  *   `\`), a control character, or another escape of a separator or dot (double encoding), refuses;
  * - a `.` or `..` segment, raw or encoded, refuses (a layer that resolves it would route elsewhere);
  * - a raw `\`, control character or space refuses;
+ * - `;` (raw or `%3B`) refuses, and so does a segment ending in `.` or a space once decoded: matrix
+ *   parameters (`/v1/secrets;x`) and Windows-style trailing dots/spaces are stripped by some
+ *   servers behind a proxy, which would then route to the admin resource the rule did not see;
  * - empty segments (doubled or trailing slashes) are dropped and letters lower-cased, as routers
  *   that ignore them or match case-insensitively would read the path.
  *
@@ -27,7 +30,7 @@ export const MAX_PATH_LENGTH = 4096;
 
 // Characters a path may hold as they are in canonical form: lower-case unreserved, sub-delims, `:`, `@`, `/`.
 const PLAIN = new Uint8Array(128);
-for (const c of "abcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/") PLAIN[c.charCodeAt(0)] = 1;
+for (const c of "abcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,=:@/") PLAIN[c.charCodeAt(0)] = 1;
 
 /** The common case, one pass and no allocation: a plain lower-case path with nothing to decode or drop. */
 function isCanonical(path: string): boolean {
@@ -38,15 +41,17 @@ function isCanonical(path: string): boolean {
     if (c >= 128 || PLAIN[c] === 0) return false;
     // `//` (an empty segment) and `/.` (a possible dot segment) need the full reading.
     if (previous === 47 && (c === 47 || c === 46)) return false;
+    // A segment ending in `.` needs the full reading (it is refused there).
+    if (c === 47 && previous === 46) return false;
     previous = c;
   }
-  return path.length === 1 || previous !== 47;
+  return path.length === 1 || (previous !== 47 && previous !== 46);
 }
 // After one decoding: a separator, a control character, or an escape that would decode to one.
 // eslint-disable-next-line no-control-regex -- control characters are exactly what must be refused
-const REFUSED_AFTER_DECODING = /[/\\\x00-\x1f\x7f]|%(?:2f|5c|2e|25|00)/i;
+const REFUSED_AFTER_DECODING = /[/\\;\x00-\x1f\x7f]|%(?:2f|5c|2e|25|00|3b)/i;
 // eslint-disable-next-line no-control-regex -- as above, before decoding
-const REFUSED_RAW = /[\\\x00-\x20\x7f]/;
+const REFUSED_RAW = /[\\;\x00-\x20\x7f]/;
 
 export function canonicalRequestPath(path: string): string | null {
   if (typeof path !== 'string' || path.length === 0 || path.length > MAX_PATH_LENGTH) return null;
@@ -64,7 +69,7 @@ export function canonicalRequestPath(path: string): string | null {
       }
       if (REFUSED_AFTER_DECODING.test(segment)) return null;
     }
-    if (segment === '.' || segment === '..') return null;
+    if (segment === '.' || segment === '..' || segment.endsWith('.') || segment.endsWith(' ')) return null;
     segments.push(segment.toLowerCase());
   }
   return `/${segments.join('/')}`;

@@ -1,5 +1,5 @@
 import { sanitizeEmail } from '../crypto/index.js';
-import { AuthenticationError, NotFoundError, PermissionDeniedError, isGatehouseError } from '../errors/index.js';
+import { AuthenticationError, NotFoundError, OverloadedError, PermissionDeniedError, isGatehouseError } from '../errors/index.js';
 import type { AuthStoreOps, UserRecord } from '../ports.js';
 import type { ServiceDeps } from './deps.js';
 import { assertNotLockedOut, clearLoginFailures, recordLoginFailure } from './login-lockout.js';
@@ -94,8 +94,13 @@ export async function login(deps: ServiceDeps, input: { email?: unknown; passwor
 
   let current = user;
   if (hash && deps.hasher.needsRehash(hash)) {
-    // Upgrade weaker hashes on the one occasion the plaintext is at hand.
-    current = (await deps.store.updateUser(user.id, { passwordHash: await deps.hasher.hash(password), updatedAt: deps.clock.now() })) ?? user;
+    // Upgrade weaker hashes on the one occasion the plaintext is at hand. A full hashing queue only
+    // postpones it to the next login: a right password must not answer differently (503) from a wrong one.
+    const upgraded = await deps.hasher.hash(password).catch((error: unknown) => {
+      if (error instanceof OverloadedError) return null;
+      throw error;
+    });
+    if (upgraded !== null) current = (await deps.store.updateUser(user.id, { passwordHash: upgraded, updatedAt: deps.clock.now() })) ?? user;
   }
   return issueSession(deps, current);
 }

@@ -38,6 +38,10 @@ describe('createGatehouse', () => {
       expect(await g.guard({ method: 'PUT', path }), path).toMatchObject({ ok: false, status: 400 });
       expect(anonymousOff.guardCached({ method: 'PUT', path }), path).toMatchObject({ ok: false, status: 400 });
     }
+    // A routed path and a raw target that differ (a rewrite, Hono's getPath): both views must allow.
+    const viewer = await g.guard({ method: 'GET', path: '/127.0.0.1:6006/v1/users', target: '/v1/users', authorization: 'Bearer admin-secret-0123456789-abcdefghijklm' });
+    expect(viewer.ok).toBe(true);
+    expect(anonymousOff.guardCached({ method: 'GET', path: '/host/v1/user/api_keys', target: '/v1/user/api_keys' })).toMatchObject({ ok: false, status: 403 });
     // A clean path with a refused raw target is refused too.
     expect(await g.guard({ method: 'GET', path: '/v1/projects/1', target: '/v1/x/../projects/1' })).toMatchObject({ ok: false, status: 400 });
     expect(await g.guard({ method: 'GET', path: '/v1/projects/1', target: '/v1/projects/1?a=/../b' })).toMatchObject({ ok: false, status: 401 });

@@ -12,7 +12,6 @@ describe('canonicalRequestPath', () => {
     ['/v1/projects/%C3%A9t%C3%A9', '/v1/projects/été'],
     ['/v1/.well-known', '/v1/.well-known'],
     ['/v1/projects/a.b', '/v1/projects/a.b'],
-    ['/v1/projects/...', '/v1/projects/...'],
     ['/v1/users/:id', '/v1/users/:id'],
   ])('%s → %s', (input, expected) => {
     expect(canonicalRequestPath(input)).toBe(expected);
@@ -37,6 +36,13 @@ describe('canonicalRequestPath', () => {
     ['an encoded NUL', '/v1/users/%00'],
     ['a raw control character', '/v1/us\u0001ers'],
     ['a raw space', '/v1/a b'],
+    ['a segment ending in a dot', '/v1/secrets.'],
+    ['a segment ending in dots', '/v1/projects/...'],
+    ['an encoded trailing dot', '/v1/secrets%2e'],
+    ['a segment ending in an encoded space', '/v1/secrets%20'],
+    ['a matrix parameter', '/v1/secrets;x'],
+    ['an encoded semicolon', '/v1/secrets%3Bx'],
+    ['a semicolon after a parameter', '/v1/projects/1;'],
     ['an overlong path', `/v1/${'a'.repeat(MAX_PATH_LENGTH)}`],
   ])('refuses %s', (_label, input) => {
     expect(canonicalRequestPath(input)).toBeNull();
