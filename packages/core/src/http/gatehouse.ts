@@ -254,11 +254,14 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     },
   };
 
-  function relative(path: string): string | null {
-    if (!rootPath) return path;
-    if (path === rootPath) return '/';
-    return path.startsWith(`${rootPath}/`) ? path.slice(rootPath.length) : null;
+  /** `path` below `root` (`/` for the root itself), or null when it lies outside; `root` '' holds every path. */
+  function below(root: string, path: string): string | null {
+    if (!root) return path;
+    if (path === root) return '/';
+    return path.startsWith(`${root}/`) ? path.slice(root.length) : null;
   }
+
+  const relative = (path: string): string | null => below(rootPath, path);
 
   function owns(path: string): boolean {
     const rel = relative(path);
@@ -278,7 +281,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     const host = request.headers.get('host');
     // Before any route runs, even the JSON 404 of an unknown auth path.
     if (hostCheck !== null && !hostCheck.allows(host)) return errorResponse(hostCheck.error, logger);
-    if (!readableTarget(context.target, url.pathname)) return errorResponse(new ValidationError(MALFORMED_PATH_MESSAGE, 'malformed_path'), logger);
+    if (targetPath(context.target, url.pathname) === null) return errorResponse(new ValidationError(MALFORMED_PATH_MESSAGE, 'malformed_path'), logger);
     if (match === null) return json(new NotFoundError('Not found').toJSON(), 404);
     try {
       if (match === 'method') throw new NotFoundError('Method not allowed', undefined, 'method_not_allowed');
@@ -316,9 +319,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
   /** The canonical path relative to the root path (a path outside it is decided as it is); null: refuse. */
   function decisionPath(path: string): string | null {
     const canonical = canonicalRequestPath(path);
-    if (canonical === null || !canonicalRoot) return canonical;
-    if (canonical === canonicalRoot) return '/';
-    return canonical.startsWith(`${canonicalRoot}/`) ? canonical.slice(canonicalRoot.length) : canonical;
+    return canonical === null ? null : (below(canonicalRoot, canonical) ?? canonical);
   }
 
   /**
@@ -331,10 +332,6 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     // The common case without allocating: the target is the routed path, perhaps with a query.
     if (target.startsWith(path) && (target.length === path.length || target.charCodeAt(path.length) === 63 /* ? */)) return undefined;
     return decisionPath(pathOfTarget(target));
-  }
-
-  function readableTarget(target: string | null | undefined, path: string): boolean {
-    return targetPath(target, path) !== null;
   }
 
   function authorizeBoth(gate: GuardResult, method: string, path: string, other: string | undefined): GuardResult {
