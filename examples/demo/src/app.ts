@@ -3,6 +3,7 @@ import { gatehouse, authenticate, type GatehouseVariables } from '@gatehouse-aut
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import type { DemoDatabase } from './db/schema.js';
+import type { OtlpTraceTypes } from './otlp/definitions.js';
 import { pageRoutes } from './pages/index.js';
 import { demoRoutes } from './routes.js';
 
@@ -20,14 +21,14 @@ function errorJson(status: number, code: string, message: string): Response {
  * its middleware, every other `/v1/*` route behind `authenticate`, and the HTML pages (`/login`,
  * `/settings`, ...). Like Phoenix, all of it sits under PHOENIX_HOST_ROOT_PATH when that is set.
  */
-export function createApp(gh: Gatehouse, db: Kysely<DemoDatabase>, logger: Logger): Hono<AppEnv> {
+export function createApp(gh: Gatehouse, db: Kysely<DemoDatabase>, logger: Logger, otlp: OtlpTraceTypes): Hono<AppEnv> {
   const rootPath = gh.config.rootPath;
   const app = rootPath ? new Hono<AppEnv>().basePath(rootPath) : new Hono<AppEnv>();
 
   app.get('/healthz', (c) => c.text('ok'));
   app.use(gatehouse(gh));
   app.use('/v1/*', authenticate(gh));
-  app.route('/', demoRoutes<AppEnv>(db));
+  app.route('/', demoRoutes<AppEnv>(db, otlp));
   // The HTML pages (sign-in, settings, ...): outside /v1, after Gatehouse so core's /login redirect wins.
   app.route('/', pageRoutes<AppEnv>(gh));
 
