@@ -1,10 +1,12 @@
 import { isGatehouseError, type Gatehouse, type Logger } from '@gatehouse-auth/core';
 import { gatehouse, authenticate, type GatehouseVariables } from '@gatehouse-auth/hono';
 import { Hono } from 'hono';
+import { accepts } from 'hono/accepts';
 import type { Kysely } from 'kysely';
 import type { DemoDatabase } from './db/schema.js';
 import type { OtlpTraceTypes } from './otlp/definitions.js';
 import { pageRoutes } from './pages/index.js';
+import { notFoundPage } from './pages/not-found.js';
 import { demoRoutes } from './routes.js';
 
 type AppEnv = { Variables: GatehouseVariables };
@@ -32,7 +34,12 @@ export function createApp(gh: Gatehouse, db: Kysely<DemoDatabase>, logger: Logge
   // The HTML pages (sign-in, settings, ...): outside /v1, after Gatehouse so core's /login redirect wins.
   app.route('/', pageRoutes<AppEnv>(gh));
 
-  app.notFound(() => errorJson(404, 'not_found', 'Not found'));
+  // A browser (Accept prefers text/html) gets a page; API clients, curl and fetch (*/*) the JSON error.
+  app.notFound((c) =>
+    accepts(c, { header: 'Accept', supports: ['application/json', 'text/html'], default: 'application/json' }) === 'text/html'
+      ? notFoundPage(rootPath)
+      : errorJson(404, 'not_found', 'Not found'),
+  );
   app.onError((error) => {
     if (isGatehouseError(error)) return errorJson(error.status, error.code, error.message);
     logger.error('request failed', { error: error instanceof Error ? error.message : String(error) });
