@@ -133,19 +133,18 @@ export {
 
 export {
   createAuthenticator,
-  createGatehouse,
   type AuthFailureReason,
   type AuthResult,
   type AuthenticatedPrincipal,
   type Authenticator,
   type AuthenticatorOptions,
   type Credentials,
-  type Gatehouse,
-  type GatehouseOptions,
   type GuardInput,
   type GuardResult,
   type RequestContext,
 } from './http/index.js';
+
+export { createGatehouse, type Gatehouse, type GatehouseOptions } from './gatehouse.js';
 
 export { resolveAccess, isSafeReturnUrl, type AccessDecision, type DiscoveryOptions } from './oauth2/index.js';
 
