@@ -78,14 +78,8 @@ export * from './crypto/index.js';
 
 export { createTokenCodec, TOKEN_KINDS, type SignClaims, type TokenClaims, type TokenCodec, type TokenCodecOptions, type TokenKind } from './tokens/index.js';
 
-export {
-  createMemoryRateLimitStore,
-  createLocalRevocationChannel,
-  createSmtpMailer,
-  type MemoryRateLimitStoreOptions,
-  type SmtpMailer,
-  type SmtpMailerOptions,
-} from './adapters/index.js';
+export { createMemoryRateLimitStore, createLocalRevocationChannel, type MemoryRateLimitStoreOptions } from './in-process/index.js';
+export { createSmtpMailer, type SmtpMailer, type SmtpMailerOptions } from './mail/index.js';
 
 export {
   silentLogger,
