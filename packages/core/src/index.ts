@@ -115,6 +115,9 @@ export {
   defaultResetMail,
   requestPasswordReset,
   resetPassword,
+  listAuditEvents,
+  type AuditEventFilter,
+  type AuditEventPage,
   type Logger,
   type ServiceDeps,
   type BootstrapResult,
@@ -146,6 +149,33 @@ export {
   type GuardResult,
   type RequestContext,
 } from './http/index.js';
+
+export {
+  AUDIT_EVENT_TYPES,
+  auditActorOf,
+  createAuditTrail,
+  discardAudit,
+  isAuditEventType,
+  storeAuditSink,
+  type AuditActor,
+  type AuditActorKind,
+  type AuditDetailsByType,
+  type AuditEventInput,
+  type AuditEventQuery,
+  type AuditEventRecord,
+  type AuditEventType,
+  type AuditRecorder,
+  type AuditRequestContext,
+  type AuditSignInMethod,
+  type AuditSink,
+  type AuditTrail,
+  type AuditTrailOptions,
+  type NewAuditEvent,
+  type RotatedCredential,
+  type SessionEndedBy,
+  type SignInFailureReason,
+  type SsoDenialReason,
+} from './audit/index.js';
 
 export { resolveAccess, isSafeReturnUrl, type AccessDecision, type DiscoveryOptions } from './oauth2/index.js';
 

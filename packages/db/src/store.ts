@@ -2,6 +2,7 @@ import {
   UnavailableError,
   type AccessTokenGrant,
   type ApiKeyGrant,
+  type AuditEventStore,
   type AuthStore,
   type AuthStoreOps,
   type UserPatch,
@@ -14,6 +15,7 @@ import {
   toApiKey,
   toApiKeyGrant,
   toApiKeyWithOwner,
+  toAuditEvent,
   toInt,
   toPasswordResetToken,
   toRefreshToken,
@@ -432,6 +434,57 @@ async function sweep(db: Db, now: number): Promise<number> {
   return results.reduce((total, result) => total + Number(result.numDeletedRows), 0);
 }
 
+/** Rows per INSERT: far below SQLite's bound-parameter limit whatever batch size the trail uses. */
+const AUDIT_ROWS_PER_INSERT = 500;
+
+/** The audit table: outside transactions by design (see AuditEventStore). */
+function auditOpsOn(db: Db, isClosed: () => boolean): AuditEventStore {
+  async function guard<T>(run: () => Promise<T>): Promise<T> {
+    if (isClosed()) throw closedError();
+    try {
+      return await run();
+    } catch (error) {
+      throw toStoreError(error);
+    }
+  }
+  return {
+    appendAuditEvents: (events) =>
+      guard(async () => {
+        for (let start = 0; start < events.length; start += AUDIT_ROWS_PER_INSERT) {
+          const rows = events.slice(start, start + AUDIT_ROWS_PER_INSERT).map((event) => ({
+            type: event.type,
+            occurred_at: event.occurredAt,
+            actor_kind: event.actor.kind,
+            actor_user_id: event.actor.userId,
+            subject_user_id: event.subjectUserId,
+            client_address: event.clientAddress,
+            user_agent: event.userAgent,
+            request_id: event.requestId,
+            details: JSON.stringify(event.details),
+          }));
+          await db.insertInto('audit_events').values(rows).execute();
+        }
+      }),
+    listAuditEvents: (query) =>
+      guard(async () => {
+        let select = db.selectFrom('audit_events').selectAll();
+        if (query.beforeId != null) select = select.where('id', '<', query.beforeId);
+        if (query.types && query.types.length > 0) select = select.where('type', 'in', [...query.types]);
+        const userId = query.userId;
+        if (userId != null) select = select.where((eb) => eb.or([eb('subject_user_id', '=', userId), eb('actor_user_id', '=', userId)]));
+        if (query.since != null) select = select.where('occurred_at', '>=', query.since);
+        if (query.until != null) select = select.where('occurred_at', '<', query.until);
+        const rows = await select.orderBy('id', 'desc').limit(query.limit).execute();
+        return rows.map(toAuditEvent);
+      }),
+    deleteAuditEventsBefore: (cutoff) =>
+      guard(async () => {
+        const result = await db.deleteFrom('audit_events').where('occurred_at', '<', cutoff).executeTakeFirst();
+        return Number(result.numDeletedRows);
+      }),
+  };
+}
+
 function userUpdate(patch: UserPatch, bool: (value: boolean) => number | boolean): Updateable<UsersTable> {
   const set: Updateable<UsersTable> = { updated_at: patch.updatedAt };
   if (patch.username !== undefined) set.username = patch.username;
@@ -491,6 +544,7 @@ export function createKyselyStore(db: Db, options: KyselyStoreOptions): AuthStor
 
   return {
     ...ops,
+    ...auditOpsOn(db, isClosed),
 
     async transaction<T>(fn: (tx: AuthStoreOps) => Promise<T>): Promise<T> {
       if (closed) throw closedError();

@@ -71,7 +71,7 @@ export type Variable = (typeof VARIABLES)[number];
  * whatever the prefix of the others.
  */
 export const GATEHOUSE_PREFIX = 'GATEHOUSE_';
-export const GATEHOUSE_VARIABLES = ['ALLOWED_HOSTS', 'PASSWORD_HASH_CONCURRENCY', 'PASSWORD_HASH_QUEUE'] as const;
+export const GATEHOUSE_VARIABLES = ['ALLOWED_HOSTS', 'PASSWORD_HASH_CONCURRENCY', 'PASSWORD_HASH_QUEUE', 'AUDIT_RETENTION_DAYS'] as const;
 export type GatehouseVariable = (typeof GATEHOUSE_VARIABLES)[number];
 
 /** A secret is described by its length only, never quoted. */
@@ -209,6 +209,7 @@ function authEnvSchema(prefix: string, discovery: IdpDiscovery, ldapOn: boolean)
       // 0 stands for "unset": one less than the cores, resolved where the hasher is made.
       PASSWORD_HASH_CONCURRENCY: field(integerVar(`${GATEHOUSE_PREFIX}PASSWORD_HASH_CONCURRENCY`, 0, 1, 256)),
       PASSWORD_HASH_QUEUE: field(integerVar(`${GATEHOUSE_PREFIX}PASSWORD_HASH_QUEUE`, 32, 0, 100_000)),
+      AUDIT_RETENTION_DAYS: field(integerVar(`${GATEHOUSE_PREFIX}AUDIT_RETENTION_DAYS`, 90, 1, 36_500)),
     } satisfies Record<GatehouseVariable, z.ZodType<unknown, Raw>>),
   } satisfies Record<Variable, z.ZodType<unknown, Raw>> & { OAUTH2: z.ZodType; GATEHOUSE: z.ZodType };
 
@@ -343,6 +344,7 @@ function authEnvSchema(prefix: string, discovery: IdpDiscovery, ldapOn: boolean)
           maxQueue: valid(env.GATEHOUSE.PASSWORD_HASH_QUEUE),
         },
         ldap: null,
+        auditRetentionDays: valid(env.GATEHOUSE.AUDIT_RETENTION_DAYS),
       };
       return redactSecrets(config, ['secret', 'adminSecret', 'defaultAdminInitialPassword']);
     });

@@ -29,6 +29,8 @@ import { startExpiredSweep } from '../services/expired-sweep.js';
 import { createOAuth2Flow } from '../oauth2/flow.js';
 import { createLdapDirectory, type Directory, type LdapDirectoryOptions } from '../ldap/index.js';
 import { ldapRoutes } from './routes/ldap-routes.js';
+import { acceptableRequestId, auditRequestContext, createAuditTrail, storeAuditSink, type AuditTrail, type AuditTrailOptions } from '../audit/index.js';
+import { randomId } from '../crypto/index.js';
 
 export interface GatehouseOptions {
   config: AuthConfig;
@@ -60,6 +62,8 @@ export interface GatehouseOptions {
   directory?: Directory;
   /** Time-outs and concurrency of the ldapts directory. */
   ldap?: Omit<LdapDirectoryOptions, 'logger'>;
+  /** The audit trail's sink (default: the store's audit table) and batching (docs/audit.md). */
+  audit?: AuditTrailOptions;
 }
 
 /** Header values an adapter passes for one request to a host route: never a whole request. */
@@ -125,6 +129,8 @@ export interface Gatehouse {
   requireRole(principal: Principal, roles: readonly Role[]): GuardResult;
   /** Deletes expired rows now (what the timer does); the number removed, or null if it failed or one was running. */
   sweepExpired(): Promise<number | null>;
+  /** The audit trail: `flush()` writes what is queued now (tests, a shutdown hook). */
+  readonly audit: AuditTrail;
   close(): Promise<void>;
 }
 
@@ -182,9 +188,12 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
   const rootPath = config.rootPath;
   const canonicalRoot = rootPath.toLowerCase();
 
+  // Checked before bootstrap writes anything, like the sweep interval.
+  const audit = createAuditTrail({ ...options.audit, sink: options.audit?.sink ?? storeAuditSink(store), clock, logger });
   let deps: ServiceDeps | null = null;
   let authenticator: Authenticator | null = null;
   let systemUserId: number | null = null;
+  if (!config.enabled) audit.system.record({ type: 'auth.disabled_at_start', subjectUserId: null, details: {} });
   if (config.enabled) {
     if (!config.secret) throw new Error('createGatehouse: auth is enabled but the config has no secret');
     const revocations = options.revocations ?? createLocalRevocationChannel();
@@ -198,6 +207,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
       clock,
       mailer: options.mailer ?? null,
       logger,
+      audit: audit.system,
     };
     systemUserId = (await bootstrap(deps)).systemUserId;
     authenticator = createAuthenticator({ config, store, tokens: deps.tokens, revocations, clock, systemUserId });
@@ -208,7 +218,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     allowedHosts: config.allowedHosts === null ? 'any (GATEHOUSE_ALLOWED_HOSTS=*)' : ['localhost', ...config.allowedHosts],
   });
   // Auth off issues nothing, so there is nothing to sweep.
-  const sweep = deps ? startExpiredSweep({ store, clock, logger, intervalMs: sweepIntervalMs }) : null;
+  const sweep = deps ? startExpiredSweep({ store, clock, logger, intervalMs: sweepIntervalMs, auditRetentionMs: config.auditRetentionDays * 86_400_000 }) : null;
 
   // Auth off: no login routes, the anonymous profile, and the key routes, which the REST rule refuses
   // with 403 (reference §4.10) rather than leaving them to the host's 404.
@@ -253,6 +263,17 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
       return result.ok ? result.principal : null;
     },
   };
+
+  /**
+   * The environment of one request to Gatehouse's own routes: the same, except that the services'
+   * audit recorder stamps this request's client address, user agent and id (the caller's
+   * `X-Request-Id` when it is plain, else a fresh one). The host's routes never get here.
+   */
+  function requestEnvironment(base: ServiceDeps, request: Request, clientAddress: string | null): RouteEnvironment {
+    const requestId = acceptableRequestId(request.headers.get('x-request-id')) ?? randomId(12);
+    const scoped: ServiceDeps = { ...base, audit: audit.recorder(auditRequestContext(clientAddress, request.headers.get('user-agent'), requestId)) };
+    return Object.create(environment, { deps: { value: scoped } }) as RouteEnvironment;
+  }
 
   /** `path` below `root` (`/` for the root itself), or null when it lies outside; `root` '' holds every path. */
   function below(root: string, path: string): string | null {
@@ -309,7 +330,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
       }
       const clientAddress = resolveClientAddress(context.remoteAddress, request.headers.get('x-forwarded-for'), trustedProxies);
       if (route.kind === 'auth' && config.rateLimitEnabled && deps) await spend(deps.rateLimits, clock, 'auth', AUTH_ROUTES_RULE, clientAddress);
-      return await route.handler({ request, url, params, principal, clientAddress, app: environment });
+      return await route.handler({ request, url, params, principal, clientAddress, app: deps ? requestEnvironment(deps, request, clientAddress) : environment });
     } catch (error) {
       if (error instanceof URIError) return errorResponse(new ValidationError('Malformed path parameter'), logger);
       return errorResponse(error, logger);
@@ -391,11 +412,16 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     guardCached,
     requireRole,
     sweepExpired: () => sweep?.runOnce() ?? Promise.resolve(0),
-    /** Stops the sweep timer and the authenticator's subscriptions and waits for mail still being sent. The store is the host's: close it yourself. */
+    audit,
+    /**
+     * Stops the sweep timer and the authenticator's subscriptions, waits for mail still being sent
+     * and writes the audit events still queued. The store is the host's: close it yourself, after this.
+     */
     async close() {
       authenticator?.close();
       await sweep?.stop();
       await background.drain();
+      await audit.close();
     },
   };
 }
