@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestProvider, type TestProvider } from '../oauth2/provider.js';
 import { serverJs, startDemo, type Demo } from '../support/demo-process.js';
@@ -254,7 +254,8 @@ describe('the demo pages, with passwords', () => {
     await page.goto(`${demo.url}/settings`);
     const audit = page.locator('#audit');
     await audit.waitFor();
-    const types = await audit.locator('tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-audit-type')));
+    const typesIn = async (rows: Locator) => Promise.all((await rows.all()).map((row) => row.getAttribute('data-audit-type')));
+    const types = await typesIn(audit.locator('tbody tr'));
     // Newest first: the system key of the previous test, the deleted user, the role change, the sign-in.
     expect(types.slice(0, 1)).toEqual(['api_key.created']);
     for (const type of ['user.deleted', 'password.changed', 'user.role_changed', 'user.created', 'sign_in.succeeded']) expect(types).toContain(type);
@@ -266,7 +267,7 @@ describe('the demo pages, with passwords', () => {
     await audit.getByLabel('Event').selectOption('user.role_changed');
     await audit.getByRole('button', { name: 'Show' }).click();
     await page.waitForURL((url) => url.searchParams.get('audit_type') === 'user.role_changed');
-    const filtered = await page.locator('#audit tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-audit-type')));
+    const filtered = await typesIn(page.locator('#audit tbody tr'));
     expect(filtered).toEqual(['user.role_changed']);
     await expect(page.locator('#audit tbody').textContent()).resolves.toContain('from: VIEWER, to: MEMBER');
     await shot(page, 'settings-audit', true);

@@ -854,7 +854,7 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
           clientAddress: null,
           userAgent: null,
           requestId: null,
-        } as Partial<NewAuditEvent>);
+        });
         await store.appendAuditEvents([first, second]);
         await store.appendAuditEvents([]);
         const rows = await store.listAuditEvents({ limit: 10 });
@@ -867,7 +867,7 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       it('pages by id (beforeId, limit) and filters by type, by user (actor or subject) and by time range', async () => {
         await store.appendAuditEvents([
           auditEvent({ occurredAt: T0, subjectUserId: 1 }),
-          auditEvent({ occurredAt: T0 + HOUR, type: 'sign_out', details: { sessionsEnded: 1 }, subjectUserId: 2 } as Partial<NewAuditEvent>),
+          auditEvent({ occurredAt: T0 + HOUR, type: 'sign_out', details: { sessionsEnded: 1 }, subjectUserId: 2 }),
           auditEvent({ occurredAt: T0 + 2 * HOUR, subjectUserId: 3, actor: { kind: 'session', userId: 1 } }),
           auditEvent({ occurredAt: T0 + 3 * HOUR, subjectUserId: null }),
         ]);

@@ -5,7 +5,6 @@ import {
   createGatehouse,
   NotFoundError,
   PermissionDeniedError,
-  type AuditEventInput,
   type AuditRecorder,
   type AuditTrail,
   type AuthStore,
@@ -90,7 +89,7 @@ function cliRecorder(trail: AuditTrail): AuditRecorder {
   const recorder = trail.recorder({ clientAddress: null, userAgent: 'gatehouse-cli', requestId: null });
   return {
     record(event) {
-      recorder.record(event.actor?.kind === 'admin_secret' ? ({ ...event, actor: { kind: 'cli', userId: null } } as AuditEventInput) : event);
+      recorder.record(event.actor?.kind === 'admin_secret' ? { ...event, actor: { kind: 'cli', userId: null } } : event);
     },
   };
 }

@@ -548,7 +548,7 @@ describe('audit', () => {
     const failed = await cli(['audit', '--type', 'sign_in.failed', '--since', '1h'], env, dir);
     expect(failed.code).toBe(0);
     expect(failed.out.trimEnd().split('\n')).toHaveLength(1);
-    expect(failed.out).toMatch(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z  sign_in\.failed  actor=anonymous  subject=VXNlcjo\S+  from=-  method="password" reason="invalid_password" login="ava@example.com"$/m);
+    expect(failed.out).toMatch(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z {2}sign_in\.failed {2}actor=anonymous {2}subject=VXNlcjo\S+ {2}from=- {2}method="password" reason="invalid_password" login="ava@example.com"$/m);
     const future = await cli(['audit', '--since', '2999-01-01T00:00:00Z'], env, dir);
     expect([future.code, future.out, future.err]).toEqual([0, '', 'no audit events match\n']);
   });

@@ -309,7 +309,7 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
     ...locked,
     appendAuditEvents: (events) =>
       whenOpen(() => {
-        for (const event of events) audit.push({ ...event, details: JSON.parse(JSON.stringify(event.details)) as never, id: ++auditSeq } as AuditEventRecord);
+        for (const event of events) audit.push({ ...event, details: JSON.parse(JSON.stringify(event.details)) as never, id: ++auditSeq });
       }),
     listAuditEvents: (query) =>
       whenOpen(() =>
