@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestProvider, type TestProvider } from '../oauth2/provider.js';
 import { serverJs, startDemo, type Demo } from '../support/demo-process.js';
@@ -249,6 +249,30 @@ describe('the demo pages, with passwords', () => {
     await expect(page.content()).resolves.not.toContain(key);
   });
 
+  it('shows the admin the audit trail of what just happened, filtered by event type', async () => {
+    const { page } = await session();
+    await page.goto(`${demo.url}/settings`);
+    const audit = page.locator('#audit');
+    await audit.waitFor();
+    const typesIn = async (rows: Locator) => Promise.all((await rows.all()).map((row) => row.getAttribute('data-audit-type')));
+    const types = await typesIn(audit.locator('tbody tr'));
+    // Newest first: the system key of the previous test, the deleted user, the role change, the sign-in.
+    expect(types.slice(0, 1)).toEqual(['api_key.created']);
+    for (const type of ['user.deleted', 'password.changed', 'user.role_changed', 'user.created', 'sign_in.succeeded']) expect(types).toContain(type);
+    const deleted = audit.locator('tr[data-audit-type="user.deleted"]');
+    await expect(deleted.textContent()).resolves.toContain('temp@example.test');
+    await expect(deleted.textContent()).resolves.toContain('admin@localhost (session)');
+    await expect(audit.locator('tr[data-audit-type="sign_in.succeeded"]').first().textContent()).resolves.toContain('127.0.0.1');
+
+    await audit.getByLabel('Event').selectOption('user.role_changed');
+    await audit.getByRole('button', { name: 'Show' }).click();
+    await page.waitForURL((url) => url.searchParams.get('audit_type') === 'user.role_changed');
+    const filtered = await typesIn(page.locator('#audit tbody tr'));
+    expect(filtered).toEqual(['user.role_changed']);
+    await expect(page.locator('#audit tbody').textContent()).resolves.toContain('from: VIEWER, to: MEMBER');
+    await shot(page, 'settings-audit', true);
+  });
+
   it('leaves the JSON API alone: an unknown /v1 route is still the JSON 404', async () => {
     const cookies = await (await session()).context.cookies(demo.url);
     const cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
@@ -268,6 +292,7 @@ describe('the demo pages, with passwords', () => {
     await expect(page.locator('.who-name').textContent()).resolves.toBe(VIEWER.username);
     await expect(page.locator('#users').count()).resolves.toBe(0);
     await expect(page.locator('#system-keys').count()).resolves.toBe(0);
+    await expect(page.locator('#audit').count()).resolves.toBe(0);
     await expect(page.getByRole('button', { name: 'Create user' }).count()).resolves.toBe(0);
     await expect(page.getByRole('button', { name: /Delete/ }).count()).resolves.toBe(0);
     await expect(page.locator('select').count()).resolves.toBe(0);

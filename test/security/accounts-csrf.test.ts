@@ -279,6 +279,7 @@ const GATEHOUSE_READS: readonly (readonly [string, string])[] = [
   ['GET', '/v1/user/api_keys'],
   ['GET', '/v1/users/api_keys'],
   ['GET', '/v1/system/api_keys'],
+  ['GET', '/v1/audit_events'],
   ['GET', '/oauth2/{}/tokens'], // the callback: see its own test below
 ];
 

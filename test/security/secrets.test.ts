@@ -170,6 +170,8 @@ describe('secrets never leak', () => {
 
     expect((await send('POST', '/auth/login', { json: { email: 'admin@localhost', password: WRONG_PASSWORD } })).status).toBe(401);
     expect((await send('POST', '/auth/login', { json: { email: 'nobody@example.com', password: WRONG_PASSWORD } })).status).toBe(401);
+    // The password typed into the e-mail field: refused, and not kept anywhere (the audit trail included).
+    expect((await send('POST', '/auth/login', { json: { email: USER_PASSWORD, password: WRONG_PASSWORD } })).status).toBe(401);
 
     const refreshed = await send('POST', '/auth/refresh', { cookie: `phoenix-refresh-token=${admin.refresh}` });
     expect(refreshed.status).toBe(204);
@@ -231,6 +233,32 @@ describe('secrets never leak', () => {
     expect(issued.size).toBeGreaterThanOrEqual(12);
     expect(logLines.some((line) => line.includes('oauth2: discovery failed at login'))).toBe(true);
     expect(exchanges.filter((e) => e.status >= 400).length).toBeGreaterThanOrEqual(15);
+  });
+
+  it('no audit event of the flow carries a secret, password, token or key, and the flow left every kind it exercised', async () => {
+    await gh!.audit.flush();
+    const events = await store!.listAuditEvents({ limit: 10_000 });
+    const types = new Set(events.map((e) => e.type));
+    for (const type of [
+      'sign_in.succeeded',
+      'sign_in.failed',
+      'refresh_token.replayed',
+      'password.changed',
+      'password.reset_requested',
+      'password.reset_completed',
+      'user.created',
+      'api_key.created',
+      'sign_out',
+    ] as const) {
+      expect(types, type).toContain(type);
+    }
+    const needles = [SECRET, ADMIN_SECRET, SMTP_PASSWORD, CLIENT_SECRET, USER_PASSWORD, NEW_PASSWORD, WRONG_PASSWORD, ADMIN_NEW_PASSWORD, ...issued];
+    const fragments = [...issued].map((token) => token.split('.').at(-1) ?? token).filter((part) => part.length >= 16);
+    for (const event of events) {
+      const text = JSON.stringify(event);
+      for (const needle of [...needles, ...fragments]) expect(text, `audit event leaks: ${text}`).not.toContain(needle);
+      expect(text).not.toMatch(/eyJ[\w-]+\.[\w-]+|\$argon2/);
+    }
   });
 
   it('no log line, error body or redirect carries a secret, password, token or key', () => {

@@ -5,7 +5,7 @@
 import { isGatehouseError, type UnavailableError } from '@gatehouse-auth/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 // Type-only and relative: core's barrel does not export the ports yet (see the db report).
-import type { AuthStore, AuthStoreOps, NewUser, UserRecord } from '@gatehouse-auth/core';
+import type { AuthStore, AuthStoreOps, NewAuditEvent, NewUser, UserRecord } from '@gatehouse-auth/core';
 
 export interface StoreUnderTest {
   store: AuthStore;
@@ -75,6 +75,20 @@ async function login(store: AuthStoreOps, user: UserRecord, expiresAt = T0 + HOU
     expiresAt,
   });
   return { session, refresh, access };
+}
+
+function auditEvent(overrides: Partial<NewAuditEvent> = {}): NewAuditEvent {
+  return {
+    type: 'sign_in.failed',
+    details: { method: 'password', reason: 'invalid_password', login: 'a@example.com' },
+    occurredAt: T0,
+    actor: { kind: 'anonymous', userId: null },
+    subjectUserId: 7,
+    clientAddress: '203.0.113.9',
+    userAgent: 'Mozilla/5.0 (contract)',
+    requestId: 'req-1',
+    ...overrides,
+  } as NewAuditEvent;
 }
 
 function apiKey(userId: number, overrides: Partial<Parameters<AuthStoreOps['insertApiKey']>[0]> = {}) {
@@ -825,6 +839,80 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
         const emails = new Set(inserted.map((result) => result.value.email));
         expect(emails.size).toBe(100);
         for (let i = 0; i < 100; i++) expect(emails.has(`racer${i}@example.com`)).toBe(true);
+      });
+    });
+
+    describe('audit events', () => {
+      it('appendAuditEvents stores a batch in order and listAuditEvents reads it back newest first, every field intact', async () => {
+        const first = auditEvent();
+        const second = auditEvent({
+          type: 'user.created',
+          details: { email: 'é@example.com', username: 'ünï "quoted"', role: 'MEMBER', authMethod: 'LOCAL', via: 'admin' },
+          occurredAt: T0 + 1,
+          actor: { kind: 'session', userId: 3 },
+          subjectUserId: 9,
+          clientAddress: null,
+          userAgent: null,
+          requestId: null,
+        });
+        await store.appendAuditEvents([first, second]);
+        await store.appendAuditEvents([]);
+        const rows = await store.listAuditEvents({ limit: 10 });
+        expect(rows).toHaveLength(2);
+        expect(rows[0]!.id).toBeGreaterThan(rows[1]!.id);
+        expect(rows[0]).toEqual({ ...second, id: rows[0]!.id });
+        expect(rows[1]).toEqual({ ...first, id: rows[1]!.id });
+      });
+
+      it('pages by id (beforeId, limit) and filters by type, by user (actor or subject) and by time range', async () => {
+        await store.appendAuditEvents([
+          auditEvent({ occurredAt: T0, subjectUserId: 1 }),
+          auditEvent({ occurredAt: T0 + HOUR, type: 'sign_out', details: { sessionsEnded: 1 }, subjectUserId: 2 }),
+          auditEvent({ occurredAt: T0 + 2 * HOUR, subjectUserId: 3, actor: { kind: 'session', userId: 1 } }),
+          auditEvent({ occurredAt: T0 + 3 * HOUR, subjectUserId: null }),
+        ]);
+        const all = await store.listAuditEvents({ limit: 100 });
+        expect(all.map((e) => e.occurredAt)).toEqual([T0 + 3 * HOUR, T0 + 2 * HOUR, T0 + HOUR, T0]);
+        const page1 = await store.listAuditEvents({ limit: 2 });
+        const page2 = await store.listAuditEvents({ limit: 2, beforeId: page1[1]!.id });
+        expect([...page1, ...page2]).toEqual(all);
+        expect((await store.listAuditEvents({ limit: 100, types: ['sign_out'] })).map((e) => e.subjectUserId)).toEqual([2]);
+        expect((await store.listAuditEvents({ limit: 100, types: ['sign_out', 'sign_in.failed'] }))).toHaveLength(4);
+        // User 1 is the subject of the first and the actor of the third.
+        expect((await store.listAuditEvents({ limit: 100, userId: 1 })).map((e) => e.occurredAt)).toEqual([T0 + 2 * HOUR, T0]);
+        // since is inclusive, until exclusive.
+        expect((await store.listAuditEvents({ limit: 100, since: T0 + HOUR, until: T0 + 3 * HOUR })).map((e) => e.occurredAt)).toEqual([T0 + 2 * HOUR, T0 + HOUR]);
+        expect(await store.listAuditEvents({ limit: 100, userId: 1, types: ['sign_out'] })).toEqual([]);
+      });
+
+      it('deleteAuditEventsBefore removes only events older than the cutoff and counts them', async () => {
+        await store.appendAuditEvents([auditEvent({ occurredAt: T0 }), auditEvent({ occurredAt: T0 + HOUR }), auditEvent({ occurredAt: T0 + 2 * HOUR })]);
+        expect(await store.deleteAuditEventsBefore(T0 + HOUR)).toBe(1);
+        expect((await store.listAuditEvents({ limit: 10 })).map((e) => e.occurredAt)).toEqual([T0 + 2 * HOUR, T0 + HOUR]);
+        expect(await store.deleteAuditEventsBefore(T0)).toBe(0);
+      });
+
+      it('events outlive the users they name, and deleteExpired leaves them alone', async () => {
+        const user = await store.insertUser(localUser());
+        await store.appendAuditEvents([auditEvent({ subjectUserId: user.id, actor: { kind: 'session', userId: user.id } })]);
+        expect(await store.deleteUser(user.id)).toBe(true);
+        await store.deleteExpired(T0 + 1000 * HOUR);
+        expect((await store.listAuditEvents({ limit: 10, userId: user.id })).map((e) => e.subjectUserId)).toEqual([user.id]);
+      });
+
+      it('a batch larger than one INSERT holds is stored whole', async () => {
+        await store.appendAuditEvents(Array.from({ length: 1203 }, (_, i) => auditEvent({ occurredAt: T0 + i })));
+        const rows = await store.listAuditEvents({ limit: 2000 });
+        expect(rows).toHaveLength(1203);
+        expect(rows[0]!.occurredAt).toBe(T0 + 1202);
+      });
+
+      it('after close the audit calls reject with UnavailableError', async () => {
+        await store.close();
+        for (const call of [() => store.appendAuditEvents([auditEvent()]), () => store.listAuditEvents({ limit: 1 }), () => store.deleteAuditEventsBefore(T0)]) {
+          const error = await rejectionOf(call());
+          expect(isGatehouseError(error) && error.name).toBe('UnavailableError');
+        }
       });
     });
 

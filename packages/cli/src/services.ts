@@ -5,6 +5,8 @@ import {
   createGatehouse,
   NotFoundError,
   PermissionDeniedError,
+  type AuditRecorder,
+  type AuditTrail,
   type AuthStore,
   type Logger,
   type Principal,
@@ -80,6 +82,19 @@ async function openChannel(env: ServerEnvironment, logger: Logger): Promise<{ ch
 }
 
 /**
+ * The CLI acts with the admin secret's powers (the operator principal); its audit events say `cli`
+ * instead, so the trail tells a command run on the server from an API call.
+ */
+function cliRecorder(trail: AuditTrail): AuditRecorder {
+  const recorder = trail.recorder({ clientAddress: null, userAgent: 'gatehouse-cli', requestId: null });
+  return {
+    record(event) {
+      recorder.record(event.actor?.kind === 'admin_secret' ? { ...event, actor: { kind: 'cli', userId: null } } : event);
+    },
+  };
+}
+
+/**
  * Opens the server's database (migrating it, as the server does at start), composes Gatehouse on it,
  * runs `fn`, and closes everything whatever happens.
  */
@@ -101,7 +116,7 @@ export async function withServices<T>(ctx: Context, env: ServerEnvironment, opti
       if (deps === null || systemUserId === null) throw new Error('unreachable: auth is enabled but Gatehouse built no services');
       const live = channel;
       return await fn({
-        deps,
+        deps: { ...deps, audit: cliRecorder(gatehouse.audit) },
         systemUserId,
         operator: adminSecretPrincipal(systemUserId),
         fanOut: opened.fanOut,

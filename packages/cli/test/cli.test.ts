@@ -525,6 +525,45 @@ describe('revoke-sessions', () => {
   });
 });
 
+describe('audit', () => {
+  it('shows what the CLI and the server did, newest first, filtered by user, type and time, as lines or --json', async () => {
+    const { dir, env, server } = await openServer();
+    await createUser(server.deps, adminSecretPrincipal(server.gh.systemUserId!), { email: 'ava@example.com', username: 'ava', role: 'MEMBER', password: 'ava-pass-1' });
+    await login(server.deps, { email: 'ava@example.com', password: 'ava-pass-1' });
+    await expect(login(server.deps, { email: 'ava@example.com', password: 'wrong-pass' })).rejects.toMatchObject({ code: 'invalid_credentials' });
+    await server.gh.audit.flush();
+    expect((await cli(['reset-password', '--email', 'ava@example.com', '--json'], env, dir)).code).toBe(0);
+    expect((await cli(['revoke-sessions', '--email', 'ava@example.com'], env, dir)).code).toBe(0);
+
+    const result = await cli(['audit', '--user', 'ava@example.com', '--json'], env, dir);
+    expect(result.code).toBe(0);
+    const events = result.json().events as { type: string; actor: { kind: string }; user_agent: string | null; details: Record<string, unknown> }[];
+    expect(events.map((e) => e.type)).toEqual(['session.ended', 'password.changed', 'sign_in.failed', 'sign_in.succeeded', 'user.created']);
+    expect(events[0]).toMatchObject({ actor: { kind: 'cli' }, user_agent: 'gatehouse-cli', details: { by: 'admin', reason: 'revoked', session_id: null } });
+    expect(events[1]).toMatchObject({ actor: { kind: 'cli' }, details: { by: 'admin', sessions_ended: true } });
+    // The generated password of reset-password is nowhere in the trail.
+    const password = (await cli(['reset-password', '--email', 'ava@example.com', '--json'], env, dir)).json().password!;
+    expect((await cli(['audit', '--json', '--limit', '0'], env, dir)).out).not.toContain(password);
+
+    const failed = await cli(['audit', '--type', 'sign_in.failed', '--since', '1h'], env, dir);
+    expect(failed.code).toBe(0);
+    expect(failed.out.trimEnd().split('\n')).toHaveLength(1);
+    expect(failed.out).toMatch(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z {2}sign_in\.failed {2}actor=anonymous {2}subject=VXNlcjo\S+ {2}from=- {2}method="password" reason="invalid_password" login="ava@example.com"$/m);
+    const future = await cli(['audit', '--since', '2999-01-01T00:00:00Z'], env, dir);
+    expect([future.code, future.out, future.err]).toEqual([0, '', 'no audit events match\n']);
+  });
+
+  it('exits 2 for a bad --since, --type or --limit and 1 for an unknown user', async () => {
+    const { dir, env } = await openServer();
+    for (const args of [['--since', 'yesterday'], ['--type', 'sign_in.nope'], ['--limit', '-1'], ['--since', '1h', '--until', '2h']]) {
+      const result = await cli(['audit', ...args], env, dir);
+      expect(result.code, args.join(' ')).toBe(2);
+    }
+    const unknown = await cli(['audit', '--user', 'ghost@example.com'], env, dir);
+    expect([unknown.code, unknown.err]).toEqual([1, 'error: No user with the e-mail ghost@example.com\n']);
+  });
+});
+
 describe('on PostgreSQL', () => {
   let database: TestDatabase | undefined;
   beforeAll(async () => {

@@ -24,6 +24,7 @@ import { startExpiredSweep } from './services/expired-sweep.js';
 import { createOAuth2Flow } from './oauth2/flow.js';
 import { createLdapDirectory, type Directory, type LdapDirectoryOptions } from './ldap/index.js';
 import { ldapRoutes } from './http/routes/ldap-routes.js';
+import { createAuditTrail, storeAuditSink, type AuditTrail, type AuditTrailOptions } from './audit/index.js';
 
 /**
  * @module
@@ -64,6 +65,8 @@ export interface GatehouseOptions {
   directory?: Directory;
   /** Time-outs and concurrency of the ldapts directory. */
   ldap?: Omit<LdapDirectoryOptions, 'logger'>;
+  /** The audit trail's sink (default: the store's audit table) and batching (docs/audit.md). */
+  audit?: AuditTrailOptions;
 }
 
 export interface Gatehouse {
@@ -92,6 +95,8 @@ export interface Gatehouse {
   requireRole(principal: Principal, roles: readonly Role[]): GuardResult;
   /** Deletes expired rows now (what the timer does); the number removed, or null if it failed or one was running. */
   sweepExpired(): Promise<number | null>;
+  /** The audit trail: `flush()` writes what is queued now (tests, a shutdown hook). */
+  readonly audit: AuditTrail;
   close(): Promise<void>;
 }
 
@@ -117,9 +122,12 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
   const csrf = createCsrfCheck(config);
   const hostCheck = createHostCheck(config);
 
+  // Checked before bootstrap writes anything, like the sweep interval.
+  const audit = createAuditTrail({ ...options.audit, sink: options.audit?.sink ?? storeAuditSink(store), clock, logger });
   let deps: ServiceDeps | null = null;
   let authenticator: Authenticator | null = null;
   let systemUserId: number | null = null;
+  if (!config.enabled) audit.system.record({ type: 'auth.disabled_at_start', subjectUserId: null, details: {} });
   if (config.enabled) {
     if (!config.secret) throw new Error('createGatehouse: auth is enabled but the config has no secret');
     const revocations = options.revocations ?? createLocalRevocationChannel();
@@ -133,6 +141,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
       clock,
       mailer: options.mailer ?? null,
       logger,
+      audit: audit.system,
     };
     systemUserId = (await bootstrap(deps)).systemUserId;
     authenticator = createAuthenticator({ config, store, tokens: deps.tokens, revocations, clock, systemUserId });
@@ -143,7 +152,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     allowedHosts: config.allowedHosts === null ? 'any (GATEHOUSE_ALLOWED_HOSTS=*)' : ['localhost', ...config.allowedHosts],
   });
   // Auth off issues nothing, so there is nothing to sweep.
-  const sweep = deps ? startExpiredSweep({ store, clock, logger, intervalMs: sweepIntervalMs }) : null;
+  const sweep = deps ? startExpiredSweep({ store, clock, logger, intervalMs: sweepIntervalMs, auditRetentionMs: config.auditRetentionDays * 86_400_000 }) : null;
 
   // Auth off: no login routes, the anonymous profile, and the key routes, which the REST rule refuses
   // with 403 (reference §4.10) rather than leaving them to the host's 404.
@@ -166,6 +175,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     trustedProxies,
     clock,
     logger,
+    audit,
   });
   const { guard, guardCached, requireRole } = gate;
 
@@ -181,11 +191,16 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     guardCached,
     requireRole,
     sweepExpired: () => sweep?.runOnce() ?? Promise.resolve(0),
-    /** Stops the sweep timer and the authenticator's subscriptions and waits for mail still being sent. The store is the host's: close it yourself. */
+    audit,
+    /**
+     * Stops the sweep timer and the authenticator's subscriptions, waits for mail still being sent
+     * and writes the audit events still queued. The store is the host's: close it yourself, after this.
+     */
     async close() {
       authenticator?.close();
       await sweep?.stop();
       await background.drain();
+      await audit.close();
     },
   };
 }

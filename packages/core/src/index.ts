@@ -109,6 +109,9 @@ export {
   defaultResetMail,
   requestPasswordReset,
   resetPassword,
+  listAuditEvents,
+  type AuditEventFilter,
+  type AuditEventPage,
   type Logger,
   type ServiceDeps,
   type BootstrapResult,
@@ -139,6 +142,33 @@ export {
 } from './http/index.js';
 
 export { createGatehouse, type Gatehouse, type GatehouseOptions } from './gatehouse.js';
+
+export {
+  AUDIT_EVENT_TYPES,
+  auditActorOf,
+  createAuditTrail,
+  discardAudit,
+  isAuditEventType,
+  storeAuditSink,
+  type AuditActor,
+  type AuditActorKind,
+  type AuditDetailsByType,
+  type AuditEventInput,
+  type AuditEventQuery,
+  type AuditEventRecord,
+  type AuditEventType,
+  type AuditRecorder,
+  type AuditRequestContext,
+  type AuditSignInMethod,
+  type AuditSink,
+  type AuditTrail,
+  type AuditTrailOptions,
+  type NewAuditEvent,
+  type RotatedCredential,
+  type SessionEndedBy,
+  type SignInFailureReason,
+  type SsoDenialReason,
+} from './audit/index.js';
 
 export { resolveAccess, isSafeReturnUrl, type AccessDecision, type DiscoveryOptions } from './oauth2/index.js';
 

@@ -3,6 +3,7 @@
  * Row ids are integers; every timestamp is epoch milliseconds, so both store dialects and every
  * service speak the same units.
  */
+import type { AuditEventQuery, AuditEventRecord, NewAuditEvent } from './audit/events.js';
 import type { Role } from './policy/roles.js';
 
 export type AuthMethod = 'LOCAL' | 'OAUTH2' | 'LDAP';
@@ -215,7 +216,20 @@ export interface AuthStoreOps {
   deleteExpired(now: number): Promise<number>;
 }
 
-export interface AuthStore extends AuthStoreOps {
+/**
+ * The append-only audit table. Never part of a transaction: events are written in batches after the
+ * fact, so a rolled-back change never hides the attempt, and no request waits for them.
+ */
+export interface AuditEventStore {
+  /** One INSERT of every event, in order (ids ascend with it); nothing is ever updated. */
+  appendAuditEvents(events: readonly NewAuditEvent[]): Promise<void>;
+  /** Newest first (id descending), filtered as the query says. */
+  listAuditEvents(query: AuditEventQuery): Promise<AuditEventRecord[]>;
+  /** The retention sweep: deletes events that occurred before `cutoff` (epoch ms); returns how many. */
+  deleteAuditEventsBefore(cutoff: number): Promise<number>;
+}
+
+export interface AuthStore extends AuthStoreOps, AuditEventStore {
   /** Runs `fn` in one transaction: it commits if `fn` resolves and rolls back if it rejects. */
   transaction<T>(fn: (tx: AuthStoreOps) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -195,13 +195,53 @@ function ldapUsers(d: Ddl): string[] {
   ];
 }
 
+/**
+ * The audit trail: append-only (a trigger refuses every UPDATE; only the retention sweep deletes),
+ * with no foreign keys, so events outlive the users and keys they name. `details` is JSON text.
+ */
+function auditEvents(d: Ddl): string[] {
+  const t = d.table;
+  const append = d.dialect === 'sqlite'
+    ? [
+        `CREATE TRIGGER audit_events_append_only BEFORE UPDATE ON ${t('audit_events')}
+          BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END`,
+      ]
+    : [
+        `CREATE FUNCTION ${t('audit_events_append_only')}() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN RAISE EXCEPTION 'audit events are append-only'; END $$`,
+        `CREATE TRIGGER audit_events_append_only BEFORE UPDATE ON ${t('audit_events')}
+          FOR EACH ROW EXECUTE FUNCTION ${t('audit_events_append_only')}()`,
+      ];
+  return [
+    `CREATE TABLE ${t('audit_events')} (
+      id ${d.id},
+      type TEXT NOT NULL,
+      occurred_at ${d.int} NOT NULL,
+      actor_kind TEXT NOT NULL,
+      actor_user_id ${d.int},
+      subject_user_id ${d.int},
+      client_address TEXT,
+      user_agent TEXT,
+      request_id TEXT,
+      details TEXT NOT NULL
+    )${d.tableSuffix}`,
+    // Newest first by id, narrowed by time (the sweep, `--since`), by user or by type.
+    `CREATE INDEX audit_events_occurred_at_idx ON ${t('audit_events')} (occurred_at)`,
+    `CREATE INDEX audit_events_subject_idx ON ${t('audit_events')} (subject_user_id, id)`,
+    `CREATE INDEX audit_events_actor_idx ON ${t('audit_events')} (actor_user_id, id)`,
+    `CREATE INDEX audit_events_type_idx ON ${t('audit_events')} (type, id)`,
+    ...append,
+  ];
+}
+
 const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', statements: initialSchema },
   { version: 2, name: 'ldap_users', statements: ldapUsers },
+  { version: 5, name: 'audit_events', statements: auditEvents },
 ];
 
-/** The schema version this code creates and understands; a database above it is refused. */
-export const SCHEMA_VERSION: number = MIGRATIONS.length;
+/** The schema version this code creates and understands (the last migration's); a database above it is refused. */
+export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 export interface MigrationOutcome {
   /** The version the database had before (0: empty). */

@@ -4,6 +4,8 @@ import type {
   ApiKeyGrant,
   ApiKeyRecord,
   ApiKeyWithOwner,
+  AuditActorKind,
+  AuditEventRecord,
   PasswordResetTokenRecord,
   RefreshTokenRecord,
   SessionRecord,
@@ -13,6 +15,7 @@ import type { Selectable } from 'kysely';
 import type {
   AccessTokensTable,
   ApiKeysTable,
+  AuditEventsTable,
   PasswordResetTokensTable,
   RefreshTokensTable,
   SessionsTable,
@@ -127,4 +130,19 @@ export function toPasswordResetToken(row: Selectable<PasswordResetTokensTable>):
     createdAt: toInt(row.created_at),
     expiresAt: toInt(row.expires_at),
   };
+}
+
+/** The row as written by appendAuditEvents; `details` is the JSON the event was stored with. */
+export function toAuditEvent(row: Selectable<AuditEventsTable>): AuditEventRecord {
+  return {
+    id: toInt(row.id),
+    type: row.type,
+    occurredAt: toInt(row.occurred_at),
+    actor: { kind: row.actor_kind as AuditActorKind, userId: toIntOrNull(row.actor_user_id) },
+    subjectUserId: toIntOrNull(row.subject_user_id),
+    clientAddress: row.client_address,
+    userAgent: row.user_agent,
+    requestId: row.request_id,
+    details: JSON.parse(row.details) as AuditEventRecord['details'],
+  } as AuditEventRecord;
 }

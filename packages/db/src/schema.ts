@@ -14,7 +14,22 @@ export interface GatehouseDatabase {
   access_tokens: AccessTokensTable;
   api_keys: ApiKeysTable;
   password_reset_tokens: PasswordResetTokensTable;
+  audit_events: AuditEventsTable;
   gatehouse_migrations: MigrationsTable;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  type: string;
+  occurred_at: number;
+  actor_kind: string;
+  actor_user_id: number | null;
+  subject_user_id: number | null;
+  client_address: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  /** JSON text of the event's details. */
+  details: string;
 }
 
 /** SQLite has no boolean type: 0/1 there, a real boolean on PostgreSQL. */

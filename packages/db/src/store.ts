@@ -1,5 +1,6 @@
 import type { AuthStore, AuthStoreOps } from '@gatehouse-auth/core';
 import { apiKeyOps } from './store/api-keys.js';
+import { auditEventOps } from './store/audit-events.js';
 import { passwordResetOps } from './store/password-resets.js';
 import { type Db, type GrantReads, type Scope, closedError, runnerOn, transactionOn } from './store/runner.js';
 import { sessionOps } from './store/sessions.js';
@@ -11,7 +12,7 @@ import type { StoreDialect } from './schema.js';
  * @module
  * The `AuthStore` over Kysely, shared by SQLite and PostgreSQL. Its operations live in `store/`,
  * one file per group of `AuthStoreOps` (users, sessions and tokens, API keys, password resets, the
- * sweep); this file puts them together and adds transactions and `close()`.
+ * sweep, the audit table); this file puts them together and adds transactions and `close()`.
  */
 
 export { grantQueries, type GrantReads } from './store/runner.js';
@@ -48,6 +49,7 @@ export function createKyselyStore(db: Db, options: KyselyStoreOptions): AuthStor
 
   return {
     ...ops,
+    ...auditEventOps(db, { dialect: options.dialect, inTransaction: false, isClosed }),
 
     async transaction<T>(fn: (tx: AuthStoreOps) => Promise<T>): Promise<T> {
       if (closed) throw closedError();

@@ -21,6 +21,7 @@ const NEWER_MESSAGE = `Database schema version ${SCHEMA_VERSION + 1} is newer th
 const TABLES = [
   'access_tokens',
   'api_keys',
+  'audit_events',
   'gatehouse_migrations',
   'password_reset_tokens',
   'refresh_tokens',
@@ -58,8 +59,8 @@ function expectSchemaTooNew(error: unknown): void {
   });
 }
 
-it('SCHEMA_VERSION is the number of migrations (2 so far)', () => {
-  expect(SCHEMA_VERSION).toBe(2);
+it('SCHEMA_VERSION is the last migration\'s version (5: audit_events)', () => {
+  expect(SCHEMA_VERSION).toBe(5);
 });
 
 describe('SQLite migrations', () => {
@@ -125,8 +126,22 @@ describe('SQLite migrations', () => {
       expect(db.prepare('SELECT version, name FROM gatehouse_migrations').all()).toEqual([
         { version: 1, name: 'initial' },
         { version: 2, name: 'ldap_users' },
+        { version: 5, name: 'audit_events' },
       ]);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    });
+  });
+
+  it('the audit table is append-only: an UPDATE is refused by the database itself, a DELETE (the retention sweep) is not', async () => {
+    const filename = nextFile();
+    const store = await createSqliteStore({ filename });
+    await store.appendAuditEvents([
+      { type: 'sign_out', details: { sessionsEnded: 1 }, occurredAt: 1, actor: { kind: 'user', userId: 1 }, subjectUserId: 1, clientAddress: null, userAgent: null, requestId: null },
+    ]);
+    await store.close();
+    inspect(filename, (db) => {
+      expect(() => db.prepare("UPDATE audit_events SET type = 'forged'").run()).toThrow(/append-only/);
+      expect(db.prepare('DELETE FROM audit_events').run().changes).toBe(1);
     });
   });
 
@@ -139,7 +154,7 @@ describe('SQLite migrations', () => {
       expect(await migrateToLatest(db, 'sqlite')).toEqual({ previousVersion: SCHEMA_VERSION, version: SCHEMA_VERSION });
       await (await createSqliteStore({ filename })).close();
       expect(schemaOf(filename)).toEqual(before);
-      expect(inspect(filename, (raw) => raw.prepare('SELECT count(*) FROM gatehouse_migrations').pluck().get())).toBe(2);
+      expect(inspect(filename, (raw) => raw.prepare('SELECT count(*) FROM gatehouse_migrations').pluck().get())).toBe(3);
     } finally {
       await db.destroy();
     }
@@ -268,6 +283,7 @@ describe('PostgreSQL migrations', () => {
       expect((await client.query('SELECT version, name FROM gatehouse_migrations')).rows).toEqual([
         { version: 1, name: 'initial' },
         { version: 2, name: 'ldap_users' },
+        { version: 5, name: 'audit_events' },
       ]);
     });
 
@@ -280,7 +296,20 @@ describe('PostgreSQL migrations', () => {
     }
     expect(await schemaDump('public')).toEqual(before);
     await withClient(url(), async (client) => {
-      expect((await client.query('SELECT count(*)::int AS n FROM gatehouse_migrations')).rows).toEqual([{ n: 2 }]);
+      expect((await client.query('SELECT count(*)::int AS n FROM gatehouse_migrations')).rows).toEqual([{ n: 3 }]);
+    });
+
+  });
+
+  it('the audit table is append-only: an UPDATE is refused by a trigger, a DELETE (the retention sweep) is not', async () => {
+    const store = await createPostgresStore({ connectionString: url(), schema: 'audit_append_only' });
+    await store.appendAuditEvents([
+      { type: 'sign_out', details: { sessionsEnded: 1 }, occurredAt: 1, actor: { kind: 'user', userId: 1 }, subjectUserId: 1, clientAddress: null, userAgent: null, requestId: null },
+    ]);
+    await store.close();
+    await withClient(url(), async (client) => {
+      await expect(client.query("UPDATE audit_append_only.audit_events SET type = 'forged'")).rejects.toThrow(/append-only/);
+      expect((await client.query('DELETE FROM audit_append_only.audit_events')).rowCount).toBe(1);
     });
   });
 
@@ -322,7 +351,7 @@ describe('PostgreSQL migrations', () => {
     const stores = await Promise.all(Array.from({ length: 6 }, () => createPostgresStore({ connectionString: url(), schema })));
     await Promise.all(stores.map((store) => store.close()));
     await withClient(url(), async (client) => {
-      expect((await client.query(`SELECT version FROM ${schema}.gatehouse_migrations`)).rows).toEqual([{ version: 1 }, { version: 2 }]);
+      expect((await client.query(`SELECT version FROM ${schema}.gatehouse_migrations`)).rows).toEqual([{ version: 1 }, { version: 2 }, { version: 5 }]);
       expect((await client.query(`SELECT count(*)::int AS n FROM ${schema}.user_roles`)).rows).toEqual([{ n: 4 }]);
     });
   });

@@ -17,6 +17,7 @@ import {
   createUser,
   expectError,
   expectJson,
+  idOf,
   login,
   sessionOf,
   setCookie,
@@ -56,6 +57,11 @@ describe.each(ADAPTERS)('%s: LDAP sign-in', (adapter) => {
     expect(profile).toMatchObject({ auth_method: 'LDAP', role: 'ADMIN', email: user.mail });
     expect(profile.username).toMatch(/^Alice /);
     expect(profile).not.toHaveProperty('password_needs_reset');
+    // The first login is two audit events: the just-in-time account, then the sign-in.
+    await server.gatehouse.audit.flush();
+    const [signedIn, created] = await server.store.listAuditEvents({ limit: 2, userId: idOf(profile.id) });
+    expect(signedIn).toMatchObject({ type: 'sign_in.succeeded', clientAddress: '127.0.0.1', details: { method: 'ldap', idp: null } });
+    expect(created).toMatchObject({ type: 'user.created', details: { email: user.mail, authMethod: 'LDAP', role: 'ADMIN', via: 'sign_up' } });
     // The LDAP user cannot use password login.
     await expectError(await login(server, user.mail, user.password), 401, 'invalid_credentials');
     // No welcome mail on a just-in-time sign-up (reference §2): background work has settled by now.
@@ -108,6 +114,11 @@ describe.each(ADAPTERS)('%s: LDAP sign-in', (adapter) => {
   it('no group mapped (and no `*`): denied, counted as a failure', async () => {
     const user = await seedUser(slapd);
     await expectError(await ldapLogin(server, user.uid, user.password), 401, 'invalid_credentials', INVALID_LDAP);
+    // The directory vouched for the name, so the audit trail keeps it; the password, never.
+    await server.gatehouse.audit.flush();
+    const [failed] = await server.store.listAuditEvents({ limit: 1, types: ['sign_in.failed'] });
+    expect(failed).toMatchObject({ subjectUserId: null, details: { method: 'ldap', reason: 'not_allowed', login: user.uid.toLowerCase() } });
+    expect(JSON.stringify(failed)).not.toContain(user.password);
   });
 
   it('a directory entry without an e-mail is refused in e-mail mode', async () => {

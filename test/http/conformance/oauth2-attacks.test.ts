@@ -86,6 +86,9 @@ describe.each(ADAPTERS)('%s: OIDC attacks', (adapter) => {
     const outcome = await finish(server, browser, await toCallback(server, browser, 'evil'));
     expect(outcome).toEqual({ status: 302, location: '/' });
     expect(browser.cookie(server.url, ACCESS_COOKIE)).toBeTruthy();
+    await server.gatehouse.audit.flush();
+    const [latest] = await server.store.listAuditEvents({ limit: 1 });
+    expect(latest).toMatchObject({ type: 'sign_in.succeeded', clientAddress: '127.0.0.1', details: { method: 'oauth2', idp: 'evil' } });
   });
 
   const tokenAttacks: [Hostility, string][] = [
@@ -106,6 +109,11 @@ describe.each(ADAPTERS)('%s: OIDC attacks', (adapter) => {
     try {
       const browser = createBrowser();
       expectRefused(await finish(server, browser, await toCallback(server, browser, 'evil')), browser, server, code);
+      // Each refusal is an audit event with its reason; the detail names what failed, never a token.
+      await server.gatehouse.audit.flush();
+      const [denied] = await server.store.listAuditEvents({ limit: 1 });
+      expect(denied).toMatchObject({ type: 'sso.denied', subjectUserId: null, clientAddress: '127.0.0.1', details: { idp: 'evil', reason: code } });
+      expect(JSON.stringify(denied)).not.toMatch(/eyJ[\w-]+\.[\w-]+/);
     } finally {
       hostile.setHostility('none');
     }

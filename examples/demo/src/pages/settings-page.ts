@@ -9,6 +9,7 @@ import {
   type UserRecord,
 } from '@gatehouse-auth/core';
 import { toGlobalId } from '@gatehouse-auth/core/internal';
+import { auditSection } from './audit-section.js';
 import { html, type SafeHtml } from './html.js';
 import { formError, htmlResponse, layout, redirectTo } from './layout.js';
 import { changePasswordUrl, currentSession, here, loginUrl, mustChangePassword, signedInHeader, userTarget, type PageRequest } from './session.js';
@@ -181,6 +182,7 @@ export async function settingsPage(request: PageRequest): Promise<Response> {
   const ownKeys = await listOwnApiKeys(deps, principal, page);
   const users = can(principal, 'list_users') ? await listUsers(deps, principal, page) : null;
   const systemKeys = can(principal, 'list_system_keys') ? await listSystemApiKeys(deps, principal, page) : null;
+  const audit = can(principal, 'read_audit_events') ? await auditSection(gh, deps, principal, request.url) : null;
 
   const body = html`<h1>Settings</h1>
 <p class="alert alert-error" id="page-error" role="alert" hidden></p>
@@ -215,6 +217,7 @@ ${systemKeys
       },
       now,
     )
-  : ''}`;
+  : ''}
+${audit ?? ''}`;
   return htmlResponse(layout({ title: 'Settings', root, script: 'settings', user: signedInHeader(request, user), body }));
 }

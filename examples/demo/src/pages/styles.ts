@@ -70,6 +70,7 @@ th, td { text-align: left; padding: 7px 8px; border-bottom: 1px solid var(--line
 th { color: var(--muted); font-weight: 600; font-size: 0.82rem; text-transform: uppercase; letter-spacing: 0.03em; }
 td.actions { text-align: right; white-space: nowrap; }
 td.actions > * { vertical-align: middle; }
+td.details { font-size: 0.8rem; color: var(--muted); word-break: break-word; }
 .expired { color: var(--danger); }
 details.set-password { display: inline-block; margin-right: 6px; text-align: left; }
 details.set-password summary { cursor: pointer; color: var(--accent); font-size: 0.85rem; }

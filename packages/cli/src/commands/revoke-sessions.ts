@@ -25,6 +25,7 @@ export const revokeSessions: Command = {
     return withServices(ctx, env, {}, async (services) => {
       const user = await userByEmail(services.deps, email);
       await logoutUser(services.deps, user.id);
+      services.deps.audit.record({ type: 'session.ended', actor: { kind: 'cli', userId: null }, subjectUserId: user.id, details: { sessionId: null, by: 'admin', reason: 'revoked' } });
       if (values.json === true) printJson(ctx, { ok: true, user: userJson(user), revocations: services.fanOut });
       else ctx.out(`ended every session of ${user.email} (${toGlobalId('User', user.id)})`);
       revocationNotes(ctx, services);

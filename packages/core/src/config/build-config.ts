@@ -92,6 +92,7 @@ export function buildAuthConfig(env: ParsedEnv, prefix: string, discovery: IdpDi
       maxQueue: valid(env.GATEHOUSE.PASSWORD_HASH_QUEUE),
     },
     ldap: null,
+    auditRetentionDays: valid(env.GATEHOUSE.AUDIT_RETENTION_DAYS),
   };
   return redactSecrets(config, ['secret', 'adminSecret', 'defaultAdminInitialPassword']);
 }

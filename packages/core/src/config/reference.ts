@@ -213,6 +213,11 @@ const GATEHOUSE: Record<GatehouseVariable, Documented> = {
     description:
       'Logins that may wait for a hashing slot (FIFO), integer 0–100000; past it a login gets 503 `overloaded` with `Retry-After`.',
   },
+  AUDIT_RETENTION_DAYS: {
+    default: '90',
+    description:
+      'Days audit events are kept, integer 1–36500; the periodic sweep deletes older ones (docs/audit.md).',
+  },
 };
 
 function entry(variable: string, documented: Documented): ConfigReferenceEntry {

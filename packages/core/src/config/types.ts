@@ -186,4 +186,6 @@ export interface AuthConfig {
   readonly oauth2: OAuth2Config;
   readonly passwordHashing: PasswordHashingConfig;
   readonly ldap: LdapConfig | null;
+  /** `GATEHOUSE_AUDIT_RETENTION_DAYS` (default 90): audit events older than this are swept (docs/audit.md). */
+  readonly auditRetentionDays: number;
 }

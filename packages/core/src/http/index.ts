@@ -15,7 +15,7 @@ export { createHostCheck, hostOfHeader, type HostCheck } from './host-check.js';
 export { canonicalRequestPath, pathOfTarget, MAX_PATH_LENGTH, MALFORMED_PATH_MESSAGE } from './request-path.js';
 export { readJsonObject, MAX_BODY_BYTES } from './body.js';
 export { toGlobalId, fromGlobalId, type NodeType } from './global-id.js';
-export { userJson, apiKeyJson } from './serialize.js';
+export { userJson, apiKeyJson, auditEventJson } from './serialize.js';
 export { AUTH_ROUTES_RULE, OAUTH2_LOGIN_RULE } from './rate-limits.js';
 export { type GuardInput, type GuardResult, type RequestContext } from './gate.js';
 export type { PasswordHashingOptions } from './password-hashing.js';

@@ -13,6 +13,8 @@ import { AUTH_ROUTES_RULE, spend } from './rate-limits.js';
 import { errorResponse, json } from './responses.js';
 import { createRouter } from './router.js';
 import type { RouteDefinition, RouteEnvironment } from './routes/context.js';
+import { acceptableRequestId, auditRequestContext, type AuditTrail } from '../audit/index.js';
+import { randomId } from '../crypto/index.js';
 
 /**
  * @module
@@ -34,6 +36,7 @@ export interface OwnRoutesOptions {
   trustedProxies: ReadonlySet<string>;
   clock: Clock;
   logger: Logger;
+  audit: AuditTrail;
 }
 
 export interface OwnRoutes {
@@ -43,7 +46,7 @@ export interface OwnRoutes {
 }
 
 export function createOwnRoutes(options: OwnRoutesOptions): OwnRoutes {
-  const { config, routes, gate, csrf, hostCheck, deps, systemUserId, background, trustedProxies, clock, logger } = options;
+  const { config, routes, gate, csrf, hostCheck, deps, systemUserId, background, trustedProxies, clock, logger, audit } = options;
   const { guard, principalFrom, targetPath } = gate;
   const rootPath = config.rootPath;
   const router = createRouter(routes);
@@ -119,11 +122,22 @@ export function createOwnRoutes(options: OwnRoutesOptions): OwnRoutes {
       }
       const clientAddress = resolveClientAddress(context.remoteAddress, request.headers.get('x-forwarded-for'), trustedProxies);
       if (route.kind === 'auth' && config.rateLimitEnabled && deps) await spend(deps.rateLimits, clock, 'auth', AUTH_ROUTES_RULE, clientAddress);
-      return await route.handler({ request, url, params, principal, clientAddress, app: environment });
+      return await route.handler({ request, url, params, principal, clientAddress, app: deps ? requestEnvironment(deps, request, clientAddress) : environment });
     } catch (error) {
       if (error instanceof URIError) return errorResponse(new ValidationError('Malformed path parameter'), logger);
       return errorResponse(error, logger);
     }
+  }
+
+  /**
+   * The environment of one request to Gatehouse's own routes: the same, except that the services'
+   * audit recorder stamps this request's client address, user agent and id (the caller's
+   * `X-Request-Id` when it is plain, else a fresh one). The host's routes never get here.
+   */
+  function requestEnvironment(base: ServiceDeps, request: Request, clientAddress: string | null): RouteEnvironment {
+    const requestId = acceptableRequestId(request.headers.get('x-request-id')) ?? randomId(12);
+    const scoped: ServiceDeps = { ...base, audit: audit.recorder(auditRequestContext(clientAddress, request.headers.get('user-agent'), requestId)) };
+    return Object.create(environment, { deps: { value: scoped } }) as RouteEnvironment;
   }
 
   return { handle, owns, paths };

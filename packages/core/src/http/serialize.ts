@@ -1,3 +1,4 @@
+import type { AuditEventRecord } from '../audit/events.js';
 import type { ApiKeyRecord, ApiKeyWithOwner, UserRecord } from '../ports.js';
 import { isLdapEmailMarker } from '../ldap/sign-in.js';
 import { toGlobalId } from './global-id.js';
@@ -36,4 +37,29 @@ export function apiKeyJson(key: ApiKeyRecord | ApiKeyWithOwner): Record<string, 
     out.user = { id: toGlobalId('User', key.owner.id), username: key.owner.username, email: key.owner.email };
   }
   return out;
+}
+
+const snake = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+/** Detail fields holding epoch milliseconds: shown as ISO times like every other time of the API. */
+const TIME_FIELDS: ReadonlySet<string> = new Set(['lockedUntil', 'expiresAt']);
+
+/** An audit event (docs/audit.md): snake_case, times ISO 8601, user and key ids as GlobalIDs. */
+export function auditEventJson(event: AuditEventRecord): Record<string, unknown> {
+  const details: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(event.details as Record<string, unknown>)) {
+    if (key === 'keyId' && typeof value === 'number' && 'kind' in event.details) {
+      details.key_id = toGlobalId(event.details.kind === 'system' ? 'SystemApiKey' : 'UserApiKey', value);
+    } else details[snake(key)] = TIME_FIELDS.has(key) && typeof value === 'number' ? iso(value) : value;
+  }
+  return {
+    id: toGlobalId('AuditEvent', event.id),
+    type: event.type,
+    occurred_at: iso(event.occurredAt),
+    actor: { kind: event.actor.kind, user_id: event.actor.userId === null ? null : toGlobalId('User', event.actor.userId) },
+    subject_user_id: event.subjectUserId === null ? null : toGlobalId('User', event.subjectUserId),
+    client_address: event.clientAddress,
+    user_agent: event.userAgent,
+    request_id: event.requestId,
+    details,
+  };
 }

@@ -10,7 +10,8 @@ import type { AssignableRole } from '../policy/index.js';
 import type { UserPatch, UserRecord } from '../ports.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { assertNotLockedOut, clearLoginFailures, recordLoginFailure } from '../services/login-lockout.js';
-import { issueSession, type IssuedSession } from '../services/sessions.js';
+import { issueSession, recordSignIn, recordSignInFailure, type IssuedSession } from '../services/sessions.js';
+import { recordUserCreated } from '../services/users.js';
 import { canonicalDn } from './dn.js';
 import type { Directory, DirectoryUser } from './directory.js';
 
@@ -51,33 +52,45 @@ export async function ldapLogin(
   const password = typeof input.password === 'string' ? input.password : '';
   if (!username.trim() || !password) throw new AuthenticationError('invalid_credentials', 'Username and password required');
   const lockoutKey = username.trim().toLowerCase();
-  await assertNotLockedOut(deps, lockoutKey);
+  try {
+    await assertNotLockedOut(deps, lockoutKey);
+  } catch (error) {
+    // The login name is free text the directory has not vouched for: not kept.
+    recordSignInFailure(deps, 'ldap', 'locked_out', null, null);
+    throw error;
+  }
 
   const outcome = await directory.authenticate(username, password);
   if (!outcome.ok && outcome.reason === 'unavailable') {
     throw new DirectoryUnavailableError('The directory server is unavailable. Please try again later.', OUTAGE_RETRY_SECONDS);
   }
-  const fail = async (): Promise<never> => {
-    await recordLoginFailure(deps, lockoutKey);
+  const fail = async (reason: 'invalid_credentials' | 'not_allowed'): Promise<never> => {
+    const lockedUntil = await recordLoginFailure(deps, lockoutKey);
+    recordSignInFailure(deps, 'ldap', reason, null, reason === 'not_allowed' ? lockoutKey : null, lockedUntil);
     throw new AuthenticationError('invalid_credentials', INVALID);
   };
-  if (!outcome.ok) return fail();
+  if (!outcome.ok) return fail('invalid_credentials');
   const found = outcome.user;
   const email = found.email?.trim().toLowerCase() || null;
-  if (ldap.emailAttribute !== null && email === null) return fail();
-  if (ldap.uniqueIdAttribute !== null && found.uniqueId === null) return fail();
+  if (ldap.emailAttribute !== null && email === null) return fail('not_allowed');
+  if (ldap.uniqueIdAttribute !== null && found.uniqueId === null) return fail('not_allowed');
   const role = mapLdapRole(ldap, found.groups);
-  if (role === null) return fail();
+  if (role === null) return fail('not_allowed');
 
   let user: UserRecord;
   try {
     user = await provision(deps, ldap, username, found, email, role);
   } catch (error) {
-    if (error instanceof Refused) throw new AuthenticationError('invalid_credentials', INVALID);
+    if (error instanceof Refused) {
+      recordSignInFailure(deps, 'ldap', 'not_allowed', null, lockoutKey);
+      throw new AuthenticationError('invalid_credentials', INVALID);
+    }
     throw error;
   }
   await clearLoginFailures(deps, lockoutKey);
-  return issueSession(deps, user);
+  const session = await issueSession(deps, user);
+  recordSignIn(deps, session, 'ldap', null);
+  return session;
 }
 
 async function provision(
@@ -122,7 +135,10 @@ async function refresh(deps: ServiceDeps, user: UserRecord, from: { email: strin
   }
   if (!updated) throw new Refused();
   // Cached credentials (API keys) of this user carry the old role.
-  if (roleChanged) await deps.revocations.publish({ type: 'user', userId: user.id });
+  if (roleChanged) {
+    await deps.revocations.publish({ type: 'user', userId: user.id });
+    deps.audit.record({ type: 'user.role_changed', subjectUserId: user.id, actor: { kind: 'identity_provider', userId: null }, details: { from: user.role, to: from.role, via: 'ldap' } });
+  }
   return updated;
 }
 
@@ -131,7 +147,7 @@ async function signUp(deps: ServiceDeps, loginName: string, found: DirectoryUser
   for (let attempt = 0; attempt < 5; attempt++) {
     const username = attempt === 0 ? base : `${base} (${randomBytes(3).toString('hex')})`;
     try {
-      return await deps.store.insertUser({
+      const user = await deps.store.insertUser({
         username,
         email,
         role,
@@ -141,6 +157,8 @@ async function signUp(deps: ServiceDeps, loginName: string, found: DirectoryUser
         ldapUniqueId: found.uniqueId,
         createdAt: deps.clock.now(),
       });
+      recordUserCreated(deps, user, 'sign_up');
+      return user;
     } catch (error) {
       if (!isConflict(error)) throw error;
       if (error.code !== 'duplicate_username') throw new Refused();

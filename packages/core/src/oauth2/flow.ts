@@ -1,7 +1,8 @@
 import * as oauth from 'oauth4webapi';
 import type { AuthConfig, IdpConfig } from '../config/index.js';
 import { timingSafeEqualString } from '../crypto/index.js';
-import { issueSession, type IssuedSession, type ServiceDeps } from '../services/index.js';
+import type { SsoDenialReason } from '../audit/events.js';
+import { issueSession, recordSignIn, type IssuedSession, type ServiceDeps } from '../services/index.js';
 import { ClientAssertionError, clientAssertionAuth } from './client-assertion.js';
 import { hasSufficientClaims, parseUserInfo, pruneClaims } from './claims.js';
 import { resolveAccess } from './access.js';
@@ -60,8 +61,11 @@ export interface OAuth2Flow {
   idp(name: string): IdpConfig | null;
   /** Builds the authorization redirect. `originUrl` is the public origin + root path. */
   start(idpName: string, originUrl: string, returnUrl: string | null): Promise<LoginStart>;
-  /** Every check of reference §4.8.2, in order, then sign-in. Never throws for IdP or user input. */
-  callback(input: CallbackInput): Promise<CallbackResult>;
+  /**
+   * Every check of reference §4.8.2, in order, then sign-in. Never throws for IdP or user input.
+   * `requestDeps`: the request's services (its audit recorder stamps the client's address).
+   */
+  callback(input: CallbackInput, requestDeps?: ServiceDeps): Promise<CallbackResult>;
 }
 
 export const OAUTH2_COOKIE_SECONDS = STATE_TTL_SECONDS;
@@ -122,7 +126,19 @@ export function createOAuth2Flow(config: AuthConfig, deps: ServiceDeps, discover
     return { ok: true, location: location.href, cookies: { state, nonce, codeVerifier } };
   }
 
-  async function callback(input: CallbackInput): Promise<CallbackResult> {
+  /** The callback, with its outcome in the audit trail: a session, or why SSO was denied. */
+  async function callback(input: CallbackInput, requestDeps: ServiceDeps = deps): Promise<CallbackResult> {
+    const result = await check(input, requestDeps);
+    const idpName = idp(input.idpName)?.name ?? '(unknown)';
+    if (result.ok) recordSignIn(requestDeps, result.session, 'oauth2', idpName);
+    else {
+      const reason: SsoDenialReason = result.code;
+      requestDeps.audit.record({ type: 'sso.denied', actor: { kind: 'anonymous', userId: null }, subjectUserId: null, details: { idp: idpName, reason, detail: result.reason } });
+    }
+    return result;
+  }
+
+  async function check(input: CallbackInput, requestDeps: ServiceDeps): Promise<CallbackResult> {
     const found = idp(input.idpName);
     if (!found) return fail('unknown_idp', 'unknown IdP');
     const query = input.url.searchParams;
@@ -206,9 +222,9 @@ export function createOAuth2Flow(config: AuthConfig, deps: ServiceDeps, discover
     if (!access.allowed) return fail('auth_failed', access.reason);
     // `email_verified` speaks for the `email` claim only: with another EMAIL_ATTRIBUTE_PATH it proves nothing.
     const emailVerified = found.emailPath.expression === 'email' && claims.email_verified === true;
-    const signedIn = await signInOAuth2User(deps, found, { info: parsed.info, role: access.role, emailVerified });
+    const signedIn = await signInOAuth2User(requestDeps, found, { info: parsed.info, role: access.role, emailVerified });
     if (!signedIn.ok) return fail(signedIn.code, signedIn.code);
-    const session = await issueSession(deps, signedIn.user);
+    const session = await issueSession(requestDeps, signedIn.user);
     return { ok: true, session, returnUrl: state.returnUrl };
   }
 

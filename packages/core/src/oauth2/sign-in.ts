@@ -4,6 +4,7 @@ import { ConflictError } from '../errors/index.js';
 import type { AssignableRole } from '../policy/index.js';
 import type { UserPatch, UserRecord } from '../ports.js';
 import type { ServiceDeps } from '../services/index.js';
+import { recordUserCreated } from '../services/users.js';
 import { isReservedUsername } from '../services/well-known-users.js';
 import type { OAuth2UserInfo } from './claims.js';
 
@@ -70,7 +71,10 @@ async function refresh(deps: ServiceDeps, idp: IdpConfig, user: UserRecord, inpu
   }
   if (!updated) return refuse('sign_in_not_allowed');
   // Cached credentials of this user carry the old role: drop them everywhere.
-  if (roleChanged) await deps.revocations.publish({ type: 'user', userId: user.id });
+  if (roleChanged) {
+    await deps.revocations.publish({ type: 'user', userId: user.id });
+    deps.audit.record({ type: 'user.role_changed', subjectUserId: user.id, actor: { kind: 'identity_provider', userId: null }, details: { from: user.role, to: updated.role, via: 'oauth2' } });
+  }
   return { ok: true, user: updated, created: false };
 }
 
@@ -96,6 +100,7 @@ async function signUp(deps: ServiceDeps, idp: IdpConfig, input: SignInInput): Pr
         profilePictureUrl: info.profilePictureUrl,
         createdAt: now,
       });
+      recordUserCreated(deps, user, 'sign_up');
       return { ok: true, user, created: true };
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;

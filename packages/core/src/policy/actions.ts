@@ -21,6 +21,7 @@ export const ACTIONS = [
   'list_users',
   'read_own_user',
   'read_other_user',
+  'read_audit_events',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];

@@ -27,6 +27,7 @@ export function decide(principal: Principal | null, action: Action, targetOrNoth
   switch (action) {
     case 'create_user':
     case 'list_users':
+    case 'read_audit_events':
       if (anonymous) return DECISIONS.authDisabledUsers;
       return adminGate(principal);
 

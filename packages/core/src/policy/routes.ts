@@ -23,6 +23,7 @@ export const BUILT_IN_ADMIN_ROUTES: readonly string[] = Object.freeze([
   'GET /v1/system/api_keys',
   'POST /v1/system/api_keys',
   'DELETE /v1/system/api_keys/{id}',
+  'GET /v1/audit_events',
 ]);
 
 /** Routes every role may call, whatever the method: they act on the caller's own account. */

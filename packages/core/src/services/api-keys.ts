@@ -2,6 +2,7 @@ import { NotFoundError, ValidationError } from '../errors/index.js';
 import { isAdmin, isSystemPrincipal, type Principal } from '../policy/index.js';
 import type { ApiKeyKind, ApiKeyRecord, ApiKeyWithOwner } from '../ports.js';
 import { authorize, requireActor } from './authorize.js';
+import { auditActorOf } from '../audit/index.js';
 import type { ServiceDeps } from './deps.js';
 
 const MAX_NAME_LENGTH = 256;
@@ -52,7 +53,7 @@ function parseDescription(raw: unknown): string | null {
   return raw.trim() || null;
 }
 
-async function mint(deps: ServiceDeps, ownerId: number, kind: ApiKeyKind, input: CreateApiKeyInput): Promise<CreatedApiKey> {
+async function mint(deps: ServiceDeps, actor: Principal, ownerId: number, kind: ApiKeyKind, input: CreateApiKeyInput): Promise<CreatedApiKey> {
   const now = deps.clock.now();
   const record = await deps.store.insertApiKey({
     userId: ownerId,
@@ -67,13 +68,19 @@ async function mint(deps: ServiceDeps, ownerId: number, kind: ApiKeyKind, input:
     sub: String(ownerId),
     expiresAt: record.expiresAt === null ? null : Math.floor(record.expiresAt / 1000),
   });
+  deps.audit.record({
+    type: 'api_key.created',
+    actor: auditActorOf(actor),
+    subjectUserId: ownerId,
+    details: { keyId: record.id, kind, name: record.name, expiresAt: record.expiresAt },
+  });
   return { record, key };
 }
 
 /** A personal key, owned by the caller and acting with the caller's current role. Sessions only. */
 export async function createUserApiKey(deps: ServiceDeps, actor: Principal | null, input: CreateApiKeyInput): Promise<CreatedApiKey> {
   authorize(actor, 'create_own_user_key');
-  return mint(deps, actor.userId as number, 'user', input);
+  return mint(deps, actor, actor.userId as number, 'user', input);
 }
 
 /** A system key, owned by the system user: it survives the deletion of the admin who created it. */
@@ -84,7 +91,7 @@ export async function createSystemApiKey(
   systemUserId: number,
 ): Promise<CreatedApiKey> {
   authorize(actor, 'create_system_key');
-  return mint(deps, systemUserId, 'system', input);
+  return mint(deps, actor, systemUserId, 'system', input);
 }
 
 function page(rows: ApiKeyWithOwner[], limit: number): ApiKeyPage {
@@ -146,6 +153,7 @@ export async function deleteUserApiKey(deps: ServiceDeps, actor: Principal | nul
   if (!key || key.kind !== 'user' || (!admin && key.userId !== actor.userId)) throw new NotFoundError('API key not found');
   await deps.store.deleteApiKey(key.id);
   await deps.revocations.publish({ type: 'api_key', apiKeyId: key.id });
+  deps.audit.record({ type: 'api_key.deleted', actor: auditActorOf(actor), subjectUserId: key.userId, details: { keyId: key.id, kind: key.kind } });
 }
 
 export async function deleteSystemApiKey(deps: ServiceDeps, actor: Principal | null, id: number): Promise<void> {
@@ -154,4 +162,5 @@ export async function deleteSystemApiKey(deps: ServiceDeps, actor: Principal | n
   if (!key || key.kind !== 'system') throw new NotFoundError('System API key not found');
   await deps.store.deleteApiKey(key.id);
   await deps.revocations.publish({ type: 'api_key', apiKeyId: key.id });
+  deps.audit.record({ type: 'api_key.deleted', actor: auditActorOf(actor), subjectUserId: key.userId, details: { keyId: key.id, kind: key.kind } });
 }

@@ -2,6 +2,9 @@ import { randomPassword } from '../crypto/index.js';
 import { isGatehouseError } from '../errors/index.js';
 import type { NewUser, UserRecord } from '../ports.js';
 import type { ServiceDeps } from './deps.js';
+import { recordUserCreated } from './users.js';
+
+const GATEHOUSE_ITSELF = { kind: 'system', userId: null } as const;
 import { DEFAULT_ADMIN, SYSTEM_USER } from './well-known-users.js';
 
 export interface BootstrapResult {
@@ -46,6 +49,7 @@ export async function bootstrap(deps: ServiceDeps): Promise<BootstrapResult> {
       createdAt: now,
     });
     createdDefaultAdmin = created !== null;
+    if (created) recordUserCreated(deps, created, 'bootstrap', GATEHOUSE_ITSELF);
   }
 
   const createdAdmins: string[] = [];
@@ -65,7 +69,10 @@ export async function bootstrap(deps: ServiceDeps): Promise<BootstrapResult> {
       resetPassword: local,
       createdAt: now,
     });
-    if (created) createdAdmins.push(created.username);
+    if (created) {
+      createdAdmins.push(created.username);
+      recordUserCreated(deps, created, 'bootstrap', GATEHOUSE_ITSELF);
+    }
   }
   if (createdDefaultAdmin) deps.logger.info('bootstrap: created the default admin', { email: DEFAULT_ADMIN.email });
   if (createdAdmins.length > 0) deps.logger.info('bootstrap: created admins from the environment', { usernames: createdAdmins });

@@ -1,3 +1,4 @@
+import type { AuditRecorder } from '../audit/trail.js';
 import type { AuthConfig } from '../config/index.js';
 import type { PasswordHasher } from '../crypto/index.js';
 import type { AuthStore, Clock, Mailer, RateLimitStore, RevocationChannel } from '../ports.js';
@@ -23,4 +24,9 @@ export interface ServiceDeps {
   readonly clock: Clock;
   readonly mailer: Mailer | null;
   readonly logger: Logger;
+  /**
+   * Security events (docs/audit.md). Inside a request it stamps the request's client address, user
+   * agent and id; recording is an in-memory push, never I/O on the caller's path.
+   */
+  readonly audit: AuditRecorder;
 }

@@ -9,26 +9,34 @@ export interface ExpiredSweep {
 }
 
 export interface ExpiredSweepOptions {
-  store: Pick<AuthStore, 'deleteExpired'>;
+  store: Pick<AuthStore, 'deleteExpired'> & Partial<Pick<AuthStore, 'deleteAuditEventsBefore'>>;
   clock: Clock;
   logger: Logger;
   /** Milliseconds between sweeps; 0 starts no timer (`runOnce` still works). */
   intervalMs: number;
+  /** Audit events older than this (milliseconds) go in the same sweep; omitted: the audit table is not swept. */
+  auditRetentionMs?: number;
 }
 
 /**
- * Deletes expired sessions, tokens, reset tokens and API keys on a timer, as the reference's token
+ * Deletes expired sessions, tokens, reset tokens and API keys (and audit events past their
+ * retention) on a timer, as the reference's token
  * stores do, so the tables hold what is live rather than every token ever issued. The timer does
  * not keep the process alive; a failed sweep is logged (no row contents) and the next one retries.
  */
 export function startExpiredSweep(options: ExpiredSweepOptions): ExpiredSweep {
-  const { store, clock, logger, intervalMs } = options;
+  const { store, clock, logger, intervalMs, auditRetentionMs } = options;
+
+  async function sweepAll(now: number): Promise<number> {
+    const removed = await store.deleteExpired(now);
+    if (auditRetentionMs === undefined || !store.deleteAuditEventsBefore) return removed;
+    return removed + (await store.deleteAuditEventsBefore(now - auditRetentionMs));
+  }
   let running: Promise<number | null> | null = null;
 
   function runOnce(): Promise<number | null> {
     if (running) return running.then(() => null);
-    running = store
-      .deleteExpired(clock.now())
+    running = sweepAll(clock.now())
       .catch((error: unknown) => {
         logger.warn('expired-row sweep failed; the next one retries', { error: error instanceof Error ? error.name : typeof error });
         return null;

@@ -6,8 +6,11 @@ export {
   issueSession,
   login,
   logoutUser,
+  recordSignIn,
+  recordSignInFailure,
   refreshSession,
   revokeSession,
+  signOut,
   userIdFromRefreshToken,
   type IssuedSession,
 } from './sessions.js';
@@ -18,6 +21,7 @@ export {
   getUser,
   listUsers,
   normalizeUsername,
+  recordUserCreated,
   updateOwnProfile,
   updateUser,
   type AdminUserChange,
@@ -46,3 +50,4 @@ export {
 } from './password-reset.js';
 export { defaultWelcomeMail, sendWelcomeMail, type SendWelcomeMailOptions, type WelcomeMailContent } from './welcome-mail.js';
 export type { BackgroundWork } from './background.js';
+export { listAuditEvents, type AuditEventFilter, type AuditEventPage } from './audit-events.js';

@@ -21,9 +21,10 @@ export async function assertNotLockedOut(deps: ServiceDeps, email: string): Prom
   if (until !== null) throw new RateLimitError(LOCKOUT_MESSAGE, (until - now) / 1000, 'too_many_login_attempts');
 }
 
-export async function recordLoginFailure(deps: ServiceDeps, email: string): Promise<void> {
-  if (!deps.config.bruteForce.enabled) return;
-  await deps.rateLimits.recordFailure(keyFor(email), rule(deps), deps.clock.now());
+/** Returns when the key is now locked out until (epoch ms), or null. */
+export async function recordLoginFailure(deps: ServiceDeps, email: string): Promise<number | null> {
+  if (!deps.config.bruteForce.enabled) return null;
+  return (await deps.rateLimits.recordFailure(keyFor(email), rule(deps), deps.clock.now())).blockedUntil;
 }
 
 export async function clearLoginFailures(deps: ServiceDeps, email: string): Promise<void> {

@@ -50,6 +50,7 @@ export async function requestPasswordReset(deps: ServiceDeps, rawEmail: unknown,
   const email = sanitizeEmail(rawEmail);
   const user = await deps.store.findUserByEmail(email);
   if (!user || user.authMethod !== 'LOCAL' || user.role === 'SYSTEM') return;
+  deps.audit.record({ type: 'password.reset_requested', actor: { kind: 'anonymous', userId: null }, subjectUserId: user.id, details: { email: user.email } });
   const send = () => issueAndSend(deps, mailer, user, options);
   if (!options.background) return send();
   options.background.run(() =>
@@ -121,4 +122,5 @@ export async function resetPassword(deps: ServiceDeps, input: { token?: unknown;
   if (!email) return;
   await deps.revocations.publish({ type: 'user_sessions', userId: email.userId });
   await clearLoginFailures(deps, email.email);
+  deps.audit.record({ type: 'password.reset_completed', subjectUserId: email.userId, details: {} });
 }

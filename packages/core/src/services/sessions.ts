@@ -1,4 +1,5 @@
-import { sanitizeEmail } from '../crypto/index.js';
+import type { AuditSignInMethod, SignInFailureReason } from '../audit/events.js';
+import { isValidEmail, sanitizeEmail } from '../crypto/index.js';
 import { AuthenticationError, NotFoundError, OverloadedError, PermissionDeniedError, isGatehouseError } from '../errors/index.js';
 import type { AuthStoreOps, UserRecord } from '../ports.js';
 import type { ServiceDeps } from './deps.js';
@@ -81,18 +82,28 @@ export async function login(deps: ServiceDeps, input: { email?: unknown; passwor
   if (!rawEmail || !password) throw new AuthenticationError('invalid_credentials', 'Email and password required');
   const email = sanitizeEmail(rawEmail);
 
-  await assertNotLockedOut(deps, email);
+  // Only a well-formed address goes into the audit trail: free text there might be a password typed in the wrong field.
+  const login = isValidEmail(email) ? email : null;
+  try {
+    await assertNotLockedOut(deps, email);
+  } catch (error) {
+    recordSignInFailure(deps, 'password', 'locked_out', null, login);
+    throw error;
+  }
   const user = await deps.store.findUserByEmail(email);
   // SYSTEM is a service identity, never a person who logs in (stricter than the reference).
-  const hash = user && user.role !== 'SYSTEM' && user.authMethod === 'LOCAL' ? user.passwordHash : null;
+  const person = user && user.role !== 'SYSTEM' ? user : null;
+  const hash = person && person.authMethod === 'LOCAL' ? person.passwordHash : null;
   const ok = hash ? await deps.hasher.verify(hash, password) : await deps.hasher.dummyVerify(password);
-  if (!ok || !user) {
-    await recordLoginFailure(deps, email);
+  if (!ok || !person) {
+    const lockedUntil = await recordLoginFailure(deps, email);
+    const reason: SignInFailureReason = !person ? 'unknown_user' : !hash ? 'wrong_method' : 'invalid_password';
+    recordSignInFailure(deps, 'password', reason, person?.id ?? null, login, lockedUntil);
     throw new AuthenticationError('invalid_credentials', INVALID_LOGIN);
   }
   await clearLoginFailures(deps, email);
 
-  let current = user;
+  let current = person;
   if (hash && deps.hasher.needsRehash(hash)) {
     // Upgrade weaker hashes on the one occasion the plaintext is at hand. A full hashing queue only
     // postpones it to the next login: a right password must not answer differently (503) from a wrong one.
@@ -100,9 +111,33 @@ export async function login(deps: ServiceDeps, input: { email?: unknown; passwor
       if (error instanceof OverloadedError) return null;
       throw error;
     });
-    if (upgraded !== null) current = (await deps.store.updateUser(user.id, { passwordHash: upgraded, updatedAt: deps.clock.now() })) ?? user;
+    if (upgraded !== null) current = (await deps.store.updateUser(person.id, { passwordHash: upgraded, updatedAt: deps.clock.now() })) ?? person;
   }
-  return issueSession(deps, current);
+  const session = await issueSession(deps, current);
+  recordSignIn(deps, session, 'password', null);
+  return session;
+}
+
+/** The audit event of a session just started. */
+export function recordSignIn(deps: ServiceDeps, session: IssuedSession, method: AuditSignInMethod, idp: string | null): void {
+  deps.audit.record({ type: 'sign_in.succeeded', subjectUserId: session.user.id, details: { method, idp, sessionId: session.sessionId } });
+}
+
+/**
+ * The audit events of a refused sign-in: the failure, and the lockout when this failure started one.
+ * `login` is what was typed, only when it is safe to keep (a well-formed e-mail, a name the directory knows).
+ */
+export function recordSignInFailure(
+  deps: ServiceDeps,
+  method: AuditSignInMethod,
+  reason: SignInFailureReason,
+  subjectUserId: number | null,
+  login: string | null,
+  lockedUntil: number | null = null,
+): void {
+  const actor = { kind: 'anonymous', userId: null } as const;
+  deps.audit.record({ type: 'sign_in.failed', actor, subjectUserId, details: { method, reason, login } });
+  if (lockedUntil !== null) deps.audit.record({ type: 'sign_in.locked_out', actor, subjectUserId, details: { method, login, lockedUntil } });
 }
 
 /**
@@ -130,7 +165,7 @@ export async function refreshSession(deps: ServiceDeps, refreshToken: string | n
     const row = await tx.findRefreshToken(tokenId);
     if (!row) return { kind: 'invalid' as const };
     if (row.expiresAt <= now) return { kind: 'expired' as const };
-    if (!(await tx.consumeRefreshToken(row.id, now))) return { kind: 'replayed' as const, sessionId: row.sessionId };
+    if (!(await tx.consumeRefreshToken(row.id, now))) return { kind: 'replayed' as const, sessionId: row.sessionId, userId: row.userId };
     const user = await tx.findUserById(row.userId);
     if (!user) return { kind: 'no_user' as const };
     const pair = await mintPair(deps, user, row.sessionId, tx);
@@ -151,6 +186,7 @@ export async function refreshSession(deps: ServiceDeps, refreshToken: string | n
     case 'replayed':
       await revokeSession(deps, outcome.sessionId);
       deps.logger.warn('refresh token replayed: session revoked', { sessionId: outcome.sessionId });
+      deps.audit.record({ type: 'refresh_token.replayed', actor: { kind: 'anonymous', userId: null }, subjectUserId: outcome.userId, details: { sessionId: outcome.sessionId } });
       throw new AuthenticationError('invalid_token', 'Invalid refresh token');
     case 'rotated':
       // The old access token died with its refresh token (grants need a live refresh token); drop
@@ -160,10 +196,17 @@ export async function refreshSession(deps: ServiceDeps, refreshToken: string | n
   }
 }
 
-/** Logs the user out everywhere: every session and token, on every instance (reference §2.3). */
-export async function logoutUser(deps: ServiceDeps, userId: number): Promise<void> {
-  await deps.store.deleteSessionsOfUser(userId);
+/** Logs the user out everywhere: every session and token, on every instance (reference §2.3). Returns how many sessions ended. */
+export async function logoutUser(deps: ServiceDeps, userId: number): Promise<number> {
+  const ended = await deps.store.deleteSessionsOfUser(userId);
   await deps.revocations.publish({ type: 'user_sessions', userId });
+  return ended.length;
+}
+
+/** The user signs out (the logout route): `logoutUser`, recorded in the audit trail. */
+export async function signOut(deps: ServiceDeps, userId: number): Promise<void> {
+  const sessionsEnded = await logoutUser(deps, userId);
+  deps.audit.record({ type: 'sign_out', subjectUserId: userId, details: { sessionsEnded } });
 }
 
 /** Ends one login only: the per-session variant of logout. */

@@ -3,6 +3,7 @@ import { NotFoundError, PermissionDeniedError, ValidationError } from '../errors
 import { isAssignableRole, type Principal, type Role } from '../policy/index.js';
 import type { AuthMethod, UserPatch, UserRecord } from '../ports.js';
 import { authorize, requireActor } from './authorize.js';
+import { auditActorOf, type AuditActor } from '../audit/index.js';
 import type { ServiceDeps } from './deps.js';
 import { logoutUser } from './sessions.js';
 import { assertUsernameAvailable, userTarget } from './well-known-users.js';
@@ -71,7 +72,7 @@ export async function createUser(deps: ServiceDeps, actor: Principal | null, inp
     throw new ValidationError(authMethod === 'LDAP' ? 'Password is not allowed for LDAP authentication' : 'OAuth2 users cannot have a password');
   }
 
-  return deps.store.insertUser({
+  const created = await deps.store.insertUser({
     username,
     email,
     role,
@@ -81,6 +82,18 @@ export async function createUser(deps: ServiceDeps, actor: Principal | null, inp
     oauth2ClientId: authMethod === 'OAUTH2' ? (input.oauth2ClientId ?? null) : null,
     oauth2UserId: authMethod === 'OAUTH2' ? (input.oauth2UserId ?? null) : null,
     createdAt: deps.clock.now(),
+  });
+  recordUserCreated(deps, created, 'admin', auditActorOf(actor));
+  return created;
+}
+
+/** The audit event of a new account. */
+export function recordUserCreated(deps: ServiceDeps, user: UserRecord, via: 'admin' | 'sign_up' | 'bootstrap', actor?: AuditActor): void {
+  deps.audit.record({
+    type: 'user.created',
+    ...(actor ? { actor } : {}),
+    subjectUserId: user.id,
+    details: { email: user.email, username: user.username, role: user.role, authMethod: user.authMethod, via },
   });
 }
 
@@ -125,7 +138,10 @@ export async function updateOwnProfile(
 
   const updated = await deps.store.updateUser(user.id, patch);
   if (!updated) throw new NotFoundError('User not found');
-  if (patch.passwordHash !== undefined) await endCredentialsAfterPasswordChange(deps, user.id);
+  if (patch.passwordHash !== undefined) {
+    await endCredentialsAfterPasswordChange(deps, user.id);
+    deps.audit.record({ type: 'password.changed', actor: auditActorOf(actor), subjectUserId: user.id, details: { by: 'self', sessionsEnded: true } });
+  }
   return { user: updated, loggedOut: patch.passwordHash !== undefined };
 }
 
@@ -182,6 +198,9 @@ export async function updateUser(deps: ServiceDeps, actor: Principal | null, id:
   else if (roleChanged) await logoutUser(deps, target.id);
   // API keys follow their owner's role live: evict them so the next request reloads the new role.
   if (roleChanged) await deps.revocations.publish({ type: 'user', userId: target.id });
+  const by = auditActorOf(actor);
+  if (roleChanged) deps.audit.record({ type: 'user.role_changed', actor: by, subjectUserId: target.id, details: { from: target.role, to: updated.role, via: 'admin' } });
+  if (patch.passwordHash !== undefined) deps.audit.record({ type: 'password.changed', actor: by, subjectUserId: target.id, details: { by: 'admin', sessionsEnded: true } });
   return updated;
 }
 
@@ -196,6 +215,7 @@ export async function deleteUser(deps: ServiceDeps, actor: Principal | null, id:
   authorize(actor, 'delete_user', userTarget(target));
   if (!(await deps.store.deleteUser(target.id))) throw new NotFoundError('User not found');
   await deps.revocations.publish({ type: 'user', userId: target.id });
+  deps.audit.record({ type: 'user.deleted', actor: auditActorOf(actor), subjectUserId: target.id, details: { email: target.email, username: target.username } });
 }
 
 export interface UserPage {

@@ -41,6 +41,7 @@ const DEFAULTS: AuthConfig = {
   oauth2: { idps: [], autoLoginIdp: null },
   passwordHashing: { concurrency: null, maxQueue: 32 },
   ldap: null,
+  auditRetentionDays: 90,
 };
 
 describe('parseAuthEnv: defaults', () => {
@@ -680,6 +681,20 @@ describe('parseAuthEnv: GATEHOUSE_PASSWORD_HASH_* (issue 16)', () => {
       'GATEHOUSE_PASSWORD_HASH_CONCURRENCY',
       'GATEHOUSE_PASSWORD_HASH_QUEUE',
     ]);
+  });
+});
+
+describe('parseAuthEnv: GATEHOUSE_AUDIT_RETENTION_DAYS', () => {
+  it('reads the retention of audit events in days, default 90, under GATEHOUSE_ whatever the prefix', () => {
+    expect(parseAuthEnv({}).auditRetentionDays).toBe(90);
+    expect(parseAuthEnv({ GATEHOUSE_AUDIT_RETENTION_DAYS: ' 400 ' }, { prefix: 'APP_' }).auditRetentionDays).toBe(400);
+  });
+
+  it('refuses 0, negatives, fractions and text with the variable named, together with other problems', () => {
+    for (const value of ['0', '-5', '1.5', 'forever', '36501']) {
+      const issues = issuesOf({ GATEHOUSE_AUDIT_RETENTION_DAYS: value, PHOENIX_SMTP_PORT: '0' });
+      expect(issues.map((issue) => issue.variable)).toEqual(['PHOENIX_SMTP_PORT', 'GATEHOUSE_AUDIT_RETENTION_DAYS']);
+    }
   });
 });
 

@@ -51,6 +51,7 @@ const MATRIX: Record<Action, readonly string[]> = {
   delete_other_user_key: [A, AO, AO, A, AO, AO, SYS, A, OFFK, UN],
   list_all_user_keys: [A, AO, AO, A, AO, AO, AO, A, OFFK, UN],
   list_users: [A, AO, AO, A, AO, AO, AO, A, OFFU, UN],
+  read_audit_events: [A, AO, AO, A, AO, AO, AO, A, OFFU, UN],
   read_own_user: [SS, SS, SS, SS, SS, SS, SS, SS, OFF, UN],
   read_other_user: [A, AO, AO, A, AO, AO, AO, A, OFFU, UN],
 };
@@ -60,7 +61,7 @@ const OTHER_USER: ActionTarget = { userId: OTHER_ID, ownerId: OTHER_ID };
 describe('decide: every action x every principal', () => {
   it('covers every action', () => {
     expect(Object.keys(MATRIX).sort()).toEqual([...ACTIONS].sort());
-    expect(ACTIONS).toHaveLength(18);
+    expect(ACTIONS).toHaveLength(19);
   });
 
   const cases = (Object.keys(MATRIX) as Action[]).flatMap((action) => expandRow(action, MATRIX[action]));

@@ -86,7 +86,7 @@ describe('policy properties', () => {
   });
 
   it('only admins (ADMIN role by session or key, or the admin secret) manage users', () => {
-    const adminActions: Action[] = ['create_user', 'delete_user', 'change_other_password', 'change_user_role', 'list_users'];
+    const adminActions: Action[] = ['create_user', 'delete_user', 'change_other_password', 'change_user_role', 'list_users', 'read_audit_events'];
     fc.assert(
       fc.property(principalArb, fc.constantFrom(...adminActions), targetArb, (principal, action, target) => {
         if (decide(principal, action, target).allowed) expect(isRealAdmin(principal)).toBe(true);

@@ -44,6 +44,8 @@ type Shape = keyof typeof SHAPES;
 const BUILT_IN_TABLE: ReadonlyArray<readonly [string, string, Shape]> = [
   ['GET', '/v1/users', 'adminRead'],
   ['HEAD', '/v1/users', 'adminRead'],
+  ['GET', '/v1/audit_events', 'adminRead'],
+  ['HEAD', '/v1/audit_events', 'adminRead'],
   ['POST', '/v1/users', 'adminWrite'],
   ['PUT', '/v1/users', 'write'],
   ['PATCH', '/v1/users', 'write'],
@@ -126,7 +128,7 @@ describe('decideRest: built-in routes x methods x principals', () => {
     const declared = [...BUILT_IN_ADMIN_ROUTES, ...BUILT_IN_SELF_SERVICE_ROUTES, ...BUILT_IN_API_KEY_ROUTES];
     const rows = new Set(BUILT_IN_TABLE.map(([method, path]) => `${method} ${path}`));
     for (const spec of declared) expect(rows).toContain(spec);
-    expect(BUILT_IN_ADMIN_ROUTES).toHaveLength(11);
+    expect(BUILT_IN_ADMIN_ROUTES).toHaveLength(12);
     expect(BUILT_IN_SELF_SERVICE_ROUTES).toHaveLength(6);
     expect(BUILT_IN_API_KEY_ROUTES).toHaveLength(7);
   });

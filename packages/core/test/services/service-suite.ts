@@ -20,7 +20,10 @@ import {
   updateOwnProfile,
   updateUser,
   bootstrap,
+  listAuditEvents,
 } from '../../src/services/index.js';
+import { createAuditTrail, storeAuditSink } from '../../src/audit/index.js';
+import { silentLogger } from '../../src/services/deps.js';
 import { ADMIN_SECRET, bearer, makeHarness, type Harness } from '../support/harness.js';
 
 /** Rejects with a GatehouseError of this code (and message, when given). */
@@ -139,6 +142,129 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
             PHOENIX_OAUTH2_IDP_OIDC_CONFIG_URL: 'https://idp.example.com/.well-known/openid-configuration',
           },
         ));
+    });
+
+    describe('audit trail', () => {
+      const typesOf = (h: Harness) => h.audit.map((e) => e.type);
+
+      it('sign-ins: success with the session, failures with their reason, the lockout once, and only a well-formed e-mail kept', () =>
+        withHarness(
+          async (h) => {
+            const { member } = await world(h);
+            h.audit.length = 0;
+            const session = await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
+            await rejectsWith(login(h.deps, { email: 'member@example.com', password: 'bad' }), 'invalid_credentials');
+            await rejectsWith(login(h.deps, { email: 'ghost@example.com', password: 'bad' }), 'invalid_credentials');
+            await rejectsWith(login(h.deps, { email: 'system@localhost', password: 'bad' }), 'invalid_credentials');
+            // Somebody typed a password into the e-mail field: it must not be kept.
+            await rejectsWith(login(h.deps, { email: 'hunter2-Secret!', password: 'bad' }), 'invalid_credentials');
+            await rejectsWith(login(h.deps, { email: 'member@example.com', password: 'bad' }), 'invalid_credentials');
+            await rejectsWith(login(h.deps, { email: 'member@example.com', password: 'member-pw' }), 'too_many_login_attempts');
+            expect(h.audit).toEqual([
+              { type: 'sign_in.succeeded', subjectUserId: member.id, details: { method: 'password', idp: null, sessionId: session.sessionId } },
+              { type: 'sign_in.failed', actor: { kind: 'anonymous', userId: null }, subjectUserId: member.id, details: { method: 'password', reason: 'invalid_password', login: 'member@example.com' } },
+              { type: 'sign_in.failed', actor: { kind: 'anonymous', userId: null }, subjectUserId: null, details: { method: 'password', reason: 'unknown_user', login: 'ghost@example.com' } },
+              { type: 'sign_in.failed', actor: { kind: 'anonymous', userId: null }, subjectUserId: null, details: { method: 'password', reason: 'unknown_user', login: null } },
+              { type: 'sign_in.failed', actor: { kind: 'anonymous', userId: null }, subjectUserId: null, details: { method: 'password', reason: 'unknown_user', login: null } },
+              { type: 'sign_in.failed', actor: { kind: 'anonymous', userId: null }, subjectUserId: member.id, details: { method: 'password', reason: 'invalid_password', login: 'member@example.com' } },
+              {
+                type: 'sign_in.locked_out',
+                actor: { kind: 'anonymous', userId: null },
+                subjectUserId: member.id,
+                details: { method: 'password', login: 'member@example.com', lockedUntil: h.clock.now() + 300_000 },
+              },
+              { type: 'sign_in.failed', actor: { kind: 'anonymous', userId: null }, subjectUserId: null, details: { method: 'password', reason: 'locked_out', login: 'member@example.com' } },
+            ]);
+          },
+          { PHOENIX_BRUTE_FORCE_LOGIN_PROTECTION_MAX_ATTEMPTS: '2' },
+        ));
+
+      it('account changes name the actor and the subject: creation, role, passwords, keys, deletion, sign-out, reset, replay', () =>
+        withHarness(async (h) => {
+          const { admin, adminP, member } = await world(h);
+          const memberSession = await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
+          const memberP = await principalOf(h, memberSession.accessToken);
+          h.audit.length = 0;
+          const key = await createUserApiKey(h.deps, memberP, { name: 'ci' });
+          await deleteUserApiKey(h.deps, adminP, key.record.id);
+          const systemKey = await createSystemApiKey(h.deps, adminP, { name: 'svc' }, h.systemUserId);
+          await deleteSystemApiKey(h.deps, adminP, systemKey.record.id);
+          await updateUser(h.deps, adminP, member.id, { role: 'VIEWER' });
+          await updateUser(h.deps, adminP, member.id, { password: 'temporary-pw' });
+          const again = await login(h.deps, { email: 'member@example.com', password: 'temporary-pw' });
+          await updateOwnProfile(h.deps, await principalOf(h, again.accessToken), { password: 'member-own-pw', currentPassword: 'temporary-pw' });
+          await requestPasswordReset(h.deps, 'member@example.com', { resetUrl: (t) => `https://x.test/r?token=${t}` });
+          await requestPasswordReset(h.deps, 'nobody@example.com', { resetUrl: (t) => `https://x.test/r?token=${t}` });
+          await resetPassword(h.deps, { token: h.mailer.lastToken(), password: 'after-reset-pw' });
+          const third = await login(h.deps, { email: 'member@example.com', password: 'after-reset-pw' });
+          await refreshSession(h.deps, third.refreshToken);
+          await rejectsWith(refreshSession(h.deps, third.refreshToken), 'invalid_token');
+          await deleteUser(h.deps, adminP, member.id);
+          const adminActor = { kind: 'session', userId: admin.user.id };
+          expect(h.audit.filter((e) => !e.type.startsWith('sign_in.'))).toEqual([
+            { type: 'api_key.created', actor: { kind: 'session', userId: member.id }, subjectUserId: member.id, details: { keyId: key.record.id, kind: 'user', name: 'ci', expiresAt: null } },
+            { type: 'api_key.deleted', actor: adminActor, subjectUserId: member.id, details: { keyId: key.record.id, kind: 'user' } },
+            { type: 'api_key.created', actor: adminActor, subjectUserId: h.systemUserId, details: { keyId: systemKey.record.id, kind: 'system', name: 'svc', expiresAt: null } },
+            { type: 'api_key.deleted', actor: adminActor, subjectUserId: h.systemUserId, details: { keyId: systemKey.record.id, kind: 'system' } },
+            { type: 'user.role_changed', actor: adminActor, subjectUserId: member.id, details: { from: 'MEMBER', to: 'VIEWER', via: 'admin' } },
+            { type: 'password.changed', actor: adminActor, subjectUserId: member.id, details: { by: 'admin', sessionsEnded: true } },
+            { type: 'password.changed', actor: { kind: 'session', userId: member.id }, subjectUserId: member.id, details: { by: 'self', sessionsEnded: true } },
+            { type: 'password.reset_requested', actor: { kind: 'anonymous', userId: null }, subjectUserId: member.id, details: { email: 'member@example.com' } },
+            { type: 'password.reset_completed', subjectUserId: member.id, details: {} },
+            { type: 'refresh_token.replayed', actor: { kind: 'anonymous', userId: null }, subjectUserId: member.id, details: { sessionId: third.sessionId } },
+            { type: 'user.deleted', actor: adminActor, subjectUserId: member.id, details: { email: 'member@example.com', username: 'member' } },
+          ]);
+          expect(typesOf(h).filter((t) => t === 'sign_in.succeeded')).toHaveLength(2);
+        }));
+
+      it('bootstrap records the accounts it creates, by the system, once', () =>
+        withHarness(async (h) => {
+          const created = h.audit.filter((e) => e.type === 'user.created');
+          expect(created).toEqual([
+            {
+              type: 'user.created',
+              actor: { kind: 'system', userId: null },
+              subjectUserId: expect.any(Number) as number,
+              details: { email: 'admin@localhost', username: 'admin', role: 'ADMIN', authMethod: 'LOCAL', via: 'bootstrap' },
+            },
+          ]);
+          await bootstrap(h.deps);
+          expect(h.audit.filter((e) => e.type === 'user.created')).toHaveLength(1);
+        }));
+
+      it('listAuditEvents reads the store: admins only, filters by type, user and time, pages with a cursor; bad filters are 422s', () =>
+        withHarness(async (h) => {
+          const { adminP, member } = await world(h);
+          const trail = createAuditTrail({ sink: storeAuditSink(h.store), clock: h.clock, logger: silentLogger, flushIntervalMs: 60_000 });
+          const deps = { ...h.deps, audit: trail.system };
+          const t0 = h.clock.now();
+          await login(deps, { email: 'member@example.com', password: 'member-pw' });
+          h.clock.advance(60_000);
+          await rejectsWith(login(deps, { email: 'member@example.com', password: 'bad' }), 'invalid_credentials');
+          h.clock.advance(60_000);
+          await login(deps, { email: 'viewer@example.com', password: 'viewer-pw' });
+          await trail.close();
+
+          const all = await listAuditEvents(h.deps, adminP);
+          expect(all.events.map((e) => e.type)).toEqual(['sign_in.succeeded', 'sign_in.failed', 'sign_in.succeeded']);
+          expect(all.nextCursor).toBeNull();
+          const mine = await listAuditEvents(h.deps, adminP, { userId: member.id });
+          expect(mine.events.map((e) => e.type)).toEqual(['sign_in.failed', 'sign_in.succeeded']);
+          expect((await listAuditEvents(h.deps, adminP, { types: ['sign_in.failed'] })).events).toHaveLength(1);
+          expect((await listAuditEvents(h.deps, adminP, { since: t0 + 60_000, until: t0 + 120_000 })).events.map((e) => e.type)).toEqual(['sign_in.failed']);
+          const first = await listAuditEvents(h.deps, adminP, { limit: 2 });
+          const rest = await listAuditEvents(h.deps, adminP, { limit: 2, cursor: first.nextCursor });
+          expect([...first.events, ...rest.events]).toEqual(all.events);
+          expect(rest.nextCursor).toBeNull();
+
+          const memberP = await principalOf(h, (await login(h.deps, { email: 'member@example.com', password: 'member-pw' })).accessToken);
+          await rejectsWith(listAuditEvents(h.deps, memberP), 'forbidden');
+          await rejectsWith(listAuditEvents(h.deps, null), 'invalid_token');
+          await rejectsWith(listAuditEvents(h.deps, adminP, { types: ['sign_in.nope'] }), 'invalid_input');
+          await rejectsWith(listAuditEvents(h.deps, adminP, { limit: 0 }), 'invalid_input');
+          await rejectsWith(listAuditEvents(h.deps, adminP, { since: 10, until: 10 }), 'invalid_input', 'since must be before until');
+          await rejectsWith(listAuditEvents(h.deps, adminP, { userId: -1 }), 'invalid_input');
+        }));
     });
 
     describe('login', () => {

@@ -1,3 +1,4 @@
+import type { AuditEventInput } from '../../src/audit/events.js';
 import { parseAuthEnv } from '../../src/config/index.js';
 import { createArgon2Hasher } from '../../src/crypto/index.js';
 import { createLocalRevocationChannel, createMemoryRateLimitStore } from '../../src/in-process/index.js';
@@ -40,6 +41,8 @@ export class RecordingMailer implements Mailer {
 
 export interface Harness {
   deps: ServiceDeps;
+  /** Every audit event the services recorded, in order. */
+  audit: AuditEventInput[];
   auth: Authenticator;
   clock: FakeClock;
   mailer: RecordingMailer;
@@ -64,6 +67,7 @@ export async function makeHarness(
   const clock = new FakeClock();
   const mailer = new RecordingMailer();
   const revocations = createLocalRevocationChannel();
+  const audit: AuditEventInput[] = [];
   const deps: ServiceDeps = {
     config,
     store,
@@ -74,10 +78,11 @@ export async function makeHarness(
     clock,
     mailer,
     logger: silentLogger,
+    audit: { record: (event) => void audit.push(event) },
   };
   const { systemUserId } = await bootstrap(deps);
   const auth = createAuthenticator({ config, store, tokens: deps.tokens, revocations, clock, systemUserId });
-  return { deps, auth, clock, mailer, store, systemUserId };
+  return { deps, audit, auth, clock, mailer, store, systemUserId };
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

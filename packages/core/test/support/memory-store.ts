@@ -1,5 +1,6 @@
 import { ConflictError, UnavailableError } from '../../src/errors/index.js';
 import { isRole } from '../../src/policy/index.js';
+import type { AuditEventRecord } from '../../src/audit/events.js';
 import type {
   AccessTokenRecord,
   ApiKeyRecord,
@@ -299,8 +300,38 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
     Object.entries(ops).map(([name, fn]) => [name, (...args: unknown[]) => exclusive(() => (fn as (...a: unknown[]) => Promise<unknown>)(...args))]),
   ) as unknown as AuthStoreOps;
 
+  // Outside the transaction snapshot, as the real stores keep the audit table out of transactions.
+  const audit: AuditEventRecord[] = [];
+  let auditSeq = 0;
+  const whenOpen = <T>(body: () => T): Promise<T> => (closed ? Promise.reject(new UnavailableError('Authentication store unavailable')) : Promise.resolve(body()));
+
   return {
     ...locked,
+    appendAuditEvents: (events) =>
+      whenOpen(() => {
+        for (const event of events) audit.push({ ...event, details: JSON.parse(JSON.stringify(event.details)) as never, id: ++auditSeq });
+      }),
+    listAuditEvents: (query) =>
+      whenOpen(() =>
+        audit
+          .filter(
+            (e) =>
+              (query.beforeId == null || e.id < query.beforeId) &&
+              (!query.types?.length || query.types.includes(e.type)) &&
+              (query.userId == null || e.subjectUserId === query.userId || e.actor.userId === query.userId) &&
+              (query.since == null || e.occurredAt >= query.since) &&
+              (query.until == null || e.occurredAt < query.until),
+          )
+          .reverse()
+          .slice(0, query.limit),
+      ),
+    deleteAuditEventsBefore: (cutoff) =>
+      whenOpen(() => {
+        const before = audit.length;
+        const kept = audit.filter((e) => e.occurredAt >= cutoff);
+        audit.splice(0, audit.length, ...kept);
+        return before - kept.length;
+      }),
     transaction<T>(fn: (tx: AuthStoreOps) => Promise<T>): Promise<T> {
       return exclusive(async () => {
         const snapshot = clone(s);

@@ -1,7 +1,7 @@
 import {
   login,
-  logoutUser,
   refreshSession,
+  signOut,
   requestPasswordReset,
   resetPassword,
   userIdFromRefreshToken,
@@ -56,7 +56,7 @@ export const authRoutes: readonly RouteDefinition[] = [
         const refresh = readCookie(request.headers.get('cookie'), app.config.cookies.names.refreshToken);
         const userId = principal?.userId ?? (await userIdFromRefreshToken(app.deps, refresh));
         // The admin secret and system keys are not sessions: there is nothing of theirs to end.
-        if (userId !== null && (principal === null || principal.kind === 'session')) await logoutUser(app.deps, userId);
+        if (userId !== null && (principal === null || principal.kind === 'session')) await signOut(app.deps, userId);
         const target = app.prefixed(app.config.basicAuthEnabled ? '/login' : '/logout');
         return redirect(target, clearSessionCookies(app, new Headers(), true));
       },

@@ -16,13 +16,14 @@ import {
   updateOwnProfile,
   updateUser,
   sendWelcomeMail,
+  listAuditEvents,
   type ApiKeyPage,
   type CreatedApiKey,
 } from '../../services/index.js';
 import { readJsonObject } from '../body.js';
 import { fromGlobalId, toGlobalId, type NodeType } from '../global-id.js';
 import { json, noContent } from '../responses.js';
-import { apiKeyJson, userJson } from '../serialize.js';
+import { apiKeyJson, auditEventJson, userJson } from '../serialize.js';
 import { clearSessionCookies } from './auth-routes.js';
 import type { RouteContext, RouteDefinition } from './context.js';
 
@@ -76,6 +77,29 @@ function mayCreate(principal: Principal | null, action: Extract<Action, 'create_
 /** As `mayCreate`, for deleting a personal key: a system key hears 403 before its id is parsed (reference order). */
 function mayDeleteUserKey(principal: Principal | null): void {
   enforce(decide(principal, principal !== null && isAdmin(principal) ? 'delete_other_user_key' : 'delete_own_user_key'));
+}
+
+/** An ISO 8601 time with a zone (`2026-01-02T03:04:05Z`), or a date (`2026-01-02`, midnight UTC): epoch ms. */
+function timeQuery(url: URL, name: string): number | null {
+  const raw = url.searchParams.get(name);
+  if (raw === null || raw === '') return null;
+  const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+  const ms = iso.test(raw) ? Date.parse(raw) : Number.NaN;
+  if (!Number.isFinite(ms) || ms < 0) throw new ValidationError(`${name} must be an ISO 8601 time with a time zone, e.g. 2026-01-31T00:00:00Z`);
+  return ms;
+}
+
+/** `?type=a,b&type=c&user_id=<User GlobalID>&since=&until=&cursor=&limit=` for `GET /v1/audit_events`. */
+function auditQuery(url: URL) {
+  const types = url.searchParams.getAll('type').flatMap((value) => value.split(',')).map((t) => t.trim()).filter(Boolean);
+  const rawUser = url.searchParams.get('user_id');
+  return {
+    ...pageQuery(url, 'AuditEvent'),
+    types,
+    userId: rawUser ? fromGlobalId('User', rawUser, 'user_id') : null,
+    since: timeQuery(url, 'since'),
+    until: timeQuery(url, 'until'),
+  };
 }
 
 export const v1Routes: readonly RouteDefinition[] = [
@@ -222,6 +246,17 @@ export const v1Routes: readonly RouteDefinition[] = [
     async handler(context) {
       await deleteSystemApiKey(context.app.deps, context.principal, param(context, 'SystemApiKey'));
       return noContent();
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/audit_events',
+    kind: 'v1',
+    async handler({ url, principal, app }) {
+      // Authorised before the query is read: a non-admin hears 403, never which filter was wrong.
+      enforce(decide(principal, 'read_audit_events'));
+      const page = await listAuditEvents(app.deps, principal, auditQuery(url));
+      return json({ data: page.events.map(auditEventJson), next_cursor: page.nextCursor === null ? null : toGlobalId('AuditEvent', page.nextCursor) });
     },
   },
 ];
