@@ -35,6 +35,16 @@ export async function loadPg(feature: string): Promise<typeof pgModule> {
 interface PostgresStoreCommon {
   /** The schema holding Gatehouse's tables (created if missing). Default: the connection's search_path. */
   schema?: string;
+  /**
+   * Whether the authentication miss path may use named (server-side prepared) statements. Default
+   * `true`. Behind a pooler that hands each transaction to any server connection and does not track
+   * prepared statements (PgBouncer in transaction mode before 1.21 or with
+   * `max_prepared_statements = 0`, Supavisor in transaction mode), or when something runs
+   * `DISCARD ALL` / `DEALLOCATE ALL` on the pool's connections, a named statement can be missing
+   * on the server that gets it. The store notices (SQLSTATE 26000, 42P05 or 0A000), answers that
+   * read without one and stops using them; `false` skips that one failed attempt.
+   */
+  preparedStatements?: boolean;
 }
 
 export type PostgresStoreOptions = PostgresStoreCommon &
@@ -103,23 +113,15 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     throw toStoreError(error);
   }
   const db = options.schema === undefined ? root : root.withSchema(options.schema);
-  return createKyselyStore(db, { dialect: 'postgres', grantReads: postgresGrantReads(queryable, options.schema), onClose: () => root.destroy() });
+  const grantReads = options.preparedStatements === false ? undefined : postgresGrantReads(queryable, options.schema);
+  return createKyselyStore(db, { dialect: 'postgres', ...(grantReads ? { grantReads } : {}), onClose: () => root.destroy() });
 }
-
-type AccessGrantRow = Parameters<typeof toAccessTokenGrant>[0];
-type ApiKeyGrantRow = Parameters<typeof toApiKeyGrant>[0];
 
 /** `"name"`, quotes doubled (what pg's `escapeIdentifier` does). */
 function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/**
- * The miss path's two reads as named statements on the pool: one round trip each (Bind + Execute;
- * the first use on a connection adds Parse to the same write), parsed and planned once per
- * connection by the server, and no Kysely compile per call. The name carries the schema, since a
- * named statement is bound to the tables it was parsed against.
- */
 /** What the grant reads need of a pool: pg's `Pool.query` with a named statement. */
 interface QueryPool {
   query<R>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
@@ -145,19 +147,56 @@ function queryPoolOf(pool: PostgresPool): QueryPool {
   };
 }
 
+/**
+ * SQLSTATEs that say the server connection does not hold our named statement as pg believes it
+ * does: 26000 `invalid_sql_statement_name` (parsed on another server connection behind a pooler, or
+ * dropped by DISCARD ALL / DEALLOCATE ALL), 42P05 `duplicate_prepared_statement` (the name exists on
+ * a server connection this client never parsed it on), 0A000 `feature_not_supported` (a pooler
+ * refusing named statements; "cached plan must not change result type" after a column changed).
+ */
+const NAMED_STATEMENT_FAILURES = new Set(['26000', '42P05', '0A000']);
+
+function isNamedStatementFailure(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && NAMED_STATEMENT_FAILURES.has(code);
+}
+
+/**
+ * The miss path's two reads as named statements on the pool: one round trip each (Bind + Execute;
+ * the first use on a connection adds Parse to the same write), parsed and planned once per
+ * connection by the server, and no Kysely compile per call.
+ *
+ * A statement's name is derived from its text (schema included), so one name always means one
+ * text: behind a pooler, two versions of Gatehouse in a rolling deploy, or two schemas, can never
+ * execute each other's statement under a shared name.
+ *
+ * The first failure that shows the server does not keep named statements for us (see
+ * {@link NAMED_STATEMENT_FAILURES}) switches them off for the store's life: that read and every
+ * later one take the Kysely path (an unnamed statement, which any pooler passes), so a pooled
+ * deployment pays the failed round trip once, not on every miss.
+ */
 function postgresGrantReads(pool: QueryPool, schema: string | undefined): GrantReads {
   const table = (name: string) => (schema === undefined ? name : `${quoteIdentifier(schema)}.${name}`);
   const sql = grantQueries(table, '$1');
-  // Statement names are identifiers of at most 63 bytes; a hash keeps any schema name within that.
-  const suffix = schema === undefined ? '' : `_${createHash('sha256').update(schema).digest('hex').slice(0, 16)}`;
+  // Statement names are identifiers of at most 63 bytes: a prefix and 16 hex digits of the text's hash.
+  const nameOf = (prefix: string, text: string) => `gatehouse_${prefix}_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
+  const accessName = nameOf('access_grant', sql.accessTokenGrant);
+  const apiKeyName = nameOf('api_key_grant', sql.apiKeyGrant);
+  let named = true;
+
+  async function run<R, T>(name: string, text: string, id: number, toGrant: (row: R) => T): Promise<T | null | undefined> {
+    try {
+      const { rows } = await pool.query<R>({ name, text, values: [id] });
+      return rows[0] ? toGrant(rows[0]) : null;
+    } catch (error) {
+      if (!isNamedStatementFailure(error)) throw error;
+      named = false;
+      return undefined;
+    }
+  }
+
   return {
-    async accessTokenGrant(id) {
-      const { rows } = await pool.query<AccessGrantRow>({ name: `gatehouse_access_grant${suffix}`, text: sql.accessTokenGrant, values: [id] });
-      return rows[0] ? toAccessTokenGrant(rows[0]) : null;
-    },
-    async apiKeyGrant(id) {
-      const { rows } = await pool.query<ApiKeyGrantRow>({ name: `gatehouse_api_key_grant${suffix}`, text: sql.apiKeyGrant, values: [id] });
-      return rows[0] ? toApiKeyGrant(rows[0]) : null;
-    },
+    accessTokenGrant: (id) => (named ? run(accessName, sql.accessTokenGrant, id, toAccessTokenGrant) : undefined),
+    apiKeyGrant: (id) => (named ? run(apiKeyName, sql.apiKeyGrant, id, toApiKeyGrant) : undefined),
   };
 }

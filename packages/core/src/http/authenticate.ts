@@ -86,6 +86,22 @@ const ACCEPTED_KINDS = ['access', 'api_key'] as const;
 
 type Grant = AccessTokenGrant | ApiKeyGrant;
 
+/** One store read that concurrent misses for the same credential share. */
+interface SharedRead<G extends Grant = Grant> {
+  /** The revocation generation when the read started: its answer may be cached only if it is still current. */
+  readonly generation: number;
+  /** Clock ms when the read started. */
+  readonly startedAt: number;
+  readonly grant: Promise<G | null>;
+}
+
+/**
+ * How long a read in flight is shared. Far above a healthy read (well under a millisecond on
+ * SQLite, one round trip on PostgreSQL), so sharing works under load; short enough that a read
+ * stuck on a dead connection does not hold its credential's later misses until the store gives up.
+ */
+const SHARED_READ_MAX_AGE_MS = 1_000;
+
 /**
  * The per-request gate (reference §2.5). A credential seen before is answered from memory with no
  * store round-trip, no signature check and no allocation; revocations published on the channel
@@ -199,14 +215,19 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
    * share one read. Each caller still checks the row against its own token's claims and clock.
    * Cleared by every revocation, so a read that may predate one is never joined afterwards.
    */
-  const inFlight = new Map<string, { readonly generation: number; readonly grant: Promise<Grant | null> }>();
+  const inFlight = new Map<string, SharedRead>();
 
-  function readGrant(kind: 'access' | 'api_key', id: number): { readonly generation: number; readonly grant: Promise<Grant | null> } {
+  function readGrant(kind: 'access', id: number, now: number): SharedRead<AccessTokenGrant>;
+  function readGrant(kind: 'api_key', id: number, now: number): SharedRead<ApiKeyGrant>;
+  function readGrant(kind: 'access' | 'api_key', id: number, now: number): SharedRead {
     const key = `${kind === 'access' ? 'a' : 'k'}:${id}`;
     const pending = inFlight.get(key);
-    if (pending !== undefined) return pending;
+    // A read older than the limit is not joined: one that hangs (until the store's own time-out)
+    // must not hold every later miss of its credential with it. At most one new read per credential
+    // per limit, so a slow store still sees a bounded number of reads.
+    if (pending !== undefined && now - pending.startedAt < SHARED_READ_MAX_AGE_MS) return pending;
     const read: Promise<Grant | null> = kind === 'access' ? store.findAccessTokenGrant(id) : store.findApiKeyGrant(id);
-    const entry = { generation, grant: read };
+    const entry: SharedRead = { generation, startedAt: now, grant: read };
     inFlight.set(key, entry);
     const done = () => {
       if (inFlight.get(key) === entry) inFlight.delete(key);
@@ -227,16 +248,26 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     const sub = Number(claims.sub);
     if (!Number.isSafeInteger(id) || !Number.isSafeInteger(sub)) return FAILURES.invalid;
 
-    let shared: ReturnType<typeof readGrant>;
+    // The verified claims say what the token is; the row only confirms it is still live.
+    let shared: SharedRead;
     let principal: AuthenticatedPrincipal;
     try {
-      shared = readGrant(claims.kind === 'access' ? 'access' : 'api_key', id);
-      const grant = await shared.grant;
-      if (!grant || grant.userId !== sub) return FAILURES.revoked;
-      if (grant.expiresAt !== null && grant.expiresAt <= now) return FAILURES.expired;
-      if ('sessionId' in grant) {
+      if (claims.kind === 'access') {
+        const read = readGrant('access', id, now);
+        shared = read;
+        const grant = await read.grant;
+        if (!grant || grant.userId !== sub) return FAILURES.revoked;
+        // An access grant always expires: a row without an expiry would be cached for ever, so it
+        // is refused (typed stores cannot return one; a hand-written store might).
+        if (typeof grant.expiresAt !== 'number') return FAILURES.invalid;
+        if (grant.expiresAt <= now) return FAILURES.expired;
         principal = { kind: 'session', userId: grant.userId, role: grant.role, credentialId: id, sessionId: grant.sessionId, expiresAt: grant.expiresAt };
       } else {
+        const read = readGrant('api_key', id, now);
+        shared = read;
+        const grant = await read.grant;
+        if (!grant || grant.userId !== sub) return FAILURES.revoked;
+        if (grant.expiresAt !== null && grant.expiresAt <= now) return FAILURES.expired;
         const kind = grant.kind === 'system' ? 'system_api_key' : 'user_api_key';
         principal = { kind, userId: grant.userId, role: grant.role, credentialId: id, sessionId: null, expiresAt: grant.expiresAt };
       }

@@ -182,6 +182,64 @@ describe('authenticate', () => {
     auth.close();
   });
 
+  it('a shared read older than a second is not joined: a hung read pins nobody, and still answers its own callers', async () => {
+    const { h, session } = await world();
+    const auth = (await import('../../src/http/index.js')).createAuthenticator({ config: h.deps.config, store: h.store, tokens: h.deps.tokens, revocations: h.deps.revocations, clock: h.clock, systemUserId: h.systemUserId });
+    let reads = 0;
+    const gate: { open?: () => void } = {};
+    const hung = new Promise<void>((resolve) => (gate.open = resolve));
+    const original = h.store.findAccessTokenGrant.bind(h.store);
+    h.store.findAccessTokenGrant = async (id) => {
+      reads++;
+      // The first read hangs (a dead connection) until the test lets it go.
+      if (reads === 1) await hung;
+      return original(id);
+    };
+    const first = auth.authenticate(bearer(session.accessToken));
+    h.clock.advance(999);
+    // Within the limit: joined, no second read.
+    const joined = auth.authenticate(bearer(session.accessToken));
+    expect(reads).toBe(1);
+    h.clock.advance(1);
+    // At the limit: a read of its own, which answers (and is cached) while the first still hangs.
+    const own = auth.authenticate(bearer(session.accessToken));
+    expect(reads).toBe(2);
+    expect(await own).toMatchObject({ ok: true, principal: { kind: 'session' } });
+    expect(auth.size).toBe(1);
+    // Cached now: no third read.
+    expect((await auth.authenticate(bearer(session.accessToken))).ok).toBe(true);
+    expect(reads).toBe(2);
+    // The hung read's late answer still reaches the callers that joined it.
+    gate.open!();
+    expect((await first).ok).toBe(true);
+    expect((await joined).ok).toBe(true);
+    auth.close();
+  });
+
+  it("decides session or key by the token's kind, never by the row's shape; an access row without expiry is refused", async () => {
+    const { h, session } = await world();
+    const admin = await h.auth.authenticate(bearer(session.accessToken));
+    if (!admin.ok) throw new Error('the admin session was refused');
+    const key = await createUserApiKey(h.deps, admin.principal, { name: 'k' });
+    const auth = (await import('../../src/http/index.js')).createAuthenticator({ config: h.deps.config, store: h.store, tokens: h.deps.tokens, revocations: h.deps.revocations, clock: h.clock, systemUserId: h.systemUserId });
+    // A hand-written store whose key rows carry a stray sessionId: still a key, never a session.
+    const apiKey = h.store.findApiKeyGrant.bind(h.store);
+    h.store.findApiKeyGrant = async (id) => {
+      const grant = await apiKey(id);
+      return grant && ({ ...grant, sessionId: session.sessionId } as typeof grant);
+    };
+    expect(await auth.authenticate(bearer(key.key))).toMatchObject({ ok: true, principal: { kind: 'user_api_key', sessionId: null } });
+    // A store that loses an access token's expiry: refused and not cached, rather than trusted for ever.
+    const access = h.store.findAccessTokenGrant.bind(h.store);
+    h.store.findAccessTokenGrant = async (id) => {
+      const grant = await access(id);
+      return grant && ({ ...grant, expiresAt: null } as unknown as typeof grant);
+    };
+    expect(await auth.authenticate(bearer(session.accessToken))).toEqual({ ok: false, reason: 'invalid' });
+    expect(auth.size).toBe(1);
+    auth.close();
+  });
+
   it('keeps the cache bounded', async () => {
     const h = await makeHarness();
     const auth = (await import('../../src/http/index.js')).createAuthenticator({

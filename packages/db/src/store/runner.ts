@@ -15,12 +15,13 @@ export type Db = Kysely<GatehouseDatabase>;
  * The two reads of an authentication miss, run on the driver itself: a prepared statement on
  * SQLite, a named statement on PostgreSQL. Kysely compiles its query tree again on every call,
  * which costs more than these indexed reads do. Each answers with the row as the Kysely query
- * would, or `undefined` when it cannot run right now (SQLite inside a transaction): the caller then
- * takes the Kysely path, which waits its turn on the connection.
+ * would, or `undefined` when it cannot (SQLite inside a transaction; PostgreSQL once the server has
+ * shown it does not keep named statements): the caller then takes the Kysely path, which waits its
+ * turn on the connection.
  */
 export interface GrantReads {
-  accessTokenGrant(id: number): AccessTokenGrant | null | undefined | Promise<AccessTokenGrant | null>;
-  apiKeyGrant(id: number): ApiKeyGrant | null | undefined | Promise<ApiKeyGrant | null>;
+  accessTokenGrant(id: number): AccessTokenGrant | null | undefined | Promise<AccessTokenGrant | null | undefined>;
+  apiKeyGrant(id: number): ApiKeyGrant | null | undefined | Promise<ApiKeyGrant | null | undefined>;
 }
 
 /** The SELECTs of `findAccessTokenGrant` and `findApiKeyGrant`, for drivers that run SQL text. */
@@ -63,7 +64,7 @@ export interface Runner {
   readonly storeCall: <T>(run: () => Promise<T>) => Promise<T>;
   /** A driver-level read when it can run now, else the Kysely query; errors typed either way. */
   readonly fast: <T>(
-    read: (() => T | null | undefined | Promise<T | null>) | undefined,
+    read: (() => T | null | undefined | Promise<T | null | undefined>) | undefined,
     fallback: () => Promise<T | null>,
   ) => Promise<T | null>;
   /** Runs several statements as one unit: on the caller's transaction, or on a new one. */
@@ -83,7 +84,7 @@ export function runnerOn(db: Db, scope: Scope): Runner {
   }
 
   /** A driver-level read when it can run now, else the Kysely query; errors typed either way. */
-  async function fast<T>(read: (() => T | null | undefined | Promise<T | null>) | undefined, fallback: () => Promise<T | null>): Promise<T | null> {
+  async function fast<T>(read: (() => T | null | undefined | Promise<T | null | undefined>) | undefined, fallback: () => Promise<T | null>): Promise<T | null> {
     if (read === undefined || scope.inTransaction) return storeCall(fallback);
     if (scope.isClosed()) throw closedError();
     let answer: T | null | undefined;
