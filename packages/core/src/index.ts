@@ -7,7 +7,14 @@
 export * from './errors/index.js';
 export * from './ports.js';
 
-export { parseAuthEnv, clientAuthHeaders, type ClientAuthHeadersOptions } from './config/index.js';
+export {
+  parseAuthEnv,
+  findUnknownVariables,
+  clientAuthHeaders,
+  type ClientAuthHeadersOptions,
+  type FindUnknownVariablesOptions,
+  type UnknownVariable,
+} from './config/index.js';
 export {
   CONFIG_REFERENCE,
   GATEHOUSE_CONFIG_REFERENCE,
@@ -59,10 +66,14 @@ export {
   can,
   explain,
   createRestPolicy,
+  PHOENIX_ROUTE_PRESET,
+  NO_ROUTE_PRESET,
+  ROUTE_PRESETS,
   decideRest,
   explainRest,
   type Role,
   type AssignableRole,
+  type AnonymousPrincipal,
   type Principal,
   type PrincipalKind,
   type Decision,
@@ -72,6 +83,8 @@ export {
   type PermissionTarget,
   type RestPolicy,
   type RestPolicyOptions,
+  type RoutePreset,
+  type RoutePresetName,
 } from './policy/index.js';
 
 export * from './crypto/index.js';
@@ -82,6 +95,9 @@ export {
   createMemoryRateLimitStore,
   createLocalRevocationChannel,
   createSmtpMailer,
+  createStderrLogger,
+  type LogLevel,
+  type StderrLoggerOptions,
   type MemoryRateLimitStoreOptions,
   type SmtpMailer,
   type SmtpMailerOptions,

@@ -41,11 +41,11 @@ export function grantQueries(table: (name: string) => string, placeholder: strin
   return {
     // An access token dies with its refresh token (see findAccessTokenGrant below).
     accessTokenGrant:
-      `SELECT a.id, a.session_id, a.user_id, a.expires_at, u.role FROM ${table('access_tokens')} a ` +
+      `SELECT a.id, a.session_id, a.user_id, a.expires_at, u.role, u.username, u.email, u.auth_method FROM ${table('access_tokens')} a ` +
       `INNER JOIN ${table('users')} u ON u.id = a.user_id INNER JOIN ${table('refresh_tokens')} r ON r.id = a.refresh_token_id ` +
       `WHERE a.id = ${placeholder} AND r.consumed_at IS NULL`,
     apiKeyGrant:
-      `SELECT k.id, k.user_id, k.kind, k.expires_at, u.role FROM ${table('api_keys')} k ` +
+      `SELECT k.id, k.user_id, k.kind, k.expires_at, u.role, u.username, u.email, u.auth_method FROM ${table('api_keys')} k ` +
       `INNER JOIN ${table('users')} u ON u.id = k.user_id WHERE k.id = ${placeholder}`,
   };
 }
@@ -275,7 +275,7 @@ function opsOn(db: Db, scope: Scope): AuthStoreOps {
             // An access token dies with its refresh token: once that is exchanged, the old access
             // token must stop working even though its row outlives the exchange.
             .innerJoin('refresh_tokens as r', 'r.id', 'a.refresh_token_id')
-            .select(['a.id', 'a.session_id', 'a.user_id', 'a.expires_at', 'u.role'])
+            .select(['a.id', 'a.session_id', 'a.user_id', 'a.expires_at', 'u.role', 'u.username', 'u.email', 'u.auth_method'])
             .where('a.id', '=', id)
             .where('r.consumed_at', 'is', null)
             .executeTakeFirst();
@@ -325,7 +325,7 @@ function opsOn(db: Db, scope: Scope): AuthStoreOps {
           const row = await db
             .selectFrom('api_keys as k')
             .innerJoin('users as u', 'u.id', 'k.user_id')
-            .select(['k.id', 'k.user_id', 'k.kind', 'k.expires_at', 'u.role'])
+            .select(['k.id', 'k.user_id', 'k.kind', 'k.expires_at', 'u.role', 'u.username', 'u.email', 'u.auth_method'])
             .where('k.id', '=', id)
             .executeTakeFirst();
           return row ? toApiKeyGrant(row) : null;
@@ -452,6 +452,8 @@ export interface KyselyStoreOptions {
   grantReads?: GrantReads;
   /** Called once by `close()`, after the store stops accepting calls (e.g. destroy the Kysely). */
   onClose?: () => Promise<void>;
+  /** `AuthStore.description`: the backend and where, never a credential. */
+  description?: string;
 }
 
 /**
@@ -491,6 +493,7 @@ export function createKyselyStore(db: Db, options: KyselyStoreOptions): AuthStor
 
   return {
     ...ops,
+    ...(options.description === undefined ? {} : { description: options.description }),
 
     async transaction<T>(fn: (tx: AuthStoreOps) => Promise<T>): Promise<T> {
       if (closed) throw closedError();

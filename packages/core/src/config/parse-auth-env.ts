@@ -24,6 +24,7 @@ import {
 } from './schemas.js';
 import { parseLdapEnv } from './ldap.js';
 import { secretProblems } from './secret-rules.js';
+import { passwordProblems } from '../crypto/password-policy.js';
 import { shown } from './text.js';
 import type { AuthConfig, CookieNames, ParseAuthEnvOptions, SmtpConfig } from './types.js';
 import { allowedHostsVar, allowedOriginsVar, bindHostVar, csrfTrustedOriginsVar, deriveRootUrl, rootPathVar, rootUrlVar } from './urls.js';
@@ -155,7 +156,7 @@ function minutesToSeconds(minutes: number): number {
   return Math.round(minutes * 60_000) / 1000;
 }
 
-function authEnvSchema(prefix: string, discovery: IdpDiscovery, ldapOn: boolean) {
+function authEnvSchema(prefix: string, discovery: IdpDiscovery, ldapOn: boolean, rawEnv: Readonly<Record<string, string | undefined>>) {
   const name = (variable: Variable) => `${prefix}${variable}`;
   const idps = Object.fromEntries(discovery.idps.map((idp, index) => [String(index), idpSchema(prefix, idp.name)]));
 
@@ -217,6 +218,14 @@ function authEnvSchema(prefix: string, discovery: IdpDiscovery, ldapOn: boolean)
     .superRefine((env, ctx) => {
       const problem = (variable: Variable, message: string) =>
         ctx.addIssue({ code: 'custom', path: [variable], message, continue: true });
+
+      // An initial password someone chose must meet the policy every later password meets (Phoenix's
+      // default, `admin`, is kept as the contract: that account must pick a new one at first login).
+      const initialPassword = read(rawEnv, name('DEFAULT_ADMIN_INITIAL_PASSWORD'));
+      if (initialPassword) {
+        const weak = passwordProblems(initialPassword, env.ENABLE_STRONG_PASSWORD_POLICY === true ? 'strong' : 'default');
+        if (weak !== null) problem('DEFAULT_ADMIN_INITIAL_PASSWORD', `${name('DEFAULT_ADMIN_INITIAL_PASSWORD')} breaks the password policy: ${weak}`);
+      }
 
       if (env.ENABLE_AUTH === true && env.SECRET === null) {
         problem('SECRET', `\`${name('SECRET')}\` must be set when auth is enabled with \`${name('ENABLE_AUTH')}\``);
@@ -413,7 +422,7 @@ export function parseAuthEnv(
     collectAdmins(read(env, `${prefix}ADMINS`), `${prefix}ADMINS`).admins.length > 0,
   );
   const ldapOn = (read(env, `${prefix}LDAP_HOST`) ?? '') !== '';
-  const result = authEnvSchema(prefix, discovery, ldapOn).safeParse(rawInput(env, prefix, discovery));
+  const result = authEnvSchema(prefix, discovery, ldapOn, env).safeParse(rawInput(env, prefix, discovery));
   const issues: ConfigIssue[] = [
     ...(result.success
       ? []

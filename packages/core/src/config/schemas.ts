@@ -112,12 +112,17 @@ export function optionalString(): RawSchema<string | null> {
     .transform((value) => (value ? value : null));
 }
 
-/** `scheme://host…`, kept verbatim. */
+/**
+ * `http://host…` or `https://host…`, kept verbatim. Every URL Gatehouse is configured with is one a
+ * browser or an HTTP client fetches: another scheme (`ftp:`, `javascript:`, `file:`) is refused.
+ */
 export function urlWithHost(message: (value: string) => string): z.ZodType<string, string> {
   const error = (issue: { input?: unknown }) => message(String(issue.input));
+  const scheme = (issue: { input?: unknown }) => `${message(String(issue.input))} (only http:// and https:// URLs are accepted)`;
   return z
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]/, { error })
+    .regex(/^https?:/i, { error: scheme })
     .pipe(z.url({ hostname: /./, error }));
 }
 

@@ -2,15 +2,31 @@ import type { AuthConfig } from '../config/index.js';
 import { timingSafeEqualString } from '../crypto/index.js';
 import { isGatehouseError } from '../errors/index.js';
 import type { Principal, PrincipalKind } from '../policy/index.js';
-import type { AccessTokenGrant, ApiKeyGrant, AuthStore, Clock, RevocationChannel, RevocationEvent } from '../ports.js';
+import type { AccessTokenGrant, ApiKeyGrant, AuthMethod, AuthStore, Clock, RevocationChannel, RevocationEvent } from '../ports.js';
+import { SYSTEM_USER } from '../services/well-known-users.js';
+import { toGlobalId } from './global-id.js';
 import type { TokenCodec } from '../tokens/index.js';
 import { bearerCandidate, isBearerToken } from './bearer.js';
 import { createTokenMap } from './token-map.js';
 import { REVOCATION_ALL } from '../adapters/revocation-wire.js';
 
-/** A principal with what it was proven by; what the REST rule and the handlers receive. */
+/**
+ * A principal with what it was proven by; what the REST rule and the handlers receive. The user's
+ * identity comes from the same store read as the credential and is kept current by the revocation
+ * events (a role, username or e-mail change evicts the cached principal), so reading it costs nothing.
+ * docs/principal.md lists the fields.
+ */
 export interface AuthenticatedPrincipal extends Principal {
+  /** How the caller proved who it is (the credential's kind). */
   readonly kind: Exclude<PrincipalKind, 'anonymous'>;
+  readonly userId: number;
+  /** The user's id as the REST API speaks it (`VXNlcjoy` for user 2). */
+  readonly userGlobalId: string;
+  readonly username: string;
+  /** Lower-cased, as stored. */
+  readonly email: string;
+  /** How the user signs in: `LOCAL` (password), `OAUTH2`, `LDAP`. */
+  readonly authMethod: AuthMethod;
   /** Access-token id, API-key id, or 0 for the admin secret. */
   readonly credentialId: number;
   /** The login this access token belongs to; null for keys and the admin secret. */
@@ -113,6 +129,11 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
           kind: 'admin_secret' as const,
           userId: systemUserId,
           role: 'SYSTEM',
+          // The system user's name and address cannot change (no route may modify that account).
+          userGlobalId: toGlobalId('User', systemUserId),
+          username: SYSTEM_USER.username,
+          email: SYSTEM_USER.email,
+          authMethod: 'LOCAL',
           credentialId: 0,
           sessionId: null,
           expiresAt: null,
@@ -234,12 +255,19 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       const grant = await shared.grant;
       if (!grant || grant.userId !== sub) return FAILURES.revoked;
       if (grant.expiresAt !== null && grant.expiresAt <= now) return FAILURES.expired;
-      if ('sessionId' in grant) {
-        principal = { kind: 'session', userId: grant.userId, role: grant.role, credentialId: id, sessionId: grant.sessionId, expiresAt: grant.expiresAt };
-      } else {
-        const kind = grant.kind === 'system' ? 'system_api_key' : 'user_api_key';
-        principal = { kind, userId: grant.userId, role: grant.role, credentialId: id, sessionId: null, expiresAt: grant.expiresAt };
-      }
+      const kind = 'sessionId' in grant ? 'session' : grant.kind === 'system' ? 'system_api_key' : 'user_api_key';
+      principal = {
+        kind,
+        userId: grant.userId,
+        role: grant.role,
+        userGlobalId: toGlobalId('User', grant.userId),
+        username: grant.username,
+        email: grant.email,
+        authMethod: grant.authMethod,
+        credentialId: id,
+        sessionId: 'sessionId' in grant ? grant.sessionId : null,
+        expiresAt: grant.expiresAt,
+      };
     } catch {
       return FAILURES.unavailable;
     }

@@ -6,7 +6,9 @@ import type { AuthStore, Clock, Mailer, RateLimitStore, RevocationChannel } from
 import { systemClock } from '../ports.js';
 import { createLocalRevocationChannel } from '../adapters/local-revocation-channel.js';
 import { createMemoryRateLimitStore } from '../adapters/memory-rate-limit-store.js';
-import { bootstrap, silentLogger, type Logger, type ServiceDeps } from '../services/index.js';
+import { bootstrap, type Logger, type ServiceDeps } from '../services/index.js';
+import { createStderrLogger } from '../adapters/stderr-logger.js';
+import { logStartup } from './startup-log.js';
 import { createBackgroundWork } from '../services/background.js';
 import { createTokenCodec } from '../tokens/index.js';
 import { createAuthenticator, type AuthenticatedPrincipal, type Authenticator, type AuthFailureReason, type AuthResult, type Credentials } from './authenticate.js';
@@ -40,6 +42,10 @@ export interface GatehouseOptions {
   /** Defaults to in-process fan-out; pass Redis or PostgreSQL LISTEN/NOTIFY across instances. */
   revocations?: RevocationChannel;
   clock?: Clock;
+  /**
+   * Where warnings, errors and the start-up summary go. Default: `createStderrLogger()` (one JSON
+   * line each on stderr); pass `silentLogger` to log nothing. See docs/logging.md.
+   */
   logger?: Logger;
   /** Wrapped in the hashing bound below, like the default argon2 hasher. */
   hasher?: PasswordHasher;
@@ -47,7 +53,10 @@ export interface GatehouseOptions {
   passwordHashing?: PasswordHashingOptions;
   /** Socket addresses of your reverse proxies: only their `X-Forwarded-For` is believed. Default: none. */
   trustedProxies?: readonly string[];
-  /** Your own routes' REST rules (admin-only, self-service), on top of the built-in ones. */
+  /**
+   * The REST rule for your routes: `preset` picks the host-route rules to start from (`'phoenix'`,
+   * the default, or `'none'`), the route lists add your own (docs/permissions.md).
+   */
   restPolicy?: RestPolicyOptions;
   /** Timeouts and caching of the IdPs' discovery documents (OIDC). */
   discovery?: DiscoveryOptions;
@@ -129,11 +138,16 @@ export interface Gatehouse {
 }
 
 const FAILURE_MESSAGES: Record<Exclude<AuthFailureReason, 'unavailable'>, string> = {
-  missing: 'Invalid token',
+  missing: 'Authentication required',
   invalid: 'Invalid token',
   revoked: 'Invalid token',
   expired: 'Expired token',
 };
+
+/** `This action requires the ADMIN role.`, `… the MEMBER or ADMIN role.`: the client learns what would have passed. */
+function roleRequiredMessage(roles: readonly Role[]): string {
+  return roles.length === 0 ? 'This action is not allowed for any role.' : `This action requires the ${roles.join(' or ')} role.`;
+}
 
 function denial(error: GatehouseError): GuardResult {
   return Object.freeze({
@@ -172,7 +186,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
   if (!Number.isSafeInteger(sweepIntervalMs) || sweepIntervalMs < 0 || sweepIntervalMs > MAX_TIMER_MS) {
     throw new Error(`createGatehouse: sweepIntervalMs must be an integer from 0 to ${MAX_TIMER_MS} (0: no timer)`);
   }
-  const logger = options.logger ?? silentLogger;
+  const logger = options.logger ?? createStderrLogger();
   const clock = options.clock ?? systemClock;
   const restPolicy = createRestPolicy(options.restPolicy);
   const trustedProxies = new Set(options.trustedProxies ?? []);
@@ -202,11 +216,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     systemUserId = (await bootstrap(deps)).systemUserId;
     authenticator = createAuthenticator({ config, store, tokens: deps.tokens, revocations, clock, systemUserId });
   }
-  logger.info('gatehouse: public URL base', {
-    url: config.publicUrl,
-    from: config.rootUrl !== null ? `${config.prefix}ROOT_URL` : `${config.prefix}HOST, ${config.prefix}PORT and ${config.prefix}HOST_ROOT_PATH (${config.prefix}ROOT_URL is unset)`,
-    allowedHosts: config.allowedHosts === null ? 'any (GATEHOUSE_ALLOWED_HOSTS=*)' : ['localhost', ...config.allowedHosts],
-  });
+  logStartup(logger, { config, store, routePreset: restPolicy.preset });
   // Auth off issues nothing, so there is nothing to sweep.
   const sweep = deps ? startExpiredSweep({ store, clock, logger, intervalMs: sweepIntervalMs }) : null;
 
@@ -373,10 +383,17 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     return authorizeBoth(gate, input.method, decisionPath(input.path) ?? '', targetPath(input.target, input.path) ?? undefined);
   }
 
+  // One denial per role list: adapters pass the same array on every request, so a refusal allocates nothing.
+  const roleDenials = new WeakMap<readonly Role[], GuardResult>();
   function requireRole(principal: Principal, roles: readonly Role[]): GuardResult {
     const role: Role = principal.kind === 'admin_secret' ? 'ADMIN' : principal.role;
     if (principal.kind === 'anonymous' || roles.includes(role)) return { ok: true, principal: principal as AuthenticatedPrincipal };
-    return denial(new PermissionDeniedError(`Only ${roles.join(' or ')} users can perform this action.`));
+    let refused = roleDenials.get(roles);
+    if (refused === undefined) {
+      refused = denial(new PermissionDeniedError(roleRequiredMessage(roles)));
+      roleDenials.set(roles, refused);
+    }
+    return refused;
   }
 
   return {

@@ -10,6 +10,7 @@ import type { AssignableRole } from '../policy/index.js';
 import type { UserPatch, UserRecord } from '../ports.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { assertNotLockedOut, clearLoginFailures, recordLoginFailure } from '../services/login-lockout.js';
+import { publishIdentityChange } from '../services/identity-change.js';
 import { issueSession, type IssuedSession } from '../services/sessions.js';
 import { canonicalDn } from './dn.js';
 import type { Directory, DirectoryUser } from './directory.js';
@@ -121,8 +122,8 @@ async function refresh(deps: ServiceDeps, user: UserRecord, from: { email: strin
     throw error;
   }
   if (!updated) throw new Refused();
-  // Cached credentials (API keys) of this user carry the old role.
-  if (roleChanged) await deps.revocations.publish({ type: 'user', userId: user.id });
+  // Cached credentials (API keys) of this user carry the old role or address.
+  await publishIdentityChange(deps, user, updated);
   return updated;
 }
 

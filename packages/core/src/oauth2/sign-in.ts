@@ -5,6 +5,7 @@ import type { AssignableRole } from '../policy/index.js';
 import type { UserPatch, UserRecord } from '../ports.js';
 import type { ServiceDeps } from '../services/index.js';
 import { isReservedUsername } from '../services/well-known-users.js';
+import { publishIdentityChange } from '../services/identity-change.js';
 import type { OAuth2UserInfo } from './claims.js';
 
 /** Why an IdP login cannot become a Gatehouse user: the reference's redirect codes (§4.8.5). */
@@ -69,8 +70,8 @@ async function refresh(deps: ServiceDeps, idp: IdpConfig, user: UserRecord, inpu
     throw error;
   }
   if (!updated) return refuse('sign_in_not_allowed');
-  // Cached credentials of this user carry the old role: drop them everywhere.
-  if (roleChanged) await deps.revocations.publish({ type: 'user', userId: user.id });
+  // Cached credentials of this user carry the old role or address: drop them everywhere.
+  await publishIdentityChange(deps, user, updated);
   return { ok: true, user: updated, created: false };
 }
 

@@ -4,6 +4,7 @@ import { isAssignableRole, type Principal, type Role } from '../policy/index.js'
 import type { AuthMethod, UserPatch, UserRecord } from '../ports.js';
 import { authorize, requireActor } from './authorize.js';
 import type { ServiceDeps } from './deps.js';
+import { publishIdentityChange } from './identity-change.js';
 import { logoutUser } from './sessions.js';
 import { assertUsernameAvailable, userTarget } from './well-known-users.js';
 
@@ -126,6 +127,7 @@ export async function updateOwnProfile(
   const updated = await deps.store.updateUser(user.id, patch);
   if (!updated) throw new NotFoundError('User not found');
   if (patch.passwordHash !== undefined) await endCredentialsAfterPasswordChange(deps, user.id);
+  await publishIdentityChange(deps, user, updated);
   return { user: updated, loggedOut: patch.passwordHash !== undefined };
 }
 
@@ -180,8 +182,8 @@ export async function updateUser(deps: ServiceDeps, actor: Principal | null, id:
   const roleChanged = patch.role !== undefined && patch.role !== target.role;
   if (patch.passwordHash !== undefined) await endCredentialsAfterPasswordChange(deps, target.id);
   else if (roleChanged) await logoutUser(deps, target.id);
-  // API keys follow their owner's role live: evict them so the next request reloads the new role.
-  if (roleChanged) await deps.revocations.publish({ type: 'user', userId: target.id });
+  // API keys follow their owner's role live, and every principal its user's name and address.
+  await publishIdentityChange(deps, target, updated);
   return updated;
 }
 
