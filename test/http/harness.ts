@@ -22,7 +22,7 @@ import Fastify from 'fastify';
 import express4Module from 'express4';
 import fastify50Module from 'fastify5-lowest';
 import { Hono as Hono40 } from 'hono4-lowest';
-import { createGatehouse, createSmtpMailer, parseAuthEnv, type AuthStore, type Gatehouse, type GatehouseOptions, type Logger, type PasswordHasher, type SmtpMailer } from '@gatehouse-auth/core';
+import { createGatehouse, createSmtpMailer, parseAuthEnv, silentLogger, type AuthStore, type Gatehouse, type GatehouseOptions, type Logger, type PasswordHasher, type SmtpMailer } from '@gatehouse-auth/core';
 import { createSqliteStore } from '@gatehouse-auth/db';
 import * as honoAdapter from '@gatehouse-auth/hono';
 import * as expressAdapter from '@gatehouse-auth/express';
@@ -216,7 +216,8 @@ export async function startServer(
     trustedProxies: options.trustedProxies,
     restPolicy: { adminRoutes: ['GET /v1/admin-report'] },
     ...(options.hasher ? { hasher: options.hasher } : {}),
-    ...(options.logger ? { logger: options.logger } : {}),
+    // Quiet unless a test listens: the default logger would print every start-up to the test output.
+    logger: options.logger ?? silentLogger,
     ...options.gatehouse,
   });
 
