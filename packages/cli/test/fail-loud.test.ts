@@ -66,8 +66,8 @@ describe('check-env reports what the server will do', () => {
     const report = await cli(['check-env', '--json'], env, dir);
     expect(report.code).toBe(1);
     expect(report.json().issues).toEqual([
-      { variable: 'PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD', message: expect.stringContaining('password policy') },
       { variable: 'PHOENIX_ROOT_URL', message: expect.stringContaining('only http:// and https://') },
+      { variable: 'PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD', message: expect.stringContaining('password policy') },
     ]);
     expect(() => parseAuthEnv(env)).toThrow(/PHOENIX_ROOT_URL[\s\S]*only http/);
   });
