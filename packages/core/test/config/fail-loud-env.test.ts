@@ -37,7 +37,7 @@ describe('URLs are http or https', () => {
       PHOENIX_OAUTH2_ACME_CLIENT_SECRET: 'secret',
       PHOENIX_OAUTH2_ACME_OIDC_CONFIG_URL: 'ftp://idp.example.com/.well-known/openid-configuration',
     });
-    expect(idp).toEqual([{ variable: 'PHOENIX_OAUTH2_ACME_OIDC_CONFIG_URL', message: expect.stringContaining('only http:// and https://') }]);
+    expect(idp).toEqual([{ variable: 'PHOENIX_OAUTH2_ACME_OIDC_CONFIG_URL', message: expect.stringContaining('must use HTTPS') }]);
   });
 });
 
