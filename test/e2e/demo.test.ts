@@ -96,7 +96,8 @@ describe('the demo server', () => {
         "created the default admin admin@localhost with password 'admin'; change it after logging in",
     );
     expect(demo.stderr()).toBe(
-      `warn: PHOENIX_SECRET is not set; generated a signing secret and saved it to ${secretPath} (mode 0600). Set PHOENIX_SECRET outside this demo.\n`,
+      `warn: PHOENIX_SECRET is not set; generated a signing secret and saved it to ${secretPath} (mode 0600). Set PHOENIX_SECRET outside this demo.\n` +
+        "warn: bootstrap: created the default admin admin@localhost with the well-known password 'admin': sign in and change it { email: 'admin@localhost' }\n",
     );
     expect(demo.stdout() + demo.stderr()).not.toContain(secret);
   });

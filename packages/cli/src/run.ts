@@ -21,7 +21,8 @@ export const EXIT = Object.freeze({ ok: 0, failure: 1, usage: 2 });
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length)) + 2;
   return [
-    'Usage: gatehouse [--env-file FILE] <command> [options]',
+    'Usage: gatehouse <command> [options]',
+    '       gatehouse --env-file FILE <command> [options]',
     '       gatehouse --version',
     '',
     "Works on a Gatehouse server's environment and database: run it with the server's environment",
