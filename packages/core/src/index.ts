@@ -94,14 +94,12 @@ export { createTokenCodec, TOKEN_KINDS, type SignClaims, type TokenClaims, type 
 export {
   createMemoryRateLimitStore,
   createLocalRevocationChannel,
-  createSmtpMailer,
   createStderrLogger,
   type LogLevel,
-  type StderrLoggerOptions,
   type MemoryRateLimitStoreOptions,
-  type SmtpMailer,
-  type SmtpMailerOptions,
-} from './adapters/index.js';
+  type StderrLoggerOptions,
+} from './in-process/index.js';
+export { createSmtpMailer, type SmtpMailer, type SmtpMailerOptions } from './mail/index.js';
 
 export {
   silentLogger,
@@ -149,19 +147,18 @@ export {
 
 export {
   createAuthenticator,
-  createGatehouse,
   type AuthFailureReason,
   type AuthResult,
   type AuthenticatedPrincipal,
   type Authenticator,
   type AuthenticatorOptions,
   type Credentials,
-  type Gatehouse,
-  type GatehouseOptions,
   type GuardInput,
   type GuardResult,
   type RequestContext,
 } from './http/index.js';
+
+export { createGatehouse, type Gatehouse, type GatehouseOptions } from './gatehouse.js';
 
 export { resolveAccess, isSafeReturnUrl, type AccessDecision, type DiscoveryOptions } from './oauth2/index.js';
 

@@ -1,6 +1,6 @@
 import { LDAP_SUFFIXES } from './ldap.js';
 import { IDP_SUFFIXES, discoverIdps, idpVariable } from './oauth2-idps.js';
-import { GATEHOUSE_PREFIX, GATEHOUSE_VARIABLES, VARIABLES } from './parse-auth-env.js';
+import { GATEHOUSE_PREFIX, GATEHOUSE_VARIABLES, VARIABLES } from './variables.js';
 
 /**
  * Phoenix's own settings that are not authentication (the server, its database, telemetry, TLS,

@@ -5,9 +5,9 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseAuthEnv } from '../../src/config/index.js';
-import { createStderrLogger } from '../../src/adapters/index.js';
+import { createStderrLogger } from '../../src/in-process/index.js';
 import { ConfigError } from '../../src/errors/index.js';
-import { createGatehouse, type Gatehouse, type GatehouseOptions } from '../../src/http/index.js';
+import { createGatehouse, type Gatehouse, type GatehouseOptions } from '../../src/gatehouse.js';
 import { silentLogger, type Logger } from '../../src/services/index.js';
 import type { AuthStore } from '../../src/ports.js';
 import { createMemoryStore } from '../support/memory-store.js';
