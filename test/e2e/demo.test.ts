@@ -147,7 +147,7 @@ describe('the demo server', () => {
     ['POST', '/v1/datasets/upload', { name: 'd', examples: [] }, 422, 'invalid_input', 'examples must be a non-empty array'],
     ['POST', '/v1/datasets/upload', { name: 'd', examples: [{ input: 1 }] }, 422, 'invalid_input', 'examples[0].input must be a JSON object'],
     ['GET', '/v1/experiments/5', undefined, 404, 'not_found', 'Experiment not found: 5'],
-    ['POST', '/v1/traces', { spans: [{ trace_id: 't', span_id: 's', name: 'n', start_time: 'x' }] }, 422, 'invalid_input', 'spans[0].start_time must be an ISO 8601 timestamp'],
+    ['POST', '/v1/traces', { resourceSpans: {} }, 422, 'invalid_input', 'Request body is invalid ExportTraceServiceRequest: resourceSpans: array expected'],
     [
       'POST',
       '/v1/span_annotations',
@@ -186,24 +186,37 @@ describe('the demo server', () => {
     expect((await jsonOf<Data<Experiment>>(await call(demo.url, 'GET', `/v1/experiments/${experiment.id}`, auth))).data).toEqual(experiment);
     expect((await jsonOf<Data<Experiment[]>>(await call(demo.url, 'GET', `/v1/datasets/${dataset.id}/experiments`, auth))).data).toEqual([experiment]);
 
+    // OTLP/JSON, as an OpenTelemetry exporter sends it (test/e2e/phoenix-clients.test.ts covers protobuf).
+    const nanos = (iso: string) => `${BigInt(Date.parse(iso)) * 1_000_000n}`;
+    const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
     const spans = [
-      { trace_id: 't1', span_id: 's1', name: 'root', start_time: '2025-01-01T00:00:00Z', end_time: '2025-01-01T00:00:02Z' },
-      { trace_id: 't1', span_id: 's2', parent_id: 's1', name: 'llm', start_time: '2025-01-01T00:00:01Z', end_time: '2025-01-01T00:00:02Z', attributes: { tokens: 7 } },
+      { traceId: trace, spanId: '00f067aa0ba902b7', name: 'root', startTimeUnixNano: nanos('2025-01-01T00:00:00Z'), endTimeUnixNano: nanos('2025-01-01T00:00:02Z') },
+      {
+        traceId: trace,
+        spanId: '00f067aa0ba902b8',
+        parentSpanId: '00f067aa0ba902b7',
+        name: 'llm',
+        startTimeUnixNano: nanos('2025-01-01T00:00:01Z'),
+        endTimeUnixNano: nanos('2025-01-01T00:00:02Z'),
+        attributes: [{ key: 'tokens', value: { intValue: '7' } }],
+      },
     ];
-    const ingested = await call(demo.url, 'POST', '/v1/traces', auth, { project_name: 'chatbot', spans });
-    expect(ingested.status).toBe(201);
-    expect(await jsonOf(ingested)).toEqual({ data: { project_id: projectId, accepted: 2 } });
-    const replay = await call(demo.url, 'POST', '/v1/traces', auth, { project_name: 'chatbot', spans });
-    expect(replay.status).toBe(409);
+    const otlp = { resourceSpans: [{ resource: { attributes: [{ key: 'openinference.project.name', value: { stringValue: 'chatbot' } }] }, scopeSpans: [{ spans }] }] };
+    const ingested = await call(demo.url, 'POST', '/v1/traces', auth, otlp);
+    expect(ingested.status).toBe(200);
+    expect(await jsonOf(ingested)).toEqual({});
+    // An exporter retrying the same batch stores nothing twice.
+    const replay = await call(demo.url, 'POST', '/v1/traces', auth, otlp);
+    expect(replay.status).toBe(200);
 
     const traces = await jsonOf<Data<Trace[]>>(await call(demo.url, 'GET', '/v1/traces?project_name=chatbot', auth));
     expect(traces.data).toHaveLength(1);
-    expect(traces.data[0]).toMatchObject({ trace_id: 't1', project_name: 'chatbot', start_time: '2025-01-01T00:00:00.000Z', end_time: '2025-01-01T00:00:02.000Z' });
-    expect(traces.data[0]!.spans.map((span) => span.span_id)).toEqual(['s1', 's2']);
-    expect(traces.data[0]!.spans[1]).toMatchObject({ parent_id: 's1', attributes: { tokens: 7 } });
+    expect(traces.data[0]).toMatchObject({ trace_id: trace, project_name: 'chatbot', start_time: '2025-01-01T00:00:00.000Z', end_time: '2025-01-01T00:00:02.000Z' });
+    expect(traces.data[0]!.spans.map((span) => span.span_id)).toEqual(['00f067aa0ba902b7', '00f067aa0ba902b8']);
+    expect(traces.data[0]!.spans[1]).toMatchObject({ parent_id: '00f067aa0ba902b7', attributes: { tokens: 7 } });
 
     const annotated = await call(demo.url, 'POST', '/v1/span_annotations', auth, {
-      data: [{ span_id: 's2', name: 'correctness', annotator_kind: 'HUMAN', result: { label: 'correct', score: 1 } }],
+      data: [{ span_id: '00f067aa0ba902b8', name: 'correctness', annotator_kind: 'HUMAN', result: { label: 'correct', score: 1 } }],
     });
     expect(annotated.status).toBe(201);
     expect((await jsonOf<Data<unknown>>(annotated)).data).toEqual([{ id: expect.any(Number) }]);

@@ -18,10 +18,12 @@ import {
   listTraces,
   updateProject,
   type Example,
-  type Span,
   type SpanAnnotation,
 } from './db/repository.js';
 import type { DemoDatabase } from './db/schema.js';
+import { readOtlpBody } from './otlp/body.js';
+import { decodeExportRequest, encodeExportResponse, otlpEncoding } from './otlp/decode.js';
+import type { OtlpTraceTypes } from './otlp/definitions.js';
 import {
   cursorQuery,
   idParam,
@@ -34,14 +36,13 @@ import {
   optionalText,
   requiredObject,
   requiredText,
-  timestamp,
   within,
 } from './validate.js';
 
 // Datasets and span batches are bigger than auth bodies; core's reader still streams and caps them.
 const UPLOAD_LIMIT = 10 * 1024 * 1024;
 const MAX_EXAMPLES = 10_000;
-// Spans and annotations are inserted in one statement: 1000 rows stay under both databases' bind-parameter limits.
+// Annotations are inserted in one statement: 1000 rows stay under both databases' bind-parameter limits.
 const MAX_ROWS = 1000;
 
 const ANNOTATOR_KINDS = ['HUMAN', 'LLM', 'CODE'] as const;
@@ -54,26 +55,6 @@ function readExamples(items: readonly unknown[]): Example[] {
       output: optionalObject(item, 'output'),
       metadata: optionalObject(item, 'metadata'),
     }));
-  });
-}
-
-function readSpans(items: readonly unknown[]): Span[] {
-  return items.map((_, index) => {
-    const span = objectAt(items, index, 'spans');
-    return within(`spans[${index}]`, () => {
-      const start = timestamp(span, 'start_time');
-      const end = timestamp(span, 'end_time');
-      if (end < start) throw new ValidationError('end_time must not be before start_time');
-      return {
-        trace_id: requiredText(span, 'trace_id'),
-        span_id: requiredText(span, 'span_id'),
-        parent_id: optionalText(span, 'parent_id'),
-        name: requiredText(span, 'name'),
-        start_time: start,
-        end_time: end,
-        attributes: optionalObject(span, 'attributes'),
-      };
-    });
   });
 }
 
@@ -103,7 +84,7 @@ function readAnnotations(items: readonly unknown[]): SpanAnnotation[] {
  * `/v1/*` has already applied core's REST rule (viewers read only; PUT and DELETE on a project
  * are admin-only) before a handler runs.
  */
-export function demoRoutes<E extends Env>(db: Kysely<DemoDatabase>): Hono<E> {
+export function demoRoutes<E extends Env>(db: Kysely<DemoDatabase>, otlp: OtlpTraceTypes): Hono<E> {
   const routes = new Hono<E>();
 
   routes.get('/v1/projects', async (c) => {
@@ -149,13 +130,12 @@ export function demoRoutes<E extends Env>(db: Kysely<DemoDatabase>): Hono<E> {
   });
   routes.get('/v1/experiments/:id', async (c) => c.json({ data: await getExperiment(db, idParam(c.req.param('id'), 'experiment')) }));
 
+  // OTLP/HTTP, as Phoenix takes it from its OpenTelemetry exporters: protobuf or JSON, maybe gzipped.
   routes.post('/v1/traces', async (c) => {
-    const body = await readJsonObject(c.req.raw, UPLOAD_LIMIT);
-    const projectName = optionalText(body, 'project_name') ?? 'default';
-    const spans = readSpans(nonEmptyArray(body, 'spans', MAX_ROWS));
-    const ids = new Set(spans.map((span) => span.span_id));
-    if (ids.size !== spans.length) throw new ValidationError('spans must not repeat a span_id');
-    return c.json({ data: await ingestSpans(db, projectName, spans) }, 201);
+    const encoding = otlpEncoding(c.req.header('content-type'));
+    const decoded = decodeExportRequest(otlp, encoding, await readOtlpBody(c.req.raw, UPLOAD_LIMIT));
+    await ingestSpans(db, decoded.batches);
+    return encodeExportResponse(otlp, encoding, decoded);
   });
   routes.get('/v1/traces', async (c) => {
     const projectName = c.req.query('project_name') ?? null;

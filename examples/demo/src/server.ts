@@ -5,6 +5,7 @@ import { createApp } from './app.js';
 import { loadAuthConfig } from './auth-config.js';
 import { openStorage, type Storage } from './db/open.js';
 import { logger } from './log.js';
+import { loadOtlpTraceTypes } from './otlp/definitions.js';
 import { readDemoSettings } from './settings.js';
 import { openSharedState, type SharedState } from './shared-state.js';
 
@@ -58,6 +59,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const { config, secretFile } = auth;
+  // The OTLP definitions ship next to dist/ (and src/): examples/demo/proto.
+  const otlp = loadOtlpTraceTypes(new URL('../proto/', import.meta.url));
   if (secretFile) {
     const how = secretFile.created ? 'generated a signing secret and saved it to' : 'using the signing secret saved in';
     console.warn(`warn: PHOENIX_SECRET is not set; ${how} ${secretFile.path} (mode 0600). Set PHOENIX_SECRET outside this demo.`);
@@ -112,7 +115,7 @@ async function main(): Promise<void> {
     revocations: shared.revocations,
     trustedProxies: settings.trustedProxies,
   });
-  const app = createApp(gh, storage.db, logger);
+  const app = createApp(gh, storage.db, logger, otlp);
   ready = (request, bindings) => app.fetch(request, bindings);
   const line = startLine(publicUrl(address, config.rootPath), storage, config, createsAdmin, env);
   console.log(shared.rateLimits || shared.revocations ? line.replace(' | auth:', ` | ${shared.description} | auth:`) : line);

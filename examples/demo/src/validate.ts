@@ -77,14 +77,6 @@ export function oneOf<const T extends string>(body: Body, field: string, allowed
   return value as T;
 }
 
-/** An RFC 3339 timestamp, stored normalised so that text order is time order. */
-export function timestamp(body: Body, field: string): string {
-  const value = body[field];
-  const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(time)) throw new ValidationError(`${field} must be an ISO 8601 timestamp`);
-  return new Date(time).toISOString();
-}
-
 export function idParam(raw: string, what: string): number {
   if (!/^[1-9]\d{0,14}$/.test(raw)) throw new ValidationError(`Invalid ${what} id: '${raw.slice(0, 64)}'`);
   return Number(raw);

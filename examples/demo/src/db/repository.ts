@@ -209,10 +209,18 @@ export async function getExperiment(db: Db, id: number): Promise<Experiment> {
 
 // --- traces and annotations ---------------------------------------------------------------------
 
-/** Like Phoenix's ingest, the project is created on first use. All spans or none are stored. */
-export async function ingestSpans(db: Db, projectName: string, spans: readonly Span[]): Promise<{ project_id: number; accepted: number }> {
-  try {
-    return await db.transaction().execute(async (tx) => {
+// Spans go in one statement per chunk: 500 rows stay under both databases' bind-parameter limits.
+const SPAN_CHUNK = 500;
+
+/**
+ * Like Phoenix's ingest: the project is created on first use, and a span already stored (same
+ * span_id) is left as it is, so an exporter that retries a batch stores nothing twice. One
+ * transaction: all batches or none.
+ */
+export async function ingestSpans(db: Db, batches: readonly { projectName: string; spans: readonly Span[] }[]): Promise<{ accepted: number }> {
+  return db.transaction().execute(async (tx) => {
+    let accepted = 0;
+    for (const { projectName, spans } of batches) {
       const at = now();
       await tx
         .insertInto('demo_projects')
@@ -220,27 +228,23 @@ export async function ingestSpans(db: Db, projectName: string, spans: readonly S
         .onConflict((conflict) => conflict.column('name').doNothing())
         .execute();
       const project = await tx.selectFrom('demo_projects').select('id').where('name', '=', projectName).executeTakeFirstOrThrow();
-      await tx
-        .insertInto('demo_traces')
-        .values(
-          spans.map((span) => ({
-            project_id: project.id,
-            trace_id: span.trace_id,
-            span_id: span.span_id,
-            parent_span_id: span.parent_id,
-            name: span.name,
-            start_time: span.start_time,
-            end_time: span.end_time,
-            attributes: JSON.stringify(span.attributes),
-          })),
-        )
-        .execute();
-      return { project_id: project.id, accepted: spans.length };
-    });
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new ConflictError('A span with one of these span_id values already exists');
-    throw error;
-  }
+      for (let from = 0; from < spans.length; from += SPAN_CHUNK) {
+        const rows = spans.slice(from, from + SPAN_CHUNK).map((span) => ({
+          project_id: project.id,
+          trace_id: span.trace_id,
+          span_id: span.span_id,
+          parent_span_id: span.parent_id,
+          name: span.name,
+          start_time: span.start_time,
+          end_time: span.end_time,
+          attributes: JSON.stringify(span.attributes),
+        }));
+        await tx.insertInto('demo_traces').values(rows).onConflict((conflict) => conflict.column('span_id').doNothing()).execute();
+        accepted += rows.length;
+      }
+    }
+    return { accepted };
+  });
 }
 
 /** The newest traces first, each with its spans in start order. */
@@ -250,11 +254,12 @@ export async function listTraces(db: Db, filter: { projectName: string | null; l
     .innerJoin('demo_projects', 'demo_projects.id', 'demo_traces.project_id')
     .select((eb) => [
       'demo_traces.trace_id',
+      'demo_traces.project_id',
       'demo_projects.name as project_name',
       eb.fn.min('demo_traces.start_time').as('start_time'),
       eb.fn.max('demo_traces.end_time').as('end_time'),
     ])
-    .groupBy(['demo_traces.trace_id', 'demo_projects.name'])
+    .groupBy(['demo_traces.trace_id', 'demo_traces.project_id', 'demo_projects.name'])
     .orderBy('start_time', 'desc')
     .limit(filter.limit);
   if (filter.projectName !== null) heads = heads.where('demo_projects.name', '=', filter.projectName);
@@ -272,18 +277,20 @@ export async function listTraces(db: Db, filter: { projectName: string | null; l
     .orderBy('start_time')
     .orderBy('id')
     .execute();
+  // A trace id is one trace within its project; the same id sent to two projects is two traces.
+  const key = (projectId: number, traceId: string): string => `${projectId}:${traceId}`;
   const spansByTrace = new Map<string, Span[]>();
   for (const row of rows) {
-    const list = spansByTrace.get(row.trace_id) ?? [];
+    const list = spansByTrace.get(key(row.project_id, row.trace_id)) ?? [];
     list.push(toSpan(row));
-    spansByTrace.set(row.trace_id, list);
+    spansByTrace.set(key(row.project_id, row.trace_id), list);
   }
   return traces.map((trace) => ({
     trace_id: trace.trace_id,
     project_name: trace.project_name,
     start_time: trace.start_time,
     end_time: trace.end_time,
-    spans: spansByTrace.get(trace.trace_id) ?? [],
+    spans: spansByTrace.get(key(trace.project_id, trace.trace_id)) ?? [],
   }));
 }
 

@@ -216,6 +216,7 @@ document.querySelectorAll('.key-form').forEach(function (form) {
     form.hidden = true;
     box.hidden = false;
     value.select();
+    await refreshList(form.closest('section'));
   });
   copy.addEventListener('click', async function () {
     try {
@@ -230,19 +231,36 @@ document.querySelectorAll('.key-form').forEach(function (form) {
   box.querySelector('.new-key-done').addEventListener('click', function () { location.reload(); });
 });
 
-document.querySelectorAll('button[data-delete]').forEach(function (button) {
-  button.addEventListener('click', async function () {
-    if (!confirm(button.dataset.confirm)) return;
-    show(pageError, '');
-    button.disabled = true;
-    try {
-      show(pageError, await reloadOn(await api('DELETE', button.dataset.delete)));
-    } catch (thrown) {
-      show(pageError, thrown.message);
-    } finally {
-      button.disabled = false;
-    }
-  });
+/*
+ * The section's list as the server renders it now: fetched and swapped in place, so a new key is
+ * listed at once while its one-time value stays on screen (the page reloads only on Done).
+ */
+async function refreshList(section) {
+  try {
+    var response = await api('GET', '/settings');
+    if (!response.ok) return;
+    var fresh = new DOMParser().parseFromString(await response.text(), 'text/html').getElementById(section.id);
+    var list = fresh && fresh.querySelector('.key-list');
+    if (list) section.querySelector('.key-list').replaceWith(document.importNode(list, true));
+  } catch (ignored) {
+    /* The list stays as it was; Done reloads the page. */
+  }
+}
+
+/* One listener for every Delete button, also those a refreshed list brings in. */
+document.addEventListener('click', async function (event) {
+  var button = event.target instanceof Element ? event.target.closest('button[data-delete]') : null;
+  if (!button) return;
+  if (!confirm(button.dataset.confirm)) return;
+  show(pageError, '');
+  button.disabled = true;
+  try {
+    show(pageError, await reloadOn(await api('DELETE', button.dataset.delete)));
+  } catch (thrown) {
+    show(pageError, thrown.message);
+  } finally {
+    button.disabled = false;
+  }
 });
 
 document.querySelectorAll('.role-form').forEach(function (form) {

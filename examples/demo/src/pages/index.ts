@@ -1,6 +1,7 @@
 import type { Gatehouse } from '@gatehouse-auth/core';
 import { Hono, type Context, type Env } from 'hono';
 import { changePasswordPage } from './change-password.js';
+import { FAVICON_SVG } from './favicon.js';
 import { pageScript } from './client-scripts.js';
 import { forgotPasswordPage } from './forgot-password.js';
 import { redirectTo } from './layout.js';
@@ -15,6 +16,8 @@ function asset(body: string, type: string): Response {
     headers: { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' },
   });
 }
+
+const favicon = (): Response => asset(FAVICON_SVG, 'image/svg+xml');
 
 /**
  * The pages a person sees: sign-in, password change and reset, settings. HTML routes outside `/v1`
@@ -35,6 +38,9 @@ export function pageRoutes<E extends Env>(gh: Gatehouse): Hono<E> {
   pages.get('/settings', (c) => settingsPage(request(c)));
 
   pages.get('/assets/pages.css', () => asset(PAGES_CSS, 'text/css'));
+  // Browsers ask for /favicon.ico whatever the page links; both answer the same SVG.
+  pages.get('/assets/favicon.svg', favicon);
+  pages.get('/favicon.ico', favicon);
   pages.get('/assets/:file', (c) => {
     const file = c.req.param('file');
     const script = file.endsWith('.js') ? pageScript(file.slice(0, -3)) : undefined;

@@ -54,6 +54,7 @@ export function layout(options: LayoutOptions): SafeHtml {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${options.title} · Gatehouse demo</title>
+<link rel="icon" href="${root}/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${root}/assets/pages.css">
 ${script ? html`<script src="${root}/assets/${script}.js" defer></script>` : ''}
 </head>

@@ -65,20 +65,22 @@ function keysSection(section: KeySection, now: number): SafeHtml {
   const rows = section.keys.map((key) => {
     const path = `${section.endpoint}/${encodeURIComponent(toGlobalId(section.nodeType, key.id))}`;
     return html`<tr data-key-name="${key.name}">
-      <td>${key.name}</td><td>${key.description ?? ''}</td><td>${when(key.createdAt)}</td><td>${expiry(key.expiresAt, now)}</td>
+      <td data-label="Name">${key.name}</td><td data-label="Description">${key.description ?? ''}</td><td data-label="Created">${when(key.createdAt)}</td><td data-label="Expires">${expiry(key.expiresAt, now)}</td>
       ${section.canDelete ? html`<td class="actions">${deleteButton(path, `Delete the key "${key.name}"? Anything using it stops working.`, `Delete key ${key.name}`)}</td>` : ''}
     </tr>`;
   });
   return html`<section class="card" id="${section.id}">
   <h2>${section.title}</h2>
   <p class="hint">${section.hint}</p>
+  <div class="key-list">
   ${rows.length === 0
     ? html`<p class="empty">No keys yet.</p>`
-    : html`<table>
+    : html`<div class="table-wrap"><table class="rows">
     <thead><tr><th>Name</th><th>Description</th><th>Created</th><th>Expires</th>${section.canDelete ? html`<th><span class="visually-hidden">Actions</span></th>` : ''}</tr></thead>
     <tbody>${rows}</tbody>
-  </table>`}
+  </table></div>`}
   ${section.more ? html`<p class="hint">Showing the first ${LIST_LIMIT} keys.</p>` : ''}
+  </div>
   ${section.canCreate
     ? html`<form class="key-form row-form" data-endpoint="${section.endpoint}">
     <label>Name <input name="name" maxlength="256" required></label>
@@ -111,8 +113,8 @@ function userRow(request: PageRequest, principal: AuthenticatedPrincipal, user: 
       </form>`
     : html`<span class="badge badge-${user.role.toLowerCase()}">${user.role}</span>`;
   return html`<tr data-user-email="${user.email}">
-      <td>${user.username}${self ? html` <span class="you">(you)</span>` : ''}</td><td>${user.email}</td><td>${role}</td>
-      <td>${user.authMethod === 'LOCAL' ? 'password' : 'SSO'}${user.authMethod === 'LOCAL' && user.resetPassword ? html` <span class="hint">(must change)</span>` : ''}</td>
+      <td data-label="Username">${user.username}${self ? html` <span class="you">(you)</span>` : ''}</td><td data-label="Email">${user.email}</td><td data-label="Role">${role}</td>
+      <td data-label="Signs in with">${user.authMethod === 'LOCAL' ? 'password' : 'SSO'}${user.authMethod === 'LOCAL' && user.resetPassword ? html` <span class="hint">(must change)</span>` : ''}</td>
       <td class="actions">
         ${canPassword
           ? html`<details class="set-password"><summary>Set password</summary>
@@ -131,10 +133,10 @@ function usersSection(request: PageRequest, principal: AuthenticatedPrincipal, u
   const basic = request.gh.config.basicAuthEnabled;
   return html`<section class="card" id="users">
   <h2>Users</h2>
-  <table>
+  <div class="table-wrap"><table class="rows">
     <thead><tr><th>Username</th><th>Email</th><th>Role</th><th>Signs in with</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
     <tbody>${users.map((user) => userRow(request, principal, user))}</tbody>
-  </table>
+  </table></div>
   ${more ? html`<p class="hint">Showing the newest ${LIST_LIMIT} users.</p>` : ''}
   ${can(principal, 'create_user')
     ? html`<h3>Add a user</h3>

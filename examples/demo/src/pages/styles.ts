@@ -63,6 +63,8 @@ button.idp { width: 100%; background: #fff; border-color: #9aa3b2; }
 .alert-warn { background: #fff6e0; color: var(--warn); border: 1px solid #efd9a0; }
 .form-error { color: var(--danger); margin: 0; font-size: 0.9rem; }
 
+/* A table never widens the page: it scrolls inside its card, and on a phone its rows become blocks. */
+.table-wrap { overflow-x: auto; }
 table { width: 100%; border-collapse: collapse; margin-top: 8px; font-size: 0.92rem; }
 th, td { text-align: left; padding: 7px 8px; border-bottom: 1px solid var(--line); vertical-align: middle; }
 th { color: var(--muted); font-weight: 600; font-size: 0.82rem; text-transform: uppercase; letter-spacing: 0.03em; }
@@ -86,6 +88,28 @@ details.set-password summary { cursor: pointer; color: var(--accent); font-size:
 .new-key p { margin: 0 0 8px; }
 .copy-row { display: flex; gap: 8px; margin-bottom: 10px; }
 .copy-row input { flex: 1; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.8rem; }
+
+dd, td { overflow-wrap: break-word; }
+
+@media (max-width: 640px) {
+  main { padding: 14px 12px 40px; }
+  .topbar { flex-wrap: wrap; gap: 8px 12px; padding: 10px 12px; }
+  .account { flex-wrap: wrap; gap: 8px 12px; }
+  .card { padding: 14px 12px; }
+  .card.narrow { margin: 16px auto; }
+  .row-form label { flex: 1 1 100%; }
+  .row-form input, .row-form select { width: 100%; }
+  table.rows, table.rows tbody, table.rows tr, table.rows td { display: block; width: 100%; }
+  table.rows thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.rows tr { padding: 8px 0; border-bottom: 1px solid var(--line); }
+  table.rows td { border: 0; padding: 3px 0; overflow-wrap: anywhere; }
+  dd { overflow-wrap: anywhere; }
+  table.rows td[data-label]::before { content: attr(data-label); display: inline-block; width: 9.5em; color: var(--muted);
+    font-size: 0.75rem; font-weight: 600; text-transform: uppercase; letter-spacing: 0.03em; white-space: nowrap; overflow-wrap: normal; }
+  table.rows td.actions { text-align: left; white-space: normal; padding-top: 6px; }
+  details.set-password { display: block; margin: 0 0 6px; }
+  .copy-row { flex-wrap: wrap; }
+}
 
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;
