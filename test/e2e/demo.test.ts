@@ -96,7 +96,8 @@ describe('the demo server', () => {
         "created the default admin admin@localhost with password 'admin'; change it after logging in",
     );
     expect(demo.stderr()).toBe(
-      `warn: PHOENIX_SECRET is not set; generated a signing secret and saved it to ${secretPath} (mode 0600). Set PHOENIX_SECRET outside this demo.\n`,
+      `warn: PHOENIX_SECRET is not set; generated a signing secret and saved it to ${secretPath} (mode 0600). Set PHOENIX_SECRET outside this demo.\n` +
+        "warn: bootstrap: created the default admin admin@localhost with the well-known password 'admin': sign in and change it { email: 'admin@localhost' }\n",
     );
     expect(demo.stdout() + demo.stderr()).not.toContain(secret);
   });
@@ -104,7 +105,7 @@ describe('the demo server', () => {
   it('refuses an anonymous call with the JSON 401', async () => {
     const response = await call(demo.url, 'GET', '/v1/projects', {});
     expect(response.status).toBe(401);
-    expect(await jsonOf(response)).toEqual({ error: { code: 'unauthenticated', message: 'Invalid token' } });
+    expect(await jsonOf(response)).toEqual({ error: { code: 'unauthenticated', message: 'Authentication required' } });
   });
 
   it('answers 404 JSON for an unknown route once authenticated, and leaves /healthz open', async () => {
@@ -239,7 +240,7 @@ describe('the demo server', () => {
 
     const write = await call(demo.url, 'POST', '/v1/projects', viewer, { name: 'mine' });
     expect(write.status).toBe(403);
-    expect(await jsonOf(write)).toEqual({ error: { code: 'forbidden', message: 'Viewers cannot perform this action.' } });
+    expect(await jsonOf(write)).toEqual({ error: { code: 'forbidden', message: 'This action requires the MEMBER or ADMIN role: viewers have read-only access.' } });
     expect((await call(demo.url, 'POST', '/v1/traces', viewer, { spans: [] })).status).toBe(403);
   });
 
@@ -252,7 +253,7 @@ describe('the demo server', () => {
     expect(list.status).toBe(200);
     const remove = await call(demo.url, 'DELETE', `/v1/projects/${projectId}`, { bearer: systemKey });
     expect(remove.status).toBe(403);
-    expect(await jsonOf(remove)).toEqual({ error: { code: 'forbidden', message: 'Only admin or system users can perform this action.' } });
+    expect(await jsonOf(remove)).toEqual({ error: { code: 'forbidden', message: 'This action requires the ADMIN role.' } });
   });
 
   it('keeps the project, the changed admin password and the signing secret across a restart', async () => {

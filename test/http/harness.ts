@@ -22,7 +22,7 @@ import Fastify from 'fastify';
 import express4Module from 'express4';
 import fastify50Module from 'fastify5-lowest';
 import { Hono as Hono40 } from 'hono4-lowest';
-import { createGatehouse, createSmtpMailer, parseAuthEnv, type AuthStore, type Gatehouse, type GatehouseOptions, type Logger, type PasswordHasher, type SmtpMailer } from '@gatehouse-auth/core';
+import { createGatehouse, createSmtpMailer, parseAuthEnv, silentLogger, type AuthStore, type Gatehouse, type GatehouseOptions, type Logger, type PasswordHasher, type SmtpMailer } from '@gatehouse-auth/core';
 import { createSqliteStore } from '@gatehouse-auth/db';
 import * as honoAdapter from '@gatehouse-auth/hono';
 import * as expressAdapter from '@gatehouse-auth/express';
@@ -81,10 +81,13 @@ const HOST_ROUTES: readonly (readonly [string, string, number])[] = [
   ['POST', '/v1/span_annotations', 201],
   ['POST', '/v1/chat/completions', 201],
   ['GET', '/v1/admin-report', 200],
+  // Answers with every field of the principal (the others with kind, role and id only).
+  ['GET', '/v1/whoami', 200],
 ];
 
 type Principal = Extract<Awaited<ReturnType<Gatehouse['guard']>>, { ok: true }>['principal'];
-const principalBody = (p: Principal): string => JSON.stringify({ principal: { kind: p.kind, role: p.role, userId: p.userId } });
+const principalOf = (p: Principal, pattern: string) => (pattern === '/v1/whoami' ? p : { kind: p.kind, role: p.role, userId: p.userId });
+const principalBody = (p: Principal, pattern = ''): string => JSON.stringify({ principal: principalOf(p, pattern) });
 
 function honoServer(gh: Gatehouse, routesOnly: boolean, HonoClass: typeof Hono = Hono): Server {
   const root = gh.config.rootPath;
@@ -95,7 +98,7 @@ function honoServer(gh: Gatehouse, routesOnly: boolean, HonoClass: typeof Hono =
   app.get('/healthz', (c) => c.text('ok'));
   for (const [method, pattern, status] of HOST_ROUTES) {
     const handler = (c: Context<honoAdapter.GatehouseEnv>) =>
-      status === 204 ? c.body(null, 204) : c.body(principalBody(c.get('principal')), status as 200, { 'content-type': 'application/json' });
+      status === 204 ? c.body(null, 204) : c.body(principalBody(c.get('principal'), pattern), status as 200, { 'content-type': 'application/json' });
     if (routesOnly) app.on(method, pattern, honoAdapter.protect(gh, handler));
     else app.on(method, pattern, honoAdapter.authenticate(gh), handler);
   }
@@ -117,7 +120,7 @@ function expressServer(gh: Gatehouse, jsonFirst: boolean, express: typeof EXPRES
   for (const [method, pattern, status] of HOST_ROUTES) {
     router[method.toLowerCase() as 'get' | 'post' | 'put' | 'delete'](pattern, expressAdapter.authenticate(gh), (_req, res) => {
       if (status === 204) return void res.status(204).end();
-      res.status(status).type('application/json').send(principalBody(expressAdapter.principalOf(res)));
+      res.status(status).type('application/json').send(principalBody(expressAdapter.principalOf(res), pattern));
     });
   }
   app.use(gh.config.rootPath || '/', router);
@@ -137,7 +140,7 @@ async function fastifyServer(gh: Gatehouse, fastify: typeof Fastify = Fastify): 
           onRequest: fastifyAdapter.authenticate(gh),
           async handler(request, reply) {
             if (status === 204) return reply.code(204).send();
-            return reply.code(status).type('application/json').send(principalBody(request.gatehousePrincipal as Principal));
+            return reply.code(status).type('application/json').send(principalBody(request.gatehousePrincipal as Principal, pattern));
           },
         });
       }
@@ -213,7 +216,8 @@ export async function startServer(
     trustedProxies: options.trustedProxies,
     restPolicy: { adminRoutes: ['GET /v1/admin-report'] },
     ...(options.hasher ? { hasher: options.hasher } : {}),
-    ...(options.logger ? { logger: options.logger } : {}),
+    // Quiet unless a test listens: the default logger would print every start-up to the test output.
+    logger: options.logger ?? silentLogger,
     ...options.gatehouse,
   });
 

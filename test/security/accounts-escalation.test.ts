@@ -32,8 +32,8 @@ import {
   type TestUser,
 } from '../http/conformance/support.js';
 
-const ADMIN_ONLY = 'Only admin or system users can perform this action.';
-const VIEWERS_CANNOT = 'Viewers cannot perform this action.';
+const ADMIN_ONLY = 'This action requires the ADMIN role.';
+const VIEWERS_CANNOT = 'This action requires the MEMBER or ADMIN role: viewers have read-only access.';
 const PROTECTED = 'Cannot delete the default admin or system user';
 /** SYSTEM as an attacker would spell it; `ſ` (long s) upper-cases to `S`. */
 const SYSTEM_SPELLINGS = ['SYSTEM', 'system', 'System', ' SYSTEM ', 'sYsTeM', '\tSYSTEM\n', 'ſystem'];

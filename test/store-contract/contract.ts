@@ -401,6 +401,9 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
           userId: user.id,
           expiresAt: T0 + HOUR,
           role: 'VIEWER',
+          username: user.username,
+          email: user.email,
+          authMethod: 'LOCAL',
         });
         expect(await store.findRefreshToken(refresh.id + 1000)).toBeNull();
         expect(await store.findAccessTokenGrant(access.id + 1000)).toBeNull();
@@ -479,12 +482,21 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
         expect(await store.findApiKey(full.id + 1000)).toBeNull();
       });
 
-      it("findApiKeyGrant returns the key with its owner's current role", async () => {
+      it("findApiKeyGrant returns the key with its owner's current role, name and address", async () => {
         const user = await store.insertUser(localUser({ role: 'VIEWER' }));
         const key = await store.insertApiKey(apiKey(user.id, { expiresAt: T0 + HOUR }));
-        expect(await store.findApiKeyGrant(key.id)).toEqual({ id: key.id, userId: user.id, kind: 'user', expiresAt: T0 + HOUR, role: 'VIEWER' });
-        await store.updateUser(user.id, { role: 'MEMBER', updatedAt: T0 + 1 });
-        expect((await store.findApiKeyGrant(key.id))?.role).toBe('MEMBER');
+        expect(await store.findApiKeyGrant(key.id)).toEqual({
+          id: key.id,
+          userId: user.id,
+          kind: 'user',
+          expiresAt: T0 + HOUR,
+          role: 'VIEWER',
+          username: user.username,
+          email: user.email,
+          authMethod: 'LOCAL',
+        });
+        await store.updateUser(user.id, { role: 'MEMBER', username: 'renamed-owner', updatedAt: T0 + 1 });
+        expect(await store.findApiKeyGrant(key.id)).toMatchObject({ role: 'MEMBER', username: 'renamed-owner' });
         expect(await store.findApiKeyGrant(key.id + 1000)).toBeNull();
       });
 

@@ -23,7 +23,8 @@ export function exited(child: ChildProcess): Promise<number | null> {
 }
 
 export function spawnDemo(cwd: string, env: Record<string, string>): { child: ChildProcess; out: string[]; err: string[] } {
-  const child = spawn(process.execPath, [serverJs], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // What `npm start` sets from examples/demo/demo.env; a test passes PHOENIX_ENABLE_AUTH=false for auth off.
+  const child = spawn(process.execPath, [serverJs], { cwd, env: { PATH: process.env.PATH ?? '', PHOENIX_ENABLE_AUTH: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const out: string[] = [];
   const err: string[] = [];
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => out.push(chunk));

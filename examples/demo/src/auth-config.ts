@@ -58,13 +58,14 @@ function settle(parsed: Parsed, issues: readonly ConfigIssue[]): AuthConfig {
 }
 
 /**
- * Core's configuration with the demo's two conveniences, so a fresh clone needs no setup:
- * authentication is on unless PHOENIX_ENABLE_AUTH says otherwise, and when it needs a secret that
- * PHOENIX_SECRET does not give, one is generated once and kept in `<working dir>/demo-secret`.
+ * Core's configuration with core's own defaults (authentication is off unless PHOENIX_ENABLE_AUTH=true;
+ * `npm start` sets it from demo.env), so the CLI's `check-env` reports what this server does. One
+ * convenience, so a fresh clone needs no setup: when auth needs a secret that PHOENIX_SECRET does
+ * not give, one is generated once and kept in `<working dir>/demo-secret`.
  * Throws one ConfigError listing the demo's own `issues` and every auth problem together.
  */
 export function loadAuthConfig(env: Env, workingDir: string, issues: readonly ConfigIssue[]): DemoAuthConfig {
-  const withDefaults: Env = { ...env, PHOENIX_ENABLE_AUTH: env.PHOENIX_ENABLE_AUTH ?? 'true' };
+  const withDefaults: Env = env;
   const parsed = tryParse(withDefaults);
   // With PHOENIX_SECRET unset, a complaint about it can only mean "auth is on and needs one".
   const needsSecret = env.PHOENIX_SECRET === undefined && parsed.issues.some((issue) => issue.variable === 'PHOENIX_SECRET');

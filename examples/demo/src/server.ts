@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { ConfigError, createGatehouse, createSmtpMailer, type AuthConfig } from '@gatehouse-auth/core';
+import { ConfigError, createGatehouse, createSmtpMailer, findUnknownVariables, type AuthConfig } from '@gatehouse-auth/core';
 import { createApp } from './app.js';
 import { loadAuthConfig } from './auth-config.js';
 import { openStorage, type Storage } from './db/open.js';
@@ -10,6 +10,8 @@ import { readDemoSettings } from './settings.js';
 import { openSharedState, type SharedState } from './shared-state.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+/** The demo's own settings (settings.ts), besides core's. */
+const DEMO_VARIABLES = ['GATEHOUSE_REDIS_URL', 'GATEHOUSE_TRUSTED_PROXIES'];
 
 function publicUrl(address: AddressInfo, rootPath: string): string {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -43,6 +45,10 @@ function listen(server: ServerType): Promise<AddressInfo> {
 async function main(): Promise<void> {
   const env = process.env;
   const { settings, issues } = readDemoSettings(env, process.cwd());
+  // A misspelt variable would leave its setting at the default without a word: say so.
+  for (const { variable, suggestion } of findUnknownVariables(env, { known: DEMO_VARIABLES })) {
+    logger.warn(`${variable} is not a setting Gatehouse or this demo reads${suggestion ? `; did you mean ${suggestion}?` : ''}`);
+  }
 
   let auth: ReturnType<typeof loadAuthConfig>;
   try {

@@ -1,8 +1,9 @@
 /**
- * Core's configuration with the demo server's two conveniences, resolved exactly as
- * examples/demo/src/auth-config.ts does (duplicated on purpose; keep the two in step):
- * authentication is on unless PHOENIX_ENABLE_AUTH says otherwise, and without PHOENIX_SECRET the
- * signing secret is the one the server generated into `<working dir>/demo-secret`.
+ * Core's configuration, parsed by core's own `parseAuthEnv` with its defaults (authentication is
+ * off unless PHOENIX_ENABLE_AUTH=true, as in Phoenix and in every server built on the library), so
+ * `check-env` reports what the server will do. One convenience of the demo server, resolved exactly
+ * as examples/demo/src/auth-config.ts does (duplicated on purpose; keep the two in step): without
+ * PHOENIX_SECRET the signing secret is the one the server generated into `<working dir>/demo-secret`.
  *
  * Unlike the server, the CLI never writes that file: when it does not exist yet, the rest of the
  * environment is checked with a stand-in secret and the source says so (`pending`), so commands
@@ -64,7 +65,7 @@ function standInSecret(): string {
 
 /** Throws one ConfigError listing the server settings' `issues` and every auth problem together. */
 export function resolveAuthConfig(env: Env, workingDir: string, issues: readonly ConfigIssue[]): ResolvedAuthConfig {
-  const withDefaults: Env = { ...env, PHOENIX_ENABLE_AUTH: env.PHOENIX_ENABLE_AUTH ?? 'true' };
+  const withDefaults: Env = env;
   const parsed = tryParse(withDefaults);
   // With PHOENIX_SECRET unset, a complaint about it can only mean "auth is on and needs one".
   const needsSecret = env.PHOENIX_SECRET === undefined && parsed.issues.some((issue) => issue.variable === 'PHOENIX_SECRET');

@@ -8,7 +8,11 @@ import { listUsersCommand } from './commands/list-users.js';
 import { auditCommand } from './commands/audit.js';
 import { resetPassword } from './commands/reset-password.js';
 import { revokeSessions } from './commands/revoke-sessions.js';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import { contextOf, printJson, type CliIo, type Context } from './io.js';
+import { cliVersion } from './version.js';
 
 export const COMMANDS: readonly Command[] = [checkEnv, explainClaims, resetPassword, createSystemKey, listUsersCommand, revokeSessions, auditCommand];
 
@@ -19,6 +23,8 @@ function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length)) + 2;
   return [
     'Usage: gatehouse <command> [options]',
+    '       gatehouse --env-file FILE <command> [options]',
+    '       gatehouse --version',
     '',
     "Works on a Gatehouse server's environment and database: run it with the server's environment",
     '(PHOENIX_*, PHOENIX_WORKING_DIR or PHOENIX_SQL_DATABASE_URL, GATEHOUSE_REDIS_URL) in its directory.',
@@ -27,6 +33,7 @@ function overview(): string {
     ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}${command.summary}`),
     '',
     "Run 'gatehouse <command> --help' for its options. Every command takes --json.",
+    '--env-file FILE reads variables from a dotenv file first (as node --env-file: the environment wins).',
     'Exit codes: 0 ok, 1 the operation failed, 2 usage error.',
   ].join('\n');
 }
@@ -69,8 +76,31 @@ function reportFailure(ctx: Context, error: unknown, json: boolean): number {
  * exit code. Never throws and never calls `process.exit`: tests and embedding scripts call it in-process.
  */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  const ctx = contextOf(io);
-  const [name, ...rest] = argv;
+  let ctx = contextOf(io);
+  let args = argv;
+  if (args[0] === '--version' || args[0] === '-v' || args[0] === 'version') {
+    ctx.out(`gatehouse ${cliVersion()}`);
+    return EXIT.ok;
+  }
+  if (args[0] === '--env-file' || args[0]?.startsWith('--env-file=')) {
+    const inline = args[0].startsWith('--env-file=') ? args[0].slice('--env-file='.length) : undefined;
+    const file = inline ?? args[1];
+    args = args.slice(inline === undefined ? 2 : 1);
+    if (!file) {
+      ctx.err(`error: --env-file needs a file\n\n${overview()}`);
+      return EXIT.usage;
+    }
+    let text: string;
+    try {
+      text = readFileSync(resolve(ctx.cwd, file), 'utf8');
+    } catch (error) {
+      ctx.err(`error: cannot read --env-file ${file}: ${error instanceof Error ? error.message : String(error)}`);
+      return EXIT.failure;
+    }
+    // As node --env-file does: a variable already in the environment keeps its value.
+    ctx = { ...ctx, env: { ...parseEnv(text), ...ctx.env } };
+  }
+  const [name, ...rest] = args;
   if (name === undefined) {
     ctx.err(overview());
     return EXIT.usage;

@@ -45,7 +45,7 @@ function loggerFor(ctx: Context): Logger {
 
 function checkUsable(env: ServerEnvironment, options: OpenOptions): void {
   if (!env.config.enabled) {
-    throw new PermissionDeniedError('Authentication is disabled (PHOENIX_ENABLE_AUTH=false): there are no users or keys to manage', 'auth_disabled');
+    throw new PermissionDeniedError(`Authentication is disabled (${env.config.prefix}ENABLE_AUTH is not true): there are no users or keys to manage`, 'auth_disabled');
   }
   if (options.signs === true && env.secret.kind === 'pending') {
     throw new ConfigError([

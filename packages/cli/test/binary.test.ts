@@ -34,7 +34,8 @@ beforeAll(() => {
  */
 function gatehouse(args: readonly string[], env: Env, cwd: string): Promise<Outcome> {
   return new Promise((done, fail) => {
-    execFile(process.execPath, [CLI_JS, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 15_000 }, (error, stdout, stderr) => {
+    // Auth on, as the servers these tests start (fail-loud.test.ts covers the default, off).
+    execFile(process.execPath, [CLI_JS, ...args], { cwd, env: { PATH: process.env.PATH ?? '', PHOENIX_ENABLE_AUTH: 'true', ...env }, timeout: 15_000 }, (error, stdout, stderr) => {
       if (error === null) return done({ code: 0, stdout, stderr });
       // A number is the child's exit code; anything else (spawn failure, timeout kill) is the test's problem.
       if (typeof error.code === 'number') return done({ code: error.code, stdout, stderr });

@@ -18,11 +18,19 @@ const runFile = promisify(execFile);
 
 const tempDir = tempDirs('gatehouse-cli-');
 
-/** `gatehouse …` in-process, with nothing in its environment but `env`. */
+/**
+ * `gatehouse …` in-process, with nothing in its environment but `env`, plus PHOENIX_ENABLE_AUTH=true
+ * as the servers these tests start have it (fail-loud.test.ts covers the default, off).
+ */
 async function cli(args: string[], env: Env, cwd: string) {
   let out = '';
   let err = '';
-  const code = await run(args, { stdout: { write: (chunk: string) => (out += chunk) }, stderr: { write: (chunk: string) => (err += chunk) }, env, cwd });
+  const code = await run(args, {
+    stdout: { write: (chunk: string) => (out += chunk) },
+    stderr: { write: (chunk: string) => (err += chunk) },
+    env: { PHOENIX_ENABLE_AUTH: 'true', ...env },
+    cwd,
+  });
   return {
     code,
     out,

@@ -5,7 +5,9 @@ import type { AuthStore, Clock, Mailer, RateLimitStore, RevocationChannel } from
 import { systemClock } from './ports.js';
 import { createLocalRevocationChannel } from './in-process/local-revocation-channel.js';
 import { createMemoryRateLimitStore } from './in-process/memory-rate-limit-store.js';
-import { bootstrap, silentLogger, type Logger, type ServiceDeps } from './services/index.js';
+import { bootstrap, type Logger, type ServiceDeps } from './services/index.js';
+import { createStderrLogger } from './in-process/stderr-logger.js';
+import { logStartup } from './http/startup-log.js';
 import { createBackgroundWork } from './services/background.js';
 import { createTokenCodec } from './tokens/index.js';
 import { createAuthenticator, type Authenticator } from './http/authenticate.js';
@@ -45,6 +47,10 @@ export interface GatehouseOptions {
   /** Defaults to in-process fan-out; pass Redis or PostgreSQL LISTEN/NOTIFY across instances. */
   revocations?: RevocationChannel;
   clock?: Clock;
+  /**
+   * Where warnings, errors and the start-up summary go. Default: `createStderrLogger()` (one JSON
+   * line each on stderr); pass `silentLogger` to log nothing. See docs/logging.md.
+   */
   logger?: Logger;
   /** Wrapped in the hashing bound below, like the default argon2 hasher. */
   hasher?: PasswordHasher;
@@ -52,7 +58,10 @@ export interface GatehouseOptions {
   passwordHashing?: PasswordHashingOptions;
   /** Socket addresses of your reverse proxies: only their `X-Forwarded-For` is believed. Default: none. */
   trustedProxies?: readonly string[];
-  /** Your own routes' REST rules (admin-only, self-service), on top of the built-in ones. */
+  /**
+   * The REST rule for your routes: `preset` picks the host-route rules to start from (`'phoenix'`,
+   * the default, or `'none'`), the route lists add your own (docs/permissions.md).
+   */
   restPolicy?: RestPolicyOptions;
   /** Timeouts and caching of the IdPs' discovery documents (OIDC). */
   discovery?: DiscoveryOptions;
@@ -115,7 +124,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
   if (!Number.isSafeInteger(sweepIntervalMs) || sweepIntervalMs < 0 || sweepIntervalMs > MAX_TIMER_MS) {
     throw new Error(`createGatehouse: sweepIntervalMs must be an integer from 0 to ${MAX_TIMER_MS} (0: no timer)`);
   }
-  const logger = options.logger ?? silentLogger;
+  const logger = options.logger ?? createStderrLogger();
   const clock = options.clock ?? systemClock;
   const restPolicy = createRestPolicy(options.restPolicy);
   const trustedProxies = new Set(options.trustedProxies ?? []);
@@ -146,11 +155,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     systemUserId = (await bootstrap(deps)).systemUserId;
     authenticator = createAuthenticator({ config, store, tokens: deps.tokens, revocations, clock, systemUserId });
   }
-  logger.info('gatehouse: public URL base', {
-    url: config.publicUrl,
-    from: config.rootUrl !== null ? `${config.prefix}ROOT_URL` : `${config.prefix}HOST, ${config.prefix}PORT and ${config.prefix}HOST_ROOT_PATH (${config.prefix}ROOT_URL is unset)`,
-    allowedHosts: config.allowedHosts === null ? 'any (GATEHOUSE_ALLOWED_HOSTS=*)' : ['localhost', ...config.allowedHosts],
-  });
+  logStartup(logger, { config, store, routePreset: restPolicy.preset });
   // Auth off issues nothing, so there is nothing to sweep.
   const sweep = deps ? startExpiredSweep({ store, clock, logger, intervalMs: sweepIntervalMs, auditRetentionMs: config.auditRetentionDays * 86_400_000 }) : null;
 

@@ -7,7 +7,14 @@
 export * from './errors/index.js';
 export * from './ports.js';
 
-export { parseAuthEnv, clientAuthHeaders, type ClientAuthHeadersOptions } from './config/index.js';
+export {
+  parseAuthEnv,
+  findUnknownVariables,
+  clientAuthHeaders,
+  type ClientAuthHeadersOptions,
+  type FindUnknownVariablesOptions,
+  type UnknownVariable,
+} from './config/index.js';
 export {
   CONFIG_REFERENCE,
   GATEHOUSE_CONFIG_REFERENCE,
@@ -59,10 +66,14 @@ export {
   can,
   explain,
   createRestPolicy,
+  PHOENIX_ROUTE_PRESET,
+  NO_ROUTE_PRESET,
+  ROUTE_PRESETS,
   decideRest,
   explainRest,
   type Role,
   type AssignableRole,
+  type AnonymousPrincipal,
   type Principal,
   type PrincipalKind,
   type Decision,
@@ -72,13 +83,22 @@ export {
   type PermissionTarget,
   type RestPolicy,
   type RestPolicyOptions,
+  type RoutePreset,
+  type RoutePresetName,
 } from './policy/index.js';
 
 export * from './crypto/index.js';
 
 export { createTokenCodec, TOKEN_KINDS, type SignClaims, type TokenClaims, type TokenCodec, type TokenCodecOptions, type TokenKind } from './tokens/index.js';
 
-export { createMemoryRateLimitStore, createLocalRevocationChannel, type MemoryRateLimitStoreOptions } from './in-process/index.js';
+export {
+  createMemoryRateLimitStore,
+  createLocalRevocationChannel,
+  createStderrLogger,
+  type LogLevel,
+  type MemoryRateLimitStoreOptions,
+  type StderrLoggerOptions,
+} from './in-process/index.js';
 export { createSmtpMailer, type SmtpMailer, type SmtpMailerOptions } from './mail/index.js';
 
 export {

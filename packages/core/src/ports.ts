@@ -83,13 +83,24 @@ export interface AccessTokenRecord {
   readonly expiresAt: number;
 }
 
-/** What `authenticate` needs about an access token, with the owner's current role, in one read. */
-export interface AccessTokenGrant {
+/**
+ * The owner's current identity, read in the same join as the credential: what the principal of a
+ * request carries, so host code needs no second lookup. A change to any of these publishes a `user`
+ * revocation event, which makes every cache read them again.
+ */
+export interface GrantOwner {
+  readonly role: Role;
+  readonly username: string;
+  readonly email: string;
+  readonly authMethod: AuthMethod;
+}
+
+/** What `authenticate` needs about an access token, with the owner's current identity, in one read. */
+export interface AccessTokenGrant extends GrantOwner {
   readonly id: number;
   readonly sessionId: number;
   readonly userId: number;
   readonly expiresAt: number;
-  readonly role: Role;
 }
 
 export interface ApiKeyRecord {
@@ -107,13 +118,12 @@ export interface ApiKeyWithOwner extends ApiKeyRecord {
   readonly owner: { readonly id: number; readonly username: string; readonly email: string };
 }
 
-/** What `authenticate` needs about an API key: the key and its owner's current role, in one read. */
-export interface ApiKeyGrant {
+/** What `authenticate` needs about an API key: the key and its owner's current identity, in one read. */
+export interface ApiKeyGrant extends GrantOwner {
   readonly id: number;
   readonly userId: number;
   readonly kind: ApiKeyKind;
   readonly expiresAt: number | null;
-  readonly role: Role;
 }
 
 export interface PasswordResetTokenRecord {
@@ -178,7 +188,7 @@ export interface AuthStoreOps {
     expiresAt: number;
   }): Promise<AccessTokenRecord>;
   /**
-   * The access token with the owner's current role, if it and its session still exist and its
+   * The access token with the owner's current identity (`GrantOwner`), if it and its session still exist and its
    * refresh token has not been consumed (an exchanged pair's access token is dead).
    */
   findAccessTokenGrant(id: number): Promise<AccessTokenGrant | null>;
@@ -196,7 +206,7 @@ export interface AuthStoreOps {
     expiresAt: number | null;
   }): Promise<ApiKeyRecord>;
   findApiKey(id: number): Promise<ApiKeyRecord | null>;
-  /** The key with its owner's current role, in one read. */
+  /** The key with its owner's current identity (`GrantOwner`), in one read. */
   findApiKeyGrant(id: number): Promise<ApiKeyGrant | null>;
   /** Keys of one kind, optionally of one owner, newest first, with the owner's public fields. */
   listApiKeys(query: PageRequest & { kind: ApiKeyKind; userId?: number }): Promise<ApiKeyWithOwner[]>;
@@ -230,6 +240,11 @@ export interface AuditEventStore {
 }
 
 export interface AuthStore extends AuthStoreOps, AuditEventStore {
+  /**
+   * What the start-up log names: the backend and where (`sqlite /srv/app/auth.db`,
+   * `postgresql db:5432/app`), never a user name or password. Optional for stores of your own.
+   */
+  readonly description?: string;
   /** Runs `fn` in one transaction: it commits if `fn` resolves and rolls back if it rejects. */
   transaction<T>(fn: (tx: AuthStoreOps) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -286,8 +301,8 @@ export const systemClock: Clock = { now: () => Date.now() };
 
 /**
  * A credential (or a set of them) that must stop working now, in every process that caches it.
- * `user`: everything of that user, API keys included (deletion, role change: keys must pick up the
- * new role). `user_sessions`: every login of the user, keys untouched (logout, password change).
+ * `user`: everything of that user, API keys included (deletion, and any change to what the principal
+ * carries: role, username, email; the next request reads the credential again). `user_sessions`: every login of the user, keys untouched (logout, password change).
  */
 export type RevocationEvent =
   | { readonly type: 'user'; readonly userId: number }

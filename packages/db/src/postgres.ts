@@ -114,7 +114,26 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   }
   const db = options.schema === undefined ? root : root.withSchema(options.schema);
   const grantReads = options.preparedStatements === false ? undefined : postgresGrantReads(queryable, options.schema);
-  return createKyselyStore(db, { dialect: 'postgres', ...(grantReads ? { grantReads } : {}), onClose: () => root.destroy() });
+  return createKyselyStore(db, {
+    dialect: 'postgres',
+    ...(grantReads ? { grantReads } : {}),
+    onClose: () => root.destroy(),
+    description: describePostgres(options),
+  });
+}
+
+/** `postgresql db.example.com:5432/app (schema auth)`: where, never who or with what password. */
+function describePostgres(options: PostgresStoreOptions): string {
+  const schema = options.schema === undefined ? '' : ` (schema ${options.schema})`;
+  if (options.connectionString === undefined) return `postgresql (the host's pool)${schema}`;
+  try {
+    const url = new URL(options.connectionString);
+    const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+    return `postgresql ${url.host}${database ? `/${database}` : ''}${schema}`;
+  } catch {
+    // A keyword/value connection string ("host=… password=…"): nothing of it is safe to repeat.
+    return `postgresql${schema}`;
+  }
 }
 
 /** `"name"`, quotes doubled (what pg's `escapeIdentifier` does). */

@@ -80,8 +80,11 @@ export function toAccessToken(row: Selectable<AccessTokensTable>): AccessTokenRe
   };
 }
 
+/** The owner's columns every grant read joins in (what the principal carries). */
+type GrantOwnerRow = Pick<UsersTable, 'role' | 'username' | 'email' | 'auth_method'>;
+
 export function toAccessTokenGrant(
-  row: Pick<Selectable<AccessTokensTable>, 'id' | 'session_id' | 'user_id' | 'expires_at'> & Pick<UsersTable, 'role'>,
+  row: Pick<Selectable<AccessTokensTable>, 'id' | 'session_id' | 'user_id' | 'expires_at'> & GrantOwnerRow,
 ): AccessTokenGrant {
   return {
     id: toInt(row.id),
@@ -89,6 +92,9 @@ export function toAccessTokenGrant(
     userId: toInt(row.user_id),
     expiresAt: toInt(row.expires_at),
     role: row.role,
+    username: row.username,
+    email: row.email,
+    authMethod: row.auth_method,
   };
 }
 
@@ -112,7 +118,7 @@ export function toApiKeyWithOwner(
 }
 
 export function toApiKeyGrant(
-  row: Pick<Selectable<ApiKeysTable>, 'id' | 'user_id' | 'kind' | 'expires_at'> & Pick<UsersTable, 'role'>,
+  row: Pick<Selectable<ApiKeysTable>, 'id' | 'user_id' | 'kind' | 'expires_at'> & GrantOwnerRow,
 ): ApiKeyGrant {
   return {
     id: toInt(row.id),
@@ -120,6 +126,9 @@ export function toApiKeyGrant(
     kind: row.kind,
     expiresAt: toIntOrNull(row.expires_at),
     role: row.role,
+    username: row.username,
+    email: row.email,
+    authMethod: row.auth_method,
   };
 }
 

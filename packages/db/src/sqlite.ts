@@ -55,7 +55,8 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<Au
     await db.destroy();
     throw toStoreError(error);
   }
-  return createKyselyStore(db, { dialect: 'sqlite', grantReads, onClose: () => db.destroy() });
+  const description = isInMemory(options.filename) ? 'sqlite (in memory)' : `sqlite ${resolve(options.filename)}`;
+  return createKyselyStore(db, { dialect: 'sqlite', grantReads, onClose: () => db.destroy(), description });
 }
 
 type AccessGrantRow = Parameters<typeof toAccessTokenGrant>[0];

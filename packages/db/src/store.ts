@@ -34,6 +34,8 @@ export interface KyselyStoreOptions {
   grantReads?: GrantReads;
   /** Called once by `close()`, after the store stops accepting calls (e.g. destroy the Kysely). */
   onClose?: () => Promise<void>;
+  /** `AuthStore.description`: the backend and where, never a credential. */
+  description?: string;
 }
 
 /**
@@ -50,6 +52,7 @@ export function createKyselyStore(db: Db, options: KyselyStoreOptions): AuthStor
   return {
     ...ops,
     ...auditEventOps(db, { dialect: options.dialect, inTransaction: false, isClosed }),
+    ...(options.description === undefined ? {} : { description: options.description }),
 
     async transaction<T>(fn: (tx: AuthStoreOps) => Promise<T>): Promise<T> {
       if (closed) throw closedError();

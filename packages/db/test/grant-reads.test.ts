@@ -130,10 +130,10 @@ describe('PostgreSQL grant reads', () => {
     const { user, key, access } = await seed(store);
     for (let round = 0; round < 3; round++) {
       queries = 0;
-      expect(await store.findApiKeyGrant(key.id)).toEqual({ id: key.id, userId: user.id, kind: 'user', expiresAt: null, role: 'MEMBER' });
+      expect(await store.findApiKeyGrant(key.id)).toEqual({ id: key.id, userId: user.id, kind: 'user', expiresAt: null, role: 'MEMBER', username: user.username, email: user.email, authMethod: user.authMethod });
       expect(queries).toBe(1);
       queries = 0;
-      expect(await store.findAccessTokenGrant(access.id)).toEqual({ id: access.id, sessionId: access.sessionId, userId: user.id, expiresAt: T0 + 600_000, role: 'MEMBER' });
+      expect(await store.findAccessTokenGrant(access.id)).toEqual({ id: access.id, sessionId: access.sessionId, userId: user.id, expiresAt: T0 + 600_000, role: 'MEMBER', username: user.username, email: user.email, authMethod: user.authMethod });
       expect(queries).toBe(1);
     }
     await store.close();

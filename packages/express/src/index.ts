@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Gatehouse, GuardInput, GuardResult, Role } from '@gatehouse-auth/core';
-import { fetchHeadersOfNode, nodeAuthorization } from '@gatehouse-auth/core/adapter-kit';
+import { fetchHeadersOfNode, mountProblem, nodeAuthorization } from '@gatehouse-auth/core/adapter-kit';
 import type { ErrorRequestHandler, Request as ExpressRequest, NextFunction, RequestHandler, Response as ExpressResponse } from 'express';
 
 export type GatehousePrincipal = Extract<GuardResult, { ok: true }>['principal'];
@@ -80,7 +80,9 @@ function isBodyParserError(error: unknown): error is BodyParserError {
 }
 
 /**
- * Serves Gatehouse's own routes and passes every other request on. Returns two handlers for
+ * Serves Gatehouse's own routes and passes every other request on. Mount it at the app's root, or
+ * under `PHOENIX_HOST_ROOT_PATH` (`app.use('/api', gatehouse(gh))` with `PHOENIX_HOST_ROOT_PATH=/api`);
+ * under any other prefix every request there fails with an error naming that setting. Returns two handlers for
  * `app.use(...)`: the second catches a body parser mounted earlier refusing one of Gatehouse's
  * requests (malformed or oversized JSON) and hands the request to core anyway, so the answer is
  * core's JSON error, exactly as without `express.json()`.
@@ -91,7 +93,18 @@ export function gatehouse(gh: Gatehouse): [RequestHandler, ErrorRequestHandler] 
       .then((response) => (response ? send(res, response) : next()))
       .catch(next);
   };
+  // Mount paths this handler has been reached under (`app.use('/api', …)`), checked once each.
+  const mounts = new Map<string, Error | null>();
   const routes: RequestHandler = (req, res, next) => {
+    if (req.baseUrl !== '') {
+      let problem = mounts.get(req.baseUrl);
+      if (problem === undefined) {
+        problem = mountProblem(gh, req.baseUrl);
+        // Bounded: a parameterised mount path (`/:tenant`) must not grow the map without limit.
+        if (mounts.size < 64) mounts.set(req.baseUrl, problem);
+      }
+      if (problem !== null) return next(problem);
+    }
     if (!gh.owns(pathOf(req))) return next();
     dispatch(req, res, next, bodyOf(req));
   };

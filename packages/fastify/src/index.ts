@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { ValidationError, type Gatehouse, type GuardInput, type GuardResult, type Role } from '@gatehouse-auth/core';
-import { MALFORMED_PATH_MESSAGE, fetchHeadersOfNode, nodeAuthorization, pathOfTarget } from '@gatehouse-auth/core/adapter-kit';
+import { MALFORMED_PATH_MESSAGE, fetchHeadersOfNode, mountProblem, nodeAuthorization, pathOfTarget } from '@gatehouse-auth/core/adapter-kit';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, HTTPMethods, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -15,6 +15,11 @@ declare module 'fastify' {
 
 export interface GatehousePluginOptions {
   gatehouse: Gatehouse;
+  /**
+   * Fastify's own `register` option. Gatehouse's paths already carry `PHOENIX_HOST_ROOT_PATH`, so a
+   * prefix must be that root path (or lie above it): any other refuses to start, naming the setting.
+   */
+  prefix?: string;
 }
 
 const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
@@ -65,10 +70,13 @@ function sendDenied(reply: FastifyReply, result: Extract<GuardResult, { ok: fals
 function gatehouseRoutes(instance: FastifyInstance, { gatehouse: gh }: GatehousePluginOptions, done: (error?: Error) => void): void {
   instance.removeAllContentTypeParsers();
   instance.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
-  for (const url of gh.paths) {
+  // Routes registered here get the enclosing contexts' prefix; the paths are full paths already
+  // (the plugin checked that they lie below it), so the prefix is taken off first.
+  const mount = instance.prefix;
+  for (const path of gh.paths) {
     instance.route({
       method: METHODS,
-      url,
+      url: path.slice(mount.length),
       exposeHeadRoute: false,
       async handler(request, reply) {
         const response = await gh.handle(toFetchRequest(request), { remoteAddress: request.socket.remoteAddress ?? null, target: request.raw.url ?? null });
@@ -80,11 +88,19 @@ function gatehouseRoutes(instance: FastifyInstance, { gatehouse: gh }: Gatehouse
   done();
 }
 
-/** `app.register(gatehousePlugin, { gatehouse })`: Gatehouse's routes plus the `gatehousePrincipal` request slot. */
+/**
+ * `app.register(gatehousePlugin, { gatehouse })`: Gatehouse's routes plus the `gatehousePrincipal`
+ * request slot. Under a prefix (`{ gatehouse, prefix: '/api' }` or inside a prefixed `register`),
+ * the prefix must be `PHOENIX_HOST_ROOT_PATH`; another one fails `app.ready()` naming that setting.
+ */
 export const gatehousePlugin = fp<GatehousePluginOptions>(
   async (fastify, options) => {
+    // A fastify-plugin ignores its own `prefix` option, and an enclosing `register` prefix applies
+    // to every route: together they are where the routes would be mounted.
+    const problem = mountProblem(options.gatehouse, `${fastify.prefix}${options.prefix ?? ''}`);
+    if (problem !== null) throw problem;
     fastify.decorateRequest('gatehousePrincipal', null);
-    await fastify.register(gatehouseRoutes, options);
+    await fastify.register(gatehouseRoutes, { gatehouse: options.gatehouse });
   },
   { name: '@gatehouse-auth/fastify', fastify: '5.x' },
 );

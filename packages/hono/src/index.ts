@@ -1,5 +1,5 @@
 import type { Gatehouse, GuardInput, GuardResult, Role } from '@gatehouse-auth/core';
-import { nodeAuthorization } from '@gatehouse-auth/core/adapter-kit';
+import { mountProblem, nodeAuthorization } from '@gatehouse-auth/core/adapter-kit';
 import type { Context, Handler, MiddlewareHandler } from 'hono';
 
 /** What `authenticate` leaves on the context: `c.get('principal')`. */
@@ -35,16 +35,32 @@ function denied(result: Extract<GuardResult, { ok: false }>): Response {
 
 /**
  * Serves Gatehouse's own routes (`/auth/*`, `/v1/user`, `/v1/users`, the key routes) and passes
- * every other request on. Hono already holds a Fetch `Request`, so nothing is converted.
+ * every other request on. Hono already holds a Fetch `Request`, so nothing is converted. Use it at
+ * the app's root or in a sub-app under `PHOENIX_HOST_ROOT_PATH`; under another prefix the first
+ * request throws an error naming that setting.
  */
 export function gatehouse(gh: Gatehouse, options: HonoAdapterOptions = {}): MiddlewareHandler {
   const remoteAddress = options.remoteAddress ?? nodeRemoteAddress;
+  // The pattern this middleware is registered under (`/*`, or `/api/*` in a `route('/api', …)` or
+  // `basePath('/api')` app) is fixed, and its static prefix is the mount path: checked on the first
+  // request only, since reading `routePath` allocates.
+  let problem: Error | null | undefined;
   return async (c, next) => {
+    if (problem === undefined) problem = mountProblem(gh, staticPrefix(c.req.routePath));
+    if (problem !== null) throw problem;
     if (!gh.owns(c.req.path)) return next();
     const response = await gh.handle(c.req.raw, { remoteAddress: remoteAddress(c), target: nodeTarget(c) });
     if (response) return response;
     return next();
   };
+}
+
+/** `/api/*` → `/api`; a pattern with a parameter or a wildcard inside stops before it. */
+function staticPrefix(pattern: string): string {
+  const dynamic = pattern.search(/[:*{]/);
+  if (dynamic === -1) return pattern.replace(/\/+$/, '');
+  const head = pattern.slice(0, dynamic);
+  return head.slice(0, head.lastIndexOf('/')).replace(/\/+$/, '');
 }
 
 /** The part of a Hono app `mountGatehouse` needs (any `Hono<E>` has it). */

@@ -43,7 +43,7 @@ interface PrincipalBody {
 }
 
 const KEYS_CANNOT_MINT = 'API keys cannot create API keys';
-const ADMIN_ONLY = 'Only admin or system users can perform this action.';
+const ADMIN_ONLY = 'This action requires the ADMIN role.';
 
 async function ownKeys(server: TestServer, session: Session): Promise<KeyJson[]> {
   return (await expectJson<KeyPage>(await call(server, 'GET', '/v1/user/api_keys', { cookie: session }), 200)).data;
@@ -159,7 +159,7 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: API keys', (adapter) => {
       const before = await expectJson<PrincipalBody>(await call(server, 'POST', '/v1/projects', { bearer: created.key }), 201);
       expect(before.principal.role).toBe('MEMBER');
       await expectStatus(await call(server, 'PATCH', `/v1/users/${user.globalId}`, { cookie: admin, json: { role: 'VIEWER' } }), 200);
-      await expectError(await call(server, 'POST', '/v1/projects', { bearer: created.key }), 403, 'forbidden', 'Viewers cannot perform this action.');
+      await expectError(await call(server, 'POST', '/v1/projects', { bearer: created.key }), 403, 'forbidden', 'This action requires the MEMBER or ADMIN role: viewers have read-only access.');
       const reading = await expectJson<PrincipalBody>(await call(server, 'GET', '/v1/projects', { bearer: created.key }), 200);
       expect(reading.principal).toEqual({ kind: 'user_api_key', role: 'VIEWER', userId: user.id });
       // Promoted to ADMIN: the key reaches admin-only routes, still at once.
@@ -244,7 +244,7 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: API keys', (adapter) => {
     it.each(['MEMBER', 'VIEWER'] as const)('a %s session → 403 on every system-key route', async (role) => {
       const { session } = await memberSession(role);
       const system = await createSystemKey(server);
-      const write = role === 'VIEWER' ? 'Viewers cannot perform this action.' : ADMIN_ONLY;
+      const write = role === 'VIEWER' ? 'This action requires the MEMBER or ADMIN role: viewers have read-only access.' : ADMIN_ONLY;
       await expectError(await call(server, 'GET', '/v1/system/api_keys', { cookie: session }), 403, 'forbidden', ADMIN_ONLY);
       await expectError(await call(server, 'POST', '/v1/system/api_keys', { cookie: session, json: { data: { name: 'x' } } }), 403, 'forbidden', write);
       await expectError(await call(server, 'DELETE', `/v1/system/api_keys/${system.id}`, { cookie: session }), 403, 'forbidden', write);

@@ -23,8 +23,8 @@ import {
   type TestServer,
 } from './support.js';
 
-const VIEWER_DENIED = 'Viewers cannot perform this action.';
-const ADMIN_ONLY = 'Only admin or system users can perform this action.';
+const VIEWER_DENIED = 'This action requires the MEMBER or ADMIN role: viewers have read-only access.';
+const ADMIN_ONLY = 'This action requires the ADMIN role.';
 
 type Who = 'admin' | 'member' | 'viewer' | 'adminKey' | 'memberKey' | 'viewerKey' | 'systemKey' | 'adminSecret' | 'none';
 const WHO: readonly Who[] = ['admin', 'member', 'viewer', 'adminKey', 'memberKey', 'viewerKey', 'systemKey', 'adminSecret', 'none'];
@@ -127,7 +127,7 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: REST table', (adapter) => {
   async function expectOutcome(response: Response, outcome: Outcome): Promise<string> {
     if (outcome === 'unauth') {
       expect(response.headers.get('www-authenticate') ?? '').toMatch(/^Bearer\b/);
-      await expectError(response, 401, 'unauthenticated', 'Invalid token');
+      await expectError(response, 401, 'unauthenticated', 'Authentication required');
       return '';
     }
     if (outcome === 'viewer') return JSON.stringify(await expectError(response, 403, 'forbidden', VIEWER_DENIED));

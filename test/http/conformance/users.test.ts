@@ -45,7 +45,7 @@ interface UserPage {
   next_cursor: string | null;
 }
 
-const ADMIN_ONLY = 'Only admin or system users can perform this action.';
+const ADMIN_ONLY = 'This action requires the ADMIN role.';
 
 async function expectSessionDead(server: TestServer, session: Session): Promise<void> {
   await expectError(await call(server, 'GET', '/v1/user', { cookie: session }), 401, 'invalid_token', 'Invalid token');
@@ -94,7 +94,7 @@ describe.each(ADAPTERS)('%s: users', (adapter) => {
     });
 
     it('no credential → 401', async () => {
-      await expectError(await call(server, 'GET', '/v1/user'), 401, 'unauthenticated', 'Invalid token');
+      await expectError(await call(server, 'GET', '/v1/user'), 401, 'unauthenticated', 'Authentication required');
     });
   });
 
@@ -284,7 +284,7 @@ describe.each(ADAPTERS)('%s: users', (adapter) => {
       const user = await createUser(server, role);
       const session = await loginSession(server, user.email, user.password);
       const count = await userCount(server);
-      const message = role === 'VIEWER' ? 'Viewers cannot perform this action.' : ADMIN_ONLY;
+      const message = role === 'VIEWER' ? 'This action requires the MEMBER or ADMIN role: viewers have read-only access.' : ADMIN_ONLY;
       await expectError(await call(server, 'POST', '/v1/users', { cookie: session, json: newUserBody() }), 403, 'forbidden', message);
       expect(await userCount(server)).toBe(count);
     });

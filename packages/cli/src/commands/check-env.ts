@@ -1,4 +1,4 @@
-import { createLdapDirectory, type AuthConfig, type DirectoryProbe, type IdpConfig, type LdapConfig } from '@gatehouse-auth/core';
+import { createLdapDirectory, findUnknownVariables, type AuthConfig, type DirectoryProbe, type IdpConfig, type LdapConfig, type UnknownVariable } from '@gatehouse-auth/core';
 import { createDiscovery } from '@gatehouse-auth/core/internal';
 import { parseOptions } from '../args.js';
 import type { SecretSource } from '../auth-config.js';
@@ -64,6 +64,13 @@ function secretJson(secret: SecretSource): Record<string, unknown> {
 
 const onOff = (value: boolean) => (value ? 'on' : 'off');
 
+/** Variables the CLI and the servers it works with read besides core's (settings.ts). */
+export const SERVER_VARIABLES: readonly string[] = ['GATEHOUSE_REDIS_URL', 'GATEHOUSE_TRUSTED_PROXIES'];
+
+function unknownText({ variable, suggestion }: UnknownVariable): string {
+  return `${variable} is not a setting Gatehouse reads${suggestion ? `; did you mean ${suggestion}?` : ''}`;
+}
+
 /** Everything a reader needs to recognise the deployment; never a secret, a password or a database URL. */
 function summary(env: ServerEnvironment): Record<string, unknown> {
   const { config, settings } = env;
@@ -105,7 +112,12 @@ function printSummary(ctx: Context, env: ServerEnvironment): void {
   const config: AuthConfig = env.config;
   const { database } = env.settings;
   const rows: [string, string][] = [
-    ['auth', `${onOff(config.enabled)} (password login ${onOff(config.basicAuthEnabled)}, strong passwords ${onOff(config.passwordPolicy === 'strong')})`],
+    [
+      'auth',
+      config.enabled
+        ? `on (password login ${onOff(config.basicAuthEnabled)}, strong passwords ${onOff(config.passwordPolicy === 'strong')})`
+        : `off: every request is allowed as anonymous (set ${config.prefix}ENABLE_AUTH=true to require sign-in)`,
+    ],
     ['secret', secretText(env.secret)],
     ['admin secret', config.adminSecret === null ? 'not set' : 'set'],
     ['database', database.kind === 'sqlite' ? `sqlite ${database.filename}` : 'postgresql'],
@@ -129,8 +141,10 @@ export const checkEnv: Command = {
   synopsis: 'check-env [--online] [--json]',
   summary: "Check the server's environment; --online also fetches each IdP's discovery document and tests the LDAP directory",
   help: [
-    'Parses the environment as the server does (PHOENIX_*, PHOENIX_WORKING_DIR, PHOENIX_SQL_DATABASE_URL,',
-    'GATEHOUSE_REDIS_URL) and lists every problem at once. Never prints a secret value.',
+    'Parses the environment as the server does, with the same parser and defaults (PHOENIX_*,',
+    'PHOENIX_WORKING_DIR, PHOENIX_SQL_DATABASE_URL, GATEHOUSE_REDIS_URL) and lists every problem at once.',
+    'Warns about PHOENIX_* and GATEHOUSE_* variables nothing reads, with the closest known name.',
+    'Never prints a secret value.',
     '',
     '  --online  also fetch each IdP\'s discovery document and, with LDAP, bind as the service account',
     '            and run the user search on every directory server; any failure exits 1',
@@ -140,13 +154,22 @@ export const checkEnv: Command = {
   async run(args, ctx) {
     const values = parseOptions(args, { online: { type: 'boolean' }, json: { type: 'boolean' }, 'ldap-user': { type: 'string' } });
     // A ConfigError goes to the dispatcher, which lists every issue.
+    const unknown = findUnknownVariables(ctx.env, { known: SERVER_VARIABLES });
+    // Listed before any problem: a misspelt name is often why a variable "is missing".
+    for (const entry of unknown) ctx.err(`warning: ${unknownText(entry)}`);
     const env = loadEnvironment(ctx);
     const [online, ldap] =
       values.online === true ? await Promise.all([checkOnline(env.config.oauth2.idps), checkLdap(env.config.ldap, values['ldap-user'])]) : [null, null];
     const failed = online?.filter((result) => !result.ok) ?? [];
     const ldapFailed = ldap !== null && !ldap.ok;
     if (values.json === true) {
-      printJson(ctx, { ok: failed.length === 0 && !ldapFailed, ...summary(env), ...(online ? { online } : {}), ...(ldap ? { ldapOnline: ldap } : {}) });
+      printJson(ctx, {
+        ok: failed.length === 0 && !ldapFailed,
+        ...summary(env),
+        unknownVariables: unknown,
+        ...(online ? { online } : {}),
+        ...(ldap ? { ldapOnline: ldap } : {}),
+      });
     } else {
       printSummary(ctx, env);
       if (online) {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { passwordProblems } from '../crypto/password-policy.js';
 import type { IdpDiscovery } from './oauth2-idps.js';
 import type { ParsedEnv } from './variable-schemas.js';
 import type { Variable } from './variables.js';
@@ -9,6 +10,9 @@ import type { Variable } from './variables.js';
  * one auto-login IdP, one IdP per client ID). Each adds an issue and carries on, so one start-up
  * lists every problem.
  */
+
+/** Phoenix's default for DEFAULT_ADMIN_INITIAL_PASSWORD. */
+const DEFAULT_ADMIN_PASSWORD = 'admin';
 
 /** Adds one issue per broken combination of variables to `ctx`. */
 export function checkCrossFieldRules(
@@ -21,6 +25,14 @@ export function checkCrossFieldRules(
   const name = (variable: Variable) => `${prefix}${variable}`;
   const problem = (variable: Variable, message: string) =>
     ctx.addIssue({ code: 'custom', path: [variable], message, continue: true });
+
+  // An initial password someone chose must meet the policy every later password meets (Phoenix's
+  // default, `admin`, is kept as the contract: that account must pick a new one at first login).
+  const initialPassword = env.DEFAULT_ADMIN_INITIAL_PASSWORD;
+  if (typeof initialPassword === 'string' && initialPassword !== DEFAULT_ADMIN_PASSWORD) {
+    const weak = passwordProblems(initialPassword, env.ENABLE_STRONG_PASSWORD_POLICY === true ? 'strong' : 'default');
+    if (weak !== null) problem('DEFAULT_ADMIN_INITIAL_PASSWORD', `${name('DEFAULT_ADMIN_INITIAL_PASSWORD')} breaks the password policy: ${weak}`);
+  }
 
   if (env.ENABLE_AUTH === true && env.SECRET === null) {
     problem('SECRET', `\`${name('SECRET')}\` must be set when auth is enabled with \`${name('ENABLE_AUTH')}\``);

@@ -186,7 +186,7 @@ export function idpSchema(prefix: string, idp: string) {
   const mustBeSet = (what: string, suffix: IdpSuffix) =>
     `${what} must be set for the ${idp} OAuth2 IDP via the ${variable(suffix)} environment variable`;
   const configUrl = requiredString(mustBeSet('OpenID Connect configuration URL', 'OIDC_CONFIG_URL'))
-    .pipe(urlWithHost((value) => `Invalid OIDC configuration URL for ${idp} OAuth2 IDP: ${shown(value)}`))
+    .pipe(urlWithHost((value) => `Invalid OIDC configuration URL for ${idp} OAuth2 IDP: ${shown(value)}`, { anyScheme: true }))
     .refine(isHttpsOrLoopback, {
       error: (issue) =>
         `OIDC configuration URL for ${idp} OAuth2 IDP must use HTTPS (except for localhost). Got: ${quoted(String(issue.input))}`,

@@ -112,12 +112,25 @@ export function optionalString(): RawSchema<string | null> {
     .transform((value) => (value ? value : null));
 }
 
-/** `scheme://host…`, kept verbatim. */
-export function urlWithHost(message: (value: string) => string): z.ZodType<string, string> {
+/**
+ * `http://host…` or `https://host…`, kept verbatim. Every URL Gatehouse is configured with is one a
+ * browser or an HTTP client fetches: another scheme (`ftp:`, `javascript:`, `file:`) is refused.
+ */
+export function urlWithHost(message: (value: string) => string, options: { anyScheme?: boolean } = {}): z.ZodType<string, string> {
   const error = (issue: { input?: unknown }) => message(String(issue.input));
+  // For a caller with a stricter scheme rule of its own (IdP discovery: https except on loopback).
+  if (options.anyScheme === true) {
+    return z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]/, { error })
+      .pipe(z.url({ hostname: /./, error }));
+  }
+  // One issue per value: a URL of another scheme hears which schemes are accepted.
+  const schemeOrShape = (issue: { input?: unknown }) =>
+    /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]/.test(String(issue.input)) ? `${error(issue)} (only http:// and https:// URLs are accepted)` : error(issue);
   return z
     .string()
-    .regex(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]/, { error })
+    .regex(/^https?:\/\/[^/?#]/i, { error: schemeOrShape })
     .pipe(z.url({ hostname: /./, error }));
 }
 

@@ -2,15 +2,31 @@ import type { AuthConfig } from '../config/index.js';
 import { timingSafeEqualString } from '../crypto/index.js';
 import { isGatehouseError } from '../errors/index.js';
 import type { Principal, PrincipalKind } from '../policy/index.js';
-import type { AccessTokenGrant, ApiKeyGrant, AuthStore, Clock, RevocationChannel, RevocationEvent } from '../ports.js';
+import type { AccessTokenGrant, ApiKeyGrant, AuthMethod, AuthStore, Clock, RevocationChannel, RevocationEvent } from '../ports.js';
+import { SYSTEM_USER } from '../services/well-known-users.js';
+import { toGlobalId } from './global-id.js';
 import type { TokenCodec } from '../tokens/index.js';
 import { bearerCandidate, isBearerToken } from './bearer.js';
 import { createTokenMap } from './token-map.js';
 import { REVOCATION_ALL } from '../revocation/wire.js';
 
-/** A principal with what it was proven by; what the REST rule and the handlers receive. */
+/**
+ * A principal with what it was proven by; what the REST rule and the handlers receive. The user's
+ * identity comes from the same store read as the credential and is kept current by the revocation
+ * events (a role, username or e-mail change evicts the cached principal), so reading it costs nothing.
+ * docs/principal.md lists the fields.
+ */
 export interface AuthenticatedPrincipal extends Principal {
+  /** How the caller proved who it is (the credential's kind). */
   readonly kind: Exclude<PrincipalKind, 'anonymous'>;
+  readonly userId: number;
+  /** The user's id as the REST API speaks it (`VXNlcjoy` for user 2). */
+  readonly userGlobalId: string;
+  readonly username: string;
+  /** Lower-cased, as stored. */
+  readonly email: string;
+  /** How the user signs in: `LOCAL` (password), `OAUTH2`, `LDAP`. */
+  readonly authMethod: AuthMethod;
   /** Access-token id, API-key id, or 0 for the admin secret. */
   readonly credentialId: number;
   /** The login this access token belongs to; null for keys and the admin secret. */
@@ -108,6 +124,18 @@ const SHARED_READ_MAX_AGE_MS = 1_000;
  * evict at once. A miss verifies the JWT and reads one row (joined with the owner's current role).
  * If the store cannot answer, the request is refused ('unavailable'): fail closed.
  */
+/** The user half of a principal, from the grant's one read (the cached path never reads again). */
+function identityOf(grant: AccessTokenGrant | ApiKeyGrant): Pick<Principal, 'userId' | 'role' | 'userGlobalId' | 'username' | 'email' | 'authMethod'> {
+  return {
+    userId: grant.userId,
+    role: grant.role,
+    userGlobalId: toGlobalId('User', grant.userId),
+    username: grant.username,
+    email: grant.email,
+    authMethod: grant.authMethod,
+  };
+}
+
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const { store, tokens, clock, systemUserId } = options;
   const adminSecret = options.config.adminSecret;
@@ -129,6 +157,11 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
           kind: 'admin_secret' as const,
           userId: systemUserId,
           role: 'SYSTEM',
+          // The system user's name and address cannot change (no route may modify that account).
+          userGlobalId: toGlobalId('User', systemUserId),
+          username: SYSTEM_USER.username,
+          email: SYSTEM_USER.email,
+          authMethod: 'LOCAL',
           credentialId: 0,
           sessionId: null,
           expiresAt: null,
@@ -261,7 +294,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         // is refused (typed stores cannot return one; a hand-written store might).
         if (typeof grant.expiresAt !== 'number') return FAILURES.invalid;
         if (grant.expiresAt <= now) return FAILURES.expired;
-        principal = { kind: 'session', userId: grant.userId, role: grant.role, credentialId: id, sessionId: grant.sessionId, expiresAt: grant.expiresAt };
+        principal = { kind: 'session', ...identityOf(grant), credentialId: id, sessionId: grant.sessionId, expiresAt: grant.expiresAt };
       } else {
         const read = readGrant('api_key', id, now);
         shared = read;
@@ -269,7 +302,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         if (!grant || grant.userId !== sub) return FAILURES.revoked;
         if (grant.expiresAt !== null && grant.expiresAt <= now) return FAILURES.expired;
         const kind = grant.kind === 'system' ? 'system_api_key' : 'user_api_key';
-        principal = { kind, userId: grant.userId, role: grant.role, credentialId: id, sessionId: null, expiresAt: grant.expiresAt };
+        principal = { kind, ...identityOf(grant), credentialId: id, sessionId: null, expiresAt: grant.expiresAt };
       }
     } catch {
       return FAILURES.unavailable;

@@ -54,11 +54,16 @@ export interface RequestContext {
 }
 
 const FAILURE_MESSAGES: Record<Exclude<AuthFailureReason, 'unavailable'>, string> = {
-  missing: 'Invalid token',
+  missing: 'Authentication required',
   invalid: 'Invalid token',
   revoked: 'Invalid token',
   expired: 'Expired token',
 };
+
+/** `This action requires the ADMIN role.`, `… the MEMBER or ADMIN role.`: the client learns what would have passed. */
+function roleRequiredMessage(roles: readonly Role[]): string {
+  return roles.length === 0 ? 'This action is not allowed for any role.' : `This action requires the ${roles.join(' or ')} role.`;
+}
 
 export function denial(error: GatehouseError): GuardResult {
   return Object.freeze({
@@ -173,10 +178,17 @@ export function createGate({ config, restPolicy, csrf, hostCheck, authenticator 
     return authorizeBoth(gate, input.method, decisionPath(input.path) ?? '', targetPath(input.target, input.path) ?? undefined);
   }
 
+  // One denial per role list: adapters pass the same array on every request, so a refusal allocates nothing.
+  const roleDenials = new WeakMap<readonly Role[], GuardResult>();
   function requireRole(principal: Principal, roles: readonly Role[]): GuardResult {
     const role: Role = principal.kind === 'admin_secret' ? 'ADMIN' : principal.role;
     if (principal.kind === 'anonymous' || roles.includes(role)) return { ok: true, principal: principal as AuthenticatedPrincipal };
-    return denial(new PermissionDeniedError(`Only ${roles.join(' or ')} users can perform this action.`));
+    let refused = roleDenials.get(roles);
+    if (refused === undefined) {
+      refused = denial(new PermissionDeniedError(roleRequiredMessage(roles)));
+      roleDenials.set(roles, refused);
+    }
+    return refused;
   }
 
   return { guard, guardCached, requireRole, principalFrom, targetPath };

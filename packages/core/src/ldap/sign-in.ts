@@ -10,6 +10,7 @@ import type { AssignableRole } from '../policy/index.js';
 import type { UserPatch, UserRecord } from '../ports.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { assertNotLockedOut, clearLoginFailures, recordLoginFailure } from '../services/login-lockout.js';
+import { publishIdentityChange } from '../services/identity-change.js';
 import { issueSession, recordSignIn, recordSignInFailure, type IssuedSession } from '../services/sessions.js';
 import { recordUserCreated } from '../services/users.js';
 import { canonicalDn } from './dn.js';
@@ -134,9 +135,9 @@ async function refresh(deps: ServiceDeps, user: UserRecord, from: { email: strin
     throw error;
   }
   if (!updated) throw new Refused();
-  // Cached credentials (API keys) of this user carry the old role.
+  // Cached credentials (API keys) of this user carry the old role or address.
+  await publishIdentityChange(deps, user, updated);
   if (roleChanged) {
-    await deps.revocations.publish({ type: 'user', userId: user.id });
     deps.audit.record({ type: 'user.role_changed', subjectUserId: user.id, actor: { kind: 'identity_provider', userId: null }, details: { from: user.role, to: from.role, via: 'ldap' } });
   }
   return updated;

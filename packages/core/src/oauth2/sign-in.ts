@@ -6,6 +6,7 @@ import type { UserPatch, UserRecord } from '../ports.js';
 import type { ServiceDeps } from '../services/index.js';
 import { recordUserCreated } from '../services/users.js';
 import { isReservedUsername } from '../services/well-known-users.js';
+import { publishIdentityChange } from '../services/identity-change.js';
 import type { OAuth2UserInfo } from './claims.js';
 
 /** Why an IdP login cannot become a Gatehouse user: the reference's redirect codes (§4.8.5). */
@@ -70,9 +71,9 @@ async function refresh(deps: ServiceDeps, idp: IdpConfig, user: UserRecord, inpu
     throw error;
   }
   if (!updated) return refuse('sign_in_not_allowed');
-  // Cached credentials of this user carry the old role: drop them everywhere.
+  // Cached credentials of this user carry the old role or address: drop them everywhere.
+  await publishIdentityChange(deps, user, updated);
   if (roleChanged) {
-    await deps.revocations.publish({ type: 'user', userId: user.id });
     deps.audit.record({ type: 'user.role_changed', subjectUserId: user.id, actor: { kind: 'identity_provider', userId: null }, details: { from: user.role, to: updated.role, via: 'oauth2' } });
   }
   return { ok: true, user: updated, created: false };

@@ -26,7 +26,10 @@ export interface Decision {
   readonly allowed: boolean;
   readonly status: 200 | 401 | 403;
   readonly rule: PolicyRule;
-  /** For a denial, the text the client receives (verbatim from the reference where it has one). */
+  /**
+   * For a denial, the text the client receives: what happened and, for a role check, which role the
+   * action needs (docs/errors.md lists them; Phoenix's own wording is in docs/divergences.md).
+   */
   readonly message: string;
 }
 
@@ -48,9 +51,9 @@ export const DECISIONS = Object.freeze({
   authenticated: allow('authenticated', 'Allowed: the principal is authenticated and the route has no role restriction.'),
   authDisabled: allow('auth-disabled', 'Allowed: authentication is disabled.'),
 
-  unauthenticated: deny(401, 'unauthenticated', 'Invalid token'),
-  viewerReadOnly: deny(403, 'viewer-read-only', 'Viewers cannot perform this action.'),
-  adminOnly: deny(403, 'admin-only', 'Only admin or system users can perform this action.'),
+  unauthenticated: deny(401, 'unauthenticated', 'Authentication required'),
+  viewerReadOnly: deny(403, 'viewer-read-only', 'This action requires the MEMBER or ADMIN role: viewers have read-only access.'),
+  adminOnly: deny(403, 'admin-only', 'This action requires the ADMIN role.'),
   apiKeysCannotMintKeys: deny(403, 'api-keys-cannot-mint-keys', 'API keys cannot create API keys'),
   systemPrincipalPersonalKeys: deny(
     403,

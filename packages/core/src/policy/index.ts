@@ -17,6 +17,7 @@ export {
   isSystemPrincipal,
   isViewer,
   isApiKeyPrincipal,
+  type AnonymousPrincipal,
   type Principal,
   type PrincipalKind,
 } from './principal.js';
@@ -27,6 +28,13 @@ export {
   BUILT_IN_ADMIN_ROUTES,
   BUILT_IN_SELF_SERVICE_ROUTES,
   BUILT_IN_API_KEY_ROUTES,
+  GATEHOUSE_ADMIN_ROUTES,
+  GATEHOUSE_SELF_SERVICE_ROUTES,
+  PHOENIX_ROUTE_PRESET,
+  NO_ROUTE_PRESET,
+  ROUTE_PRESETS,
   normaliseRoutePattern,
+  type RoutePreset,
+  type RoutePresetName,
 } from './routes.js';
 export { createRestPolicy, decideRest, explainRest, type RestPolicy, type RestPolicyOptions } from './rest.js';

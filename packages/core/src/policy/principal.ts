@@ -28,6 +28,19 @@ export interface Principal {
 }
 
 /**
+ * The principal while authentication is disabled: no user, so every identity field is null (host
+ * code reads `principal.email` the same way with auth on or off). `kind === 'anonymous'` narrows.
+ */
+export interface AnonymousPrincipal extends Principal {
+  readonly kind: 'anonymous';
+  readonly userId: null;
+  readonly userGlobalId: null;
+  readonly username: null;
+  readonly email: null;
+  readonly authMethod: null;
+}
+
+/**
  * The principal of every request when authentication is disabled.
  *
  * Its role is MEMBER only because `Principal.role` cannot be empty: no rule in this folder reads
@@ -36,7 +49,15 @@ export interface Principal {
  * MEMBER was picked for host code that reads `role` directly: it never passes a naive
  * `role === 'ADMIN'` check and never trips a naive `role === 'VIEWER'` write block.
  */
-export const ANONYMOUS_PRINCIPAL: Principal = Object.freeze({ kind: 'anonymous', userId: null, role: 'MEMBER' });
+export const ANONYMOUS_PRINCIPAL: AnonymousPrincipal = Object.freeze({
+  kind: 'anonymous',
+  userId: null,
+  role: 'MEMBER',
+  userGlobalId: null,
+  username: null,
+  email: null,
+  authMethod: null,
+});
 
 export function sessionPrincipal(userId: number, role: Role): Principal {
   return { kind: 'session', userId, role };

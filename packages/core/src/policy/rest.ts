@@ -2,15 +2,24 @@ import { ConfigError, type ConfigIssue } from '../errors/index.js';
 import { DECISIONS, type Decision } from './decision.js';
 import { isAdmin, isViewer, type Principal } from './principal.js';
 import {
-  BUILT_IN_ADMIN_ROUTES,
   BUILT_IN_API_KEY_ROUTES,
-  BUILT_IN_SELF_SERVICE_ROUTES,
+  GATEHOUSE_ADMIN_ROUTES,
+  GATEHOUSE_SELF_SERVICE_ROUTES,
   PARAM,
+  ROUTE_PRESETS,
   parseRouteSpec,
   routeSegments,
+  type RoutePreset,
+  type RoutePresetName,
 } from './routes.js';
 
 export interface RestPolicyOptions {
+  /**
+   * The host routes' rules to start from: `'phoenix'` (the default: Phoenix's admin-only project
+   * and secret writes, `POST /v1/chat/completions` open to viewers), `'none'`, or a preset of your
+   * own. The route lists below add to it; Gatehouse's own routes are enforced whatever it is.
+   */
+  readonly preset?: RoutePresetName | RoutePreset;
   /** Extra admin-only routes of the host app, e.g. `'PUT /v1/things/{id}'` (`*` = any method). */
   readonly adminRoutes?: readonly string[];
   /** Extra routes viewers may call with any method (they act on the caller's own data). */
@@ -20,6 +29,8 @@ export interface RestPolicyOptions {
 }
 
 export interface RestPolicy {
+  /** The active preset's name (`phoenix`, `none`, or yours). */
+  readonly preset: string;
   /**
    * Decides a request on `/v1`. `routePattern` should be the router's matched pattern
    * (`/v1/users/:id`), not the concrete path; concrete paths are matched too, but every distinct
@@ -57,8 +68,8 @@ const MAX_CACHED_PATHS = 2048;
 const MAX_CACHED_METHODS = 32;
 
 /**
- * Compiles the REST rule (reference §5.2) for a set of routes. Built-in routes are always
- * included; the options add the host app's own.
+ * Compiles the REST rule (reference §5.2) for a set of routes. Gatehouse's own routes are always
+ * included, then the preset's (Phoenix's by default), then the options add the host app's own.
  *
  * Order, as in the reference: no principal → 401 `Invalid token`; authentication disabled →
  * allowed, except auth-required (API-key) routes → 403; a VIEWER using a method other than
@@ -69,7 +80,8 @@ const MAX_CACHED_METHODS = 32;
  * Throws a `ConfigError` listing every malformed route spec.
  */
 export function createRestPolicy(options: RestPolicyOptions = {}): RestPolicy {
-  const routes = compileRoutes(options);
+  const preset = presetOf(options.preset);
+  const routes = compileRoutes(options, preset);
   const pathCache = new Map<string, PathEntry>();
   const methodCache = new Map<string, string>();
 
@@ -135,7 +147,7 @@ export function createRestPolicy(options: RestPolicyOptions = {}): RestPolicy {
     return (flags & SELF_SERVICE) !== 0 ? DECISIONS.selfService : DECISIONS.authenticated;
   };
 
-  return Object.freeze({ decide, explain: decide, decidePath });
+  return Object.freeze({ preset: preset.name, decide, explain: decide, decidePath });
 }
 
 let defaultPolicy: RestPolicy | undefined;
@@ -175,7 +187,19 @@ function policyFor(options: RestPolicyOptions | undefined): RestPolicy {
   return policy;
 }
 
-function compileRoutes(options: RestPolicyOptions): CompiledRoute[] {
+function presetOf(preset: RestPolicyOptions['preset']): RoutePreset {
+  if (preset === undefined) return ROUTE_PRESETS.phoenix;
+  if (typeof preset === 'string') {
+    if (Object.hasOwn(ROUTE_PRESETS, preset)) return ROUTE_PRESETS[preset];
+    throw new ConfigError([{ variable: 'preset', message: `unknown route preset ${JSON.stringify(preset)}; expected ${Object.keys(ROUTE_PRESETS).join(' or ')}, or a RoutePreset object` }]);
+  }
+  if (typeof preset !== 'object' || preset === null || typeof preset.name !== 'string' || preset.name === '') {
+    throw new ConfigError([{ variable: 'preset', message: 'expected a preset name or an object with a non-empty name and route lists' }]);
+  }
+  return preset;
+}
+
+function compileRoutes(options: RestPolicyOptions, preset: RoutePreset): CompiledRoute[] {
   const byKey = new Map<string, CompiledRoute>();
   const issues: ConfigIssue[] = [];
   const add = (specs: readonly string[] | undefined, flag: number, variable: string): void => {
@@ -196,9 +220,12 @@ function compileRoutes(options: RestPolicyOptions): CompiledRoute[] {
       else existing.flags |= flag;
     });
   };
-  add(BUILT_IN_ADMIN_ROUTES, ADMIN, 'builtInAdminRoutes');
-  add(BUILT_IN_SELF_SERVICE_ROUTES, SELF_SERVICE, 'builtInSelfServiceRoutes');
+  add(GATEHOUSE_ADMIN_ROUTES, ADMIN, 'builtInAdminRoutes');
+  add(GATEHOUSE_SELF_SERVICE_ROUTES, SELF_SERVICE, 'builtInSelfServiceRoutes');
   add(BUILT_IN_API_KEY_ROUTES, AUTH_REQUIRED, 'builtInApiKeyRoutes');
+  add(preset.adminRoutes, ADMIN, `preset(${preset.name}).adminRoutes`);
+  add(preset.selfServiceRoutes, SELF_SERVICE, `preset(${preset.name}).selfServiceRoutes`);
+  add(preset.authRequiredRoutes, AUTH_REQUIRED, `preset(${preset.name}).authRequiredRoutes`);
   add(options.adminRoutes, ADMIN, 'adminRoutes');
   add(options.selfServiceRoutes, SELF_SERVICE, 'selfServiceRoutes');
   add(options.authRequiredRoutes, AUTH_REQUIRED, 'authRequiredRoutes');

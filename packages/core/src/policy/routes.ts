@@ -10,15 +10,12 @@
 /** The parameter placeholder of a normalised pattern. */
 export const PARAM = '{}';
 
-/** Admin-only routes of the reference (§5.2) and of Gatehouse's own user-management surface. */
-export const BUILT_IN_ADMIN_ROUTES: readonly string[] = Object.freeze([
+/** Admin-only routes of Gatehouse's own user- and key-management surface: always enforced. */
+export const GATEHOUSE_ADMIN_ROUTES: readonly string[] = Object.freeze([
   'GET /v1/users',
   'POST /v1/users',
   'PATCH /v1/users/{id}',
   'DELETE /v1/users/{id}',
-  'PUT /v1/projects/{id}',
-  'DELETE /v1/projects/{id}',
-  'PUT /v1/secrets',
   'GET /v1/users/api_keys',
   'GET /v1/system/api_keys',
   'POST /v1/system/api_keys',
@@ -26,15 +23,57 @@ export const BUILT_IN_ADMIN_ROUTES: readonly string[] = Object.freeze([
   'GET /v1/audit_events',
 ]);
 
-/** Routes every role may call, whatever the method: they act on the caller's own account. */
-export const BUILT_IN_SELF_SERVICE_ROUTES: readonly string[] = Object.freeze([
+/** Gatehouse's own routes every role may call, whatever the method: they act on the caller's own account. */
+export const GATEHOUSE_SELF_SERVICE_ROUTES: readonly string[] = Object.freeze([
   'GET /v1/user',
   'PATCH /v1/user',
   'GET /v1/user/api_keys',
   'POST /v1/user/api_keys',
   'DELETE /v1/user/api_keys/{id}',
-  'POST /v1/chat/completions',
 ]);
+
+/**
+ * Role rules for routes of the host app, by name. A preset is what a host built as a drop-in for
+ * some server needs (its routes' admin and self-service rules); Gatehouse's own routes are not part
+ * of any preset and are enforced whichever is active.
+ */
+export interface RoutePreset {
+  /** Named in the start-up log (`routePreset`). */
+  readonly name: string;
+  readonly adminRoutes: readonly string[];
+  readonly selfServiceRoutes: readonly string[];
+  readonly authRequiredRoutes: readonly string[];
+}
+
+/**
+ * Phoenix's own host routes with a role rule, as Phoenix 20.3's REST v1 routers declare them
+ * (`require_admin` on the project and secret writes; `POST /v1/chat/completions` outside the viewer
+ * rule). On by default: a Phoenix-compatible server refuses these exactly as Phoenix does. Another
+ * app turns it off with `restPolicy: { preset: 'none' }` (docs/permissions.md).
+ */
+export const PHOENIX_ROUTE_PRESET: RoutePreset = Object.freeze({
+  name: 'phoenix',
+  adminRoutes: Object.freeze(['PUT /v1/projects/{id}', 'DELETE /v1/projects/{id}', 'PUT /v1/secrets']),
+  selfServiceRoutes: Object.freeze(['POST /v1/chat/completions']),
+  authRequiredRoutes: Object.freeze([]),
+});
+
+/** No host route rules: only Gatehouse's own routes and the ones you declare. */
+export const NO_ROUTE_PRESET: RoutePreset = Object.freeze({
+  name: 'none',
+  adminRoutes: Object.freeze([]),
+  selfServiceRoutes: Object.freeze([]),
+  authRequiredRoutes: Object.freeze([]),
+});
+
+export const ROUTE_PRESETS = Object.freeze({ phoenix: PHOENIX_ROUTE_PRESET, none: NO_ROUTE_PRESET });
+export type RoutePresetName = keyof typeof ROUTE_PRESETS;
+
+/** Admin-only routes with the default (Phoenix) preset: Gatehouse's own and Phoenix's. */
+export const BUILT_IN_ADMIN_ROUTES: readonly string[] = Object.freeze([...GATEHOUSE_ADMIN_ROUTES, ...PHOENIX_ROUTE_PRESET.adminRoutes]);
+
+/** Self-service routes with the default (Phoenix) preset. */
+export const BUILT_IN_SELF_SERVICE_ROUTES: readonly string[] = Object.freeze([...GATEHOUSE_SELF_SERVICE_ROUTES, ...PHOENIX_ROUTE_PRESET.selfServiceRoutes]);
 
 /** Key routes: meaningless without identities, so refused while authentication is disabled. */
 export const BUILT_IN_API_KEY_ROUTES: readonly string[] = Object.freeze([

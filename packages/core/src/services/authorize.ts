@@ -9,5 +9,5 @@ export function authorize(principal: Principal | null, action: Action, target?: 
 
 /** No credential at all: 401 before anything is looked up, so anonymous callers learn nothing. */
 export function requireActor(principal: Principal | null): asserts principal is Principal {
-  if (principal === null) throw new AuthenticationError('unauthenticated', 'Invalid token');
+  if (principal === null) throw new AuthenticationError('unauthenticated', 'Authentication required');
 }

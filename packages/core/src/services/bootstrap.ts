@@ -7,6 +7,9 @@ import { recordUserCreated } from './users.js';
 const GATEHOUSE_ITSELF = { kind: 'system', userId: null } as const;
 import { DEFAULT_ADMIN, SYSTEM_USER } from './well-known-users.js';
 
+/** Phoenix's default for PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD. */
+const DEFAULT_ADMIN_PASSWORD = 'admin';
+
 export interface BootstrapResult {
   readonly systemUserId: number;
   /** True when this start created the default admin (first start on an empty store). */
@@ -74,8 +77,21 @@ export async function bootstrap(deps: ServiceDeps): Promise<BootstrapResult> {
       recordUserCreated(deps, created, 'bootstrap', GATEHOUSE_ITSELF);
     }
   }
-  if (createdDefaultAdmin) deps.logger.info('bootstrap: created the default admin', { email: DEFAULT_ADMIN.email });
-  if (createdAdmins.length > 0) deps.logger.info('bootstrap: created admins from the environment', { usernames: createdAdmins });
+  if (createdDefaultAdmin) {
+    // The default password is public knowledge (so is saying it); one chosen in the environment is never echoed.
+    if (config.defaultAdminInitialPassword === DEFAULT_ADMIN_PASSWORD) {
+      deps.logger.warn(`bootstrap: created the default admin ${DEFAULT_ADMIN.email} with the well-known password '${DEFAULT_ADMIN_PASSWORD}': sign in and change it`, {
+        email: DEFAULT_ADMIN.email,
+      });
+    } else {
+      deps.logger.info(`bootstrap: created the default admin ${DEFAULT_ADMIN.email} with the initial password from ${config.prefix}DEFAULT_ADMIN_INITIAL_PASSWORD`, {
+        email: DEFAULT_ADMIN.email,
+      });
+    }
+  }
+  if (createdAdmins.length > 0) {
+    deps.logger.info(`bootstrap: created ${createdAdmins.length} admin(s) from ${config.prefix}ADMINS`, { usernames: createdAdmins });
+  }
 
   return Object.freeze({ systemUserId: system.id, createdDefaultAdmin, createdAdmins: Object.freeze(createdAdmins) });
 }

@@ -5,6 +5,7 @@ import type { AuthMethod, UserPatch, UserRecord } from '../ports.js';
 import { authorize, requireActor } from './authorize.js';
 import { auditActorOf, type AuditActor } from '../audit/index.js';
 import type { ServiceDeps } from './deps.js';
+import { publishIdentityChange } from './identity-change.js';
 import { logoutUser } from './sessions.js';
 import { assertUsernameAvailable, userTarget } from './well-known-users.js';
 
@@ -142,6 +143,7 @@ export async function updateOwnProfile(
     await endCredentialsAfterPasswordChange(deps, user.id);
     deps.audit.record({ type: 'password.changed', actor: auditActorOf(actor), subjectUserId: user.id, details: { by: 'self', sessionsEnded: true } });
   }
+  await publishIdentityChange(deps, user, updated);
   return { user: updated, loggedOut: patch.passwordHash !== undefined };
 }
 
@@ -196,8 +198,8 @@ export async function updateUser(deps: ServiceDeps, actor: Principal | null, id:
   const roleChanged = patch.role !== undefined && patch.role !== target.role;
   if (patch.passwordHash !== undefined) await endCredentialsAfterPasswordChange(deps, target.id);
   else if (roleChanged) await logoutUser(deps, target.id);
-  // API keys follow their owner's role live: evict them so the next request reloads the new role.
-  if (roleChanged) await deps.revocations.publish({ type: 'user', userId: target.id });
+  // API keys follow their owner's role live, and every principal its user's name and address.
+  await publishIdentityChange(deps, target, updated);
   const by = auditActorOf(actor);
   if (roleChanged) deps.audit.record({ type: 'user.role_changed', actor: by, subjectUserId: target.id, details: { from: target.role, to: updated.role, via: 'admin' } });
   if (patch.passwordHash !== undefined) deps.audit.record({ type: 'password.changed', actor: by, subjectUserId: target.id, details: { by: 'admin', sessionsEnded: true } });

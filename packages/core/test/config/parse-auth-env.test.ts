@@ -239,9 +239,18 @@ describe('parseAuthEnv: default admin and PHOENIX_ADMINS', () => {
     [undefined, 'admin'],
     ['', 'admin'],
     ['   ', 'admin'],
-    ['s3cret pass', 's3cret pass'],
+    ['s3cret-pass', 's3cret-pass'],
   ])('DEFAULT_ADMIN_INITIAL_PASSWORD=%j gives %j', (value, expected) => {
     expect(parseAuthEnv({ PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD: value }).defaultAdminInitialPassword).toBe(expected);
+  });
+
+  it('a chosen initial password must meet the policy (no whitespace, like every other password)', () => {
+    expect(issuesOf({ PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD: 's3cret pass' })).toEqual([
+      {
+        variable: 'PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD',
+        message: 'PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD breaks the password policy: Password must not contain whitespace characters',
+      },
+    ]);
   });
 
   it('parses PHOENIX_ADMINS into accounts', () => {

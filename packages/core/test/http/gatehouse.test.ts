@@ -25,7 +25,7 @@ describe('createGatehouse', () => {
     await createGatehouse({ config: derived, store: createMemoryStore(), hasher: fastHasher, logger, sweepIntervalMs: 0 });
     const configured = parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: SECRET, PHOENIX_ROOT_URL: 'https://p.example.com/' });
     await createGatehouse({ config: configured, store: createMemoryStore(), hasher: fastHasher, logger, sweepIntervalMs: 0 });
-    const bases = lines.filter((line) => line.message === 'gatehouse: public URL base').map((line) => line.fields);
+    const bases = lines.filter((line) => line.message === 'gatehouse: started').map((line) => line.fields);
     expect(bases[0]).toMatchObject({ url: 'http://127.0.0.1:8080', from: expect.stringContaining('PHOENIX_ROOT_URL is unset') });
     expect(bases[1]).toMatchObject({ url: 'https://p.example.com', from: 'PHOENIX_ROOT_URL' });
   });

@@ -40,9 +40,9 @@ export const RULE_OUTCOME: Record<string, { allowed: boolean; status: 200 | 401 
     message: 'Allowed: the principal is authenticated and the route has no role restriction.',
   },
   'auth-disabled': { allowed: true, status: 200, message: 'Allowed: authentication is disabled.' },
-  unauthenticated: { allowed: false, status: 401, message: 'Invalid token' },
-  'viewer-read-only': { allowed: false, status: 403, message: 'Viewers cannot perform this action.' },
-  'admin-only': { allowed: false, status: 403, message: 'Only admin or system users can perform this action.' },
+  unauthenticated: { allowed: false, status: 401, message: 'Authentication required' },
+  'viewer-read-only': { allowed: false, status: 403, message: 'This action requires the MEMBER or ADMIN role: viewers have read-only access.' },
+  'admin-only': { allowed: false, status: 403, message: 'This action requires the ADMIN role.' },
   'api-keys-cannot-mint-keys': { allowed: false, status: 403, message: 'API keys cannot create API keys' },
   'system-principal-personal-keys': {
     allowed: false,

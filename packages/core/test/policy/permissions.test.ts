@@ -190,12 +190,12 @@ describe('decisionError / enforce', () => {
     const error = decisionError(DECISIONS.unauthenticated);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error?.code).toBe('invalid_token');
-    expect(error?.message).toBe('Invalid token');
+    expect(error?.message).toBe('Authentication required');
     expect(error?.status).toBe(401);
   });
 
   it.each([
-    [DECISIONS.adminOnly, 'forbidden', 'Only admin or system users can perform this action.'],
+    [DECISIONS.adminOnly, 'forbidden', 'This action requires the ADMIN role.'],
     [DECISIONS.apiKeysCannotMintKeys, 'forbidden', 'API keys cannot create API keys'],
     [DECISIONS.authDisabledApiKeys, 'auth_disabled', 'Authentication must be enabled to manage API keys'],
     [DECISIONS.authDisabledUsers, 'auth_disabled', 'Authentication must be enabled to manage users'],

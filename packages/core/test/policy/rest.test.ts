@@ -149,7 +149,7 @@ describe('decideRest: the reference test-matrix facts (§5.2)', () => {
       allowed: false,
       status: 403,
       rule: 'viewer-read-only',
-      message: 'Viewers cannot perform this action.',
+      message: 'This action requires the MEMBER or ADMIN role: viewers have read-only access.',
     });
     expect(decideRest(viewerKey, 'DELETE', '/v1/projects/{id}').rule).toBe('viewer-read-only');
   });
@@ -165,7 +165,7 @@ describe('decideRest: the reference test-matrix facts (§5.2)', () => {
         allowed: false,
         status: 401,
         rule: 'unauthenticated',
-        message: 'Invalid token',
+        message: 'Authentication required',
       });
     }
   });
@@ -175,7 +175,7 @@ describe('decideRest: the reference test-matrix facts (§5.2)', () => {
       allowed: false,
       status: 403,
       rule: 'admin-only',
-      message: 'Only admin or system users can perform this action.',
+      message: 'This action requires the ADMIN role.',
     });
     expect(decideRest(systemKey, 'GET', '/v1/projects')).toBe(DECISIONS.authenticated);
     expect(decideRest(systemKey, 'POST', '/v1/traces')).toBe(DECISIONS.authenticated);

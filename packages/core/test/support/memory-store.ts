@@ -214,7 +214,7 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
       const refresh = row && s.refresh.get(row.refreshTokenId);
       const user = row && s.users.get(row.userId);
       if (!row || !refresh || refresh.consumedAt !== null || !user || !s.sessions.has(row.sessionId)) return null;
-      return { id: row.id, sessionId: row.sessionId, userId: row.userId, expiresAt: row.expiresAt, role: user.role };
+      return { id: row.id, sessionId: row.sessionId, userId: row.userId, expiresAt: row.expiresAt, role: user.role, username: user.username, email: user.email, authMethod: user.authMethod };
     },
     async deleteSession(id) {
       return dropSession(id) > 0;
@@ -240,7 +240,7 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
       const row = s.keys.get(id);
       const user = row && s.users.get(row.userId);
       if (!row || !user) return null;
-      return { id: row.id, userId: row.userId, kind: row.kind, expiresAt: row.expiresAt, role: user.role };
+      return { id: row.id, userId: row.userId, kind: row.kind, expiresAt: row.expiresAt, role: user.role, username: user.username, email: user.email, authMethod: user.authMethod };
     },
     async listApiKeys({ kind, userId, beforeId, limit }) {
       return [...s.keys.values()]

@@ -43,7 +43,7 @@ export function apiKeyOps(db: Db, scope: Scope, { storeCall, fast }: Runner): Pi
           const row = await db
             .selectFrom('api_keys as k')
             .innerJoin('users as u', 'u.id', 'k.user_id')
-            .select(['k.id', 'k.user_id', 'k.kind', 'k.expires_at', 'u.role'])
+            .select(['k.id', 'k.user_id', 'k.kind', 'k.expires_at', 'u.role', 'u.username', 'u.email', 'u.auth_method'])
             .where('k.id', '=', id)
             .executeTakeFirst();
           return row ? toApiKeyGrant(row) : null;

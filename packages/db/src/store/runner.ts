@@ -29,11 +29,11 @@ export function grantQueries(table: (name: string) => string, placeholder: strin
   return {
     // An access token dies with its refresh token (see findAccessTokenGrant below).
     accessTokenGrant:
-      `SELECT a.id, a.session_id, a.user_id, a.expires_at, u.role FROM ${table('access_tokens')} a ` +
+      `SELECT a.id, a.session_id, a.user_id, a.expires_at, u.role, u.username, u.email, u.auth_method FROM ${table('access_tokens')} a ` +
       `INNER JOIN ${table('users')} u ON u.id = a.user_id INNER JOIN ${table('refresh_tokens')} r ON r.id = a.refresh_token_id ` +
       `WHERE a.id = ${placeholder} AND r.consumed_at IS NULL`,
     apiKeyGrant:
-      `SELECT k.id, k.user_id, k.kind, k.expires_at, u.role FROM ${table('api_keys')} k ` +
+      `SELECT k.id, k.user_id, k.kind, k.expires_at, u.role, u.username, u.email, u.auth_method FROM ${table('api_keys')} k ` +
       `INNER JOIN ${table('users')} u ON u.id = k.user_id WHERE k.id = ${placeholder}`,
   };
 }

@@ -99,7 +99,7 @@ export function sessionOps(db: Db, scope: Scope, { storeCall, fast }: Runner): P
             // An access token dies with its refresh token: once that is exchanged, the old access
             // token must stop working even though its row outlives the exchange.
             .innerJoin('refresh_tokens as r', 'r.id', 'a.refresh_token_id')
-            .select(['a.id', 'a.session_id', 'a.user_id', 'a.expires_at', 'u.role'])
+            .select(['a.id', 'a.session_id', 'a.user_id', 'a.expires_at', 'u.role', 'u.username', 'u.email', 'u.auth_method'])
             .where('a.id', '=', id)
             .where('r.consumed_at', 'is', null)
             .executeTakeFirst();
