@@ -7,9 +7,10 @@ import { explainClaims } from './commands/explain-claims.js';
 import { listUsersCommand } from './commands/list-users.js';
 import { resetPassword } from './commands/reset-password.js';
 import { revokeSessions } from './commands/revoke-sessions.js';
+import { listApiKeysCommand } from './commands/list-api-keys.js';
 import { contextOf, printJson, type CliIo, type Context } from './io.js';
 
-export const COMMANDS: readonly Command[] = [checkEnv, explainClaims, resetPassword, createSystemKey, listUsersCommand, revokeSessions];
+export const COMMANDS: readonly Command[] = [checkEnv, explainClaims, resetPassword, createSystemKey, listUsersCommand, listApiKeysCommand, revokeSessions];
 
 /** Exit codes: 0 done, 1 the operation failed (bad environment, not found, refused), 2 a wrong command line. */
 export const EXIT = Object.freeze({ ok: 0, failure: 1, usage: 2 });

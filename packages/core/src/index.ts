@@ -76,7 +76,7 @@ export {
 
 export * from './crypto/index.js';
 
-export { createTokenCodec, TOKEN_KINDS, type SignClaims, type TokenClaims, type TokenCodec, type TokenCodecOptions, type TokenKind } from './tokens/index.js';
+export { createTokenCodec, secretFingerprint, TOKEN_KINDS, type SignClaims, type TokenClaims, type TokenCodec, type TokenCodecOptions, type TokenKind } from './tokens/index.js';
 
 export {
   createMemoryRateLimitStore,

@@ -71,7 +71,13 @@ export type Variable = (typeof VARIABLES)[number];
  * whatever the prefix of the others.
  */
 export const GATEHOUSE_PREFIX = 'GATEHOUSE_';
-export const GATEHOUSE_VARIABLES = ['ALLOWED_HOSTS', 'PASSWORD_HASH_CONCURRENCY', 'PASSWORD_HASH_QUEUE'] as const;
+export const GATEHOUSE_VARIABLES = [
+  'ALLOWED_HOSTS',
+  'PASSWORD_HASH_CONCURRENCY',
+  'PASSWORD_HASH_QUEUE',
+  'SESSION_MAX_LIFETIME_MINUTES',
+  'PREVIOUS_SECRETS',
+] as const;
 export type GatehouseVariable = (typeof GATEHOUSE_VARIABLES)[number];
 
 /** A secret is described by its length only, never quoted. */
@@ -86,6 +92,36 @@ function secretVar(subject: string): RawSchema<string | null> {
       const shape = value.length === 0 ? '' : ` (got ${value.length} characters)`;
       ctx.addIssue({ code: 'custom', message: `${problem}${shape}` });
       return z.NEVER;
+    });
+}
+
+/**
+ * Comma-separated secrets, each held to the rules of the signing secret. A problem names the entry
+ * by its position (1-based) and describes its shape, never its value. Whitespace around the commas
+ * is dropped: a secret cannot contain any.
+ */
+function secretListVar(variable: string): RawSchema<string[]> {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return [];
+      const entries = raw.split(',').map((entry) => entry.trim());
+      let failed = false;
+      entries.forEach((entry, index) => {
+        const problem = secretProblems(entry, `${variable} entry ${index + 1}`);
+        if (problem === null) return;
+        failed = true;
+        const shape = entry.length === 0 ? '' : ` (got ${entry.length} characters)`;
+        ctx.addIssue({ code: 'custom', message: `${problem}${shape}` });
+      });
+      entries.forEach((entry, index) => {
+        const first = entries.indexOf(entry);
+        if (first === index || entry === '') return;
+        failed = true;
+        ctx.addIssue({ code: 'custom', message: `${variable} entry ${index + 1} repeats entry ${first + 1}: list each previous secret once` });
+      });
+      return failed ? z.NEVER : entries;
     });
 }
 
@@ -209,6 +245,9 @@ function authEnvSchema(prefix: string, discovery: IdpDiscovery, ldapOn: boolean)
       // 0 stands for "unset": one less than the cores, resolved where the hasher is made.
       PASSWORD_HASH_CONCURRENCY: field(integerVar(`${GATEHOUSE_PREFIX}PASSWORD_HASH_CONCURRENCY`, 0, 1, 256)),
       PASSWORD_HASH_QUEUE: field(integerVar(`${GATEHOUSE_PREFIX}PASSWORD_HASH_QUEUE`, 32, 0, 100_000)),
+      // Whole minutes, default 30 days; 0 would end every session at its login.
+      SESSION_MAX_LIFETIME_MINUTES: field(integerVar(`${GATEHOUSE_PREFIX}SESSION_MAX_LIFETIME_MINUTES`, 43_200, 1, 1_000_000_000)),
+      PREVIOUS_SECRETS: field(secretListVar(`${GATEHOUSE_PREFIX}PREVIOUS_SECRETS`)),
     } satisfies Record<GatehouseVariable, z.ZodType<unknown, Raw>>),
   } satisfies Record<Variable, z.ZodType<unknown, Raw>> & { OAUTH2: z.ZodType; GATEHOUSE: z.ZodType };
 
@@ -226,6 +265,17 @@ function authEnvSchema(prefix: string, discovery: IdpDiscovery, ldapOn: boolean)
         problem('ADMIN_SECRET', `\`${name('ADMIN_SECRET')}\` must be not be set without setting \`${name('SECRET')}\`.`);
       } else if (typeof env.ADMIN_SECRET === 'string' && env.ADMIN_SECRET === env.SECRET) {
         problem('ADMIN_SECRET', `\`${name('ADMIN_SECRET')}\` must be different from \`${name('SECRET')}\``);
+      }
+
+      const previous = env.GATEHOUSE.PREVIOUS_SECRETS;
+      if (Array.isArray(previous) && previous.length > 0) {
+        const list = `${GATEHOUSE_PREFIX}PREVIOUS_SECRETS`;
+        const listProblem = (message: string) => ctx.addIssue({ code: 'custom', path: ['GATEHOUSE', 'PREVIOUS_SECRETS'], message, continue: true });
+        if (env.SECRET === null) listProblem(`${list} must not be set without \`${name('SECRET')}\`: it lists secrets accepted besides it`);
+        previous.forEach((entry, index) => {
+          if (entry === env.SECRET) listProblem(`${list} entry ${index + 1} is the same as ${name('SECRET')}: list only the secrets it replaces`);
+          if (entry === env.ADMIN_SECRET) listProblem(`${list} entry ${index + 1} is the same as ${name('ADMIN_SECRET')}: the admin secret must never sign tokens`);
+        });
       }
 
       if (env.ENABLE_AUTH === true && env.DISABLE_BASIC_AUTH === true && discovery.declared === 0 && !ldapOn) {
@@ -305,6 +355,7 @@ function authEnvSchema(prefix: string, discovery: IdpDiscovery, ldapOn: boolean)
         prefix,
         enabled: valid(env.ENABLE_AUTH),
         secret: valid(env.SECRET),
+        previousSecrets: valid(env.GATEHOUSE.PREVIOUS_SECRETS),
         adminSecret: valid(env.ADMIN_SECRET),
         basicAuthEnabled: !valid(env.DISABLE_BASIC_AUTH),
         rateLimitEnabled: !valid(env.DISABLE_RATE_LIMIT),
@@ -318,6 +369,7 @@ function authEnvSchema(prefix: string, discovery: IdpDiscovery, ldapOn: boolean)
           accessTtlSeconds: minutesToSeconds(valid(env.ACCESS_TOKEN_EXPIRY_MINUTES)),
           refreshTtlSeconds: minutesToSeconds(valid(env.REFRESH_TOKEN_EXPIRY_MINUTES)),
           passwordResetTtlSeconds: minutesToSeconds(valid(env.PASSWORD_RESET_TOKEN_EXPIRY_MINUTES)),
+          sessionMaxLifetimeSeconds: valid(env.GATEHOUSE.SESSION_MAX_LIFETIME_MINUTES) * 60,
         },
         cookies: {
           secure: valid(env.USE_SECURE_COOKIES),
@@ -344,7 +396,7 @@ function authEnvSchema(prefix: string, discovery: IdpDiscovery, ldapOn: boolean)
         },
         ldap: null,
       };
-      return redactSecrets(config, ['secret', 'adminSecret', 'defaultAdminInitialPassword']);
+      return redactSecrets(config, ['secret', 'previousSecrets', 'adminSecret', 'defaultAdminInitialPassword']);
     });
 }
 

@@ -1,4 +1,5 @@
 import type { ApiKeyRecord, ApiKeyWithOwner, UserRecord } from '../ports.js';
+import type { SessionView } from '../services/index.js';
 import { isLdapEmailMarker } from '../ldap/sign-in.js';
 import { toGlobalId } from './global-id.js';
 
@@ -36,4 +37,24 @@ export function apiKeyJson(key: ApiKeyRecord | ApiKeyWithOwner): Record<string, 
     out.user = { id: toGlobalId('User', key.owner.id), username: key.owner.username, email: key.owner.email };
   }
   return out;
+}
+
+/**
+ * A session as the session list shows it. `sign_in_method` is null for sessions begun before it
+ * was recorded; `idp` is set for OAuth2 sign-ins only.
+ */
+export function sessionJson(view: SessionView): Record<string, unknown> {
+  const { session } = view;
+  return {
+    id: toGlobalId('UserSession', session.id),
+    created_at: iso(session.createdAt),
+    last_refreshed_at: session.lastRefreshedAt === null ? null : iso(session.lastRefreshedAt),
+    idle_expires_at: iso(view.idleExpiresAt),
+    absolute_expires_at: iso(view.absoluteExpiresAt),
+    client_address: session.clientAddress,
+    user_agent: session.userAgent,
+    sign_in_method: session.signInMethod,
+    idp: session.idp,
+    current: view.current,
+  };
 }

@@ -21,6 +21,10 @@ export const ACTIONS = [
   'list_users',
   'read_own_user',
   'read_other_user',
+  'list_own_sessions',
+  'revoke_own_session',
+  'list_user_sessions',
+  'revoke_user_sessions',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];

@@ -23,6 +23,8 @@ export const BUILT_IN_ADMIN_ROUTES: readonly string[] = Object.freeze([
   'GET /v1/system/api_keys',
   'POST /v1/system/api_keys',
   'DELETE /v1/system/api_keys/{id}',
+  'GET /v1/users/{id}/sessions',
+  'DELETE /v1/users/{id}/sessions',
 ]);
 
 /** Routes every role may call, whatever the method: they act on the caller's own account. */
@@ -32,6 +34,9 @@ export const BUILT_IN_SELF_SERVICE_ROUTES: readonly string[] = Object.freeze([
   'GET /v1/user/api_keys',
   'POST /v1/user/api_keys',
   'DELETE /v1/user/api_keys/{id}',
+  'GET /v1/user/sessions',
+  'DELETE /v1/user/sessions',
+  'DELETE /v1/user/sessions/{id}',
   'POST /v1/chat/completions',
 ]);
 

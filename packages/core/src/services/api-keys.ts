@@ -61,6 +61,8 @@ async function mint(deps: ServiceDeps, ownerId: number, kind: ApiKeyKind, input:
     description: parseDescription(input.description),
     createdAt: now,
     expiresAt: parseExpiry(input.expiresAt, now),
+    // Which secret signs it: retiring that secret later ends this key (`gatehouse api-keys --old-secrets`).
+    secretId: deps.tokens.keyId,
   });
   const key = await deps.tokens.sign('api_key', {
     jti: String(record.id),
