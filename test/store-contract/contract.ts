@@ -349,7 +349,7 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
         const session = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
         const other = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
         expect(await store.extendSession(session.id, T0 + 3 * HOUR, T0 + HOUR)).toBe(true);
-        expect(await store.findSession(session.id)).toEqual({ ...session, expiresAt: T0 + 3 * HOUR });
+        expect(await store.findSession(session.id)).toEqual({ ...session, expiresAt: T0 + 3 * HOUR, lastRefreshedAt: T0 + HOUR });
         // Never shortened: an older refresh finishing late must not cut a session short.
         expect(await store.extendSession(session.id, T0 + 2 * HOUR, T0 + HOUR)).toBe(true);
         expect(await store.extendSession(session.id, T0 + 3 * HOUR, T0 + HOUR)).toBe(true);

@@ -176,7 +176,7 @@ describe('SQLite migrations', () => {
       expect(await migrateToLatest(db, 'sqlite')).toEqual({ previousVersion: SCHEMA_VERSION, version: SCHEMA_VERSION });
       await (await createSqliteStore({ filename })).close();
       expect(schemaOf(filename)).toEqual(before);
-      expect(inspect(filename, (raw) => raw.prepare('SELECT count(*) FROM gatehouse_migrations').pluck().get())).toBe(2);
+      expect(inspect(filename, (raw) => raw.prepare('SELECT count(*) FROM gatehouse_migrations').pluck().get())).toBe(3);
     } finally {
       await db.destroy();
     }
@@ -318,7 +318,7 @@ describe('PostgreSQL migrations', () => {
     }
     expect(await schemaDump('public')).toEqual(before);
     await withClient(url(), async (client) => {
-      expect((await client.query('SELECT count(*)::int AS n FROM gatehouse_migrations')).rows).toEqual([{ n: 2 }]);
+      expect((await client.query('SELECT count(*)::int AS n FROM gatehouse_migrations')).rows).toEqual([{ n: 3 }]);
     });
   });
 
@@ -360,7 +360,7 @@ describe('PostgreSQL migrations', () => {
     const stores = await Promise.all(Array.from({ length: 6 }, () => createPostgresStore({ connectionString: url(), schema })));
     await Promise.all(stores.map((store) => store.close()));
     await withClient(url(), async (client) => {
-      expect((await client.query(`SELECT version FROM ${schema}.gatehouse_migrations`)).rows).toEqual([{ version: 1 }, { version: 2 }]);
+      expect((await client.query(`SELECT version FROM ${schema}.gatehouse_migrations`)).rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
       expect((await client.query(`SELECT count(*)::int AS n FROM ${schema}.user_roles`)).rows).toEqual([{ n: 4 }]);
     });
   });

@@ -41,11 +41,13 @@ const INVALID_LOGIN = 'Invalid email and/or password';
 const toSeconds = (ms: number) => Math.floor(ms / 1000);
 
 /**
- * Mints the refresh + access pair of one session, rows first, then the signed JWTs. Neither token
- * outlives the session's absolute end.
+ * Mints the refresh + access pair of one session, rows first, then the signed JWTs. The access
+ * token never outlives the session's absolute end. The refresh token keeps its idle lifetime, so
+ * that a refresh after the absolute end reaches the store and is refused as `session_expired` (a
+ * client can tell "sign in again" from a token it should simply have refreshed earlier).
  */
 async function mintPair(deps: ServiceDeps, user: UserRecord, sessionId: number, tx: AuthStoreOps, now: number, absoluteEnd: number) {
-  const refreshExpiresAt = Math.min(now + deps.config.tokens.refreshTtlSeconds * 1000, absoluteEnd);
+  const refreshExpiresAt = now + deps.config.tokens.refreshTtlSeconds * 1000;
   const accessExpiresAt = Math.min(now + deps.config.tokens.accessTtlSeconds * 1000, absoluteEnd);
   const refresh = await tx.insertRefreshToken({ sessionId, userId: user.id, createdAt: now, expiresAt: refreshExpiresAt });
   const access = await tx.insertAccessToken({
@@ -92,7 +94,7 @@ export async function issueSession(deps: ServiceDeps, user: UserRecord, origin: 
     const session = await tx.insertSession({
       userId: user.id,
       createdAt: now,
-      expiresAt: Math.min(now + deps.config.tokens.refreshTtlSeconds * 1000, absoluteEnd),
+      expiresAt: now + deps.config.tokens.refreshTtlSeconds * 1000,
       signInMethod: origin.signInMethod,
       idp: origin.signInMethod === 'oauth2' ? (origin.idp ?? null) : null,
       clientAddress: origin.clientAddress ?? null,
@@ -167,12 +169,12 @@ export async function refreshSession(deps: ServiceDeps, refreshToken: string | n
   const outcome = await deps.store.transaction(async (tx) => {
     const row = await tx.findRefreshToken(tokenId);
     if (!row) return { kind: 'invalid' as const };
-    if (row.expiresAt <= now) return { kind: 'expired' as const };
     const session = await tx.findSession(row.sessionId);
     if (!session) return { kind: 'invalid' as const };
     // The absolute lifetime: however active, a login ends this long after it began.
     const absoluteEnd = absoluteSessionEnd(deps, session.createdAt);
     if (absoluteEnd <= now) return { kind: 'session_expired' as const, sessionId: row.sessionId };
+    if (row.expiresAt <= now) return { kind: 'expired' as const };
     if (!(await tx.consumeRefreshToken(row.id, now))) return { kind: 'replayed' as const, sessionId: row.sessionId };
     const user = await tx.findUserById(row.userId);
     if (!user) return { kind: 'no_user' as const };

@@ -188,17 +188,18 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
             h.clock.advance(9 * MINUTE);
             current = await refreshSession(h.deps, current.refreshToken);
             expect(current.accessTokenExpiresAt).toBeLessThanOrEqual(end);
-            expect(current.refreshTokenExpiresAt).toBeLessThanOrEqual(end);
           }
           // At 54 minutes: the new access token is cut to the absolute end (6 minutes, not 10).
           expect(current.accessTokenExpiresAt).toBe(end);
-          expect(current.refreshTokenExpiresAt).toBe(end);
+          expect(current.refreshTokenExpiresAt).toBe(h.clock.now() + 30 * MINUTE);
           h.clock.advance(6 * MINUTE - 1);
           expect(await reason(h, current.accessToken)).toBe('ok');
           h.clock.advance(1);
           expect(await reason(h, current.accessToken)).toBe('expired');
-          // The refresh token was cut to the absolute end as well, so it has expired with it.
-          await rejectsWith(refreshSession(h.deps, current.refreshToken), 'expired_token');
+          // The refresh token is within its idle lifetime, but the session is over: refused, and ended.
+          await rejectsWith(refreshSession(h.deps, current.refreshToken), 'session_expired', 'Session expired: sign in again');
+          expect(await h.store.findSession(current.sessionId)).toBeNull();
+          await rejectsWith(refreshSession(h.deps, current.refreshToken), 'invalid_token');
         }, lifetime));
 
       it('lowering the lifetime applies to sessions already running: the next refresh is session_expired', () =>
