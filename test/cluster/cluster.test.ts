@@ -125,6 +125,28 @@ describe('three instances, one PostgreSQL, one Redis', () => {
     expect(await refusedWithin(nodes.C, token, 100)).toBeLessThan(100);
   });
 
+  it('one session ended from the session list on C is refused on A and B within 100 ms; the others live on', async () => {
+    await createUser('lister@example.test');
+    const kept = await accessToken(nodes.A, 'lister@example.test', 'pass-word-2');
+    const ended = await accessToken(nodes.B, 'lister@example.test', 'pass-word-2');
+    for (const node of [nodes.A, nodes.B, nodes.C]) for (const token of [kept, ended]) expect(await status(node, token)).toBe(200);
+    // The list is the same on every instance: one store.
+    const listed = await request(nodes.C, 'GET', '/v1/user/sessions', { bearer: kept });
+    const { data } = (await listed.json()) as { data: { id: string; current: boolean; client_address: string }[] };
+    expect(data).toHaveLength(2);
+    const other = data.find((row) => !row.current)!;
+    expect((await request(nodes.C, 'DELETE', `/v1/user/sessions/${other.id}`, { bearer: kept })).status).toBe(204);
+    expect(await refusedWithin(nodes.A, ended, 100)).toBeLessThan(100);
+    expect(await refusedWithin(nodes.B, ended, 100)).toBeLessThan(100);
+    for (const node of [nodes.A, nodes.B, nodes.C]) expect(await status(node, kept)).toBe(200);
+    // "Sign out everywhere else", then everywhere, from A: B and C follow at once.
+    const third = await accessToken(nodes.C, 'lister@example.test', 'pass-word-2');
+    expect(await status(nodes.B, third)).toBe(200);
+    expect((await request(nodes.A, 'DELETE', '/v1/user/sessions?others=true', { bearer: kept })).status).toBe(204);
+    expect(await refusedWithin(nodes.B, third, 100)).toBeLessThan(100);
+    expect(await status(nodes.C, kept)).toBe(200);
+  });
+
   it('an API key deleted on C is refused on A within 100 ms', async () => {
     const session = await accessToken(nodes.A, 'admin@localhost', 'admin');
     const created = await request(nodes.A, 'POST', '/v1/system/api_keys', { bearer: session, json: { data: { name: 'cluster key' } } });

@@ -169,9 +169,10 @@ describe('every runnable program in the docs', () => {
           body: JSON.stringify({ password: NEW_PASSWORD, current_password: 'admin' }),
         });
         expect(changed.ok).toBe(true);
-        expect((await fetch(`${base}/v1/user`, { headers: { cookie } })).status).toBe(401);
+        // This session stays signed in; the other sessions (none here) ended.
+        expect((await fetch(`${base}/v1/user`, { headers: { cookie } })).status).toBe(200);
 
-        // log in again with the new password; password_needs_reset is now false
+        // log in with the new password; password_needs_reset is now false
         const second = await login(NEW_PASSWORD);
         expect(second.status).toBe(204);
         cookie = cookiesOf(second);

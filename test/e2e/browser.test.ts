@@ -80,7 +80,7 @@ async function signIn(page: Page, email: string, password: string): Promise<void
 }
 
 async function signOut(demo: Demo, page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await waitForPath(demo, page, '/login');
 }
 
@@ -300,6 +300,40 @@ describe('the demo pages, with passwords', () => {
     await expect(page.locator('#own-keys').getByRole('button', { name: 'Create key' }).count()).resolves.toBe(1);
     await expect(page.getByRole('button', { name: 'Save username' }).count()).resolves.toBe(1);
     await shot(page, 'settings-viewer', true);
+  });
+
+  it('lists the sessions with a sign-out per row: another browser is signed out at once, then this one', async () => {
+    const { page } = await session();
+    const other = await newPage();
+    try {
+      await other.page.goto(`${demo.url}/login`);
+      await signIn(other.page, VIEWER.email, VIEWER.own);
+      await waitForPath(demo, other.page, '/settings');
+
+      await page.goto(`${demo.url}/settings`);
+      const rows = page.locator('#sessions tbody tr');
+      await expect(rows.count()).resolves.toBe(2);
+      const current = page.locator('#sessions tr[data-current="true"]');
+      await expect(current.textContent()).resolves.toContain('(this browser)');
+      await expect(current.textContent()).resolves.toContain('password');
+      await expect(current.textContent()).resolves.toContain('Chrome');
+      await shot(page, 'settings-sessions', true);
+
+      await page.locator('#sessions tr:not([data-current])').getByRole('button', { name: /^Sign out session/ }).click();
+      await page.waitForLoadState('load');
+      await expect(page.locator('#sessions tbody tr').count()).resolves.toBe(1);
+      await expect(page.locator('#sign-out-others').count()).resolves.toBe(0);
+      // The other browser's session is gone: its next page asks it to sign in.
+      await other.page.goto(`${demo.url}/settings`);
+      expect(at(demo, other.page)).toBe('/login?returnUrl=%2Fsettings');
+
+      await current.getByRole('button', { name: /^Sign out session/ }).click();
+      await waitForPath(demo, page, '/login?returnUrl=%2Fsettings');
+      await signIn(page, VIEWER.email, VIEWER.own);
+      await waitForPath(demo, page, '/settings');
+    } finally {
+      await other.context.close();
+    }
   });
 
   it('resets a forgotten password through the mailed link, then signs in with it', async () => {

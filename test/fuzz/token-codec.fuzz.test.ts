@@ -6,7 +6,7 @@
  * same answer — the same claims, or the same error code.
  */
 import { createHmac } from 'node:crypto';
-import { createTokenCodec, TOKEN_KINDS, type TokenClaims, type TokenKind } from '@gatehouse-auth/core';
+import { createTokenCodec, secretFingerprint, TOKEN_KINDS, type TokenClaims, type TokenKind } from '@gatehouse-auth/core';
 import { MAX_TOKEN_LENGTH, tokenType } from '@gatehouse-auth/core/internal';
 import fc from 'fast-check';
 import { compactVerify, errors } from 'jose';
@@ -350,6 +350,60 @@ describe('codec.verifySync against a jose oracle (fuzzed)', { timeout: TIMEOUT_M
         },
       ),
       runs(500),
+    );
+  });
+
+  it('rotation: staged, switched and retired secrets answer as the oracle with exactly the configured secrets', async () => {
+    // The three configurations of a rotation (docs/secret-rotation.md): the new secret staged as a
+    // previous one, then the two swapped, then the old one retired.
+    const stages: readonly { secret: string; previous: readonly string[] }[] = [
+      { secret: SECRET, previous: [PREVIOUS] },
+      { secret: PREVIOUS, previous: [SECRET] },
+      { secret: PREVIOUS, previous: [] },
+    ];
+    const seen = new Set<string>();
+    await fc.assert(
+      fc.asyncProperty(
+        kind,
+        fc.constantFrom(SECRET, PREVIOUS, OTHER),
+        fc.constantFrom(...stages),
+        fc.option(mutation, { nil: undefined }),
+        async (k, signedWith, stage, mutate) => {
+          const signing = createTokenCodec({ secret: signedWith, now: () => NOW_S * 1000 });
+          const token = await signing.sign(k, { jti: '5', sub: '3', expiresAt: NOW_S + 60 });
+          const presented = mutate ? mutate(token) : token;
+          const verifier = createTokenCodec({ secret: stage.secret, previousSecrets: stage.previous, now: () => NOW_S * 1000 });
+          let mine: Outcome;
+          try {
+            mine = { ok: verifier.verifySync(presented, [k]) };
+          } catch (error) {
+            mine = { error: (error as { code?: string }).code ?? 'thrown' };
+          }
+          expect(mine).toEqual(await oracle(presented, [k], [stage.secret, ...stage.previous], NOW_S));
+          const configured = signedWith === stage.secret || stage.previous.includes(signedWith);
+          if (mutate === undefined) expect('ok' in mine).toBe(configured);
+          seen.add(`${configured}:${'ok' in mine}`);
+        },
+      ),
+      runs(600),
+    );
+    expect(seen).toContain('true:true');
+    expect(seen).toContain('false:false');
+  });
+
+  it('the fingerprints name each secret apart, stably, and reveal none of it', () => {
+    const codec = createTokenCodec({ secret: SECRET, previousSecrets: [PREVIOUS, OTHER] });
+    expect(codec.keyId).toBe(secretFingerprint(SECRET));
+    expect(codec.previousKeyIds).toEqual([secretFingerprint(PREVIOUS), secretFingerprint(OTHER)]);
+    expect(new Set([codec.keyId, ...codec.previousKeyIds]).size).toBe(3);
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 64 }), (secret) => {
+        const id = secretFingerprint(secret);
+        expect(id).toMatch(/^[A-Za-z0-9_-]{12}$/);
+        expect(secretFingerprint(secret)).toBe(id);
+        if (secret.length >= 6) expect(id.includes(secret)).toBe(false);
+      }),
+      runs(300),
     );
   });
 });

@@ -186,7 +186,14 @@ export async function startSmtp(mails: ReceivedMail[]): Promise<{ port: number; 
 export async function startServer(
   adapter: AdapterName,
   env: Record<string, string> = {},
-  options: { trustedProxies?: string[]; hasher?: PasswordHasher; logger?: Logger; gatehouse?: Pick<GatehouseOptions, 'ldap' | 'directory' | 'rateLimits'> } = {},
+  options: {
+    trustedProxies?: string[];
+    hasher?: PasswordHasher;
+    logger?: Logger;
+    gatehouse?: Pick<GatehouseOptions, 'ldap' | 'directory' | 'rateLimits' | 'clock'>;
+    /** An SQLite file to use (and keep) instead of a fresh one: a restart with another configuration. */
+    sqliteFile?: string;
+  } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), `gh-${adapter.replace(/[+@]/g, '-')}-`));
   const mails: ReceivedMail[] = [];
@@ -207,7 +214,7 @@ export async function startServer(
     PHOENIX_SMTP_VALIDATE_CERTS: 'false',
     ...env,
   });
-  const store = await createSqliteStore({ filename: join(dir, 'auth.db') });
+  const store = await createSqliteStore({ filename: options.sqliteFile ?? join(dir, 'auth.db') });
   const mailer: SmtpMailer | null = config.smtp ? createSmtpMailer(config.smtp, { connectionTimeoutMs: 5_000 }) : null;
   const gatehouse = await createGatehouse({
     config,

@@ -65,7 +65,7 @@ async function expectConflict(
 
 /** A session with one refresh token and its access token, as a login creates them. */
 async function login(store: AuthStoreOps, user: UserRecord, expiresAt = T0 + HOUR) {
-  const session = await store.insertSession({ userId: user.id, createdAt: T0, expiresAt });
+  const session = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt });
   const refresh = await store.insertRefreshToken({ sessionId: session.id, userId: user.id, createdAt: T0, expiresAt });
   const access = await store.insertAccessToken({
     sessionId: session.id,
@@ -342,29 +342,39 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
     describe('sessions and tokens', () => {
       it('insertSession and findSession round-trip', async () => {
         const user = await store.insertUser(localUser());
-        const session = await store.insertSession({ userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
-        expect(session).toEqual({ id: session.id, userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+        const session = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+        expect(session).toEqual({
+          id: session.id,
+          userId: user.id,
+          createdAt: T0,
+          expiresAt: T0 + HOUR,
+          signInMethod: 'password',
+          idp: null,
+          clientAddress: null,
+          userAgent: null,
+          lastRefreshedAt: null,
+        });
         expect(await store.findSession(session.id)).toEqual(session);
         expect(await store.findSession(session.id + 1000)).toBeNull();
       });
 
       it('extendSession moves the expiry later only, and says whether the session exists', async () => {
         const user = await store.insertUser(localUser());
-        const session = await store.insertSession({ userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
-        const other = await store.insertSession({ userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
-        expect(await store.extendSession(session.id, T0 + 3 * HOUR)).toBe(true);
-        expect(await store.findSession(session.id)).toEqual({ ...session, expiresAt: T0 + 3 * HOUR });
+        const session = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+        const other = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+        expect(await store.extendSession(session.id, T0 + 3 * HOUR, T0 + HOUR)).toBe(true);
+        expect(await store.findSession(session.id)).toEqual({ ...session, expiresAt: T0 + 3 * HOUR, lastRefreshedAt: T0 + HOUR });
         // Never shortened: an older refresh finishing late must not cut a session short.
-        expect(await store.extendSession(session.id, T0 + 2 * HOUR)).toBe(true);
-        expect(await store.extendSession(session.id, T0 + 3 * HOUR)).toBe(true);
+        expect(await store.extendSession(session.id, T0 + 2 * HOUR, T0 + HOUR)).toBe(true);
+        expect(await store.extendSession(session.id, T0 + 3 * HOUR, T0 + HOUR)).toBe(true);
         expect((await store.findSession(session.id))?.expiresAt).toBe(T0 + 3 * HOUR);
         expect(await store.findSession(other.id)).toEqual(other);
-        expect(await store.extendSession(session.id + 1000, T0 + 9 * HOUR)).toBe(false);
+        expect(await store.extendSession(session.id + 1000, T0 + 9 * HOUR, T0 + HOUR)).toBe(false);
         expect(await store.findSession(session.id + 1000)).toBeNull();
         // Inside a transaction that rolls back, nothing moves.
         await expect(
           store.transaction(async (tx) => {
-            expect(await tx.extendSession(other.id, T0 + 5 * HOUR)).toBe(true);
+            expect(await tx.extendSession(other.id, T0 + 5 * HOUR, T0 + HOUR)).toBe(true);
             throw new Error('roll back');
           }),
         ).rejects.toThrow('roll back');
@@ -372,7 +382,7 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       });
 
       it('a session for a user that does not exist is a conflict', async () => {
-        await expectConflict(store.insertSession({ userId: 999_999, createdAt: T0, expiresAt: T0 + HOUR }), 'conflict');
+        await expectConflict(store.insertSession({ signInMethod: 'password', userId: 999_999, createdAt: T0, expiresAt: T0 + HOUR }), 'conflict');
       });
 
       it('refresh and access tokens round-trip', async () => {
@@ -447,6 +457,65 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
         expect(await store.findAccessTokenGrant(two.access.id)).not.toBeNull();
       });
 
+      it('a session keeps how and where it was signed in to', async () => {
+        const user = await store.insertUser(oauthUser());
+        const agent = `Mozilla/5.0 ${'x'.repeat(400)} \u00e9`;
+        const oauth = await store.insertSession({
+          userId: user.id,
+          createdAt: T0,
+          expiresAt: T0 + HOUR,
+          signInMethod: 'oauth2',
+          idp: 'keycloak',
+          clientAddress: '2001:db8::1',
+          userAgent: agent,
+        });
+        expect(oauth).toMatchObject({ signInMethod: 'oauth2', idp: 'keycloak', clientAddress: '2001:db8::1', userAgent: agent, lastRefreshedAt: null });
+        expect(await store.findSession(oauth.id)).toEqual(oauth);
+        const ldap = await store.insertSession({ userId: user.id, createdAt: T0, expiresAt: T0 + HOUR, signInMethod: 'ldap', clientAddress: '10.0.0.7' });
+        expect(await store.findSession(ldap.id)).toMatchObject({ signInMethod: 'ldap', idp: null, clientAddress: '10.0.0.7', userAgent: null });
+      });
+
+      it('a sign-in method outside password, oauth2 and ldap is refused by the schema', async () => {
+        const user = await store.insertUser(localUser());
+        const bogus = { userId: user.id, createdAt: T0, expiresAt: T0 + HOUR, signInMethod: 'magic' } as unknown as Parameters<AuthStoreOps['insertSession']>[0];
+        await expectConflict(store.insertSession(bogus), 'conflict');
+      });
+
+      it('extendSession records the last refresh, never moving it back', async () => {
+        const user = await store.insertUser(localUser());
+        const session = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+        expect(await store.extendSession(session.id, T0 + 2 * HOUR, T0 + 10)).toBe(true);
+        expect((await store.findSession(session.id))?.lastRefreshedAt).toBe(T0 + 10);
+        expect(await store.extendSession(session.id, T0 + 3 * HOUR, T0 + 20)).toBe(true);
+        expect(await store.extendSession(session.id, T0 + 3 * HOUR, T0 + 15)).toBe(true);
+        expect(await store.findSession(session.id)).toMatchObject({ lastRefreshedAt: T0 + 20, expiresAt: T0 + 3 * HOUR });
+      });
+
+      it('listSessionsOfUser lists the live sessions of that user only, newest first', async () => {
+        const user = await store.insertUser(localUser());
+        const other = await store.insertUser(localUser());
+        const older = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+        const idle = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt: T0 + 10 });
+        const newer = await store.insertSession({ signInMethod: 'ldap', userId: user.id, createdAt: T0 + 1, expiresAt: T0 + 2 * HOUR });
+        await store.insertSession({ signInMethod: 'password', userId: other.id, createdAt: T0, expiresAt: T0 + HOUR });
+        expect(await store.listSessionsOfUser(user.id, T0 + 10)).toEqual([newer, older]);
+        expect((await store.listSessionsOfUser(user.id, T0)).map((s) => s.id)).toEqual([newer.id, idle.id, older.id]);
+        expect(await store.listSessionsOfUser(user.id, T0 + 3 * HOUR)).toEqual([]);
+        expect(await store.listSessionsOfUser(999_999, T0)).toEqual([]);
+      });
+
+      it('deleteSessionsOfUser with an exception keeps that one session and its tokens', async () => {
+        const user = await store.insertUser(localUser());
+        const a = await login(store, user);
+        const keep = await login(store, user);
+        const c = await login(store, user);
+        expect(await store.deleteSessionsOfUser(user.id, keep.session.id)).toEqual([a.session.id, c.session.id]);
+        expect(await store.findSession(keep.session.id)).toEqual(keep.session);
+        expect(await store.findAccessTokenGrant(keep.access.id)).not.toBeNull();
+        expect(await store.findRefreshToken(a.refresh.id)).toBeNull();
+        expect(await store.deleteSessionsOfUser(user.id, keep.session.id)).toEqual([]);
+      });
+
       it("deleteSessionsOfUser removes every session of the user and returns their ids, nothing else", async () => {
         const user = await store.insertUser(localUser());
         const other = await store.insertUser(localUser());
@@ -474,9 +543,19 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       it('insertApiKey and findApiKey round-trip, with and without optional fields', async () => {
         const user = await store.insertUser(localUser());
         const bare = await store.insertApiKey(apiKey(user.id, { name: 'bare' }));
-        expect(bare).toEqual({ id: bare.id, userId: user.id, kind: 'user', name: 'bare', description: null, createdAt: T0, expiresAt: null });
-        const full = await store.insertApiKey(apiKey(user.id, { name: 'full', description: 'for CI', expiresAt: T0 + HOUR }));
-        expect(full).toEqual({ id: full.id, userId: user.id, kind: 'user', name: 'full', description: 'for CI', createdAt: T0, expiresAt: T0 + HOUR });
+        expect(bare).toEqual({ id: bare.id, userId: user.id, kind: 'user', name: 'bare', description: null, createdAt: T0, expiresAt: null, secretId: null });
+        const full = await store.insertApiKey(apiKey(user.id, { name: 'full', description: 'for CI', expiresAt: T0 + HOUR, secretId: 'abcDEF123_-x' }));
+        expect(full).toEqual({
+          id: full.id,
+          userId: user.id,
+          kind: 'user',
+          name: 'full',
+          description: 'for CI',
+          createdAt: T0,
+          expiresAt: T0 + HOUR,
+          secretId: 'abcDEF123_-x',
+        });
+        expect((await store.listApiKeys({ kind: 'user', userId: user.id, limit: 10 })).map((k) => k.secretId)).toEqual(['abcDEF123_-x', null]);
         expect(await store.findApiKey(bare.id)).toEqual(bare);
         expect(await store.findApiKey(full.id)).toEqual(full);
         expect(await store.findApiKey(full.id + 1000)).toBeNull();
@@ -655,7 +734,7 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
 
         // A session whose row says expired but which still holds an unexpired refresh token (rows
         // from before refreshes moved the session's expiry): kept, with its tokens.
-        const heldOpen = await store.insertSession({ userId: user.id, createdAt: T0, expiresAt: now });
+        const heldOpen = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt: now });
         const heldOpenRefresh = await store.insertRefreshToken({ sessionId: heldOpen.id, userId: user.id, createdAt: T0, expiresAt: now + 1 });
         const heldOpenAccess = await store.insertAccessToken({
           sessionId: heldOpen.id,
@@ -667,7 +746,7 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
 
         // A live session with an expired refresh token (and its live access token: 2 rows) and a
         // live refresh token whose access token expired (1 row).
-        const live = await store.insertSession({ userId: user.id, createdAt: T0, expiresAt: now + HOUR });
+        const live = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt: now + HOUR });
         const deadRefresh = await store.insertRefreshToken({ sessionId: live.id, userId: user.id, createdAt: T0, expiresAt: now - 1 });
         const accessOfDeadRefresh = await store.insertAccessToken({
           sessionId: live.id,
@@ -737,7 +816,7 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       it("commits when fn resolves and returns fn's value", async () => {
         const result = await store.transaction(async (tx) => {
           const user = await tx.insertUser(localUser());
-          const session = await tx.insertSession({ userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+          const session = await tx.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
           return { user, session };
         });
         expect(await store.findUserById(result.user.id)).toEqual(result.user);

@@ -11,10 +11,11 @@ import { revokeSessions } from './commands/revoke-sessions.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import { listApiKeysCommand } from './commands/list-api-keys.js';
 import { contextOf, printJson, type CliIo, type Context } from './io.js';
 import { cliVersion } from './version.js';
 
-export const COMMANDS: readonly Command[] = [checkEnv, explainClaims, resetPassword, createSystemKey, listUsersCommand, revokeSessions, auditCommand];
+export const COMMANDS: readonly Command[] = [checkEnv, explainClaims, resetPassword, createSystemKey, listUsersCommand, listApiKeysCommand, revokeSessions, auditCommand];
 
 /** Exit codes: 0 done, 1 the operation failed (bad environment, not found, refused), 2 a wrong command line. */
 export const EXIT = Object.freeze({ ok: 0, failure: 1, usage: 2 });

@@ -502,6 +502,78 @@ describe('list-users', () => {
   });
 });
 
+describe('secret rotation: list-api-keys and check-env', () => {
+  const NEW_SECRET = 'cli-new-secret-0123456789-abcdefghijklmnopq';
+
+  it('lists the keys signed by a previous secret, which then still work; retiring it breaks exactly those', async () => {
+    const { dir, env, server } = await openServer();
+    const old = (await cli(['create-system-key', '--name', 'old-ci', '--json'], env, dir)).json().apiKey!;
+    await server.close();
+    servers.splice(servers.indexOf(server), 1);
+
+    // Switched: the new secret signs, the old one is only accepted.
+    const rotated: Env = { ...env, PHOENIX_SECRET: NEW_SECRET, GATEHOUSE_PREVIOUS_SECRETS: SECRET };
+    const after = await startSqliteServer(dir, rotated);
+    servers.push(after);
+    expect((await after.gh.authenticator!.authenticate({ authorization: `Bearer ${old.key}` })).ok).toBe(true);
+    const fresh = (await cli(['create-system-key', '--name', 'new-ci', '--json'], rotated, dir)).json().apiKey!;
+
+    const all = (await cli(['list-api-keys', '--json'], rotated, dir)).json() as CliJson & { keys: { id: string; name: string; secret: { status: string; position?: number } }[]; previous: string[] };
+    expect(all.ok).toBe(true);
+    expect(all.previous).toHaveLength(1);
+    expect(all.keys.map((key) => [key.name, key.secret])).toEqual([
+      ['new-ci', { status: 'current' }],
+      ['old-ci', { status: 'previous', position: 1 }],
+    ]);
+    const dependent = (await cli(['list-api-keys', '--old-secrets', '--json'], rotated, dir)).json() as CliJson & { keys: { id: string }[] };
+    expect(dependent.keys.map((key) => key.id)).toEqual([old.id]);
+    const human = await cli(['list-api-keys', '--old-secrets'], rotated, dir);
+    expect(human.out).toMatch(/old-ci\s+previous #1/);
+    expect(human.out).not.toContain('new-ci');
+    for (const output of [human.out, JSON.stringify(all)]) {
+      for (const secret of [SECRET, NEW_SECRET, old.key, fresh.key]) expect(output).not.toContain(secret);
+    }
+
+    // check-env shows the fingerprints and the procedure, never a secret.
+    const check = await cli(['check-env'], rotated, dir);
+    expect(check.code).toBe(0);
+    expect(check.out).toMatch(/previous\s+#1 [A-Za-z0-9_-]{12}: still accepted, never used to sign/);
+    expect(check.out).toContain('secret rotation (docs/secret-rotation.md)');
+    expect(check.out).toMatch(/6\. Retire: remove the old secret/);
+    const checkJson = (await cli(['check-env', '--json', '--rotation'], rotated, dir)).json();
+    expect(checkJson).toMatchObject({ previousSecrets: all.previous, auth: { sessionMaxLifetimeMinutes: 43_200 } });
+    expect((checkJson.secretRotation as string[]).length).toBe(6);
+    for (const output of [check.out, JSON.stringify(checkJson)]) for (const secret of [SECRET, NEW_SECRET]) expect(output).not.toContain(secret);
+
+    // Retired: the old key is refused, the new one works, and the listing says so.
+    await after.close();
+    servers.splice(servers.indexOf(after), 1);
+    const retiredEnv: Env = { ...env, PHOENIX_SECRET: NEW_SECRET };
+    const retired = await startSqliteServer(dir, retiredEnv);
+    servers.push(retired);
+    expect(await retired.gh.authenticator!.authenticate({ authorization: `Bearer ${old.key}` })).toMatchObject({ ok: false, reason: 'invalid' });
+    expect((await retired.gh.authenticator!.authenticate({ authorization: `Bearer ${fresh.key}` })).ok).toBe(true);
+    expect((await cli(['list-api-keys'], retiredEnv, dir)).out).toMatch(/old-ci\s+retired \(already invalid\)/);
+    expect((await cli(['list-api-keys', '--old-secrets'], retiredEnv, dir)).out).toContain('no API key depends on a previous secret');
+  });
+
+  it('refuses bad previous secrets at once, naming the entry and never its value', async () => {
+    const dir = tempDir();
+    const weak = 'short1a';
+    const result = await cli(['check-env', '--json'], { PHOENIX_WORKING_DIR: dir, PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: SECRET, GATEHOUSE_PREVIOUS_SECRETS: `${NEW_SECRET},${weak},${SECRET},${NEW_SECRET}` }, dir);
+    expect(result.code).toBe(1);
+    const messages = (result.json().issues ?? []).map((issue) => `${issue.variable}: ${issue.message}`);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^GATEHOUSE_PREVIOUS_SECRETS: GATEHOUSE_PREVIOUS_SECRETS entry 2 must be at least 32 characters long \(got 7 characters\)$/),
+        expect.stringMatching(/entry 4 repeats entry 1/),
+      ]),
+    );
+    expect(result.out + result.err).not.toContain(weak);
+    expect(result.out + result.err).not.toContain(NEW_SECRET);
+  });
+});
+
 describe('revoke-sessions', () => {
   it("ends every session of the user: the old tokens are refused, other users' sessions live on", async () => {
     const { dir, env, server } = await openServer();

@@ -144,7 +144,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
       config,
       store,
       hasher: boundedLoginHasher(options.hasher ?? createArgon2Hasher(), config.passwordHashing, options.passwordHashing ?? {}, logger),
-      tokens: createTokenCodec({ secret: config.secret, now: () => clock.now() }),
+      tokens: createTokenCodec({ secret: config.secret, previousSecrets: config.previousSecrets, now: () => clock.now() }),
       rateLimits: options.rateLimits ?? createMemoryRateLimitStore(),
       revocations,
       clock,

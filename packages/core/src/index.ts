@@ -89,7 +89,7 @@ export {
 
 export * from './crypto/index.js';
 
-export { createTokenCodec, TOKEN_KINDS, type SignClaims, type TokenClaims, type TokenCodec, type TokenCodecOptions, type TokenKind } from './tokens/index.js';
+export { createTokenCodec, secretFingerprint, TOKEN_KINDS, type SignClaims, type TokenClaims, type TokenCodec, type TokenCodecOptions, type TokenKind } from './tokens/index.js';
 
 export {
   createMemoryRateLimitStore,
@@ -113,6 +113,13 @@ export {
   logoutUser,
   refreshSession,
   revokeSession,
+  listOwnSessions,
+  revokeOwnSession,
+  revokeOtherSessions,
+  listUserSessions,
+  revokeUserSessions,
+  absoluteSessionEnd,
+  MAX_USER_AGENT_LENGTH,
   createUser,
   deleteUser,
   getUser,
@@ -136,6 +143,7 @@ export {
   type ServiceDeps,
   type BootstrapResult,
   type IssuedSession,
+  type SessionView,
   type AdminUserChange,
   type CreateUserInput,
   type OwnProfileChange,

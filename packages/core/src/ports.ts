@@ -56,12 +56,40 @@ export interface UserPatch {
   updatedAt: number;
 }
 
+/** How a session was signed in to: the password form, an OAuth2/OIDC IdP (by its configured name), or LDAP. */
+export type SignInMethod = 'password' | 'oauth2' | 'ldap';
+
+/** Where and how a login happened, recorded once on its session row for the session list. */
+export interface SessionOrigin {
+  readonly signInMethod: SignInMethod;
+  /** The IdP's configured name for `oauth2`; null otherwise. */
+  readonly idp?: string | null;
+  /** The client address as the trusted-proxy rule resolved it; null when unknown. */
+  readonly clientAddress?: string | null;
+  /** The `User-Agent` header, bounded in length; null when absent. */
+  readonly userAgent?: string | null;
+}
+
 /** One login: the family every access and refresh token minted from it belongs to. */
 export interface SessionRecord {
   readonly id: number;
   readonly userId: number;
   readonly createdAt: number;
+  /** Idle end: the expiry of its newest refresh token. */
   readonly expiresAt: number;
+  /** null for sessions created before sign-in methods were recorded. */
+  readonly signInMethod: SignInMethod | null;
+  readonly idp: string | null;
+  readonly clientAddress: string | null;
+  readonly userAgent: string | null;
+  /** When a refresh last rotated its tokens; null until the first refresh. */
+  readonly lastRefreshedAt: number | null;
+}
+
+export interface NewSession extends SessionOrigin {
+  userId: number;
+  createdAt: number;
+  expiresAt: number;
 }
 
 export interface RefreshTokenRecord {
@@ -112,6 +140,11 @@ export interface ApiKeyRecord {
   readonly createdAt: number;
   /** null: never expires. */
   readonly expiresAt: number | null;
+  /**
+   * The fingerprint (`TokenCodec.keyId`) of the secret that signed the key, so an admin can list the
+   * keys that retiring an old secret would break; null for keys created before it was recorded.
+   */
+  readonly secretId: string | null;
 }
 
 export interface ApiKeyWithOwner extends ApiKeyRecord {
@@ -164,13 +197,16 @@ export interface AuthStoreOps {
   deleteUser(id: number): Promise<boolean>;
   listUsers(page: PageRequest & { excludeRoles?: readonly Role[] }): Promise<UserRecord[]>;
 
-  insertSession(session: { userId: number; createdAt: number; expiresAt: number }): Promise<SessionRecord>;
+  insertSession(session: NewSession): Promise<SessionRecord>;
   findSession(id: number): Promise<SessionRecord | null>;
+  /** The user's sessions whose idle end is after `now`, newest first. */
+  listSessionsOfUser(userId: number, now: number): Promise<SessionRecord[]>;
   /**
    * Moves the session's expiry to `expiresAt` if that is later (a refresh keeps the login alive as
-   * long as its newest refresh token). False when the session is gone.
+   * long as its newest refresh token) and records `refreshedAt` as its last refresh. False when the
+   * session is gone.
    */
-  extendSession(id: number, expiresAt: number): Promise<boolean>;
+  extendSession(id: number, expiresAt: number, refreshedAt: number): Promise<boolean>;
   insertRefreshToken(token: {
     sessionId: number;
     userId: number;
@@ -194,8 +230,11 @@ export interface AuthStoreOps {
   findAccessTokenGrant(id: number): Promise<AccessTokenGrant | null>;
   /** Deletes one session and every token of it. */
   deleteSession(id: number): Promise<boolean>;
-  /** Deletes every session (and token) of the user; returns the deleted session ids. */
-  deleteSessionsOfUser(userId: number): Promise<number[]>;
+  /**
+   * Deletes every session (and token) of the user, except `exceptSessionId` when given; returns the
+   * deleted session ids, ascending.
+   */
+  deleteSessionsOfUser(userId: number, exceptSessionId?: number): Promise<number[]>;
 
   insertApiKey(key: {
     userId: number;
@@ -204,6 +243,8 @@ export interface AuthStoreOps {
     description: string | null;
     createdAt: number;
     expiresAt: number | null;
+    /** `TokenCodec.keyId` of the signing secret; null or omitted: not recorded. */
+    secretId?: string | null;
   }): Promise<ApiKeyRecord>;
   findApiKey(id: number): Promise<ApiKeyRecord | null>;
   /** The key with its owner's current identity (`GrantOwner`), in one read. */

@@ -196,6 +196,24 @@ function ldapUsers(d: Ddl): string[] {
 }
 
 /**
+ * What the session list shows: how each login signed in (and at which IdP), from which client
+ * address and user agent, and when it was last refreshed; and, on API keys, the fingerprint of the
+ * secret that signed each one, so retiring a secret can be planned. Rows from before stay NULL
+ * ("not recorded"). Plain ADD COLUMNs on both databases: SQLite allows a CHECK on an added column.
+ */
+function sessionDetails(d: Ddl): string[] {
+  const t = d.table;
+  return [
+    `ALTER TABLE ${t('sessions')} ADD COLUMN sign_in_method TEXT CONSTRAINT sessions_sign_in_method_check CHECK (sign_in_method IN ('password', 'oauth2', 'ldap'))`,
+    `ALTER TABLE ${t('sessions')} ADD COLUMN idp TEXT`,
+    `ALTER TABLE ${t('sessions')} ADD COLUMN client_address TEXT`,
+    `ALTER TABLE ${t('sessions')} ADD COLUMN user_agent TEXT`,
+    `ALTER TABLE ${t('sessions')} ADD COLUMN last_refreshed_at ${d.int}`,
+    `ALTER TABLE ${t('api_keys')} ADD COLUMN secret_id TEXT`,
+  ];
+}
+
+/**
  * The audit trail: append-only (a trigger refuses every UPDATE; only the retention sweep deletes),
  * with no foreign keys, so events outlive the users and keys they name. `details` is JSON text.
  */
@@ -237,6 +255,7 @@ function auditEvents(d: Ddl): string[] {
 const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', statements: initialSchema },
   { version: 2, name: 'ldap_users', statements: ldapUsers },
+  { version: 3, name: 'session_details', statements: sessionDetails },
   { version: 5, name: 'audit_events', statements: auditEvents },
 ];
 

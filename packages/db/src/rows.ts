@@ -55,6 +55,11 @@ export function toSession(row: Selectable<SessionsTable>): SessionRecord {
     userId: toInt(row.user_id),
     createdAt: toInt(row.created_at),
     expiresAt: toInt(row.expires_at),
+    signInMethod: row.sign_in_method,
+    idp: row.idp,
+    clientAddress: row.client_address,
+    userAgent: row.user_agent,
+    lastRefreshedAt: toIntOrNull(row.last_refreshed_at),
   };
 }
 
@@ -107,6 +112,7 @@ export function toApiKey(row: Selectable<ApiKeysTable>): ApiKeyRecord {
     description: row.description,
     createdAt: toInt(row.created_at),
     expiresAt: toIntOrNull(row.expires_at),
+    secretId: row.secret_id,
   };
 }
 

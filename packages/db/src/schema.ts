@@ -1,4 +1,4 @@
-import type { ApiKeyKind, AuthMethod, Role } from '@gatehouse-auth/core';
+import type { ApiKeyKind, AuthMethod, Role, SignInMethod } from '@gatehouse-auth/core';
 import type { ColumnType, Generated } from 'kysely';
 
 /**
@@ -60,6 +60,11 @@ export interface SessionsTable {
   user_id: number;
   created_at: number;
   expires_at: number;
+  sign_in_method: SignInMethod | null;
+  idp: string | null;
+  client_address: string | null;
+  user_agent: string | null;
+  last_refreshed_at: number | null;
 }
 
 export interface RefreshTokensTable {
@@ -88,6 +93,7 @@ export interface ApiKeysTable {
   description: string | null;
   created_at: number;
   expires_at: number | null;
+  secret_id: string | null;
 }
 
 export interface PasswordResetTokensTable {

@@ -24,7 +24,7 @@ async function seed(store: AuthStore) {
   const n = seeds++;
   const user = await store.insertUser({ username: `u${n}`, email: `u${n}@example.com`, role: 'MEMBER', authMethod: 'LOCAL', passwordHash: 'x', resetPassword: false, createdAt: T0 });
   const key = await store.insertApiKey({ userId: user.id, kind: 'user', name: 'k', description: null, createdAt: T0, expiresAt: null });
-  const session = await store.insertSession({ userId: user.id, createdAt: T0, expiresAt: T0 + 3_600_000 });
+  const session = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt: T0 + 3_600_000 });
   const refresh = await store.insertRefreshToken({ sessionId: session.id, userId: user.id, createdAt: T0, expiresAt: T0 + 3_600_000 });
   const access = await store.insertAccessToken({ sessionId: session.id, userId: user.id, refreshTokenId: refresh.id, createdAt: T0, expiresAt: T0 + 600_000 });
   return { user, key, access };

@@ -116,6 +116,42 @@ describe('SQLite migrations', () => {
     });
   });
 
+  it('upgrades a version-2 database to session details: old sessions and keys read back with nothing recorded', async () => {
+    const filename = nextFile();
+    const db = new Kysely<GatehouseDatabase>({ dialect: new SqliteDialect({ database: new Database(filename) }) });
+    try {
+      expect(await migrateToLatest(db, 'sqlite', { targetVersion: 2 })).toEqual({ previousVersion: 0, version: 2 });
+      inspect(filename, (raw) => {
+        raw.prepare(`INSERT INTO users (role, username, email, auth_method, password_hash, reset_password, created_at, updated_at) VALUES ('MEMBER', 'old', 'old@example.com', 'LOCAL', 'h', 0, 1, 1)`).run();
+        raw.prepare('INSERT INTO sessions (user_id, created_at, expires_at) VALUES (1, 1, 2)').run();
+        raw.prepare(`INSERT INTO api_keys (user_id, kind, name, created_at) VALUES (1, 'user', 'k', 1)`).run();
+      });
+      expect(await migrateToLatest(db, 'sqlite')).toEqual({ previousVersion: 2, version: SCHEMA_VERSION });
+    } finally {
+      await db.destroy();
+    }
+    const store = await createSqliteStore({ filename });
+    try {
+      expect(await store.findSession(1)).toEqual({
+        id: 1,
+        userId: 1,
+        createdAt: 1,
+        expiresAt: 2,
+        signInMethod: null,
+        idp: null,
+        clientAddress: null,
+        userAgent: null,
+        lastRefreshedAt: null,
+      });
+      expect((await store.findApiKey(1))?.secretId).toBeNull();
+    } finally {
+      await store.close();
+    }
+    inspect(filename, (raw) => {
+      expect(() => raw.prepare(`INSERT INTO sessions (user_id, created_at, expires_at, sign_in_method) VALUES (1, 1, 2, 'magic')`).run()).toThrow(/CHECK/);
+    });
+  });
+
   it('creates the schema in WAL mode, seeds the roles and stamps the version', async () => {
     const filename = nextFile();
     await (await createSqliteStore({ filename })).close();
@@ -126,6 +162,7 @@ describe('SQLite migrations', () => {
       expect(db.prepare('SELECT version, name FROM gatehouse_migrations').all()).toEqual([
         { version: 1, name: 'initial' },
         { version: 2, name: 'ldap_users' },
+        { version: 3, name: 'session_details' },
         { version: 5, name: 'audit_events' },
       ]);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -164,7 +201,7 @@ describe('SQLite migrations', () => {
     const filename = nextFile();
     const first = await createSqliteStore({ filename });
     const user = await first.insertUser(member(1));
-    const session = await first.insertSession({ userId: user.id, createdAt: T0, expiresAt: T0 + 1000 });
+    const session = await first.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt: T0 + 1000 });
     await first.close();
 
     const second = await createSqliteStore({ filename });
@@ -283,6 +320,7 @@ describe('PostgreSQL migrations', () => {
       expect((await client.query('SELECT version, name FROM gatehouse_migrations')).rows).toEqual([
         { version: 1, name: 'initial' },
         { version: 2, name: 'ldap_users' },
+        { version: 3, name: 'session_details' },
         { version: 5, name: 'audit_events' },
       ]);
     });
@@ -351,7 +389,7 @@ describe('PostgreSQL migrations', () => {
     const stores = await Promise.all(Array.from({ length: 6 }, () => createPostgresStore({ connectionString: url(), schema })));
     await Promise.all(stores.map((store) => store.close()));
     await withClient(url(), async (client) => {
-      expect((await client.query(`SELECT version FROM ${schema}.gatehouse_migrations`)).rows).toEqual([{ version: 1 }, { version: 2 }, { version: 5 }]);
+      expect((await client.query(`SELECT version FROM ${schema}.gatehouse_migrations`)).rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 5 }]);
       expect((await client.query(`SELECT count(*)::int AS n FROM ${schema}.user_roles`)).rows).toEqual([{ n: 4 }]);
     });
   });

@@ -34,6 +34,7 @@ export async function changePasswordPage(request: PageRequest): Promise<Response
     <label>Current password <input type="password" name="current_password" autocomplete="current-password" required autofocus></label>
     <label>New password <input type="password" name="password" autocomplete="new-password" required></label>
     <label>Repeat the new password <input type="password" name="confirm" autocomplete="new-password" required></label>
+    <label class="check"><input type="checkbox" name="end_other_sessions" checked> Sign out my other sessions</label>
     ${formError}
     <button type="submit" class="primary">Change password</button>
   </form>

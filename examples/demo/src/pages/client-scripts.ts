@@ -140,13 +140,11 @@ if (changeForm) {
   onSubmit(changeForm, async function (data) {
     if (data.password !== data.confirm) return 'The new passwords do not match.';
     var returnUrl = document.body.dataset.returnUrl || '/settings';
-    var response = await api('PATCH', '/v1/user', { current_password: data.current_password, password: data.password });
+    var endOthers = changeForm.querySelector('input[name="end_other_sessions"]').checked;
+    var response = await api('PATCH', '/v1/user', { current_password: data.current_password, password: data.password, end_other_sessions: endOthers });
     if (!response.ok) return failure(response);
-    /* A new password ends every session, this one too: sign in again with it. */
-    var login = await send('POST', '/auth/login', { email: document.body.dataset.email, password: data.password });
-    location.assign(login.ok
-      ? root + returnUrl
-      : root + '/login?notice=password-changed&returnUrl=' + encodeURIComponent(returnUrl));
+    /* This session stays signed in; the others ended unless the box was cleared. */
+    location.assign(root + returnUrl);
   });
 }
 `;
@@ -261,6 +259,21 @@ document.addEventListener('click', async function (event) {
   } finally {
     button.disabled = false;
   }
+});
+
+document.querySelectorAll('button[data-sign-out]').forEach(function (button) {
+  button.addEventListener('click', async function () {
+    show(pageError, '');
+    button.disabled = true;
+    try {
+      /* Ending the current session clears its cookies: the reload then lands on the login page. */
+      show(pageError, await reloadOn(await api('DELETE', button.dataset.signOut)));
+    } catch (thrown) {
+      show(pageError, thrown.message);
+    } finally {
+      button.disabled = false;
+    }
+  });
 });
 
 document.querySelectorAll('.role-form').forEach(function (form) {

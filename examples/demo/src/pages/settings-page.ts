@@ -2,8 +2,10 @@ import {
   ASSIGNABLE_ROLES,
   can,
   listOwnApiKeys,
+  listOwnSessions,
   listSystemApiKeys,
   listUsers,
+  type SessionView,
   type ApiKeyWithOwner,
   type AuthenticatedPrincipal,
   type UserRecord,
@@ -47,6 +49,46 @@ function profileSection(request: PageRequest, principal: AuthenticatedPrincipal,
   </form>`
     : html`<p>Username: ${user.username}</p>`}
   ${hasPassword ? html`<p><a class="button" href="${changePasswordUrl(root, '/settings')}">Change password</a></p>` : ''}
+</section>`;
+}
+
+function signInText(view: SessionView): string {
+  switch (view.session.signInMethod) {
+    case 'password':
+      return 'password';
+    case 'oauth2':
+      return `single sign-on (${view.session.idp ?? 'unknown'})`;
+    case 'ldap':
+      return 'LDAP';
+    default:
+      return 'not recorded';
+  }
+}
+
+/** The caller's sessions, each with a "Sign out" button (the current one signs this browser out). */
+function sessionsSection(views: readonly SessionView[]): SafeHtml {
+  const rows = views.map((view) => {
+    const { session } = view;
+    const path = `/v1/user/sessions/${encodeURIComponent(toGlobalId('UserSession', session.id))}`;
+    return html`<tr data-session-id="${String(session.id)}"${view.current ? html` data-current="true"` : ''}>
+      <td>${session.userAgent ?? 'unknown browser'}${view.current ? html` <span class="you">(this browser)</span>` : ''}</td>
+      <td>${session.clientAddress ?? 'unknown'}</td>
+      <td>${signInText(view)}</td>
+      <td>${when(session.createdAt)}</td>
+      <td>${session.lastRefreshedAt === null ? 'never' : when(session.lastRefreshedAt)}</td>
+      <td>${when(view.idleExpiresAt)} (idle) / ${when(view.absoluteExpiresAt)} (at the latest)</td>
+      <td class="actions"><button type="button" class="small" data-sign-out="${path}" aria-label="Sign out session ${String(session.id)}">Sign out</button></td>
+    </tr>`;
+  });
+  const others = views.filter((view) => !view.current).length;
+  return html`<section class="card" id="sessions">
+  <h2>Your sessions</h2>
+  <p class="hint">Every browser or device signed in as you. Signing one out ends it at once, on every server.</p>
+  <table>
+    <thead><tr><th>Browser</th><th>Address</th><th>Signed in with</th><th>Since</th><th>Last refreshed</th><th>Ends</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
+    <tbody>${rows}</tbody>
+  </table>
+  ${others > 0 ? html`<p><button type="button" class="danger" id="sign-out-others" data-sign-out="/v1/user/sessions?others=true">Sign out all other sessions</button></p>` : ''}
 </section>`;
 }
 
@@ -180,6 +222,7 @@ export async function settingsPage(request: PageRequest): Promise<Response> {
   const now = deps.clock.now();
   const page = { limit: LIST_LIMIT };
   const ownKeys = await listOwnApiKeys(deps, principal, page);
+  const sessions = await listOwnSessions(deps, principal, principal.sessionId);
   const users = can(principal, 'list_users') ? await listUsers(deps, principal, page) : null;
   const systemKeys = can(principal, 'list_system_keys') ? await listSystemApiKeys(deps, principal, page) : null;
   const audit = can(principal, 'read_audit_events') ? await auditSection(gh, deps, principal, request.url) : null;
@@ -187,6 +230,7 @@ export async function settingsPage(request: PageRequest): Promise<Response> {
   const body = html`<h1>Settings</h1>
 <p class="alert alert-error" id="page-error" role="alert" hidden></p>
 ${profileSection(request, principal, user)}
+${sessionsSection(sessions)}
 ${keysSection(
   {
     id: 'own-keys',

@@ -4,6 +4,7 @@ import { parseOptions } from '../args.js';
 import type { SecretSource } from '../auth-config.js';
 import { loadEnvironment, type ServerEnvironment } from '../environment.js';
 import { printJson, type Context } from '../io.js';
+import { ROTATION_STEPS, rotationState } from '../rotation.js';
 import type { Command } from './command.js';
 
 interface OnlineResult {
@@ -62,6 +63,19 @@ function secretJson(secret: SecretSource): Record<string, unknown> {
   return secret.kind === 'file' || secret.kind === 'pending' ? { source: secret.kind, path: secret.path } : { source: secret.kind };
 }
 
+function previousText(env: ServerEnvironment): string {
+  const { current, previous } = rotationState(env.config);
+  // A stand-in secret (the server has not generated its own yet) has no fingerprint worth showing.
+  const now = current === null || env.secret.kind === 'pending' ? '' : `; PHOENIX_SECRET is ${current}`;
+  if (previous.length === 0) return `none (GATEHOUSE_PREVIOUS_SECRETS unset${now})`;
+  return `${previous.map((id, index) => `#${index + 1} ${id}`).join(', ')}: still accepted, never used to sign${now}`;
+}
+
+function printRotation(ctx: Context): void {
+  ctx.out('secret rotation (docs/secret-rotation.md)');
+  ROTATION_STEPS.forEach((step, index) => ctx.out(`  ${index + 1}. ${step}`));
+}
+
 const onOff = (value: boolean) => (value ? 'on' : 'off');
 
 /** Variables the CLI and the servers it works with read besides core's (settings.ts). */
@@ -83,8 +97,10 @@ function summary(env: ServerEnvironment): Record<string, unknown> {
       bruteForceProtection: config.bruteForce.enabled,
       accessTokenMinutes: config.tokens.accessTtlSeconds / 60,
       refreshTokenMinutes: config.tokens.refreshTtlSeconds / 60,
+      sessionMaxLifetimeMinutes: config.tokens.sessionMaxLifetimeSeconds / 60,
     },
-    secret: secretJson(env.secret),
+    secret: { ...secretJson(env.secret), fingerprint: env.secret.kind === 'pending' ? null : rotationState(config).current },
+    previousSecrets: rotationState(config).previous,
     adminSecret: config.adminSecret !== null,
     database: settings.database.kind === 'sqlite' ? { kind: 'sqlite', filename: settings.database.filename } : { kind: 'postgresql' },
     revocations: settings.redisUrl !== null ? 'redis' : settings.database.kind === 'postgres' ? 'postgresql' : 'none',
@@ -119,6 +135,8 @@ function printSummary(ctx: Context, env: ServerEnvironment): void {
         : `off: every request is allowed as anonymous (set ${config.prefix}ENABLE_AUTH=true to require sign-in)`,
     ],
     ['secret', secretText(env.secret)],
+    ['previous', previousText(env)],
+    ['sessions', `idle ${config.tokens.refreshTtlSeconds / 60} min (refresh token), absolute ${config.tokens.sessionMaxLifetimeSeconds / 60} min`],
     ['admin secret', config.adminSecret === null ? 'not set' : 'set'],
     ['database', database.kind === 'sqlite' ? `sqlite ${database.filename}` : 'postgresql'],
     [
@@ -138,7 +156,7 @@ function printSummary(ctx: Context, env: ServerEnvironment): void {
 
 export const checkEnv: Command = {
   name: 'check-env',
-  synopsis: 'check-env [--online] [--json]',
+  synopsis: 'check-env [--online] [--rotation] [--json]',
   summary: "Check the server's environment; --online also fetches each IdP's discovery document and tests the LDAP directory",
   help: [
     'Parses the environment as the server does, with the same parser and defaults (PHOENIX_*,',
@@ -149,10 +167,17 @@ export const checkEnv: Command = {
     '  --online  also fetch each IdP\'s discovery document and, with LDAP, bind as the service account',
     '            and run the user search on every directory server; any failure exits 1',
     '  --ldap-user NAME  the login name the LDAP test search looks for (default: a name nobody has)',
+    '  --rotation  print the secret-rotation procedure step by step (shown anyway while previous secrets are set)',
     '  --json    one JSON object on stdout',
   ].join('\n'),
   async run(args, ctx) {
-    const values = parseOptions(args, { online: { type: 'boolean' }, json: { type: 'boolean' }, 'ldap-user': { type: 'string' } });
+    const values = parseOptions(args, {
+      online: { type: 'boolean' },
+      json: { type: 'boolean' },
+      'ldap-user': { type: 'string' },
+      rotation: { type: 'boolean' },
+    });
+    const rotation = values.rotation === true;
     // A ConfigError goes to the dispatcher, which lists every issue.
     const unknown = findUnknownVariables(ctx.env, { known: SERVER_VARIABLES });
     // Listed before any problem: a misspelt name is often why a variable "is missing".
@@ -169,9 +194,11 @@ export const checkEnv: Command = {
         unknownVariables: unknown,
         ...(online ? { online } : {}),
         ...(ldap ? { ldapOnline: ldap } : {}),
+        ...(rotation ? { secretRotation: ROTATION_STEPS } : {}),
       });
     } else {
       printSummary(ctx, env);
+      if (rotation || env.config.previousSecrets.length > 0) printRotation(ctx);
       if (online) {
         ctx.out(online.length === 0 ? 'online: no IdP configured' : 'online');
         for (const result of online) {

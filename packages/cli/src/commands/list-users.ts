@@ -5,13 +5,9 @@ import { loadEnvironment } from '../environment.js';
 import { printJson } from '../io.js';
 import { withServices } from '../services.js';
 import type { Command } from './command.js';
+import { table } from './table.js';
 
 const PAGE = 1000;
-
-function table(rows: readonly (readonly string[])[]): string[] {
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
-  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  '));
-}
 
 export const listUsersCommand: Command = {
   name: 'list-users',

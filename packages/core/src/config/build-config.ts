@@ -54,6 +54,7 @@ export function buildAuthConfig(env: ParsedEnv, prefix: string, discovery: IdpDi
     prefix,
     enabled: valid(env.ENABLE_AUTH),
     secret: valid(env.SECRET),
+    previousSecrets: valid(env.GATEHOUSE.PREVIOUS_SECRETS),
     adminSecret: valid(env.ADMIN_SECRET),
     basicAuthEnabled: !valid(env.DISABLE_BASIC_AUTH),
     rateLimitEnabled: !valid(env.DISABLE_RATE_LIMIT),
@@ -67,6 +68,7 @@ export function buildAuthConfig(env: ParsedEnv, prefix: string, discovery: IdpDi
       accessTtlSeconds: minutesToSeconds(valid(env.ACCESS_TOKEN_EXPIRY_MINUTES)),
       refreshTtlSeconds: minutesToSeconds(valid(env.REFRESH_TOKEN_EXPIRY_MINUTES)),
       passwordResetTtlSeconds: minutesToSeconds(valid(env.PASSWORD_RESET_TOKEN_EXPIRY_MINUTES)),
+      sessionMaxLifetimeSeconds: valid(env.GATEHOUSE.SESSION_MAX_LIFETIME_MINUTES) * 60,
     },
     cookies: {
       secure: valid(env.USE_SECURE_COOKIES),
@@ -94,7 +96,7 @@ export function buildAuthConfig(env: ParsedEnv, prefix: string, discovery: IdpDi
     ldap: null,
     auditRetentionDays: valid(env.GATEHOUSE.AUDIT_RETENTION_DAYS),
   };
-  return redactSecrets(config, ['secret', 'adminSecret', 'defaultAdminInitialPassword']);
+  return redactSecrets(config, ['secret', 'previousSecrets', 'adminSecret', 'defaultAdminInitialPassword']);
 }
 
 /**

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { passwordProblems } from '../crypto/password-policy.js';
 import type { IdpDiscovery } from './oauth2-idps.js';
 import type { ParsedEnv } from './variable-schemas.js';
-import type { Variable } from './variables.js';
+import { GATEHOUSE_PREFIX, type Variable } from './variables.js';
 
 /**
  * @module
@@ -42,6 +42,17 @@ export function checkCrossFieldRules(
     problem('ADMIN_SECRET', `\`${name('ADMIN_SECRET')}\` must be not be set without setting \`${name('SECRET')}\`.`);
   } else if (typeof env.ADMIN_SECRET === 'string' && env.ADMIN_SECRET === env.SECRET) {
     problem('ADMIN_SECRET', `\`${name('ADMIN_SECRET')}\` must be different from \`${name('SECRET')}\``);
+  }
+
+  const previous = env.GATEHOUSE.PREVIOUS_SECRETS;
+  if (Array.isArray(previous) && previous.length > 0) {
+    const list = `${GATEHOUSE_PREFIX}PREVIOUS_SECRETS`;
+    const listProblem = (message: string) => ctx.addIssue({ code: 'custom', path: ['GATEHOUSE', 'PREVIOUS_SECRETS'], message, continue: true });
+    if (env.SECRET === null) listProblem(`${list} must not be set without \`${name('SECRET')}\`: it lists secrets accepted besides it`);
+    previous.forEach((entry, index) => {
+      if (entry === env.SECRET) listProblem(`${list} entry ${index + 1} is the same as ${name('SECRET')}: list only the secrets it replaces`);
+      if (entry === env.ADMIN_SECRET) listProblem(`${list} entry ${index + 1} is the same as ${name('ADMIN_SECRET')}: the admin secret must never sign tokens`);
+    });
   }
 
   if (env.ENABLE_AUTH === true && env.DISABLE_BASIC_AUTH === true && discovery.declared === 0 && !ldapOn) {

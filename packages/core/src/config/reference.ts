@@ -218,6 +218,17 @@ const GATEHOUSE: Record<GatehouseVariable, Documented> = {
     description:
       'Days audit events are kept, integer 1–36500; the periodic sweep deletes older ones (docs/audit.md).',
   },
+  SESSION_MAX_LIFETIME_MINUTES: {
+    default: '43200',
+    description:
+      'Absolute session lifetime in whole minutes (default 30 days), counted from the login: past it a refresh is refused (401 `session_expired`) however active the session is, and no token outlives it. The idle lifetime stays `PHOENIX_REFRESH_TOKEN_EXPIRY_MINUTES`. See docs/sessions.md.',
+  },
+  PREVIOUS_SECRETS: {
+    default: null,
+    secret: true,
+    description:
+      'Comma-separated former secrets, each following the `PHOENIX_SECRET` rules and none equal to it: tokens and API keys they signed stay valid, everything new is signed with `PHOENIX_SECRET`. The rotation procedure is in docs/secret-rotation.md; `gatehouse list-api-keys --old-secrets` lists the keys that retiring one would break.',
+  },
 };
 
 function entry(variable: string, documented: Documented): ConfigReferenceEntry {

@@ -28,6 +28,11 @@ export interface TokenConfig {
   readonly accessTtlSeconds: number;
   readonly refreshTtlSeconds: number;
   readonly passwordResetTtlSeconds: number;
+  /**
+   * `GATEHOUSE_SESSION_MAX_LIFETIME_MINUTES`: the absolute end of a session, counted from its login,
+   * past which no refresh is granted however active it is; tokens never outlive it.
+   */
+  readonly sessionMaxLifetimeSeconds: number;
 }
 
 export interface CookieNames {
@@ -149,6 +154,11 @@ export interface AuthConfig {
   readonly enabled: boolean;
   /** HS256 key of every token Gatehouse issues; null when unset (allowed only with auth off). */
   readonly secret: string | null;
+  /**
+   * `GATEHOUSE_PREVIOUS_SECRETS`: former (or not yet active) secrets whose tokens and API keys are
+   * still accepted; nothing new is signed with them. Empty when unset.
+   */
+  readonly previousSecrets: readonly string[];
   readonly adminSecret: string | null;
   readonly basicAuthEnabled: boolean;
   readonly rateLimitEnabled: boolean;

@@ -36,6 +36,36 @@ function secretVar(subject: string): RawSchema<string | null> {
     });
 }
 
+/**
+ * Comma-separated secrets, each held to the rules of the signing secret. A problem names the entry
+ * by its position (1-based) and describes its shape, never its value. Whitespace around the commas
+ * is dropped: a secret cannot contain any.
+ */
+function secretListVar(variable: string): RawSchema<string[]> {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return [];
+      const entries = raw.split(',').map((entry) => entry.trim());
+      let failed = false;
+      entries.forEach((entry, index) => {
+        const problem = secretProblems(entry, `${variable} entry ${index + 1}`);
+        if (problem === null) return;
+        failed = true;
+        const shape = entry.length === 0 ? '' : ` (got ${entry.length} characters)`;
+        ctx.addIssue({ code: 'custom', message: `${problem}${shape}` });
+      });
+      entries.forEach((entry, index) => {
+        const first = entries.indexOf(entry);
+        if (first === index || entry === '') return;
+        failed = true;
+        ctx.addIssue({ code: 'custom', message: `${variable} entry ${index + 1} repeats entry ${first + 1}: list each previous secret once` });
+      });
+      return failed ? z.NEVER : entries;
+    });
+}
+
 function adminsVar(variable: string): RawSchema<{ username: string; email: string }[]> {
   return z
     .string()
@@ -143,6 +173,9 @@ export function authEnvShape(prefix: string, discovery: IdpDiscovery) {
       PASSWORD_HASH_CONCURRENCY: field(integerVar(`${GATEHOUSE_PREFIX}PASSWORD_HASH_CONCURRENCY`, 0, 1, 256)),
       PASSWORD_HASH_QUEUE: field(integerVar(`${GATEHOUSE_PREFIX}PASSWORD_HASH_QUEUE`, 32, 0, 100_000)),
       AUDIT_RETENTION_DAYS: field(integerVar(`${GATEHOUSE_PREFIX}AUDIT_RETENTION_DAYS`, 90, 1, 36_500)),
+      // Whole minutes, default 30 days; 0 would end every session at its login.
+      SESSION_MAX_LIFETIME_MINUTES: field(integerVar(`${GATEHOUSE_PREFIX}SESSION_MAX_LIFETIME_MINUTES`, 43_200, 1, 1_000_000_000)),
+      PREVIOUS_SECRETS: field(secretListVar(`${GATEHOUSE_PREFIX}PREVIOUS_SECRETS`)),
     } satisfies Record<GatehouseVariable, z.ZodType<unknown, Raw>>),
   } satisfies Record<Variable, z.ZodType<unknown, Raw>> & { OAUTH2: z.ZodType; GATEHOUSE: z.ZodType };
 }

@@ -47,6 +47,13 @@ export type Variable = (typeof VARIABLES)[number];
  * whatever the prefix of the others.
  */
 export const GATEHOUSE_PREFIX = 'GATEHOUSE_';
-export const GATEHOUSE_VARIABLES = ['ALLOWED_HOSTS', 'PASSWORD_HASH_CONCURRENCY', 'PASSWORD_HASH_QUEUE', 'AUDIT_RETENTION_DAYS'] as const;
+export const GATEHOUSE_VARIABLES = [
+  'ALLOWED_HOSTS',
+  'PASSWORD_HASH_CONCURRENCY',
+  'PASSWORD_HASH_QUEUE',
+  'SESSION_MAX_LIFETIME_MINUTES',
+  'PREVIOUS_SECRETS',
+  'AUDIT_RETENTION_DAYS',
+] as const;
 export type GatehouseVariable = (typeof GATEHOUSE_VARIABLES)[number];
 

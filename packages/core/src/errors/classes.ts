@@ -37,7 +37,7 @@ export class ValidationError extends GatehouseError {
 
 type AuthenticationCode = Extract<
   ErrorCode,
-  'unauthenticated' | 'invalid_token' | 'expired_token' | 'invalid_credentials' | 'untrusted_origin'
+  'unauthenticated' | 'invalid_token' | 'expired_token' | 'session_expired' | 'invalid_credentials' | 'untrusted_origin'
 >;
 export class AuthenticationError extends GatehouseError {
   constructor(code: AuthenticationCode, message: string, options?: GatehouseErrorOptions) {

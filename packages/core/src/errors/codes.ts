@@ -19,6 +19,8 @@ export const HTTP_STATUS_BY_CODE = {
   unauthenticated: 401,
   invalid_token: 401,
   expired_token: 401,
+  // the session reached its absolute lifetime: sign in again
+  session_expired: 401,
   invalid_credentials: 401,
   untrusted_origin: 401,
   // authorization

@@ -1,5 +1,6 @@
 import type { AuditEventRecord } from '../audit/events.js';
 import type { ApiKeyRecord, ApiKeyWithOwner, UserRecord } from '../ports.js';
+import type { SessionView } from '../services/index.js';
 import { isLdapEmailMarker } from '../ldap/sign-in.js';
 import { toGlobalId } from './global-id.js';
 
@@ -61,5 +62,25 @@ export function auditEventJson(event: AuditEventRecord): Record<string, unknown>
     user_agent: event.userAgent,
     request_id: event.requestId,
     details,
+  };
+}
+
+/**
+ * A session as the session list shows it. `sign_in_method` is null for sessions begun before it
+ * was recorded; `idp` is set for OAuth2 sign-ins only.
+ */
+export function sessionJson(view: SessionView): Record<string, unknown> {
+  const { session } = view;
+  return {
+    id: toGlobalId('UserSession', session.id),
+    created_at: iso(session.createdAt),
+    last_refreshed_at: session.lastRefreshedAt === null ? null : iso(session.lastRefreshedAt),
+    idle_expires_at: iso(view.idleExpiresAt),
+    absolute_expires_at: iso(view.absoluteExpiresAt),
+    client_address: session.clientAddress,
+    user_agent: session.userAgent,
+    sign_in_method: session.signInMethod,
+    idp: session.idp,
+    current: view.current,
   };
 }

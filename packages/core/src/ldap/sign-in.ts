@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { LdapConfig } from '../config/index.js';
 import { AuthenticationError, DirectoryUnavailableError, isGatehouseError } from '../errors/index.js';
 import type { AssignableRole } from '../policy/index.js';
-import type { UserPatch, UserRecord } from '../ports.js';
+import type { SessionOrigin, UserPatch, UserRecord } from '../ports.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { assertNotLockedOut, clearLoginFailures, recordLoginFailure } from '../services/login-lockout.js';
 import { publishIdentityChange } from '../services/identity-change.js';
@@ -48,6 +48,7 @@ export async function ldapLogin(
   ldap: LdapConfig,
   directory: Directory,
   input: { username?: unknown; password?: unknown },
+  client: Omit<SessionOrigin, 'signInMethod' | 'idp'> = {},
 ): Promise<IssuedSession> {
   const username = typeof input.username === 'string' ? input.username : '';
   const password = typeof input.password === 'string' ? input.password : '';
@@ -89,7 +90,7 @@ export async function ldapLogin(
     throw error;
   }
   await clearLoginFailures(deps, lockoutKey);
-  const session = await issueSession(deps, user);
+  const session = await issueSession(deps, user, { ...client, signInMethod: 'ldap' });
   recordSignIn(deps, session, 'ldap', null);
   return session;
 }

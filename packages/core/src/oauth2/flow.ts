@@ -51,6 +51,9 @@ export interface CallbackInput {
   readonly stateCookie: string | null;
   readonly nonceCookie: string | null;
   readonly codeVerifierCookie: string | null;
+  /** Recorded on the session row. */
+  readonly clientAddress?: string | null;
+  readonly userAgent?: string | null;
 }
 
 export type CallbackResult =
@@ -224,7 +227,12 @@ export function createOAuth2Flow(config: AuthConfig, deps: ServiceDeps, discover
     const emailVerified = found.emailPath.expression === 'email' && claims.email_verified === true;
     const signedIn = await signInOAuth2User(requestDeps, found, { info: parsed.info, role: access.role, emailVerified });
     if (!signedIn.ok) return fail(signedIn.code, signedIn.code);
-    const session = await issueSession(requestDeps, signedIn.user);
+    const session = await issueSession(requestDeps, signedIn.user, {
+      signInMethod: 'oauth2',
+      idp: found.name,
+      clientAddress: input.clientAddress ?? null,
+      userAgent: input.userAgent ?? null,
+    });
     return { ok: true, session, returnUrl: state.returnUrl };
   }
 

@@ -22,6 +22,10 @@ export const ACTIONS = [
   'read_own_user',
   'read_other_user',
   'read_audit_events',
+  'list_own_sessions',
+  'revoke_own_session',
+  'list_user_sessions',
+  'revoke_user_sessions',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];

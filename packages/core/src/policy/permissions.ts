@@ -113,6 +113,17 @@ export function decide(principal: Principal | null, action: Action, targetOrNoth
       // SYSTEM principals are allowed and see an empty list: the system user owns no personal keys.
       return anonymous ? DECISIONS.authDisabledApiKeys : DECISIONS.selfService;
 
+    case 'list_own_sessions':
+    case 'revoke_own_session':
+      // Any credential of the user, as for its own keys: the system user simply has no sessions.
+      return anonymous ? DECISIONS.authDisabledUsers : DECISIONS.selfService;
+
+    case 'list_user_sessions':
+    case 'revoke_user_sessions':
+      if (isSelf(principal, target.userId)) return decide(principal, action === 'list_user_sessions' ? 'list_own_sessions' : 'revoke_own_session');
+      if (anonymous) return DECISIONS.authDisabledUsers;
+      return adminGate(principal);
+
     default:
       return DECISIONS.unknownAction;
   }

@@ -21,6 +21,8 @@ export const GATEHOUSE_ADMIN_ROUTES: readonly string[] = Object.freeze([
   'POST /v1/system/api_keys',
   'DELETE /v1/system/api_keys/{id}',
   'GET /v1/audit_events',
+  'GET /v1/users/{id}/sessions',
+  'DELETE /v1/users/{id}/sessions',
 ]);
 
 /** Gatehouse's own routes every role may call, whatever the method: they act on the caller's own account. */
@@ -30,6 +32,9 @@ export const GATEHOUSE_SELF_SERVICE_ROUTES: readonly string[] = Object.freeze([
   'GET /v1/user/api_keys',
   'POST /v1/user/api_keys',
   'DELETE /v1/user/api_keys/{id}',
+  'GET /v1/user/sessions',
+  'DELETE /v1/user/sessions',
+  'DELETE /v1/user/sessions/{id}',
 ]);
 
 /**

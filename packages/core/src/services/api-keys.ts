@@ -62,6 +62,8 @@ async function mint(deps: ServiceDeps, actor: Principal, ownerId: number, kind: 
     description: parseDescription(input.description),
     createdAt: now,
     expiresAt: parseExpiry(input.expiresAt, now),
+    // Which secret signs it: retiring that secret later ends this key (`gatehouse api-keys --old-secrets`).
+    secretId: deps.tokens.keyId,
   });
   const key = await deps.tokens.sign('api_key', {
     jti: String(record.id),

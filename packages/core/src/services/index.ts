@@ -3,8 +3,11 @@ export { authorize, requireActor } from './authorize.js';
 export { DEFAULT_ADMIN, SYSTEM_USER, isDefaultAdmin, isSystemUser } from './well-known-users.js';
 export { bootstrap, type BootstrapResult } from './bootstrap.js';
 export {
+  absoluteSessionEnd,
+  boundedUserAgent,
   issueSession,
   login,
+  MAX_USER_AGENT_LENGTH,
   logoutUser,
   recordSignIn,
   recordSignInFailure,
@@ -14,6 +17,15 @@ export {
   userIdFromRefreshToken,
   type IssuedSession,
 } from './sessions.js';
+export {
+  endSessionsExcept,
+  listOwnSessions,
+  listUserSessions,
+  revokeOtherSessions,
+  revokeOwnSession,
+  revokeUserSessions,
+  type SessionView,
+} from './session-list.js';
 export { assertNotLockedOut, clearLoginFailures, recordLoginFailure } from './login-lockout.js';
 export {
   createUser,

@@ -1,7 +1,7 @@
 import type { AuditSignInMethod, SignInFailureReason } from '../audit/events.js';
 import { isValidEmail, sanitizeEmail } from '../crypto/index.js';
 import { AuthenticationError, NotFoundError, OverloadedError, PermissionDeniedError, isGatehouseError } from '../errors/index.js';
-import type { AuthStoreOps, UserRecord } from '../ports.js';
+import type { AuthStoreOps, SessionOrigin, UserRecord } from '../ports.js';
 import type { ServiceDeps } from './deps.js';
 import { assertNotLockedOut, clearLoginFailures, recordLoginFailure } from './login-lockout.js';
 
@@ -11,19 +11,45 @@ export interface IssuedSession {
   readonly sessionId: number;
   readonly accessToken: string;
   readonly refreshToken: string;
+  /** Epoch ms: when the pair was minted. */
+  readonly issuedAt: number;
   /** Epoch ms. */
   readonly accessTokenExpiresAt: number;
   readonly refreshTokenExpiresAt: number;
+}
+
+/** Longest `User-Agent` kept on a session row: enough for every real browser, bounded for the store. */
+export const MAX_USER_AGENT_LENGTH = 512;
+
+/**
+ * A `User-Agent` header as a session row keeps it: control characters dropped, trimmed, cut to
+ * `MAX_USER_AGENT_LENGTH`; null when nothing is left. It is shown to the user, never trusted.
+ */
+export function boundedUserAgent(raw: string | null | undefined): string | null {
+  if (!raw) return null;
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
+  const clean = raw.slice(0, MAX_USER_AGENT_LENGTH * 2).replace(/[\x00-\x1f\x7f]/g, '').trim().slice(0, MAX_USER_AGENT_LENGTH);
+  return clean === '' ? null : clean;
+}
+
+/** When a session created at `createdAt` ends whatever its activity (`GATEHOUSE_SESSION_MAX_LIFETIME_MINUTES`). */
+export function absoluteSessionEnd(deps: Pick<ServiceDeps, 'config'>, createdAt: number): number {
+  return createdAt + deps.config.tokens.sessionMaxLifetimeSeconds * 1000;
 }
 
 const INVALID_LOGIN = 'Invalid email and/or password';
 
 const toSeconds = (ms: number) => Math.floor(ms / 1000);
 
-/** Mints the refresh + access pair of one session, rows first, then the signed JWTs. */
-async function mintPair(deps: ServiceDeps, user: UserRecord, sessionId: number, tx: AuthStoreOps, now = deps.clock.now()) {
+/**
+ * Mints the refresh + access pair of one session, rows first, then the signed JWTs. The access
+ * token never outlives the session's absolute end. The refresh token keeps its idle lifetime, so
+ * that a refresh after the absolute end reaches the store and is refused as `session_expired` (a
+ * client can tell "sign in again" from a token it should simply have refreshed earlier).
+ */
+async function mintPair(deps: ServiceDeps, user: UserRecord, sessionId: number, tx: AuthStoreOps, now: number, absoluteEnd: number) {
   const refreshExpiresAt = now + deps.config.tokens.refreshTtlSeconds * 1000;
-  const accessExpiresAt = now + deps.config.tokens.accessTtlSeconds * 1000;
+  const accessExpiresAt = Math.min(now + deps.config.tokens.accessTtlSeconds * 1000, absoluteEnd);
   const refresh = await tx.insertRefreshToken({ sessionId, userId: user.id, createdAt: now, expiresAt: refreshExpiresAt });
   const access = await tx.insertAccessToken({
     sessionId,
@@ -40,6 +66,7 @@ async function signPair(
   user: UserRecord,
   sessionId: number,
   pair: Awaited<ReturnType<typeof mintPair>>,
+  issuedAt: number,
 ): Promise<IssuedSession> {
   const sub = String(user.id);
   const [accessToken, refreshToken] = await Promise.all([
@@ -51,31 +78,44 @@ async function signPair(
     sessionId,
     accessToken,
     refreshToken,
+    issuedAt,
     accessTokenExpiresAt: pair.access.expiresAt,
     refreshTokenExpiresAt: pair.refresh.expiresAt,
   };
 }
 
-/** Starts a new session (token family) for a user who has already proven who they are. */
-export async function issueSession(deps: ServiceDeps, user: UserRecord): Promise<IssuedSession> {
+/**
+ * Starts a new session (token family) for a user who has already proven who they are, recording
+ * how and from where they signed in for the session list.
+ */
+export async function issueSession(deps: ServiceDeps, user: UserRecord, origin: SessionOrigin): Promise<IssuedSession> {
   const now = deps.clock.now();
+  const absoluteEnd = absoluteSessionEnd(deps, now);
   const { session, pair } = await deps.store.transaction(async (tx) => {
     const session = await tx.insertSession({
       userId: user.id,
       createdAt: now,
       expiresAt: now + deps.config.tokens.refreshTtlSeconds * 1000,
+      signInMethod: origin.signInMethod,
+      idp: origin.signInMethod === 'oauth2' ? (origin.idp ?? null) : null,
+      clientAddress: origin.clientAddress ?? null,
+      userAgent: boundedUserAgent(origin.userAgent),
     });
     // The same instant as the session's expiry: the first refresh token ends exactly with it.
-    return { session, pair: await mintPair(deps, user, session.id, tx, now) };
+    return { session, pair: await mintPair(deps, user, session.id, tx, now, absoluteEnd) };
   });
-  return signPair(deps, user, session.id, pair);
+  return signPair(deps, user, session.id, pair, now);
 }
 
 /**
  * Password login (reference §4.2). The same argon2 work runs whether or not the account exists, so
  * the response time does not reveal which e-mails are registered.
  */
-export async function login(deps: ServiceDeps, input: { email?: unknown; password?: unknown }): Promise<IssuedSession> {
+export async function login(
+  deps: ServiceDeps,
+  input: { email?: unknown; password?: unknown },
+  client: Omit<SessionOrigin, 'signInMethod' | 'idp'> = {},
+): Promise<IssuedSession> {
   if (!deps.config.basicAuthEnabled) throw new PermissionDeniedError('Forbidden', 'basic_auth_disabled');
   const rawEmail = typeof input.email === 'string' ? input.email : '';
   const password = typeof input.password === 'string' ? input.password : '';
@@ -113,7 +153,7 @@ export async function login(deps: ServiceDeps, input: { email?: unknown; passwor
     });
     if (upgraded !== null) current = (await deps.store.updateUser(person.id, { passwordHash: upgraded, updatedAt: deps.clock.now() })) ?? person;
   }
-  const session = await issueSession(deps, current);
+  const session = await issueSession(deps, current, { ...client, signInMethod: 'password' });
   recordSignIn(deps, session, 'password', null);
   return session;
 }
@@ -164,15 +204,20 @@ export async function refreshSession(deps: ServiceDeps, refreshToken: string | n
   const outcome = await deps.store.transaction(async (tx) => {
     const row = await tx.findRefreshToken(tokenId);
     if (!row) return { kind: 'invalid' as const };
+    const session = await tx.findSession(row.sessionId);
+    if (!session) return { kind: 'invalid' as const };
+    // The absolute lifetime: however active, a login ends this long after it began.
+    const absoluteEnd = absoluteSessionEnd(deps, session.createdAt);
+    if (absoluteEnd <= now) return { kind: 'session_expired' as const, sessionId: row.sessionId };
     if (row.expiresAt <= now) return { kind: 'expired' as const };
     if (!(await tx.consumeRefreshToken(row.id, now))) return { kind: 'replayed' as const, sessionId: row.sessionId, userId: row.userId };
     const user = await tx.findUserById(row.userId);
     if (!user) return { kind: 'no_user' as const };
-    const pair = await mintPair(deps, user, row.sessionId, tx);
+    const pair = await mintPair(deps, user, row.sessionId, tx, now, absoluteEnd);
     // The login lives as long as its newest refresh token (the reference's sliding expiry): the
     // periodic sweep must not end a session that is still being refreshed.
     // Gone means logged out meanwhile: refuse, and the throw rolls the new pair back.
-    if (!(await tx.extendSession(row.sessionId, pair.refresh.expiresAt))) throw new AuthenticationError('invalid_token', 'Invalid refresh token');
+    if (!(await tx.extendSession(row.sessionId, pair.refresh.expiresAt, now))) throw new AuthenticationError('invalid_token', 'Invalid refresh token');
     return { kind: 'rotated' as const, user, sessionId: row.sessionId, pair };
   });
 
@@ -181,6 +226,10 @@ export async function refreshSession(deps: ServiceDeps, refreshToken: string | n
       throw new AuthenticationError('invalid_token', 'Invalid refresh token');
     case 'expired':
       throw new AuthenticationError('expired_token', 'Expired refresh token');
+    case 'session_expired':
+      // Over for good: remove it now rather than at the next sweep, on every instance.
+      await revokeSession(deps, outcome.sessionId);
+      throw new AuthenticationError('session_expired', 'Session expired: sign in again');
     case 'no_user':
       throw new NotFoundError('User not found');
     case 'replayed':
@@ -192,7 +241,8 @@ export async function refreshSession(deps: ServiceDeps, refreshToken: string | n
       // The old access token died with its refresh token (grants need a live refresh token); drop
       // cached copies of this session's tokens so no process keeps accepting it.
       await deps.revocations.publish({ type: 'session', sessionId: outcome.sessionId });
-      return signPair(deps, outcome.user, outcome.sessionId, outcome.pair);
+      // Signed with the current secret: a session begun under a previous one moves to the new one here.
+      return signPair(deps, outcome.user, outcome.sessionId, outcome.pair, now);
   }
 }
 

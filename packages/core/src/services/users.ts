@@ -6,6 +6,7 @@ import { authorize, requireActor } from './authorize.js';
 import { auditActorOf, type AuditActor } from '../audit/index.js';
 import type { ServiceDeps } from './deps.js';
 import { publishIdentityChange } from './identity-change.js';
+import { endSessionsExcept } from './session-list.js';
 import { logoutUser } from './sessions.js';
 import { assertUsernameAvailable, userTarget } from './well-known-users.js';
 
@@ -102,18 +103,25 @@ export interface OwnProfileChange {
   username?: unknown;
   password?: unknown;
   currentPassword?: unknown;
+  /** With a new password: end the user's other sessions (default true). */
+  endOtherSessions?: unknown;
+  /** The session the request was made with, kept by `endOtherSessions`; null for an API key. */
+  currentSessionId?: number | null;
 }
 
 /**
  * A user changes their own username and/or password (reference `patchViewer`). A new password needs
- * the current one, then ends every session of the user: the caller must clear the auth cookies.
+ * the current one and cancels a pending reset link; unless `endOtherSessions` is false it also ends
+ * every other session of the user, on every instance (the request's own session stays signed in).
  */
 export async function updateOwnProfile(
   deps: ServiceDeps,
   actor: Principal | null,
   change: OwnProfileChange,
-): Promise<{ user: UserRecord; loggedOut: boolean }> {
+): Promise<{ user: UserRecord; endedSessions: number }> {
   if (change.username === undefined && change.password === undefined) throw new ValidationError('At least one field is required');
+  const endOthers = change.endOtherSessions ?? true;
+  if (typeof endOthers !== 'boolean') throw new ValidationError('end_other_sessions must be a boolean');
   if (change.username !== undefined) authorize(actor, 'change_own_username');
   if (change.password !== undefined) authorize(actor, 'change_own_password');
   requireActor(actor);
@@ -139,12 +147,23 @@ export async function updateOwnProfile(
 
   const updated = await deps.store.updateUser(user.id, patch);
   if (!updated) throw new NotFoundError('User not found');
+  let endedSessions = 0;
   if (patch.passwordHash !== undefined) {
-    await endCredentialsAfterPasswordChange(deps, user.id);
-    deps.audit.record({ type: 'password.changed', actor: auditActorOf(actor), subjectUserId: user.id, details: { by: 'self', sessionsEnded: true } });
+    // A link mailed before the change must not undo it.
+    await deps.store.deletePasswordResetTokensOfUser(user.id);
+    const keep = change.currentSessionId ?? null;
+    if (endOthers && keep !== null) endedSessions = await endSessionsExcept(deps, user.id, keep);
+    else if (endOthers) {
+      // An API key has no session of its own to keep: every session ends.
+      endedSessions = (await deps.store.deleteSessionsOfUser(user.id)).length;
+      await deps.revocations.publish({ type: 'user_sessions', userId: user.id });
+    }
+  }
+  if (patch.passwordHash !== undefined) {
+    deps.audit.record({ type: 'password.changed', actor: auditActorOf(actor), subjectUserId: user.id, details: { by: 'self', sessionsEnded: endOthers } });
   }
   await publishIdentityChange(deps, user, updated);
-  return { user: updated, loggedOut: patch.passwordHash !== undefined };
+  return { user: updated, endedSessions };
 }
 
 /**

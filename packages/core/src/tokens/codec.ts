@@ -58,6 +58,13 @@ export interface SignClaims {
 }
 
 export interface TokenCodec {
+  /**
+   * Fingerprint of the signing secret (`secretFingerprint`): recorded on each API key, so the keys
+   * still signed by a secret being retired can be listed.
+   */
+  readonly keyId: string;
+  /** Fingerprints of the previous secrets, in the order they were given. */
+  readonly previousKeyIds: readonly string[];
   sign(kind: TokenKind, claims: SignClaims): Promise<string>;
   /**
    * The claims of a token of one of the `expected` kinds, or an `AuthenticationError`:
@@ -149,6 +156,15 @@ function headerKind(header: unknown): TokenKind | undefined {
   return KIND_BY_TYPE.get(header.typ);
 }
 
+/**
+ * A short, one-way name for a secret: HMAC-SHA256 keyed with it over a fixed label, 72 bits in
+ * base64url. It tells secrets apart in a listing without revealing anything a token signed with the
+ * secret does not already reveal.
+ */
+export function secretFingerprint(secret: string): string {
+  return createHmac('sha256', Buffer.from(secret, 'utf8')).update('gatehouse secret fingerprint v1').digest().subarray(0, 9).toString('base64url');
+}
+
 function checkSecret(secret: unknown, label: string): asserts secret is string {
   // The message names the option, never the value.
   if (!isNonEmptyString(secret)) throw new TypeError(`${label} must be a non-empty string`);
@@ -163,9 +179,10 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
   }
   if (!isNonEmptyString(issuer)) throw new TypeError('issuer must be a non-empty string');
 
-  // Verification keys: the current secret first, then the former ones. KeyObjects are made once;
-  // handing createHmac the string would re-derive the key on every call.
-  const verifyKeys: readonly KeyObject[] = [secret, ...previousSecrets].map((value) => createSecretKey(Buffer.from(value, 'utf8')));
+  // Verification keys: the current secret, then the former ones. KeyObjects are made once; handing
+  // createHmac the string would re-derive the key on every call.
+  const currentKey: KeyObject = createSecretKey(Buffer.from(secret, 'utf8'));
+  const previousKeys: readonly KeyObject[] = previousSecrets.map((value) => createSecretKey(Buffer.from(value, 'utf8')));
 
   // The signing key is imported once, lazily (Web Crypto's import is asynchronous), and reused:
   // handing jose the raw bytes would make it import a key on every call.
@@ -202,15 +219,21 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
     return token;
   }
 
-  /** Whether one of the keys made this signature; every key is tried, each in constant time. */
+  function macMatches(key: KeyObject, signingInput: string, signature: Buffer): boolean {
+    // Both 32 bytes (the shape check fixed the signature's length), as timingSafeEqual requires.
+    return timingSafeEqual(createHmac('sha256', key).update(signingInput, 'latin1').digest(), signature);
+  }
+
+  /**
+   * Whether one of the keys made this signature, each compared in constant time. The current key
+   * answers first, so the common case costs one HMAC however many previous secrets are configured;
+   * which secret signed a token is no secret (the fingerprints are public), so stopping early leaks
+   * nothing an attacker could use.
+   */
   function signedByUs(signingInput: string, signature: Buffer): boolean {
-    let matched = false;
-    for (const key of verifyKeys) {
-      const mac = createHmac('sha256', key).update(signingInput, 'latin1').digest();
-      // Both 32 bytes (the shape check fixed the signature's length), as timingSafeEqual requires.
-      if (timingSafeEqual(mac, signature)) matched = true;
-    }
-    return matched;
+    if (macMatches(currentKey, signingInput, signature)) return true;
+    for (const key of previousKeys) if (macMatches(key, signingInput, signature)) return true;
+    return false;
   }
 
   function verifySync(token: string, expected: TokenKind | readonly TokenKind[]): TokenClaims {
@@ -247,5 +270,11 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
     return verifySync(token, expected);
   }
 
-  return { sign, verify, verifySync };
+  return {
+    keyId: secretFingerprint(secret),
+    previousKeyIds: Object.freeze(previousSecrets.map(secretFingerprint)),
+    sign,
+    verify,
+    verifySync,
+  };
 }

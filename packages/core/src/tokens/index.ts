@@ -1,6 +1,7 @@
 export {
   createTokenCodec,
   MAX_TOKEN_LENGTH,
+  secretFingerprint,
   type SignClaims,
   type TokenClaims,
   type TokenCodec,

@@ -54,6 +54,10 @@ const MATRIX: Record<Action, readonly string[]> = {
   read_audit_events: [A, AO, AO, A, AO, AO, AO, A, OFFU, UN],
   read_own_user: [SS, SS, SS, SS, SS, SS, SS, SS, OFF, UN],
   read_other_user: [A, AO, AO, A, AO, AO, AO, A, OFFU, UN],
+  list_own_sessions: [SS, SS, SS, SS, SS, SS, SS, SS, OFFU, UN],
+  revoke_own_session: [SS, SS, SS, SS, SS, SS, SS, SS, OFFU, UN],
+  list_user_sessions: [A, AO, AO, A, AO, AO, AO, A, OFFU, UN],
+  revoke_user_sessions: [A, AO, AO, A, AO, AO, AO, A, OFFU, UN],
 };
 
 const OTHER_USER: ActionTarget = { userId: OTHER_ID, ownerId: OTHER_ID };
@@ -61,7 +65,7 @@ const OTHER_USER: ActionTarget = { userId: OTHER_ID, ownerId: OTHER_ID };
 describe('decide: every action x every principal', () => {
   it('covers every action', () => {
     expect(Object.keys(MATRIX).sort()).toEqual([...ACTIONS].sort());
-    expect(ACTIONS).toHaveLength(19);
+    expect(ACTIONS).toHaveLength(23);
   });
 
   const cases = (Object.keys(MATRIX) as Action[]).flatMap((action) => expandRow(action, MATRIX[action]));

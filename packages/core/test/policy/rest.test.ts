@@ -101,6 +101,19 @@ const BUILT_IN_TABLE: ReadonlyArray<readonly [string, string, Shape]> = [
   ['PATCH', '/v1/system/api_keys/{id}', 'write'],
   ['DELETE', '/v1/system/api_keys/{id}', 'adminKeyWrite'],
 
+  ['GET', '/v1/user/sessions', 'self'],
+  ['HEAD', '/v1/user/sessions', 'self'],
+  ['POST', '/v1/user/sessions', 'write'],
+  ['DELETE', '/v1/user/sessions', 'self'],
+  ['GET', '/v1/user/sessions/{id}', 'read'],
+  ['PATCH', '/v1/user/sessions/{id}', 'write'],
+  ['DELETE', '/v1/user/sessions/{id}', 'self'],
+
+  ['GET', '/v1/users/{id}/sessions', 'adminRead'],
+  ['HEAD', '/v1/users/{id}/sessions', 'adminRead'],
+  ['POST', '/v1/users/{id}/sessions', 'write'],
+  ['DELETE', '/v1/users/{id}/sessions', 'adminWrite'],
+
   ['GET', '/v1/projects/{id}', 'read'],
   ['HEAD', '/v1/projects/{id}', 'read'],
   ['POST', '/v1/projects/{id}', 'write'],
@@ -128,8 +141,8 @@ describe('decideRest: built-in routes x methods x principals', () => {
     const declared = [...BUILT_IN_ADMIN_ROUTES, ...BUILT_IN_SELF_SERVICE_ROUTES, ...BUILT_IN_API_KEY_ROUTES];
     const rows = new Set(BUILT_IN_TABLE.map(([method, path]) => `${method} ${path}`));
     for (const spec of declared) expect(rows).toContain(spec);
-    expect(BUILT_IN_ADMIN_ROUTES).toHaveLength(12);
-    expect(BUILT_IN_SELF_SERVICE_ROUTES).toHaveLength(6);
+    expect(BUILT_IN_ADMIN_ROUTES).toHaveLength(14);
+    expect(BUILT_IN_SELF_SERVICE_ROUTES).toHaveLength(9);
     expect(BUILT_IN_API_KEY_ROUTES).toHaveLength(7);
   });
 

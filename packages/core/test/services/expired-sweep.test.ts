@@ -23,8 +23,8 @@ function recordingLogger() {
 async function storeWithExpiredRows(clock: FakeClock) {
   const store = createMemoryStore();
   const user = await store.insertUser({ role: 'MEMBER', username: 'm', email: 'm@example.com', authMethod: 'LOCAL', passwordHash: 'x', resetPassword: false, createdAt: clock.now() });
-  const dead = await store.insertSession({ userId: user.id, createdAt: clock.now() - 2 * HOUR, expiresAt: clock.now() - HOUR });
-  const live = await store.insertSession({ userId: user.id, createdAt: clock.now(), expiresAt: clock.now() + HOUR });
+  const dead = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: clock.now() - 2 * HOUR, expiresAt: clock.now() - HOUR });
+  const live = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: clock.now(), expiresAt: clock.now() + HOUR });
   return { store, dead, live };
 }
 
@@ -55,7 +55,7 @@ describe('startExpiredSweep', () => {
     await waitUntil('the timer to sweep', async () => (await store.findSession(dead.id)) === null);
     await sweep.stop();
     const user = (await store.findUserByEmail('m@example.com'))!;
-    const later = await store.insertSession({ userId: user.id, createdAt: clock.now() - 2 * HOUR, expiresAt: clock.now() - HOUR });
+    const later = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: clock.now() - 2 * HOUR, expiresAt: clock.now() - HOUR });
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(await store.findSession(later.id)).toEqual(later);
   });

@@ -17,6 +17,11 @@ import {
   requestPasswordReset,
   resetPassword,
   revokeSession,
+  listOwnSessions,
+  listUserSessions,
+  revokeOtherSessions,
+  revokeOwnSession,
+  revokeUserSessions,
   updateOwnProfile,
   updateUser,
   bootstrap,
@@ -24,7 +29,9 @@ import {
 } from '../../src/services/index.js';
 import { createAuditTrail, storeAuditSink } from '../../src/audit/index.js';
 import { silentLogger } from '../../src/services/deps.js';
-import { ADMIN_SECRET, bearer, makeHarness, type Harness } from '../support/harness.js';
+import { adminSecretPrincipal } from '../../src/policy/index.js';
+import { createTokenCodec } from '../../src/tokens/index.js';
+import { ADMIN_SECRET, SECRET, bearer, makeHarness, type Harness } from '../support/harness.js';
 
 /** Rejects with a GatehouseError of this code (and message, when given). */
 async function rejectsWith(promise: Promise<unknown>, code: string, message?: string): Promise<void> {
@@ -85,6 +92,169 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
   }
 
   describe(`identity services on ${name}`, () => {
+    describe('session list', () => {
+      const MINUTE = 60_000;
+      const client = { clientAddress: '203.0.113.9', userAgent: 'Mozilla/5.0 (X11) Firefox/140.0' };
+
+      it('lists the own live sessions with how and where each signed in, marking the current one', () =>
+        withHarness(async (h) => {
+          await world(h);
+          const first = await login(h.deps, { email: 'member@example.com', password: 'member-pw' }, client);
+          h.clock.advance(MINUTE);
+          const second = await login(h.deps, { email: 'member@example.com', password: 'member-pw' }, { clientAddress: null, userAgent: `ua\u0000\u0007${'x'.repeat(600)}` });
+          const p = await principalOf(h, second.accessToken);
+          const views = await listOwnSessions(h.deps, p, second.sessionId);
+          expect(views.map((v) => [v.session.id, v.current])).toEqual([[second.sessionId, true], [first.sessionId, false]]);
+          const [newest, oldest] = views;
+          expect(oldest?.session).toMatchObject({ signInMethod: 'password', idp: null, ...client, lastRefreshedAt: null });
+          // Control characters dropped, length bounded.
+          expect(newest?.session.userAgent).toBe(`ua${'x'.repeat(510)}`);
+          expect(newest?.session.clientAddress).toBeNull();
+          expect(oldest?.absoluteExpiresAt).toBe(oldest!.session.createdAt + 43_200 * MINUTE);
+          expect(oldest?.idleExpiresAt).toBe(first.refreshTokenExpiresAt);
+          // Someone else's list holds none of them.
+          const admin = await principalOf(h, (await login(h.deps, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD })).accessToken);
+          expect((await listOwnSessions(h.deps, admin, null)).some((v) => v.session.userId !== admin.userId)).toBe(false);
+        }));
+
+      it('a refresh records the last refresh and moves the idle end, not the absolute end', () =>
+        withHarness(async (h) => {
+          await world(h);
+          const s = await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
+          h.clock.advance(5 * MINUTE);
+          const next = await refreshSession(h.deps, s.refreshToken);
+          const p = await principalOf(h, next.accessToken);
+          const [view] = await listOwnSessions(h.deps, p, next.sessionId);
+          expect(view?.session.lastRefreshedAt).toBe(h.clock.now());
+          expect(view?.idleExpiresAt).toBe(next.refreshTokenExpiresAt);
+          expect(view?.absoluteExpiresAt).toBe(s.issuedAt + 43_200 * MINUTE);
+        }));
+
+      it('revoking one own session ends it at once; another user’s session is a 404 and survives', () =>
+        withHarness(async (h) => {
+          await world(h);
+          const mine = await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
+          const other = await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
+          const theirs = await login(h.deps, { email: 'viewer@example.com', password: 'viewer-pw' });
+          const p = await principalOf(h, mine.accessToken);
+          await rejectsWith(revokeOwnSession(h.deps, p, theirs.sessionId), 'not_found', 'Session not found');
+          await rejectsWith(revokeOwnSession(h.deps, p, 999_999), 'not_found');
+          expect(await reason(h, theirs.accessToken)).toBe('ok');
+          await revokeOwnSession(h.deps, p, other.sessionId);
+          expect(await reason(h, other.accessToken)).toBe('revoked');
+          await rejectsWith(refreshSession(h.deps, other.refreshToken), 'invalid_token');
+          expect(await reason(h, mine.accessToken)).toBe('ok');
+        }));
+
+      it('revoking the other sessions keeps the current one; with no current session all end', () =>
+        withHarness(async (h) => {
+          await world(h);
+          const here = await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
+          const a = await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
+          const b = await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
+          const p = await principalOf(h, here.accessToken);
+          expect(await revokeOtherSessions(h.deps, p, here.sessionId)).toBe(2);
+          for (const gone of [a, b]) expect(await reason(h, gone.accessToken)).toBe('revoked');
+          expect(await reason(h, here.accessToken)).toBe('ok');
+          expect(await revokeOtherSessions(h.deps, p, null)).toBe(1);
+          expect(await reason(h, here.accessToken)).toBe('revoked');
+        }));
+
+      it('admins list and end another user’s sessions; members may not; an unknown user is a 404', () =>
+        withHarness(async (h) => {
+          const { adminP, member } = await world(h);
+          const s = await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
+          const viewerP = await principalOf(h, (await login(h.deps, { email: 'viewer@example.com', password: 'viewer-pw' })).accessToken);
+          await rejectsWith(listUserSessions(h.deps, viewerP, member.id, null), 'forbidden');
+          await rejectsWith(revokeUserSessions(h.deps, viewerP, member.id), 'forbidden');
+          await rejectsWith(listUserSessions(h.deps, adminP, 999_999, null), 'not_found');
+          expect((await listUserSessions(h.deps, adminP, member.id, null)).map((v) => v.session.id)).toEqual([s.sessionId]);
+          const secretP = adminSecretPrincipal(h.systemUserId);
+          await revokeUserSessions(h.deps, secretP, member.id);
+          expect(await reason(h, s.accessToken)).toBe('revoked');
+          expect(await listUserSessions(h.deps, adminP, member.id, null)).toEqual([]);
+        }));
+    });
+
+    describe('absolute session lifetime', () => {
+      const MINUTE = 60_000;
+      const lifetime = { GATEHOUSE_SESSION_MAX_LIFETIME_MINUTES: '60', PHOENIX_REFRESH_TOKEN_EXPIRY_MINUTES: '30', PHOENIX_ACCESS_TOKEN_EXPIRY_MINUTES: '10' };
+
+      it('a session refreshed all along still ends at its absolute end, with session_expired', () =>
+        withHarness(async (h) => {
+          await world(h);
+          const start = await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
+          const end = start.issuedAt + 60 * MINUTE;
+          let current = start;
+          // Refreshed every 9 minutes: the idle lifetime alone would keep it forever.
+          for (let i = 0; i < 6; i++) {
+            h.clock.advance(9 * MINUTE);
+            current = await refreshSession(h.deps, current.refreshToken);
+            expect(current.accessTokenExpiresAt).toBeLessThanOrEqual(end);
+          }
+          // At 54 minutes: the new access token is cut to the absolute end (6 minutes, not 10).
+          expect(current.accessTokenExpiresAt).toBe(end);
+          expect(current.refreshTokenExpiresAt).toBe(h.clock.now() + 30 * MINUTE);
+          h.clock.advance(6 * MINUTE - 1);
+          expect(await reason(h, current.accessToken)).toBe('ok');
+          h.clock.advance(1);
+          expect(await reason(h, current.accessToken)).toBe('expired');
+          // The refresh token is within its idle lifetime, but the session is over: refused, and ended.
+          await rejectsWith(refreshSession(h.deps, current.refreshToken), 'session_expired', 'Session expired: sign in again');
+          expect(await h.store.findSession(current.sessionId)).toBeNull();
+          await rejectsWith(refreshSession(h.deps, current.refreshToken), 'invalid_token');
+        }, lifetime));
+
+      it('lowering the lifetime applies to sessions already running: the next refresh is session_expired', () =>
+        withHarness(async (h) => {
+          await world(h);
+          const s = await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
+          h.clock.advance(20 * MINUTE);
+          const shorter = { ...h.deps, config: { ...h.deps.config, tokens: { ...h.deps.config.tokens, sessionMaxLifetimeSeconds: 15 * 60 } } };
+          await rejectsWith(refreshSession(shorter, s.refreshToken), 'session_expired', 'Session expired: sign in again');
+          // Ended for good, not just refused once: the row is gone and the token is no longer known.
+          expect(await h.store.findSession(s.sessionId)).toBeNull();
+          await rejectsWith(refreshSession(h.deps, s.refreshToken), 'invalid_token');
+        }, lifetime));
+    });
+
+    describe('secret rotation', () => {
+      const OLD = 'old-secret-0123456789-abcdefghijklmnopq';
+
+      it('tokens and API keys of a previous secret stay valid, new ones use the current secret, a refresh re-signs', async () => {
+        const { store, cleanup } = await makeStore();
+        try {
+          // Before: OLD is the secret.
+          const before = await makeHarness({ PHOENIX_SECRET: OLD }, store);
+          const { adminP } = await world(before);
+          const key = await createUserApiKey(before.deps, adminP, { name: 'ci' });
+          expect(key.record.secretId).toBe(createTokenCodec({ secret: OLD }).keyId);
+          const s = await login(before.deps, { email: 'member@example.com', password: 'member-pw' });
+          before.auth.close();
+
+          // After: SECRET signs, OLD is only accepted.
+          const after = await makeHarness({ GATEHOUSE_PREVIOUS_SECRETS: OLD }, store);
+          expect(await reason(after, s.accessToken)).toBe('ok');
+          expect(await reason(after, key.key)).toBe('ok');
+          const next = await refreshSession(after.deps, s.refreshToken);
+          expect(createTokenCodec({ secret: SECRET, now: after.clock.now }).verifySync(next.accessToken, 'access').sub).toBe(String(s.user.id));
+          expect(() => createTokenCodec({ secret: OLD, now: after.clock.now }).verifySync(next.refreshToken, 'refresh')).toThrow('Invalid token');
+          const fresh = await createUserApiKey(after.deps, adminP, { name: 'new' });
+          expect(fresh.record.secretId).toBe(after.deps.tokens.keyId);
+          after.auth.close();
+
+          // Retired: OLD is gone, and so is everything it signed.
+          const retired = await makeHarness({}, store);
+          expect(await reason(retired, key.key)).toBe('invalid');
+          expect(await reason(retired, fresh.key)).toBe('ok');
+          expect(await reason(retired, next.accessToken)).toBe('ok');
+          retired.auth.close();
+        } finally {
+          await cleanup();
+        }
+      });
+    });
+
     describe('bootstrap', () => {
       it('creates the system user and the default admin once, flagged for a password change', () =>
         withHarness(async (h) => {
@@ -426,28 +596,46 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
           expect(await reason(h, b.accessToken)).toBe('ok');
         }));
 
-      it('changing one’s own password needs the current one and logs out everywhere', () =>
+      it('changing one’s own password needs the current one and, from an API key, logs out everywhere', () =>
         withHarness(async (h) => {
           await world(h);
           const s = await login(h.deps, { email: 'viewer@example.com', password: 'viewer-pw' });
           const p = await principalOf(h, s.accessToken);
           await rejectsWith(updateOwnProfile(h.deps, p, { password: 'new-pw-1' }), 'bad_request', 'Valid current password is required to modify password');
           await rejectsWith(updateOwnProfile(h.deps, p, { password: 'new-pw-1', currentPassword: 'wrong' }), 'bad_request');
+          await rejectsWith(updateOwnProfile(h.deps, p, { password: 'new-pw-1', currentPassword: 'viewer-pw', endOtherSessions: 'yes' }), 'invalid_input');
           expect(await reason(h, s.accessToken)).toBe('ok');
-          const { user, loggedOut } = await updateOwnProfile(h.deps, p, { password: 'new-pw-1', currentPassword: 'viewer-pw' });
-          expect(loggedOut).toBe(true);
+          // No current session given (an API key's request): every session ends.
+          const { user, endedSessions } = await updateOwnProfile(h.deps, p, { password: 'new-pw-1', currentPassword: 'viewer-pw' });
+          expect(endedSessions).toBe(1);
           expect(user.resetPassword).toBe(false);
           expect(await reason(h, s.accessToken)).toBe('revoked');
           await login(h.deps, { email: 'viewer@example.com', password: 'new-pw-1' });
+        }));
+
+      it('a password change ends the other sessions and keeps the current one; end_other_sessions false ends none', () =>
+        withHarness(async (h) => {
+          await world(h);
+          const here = await login(h.deps, { email: 'viewer@example.com', password: 'viewer-pw' });
+          const there = await login(h.deps, { email: 'viewer@example.com', password: 'viewer-pw' });
+          const p = await principalOf(h, here.accessToken);
+          const kept = await updateOwnProfile(h.deps, p, { password: 'new-pw-1', currentPassword: 'viewer-pw', endOtherSessions: false, currentSessionId: here.sessionId });
+          expect(kept.endedSessions).toBe(0);
+          expect(await reason(h, there.accessToken)).toBe('ok');
+          const ended = await updateOwnProfile(h.deps, p, { password: 'new-pw-2', currentPassword: 'new-pw-1', currentSessionId: here.sessionId });
+          expect(ended.endedSessions).toBe(1);
+          expect(await reason(h, there.accessToken)).toBe('revoked');
+          expect(await reason(h, here.accessToken)).toBe('ok');
+          await rejectsWith(refreshSession(h.deps, there.refreshToken), 'invalid_token');
         }));
 
       it('a username change alone does not log out', () =>
         withHarness(async (h) => {
           await world(h);
           const s = await login(h.deps, { email: 'viewer@example.com', password: 'viewer-pw' });
-          const { user, loggedOut } = await updateOwnProfile(h.deps, await principalOf(h, s.accessToken), { username: '  vee ' });
+          const { user, endedSessions } = await updateOwnProfile(h.deps, await principalOf(h, s.accessToken), { username: '  vee ' });
           expect(user.username).toBe('vee');
-          expect(loggedOut).toBe(false);
+          expect(endedSessions).toBe(0);
           expect(await reason(h, s.accessToken)).toBe('ok');
         }));
 

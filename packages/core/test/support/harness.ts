@@ -72,7 +72,7 @@ export async function makeHarness(
     config,
     store,
     hasher: fastHasher,
-    tokens: createTokenCodec({ secret: SECRET, now: clock.now }),
+    tokens: createTokenCodec({ secret: config.secret ?? SECRET, previousSecrets: config.previousSecrets, now: clock.now }),
     rateLimits: createMemoryRateLimitStore(),
     revocations,
     clock,

@@ -175,17 +175,34 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
 
     async insertSession(n) {
       if (!s.users.has(n.userId)) throw new ConflictError('unknown user');
-      const row = { id: ++s.seq.session, ...n };
+      const row: SessionRecord = {
+        id: ++s.seq.session,
+        userId: n.userId,
+        createdAt: n.createdAt,
+        expiresAt: n.expiresAt,
+        signInMethod: n.signInMethod,
+        idp: n.idp ?? null,
+        clientAddress: n.clientAddress ?? null,
+        userAgent: n.userAgent ?? null,
+        lastRefreshedAt: null,
+      };
       s.sessions.set(row.id, row);
       return row;
+    },
+    async listSessionsOfUser(userId, now) {
+      return [...s.sessions.values()].filter((x) => x.userId === userId && x.expiresAt > now).sort((a, b) => b.id - a.id);
     },
     async findSession(id) {
       return s.sessions.get(id) ?? null;
     },
-    async extendSession(id, expiresAt) {
+    async extendSession(id, expiresAt, refreshedAt) {
       const row = s.sessions.get(id);
       if (!row) return false;
-      if (row.expiresAt < expiresAt) s.sessions.set(id, { ...row, expiresAt });
+      s.sessions.set(id, {
+        ...row,
+        expiresAt: Math.max(row.expiresAt, expiresAt),
+        lastRefreshedAt: Math.max(row.lastRefreshedAt ?? refreshedAt, refreshedAt),
+      });
       return true;
     },
     async insertRefreshToken(n) {
@@ -219,8 +236,8 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
     async deleteSession(id) {
       return dropSession(id) > 0;
     },
-    async deleteSessionsOfUser(userId) {
-      const ids = [...s.sessions.values()].filter((x) => x.userId === userId).map((x) => x.id);
+    async deleteSessionsOfUser(userId, exceptSessionId) {
+      const ids = [...s.sessions.values()].filter((x) => x.userId === userId && x.id !== exceptSessionId).map((x) => x.id);
       for (const id of ids) dropSession(id);
       return ids;
     },
@@ -229,7 +246,7 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
       if (!s.users.has(n.userId)) throw new ConflictError('unknown user');
       if (!n.name.trim()) throw new ConflictError('API key name must be non-empty');
       if (n.kind !== 'user' && n.kind !== 'system') throw new ConflictError('unknown API key kind');
-      const row = { id: ++s.seq.key, ...n };
+      const row = { id: ++s.seq.key, ...n, secretId: n.secretId ?? null };
       s.keys.set(row.id, row);
       return row;
     },

@@ -24,6 +24,7 @@ export function apiKeyOps(db: Db, scope: Scope, { storeCall, fast }: Runner): Pi
             description: key.description,
             created_at: key.createdAt,
             expires_at: key.expiresAt,
+            secret_id: key.secretId ?? null,
           })
           .returningAll()
           .executeTakeFirstOrThrow();

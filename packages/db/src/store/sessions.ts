@@ -11,25 +11,42 @@ import type { Db, Runner, Scope } from './runner.js';
 /** Sessions with their refresh and access tokens. */
 export function sessionOps(db: Db, scope: Scope, { storeCall, fast }: Runner): Pick<
   AuthStoreOps,
-  'insertSession' | 'extendSession' | 'findSession' | 'insertRefreshToken' | 'findRefreshToken' | 'consumeRefreshToken' | 'insertAccessToken' | 'findAccessTokenGrant' | 'deleteSession' | 'deleteSessionsOfUser'
+  'insertSession' | 'extendSession' | 'findSession' | 'listSessionsOfUser' | 'insertRefreshToken' | 'findRefreshToken' | 'consumeRefreshToken' | 'insertAccessToken' | 'findAccessTokenGrant' | 'deleteSession' | 'deleteSessionsOfUser'
 > {
   return {
     insertSession: (session) =>
       storeCall(async () => {
         const row = await db
           .insertInto('sessions')
-          .values({ user_id: session.userId, created_at: session.createdAt, expires_at: session.expiresAt })
+          .values({
+            user_id: session.userId,
+            created_at: session.createdAt,
+            expires_at: session.expiresAt,
+            sign_in_method: session.signInMethod,
+            idp: session.idp ?? null,
+            client_address: session.clientAddress ?? null,
+            user_agent: session.userAgent ?? null,
+            last_refreshed_at: null,
+          })
           .returningAll()
           .executeTakeFirstOrThrow();
         return toSession(row);
       }),
 
-    extendSession: (id, expiresAt) =>
+    extendSession: (id, expiresAt, refreshedAt) =>
       storeCall(async () => {
         // One statement: the later of the two expiries, and the row count says whether the session exists.
-        const later = sql<number>`${sql.raw(scope.dialect === 'postgres' ? 'greatest' : 'max')}(expires_at, ${expiresAt})`;
-        const result = await db.updateTable('sessions').set({ expires_at: later }).where('id', '=', id).executeTakeFirst();
+        const greatest = sql.raw(scope.dialect === 'postgres' ? 'greatest' : 'max');
+        const later = sql<number>`${greatest}(expires_at, ${expiresAt})`;
+        const lastRefresh = sql<number>`${greatest}(coalesce(last_refreshed_at, ${refreshedAt}), ${refreshedAt})`;
+        const result = await db.updateTable('sessions').set({ expires_at: later, last_refreshed_at: lastRefresh }).where('id', '=', id).executeTakeFirst();
         return result.numUpdatedRows > 0n;
+      }),
+
+    listSessionsOfUser: (userId, now) =>
+      storeCall(async () => {
+        const rows = await db.selectFrom('sessions').selectAll().where('user_id', '=', userId).where('expires_at', '>', now).orderBy('id', 'desc').execute();
+        return rows.map(toSession);
       }),
 
     findSession: (id) =>
@@ -113,9 +130,11 @@ export function sessionOps(db: Db, scope: Scope, { storeCall, fast }: Runner): P
         return result.numDeletedRows > 0n;
       }),
 
-    deleteSessionsOfUser: (userId) =>
+    deleteSessionsOfUser: (userId, exceptSessionId) =>
       storeCall(async () => {
-        const rows = await db.deleteFrom('sessions').where('user_id', '=', userId).returning('id').execute();
+        let query = db.deleteFrom('sessions').where('user_id', '=', userId);
+        if (exceptSessionId !== undefined) query = query.where('id', '<>', exceptSessionId);
+        const rows = await query.returning('id').execute();
         return rows.map((row) => toInt(row.id)).sort((a, b) => a - b);
       }),
   };

@@ -13,12 +13,20 @@ import { json, noContent, redirect } from '../responses.js';
 import type { RouteDefinition, RouteEnvironment } from './context.js';
 import { OAUTH2_ERROR_MESSAGES } from '../../oauth2/flow.js';
 
-/** The two login cookies (reference §2.5): HttpOnly, SameSite=Strict, Max-Age = token lifetime. */
+/** Seconds from `from` to `until` (epoch ms), rounded up so a cookie never dies before its token. */
+const secondsUntil = (until: number, from: number): number => Math.max(0, Math.ceil((until - from) / 1000));
+
+/**
+ * The two login cookies (reference §2.5): HttpOnly, SameSite=Strict, Max-Age = token lifetime (shorter
+ * near the session's absolute end, where the tokens are cut short too).
+ */
 export function sessionCookies(app: RouteEnvironment, session: IssuedSession): Headers {
-  const { cookies, tokens } = app.config;
+  const { cookies } = app.config;
   const headers = new Headers();
-  headers.append('set-cookie', serializeCookie(cookies, cookies.names.accessToken, session.accessToken, { maxAge: tokens.accessTtlSeconds, sameSite: 'Strict' }));
-  headers.append('set-cookie', serializeCookie(cookies, cookies.names.refreshToken, session.refreshToken, { maxAge: tokens.refreshTtlSeconds, sameSite: 'Strict' }));
+  const accessMaxAge = secondsUntil(session.accessTokenExpiresAt, session.issuedAt);
+  const refreshMaxAge = secondsUntil(session.refreshTokenExpiresAt, session.issuedAt);
+  headers.append('set-cookie', serializeCookie(cookies, cookies.names.accessToken, session.accessToken, { maxAge: accessMaxAge, sameSite: 'Strict' }));
+  headers.append('set-cookie', serializeCookie(cookies, cookies.names.refreshToken, session.refreshToken, { maxAge: refreshMaxAge, sameSite: 'Strict' }));
   return headers;
 }
 
@@ -40,9 +48,9 @@ export const authRoutes: readonly RouteDefinition[] = [
     method: 'POST',
     pattern: '/auth/login',
     kind: 'auth',
-    async handler({ request, app }) {
+    async handler({ request, clientAddress, app }) {
       const body = await readJsonObject(request);
-      const session = await login(app.deps, { email: body.email, password: body.password });
+      const session = await login(app.deps, { email: body.email, password: body.password }, { clientAddress, userAgent: request.headers.get('user-agent') });
       return noContent(sessionCookies(app, session));
     },
   },

@@ -13,9 +13,15 @@ export function ldapRoutes(ldap: LdapConfig, directory: Directory): RouteDefinit
       method: 'POST',
       pattern: '/auth/ldap/login',
       kind: 'auth',
-      async handler({ request, app }) {
+      async handler({ request, clientAddress, app }) {
         const body = await readJsonObject(request);
-        const session = await ldapLogin(app.deps, ldap, directory, { username: body.username, password: body.password });
+        const session = await ldapLogin(
+          app.deps,
+          ldap,
+          directory,
+          { username: body.username, password: body.password },
+          { clientAddress, userAgent: request.headers.get('user-agent') },
+        );
         return noContent(sessionCookies(app, session));
       },
     },

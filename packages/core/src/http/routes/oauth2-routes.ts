@@ -67,6 +67,8 @@ export function oauth2Routes(flow: OAuth2Flow, config: AuthConfig): RouteDefinit
         stateCookie: readCookie(cookieHeader, names.oauth2State),
         nonceCookie: readCookie(cookieHeader, names.oauth2Nonce),
         codeVerifierCookie: readCookie(cookieHeader, names.oauth2CodeVerifier),
+        clientAddress,
+        userAgent: request.headers.get('user-agent'),
       }, app.deps);
       if (!result.ok) {
         app.deps.logger.warn('oauth2: login refused', { idp: flow.idp(params[0] ?? '')?.name ?? '(unknown)', code: result.code, reason: result.reason });

@@ -12,18 +12,24 @@ import {
   listAllUserApiKeys,
   listOwnApiKeys,
   listSystemApiKeys,
+  listOwnSessions,
+  listUserSessions,
   listUsers,
+  revokeOtherSessions,
+  revokeOwnSession,
+  revokeUserSessions,
   updateOwnProfile,
   updateUser,
   sendWelcomeMail,
   listAuditEvents,
   type ApiKeyPage,
   type CreatedApiKey,
+  type SessionView,
 } from '../../services/index.js';
 import { readJsonObject } from '../body.js';
 import { fromGlobalId, toGlobalId, type NodeType } from '../global-id.js';
 import { json, noContent } from '../responses.js';
-import { apiKeyJson, auditEventJson, userJson } from '../serialize.js';
+import { apiKeyJson, auditEventJson, sessionJson, userJson } from '../serialize.js';
 import { clearSessionCookies } from './auth-routes.js';
 import type { RouteContext, RouteDefinition } from './context.js';
 
@@ -46,6 +52,25 @@ function keysPage(page: ApiKeyPage, type: NodeType): Response {
 
 function createdKey(created: CreatedApiKey): Response {
   return json({ data: { ...apiKeyJson(created.record), key: created.key } }, 201);
+}
+
+/** The session the request was made with: set for access tokens, null for keys and the admin secret. */
+function currentSessionOf(principal: Principal | null): number | null {
+  if (principal === null || principal.kind !== 'session') return null;
+  const { sessionId } = principal as Principal & { sessionId?: number | null };
+  return typeof sessionId === 'number' ? sessionId : null;
+}
+
+function sessionsList(views: readonly SessionView[]): Response {
+  return json({ data: views.map(sessionJson) });
+}
+
+/** `?others=`: `true` keeps the request's own session, absent or `false` ends every one; anything else is a 422. */
+function othersFlag(url: URL): boolean {
+  const raw = url.searchParams.get('others');
+  if (raw === null || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new ValidationError('others must be true or false');
 }
 
 function objectField(body: Record<string, unknown>, field: string): Record<string, unknown> {
@@ -119,13 +144,63 @@ export const v1Routes: readonly RouteDefinition[] = [
     kind: 'v1',
     async handler({ request, principal, app }) {
       const body = await readJsonObject(request);
-      const { user, loggedOut } = await updateOwnProfile(app.deps, principal, {
+      const { user } = await updateOwnProfile(app.deps, principal, {
         username: body.username,
         password: body.password,
         currentPassword: body.current_password,
+        endOtherSessions: body.end_other_sessions,
+        currentSessionId: currentSessionOf(principal),
       });
-      // A new password ended every session, this one included: drop its cookies too.
-      return json({ data: userJson(user) }, 200, loggedOut ? clearSessionCookies(app) : undefined);
+      return json({ data: userJson(user) });
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/user/sessions',
+    kind: 'v1',
+    async handler({ principal, app }) {
+      return sessionsList(await listOwnSessions(app.deps, principal, currentSessionOf(principal)));
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: '/v1/user/sessions',
+    kind: 'v1',
+    async handler({ url, principal, app }) {
+      const current = currentSessionOf(principal);
+      const keep = othersFlag(url) ? current : null;
+      await revokeOtherSessions(app.deps, principal, keep);
+      // Without others=true the request's own session ended too: drop its cookies.
+      return noContent(keep === null && current !== null ? clearSessionCookies(app) : undefined);
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: '/v1/user/sessions/{}',
+    kind: 'v1',
+    async handler(context) {
+      const id = param(context, 'UserSession');
+      await revokeOwnSession(context.app.deps, context.principal, id);
+      return noContent(id === currentSessionOf(context.principal) ? clearSessionCookies(context.app) : undefined);
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/users/{}/sessions',
+    kind: 'v1',
+    async handler(context) {
+      const views = await listUserSessions(context.app.deps, context.principal, param(context, 'User'), currentSessionOf(context.principal));
+      return sessionsList(views);
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: '/v1/users/{}/sessions',
+    kind: 'v1',
+    async handler(context) {
+      const userId = param(context, 'User');
+      await revokeUserSessions(context.app.deps, context.principal, userId);
+      return noContent(userId === context.principal?.userId && currentSessionOf(context.principal) !== null ? clearSessionCookies(context.app) : undefined);
     },
   },
   {
