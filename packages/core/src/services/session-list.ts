@@ -4,6 +4,7 @@ import type { SessionRecord } from '../ports.js';
 import { authorize, requireActor } from './authorize.js';
 import type { ServiceDeps } from './deps.js';
 import { absoluteSessionEnd, logoutUser, revokeSession } from './sessions.js';
+import { auditActorOf, type SessionEndedBy } from '../audit/index.js';
 
 /** One live session as its owner (or an admin) sees it. */
 export interface SessionView {
@@ -49,6 +50,12 @@ export async function revokeOwnSession(deps: ServiceDeps, actor: Principal | nul
   const session = Number.isSafeInteger(sessionId) ? await deps.store.findSession(sessionId) : null;
   if (!session || session.userId !== actor.userId) throw new NotFoundError('Session not found');
   await revokeSession(deps, session.id);
+  recordEnded(deps, actor, session.userId, session.id, 'user');
+}
+
+/** The audit event of sessions ended from the session list (one per request; `sessionId` null: several). */
+function recordEnded(deps: ServiceDeps, actor: Principal, userId: number, sessionId: number | null, by: SessionEndedBy): void {
+  deps.audit.record({ type: 'session.ended', actor: auditActorOf(actor), subjectUserId: userId, details: { sessionId, by, reason: 'revoked' } });
 }
 
 /**
@@ -61,9 +68,12 @@ export async function revokeOtherSessions(deps: ServiceDeps, actor: Principal | 
   if (keepSessionId === null) {
     const ended = await deps.store.deleteSessionsOfUser(userId);
     await deps.revocations.publish({ type: 'user_sessions', userId });
+    recordEnded(deps, actor, userId, null, 'user');
     return ended.length;
   }
-  return endSessionsExcept(deps, userId, keepSessionId);
+  const ended = await endSessionsExcept(deps, userId, keepSessionId);
+  if (ended > 0) recordEnded(deps, actor, userId, null, 'user');
+  return ended;
 }
 
 /** Deletes the user's sessions but one, and drops each from every cache. */
@@ -95,5 +105,7 @@ export async function listUserSessions(
 export async function revokeUserSessions(deps: ServiceDeps, actor: Principal | null, userId: number): Promise<void> {
   requireActor(actor);
   authorize(actor, 'revoke_user_sessions', { userId });
-  await logoutUser(deps, await requireUserId(deps, userId));
+  const target = await requireUserId(deps, userId);
+  await logoutUser(deps, target);
+  recordEnded(deps, actor, target, null, 'admin');
 }

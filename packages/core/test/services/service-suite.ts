@@ -387,6 +387,27 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
           expect(typesOf(h).filter((t) => t === 'sign_in.succeeded')).toHaveLength(2);
         }));
 
+      it('sessions ended from the session list name who ended them: the user (one or the others) or an admin', () =>
+        withHarness(async (h) => {
+          const { admin, adminP, member } = await world(h);
+          const mine = await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
+          const other = await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
+          await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
+          const p = await principalOf(h, mine.accessToken);
+          h.audit.length = 0;
+          await revokeOwnSession(h.deps, p, other.sessionId);
+          expect(await revokeOtherSessions(h.deps, p, mine.sessionId)).toBe(1);
+          // Nothing left to end: no event.
+          expect(await revokeOtherSessions(h.deps, p, mine.sessionId)).toBe(0);
+          await revokeUserSessions(h.deps, adminP, member.id);
+          const memberActor = { kind: 'session', userId: member.id };
+          expect(h.audit).toEqual([
+            { type: 'session.ended', actor: memberActor, subjectUserId: member.id, details: { sessionId: other.sessionId, by: 'user', reason: 'revoked' } },
+            { type: 'session.ended', actor: memberActor, subjectUserId: member.id, details: { sessionId: null, by: 'user', reason: 'revoked' } },
+            { type: 'session.ended', actor: { kind: 'session', userId: admin.user.id }, subjectUserId: member.id, details: { sessionId: null, by: 'admin', reason: 'revoked' } },
+          ]);
+        }));
+
       it('bootstrap records the accounts it creates, by the system, once', () =>
         withHarness(async (h) => {
           const created = h.audit.filter((e) => e.type === 'user.created');
