@@ -15,3 +15,4 @@ export { createRevocationRelay, type RevocationRelay, type RevocationRelayOption
 export { importOptional, isMissingPackage } from './kit/import-optional.js';
 export { canonicalRequestPath, pathOfTarget, MAX_PATH_LENGTH, MALFORMED_PATH_MESSAGE } from './http/request-path.js';
 export { createHostCheck, hostOfHeader, type HostCheck } from './http/host-check.js';
+export { checkRole, adapterMisuse } from './http/gate.js';

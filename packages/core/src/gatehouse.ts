@@ -32,7 +32,7 @@ import { ldapRoutes } from './http/routes/ldap-routes.js';
  * translate their requests to its `handle` and `guard`.
  */
 
-export type { GuardInput, GuardResult, RequestContext } from './http/gate.js';
+export type { GuardInput, GuardResult, GuardedPrincipal, RequestContext } from './http/gate.js';
 
 export interface GatehouseOptions {
   config: AuthConfig;
