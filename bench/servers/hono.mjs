@@ -13,11 +13,11 @@ const handler = (c) => c.json(PROJECTS);
 if (mode === 'gatehouse') {
   // The recommended fast path: Gatehouse's routes registered as routes, the host route wrapped, so
   // Hono keeps its single-handler dispatch (no middleware chain).
-  const { mountGatehouse, protect } = await import('../../packages/hono/dist/index.js');
+  const { authenticate, mountGatehouse } = await import('../../packages/hono/dist/index.js');
   const world = await openGatehouse();
   closeWorld = world.close;
   mountGatehouse(app, world.gh);
-  app.get('/v1/projects', protect(world.gh, handler));
+  app.get('/v1/projects', authenticate(world.gh, handler));
 } else if (mode === 'gatehouse-middleware') {
   const { gatehouse, authenticate } = await import('../../packages/hono/dist/index.js');
   const world = await openGatehouse();

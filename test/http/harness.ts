@@ -30,7 +30,7 @@ import * as fastifyAdapter from '@gatehouse-auth/fastify';
 
 /**
  * `hono+routes`: Gatehouse's routes registered with `mountGatehouse` and host routes wrapped in
- * `protect` (no middleware). `express+json`: `express.json()` mounted before Gatehouse, as many hosts do.
+ * `authenticate(gh, handler)` (no middleware). `express+json`: `express.json()` mounted before Gatehouse, as many hosts do.
  */
 export type AdapterName = 'hono' | 'hono+routes' | 'express' | 'express+json' | 'fastify' | LowestAdapterName;
 export const ADAPTERS: readonly AdapterName[] = ['hono', 'hono+routes', 'express', 'express+json', 'fastify'];
@@ -99,7 +99,7 @@ function honoServer(gh: Gatehouse, routesOnly: boolean, HonoClass: typeof Hono =
   for (const [method, pattern, status] of HOST_ROUTES) {
     const handler = (c: Context<honoAdapter.GatehouseEnv>) =>
       status === 204 ? c.body(null, 204) : c.body(principalBody(c.get('principal'), pattern), status as 200, { 'content-type': 'application/json' });
-    if (routesOnly) app.on(method, pattern, honoAdapter.protect(gh, handler));
+    if (routesOnly) app.on(method, pattern, honoAdapter.authenticate(gh, handler));
     else app.on(method, pattern, honoAdapter.authenticate(gh), handler);
   }
   const listener = getRequestListener(top.fetch);

@@ -12,7 +12,7 @@ import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatehouse, parseAuthEnv, type AuthStore, type Gatehouse } from '@gatehouse-auth/core';
 import { createSqliteStore } from '@gatehouse-auth/db';
-import { mountGatehouse, protect, type GatehouseEnv } from '@gatehouse-auth/hono';
+import { authenticate, mountGatehouse, type GatehouseEnv } from '@gatehouse-auth/hono';
 
 const ADMIN_SECRET = 'router0admin0secret0abcdefghijklmn0123';
 
@@ -31,8 +31,8 @@ describe('@gatehouse-auth/hono mountGatehouse and the router', () => {
     gh = await createGatehouse({ config, store });
     app = new Hono<GatehouseEnv>();
     mountGatehouse(app, gh);
-    app.get('/v1/projects', protect(gh, (c) => c.json({ userId: c.get('principal').userId })));
-    app.get('/v1/projects/:id', protect(gh, (c) => c.json({ id: c.req.param('id') })));
+    app.get('/v1/projects', authenticate(gh, (c) => c.json({ userId: c.get('principal').userId })));
+    app.get('/v1/projects/:id', authenticate(gh, (c) => c.json({ id: c.req.param('id') })));
     server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

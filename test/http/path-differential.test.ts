@@ -170,12 +170,12 @@ const MOUNTS: readonly Mount[] = [
       }),
   },
   {
-    name: 'hono: catch-all with protect',
+    name: 'hono: catch-all with authenticate(gh, handler)',
     routes: underV1,
     start: (gh) =>
       honoApp(() => {
         const app = new Hono<honoAdapter.GatehouseEnv>();
-        app.all('/v1/*', honoAdapter.protect(gh, honoHit));
+        app.all('/v1/*', honoAdapter.authenticate(gh, honoHit));
         return app;
       }),
   },
@@ -219,7 +219,7 @@ const MOUNTS: readonly Mount[] = [
     start: (gh) =>
       honoApp(() => {
         const app = new Hono<honoAdapter.GatehouseEnv>();
-        app.all('/v1/projects/:id?', honoAdapter.protect(gh, honoHit));
+        app.all('/v1/projects/:id?', honoAdapter.authenticate(gh, honoHit));
         return app;
       }),
   },

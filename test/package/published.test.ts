@@ -212,10 +212,10 @@ export async function main(): Promise<void> {
   const roles: readonly Role[] = ['ADMIN'];
   const app = express();
   app.use(ex.gatehouse(gh));
-  app.get('/v1/x', ex.authenticate(gh), ex.requireRole(gh, roles), (_req, res) => { res.json({ role: ex.principalOf(res).role }); });
+  app.get('/v1/x', ex.authenticate(gh), ex.requireRole(roles), (_req, res) => { res.json({ role: ex.principalOf(res).role }); });
   const f = Fastify({ frameworkErrors: fa.frameworkErrors });
   await f.register(fa.gatehousePlugin, { gatehouse: gh });
-  f.get('/v1/x', { onRequest: [fa.authenticate(gh), fa.requireRole(gh, roles)] }, async (request) => ({ id: request.gatehousePrincipal?.userId }));
+  f.get('/v1/x', { onRequest: [fa.authenticate(gh), fa.requireRole(roles)] }, async (request) => ({ id: request.gatehousePrincipal?.userId }));
   const h = new Hono<ho.GatehouseEnv>();
   h.use(ho.gatehouse(gh));
   h.get('/v1/x', ho.authenticate(gh), (c) => c.json({ role: c.get('principal').role }));
@@ -270,7 +270,7 @@ export async function main(): Promise<void> {
   const app: express.Express = express();
   app.use(express.json());
   app.use(gatehouse(gh));
-  app.get('/v1/x', authenticate(gh), requireRole(gh, ['ADMIN']), (_req: express.Request, res: express.Response) => { res.json({ role: principalOf(res).role }); });
+  app.get('/v1/x', authenticate(gh), requireRole(['ADMIN']), (_req: express.Request, res: express.Response) => { res.json({ role: principalOf(res).role }); });
 }
 `,
     );

@@ -16,3 +16,4 @@ export { importOptional, isMissingPackage } from './kit/import-optional.js';
 export { canonicalRequestPath, pathOfTarget, MAX_PATH_LENGTH, MALFORMED_PATH_MESSAGE } from './http/request-path.js';
 export { createHostCheck, hostOfHeader, type HostCheck } from './http/host-check.js';
 export { mountProblem, type MountedGatehouse } from './http/mount-path.js';
+export { checkRole, adapterMisuse } from './http/gate.js';

@@ -35,7 +35,7 @@ import { createAuditTrail, storeAuditSink, type AuditTrail, type AuditTrailOptio
  * translate their requests to its `handle` and `guard`.
  */
 
-export type { GuardInput, GuardResult, RequestContext } from './http/gate.js';
+export type { GuardInput, GuardResult, GuardedPrincipal, RequestContext } from './http/gate.js';
 
 export interface GatehouseOptions {
   config: AuthConfig;

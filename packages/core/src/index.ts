@@ -166,6 +166,7 @@ export {
   type Credentials,
   type GuardInput,
   type GuardResult,
+  type GuardedPrincipal,
   type RequestContext,
 } from './http/index.js';
 

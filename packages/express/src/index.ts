@@ -1,13 +1,13 @@
 import { Readable } from 'node:stream';
-import type { Gatehouse, GuardInput, GuardResult, Role } from '@gatehouse-auth/core';
-import { fetchHeadersOfNode, mountProblem, nodeAuthorization } from '@gatehouse-auth/core/adapter-kit';
+import type { Gatehouse, GuardInput, GuardResult, GuardedPrincipal, Role } from '@gatehouse-auth/core';
+import { adapterMisuse, checkRole, fetchHeadersOfNode, mountProblem, nodeAuthorization } from '@gatehouse-auth/core/adapter-kit';
 import type { ErrorRequestHandler, Request as ExpressRequest, NextFunction, RequestHandler, Response as ExpressResponse } from 'express';
 
-export type GatehousePrincipal = Extract<GuardResult, { ok: true }>['principal'];
+export type { GuardedPrincipal } from '@gatehouse-auth/core';
 
 /** Where `authenticate` leaves the principal: `res.locals.principal` (or `principalOf(res)`). */
 export interface GatehouseLocals {
-  principal: GatehousePrincipal;
+  principal: GuardedPrincipal;
 }
 
 /**
@@ -148,20 +148,20 @@ export function authenticate(gh: Gatehouse): RequestHandler {
   };
 }
 
-/** 403 unless the principal `authenticate` found has one of the roles. */
-export function requireRole(gh: Gatehouse, roles: readonly Role[]): RequestHandler {
+/** 403 unless the principal `authenticate` found has one of the roles (the admin secret counts as ADMIN). */
+export function requireRole(roles: readonly Role[]): RequestHandler {
   return (_req, res, next) => {
     const principal = (res.locals as Partial<GatehouseLocals>).principal;
-    if (principal === undefined) return next(new Error('requireRole: mount authenticate before it'));
-    const result = gh.requireRole(principal, roles);
+    if (principal === undefined) return next(adapterMisuse('@gatehouse-auth/express requireRole', 'mount authenticate before it'));
+    const result = checkRole(principal, roles);
     if (!result.ok) return sendDenied(res, result);
     next();
   };
 }
 
 /** The principal `authenticate` found for this response. */
-export function principalOf(res: ExpressResponse): GatehousePrincipal {
+export function principalOf(res: ExpressResponse): GuardedPrincipal {
   const principal = (res.locals as Partial<GatehouseLocals>).principal;
-  if (principal === undefined) throw new Error('principalOf: authenticate did not run for this route');
+  if (principal === undefined) throw adapterMisuse('@gatehouse-auth/express principalOf', 'authenticate did not run for this route');
   return principal;
 }

@@ -1,15 +1,15 @@
 import { Readable } from 'node:stream';
-import { ValidationError, type Gatehouse, type GuardInput, type GuardResult, type Role } from '@gatehouse-auth/core';
-import { MALFORMED_PATH_MESSAGE, fetchHeadersOfNode, mountProblem, nodeAuthorization, pathOfTarget } from '@gatehouse-auth/core/adapter-kit';
+import { ValidationError, type Gatehouse, type GuardInput, type GuardResult, type GuardedPrincipal, type Role } from '@gatehouse-auth/core';
+import { MALFORMED_PATH_MESSAGE, adapterMisuse, checkRole, fetchHeadersOfNode, mountProblem, nodeAuthorization, pathOfTarget } from '@gatehouse-auth/core/adapter-kit';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, HTTPMethods, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 
-export type GatehousePrincipal = Extract<GuardResult, { ok: true }>['principal'];
+export type { GuardedPrincipal } from '@gatehouse-auth/core';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by `authenticate`; null on routes it does not guard. */
-    gatehousePrincipal: GatehousePrincipal | null;
+    gatehousePrincipal: GuardedPrincipal | null;
   }
 }
 
@@ -139,15 +139,22 @@ export function authenticate(gh: Gatehouse): onRequestHookHandler {
   };
 }
 
-/** 403 unless the principal `authenticate` found has one of the roles (an `onRequest` hook after it). */
-export function requireRole(gh: Gatehouse, roles: readonly Role[]): onRequestHookHandler {
+/** 403 unless the principal `authenticate` found has one of the roles (an `onRequest` hook after it; the admin secret counts as ADMIN). */
+export function requireRole(roles: readonly Role[]): onRequestHookHandler {
   return function gatehouseRole(request, reply, done): void {
     const principal = request.gatehousePrincipal;
-    if (principal === null) return done(new Error('requireRole: run authenticate before it'));
-    const result = gh.requireRole(principal, roles);
+    if (principal == null) return done(adapterMisuse('@gatehouse-auth/fastify requireRole', 'mount authenticate before it'));
+    const result = checkRole(principal, roles);
     if (!result.ok) return void sendDenied(reply, result);
     done();
   };
+}
+
+/** The principal `authenticate` found for this request (it lives in `request.gatehousePrincipal`). */
+export function principalOf(request: FastifyRequest): GuardedPrincipal {
+  const principal = request.gatehousePrincipal;
+  if (principal == null) throw adapterMisuse('@gatehouse-auth/fastify principalOf', 'authenticate did not run for this route');
+  return principal;
 }
 
 const MALFORMED_PATH = new ValidationError(MALFORMED_PATH_MESSAGE, 'malformed_path');

@@ -1,10 +1,12 @@
-import type { Gatehouse, GuardInput, GuardResult, Role } from '@gatehouse-auth/core';
-import { mountProblem, nodeAuthorization } from '@gatehouse-auth/core/adapter-kit';
+import type { Gatehouse, GuardInput, GuardResult, GuardedPrincipal, Role } from '@gatehouse-auth/core';
+import { adapterMisuse, checkRole, mountProblem, nodeAuthorization } from '@gatehouse-auth/core/adapter-kit';
 import type { Context, Handler, MiddlewareHandler } from 'hono';
 
-/** What `authenticate` leaves on the context: `c.get('principal')`. */
+export type { GuardedPrincipal } from '@gatehouse-auth/core';
+
+/** What `authenticate` leaves on the context: `c.get('principal')` (or `principalOf(c)`). */
 export interface GatehouseVariables {
-  principal: Extract<GuardResult, { ok: true }>['principal'];
+  principal: GuardedPrincipal;
 }
 
 export interface GatehouseEnv {
@@ -83,10 +85,11 @@ export function mountGatehouse(app: RouteRegistry, gh: Gatehouse, options: HonoA
     // Not one of Gatehouse's paths after all (see below): the host's route or its 404.
     await next();
   };
-  // A trailing parameter becomes a wildcard: `/v1/users/:p1` beside `/v1/users/api_keys` would make
-  // Hono's SmartRouter fall back from RegExpRouter to TrieRouter for the whole app, host routes
-  // included. Core routes on the path itself, so the handler never needs the parameter.
-  const patterns = new Set(gh.paths.map((path) => path.replace(/\/:p\d+$/, '/*')));
+  // A parameter and everything after it become one wildcard: `/v1/users/:p1` (or
+  // `/v1/users/:p1/sessions`) beside `/v1/users/api_keys` would make Hono's SmartRouter fall back
+  // from RegExpRouter to TrieRouter for the whole app, host routes included. Core routes on the path
+  // itself, so the handler never needs the parameter.
+  const patterns = new Set(gh.paths.map((path) => path.replace(/\/:p\d+(?:\/.*)?$/, '/*')));
   for (const path of patterns) app.on(METHODS, path, serve);
 }
 
@@ -126,12 +129,12 @@ function guardInput(c: Context): GuardInput {
 }
 
 /**
- * `authenticate` as a handler wrapper: `app.get('/v1/things/:id', protect(gh, (c) => ...))`. Same
+ * `authenticate(gh, handler)`: `app.get('/v1/things/:id', authenticate(gh, (c) => ...))`. Same
  * gate, but the route keeps a single handler, so Hono skips its middleware chain (the cheapest way
  * to guard a hot route). A credential Gatehouse already knows is answered without a Promise, so a
  * synchronous handler keeps `@hono/node-server`'s synchronous response path.
  */
-export function protect<E extends GatehouseEnv, P extends string>(gh: Gatehouse, handler: Handler<E, P>): Handler<E, P> {
+function wrapHandler<E extends GatehouseEnv, P extends string>(gh: Gatehouse, handler: Handler<E, P>): Handler<E, P> {
   type C = Parameters<Handler<E, P>>[0];
   type Next = Parameters<Handler<E, P>>[1];
   const proceed = (result: GuardResult, c: C, next: Next): Response | Promise<Response> => {
@@ -150,8 +153,25 @@ export function protect<E extends GatehouseEnv, P extends string>(gh: Gatehouse,
  * The gate for your own routes: the host allow-list, CSRF, authentication and the REST rule, on the
  * concrete request path however it is mounted (a route, `app.use('/v1/*', …)`, a catch-all, a
  * `basePath` or `route()` sub-app).
+ *
+ * `authenticate(gh)` is a middleware; `authenticate(gh, handler)` wraps one handler instead (see
+ * `wrapHandler` above: the cheapest way to guard a hot route).
  */
-export function authenticate(gh: Gatehouse): MiddlewareHandler<GatehouseEnv> {
+export function authenticate(gh: Gatehouse): MiddlewareHandler<GatehouseEnv>;
+export function authenticate<E extends GatehouseEnv, P extends string>(gh: Gatehouse, handler: Handler<E, P>): Handler<E, P>;
+export function authenticate<E extends GatehouseEnv, P extends string>(
+  gh: Gatehouse,
+  handler?: Handler<E, P>,
+): MiddlewareHandler<GatehouseEnv> | Handler<E, P> {
+  return handler === undefined ? authenticateMiddleware(gh) : wrapHandler(gh, handler);
+}
+
+/** @deprecated Use `authenticate(gh, handler)`: the same gate under the name the other adapters use. */
+export function protect<E extends GatehouseEnv, P extends string>(gh: Gatehouse, handler: Handler<E, P>): Handler<E, P> {
+  return wrapHandler(gh, handler);
+}
+
+function authenticateMiddleware(gh: Gatehouse): MiddlewareHandler<GatehouseEnv> {
   return async (c, next) => {
     const input = guardInput(c);
     const result = gh.guardCached(input) ?? (await gh.guard(input));
@@ -161,13 +181,20 @@ export function authenticate(gh: Gatehouse): MiddlewareHandler<GatehouseEnv> {
   };
 }
 
-/** 403 unless the principal `authenticate` found has one of the roles. */
-export function requireRole(gh: Gatehouse, roles: readonly Role[]): MiddlewareHandler<GatehouseEnv> {
+/** 403 unless the principal `authenticate` found has one of the roles (the admin secret counts as ADMIN). */
+export function requireRole(roles: readonly Role[]): MiddlewareHandler<GatehouseEnv> {
   return async (c, next) => {
-    const principal = c.get('principal') as GatehouseVariables['principal'] | undefined;
-    if (principal === undefined) throw new Error('requireRole: mount authenticate before it');
-    const result = gh.requireRole(principal, roles);
+    const principal = c.get('principal') as GuardedPrincipal | undefined;
+    if (principal === undefined) throw adapterMisuse('@gatehouse-auth/hono requireRole', 'mount authenticate before it');
+    const result = checkRole(principal, roles);
     if (!result.ok) return denied(result);
     return next();
   };
+}
+
+/** The principal `authenticate` found for this request (it lives in `c.get('principal')`). */
+export function principalOf(c: Context<GatehouseEnv>): GuardedPrincipal {
+  const principal = c.get('principal') as GuardedPrincipal | undefined;
+  if (principal === undefined) throw adapterMisuse('@gatehouse-auth/hono principalOf', 'authenticate did not run for this route');
+  return principal;
 }

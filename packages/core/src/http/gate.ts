@@ -39,6 +39,9 @@ export interface GuardInput {
   host?: string | null;
 }
 
+/** The principal the gate let through: a signed-in user, an API key, the admin secret, or anonymous while auth is off. */
+export type GuardedPrincipal = Extract<GuardResult, { readonly ok: true }>['principal'];
+
 export type GuardResult =
   | { readonly ok: true; readonly principal: AuthenticatedPrincipal | typeof ANONYMOUS_PRINCIPAL }
   | { readonly ok: false; readonly status: number; readonly body: string; readonly headers: Readonly<Record<string, string>> };
@@ -86,6 +89,33 @@ const MALFORMED_PATH = denial(new ValidationError(MALFORMED_PATH_MESSAGE, 'malfo
 const ANONYMOUS_GATE: GuardResult = Object.freeze({ ok: true as const, principal: ANONYMOUS_PRINCIPAL });
 // A successful AuthResult already has the GuardResult shape: passed on as is, no copy.
 const gateOf = (result: AuthResult): GuardResult => (result.ok ? result : DENIALS[result.reason]);
+
+// One denial per role list: adapters pass the same array on every request, so a refusal allocates nothing.
+const roleDenials = new WeakMap<readonly Role[], GuardResult>();
+
+/**
+ * 403 unless the principal has one of the roles (the admin secret counts as ADMIN; anonymous, which
+ * only exists while auth is off, passes). Pure: every adapter's `requireRole(roles)` calls it.
+ */
+export function checkRole(principal: Principal, roles: readonly Role[]): GuardResult {
+  const role: Role = principal.kind === 'admin_secret' ? 'ADMIN' : principal.role;
+  if (principal.kind === 'anonymous' || roles.includes(role)) return { ok: true, principal: principal as AuthenticatedPrincipal };
+  let refused = roleDenials.get(roles);
+  if (refused === undefined) {
+    refused = denial(new PermissionDeniedError(roleRequiredMessage(roles)));
+    roleDenials.set(roles, refused);
+  }
+  return refused;
+}
+
+/**
+ * How every adapter reports being used wrongly (a `requireRole` or `principalOf` without
+ * `authenticate` before it): a programming error, so a `TypeError` naming the package and the call,
+ * which the framework turns into its 500.
+ */
+export function adapterMisuse(where: string, message: string): TypeError {
+  return new TypeError(`${where}: ${message}`);
+}
 
 export interface GateOptions {
   config: AuthConfig;
@@ -178,18 +208,5 @@ export function createGate({ config, restPolicy, csrf, hostCheck, authenticator 
     return authorizeBoth(gate, input.method, decisionPath(input.path) ?? '', targetPath(input.target, input.path) ?? undefined);
   }
 
-  // One denial per role list: adapters pass the same array on every request, so a refusal allocates nothing.
-  const roleDenials = new WeakMap<readonly Role[], GuardResult>();
-  function requireRole(principal: Principal, roles: readonly Role[]): GuardResult {
-    const role: Role = principal.kind === 'admin_secret' ? 'ADMIN' : principal.role;
-    if (principal.kind === 'anonymous' || roles.includes(role)) return { ok: true, principal: principal as AuthenticatedPrincipal };
-    let refused = roleDenials.get(roles);
-    if (refused === undefined) {
-      refused = denial(new PermissionDeniedError(roleRequiredMessage(roles)));
-      roleDenials.set(roles, refused);
-    }
-    return refused;
-  }
-
-  return { guard, guardCached, requireRole, principalFrom, targetPath };
+  return { guard, guardCached, requireRole: checkRole, principalFrom, targetPath };
 }
