@@ -11,6 +11,7 @@ export { parseAuthEnv, clientAuthHeaders, type ClientAuthHeadersOptions } from '
 export {
   CONFIG_REFERENCE,
   GATEHOUSE_CONFIG_REFERENCE,
+  GATEHOUSE_IDP_CONFIG_REFERENCE,
   IDP_CONFIG_REFERENCE,
   LDAP_CONFIG_REFERENCE,
   renderConfigReference,

@@ -4,6 +4,7 @@ import type {
   ApiKeyGrant,
   ApiKeyRecord,
   ApiKeyWithOwner,
+  IdpSessionLink,
   PasswordResetTokenRecord,
   RefreshTokenRecord,
   SessionRecord,
@@ -15,6 +16,7 @@ import type {
   ApiKeysTable,
   PasswordResetTokensTable,
   RefreshTokensTable,
+  SessionIdpLinksTable,
   SessionsTable,
   UsersTable,
 } from './schema.js';
@@ -126,5 +128,15 @@ export function toPasswordResetToken(row: Selectable<PasswordResetTokensTable>):
     userId: toInt(row.user_id),
     createdAt: toInt(row.created_at),
     expiresAt: toInt(row.expires_at),
+  };
+}
+
+export function toIdpSessionLink(row: Selectable<SessionIdpLinksTable>): IdpSessionLink {
+  return {
+    sessionId: toInt(row.session_id),
+    idp: row.idp,
+    subject: row.subject,
+    sid: row.sid,
+    sealedIdToken: row.sealed_id_token,
   };
 }

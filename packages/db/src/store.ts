@@ -14,6 +14,7 @@ import {
   toApiKey,
   toApiKeyGrant,
   toApiKeyWithOwner,
+  toIdpSessionLink,
   toInt,
   toPasswordResetToken,
   toRefreshToken,
@@ -295,6 +296,45 @@ function opsOn(db: Db, scope: Scope): AuthStoreOps {
         return rows.map((row) => toInt(row.id)).sort((a, b) => a - b);
       }),
 
+    insertIdpSessionLink: (link) =>
+      guard(async () => {
+        await db
+          .insertInto('session_idp_links')
+          .values({ session_id: link.sessionId, idp: link.idp, subject: link.subject, sid: link.sid, sealed_id_token: link.sealedIdToken })
+          .execute();
+      }),
+
+    findIdpSessionLink: (sessionId) =>
+      guard(async () => {
+        const row = await db.selectFrom('session_idp_links').selectAll().where('session_id', '=', sessionId).executeTakeFirst();
+        return row ? toIdpSessionLink(row) : null;
+      }),
+
+    // One DELETE ... RETURNING over the links: of two instances receiving the same logout, each
+    // gets back only the sessions it deleted.
+    deleteSessionsByIdpLogout: (query) =>
+      guard(async () => {
+        if (query.subject === null && query.sid === null) return [];
+        let links = db.selectFrom('session_idp_links').select('session_id').where('idp', '=', query.idp);
+        if (query.subject !== null) links = links.where('subject', '=', query.subject);
+        if (query.sid !== null) links = links.where('sid', '=', query.sid);
+        const rows = await db.deleteFrom('sessions').where('id', 'in', links).returning(['id', 'user_id']).execute();
+        return rows.map((row) => ({ sessionId: toInt(row.id), userId: toInt(row.user_id) })).sort((a, b) => a.sessionId - b.sessionId);
+      }),
+
+    // ON CONFLICT DO NOTHING: the primary key decides the race, and a PostgreSQL transaction
+    // around it is not aborted by a unique violation.
+    recordLogoutTokenJti: (entry) =>
+      guard(async () => {
+        const row = await db
+          .insertInto('logout_token_jtis')
+          .values({ issuer: entry.issuer, jti: entry.jti, expires_at: entry.expiresAt })
+          .onConflict((oc) => oc.columns(['issuer', 'jti']).doNothing())
+          .returning('jti')
+          .executeTakeFirst();
+        return row !== undefined;
+      }),
+
     insertApiKey: (key) =>
       guard(async () => {
         const row = await db
@@ -424,10 +464,12 @@ async function sweep(db: Db, now: number): Promise<number> {
       .deleteFrom('refresh_tokens')
       .where((eb) => eb.or([eb('expires_at', '<=', now), eb('session_id', 'in', expiredSessions)]))
       .executeTakeFirst(),
+    await db.deleteFrom('session_idp_links').where('session_id', 'in', expiredSessions).executeTakeFirst(),
     await db.deleteFrom('sessions').where('id', 'in', expiredSessions).executeTakeFirst(),
     // NULL never compares <= now: keys without an expiry are never swept.
     await db.deleteFrom('api_keys').where('expires_at', '<=', now).executeTakeFirst(),
     await db.deleteFrom('password_reset_tokens').where('expires_at', '<=', now).executeTakeFirst(),
+    await db.deleteFrom('logout_token_jtis').where('expires_at', '<=', now).executeTakeFirst(),
   ];
   return results.reduce((total, result) => total + Number(result.numDeletedRows), 0);
 }

@@ -22,8 +22,10 @@ const TABLES = [
   'access_tokens',
   'api_keys',
   'gatehouse_migrations',
+  'logout_token_jtis',
   'password_reset_tokens',
   'refresh_tokens',
+  'session_idp_links',
   'sessions',
   'user_roles',
   'users',
@@ -58,8 +60,15 @@ function expectSchemaTooNew(error: unknown): void {
   });
 }
 
-it('SCHEMA_VERSION is the number of migrations (2 so far)', () => {
-  expect(SCHEMA_VERSION).toBe(2);
+// Versions are assigned per change and may have gaps until they are renumbered at release.
+const VERSIONS = [
+  { version: 1, name: 'initial' },
+  { version: 2, name: 'ldap_users' },
+  { version: 4, name: 'oidc_logout' },
+];
+
+it('SCHEMA_VERSION is the newest migration (4 so far)', () => {
+  expect(SCHEMA_VERSION).toBe(4);
 });
 
 describe('SQLite migrations', () => {
@@ -122,10 +131,7 @@ describe('SQLite migrations', () => {
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all();
       expect(tables).toEqual(TABLES);
       expect(db.prepare('SELECT name FROM user_roles ORDER BY name').pluck().all()).toEqual(['ADMIN', 'MEMBER', 'SYSTEM', 'VIEWER']);
-      expect(db.prepare('SELECT version, name FROM gatehouse_migrations').all()).toEqual([
-        { version: 1, name: 'initial' },
-        { version: 2, name: 'ldap_users' },
-      ]);
+      expect(db.prepare('SELECT version, name FROM gatehouse_migrations ORDER BY version').all()).toEqual(VERSIONS);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     });
   });
@@ -139,7 +145,7 @@ describe('SQLite migrations', () => {
       expect(await migrateToLatest(db, 'sqlite')).toEqual({ previousVersion: SCHEMA_VERSION, version: SCHEMA_VERSION });
       await (await createSqliteStore({ filename })).close();
       expect(schemaOf(filename)).toEqual(before);
-      expect(inspect(filename, (raw) => raw.prepare('SELECT count(*) FROM gatehouse_migrations').pluck().get())).toBe(2);
+      expect(inspect(filename, (raw) => raw.prepare('SELECT count(*) FROM gatehouse_migrations').pluck().get())).toBe(VERSIONS.length);
     } finally {
       await db.destroy();
     }
@@ -265,10 +271,7 @@ describe('PostgreSQL migrations', () => {
         'SYSTEM',
         'VIEWER',
       ]);
-      expect((await client.query('SELECT version, name FROM gatehouse_migrations')).rows).toEqual([
-        { version: 1, name: 'initial' },
-        { version: 2, name: 'ldap_users' },
-      ]);
+      expect((await client.query('SELECT version, name FROM gatehouse_migrations ORDER BY version')).rows).toEqual(VERSIONS);
     });
 
     await (await createPostgresStore({ connectionString: url() })).close();
@@ -280,7 +283,7 @@ describe('PostgreSQL migrations', () => {
     }
     expect(await schemaDump('public')).toEqual(before);
     await withClient(url(), async (client) => {
-      expect((await client.query('SELECT count(*)::int AS n FROM gatehouse_migrations')).rows).toEqual([{ n: 2 }]);
+      expect((await client.query('SELECT count(*)::int AS n FROM gatehouse_migrations')).rows).toEqual([{ n: VERSIONS.length }]);
     });
   });
 
@@ -322,7 +325,7 @@ describe('PostgreSQL migrations', () => {
     const stores = await Promise.all(Array.from({ length: 6 }, () => createPostgresStore({ connectionString: url(), schema })));
     await Promise.all(stores.map((store) => store.close()));
     await withClient(url(), async (client) => {
-      expect((await client.query(`SELECT version FROM ${schema}.gatehouse_migrations`)).rows).toEqual([{ version: 1 }, { version: 2 }]);
+      expect((await client.query(`SELECT version FROM ${schema}.gatehouse_migrations ORDER BY version`)).rows).toEqual(VERSIONS.map(({ version }) => ({ version })));
       expect((await client.query(`SELECT count(*)::int AS n FROM ${schema}.user_roles`)).rows).toEqual([{ n: 4 }]);
     });
   });

@@ -6,11 +6,14 @@ import {
   type IdpDiscovery,
   type IdpDraft,
   ASSERTION_PATH_FROM_VARIABLE,
+  GATEHOUSE_IDP_PREFIX,
+  GATEHOUSE_IDP_SUFFIXES,
   IDP_SUFFIXES,
   buildIdp,
   discoverIdps,
   idpSchema,
   idpVariable,
+  strayGatehouseIdpVariables,
   valid,
 } from './oauth2-idps.js';
 import {
@@ -70,7 +73,7 @@ export type Variable = (typeof VARIABLES)[number];
  * Gatehouse's own settings, outside the reference's contract: always read as `GATEHOUSE_<NAME>`,
  * whatever the prefix of the others.
  */
-export const GATEHOUSE_PREFIX = 'GATEHOUSE_';
+export const GATEHOUSE_PREFIX = GATEHOUSE_IDP_PREFIX;
 export const GATEHOUSE_VARIABLES = ['ALLOWED_HOSTS', 'PASSWORD_HASH_CONCURRENCY', 'PASSWORD_HASH_QUEUE'] as const;
 export type GatehouseVariable = (typeof GATEHOUSE_VARIABLES)[number];
 
@@ -147,6 +150,7 @@ function cookieNames(prefix: string): CookieNames {
     oauth2State: `${prefix}-oauth2-state`,
     oauth2Nonce: `${prefix}-oauth2-nonce`,
     oauth2CodeVerifier: `${prefix}-oauth2-code-verifier`,
+    oauth2LogoutState: `${prefix}-oauth2-logout-state`,
   };
 }
 
@@ -370,7 +374,10 @@ function rawInput(env: Readonly<Record<string, string | undefined>>, prefix: str
     OAUTH2: Object.fromEntries(
       discovery.idps.map((idp, index) => [
         String(index),
-        withAssertionPath(env, Object.fromEntries(IDP_SUFFIXES.map((suffix) => [suffix, read(env, idpVariable(prefix, idp.name, suffix))]))),
+        withAssertionPath(env, {
+          ...Object.fromEntries(IDP_SUFFIXES.map((suffix) => [suffix, read(env, idpVariable(prefix, idp.name, suffix))])),
+          ...Object.fromEntries(GATEHOUSE_IDP_SUFFIXES.map((suffix) => [suffix, read(env, idpVariable(GATEHOUSE_IDP_PREFIX, idp.name, suffix))])),
+        }),
       ]),
     ),
     GATEHOUSE: Object.fromEntries(GATEHOUSE_VARIABLES.map((variable) => [variable, read(env, `${GATEHOUSE_PREFIX}${variable}`)])),
@@ -387,7 +394,8 @@ function issueVariable(path: readonly PropertyKey[], prefix: string, discovery: 
   const [head, index, suffix] = path;
   if (head === 'OAUTH2' && suffix !== undefined) {
     const idp = discovery.idps[Number(index)];
-    if (idp !== undefined) return idpVariable(prefix, idp.name, String(suffix));
+    const own = (GATEHOUSE_IDP_SUFFIXES as readonly PropertyKey[]).includes(suffix);
+    if (idp !== undefined) return idpVariable(own ? GATEHOUSE_IDP_PREFIX : prefix, idp.name, String(suffix));
   }
   if (head === 'GATEHOUSE' && index !== undefined) return `${GATEHOUSE_PREFIX}${String(index)}`;
   return `${prefix}${String(head ?? '')}`;
@@ -422,6 +430,7 @@ export function parseAuthEnv(
           message: issue.message,
         }))),
     ...discovery.issues,
+    ...strayGatehouseIdpVariables(env, prefix, discovery),
     ...ldapResult.issues,
   ];
   if (!result.success || issues.length > 0) throw new ConfigError(issues);
