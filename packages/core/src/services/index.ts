@@ -7,10 +7,13 @@ export {
   login,
   logoutUser,
   refreshSession,
+  refreshTokenOwner,
   revokeSession,
   userIdFromRefreshToken,
   type IssuedSession,
+  type IssueSessionOptions,
 } from './sessions.js';
+export { endIdpSessions, type IdpLogoutNotice, type IdpLogoutOutcome } from './idp-logout.js';
 export { assertNotLockedOut, clearLoginFailures, recordLoginFailure } from './login-lockout.js';
 export {
   createUser,

@@ -1,6 +1,6 @@
 import { sanitizeEmail } from '../crypto/index.js';
 import { AuthenticationError, NotFoundError, OverloadedError, PermissionDeniedError, isGatehouseError } from '../errors/index.js';
-import type { AuthStoreOps, UserRecord } from '../ports.js';
+import type { AuthStoreOps, IdpSessionLink, UserRecord } from '../ports.js';
 import type { ServiceDeps } from './deps.js';
 import { assertNotLockedOut, clearLoginFailures, recordLoginFailure } from './login-lockout.js';
 
@@ -55,8 +55,13 @@ async function signPair(
   };
 }
 
+export interface IssueSessionOptions {
+  /** An OpenID Connect login: recorded with the session, in the same transaction, for the IdP's logout. */
+  readonly idpLink?: Omit<IdpSessionLink, 'sessionId'>;
+}
+
 /** Starts a new session (token family) for a user who has already proven who they are. */
-export async function issueSession(deps: ServiceDeps, user: UserRecord): Promise<IssuedSession> {
+export async function issueSession(deps: ServiceDeps, user: UserRecord, options: IssueSessionOptions = {}): Promise<IssuedSession> {
   const now = deps.clock.now();
   const { session, pair } = await deps.store.transaction(async (tx) => {
     const session = await tx.insertSession({
@@ -64,6 +69,7 @@ export async function issueSession(deps: ServiceDeps, user: UserRecord): Promise
       createdAt: now,
       expiresAt: now + deps.config.tokens.refreshTtlSeconds * 1000,
     });
+    if (options.idpLink) await tx.insertIdpSessionLink({ ...options.idpLink, sessionId: session.id });
     // The same instant as the session's expiry: the first refresh token ends exactly with it.
     return { session, pair: await mintPair(deps, user, session.id, tx, now) };
   });
@@ -170,6 +176,22 @@ export async function logoutUser(deps: ServiceDeps, userId: number): Promise<voi
 export async function revokeSession(deps: ServiceDeps, sessionId: number): Promise<void> {
   await deps.store.deleteSession(sessionId);
   await deps.revocations.publish({ type: 'session', sessionId });
+}
+
+/**
+ * The login a still-valid refresh token belongs to: who a logout is for, and which session, when
+ * the request carries no valid access token.
+ */
+export async function refreshTokenOwner(deps: ServiceDeps, refreshToken: string | null | undefined): Promise<{ userId: number; sessionId: number } | null> {
+  if (!refreshToken) return null;
+  try {
+    const claims = await deps.tokens.verify(refreshToken, 'refresh');
+    const row = await deps.store.findRefreshToken(Number(claims.jti));
+    return row && row.consumedAt === null ? { userId: row.userId, sessionId: row.sessionId } : null;
+  } catch (error) {
+    if (isGatehouseError(error) && error.code !== 'unavailable') return null;
+    throw error;
+  }
 }
 
 /**
