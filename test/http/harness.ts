@@ -183,7 +183,7 @@ export async function startSmtp(mails: ReceivedMail[]): Promise<{ port: number; 
 export async function startServer(
   adapter: AdapterName,
   env: Record<string, string> = {},
-  options: { trustedProxies?: string[]; hasher?: PasswordHasher; logger?: Logger; gatehouse?: Pick<GatehouseOptions, 'ldap' | 'directory'> } = {},
+  options: { trustedProxies?: string[]; hasher?: PasswordHasher; logger?: Logger; gatehouse?: Pick<GatehouseOptions, 'ldap' | 'directory' | 'revocations'> } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), `gh-${adapter.replace(/[+@]/g, '-')}-`));
   const mails: ReceivedMail[] = [];

@@ -5,6 +5,7 @@
  * goes through the IdP's end_session_endpoint and comes back with its state checked.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createGatehouse, createLocalRevocationChannel, type Gatehouse, type RevocationChannel } from '@gatehouse-auth/core';
 import { createBrowser, type Browser } from '../../oauth2/browser.js';
 import { DEFAULT_ACCOUNTS, startTestProvider, type TestProvider } from '../../oauth2/provider.js';
 import { ACCESS_COOKIE, ADAPTERS, DEFAULT_ADMIN, NO_RATE_LIMIT, call, loginSession, setCookie, startServer, tokenId, type TestServer } from './support.js';
@@ -53,10 +54,18 @@ const claimsOf = (jwt: string): Record<string, unknown> => JSON.parse(Buffer.fro
 
 describe.each(ADAPTERS)('%s: OpenID Connect logout', (adapter) => {
   let server: TestServer;
+  // A second instance on the same store and revocation channel, as behind a load balancer.
+  let channel: RevocationChannel;
+  let other: Gatehouse;
   beforeAll(async () => {
-    server = await startServer(adapter, { ...NO_RATE_LIMIT, ...idpEnv('acme'), GATEHOUSE_OAUTH2_ACME_LOGOUT: 'true' });
+    channel = createLocalRevocationChannel();
+    server = await startServer(adapter, { ...NO_RATE_LIMIT, ...idpEnv('acme'), GATEHOUSE_OAUTH2_ACME_LOGOUT: 'true' }, { gatehouse: { revocations: channel } });
+    other = await createGatehouse({ config: server.gatehouse.config, store: server.store, revocations: channel, sweepIntervalMs: 0 });
   });
-  afterAll(() => server.close());
+  afterAll(async () => {
+    await other.close();
+    await server.close();
+  });
   beforeEach(() => {
     provider.setBackchannelLogoutUri(`${server.url}/oauth2/acme/backchannel-logout`);
   });
@@ -77,6 +86,9 @@ describe.each(ADAPTERS)('%s: OpenID Connect logout', (adapter) => {
     const elsewhere = await sso(server, 'acme', 'owner'); // another browser, another IdP session (another sid)
     expect((await me(server, browser)).status).toBe(200);
     expect((await me(server, elsewhere)).status).toBe(200);
+    const guardInput = { method: 'GET', path: '/v1/projects', cookie: browser.cookieHeader(server.url), host: new URL(server.url).host };
+    expect(await other.guard(guardInput)).toMatchObject({ ok: true });
+    expect(other.guardCached(guardInput)).toMatchObject({ ok: true });
     const before = provider.backchannelDeliveries.length;
 
     // The user signs out at the IdP itself (not through Gatehouse).
@@ -84,15 +96,19 @@ describe.each(ADAPTERS)('%s: OpenID Connect logout', (adapter) => {
     expect(final.status).toBe(200);
     expect(provider.backchannelDeliveries.slice(before)).toEqual([{ uri: `${server.url}/oauth2/acme/backchannel-logout`, ok: true }]);
 
-    // Refused on the very next request, although the access token was cached and has not expired.
+    // Refused on the very next request, although the access token was cached and has not expired,
+    // on this instance and on the other one, which answered from memory before.
     expect((await me(server, browser)).status).toBe(401);
+    // Evicted there: memory no longer answers, and the store says no.
+    expect(other.guardCached(guardInput)).toBeUndefined();
+    expect(await other.guard(guardInput)).toMatchObject({ ok: false, status: 401 });
     expect((await call(server, 'POST', '/auth/refresh', { cookie: browser.cookieHeader(server.url) })).status).toBe(401);
     // The other browser's IdP session (another sid) is untouched.
     expect((await me(server, elsewhere)).status).toBe(200);
   });
 
   it('a sign-out goes through the IdP: end_session_endpoint with id_token_hint, client_id, the configured post_logout_redirect_uri and state', async () => {
-    const browser = await sso(server, 'nobody' in DEFAULT_ACCOUNTS ? 'acme' : 'acme', 'nobody');
+    const browser = await sso(server, 'acme', 'nobody');
     const sessionId = await sessionIdOf(server, browser);
     // A forwarded host must not reach the redirect: public URLs come from configuration only.
     const response = await browser.fetch(`${server.url}/auth/logout`, { method: 'POST', headers: { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' } });
