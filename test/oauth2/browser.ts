@@ -143,7 +143,7 @@ export function createBrowser(): Browser {
         const logout = LOGOUT_FORM.exec(html);
         if (logout) {
           // "Yes, sign me out": every hidden field of the form, plus logout=yes (end the whole IdP session).
-          const fields = new URLSearchParams([...logout[2]!.matchAll(HIDDEN_INPUT)].map((m) => [m[1]!, m[2]!]));
+          const fields = new URLSearchParams([...logout[2]!.matchAll(HIDDEN_INPUT)].map((m): [string, string] => [m[1]!, m[2]!]));
           fields.set('logout', 'yes');
           url = new URL(logout[1]!.replaceAll('&amp;', '&'), url);
           init = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: fields.toString() };

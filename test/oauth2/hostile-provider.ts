@@ -297,7 +297,7 @@ export async function startHostileProvider(): Promise<HostileProvider> {
     for (const [name, value] of Object.entries(header)) if (value === undefined) delete header[name];
     if (signWith === 'none') return `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}.`;
     const key = signWith === 'hs256' ? new TextEncoder().encode(clientSecret) : signWith === 'spare' ? spare!.privateKey : signWith === 'foreign' ? (await foreign).privateKey : primary!.privateKey;
-    const jwt = await new SignJWT(claims as JWTPayload).setProtectedHeader(header as { alg: string }).sign(key);
+    const jwt = await new SignJWT(claims).setProtectedHeader(header as { alg: string }).sign(key);
     if (!recipe.tamper) return jwt;
     const cut = jwt.lastIndexOf('.') + 1;
     return `${jwt.slice(0, cut)}${jwt[cut] === 'A' ? 'B' : 'A'}${jwt.slice(cut + 1)}`;

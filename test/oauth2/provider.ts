@@ -281,7 +281,7 @@ export async function startTestProvider(options: { accounts?: Record<string, Tes
   };
   let backchannelTarget: string | null = null;
   const deliveries: { uri: string; ok: boolean; error?: string }[] = [];
-  type LogoutClient = { backchannelLogoutUri?: string; backchannelLogout(sub: string, sid: string): Promise<void> };
+  type LogoutClient = { backchannelLogoutUri?: string; backchannelLogout: (this: LogoutClient, sub: string, sid: string) => Promise<void> };
   const sendBackchannel = (provider.Client.prototype as unknown as LogoutClient).backchannelLogout;
   (provider.Client.prototype as unknown as LogoutClient).backchannelLogout = async function backchannelLogout(this: LogoutClient, sub: string, sid: string) {
     this.backchannelLogoutUri = backchannelTarget ?? PLACEHOLDER_BACKCHANNEL;
