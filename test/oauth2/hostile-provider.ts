@@ -163,7 +163,7 @@ export async function startHostileProvider(): Promise<HostileProvider> {
       ? { sub: HOSTILE_ACCOUNT.sub }
       : { ...HOSTILE_ACCOUNT };
     if (code.nonce !== undefined) claims.nonce = code.nonce;
-    claims.sid = HOSTILE_SID;
+    if (hostility !== 'userinfo_sub_mismatch') claims.sid = HOSTILE_SID;
     if (hostility === 'wrong_nonce') claims.nonce = `not-${code.nonce ?? 'requested'}`;
     claims.iss = hostility === 'wrong_issuer' ? 'http://issuer.evil.example' : issuer;
     claims.aud = hostility === 'wrong_audience' ? 'some-other-client' : code.clientId;

@@ -124,6 +124,31 @@ describe('SQLite migrations', () => {
     });
   });
 
+  it('upgrades a version-2 database to OIDC logout: sessions kept, links and logout-token ids usable, a link goes with its session', async () => {
+    const filename = nextFile();
+    const db = new Kysely<GatehouseDatabase>({ dialect: new SqliteDialect({ database: new Database(filename) }) });
+    try {
+      expect(await migrateToLatest(db, 'sqlite', { targetVersion: 2 })).toEqual({ previousVersion: 0, version: 2 });
+      inspect(filename, (raw) => {
+        raw.prepare(`INSERT INTO users (role, username, email, auth_method, created_at, updated_at) VALUES ('MEMBER', 'sso', 'sso@example.com', 'OAUTH2', 1, 1)`).run();
+        raw.prepare('INSERT INTO sessions (user_id, created_at, expires_at) VALUES (1, 1, 2)').run();
+      });
+      expect(await migrateToLatest(db, 'sqlite')).toEqual({ previousVersion: 2, version: SCHEMA_VERSION });
+    } finally {
+      await db.destroy();
+    }
+    inspect(filename, (raw) => {
+      raw.pragma('foreign_keys = ON');
+      expect(raw.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(1);
+      raw.prepare(`INSERT INTO session_idp_links (session_id, idp, subject, sid, sealed_id_token) VALUES (1, 'acme', 'sub', 'sid', NULL)`).run();
+      expect(() => raw.prepare(`INSERT INTO session_idp_links (session_id, idp, subject) VALUES (99, 'acme', 'sub')`).run()).toThrow(/FOREIGN KEY/);
+      raw.prepare(`INSERT INTO logout_token_jtis (issuer, jti, expires_at) VALUES ('https://op', 'j', 1)`).run();
+      expect(() => raw.prepare(`INSERT INTO logout_token_jtis (issuer, jti, expires_at) VALUES ('https://op', 'j', 2)`).run()).toThrow(/UNIQUE|PRIMARY/);
+      raw.prepare('DELETE FROM sessions').run();
+      expect(raw.prepare('SELECT count(*) FROM session_idp_links').pluck().get()).toBe(0);
+    });
+  });
+
   it('creates the schema in WAL mode, seeds the roles and stamps the version', async () => {
     const filename = nextFile();
     await (await createSqliteStore({ filename })).close();
