@@ -190,7 +190,7 @@ export async function startServer(
     trustedProxies?: string[];
     hasher?: PasswordHasher;
     logger?: Logger;
-    gatehouse?: Pick<GatehouseOptions, 'ldap' | 'directory' | 'rateLimits' | 'clock'>;
+    gatehouse?: Pick<GatehouseOptions, 'ldap' | 'directory' | 'rateLimits' | 'clock' | 'revocations'>;
     /** An SQLite file to use (and keep) instead of a fresh one: a restart with another configuration. */
     sqliteFile?: string;
   } = {},

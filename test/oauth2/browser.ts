@@ -49,6 +49,9 @@ interface StoredCookie {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 // Matches the form rendered by test/oauth2/provider.ts.
 const LOGIN_FORM = /<form method="post" action="([^"]*\/interaction\/[^"/]+\/login)">\s*<input name="login"/;
+// oidc-provider's logout confirmation (and its auto-submitting form when the session is already gone).
+const LOGOUT_FORM = /<form\b[^>]*\baction="([^"]*\/session\/end\/confirm)"[^>]*>([\s\S]*?)<\/form>/;
+const HIDDEN_INPUT = /<input\b[^>]*\btype="hidden"[^>]*\bname="([^"]+)"[^>]*\bvalue="([^"]*)"/g;
 
 /** Parses one Set-Cookie line; `expiresAt <= now` means delete. Domain and Path are ignored. */
 function parseSetCookie(line: string, now: number): { name: string; cookie: StoredCookie } | undefined {
@@ -136,9 +139,17 @@ export function createBrowser(): Browser {
           continue;
         }
 
-        const form = (response.headers.get('content-type') ?? '').includes('text/html')
-          ? LOGIN_FORM.exec(await response.clone().text())
-          : null;
+        const html = (response.headers.get('content-type') ?? '').includes('text/html') ? await response.clone().text() : '';
+        const logout = LOGOUT_FORM.exec(html);
+        if (logout) {
+          // "Yes, sign me out": every hidden field of the form, plus logout=yes (end the whole IdP session).
+          const fields = new URLSearchParams([...logout[2]!.matchAll(HIDDEN_INPUT)].map((m): [string, string] => [m[1]!, m[2]!]));
+          fields.set('logout', 'yes');
+          url = new URL(logout[1]!.replaceAll('&amp;', '&'), url);
+          init = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: fields.toString() };
+          continue;
+        }
+        const form = LOGIN_FORM.exec(html);
         if (!form) return { hops, final: response, finalUrl: url.href };
         if (login === undefined) throw new Error(`browser: reached the test provider's login form at ${url.href} but no login was given`);
         url = new URL(form[1]!, url);

@@ -24,12 +24,27 @@ export type Hostility =
   /** A DPoP-bound token where the RP asked for a Bearer one (reference §4.8.2 step 8). */
   | 'dpop_token_type';
 
+/** How `mintLogoutToken` builds a token: claims and header overridden (undefined deletes), or signed wrongly. */
+export interface LogoutTokenRecipe {
+  claims?: Record<string, unknown>;
+  header?: Record<string, unknown>;
+  /** `spare`: a published key that is not the one the kid names; `foreign`: a key the JWKS never had; `hs256`: the client secret as an HMAC key. */
+  signWith?: 'primary' | 'spare' | 'foreign' | 'hs256' | 'none';
+  tamper?: boolean;
+}
+
+/** The IdP session id this provider puts in every ID token and, by default, in logout tokens. */
+export const HOSTILE_SID = 'hostile-op-session-1';
+export const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+
 export interface HostileProvider {
   issuer: string;
   discoveryUrl: string;
   clientId: string;
   clientSecret: string;
   setHostility(h: Hostility): void;
+  /** A back-channel logout token for `clientId` (valid unless the recipe breaks it): iss, aud, iat, exp, jti, events, sub, sid. */
+  mintLogoutToken(recipe?: LogoutTokenRecipe): Promise<string>;
   /** count of successful token-endpoint code redemptions, and codes redeemed twice are refused with invalid_grant */
   readonly tokenRequests: number;
   close(): Promise<void>;
@@ -148,6 +163,7 @@ export async function startHostileProvider(): Promise<HostileProvider> {
       ? { sub: HOSTILE_ACCOUNT.sub }
       : { ...HOSTILE_ACCOUNT };
     if (code.nonce !== undefined) claims.nonce = code.nonce;
+    if (hostility !== 'userinfo_sub_mismatch') claims.sid = HOSTILE_SID;
     if (hostility === 'wrong_nonce') claims.nonce = `not-${code.nonce ?? 'requested'}`;
     claims.iss = hostility === 'wrong_issuer' ? 'http://issuer.evil.example' : issuer;
     claims.aud = hostility === 'wrong_audience' ? 'some-other-client' : code.clientId;
@@ -256,6 +272,37 @@ export async function startHostileProvider(): Promise<HostileProvider> {
     });
   });
 
+  const foreign = generateKeyPair('RS256');
+  async function mintLogoutToken(recipe: LogoutTokenRecipe = {}): Promise<string> {
+    const now = epoch();
+    const claims: Record<string, unknown> = {
+      iss: issuer,
+      aud: clientId,
+      iat: now,
+      exp: now + 120,
+      jti: random(),
+      events: { [BACKCHANNEL_EVENT]: {} },
+      sub: HOSTILE_ACCOUNT.sub,
+      sid: HOSTILE_SID,
+      ...recipe.claims,
+    };
+    for (const [name, value] of Object.entries(claims)) if (value === undefined) delete claims[name];
+    const signWith = recipe.signWith ?? 'primary';
+    const header: Record<string, unknown> = {
+      alg: signWith === 'hs256' ? 'HS256' : signWith === 'none' ? 'none' : 'RS256',
+      typ: 'logout+jwt',
+      kid: primary!.kid,
+      ...recipe.header,
+    };
+    for (const [name, value] of Object.entries(header)) if (value === undefined) delete header[name];
+    if (signWith === 'none') return `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}.`;
+    const key = signWith === 'hs256' ? new TextEncoder().encode(clientSecret) : signWith === 'spare' ? spare!.privateKey : signWith === 'foreign' ? (await foreign).privateKey : primary!.privateKey;
+    const jwt = await new SignJWT(claims).setProtectedHeader(header as { alg: string }).sign(key);
+    if (!recipe.tamper) return jwt;
+    const cut = jwt.lastIndexOf('.') + 1;
+    return `${jwt.slice(0, cut)}${jwt[cut] === 'A' ? 'B' : 'A'}${jwt.slice(cut + 1)}`;
+  }
+
   return {
     issuer,
     discoveryUrl: `${issuer}/.well-known/openid-configuration`,
@@ -264,6 +311,7 @@ export async function startHostileProvider(): Promise<HostileProvider> {
     setHostility(h) {
       hostility = h;
     },
+    mintLogoutToken,
     get tokenRequests() {
       return tokenRequests;
     },

@@ -24,12 +24,19 @@ export interface TestProvider {
   issuer: string;
   /** issuer + '/.well-known/openid-configuration' */
   discoveryUrl: string;
-  clients: { basic: { id: string; secret: string }; post: { id: string; secret: string }; public: { id: string }; assertion: { id: string } };
+  clients: { basic: { id: string; secret: string }; post: { id: string; secret: string }; public: { id: string }; assertion: { id: string }; logout: { id: string; secret: string } };
   /**
    * A fresh RFC 7523 client assertion for the `assertion` client (private_key_jwt), as a workload-identity
    * platform would write into a file: iss = sub = client id, aud = the token endpoint, a new jti each time.
    */
   mintClientAssertion(options?: { expiresInSeconds?: number }): Promise<string>;
+  /**
+   * Where the provider sends the `logout` client's back-channel logout tokens (the RP's port is not
+   * known when the client is registered). Unset: a placeholder nobody listens on.
+   */
+  setBackchannelLogoutUri(uri: string | null): void;
+  /** Every back-channel logout the provider attempted, in order: the target and whether the RP answered 200. */
+  readonly backchannelDeliveries: readonly { readonly uri: string; readonly ok: boolean; readonly error?: string }[];
   /** Replace or add an account (claims as returned in ID token AND userinfo); takes effect on the next login. */
   setAccount(id: string, account: TestAccount): void;
   /** Claims for the next logins go ONLY to userinfo, not the ID token (to test the UserInfo top-up). */
@@ -58,7 +65,11 @@ const CLIENTS = {
   post: { id: 'gatehouse-post', secret: 'post-secret-post-secret-post-secret-00000002' },
   public: { id: 'gatehouse-public' },
   assertion: { id: 'gatehouse-assertion' },
+  // OpenID Connect logout: back-channel logout (with sid) and RP-initiated logout to the RP's signed-out route.
+  logout: { id: 'gatehouse-logout', secret: 'logout-secret-logout-secret-logout-secret-003' },
 } as const;
+
+const PLACEHOLDER_BACKCHANNEL = 'http://127.0.0.1:1/oauth2/placeholder/backchannel-logout';
 
 // The key the assertion client's platform signs with; the provider knows its public half.
 let assertionKey: Promise<{ privateKey: CryptoKey; jwk: JWK }> | undefined;
@@ -68,6 +79,18 @@ function clientAssertionKey(): Promise<{ privateKey: CryptoKey; jwk: JWK }> {
     jwk: { ...(await exportJWK(publicKey)), kid: 'test-client-assertion', alg: 'ES256', use: 'sig' },
   }));
   return assertionKey;
+}
+
+/** The RP's post-logout redirect (`/oauth2/<idp>/signed-out`), on any loopback port and under any mount path. */
+function isRpSignedOut(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return url.protocol === 'http:' && url.hostname === '127.0.0.1' && url.search === '' && url.hash === ''
+    && /(?:^|\/)oauth2\/[^/]+\/signed-out$/.test(url.pathname);
 }
 
 /** The RP's callback, on any loopback port and under any mount path. */
@@ -184,6 +207,14 @@ export async function startTestProvider(options: { accounts?: Record<string, Tes
         token_endpoint_auth_signing_alg: 'ES256',
         jwks: { keys: [(await clientAssertionKey()).jwk] },
       },
+      {
+        client_id: CLIENTS.logout.id,
+        client_secret: CLIENTS.logout.secret,
+        token_endpoint_auth_method: 'client_secret_basic',
+        backchannel_logout_uri: PLACEHOLDER_BACKCHANNEL,
+        backchannel_logout_session_required: true,
+        post_logout_redirect_uris: ['http://127.0.0.1:1/oauth2/placeholder/signed-out'],
+      },
     ] satisfies ClientMetadata[]).map((c): ClientMetadata => ({
       ...c,
       // A placeholder: the real check is `isRpCallback` below, since the RP's port is not known yet.
@@ -203,7 +234,25 @@ export async function startTestProvider(options: { accounts?: Record<string, Tes
     conformIdTokenClaims: false,
     cookies: { keys: ['test-provider-cookie-key-0001'] },
     jwks: { keys: [await testSigningKey()] },
-    features: { devInteractions: { enabled: false } },
+    // Its outgoing calls (back-channel logout) refuse loopback addresses, to stop SSRF: the RPs
+    // under test all listen on 127.0.0.1, so this test provider drops that guard.
+    fetch: (url, options) => {
+      const { dispatcher: _ssrfGuard, ...rest } = options as RequestInit & { dispatcher?: unknown };
+      return fetch(url, rest);
+    },
+    features: {
+      devInteractions: { enabled: false },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        // The confirmation every RP-initiated logout shows; the test user agent submits it (test/oauth2/browser.ts).
+        logoutSource(ctx, form) {
+          ctx.type = 'html';
+          ctx.body = `<!doctype html><html><head><title>Sign out</title></head><body>${form}`
+            + `<button type="submit" form="op.logoutForm" name="logout" value="yes">Yes, sign me out</button></body></html>`;
+        },
+      },
+    },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
     loadExistingGrant: autoConsent,
@@ -226,6 +275,24 @@ export async function startTestProvider(options: { accounts?: Record<string, Tes
   const provider = new Provider(issuer, configuration);
   provider.Client.prototype.redirectUriAllowed = function redirectUriAllowed(this: { redirectUris?: string[] }, value: string) {
     return isRpCallback(value) || (this.redirectUris ?? []).includes(value);
+  };
+  provider.Client.prototype.postLogoutRedirectUriAllowed = function postLogoutRedirectUriAllowed(this: { postLogoutRedirectUris?: string[] }, value: string) {
+    return isRpSignedOut(value) || (this.postLogoutRedirectUris ?? []).includes(value);
+  };
+  let backchannelTarget: string | null = null;
+  const deliveries: { uri: string; ok: boolean; error?: string }[] = [];
+  type LogoutClient = { backchannelLogoutUri?: string; backchannelLogout: (this: LogoutClient, sub: string, sid: string) => Promise<void> };
+  const sendBackchannel = (provider.Client.prototype as unknown as LogoutClient).backchannelLogout;
+  (provider.Client.prototype as unknown as LogoutClient).backchannelLogout = async function backchannelLogout(this: LogoutClient, sub: string, sid: string) {
+    this.backchannelLogoutUri = backchannelTarget ?? PLACEHOLDER_BACKCHANNEL;
+    const uri = this.backchannelLogoutUri;
+    try {
+      await sendBackchannel.call(this, sub, sid);
+      deliveries.push({ uri, ok: true });
+    } catch (error) {
+      deliveries.push({ uri, ok: false, error: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
   };
 
   provider.use(async (ctx, next) => {
@@ -259,7 +326,11 @@ export async function startTestProvider(options: { accounts?: Record<string, Tes
   return {
     issuer,
     discoveryUrl: `${issuer}/.well-known/openid-configuration`,
-    clients: { basic: { ...CLIENTS.basic }, post: { ...CLIENTS.post }, public: { ...CLIENTS.public }, assertion: { ...CLIENTS.assertion } },
+    clients: { basic: { ...CLIENTS.basic }, post: { ...CLIENTS.post }, public: { ...CLIENTS.public }, assertion: { ...CLIENTS.assertion }, logout: { ...CLIENTS.logout } },
+    setBackchannelLogoutUri(uri) {
+      backchannelTarget = uri;
+    },
+    backchannelDeliveries: deliveries,
     async mintClientAssertion({ expiresInSeconds = 300 } = {}) {
       const { privateKey } = await clientAssertionKey();
       return new SignJWT({})

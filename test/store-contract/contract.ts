@@ -888,6 +888,111 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       });
     });
 
+    describe('OpenID Connect logout: IdP session links and logout-token ids', () => {
+      const link = (sessionId: number, overrides: Partial<Parameters<AuthStoreOps['insertIdpSessionLink']>[0]> = {}) => ({
+        sessionId,
+        idp: 'acme',
+        subject: 'sub-1',
+        sid: 'sid-1',
+        sealedIdToken: 'sealed.token',
+        ...overrides,
+      });
+
+      it('insertIdpSessionLink and findIdpSessionLink round-trip; one link per session; the session must exist', async () => {
+        const user = await store.insertUser(oauthUser());
+        const { session } = await login(store, user);
+        await store.insertIdpSessionLink(link(session.id, { sid: null, sealedIdToken: null }));
+        expect(await store.findIdpSessionLink(session.id)).toEqual(link(session.id, { sid: null, sealedIdToken: null }));
+        expect(await store.findIdpSessionLink(session.id + 1000)).toBeNull();
+        await expectConflict(store.insertIdpSessionLink(link(session.id)), 'conflict');
+        await expectConflict(store.insertIdpSessionLink(link(session.id + 1000)), 'conflict');
+      });
+
+      it('a long sealed ID token is stored whole', async () => {
+        const user = await store.insertUser(oauthUser());
+        const { session } = await login(store, user);
+        const sealed = 'x'.repeat(20_000);
+        await store.insertIdpSessionLink(link(session.id, { sealedIdToken: sealed }));
+        expect((await store.findIdpSessionLink(session.id))?.sealedIdToken).toBe(sealed);
+      });
+
+      it('deleteSessionsByIdpLogout ends the sessions named by sid, by subject, or by both, of that IdP only, with their tokens', async () => {
+        const alice = await store.insertUser(oauthUser());
+        const bob = await store.insertUser(oauthUser());
+        const a1 = await login(store, alice);
+        const a2 = await login(store, alice);
+        const a3 = await login(store, alice);
+        const b1 = await login(store, bob);
+        const password = await login(store, alice);
+        await store.insertIdpSessionLink(link(a1.session.id, { subject: 'alice', sid: 'op-session-1' }));
+        await store.insertIdpSessionLink(link(a2.session.id, { subject: 'alice', sid: 'op-session-2' }));
+        await store.insertIdpSessionLink(link(a3.session.id, { idp: 'other', subject: 'alice', sid: 'op-session-1' }));
+        await store.insertIdpSessionLink(link(b1.session.id, { subject: 'bob', sid: 'op-session-1' }));
+
+        expect(await store.deleteSessionsByIdpLogout({ idp: 'acme', subject: null, sid: null })).toEqual([]);
+        // sid and sub both given: both must match (bob's session shares the sid, not the subject).
+        expect(await store.deleteSessionsByIdpLogout({ idp: 'acme', subject: 'alice', sid: 'op-session-1' })).toEqual([{ sessionId: a1.session.id, userId: alice.id }]);
+        expect(await store.findSession(a1.session.id)).toBeNull();
+        expect(await store.findRefreshToken(a1.refresh.id)).toBeNull();
+        expect(await store.findAccessTokenGrant(a1.access.id)).toBeNull();
+        expect(await store.findIdpSessionLink(a1.session.id)).toBeNull();
+        expect(await store.findSession(b1.session.id)).not.toBeNull();
+        // Subject only: every session of that subject at that IdP, not the other IdP's, not the password login.
+        expect(await store.deleteSessionsByIdpLogout({ idp: 'acme', subject: 'alice', sid: null })).toEqual([{ sessionId: a2.session.id, userId: alice.id }]);
+        expect(await store.findSession(a3.session.id)).not.toBeNull();
+        expect(await store.findSession(password.session.id)).not.toBeNull();
+        // Sid only.
+        expect(await store.deleteSessionsByIdpLogout({ idp: 'acme', subject: null, sid: 'op-session-1' })).toEqual([{ sessionId: b1.session.id, userId: bob.id }]);
+        expect(await store.deleteSessionsByIdpLogout({ idp: 'acme', subject: null, sid: 'op-session-1' })).toEqual([]);
+        expect(await store.findSession(a3.session.id)).not.toBeNull();
+      });
+
+      it('a link goes with its session (logout, user deletion)', async () => {
+        const user = await store.insertUser(oauthUser());
+        const first = await login(store, user);
+        const second = await login(store, user);
+        await store.insertIdpSessionLink(link(first.session.id));
+        await store.insertIdpSessionLink(link(second.session.id, { sid: 'sid-2' }));
+        await store.deleteSession(first.session.id);
+        expect(await store.findIdpSessionLink(first.session.id)).toBeNull();
+        await store.deleteUser(user.id);
+        expect(await store.findIdpSessionLink(second.session.id)).toBeNull();
+      });
+
+      it('recordLogoutTokenJti: true once per (issuer, jti), false for a replay; swept after its expiry', async () => {
+        expect(await store.recordLogoutTokenJti({ issuer: 'https://op.example', jti: 'j1', expiresAt: T0 + HOUR })).toBe(true);
+        expect(await store.recordLogoutTokenJti({ issuer: 'https://op.example', jti: 'j1', expiresAt: T0 + 2 * HOUR })).toBe(false);
+        expect(await store.recordLogoutTokenJti({ issuer: 'https://other.example', jti: 'j1', expiresAt: T0 + HOUR })).toBe(true);
+        // Inside a transaction (the receiver records the jti and ends the sessions in one): a replay
+        // there does not abort the transaction, and a rollback forgets the jti.
+        await expect(
+          store.transaction(async (tx) => {
+            expect(await tx.recordLogoutTokenJti({ issuer: 'https://op.example', jti: 'j1', expiresAt: T0 + HOUR })).toBe(false);
+            expect(await tx.recordLogoutTokenJti({ issuer: 'https://op.example', jti: 'j2', expiresAt: T0 + HOUR })).toBe(true);
+            throw new Error('roll back');
+          }),
+        ).rejects.toThrow('roll back');
+        expect(await store.recordLogoutTokenJti({ issuer: 'https://op.example', jti: 'j2', expiresAt: T0 + HOUR })).toBe(true);
+        expect(await store.deleteExpired(T0 + HOUR - 1)).toBe(0);
+        expect(await store.deleteExpired(T0 + HOUR)).toBe(3);
+        expect(await store.recordLogoutTokenJti({ issuer: 'https://op.example', jti: 'j1', expiresAt: T0 + 3 * HOUR })).toBe(true);
+      });
+
+      it('50 parallel recordLogoutTokenJti of one jti: exactly one is true', async () => {
+        const results = await Promise.all(Array.from({ length: 50 }, () => store.recordLogoutTokenJti({ issuer: 'https://op.example', jti: 'race', expiresAt: T0 + HOUR })));
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('deleteExpired counts the link of an expired session', async () => {
+        const user = await store.insertUser(oauthUser());
+        const { session } = await login(store, user, T0 + HOUR);
+        await store.insertIdpSessionLink(link(session.id));
+        // session + refresh + access + link
+        expect(await store.deleteExpired(T0 + HOUR)).toBe(4);
+        expect(await store.findIdpSessionLink(session.id)).toBeNull();
+      });
+    });
+
     describe('concurrency', () => {
       it('50 parallel consumeRefreshToken of one token: exactly one succeeds', async () => {
         const user = await store.insertUser(localUser());

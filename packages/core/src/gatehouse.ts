@@ -24,6 +24,8 @@ import { createDiscovery } from './oauth2/discovery.js';
 import type { DiscoveryOptions } from './oauth2/discovery-options.js';
 import { startExpiredSweep } from './services/expired-sweep.js';
 import { createOAuth2Flow } from './oauth2/flow.js';
+import { createIdTokenSeal } from './oauth2/id-token-seal.js';
+import { createIdpLogout, type IdpLogout } from './oauth2/idp-logout.js';
 import { createLdapDirectory, type Directory, type LdapDirectoryOptions } from './ldap/index.js';
 import { ldapRoutes } from './http/routes/ldap-routes.js';
 import { createAuditTrail, storeAuditSink, type AuditTrail, type AuditTrailOptions } from './audit/index.js';
@@ -161,7 +163,14 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
 
   // Auth off: no login routes, the anonymous profile, and the key routes, which the REST rule refuses
   // with 403 (reference §4.10) rather than leaving them to the host's 404.
-  const oauth2 = deps && config.oauth2.idps.length > 0 ? oauth2Routes(createOAuth2Flow(config, deps, createDiscovery({ now: () => clock.now(), ...options.discovery })), config) : [];
+  let idpLogout: IdpLogout | null = null;
+  let oauth2: RouteDefinition[] = [];
+  if (deps && config.oauth2.idps.length > 0) {
+    const discovery = createDiscovery({ now: () => clock.now(), ...options.discovery });
+    const seal = createIdTokenSeal(config.secret ?? '');
+    idpLogout = createIdpLogout(config, deps, discovery, seal, { ...(options.discovery?.timeoutMs !== undefined ? { timeoutMs: options.discovery.timeoutMs } : {}) });
+    oauth2 = oauth2Routes(createOAuth2Flow(config, deps, discovery, seal), idpLogout, config);
+  }
   const ldap = deps && config.ldap ? ldapRoutes(config.ldap, options.directory ?? createLdapDirectory(config.ldap, { ...options.ldap, logger })) : [];
   const routes: RouteDefinition[] = config.enabled
     ? [...authRoutes, ...ldap, ...oauth2, ...v1Routes]
@@ -176,6 +185,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     hostCheck,
     deps,
     systemUserId,
+    idpLogout,
     background,
     trustedProxies,
     clock,

@@ -92,6 +92,30 @@ export interface NewSession extends SessionOrigin {
   expiresAt: number;
 }
 
+/**
+ * What ties a session to the OpenID Connect login it came from, so the IdP's logout can find it
+ * (back-channel: by `sid` and/or `sub`) and a sign-out can end the IdP's session (RP-initiated:
+ * the ID token as `id_token_hint`). Deleted with its session.
+ */
+export interface IdpSessionLink {
+  readonly sessionId: number;
+  /** The IdP's configured name (`/oauth2/<idp>/...`). */
+  readonly idp: string;
+  /** The ID token's `sub`. */
+  readonly subject: string;
+  /** The ID token's `sid` (the IdP's session id), when it sent one. */
+  readonly sid: string | null;
+  /** The ID token, encrypted and bound to the session (never stored in clear); null when not kept. */
+  readonly sealedIdToken: string | null;
+}
+
+/** Which sessions an IdP's logout token names: at least one of `subject` and `sid`; both must match when both are given. */
+export interface IdpLogoutQuery {
+  readonly idp: string;
+  readonly subject: string | null;
+  readonly sid: string | null;
+}
+
 export interface RefreshTokenRecord {
   readonly id: number;
   readonly sessionId: number;
@@ -236,6 +260,17 @@ export interface AuthStoreOps {
    */
   deleteSessionsOfUser(userId: number, exceptSessionId?: number): Promise<number[]>;
 
+  /** Records where a session came from; the session must exist (one link per session). */
+  insertIdpSessionLink(link: IdpSessionLink): Promise<void>;
+  findIdpSessionLink(sessionId: number): Promise<IdpSessionLink | null>;
+  /** Deletes the sessions (and their tokens) an IdP logout names; returns them. Nothing when neither subject nor sid is given. */
+  deleteSessionsByIdpLogout(query: IdpLogoutQuery): Promise<{ sessionId: number; userId: number }[]>;
+  /**
+   * Remembers a logout token's `jti` (per issuer) until `expiresAt`: true the first time, false for
+   * a replay. Atomic, so of several instances receiving the same token only one accepts it.
+   */
+  recordLogoutTokenJti(entry: { issuer: string; jti: string; expiresAt: number }): Promise<boolean>;
+
   insertApiKey(key: {
     userId: number;
     kind: ApiKeyKind;
@@ -260,7 +295,7 @@ export interface AuthStoreOps {
   takePasswordResetToken(id: number): Promise<PasswordResetTokenRecord | null>;
 
   /**
-   * Sweeps sessions, tokens, reset tokens and API keys whose expiry is <= now (keys without an expiry
+   * Sweeps sessions (with their IdP links), tokens, reset tokens, API keys and remembered logout-token ids whose expiry is <= now (keys without an expiry
    * stay), as the reference's stores do. `createGatehouse` runs it periodically. Returns the number of
    * rows removed.
    */

@@ -214,6 +214,34 @@ function sessionDetails(d: Ddl): string[] {
 }
 
 /**
+ * OpenID Connect logout: which IdP login (sub, sid) a session came from, with its sealed ID token
+ * for the RP-initiated logout's `id_token_hint`, in a table of its own beside `sessions` (deleted
+ * with the session); and the `jti`s of accepted back-channel logout tokens, so that a replay is
+ * refused on every instance sharing the database.
+ */
+function oidcLogout(d: Ddl): string[] {
+  const t = d.table;
+  return [
+    `CREATE TABLE ${t('session_idp_links')} (
+      session_id ${d.int} NOT NULL PRIMARY KEY REFERENCES ${t('sessions')} (id) ON DELETE CASCADE,
+      idp TEXT NOT NULL,
+      subject TEXT NOT NULL,
+      sid TEXT,
+      sealed_id_token TEXT
+    )${d.tableSuffix}`,
+    `CREATE INDEX session_idp_links_subject_idx ON ${t('session_idp_links')} (idp, subject)`,
+    `CREATE INDEX session_idp_links_sid_idx ON ${t('session_idp_links')} (idp, sid) WHERE sid IS NOT NULL`,
+    `CREATE TABLE ${t('logout_token_jtis')} (
+      issuer TEXT NOT NULL,
+      jti TEXT NOT NULL,
+      expires_at ${d.int} NOT NULL,
+      PRIMARY KEY (issuer, jti)
+    )${d.tableSuffix}`,
+    `CREATE INDEX logout_token_jtis_expires_at_idx ON ${t('logout_token_jtis')} (expires_at)`,
+  ];
+}
+
+/**
  * The audit trail: append-only (a trigger refuses every UPDATE; only the retention sweep deletes),
  * with no foreign keys, so events outlive the users and keys they name. `details` is JSON text.
  */
@@ -256,6 +284,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', statements: initialSchema },
   { version: 2, name: 'ldap_users', statements: ldapUsers },
   { version: 3, name: 'session_details', statements: sessionDetails },
+  { version: 4, name: 'oidc_logout', statements: oidcLogout },
   { version: 5, name: 'audit_events', statements: auditEvents },
 ];
 

@@ -6,6 +6,7 @@ import type {
   ApiKeyWithOwner,
   AuditActorKind,
   AuditEventRecord,
+  IdpSessionLink,
   PasswordResetTokenRecord,
   RefreshTokenRecord,
   SessionRecord,
@@ -18,6 +19,7 @@ import type {
   AuditEventsTable,
   PasswordResetTokensTable,
   RefreshTokensTable,
+  SessionIdpLinksTable,
   SessionsTable,
   UsersTable,
 } from './schema.js';
@@ -160,4 +162,14 @@ export function toAuditEvent(row: Selectable<AuditEventsTable>): AuditEventRecor
     requestId: row.request_id,
     details: JSON.parse(row.details) as AuditEventRecord['details'],
   } as AuditEventRecord;
+}
+
+export function toIdpSessionLink(row: Selectable<SessionIdpLinksTable>): IdpSessionLink {
+  return {
+    sessionId: toInt(row.session_id),
+    idp: row.idp,
+    subject: row.subject,
+    sid: row.sid,
+    sealedIdToken: row.sealed_id_token,
+  };
 }

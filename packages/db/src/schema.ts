@@ -15,6 +15,8 @@ export interface GatehouseDatabase {
   api_keys: ApiKeysTable;
   password_reset_tokens: PasswordResetTokensTable;
   audit_events: AuditEventsTable;
+  session_idp_links: SessionIdpLinksTable;
+  logout_token_jtis: LogoutTokenJtisTable;
   gatehouse_migrations: MigrationsTable;
 }
 
@@ -100,6 +102,20 @@ export interface PasswordResetTokensTable {
   id: Generated<number>;
   user_id: number;
   created_at: number;
+  expires_at: number;
+}
+
+export interface SessionIdpLinksTable {
+  session_id: number;
+  idp: string;
+  subject: string;
+  sid: string | null;
+  sealed_id_token: string | null;
+}
+
+export interface LogoutTokenJtisTable {
+  issuer: string;
+  jti: string;
   expires_at: number;
 }
 

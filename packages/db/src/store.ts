@@ -1,6 +1,7 @@
 import type { AuthStore, AuthStoreOps } from '@gatehouse-auth/core';
 import { apiKeyOps } from './store/api-keys.js';
 import { auditEventOps } from './store/audit-events.js';
+import { oidcLogoutOps } from './store/oidc-logout.js';
 import { passwordResetOps } from './store/password-resets.js';
 import { type Db, type GrantReads, type Scope, closedError, runnerOn, transactionOn } from './store/runner.js';
 import { sessionOps } from './store/sessions.js';
@@ -11,7 +12,7 @@ import type { StoreDialect } from './schema.js';
 /**
  * @module
  * The `AuthStore` over Kysely, shared by SQLite and PostgreSQL. Its operations live in `store/`,
- * one file per group of `AuthStoreOps` (users, sessions and tokens, API keys, password resets, the
+ * one file per group of `AuthStoreOps` (users, sessions and tokens, OIDC logout, API keys, password resets, the
  * sweep, the audit table); this file puts them together and adds transactions and `close()`.
  */
 
@@ -22,6 +23,7 @@ function opsOn(db: Db, scope: Scope): AuthStoreOps {
   return {
     ...userOps(db, scope, runner),
     ...sessionOps(db, scope, runner),
+    ...oidcLogoutOps(db, scope, runner),
     ...apiKeyOps(db, scope, runner),
     ...passwordResetOps(db, scope, runner),
     ...sweepOps(db, scope, runner),

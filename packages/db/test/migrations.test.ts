@@ -23,8 +23,10 @@ const TABLES = [
   'api_keys',
   'audit_events',
   'gatehouse_migrations',
+  'logout_token_jtis',
   'password_reset_tokens',
   'refresh_tokens',
+  'session_idp_links',
   'sessions',
   'user_roles',
   'users',
@@ -58,6 +60,15 @@ function expectSchemaTooNew(error: unknown): void {
     supportedVersion: SCHEMA_VERSION,
   });
 }
+
+// Versions are assigned per change and may have gaps until they are renumbered at release.
+const VERSIONS = [
+  { version: 1, name: 'initial' },
+  { version: 2, name: 'ldap_users' },
+  { version: 3, name: 'session_details' },
+  { version: 4, name: 'oidc_logout' },
+  { version: 5, name: 'audit_events' },
+];
 
 it('SCHEMA_VERSION is the last migration\'s version (5: audit_events)', () => {
   expect(SCHEMA_VERSION).toBe(5);
@@ -152,6 +163,31 @@ describe('SQLite migrations', () => {
     });
   });
 
+  it('upgrades a version-2 database to OIDC logout: sessions kept, links and logout-token ids usable, a link goes with its session', async () => {
+    const filename = nextFile();
+    const db = new Kysely<GatehouseDatabase>({ dialect: new SqliteDialect({ database: new Database(filename) }) });
+    try {
+      expect(await migrateToLatest(db, 'sqlite', { targetVersion: 2 })).toEqual({ previousVersion: 0, version: 2 });
+      inspect(filename, (raw) => {
+        raw.prepare(`INSERT INTO users (role, username, email, auth_method, created_at, updated_at) VALUES ('MEMBER', 'sso', 'sso@example.com', 'OAUTH2', 1, 1)`).run();
+        raw.prepare('INSERT INTO sessions (user_id, created_at, expires_at) VALUES (1, 1, 2)').run();
+      });
+      expect(await migrateToLatest(db, 'sqlite')).toEqual({ previousVersion: 2, version: SCHEMA_VERSION });
+    } finally {
+      await db.destroy();
+    }
+    inspect(filename, (raw) => {
+      raw.pragma('foreign_keys = ON');
+      expect(raw.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(1);
+      raw.prepare(`INSERT INTO session_idp_links (session_id, idp, subject, sid, sealed_id_token) VALUES (1, 'acme', 'sub', 'sid', NULL)`).run();
+      expect(() => raw.prepare(`INSERT INTO session_idp_links (session_id, idp, subject) VALUES (99, 'acme', 'sub')`).run()).toThrow(/FOREIGN KEY/);
+      raw.prepare(`INSERT INTO logout_token_jtis (issuer, jti, expires_at) VALUES ('https://op', 'j', 1)`).run();
+      expect(() => raw.prepare(`INSERT INTO logout_token_jtis (issuer, jti, expires_at) VALUES ('https://op', 'j', 2)`).run()).toThrow(/UNIQUE|PRIMARY/);
+      raw.prepare('DELETE FROM sessions').run();
+      expect(raw.prepare('SELECT count(*) FROM session_idp_links').pluck().get()).toBe(0);
+    });
+  });
+
   it('creates the schema in WAL mode, seeds the roles and stamps the version', async () => {
     const filename = nextFile();
     await (await createSqliteStore({ filename })).close();
@@ -159,12 +195,7 @@ describe('SQLite migrations', () => {
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all();
       expect(tables).toEqual(TABLES);
       expect(db.prepare('SELECT name FROM user_roles ORDER BY name').pluck().all()).toEqual(['ADMIN', 'MEMBER', 'SYSTEM', 'VIEWER']);
-      expect(db.prepare('SELECT version, name FROM gatehouse_migrations').all()).toEqual([
-        { version: 1, name: 'initial' },
-        { version: 2, name: 'ldap_users' },
-        { version: 3, name: 'session_details' },
-        { version: 5, name: 'audit_events' },
-      ]);
+      expect(db.prepare('SELECT version, name FROM gatehouse_migrations ORDER BY version').all()).toEqual(VERSIONS);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     });
   });
@@ -191,7 +222,7 @@ describe('SQLite migrations', () => {
       expect(await migrateToLatest(db, 'sqlite')).toEqual({ previousVersion: SCHEMA_VERSION, version: SCHEMA_VERSION });
       await (await createSqliteStore({ filename })).close();
       expect(schemaOf(filename)).toEqual(before);
-      expect(inspect(filename, (raw) => raw.prepare('SELECT count(*) FROM gatehouse_migrations').pluck().get())).toBe(3);
+      expect(inspect(filename, (raw) => raw.prepare('SELECT count(*) FROM gatehouse_migrations').pluck().get())).toBe(VERSIONS.length);
     } finally {
       await db.destroy();
     }
@@ -317,12 +348,7 @@ describe('PostgreSQL migrations', () => {
         'SYSTEM',
         'VIEWER',
       ]);
-      expect((await client.query('SELECT version, name FROM gatehouse_migrations')).rows).toEqual([
-        { version: 1, name: 'initial' },
-        { version: 2, name: 'ldap_users' },
-        { version: 3, name: 'session_details' },
-        { version: 5, name: 'audit_events' },
-      ]);
+      expect((await client.query('SELECT version, name FROM gatehouse_migrations ORDER BY version')).rows).toEqual(VERSIONS);
     });
 
     await (await createPostgresStore({ connectionString: url() })).close();
@@ -334,7 +360,7 @@ describe('PostgreSQL migrations', () => {
     }
     expect(await schemaDump('public')).toEqual(before);
     await withClient(url(), async (client) => {
-      expect((await client.query('SELECT count(*)::int AS n FROM gatehouse_migrations')).rows).toEqual([{ n: 3 }]);
+      expect((await client.query('SELECT count(*)::int AS n FROM gatehouse_migrations')).rows).toEqual([{ n: VERSIONS.length }]);
     });
 
   });
@@ -389,7 +415,7 @@ describe('PostgreSQL migrations', () => {
     const stores = await Promise.all(Array.from({ length: 6 }, () => createPostgresStore({ connectionString: url(), schema })));
     await Promise.all(stores.map((store) => store.close()));
     await withClient(url(), async (client) => {
-      expect((await client.query(`SELECT version FROM ${schema}.gatehouse_migrations`)).rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 5 }]);
+      expect((await client.query(`SELECT version FROM ${schema}.gatehouse_migrations ORDER BY version`)).rows).toEqual(VERSIONS.map(({ version }) => ({ version })));
       expect((await client.query(`SELECT count(*)::int AS n FROM ${schema}.user_roles`)).rows).toEqual([{ n: 4 }]);
     });
   });

@@ -19,6 +19,7 @@ function cookieNames(prefix: string): CookieNames {
     oauth2State: `${prefix}-oauth2-state`,
     oauth2Nonce: `${prefix}-oauth2-nonce`,
     oauth2CodeVerifier: `${prefix}-oauth2-code-verifier`,
+    oauth2LogoutState: `${prefix}-oauth2-logout-state`,
   };
 }
 

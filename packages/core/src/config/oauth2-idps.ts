@@ -42,6 +42,15 @@ export const IDP_SUFFIXES = [
 ] as const;
 export type IdpSuffix = (typeof IDP_SUFFIXES)[number];
 
+/**
+ * Gatehouse's own per-IdP settings, outside the reference's contract: `GATEHOUSE_OAUTH2_<IDP>_<SUFFIX>`
+ * whatever the prefix of the others. They configure an IdP declared by the prefixed variables; they
+ * do not declare one.
+ */
+export const GATEHOUSE_IDP_SUFFIXES = ['LOGOUT'] as const;
+export type GatehouseIdpSuffix = (typeof GATEHOUSE_IDP_SUFFIXES)[number];
+export const GATEHOUSE_IDP_PREFIX = 'GATEHOUSE_';
+
 /** Not a variable: the value of the variable `CLIENT_ASSERTION_FILE_ENV_VAR` names, read alongside. */
 export const ASSERTION_PATH_FROM_VARIABLE = 'CLIENT_ASSERTION_FILE_FROM_VARIABLE';
 
@@ -127,6 +136,30 @@ export function discoverIdps(env: Readonly<Record<string, string | undefined>>, 
     }
   }
   return { idps, declared: declaredBy.size, issues };
+}
+
+/**
+ * `GATEHOUSE_OAUTH2_<IDP>_<SUFFIX>` variables that configure no declared IdP (a typo in the name, or a
+ * lower-case one that is never read): reported, since a logout setting silently ignored is a
+ * sign-out that does not reach the IdP.
+ */
+export function strayGatehouseIdpVariables(env: Readonly<Record<string, string | undefined>>, prefix: string, discovery: IdpDiscovery): ConfigIssue[] {
+  const pattern = new RegExp(`^${GATEHOUSE_IDP_PREFIX}OAUTH2_(.+)_(${GATEHOUSE_IDP_SUFFIXES.join('|')})$`);
+  const known = new Set(discovery.idps.map((idp) => idp.name.toUpperCase()));
+  const issues: ConfigIssue[] = [];
+  for (const variable of Object.keys(env).sort()) {
+    if (env[variable] === undefined) continue;
+    const match = pattern.exec(variable);
+    if (match === null || known.has(match[1] ?? '')) continue;
+    const name = (match[1] ?? '').toLowerCase();
+    issues.push({
+      variable,
+      message: discovery.idps.some((idp) => idp.name === name)
+        ? `${escaped(variable)} is never read: IdP settings are read from upper-case names, so rename it to ${idpVariable(GATEHOUSE_IDP_PREFIX, name, match[2] ?? '')}`
+        : `${escaped(variable)} configures the OAuth2 IdP ${quoted(name)}, which is not declared: declare it with ${prefix}OAUTH2_${name.toUpperCase()}_CLIENT_ID and ${prefix}OAUTH2_${name.toUpperCase()}_OIDC_CONFIG_URL, or fix the name`,
+    });
+  }
+  return issues;
 }
 
 /** `aws_cognito` → "AWS Cognito", `microsoft_entra_id` → "Microsoft Entra ID", `my_idp` → "My Idp". */
@@ -228,7 +261,8 @@ export function idpSchema(prefix: string, idp: string) {
       CLIENT_ASSERTION_FILE: field(optionalString()),
       CLIENT_ASSERTION_FILE_ENV_VAR: field(optionalString()),
       [ASSERTION_PATH_FROM_VARIABLE]: field(optionalString()),
-    } satisfies Record<IdpSuffix | typeof ASSERTION_PATH_FROM_VARIABLE, z.ZodType<unknown, Raw>>)
+      LOGOUT: field(booleanVar(idpVariable(GATEHOUSE_IDP_PREFIX, idp, 'LOGOUT'), false)),
+    } satisfies Record<IdpSuffix | GatehouseIdpSuffix | typeof ASSERTION_PATH_FROM_VARIABLE, z.ZodType<unknown, Raw>>)
     .superRefine((draft, ctx) => {
       const problem = (suffix: IdpSuffix, message: string) =>
         ctx.addIssue({ code: 'custom', path: [suffix], message, continue: true });
@@ -352,5 +386,6 @@ export function buildIdp(idp: string, draft: IdpDraft): IdpConfig {
     roleMapping: roleMapping === null ? null : readonlyMap(roleMapping),
     roleAttributeStrict: valid(draft.ROLE_ATTRIBUTE_STRICT),
     roleResync: valid(draft.ROLE_RESYNC),
+    rpInitiatedLogout: valid(draft.LOGOUT),
   };
 }

@@ -4,7 +4,16 @@ import { collectAdmins } from './admins.js';
 import { buildAuthConfig } from './build-config.js';
 import { checkCrossFieldRules } from './cross-field-rules.js';
 import { deepFreeze, redactSecrets } from './freeze.js';
-import { type IdpDiscovery, ASSERTION_PATH_FROM_VARIABLE, IDP_SUFFIXES, discoverIdps, idpVariable } from './oauth2-idps.js';
+import {
+  type IdpDiscovery,
+  ASSERTION_PATH_FROM_VARIABLE,
+  GATEHOUSE_IDP_PREFIX,
+  GATEHOUSE_IDP_SUFFIXES,
+  IDP_SUFFIXES,
+  discoverIdps,
+  idpVariable,
+  strayGatehouseIdpVariables,
+} from './oauth2-idps.js';
 import type { Raw } from './schemas.js';
 import { parseLdapEnv } from './ldap.js';
 import type { AuthConfig, ParseAuthEnvOptions } from './types.js';
@@ -38,7 +47,10 @@ function rawInput(env: Readonly<Record<string, string | undefined>>, prefix: str
     OAUTH2: Object.fromEntries(
       discovery.idps.map((idp, index) => [
         String(index),
-        withAssertionPath(env, Object.fromEntries(IDP_SUFFIXES.map((suffix) => [suffix, read(env, idpVariable(prefix, idp.name, suffix))]))),
+        withAssertionPath(env, {
+          ...Object.fromEntries(IDP_SUFFIXES.map((suffix) => [suffix, read(env, idpVariable(prefix, idp.name, suffix))])),
+          ...Object.fromEntries(GATEHOUSE_IDP_SUFFIXES.map((suffix) => [suffix, read(env, idpVariable(GATEHOUSE_IDP_PREFIX, idp.name, suffix))])),
+        }),
       ]),
     ),
     GATEHOUSE: Object.fromEntries(GATEHOUSE_VARIABLES.map((variable) => [variable, read(env, `${GATEHOUSE_PREFIX}${variable}`)])),
@@ -55,7 +67,8 @@ function issueVariable(path: readonly PropertyKey[], prefix: string, discovery: 
   const [head, index, suffix] = path;
   if (head === 'OAUTH2' && suffix !== undefined) {
     const idp = discovery.idps[Number(index)];
-    if (idp !== undefined) return idpVariable(prefix, idp.name, String(suffix));
+    const own = (GATEHOUSE_IDP_SUFFIXES as readonly PropertyKey[]).includes(suffix);
+    if (idp !== undefined) return idpVariable(own ? GATEHOUSE_IDP_PREFIX : prefix, idp.name, String(suffix));
   }
   if (head === 'GATEHOUSE' && index !== undefined) return `${GATEHOUSE_PREFIX}${String(index)}`;
   return `${prefix}${String(head ?? '')}`;
@@ -90,6 +103,7 @@ export function parseAuthEnv(
           message: issue.message,
         }))),
     ...discovery.issues,
+    ...strayGatehouseIdpVariables(env, prefix, discovery),
     ...ldapResult.issues,
   ];
   if (!result.success || issues.length > 0) throw new ConfigError(issues);

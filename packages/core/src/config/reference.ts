@@ -1,5 +1,5 @@
 import { LDAP_SUFFIXES, type LdapSuffix } from './ldap.js';
-import { IDP_SUFFIXES, type IdpSuffix } from './oauth2-idps.js';
+import { GATEHOUSE_IDP_SUFFIXES, IDP_SUFFIXES, type GatehouseIdpSuffix, type IdpSuffix } from './oauth2-idps.js';
 import { GATEHOUSE_PREFIX, GATEHOUSE_VARIABLES, VARIABLES, type GatehouseVariable, type Variable } from './variables.js';
 
 /** One documented variable: the default is as written in the environment, null when unset means "none". */
@@ -231,6 +231,14 @@ const GATEHOUSE: Record<GatehouseVariable, Documented> = {
   },
 };
 
+const GATEHOUSE_PER_IDP: Record<GatehouseIdpSuffix, Documented> = {
+  LOGOUT: {
+    default: 'false',
+    description:
+      '`true`: signing out of a session that came from this IdP also ends the session at the IdP (OpenID Connect RP-Initiated Logout): the browser goes to the IdP\'s `end_session_endpoint` with `id_token_hint`, `client_id`, `post_logout_redirect_uri` = `<public URL>/oauth2/<idp>/signed-out` (register it at the IdP) and `state`. Without an `end_session_endpoint` in discovery the sign-out stays local. Back-channel logout (`POST /oauth2/<idp>/backchannel-logout`) is received whatever this says.',
+  },
+};
+
 function entry(variable: string, documented: Documented): ConfigReferenceEntry {
   return Object.freeze({
     variable,
@@ -248,6 +256,11 @@ export const CONFIG_REFERENCE: readonly ConfigReferenceEntry[] = Object.freeze(
 /** Gatehouse's own variables, always named `GATEHOUSE_<NAME>` whatever the prefix of the others. */
 export const GATEHOUSE_CONFIG_REFERENCE: readonly ConfigReferenceEntry[] = Object.freeze(
   GATEHOUSE_VARIABLES.map((variable) => entry(`${GATEHOUSE_PREFIX}${variable}`, GATEHOUSE[variable])),
+);
+
+/** Gatehouse's own per-IdP settings, `variable` being the suffix of `GATEHOUSE_OAUTH2_<IDP>_<SUFFIX>`. */
+export const GATEHOUSE_IDP_CONFIG_REFERENCE: readonly ConfigReferenceEntry[] = Object.freeze(
+  GATEHOUSE_IDP_SUFFIXES.map((suffix) => entry(suffix, GATEHOUSE_PER_IDP[suffix])),
 );
 
 /** Every per-IdP setting, `variable` being the suffix of `PHOENIX_OAUTH2_<IDP>_<SUFFIX>`. */
@@ -306,6 +319,10 @@ export function renderConfigReference(): string {
     'Not part of the reference, so always read with this prefix, whatever the prefix option says.',
     '',
     ...table(GATEHOUSE_CONFIG_REFERENCE, (variable) => variable),
+    '',
+    'Per identity provider, for an IdP declared with the `PHOENIX_OAUTH2_<IDP>_*` variables above:',
+    '',
+    ...table(GATEHOUSE_IDP_CONFIG_REFERENCE, (suffix) => `${GATEHOUSE_PREFIX}OAUTH2_<IDP>_${suffix}`),
     '',
   ].join('\n');
 }

@@ -41,6 +41,8 @@ export interface CookieNames {
   readonly oauth2State: string;
   readonly oauth2Nonce: string;
   readonly oauth2CodeVerifier: string;
+  /** The `state` of an RP-initiated logout, checked when the IdP sends the browser back. */
+  readonly oauth2LogoutState: string;
 }
 
 export interface CookieConfig {
@@ -94,6 +96,12 @@ export interface IdpConfig {
   readonly roleMapping: ReadonlyMap<string, AssignableRole> | null;
   readonly roleAttributeStrict: boolean;
   readonly roleResync: boolean;
+  /**
+   * `GATEHOUSE_OAUTH2_<IDP>_LOGOUT`: signing out of a session that came from this IdP also ends the
+   * IdP's session (OpenID Connect RP-Initiated Logout), when its discovery document names an
+   * `end_session_endpoint`. Back-channel logout is received whatever this says.
+   */
+  readonly rpInitiatedLogout: boolean;
 }
 
 export interface OAuth2Config {

@@ -1,5 +1,5 @@
 import { LDAP_SUFFIXES } from './ldap.js';
-import { IDP_SUFFIXES, discoverIdps, idpVariable } from './oauth2-idps.js';
+import { GATEHOUSE_IDP_PREFIX, GATEHOUSE_IDP_SUFFIXES, IDP_SUFFIXES, discoverIdps, idpVariable } from './oauth2-idps.js';
 import { GATEHOUSE_PREFIX, GATEHOUSE_VARIABLES, VARIABLES } from './variables.js';
 
 /**
@@ -124,6 +124,7 @@ export function findUnknownVariables(env: Readonly<Record<string, string | undef
     ...LDAP_SUFFIXES.map((suffix) => `${prefix}LDAP_${suffix}`),
     ...GATEHOUSE_VARIABLES.map((name) => `${GATEHOUSE_PREFIX}${name}`),
     ...idps.flatMap((idp) => IDP_SUFFIXES.map((suffix) => idpVariable(prefix, idp, suffix))),
+    ...idps.flatMap((idp) => GATEHOUSE_IDP_SUFFIXES.map((suffix) => idpVariable(GATEHOUSE_IDP_PREFIX, idp, suffix))),
     ...(options.known ?? []),
   ];
   const known = new Set<string>([...candidates, ...PHOENIX_OTHER_SETTINGS.map((name) => `${prefix}${name}`)]);

@@ -26,6 +26,7 @@ type ValidationCode = Extract<
   | 'bad_request'
   | 'malformed_json'
   | 'malformed_path'
+  | 'invalid_logout_token'
   | 'host_not_allowed'
   | 'payload_too_large' | 'unsupported_media_type' | 'invalid_input' | 'invalid_email' | 'password_policy'
 >;

@@ -9,6 +9,8 @@ export const HTTP_STATUS_BY_CODE = {
   bad_request: 400,
   malformed_json: 400,
   malformed_path: 400,
+  // a back-channel logout token that fails validation (OpenID Connect Back-Channel Logout 1.0 §2.8)
+  invalid_logout_token: 400,
   host_not_allowed: 421,
   payload_too_large: 413,
   unsupported_media_type: 415,

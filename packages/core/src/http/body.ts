@@ -13,6 +13,21 @@ export async function readJsonObject(request: Request, limit = MAX_BODY_BYTES): 
   if (mediaType !== 'application/json') {
     throw new ValidationError('Content-Type must be application/json', 'unsupported_media_type');
   }
+  const text = await readText(request, limit, 'Request body is not valid UTF-8 JSON', 'malformed_json');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ValidationError('Request body is not valid JSON', 'malformed_json');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ValidationError('Request body must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+/** The body as UTF-8 text, at most `limit` bytes (413, counted while streaming, whatever Content-Length claims). */
+async function readText(request: Request, limit: number, undecodable: string, code: 'malformed_json' | 'bad_request'): Promise<string> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > limit) throw new ValidationError(`Request body must be at most ${limit} bytes`, 'payload_too_large');
 
@@ -35,17 +50,24 @@ export async function readJsonObject(request: Request, limit = MAX_BODY_BYTES): 
       text += decoder.decode();
     } catch (error) {
       if (error instanceof ValidationError) throw error;
-      throw new ValidationError('Request body is not valid UTF-8 JSON', 'malformed_json');
+      throw new ValidationError(undecodable, code);
     }
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new ValidationError('Request body is not valid JSON', 'malformed_json');
+  return text;
+}
+
+/**
+ * Reads an `application/x-www-form-urlencoded` body (415 otherwise) of at most `limit` bytes (413).
+ * A parameter given twice is refused (400): which of the two counts would be a guess.
+ */
+export async function readForm(request: Request, limit = MAX_BODY_BYTES): Promise<URLSearchParams> {
+  const type = request.headers.get('content-type') ?? '';
+  const mediaType = type.split(';', 1)[0]?.trim().toLowerCase();
+  if (mediaType !== 'application/x-www-form-urlencoded') {
+    throw new ValidationError('Content-Type must be application/x-www-form-urlencoded', 'unsupported_media_type');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ValidationError('Request body must be a JSON object');
-  }
-  return value as Record<string, unknown>;
+  const form = new URLSearchParams(await readText(request, limit, 'Request body is not valid UTF-8', 'bad_request'));
+  const names = [...form.keys()];
+  if (new Set(names).size !== names.length) throw new ValidationError('A form parameter is given more than once', 'bad_request');
+  return form;
 }

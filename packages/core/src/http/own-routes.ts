@@ -15,6 +15,7 @@ import { createRouter } from './router.js';
 import type { RouteDefinition, RouteEnvironment } from './routes/context.js';
 import { acceptableRequestId, auditRequestContext, type AuditTrail } from '../audit/index.js';
 import { randomId } from '../crypto/index.js';
+import type { IdpLogout } from '../oauth2/idp-logout.js';
 
 /**
  * @module
@@ -32,6 +33,8 @@ export interface OwnRoutesOptions {
   /** Null while auth is off. */
   deps: ServiceDeps | null;
   systemUserId: number | null;
+  /** Null while auth is off or no IdP is configured. */
+  idpLogout: IdpLogout | null;
   background: BackgroundWork;
   trustedProxies: ReadonlySet<string>;
   clock: Clock;
@@ -46,7 +49,7 @@ export interface OwnRoutes {
 }
 
 export function createOwnRoutes(options: OwnRoutesOptions): OwnRoutes {
-  const { config, routes, gate, csrf, hostCheck, deps, systemUserId, background, trustedProxies, clock, logger, audit } = options;
+  const { config, routes, gate, csrf, hostCheck, deps, systemUserId, idpLogout, background, trustedProxies, clock, logger, audit } = options;
   const { guard, principalFrom, targetPath } = gate;
   const rootPath = config.rootPath;
   const router = createRouter(routes);
@@ -68,6 +71,7 @@ export function createOwnRoutes(options: OwnRoutesOptions): OwnRoutes {
     },
     prefixed: (path) => `${rootPath}${path}`,
     publicUrl: config.publicUrl,
+    idpLogout,
     async authenticateRequest(request) {
       const result = await principalFrom(request.headers.get('authorization'), request.headers.get('cookie'));
       return result.ok ? result.principal : null;

@@ -7,6 +7,7 @@ import { ClientAssertionError, clientAssertionAuth } from './client-assertion.js
 import { hasSufficientClaims, parseUserInfo, pruneClaims } from './claims.js';
 import { resolveAccess } from './access.js';
 import type { Discovery, IdpEndpoint } from './discovery.js';
+import type { IdTokenSeal } from './id-token-seal.js';
 import { isSafeReturnUrl } from './return-url.js';
 import { signInOAuth2User } from './sign-in.js';
 import { createStateCodec, STATE_TTL_SECONDS } from './state.js';
@@ -95,7 +96,10 @@ function isNetworkFailure(error: unknown): boolean {
 /** An IdP-supplied error code as it may appear in a log line: short and plain, or not at all. */
 const loggable = (value: string | null | undefined): string => (value && /^[\w.-]{1,64}$/.test(value) ? value : '(unprintable)');
 
-export function createOAuth2Flow(config: AuthConfig, deps: ServiceDeps, discovery: Discovery): OAuth2Flow {
+/** The ID token's `sid`, when it is a usable one (the IdP's session id, for back-channel logout). */
+const sidOf = (claims: Record<string, unknown>): string | null => (typeof claims.sid === 'string' && claims.sid.length > 0 ? claims.sid : null);
+
+export function createOAuth2Flow(config: AuthConfig, deps: ServiceDeps, discovery: Discovery, seal: IdTokenSeal): OAuth2Flow {
   const byName = new Map(config.oauth2.idps.map((idp) => [idp.name, idp]));
   const states = createStateCodec(config.secret ?? '', () => deps.clock.now());
   const redirectUri = (originUrl: string, idp: IdpConfig) => `${originUrl.replace(/\/+$/, '')}/oauth2/${idp.name}/tokens`;
@@ -227,11 +231,15 @@ export function createOAuth2Flow(config: AuthConfig, deps: ServiceDeps, discover
     const emailVerified = found.emailPath.expression === 'email' && claims.email_verified === true;
     const signedIn = await signInOAuth2User(requestDeps, found, { info: parsed.info, role: access.role, emailVerified });
     if (!signedIn.ok) return fail(signedIn.code, signedIn.code);
+    // The IdP's logout finds this session by sub and sid; the ID token itself is kept (sealed) only
+    // where a sign-out will send it back as id_token_hint.
+    const sealedIdToken = found.rpInitiatedLogout && tokens.id_token ? await seal.seal(tokens.id_token) : null;
     const session = await issueSession(requestDeps, signedIn.user, {
       signInMethod: 'oauth2',
       idp: found.name,
       clientAddress: input.clientAddress ?? null,
       userAgent: input.userAgent ?? null,
+      idpLink: { idp: found.name, subject: String(idClaims.sub), sid: sidOf(idClaims), sealedIdToken },
     });
     return { ok: true, session, returnUrl: state.returnUrl };
   }

@@ -12,10 +12,12 @@ export {
   recordSignIn,
   recordSignInFailure,
   refreshSession,
+  refreshTokenOwner,
   revokeSession,
   signOut,
   userIdFromRefreshToken,
   type IssuedSession,
+  type IssueSessionOptions,
 } from './sessions.js';
 export {
   endSessionsExcept,
@@ -26,6 +28,7 @@ export {
   revokeUserSessions,
   type SessionView,
 } from './session-list.js';
+export { endIdpSessions, type IdpLogoutNotice, type IdpLogoutOutcome } from './idp-logout.js';
 export { assertNotLockedOut, clearLoginFailures, recordLoginFailure } from './login-lockout.js';
 export {
   createUser,

@@ -1,7 +1,7 @@
 import type { AuditSignInMethod, SignInFailureReason } from '../audit/events.js';
 import { isValidEmail, sanitizeEmail } from '../crypto/index.js';
 import { AuthenticationError, NotFoundError, OverloadedError, PermissionDeniedError, isGatehouseError } from '../errors/index.js';
-import type { AuthStoreOps, SessionOrigin, UserRecord } from '../ports.js';
+import type { AuthStoreOps, IdpSessionLink, SessionOrigin, UserRecord } from '../ports.js';
 import type { ServiceDeps } from './deps.js';
 import { assertNotLockedOut, clearLoginFailures, recordLoginFailure } from './login-lockout.js';
 
@@ -84,11 +84,16 @@ async function signPair(
   };
 }
 
+export interface IssueSessionOptions extends SessionOrigin {
+  /** An OpenID Connect login: recorded with the session, in the same transaction, for the IdP's logout. */
+  readonly idpLink?: Omit<IdpSessionLink, 'sessionId'>;
+}
+
 /**
  * Starts a new session (token family) for a user who has already proven who they are, recording
  * how and from where they signed in for the session list.
  */
-export async function issueSession(deps: ServiceDeps, user: UserRecord, origin: SessionOrigin): Promise<IssuedSession> {
+export async function issueSession(deps: ServiceDeps, user: UserRecord, origin: IssueSessionOptions): Promise<IssuedSession> {
   const now = deps.clock.now();
   const absoluteEnd = absoluteSessionEnd(deps, now);
   const { session, pair } = await deps.store.transaction(async (tx) => {
@@ -101,6 +106,7 @@ export async function issueSession(deps: ServiceDeps, user: UserRecord, origin: 
       clientAddress: origin.clientAddress ?? null,
       userAgent: boundedUserAgent(origin.userAgent),
     });
+    if (origin.idpLink) await tx.insertIdpSessionLink({ ...origin.idpLink, sessionId: session.id });
     // The same instant as the session's expiry: the first refresh token ends exactly with it.
     return { session, pair: await mintPair(deps, user, session.id, tx, now, absoluteEnd) };
   });
@@ -263,6 +269,22 @@ export async function signOut(deps: ServiceDeps, userId: number): Promise<void> 
 export async function revokeSession(deps: ServiceDeps, sessionId: number): Promise<void> {
   await deps.store.deleteSession(sessionId);
   await deps.revocations.publish({ type: 'session', sessionId });
+}
+
+/**
+ * The login a still-valid refresh token belongs to: who a logout is for, and which session, when
+ * the request carries no valid access token.
+ */
+export async function refreshTokenOwner(deps: ServiceDeps, refreshToken: string | null | undefined): Promise<{ userId: number; sessionId: number } | null> {
+  if (!refreshToken) return null;
+  try {
+    const claims = await deps.tokens.verify(refreshToken, 'refresh');
+    const row = await deps.store.findRefreshToken(Number(claims.jti));
+    return row && row.consumedAt === null ? { userId: row.userId, sessionId: row.sessionId } : null;
+  } catch (error) {
+    if (isGatehouseError(error) && error.code !== 'unavailable') return null;
+    throw error;
+  }
 }
 
 /**

@@ -587,3 +587,36 @@ describe('OAuth2 client IDs across IdPs (Gatehouse rule)', () => {
     ).toHaveLength(2);
   });
 });
+
+describe('GATEHOUSE_OAUTH2_<IDP>_LOGOUT (RP-initiated logout, a Gatehouse addition)', () => {
+  it('defaults to off and is read from the GATEHOUSE_ name whatever the prefix', () => {
+    expect(idpOf(testIdp()).rpInitiatedLogout).toBe(false);
+    expect(idpOf({ ...testIdp(), GATEHOUSE_OAUTH2_TEST_LOGOUT: 'true' }).rpInitiatedLogout).toBe(true);
+    expect(idpOf({ ...testIdp(), GATEHOUSE_OAUTH2_TEST_LOGOUT: 'FALSE' }).rpInitiatedLogout).toBe(false);
+    // The PHOENIX_ spelling is not Gatehouse's: it neither enables logout nor declares an IdP.
+    expect(idpOf({ ...testIdp(), PHOENIX_OAUTH2_TEST_LOGOUT: 'true' }).rpInitiatedLogout).toBe(false);
+    const custom = parseAuthEnv(
+      {
+        GATEHOUSE_OAUTH2_X_CLIENT_ID: 'c',
+        GATEHOUSE_OAUTH2_X_CLIENT_SECRET: 's',
+        GATEHOUSE_OAUTH2_X_OIDC_CONFIG_URL: URL_,
+        GATEHOUSE_OAUTH2_X_LOGOUT: 'true',
+      },
+      { prefix: 'GATEHOUSE_' },
+    );
+    expect(custom.oauth2.idps.map((idp) => [idp.name, idp.rpInitiatedLogout])).toEqual([['x', true]]);
+  });
+
+  it('a value other than true/false is an error naming the variable', () => {
+    expect(issuesOf({ ...testIdp(), GATEHOUSE_OAUTH2_TEST_LOGOUT: 'yes' })).toEqual([
+      { variable: 'GATEHOUSE_OAUTH2_TEST_LOGOUT', message: "GATEHOUSE_OAUTH2_TEST_LOGOUT must be set to TRUE or FALSE (case-insensitive). Got: 'yes'" },
+    ]);
+  });
+
+  it('one for an IdP that is not declared (a typo), or spelled in lower case, is an error, listed with the others', () => {
+    const issues = issuesOf({ ...testIdp(), GATEHOUSE_OAUTH2_TSET_LOGOUT: 'true', GATEHOUSE_OAUTH2_test_LOGOUT: 'true', PHOENIX_SECRET: 'short' });
+    expect(issues.map((issue) => issue.variable).sort()).toEqual(['GATEHOUSE_OAUTH2_TSET_LOGOUT', 'GATEHOUSE_OAUTH2_test_LOGOUT', 'PHOENIX_SECRET']);
+    expect(issues.find((issue) => issue.variable === 'GATEHOUSE_OAUTH2_TSET_LOGOUT')?.message).toMatch(/configures the OAuth2 IdP 'tset', which is not declared/);
+    expect(issues.find((issue) => issue.variable === 'GATEHOUSE_OAUTH2_test_LOGOUT')?.message).toMatch(/never read.*rename it to GATEHOUSE_OAUTH2_TEST_LOGOUT/);
+  });
+});

@@ -25,6 +25,7 @@ const DEFAULTS: AuthConfig = {
       oauth2State: 'phoenix-oauth2-state',
       oauth2Nonce: 'phoenix-oauth2-nonce',
       oauth2CodeVerifier: 'phoenix-oauth2-code-verifier',
+      oauth2LogoutState: 'phoenix-oauth2-logout-state',
     },
   },
   defaultAdminInitialPassword: 'admin',
@@ -198,6 +199,7 @@ describe('parseAuthEnv: cookies', () => {
         oauth2State: 'gh_1-x-oauth2-state',
         oauth2Nonce: 'gh_1-x-oauth2-nonce',
         oauth2CodeVerifier: 'gh_1-x-oauth2-code-verifier',
+        oauth2LogoutState: 'gh_1-x-oauth2-logout-state',
       },
     });
   });

@@ -6,6 +6,7 @@ import type {
   ApiKeyRecord,
   ApiKeyWithOwner,
   AuthStore,
+  IdpSessionLink,
   AuthStoreOps,
   NewUser,
   PasswordResetTokenRecord,
@@ -28,6 +29,9 @@ interface State {
   access: Map<number, AccessTokenRecord>;
   keys: Map<number, ApiKeyRecord>;
   resets: Map<number, PasswordResetTokenRecord>;
+  links: Map<number, IdpSessionLink>;
+  /** `<issuer>\n<jti>` → expiry. */
+  logoutJtis: Map<string, number>;
 }
 
 const empty = (): State => ({
@@ -38,6 +42,8 @@ const empty = (): State => ({
   access: new Map(),
   keys: new Map(),
   resets: new Map(),
+  links: new Map(),
+  logoutJtis: new Map(),
 });
 
 const clone = (s: State): State => ({
@@ -48,6 +54,8 @@ const clone = (s: State): State => ({
   access: new Map(s.access),
   keys: new Map(s.keys),
   resets: new Map(s.resets),
+  links: new Map(s.links),
+  logoutJtis: new Map(s.logoutJtis),
 });
 
 const normalizeEmail = (email: string) => email.trim().toLowerCase();
@@ -83,6 +91,7 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
   function dropSession(id: number): number {
     if (!s.sessions.delete(id)) return 0;
     let n = 1;
+    if (s.links.delete(id)) n++;
     for (const [k, v] of s.refresh) if (v.sessionId === id && s.refresh.delete(k)) n++;
     for (const [k, v] of s.access) if (v.sessionId === id && s.access.delete(k)) n++;
     return n;
@@ -242,6 +251,28 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
       return ids;
     },
 
+    async insertIdpSessionLink(link) {
+      if (!s.sessions.has(link.sessionId)) throw new ConflictError('unknown session');
+      if (s.links.has(link.sessionId)) throw new ConflictError('session already linked');
+      s.links.set(link.sessionId, { ...link });
+    },
+    async findIdpSessionLink(sessionId) {
+      return s.links.get(sessionId) ?? null;
+    },
+    async deleteSessionsByIdpLogout({ idp, subject, sid }) {
+      if (subject === null && sid === null) return [];
+      const matched = [...s.links.values()].filter((l) => l.idp === idp && (subject === null || l.subject === subject) && (sid === null || l.sid === sid));
+      const deleted = matched.map((l) => ({ sessionId: l.sessionId, userId: s.sessions.get(l.sessionId)!.userId }));
+      for (const l of matched) dropSession(l.sessionId);
+      return deleted.sort((a, b) => a.sessionId - b.sessionId);
+    },
+    async recordLogoutTokenJti({ issuer, jti, expiresAt }) {
+      const key = `${issuer}\n${jti}`;
+      if (s.logoutJtis.has(key)) return false;
+      s.logoutJtis.set(key, expiresAt);
+      return true;
+    },
+
     async insertApiKey(n) {
       if (!s.users.has(n.userId)) throw new ConflictError('unknown user');
       if (!n.name.trim()) throw new ConflictError('API key name must be non-empty');
@@ -298,6 +329,7 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
       for (const [k, v] of s.access) if (v.expiresAt <= now && s.access.delete(k)) n++;
       for (const [k, v] of s.keys) if (v.expiresAt !== null && v.expiresAt <= now && s.keys.delete(k)) n++;
       for (const [k, v] of s.resets) if (v.expiresAt <= now && s.resets.delete(k)) n++;
+      for (const [k, v] of s.logoutJtis) if (v <= now && s.logoutJtis.delete(k)) n++;
       return n;
     },
   };

@@ -51,10 +51,12 @@ async function sweep(db: Db, now: number): Promise<number> {
       .deleteFrom('refresh_tokens')
       .where((eb) => eb.or([eb('expires_at', '<=', now), eb('session_id', 'in', expiredSessions)]))
       .executeTakeFirst(),
+    await db.deleteFrom('session_idp_links').where('session_id', 'in', expiredSessions).executeTakeFirst(),
     await db.deleteFrom('sessions').where('id', 'in', expiredSessions).executeTakeFirst(),
     // NULL never compares <= now: keys without an expiry are never swept.
     await db.deleteFrom('api_keys').where('expires_at', '<=', now).executeTakeFirst(),
     await db.deleteFrom('password_reset_tokens').where('expires_at', '<=', now).executeTakeFirst(),
+    await db.deleteFrom('logout_token_jtis').where('expires_at', '<=', now).executeTakeFirst(),
   ];
   return results.reduce((total, result) => total + Number(result.numDeletedRows), 0);
 }

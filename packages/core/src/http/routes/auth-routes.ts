@@ -1,10 +1,10 @@
 import {
   login,
   refreshSession,
+  refreshTokenOwner,
   signOut,
   requestPasswordReset,
   resetPassword,
-  userIdFromRefreshToken,
   type IssuedSession,
 } from '../../services/index.js';
 import { readJsonObject } from '../body.js';
@@ -12,6 +12,8 @@ import { deleteCookie, readCookie, serializeCookie } from '../cookies.js';
 import { json, noContent, redirect } from '../responses.js';
 import type { RouteDefinition, RouteEnvironment } from './context.js';
 import { OAUTH2_ERROR_MESSAGES } from '../../oauth2/flow.js';
+import type { EndSessionRedirect } from '../../oauth2/idp-logout.js';
+import { LOGOUT_STATE_TTL_SECONDS } from '../../oauth2/logout-state.js';
 
 /** Seconds from `from` to `until` (epoch ms), rounded up so a cookie never dies before its token. */
 const secondsUntil = (until: number, from: number): number => Math.max(0, Math.ceil((until - from) / 1000));
@@ -30,6 +32,11 @@ export function sessionCookies(app: RouteEnvironment, session: IssuedSession): H
   return headers;
 }
 
+/** The logout-state cookie an RP-initiated logout sets: HttpOnly, Lax (it must come back from the IdP's page). */
+function logoutStateCookie(app: RouteEnvironment, state: string): string {
+  return serializeCookie(app.config.cookies, app.config.cookies.names.oauth2LogoutState, state, { maxAge: LOGOUT_STATE_TTL_SECONDS, sameSite: 'Lax' });
+}
+
 export function clearSessionCookies(app: RouteEnvironment, headers = new Headers(), withOAuth = false): Headers {
   const { cookies } = app.config;
   headers.append('set-cookie', deleteCookie(cookies, cookies.names.accessToken));
@@ -39,6 +46,12 @@ export function clearSessionCookies(app: RouteEnvironment, headers = new Headers
     headers.append('set-cookie', deleteCookie(cookies, cookies.names.oauth2Nonce, 'Lax'));
   }
   return headers;
+}
+
+/** The login behind a session principal (the authenticator's principals carry it). */
+function sessionIdOf(principal: object): number | null {
+  const id = (principal as { sessionId?: unknown }).sessionId;
+  return typeof id === 'number' ? id : null;
 }
 
 const str = (value: unknown) => (typeof value === 'string' ? value : undefined);
@@ -62,11 +75,23 @@ export const authRoutes: readonly RouteDefinition[] = [
       async handler({ request, app }) {
         const principal = await app.authenticateRequest(request);
         const refresh = readCookie(request.headers.get('cookie'), app.config.cookies.names.refreshToken);
-        const userId = principal?.userId ?? (await userIdFromRefreshToken(app.deps, refresh));
+        const owner = principal === null ? await refreshTokenOwner(app.deps, refresh) : null;
+        const userId = principal?.userId ?? owner?.userId ?? null;
+        const sessionId = principal !== null ? sessionIdOf(principal) : (owner?.sessionId ?? null);
+        let idp: EndSessionRedirect | null = null;
         // The admin secret and system keys are not sessions: there is nothing of theirs to end.
-        if (userId !== null && (principal === null || principal.kind === 'session')) await signOut(app.deps, userId);
+        if (userId !== null && (principal === null || principal.kind === 'session')) {
+          // Read before the logout deletes the session and its link to the IdP login.
+          if (sessionId !== null && app.idpLogout) idp = await app.idpLogout.endSessionRedirect(sessionId);
+          await signOut(app.deps, userId);
+        }
+        const headers = clearSessionCookies(app, new Headers(), true);
+        if (idp !== null) {
+          headers.append('set-cookie', logoutStateCookie(app, idp.state));
+          return redirect(idp.location, headers);
+        }
         const target = app.prefixed(app.config.basicAuthEnabled ? '/login' : '/logout');
-        return redirect(target, clearSessionCookies(app, new Headers(), true));
+        return redirect(target, headers);
       },
     }),
   ),

@@ -1,4 +1,5 @@
 import type { AuthConfig } from '../../config/index.js';
+import type { IdpLogout } from '../../oauth2/idp-logout.js';
 import type { Principal } from '../../policy/index.js';
 import type { BackgroundWork, ServiceDeps } from '../../services/index.js';
 
@@ -24,6 +25,8 @@ export interface RouteEnvironment {
   /** `config.publicUrl`: the base of links in mail and OAuth2 callbacks, from configuration only. */
   readonly publicUrl: string;
   authenticateRequest(request: Request): Promise<Principal | null>;
+  /** OpenID Connect logout (RP-initiated and back-channel); null without IdPs or with auth off. */
+  readonly idpLogout: IdpLogout | null;
   /** Work finished after the answer (the reset mail); `Gatehouse.close()` waits for it. */
   readonly background: BackgroundWork;
 }

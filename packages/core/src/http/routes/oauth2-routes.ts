@@ -1,7 +1,9 @@
 import type { AuthConfig } from '../../config/index.js';
 import type { OAuth2ErrorCode, OAuth2Flow } from '../../oauth2/flow.js';
 import { OAUTH2_COOKIE_SECONDS } from '../../oauth2/flow.js';
-import { NotFoundError } from '../../errors/index.js';
+import type { IdpLogout } from '../../oauth2/idp-logout.js';
+import { NotFoundError, UnavailableError, ValidationError } from '../../errors/index.js';
+import { readForm } from '../body.js';
 import { deleteCookie, readCookie, serializeCookie } from '../cookies.js';
 import { OAUTH2_LOGIN_RULE, spend } from '../rate-limits.js';
 import { sessionCookies } from './auth-routes.js';
@@ -27,8 +29,12 @@ function toLogin(app: RouteEnvironment, code: OAuth2ErrorCode): Response {
   return to(`${app.prefixed(page)}?error=${code}`, 307, clearOAuthCookies(app, new Headers()));
 }
 
-/** `GET|POST /oauth2/{idp}/login` and `GET /oauth2/{idp}/tokens` (reference §4.8.1–4.8.2). */
-export function oauth2Routes(flow: OAuth2Flow, config: AuthConfig): RouteDefinition[] {
+/**
+ * `GET|POST /oauth2/{idp}/login` and `GET /oauth2/{idp}/tokens` (reference §4.8.1–4.8.2), and the
+ * OpenID Connect logout routes: `GET /oauth2/{idp}/signed-out` (where the IdP sends the browser
+ * back after an RP-initiated logout) and `POST /oauth2/{idp}/backchannel-logout`.
+ */
+export function oauth2Routes(flow: OAuth2Flow, idpLogout: IdpLogout, config: AuthConfig): RouteDefinition[] {
   const login = (method: 'GET' | 'POST'): RouteDefinition => ({
     method,
     pattern: '/oauth2/{}/login',
@@ -79,7 +85,48 @@ export function oauth2Routes(flow: OAuth2Flow, config: AuthConfig): RouteDefinit
     },
   };
 
-  const routes = [login('GET'), login('POST'), callback];
+  const signedOut: RouteDefinition = {
+    method: 'GET',
+    pattern: '/oauth2/{}/signed-out',
+    kind: 'public',
+    // The browser arrives from the IdP's logout page; the state protects this route instead.
+    csrfReferrerExempt: true,
+    async handler({ request, url, params, app }) {
+      const idpName = params[0] ?? '';
+      const headers = new Headers();
+      headers.append('set-cookie', deleteCookie(app.config.cookies, app.config.cookies.names.oauth2LogoutState, 'Lax'));
+      if (!flow.idp(idpName)) return toLogin(app, 'unknown_idp');
+      const stateCookie = readCookie(request.headers.get('cookie'), app.config.cookies.names.oauth2LogoutState);
+      const page = app.prefixed(app.config.basicAuthEnabled ? '/login' : '/logout');
+      if (!(await idpLogout.verifyReturn(idpName, url.searchParams.get('state'), stateCookie))) {
+        app.deps.logger.warn('oauth2: return from the IdP logout without a matching state', { idp: idpName });
+        return to(`${page}?error=invalid_state`, 307, headers);
+      }
+      return to(page, 302, headers);
+    },
+  };
+
+  const backchannel: RouteDefinition = {
+    method: 'POST',
+    pattern: '/oauth2/{}/backchannel-logout',
+    kind: 'public',
+    // Server to server from the IdP: the logout token's signature is the credential.
+    csrfReferrerExempt: true,
+    async handler({ request, params, app }) {
+      const form = await readForm(request);
+      const result = await idpLogout.receive(params[0] ?? '', form.get('logout_token'), app.deps);
+      if (!result.ok) {
+        app.deps.logger.warn('oauth2: back-channel logout refused', { idp: flow.idp(params[0] ?? '')?.name ?? '(unknown)', reason: result.reason });
+        if (result.status === 404) throw new NotFoundError('Unknown identity provider');
+        if (result.status === 503) throw new UnavailableError(`Back-channel logout could not be processed: ${result.reason}`);
+        throw new ValidationError(`Invalid logout token: ${result.reason}`, 'invalid_logout_token');
+      }
+      // Back-Channel Logout 1.0 §2.8: 200, not cached.
+      return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } });
+    },
+  };
+
+  const routes = [login('GET'), login('POST'), callback, signedOut, backchannel];
   // Reference §4.8.7: with password login off, the login page itself starts the auto-login IdP
   // (the query, and so `returnUrl`, carried along). Errors and logout go to /logout, so no loop.
   if (!config.basicAuthEnabled && config.oauth2.autoLoginIdp !== null) {
