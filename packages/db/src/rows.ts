@@ -4,15 +4,19 @@ import type {
   ApiKeyGrant,
   ApiKeyRecord,
   ApiKeyWithOwner,
+  MfaChallengeRecord,
   PasswordResetTokenRecord,
   RefreshTokenRecord,
   SessionRecord,
+  TotpFactorRecord,
   UserRecord,
 } from '@gatehouse-auth/core';
 import type { Selectable } from 'kysely';
 import type {
   AccessTokensTable,
   ApiKeysTable,
+  MfaChallengesTable,
+  MfaTotpFactorsTable,
   PasswordResetTokensTable,
   RefreshTokensTable,
   SessionsTable,
@@ -124,6 +128,26 @@ export function toPasswordResetToken(row: Selectable<PasswordResetTokensTable>):
   return {
     id: toInt(row.id),
     userId: toInt(row.user_id),
+    createdAt: toInt(row.created_at),
+    expiresAt: toInt(row.expires_at),
+  };
+}
+
+export function toTotpFactor(row: Selectable<MfaTotpFactorsTable>): TotpFactorRecord {
+  return {
+    userId: toInt(row.user_id),
+    secretCiphertext: row.secret_ciphertext,
+    createdAt: toInt(row.created_at),
+    confirmedAt: toIntOrNull(row.confirmed_at),
+    lastUsedStep: toIntOrNull(row.last_used_step),
+  };
+}
+
+export function toMfaChallenge(row: Selectable<MfaChallengesTable>): MfaChallengeRecord {
+  return {
+    id: toInt(row.id),
+    userId: toInt(row.user_id),
+    purpose: row.purpose,
     createdAt: toInt(row.created_at),
     expiresAt: toInt(row.expires_at),
   };

@@ -15,6 +15,8 @@ import {
   toApiKeyGrant,
   toApiKeyWithOwner,
   toInt,
+  toMfaChallenge,
+  toTotpFactor,
   toPasswordResetToken,
   toRefreshToken,
   toSession,
@@ -385,6 +387,134 @@ function opsOn(db: Db, scope: Scope): AuthStoreOps {
         return row ? toPasswordResetToken(row) : null;
       }),
 
+    findTotpFactor: (userId) =>
+      guard(async () => {
+        const row = await db.selectFrom('mfa_totp_factors').selectAll().where('user_id', '=', userId).executeTakeFirst();
+        return row ? toTotpFactor(row) : null;
+      }),
+
+    putPendingTotpFactor: (factor) =>
+      guard(() =>
+        atomically(async (trx) => {
+          // A pending row is replaced; a confirmed one survives the DELETE and makes the INSERT a no-op.
+          await trx.deleteFrom('mfa_totp_factors').where('user_id', '=', factor.userId).where('confirmed_at', 'is', null).execute();
+          const inserted = await trx
+            .insertInto('mfa_totp_factors')
+            .values({ user_id: factor.userId, secret_ciphertext: factor.secretCiphertext, created_at: factor.createdAt, confirmed_at: null, last_used_step: null })
+            .onConflict((oc) => oc.column('user_id').doNothing())
+            .returning('user_id')
+            .executeTakeFirst();
+          return inserted !== undefined;
+        }),
+      ),
+
+    confirmTotpFactor: (userId, step, now) =>
+      guard(async () => {
+        const result = await db
+          .updateTable('mfa_totp_factors')
+          .set({ confirmed_at: now, last_used_step: step })
+          .where('user_id', '=', userId)
+          .where('confirmed_at', 'is', null)
+          .executeTakeFirst();
+        return result.numUpdatedRows > 0n;
+      }),
+
+    // One conditional UPDATE: of two requests carrying the same code, only one moves the step.
+    advanceTotpStep: (userId, step) =>
+      guard(async () => {
+        const result = await db
+          .updateTable('mfa_totp_factors')
+          .set({ last_used_step: step })
+          .where('user_id', '=', userId)
+          .where('confirmed_at', 'is not', null)
+          .where((eb) => eb.or([eb('last_used_step', 'is', null), eb('last_used_step', '<', step)]))
+          .executeTakeFirst();
+        return result.numUpdatedRows > 0n;
+      }),
+
+    updateTotpCiphertext: (userId, secretCiphertext) =>
+      guard(async () => {
+        const result = await db.updateTable('mfa_totp_factors').set({ secret_ciphertext: secretCiphertext }).where('user_id', '=', userId).executeTakeFirst();
+        return result.numUpdatedRows > 0n;
+      }),
+
+    deleteTotpFactor: (userId) =>
+      guard(async () => {
+        const result = await db.deleteFrom('mfa_totp_factors').where('user_id', '=', userId).executeTakeFirst();
+        return result.numDeletedRows > 0n;
+      }),
+
+    replaceRecoveryCodes: (userId, codeHashes, now) =>
+      guard(() =>
+        atomically(async (trx) => {
+          await trx.deleteFrom('mfa_recovery_codes').where('user_id', '=', userId).execute();
+          if (codeHashes.length === 0) return;
+          await trx
+            .insertInto('mfa_recovery_codes')
+            .values(codeHashes.map((hash) => ({ user_id: userId, code_hash: hash, created_at: now, used_at: null })))
+            .execute();
+        }),
+      ),
+
+    useRecoveryCode: (userId, codeHashes, now) =>
+      guard(async () => {
+        if (codeHashes.length === 0) return false;
+        // At most one row matches: the codes are distinct and each hash names one code.
+        const result = await db
+          .updateTable('mfa_recovery_codes')
+          .set({ used_at: now })
+          .where('user_id', '=', userId)
+          .where('code_hash', 'in', [...codeHashes])
+          .where('used_at', 'is', null)
+          .executeTakeFirst();
+        return result.numUpdatedRows > 0n;
+      }),
+
+    countUnusedRecoveryCodes: (userId) =>
+      guard(async () => {
+        const row = await db
+          .selectFrom('mfa_recovery_codes')
+          .select((eb) => eb.fn.countAll<number | string>().as('count'))
+          .where('user_id', '=', userId)
+          .where('used_at', 'is', null)
+          .executeTakeFirstOrThrow();
+        return toInt(row.count);
+      }),
+
+    deleteRecoveryCodes: (userId) =>
+      guard(async () => {
+        const result = await db.deleteFrom('mfa_recovery_codes').where('user_id', '=', userId).executeTakeFirst();
+        return Number(result.numDeletedRows);
+      }),
+
+    insertMfaChallenge: (challenge) =>
+      guard(async () => {
+        const row = await db
+          .insertInto('mfa_challenges')
+          .values({ user_id: challenge.userId, purpose: challenge.purpose, created_at: challenge.createdAt, expires_at: challenge.expiresAt })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return toMfaChallenge(row);
+      }),
+
+    findMfaChallenge: (id) =>
+      guard(async () => {
+        const row = await db.selectFrom('mfa_challenges').selectAll().where('id', '=', id).executeTakeFirst();
+        return row ? toMfaChallenge(row) : null;
+      }),
+
+    takeMfaChallenge: (id) =>
+      guard(async () => {
+        const row = await db.deleteFrom('mfa_challenges').where('id', '=', id).returningAll().executeTakeFirst();
+        return row ? toMfaChallenge(row) : null;
+      }),
+
+    deleteMfaChallengesOfUser: (userId) =>
+      guard(async () => {
+        const result = await db.deleteFrom('mfa_challenges').where('user_id', '=', userId).executeTakeFirst();
+        return Number(result.numDeletedRows);
+      }),
+
     deleteExpired: (now) => guard(() => atomically((trx) => sweep(trx, now))),
   };
 }
@@ -428,6 +558,7 @@ async function sweep(db: Db, now: number): Promise<number> {
     // NULL never compares <= now: keys without an expiry are never swept.
     await db.deleteFrom('api_keys').where('expires_at', '<=', now).executeTakeFirst(),
     await db.deleteFrom('password_reset_tokens').where('expires_at', '<=', now).executeTakeFirst(),
+    await db.deleteFrom('mfa_challenges').where('expires_at', '<=', now).executeTakeFirst(),
   ];
   return results.reduce((total, result) => total + Number(result.numDeletedRows), 0);
 }

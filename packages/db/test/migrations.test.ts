@@ -22,6 +22,9 @@ const TABLES = [
   'access_tokens',
   'api_keys',
   'gatehouse_migrations',
+  'mfa_challenges',
+  'mfa_recovery_codes',
+  'mfa_totp_factors',
   'password_reset_tokens',
   'refresh_tokens',
   'sessions',
@@ -58,8 +61,8 @@ function expectSchemaTooNew(error: unknown): void {
   });
 }
 
-it('SCHEMA_VERSION is the number of migrations (2 so far)', () => {
-  expect(SCHEMA_VERSION).toBe(2);
+it('SCHEMA_VERSION is the newest migration\'s version (6: mfa; versions may have gaps)', () => {
+  expect(SCHEMA_VERSION).toBe(6);
 });
 
 describe('SQLite migrations', () => {
@@ -125,6 +128,7 @@ describe('SQLite migrations', () => {
       expect(db.prepare('SELECT version, name FROM gatehouse_migrations').all()).toEqual([
         { version: 1, name: 'initial' },
         { version: 2, name: 'ldap_users' },
+        { version: 6, name: 'mfa' },
       ]);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     });
@@ -139,7 +143,7 @@ describe('SQLite migrations', () => {
       expect(await migrateToLatest(db, 'sqlite')).toEqual({ previousVersion: SCHEMA_VERSION, version: SCHEMA_VERSION });
       await (await createSqliteStore({ filename })).close();
       expect(schemaOf(filename)).toEqual(before);
-      expect(inspect(filename, (raw) => raw.prepare('SELECT count(*) FROM gatehouse_migrations').pluck().get())).toBe(2);
+      expect(inspect(filename, (raw) => raw.prepare('SELECT count(*) FROM gatehouse_migrations').pluck().get())).toBe(3);
     } finally {
       await db.destroy();
     }
@@ -268,6 +272,7 @@ describe('PostgreSQL migrations', () => {
       expect((await client.query('SELECT version, name FROM gatehouse_migrations')).rows).toEqual([
         { version: 1, name: 'initial' },
         { version: 2, name: 'ldap_users' },
+        { version: 6, name: 'mfa' },
       ]);
     });
 
@@ -280,7 +285,7 @@ describe('PostgreSQL migrations', () => {
     }
     expect(await schemaDump('public')).toEqual(before);
     await withClient(url(), async (client) => {
-      expect((await client.query('SELECT count(*)::int AS n FROM gatehouse_migrations')).rows).toEqual([{ n: 2 }]);
+      expect((await client.query('SELECT count(*)::int AS n FROM gatehouse_migrations')).rows).toEqual([{ n: 3 }]);
     });
   });
 
@@ -322,7 +327,7 @@ describe('PostgreSQL migrations', () => {
     const stores = await Promise.all(Array.from({ length: 6 }, () => createPostgresStore({ connectionString: url(), schema })));
     await Promise.all(stores.map((store) => store.close()));
     await withClient(url(), async (client) => {
-      expect((await client.query(`SELECT version FROM ${schema}.gatehouse_migrations`)).rows).toEqual([{ version: 1 }, { version: 2 }]);
+      expect((await client.query(`SELECT version FROM ${schema}.gatehouse_migrations`)).rows).toEqual([{ version: 1 }, { version: 2 }, { version: 6 }]);
       expect((await client.query(`SELECT count(*)::int AS n FROM ${schema}.user_roles`)).rows).toEqual([{ n: 4 }]);
     });
   });

@@ -18,6 +18,7 @@ export type {
   LdapConfig,
   LdapGroupRoleMapping,
   LdapTlsMode,
+  MfaConfig,
   OAuth2Config,
   ParseAuthEnvOptions,
   PasswordHashingConfig,

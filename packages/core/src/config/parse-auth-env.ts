@@ -23,6 +23,7 @@ import {
   positiveMinutes,
 } from './schemas.js';
 import { parseLdapEnv } from './ldap.js';
+import { previousKeysVar, requiredRolesVar } from './mfa.js';
 import { secretProblems } from './secret-rules.js';
 import { shown } from './text.js';
 import type { AuthConfig, CookieNames, ParseAuthEnvOptions, SmtpConfig } from './types.js';
@@ -71,8 +72,18 @@ export type Variable = (typeof VARIABLES)[number];
  * whatever the prefix of the others.
  */
 export const GATEHOUSE_PREFIX = 'GATEHOUSE_';
-export const GATEHOUSE_VARIABLES = ['ALLOWED_HOSTS', 'PASSWORD_HASH_CONCURRENCY', 'PASSWORD_HASH_QUEUE'] as const;
+export const GATEHOUSE_VARIABLES = [
+  'ALLOWED_HOSTS',
+  'PASSWORD_HASH_CONCURRENCY',
+  'PASSWORD_HASH_QUEUE',
+  'ENCRYPTION_KEY',
+  'ENCRYPTION_KEY_PREVIOUS',
+  'MFA_REQUIRED_ROLES',
+] as const;
 export type GatehouseVariable = (typeof GATEHOUSE_VARIABLES)[number];
+
+/** How long a login may wait between its password and its second factor. */
+const MFA_CHALLENGE_TTL_SECONDS = 300;
 
 /** A secret is described by its length only, never quoted. */
 function secretVar(subject: string): RawSchema<string | null> {
@@ -147,6 +158,7 @@ function cookieNames(prefix: string): CookieNames {
     oauth2State: `${prefix}-oauth2-state`,
     oauth2Nonce: `${prefix}-oauth2-nonce`,
     oauth2CodeVerifier: `${prefix}-oauth2-code-verifier`,
+    mfaChallenge: `${prefix}-mfa-challenge`,
   };
 }
 
@@ -209,6 +221,9 @@ function authEnvSchema(prefix: string, discovery: IdpDiscovery, ldapOn: boolean)
       // 0 stands for "unset": one less than the cores, resolved where the hasher is made.
       PASSWORD_HASH_CONCURRENCY: field(integerVar(`${GATEHOUSE_PREFIX}PASSWORD_HASH_CONCURRENCY`, 0, 1, 256)),
       PASSWORD_HASH_QUEUE: field(integerVar(`${GATEHOUSE_PREFIX}PASSWORD_HASH_QUEUE`, 32, 0, 100_000)),
+      ENCRYPTION_KEY: field(secretVar('Gatehouse encryption key')),
+      ENCRYPTION_KEY_PREVIOUS: field(previousKeysVar(`${GATEHOUSE_PREFIX}ENCRYPTION_KEY_PREVIOUS`)),
+      MFA_REQUIRED_ROLES: field(requiredRolesVar(`${GATEHOUSE_PREFIX}MFA_REQUIRED_ROLES`)),
     } satisfies Record<GatehouseVariable, z.ZodType<unknown, Raw>>),
   } satisfies Record<Variable, z.ZodType<unknown, Raw>> & { OAUTH2: z.ZodType; GATEHOUSE: z.ZodType };
 
@@ -226,6 +241,23 @@ function authEnvSchema(prefix: string, discovery: IdpDiscovery, ldapOn: boolean)
         problem('ADMIN_SECRET', `\`${name('ADMIN_SECRET')}\` must be not be set without setting \`${name('SECRET')}\`.`);
       } else if (typeof env.ADMIN_SECRET === 'string' && env.ADMIN_SECRET === env.SECRET) {
         problem('ADMIN_SECRET', `\`${name('ADMIN_SECRET')}\` must be different from \`${name('SECRET')}\``);
+      }
+
+      const gatehouseProblem = (variable: GatehouseVariable, message: string) =>
+        ctx.addIssue({ code: 'custom', path: ['GATEHOUSE', variable], message, continue: true });
+      const encryptionKey = env.GATEHOUSE.ENCRYPTION_KEY;
+      // A key shared with the token secret would let whoever holds one read or forge the other.
+      if (typeof encryptionKey === 'string' && (encryptionKey === env.SECRET || encryptionKey === env.ADMIN_SECRET)) {
+        gatehouseProblem('ENCRYPTION_KEY', `\`${GATEHOUSE_PREFIX}ENCRYPTION_KEY\` must be different from \`${name('SECRET')}\` and \`${name('ADMIN_SECRET')}\``);
+      }
+      if (encryptionKey === null && Array.isArray(env.GATEHOUSE.ENCRYPTION_KEY_PREVIOUS) && env.GATEHOUSE.ENCRYPTION_KEY_PREVIOUS.length > 0) {
+        gatehouseProblem('ENCRYPTION_KEY_PREVIOUS', `\`${GATEHOUSE_PREFIX}ENCRYPTION_KEY_PREVIOUS\` must not be set without \`${GATEHOUSE_PREFIX}ENCRYPTION_KEY\``);
+      }
+      if (encryptionKey === null && Array.isArray(env.GATEHOUSE.MFA_REQUIRED_ROLES) && env.GATEHOUSE.MFA_REQUIRED_ROLES.length > 0) {
+        gatehouseProblem(
+          'MFA_REQUIRED_ROLES',
+          `\`${GATEHOUSE_PREFIX}MFA_REQUIRED_ROLES\` needs \`${GATEHOUSE_PREFIX}ENCRYPTION_KEY\`: second factors are stored encrypted under it`,
+        );
       }
 
       if (env.ENABLE_AUTH === true && env.DISABLE_BASIC_AUTH === true && discovery.declared === 0 && !ldapOn) {
@@ -343,6 +375,15 @@ function authEnvSchema(prefix: string, discovery: IdpDiscovery, ldapOn: boolean)
           maxQueue: valid(env.GATEHOUSE.PASSWORD_HASH_QUEUE),
         },
         ldap: null,
+        mfa: redactSecrets(
+          {
+            encryptionKey: valid(env.GATEHOUSE.ENCRYPTION_KEY),
+            previousEncryptionKeys: valid(env.GATEHOUSE.ENCRYPTION_KEY_PREVIOUS),
+            requiredRoles: valid(env.GATEHOUSE.MFA_REQUIRED_ROLES),
+            challengeTtlSeconds: MFA_CHALLENGE_TTL_SECONDS,
+          },
+          ['encryptionKey', 'previousEncryptionKeys'],
+        ),
       };
       return redactSecrets(config, ['secret', 'adminSecret', 'defaultAdminInitialPassword']);
     });

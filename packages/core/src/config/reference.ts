@@ -213,6 +213,23 @@ const GATEHOUSE: Record<GatehouseVariable, Documented> = {
     description:
       'Logins that may wait for a hashing slot (FIFO), integer 0–100000; past it a login gets 503 `overloaded` with `Retry-After`.',
   },
+  ENCRYPTION_KEY: {
+    default: null,
+    description:
+      'Key that encrypts TOTP secrets at rest (AES-256-GCM under an HKDF-derived key) and keys the recovery-code hashes; same rules as `PHOENIX_SECRET`, must differ from it. Unset: second factors are unavailable. See docs/mfa.md for rotation.',
+    secret: true,
+  },
+  ENCRYPTION_KEY_PREVIOUS: {
+    default: null,
+    description:
+      'Former encryption keys, comma-separated, newest first: they only decrypt, and a secret read with one is re-encrypted under the current key. Only with `GATEHOUSE_ENCRYPTION_KEY`.',
+    secret: true,
+  },
+  MFA_REQUIRED_ROLES: {
+    default: null,
+    description:
+      'Comma-separated roles (`ADMIN`, `MEMBER`, `VIEWER`) whose password logins need a second factor; such a user without one enrols before getting a session. Needs `GATEHOUSE_ENCRYPTION_KEY`. SSO and LDAP logins, API keys and the admin secret are not affected.',
+  },
 };
 
 function entry(variable: string, documented: Documented): ConfigReferenceEntry {

@@ -36,6 +36,8 @@ export interface CookieNames {
   readonly oauth2State: string;
   readonly oauth2Nonce: string;
   readonly oauth2CodeVerifier: string;
+  /** The login waiting for its second factor (`mfa_challenge` token). */
+  readonly mfaChallenge: string;
 }
 
 export interface CookieConfig {
@@ -143,6 +145,18 @@ export interface LdapConfig {
   readonly allowSignUp: boolean;
 }
 
+/** Second factors (`GATEHOUSE_ENCRYPTION_KEY*`, `GATEHOUSE_MFA_REQUIRED_ROLES`); see docs/mfa.md. */
+export interface MfaConfig {
+  /** Encrypts TOTP secrets and keys recovery-code hashes; null: second factors are unavailable. */
+  readonly encryptionKey: string | null;
+  /** Former keys, for decryption (and recovery-code lookup) only, newest first. */
+  readonly previousEncryptionKeys: readonly string[];
+  /** Roles whose password logins must complete a second factor, enrolling one first if needed. */
+  readonly requiredRoles: readonly AssignableRole[];
+  /** Lifetime of the challenge between password and second factor. */
+  readonly challengeTtlSeconds: number;
+}
+
 /** The whole authentication configuration: parsed once at start-up, deeply frozen. */
 export interface AuthConfig {
   readonly prefix: string;
@@ -186,4 +200,5 @@ export interface AuthConfig {
   readonly oauth2: OAuth2Config;
   readonly passwordHashing: PasswordHashingConfig;
   readonly ldap: LdapConfig | null;
+  readonly mfa: MfaConfig;
 }

@@ -29,6 +29,7 @@ import { startExpiredSweep } from '../services/expired-sweep.js';
 import { createOAuth2Flow } from '../oauth2/flow.js';
 import { createLdapDirectory, type Directory, type LdapDirectoryOptions } from '../ldap/index.js';
 import { ldapRoutes } from './routes/ldap-routes.js';
+import { mfaAuthRoutes, mfaV1Routes } from './routes/mfa-routes.js';
 
 export interface GatehouseOptions {
   config: AuthConfig;
@@ -215,7 +216,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
   const oauth2 = deps && config.oauth2.idps.length > 0 ? oauth2Routes(createOAuth2Flow(config, deps, createDiscovery({ now: () => clock.now(), ...options.discovery })), config) : [];
   const ldap = deps && config.ldap ? ldapRoutes(config.ldap, options.directory ?? createLdapDirectory(config.ldap, { ...options.ldap, logger })) : [];
   const routes: RouteDefinition[] = config.enabled
-    ? [...authRoutes, ...ldap, ...oauth2, ...v1Routes]
+    ? [...authRoutes, ...mfaAuthRoutes, ...ldap, ...oauth2, ...v1Routes, ...mfaV1Routes]
     : v1Routes.filter((r) => (r.pattern === '/v1/user' && r.method === 'GET') || r.pattern.includes('/api_keys'));
   const router = createRouter(routes);
   const paths = Object.freeze([

@@ -21,6 +21,8 @@ export const ACTIONS = [
   'list_users',
   'read_own_user',
   'read_other_user',
+  'manage_own_mfa',
+  'reset_other_mfa',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];

@@ -23,6 +23,7 @@ export const BUILT_IN_ADMIN_ROUTES: readonly string[] = Object.freeze([
   'GET /v1/system/api_keys',
   'POST /v1/system/api_keys',
   'DELETE /v1/system/api_keys/{id}',
+  'DELETE /v1/users/{id}/mfa',
 ]);
 
 /** Routes every role may call, whatever the method: they act on the caller's own account. */
@@ -33,6 +34,11 @@ export const BUILT_IN_SELF_SERVICE_ROUTES: readonly string[] = Object.freeze([
   'POST /v1/user/api_keys',
   'DELETE /v1/user/api_keys/{id}',
   'POST /v1/chat/completions',
+  'GET /v1/user/mfa',
+  'POST /v1/user/mfa/totp',
+  'POST /v1/user/mfa/totp/confirm',
+  'POST /v1/user/mfa/totp/remove',
+  'POST /v1/user/mfa/recovery-codes',
 ]);
 
 /** Key routes: meaningless without identities, so refused while authentication is disabled. */

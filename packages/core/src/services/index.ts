@@ -3,14 +3,36 @@ export { authorize, requireActor } from './authorize.js';
 export { DEFAULT_ADMIN, SYSTEM_USER, isDefaultAdmin, isSystemUser } from './well-known-users.js';
 export { bootstrap, type BootstrapResult } from './bootstrap.js';
 export {
+  checkPassword,
   issueSession,
-  login,
   logoutUser,
   refreshSession,
   revokeSession,
   userIdFromRefreshToken,
   type IssuedSession,
 } from './sessions.js';
+export { login, passwordLogin, type PasswordLoginOutcome } from './login.js';
+export {
+  beginEnrolmentAtLogin,
+  beginTotpEnrolment,
+  completeMfaLogin,
+  confirmEnrolmentAtLogin,
+  confirmTotpEnrolment,
+  getMfaStatus,
+  hasSecondFactor,
+  mfaRequiredFor,
+  regenerateRecoveryCodes,
+  removeTotp,
+  resetUserMfa,
+  startMfaChallenge,
+  type EnrolledLogin,
+  type MfaChallenge,
+  type MfaLogin,
+  type MfaStatus,
+  type SecondFactorInput,
+  type SecondFactorMethod,
+  type TotpEnrolmentStart,
+} from './mfa.js';
 export { assertNotLockedOut, clearLoginFailures, recordLoginFailure } from './login-lockout.js';
 export {
   createUser,

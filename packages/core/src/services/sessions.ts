@@ -71,10 +71,12 @@ export async function issueSession(deps: ServiceDeps, user: UserRecord): Promise
 }
 
 /**
- * Password login (reference §4.2). The same argon2 work runs whether or not the account exists, so
- * the response time does not reveal which e-mails are registered.
+ * The password step of a login (reference §4.2): the user whose e-mail and password match, after
+ * the lockout check and a hash upgrade. The same argon2 work runs whether or not the account
+ * exists, so the response time does not reveal which e-mails are registered. Issues nothing: see
+ * `passwordLogin` for what follows.
  */
-export async function login(deps: ServiceDeps, input: { email?: unknown; password?: unknown }): Promise<IssuedSession> {
+export async function checkPassword(deps: ServiceDeps, input: { email?: unknown; password?: unknown }): Promise<UserRecord> {
   if (!deps.config.basicAuthEnabled) throw new PermissionDeniedError('Forbidden', 'basic_auth_disabled');
   const rawEmail = typeof input.email === 'string' ? input.email : '';
   const password = typeof input.password === 'string' ? input.password : '';
@@ -102,7 +104,7 @@ export async function login(deps: ServiceDeps, input: { email?: unknown; passwor
     });
     if (upgraded !== null) current = (await deps.store.updateUser(user.id, { passwordHash: upgraded, updatedAt: deps.clock.now() })) ?? user;
   }
-  return issueSession(deps, current);
+  return current;
 }
 
 /**

@@ -1,6 +1,6 @@
 import {
-  login,
   logoutUser,
+  passwordLogin,
   refreshSession,
   requestPasswordReset,
   resetPassword,
@@ -12,6 +12,7 @@ import { deleteCookie, readCookie, serializeCookie } from '../cookies.js';
 import { json, noContent, redirect } from '../responses.js';
 import type { RouteDefinition, RouteEnvironment } from './context.js';
 import { OAUTH2_ERROR_MESSAGES } from '../../oauth2/flow.js';
+import { mfaChallengeResponse } from './mfa-routes.js';
 
 /** The two login cookies (reference §2.5): HttpOnly, SameSite=Strict, Max-Age = token lifetime. */
 export function sessionCookies(app: RouteEnvironment, session: IssuedSession): Headers {
@@ -27,6 +28,7 @@ export function clearSessionCookies(app: RouteEnvironment, headers = new Headers
   headers.append('set-cookie', deleteCookie(cookies, cookies.names.accessToken));
   headers.append('set-cookie', deleteCookie(cookies, cookies.names.refreshToken));
   if (withOAuth) {
+    headers.append('set-cookie', deleteCookie(cookies, cookies.names.mfaChallenge));
     headers.append('set-cookie', deleteCookie(cookies, cookies.names.oauth2State, 'Lax'));
     headers.append('set-cookie', deleteCookie(cookies, cookies.names.oauth2Nonce, 'Lax'));
   }
@@ -42,8 +44,9 @@ export const authRoutes: readonly RouteDefinition[] = [
     kind: 'auth',
     async handler({ request, app }) {
       const body = await readJsonObject(request);
-      const session = await login(app.deps, { email: body.email, password: body.password });
-      return noContent(sessionCookies(app, session));
+      const outcome = await passwordLogin(app.deps, { email: body.email, password: body.password });
+      if (outcome.kind === 'mfa') return mfaChallengeResponse(app, outcome.challenge);
+      return noContent(sessionCookies(app, outcome.session));
     },
   },
   ...(['GET', 'POST'] as const).map(
