@@ -27,6 +27,7 @@ export type {
   LdapConfig,
   LdapGroupRoleMapping,
   LdapTlsMode,
+  MfaConfig,
   OAuth2Config,
   PasswordHashingConfig,
   ParseAuthEnvOptions,
@@ -76,6 +77,8 @@ export {
 
 export * from './crypto/index.js';
 
+export { totpCodeAt } from './mfa/index.js';
+
 export { createTokenCodec, TOKEN_KINDS, type SignClaims, type TokenClaims, type TokenCodec, type TokenCodecOptions, type TokenKind } from './tokens/index.js';
 
 export {
@@ -96,6 +99,16 @@ export {
   isSystemUser,
   bootstrap,
   login,
+  passwordLogin,
+  completeMfaLogin,
+  beginEnrolmentAtLogin,
+  confirmEnrolmentAtLogin,
+  getMfaStatus,
+  beginTotpEnrolment,
+  confirmTotpEnrolment,
+  removeTotp,
+  regenerateRecoveryCodes,
+  resetUserMfa,
   logoutUser,
   refreshSession,
   revokeSession,
@@ -118,6 +131,14 @@ export {
   type Logger,
   type ServiceDeps,
   type BootstrapResult,
+  type PasswordLoginOutcome,
+  type MfaChallenge,
+  type MfaLogin,
+  type MfaStatus,
+  type EnrolledLogin,
+  type SecondFactorInput,
+  type SecondFactorMethod,
+  type TotpEnrolmentStart,
   type IssuedSession,
   type AdminUserChange,
   type CreateUserInput,
