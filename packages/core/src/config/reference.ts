@@ -153,6 +153,15 @@ const PER_IDP: Record<IdpSuffix, Documented> = {
   },
   ROLE_ATTRIBUTE_STRICT: { default: 'false', description: '`true` needs `ROLE_ATTRIBUTE_PATH`.' },
   ROLE_RESYNC: { default: 'true', description: '`false` needs `ROLE_ATTRIBUTE_PATH`.' },
+  REQUIRED_ACR: {
+    default: null,
+    description:
+      'Gatehouse addition. Comma list: the ID token\'s `acr` must be one of them (sent as `acr_values`), else the login fails with `auth_failed`. SSO users are otherwise exempt from second factors.',
+  },
+  REQUIRED_AMR: {
+    default: null,
+    description: 'Gatehouse addition. Comma list (e.g. `mfa,otp,hwk`): the ID token\'s `amr` must contain at least one of them, else the login fails with `auth_failed`.',
+  },
   CLIENT_ASSERTION_FILE: {
     default: null,
     description:

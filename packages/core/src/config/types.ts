@@ -91,6 +91,10 @@ export interface IdpConfig {
   readonly roleMapping: ReadonlyMap<string, AssignableRole> | null;
   readonly roleAttributeStrict: boolean;
   readonly roleResync: boolean;
+  /** `REQUIRED_ACR`: the ID token's `acr` must be one of these (and they are sent as `acr_values`); empty: not checked. */
+  readonly requiredAcr: readonly string[];
+  /** `REQUIRED_AMR`: the ID token's `amr` must hold at least one of these (e.g. `mfa`, `otp`, `hwk`); empty: not checked. */
+  readonly requiredAmr: readonly string[];
 }
 
 export interface OAuth2Config {
