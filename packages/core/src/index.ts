@@ -81,14 +81,8 @@ export { totpCodeAt } from './mfa/index.js';
 
 export { createTokenCodec, TOKEN_KINDS, type SignClaims, type TokenClaims, type TokenCodec, type TokenCodecOptions, type TokenKind } from './tokens/index.js';
 
-export {
-  createMemoryRateLimitStore,
-  createLocalRevocationChannel,
-  createSmtpMailer,
-  type MemoryRateLimitStoreOptions,
-  type SmtpMailer,
-  type SmtpMailerOptions,
-} from './adapters/index.js';
+export { createMemoryRateLimitStore, createLocalRevocationChannel, type MemoryRateLimitStoreOptions } from './in-process/index.js';
+export { createSmtpMailer, type SmtpMailer, type SmtpMailerOptions } from './mail/index.js';
 
 export {
   silentLogger,
@@ -154,19 +148,18 @@ export {
 
 export {
   createAuthenticator,
-  createGatehouse,
   type AuthFailureReason,
   type AuthResult,
   type AuthenticatedPrincipal,
   type Authenticator,
   type AuthenticatorOptions,
   type Credentials,
-  type Gatehouse,
-  type GatehouseOptions,
   type GuardInput,
   type GuardResult,
   type RequestContext,
 } from './http/index.js';
+
+export { createGatehouse, type Gatehouse, type GatehouseOptions } from './gatehouse.js';
 
 export { resolveAccess, isSafeReturnUrl, type AccessDecision, type DiscoveryOptions } from './oauth2/index.js';
 

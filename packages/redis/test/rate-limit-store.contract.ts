@@ -1,6 +1,6 @@
 /**
  * What every `RateLimitStore` must do, whatever keeps the counters. The cases are the memory
- * store's own (packages/core/test/adapters/memory-rate-limit-store.test.ts) minus its key bound,
+ * store's own (packages/core/test/in-process/memory-rate-limit-store.test.ts) minus its key bound,
  * plus a few edges; each call of `newStore` must give a store with no keys yet.
  */
 import type { RateLimitStore } from '@gatehouse-auth/core';

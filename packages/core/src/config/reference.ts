@@ -1,6 +1,6 @@
 import { LDAP_SUFFIXES, type LdapSuffix } from './ldap.js';
 import { IDP_SUFFIXES, type IdpSuffix } from './oauth2-idps.js';
-import { GATEHOUSE_PREFIX, GATEHOUSE_VARIABLES, VARIABLES, type GatehouseVariable, type Variable } from './parse-auth-env.js';
+import { GATEHOUSE_PREFIX, GATEHOUSE_VARIABLES, VARIABLES, type GatehouseVariable, type Variable } from './variables.js';
 
 /** One documented variable: the default is as written in the environment, null when unset means "none". */
 export interface ConfigReferenceEntry {

@@ -6,7 +6,7 @@ import type { AccessTokenGrant, ApiKeyGrant, AuthStore, Clock, RevocationChannel
 import type { TokenCodec } from '../tokens/index.js';
 import { bearerCandidate, isBearerToken } from './bearer.js';
 import { createTokenMap } from './token-map.js';
-import { REVOCATION_ALL } from '../adapters/revocation-wire.js';
+import { REVOCATION_ALL } from '../revocation/wire.js';
 
 /** A principal with what it was proven by; what the REST rule and the handlers receive. */
 export interface AuthenticatedPrincipal extends Principal {

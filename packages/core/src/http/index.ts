@@ -17,12 +17,5 @@ export { readJsonObject, MAX_BODY_BYTES } from './body.js';
 export { toGlobalId, fromGlobalId, type NodeType } from './global-id.js';
 export { userJson, apiKeyJson } from './serialize.js';
 export { AUTH_ROUTES_RULE, OAUTH2_LOGIN_RULE } from './rate-limits.js';
-export {
-  createGatehouse,
-  type Gatehouse,
-  type GatehouseOptions,
-  type GuardInput,
-  type GuardResult,
-  type RequestContext,
-} from './gatehouse.js';
+export { type GuardInput, type GuardResult, type RequestContext } from './gate.js';
 export type { PasswordHashingOptions } from './password-hashing.js';

@@ -94,3 +94,10 @@ export function pathOfTarget(target: string): string {
   if (fragment !== -1 && fragment < end) end = fragment;
   return end === target.length ? target : target.slice(0, end);
 }
+
+/** `path` below `root` (`/` for the root itself), or null when it lies outside; `root` '' holds every path. */
+export function below(root: string, path: string): string | null {
+  if (!root) return path;
+  if (path === root) return '/';
+  return path.startsWith(`${root}/`) ? path.slice(root.length) : null;
+}

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CONFIG_REFERENCE, GATEHOUSE_CONFIG_REFERENCE, IDP_CONFIG_REFERENCE, LDAP_CONFIG_REFERENCE, parseAuthEnv, renderConfigReference } from '../../src/config/index.js';
 import { LDAP_SUFFIXES } from '../../src/config/ldap.js';
 import { IDP_SUFFIXES } from '../../src/config/oauth2-idps.js';
-import { GATEHOUSE_VARIABLES, VARIABLES } from '../../src/config/parse-auth-env.js';
+import { GATEHOUSE_VARIABLES, VARIABLES } from '../../src/config/variables.js';
 import { VALID_SECRET, idpEnv } from './helpers.js';
 
 const PAGE = new URL('../../../../docs/configuration-reference.md', import.meta.url);

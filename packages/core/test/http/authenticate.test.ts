@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseBearer } from '../../src/http/index.js';
 import type { AuthStore, RevocationChannel } from '../../src/ports.js';
-import { createLocalRevocationChannel } from '../../src/adapters/index.js';
+import { createLocalRevocationChannel } from '../../src/in-process/index.js';
 import { createAuthenticator } from '../../src/http/index.js';
 import { createUserApiKey, login } from '../../src/services/index.js';
 import { createMemoryStore } from '../support/memory-store.js';

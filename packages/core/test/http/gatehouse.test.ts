@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAuthEnv } from '../../src/config/index.js';
-import { createGatehouse } from '../../src/http/index.js';
+import { createGatehouse } from '../../src/gatehouse.js';
 import { createMemoryStore } from '../support/memory-store.js';
 import { fastHasher, SECRET } from '../support/harness.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAuthEnv } from '../../src/config/index.js';
-import { createGatehouse } from '../../src/http/index.js';
+import { createGatehouse } from '../../src/gatehouse.js';
 import type { AuthStore } from '../../src/ports.js';
 import { startExpiredSweep } from '../../src/services/expired-sweep.js';
 import type { Logger } from '../../src/services/index.js';

@@ -1,6 +1,6 @@
 import { parseAuthEnv } from '../../src/config/index.js';
 import { createArgon2Hasher } from '../../src/crypto/index.js';
-import { createLocalRevocationChannel, createMemoryRateLimitStore } from '../../src/adapters/index.js';
+import { createLocalRevocationChannel, createMemoryRateLimitStore } from '../../src/in-process/index.js';
 import { createAuthenticator, type Authenticator } from '../../src/http/index.js';
 import type { AuthStore, MailMessage, Mailer } from '../../src/ports.js';
 import { bootstrap, silentLogger, type ServiceDeps } from '../../src/services/index.js';

@@ -1,6 +1,6 @@
 import type { Logger } from '../services/deps.js';
 import type { RevocationEvent } from '../ports.js';
-import { REVOCATION_ALL, decodeRevocationMessage, encodeRevocationMessage } from './revocation-wire.js';
+import { REVOCATION_ALL, decodeRevocationMessage, encodeRevocationMessage } from './wire.js';
 
 /**
  * What every cross-instance `RevocationChannel` does besides talking to its transport: local

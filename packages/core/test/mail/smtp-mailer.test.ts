@@ -2,7 +2,7 @@ import net, { type AddressInfo } from 'node:net';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSmtpMailer, type SmtpMailerOptions } from '../../src/adapters/index.js';
+import { createSmtpMailer, type SmtpMailerOptions } from '../../src/mail/index.js';
 import type { SmtpConfig } from '../../src/config/index.js';
 import { UnavailableError, isGatehouseError } from '../../src/errors/index.js';
 import type { Logger } from '../../src/services/deps.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryRateLimitStore } from '../../src/adapters/index.js';
+import { createMemoryRateLimitStore } from '../../src/in-process/index.js';
 
 const rule = { capacity: 12, refillPerSecond: 0.2 };
 

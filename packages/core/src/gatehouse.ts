@@ -1,0 +1,192 @@
+import type { AuthConfig } from './config/index.js';
+import { createArgon2Hasher, type PasswordHasher } from './crypto/index.js';
+import { createRestPolicy, type Principal, type RestPolicyOptions, type Role } from './policy/index.js';
+import type { AuthStore, Clock, Mailer, RateLimitStore, RevocationChannel } from './ports.js';
+import { systemClock } from './ports.js';
+import { createLocalRevocationChannel } from './in-process/local-revocation-channel.js';
+import { createMemoryRateLimitStore } from './in-process/memory-rate-limit-store.js';
+import { bootstrap, silentLogger, type Logger, type ServiceDeps } from './services/index.js';
+import { createBackgroundWork } from './services/background.js';
+import { createTokenCodec } from './tokens/index.js';
+import { createAuthenticator, type Authenticator } from './http/authenticate.js';
+import { createGate, type GuardInput, type GuardResult, type RequestContext } from './http/gate.js';
+import { createOwnRoutes } from './http/own-routes.js';
+import { boundedLoginHasher, type PasswordHashingOptions } from './http/password-hashing.js';
+import { createCsrfCheck } from './http/csrf.js';
+import { createHostCheck } from './http/host-check.js';
+import { authRoutes } from './http/routes/auth-routes.js';
+import type { RouteDefinition } from './http/routes/context.js';
+import { v1Routes } from './http/routes/v1-routes.js';
+import { oauth2Routes } from './http/routes/oauth2-routes.js';
+import { createDiscovery } from './oauth2/discovery.js';
+import type { DiscoveryOptions } from './oauth2/discovery-options.js';
+import { startExpiredSweep } from './services/expired-sweep.js';
+import { createOAuth2Flow } from './oauth2/flow.js';
+import { createLdapDirectory, type Directory, type LdapDirectoryOptions } from './ldap/index.js';
+import { ldapRoutes } from './http/routes/ldap-routes.js';
+import { mfaAuthRoutes, mfaV1Routes } from './http/routes/mfa-routes.js';
+
+/**
+ * @module
+ * `createGatehouse`: puts Gatehouse together from a parsed configuration and a store (users
+ * bootstrapped, authenticator, gate, Gatehouse's own routes, the expiry sweep). Framework adapters
+ * translate their requests to its `handle` and `guard`.
+ */
+
+export type { GuardInput, GuardResult, RequestContext } from './http/gate.js';
+
+export interface GatehouseOptions {
+  config: AuthConfig;
+  store: AuthStore;
+  /** Password-reset mail; without one the reset-email route answers 503. */
+  mailer?: Mailer | null;
+  /** Defaults to in-process counters; pass the Redis one when several instances must share them. */
+  rateLimits?: RateLimitStore;
+  /** Defaults to in-process fan-out; pass Redis or PostgreSQL LISTEN/NOTIFY across instances. */
+  revocations?: RevocationChannel;
+  clock?: Clock;
+  logger?: Logger;
+  /** Wrapped in the hashing bound below, like the default argon2 hasher. */
+  hasher?: PasswordHasher;
+  /** Bound of password hashing; overrides `GATEHOUSE_PASSWORD_HASH_CONCURRENCY` / `_QUEUE` (see docs/performance.md). */
+  passwordHashing?: PasswordHashingOptions;
+  /** Socket addresses of your reverse proxies: only their `X-Forwarded-For` is believed. Default: none. */
+  trustedProxies?: readonly string[];
+  /** Your own routes' REST rules (admin-only, self-service), on top of the built-in ones. */
+  restPolicy?: RestPolicyOptions;
+  /** Timeouts and caching of the IdPs' discovery documents (OIDC). */
+  discovery?: DiscoveryOptions;
+  /**
+   * Milliseconds between sweeps of expired sessions, tokens, reset tokens and API keys (default
+   * 60 000). 0: no timer — run `gh.sweepExpired()` or `store.deleteExpired(now)` from a job of your own.
+   */
+  sweepIntervalMs?: number;
+  /** LDAP sign-in: another directory (tests, other backends) instead of the ldapts one built from the config. */
+  directory?: Directory;
+  /** Time-outs and concurrency of the ldapts directory. */
+  ldap?: Omit<LdapDirectoryOptions, 'logger'>;
+}
+
+export interface Gatehouse {
+  readonly config: AuthConfig;
+  readonly deps: ServiceDeps | null;
+  readonly systemUserId: number | null;
+  readonly authenticator: Authenticator | null;
+  /** Serves Gatehouse's own routes; null when the path is not one of them (the host handles it). */
+  handle(request: Request, context?: RequestContext): Promise<Response | null>;
+  /** Whether a path (without query) is one of Gatehouse's, so adapters only build a Request for those. */
+  owns(path: string): boolean;
+  /**
+   * Gatehouse's own paths with the root path, parameters as `:p1`, `:p2` (plus `/auth` and `/auth/*` while auth is
+   * on, so unknown auth paths get a JSON 404): for routers that must register routes up front.
+   */
+  readonly paths: readonly string[];
+  /** The gate for the host's own routes: CSRF, authentication, the REST rule. */
+  guard(input: GuardInput): Promise<GuardResult>;
+  /**
+   * `guard`'s answer when memory alone decides it (the credential is cached, missing or malformed,
+   * or CSRF refuses); `undefined` when the store must be asked: call `guard` then. Adapters use it to
+   * answer a hot route without a Promise.
+   */
+  guardCached(input: GuardInput): GuardResult | undefined;
+  /** 403 unless the principal has one of the roles (the admin secret counts as ADMIN). */
+  requireRole(principal: Principal, roles: readonly Role[]): GuardResult;
+  /** Deletes expired rows now (what the timer does); the number removed, or null if it failed or one was running. */
+  sweepExpired(): Promise<number | null>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+// setInterval clamps longer delays to 1 ms.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Composes Gatehouse from a parsed configuration and a store: bootstraps the users, builds the
+ * authenticator and the route table. Adapters translate their framework to `handle` and `guard`.
+ */
+export async function createGatehouse(options: GatehouseOptions): Promise<Gatehouse> {
+  const { config, store } = options;
+  // Checked before bootstrap writes anything.
+  const sweepIntervalMs = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
+  if (!Number.isSafeInteger(sweepIntervalMs) || sweepIntervalMs < 0 || sweepIntervalMs > MAX_TIMER_MS) {
+    throw new Error(`createGatehouse: sweepIntervalMs must be an integer from 0 to ${MAX_TIMER_MS} (0: no timer)`);
+  }
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemClock;
+  const restPolicy = createRestPolicy(options.restPolicy);
+  const trustedProxies = new Set(options.trustedProxies ?? []);
+  const csrf = createCsrfCheck(config);
+  const hostCheck = createHostCheck(config);
+
+  let deps: ServiceDeps | null = null;
+  let authenticator: Authenticator | null = null;
+  let systemUserId: number | null = null;
+  if (config.enabled) {
+    if (!config.secret) throw new Error('createGatehouse: auth is enabled but the config has no secret');
+    const revocations = options.revocations ?? createLocalRevocationChannel();
+    deps = {
+      config,
+      store,
+      hasher: boundedLoginHasher(options.hasher ?? createArgon2Hasher(), config.passwordHashing, options.passwordHashing ?? {}, logger),
+      tokens: createTokenCodec({ secret: config.secret, now: () => clock.now() }),
+      rateLimits: options.rateLimits ?? createMemoryRateLimitStore(),
+      revocations,
+      clock,
+      mailer: options.mailer ?? null,
+      logger,
+    };
+    systemUserId = (await bootstrap(deps)).systemUserId;
+    authenticator = createAuthenticator({ config, store, tokens: deps.tokens, revocations, clock, systemUserId });
+  }
+  logger.info('gatehouse: public URL base', {
+    url: config.publicUrl,
+    from: config.rootUrl !== null ? `${config.prefix}ROOT_URL` : `${config.prefix}HOST, ${config.prefix}PORT and ${config.prefix}HOST_ROOT_PATH (${config.prefix}ROOT_URL is unset)`,
+    allowedHosts: config.allowedHosts === null ? 'any (GATEHOUSE_ALLOWED_HOSTS=*)' : ['localhost', ...config.allowedHosts],
+  });
+  // Auth off issues nothing, so there is nothing to sweep.
+  const sweep = deps ? startExpiredSweep({ store, clock, logger, intervalMs: sweepIntervalMs }) : null;
+
+  // Auth off: no login routes, the anonymous profile, and the key routes, which the REST rule refuses
+  // with 403 (reference §4.10) rather than leaving them to the host's 404.
+  const oauth2 = deps && config.oauth2.idps.length > 0 ? oauth2Routes(createOAuth2Flow(config, deps, createDiscovery({ now: () => clock.now(), ...options.discovery })), config) : [];
+  const ldap = deps && config.ldap ? ldapRoutes(config.ldap, options.directory ?? createLdapDirectory(config.ldap, { ...options.ldap, logger })) : [];
+  const routes: RouteDefinition[] = config.enabled
+    ? [...authRoutes, ...mfaAuthRoutes, ...ldap, ...oauth2, ...v1Routes, ...mfaV1Routes]
+    : v1Routes.filter((r) => (r.pattern === '/v1/user' && r.method === 'GET') || r.pattern.includes('/api_keys'));
+  const background = createBackgroundWork();
+  const gate = createGate({ config, restPolicy, csrf, hostCheck, authenticator });
+  const { handle, owns, paths } = createOwnRoutes({
+    config,
+    routes,
+    gate,
+    csrf,
+    hostCheck,
+    deps,
+    systemUserId,
+    background,
+    trustedProxies,
+    clock,
+    logger,
+  });
+  const { guard, guardCached, requireRole } = gate;
+
+  return {
+    config,
+    deps,
+    systemUserId,
+    authenticator,
+    handle,
+    owns,
+    paths,
+    guard,
+    guardCached,
+    requireRole,
+    sweepExpired: () => sweep?.runOnce() ?? Promise.resolve(0),
+    /** Stops the sweep timer and the authenticator's subscriptions and waits for mail still being sent. The store is the host's: close it yourself. */
+    async close() {
+      authenticator?.close();
+      await sweep?.stop();
+      await background.drain();
+    },
+  };
+}
