@@ -34,6 +34,7 @@ export type {
   LdapConfig,
   LdapGroupRoleMapping,
   LdapTlsMode,
+  MfaConfig,
   OAuth2Config,
   PasswordHashingConfig,
   ParseAuthEnvOptions,
@@ -89,6 +90,8 @@ export {
 
 export * from './crypto/index.js';
 
+export { totpCodeAt } from './mfa/index.js';
+
 export { createTokenCodec, secretFingerprint, TOKEN_KINDS, type SignClaims, type TokenClaims, type TokenCodec, type TokenCodecOptions, type TokenKind } from './tokens/index.js';
 
 export {
@@ -110,6 +113,16 @@ export {
   isSystemUser,
   bootstrap,
   login,
+  passwordLogin,
+  completeMfaLogin,
+  beginEnrolmentAtLogin,
+  confirmEnrolmentAtLogin,
+  getMfaStatus,
+  beginTotpEnrolment,
+  confirmTotpEnrolment,
+  removeTotp,
+  regenerateRecoveryCodes,
+  resetUserMfa,
   logoutUser,
   refreshSession,
   revokeSession,
@@ -142,6 +155,15 @@ export {
   type Logger,
   type ServiceDeps,
   type BootstrapResult,
+  type PasswordLoginClient,
+  type PasswordLoginOutcome,
+  type MfaChallenge,
+  type MfaLogin,
+  type MfaStatus,
+  type EnrolledLogin,
+  type SecondFactorInput,
+  type SecondFactorMethod,
+  type TotpEnrolmentStart,
   type IssuedSession,
   type SessionView,
   type AdminUserChange,

@@ -6,9 +6,11 @@ import type {
   ApiKeyWithOwner,
   AuditActorKind,
   AuditEventRecord,
+  MfaChallengeRecord,
   PasswordResetTokenRecord,
   RefreshTokenRecord,
   SessionRecord,
+  TotpFactorRecord,
   UserRecord,
 } from '@gatehouse-auth/core';
 import type { Selectable } from 'kysely';
@@ -16,6 +18,8 @@ import type {
   AccessTokensTable,
   ApiKeysTable,
   AuditEventsTable,
+  MfaChallengesTable,
+  MfaTotpFactorsTable,
   PasswordResetTokensTable,
   RefreshTokensTable,
   SessionsTable,
@@ -160,4 +164,24 @@ export function toAuditEvent(row: Selectable<AuditEventsTable>): AuditEventRecor
     requestId: row.request_id,
     details: JSON.parse(row.details) as AuditEventRecord['details'],
   } as AuditEventRecord;
+}
+
+export function toTotpFactor(row: Selectable<MfaTotpFactorsTable>): TotpFactorRecord {
+  return {
+    userId: toInt(row.user_id),
+    secretCiphertext: row.secret_ciphertext,
+    createdAt: toInt(row.created_at),
+    confirmedAt: toIntOrNull(row.confirmed_at),
+    lastUsedStep: toIntOrNull(row.last_used_step),
+  };
+}
+
+export function toMfaChallenge(row: Selectable<MfaChallengesTable>): MfaChallengeRecord {
+  return {
+    id: toInt(row.id),
+    userId: toInt(row.user_id),
+    purpose: row.purpose,
+    createdAt: toInt(row.created_at),
+    expiresAt: toInt(row.expires_at),
+  };
 }

@@ -23,6 +23,9 @@ const TABLES = [
   'api_keys',
   'audit_events',
   'gatehouse_migrations',
+  'mfa_challenges',
+  'mfa_recovery_codes',
+  'mfa_totp_factors',
   'password_reset_tokens',
   'refresh_tokens',
   'sessions',
@@ -59,8 +62,8 @@ function expectSchemaTooNew(error: unknown): void {
   });
 }
 
-it('SCHEMA_VERSION is the last migration\'s version (5: audit_events)', () => {
-  expect(SCHEMA_VERSION).toBe(5);
+it('SCHEMA_VERSION is the last migration\'s version (6: mfa; versions may have gaps)', () => {
+  expect(SCHEMA_VERSION).toBe(6);
 });
 
 describe('SQLite migrations', () => {
@@ -164,6 +167,7 @@ describe('SQLite migrations', () => {
         { version: 2, name: 'ldap_users' },
         { version: 3, name: 'session_details' },
         { version: 5, name: 'audit_events' },
+        { version: 6, name: 'mfa' },
       ]);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     });
@@ -191,7 +195,7 @@ describe('SQLite migrations', () => {
       expect(await migrateToLatest(db, 'sqlite')).toEqual({ previousVersion: SCHEMA_VERSION, version: SCHEMA_VERSION });
       await (await createSqliteStore({ filename })).close();
       expect(schemaOf(filename)).toEqual(before);
-      expect(inspect(filename, (raw) => raw.prepare('SELECT count(*) FROM gatehouse_migrations').pluck().get())).toBe(3);
+      expect(inspect(filename, (raw) => raw.prepare('SELECT count(*) FROM gatehouse_migrations').pluck().get())).toBe(5);
     } finally {
       await db.destroy();
     }
@@ -322,6 +326,7 @@ describe('PostgreSQL migrations', () => {
         { version: 2, name: 'ldap_users' },
         { version: 3, name: 'session_details' },
         { version: 5, name: 'audit_events' },
+        { version: 6, name: 'mfa' },
       ]);
     });
 
@@ -334,7 +339,7 @@ describe('PostgreSQL migrations', () => {
     }
     expect(await schemaDump('public')).toEqual(before);
     await withClient(url(), async (client) => {
-      expect((await client.query('SELECT count(*)::int AS n FROM gatehouse_migrations')).rows).toEqual([{ n: 3 }]);
+      expect((await client.query('SELECT count(*)::int AS n FROM gatehouse_migrations')).rows).toEqual([{ n: 5 }]);
     });
 
   });
@@ -389,7 +394,7 @@ describe('PostgreSQL migrations', () => {
     const stores = await Promise.all(Array.from({ length: 6 }, () => createPostgresStore({ connectionString: url(), schema })));
     await Promise.all(stores.map((store) => store.close()));
     await withClient(url(), async (client) => {
-      expect((await client.query(`SELECT version FROM ${schema}.gatehouse_migrations`)).rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 5 }]);
+      expect((await client.query(`SELECT version FROM ${schema}.gatehouse_migrations`)).rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 5 }, { version: 6 }]);
       expect((await client.query(`SELECT count(*)::int AS n FROM ${schema}.user_roles`)).rows).toEqual([{ n: 4 }]);
     });
   });

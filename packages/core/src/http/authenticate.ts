@@ -125,7 +125,7 @@ const SHARED_READ_MAX_AGE_MS = 1_000;
  * If the store cannot answer, the request is refused ('unavailable'): fail closed.
  */
 /** The user half of a principal, from the grant's one read (the cached path never reads again). */
-function identityOf(grant: AccessTokenGrant | ApiKeyGrant): Pick<Principal, 'userId' | 'role' | 'userGlobalId' | 'username' | 'email' | 'authMethod'> {
+function identityOf(grant: AccessTokenGrant | ApiKeyGrant): Pick<AuthenticatedPrincipal, 'userId' | 'role' | 'userGlobalId' | 'username' | 'email' | 'authMethod'> {
   return {
     userId: grant.userId,
     role: grant.role,

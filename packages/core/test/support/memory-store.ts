@@ -6,6 +6,8 @@ import type {
   ApiKeyRecord,
   ApiKeyWithOwner,
   AuthStore,
+  MfaChallengeRecord,
+  TotpFactorRecord,
   AuthStoreOps,
   NewUser,
   PasswordResetTokenRecord,
@@ -21,23 +23,29 @@ import type {
  * stores, which is what makes service tests on it meaningful.
  */
 interface State {
-  seq: { user: number; session: number; refresh: number; access: number; key: number; reset: number };
+  seq: { user: number; session: number; refresh: number; access: number; key: number; reset: number; code: number; challenge: number };
   users: Map<number, UserRecord>;
   sessions: Map<number, SessionRecord>;
   refresh: Map<number, RefreshTokenRecord>;
   access: Map<number, AccessTokenRecord>;
   keys: Map<number, ApiKeyRecord>;
   resets: Map<number, PasswordResetTokenRecord>;
+  totp: Map<number, TotpFactorRecord>;
+  codes: Map<number, { userId: number; hash: string; usedAt: number | null }>;
+  challenges: Map<number, MfaChallengeRecord>;
 }
 
 const empty = (): State => ({
-  seq: { user: 0, session: 0, refresh: 0, access: 0, key: 0, reset: 0 },
+  seq: { user: 0, session: 0, refresh: 0, access: 0, key: 0, reset: 0, code: 0, challenge: 0 },
   users: new Map(),
   sessions: new Map(),
   refresh: new Map(),
   access: new Map(),
   keys: new Map(),
   resets: new Map(),
+  totp: new Map(),
+  codes: new Map(),
+  challenges: new Map(),
 });
 
 const clone = (s: State): State => ({
@@ -48,6 +56,9 @@ const clone = (s: State): State => ({
   access: new Map(s.access),
   keys: new Map(s.keys),
   resets: new Map(s.resets),
+  totp: new Map(s.totp),
+  codes: new Map([...s.codes].map(([k, v]) => [k, { ...v }])),
+  challenges: new Map(s.challenges),
 });
 
 const normalizeEmail = (email: string) => email.trim().toLowerCase();
@@ -164,6 +175,9 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
       for (const [k, v] of s.sessions) if (v.userId === id) dropSession(k);
       for (const [k, v] of s.keys) if (v.userId === id) s.keys.delete(k);
       for (const [k, v] of s.resets) if (v.userId === id) s.resets.delete(k);
+      s.totp.delete(id);
+      for (const [k, v] of s.codes) if (v.userId === id) s.codes.delete(k);
+      for (const [k, v] of s.challenges) if (v.userId === id) s.challenges.delete(k);
       return true;
     },
     async listUsers({ beforeId, limit, excludeRoles = [] }) {
@@ -290,6 +304,79 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
       if (row) s.resets.delete(id);
       return row;
     },
+    async findTotpFactor(userId) {
+      return s.totp.get(userId) ?? null;
+    },
+    async putPendingTotpFactor(n) {
+      if (!s.users.has(n.userId)) throw new ConflictError('unknown user');
+      const current = s.totp.get(n.userId);
+      if (current && current.confirmedAt !== null) return false;
+      s.totp.set(n.userId, { ...n, confirmedAt: null, lastUsedStep: null });
+      return true;
+    },
+    async confirmTotpFactor(userId, step, now) {
+      const current = s.totp.get(userId);
+      if (!current || current.confirmedAt !== null) return false;
+      s.totp.set(userId, { ...current, confirmedAt: now, lastUsedStep: step });
+      return true;
+    },
+    async advanceTotpStep(userId, step) {
+      const current = s.totp.get(userId);
+      if (!current || current.confirmedAt === null || (current.lastUsedStep !== null && current.lastUsedStep >= step)) return false;
+      s.totp.set(userId, { ...current, lastUsedStep: step });
+      return true;
+    },
+    async updateTotpCiphertext(userId, secretCiphertext) {
+      const current = s.totp.get(userId);
+      if (!current) return false;
+      s.totp.set(userId, { ...current, secretCiphertext });
+      return true;
+    },
+    async deleteTotpFactor(userId) {
+      return s.totp.delete(userId);
+    },
+    async replaceRecoveryCodes(userId, hashes, _now) {
+      if (!s.users.has(userId)) throw new ConflictError('unknown user');
+      if (new Set(hashes).size !== hashes.length) throw new ConflictError('duplicate recovery code');
+      for (const [k, v] of s.codes) if (v.userId === userId) s.codes.delete(k);
+      for (const hash of hashes) s.codes.set(++s.seq.code, { userId, hash, usedAt: null });
+    },
+    async useRecoveryCode(userId, hashes, now) {
+      for (const code of s.codes.values()) {
+        if (code.userId === userId && code.usedAt === null && hashes.includes(code.hash)) {
+          code.usedAt = now;
+          return true;
+        }
+      }
+      return false;
+    },
+    async countUnusedRecoveryCodes(userId) {
+      return [...s.codes.values()].filter((code) => code.userId === userId && code.usedAt === null).length;
+    },
+    async deleteRecoveryCodes(userId) {
+      let n = 0;
+      for (const [k, v] of s.codes) if (v.userId === userId && s.codes.delete(k)) n++;
+      return n;
+    },
+    async insertMfaChallenge(n) {
+      if (!s.users.has(n.userId)) throw new ConflictError('unknown user');
+      const row = { id: ++s.seq.challenge, ...n };
+      s.challenges.set(row.id, row);
+      return row;
+    },
+    async findMfaChallenge(id) {
+      return s.challenges.get(id) ?? null;
+    },
+    async takeMfaChallenge(id) {
+      const row = s.challenges.get(id) ?? null;
+      if (row) s.challenges.delete(id);
+      return row;
+    },
+    async deleteMfaChallengesOfUser(userId) {
+      let n = 0;
+      for (const [k, v] of s.challenges) if (v.userId === userId && s.challenges.delete(k)) n++;
+      return n;
+    },
     async deleteExpired(now) {
       let n = 0;
       const holdsLiveRefresh = (sessionId: number) => [...s.refresh.values()].some((r) => r.sessionId === sessionId && r.expiresAt > now);
@@ -298,6 +385,7 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
       for (const [k, v] of s.access) if (v.expiresAt <= now && s.access.delete(k)) n++;
       for (const [k, v] of s.keys) if (v.expiresAt !== null && v.expiresAt <= now && s.keys.delete(k)) n++;
       for (const [k, v] of s.resets) if (v.expiresAt <= now && s.resets.delete(k)) n++;
+      for (const [k, v] of s.challenges) if (v.expiresAt <= now && s.challenges.delete(k)) n++;
       return n;
     },
   };
