@@ -6,6 +6,7 @@
  * fails when Gatehouse gains a route this table does not list.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { totpCodeAt } from '../../packages/core/src/mfa/index.js';
 import { startTestProvider, type TestProvider } from '../oauth2/provider.js';
 import {
   ADAPTERS,
@@ -67,11 +68,124 @@ async function victim(fx: Fixture): Promise<{ id: number; email: string; session
   return { id: user.id, email: user.email, globalId: user.globalId, session: await loginSession(fx.server, user.email, user.password) };
 }
 
+async function sessionCount(fx: Fixture, userId: number): Promise<number> {
+  return (await fx.server.store.listSessionsOfUser(userId, Date.now())).length;
+}
+
 async function whoami(server: TestServer, session: Session): Promise<number> {
   const response = await call(server, 'GET', '/v1/user', { cookie: session });
   await response.arrayBuffer();
   return response.status;
 }
+
+/** A member with a confirmed authenticator (enrolled through the API); the confirming step is spent. */
+async function enrolledVictim(fx: Fixture) {
+  const who = await victim(fx);
+  const start = (await (await call(fx.server, 'POST', '/v1/user/mfa/totp', { cookie: who.session })).json()) as { data: { secret: string } };
+  const confirmed = await call(fx.server, 'POST', '/v1/user/mfa/totp/confirm', { cookie: who.session, json: { code: totpCodeAt(start.data.secret, Date.now()) } });
+  const codes = ((await confirmed.json()) as { data: { recovery_codes: string[] } }).data.recovery_codes;
+  return { ...who, secret: start.data.secret, codes };
+}
+
+/** A viewer (GATEHOUSE_MFA_REQUIRED_ROLES=VIEWER here) whose login waits for enrolment. */
+async function enrollingViewer(fx: Fixture) {
+  const user = await createUser(fx.server, 'VIEWER');
+  const login = (await (await call(fx.server, 'POST', '/auth/login', { json: { email: user.email, password: user.password } })).json()) as { mfa_token: string };
+  return { user, token: login.mfa_token };
+}
+
+const totpRow = (fx: Fixture, userId: number) => fx.server.store.findTotpFactor(userId);
+
+const MFA_WRITES: readonly Case[] = [
+  [
+    'POST',
+    '/v1/user/mfa/totp',
+    async (fx) => {
+      const { id, session } = await victim(fx);
+      return { path: '/v1/user/mfa/totp', options: { cookie: session }, okStatus: 200, snapshot: async () => (await totpRow(fx, id))?.secretCiphertext ?? null };
+    },
+  ],
+  [
+    'POST',
+    '/v1/user/mfa/totp/confirm',
+    async (fx) => {
+      const { id, session } = await victim(fx);
+      const start = (await (await call(fx.server, 'POST', '/v1/user/mfa/totp', { cookie: session })).json()) as { data: { secret: string } };
+      return {
+        path: '/v1/user/mfa/totp/confirm',
+        options: { cookie: session, json: { code: totpCodeAt(start.data.secret, Date.now()) } },
+        okStatus: 200,
+        snapshot: async () => (await totpRow(fx, id))?.confirmedAt ?? null,
+      };
+    },
+  ],
+  [
+    'POST',
+    '/v1/user/mfa/totp/remove',
+    async (fx) => {
+      const { id, session, codes } = await enrolledVictim(fx);
+      return { path: '/v1/user/mfa/totp/remove', options: { cookie: session, json: { recovery_code: codes[0] } }, okStatus: 204, snapshot: async () => (await totpRow(fx, id)) !== null };
+    },
+  ],
+  [
+    'POST',
+    '/v1/user/mfa/recovery-codes',
+    async (fx) => {
+      const { id, session, secret } = await enrolledVictim(fx);
+      return {
+        path: '/v1/user/mfa/recovery-codes',
+        options: { cookie: session, json: { code: totpCodeAt(secret, Date.now() + 30_000) } },
+        okStatus: 200,
+        snapshot: async () => (await totpRow(fx, id))?.lastUsedStep ?? null,
+      };
+    },
+  ],
+  [
+    'DELETE',
+    '/v1/users/{}/mfa',
+    async (fx) => {
+      const { id, globalId } = await enrolledVictim(fx);
+      return { path: `/v1/users/${globalId}/mfa`, options: { cookie: fx.admin }, okStatus: 204, snapshot: async () => (await totpRow(fx, id)) !== null };
+    },
+  ],
+  [
+    'POST',
+    '/auth/mfa/verify',
+    async (fx) => {
+      const { id, email, codes } = await enrolledVictim(fx);
+      // createUser's default password.
+      const login = (await (await call(fx.server, 'POST', '/auth/login', { json: { email, password: 'pass-word-1' } })).json()) as { mfa_token: string };
+      return {
+        path: '/auth/mfa/verify',
+        options: { json: { mfa_token: login.mfa_token, recovery_code: codes[0] } },
+        okStatus: 200,
+        snapshot: () => fx.server.store.countUnusedRecoveryCodes(id),
+      };
+    },
+  ],
+  [
+    'POST',
+    '/auth/mfa/enroll',
+    async (fx) => {
+      const { user, token } = await enrollingViewer(fx);
+      return { path: '/auth/mfa/enroll', options: { json: { mfa_token: token } }, okStatus: 200, snapshot: async () => (await totpRow(fx, user.id))?.secretCiphertext ?? null };
+    },
+  ],
+  [
+    'POST',
+    '/auth/mfa/enroll/confirm',
+    async (fx) => {
+      const { user, token } = await enrollingViewer(fx);
+      const start = (await (await call(fx.server, 'POST', '/auth/mfa/enroll', { json: { mfa_token: token } })).json()) as { data: { secret: string } };
+      return {
+        path: '/auth/mfa/enroll/confirm',
+        options: { json: { mfa_token: token, code: totpCodeAt(start.data.secret, Date.now()) } },
+        okStatus: 200,
+        snapshot: async () => (await totpRow(fx, user.id))?.confirmedAt ?? null,
+      };
+    },
+  ],
+];
 
 const GATEHOUSE_WRITES: readonly Case[] = [
   [
@@ -251,10 +365,41 @@ const GATEHOUSE_WRITES: readonly Case[] = [
       };
     },
   ],
+  // Ending sessions from a hostile page would sign the victim out (or out of everywhere).
+  [
+    'DELETE',
+    '/v1/user/sessions/{}',
+    async (fx) => {
+      const { id, email, session } = await victim(fx);
+      await loginSession(fx.server, email, 'pass-word-1');
+      const listed = (await (await call(fx.server, 'GET', '/v1/user/sessions', { cookie: session })).json()) as { data: { id: string; current: boolean }[] };
+      const other = listed.data.find((s) => !s.current);
+      if (!other) throw new Error('the second session is missing');
+      return { path: `/v1/user/sessions/${other.id}`, options: { cookie: session }, okStatus: 204, snapshot: () => sessionCount(fx, id) };
+    },
+  ],
+  [
+    'DELETE',
+    '/v1/user/sessions',
+    async (fx) => {
+      const { id, email, session } = await victim(fx);
+      await loginSession(fx.server, email, 'pass-word-1');
+      return { path: '/v1/user/sessions?others=true', options: { cookie: session }, okStatus: 204, snapshot: () => sessionCount(fx, id) };
+    },
+  ],
+  [
+    'DELETE',
+    '/v1/users/{}/sessions',
+    async (fx) => {
+      const { id, globalId } = await victim(fx);
+      return { path: `/v1/users/${globalId}/sessions`, options: { cookie: fx.admin }, okStatus: 204, snapshot: () => sessionCount(fx, id) };
+    },
+  ],
   // Starting an SSO login plants the state/nonce cookies of a login the attacker started.
   ...(['GET', 'POST'] as const).map(
     (method): Case => [method, '/oauth2/{}/login', () => Promise.resolve({ path: `/oauth2/${IDP}/login`, options: {}, okStatus: 302, snapshot: null })],
   ),
+  ...MFA_WRITES,
 ];
 
 /** The host app's writes (test/http/harness.ts), each behind `authenticate`/`protect`. */
@@ -280,6 +425,9 @@ const GATEHOUSE_READS: readonly (readonly [string, string])[] = [
   ['GET', '/v1/users/api_keys'],
   ['GET', '/v1/system/api_keys'],
   ['GET', '/v1/audit_events'],
+  ['GET', '/v1/user/sessions'],
+  ['GET', '/v1/users/{}/sessions'],
+  ['GET', '/v1/user/mfa'],
   ['GET', '/oauth2/{}/tokens'], // the callback: see its own test below
 ];
 
@@ -298,6 +446,8 @@ describe.each(ADAPTERS)('%s: CSRF on every state-changing route', (adapter) => {
     fx.server = await startServer(adapter, {
       ...NO_RATE_LIMIT,
       PHOENIX_CSRF_TRUSTED_ORIGINS: TRUSTED,
+      GATEHOUSE_ENCRYPTION_KEY: 'csrf-mfa-encryption-key-0123456789ab',
+      GATEHOUSE_MFA_REQUIRED_ROLES: 'VIEWER',
       [`PHOENIX_OAUTH2_${IDP.toUpperCase()}_CLIENT_ID`]: provider.clients.basic.id,
       [`PHOENIX_OAUTH2_${IDP.toUpperCase()}_CLIENT_SECRET`]: provider.clients.basic.secret,
       [`PHOENIX_OAUTH2_${IDP.toUpperCase()}_OIDC_CONFIG_URL`]: provider.discoveryUrl,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { createSqliteStore } from '../../packages/db/src/index.js';
+import { defineMfaServiceSuite } from '../../packages/core/test/services/mfa-suite.js';
 import { defineServiceSuite } from '../../packages/core/test/services/service-suite.js';
 
 let directory = '';
@@ -18,5 +19,10 @@ afterAll(async () => {
 
 defineServiceSuite('SQLite (a real file)', async () => {
   const store = await createSqliteStore({ filename: join(directory, `services-${++count}.db`) });
+  return { store, cleanup: () => store.close() };
+});
+
+defineMfaServiceSuite('SQLite (a real file)', async () => {
+  const store = await createSqliteStore({ filename: join(directory, `mfa-${++count}.db`) });
   return { store, cleanup: () => store.close() };
 });

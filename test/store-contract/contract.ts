@@ -685,6 +685,109 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       });
     });
 
+    describe('second factors', () => {
+      const sealed = 'v1.key.iv.body.tag';
+
+      it('a pending TOTP factor is replaced by a new enrolment, a confirmed one is not', async () => {
+        const user = await store.insertUser(localUser());
+        expect(await store.findTotpFactor(user.id)).toBeNull();
+        expect(await store.putPendingTotpFactor({ userId: user.id, secretCiphertext: 'first', createdAt: T0 })).toBe(true);
+        expect(await store.putPendingTotpFactor({ userId: user.id, secretCiphertext: sealed, createdAt: T0 + 1 })).toBe(true);
+        expect(await store.findTotpFactor(user.id)).toEqual({ userId: user.id, secretCiphertext: sealed, createdAt: T0 + 1, confirmedAt: null, lastUsedStep: null });
+        expect(await store.advanceTotpStep(user.id, 5)).toBe(false);
+        expect(await store.confirmTotpFactor(user.id, 100, T0 + 2)).toBe(true);
+        expect(await store.confirmTotpFactor(user.id, 101, T0 + 3)).toBe(false);
+        expect(await store.putPendingTotpFactor({ userId: user.id, secretCiphertext: 'other', createdAt: T0 + 4 })).toBe(false);
+        expect(await store.findTotpFactor(user.id)).toEqual({ userId: user.id, secretCiphertext: sealed, createdAt: T0 + 1, confirmedAt: T0 + 2, lastUsedStep: 100 });
+        expect(await store.updateTotpCiphertext(user.id, 'resealed')).toBe(true);
+        expect((await store.findTotpFactor(user.id))?.secretCiphertext).toBe('resealed');
+        expect(await store.deleteTotpFactor(user.id)).toBe(true);
+        expect(await store.deleteTotpFactor(user.id)).toBe(false);
+        expect(await store.updateTotpCiphertext(user.id, 'x')).toBe(false);
+      });
+
+      it('advanceTotpStep only moves forward, and of concurrent callers with one step exactly one wins', async () => {
+        const user = await store.insertUser(localUser());
+        await store.putPendingTotpFactor({ userId: user.id, secretCiphertext: sealed, createdAt: T0 });
+        await store.confirmTotpFactor(user.id, 100, T0);
+        expect(await store.advanceTotpStep(user.id, 100)).toBe(false);
+        expect(await store.advanceTotpStep(user.id, 99)).toBe(false);
+        const results = await Promise.all(Array.from({ length: 10 }, () => store.advanceTotpStep(user.id, 101)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect((await store.findTotpFactor(user.id))?.lastUsedStep).toBe(101);
+      });
+
+      it('a factor for a user that does not exist is a conflict', async () => {
+        await expectConflict(store.putPendingTotpFactor({ userId: 999_999, secretCiphertext: sealed, createdAt: T0 }), 'conflict');
+      });
+
+      it('recovery codes: replaced as a set, each used once, by any of several candidate hashes', async () => {
+        const user = await store.insertUser(localUser());
+        const other = await store.insertUser(localUser());
+        await store.replaceRecoveryCodes(user.id, ['a', 'b', 'c'], T0);
+        await store.replaceRecoveryCodes(other.id, ['a'], T0);
+        expect(await store.countUnusedRecoveryCodes(user.id)).toBe(3);
+        expect(await store.useRecoveryCode(user.id, ['zz', 'b'], T0 + 1)).toBe(true);
+        expect(await store.useRecoveryCode(user.id, ['b'], T0 + 2)).toBe(false);
+        expect(await store.useRecoveryCode(user.id, [], T0 + 2)).toBe(false);
+        expect(await store.countUnusedRecoveryCodes(user.id)).toBe(2);
+        // Another user's code of the same hash is theirs alone.
+        expect(await store.countUnusedRecoveryCodes(other.id)).toBe(1);
+        await store.replaceRecoveryCodes(user.id, ['d'], T0 + 3);
+        expect(await store.useRecoveryCode(user.id, ['a'], T0 + 4)).toBe(false);
+        expect(await store.countUnusedRecoveryCodes(user.id)).toBe(1);
+        const racing = await Promise.all(Array.from({ length: 10 }, () => store.useRecoveryCode(user.id, ['d'], T0 + 5)));
+        expect(racing.filter(Boolean)).toHaveLength(1);
+        expect(await store.deleteRecoveryCodes(user.id)).toBe(1);
+        expect(await store.countUnusedRecoveryCodes(other.id)).toBe(1);
+      });
+
+      it('MFA challenges: taken once, swept at expiry, deleted per user', async () => {
+        const user = await store.insertUser(localUser());
+        const challenge = await store.insertMfaChallenge({ userId: user.id, purpose: 'verify', createdAt: T0, expiresAt: T0 + HOUR });
+        expect(challenge).toEqual({ id: challenge.id, userId: user.id, purpose: 'verify', createdAt: T0, expiresAt: T0 + HOUR });
+        expect(await store.findMfaChallenge(challenge.id)).toEqual(challenge);
+        const taken = await Promise.all(Array.from({ length: 10 }, () => store.takeMfaChallenge(challenge.id)));
+        expect(taken.filter((row) => row !== null)).toEqual([challenge]);
+        expect(await store.findMfaChallenge(challenge.id)).toBeNull();
+
+        const expiring = await store.insertMfaChallenge({ userId: user.id, purpose: 'enroll', createdAt: T0, expiresAt: T0 + 10 });
+        const live = await store.insertMfaChallenge({ userId: user.id, purpose: 'verify', createdAt: T0, expiresAt: T0 + HOUR });
+        expect(await store.deleteExpired(T0 + 10)).toBe(1);
+        expect(await store.findMfaChallenge(expiring.id)).toBeNull();
+        expect(await store.findMfaChallenge(live.id)).toEqual(live);
+        expect(await store.deleteMfaChallengesOfUser(user.id)).toBe(1);
+        await expectConflict(store.insertMfaChallenge({ userId: 999_999, purpose: 'verify', createdAt: T0, expiresAt: T0 + HOUR }), 'conflict');
+      });
+
+      it('deleting a user deletes its factor, codes and challenges', async () => {
+        const user = await store.insertUser(localUser());
+        await store.putPendingTotpFactor({ userId: user.id, secretCiphertext: sealed, createdAt: T0 });
+        await store.replaceRecoveryCodes(user.id, ['a', 'b'], T0);
+        const challenge = await store.insertMfaChallenge({ userId: user.id, purpose: 'verify', createdAt: T0, expiresAt: T0 + HOUR });
+        expect(await store.deleteUser(user.id)).toBe(true);
+        expect(await store.findTotpFactor(user.id)).toBeNull();
+        expect(await store.countUnusedRecoveryCodes(user.id)).toBe(0);
+        expect(await store.findMfaChallenge(challenge.id)).toBeNull();
+      });
+
+      it('a failed transaction leaves the factor and the codes as they were', async () => {
+        const user = await store.insertUser(localUser());
+        await store.putPendingTotpFactor({ userId: user.id, secretCiphertext: sealed, createdAt: T0 });
+        await store.confirmTotpFactor(user.id, 1, T0);
+        await store.replaceRecoveryCodes(user.id, ['a'], T0);
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.deleteTotpFactor(user.id);
+            await tx.deleteRecoveryCodes(user.id);
+            throw new Error('abort');
+          }),
+        ).rejects.toThrow('abort');
+        expect((await store.findTotpFactor(user.id))?.confirmedAt).toBe(T0);
+        expect(await store.countUnusedRecoveryCodes(user.id)).toBe(1);
+      });
+    });
+
     describe('cascades', () => {
       it('deleting a user deletes its sessions, tokens, API keys and reset token, and nobody else’s', async () => {
         const user = await store.insertUser(localUser());

@@ -29,6 +29,7 @@ import { createIdpLogout, type IdpLogout } from './oauth2/idp-logout.js';
 import { createLdapDirectory, type Directory, type LdapDirectoryOptions } from './ldap/index.js';
 import { ldapRoutes } from './http/routes/ldap-routes.js';
 import { createAuditTrail, storeAuditSink, type AuditTrail, type AuditTrailOptions } from './audit/index.js';
+import { mfaAuthRoutes, mfaV1Routes } from './http/routes/mfa-routes.js';
 
 /**
  * @module
@@ -173,7 +174,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
   }
   const ldap = deps && config.ldap ? ldapRoutes(config.ldap, options.directory ?? createLdapDirectory(config.ldap, { ...options.ldap, logger })) : [];
   const routes: RouteDefinition[] = config.enabled
-    ? [...authRoutes, ...ldap, ...oauth2, ...v1Routes]
+    ? [...authRoutes, ...mfaAuthRoutes, ...ldap, ...oauth2, ...v1Routes, ...mfaV1Routes]
     : v1Routes.filter((r) => (r.pattern === '/v1/user' && r.method === 'GET') || r.pattern.includes('/api_keys'));
   const background = createBackgroundWork();
   const gate = createGate({ config, restPolicy, csrf, hostCheck, authenticator });

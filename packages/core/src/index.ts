@@ -35,6 +35,7 @@ export type {
   LdapConfig,
   LdapGroupRoleMapping,
   LdapTlsMode,
+  MfaConfig,
   OAuth2Config,
   PasswordHashingConfig,
   ParseAuthEnvOptions,
@@ -90,6 +91,8 @@ export {
 
 export * from './crypto/index.js';
 
+export { totpCodeAt } from './mfa/index.js';
+
 export { createTokenCodec, secretFingerprint, TOKEN_KINDS, type SignClaims, type TokenClaims, type TokenCodec, type TokenCodecOptions, type TokenKind } from './tokens/index.js';
 
 export {
@@ -111,6 +114,16 @@ export {
   isSystemUser,
   bootstrap,
   login,
+  passwordLogin,
+  completeMfaLogin,
+  beginEnrolmentAtLogin,
+  confirmEnrolmentAtLogin,
+  getMfaStatus,
+  beginTotpEnrolment,
+  confirmTotpEnrolment,
+  removeTotp,
+  regenerateRecoveryCodes,
+  resetUserMfa,
   logoutUser,
   refreshSession,
   revokeSession,
@@ -143,6 +156,15 @@ export {
   type Logger,
   type ServiceDeps,
   type BootstrapResult,
+  type PasswordLoginClient,
+  type PasswordLoginOutcome,
+  type MfaChallenge,
+  type MfaLogin,
+  type MfaStatus,
+  type EnrolledLogin,
+  type SecondFactorInput,
+  type SecondFactorMethod,
+  type TotpEnrolmentStart,
   type IssuedSession,
   type SessionView,
   type AdminUserChange,

@@ -190,6 +190,31 @@ export interface PasswordResetTokenRecord {
   readonly expiresAt: number;
 }
 
+/**
+ * A user's TOTP authenticator. The shared secret is stored only encrypted (`secretCiphertext` is
+ * the secret box's output); `confirmedAt` is null while enrolment waits for its first code.
+ */
+export interface TotpFactorRecord {
+  readonly userId: number;
+  readonly secretCiphertext: string;
+  readonly createdAt: number;
+  readonly confirmedAt: number | null;
+  /** The highest 30-second step accepted so far: a code of this step or an earlier one is a replay. */
+  readonly lastUsedStep: number | null;
+}
+
+/** A login that passed its password and waits for its second factor (or for enrolment). */
+export interface MfaChallengeRecord {
+  readonly id: number;
+  readonly userId: number;
+  /** `verify`: prove an enrolled factor; `enroll`: the role requires a factor the user does not have yet. */
+  readonly purpose: MfaChallengePurpose;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+export type MfaChallengePurpose = 'verify' | 'enroll';
+
 /** Keyset page: rows with id < `beforeId`, newest (highest id) first. */
 export interface PageRequest {
   beforeId?: number | null;
@@ -217,7 +242,7 @@ export interface AuthStoreOps {
   findFirstUserByRole(role: Role): Promise<UserRecord | null>;
   countUsersByRole(role: Role): Promise<number>;
   updateUser(id: number, patch: UserPatch): Promise<UserRecord | null>;
-  /** Deletes the user; sessions, tokens, reset tokens and the user's own API keys go with it. */
+  /** Deletes the user; sessions, tokens, reset tokens, second factors and the user's own API keys go with it. */
   deleteUser(id: number): Promise<boolean>;
   listUsers(page: PageRequest & { excludeRoles?: readonly Role[] }): Promise<UserRecord[]>;
 
@@ -294,9 +319,43 @@ export interface AuthStoreOps {
   /** Atomic single use: deletes and returns the token, or null if it was already taken. */
   takePasswordResetToken(id: number): Promise<PasswordResetTokenRecord | null>;
 
+  /** The user's TOTP factor, confirmed or pending, or null. */
+  findTotpFactor(userId: number): Promise<TotpFactorRecord | null>;
   /**
-   * Sweeps sessions (with their IdP links), tokens, reset tokens, API keys and remembered logout-token ids whose expiry is <= now (keys without an expiry
-   * stay), as the reference's stores do. `createGatehouse` runs it periodically. Returns the number of
+   * Starts (or restarts) enrolment: replaces a pending factor with a new secret. False, and nothing
+   * written, when the user already has a confirmed factor (it must be removed first).
+   */
+  putPendingTotpFactor(factor: { userId: number; secretCiphertext: string; createdAt: number }): Promise<boolean>;
+  /** Confirms the pending factor with the step of its first code; false when there is none pending. */
+  confirmTotpFactor(userId: number, step: number, now: number): Promise<boolean>;
+  /**
+   * Atomic compare-and-set of the confirmed factor's last used step: true for exactly one caller
+   * and only when `step` is later than every step accepted before (a replayed code fails here).
+   */
+  advanceTotpStep(userId: number, step: number): Promise<boolean>;
+  /** Re-encrypts the stored secret (key rotation); false when the factor is gone. */
+  updateTotpCiphertext(userId: number, secretCiphertext: string): Promise<boolean>;
+  deleteTotpFactor(userId: number): Promise<boolean>;
+
+  /** Replaces every recovery code of the user with these (keyed hashes, never the codes). */
+  replaceRecoveryCodes(userId: number, codeHashes: readonly string[], now: number): Promise<void>;
+  /**
+   * Atomic single use: marks the user's unused code whose hash is one of `codeHashes` (one per
+   * verification key) as used. True for exactly one caller per code.
+   */
+  useRecoveryCode(userId: number, codeHashes: readonly string[], now: number): Promise<boolean>;
+  countUnusedRecoveryCodes(userId: number): Promise<number>;
+  deleteRecoveryCodes(userId: number): Promise<number>;
+
+  insertMfaChallenge(challenge: { userId: number; purpose: MfaChallengePurpose; createdAt: number; expiresAt: number }): Promise<MfaChallengeRecord>;
+  findMfaChallenge(id: number): Promise<MfaChallengeRecord | null>;
+  /** Atomic single use: deletes and returns the challenge, or null if it was already taken. */
+  takeMfaChallenge(id: number): Promise<MfaChallengeRecord | null>;
+  deleteMfaChallengesOfUser(userId: number): Promise<number>;
+
+  /**
+   * Sweeps sessions (with their IdP links), tokens, reset tokens, MFA challenges, API keys and remembered logout-token ids whose expiry is <= now (keys
+   * without an expiry stay), as the reference's stores do. `createGatehouse` runs it periodically. Returns the number of
    * rows removed.
    */
   deleteExpired(now: number): Promise<number>;

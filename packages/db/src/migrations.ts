@@ -280,12 +280,49 @@ function auditEvents(d: Ddl): string[] {
   ];
 }
 
+/**
+ * Second factors: a TOTP authenticator per user (its secret encrypted by core, never readable
+ * here), single-use recovery codes (keyed hashes only) and the challenges of logins waiting for
+ * their second factor.
+ */
+function mfa(d: Ddl): string[] {
+  const t = d.table;
+  const userFk = `${d.int} NOT NULL REFERENCES ${t('users')} (id) ON DELETE CASCADE`;
+  return [
+    `CREATE TABLE ${t('mfa_totp_factors')} (
+      user_id ${userFk} PRIMARY KEY,
+      secret_ciphertext TEXT NOT NULL,
+      created_at ${d.int} NOT NULL,
+      confirmed_at ${d.int},
+      last_used_step ${d.int}
+    )${d.tableSuffix}`,
+    `CREATE TABLE ${t('mfa_recovery_codes')} (
+      id ${d.id},
+      user_id ${userFk},
+      code_hash TEXT NOT NULL,
+      created_at ${d.int} NOT NULL,
+      used_at ${d.int},
+      CONSTRAINT mfa_recovery_codes_user_hash_key UNIQUE (user_id, code_hash)
+    )${d.tableSuffix}`,
+    `CREATE TABLE ${t('mfa_challenges')} (
+      id ${d.id},
+      user_id ${userFk},
+      purpose TEXT NOT NULL CONSTRAINT mfa_challenges_purpose_check CHECK (purpose IN ('verify', 'enroll')),
+      created_at ${d.int} NOT NULL,
+      expires_at ${d.int} NOT NULL
+    )${d.tableSuffix}`,
+    `CREATE INDEX mfa_challenges_user_id_idx ON ${t('mfa_challenges')} (user_id)`,
+    `CREATE INDEX mfa_challenges_expires_at_idx ON ${t('mfa_challenges')} (expires_at)`,
+  ];
+}
+
 const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', statements: initialSchema },
   { version: 2, name: 'ldap_users', statements: ldapUsers },
   { version: 3, name: 'session_details', statements: sessionDetails },
   { version: 4, name: 'oidc_logout', statements: oidcLogout },
   { version: 5, name: 'audit_events', statements: auditEvents },
+  { version: 6, name: 'mfa', statements: mfa },
 ];
 
 /** The schema version this code creates and understands (the last migration's); a database above it is refused. */

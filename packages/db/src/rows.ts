@@ -7,9 +7,11 @@ import type {
   AuditActorKind,
   AuditEventRecord,
   IdpSessionLink,
+  MfaChallengeRecord,
   PasswordResetTokenRecord,
   RefreshTokenRecord,
   SessionRecord,
+  TotpFactorRecord,
   UserRecord,
 } from '@gatehouse-auth/core';
 import type { Selectable } from 'kysely';
@@ -17,6 +19,8 @@ import type {
   AccessTokensTable,
   ApiKeysTable,
   AuditEventsTable,
+  MfaChallengesTable,
+  MfaTotpFactorsTable,
   PasswordResetTokensTable,
   RefreshTokensTable,
   SessionIdpLinksTable,
@@ -171,5 +175,25 @@ export function toIdpSessionLink(row: Selectable<SessionIdpLinksTable>): IdpSess
     subject: row.subject,
     sid: row.sid,
     sealedIdToken: row.sealed_id_token,
+  };
+}
+
+export function toTotpFactor(row: Selectable<MfaTotpFactorsTable>): TotpFactorRecord {
+  return {
+    userId: toInt(row.user_id),
+    secretCiphertext: row.secret_ciphertext,
+    createdAt: toInt(row.created_at),
+    confirmedAt: toIntOrNull(row.confirmed_at),
+    lastUsedStep: toIntOrNull(row.last_used_step),
+  };
+}
+
+export function toMfaChallenge(row: Selectable<MfaChallengesTable>): MfaChallengeRecord {
+  return {
+    id: toInt(row.id),
+    userId: toInt(row.user_id),
+    purpose: row.purpose,
+    createdAt: toInt(row.created_at),
+    expiresAt: toInt(row.expires_at),
   };
 }

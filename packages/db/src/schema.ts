@@ -1,4 +1,4 @@
-import type { ApiKeyKind, AuthMethod, Role, SignInMethod } from '@gatehouse-auth/core';
+import type { ApiKeyKind, AuthMethod, MfaChallengePurpose, Role, SignInMethod } from '@gatehouse-auth/core';
 import type { ColumnType, Generated } from 'kysely';
 
 /**
@@ -17,6 +17,9 @@ export interface GatehouseDatabase {
   audit_events: AuditEventsTable;
   session_idp_links: SessionIdpLinksTable;
   logout_token_jtis: LogoutTokenJtisTable;
+  mfa_totp_factors: MfaTotpFactorsTable;
+  mfa_recovery_codes: MfaRecoveryCodesTable;
+  mfa_challenges: MfaChallengesTable;
   gatehouse_migrations: MigrationsTable;
 }
 
@@ -116,6 +119,30 @@ export interface SessionIdpLinksTable {
 export interface LogoutTokenJtisTable {
   issuer: string;
   jti: string;
+  expires_at: number;
+}
+
+export interface MfaTotpFactorsTable {
+  user_id: number;
+  secret_ciphertext: string;
+  created_at: number;
+  confirmed_at: number | null;
+  last_used_step: number | null;
+}
+
+export interface MfaRecoveryCodesTable {
+  id: Generated<number>;
+  user_id: number;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
+}
+
+export interface MfaChallengesTable {
+  id: Generated<number>;
+  user_id: number;
+  purpose: MfaChallengePurpose;
+  created_at: number;
   expires_at: number;
 }
 

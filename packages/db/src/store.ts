@@ -2,6 +2,7 @@ import type { AuthStore, AuthStoreOps } from '@gatehouse-auth/core';
 import { apiKeyOps } from './store/api-keys.js';
 import { auditEventOps } from './store/audit-events.js';
 import { oidcLogoutOps } from './store/oidc-logout.js';
+import { mfaOps } from './store/mfa.js';
 import { passwordResetOps } from './store/password-resets.js';
 import { type Db, type GrantReads, type Scope, closedError, runnerOn, transactionOn } from './store/runner.js';
 import { sessionOps } from './store/sessions.js';
@@ -26,6 +27,7 @@ function opsOn(db: Db, scope: Scope): AuthStoreOps {
     ...oidcLogoutOps(db, scope, runner),
     ...apiKeyOps(db, scope, runner),
     ...passwordResetOps(db, scope, runner),
+    ...mfaOps(db, scope, runner),
     ...sweepOps(db, scope, runner),
   };
 }

@@ -24,6 +24,9 @@ const TABLES = [
   'audit_events',
   'gatehouse_migrations',
   'logout_token_jtis',
+  'mfa_challenges',
+  'mfa_recovery_codes',
+  'mfa_totp_factors',
   'password_reset_tokens',
   'refresh_tokens',
   'session_idp_links',
@@ -68,10 +71,11 @@ const VERSIONS = [
   { version: 3, name: 'session_details' },
   { version: 4, name: 'oidc_logout' },
   { version: 5, name: 'audit_events' },
+  { version: 6, name: 'mfa' },
 ];
 
-it('SCHEMA_VERSION is the last migration\'s version (5: audit_events)', () => {
-  expect(SCHEMA_VERSION).toBe(5);
+it('SCHEMA_VERSION is the last migration\'s version (6: mfa)', () => {
+  expect(SCHEMA_VERSION).toBe(6);
 });
 
 describe('SQLite migrations', () => {

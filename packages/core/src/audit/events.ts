@@ -25,6 +25,8 @@ export type SignInFailureReason =
   | 'wrong_method'
   /** Refused before the password was checked: the account is locked out after repeated failures. */
   | 'locked_out'
+  /** The password was right; the second factor (authenticator or recovery code) that followed was wrong. */
+  | 'invalid_mfa_code'
   /** The directory accepted the password but its entry cannot become a user (no e-mail, no group, a conflict). */
   | 'not_allowed';
 

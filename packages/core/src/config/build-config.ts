@@ -4,6 +4,9 @@ import type { AuthConfig, CookieNames, SmtpConfig } from './types.js';
 import { deriveRootUrl } from './urls.js';
 import type { ParsedEnv } from './variable-schemas.js';
 
+/** How long a login may wait between its password and its second factor. */
+const MFA_CHALLENGE_TTL_SECONDS = 300;
+
 /**
  * @module
  * Turns variables that passed every check into the typed `AuthConfig`: units converted, derived
@@ -20,6 +23,7 @@ function cookieNames(prefix: string): CookieNames {
     oauth2Nonce: `${prefix}-oauth2-nonce`,
     oauth2CodeVerifier: `${prefix}-oauth2-code-verifier`,
     oauth2LogoutState: `${prefix}-oauth2-logout-state`,
+    mfaChallenge: `${prefix}-mfa-challenge`,
   };
 }
 
@@ -96,6 +100,15 @@ export function buildAuthConfig(env: ParsedEnv, prefix: string, discovery: IdpDi
     },
     ldap: null,
     auditRetentionDays: valid(env.GATEHOUSE.AUDIT_RETENTION_DAYS),
+    mfa: redactSecrets(
+      {
+        encryptionKey: valid(env.GATEHOUSE.ENCRYPTION_KEY),
+        previousEncryptionKeys: valid(env.GATEHOUSE.ENCRYPTION_KEY_PREVIOUS),
+        requiredRoles: valid(env.GATEHOUSE.MFA_REQUIRED_ROLES),
+        challengeTtlSeconds: MFA_CHALLENGE_TTL_SECONDS,
+      },
+      ['encryptionKey', 'previousEncryptionKeys'],
+    ),
   };
   return redactSecrets(config, ['secret', 'previousSecrets', 'adminSecret', 'defaultAdminInitialPassword']);
 }

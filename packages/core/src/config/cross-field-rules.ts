@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { passwordProblems } from '../crypto/password-policy.js';
 import type { IdpDiscovery } from './oauth2-idps.js';
 import type { ParsedEnv } from './variable-schemas.js';
-import { GATEHOUSE_PREFIX, type Variable } from './variables.js';
+import { GATEHOUSE_PREFIX, type GatehouseVariable, type Variable } from './variables.js';
 
 /**
  * @module
@@ -53,6 +53,22 @@ export function checkCrossFieldRules(
       if (entry === env.SECRET) listProblem(`${list} entry ${index + 1} is the same as ${name('SECRET')}: list only the secrets it replaces`);
       if (entry === env.ADMIN_SECRET) listProblem(`${list} entry ${index + 1} is the same as ${name('ADMIN_SECRET')}: the admin secret must never sign tokens`);
     });
+  }
+  const gatehouseProblem = (variable: GatehouseVariable, message: string) =>
+    ctx.addIssue({ code: 'custom', path: ['GATEHOUSE', variable], message, continue: true });
+  const encryptionKey = env.GATEHOUSE.ENCRYPTION_KEY;
+  // A key shared with the token secret would let whoever holds one read or forge the other.
+  if (typeof encryptionKey === 'string' && (encryptionKey === env.SECRET || encryptionKey === env.ADMIN_SECRET)) {
+    gatehouseProblem('ENCRYPTION_KEY', `\`${GATEHOUSE_PREFIX}ENCRYPTION_KEY\` must be different from \`${name('SECRET')}\` and \`${name('ADMIN_SECRET')}\``);
+  }
+  if (encryptionKey === null && Array.isArray(env.GATEHOUSE.ENCRYPTION_KEY_PREVIOUS) && env.GATEHOUSE.ENCRYPTION_KEY_PREVIOUS.length > 0) {
+    gatehouseProblem('ENCRYPTION_KEY_PREVIOUS', `\`${GATEHOUSE_PREFIX}ENCRYPTION_KEY_PREVIOUS\` must not be set without \`${GATEHOUSE_PREFIX}ENCRYPTION_KEY\``);
+  }
+  if (encryptionKey === null && Array.isArray(env.GATEHOUSE.MFA_REQUIRED_ROLES) && env.GATEHOUSE.MFA_REQUIRED_ROLES.length > 0) {
+    gatehouseProblem(
+      'MFA_REQUIRED_ROLES',
+      `\`${GATEHOUSE_PREFIX}MFA_REQUIRED_ROLES\` needs \`${GATEHOUSE_PREFIX}ENCRYPTION_KEY\`: second factors are stored encrypted under it`,
+    );
   }
 
   if (env.ENABLE_AUTH === true && env.DISABLE_BASIC_AUTH === true && discovery.declared === 0 && !ldapOn) {

@@ -19,6 +19,7 @@ export type {
   LdapConfig,
   LdapGroupRoleMapping,
   LdapTlsMode,
+  MfaConfig,
   OAuth2Config,
   ParseAuthEnvOptions,
   PasswordHashingConfig,

@@ -39,6 +39,8 @@ export const IDP_SUFFIXES = [
   'ROLE_RESYNC',
   'CLIENT_ASSERTION_FILE',
   'CLIENT_ASSERTION_FILE_ENV_VAR',
+  'REQUIRED_ACR',
+  'REQUIRED_AMR',
 ] as const;
 export type IdpSuffix = (typeof IDP_SUFFIXES)[number];
 
@@ -260,6 +262,19 @@ export function idpSchema(prefix: string, idp: string) {
       ROLE_RESYNC: field(booleanVar(variable('ROLE_RESYNC'), true)),
       CLIENT_ASSERTION_FILE: field(optionalString()),
       CLIENT_ASSERTION_FILE_ENV_VAR: field(optionalString()),
+      // Gatehouse additions: the authentication strength an ID token must show (docs/mfa.md).
+      REQUIRED_ACR: field(
+        z
+          .string()
+          .optional()
+          .transform((value) => unique(commaItems(value ?? ''))),
+      ),
+      REQUIRED_AMR: field(
+        z
+          .string()
+          .optional()
+          .transform((value) => unique(commaItems(value ?? ''))),
+      ),
       [ASSERTION_PATH_FROM_VARIABLE]: field(optionalString()),
       LOGOUT: field(booleanVar(idpVariable(GATEHOUSE_IDP_PREFIX, idp, 'LOGOUT'), false)),
     } satisfies Record<IdpSuffix | GatehouseIdpSuffix | typeof ASSERTION_PATH_FROM_VARIABLE, z.ZodType<unknown, Raw>>)
@@ -387,5 +402,7 @@ export function buildIdp(idp: string, draft: IdpDraft): IdpConfig {
     roleAttributeStrict: valid(draft.ROLE_ATTRIBUTE_STRICT),
     roleResync: valid(draft.ROLE_RESYNC),
     rpInitiatedLogout: valid(draft.LOGOUT),
+    requiredAcr: valid(draft.REQUIRED_ACR),
+    requiredAmr: valid(draft.REQUIRED_AMR),
   };
 }

@@ -153,6 +153,15 @@ const PER_IDP: Record<IdpSuffix, Documented> = {
   },
   ROLE_ATTRIBUTE_STRICT: { default: 'false', description: '`true` needs `ROLE_ATTRIBUTE_PATH`.' },
   ROLE_RESYNC: { default: 'true', description: '`false` needs `ROLE_ATTRIBUTE_PATH`.' },
+  REQUIRED_ACR: {
+    default: null,
+    description:
+      'Gatehouse addition. Comma list: the ID token\'s `acr` must be one of them (sent as `acr_values`), else the login fails with `auth_failed`. SSO users are otherwise exempt from second factors.',
+  },
+  REQUIRED_AMR: {
+    default: null,
+    description: 'Gatehouse addition. Comma list (e.g. `mfa,otp,hwk`): the ID token\'s `amr` must contain at least one of them, else the login fails with `auth_failed`.',
+  },
   CLIENT_ASSERTION_FILE: {
     default: null,
     description:
@@ -228,6 +237,23 @@ const GATEHOUSE: Record<GatehouseVariable, Documented> = {
     secret: true,
     description:
       'Comma-separated former secrets, each following the `PHOENIX_SECRET` rules and none equal to it: tokens and API keys they signed stay valid, everything new is signed with `PHOENIX_SECRET`. The rotation procedure is in docs/secret-rotation.md; `gatehouse list-api-keys --old-secrets` lists the keys that retiring one would break.',
+  },
+  ENCRYPTION_KEY: {
+    default: null,
+    description:
+      'Key that encrypts TOTP secrets at rest (AES-256-GCM under an HKDF-derived key) and keys the recovery-code hashes; same rules as `PHOENIX_SECRET`, must differ from it. Unset: second factors are unavailable. See docs/mfa.md for rotation.',
+    secret: true,
+  },
+  ENCRYPTION_KEY_PREVIOUS: {
+    default: null,
+    description:
+      'Former encryption keys, comma-separated, newest first: they only decrypt, and a secret read with one is re-encrypted under the current key. Only with `GATEHOUSE_ENCRYPTION_KEY`.',
+    secret: true,
+  },
+  MFA_REQUIRED_ROLES: {
+    default: null,
+    description:
+      'Comma-separated roles (`ADMIN`, `MEMBER`, `VIEWER`) whose password logins need a second factor; such a user without one enrols before getting a session. Needs `GATEHOUSE_ENCRYPTION_KEY`. SSO and LDAP logins, API keys and the admin secret are not affected.',
   },
 };
 

@@ -43,6 +43,8 @@ export interface CookieNames {
   readonly oauth2CodeVerifier: string;
   /** The `state` of an RP-initiated logout, checked when the IdP sends the browser back. */
   readonly oauth2LogoutState: string;
+  /** The login waiting for its second factor (`mfa_challenge` token). */
+  readonly mfaChallenge: string;
 }
 
 export interface CookieConfig {
@@ -102,6 +104,10 @@ export interface IdpConfig {
    * `end_session_endpoint`. Back-channel logout is received whatever this says.
    */
   readonly rpInitiatedLogout: boolean;
+  /** `REQUIRED_ACR`: the ID token's `acr` must be one of these (and they are sent as `acr_values`); empty: not checked. */
+  readonly requiredAcr: readonly string[];
+  /** `REQUIRED_AMR`: the ID token's `amr` must hold at least one of these (e.g. `mfa`, `otp`, `hwk`); empty: not checked. */
+  readonly requiredAmr: readonly string[];
 }
 
 export interface OAuth2Config {
@@ -156,6 +162,18 @@ export interface LdapConfig {
   readonly allowSignUp: boolean;
 }
 
+/** Second factors (`GATEHOUSE_ENCRYPTION_KEY*`, `GATEHOUSE_MFA_REQUIRED_ROLES`); see docs/mfa.md. */
+export interface MfaConfig {
+  /** Encrypts TOTP secrets and keys recovery-code hashes; null: second factors are unavailable. */
+  readonly encryptionKey: string | null;
+  /** Former keys, for decryption (and recovery-code lookup) only, newest first. */
+  readonly previousEncryptionKeys: readonly string[];
+  /** Roles whose password logins must complete a second factor, enrolling one first if needed. */
+  readonly requiredRoles: readonly AssignableRole[];
+  /** Lifetime of the challenge between password and second factor. */
+  readonly challengeTtlSeconds: number;
+}
+
 /** The whole authentication configuration: parsed once at start-up, deeply frozen. */
 export interface AuthConfig {
   readonly prefix: string;
@@ -206,4 +224,5 @@ export interface AuthConfig {
   readonly ldap: LdapConfig | null;
   /** `GATEHOUSE_AUDIT_RETENTION_DAYS` (default 90): audit events older than this are swept (docs/audit.md). */
   readonly auditRetentionDays: number;
+  readonly mfa: MfaConfig;
 }

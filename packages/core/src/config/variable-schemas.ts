@@ -10,6 +10,7 @@ import {
   optionalString,
   positiveMinutes,
 } from './schemas.js';
+import { previousKeysVar, requiredRolesVar } from './mfa.js';
 import { secretProblems } from './secret-rules.js';
 import { shown } from './text.js';
 import { allowedHostsVar, allowedOriginsVar, bindHostVar, csrfTrustedOriginsVar, rootPathVar, rootUrlVar } from './urls.js';
@@ -176,6 +177,9 @@ export function authEnvShape(prefix: string, discovery: IdpDiscovery) {
       // Whole minutes, default 30 days; 0 would end every session at its login.
       SESSION_MAX_LIFETIME_MINUTES: field(integerVar(`${GATEHOUSE_PREFIX}SESSION_MAX_LIFETIME_MINUTES`, 43_200, 1, 1_000_000_000)),
       PREVIOUS_SECRETS: field(secretListVar(`${GATEHOUSE_PREFIX}PREVIOUS_SECRETS`)),
+      ENCRYPTION_KEY: field(secretVar('Gatehouse encryption key')),
+      ENCRYPTION_KEY_PREVIOUS: field(previousKeysVar(`${GATEHOUSE_PREFIX}ENCRYPTION_KEY_PREVIOUS`)),
+      MFA_REQUIRED_ROLES: field(requiredRolesVar(`${GATEHOUSE_PREFIX}MFA_REQUIRED_ROLES`)),
     } satisfies Record<GatehouseVariable, z.ZodType<unknown, Raw>>),
   } satisfies Record<Variable, z.ZodType<unknown, Raw>> & { OAUTH2: z.ZodType; GATEHOUSE: z.ZodType };
 }

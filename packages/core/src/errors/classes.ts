@@ -38,7 +38,7 @@ export class ValidationError extends GatehouseError {
 
 type AuthenticationCode = Extract<
   ErrorCode,
-  'unauthenticated' | 'invalid_token' | 'expired_token' | 'session_expired' | 'invalid_credentials' | 'untrusted_origin'
+  'unauthenticated' | 'invalid_token' | 'expired_token' | 'session_expired' | 'invalid_credentials' | 'untrusted_origin' | 'invalid_mfa_code' | 'mfa_required'
 >;
 export class AuthenticationError extends GatehouseError {
   constructor(code: AuthenticationCode, message: string, options?: GatehouseErrorOptions) {
@@ -46,7 +46,7 @@ export class AuthenticationError extends GatehouseError {
   }
 }
 
-type PermissionCode = Extract<ErrorCode, 'forbidden' | 'auth_disabled' | 'basic_auth_disabled'>;
+type PermissionCode = Extract<ErrorCode, 'forbidden' | 'auth_disabled' | 'basic_auth_disabled' | 'mfa_unavailable'>;
 export class PermissionDeniedError extends GatehouseError {
   constructor(message: string, code: PermissionCode = 'forbidden', options?: GatehouseErrorOptions) {
     super(code, message, options);
@@ -59,7 +59,7 @@ export class NotFoundError extends GatehouseError {
   }
 }
 
-type ConflictCode = Extract<ErrorCode, 'conflict' | 'duplicate_email' | 'duplicate_username' | 'reserved_username'>;
+type ConflictCode = Extract<ErrorCode, 'conflict' | 'duplicate_email' | 'duplicate_username' | 'reserved_username' | 'mfa_already_enrolled'>;
 export class ConflictError extends GatehouseError {
   constructor(message: string, code: ConflictCode = 'conflict', options?: GatehouseErrorOptions) {
     super(code, message, options);
@@ -125,5 +125,15 @@ export class MissingDependencyError extends GatehouseError {
   constructor(packageName: string, feature: string, options?: GatehouseErrorOptions) {
     super('dependency_missing', `${feature} needs the package "${packageName}", which is not installed: run \`npm install ${packageName}\``, options);
     this.packageName = packageName;
+  }
+}
+
+/**
+ * A stored secret that no configured key opens: tampering, or an encryption key removed while
+ * values sealed under it remain. A server fault (500), never a wrong-credential answer.
+ */
+export class UndecryptableSecretError extends GatehouseError {
+  constructor(message: string) {
+    super('internal', message);
   }
 }

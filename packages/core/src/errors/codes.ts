@@ -25,10 +25,16 @@ export const HTTP_STATUS_BY_CODE = {
   session_expired: 401,
   invalid_credentials: 401,
   untrusted_origin: 401,
+  // a wrong, replayed or used second-factor code (TOTP, recovery code)
+  invalid_mfa_code: 401,
+  // the password was right, but this login needs its second step (`POST /auth/mfa/verify`)
+  mfa_required: 401,
   // authorization
   forbidden: 403,
   auth_disabled: 403,
   basic_auth_disabled: 403,
+  // second factors are not configured (no GATEHOUSE_ENCRYPTION_KEY), or the caller cannot hold one
+  mfa_unavailable: 403,
   // resources
   not_found: 404,
   method_not_allowed: 405,
@@ -36,6 +42,7 @@ export const HTTP_STATUS_BY_CODE = {
   duplicate_email: 409,
   duplicate_username: 409,
   reserved_username: 409,
+  mfa_already_enrolled: 409,
   // throttling
   rate_limited: 429,
   too_many_login_attempts: 429,

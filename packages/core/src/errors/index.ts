@@ -9,6 +9,7 @@ export {
   PermissionDeniedError,
   RateLimitError,
   UnavailableError,
+  UndecryptableSecretError,
   DirectoryUnavailableError,
   MissingDependencyError,
   ValidationError,

@@ -5,6 +5,7 @@ import type { SsoDenialReason } from '../audit/events.js';
 import { issueSession, recordSignIn, type IssuedSession, type ServiceDeps } from '../services/index.js';
 import { ClientAssertionError, clientAssertionAuth } from './client-assertion.js';
 import { hasSufficientClaims, parseUserInfo, pruneClaims } from './claims.js';
+import { authenticationStrengthProblem } from './strength.js';
 import { resolveAccess } from './access.js';
 import type { Discovery, IdpEndpoint } from './discovery.js';
 import type { IdTokenSeal } from './id-token-seal.js';
@@ -126,6 +127,8 @@ export function createOAuth2Flow(config: AuthConfig, deps: ServiceDeps, discover
     params.set('scope', found.scopes.join(' '));
     params.set('state', state);
     params.set('nonce', nonce);
+    // Ask for the strength that the callback will insist on.
+    if (found.requiredAcr.length > 0) params.set('acr_values', found.requiredAcr.join(' '));
     if (codeVerifier !== null) {
       params.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier));
       params.set('code_challenge_method', 'S256');
@@ -206,6 +209,8 @@ export function createOAuth2Flow(config: AuthConfig, deps: ServiceDeps, discover
       return fail('auth_failed', `token or ID token rejected: ${error instanceof Error ? error.message : 'unknown'}`);
     }
     const idClaims = oauth.getValidatedIdTokenClaims(tokens)! as Record<string, unknown>;
+    const weak = authenticationStrengthProblem(idClaims, found);
+    if (weak !== null) return fail('auth_failed', weak);
 
     let claims: Record<string, unknown> = pruneClaims(idClaims);
     if (!hasSufficientClaims(claims, found) && as.userinfo_endpoint) {

@@ -26,6 +26,8 @@ export const ACTIONS = [
   'revoke_own_session',
   'list_user_sessions',
   'revoke_user_sessions',
+  'manage_own_mfa',
+  'reset_other_mfa',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];

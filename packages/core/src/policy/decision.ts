@@ -20,6 +20,7 @@ export type PolicyRule =
   | 'system-user-locked'
   | 'auth-disabled-api-keys'
   | 'auth-disabled-users'
+  | 'mfa-needs-session'
   | 'unknown-action';
 
 export interface Decision {
@@ -71,6 +72,7 @@ export const DECISIONS = Object.freeze({
   systemUserLocked: deny(403, 'system-user-locked', 'The system user cannot be modified'),
   authDisabledApiKeys: deny(403, 'auth-disabled-api-keys', 'Authentication must be enabled to manage API keys'),
   authDisabledUsers: deny(403, 'auth-disabled-users', 'Authentication must be enabled to manage users'),
+  mfaNeedsSession: deny(403, 'mfa-needs-session', 'Second factors can only be managed from a signed-in session'),
   unknownAction: deny(403, 'unknown-action', 'Unknown action'),
 } as const satisfies Record<string, Decision>);
 

@@ -123,6 +123,17 @@ export function decide(principal: Principal | null, action: Action, targetOrNoth
       if (isSelf(principal, target.userId)) return decide(principal, action === 'list_user_sessions' ? 'list_own_sessions' : 'revoke_own_session');
       if (anonymous) return DECISIONS.authDisabledUsers;
       return adminGate(principal);
+    case 'manage_own_mfa':
+      if (anonymous) return DECISIONS.authDisabledUsers;
+      // A key or the admin secret proves possession of a bearer string, not of the person: letting
+      // it add or remove a factor would let a leaked key take over, or strip, the account's MFA.
+      if (principal.kind !== 'session') return DECISIONS.mfaNeedsSession;
+      if (isSystemPrincipal(principal)) return DECISIONS.systemUserLocked;
+      return DECISIONS.selfService;
+
+    case 'reset_other_mfa':
+      // The recovery of last resort for a user who lost every factor: admins only, no code needed.
+      return adminChangesOtherUser(principal, target);
 
     default:
       return DECISIONS.unknownAction;

@@ -23,6 +23,7 @@ export const GATEHOUSE_ADMIN_ROUTES: readonly string[] = Object.freeze([
   'GET /v1/audit_events',
   'GET /v1/users/{id}/sessions',
   'DELETE /v1/users/{id}/sessions',
+  'DELETE /v1/users/{id}/mfa',
 ]);
 
 /** Gatehouse's own routes every role may call, whatever the method: they act on the caller's own account. */
@@ -35,6 +36,11 @@ export const GATEHOUSE_SELF_SERVICE_ROUTES: readonly string[] = Object.freeze([
   'GET /v1/user/sessions',
   'DELETE /v1/user/sessions',
   'DELETE /v1/user/sessions/{id}',
+  'GET /v1/user/mfa',
+  'POST /v1/user/mfa/totp',
+  'POST /v1/user/mfa/totp/confirm',
+  'POST /v1/user/mfa/totp/remove',
+  'POST /v1/user/mfa/recovery-codes',
 ]);
 
 /**

@@ -5,8 +5,8 @@ export { bootstrap, type BootstrapResult } from './bootstrap.js';
 export {
   absoluteSessionEnd,
   boundedUserAgent,
+  checkPassword,
   issueSession,
-  login,
   MAX_USER_AGENT_LENGTH,
   logoutUser,
   recordSignIn,
@@ -18,6 +18,7 @@ export {
   userIdFromRefreshToken,
   type IssuedSession,
   type IssueSessionOptions,
+  type PasswordLoginClient,
 } from './sessions.js';
 export {
   endSessionsExcept,
@@ -29,6 +30,28 @@ export {
   type SessionView,
 } from './session-list.js';
 export { endIdpSessions, type IdpLogoutNotice, type IdpLogoutOutcome } from './idp-logout.js';
+export { login, passwordLogin, type PasswordLoginOutcome } from './login.js';
+export {
+  beginEnrolmentAtLogin,
+  beginTotpEnrolment,
+  completeMfaLogin,
+  confirmEnrolmentAtLogin,
+  confirmTotpEnrolment,
+  getMfaStatus,
+  hasSecondFactor,
+  mfaRequiredFor,
+  regenerateRecoveryCodes,
+  removeTotp,
+  resetUserMfa,
+  startMfaChallenge,
+  type EnrolledLogin,
+  type MfaChallenge,
+  type MfaLogin,
+  type MfaStatus,
+  type SecondFactorInput,
+  type SecondFactorMethod,
+  type TotpEnrolmentStart,
+} from './mfa.js';
 export { assertNotLockedOut, clearLoginFailures, recordLoginFailure } from './login-lockout.js';
 export {
   createUser,

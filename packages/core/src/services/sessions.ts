@@ -114,14 +114,12 @@ export async function issueSession(deps: ServiceDeps, user: UserRecord, origin: 
 }
 
 /**
- * Password login (reference §4.2). The same argon2 work runs whether or not the account exists, so
- * the response time does not reveal which e-mails are registered.
+ * The password step of a login (reference §4.2): the user whose e-mail and password match, after
+ * the lockout check and a hash upgrade. The same argon2 work runs whether or not the account
+ * exists, so the response time does not reveal which e-mails are registered. Issues nothing: see
+ * `passwordLogin` for what follows.
  */
-export async function login(
-  deps: ServiceDeps,
-  input: { email?: unknown; password?: unknown },
-  client: Omit<SessionOrigin, 'signInMethod' | 'idp'> = {},
-): Promise<IssuedSession> {
+export async function checkPassword(deps: ServiceDeps, input: { email?: unknown; password?: unknown }): Promise<UserRecord> {
   if (!deps.config.basicAuthEnabled) throw new PermissionDeniedError('Forbidden', 'basic_auth_disabled');
   const rawEmail = typeof input.email === 'string' ? input.email : '';
   const password = typeof input.password === 'string' ? input.password : '';
@@ -159,7 +157,15 @@ export async function login(
     });
     if (upgraded !== null) current = (await deps.store.updateUser(person.id, { passwordHash: upgraded, updatedAt: deps.clock.now() })) ?? person;
   }
-  const session = await issueSession(deps, current, { ...client, signInMethod: 'password' });
+  return current;
+}
+
+/** Where a password login comes from: recorded on its session (the method is always `password`). */
+export type PasswordLoginClient = Omit<SessionOrigin, 'signInMethod' | 'idp'>;
+
+/** The session of a finished password login (with or without a second factor), and its audit event. */
+export async function issuePasswordSession(deps: ServiceDeps, user: UserRecord, client: PasswordLoginClient): Promise<IssuedSession> {
+  const session = await issueSession(deps, user, { ...client, signInMethod: 'password' });
   recordSignIn(deps, session, 'password', null);
   return session;
 }

@@ -26,6 +26,7 @@ const DEFAULTS: AuthConfig = {
       oauth2Nonce: 'phoenix-oauth2-nonce',
       oauth2CodeVerifier: 'phoenix-oauth2-code-verifier',
       oauth2LogoutState: 'phoenix-oauth2-logout-state',
+      mfaChallenge: 'phoenix-mfa-challenge',
     },
   },
   defaultAdminInitialPassword: 'admin',
@@ -44,6 +45,7 @@ const DEFAULTS: AuthConfig = {
   passwordHashing: { concurrency: null, maxQueue: 32 },
   ldap: null,
   auditRetentionDays: 90,
+  mfa: { encryptionKey: null, previousEncryptionKeys: [], requiredRoles: [], challengeTtlSeconds: 300 },
 };
 
 describe('parseAuthEnv: defaults', () => {
@@ -200,6 +202,7 @@ describe('parseAuthEnv: cookies', () => {
         oauth2Nonce: 'gh_1-x-oauth2-nonce',
         oauth2CodeVerifier: 'gh_1-x-oauth2-code-verifier',
         oauth2LogoutState: 'gh_1-x-oauth2-logout-state',
+        mfaChallenge: 'gh_1-x-mfa-challenge',
       },
     });
   });
@@ -707,6 +710,61 @@ describe('parseAuthEnv: GATEHOUSE_AUDIT_RETENTION_DAYS', () => {
       const issues = issuesOf({ GATEHOUSE_AUDIT_RETENTION_DAYS: value, PHOENIX_SMTP_PORT: '0' });
       expect(issues.map((issue) => issue.variable)).toEqual(['PHOENIX_SMTP_PORT', 'GATEHOUSE_AUDIT_RETENTION_DAYS']);
     }
+  });
+});
+
+describe('parseAuthEnv: second factors (GATEHOUSE_ENCRYPTION_KEY*, GATEHOUSE_MFA_REQUIRED_ROLES)', () => {
+  const KEY = 'encryption-key-0123456789abcdefghij';
+  const OLD = 'former-encryption-key-0123456789abc';
+
+  it('reads the key, the former keys and the roles, and keeps the keys out of JSON', () => {
+    const config = parseAuthEnv({
+      PHOENIX_ENABLE_AUTH: 'true',
+      PHOENIX_SECRET: VALID_SECRET,
+      GATEHOUSE_ENCRYPTION_KEY: KEY,
+      GATEHOUSE_ENCRYPTION_KEY_PREVIOUS: ` ${OLD} `,
+      GATEHOUSE_MFA_REQUIRED_ROLES: 'member, admin,ADMIN',
+    });
+    expect(config.mfa).toMatchObject({ encryptionKey: KEY, previousEncryptionKeys: [OLD], requiredRoles: ['ADMIN', 'MEMBER'], challengeTtlSeconds: 300 });
+    const shown = JSON.stringify(config);
+    expect(shown).not.toContain(KEY);
+    expect(shown).not.toContain(OLD);
+  });
+
+  it('is off by default: no key, no roles', () => {
+    expect(parseAuthEnv({}).mfa).toEqual({ encryptionKey: null, previousEncryptionKeys: [], requiredRoles: [], challengeTtlSeconds: 300 });
+  });
+
+  it('holds the key to the secret rules and lists every problem, never quoting a key', () => {
+    const issues = issuesOf({
+      PHOENIX_ENABLE_AUTH: 'true',
+      PHOENIX_SECRET: VALID_SECRET,
+      GATEHOUSE_ENCRYPTION_KEY: 'short1',
+      GATEHOUSE_ENCRYPTION_KEY_PREVIOUS: `${OLD},tooshort2`,
+      GATEHOUSE_MFA_REQUIRED_ROLES: 'ADMIN,SYSTEM',
+    });
+    expect(issues).toEqual([
+      { variable: 'GATEHOUSE_ENCRYPTION_KEY', message: 'Gatehouse encryption key must be at least 32 characters long (got 6 characters)' },
+      {
+        variable: 'GATEHOUSE_ENCRYPTION_KEY_PREVIOUS',
+        message: 'GATEHOUSE_ENCRYPTION_KEY_PREVIOUS entry 2 must be at least 32 characters long (got 9 characters)',
+      },
+      { variable: 'GATEHOUSE_MFA_REQUIRED_ROLES', message: "GATEHOUSE_MFA_REQUIRED_ROLES must be a comma-separated list of ADMIN, MEMBER, VIEWER. Got: 'SYSTEM'" },
+    ]);
+    expect(JSON.stringify(issues)).not.toContain('short1');
+  });
+
+  it('refuses a key equal to the token secret, former keys or required roles without a key', () => {
+    expect(issuesOf({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: VALID_SECRET, GATEHOUSE_ENCRYPTION_KEY: VALID_SECRET })).toEqual([
+      { variable: 'GATEHOUSE_ENCRYPTION_KEY', message: '`GATEHOUSE_ENCRYPTION_KEY` must be different from `PHOENIX_SECRET` and `PHOENIX_ADMIN_SECRET`' },
+    ]);
+    expect(issuesOf({ GATEHOUSE_ENCRYPTION_KEY_PREVIOUS: OLD, GATEHOUSE_MFA_REQUIRED_ROLES: 'ADMIN' })).toEqual([
+      { variable: 'GATEHOUSE_ENCRYPTION_KEY_PREVIOUS', message: '`GATEHOUSE_ENCRYPTION_KEY_PREVIOUS` must not be set without `GATEHOUSE_ENCRYPTION_KEY`' },
+      {
+        variable: 'GATEHOUSE_MFA_REQUIRED_ROLES',
+        message: '`GATEHOUSE_MFA_REQUIRED_ROLES` needs `GATEHOUSE_ENCRYPTION_KEY`: second factors are stored encrypted under it',
+      },
+    ]);
   });
 });
 

@@ -53,6 +53,8 @@ const IDP_SUFFIXES = [
   'ROLE_RESYNC',
   'CLIENT_ASSERTION_FILE',
   'CLIENT_ASSERTION_FILE_ENV_VAR',
+  'REQUIRED_ACR',
+  'REQUIRED_AMR',
 ];
 
 const value = fc.oneof(

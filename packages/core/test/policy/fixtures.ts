@@ -64,6 +64,7 @@ export const RULE_OUTCOME: Record<string, { allowed: boolean; status: 200 | 401 
     message: 'Authentication must be enabled to manage API keys',
   },
   'auth-disabled-users': { allowed: false, status: 403, message: 'Authentication must be enabled to manage users' },
+  'mfa-needs-session': { allowed: false, status: 403, message: 'Second factors can only be managed from a signed-in session' },
   'unknown-action': { allowed: false, status: 403, message: 'Unknown action' },
 };
 

@@ -32,6 +32,7 @@ const OFFU = 'auth-disabled-users';
 const OFFK = 'auth-disabled-api-keys';
 const OFF = 'auth-disabled';
 const UN = 'unauthenticated';
+const MFAS = 'mfa-needs-session';
 
 /** Every action against an ordinary other user / other user's key (no special target facts). */
 const MATRIX: Record<Action, readonly string[]> = {
@@ -58,6 +59,8 @@ const MATRIX: Record<Action, readonly string[]> = {
   revoke_own_session: [SS, SS, SS, SS, SS, SS, SS, SS, OFFU, UN],
   list_user_sessions: [A, AO, AO, A, AO, AO, AO, A, OFFU, UN],
   revoke_user_sessions: [A, AO, AO, A, AO, AO, AO, A, OFFU, UN],
+  manage_own_mfa: [SS, SS, SS, MFAS, MFAS, MFAS, MFAS, MFAS, OFFU, UN],
+  reset_other_mfa: [A, AO, AO, A, AO, AO, AO, A, OFFU, UN],
 };
 
 const OTHER_USER: ActionTarget = { userId: OTHER_ID, ownerId: OTHER_ID };
@@ -65,7 +68,7 @@ const OTHER_USER: ActionTarget = { userId: OTHER_ID, ownerId: OTHER_ID };
 describe('decide: every action x every principal', () => {
   it('covers every action', () => {
     expect(Object.keys(MATRIX).sort()).toEqual([...ACTIONS].sort());
-    expect(ACTIONS).toHaveLength(23);
+    expect(ACTIONS).toHaveLength(25);
   });
 
   const cases = (Object.keys(MATRIX) as Action[]).flatMap((action) => expandRow(action, MATRIX[action]));

@@ -134,6 +134,16 @@ const BUILT_IN_TABLE: ReadonlyArray<readonly [string, string, Shape]> = [
   ['PUT', '/v1/chat/completions', 'write'],
   ['PATCH', '/v1/chat/completions', 'write'],
   ['DELETE', '/v1/chat/completions', 'write'],
+
+  // Second factors: the caller's own (viewers included), and the admin reset.
+  ['GET', '/v1/user/mfa', 'self'],
+  ['POST', '/v1/user/mfa', 'write'],
+  ['POST', '/v1/user/mfa/totp', 'self'],
+  ['POST', '/v1/user/mfa/totp/confirm', 'self'],
+  ['POST', '/v1/user/mfa/totp/remove', 'self'],
+  ['POST', '/v1/user/mfa/recovery-codes', 'self'],
+  ['DELETE', '/v1/users/{id}/mfa', 'adminWrite'],
+  ['GET', '/v1/users/{id}/mfa', 'read'],
 ];
 
 describe('decideRest: built-in routes x methods x principals', () => {
@@ -141,8 +151,8 @@ describe('decideRest: built-in routes x methods x principals', () => {
     const declared = [...BUILT_IN_ADMIN_ROUTES, ...BUILT_IN_SELF_SERVICE_ROUTES, ...BUILT_IN_API_KEY_ROUTES];
     const rows = new Set(BUILT_IN_TABLE.map(([method, path]) => `${method} ${path}`));
     for (const spec of declared) expect(rows).toContain(spec);
-    expect(BUILT_IN_ADMIN_ROUTES).toHaveLength(14);
-    expect(BUILT_IN_SELF_SERVICE_ROUTES).toHaveLength(9);
+    expect(BUILT_IN_ADMIN_ROUTES).toHaveLength(15);
+    expect(BUILT_IN_SELF_SERVICE_ROUTES).toHaveLength(14);
     expect(BUILT_IN_API_KEY_ROUTES).toHaveLength(7);
   });
 

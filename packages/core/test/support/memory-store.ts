@@ -7,6 +7,8 @@ import type {
   ApiKeyWithOwner,
   AuthStore,
   IdpSessionLink,
+  MfaChallengeRecord,
+  TotpFactorRecord,
   AuthStoreOps,
   NewUser,
   PasswordResetTokenRecord,
@@ -22,7 +24,7 @@ import type {
  * stores, which is what makes service tests on it meaningful.
  */
 interface State {
-  seq: { user: number; session: number; refresh: number; access: number; key: number; reset: number };
+  seq: { user: number; session: number; refresh: number; access: number; key: number; reset: number; code: number; challenge: number };
   users: Map<number, UserRecord>;
   sessions: Map<number, SessionRecord>;
   refresh: Map<number, RefreshTokenRecord>;
@@ -32,10 +34,13 @@ interface State {
   links: Map<number, IdpSessionLink>;
   /** `<issuer>\n<jti>` → expiry. */
   logoutJtis: Map<string, number>;
+  totp: Map<number, TotpFactorRecord>;
+  codes: Map<number, { userId: number; hash: string; usedAt: number | null }>;
+  challenges: Map<number, MfaChallengeRecord>;
 }
 
 const empty = (): State => ({
-  seq: { user: 0, session: 0, refresh: 0, access: 0, key: 0, reset: 0 },
+  seq: { user: 0, session: 0, refresh: 0, access: 0, key: 0, reset: 0, code: 0, challenge: 0 },
   users: new Map(),
   sessions: new Map(),
   refresh: new Map(),
@@ -44,6 +49,9 @@ const empty = (): State => ({
   resets: new Map(),
   links: new Map(),
   logoutJtis: new Map(),
+  totp: new Map(),
+  codes: new Map(),
+  challenges: new Map(),
 });
 
 const clone = (s: State): State => ({
@@ -56,6 +64,9 @@ const clone = (s: State): State => ({
   resets: new Map(s.resets),
   links: new Map(s.links),
   logoutJtis: new Map(s.logoutJtis),
+  totp: new Map(s.totp),
+  codes: new Map([...s.codes].map(([k, v]) => [k, { ...v }])),
+  challenges: new Map(s.challenges),
 });
 
 const normalizeEmail = (email: string) => email.trim().toLowerCase();
@@ -173,6 +184,9 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
       for (const [k, v] of s.sessions) if (v.userId === id) dropSession(k);
       for (const [k, v] of s.keys) if (v.userId === id) s.keys.delete(k);
       for (const [k, v] of s.resets) if (v.userId === id) s.resets.delete(k);
+      s.totp.delete(id);
+      for (const [k, v] of s.codes) if (v.userId === id) s.codes.delete(k);
+      for (const [k, v] of s.challenges) if (v.userId === id) s.challenges.delete(k);
       return true;
     },
     async listUsers({ beforeId, limit, excludeRoles = [] }) {
@@ -184,6 +198,8 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
 
     async insertSession(n) {
       if (!s.users.has(n.userId)) throw new ConflictError('unknown user');
+      // The databases' CHECK on sessions.sign_in_method, mirrored.
+      if (!['password', 'oauth2', 'ldap'].includes(n.signInMethod)) throw new ConflictError('Invalid sign-in method');
       const row: SessionRecord = {
         id: ++s.seq.session,
         userId: n.userId,
@@ -321,6 +337,79 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
       if (row) s.resets.delete(id);
       return row;
     },
+    async findTotpFactor(userId) {
+      return s.totp.get(userId) ?? null;
+    },
+    async putPendingTotpFactor(n) {
+      if (!s.users.has(n.userId)) throw new ConflictError('unknown user');
+      const current = s.totp.get(n.userId);
+      if (current && current.confirmedAt !== null) return false;
+      s.totp.set(n.userId, { ...n, confirmedAt: null, lastUsedStep: null });
+      return true;
+    },
+    async confirmTotpFactor(userId, step, now) {
+      const current = s.totp.get(userId);
+      if (!current || current.confirmedAt !== null) return false;
+      s.totp.set(userId, { ...current, confirmedAt: now, lastUsedStep: step });
+      return true;
+    },
+    async advanceTotpStep(userId, step) {
+      const current = s.totp.get(userId);
+      if (!current || current.confirmedAt === null || (current.lastUsedStep !== null && current.lastUsedStep >= step)) return false;
+      s.totp.set(userId, { ...current, lastUsedStep: step });
+      return true;
+    },
+    async updateTotpCiphertext(userId, secretCiphertext) {
+      const current = s.totp.get(userId);
+      if (!current) return false;
+      s.totp.set(userId, { ...current, secretCiphertext });
+      return true;
+    },
+    async deleteTotpFactor(userId) {
+      return s.totp.delete(userId);
+    },
+    async replaceRecoveryCodes(userId, hashes, _now) {
+      if (!s.users.has(userId)) throw new ConflictError('unknown user');
+      if (new Set(hashes).size !== hashes.length) throw new ConflictError('duplicate recovery code');
+      for (const [k, v] of s.codes) if (v.userId === userId) s.codes.delete(k);
+      for (const hash of hashes) s.codes.set(++s.seq.code, { userId, hash, usedAt: null });
+    },
+    async useRecoveryCode(userId, hashes, now) {
+      for (const code of s.codes.values()) {
+        if (code.userId === userId && code.usedAt === null && hashes.includes(code.hash)) {
+          code.usedAt = now;
+          return true;
+        }
+      }
+      return false;
+    },
+    async countUnusedRecoveryCodes(userId) {
+      return [...s.codes.values()].filter((code) => code.userId === userId && code.usedAt === null).length;
+    },
+    async deleteRecoveryCodes(userId) {
+      let n = 0;
+      for (const [k, v] of s.codes) if (v.userId === userId && s.codes.delete(k)) n++;
+      return n;
+    },
+    async insertMfaChallenge(n) {
+      if (!s.users.has(n.userId)) throw new ConflictError('unknown user');
+      const row = { id: ++s.seq.challenge, ...n };
+      s.challenges.set(row.id, row);
+      return row;
+    },
+    async findMfaChallenge(id) {
+      return s.challenges.get(id) ?? null;
+    },
+    async takeMfaChallenge(id) {
+      const row = s.challenges.get(id) ?? null;
+      if (row) s.challenges.delete(id);
+      return row;
+    },
+    async deleteMfaChallengesOfUser(userId) {
+      let n = 0;
+      for (const [k, v] of s.challenges) if (v.userId === userId && s.challenges.delete(k)) n++;
+      return n;
+    },
     async deleteExpired(now) {
       let n = 0;
       const holdsLiveRefresh = (sessionId: number) => [...s.refresh.values()].some((r) => r.sessionId === sessionId && r.expiresAt > now);
@@ -330,6 +419,7 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
       for (const [k, v] of s.keys) if (v.expiresAt !== null && v.expiresAt <= now && s.keys.delete(k)) n++;
       for (const [k, v] of s.resets) if (v.expiresAt <= now && s.resets.delete(k)) n++;
       for (const [k, v] of s.logoutJtis) if (v <= now && s.logoutJtis.delete(k)) n++;
+      for (const [k, v] of s.challenges) if (v.expiresAt <= now && s.challenges.delete(k)) n++;
       return n;
     },
   };

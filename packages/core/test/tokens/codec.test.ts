@@ -48,11 +48,11 @@ describe('sign and verify', () => {
     await expect(codec.verify(token, 'api_key')).resolves.toMatchObject({ expiresAt: null });
   });
 
-  it.each(['access', 'refresh', 'password_reset'] as const)('refuses to sign a %s token without expiry', async (kind) => {
+  it.each(['access', 'refresh', 'password_reset', 'mfa_challenge'] as const)('refuses to sign a %s token without expiry', async (kind) => {
     await expect(codecAt(testClock()).sign(kind, { jti: '1', sub: '1', expiresAt: null })).rejects.toThrow(TypeError);
   });
 
-  it.each(['access', 'refresh', 'password_reset'] as const)('refuses a %s token without exp even when validly signed', async (kind) => {
+  it.each(['access', 'refresh', 'password_reset', 'mfa_challenge'] as const)('refuses a %s token without exp even when validly signed', async (kind) => {
     const { exp: _exp, ...rest } = payload(kind);
     const token = handToken(header(kind), rest);
     await expectRefused(codecAt(testClock()).verify(token, kind), token);
@@ -225,8 +225,8 @@ describe('createTokenCodec options', () => {
 
 describe('kinds', () => {
   it('lists the four kinds and their typ values', () => {
-    expect(TOKEN_KINDS).toEqual(['access', 'refresh', 'password_reset', 'api_key']);
-    expect(TOKEN_KINDS.map(tokenType)).toEqual(['gh-access+jwt', 'gh-refresh+jwt', 'gh-password_reset+jwt', 'gh-api_key+jwt']);
+    expect(TOKEN_KINDS).toEqual(['access', 'refresh', 'password_reset', 'api_key', 'mfa_challenge']);
+    expect(TOKEN_KINDS.map(tokenType)).toEqual(['gh-access+jwt', 'gh-refresh+jwt', 'gh-password_reset+jwt', 'gh-api_key+jwt', 'gh-mfa_challenge+jwt']);
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import {
-  login,
+  passwordLogin,
   refreshSession,
   refreshTokenOwner,
   signOut,
@@ -14,6 +14,7 @@ import type { RouteDefinition, RouteEnvironment } from './context.js';
 import { OAUTH2_ERROR_MESSAGES } from '../../oauth2/flow.js';
 import type { EndSessionRedirect } from '../../oauth2/idp-logout.js';
 import { LOGOUT_STATE_TTL_SECONDS } from '../../oauth2/logout-state.js';
+import { mfaChallengeResponse } from './mfa-routes.js';
 
 /** Seconds from `from` to `until` (epoch ms), rounded up so a cookie never dies before its token. */
 const secondsUntil = (until: number, from: number): number => Math.max(0, Math.ceil((until - from) / 1000));
@@ -42,6 +43,7 @@ export function clearSessionCookies(app: RouteEnvironment, headers = new Headers
   headers.append('set-cookie', deleteCookie(cookies, cookies.names.accessToken));
   headers.append('set-cookie', deleteCookie(cookies, cookies.names.refreshToken));
   if (withOAuth) {
+    headers.append('set-cookie', deleteCookie(cookies, cookies.names.mfaChallenge));
     headers.append('set-cookie', deleteCookie(cookies, cookies.names.oauth2State, 'Lax'));
     headers.append('set-cookie', deleteCookie(cookies, cookies.names.oauth2Nonce, 'Lax'));
   }
@@ -63,8 +65,9 @@ export const authRoutes: readonly RouteDefinition[] = [
     kind: 'auth',
     async handler({ request, clientAddress, app }) {
       const body = await readJsonObject(request);
-      const session = await login(app.deps, { email: body.email, password: body.password }, { clientAddress, userAgent: request.headers.get('user-agent') });
-      return noContent(sessionCookies(app, session));
+      const outcome = await passwordLogin(app.deps, { email: body.email, password: body.password }, { clientAddress, userAgent: request.headers.get('user-agent') });
+      if (outcome.kind === 'mfa') return mfaChallengeResponse(app, outcome.challenge);
+      return noContent(sessionCookies(app, outcome.session));
     },
   },
   ...(['GET', 'POST'] as const).map(
