@@ -379,7 +379,7 @@ describe('codec.verifySync against a jose oracle (fuzzed)', { timeout: TIMEOUT_M
           } catch (error) {
             mine = { error: (error as { code?: string }).code ?? 'thrown' };
           }
-          expect(mine).toEqual(await oracle(presented, [k], [stage.secret, ...stage.previous], NOW_S));
+          expect(mine).toEqual(await oracle(presented, [k], [stage.secret, ...stage.previous], NOW_S * 1000));
           const configured = signedWith === stage.secret || stage.previous.includes(signedWith);
           if (mutate === undefined) expect('ok' in mine).toBe(configured);
           seen.add(`${configured}:${'ok' in mine}`);

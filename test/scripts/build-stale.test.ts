@@ -130,7 +130,7 @@ describe('the stale-build check of npm start', () => {
 describe('the repository wiring', () => {
   it('npm start builds only what is stale; npm run build (tests, CI) still builds everything', () => {
     const scripts = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-    expect(scripts.start).toBe('node scripts/build-stale.mjs && node examples/demo/dist/server.js');
+    expect(scripts.start).toBe('node scripts/build-stale.mjs && node --env-file=examples/demo/demo.env examples/demo/dist/server.js');
     expect(scripts.build).toBe('node scripts/build-stale.mjs --force');
   });
 });

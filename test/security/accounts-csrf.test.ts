@@ -429,6 +429,12 @@ const GATEHOUSE_READS: readonly (readonly [string, string])[] = [
   ['GET', '/v1/users/{}/sessions'],
   ['GET', '/v1/user/mfa'],
   ['GET', '/oauth2/{}/tokens'], // the callback: see its own test below
+  // The IdP's return from an RP-initiated logout: its state is checked against the cookie
+  // (test/http/conformance/oauth2-logout.test.ts).
+  ['GET', '/oauth2/{}/signed-out'],
+  // Server to server, no browser and no cookies: the IdP-signed logout token is the credential
+  // (every check attacked in test/http/conformance/oauth2-logout-attacks.test.ts).
+  ['POST', '/oauth2/{}/backchannel-logout'],
 ];
 
 let provider: TestProvider;

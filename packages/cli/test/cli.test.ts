@@ -716,7 +716,8 @@ describe('with GATEHOUSE_REDIS_URL', () => {
 describe('the built bin', () => {
   function bin(args: string[], env: Env, cwd: string) {
     if (!existsSync(cliJs)) throw new Error(`${cliJs} is missing: run \`npm run build -w @gatehouse-auth/cli\` first`);
-    return runFile(process.execPath, [cliJs, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env } }).then(
+    // The servers these commands act on run with auth on; the CLI, like the library, defaults to off.
+    return runFile(process.execPath, [cliJs, ...args], { cwd, env: { PATH: process.env.PATH ?? '', PHOENIX_ENABLE_AUTH: 'true', ...env } }).then(
       ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
       (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
     );
@@ -725,6 +726,7 @@ describe('the built bin', () => {
   it('runs as `node dist/cli.js` with its exit codes', async () => {
     const { dir, env } = await openServer();
     const listed = await bin(['list-users', '--json'], env, dir);
+    expect(listed.stderr).toBe('');
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.stdout)).toMatchObject({ ok: true, users: [{ email: 'admin@localhost' }] });
     expect(await bin(['revoke-sessions', '--email', 'ghost@example.com'], env, dir)).toEqual({
@@ -741,7 +743,7 @@ describe('the built bin', () => {
     const dir = tempDir();
     const demo = await startDemo(dir);
     try {
-      const env: Env = { PHOENIX_WORKING_DIR: dir };
+      const env: Env = { PHOENIX_WORKING_DIR: dir, PHOENIX_ENABLE_AUTH: 'true' };
       const created = await bin(['create-system-key', '--name', 'ci', '--json'], env, dir);
       expect(created.code).toBe(0);
       const { key } = (JSON.parse(created.stdout) as { apiKey: { key: string } }).apiKey;

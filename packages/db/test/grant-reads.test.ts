@@ -141,8 +141,8 @@ describe('PostgreSQL grant reads', () => {
   });
 
   const expectedGrants = (seeded: Awaited<ReturnType<typeof seed>>) => ({
-    key: { id: seeded.key.id, userId: seeded.user.id, kind: 'user', expiresAt: null, role: 'MEMBER' },
-    access: { id: seeded.access.id, sessionId: seeded.access.sessionId, userId: seeded.user.id, expiresAt: T0 + 600_000, role: 'MEMBER' },
+    key: { id: seeded.key.id, userId: seeded.user.id, kind: 'user', expiresAt: null, role: 'MEMBER', username: seeded.user.username, email: seeded.user.email, authMethod: 'LOCAL' },
+    access: { id: seeded.access.id, sessionId: seeded.access.sessionId, userId: seeded.user.id, expiresAt: T0 + 600_000, role: 'MEMBER', username: seeded.user.username, email: seeded.user.email, authMethod: 'LOCAL' },
   });
 
   /** Reads both grants `times` times and checks every answer. */

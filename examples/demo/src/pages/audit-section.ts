@@ -66,8 +66,8 @@ export async function auditSection(gh: Gatehouse, deps: ServiceDeps, principal: 
   for (const event of page.events) {
     const actor = event.actor.userId === null ? event.actor.kind : `${await nameOf(event.actor.userId)} (${event.actor.kind})`;
     rows.push(html`<tr data-audit-type="${event.type}">
-      <td>${when(event.occurredAt)}</td><td>${LABELS[event.type]}</td><td>${actor}</td><td>${await nameOf(event.subjectUserId)}</td>
-      <td>${event.clientAddress ?? ''}</td><td class="details">${detailText(event)}</td>
+      <td data-label="Time">${when(event.occurredAt)}</td><td data-label="Event">${LABELS[event.type]}</td><td data-label="By">${actor}</td><td data-label="User">${await nameOf(event.subjectUserId)}</td>
+      <td data-label="From">${event.clientAddress ?? ''}</td><td data-label="Details" class="details">${detailText(event)}</td>
     </tr>`);
   }
   return html`<section class="card" id="audit">
@@ -82,10 +82,10 @@ export async function auditSection(gh: Gatehouse, deps: ServiceDeps, principal: 
   </form>
   ${rows.length === 0
     ? html`<p class="empty">No events.</p>`
-    : html`<table>
+    : html`<div class="table-wrap"><table class="rows">
     <thead><tr><th>Time</th><th>Event</th><th>By</th><th>User</th><th>From</th><th>Details</th></tr></thead>
     <tbody>${rows}</tbody>
-  </table>`}
+  </table></div>`}
   ${page.nextCursor !== null ? html`<p class="hint">Showing the newest ${AUDIT_LIMIT}; <code>gatehouse audit</code> or <code>GET /v1/audit_events</code> reach the rest.</p>` : ''}
 </section>`;
 }

@@ -71,12 +71,12 @@ function sessionsSection(views: readonly SessionView[]): SafeHtml {
     const { session } = view;
     const path = `/v1/user/sessions/${encodeURIComponent(toGlobalId('UserSession', session.id))}`;
     return html`<tr data-session-id="${String(session.id)}"${view.current ? html` data-current="true"` : ''}>
-      <td>${session.userAgent ?? 'unknown browser'}${view.current ? html` <span class="you">(this browser)</span>` : ''}</td>
-      <td>${session.clientAddress ?? 'unknown'}</td>
-      <td>${signInText(view)}</td>
-      <td>${when(session.createdAt)}</td>
-      <td>${session.lastRefreshedAt === null ? 'never' : when(session.lastRefreshedAt)}</td>
-      <td>${when(view.idleExpiresAt)} (idle) / ${when(view.absoluteExpiresAt)} (at the latest)</td>
+      <td data-label="Browser">${session.userAgent ?? 'unknown browser'}${view.current ? html` <span class="you">(this browser)</span>` : ''}</td>
+      <td data-label="Address">${session.clientAddress ?? 'unknown'}</td>
+      <td data-label="Signed in with">${signInText(view)}</td>
+      <td data-label="Since">${when(session.createdAt)}</td>
+      <td data-label="Last refreshed">${session.lastRefreshedAt === null ? 'never' : when(session.lastRefreshedAt)}</td>
+      <td data-label="Ends">${when(view.idleExpiresAt)} (idle) / ${when(view.absoluteExpiresAt)} (at the latest)</td>
       <td class="actions"><button type="button" class="small" data-sign-out="${path}" aria-label="Sign out session ${String(session.id)}">Sign out</button></td>
     </tr>`;
   });
@@ -84,10 +84,10 @@ function sessionsSection(views: readonly SessionView[]): SafeHtml {
   return html`<section class="card" id="sessions">
   <h2>Your sessions</h2>
   <p class="hint">Every browser or device signed in as you. Signing one out ends it at once, on every server.</p>
-  <table>
+  <div class="table-wrap"><table class="rows">
     <thead><tr><th>Browser</th><th>Address</th><th>Signed in with</th><th>Since</th><th>Last refreshed</th><th>Ends</th><th><span class="visually-hidden">Actions</span></th></tr></thead>
     <tbody>${rows}</tbody>
-  </table>
+  </table></div>
   ${others > 0 ? html`<p><button type="button" class="danger" id="sign-out-others" data-sign-out="/v1/user/sessions?others=true">Sign out all other sessions</button></p>` : ''}
 </section>`;
 }
