@@ -299,7 +299,9 @@ describe('codec.verifySync against a jose oracle (fuzzed)', { timeout: TIMEOUT_M
         const outcome = await agree(token, expected, previous, nowMs);
         outcomes.add('ok' in outcome ? 'ok' : outcome.error);
       }),
-      runs(1000),
+      // A fixed seed (unless FUZZ_SEED is set): the coverage check below must not hinge on the draw;
+      // an unlucky random run of 1000 once produced no expired token at all.
+      runs(1000, { seed: 20261202 }),
     );
     expect([...outcomes].sort()).toEqual(['expired_token', 'invalid_token', 'ok']);
   });
