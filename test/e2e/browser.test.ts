@@ -320,7 +320,9 @@ describe('the demo pages, with passwords', () => {
       await shot(page, 'settings-sessions', true);
 
       await page.locator('#sessions tr:not([data-current])').getByRole('button', { name: /^Sign out session/ }).click();
-      await page.waitForLoadState('load');
+      // The page reloads after the DELETE: wait for the reloaded list, not the old page's load state
+      // (counting in between the two pages found no rows at all).
+      await page.waitForFunction("document.querySelectorAll('#sessions tbody tr').length === 1", undefined, { timeout: 10_000 });
       await expect(page.locator('#sessions tbody tr').count()).resolves.toBe(1);
       await expect(page.locator('#sign-out-others').count()).resolves.toBe(0);
       // The other browser's session is gone: its next page asks it to sign in.
