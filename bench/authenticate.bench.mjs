@@ -5,8 +5,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  bootstrap, createArgon2Hasher, createAuthenticator, createLocalRevocationChannel, createMemoryRateLimitStore,
-  createTokenCodec, createUserApiKey, login, parseAuthEnv, silentLogger, systemClock,
+  bootstrap,
+  createArgon2Hasher,
+  createAuthenticator,
+  createLocalRevocationChannel,
+  createMemoryRateLimitStore,
+  createTokenCodec,
+  createUserApiKey,
+  login,
+  parseAuthEnv,
+  silentLogger,
+  systemClock,
 } from '../packages/core/dist/index.js';
 import { createSqliteStore } from '../packages/db/dist/index.js';
 import { markdownTable, measureGroup } from './lib.mjs';
@@ -18,19 +27,34 @@ const SECRET = 'bench-secret-0123456789-abcdefghijklmnop';
 async function world(dir, { users = 0, keys = 0 } = {}) {
   const filename = join(dir, 'gatehouse.sqlite');
   const store = await createSqliteStore({ filename });
-  const config = parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: SECRET, PHOENIX_DISABLE_BRUTE_FORCE_LOGIN_PROTECTION: 'true' });
+  const config = parseAuthEnv({
+    PHOENIX_ENABLE_AUTH: 'true',
+    PHOENIX_SECRET: SECRET,
+    PHOENIX_DISABLE_BRUTE_FORCE_LOGIN_PROTECTION: 'true',
+  });
   const revocations = createLocalRevocationChannel();
   const deps = {
-    config, store, revocations, clock: systemClock, logger: silentLogger, mailer: null,
-    hasher: createArgon2Hasher(), tokens: createTokenCodec({ secret: SECRET }), rateLimits: createMemoryRateLimitStore(),
+    config,
+    store,
+    revocations,
+    clock: systemClock,
+    logger: silentLogger,
+    mailer: null,
+    hasher: createArgon2Hasher(),
+    tokens: createTokenCodec({ secret: SECRET }),
+    rateLimits: createMemoryRateLimitStore(),
   };
   const { systemUserId } = await bootstrap(deps);
   if (users > 0 || keys > 0) {
     // Bulk rows straight into the file: the store under test reads them through its own connection.
     const db = new Database(filename);
     const now = Date.now();
-    const insertUser = db.prepare("INSERT INTO users (role, username, email, auth_method, password_hash, reset_password, created_at, updated_at) VALUES ('VIEWER', ?, ?, 'LOCAL', 'x', 0, ?, ?)");
-    const insertKey = db.prepare("INSERT INTO api_keys (user_id, kind, name, created_at) VALUES (?, 'user', 'bulk', ?)");
+    const insertUser = db.prepare(
+      "INSERT INTO users (role, username, email, auth_method, password_hash, reset_password, created_at, updated_at) VALUES ('VIEWER', ?, ?, 'LOCAL', 'x', 0, ?, ?)",
+    );
+    const insertKey = db.prepare(
+      "INSERT INTO api_keys (user_id, kind, name, created_at) VALUES (?, 'user', 'bulk', ?)",
+    );
     const firstId = db.prepare('SELECT max(id) AS id FROM users').get().id + 1;
     db.transaction(() => {
       for (let i = 0; i < users; i++) insertUser.run(`bulk${i}`, `bulk${i}@example.com`, now, now);
@@ -39,14 +63,33 @@ async function world(dir, { users = 0, keys = 0 } = {}) {
     db.close();
   }
   const session = await login(deps, { email: 'admin@localhost', password: 'admin' });
-  const cached = createAuthenticator({ config, store, tokens: deps.tokens, revocations, clock: systemClock, systemUserId });
+  const cached = createAuthenticator({
+    config,
+    store,
+    tokens: deps.tokens,
+    revocations,
+    clock: systemClock,
+    systemUserId,
+  });
   // maxCacheAgeMs 0: every call is a miss, i.e. a signature check plus one indexed store read.
-  const uncached = createAuthenticator({ config, store, tokens: deps.tokens, revocations, clock: systemClock, systemUserId, maxCacheAgeMs: 0 });
+  const uncached = createAuthenticator({
+    config,
+    store,
+    tokens: deps.tokens,
+    revocations,
+    clock: systemClock,
+    systemUserId,
+    maxCacheAgeMs: 0,
+  });
   const principal = (await cached.authenticate({ authorization: `Bearer ${session.accessToken}` })).principal;
   const key = await createUserApiKey(deps, principal, { name: 'bench' });
   const accessHeader = { authorization: `Bearer ${session.accessToken}` };
   const keyHeader = { authorization: `Bearer ${key.key}` };
-  for (const [auth, creds] of [[cached, accessHeader], [cached, keyHeader], [uncached, keyHeader]]) {
+  for (const [auth, creds] of [
+    [cached, accessHeader],
+    [cached, keyHeader],
+    [uncached, keyHeader],
+  ]) {
     const r = await auth.authenticate(creds);
     if (!r.ok) throw new Error(`bench setup: credential refused (${r.reason})`);
   }
@@ -78,15 +121,29 @@ export async function run() {
     const keyBytes = Buffer.from(a.keyHeader.authorization, 'latin1');
     const fresh = (bytes) => bytes.latin1Slice(0, bytes.length);
     const hits = await measureGroup([
-      { name: 'a fresh Authorization string (what the HTTP parser hands over)', fn: () => fresh(accessBytes), baseline: true },
-      { name: 'authenticateCached, access token, fresh string', fn: () => a.cached.authenticateCached({ authorization: fresh(accessBytes) }) },
-      { name: 'authenticateCached, API key, fresh string', fn: () => a.cached.authenticateCached({ authorization: fresh(keyBytes) }) },
+      {
+        name: 'a fresh Authorization string (what the HTTP parser hands over)',
+        fn: () => fresh(accessBytes),
+        baseline: true,
+      },
+      {
+        name: 'authenticateCached, access token, fresh string',
+        fn: () => a.cached.authenticateCached({ authorization: fresh(accessBytes) }),
+      },
+      {
+        name: 'authenticateCached, API key, fresh string',
+        fn: () => a.cached.authenticateCached({ authorization: fresh(keyBytes) }),
+      },
     ]);
 
     const hasher = createArgon2Hasher();
     const hash = await hasher.hash('correct horse battery staple');
     const argon = await measureGroup([
-      { name: 'argon2id hash (m=19456 KiB, t=2, p=1)', fn: () => hasher.hash('correct horse battery staple'), baseline: true },
+      {
+        name: 'argon2id hash (m=19456 KiB, t=2, p=1)',
+        fn: () => hasher.hash('correct horse battery staple'),
+        baseline: true,
+      },
       { name: 'argon2id verify', fn: () => hasher.verify(hash, 'correct horse battery staple') },
     ]);
 

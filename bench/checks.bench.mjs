@@ -13,7 +13,11 @@ const IN_FLIGHT = 10;
 
 async function gatehouseCredentials(gh) {
   const login = await gh.handle(
-    new Request('http://127.0.0.1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) }),
+    new Request('http://127.0.0.1/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ADMIN),
+    }),
     { remoteAddress: '127.0.0.1' },
   );
   const cookie = login?.headers.getSetCookie().find((c) => /^[^=]*-access-token=/.test(c));
@@ -39,7 +43,16 @@ export async function run() {
     const creds = await gatehouseCredentials(gatehouse.gh);
     // Every request brings new header strings; copies defeat anything V8 caches per string.
     const fresh = (value) => Buffer.from(value, 'latin1').toString('latin1');
-    const guard = (authorization) => gatehouse.gh.guard({ method: 'GET', path: '/v1/projects', authorization: fresh(authorization), cookie: null, origin: null, referer: null, host: '127.0.0.1' });
+    const guard = (authorization) =>
+      gatehouse.gh.guard({
+        method: 'GET',
+        path: '/v1/projects',
+        authorization: fresh(authorization),
+        cookie: null,
+        origin: null,
+        referer: null,
+        host: '127.0.0.1',
+      });
     for (const authorization of [creds.access, creds.apiKey]) {
       const result = await guard(authorization);
       if (!result.ok) throw new Error(`bench setup: Gatehouse refused its own credential (${result.status})`);
@@ -51,14 +64,22 @@ export async function run() {
     // Node-style header objects, as Express and Fastify hand them over.
     const baSessionCall = () => sessionCheck({ authorization: fresh(sessionHeader), host: '127.0.0.1' });
     const baApiKeyCall = () => apiKeyCheck({ [apiKeyName]: fresh(apiKeyValue), host: '127.0.0.1' });
-    if (!(await baSessionCall()) || !(await baApiKeyCall())) throw new Error('bench setup: better-auth refused its own credential');
+    if (!(await baSessionCall()) || !(await baApiKeyCall()))
+      throw new Error('bench setup: better-auth refused its own credential');
 
     // Ten checks in flight at once, like the HTTP bench's ten connections: better-auth's checks wait
     // on work off the main thread, so one at a time would measure latency, not throughput.
     const inFlight = (call) => () => Promise.all(Array.from({ length: IN_FLIGHT }, call));
     const sessions = await measureGroup([
-      { name: `better-auth \`getSession\` (bearer session token), ${IN_FLIGHT} in flight`, fn: inFlight(baSessionCall), baseline: true },
-      { name: `Gatehouse \`gh.guard\` (access token: CSRF, authentication, REST rule), ${IN_FLIGHT} in flight`, fn: inFlight(() => guard(creds.access)) },
+      {
+        name: `better-auth \`getSession\` (bearer session token), ${IN_FLIGHT} in flight`,
+        fn: inFlight(baSessionCall),
+        baseline: true,
+      },
+      {
+        name: `Gatehouse \`gh.guard\` (access token: CSRF, authentication, REST rule), ${IN_FLIGHT} in flight`,
+        fn: inFlight(() => guard(creds.access)),
+      },
     ]);
     const keys = await measureGroup([
       { name: `better-auth \`verifyApiKey\`, ${IN_FLIGHT} in flight`, fn: inFlight(baApiKeyCall), baseline: true },

@@ -28,14 +28,28 @@ export const title = 'Per-request authentication on Hono, Fastify and Express (H
 
 const here = dirname(fileURLToPath(import.meta.url));
 // Neither package exports its package.json.
-const versionOf = (name) => JSON.parse(readFileSync(join(here, '..', 'node_modules', name, 'package.json'), 'utf8')).version;
+const versionOf = (name) =>
+  JSON.parse(readFileSync(join(here, '..', 'node_modules', name, 'package.json'), 'utf8')).version;
 const BETTER_AUTH_VERSION = versionOf('better-auth');
 const BETTER_AUTH_API_KEY_VERSION = versionOf('@better-auth/api-key');
 const ALL_FRAMEWORKS = ['hono', 'fastify', 'express'];
 // BENCH_HTTP_FRAMEWORKS=hono,fastify: only those (diagnosis; RESULTS.md wants all three).
-const FRAMEWORKS = process.env.BENCH_HTTP_FRAMEWORKS ? process.env.BENCH_HTTP_FRAMEWORKS.split(',').filter((f) => ALL_FRAMEWORKS.includes(f)) : ALL_FRAMEWORKS;
-const JWT_MIDDLEWARE = { hono: '`hono/jwt`', fastify: '`@fastify/jwt` (onRequest `jwtVerify()`)', express: '`express-jwt`' };
-const LOAD = { connections: Number(process.env.BENCH_HTTP_CONNECTIONS ?? 10), pipelining: 1, warmupSeconds: 1, rounds: Number(process.env.BENCH_HTTP_ROUNDS ?? 15), roundSeconds: 1.5, eldSeconds: 5 };
+const FRAMEWORKS = process.env.BENCH_HTTP_FRAMEWORKS
+  ? process.env.BENCH_HTTP_FRAMEWORKS.split(',').filter((f) => ALL_FRAMEWORKS.includes(f))
+  : ALL_FRAMEWORKS;
+const JWT_MIDDLEWARE = {
+  hono: '`hono/jwt`',
+  fastify: '`@fastify/jwt` (onRequest `jwtVerify()`)',
+  express: '`express-jwt`',
+};
+const LOAD = {
+  connections: Number(process.env.BENCH_HTTP_CONNECTIONS ?? 10),
+  pipelining: 1,
+  warmupSeconds: 1,
+  rounds: Number(process.env.BENCH_HTTP_ROUNDS ?? 15),
+  roundSeconds: 1.5,
+  eldSeconds: 5,
+};
 const LOGINS_IN_FLIGHT = 20;
 const ADMIN = { email: 'admin@localhost', password: 'admin' };
 const TARGET = 0.85;
@@ -59,7 +73,11 @@ async function startServer(framework, mode, env = {}) {
         env: { ...process.env, ...env },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       })
-    : fork(join(here, 'servers', `${framework}.mjs`), [mode], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+    : fork(join(here, 'servers', `${framework}.mjs`), [mode], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        execArgv,
+      });
   const { port, headers } = await new Promise((resolve, reject) => {
     const onExit = (code) => reject(new Error(`bench server ${framework}/${mode} exited (${code}) before listening`));
     child.once('exit', onExit);
@@ -110,7 +128,9 @@ function startLoad(options, acceptStatus = (status) => status >= 200 && status <
   });
   const done = instance.then((result) => {
     if (tally.bad > 0 || result.errors > 0 || result.timeouts > 0) {
-      throw new Error(`bench: ${options.url} had ${tally.bad} unexpected statuses, ${result.errors} errors, ${result.timeouts} timeouts`);
+      throw new Error(
+        `bench: ${options.url} had ${tally.bad} unexpected statuses, ${result.errors} errors, ${result.timeouts} timeouts`,
+      );
     }
     return tally;
   });
@@ -140,7 +160,8 @@ async function measureOnce(server, headers, seconds, { monitorLoop = false } = {
 async function expectStatus(url, init, status, what) {
   const response = await fetch(url, init);
   const body = await response.text();
-  if (response.status !== status) throw new Error(`bench setup: ${what} answered ${response.status} (expected ${status}): ${body}`);
+  if (response.status !== status)
+    throw new Error(`bench setup: ${what} answered ${response.status} (expected ${status}): ${body}`);
   return { response, body };
 }
 
@@ -230,7 +251,12 @@ async function benchFramework(framework) {
     const creds = await gatehouseCredentials(gh.url);
     const noAuth = { name: 'no auth', server: none, headers: {}, guarded: false };
     // What receiving a ~260-byte Authorization header costs the server when nothing reads it.
-    const noAuthWithHeader = { name: 'no auth, client sends the same Authorization header', server: none, headers: creds.access, guarded: false };
+    const noAuthWithHeader = {
+      name: 'no auth, client sends the same Authorization header',
+      server: none,
+      headers: creds.access,
+      guarded: false,
+    };
     const ghAccess = { name: 'Gatehouse, access token', server: gh, headers: creds.access, guarded: true };
     const ghKey = { name: 'Gatehouse, API key', server: gh, headers: creds.apiKey, guarded: true };
     if (QUICK) return { rows: await measureCases([noAuth, noAuthWithHeader, ghAccess, ghKey]) };
@@ -238,11 +264,21 @@ async function benchFramework(framework) {
     const jwtServer = await start('jwt');
     const baSession = await start('better-auth-session');
     const baApiKey = await start('better-auth-apikey');
-    const jwtHeaders = { authorization: `Bearer ${jsonwebtoken.sign({ sub: '2', role: 'ADMIN' }, JWT_SECRET, { algorithm: 'HS256', expiresIn: '1h' })}` };
+    const jwtHeaders = {
+      authorization: `Bearer ${jsonwebtoken.sign({ sub: '2', role: 'ADMIN' }, JWT_SECRET, { algorithm: 'HS256', expiresIn: '1h' })}`,
+    };
     const cases = [
       noAuth,
       noAuthWithHeader,
-      { name: framework === 'hono' ? 'control: header-presence check (handler wrapper)' : 'control: header-presence middleware', server: presence, headers: creds.access, guarded: true },
+      {
+        name:
+          framework === 'hono'
+            ? 'control: header-presence check (handler wrapper)'
+            : 'control: header-presence middleware',
+        server: presence,
+        headers: creds.access,
+        guarded: true,
+      },
       ghAccess,
       ghKey,
       { name: `${JWT_MIDDLEWARE[framework]} (HS256)`, server: jwtServer, headers: jwtHeaders, guarded: true },
@@ -255,8 +291,18 @@ async function benchFramework(framework) {
       const presenceMw = await start('presence-middleware');
       const ghMw = await start('gatehouse-middleware');
       const mwCreds = await gatehouseCredentials(ghMw.url);
-      cases.splice(3, 0, { name: 'control as middleware (`app.use`)', server: presenceMw, headers: creds.access, guarded: true });
-      cases.push({ name: 'Gatehouse as middleware (`gatehouse()` + `authenticate()`), access token', server: ghMw, headers: mwCreds.access, guarded: true });
+      cases.splice(3, 0, {
+        name: 'control as middleware (`app.use`)',
+        server: presenceMw,
+        headers: creds.access,
+        guarded: true,
+      });
+      cases.push({
+        name: 'Gatehouse as middleware (`gatehouse()` + `authenticate()`), access token',
+        server: ghMw,
+        headers: mwCreds.access,
+        guarded: true,
+      });
     }
     const rows = await measureCases(cases);
     // Round by round, like the ratios to "no auth": both cases of a pair ran minutes apart at most.
@@ -266,7 +312,13 @@ async function benchFramework(framework) {
       const b = byName(theirs);
       const ratios = a.runs.map((r, i) => r.rps / b.runs[i].rps);
       const cpu = (c) => median(c.runs.map((r) => r.userUsPerRequest + r.systemUsPerRequest));
-      return { ratio: median(ratios), ratioMin: Math.min(...ratios), ratioMax: Math.max(...ratios), oursCpuUs: cpu(a), theirsCpuUs: cpu(b) };
+      return {
+        ratio: median(ratios),
+        ratioMin: Math.min(...ratios),
+        ratioMax: Math.max(...ratios),
+        oursCpuUs: cpu(a),
+        theirsCpuUs: cpu(b),
+      };
     };
     const versusBetterAuth = {
       session: versus('Gatehouse, access token', BETTER_AUTH_SESSION),
@@ -314,7 +366,12 @@ async function eventLoopUnderLogins(server, headers, { alone: measureAlone = fal
   await logins.done;
   return {
     alone,
-    during: { ...during, loginsPerSecond: loginsInWindow / seconds, loginP50Ms: loginLatency.percentile(50) / 1000, loginP99Ms: loginLatency.percentile(99) / 1000 },
+    during: {
+      ...during,
+      loginsPerSecond: loginsInWindow / seconds,
+      loginP50Ms: loginLatency.percentile(50) / 1000,
+      loginP99Ms: loginLatency.percentile(99) / 1000,
+    },
   };
 }
 
@@ -334,7 +391,8 @@ async function eventLoopWithOnePoolThread() {
   }
 }
 
-const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const pct = (n) => `${fmt(n * 100)} %`;
 
 function resultsTable(results) {
@@ -357,7 +415,9 @@ function resultsTable(results) {
 function targetLines(results) {
   return FRAMEWORKS.filter((f) => f !== 'express')
     .map((framework) => {
-      const gh = results.get(framework).rows.filter((r) => r.name === 'Gatehouse, access token' || r.name === 'Gatehouse, API key');
+      const gh = results
+        .get(framework)
+        .rows.filter((r) => r.name === 'Gatehouse, access token' || r.name === 'Gatehouse, API key');
       const worst = Math.min(...gh.map((r) => r.ratio));
       const ratios = gh.map((r) => `${fmt(r.ratio, 3)}× with ${r.name.replace('Gatehouse, ', 'an ')}`).join(', ');
       return `- ${framework}: Gatehouse authenticated / unauthenticated = ${ratios}; target ≥ ${TARGET}×: **${worst >= TARGET ? 'met' : 'missed'}**`;
@@ -370,7 +430,10 @@ function betterAuthLines(results) {
     `- ${framework}: Gatehouse ${what} = ${fmt(v.ratio, 1)}× (${fmt(v.ratioMin, 1)}–${fmt(v.ratioMax, 1)}) the req/s; server CPU ${fmt(v.oursCpuUs, 1)} vs ${fmt(v.theirsCpuUs, 1)} µs/req (${fmt(v.theirsCpuUs / v.oursCpuUs, 1)}×); target ≥ ${VERSUS_BETTER_AUTH_TARGET}×: **${v.ratio >= VERSUS_BETTER_AUTH_TARGET ? 'met' : 'missed'}**`;
   return FRAMEWORKS.flatMap((framework) => {
     const v = results.get(framework).versusBetterAuth;
-    return [line(framework, 'access token / better-auth session token', v.session), line(framework, 'API key / better-auth API key', v.apiKey)];
+    return [
+      line(framework, 'access token / better-auth session token', v.session),
+      line(framework, 'API key / better-auth API key', v.apiKey),
+    ];
   }).join('\n');
 }
 

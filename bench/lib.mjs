@@ -21,17 +21,35 @@ export async function measureGroup(cases) {
   return rows.map((r) => ({ ...r, ratio: baseline ? r.opsPerSec / baseline.opsPerSec : null }));
 }
 
-const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 export function markdownTable(rows, { ratioLabel = 'ratio to baseline' } = {}) {
   const lines = [`| case | ns/op (avg) | p99 ns | ops/s | ${ratioLabel} |`, '|---|---:|---:|---:|---:|'];
   for (const r of rows) {
-    lines.push(`| ${r.name} | ${fmt(r.avgNs, 1)} | ${fmt(r.p99Ns, 1)} | ${fmt(r.opsPerSec)} | ${r.ratio === null ? '' : `${fmt(r.ratio, 3)}×`} |`);
+    lines.push(
+      `| ${r.name} | ${fmt(r.avgNs, 1)} | ${fmt(r.p99Ns, 1)} | ${fmt(r.opsPerSec)} | ${r.ratio === null ? '' : `${fmt(r.ratio, 3)}×`} |`,
+    );
   }
   return lines.join('\n');
 }
 
-const LIBRARIES = ['jose', 'kysely', 'better-sqlite3', 'pg', 'ioredis', 'hono', '@hono/node-server', 'fastify', 'express', 'better-auth', '@fastify/jwt', 'express-jwt', 'autocannon', 'mitata'];
+const LIBRARIES = [
+  'jose',
+  'kysely',
+  'better-sqlite3',
+  'pg',
+  'ioredis',
+  'hono',
+  '@hono/node-server',
+  'fastify',
+  'express',
+  'better-auth',
+  '@fastify/jwt',
+  'express-jwt',
+  'autocannon',
+  'mitata',
+];
 
 function versionOf(name) {
   try {

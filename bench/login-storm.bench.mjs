@@ -15,8 +15,17 @@ import { createHistogram } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import {
-  bootstrap, createArgon2Hasher, createAuthenticator, createLocalRevocationChannel, createMemoryRateLimitStore,
-  createTokenCodec, createUserApiKey, login, parseAuthEnv, silentLogger, systemClock,
+  bootstrap,
+  createArgon2Hasher,
+  createAuthenticator,
+  createLocalRevocationChannel,
+  createMemoryRateLimitStore,
+  createTokenCodec,
+  createUserApiKey,
+  login,
+  parseAuthEnv,
+  silentLogger,
+  systemClock,
 } from '../packages/core/dist/index.js';
 import { createPostgresStore, createSqliteStore } from '../packages/db/dist/index.js';
 import { hmacFloor, markdownTable, measureGroup } from './lib.mjs';
@@ -35,7 +44,10 @@ const GET_CONNECTIONS = 10;
 const PHASES = [0, 20, 100];
 const TARGET = { firstSightP99Ms: 20, cachedRatio: 0.7, eldP99Ms: 20, verifyVsFloor: 0.5, uncachedSqliteUs: 60 };
 
-const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
+const fmt = (n, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : '–';
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -47,7 +59,10 @@ const met = (ok) => (ok ? '**met**' : '**missed**');
 // A bench server in a child process (the protocol of bench/servers/common.mjs).
 
 async function startServer(framework, env = {}) {
-  const child = fork(join(here, 'servers', `${framework}.mjs`), ['gatehouse'], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(here, 'servers', `${framework}.mjs`), ['gatehouse'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const port = await new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bench server ${framework} exited (${code}) before listening`)));
     child.on('message', (message) => message?.type === 'listening' && resolve(message.port));
@@ -79,11 +94,30 @@ async function startServer(framework, env = {}) {
 function send(agent, server, { method = 'GET', path, headers = {}, body }) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const req = request({ agent, host: server.host, port: server.port, method, path, headers: body ? { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : headers }, (res) => {
-      const chunks = [];
-      res.on('data', (chunk) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }));
-    });
+    const req = request(
+      {
+        agent,
+        host: server.host,
+        port: server.port,
+        method,
+        path,
+        headers: body
+          ? { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+          : headers,
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (chunk) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+            ms: performance.now() - started,
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -98,7 +132,12 @@ async function credentials(server, keyCount) {
   // Keys the server creates but has never authenticated: each is a first sight, used once.
   const keys = [];
   for (let i = 0; i < keyCount; i++) {
-    const created = await send(agent, server, { method: 'POST', path: '/v1/user/api_keys', headers: { authorization: access }, body: JSON.stringify({ data: { name: `storm-${i}` } }) });
+    const created = await send(agent, server, {
+      method: 'POST',
+      path: '/v1/user/api_keys',
+      headers: { authorization: access },
+      body: JSON.stringify({ data: { name: `storm-${i}` } }),
+    });
     if (created.status !== 201) throw new Error(`bench setup: creating an API key answered ${created.status}`);
     keys.push(`Bearer ${JSON.parse(created.body).data.key}`);
   }
@@ -179,7 +218,15 @@ async function measurePhase(server, creds, inFlight) {
   let ok = 0;
   let bad = 0;
   await new Promise((resolve, reject) => {
-    const instance = autocannon({ url: `${server.url}/v1/projects`, headers: { authorization: creds.access }, connections: GET_CONNECTIONS, duration: WINDOW_S }, (error) => (error ? reject(error) : resolve()));
+    const instance = autocannon(
+      {
+        url: `${server.url}/v1/projects`,
+        headers: { authorization: creds.access },
+        connections: GET_CONNECTIONS,
+        duration: WINDOW_S,
+      },
+      (error) => (error ? reject(error) : resolve()),
+    );
     instance.on('response', (_client, status) => (status === 200 ? ok++ : bad++));
   });
   const seconds = (performance.now() - started) / 1000;
@@ -187,7 +234,8 @@ async function measurePhase(server, creds, inFlight) {
   if (logins) logins.tally.counting = false;
   const stats = await server.stats();
   if (logins) await logins.stop();
-  if (bad > 0 || (logins && logins.tally.other > 0)) throw new Error(`bench: unexpected statuses (${bad} GETs, ${logins?.tally.other ?? 0} logins)`);
+  if (bad > 0 || (logins && logins.tally.other > 0))
+    throw new Error(`bench: unexpected statuses (${bad} GETs, ${logins?.tally.other ?? 0} logins)`);
   const sorted = [...firstSight.latencies].sort((a, b) => a - b);
   const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   return {
@@ -257,8 +305,13 @@ function stormTable(results) {
       const logins = phase === 0 ? '' : fmt(median(r.map((x) => x.loginsPerSecond)), 0);
       const loginP99 = phase === 0 ? '' : fmt(Math.max(...r.map((x) => x.loginP99Ms ?? Number.NaN)), 0);
       const refused = phase === 0 ? '' : fmt(r.reduce((sum, x) => sum + x.refused, 0));
-      const ratio = phase === 0 ? '1.000×' : `${fmt(median(ratios), 3)}× (${fmt(Math.min(...ratios), 2)}–${fmt(Math.max(...ratios), 2)})`;
-      lines.push(`| ${framework} | ${phase === 0 ? 'none' : phase} | ${fmt(q(0.5), 2)} | ${fmt(q(0.99), 2)} | ${fmt(median(r.map((x) => x.rps)))} | ${ratio} | ${fmt(eld, 2)} | ${logins} | ${loginP99} | ${refused} |`);
+      const ratio =
+        phase === 0
+          ? '1.000×'
+          : `${fmt(median(ratios), 3)}× (${fmt(Math.min(...ratios), 2)}–${fmt(Math.max(...ratios), 2)})`;
+      lines.push(
+        `| ${framework} | ${phase === 0 ? 'none' : phase} | ${fmt(q(0.5), 2)} | ${fmt(q(0.99), 2)} | ${fmt(median(r.map((x) => x.rps)))} | ${ratio} | ${fmt(eld, 2)} | ${logins} | ${loginP99} | ${refused} |`,
+      );
       if (phase > 0) {
         const refusedCount = r.reduce((sum, x) => sum + x.refused, 0);
         const checks = [
@@ -266,7 +319,10 @@ function stormTable(results) {
           `cached throughput ${fmt(median(ratios), 2)}× alone (target ≥ ${TARGET.cachedRatio}×): ${met(median(ratios) >= TARGET.cachedRatio)}`,
           `event-loop delay p99 ${fmt(eld, 1)} ms in the worst round (target ≤ ${TARGET.eldP99Ms}): ${met(eld <= TARGET.eldP99Ms)}`,
         ];
-        if (phase === 100) checks.push(`${refusedCount} logins refused with 503 + Retry-After, login p99 ${loginP99} ms (bounded queue instead of unbounded waiting): ${met(refusedCount > 0)}`);
+        if (phase === 100)
+          checks.push(
+            `${refusedCount} logins refused with 503 + Retry-After, login p99 ${loginP99} ms (bounded queue instead of unbounded waiting): ${met(refusedCount > 0)}`,
+          );
         summary.push(`- ${framework}, ${phase} logins in flight: ${checks.join('; ')}`);
       }
     }
@@ -280,7 +336,11 @@ function stormTable(results) {
 async function verifyAgainstFloor() {
   const secret = 'bench-secret-0123456789-abcdefghijklmnop';
   const codec = createTokenCodec({ secret });
-  const token = await codec.sign('access', { jti: '12345', sub: '42', expiresAt: Math.floor(Date.now() / 1000) + 3600 });
+  const token = await codec.sign('access', {
+    jti: '12345',
+    sub: '42',
+    expiresAt: Math.floor(Date.now() / 1000) + 3600,
+  });
   const floor = hmacFloor(token, secret);
   if (codec.verifySync(token, 'access').jti !== '12345') throw new Error('bench setup: verification failed');
   const cases = [
@@ -309,13 +369,35 @@ async function verifyAgainstFloor() {
 
 async function uncachedWorld(store) {
   const secret = 'bench-secret-0123456789-abcdefghijklmnop';
-  const config = parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: secret, PHOENIX_DISABLE_BRUTE_FORCE_LOGIN_PROTECTION: 'true' });
+  const config = parseAuthEnv({
+    PHOENIX_ENABLE_AUTH: 'true',
+    PHOENIX_SECRET: secret,
+    PHOENIX_DISABLE_BRUTE_FORCE_LOGIN_PROTECTION: 'true',
+  });
   const revocations = createLocalRevocationChannel();
-  const deps = { config, store, revocations, clock: systemClock, logger: silentLogger, mailer: null, hasher: createArgon2Hasher(), tokens: createTokenCodec({ secret }), rateLimits: createMemoryRateLimitStore() };
+  const deps = {
+    config,
+    store,
+    revocations,
+    clock: systemClock,
+    logger: silentLogger,
+    mailer: null,
+    hasher: createArgon2Hasher(),
+    tokens: createTokenCodec({ secret }),
+    rateLimits: createMemoryRateLimitStore(),
+  };
   const { systemUserId } = await bootstrap(deps);
   const session = await login(deps, ADMIN);
   // maxCacheAgeMs 0: every call is a first sight (verify + one indexed read joined with the role).
-  const uncached = createAuthenticator({ config, store, tokens: deps.tokens, revocations, clock: systemClock, systemUserId, maxCacheAgeMs: 0 });
+  const uncached = createAuthenticator({
+    config,
+    store,
+    tokens: deps.tokens,
+    revocations,
+    clock: systemClock,
+    systemUserId,
+    maxCacheAgeMs: 0,
+  });
   const admin = await uncached.authenticate({ authorization: `Bearer ${session.accessToken}` });
   const key = await createUserApiKey(deps, admin.principal, { name: 'bench' });
   const credentials = { authorization: `Bearer ${key.key}` };
@@ -341,7 +423,12 @@ async function uncachedChecks(worlds) {
   }
   return [...samples].map(([name, values]) => {
     const sorted = values.sort((a, b) => a - b);
-    return { name, calls: sorted.length, p50: sorted[Math.floor(sorted.length / 2)], p99: sorted[Math.floor(sorted.length * 0.99)] };
+    return {
+      name,
+      calls: sorted.length,
+      p50: sorted[Math.floor(sorted.length / 2)],
+      p99: sorted[Math.floor(sorted.length * 0.99)],
+    };
   });
 }
 
@@ -427,11 +514,26 @@ export async function run() {
     '',
     '| hashing bound | logins/s, logins only | login p99 ms, logins only | logins/s with cached GETs |',
     '|---|---:|---:|---:|',
-    `| default (concurrency ${Math.max(1, Math.min(availableParallelism() - 1, 3))}, queue 32) | ${fmt(capacity.bounded.loginsPerSecond)} | ${fmt(capacity.bounded.loginP99Ms)} | ${fmt(median(storms.get('hono').get(20).map((x) => x.loginsPerSecond)))} |`,
+    `| default (concurrency ${Math.max(1, Math.min(availableParallelism() - 1, 3))}, queue 32) | ${fmt(capacity.bounded.loginsPerSecond)} | ${fmt(capacity.bounded.loginP99Ms)} | ${fmt(
+      median(
+        storms
+          .get('hono')
+          .get(20)
+          .map((x) => x.loginsPerSecond),
+      ),
+    )} |`,
     `| concurrency ${availableParallelism()} (one per core) | ${fmt(capacity.allCores.loginsPerSecond)} | ${fmt(capacity.allCores.loginP99Ms)} | ${fmt(allCoresStorm.during.loginsPerSecond)} |`,
     `| lifted (today's behaviour: the 4-thread pool) | ${fmt(capacity.unbounded.loginsPerSecond)} | ${fmt(capacity.unbounded.loginP99Ms)} | ${fmt(unboundedStorm.during.loginsPerSecond)} |`,
     '',
-    `- logins/s at saturation while serving traffic, bounded / lifted = ${fmt(median(storms.get('hono').get(20).map((x) => x.loginsPerSecond)) / unboundedStorm.during.loginsPerSecond, 2)}×; logins only = ${fmt(capacity.bounded.loginsPerSecond / capacity.unbounded.loginsPerSecond, 2)}× (target: within 10 %, i.e. ≥ 0.90×)`,
+    `- logins/s at saturation while serving traffic, bounded / lifted = ${fmt(
+      median(
+        storms
+          .get('hono')
+          .get(20)
+          .map((x) => x.loginsPerSecond),
+      ) / unboundedStorm.during.loginsPerSecond,
+      2,
+    )}×; logins only = ${fmt(capacity.bounded.loginsPerSecond / capacity.unbounded.loginsPerSecond, 2)}× (target: within 10 %, i.e. ≥ 0.90×)`,
     '',
     '### Token verification against the HMAC floor (in process)',
     '',

@@ -15,7 +15,10 @@ export async function run() {
     { name: 'can(viewer, create_own_user_key)', fn: () => can(viewer, 'create_own_user_key') },
     { name: "decideRest(viewer, 'POST', '/v1/projects')", fn: () => decideRest(viewer, 'POST', '/v1/projects') },
     { name: "decideRest(system key, 'GET', '/v1/users')", fn: () => decideRest(systemKey, 'GET', '/v1/users') },
-    { name: "decideRest(admin, 'DELETE', '/v1/projects/:id')", fn: () => decideRest(admin, 'DELETE', '/v1/projects/:id') },
+    {
+      name: "decideRest(admin, 'DELETE', '/v1/projects/:id')",
+      fn: () => decideRest(admin, 'DELETE', '/v1/projects/:id'),
+    },
   ]);
 
   const secret = 'bench-secret-0123456789-abcdefghijklmnop';

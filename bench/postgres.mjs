@@ -43,14 +43,24 @@ async function idOf(user, flag) {
  */
 export async function startPostgres() {
   if (process.env.DATABASE_URL) {
-    return { url: process.env.DATABASE_URL, version: 'server from DATABASE_URL', source: '`DATABASE_URL`', stop: async () => {} };
+    return {
+      url: process.env.DATABASE_URL,
+      version: 'server from DATABASE_URL',
+      source: '`DATABASE_URL`',
+      stop: async () => {},
+    };
   }
   const bin = newestPostgresBin();
-  if (bin === null) throw new Error(`bench: PostgreSQL needed: set DATABASE_URL, or install it so that ${POSTGRES_ROOT}/<version>/bin/initdb exists`);
+  if (bin === null)
+    throw new Error(
+      `bench: PostgreSQL needed: set DATABASE_URL, or install it so that ${POSTGRES_ROOT}/<version>/bin/initdb exists`,
+    );
   // initdb and postgres refuse to run as root: run them as the postgres user then.
   const asRoot = process.getuid?.() === 0;
   const exec = (command, args) =>
-    asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, command), ...args], { cwd: '/' }) : run(join(bin, command), args, { cwd: '/' });
+    asRoot
+      ? run('runuser', ['-u', 'postgres', '--', join(bin, command), ...args], { cwd: '/' })
+      : run(join(bin, command), args, { cwd: '/' });
   const root = await mkdtemp(join(tmpdir(), 'gatehouse-bench-pg-'));
   const data = join(root, 'data');
   const stop = async () => {

@@ -3,7 +3,13 @@
 // LISTEN/NOTIFY). The bench process drives it over IPC; timestamps are `process.hrtime` (the
 // system-wide monotonic clock on Linux), so stamps from two processes can be subtracted.
 // Usage: node bench/revocation-instance.mjs redis|postgres (settings in BENCH_REV_* env variables).
-import { createGatehouse, createUserApiKey, deleteUserApiKey, login, parseAuthEnv } from '../packages/core/dist/index.js';
+import {
+  createGatehouse,
+  createUserApiKey,
+  deleteUserApiKey,
+  login,
+  parseAuthEnv,
+} from '../packages/core/dist/index.js';
 import { createPostgresRevocationChannel, createPostgresStore } from '../packages/db/dist/index.js';
 
 const kind = process.argv[2];
@@ -18,7 +24,8 @@ async function openChannel() {
     const { createRedisRevocationChannel } = await import('../packages/redis/dist/index.js');
     return createRedisRevocationChannel({ url: process.env.BENCH_REV_REDIS_URL, channel: channelName });
   }
-  if (kind === 'postgres') return createPostgresRevocationChannel({ connectionString: databaseUrl, channel: channelName });
+  if (kind === 'postgres')
+    return createPostgresRevocationChannel({ connectionString: databaseUrl, channel: channelName });
   throw new Error(`revocation instance: unknown channel ${String(kind)}`);
 }
 
@@ -26,7 +33,11 @@ const now = () => process.hrtime.bigint().toString();
 
 const store = await createPostgresStore({ connectionString: databaseUrl });
 const channel = await openChannel();
-const config = parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: process.env.BENCH_REV_SECRET, PHOENIX_DISABLE_RATE_LIMIT: 'true' });
+const config = parseAuthEnv({
+  PHOENIX_ENABLE_AUTH: 'true',
+  PHOENIX_SECRET: process.env.BENCH_REV_SECRET,
+  PHOENIX_DISABLE_RATE_LIMIT: 'true',
+});
 const gh = await createGatehouse({ config, store, revocations: channel });
 const authenticator = gh.authenticator;
 let admin = null;
@@ -63,7 +74,15 @@ async function arm({ id, key }) {
         asks++;
         const result = await authenticator.authenticate(credentials);
         if (!result.ok) {
-          process.send({ type: 'refused', id, eventType: event.type, eventAt, refusedAt: now(), reason: result.reason, asks });
+          process.send({
+            type: 'refused',
+            id,
+            eventType: event.type,
+            eventAt,
+            refusedAt: now(),
+            reason: result.reason,
+            asks,
+          });
           return;
         }
         await new Promise((resolve) => setImmediate(resolve));

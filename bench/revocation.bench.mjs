@@ -28,7 +28,8 @@ const SECRET = 'bench-secret-0123456789-abcdefghijklmnop';
 const REDIS_SERVER = '/usr/bin/redis-server';
 const REDIS_DIST = join(here, '..', 'packages', 'redis', 'dist', 'index.js');
 
-const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ms = (from, to) => Number(BigInt(to) - BigInt(from)) / 1e6;
 
 function percentile(values, p) {
@@ -40,9 +41,13 @@ function percentile(values, p) {
 async function startRedis() {
   const dir = mkdtempSync(join(tmpdir(), 'gh-bench-redis-'));
   const port = await freePort();
-  const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    REDIS_SERVER,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -72,7 +77,10 @@ async function startRedis() {
 
 /** Forks an instance and resolves once it is ready; `call` sends a command and awaits its reply. */
 async function startInstance(kind, env) {
-  const child = fork(join(here, 'revocation-instance.mjs'), [kind], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(here, 'revocation-instance.mjs'), [kind], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const pending = new Map();
   const refusals = [];
   let seq = 0;
@@ -87,7 +95,8 @@ async function startInstance(kind, env) {
     }
   });
   await new Promise((resolve, reject) => {
-    const onExit = (code) => reject(new Error(`bench: revocation instance (${kind}) exited (${code}) before it was ready`));
+    const onExit = (code) =>
+      reject(new Error(`bench: revocation instance (${kind}) exited (${code}) before it was ready`));
     child.once('exit', onExit);
     child.on('message', function onReady(message) {
       if (message?.type !== 'ready') return;
@@ -124,7 +133,12 @@ async function startInstance(kind, env) {
 
 /** A pair of instances on one database and one channel name. */
 async function startPair(kind, databaseUrl, redisUrl) {
-  const env = { BENCH_REV_DATABASE_URL: databaseUrl, BENCH_REV_SECRET: SECRET, BENCH_REV_CHANNEL: `gatehouse_bench_${kind}`, BENCH_REV_REDIS_URL: redisUrl ?? '' };
+  const env = {
+    BENCH_REV_DATABASE_URL: databaseUrl,
+    BENCH_REV_SECRET: SECRET,
+    BENCH_REV_CHANNEL: `gatehouse_bench_${kind}`,
+    BENCH_REV_REDIS_URL: redisUrl ?? '',
+  };
   // One after the other: the first bootstraps the empty database.
   const a = await startInstance(kind, env);
   try {
@@ -142,7 +156,8 @@ async function sample(pair) {
   const deleted = await pair.a.call('delete', { id });
   const refused = await pair.b.refusalOf(id);
   if (refused.missed) throw new Error(`bench: ${pair.kind}: instance B never refused key ${id}`);
-  if (refused.eventType !== 'api_key') throw new Error(`bench: ${pair.kind}: B was reached by a '${refused.eventType}' event, not the key's`);
+  if (refused.eventType !== 'api_key')
+    throw new Error(`bench: ${pair.kind}: B was reached by a '${refused.eventType}' event, not the key's`);
   return {
     refusedMs: ms(deleted.startedAt, refused.refusedAt),
     eventMs: ms(deleted.startedAt, refused.eventAt),
@@ -175,14 +190,21 @@ export async function run() {
       // Alternate which channel goes first, too.
       for (const pair of i % 2 ? [...pairs].reverse() : pairs) pair.samples.push(await sample(pair));
     }
-    const names = { redis: 'Redis pub/sub (`createRedisRevocationChannel`)', postgres: 'PostgreSQL LISTEN/NOTIFY (`createPostgresRevocationChannel`)' };
+    const names = {
+      redis: 'Redis pub/sub (`createRedisRevocationChannel`)',
+      postgres: 'PostgreSQL LISTEN/NOTIFY (`createPostgresRevocationChannel`)',
+    };
     const rows = pairs.map((pair) => ({ pair, ...row(names[pair.kind], pair.samples) }));
-    const verdicts = rows.map(({ pair, p99 }) => `- ${names[pair.kind]}: p99 ${fmt(p99, 2)} ms until the other instance refuses the key; target p99 < ${TARGET_P99_MS} ms: **${p99 < TARGET_P99_MS ? 'met' : 'missed'}**`);
-    if (!redis) verdicts.push(`- Redis pub/sub: **not measured** (\`packages/redis/dist\` was not built when this ran)`);
+    const verdicts = rows.map(
+      ({ pair, p99 }) =>
+        `- ${names[pair.kind]}: p99 ${fmt(p99, 2)} ms until the other instance refuses the key; target p99 < ${TARGET_P99_MS} ms: **${p99 < TARGET_P99_MS ? 'met' : 'missed'}**`,
+    );
+    if (!redis)
+      verdicts.push(`- Redis pub/sub: **not measured** (\`packages/redis/dist\` was not built when this ran)`);
     return [
       `Two instances, each \`createGatehouse\` in a process of its own (\`bench/revocation-instance.mjs\`), share a PostgreSQL database through \`createPostgresStore\` (one database per channel, on ${pg.version}: ${pg.source}) and a revocation channel${redis ? `; Redis: a \`redis-server\` started for the run (\`${REDIS_SERVER}\`, loopback, no persistence)` : ''}. Per sample: A creates an API key, B authenticates it (now cached), A deletes it with \`deleteUserApiKey\` (store delete, then publish), and B stamps the moment its authenticator refuses the key: a listener on B's channel, subscribed after the authenticator's, fires once the authenticator has evicted the key and asks it again (the answer is a store read, which finds the key gone). Latency = B's refusal − the start of A's delete, on the machine-wide monotonic clock (\`process.hrtime\`), so it includes A's store delete and B's re-read. ${WARMUP_SAMPLES} warm-up samples per channel, then ${SAMPLES} each, the channels alternating.`,
       '',
-      '| channel | samples | refused p50 ms | refused p99 ms | refused max ms | event at B p50 ms | event at B p99 ms | A\'s delete p50 ms | asks until refused (max) |',
+      "| channel | samples | refused p50 ms | refused p99 ms | refused max ms | event at B p50 ms | event at B p99 ms | A's delete p50 ms | asks until refused (max) |",
       '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.map((r) => r.line),
       '',

@@ -38,7 +38,8 @@ else {
   // The machine block describes the newest run.
   const machineStart = existing.indexOf('- date: ');
   const machineEnd = existing.indexOf('\n\n', machineStart);
-  if (machineStart !== -1 && machineEnd !== -1) existing = `${existing.slice(0, machineStart)}${machineDescription()}${existing.slice(machineEnd)}`;
+  if (machineStart !== -1 && machineEnd !== -1)
+    existing = `${existing.slice(0, machineStart)}${machineDescription()}${existing.slice(machineEnd)}`;
   for (const section of sections) {
     const heading = section.slice(0, section.indexOf('\n'));
     const start = existing.indexOf(`${heading}\n`);

@@ -12,8 +12,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHistogram } from 'node:perf_hooks';
 import {
-  bootstrap, createArgon2Hasher, createAuthenticator, createLocalRevocationChannel, createMemoryRateLimitStore,
-  createTokenCodec, createUserApiKey, login, parseAuthEnv, silentLogger, systemClock,
+  bootstrap,
+  createArgon2Hasher,
+  createAuthenticator,
+  createLocalRevocationChannel,
+  createMemoryRateLimitStore,
+  createTokenCodec,
+  createUserApiKey,
+  login,
+  parseAuthEnv,
+  silentLogger,
+  systemClock,
 } from '../packages/core/dist/index.js';
 import { createPostgresStore, createSqliteStore } from '../packages/db/dist/index.js';
 import { createDatabase, startPostgres } from './postgres.mjs';
@@ -30,7 +39,8 @@ const BATCH_MS = 300;
 const FLAT_WITHIN = 1.2;
 
 const label = (n) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1_000}k`);
-const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -41,7 +51,9 @@ const median = (values) => {
 async function seedSqlite(filename, users, keys) {
   const db = new Database(filename);
   const now = Date.now();
-  const insertUser = db.prepare("INSERT INTO users (role, username, email, auth_method, password_hash, reset_password, created_at, updated_at) VALUES ('VIEWER', ?, ?, 'LOCAL', 'x', 0, ?, ?)");
+  const insertUser = db.prepare(
+    "INSERT INTO users (role, username, email, auth_method, password_hash, reset_password, created_at, updated_at) VALUES ('VIEWER', ?, ?, 'LOCAL', 'x', 0, ?, ?)",
+  );
   const insertKey = db.prepare("INSERT INTO api_keys (user_id, kind, name, created_at) VALUES (?, 'user', 'bulk', ?)");
   const firstId = db.prepare('SELECT max(id) AS id FROM users').get().id + 1;
   db.transaction(() => {
@@ -83,12 +95,26 @@ async function seedPostgres(url, users, keys) {
  * its cache (`maxCacheAgeMs: 0`) over a store wrapper that counts the key reads, to prove it.
  */
 async function world(engine, { keys, file, url }) {
-  const store = engine === 'sqlite' ? await createSqliteStore({ filename: file }) : await createPostgresStore({ connectionString: url });
-  const config = parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: SECRET, PHOENIX_DISABLE_BRUTE_FORCE_LOGIN_PROTECTION: 'true' });
+  const store =
+    engine === 'sqlite'
+      ? await createSqliteStore({ filename: file })
+      : await createPostgresStore({ connectionString: url });
+  const config = parseAuthEnv({
+    PHOENIX_ENABLE_AUTH: 'true',
+    PHOENIX_SECRET: SECRET,
+    PHOENIX_DISABLE_BRUTE_FORCE_LOGIN_PROTECTION: 'true',
+  });
   const revocations = createLocalRevocationChannel();
   const deps = {
-    config, store, revocations, clock: systemClock, logger: silentLogger, mailer: null,
-    hasher: createArgon2Hasher(), tokens: createTokenCodec({ secret: SECRET }), rateLimits: createMemoryRateLimitStore(),
+    config,
+    store,
+    revocations,
+    clock: systemClock,
+    logger: silentLogger,
+    mailer: null,
+    hasher: createArgon2Hasher(),
+    tokens: createTokenCodec({ secret: SECRET }),
+    rateLimits: createMemoryRateLimitStore(),
   };
   const { systemUserId } = await bootstrap(deps);
   const bulkKeys = keys - 1;
@@ -99,7 +125,14 @@ async function world(engine, { keys, file, url }) {
   const seedSeconds = (performance.now() - t0) / 1000;
 
   const session = await login(deps, { email: 'admin@localhost', password: 'admin' });
-  const cached = createAuthenticator({ config, store, tokens: deps.tokens, revocations, clock: systemClock, systemUserId });
+  const cached = createAuthenticator({
+    config,
+    store,
+    tokens: deps.tokens,
+    revocations,
+    clock: systemClock,
+    systemUserId,
+  });
   const principal = (await cached.authenticate({ authorization: `Bearer ${session.accessToken}` })).principal;
   const key = await createUserApiKey(deps, principal, { name: 'bench' });
   cached.close();
@@ -111,7 +144,15 @@ async function world(engine, { keys, file, url }) {
       return store.findApiKeyGrant(id);
     },
   };
-  const uncached = createAuthenticator({ config, store: counted, tokens: deps.tokens, revocations, clock: systemClock, systemUserId, maxCacheAgeMs: 0 });
+  const uncached = createAuthenticator({
+    config,
+    store: counted,
+    tokens: deps.tokens,
+    revocations,
+    clock: systemClock,
+    systemUserId,
+    maxCacheAgeMs: 0,
+  });
   const header = { authorization: `Bearer ${key.key}` };
   const first = await uncached.authenticate(header);
   if (!first.ok) throw new Error(`bench setup: ${engine} ${label(keys)}: key refused (${first.reason})`);
@@ -145,7 +186,9 @@ export async function run() {
       console.error(`[bench] store-growth: SQLite, ${label(keys)} keys …`);
       worlds.push(await world('sqlite', { keys, file: join(dir, `growth-${keys}.sqlite`) }));
       console.error(`[bench] store-growth: PostgreSQL, ${label(keys)} keys …`);
-      worlds.push(await world('postgres', { keys, url: await createDatabase(pg.url, `gh_growth_${label(keys).toLowerCase()}`) }));
+      worlds.push(
+        await world('postgres', { keys, url: await createDatabase(pg.url, `gh_growth_${label(keys).toLowerCase()}`) }),
+      );
     }
     for (const w of worlds) {
       w.histogram = createHistogram();

@@ -45,7 +45,12 @@ function workspaceDirs(root) {
 export function workspaces(root) {
   const all = workspaceDirs(root).map((dir) => {
     const manifest = readJson(join(root, dir, 'package.json'));
-    const deps = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies, ...manifest.peerDependencies, ...manifest.optionalDependencies });
+    const deps = Object.keys({
+      ...manifest.dependencies,
+      ...manifest.devDependencies,
+      ...manifest.peerDependencies,
+      ...manifest.optionalDependencies,
+    });
     return { dir, name: manifest.name, deps, build: typeof manifest.scripts?.build === 'string' };
   });
   const byName = new Map(all.map((ws) => [ws.name, ws]));
@@ -53,7 +58,8 @@ export function workspaces(root) {
   const state = new Map();
   const visit = (ws, path) => {
     if (state.get(ws.name) === 'done') return;
-    if (state.get(ws.name) === 'visiting') throw new Error(`workspace dependency cycle: ${[...path, ws.name].join(' -> ')}`);
+    if (state.get(ws.name) === 'visiting')
+      throw new Error(`workspace dependency cycle: ${[...path, ws.name].join(' -> ')}`);
     state.set(ws.name, 'visiting');
     for (const dep of ws.deps) if (byName.has(dep)) visit(byName.get(dep), [...path, ws.name]);
     state.set(ws.name, 'done');
@@ -76,11 +82,18 @@ function hashInputs(root, ws, depHashes) {
   const hash = createHash('sha256');
   for (const name of ROOT_INPUTS) {
     const path = join(root, name);
-    hash.update(`root:${name}\0`).update(existsSync(path) ? readFileSync(path) : '').update('\0');
+    hash
+      .update(`root:${name}\0`)
+      .update(existsSync(path) ? readFileSync(path) : '')
+      .update('\0');
   }
   for (const dep of [...ws.deps].sort()) hash.update(`dep:${dep}:${depHashes.get(dep)}\0`);
   const dir = join(root, ws.dir);
-  for (const file of filesUnder(dir).sort()) hash.update(`file:${file}\0`).update(readFileSync(join(dir, file))).update('\0');
+  for (const file of filesUnder(dir).sort())
+    hash
+      .update(`file:${file}\0`)
+      .update(readFileSync(join(dir, file)))
+      .update('\0');
   return hash.digest('hex');
 }
 
@@ -104,7 +117,8 @@ export function planBuild(root, { force = false } = {}) {
     if (force) reason = 'forced';
     else if (stamp === null) reason = 'never built';
     else if (stamp.hash !== hash) reason = 'inputs changed';
-    else if (!Array.isArray(stamp.outputs) || stamp.outputs.some((file) => !existsSync(join(root, ws.dir, file)))) reason = 'output missing';
+    else if (!Array.isArray(stamp.outputs) || stamp.outputs.some((file) => !existsSync(join(root, ws.dir, file))))
+      reason = 'output missing';
     return { ...ws, hash, reason };
   });
 }
@@ -112,7 +126,10 @@ export function planBuild(root, { force = false } = {}) {
 function writeStamp(root, ws) {
   const dist = join(root, ws.dir, 'dist');
   const outputs = existsSync(dist) ? filesUnder(dist).map((file) => join('dist', file)) : [];
-  writeFileSync(join(root, ws.dir, STAMP), `${JSON.stringify({ hash: ws.hash, outputs: outputs.filter((file) => file !== STAMP) }, null, 1)}\n`);
+  writeFileSync(
+    join(root, ws.dir, STAMP),
+    `${JSON.stringify({ hash: ws.hash, outputs: outputs.filter((file) => file !== STAMP) }, null, 1)}\n`,
+  );
 }
 
 /** Builds the stale workspaces one after the other; stops at the first failure (no stamp for it). */

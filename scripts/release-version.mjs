@@ -21,7 +21,8 @@ function fail(message) {
   process.exit(2);
 }
 // 0.x only until the API is declared stable; no pre-release tags through this script.
-if (!version || !/^0\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/.test(version)) fail(`expected a 0.x.y version, got ${JSON.stringify(version)}`);
+if (!version || !/^0\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/.test(version))
+  fail(`expected a 0.x.y version, got ${JSON.stringify(version)}`);
 if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) fail(`--date must be YYYY-MM-DD`);
 
 const packagesDir = join(root, 'packages');
@@ -46,4 +47,6 @@ for (const { path, json } of manifests) {
   writeFileSync(path, `${JSON.stringify(json, null, 2)}\n`);
 }
 writeFileSync(changelogPath, changelog.replace('\n## Unreleased\n', `\n## Unreleased\n\n## ${version} - ${date}\n`));
-console.log(`release-version: ${manifests.length} packages at ${version}; next: npm install, commit, git tag v${version}`);
+console.log(
+  `release-version: ${manifests.length} packages at ${version}; next: npm install, commit, git tag v${version}`,
+);

@@ -49,7 +49,10 @@ export async function openBetterAuth(mode) {
   let headers;
   if (mode === 'better-auth-session') {
     // The bearer plugin hands the signed session token out in `set-auth-token`: what a client stores.
-    const signIn = await auth.api.signInEmail({ body: { email: USER.email, password: USER.password }, returnHeaders: true });
+    const signIn = await auth.api.signInEmail({
+      body: { email: USER.email, password: USER.password },
+      returnHeaders: true,
+    });
     const token = signIn.headers.get('set-auth-token');
     if (!token) throw new Error('bench setup: better-auth sign-in returned no set-auth-token header');
     headers = { authorization: `Bearer ${token}` };
@@ -76,7 +79,9 @@ export async function openBetterAuth(mode) {
 export function betterAuthCheck(mode, auth) {
   if (mode === 'better-auth-session') {
     return async (headers) => {
-      const session = await auth.api.getSession({ headers: headers instanceof Headers ? headers : fromNodeHeaders(headers) });
+      const session = await auth.api.getSession({
+        headers: headers instanceof Headers ? headers : fromNodeHeaders(headers),
+      });
       return session !== null;
     };
   }

@@ -17,7 +17,16 @@ export const JWT_SECRET = 'bench-jwt-secret-0123456789-abcdefghijklmnop';
 
 const GATEHOUSE_SECRET = 'bench-secret-0123456789-abcdefghijklmnop';
 
-const MODES = ['none', 'presence', 'presence-middleware', 'gatehouse', 'gatehouse-middleware', 'jwt', 'better-auth-session', 'better-auth-apikey'];
+const MODES = [
+  'none',
+  'presence',
+  'presence-middleware',
+  'gatehouse',
+  'gatehouse-middleware',
+  'jwt',
+  'better-auth-session',
+  'better-auth-apikey',
+];
 
 /**
  * From the command line: `none`, `presence` (a middleware that only checks that an Authorization
@@ -72,7 +81,15 @@ function statsAndReset(monitorLoop) {
   const cpu = process.cpuUsage(cpuMark);
   const wallMs = performance.now() - timeMark;
   const stats = {
-    eld: eld.count > 0 ? { p50: delayMs(eld.percentile(50)), p99: delayMs(eld.percentile(99)), max: delayMs(eld.max), mean: delayMs(eld.mean) } : null,
+    eld:
+      eld.count > 0
+        ? {
+            p50: delayMs(eld.percentile(50)),
+            p99: delayMs(eld.percentile(99)),
+            max: delayMs(eld.max),
+            mean: delayMs(eld.mean),
+          }
+        : null,
     // Share of one core the server process used (main thread + libuv pool + GC threads), and the
     // CPU time in µs behind it, user and kernel (loopback TCP writes are charged to the kernel).
     cpu: (cpu.user + cpu.system) / 1000 / wallMs,

@@ -39,8 +39,12 @@ app.use((error, _req, res, _next) => {
 });
 
 const server = app.listen(0, '127.0.0.1', () => {
-  announce(server.address().port, async () => {
-    await new Promise((resolve) => server.close(resolve));
-    await closeWorld();
-  }, { headers: clientHeaders });
+  announce(
+    server.address().port,
+    async () => {
+      await new Promise((resolve) => server.close(resolve));
+      await closeWorld();
+    },
+    { headers: clientHeaders },
+  );
 });

@@ -38,7 +38,11 @@ if (mode === 'gatehouse') {
 }
 
 await app.listen({ port: 0, host: '127.0.0.1' });
-announce(app.server.address().port, async () => {
-  await app.close();
-  await closeWorld();
-}, { headers: clientHeaders });
+announce(
+  app.server.address().port,
+  async () => {
+    await app.close();
+    await closeWorld();
+  },
+  { headers: clientHeaders },
+);

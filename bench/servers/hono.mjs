@@ -27,7 +27,9 @@ if (mode === 'gatehouse') {
   app.get('/v1/projects', handler);
 } else if (mode === 'presence') {
   // The same shape as the Gatehouse case: a wrapper that only checks the header is there.
-  app.get('/v1/projects', (c, next) => (c.req.header('authorization') ? handler(c, next) : c.json({ detail: 'Unauthorized' }, 401)));
+  app.get('/v1/projects', (c, next) =>
+    c.req.header('authorization') ? handler(c, next) : c.json({ detail: 'Unauthorized' }, 401),
+  );
 } else if (mode === 'presence-middleware') {
   app.use('/v1/*', async (c, next) => {
     if (!c.req.header('authorization')) return c.json({ detail: 'Unauthorized' }, 401);
@@ -44,14 +46,20 @@ if (mode === 'gatehouse') {
   closeWorld = world.close;
   clientHeaders = world.headers;
   const check = betterAuthCheck(mode, world.auth);
-  app.get('/v1/projects', async (c, next) => ((await check(c.req.raw.headers)) ? handler(c, next) : c.json({ detail: 'Unauthorized' }, 401)));
+  app.get('/v1/projects', async (c, next) =>
+    (await check(c.req.raw.headers)) ? handler(c, next) : c.json({ detail: 'Unauthorized' }, 401),
+  );
 } else {
   app.get('/v1/projects', handler);
 }
 
 const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
-  announce(info.port, async () => {
-    await new Promise((resolve) => server.close(resolve));
-    await closeWorld();
-  }, { headers: clientHeaders });
+  announce(
+    info.port,
+    async () => {
+      await new Promise((resolve) => server.close(resolve));
+      await closeWorld();
+    },
+    { headers: clientHeaders },
+  );
 });

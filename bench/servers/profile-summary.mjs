@@ -74,7 +74,10 @@ const rows = (map) =>
   [...map.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
-    .map(([name, us]) => `${((100 * us) / total).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(7)} ms  ${name}`)
+    .map(
+      ([name, us]) =>
+        `${((100 * us) / total).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(7)} ms  ${name}`,
+    )
     .join('\n');
 
 console.log(

@@ -67,11 +67,21 @@ let clientCounter = 0;
 /** A client address of its own, so tests do not share rate-limit buckets. */
 const newClient = () => `10.0.${Math.floor(++clientCounter / 250)}.${clientCounter % 250}`;
 
-function request(node: Demo, method: string, path: string, options: { bearer?: string; json?: unknown; client?: string } = {}): Promise<Response> {
+function request(
+  node: Demo,
+  method: string,
+  path: string,
+  options: { bearer?: string; json?: unknown; client?: string } = {},
+): Promise<Response> {
   const headers: Record<string, string> = { 'x-forwarded-for': options.client ?? newClient() };
   if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
   if (options.json !== undefined) headers['content-type'] = 'application/json';
-  return fetch(`${node.url}${path}`, { method, headers, body: options.json === undefined ? undefined : JSON.stringify(options.json), redirect: 'manual' });
+  return fetch(`${node.url}${path}`, {
+    method,
+    headers,
+    body: options.json === undefined ? undefined : JSON.stringify(options.json),
+    redirect: 'manual',
+  });
 }
 
 async function login(node: Demo, email: string, password: string, client?: string): Promise<Response> {
@@ -85,26 +95,38 @@ async function accessToken(node: Demo, email: string, password: string): Promise
   return cookie.slice('phoenix-access-token='.length).split(';')[0]!;
 }
 
-const status = async (node: Demo, token: string) => (await request(node, 'GET', '/v1/projects', { bearer: token })).status;
+const status = async (node: Demo, token: string) =>
+  (await request(node, 'GET', '/v1/projects', { bearer: token })).status;
 
 /** Polls until `node` refuses `token`; returns how long that took. */
 async function refusedWithin(node: Demo, token: string, limitMs: number): Promise<number> {
   const started = performance.now();
   for (;;) {
     if ((await status(node, token)) === 401) return performance.now() - started;
-    if (performance.now() - started > limitMs) throw new Error(`${node.url} still accepts the token after ${limitMs} ms`);
+    if (performance.now() - started > limitMs)
+      throw new Error(`${node.url} still accepts the token after ${limitMs} ms`);
   }
 }
 
 async function createUser(email: string, role = 'MEMBER'): Promise<void> {
   const response = await request(nodes.A, 'POST', '/v1/users', {
     bearer: ADMIN_SECRET,
-    json: { user: { email, username: email.split('@')[0], role, auth_method: 'LOCAL', password: 'pass-word-1' }, send_welcome_email: false },
+    json: {
+      user: { email, username: email.split('@')[0], role, auth_method: 'LOCAL', password: 'pass-word-1' },
+      send_welcome_email: false,
+    },
   });
   expect(response.status).toBe(201);
   // Admin-created users must pick their own password first; this one just did.
   const token = await accessToken(nodes.A, email, 'pass-word-1');
-  expect((await request(nodes.A, 'PATCH', '/v1/user', { bearer: token, json: { current_password: 'pass-word-1', password: 'pass-word-2' } })).status).toBe(200);
+  expect(
+    (
+      await request(nodes.A, 'PATCH', '/v1/user', {
+        bearer: token,
+        json: { current_password: 'pass-word-1', password: 'pass-word-2' },
+      })
+    ).status,
+  ).toBe(200);
   // The change keeps the session it was made from: end it, so each test counts only its own.
   expect((await request(nodes.A, 'DELETE', '/v1/user/sessions', { bearer: token })).status).toBe(204);
 }
@@ -131,7 +153,8 @@ describe('three instances, one PostgreSQL, one Redis', () => {
     await createUser('lister@example.test');
     const kept = await accessToken(nodes.A, 'lister@example.test', 'pass-word-2');
     const ended = await accessToken(nodes.B, 'lister@example.test', 'pass-word-2');
-    for (const node of [nodes.A, nodes.B, nodes.C]) for (const token of [kept, ended]) expect(await status(node, token)).toBe(200);
+    for (const node of [nodes.A, nodes.B, nodes.C])
+      for (const token of [kept, ended]) expect(await status(node, token)).toBe(200);
     // The list is the same on every instance: one store.
     const listed = await request(nodes.C, 'GET', '/v1/user/sessions', { bearer: kept });
     const { data } = (await listed.json()) as { data: { id: string; current: boolean; client_address: string }[] };
@@ -151,7 +174,10 @@ describe('three instances, one PostgreSQL, one Redis', () => {
 
   it('an API key deleted on C is refused on A within 100 ms', async () => {
     const session = await accessToken(nodes.A, 'admin@localhost', 'admin');
-    const created = await request(nodes.A, 'POST', '/v1/system/api_keys', { bearer: session, json: { data: { name: 'cluster key' } } });
+    const created = await request(nodes.A, 'POST', '/v1/system/api_keys', {
+      bearer: session,
+      json: { data: { name: 'cluster key' } },
+    });
     expect(created.status).toBe(201);
     const { data } = (await created.json()) as { data: { id: string; key: string } };
     expect(await status(nodes.A, data.key)).toBe(200);
@@ -162,7 +188,8 @@ describe('three instances, one PostgreSQL, one Redis', () => {
   it('20 failed logins spread over A, B and C from 20 addresses lock the account on all three', async () => {
     await createUser('target@example.test');
     const spread = [nodes.A, nodes.B, nodes.C];
-    for (let i = 0; i < 20; i++) expect((await login(spread[i % 3]!, 'target@example.test', `wrong-${i}`)).status).toBe(401);
+    for (let i = 0; i < 20; i++)
+      expect((await login(spread[i % 3]!, 'target@example.test', `wrong-${i}`)).status).toBe(401);
     for (const node of spread) {
       const response = await login(node, 'target@example.test', 'pass-word-2');
       expect(response.status).toBe(429);
@@ -173,14 +200,18 @@ describe('three instances, one PostgreSQL, one Redis', () => {
   it('the auth-route rate limit is counted across instances: the 13th request from one client is refused', async () => {
     const client = newClient();
     const spread = [nodes.A, nodes.B, nodes.C];
-    for (let i = 0; i < 12; i++) expect((await login(spread[i % 3]!, 'nobody@example.test', 'x', client)).status).toBe(401);
+    for (let i = 0; i < 12; i++)
+      expect((await login(spread[i % 3]!, 'nobody@example.test', 'x', client)).status).toBe(401);
     const refused = await login(nodes.B, 'nobody@example.test', 'x', client);
     expect(refused.status).toBe(429);
   });
 
   it('with Redis killed nothing revoked is accepted; when Redis returns, revocations propagate again', async () => {
     const session = await accessToken(nodes.A, 'admin@localhost', 'admin');
-    const created = await request(nodes.A, 'POST', '/v1/system/api_keys', { bearer: session, json: { data: { name: 'outage key' } } });
+    const created = await request(nodes.A, 'POST', '/v1/system/api_keys', {
+      bearer: session,
+      json: { data: { name: 'outage key' } },
+    });
     const { data } = (await created.json()) as { data: { id: string; key: string } };
     for (const node of [nodes.A, nodes.B, nodes.C]) expect(await status(node, data.key)).toBe(200);
 
@@ -200,14 +231,18 @@ describe('three instances, one PostgreSQL, one Redis', () => {
     const deadline = Date.now() + 15_000;
     for (const node of [nodes.A, nodes.B, nodes.C]) {
       let back = 0;
-      while ((back = (await login(node, 'admin@localhost', 'admin')).status) !== 204 && Date.now() < deadline) await new Promise((wait) => setTimeout(wait, 200));
+      while ((back = (await login(node, 'admin@localhost', 'admin')).status) !== 204 && Date.now() < deadline)
+        await new Promise((wait) => setTimeout(wait, 200));
       expect(back).toBe(204);
     }
     // Give every subscriber its reconnect, then revoke on B and watch A.
     const fresh = await accessToken(nodes.C, 'admin@localhost', 'admin');
     const waitUntil = Date.now() + 15_000;
     for (;;) {
-      const probe = await request(nodes.A, 'POST', '/v1/system/api_keys', { bearer: fresh, json: { data: { name: 'probe' } } });
+      const probe = await request(nodes.A, 'POST', '/v1/system/api_keys', {
+        bearer: fresh,
+        json: { data: { name: 'probe' } },
+      });
       const probeKey = ((await probe.json()) as { data: { id: string; key: string } }).data;
       expect(await status(nodes.A, probeKey.key)).toBe(200);
       await request(nodes.B, 'DELETE', `/v1/system/api_keys/${probeKey.id}`, { bearer: fresh });
@@ -222,7 +257,10 @@ describe('three instances, one PostgreSQL, one Redis', () => {
 
   it('a restarted instance has lost nothing: sessions and keys made before work on it', async () => {
     const session = await accessToken(nodes.B, 'admin@localhost', 'admin');
-    const created = await request(nodes.B, 'POST', '/v1/system/api_keys', { bearer: session, json: { data: { name: 'restart key' } } });
+    const created = await request(nodes.B, 'POST', '/v1/system/api_keys', {
+      bearer: session,
+      json: { data: { name: 'restart key' } },
+    });
     const { data } = (await created.json()) as { data: { key: string } };
     expect(await nodes.A.stop()).toBe(0);
     nodes.A = await startDemo(join(dir, 'A'), env);

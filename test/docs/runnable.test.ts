@@ -77,9 +77,13 @@ function cookiesOf(response: Response): string {
 }
 
 describe('install commands name real packages', () => {
-  const root = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+  const root = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+    devDependencies: Record<string, string>;
+  };
   const ours = new Set(
-    readdirSync(join(repoRoot, 'packages')).map((p) => (JSON.parse(readFileSync(join(repoRoot, 'packages', p, 'package.json'), 'utf8')) as { name: string }).name),
+    readdirSync(join(repoRoot, 'packages')).map(
+      (p) => (JSON.parse(readFileSync(join(repoRoot, 'packages', p, 'package.json'), 'utf8')) as { name: string }).name,
+    ),
   );
   for (const page of PAGES) {
     it(`${page}: every npm install / npx names a workspace package or one the tests install`, () => {
@@ -96,7 +100,10 @@ describe('install commands name real packages', () => {
       for (const raw of names) {
         const name = raw.replace(/(.)@[^/]*$/, '$1');
         if (name.startsWith('@gatehouse-auth/')) expect(ours, `${page}: ${raw}`).toContain(name);
-        else expect(Object.keys(root.devDependencies), `${page}: ${raw} is not installed by this workspace`).toContain(name);
+        else
+          expect(Object.keys(root.devDependencies), `${page}: ${raw} is not installed by this workspace`).toContain(
+            name,
+          );
       }
     });
   }
@@ -109,11 +116,18 @@ describe('every runnable program in the docs', () => {
     for (const program of programs) writeFileSync(join(dir, `${program.name}.ts`), `${program.code}\nexport {};\n`);
     writeFileSync(
       join(dir, 'tsconfig.json'),
-      JSON.stringify({ extends: '../../../../tsconfig.base.json', compilerOptions: { noEmit: true }, include: ['*.ts'] }),
+      JSON.stringify({
+        extends: '../../../../tsconfig.base.json',
+        compilerOptions: { noEmit: true },
+        include: ['*.ts'],
+      }),
     );
     const result = await new Promise<{ code: number | null; output: string }>((done) => {
-      execFile(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', dir], (error, stdout, stderr) =>
-        done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, output: stdout + stderr }),
+      execFile(
+        process.execPath,
+        [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', dir],
+        (error, stdout, stderr) =>
+          done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, output: stdout + stderr }),
       );
     });
     expect(result.output).toBe('');
@@ -150,7 +164,11 @@ describe('every runnable program in the docs', () => {
         await waitForServer(`${base}/v1/notes`, child, () => output);
         const json = { 'content-type': 'application/json' };
         const login = (password: string) =>
-          fetch(`${base}/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'admin@localhost', password }) });
+          fetch(`${base}/auth/login`, {
+            method: 'POST',
+            headers: json,
+            body: JSON.stringify({ email: 'admin@localhost', password }),
+          });
 
         // log in: 204 and two HttpOnly cookies
         const first = await login('admin');
@@ -160,7 +178,9 @@ describe('every runnable program in the docs', () => {
 
         // who am I? the profile says the password must be changed
         const me = await fetch(`${base}/v1/user`, { headers: { cookie } });
-        expect(await me.json()).toMatchObject({ data: { email: 'admin@localhost', role: 'ADMIN', auth_method: 'LOCAL', password_needs_reset: true } });
+        expect(await me.json()).toMatchObject({
+          data: { email: 'admin@localhost', role: 'ADMIN', auth_method: 'LOCAL', password_needs_reset: true },
+        });
 
         // choose a new password: needs the current one
         const changed = await fetch(`${base}/v1/user`, {
@@ -176,7 +196,9 @@ describe('every runnable program in the docs', () => {
         const second = await login(NEW_PASSWORD);
         expect(second.status).toBe(204);
         cookie = cookiesOf(second);
-        expect(await (await fetch(`${base}/v1/user`, { headers: { cookie } })).json()).toMatchObject({ data: { password_needs_reset: false } });
+        expect(await (await fetch(`${base}/v1/user`, { headers: { cookie } })).json()).toMatchObject({
+          data: { password_needs_reset: false },
+        });
 
         // your routes
         expect((await fetch(`${base}/v1/notes`, { headers: { cookie } })).status).toBe(200);

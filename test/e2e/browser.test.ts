@@ -19,7 +19,14 @@ import { startSlapd, type Slapd } from '../setup/slapd.js';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
 // Without the background-networking flags Chromium keeps dialling Google's hosts on a closed network.
-const CHROMIUM_ARGS = ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 const ADMIN_PASSWORD = 'admin-Passw0rd-2026';
 const VIEWER = { email: 'viewer@example.test', username: 'vera', first: 'viewer-Temp-0001', own: 'viewer-Own-0002' };
@@ -46,10 +53,16 @@ let browser: Promise<Browser> | undefined;
 function launch(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     return Promise.reject(
-      new Error(`Chromium is missing at ${CHROMIUM}: install Debian's package (apt-get install -y --no-install-recommends chromium) or set CHROMIUM_PATH`),
+      new Error(
+        `Chromium is missing at ${CHROMIUM}: install Debian's package (apt-get install -y --no-install-recommends chromium) or set CHROMIUM_PATH`,
+      ),
     );
   }
-  browser ??= chromium.launch({ executablePath: CHROMIUM, chromiumSandbox: false, args: ['--no-sandbox', ...CHROMIUM_ARGS] });
+  browser ??= chromium.launch({
+    executablePath: CHROMIUM,
+    chromiumSandbox: false,
+    args: ['--no-sandbox', ...CHROMIUM_ARGS],
+  });
   return browser;
 }
 
@@ -60,7 +73,8 @@ async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
   return { context, page };
 }
 
-const shot = (page: Page, name: string, fullPage = false) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
+const shot = (page: Page, name: string, fullPage = false) =>
+  page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
 
 /** The page's path (and query) relative to the demo's root URL. */
 function at(demo: Demo, page: Page): string {
@@ -92,7 +106,8 @@ async function changePassword(page: Page, current: string, next: string, repeate
 }
 
 beforeAll(async () => {
-  if (!existsSync(serverJs)) throw new Error(`${serverJs} is missing: run \`npm run build -w @gatehouse-auth/example-demo\` first`);
+  if (!existsSync(serverJs))
+    throw new Error(`${serverJs} is missing: run \`npm run build -w @gatehouse-auth/example-demo\` first`);
   mkdirSync(SCREENSHOTS, { recursive: true });
   [mailbox, provider] = await Promise.all([startMailbox(), startTestProvider()]);
 });
@@ -138,7 +153,9 @@ describe('the demo pages, with passwords', () => {
     const { context } = await session();
     const page = await context.newPage();
     await page.goto(`${demo.url}/login?error=auth_failed`);
-    await expect(page.locator('#login-error').textContent()).resolves.toBe('Authentication failed. Please contact your administrator.');
+    await expect(page.locator('#login-error').textContent()).resolves.toBe(
+      'Authentication failed. Please contact your administrator.',
+    );
     await shot(page, 'login-error');
     for (const code of ['bogus', '__proto__', 'constructor', '<script>alert(1)</script>']) {
       await page.goto(`${demo.url}/login?error=${encodeURIComponent(code)}`);
@@ -166,7 +183,10 @@ describe('the demo pages, with passwords', () => {
     await page.locator('.form-error').filter({ hasText: 'The new passwords do not match.' }).waitFor();
 
     await changePassword(page, 'wrong-current', ADMIN_PASSWORD);
-    await page.locator('.form-error').filter({ hasText: /current password/i }).waitFor();
+    await page
+      .locator('.form-error')
+      .filter({ hasText: /current password/i })
+      .waitFor();
 
     await changePassword(page, 'admin', ADMIN_PASSWORD);
     await waitForPath(demo, page, '/settings');
@@ -195,13 +215,18 @@ describe('the demo pages, with passwords', () => {
     await form.getByLabel('Username').fill('someone-else');
     await form.getByLabel('Password').fill('whatever-Passw0rd-1');
     await form.getByRole('button', { name: 'Create user' }).click();
-    await form.locator('.form-error').filter({ hasText: /exists/i }).waitFor();
+    await form
+      .locator('.form-error')
+      .filter({ hasText: /exists/i })
+      .waitFor();
 
     const memberRow = page.locator(`tr[data-user-email="${MEMBER.email}"]`);
     await memberRow.getByLabel(`Role of ${MEMBER.username}`).selectOption('MEMBER');
     await memberRow.getByRole('button', { name: 'Change' }).click();
     await page.waitForLoadState('load');
-    await expect(page.locator(`tr[data-user-email="${MEMBER.email}"] select[name=role]`).inputValue()).resolves.toBe('MEMBER');
+    await expect(page.locator(`tr[data-user-email="${MEMBER.email}"] select[name=role]`).inputValue()).resolves.toBe(
+      'MEMBER',
+    );
 
     await memberRow.locator('summary').click();
     await memberRow.getByLabel(`New password for ${MEMBER.username}`).fill('member-Reset-0004');
@@ -216,7 +241,12 @@ describe('the demo pages, with passwords', () => {
     await expect(adminRow.getByRole('button', { name: /Delete/ }).count()).resolves.toBe(0);
     await expect(adminRow.locator('select').count()).resolves.toBe(0);
     await expect(adminRow.locator('summary').count()).resolves.toBe(0);
-    await expect(page.locator('tr[data-user-email="ops@example.test"]').getByRole('button', { name: /Delete/ }).count()).resolves.toBe(1);
+    await expect(
+      page
+        .locator('tr[data-user-email="ops@example.test"]')
+        .getByRole('button', { name: /Delete/ })
+        .count(),
+    ).resolves.toBe(1);
     await shot(page, 'settings-admin', true);
   });
 
@@ -254,15 +284,19 @@ describe('the demo pages, with passwords', () => {
     await page.goto(`${demo.url}/settings`);
     const audit = page.locator('#audit');
     await audit.waitFor();
-    const typesIn = async (rows: Locator) => Promise.all((await rows.all()).map((row) => row.getAttribute('data-audit-type')));
+    const typesIn = async (rows: Locator) =>
+      Promise.all((await rows.all()).map((row) => row.getAttribute('data-audit-type')));
     const types = await typesIn(audit.locator('tbody tr'));
     // Newest first: the system key of the previous test, the deleted user, the role change, the sign-in.
     expect(types.slice(0, 1)).toEqual(['api_key.created']);
-    for (const type of ['user.deleted', 'password.changed', 'user.role_changed', 'user.created', 'sign_in.succeeded']) expect(types).toContain(type);
+    for (const type of ['user.deleted', 'password.changed', 'user.role_changed', 'user.created', 'sign_in.succeeded'])
+      expect(types).toContain(type);
     const deleted = audit.locator('tr[data-audit-type="user.deleted"]');
     await expect(deleted.textContent()).resolves.toContain('temp@example.test');
     await expect(deleted.textContent()).resolves.toContain('admin@localhost (session)');
-    await expect(audit.locator('tr[data-audit-type="sign_in.succeeded"]').first().textContent()).resolves.toContain('127.0.0.1');
+    await expect(audit.locator('tr[data-audit-type="sign_in.succeeded"]').first().textContent()).resolves.toContain(
+      '127.0.0.1',
+    );
 
     await audit.getByLabel('Event').selectOption('user.role_changed');
     await audit.getByRole('button', { name: 'Show' }).click();
@@ -319,10 +353,15 @@ describe('the demo pages, with passwords', () => {
       await expect(current.textContent()).resolves.toContain('Chrome');
       await shot(page, 'settings-sessions', true);
 
-      await page.locator('#sessions tr:not([data-current])').getByRole('button', { name: /^Sign out session/ }).click();
+      await page
+        .locator('#sessions tr:not([data-current])')
+        .getByRole('button', { name: /^Sign out session/ })
+        .click();
       // The page reloads after the DELETE: wait for the reloaded list, not the old page's load state
       // (counting in between the two pages found no rows at all).
-      await page.waitForFunction("document.querySelectorAll('#sessions tbody tr').length === 1", undefined, { timeout: 10_000 });
+      await page.waitForFunction("document.querySelectorAll('#sessions tbody tr').length === 1", undefined, {
+        timeout: 10_000,
+      });
       await expect(page.locator('#sessions tbody tr').count()).resolves.toBe(1);
       await expect(page.locator('#sign-out-others').count()).resolves.toBe(0);
       // The other browser's session is gone: its next page asks it to sign in.
@@ -349,7 +388,9 @@ describe('the demo pages, with passwords', () => {
     await shot(page, 'forgot-password');
 
     const mail = await mailbox.take(OPS.email);
-    const href = /<a\b[^>]*\bid="reset-url"[^>]*\bhref="([^"]+)"/.exec(mail.html)?.[1] ?? /<a\b[^>]*\bhref="([^"]+)"[^>]*\bid="reset-url"/.exec(mail.html)?.[1];
+    const href =
+      /<a\b[^>]*\bid="reset-url"[^>]*\bhref="([^"]+)"/.exec(mail.html)?.[1] ??
+      /<a\b[^>]*\bhref="([^"]+)"[^>]*\bid="reset-url"/.exec(mail.html)?.[1];
     expect(href).toBeDefined();
     const link = href!.replaceAll('&amp;', '&');
     expect(link.startsWith(`${demo.url}/reset-password-with-token?token=`)).toBe(true);
@@ -432,7 +473,13 @@ describe('the demo login page with LDAP sign-in', () => {
 
   beforeAll(async () => {
     slapd = await startSlapd();
-    await slapd.addUser({ uid: 'lena', password: 'lena-Dir-0001', mail: 'lena@example.test', displayName: 'Lena Directory', groups: ['members'] });
+    await slapd.addUser({
+      uid: 'lena',
+      password: 'lena-Dir-0001',
+      mail: 'lena@example.test',
+      displayName: 'Lena Directory',
+      groups: ['members'],
+    });
     demo = await startDemo(tempDir('gatehouse-pages-ldap-'), slapd.env());
   }, 60_000);
 
@@ -452,7 +499,10 @@ describe('the demo login page with LDAP sign-in', () => {
       await page.getByLabel('LDAP username').fill('lena');
       await page.getByLabel('LDAP password').fill('wrong');
       await page.getByRole('button', { name: 'Sign in with LDAP' }).click();
-      await page.locator('#ldap-login-form .form-error').filter({ hasText: 'Invalid username and/or password' }).waitFor();
+      await page
+        .locator('#ldap-login-form .form-error')
+        .filter({ hasText: 'Invalid username and/or password' })
+        .waitFor();
 
       await page.getByLabel('LDAP username').fill(' lena ');
       await page.getByLabel('LDAP password').fill('lena-Dir-0001');

@@ -24,7 +24,13 @@ async function login(url: string, email: string, password: string): Promise<Resp
   });
 }
 
-function call(url: string, method: string, path: string, auth: { cookie?: string; bearer?: string }, body?: unknown): Promise<Response> {
+function call(
+  url: string,
+  method: string,
+  path: string,
+  auth: { cookie?: string; bearer?: string },
+  body?: unknown,
+): Promise<Response> {
   const headers: Record<string, string> = {};
   if (auth.cookie) headers.cookie = auth.cookie;
   if (auth.bearer) headers.authorization = `Bearer ${auth.bearer}`;
@@ -120,7 +126,13 @@ describe('the demo server', () => {
   });
 
   it('creates and lists projects for the admin', async () => {
-    const created = await call(demo.url, 'POST', '/v1/projects', { cookie: adminCookie }, { name: 'chatbot', description: 'first' });
+    const created = await call(
+      demo.url,
+      'POST',
+      '/v1/projects',
+      { cookie: adminCookie },
+      { name: 'chatbot', description: 'first' },
+    );
     expect(created.status).toBe(201);
     const project = (await jsonOf<Data<Project>>(created)).data;
     expect(project).toMatchObject({ name: 'chatbot', description: 'first' });
@@ -133,9 +145,19 @@ describe('the demo server', () => {
     const byName = await call(demo.url, 'GET', '/v1/projects/chatbot', { cookie: adminCookie });
     expect((await jsonOf<Data<Project>>(byName)).data).toEqual(project);
 
-    const updated = await call(demo.url, 'PUT', `/v1/projects/${projectId}`, { cookie: adminCookie }, { description: 'second' });
+    const updated = await call(
+      demo.url,
+      'PUT',
+      `/v1/projects/${projectId}`,
+      { cookie: adminCookie },
+      { description: 'second' },
+    );
     expect(updated.status).toBe(200);
-    expect((await jsonOf<Data<Project>>(updated)).data).toMatchObject({ id: projectId, name: 'chatbot', description: 'second' });
+    expect((await jsonOf<Data<Project>>(updated)).data).toMatchObject({
+      id: projectId,
+      name: 'chatbot',
+      description: 'second',
+    });
   });
 
   it.each([
@@ -144,10 +166,31 @@ describe('the demo server', () => {
     ['GET', '/v1/projects/404404', undefined, 404, 'not_found', 'Project not found: 404404'],
     ['GET', '/v1/datasets/not-a-number', undefined, 422, 'invalid_input', "Invalid dataset id: 'not-a-number'"],
     ['GET', '/v1/datasets/777', undefined, 404, 'not_found', 'Dataset not found: 777'],
-    ['POST', '/v1/datasets/upload', { name: 'd', examples: [] }, 422, 'invalid_input', 'examples must be a non-empty array'],
-    ['POST', '/v1/datasets/upload', { name: 'd', examples: [{ input: 1 }] }, 422, 'invalid_input', 'examples[0].input must be a JSON object'],
+    [
+      'POST',
+      '/v1/datasets/upload',
+      { name: 'd', examples: [] },
+      422,
+      'invalid_input',
+      'examples must be a non-empty array',
+    ],
+    [
+      'POST',
+      '/v1/datasets/upload',
+      { name: 'd', examples: [{ input: 1 }] },
+      422,
+      'invalid_input',
+      'examples[0].input must be a JSON object',
+    ],
     ['GET', '/v1/experiments/5', undefined, 404, 'not_found', 'Experiment not found: 5'],
-    ['POST', '/v1/traces', { resourceSpans: {} }, 422, 'invalid_input', 'Request body is invalid ExportTraceServiceRequest: resourceSpans: array expected'],
+    [
+      'POST',
+      '/v1/traces',
+      { resourceSpans: {} },
+      422,
+      'invalid_input',
+      'Request body is invalid ExportTraceServiceRequest: resourceSpans: array expected',
+    ],
     [
       'POST',
       '/v1/span_annotations',
@@ -156,7 +199,14 @@ describe('the demo server', () => {
       'not_found',
       'Spans with IDs nope do not exist',
     ],
-    ['POST', '/v1/span_annotations', { data: [{ span_id: 'x', name: 'q', annotator_kind: 'ROBOT', result: {} }] }, 422, 'invalid_input', 'data[0].annotator_kind must be one of HUMAN, LLM, CODE'],
+    [
+      'POST',
+      '/v1/span_annotations',
+      { data: [{ span_id: 'x', name: 'q', annotator_kind: 'ROBOT', result: {} }] },
+      422,
+      'invalid_input',
+      'data[0].annotator_kind must be one of HUMAN, LLM, CODE',
+    ],
   ])('%s %s %j → %i %s', async (method, path, body, status, code, message) => {
     const response = await call(demo.url, method, path, { cookie: adminCookie }, body);
     expect(response.status).toBe(status);
@@ -179,18 +229,32 @@ describe('the demo server', () => {
       { input: { q: 'bye' }, output: {}, metadata: {} },
     ]);
 
-    const started = await call(demo.url, 'POST', `/v1/datasets/${dataset.id}/experiments`, auth, { name: 'baseline', metadata: { model: 'm1' } });
+    const started = await call(demo.url, 'POST', `/v1/datasets/${dataset.id}/experiments`, auth, {
+      name: 'baseline',
+      metadata: { model: 'm1' },
+    });
     expect(started.status).toBe(201);
     const experiment = (await jsonOf<Data<Experiment>>(started)).data;
     expect(experiment).toMatchObject({ dataset_id: dataset.id, name: 'baseline', metadata: { model: 'm1' } });
-    expect((await jsonOf<Data<Experiment>>(await call(demo.url, 'GET', `/v1/experiments/${experiment.id}`, auth))).data).toEqual(experiment);
-    expect((await jsonOf<Data<Experiment[]>>(await call(demo.url, 'GET', `/v1/datasets/${dataset.id}/experiments`, auth))).data).toEqual([experiment]);
+    expect(
+      (await jsonOf<Data<Experiment>>(await call(demo.url, 'GET', `/v1/experiments/${experiment.id}`, auth))).data,
+    ).toEqual(experiment);
+    expect(
+      (await jsonOf<Data<Experiment[]>>(await call(demo.url, 'GET', `/v1/datasets/${dataset.id}/experiments`, auth)))
+        .data,
+    ).toEqual([experiment]);
 
     // OTLP/JSON, as an OpenTelemetry exporter sends it (test/e2e/phoenix-clients.test.ts covers protobuf).
     const nanos = (iso: string) => `${BigInt(Date.parse(iso)) * 1_000_000n}`;
     const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
     const spans = [
-      { traceId: trace, spanId: '00f067aa0ba902b7', name: 'root', startTimeUnixNano: nanos('2025-01-01T00:00:00Z'), endTimeUnixNano: nanos('2025-01-01T00:00:02Z') },
+      {
+        traceId: trace,
+        spanId: '00f067aa0ba902b7',
+        name: 'root',
+        startTimeUnixNano: nanos('2025-01-01T00:00:00Z'),
+        endTimeUnixNano: nanos('2025-01-01T00:00:02Z'),
+      },
       {
         traceId: trace,
         spanId: '00f067aa0ba902b8',
@@ -201,7 +265,14 @@ describe('the demo server', () => {
         attributes: [{ key: 'tokens', value: { intValue: '7' } }],
       },
     ];
-    const otlp = { resourceSpans: [{ resource: { attributes: [{ key: 'openinference.project.name', value: { stringValue: 'chatbot' } }] }, scopeSpans: [{ spans }] }] };
+    const otlp = {
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'openinference.project.name', value: { stringValue: 'chatbot' } }] },
+          scopeSpans: [{ spans }],
+        },
+      ],
+    };
     const ingested = await call(demo.url, 'POST', '/v1/traces', auth, otlp);
     expect(ingested.status).toBe(200);
     expect(await jsonOf(ingested)).toEqual({});
@@ -211,12 +282,24 @@ describe('the demo server', () => {
 
     const traces = await jsonOf<Data<Trace[]>>(await call(demo.url, 'GET', '/v1/traces?project_name=chatbot', auth));
     expect(traces.data).toHaveLength(1);
-    expect(traces.data[0]).toMatchObject({ trace_id: trace, project_name: 'chatbot', start_time: '2025-01-01T00:00:00.000Z', end_time: '2025-01-01T00:00:02.000Z' });
+    expect(traces.data[0]).toMatchObject({
+      trace_id: trace,
+      project_name: 'chatbot',
+      start_time: '2025-01-01T00:00:00.000Z',
+      end_time: '2025-01-01T00:00:02.000Z',
+    });
     expect(traces.data[0]!.spans.map((span) => span.span_id)).toEqual(['00f067aa0ba902b7', '00f067aa0ba902b8']);
     expect(traces.data[0]!.spans[1]).toMatchObject({ parent_id: '00f067aa0ba902b7', attributes: { tokens: 7 } });
 
     const annotated = await call(demo.url, 'POST', '/v1/span_annotations', auth, {
-      data: [{ span_id: '00f067aa0ba902b8', name: 'correctness', annotator_kind: 'HUMAN', result: { label: 'correct', score: 1 } }],
+      data: [
+        {
+          span_id: '00f067aa0ba902b8',
+          name: 'correctness',
+          annotator_kind: 'HUMAN',
+          result: { label: 'correct', score: 1 },
+        },
+      ],
     });
     expect(annotated.status).toBe(201);
     expect((await jsonOf<Data<unknown>>(annotated)).data).toEqual([{ id: expect.any(Number) }]);
@@ -226,9 +309,21 @@ describe('the demo server', () => {
   });
 
   it('holds the viewer rules: a VIEWER reads but cannot write', async () => {
-    const created = await call(demo.url, 'POST', '/v1/users', { cookie: adminCookie }, {
-      user: { email: 'viewer@example.com', username: 'viewer', role: 'VIEWER', auth_method: 'LOCAL', password: 'viewer-pass-1' },
-    });
+    const created = await call(
+      demo.url,
+      'POST',
+      '/v1/users',
+      { cookie: adminCookie },
+      {
+        user: {
+          email: 'viewer@example.com',
+          username: 'viewer',
+          role: 'VIEWER',
+          auth_method: 'LOCAL',
+          password: 'viewer-pass-1',
+        },
+      },
+    );
     expect(created.status).toBe(201);
     const loggedIn = await login(demo.url, 'viewer@example.com', 'viewer-pass-1');
     expect(loggedIn.status).toBe(204);
@@ -240,12 +335,23 @@ describe('the demo server', () => {
 
     const write = await call(demo.url, 'POST', '/v1/projects', viewer, { name: 'mine' });
     expect(write.status).toBe(403);
-    expect(await jsonOf(write)).toEqual({ error: { code: 'forbidden', message: 'This action requires the MEMBER or ADMIN role: viewers have read-only access.' } });
+    expect(await jsonOf(write)).toEqual({
+      error: {
+        code: 'forbidden',
+        message: 'This action requires the MEMBER or ADMIN role: viewers have read-only access.',
+      },
+    });
     expect((await call(demo.url, 'POST', '/v1/traces', viewer, { spans: [] })).status).toBe(403);
   });
 
   it('accepts a system API key as a Bearer token; the key is not an admin', async () => {
-    const minted = await call(demo.url, 'POST', '/v1/system/api_keys', { cookie: adminCookie }, { data: { name: 'ingest' } });
+    const minted = await call(
+      demo.url,
+      'POST',
+      '/v1/system/api_keys',
+      { cookie: adminCookie },
+      { data: { name: 'ingest' } },
+    );
     expect(minted.status).toBe(201);
     systemKey = (await jsonOf<Data<{ key: string }>>(minted)).data.key;
 
@@ -253,24 +359,36 @@ describe('the demo server', () => {
     expect(list.status).toBe(200);
     const remove = await call(demo.url, 'DELETE', `/v1/projects/${projectId}`, { bearer: systemKey });
     expect(remove.status).toBe(403);
-    expect(await jsonOf(remove)).toEqual({ error: { code: 'forbidden', message: 'This action requires the ADMIN role.' } });
+    expect(await jsonOf(remove)).toEqual({
+      error: { code: 'forbidden', message: 'This action requires the ADMIN role.' },
+    });
   });
 
   it('keeps the project, the changed admin password and the signing secret across a restart', async () => {
-    const changed = await call(demo.url, 'PATCH', '/v1/user', { cookie: adminCookie }, { current_password: 'admin', password: 'changed-pw-42' });
+    const changed = await call(
+      demo.url,
+      'PATCH',
+      '/v1/user',
+      { cookie: adminCookie },
+      { current_password: 'admin', password: 'changed-pw-42' },
+    );
     expect(changed.status).toBe(200);
 
     expect(await demo.stop()).toBe(0);
     expect(demo.stdout()).toContain('SIGTERM: shutting down');
     demo = await startDemo(workingDir);
 
-    expect(demo.stdout()).toMatch(/^Gatehouse demo listening on http:\/\/127\.0\.0\.1:\d+ \| store: sqlite \(.*\) \| auth: on\n$/);
+    expect(demo.stdout()).toMatch(
+      /^Gatehouse demo listening on http:\/\/127\.0\.0\.1:\d+ \| store: sqlite \(.*\) \| auth: on\n$/,
+    );
     expect(demo.stderr()).toContain('using the signing secret saved in');
 
     expect((await login(demo.url, 'admin@localhost', 'admin')).status).toBe(401);
     const again = await login(demo.url, 'admin@localhost', 'changed-pw-42');
     expect(again.status).toBe(204);
-    const list = await jsonOf<Data<Project[]>>(await call(demo.url, 'GET', '/v1/projects', { cookie: cookiesOf(again) }));
+    const list = await jsonOf<Data<Project[]>>(
+      await call(demo.url, 'GET', '/v1/projects', { cookie: cookiesOf(again) }),
+    );
     expect(list.data).toEqual([expect.objectContaining({ id: projectId, name: 'chatbot', description: 'second' })]);
 
     // Signed with the persisted secret, the key minted before the restart still verifies.
@@ -296,14 +414,21 @@ describe('the demo with single sign-on', () => {
       expect(config.oauth2_idps).toEqual([{ name: 'testidp', display_name: 'Test IdP' }]);
       const browser = createBrowser();
       const app = new URL(demo.url);
-      const { hops } = await browser.follow(`${demo.url}/oauth2/testidp/login?returnUrl=${encodeURIComponent('/v1/projects')}`, {
-        login: 'developer',
-        stopAt: (url) => url.host === app.host && !url.pathname.includes('/oauth2/'),
-      });
+      const { hops } = await browser.follow(
+        `${demo.url}/oauth2/testidp/login?returnUrl=${encodeURIComponent('/v1/projects')}`,
+        {
+          login: 'developer',
+          stopAt: (url) => url.host === app.host && !url.pathname.includes('/oauth2/'),
+        },
+      );
       expect(hops.at(-1)).toMatchObject({ status: 302, location: '/v1/projects' });
-      const me = await jsonOf<Data<{ email: string; role: string }>>(await call(demo.url, 'GET', '/v1/user', { cookie: browser.cookieHeader(demo.url) }));
+      const me = await jsonOf<Data<{ email: string; role: string }>>(
+        await call(demo.url, 'GET', '/v1/user', { cookie: browser.cookieHeader(demo.url) }),
+      );
       expect(me.data).toMatchObject({ email: DEFAULT_ACCOUNTS.developer!.email, role: 'MEMBER' });
-      expect((await call(demo.url, 'GET', '/v1/projects', { cookie: browser.cookieHeader(demo.url) })).status).toBe(200);
+      expect((await call(demo.url, 'GET', '/v1/projects', { cookie: browser.cookieHeader(demo.url) })).status).toBe(
+        200,
+      );
     } finally {
       await demo?.stop();
       await provider.close();
@@ -316,12 +441,18 @@ describe('the demo with a bad environment', () => {
   it('prints every problem, names PHOENIX_SECRET without its value, exits 1 and writes nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-demo-bad-'));
     try {
-      const { child, out, err } = spawnDemo(dir, { PHOENIX_WORKING_DIR: dir, PHOENIX_SECRET: 'short', PHOENIX_PORT: 'http' });
+      const { child, out, err } = spawnDemo(dir, {
+        PHOENIX_WORKING_DIR: dir,
+        PHOENIX_SECRET: 'short',
+        PHOENIX_PORT: 'http',
+      });
       expect(await exited(child)).toBe(1);
       const stderr = err.join('');
       expect(out.join('')).toBe('');
       expect(stderr).toContain('Invalid authentication configuration (2 problems):');
-      expect(stderr).toContain("  - PHOENIX_PORT: Invalid value for environment variable PHOENIX_PORT: 'http'. Value must be an integer.");
+      expect(stderr).toContain(
+        "  - PHOENIX_PORT: Invalid value for environment variable PHOENIX_PORT: 'http'. Value must be an integer.",
+      );
       expect(stderr).toMatch(/ {2}- PHOENIX_SECRET: Phoenix secret must be at least 32 characters long/);
       expect(stderr).not.toContain('short');
       expect(existsSync(join(dir, 'phoenix.db'))).toBe(false);
@@ -366,27 +497,49 @@ describe('the demo on PostgreSQL', () => {
   it("keeps Gatehouse's tables and the demo's in one database, across a restart", async () => {
     let demo = await startDemo(dir, { PHOENIX_SQL_DATABASE_URL: databaseUrl });
     try {
-      expect(demo.stdout()).toContain(' | store: postgresql | shared: postgresql notify | auth: on | created the default admin admin@localhost');
+      expect(demo.stdout()).toContain(
+        ' | store: postgresql | shared: postgresql notify | auth: on | created the default admin admin@localhost',
+      );
       expect(demo.stdout()).not.toContain(name);
       expect(existsSync(join(dir, 'phoenix.db'))).toBe(false);
 
       const loggedIn = await login(demo.url, 'admin@localhost', 'admin');
       expect(loggedIn.status).toBe(204);
-      const created = await call(demo.url, 'POST', '/v1/projects', { cookie: cookiesOf(loggedIn) }, { name: 'on-postgres' });
+      const created = await call(
+        demo.url,
+        'POST',
+        '/v1/projects',
+        { cookie: cookiesOf(loggedIn) },
+        { name: 'on-postgres' },
+      );
       expect(created.status).toBe(201);
       expect(await demo.stop()).toBe(0);
 
       demo = await startDemo(dir, { PHOENIX_SQL_DATABASE_URL: databaseUrl });
       expect(demo.stdout()).not.toContain('created the default admin');
       const again = await login(demo.url, 'admin@localhost', 'admin');
-      const list = await jsonOf<Data<Project[]>>(await call(demo.url, 'GET', '/v1/projects', { cookie: cookiesOf(again) }));
+      const list = await jsonOf<Data<Project[]>>(
+        await call(demo.url, 'GET', '/v1/projects', { cookie: cookiesOf(again) }),
+      );
       expect(list.data.map((project) => project.name)).toEqual(['on-postgres']);
     } finally {
       await demo.stop();
     }
 
-    const tables = await onServer(databaseUrl, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name");
+    const tables = await onServer(
+      databaseUrl,
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
+    );
     const names = tables.rows.map((row) => row.table_name);
-    expect(names).toEqual(expect.arrayContaining(['demo_datasets', 'demo_experiments', 'demo_projects', 'demo_span_annotations', 'demo_traces', 'users']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'demo_datasets',
+        'demo_experiments',
+        'demo_projects',
+        'demo_span_annotations',
+        'demo_traces',
+        'users',
+      ]),
+    );
   });
 });

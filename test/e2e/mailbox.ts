@@ -37,7 +37,12 @@ export async function startMailbox(): Promise<Mailbox> {
     onData(stream, _session, done) {
       simpleParser(stream).then((mail) => {
         const to = Array.isArray(mail.to) ? mail.to.map((t) => t.text).join(',') : (mail.to?.text ?? '');
-        mails.push({ to, subject: mail.subject ?? '', text: mail.text ?? '', html: typeof mail.html === 'string' ? mail.html : '' });
+        mails.push({
+          to,
+          subject: mail.subject ?? '',
+          text: mail.text ?? '',
+          html: typeof mail.html === 'string' ? mail.html : '',
+        });
         done();
       }, done);
     },
@@ -56,7 +61,10 @@ export async function startMailbox(): Promise<Mailbox> {
           taken.add(mail);
           return mail;
         }
-        if (Date.now() > deadline) throw new Error(`no mail to ${address} within ${timeoutMs} ms (received: ${mails.map((m) => m.to).join(', ') || 'none'})`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `no mail to ${address} within ${timeoutMs} ms (received: ${mails.map((m) => m.to).join(', ') || 'none'})`,
+          );
         await new Promise((wait) => setTimeout(wait, 50));
       }
     },

@@ -16,7 +16,15 @@ import { serverJs, startDemo, type Demo } from '../support/demo-process.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const PASSWORD = 'admin-Passw0rd-2026';
 const WIDTHS = [1280, 390] as const;
 
@@ -27,14 +35,22 @@ let adminCookie: string;
 
 function launch(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    return Promise.reject(new Error(`Chromium is missing at ${CHROMIUM}: install Debian's package (apt-get install -y --no-install-recommends chromium) or set CHROMIUM_PATH`));
+    return Promise.reject(
+      new Error(
+        `Chromium is missing at ${CHROMIUM}: install Debian's package (apt-get install -y --no-install-recommends chromium) or set CHROMIUM_PATH`,
+      ),
+    );
   }
   browser ??= chromium.launch({ executablePath: CHROMIUM, chromiumSandbox: false, args: CHROMIUM_ARGS });
   return browser;
 }
 
 function post(path: string, body: unknown, cookie?: string, method = 'POST'): Promise<Response> {
-  return fetch(`${demo.url}${path}`, { method, headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) });
+  return fetch(`${demo.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+    body: JSON.stringify(body),
+  });
 }
 
 async function signIn(password: string): Promise<string> {
@@ -48,7 +64,9 @@ async function signIn(password: string): Promise<string> {
 
 /** A signed-in admin's browser page at this width (the session cookies from the API login). */
 async function adminPage(width: number): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await (await launch()).newContext({ viewport: { width, height: width > 600 ? 800 : 844 }, deviceScaleFactor: 1 });
+  const context = await (
+    await launch()
+  ).newContext({ viewport: { width, height: width > 600 ? 800 : 844 }, deviceScaleFactor: 1 });
   await context.addCookies(
     adminCookie.split('; ').map((pair) => {
       const [name, value] = pair.split('=') as [string, string];
@@ -84,7 +102,9 @@ beforeAll(async () => {
   demo = await startDemo(dir, { PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD: 'first-Passw0rd-2026' });
   // The forced first password change, done through the API: this file is about layout.
   const first = await signIn('first-Passw0rd-2026');
-  expect((await post('/v1/user', { current_password: 'first-Passw0rd-2026', password: PASSWORD }, first, 'PATCH')).status).toBe(200);
+  expect(
+    (await post('/v1/user', { current_password: 'first-Passw0rd-2026', password: PASSWORD }, first, 'PATCH')).status,
+  ).toBe(200);
   adminCookie = await signIn(PASSWORD);
   // Rows wide enough to have overflowed before: long e-mails, every role, a described system key.
   for (const [email, role] of [
@@ -94,7 +114,21 @@ beforeAll(async () => {
     const user = { email, username: email.split('@')[0], role, auth_method: 'LOCAL', password: 'member-Passw0rd-1' };
     expect((await post('/v1/users', { user }, adminCookie)).status).toBe(201);
   }
-  expect((await post('/v1/system/api_keys', { data: { name: 'trace-collector', description: 'OTLP exporter of the chat service', expires_at: '2099-06-30T12:00:00Z' } }, adminCookie)).status).toBe(201);
+  expect(
+    (
+      await post(
+        '/v1/system/api_keys',
+        {
+          data: {
+            name: 'trace-collector',
+            description: 'OTLP exporter of the chat service',
+            expires_at: '2099-06-30T12:00:00Z',
+          },
+        },
+        adminCookie,
+      )
+    ).status,
+  ).toBe(201);
 });
 
 afterAll(async () => {
@@ -114,7 +148,11 @@ describe('the settings page at 1280 px and 390 px', () => {
       expect(await offScreenControls(page)).toEqual([]);
       // The controls the narrow page used to push off-screen are there and usable.
       const member = page.locator('tr[data-user-email="a.very.long.member.address@observability.example.test"]');
-      for (const control of [member.getByRole('combobox'), member.getByText('Set password'), member.getByRole('button', { name: 'Delete' })]) {
+      for (const control of [
+        member.getByRole('combobox'),
+        member.getByText('Set password'),
+        member.getByRole('button', { name: 'Delete' }),
+      ]) {
         await expect(control.isVisible()).resolves.toBe(true);
       }
       await page.screenshot({ path: join(SCREENSHOTS, `settings-${width}.png`), fullPage: true });

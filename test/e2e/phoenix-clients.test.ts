@@ -29,7 +29,11 @@ async function json<T>(response: Response): Promise<T> {
 }
 
 function post(path: string, body: unknown, headers: Record<string, string>): Promise<Response> {
-  return fetch(`${demo.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return fetch(`${demo.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 async function signIn(email: string, password: string): Promise<string> {
@@ -41,17 +45,27 @@ async function signIn(email: string, password: string): Promise<string> {
     .join('; ');
 }
 
-async function mintKey(path: '/v1/system/api_keys' | '/v1/user/api_keys', cookie: string, name: string): Promise<string> {
+async function mintKey(
+  path: '/v1/system/api_keys' | '/v1/user/api_keys',
+  cookie: string,
+  name: string,
+): Promise<string> {
   const response = await post(path, { data: { name } }, { cookie });
   expect(response.status).toBe(201);
   return (await json<{ data: { key: string } }>(response)).data.key;
 }
 
 /** The demo's span rows of a project, read with the system key. */
-async function storedSpans(project: string): Promise<{ span_id: string; name: string; attributes: Record<string, unknown> }[]> {
-  const response = await fetch(`${demo.url}/v1/traces?project_name=${encodeURIComponent(project)}`, { headers: { authorization: `Bearer ${keys.system}` } });
+async function storedSpans(
+  project: string,
+): Promise<{ span_id: string; name: string; attributes: Record<string, unknown> }[]> {
+  const response = await fetch(`${demo.url}/v1/traces?project_name=${encodeURIComponent(project)}`, {
+    headers: { authorization: `Bearer ${keys.system}` },
+  });
   expect(response.status).toBe(200);
-  const traces = await json<{ data: { spans: { span_id: string; name: string; attributes: Record<string, unknown> }[] }[] }>(response);
+  const traces = await json<{
+    data: { spans: { span_id: string; name: string; attributes: Record<string, unknown> }[] }[];
+  }>(response);
   return traces.data.flatMap((trace) => trace.spans);
 }
 
@@ -73,9 +87,17 @@ async function withEnv<T>(vars: Record<string, string | undefined>, body: () => 
 }
 
 /** One span through phoenix-otel's provider; the result of `shutdown()`, which flushes the export. */
-async function exportOneSpan(apiKey: string | undefined, project: string, compression?: 'gzip'): Promise<{ error: unknown }> {
+async function exportOneSpan(
+  apiKey: string | undefined,
+  project: string,
+  compression?: 'gzip',
+): Promise<{ error: unknown }> {
   return withEnv(
-    { PHOENIX_COLLECTOR_ENDPOINT: demo.url, PHOENIX_API_KEY: apiKey, OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: compression },
+    {
+      PHOENIX_COLLECTOR_ENDPOINT: demo.url,
+      PHOENIX_API_KEY: apiKey,
+      OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: compression,
+    },
     async () => {
       const provider = register({ projectName: project, global: false });
       provider.getTracer('e2e').startActiveSpan('answer-question', (span) => {
@@ -100,9 +122,17 @@ beforeAll(async () => {
   keys.system = await mintKey('/v1/system/api_keys', admin, 'ingest');
   for (const role of ['MEMBER', 'VIEWER'] as const) {
     const email = `${role.toLowerCase()}@example.test`;
-    const created = await post('/v1/users', { user: { email, username: role.toLowerCase(), role, auth_method: 'LOCAL', password: `${role}-Passw0rd-1` } }, { cookie: admin });
+    const created = await post(
+      '/v1/users',
+      { user: { email, username: role.toLowerCase(), role, auth_method: 'LOCAL', password: `${role}-Passw0rd-1` } },
+      { cookie: admin },
+    );
     expect(created.status).toBe(201);
-    keys[role === 'MEMBER' ? 'member' : 'viewer'] = await mintKey('/v1/user/api_keys', await signIn(email, `${role}-Passw0rd-1`), `${role} key`);
+    keys[role === 'MEMBER' ? 'member' : 'viewer'] = await mintKey(
+      '/v1/user/api_keys',
+      await signIn(email, `${role}-Passw0rd-1`),
+      `${role} key`,
+    );
   }
 });
 
@@ -144,7 +174,8 @@ describe('@arizeai/phoenix-otel exporting to POST /v1/traces (OTLP protobuf)', (
 });
 
 describe('@arizeai/phoenix-client against the REST API', () => {
-  const client = (apiKey: string | undefined) => withEnv({ PHOENIX_HOST: demo.url, PHOENIX_API_KEY: apiKey }, () => Promise.resolve(createClient()));
+  const client = (apiKey: string | undefined) =>
+    withEnv({ PHOENIX_HOST: demo.url, PHOENIX_API_KEY: apiKey }, () => Promise.resolve(createClient()));
 
   async function statusOf(call: Promise<{ response: Response }>): Promise<number> {
     try {
@@ -161,18 +192,35 @@ describe('@arizeai/phoenix-client against the REST API', () => {
     ['member', 200, 201, 404, 403],
     ['viewer', 200, 403, 404, 403],
     ['none', 401, 401, 401, 401],
-  ] as const)('with the %s key: list %i, create %i, missing %i, delete %i', async (who, list, create, missing, remove) => {
-    const phoenix = await client(who === 'none' ? undefined : keys[who]);
-    expect(await statusOf(phoenix.GET('/v1/projects'))).toBe(list);
-    expect(await statusOf(phoenix.POST('/v1/projects', { body: { name: `client-${who}` } }))).toBe(create);
-    expect(await statusOf(phoenix.GET('/v1/projects/{project_identifier}', { params: { path: { project_identifier: 'no-such-project' } } }))).toBe(missing);
-    expect(await statusOf(phoenix.DELETE('/v1/projects/{project_identifier}', { params: { path: { project_identifier: 'otel-system' } } }))).toBe(remove);
-  });
+  ] as const)(
+    'with the %s key: list %i, create %i, missing %i, delete %i',
+    async (who, list, create, missing, remove) => {
+      const phoenix = await client(who === 'none' ? undefined : keys[who]);
+      expect(await statusOf(phoenix.GET('/v1/projects'))).toBe(list);
+      expect(await statusOf(phoenix.POST('/v1/projects', { body: { name: `client-${who}` } }))).toBe(create);
+      expect(
+        await statusOf(
+          phoenix.GET('/v1/projects/{project_identifier}', {
+            params: { path: { project_identifier: 'no-such-project' } },
+          }),
+        ),
+      ).toBe(missing);
+      expect(
+        await statusOf(
+          phoenix.DELETE('/v1/projects/{project_identifier}', {
+            params: { path: { project_identifier: 'otel-system' } },
+          }),
+        ),
+      ).toBe(remove);
+    },
+  );
 
   it('sees the projects phoenix-otel created (the span arrived where the client looks)', async () => {
     const phoenix = await client(keys.member);
     const { data } = await phoenix.GET('/v1/projects');
-    expect(data?.data.map((project) => project.name)).toEqual(expect.arrayContaining(['otel-system', 'otel-member', 'otel-gzip']));
+    expect(data?.data.map((project) => project.name)).toEqual(
+      expect.arrayContaining(['otel-system', 'otel-member', 'otel-gzip']),
+    );
   });
 });
 
@@ -206,21 +254,36 @@ describe('POST /v1/traces answers as Phoenix and the OTLP/HTTP specification do'
     kind: 2,
     startTimeUnixNano: nanos('2026-01-01T00:00:00Z'),
     endTimeUnixNano: nanos('2026-01-01T00:00:01Z'),
-    attributes: [{ key: 'http.status_code', value: { intValue: '200' } }, { key: 'tags', value: { arrayValue: { values: [{ stringValue: 'a' }] } } }],
+    attributes: [
+      { key: 'http.status_code', value: { intValue: '200' } },
+      { key: 'tags', value: { arrayValue: { values: [{ stringValue: 'a' }] } } },
+    ],
   });
 
   it('takes OTLP/JSON (hex ids) and answers an empty ExportTraceServiceResponse in JSON', async () => {
-    const response = await post('/v1/traces', otlpJson('json-project', [good('eee19b7ec3c1b174', 'json-span')]), auth());
+    const response = await post(
+      '/v1/traces',
+      otlpJson('json-project', [good('eee19b7ec3c1b174', 'json-span')]),
+      auth(),
+    );
     expect(response.status).toBe(200);
     expect(await json(response)).toEqual({});
     const spans = await storedSpans('json-project');
     expect(spans).toEqual([
-      expect.objectContaining({ span_id: 'eee19b7ec3c1b174', name: 'json-span', attributes: { 'http.status_code': 200, tags: ['a'] } }),
+      expect.objectContaining({
+        span_id: 'eee19b7ec3c1b174',
+        name: 'json-span',
+        attributes: { 'http.status_code': 200, tags: ['a'] },
+      }),
     ]);
   });
 
   it('stores the valid spans of a batch and reports the rest as partialSuccess (JSON)', async () => {
-    const spans = [good('aaaaaaaaaaaaaaa1', 'kept'), { ...good('bad', 'short-id') }, { ...good('aaaaaaaaaaaaaaa2', ''), name: '' }];
+    const spans = [
+      good('aaaaaaaaaaaaaaa1', 'kept'),
+      { ...good('bad', 'short-id') },
+      { ...good('aaaaaaaaaaaaaaa2', ''), name: '' },
+    ];
     const response = await post('/v1/traces', otlpJson('partial-project', spans), auth());
     expect(response.status).toBe(200);
     const body = await json<{ partialSuccess: { rejectedSpans: string; errorMessage: string } }>(response);
@@ -244,18 +307,35 @@ describe('POST /v1/traces answers as Phoenix and the OTLP/HTTP specification do'
       resourceSpans: [
         {
           resource: { attributes: [{ key: 'openinference.project.name', value: { stringValue: 'pb-project' } }] },
-          scopeSpans: [{ spans: [span('b7ad6b7169203331', '2026-01-01T00:00:00Z', '2026-01-01T00:00:02Z'), span('b7ad6b7169203332', '2026-01-01T00:00:02Z', '2026-01-01T00:00:01Z')] }],
+          scopeSpans: [
+            {
+              spans: [
+                span('b7ad6b7169203331', '2026-01-01T00:00:00Z', '2026-01-01T00:00:02Z'),
+                span('b7ad6b7169203332', '2026-01-01T00:00:02Z', '2026-01-01T00:00:01Z'),
+              ],
+            },
+          ],
         },
       ],
     });
     const body = types.request.encode(message).finish();
     for (let attempt = 0; attempt < 2; attempt++) {
-      const response = await fetch(`${demo.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip', ...auth() }, body: gzipSync(body) });
+      const response = await fetch(`${demo.url}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip', ...auth() },
+        body: gzipSync(body),
+      });
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe('application/x-protobuf');
-      const answer = types.response.toObject(types.response.decode(new Uint8Array(await response.arrayBuffer())), { longs: String });
+      const answer = types.response.toObject(types.response.decode(new Uint8Array(await response.arrayBuffer())), {
+        longs: String,
+      });
       expect(answer).toEqual({
-        partialSuccess: { rejectedSpans: '1', errorMessage: '1 spans rejected: resourceSpans[0].scopeSpans[0].spans[1]: end_time_unix_nano must not be before start_time_unix_nano' },
+        partialSuccess: {
+          rejectedSpans: '1',
+          errorMessage:
+            '1 spans rejected: resourceSpans[0].scopeSpans[0].spans[1]: end_time_unix_nano must not be before start_time_unix_nano',
+        },
       });
     }
     expect((await storedSpans('pb-project')).map((stored) => stored.span_id)).toEqual(['b7ad6b7169203331']);
@@ -263,12 +343,54 @@ describe('POST /v1/traces answers as Phoenix and the OTLP/HTTP specification do'
 
   it.each([
     ['no Content-Type', {}, new Uint8Array([1]), 415, 'unsupported_media_type', 'Unsupported content type: none'],
-    ['text/plain', { 'content-type': 'text/plain' }, 'x', 415, 'unsupported_media_type', 'Unsupported content type: text/plain'],
-    ['an unknown Content-Encoding', { 'content-type': 'application/x-protobuf', 'content-encoding': 'br' }, 'x', 415, 'unsupported_media_type', 'Unsupported content encoding: br'],
-    ['bytes that are not a protobuf message', { 'content-type': 'application/x-protobuf' }, 'garbage!garbage', 422, 'invalid_input', 'Request body is invalid ExportTraceServiceRequest'],
-    ['a gzip header on plain bytes', { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' }, 'plain', 400, 'bad_request', 'Request body is not valid gzip data'],
-    ['JSON of the wrong shape', { 'content-type': 'application/json' }, '{"resourceSpans":"x"}', 422, 'invalid_input', 'Request body is invalid ExportTraceServiceRequest: resourceSpans: array expected'],
-    ['malformed JSON', { 'content-type': 'application/json' }, '{', 400, 'malformed_json', 'Request body is not valid JSON'],
+    [
+      'text/plain',
+      { 'content-type': 'text/plain' },
+      'x',
+      415,
+      'unsupported_media_type',
+      'Unsupported content type: text/plain',
+    ],
+    [
+      'an unknown Content-Encoding',
+      { 'content-type': 'application/x-protobuf', 'content-encoding': 'br' },
+      'x',
+      415,
+      'unsupported_media_type',
+      'Unsupported content encoding: br',
+    ],
+    [
+      'bytes that are not a protobuf message',
+      { 'content-type': 'application/x-protobuf' },
+      'garbage!garbage',
+      422,
+      'invalid_input',
+      'Request body is invalid ExportTraceServiceRequest',
+    ],
+    [
+      'a gzip header on plain bytes',
+      { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
+      'plain',
+      400,
+      'bad_request',
+      'Request body is not valid gzip data',
+    ],
+    [
+      'JSON of the wrong shape',
+      { 'content-type': 'application/json' },
+      '{"resourceSpans":"x"}',
+      422,
+      'invalid_input',
+      'Request body is invalid ExportTraceServiceRequest: resourceSpans: array expected',
+    ],
+    [
+      'malformed JSON',
+      { 'content-type': 'application/json' },
+      '{',
+      400,
+      'malformed_json',
+      'Request body is not valid JSON',
+    ],
   ])('refuses %s', async (_, headers, body, status, code, message) => {
     const response = await fetch(`${demo.url}/v1/traces`, { method: 'POST', headers: { ...headers, ...auth() }, body });
     expect(response.status).toBe(status);
@@ -278,7 +400,11 @@ describe('POST /v1/traces answers as Phoenix and the OTLP/HTTP specification do'
   it('refuses a gzip bomb by its decompressed size (413), whatever its compressed size', async () => {
     const bomb = gzipSync(Buffer.alloc(11 * 1024 * 1024));
     expect(bomb.length).toBeLessThan(64 * 1024);
-    const response = await fetch(`${demo.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip', ...auth() }, body: bomb });
+    const response = await fetch(`${demo.url}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip', ...auth() },
+      body: bomb,
+    });
     expect(response.status).toBe(413);
     expect(await json(response)).toMatchObject({ error: { code: 'payload_too_large' } });
   });

@@ -17,7 +17,28 @@ const adminsText = fc.oneof(
   fc
     .array(
       fc.oneof(
-        fc.constantFrom(';', '=', '@', ',', '.', ' ', '\t', '\n', 'com', 'x', 'A', 'É', 'İ', 'ı', '\u212A', '\u0000', '\u00a0', '"', "'", 'a.b@c.de'),
+        fc.constantFrom(
+          ';',
+          '=',
+          '@',
+          ',',
+          '.',
+          ' ',
+          '\t',
+          '\n',
+          'com',
+          'x',
+          'A',
+          'É',
+          'İ',
+          'ı',
+          '\u212A',
+          '\u0000',
+          '\u00a0',
+          '"',
+          "'",
+          'a.b@c.de',
+        ),
         fc.string({ maxLength: 4 }),
       ),
       { maxLength: 24 },
@@ -28,11 +49,12 @@ const adminsText = fc.oneof(
 /** What an accepted address must look like: ASCII, one `@`, a dotted domain, nothing the format reserves. */
 const ACCEPTABLE_EMAIL = /^[a-z0-9._'+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$/;
 
-const format = (admins: readonly { username: string; email: string }[]) => admins.map(({ username, email }) => `${username}=${email}`).join(';');
+const format = (admins: readonly { username: string; email: string }[]) =>
+  admins.map(({ username, email }) => `${username}=${email}`).join(';');
 
 /** Usernames may hold `=`, `,` and spaces inside, never `;`; they have no surrounding whitespace. */
 const username = fc
-  .string({ unit: fc.constantFrom(...'abcXYZ019 ,=.-_\'é'), minLength: 1, maxLength: 12 })
+  .string({ unit: fc.constantFrom(..."abcXYZ019 ,=.-_'é"), minLength: 1, maxLength: 12 })
   .map((name) => name.trim())
   .filter((name) => name !== '');
 const email = fc
@@ -67,14 +89,25 @@ describe('PHOENIX_ADMINS (fuzzed)', { timeout: TIMEOUT_MS }, () => {
           // Taken from one pair as written, split at its last `=`.
           const source = pairs.find((pair) => {
             const at = pair.lastIndexOf('=');
-            return pair.slice(0, at).trim() === admin.username && pair.slice(at + 1).trim().toLowerCase() === admin.email;
+            return (
+              pair.slice(0, at).trim() === admin.username &&
+              pair
+                .slice(at + 1)
+                .trim()
+                .toLowerCase() === admin.email
+            );
           });
           expect(source).toBeDefined();
         }
         for (const problem of problems) expect(problem).toMatch(/ in PHOENIX_ADMINS: /);
       }),
       runs(1000, {
-        examples: [['Washington, George, Jr.=george@x.com'], ['User=With=Equals=user@x.com'], ['a=a@x.com;a=A@X.COM'], ['a;b=b@x.com']],
+        examples: [
+          ['Washington, George, Jr.=george@x.com'],
+          ['User=With=Equals=user@x.com'],
+          ['a=a@x.com;a=A@X.COM'],
+          ['a;b=b@x.com'],
+        ],
       }),
     );
   });
@@ -83,7 +116,9 @@ describe('PHOENIX_ADMINS (fuzzed)', { timeout: TIMEOUT_MS }, () => {
     fc.assert(
       fc.property(adminsText, padding, padding, fc.boolean(), (raw, before, after, trailing) => {
         const { admins } = collectAdmins(raw);
-        const formatted = admins.map(({ username, email }) => `${before}${username}${after}=${before}${email.toUpperCase()}${after}`);
+        const formatted = admins.map(
+          ({ username, email }) => `${before}${username}${after}=${before}${email.toUpperCase()}${after}`,
+        );
         const again = collectAdmins(`${before};${formatted.join(` ;${after}`)}${trailing ? ';' : ''}`);
         expect(again).toEqual({ admins, problems: [] });
         expect(collectAdmins(format(admins))).toEqual({ admins, problems: [] });
@@ -93,10 +128,12 @@ describe('PHOENIX_ADMINS (fuzzed)', { timeout: TIMEOUT_MS }, () => {
   });
 
   it('parses every well-formed list to exactly its entries, e-mails lower-cased', () => {
-    const entries = fc.uniqueArray(fc.tuple(username, email), {
-      maxLength: 6,
-      selector: ([name]) => name,
-    }).filter((list) => new Set(list.map(([, address]) => address.toLowerCase())).size === list.length);
+    const entries = fc
+      .uniqueArray(fc.tuple(username, email), {
+        maxLength: 6,
+        selector: ([name]) => name,
+      })
+      .filter((list) => new Set(list.map(([, address]) => address.toLowerCase())).size === list.length);
     fc.assert(
       fc.property(entries, (list) => {
         const expected = list.map(([name, address]) => ({ username: name, email: address.toLowerCase() }));

@@ -58,7 +58,8 @@ function comparable(result: Outcome): unknown {
   return result.ok ? { config: plain(result.config) } : { issues: result.error.issues };
 }
 
-const trimmed = (env: Env, variable: string): string | undefined => (Object.hasOwn(env, variable) ? env[variable]?.trim() : undefined);
+const trimmed = (env: Env, variable: string): string | undefined =>
+  Object.hasOwn(env, variable) ? env[variable]?.trim() : undefined;
 
 const IDP_KEY = new RegExp(`^${PREFIX}OAUTH2_(.+)_(${[...IDP_SUFFIXES, ...UNSUPPORTED_IDP_SUFFIXES].join('|')})$`);
 
@@ -68,15 +69,26 @@ function nameable(env: Env, prefix: string): Set<string> {
   const pattern = new RegExp(`^${prefix}OAUTH2_(.+)_(${[...IDP_SUFFIXES, ...UNSUPPORTED_IDP_SUFFIXES].join('|')})$`);
   for (const key of Object.keys(env)) {
     const segment = pattern.exec(key)?.[1];
-    if (segment !== undefined) for (const suffix of IDP_SUFFIXES) names.add(`${prefix}OAUTH2_${segment.toLowerCase().toUpperCase()}_${suffix}`);
+    if (segment !== undefined)
+      for (const suffix of IDP_SUFFIXES) names.add(`${prefix}OAUTH2_${segment.toLowerCase().toUpperCase()}_${suffix}`);
   }
   return names;
 }
 
+// eslint-disable-next-line no-control-regex -- the rule is about exactly these characters
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+// eslint-disable-next-line no-control-regex -- Python's str.isspace() also counts \x1c-\x1f
+const PYTHON_WHITESPACE = /[\s\x1c-\x1f]/;
+
 /** Reference §1.2: non-empty, no (Python) whitespace, ASCII, ≥ 32 characters, a digit, a lower-case letter. */
 function secretAllowed(value: string): boolean {
-  // eslint-disable-next-line no-control-regex -- the rule is about exactly these characters
-  return value.length >= 32 && /^[\x00-\x7f]*$/.test(value) && !/[\s\x1c-\x1f]/.test(value) && /\d/.test(value) && /[a-z]/.test(value);
+  return (
+    value.length >= 32 &&
+    ASCII_ONLY.test(value) &&
+    !PYTHON_WHITESPACE.test(value) &&
+    /\d/.test(value) &&
+    /[a-z]/.test(value)
+  );
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -111,8 +123,13 @@ function expectRulesHold(config: AuthConfig, env: Env): void {
     ['PASSWORD_RESET_TOKEN_EXPIRY_MINUTES', config.tokens.passwordResetTtlSeconds],
   ] as const) {
     expect(seconds, `${name} gives a lifetime > 0`).toBeGreaterThan(0);
-    expect(Number.isSafeInteger(Math.floor((EARLIEST_EXPIRY_CHECK + seconds * 1000) / 1000)), `${name}: expiry is epoch seconds`).toBe(true);
-    expect(Number.isNaN(new Date(EARLIEST_EXPIRY_CHECK + seconds * 1000).getTime()), `${name}: expiry is a date`).toBe(false);
+    expect(
+      Number.isSafeInteger(Math.floor((EARLIEST_EXPIRY_CHECK + seconds * 1000) / 1000)),
+      `${name}: expiry is epoch seconds`,
+    ).toBe(true);
+    expect(Number.isNaN(new Date(EARLIEST_EXPIRY_CHECK + seconds * 1000).getTime()), `${name}: expiry is a date`).toBe(
+      false,
+    );
     const raw = trimmed(env, `${PREFIX}${name}`);
     if (raw) expect(Math.abs(seconds - Number(raw) * 60)).toBeLessThanOrEqual(0.0005 + Math.abs(seconds) * 1e-12);
   }
@@ -176,13 +193,17 @@ function expectRulesHold(config: AuthConfig, env: Env): void {
     expect(idp.clientId).not.toBe('');
     if (idp.clientSecret === null) expect(idp.tokenEndpointAuthMethod).toBe('none');
     const oidc = new URL(idp.oidcConfigUrl);
-    expect(oidc.protocol === 'https:' || (oidc.protocol === 'http:' && LOOPBACK.has(oidc.hostname)), idp.oidcConfigUrl).toBe(true);
+    expect(
+      oidc.protocol === 'https:' || (oidc.protocol === 'http:' && LOOPBACK.has(oidc.hostname)),
+      idp.oidcConfigUrl,
+    ).toBe(true);
     expect(idp.scopes.slice(0, 3)).toEqual(['openid', 'email', 'profile']);
     expect(new Set(idp.scopes).size).toBe(idp.scopes.length);
     for (const scope of idp.scopes) expect(scope).toMatch(/^\S+$/);
     expect(idp.groupsPath === null).toBe(idp.allowedGroups.length === 0);
     expect(new Set(idp.allowedGroups).size).toBe(idp.allowedGroups.length);
-    for (const group of idp.allowedGroups) expect(group === group.trim() && group !== '' && !group.includes(',')).toBe(true);
+    for (const group of idp.allowedGroups)
+      expect(group === group.trim() && group !== '' && !group.includes(',')).toBe(true);
     for (const role of idp.roleMapping?.values() ?? []) expect(['ADMIN', 'MEMBER', 'VIEWER']).toContain(role);
     if (idp.roleMapping !== null || idp.roleAttributeStrict || !idp.roleResync) expect(idp.rolePath).not.toBeNull();
   }
@@ -192,7 +213,10 @@ function expectRulesHold(config: AuthConfig, env: Env): void {
 function secretsOf(env: Env): string[] {
   const isSecret = (key: string) => {
     const suffix = IDP_KEY.exec(key)?.[2];
-    return (key.startsWith(PREFIX) && SECRET_NAMES.has(key.slice(PREFIX.length))) || (suffix !== undefined && SECRET_IDP_SUFFIXES.has(suffix));
+    return (
+      (key.startsWith(PREFIX) && SECRET_NAMES.has(key.slice(PREFIX.length))) ||
+      (suffix !== undefined && SECRET_IDP_SUFFIXES.has(suffix))
+    );
   };
   const entries = Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined);
   const others = entries
@@ -242,7 +266,12 @@ describe('parseAuthEnv (fuzzed)', { timeout: TIMEOUT_MS }, () => {
         const result = outcome(env);
         const texts = result.ok
           ? [JSON.stringify(result.config), inspect(result.config, { depth: null })]
-          : [result.error.message, JSON.stringify(result.error), inspect(result.error, { depth: null }), JSON.stringify(result.error.issues)];
+          : [
+              result.error.message,
+              JSON.stringify(result.error),
+              inspect(result.error, { depth: null }),
+              JSON.stringify(result.error.issues),
+            ];
         for (const secret of secrets) for (const text of texts) expect(text).not.toContain(secret);
       }),
       runs(80),
@@ -253,7 +282,10 @@ describe('parseAuthEnv (fuzzed)', { timeout: TIMEOUT_MS }, () => {
     const padded = envArbitrary.chain((env) =>
       fc
         .tuple(
-          fc.array(fc.tuple(padding, padding), { minLength: Object.keys(env).length, maxLength: Object.keys(env).length }),
+          fc.array(fc.tuple(padding, padding), {
+            minLength: Object.keys(env).length,
+            maxLength: Object.keys(env).length,
+          }),
           fc.shuffledSubarray(Object.keys(env), { minLength: Object.keys(env).length }),
         )
         .map(([pads, order]) => ({
@@ -284,11 +316,15 @@ describe('parseAuthEnv (fuzzed)', { timeout: TIMEOUT_MS }, () => {
         // Messages repeat values verbatim; a value mentioning a prefix would differ by more than the rename.
         fc.pre(
           Object.entries(env).every(
-            ([key, value]) => !/PHOENIX|GATEHOUSE/.test(`${key.startsWith(PREFIX) ? key.slice(PREFIX.length) : key}\n${value ?? ''}`),
+            ([key, value]) =>
+              !/PHOENIX|GATEHOUSE/.test(`${key.startsWith(PREFIX) ? key.slice(PREFIX.length) : key}\n${value ?? ''}`),
           ),
         );
         const renamed = Object.fromEntries<string | undefined>(
-          Object.entries(env).map(([key, value]) => [key.startsWith(PREFIX) ? `${OTHER}${key.slice(PREFIX.length)}` : key, value]),
+          Object.entries(env).map(([key, value]) => [
+            key.startsWith(PREFIX) ? `${OTHER}${key.slice(PREFIX.length)}` : key,
+            value,
+          ]),
         );
         const rename = (text: string) => text.replaceAll(PREFIX, OTHER);
         const expected = outcome(env);
@@ -300,7 +336,12 @@ describe('parseAuthEnv (fuzzed)', { timeout: TIMEOUT_MS }, () => {
         }
         expect(actual.ok).toBe(false);
         if (!actual.ok) {
-          expect(actual.error.issues).toEqual(expected.error.issues.map((issue) => ({ variable: rename(issue.variable), message: rename(issue.message) })));
+          expect(actual.error.issues).toEqual(
+            expected.error.issues.map((issue) => ({
+              variable: rename(issue.variable),
+              message: rename(issue.message),
+            })),
+          );
         }
       }),
       runs(50),
@@ -322,8 +363,12 @@ describe('parseAuthEnv (fuzzed)', { timeout: TIMEOUT_MS }, () => {
     );
     fc.assert(
       fc.property(valid, fc.constantFrom('PHOENIX_', 'GATEHOUSE_', 'APP_'), (settings, prefix) => {
-        const env: Env = Object.fromEntries(Object.entries(settings).map(([name, value]) => [`${prefix}${name}`, value]));
-        for (const [key, value] of Object.entries(idpEnv('OKTA', { ROLE_ATTRIBUTE_PATH: 'role', ROLE_MAPPING: 'Owner:admin' }))) {
+        const env: Env = Object.fromEntries(
+          Object.entries(settings).map(([name, value]) => [`${prefix}${name}`, value]),
+        );
+        for (const [key, value] of Object.entries(
+          idpEnv('OKTA', { ROLE_ATTRIBUTE_PATH: 'role', ROLE_MAPPING: 'Owner:admin' }),
+        )) {
           env[`${prefix}${key.slice(PREFIX.length)}`] = value;
         }
         const result = outcome(env, prefix);
@@ -340,7 +385,11 @@ describe('parseAuthEnv (fuzzed)', { timeout: TIMEOUT_MS }, () => {
     ['a lifetime past the last representable date', '1e15'],
     ['a lifetime of 6e301 seconds', '1e300'],
   ])('refuses %s (%s minutes)', (_what, minutes) => {
-    for (const name of ['ACCESS_TOKEN_EXPIRY_MINUTES', 'REFRESH_TOKEN_EXPIRY_MINUTES', 'PASSWORD_RESET_TOKEN_EXPIRY_MINUTES']) {
+    for (const name of [
+      'ACCESS_TOKEN_EXPIRY_MINUTES',
+      'REFRESH_TOKEN_EXPIRY_MINUTES',
+      'PASSWORD_RESET_TOKEN_EXPIRY_MINUTES',
+    ]) {
       const result = outcome({ [`${PREFIX}${name}`]: minutes });
       expect(result.ok).toBe(false);
       if (!result.ok) expect(result.error.issues.map((issue) => issue.variable)).toEqual([`${PREFIX}${name}`]);

@@ -19,10 +19,27 @@ const header = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 20 }),
   fc
     .tuple(
-      fc.constantFrom('Bearer', 'bearer', 'BEARER', 'bEaReR', 'Basic', 'Bearer:', 'Bearerx', 'Bear', '', ' Bearer', 'Bearer\u0000', 'ｂearer', 'Beaer', 'Token'),
+      fc.constantFrom(
+        'Bearer',
+        'bearer',
+        'BEARER',
+        'bEaReR',
+        'Basic',
+        'Bearer:',
+        'Bearerx',
+        'Bear',
+        '',
+        ' Bearer',
+        'Bearer\u0000',
+        'ｂearer',
+        'Beaer',
+        'Token',
+      ),
       fc.constantFrom(' ', '  ', '\t', '', ' \t', ',', '\u00a0', '\u3000'),
       fc.oneof(
-        fc.string({ unit: fc.constantFrom(...B64TOKEN_CHARS), minLength: 1, maxLength: 40 }).map((token) => `${token}==`.slice(0, token.length + (token.length % 3))),
+        fc
+          .string({ unit: fc.constantFrom(...B64TOKEN_CHARS), minLength: 1, maxLength: 40 })
+          .map((token) => `${token}==`.slice(0, token.length + (token.length % 3))),
         fc.string({ maxLength: 20 }),
         fc.constantFrom('a b', 'a,b', 'a\tb', 'eyJ.eyJ.sig', 'x'.repeat(100_000)),
       ),
@@ -59,7 +76,10 @@ describe('parseBearer (fuzzed)', { timeout: TIMEOUT_MS }, () => {
         fc.string({ unit: fc.constantFrom(...B64TOKEN_CHARS), minLength: 1, maxLength: 60 }),
         fc.integer({ min: 0, max: 2 }),
       )
-      .map(([scheme, spaces, token, padding]) => ({ value: `${scheme}${' '.repeat(spaces)}${token}${'='.repeat(padding)}`, token: `${token}${'='.repeat(padding)}` }));
+      .map(([scheme, spaces, token, padding]) => ({
+        value: `${scheme}${' '.repeat(spaces)}${token}${'='.repeat(padding)}`,
+        token: `${token}${'='.repeat(padding)}`,
+      }));
     fc.assert(
       fc.property(credential, ({ value, token }) => {
         expect(RFC6750.exec(value)?.[1]).toBe(token);
@@ -85,17 +105,31 @@ describe('parseBearer (fuzzed)', { timeout: TIMEOUT_MS }, () => {
 
 describe('nodeAuthorization (fuzzed)', { timeout: TIMEOUT_MS }, () => {
   it('passes a single Authorization header through and refuses a repeated one, in any case', () => {
-    const name = fc.constantFrom('authorization', 'Authorization', 'AUTHORIZATION', 'aUtHoRiZaTiOn', 'authorisation', 'x-authorization', 'Cookie', 'host', 'authorizatioN ');
+    const name = fc.constantFrom(
+      'authorization',
+      'Authorization',
+      'AUTHORIZATION',
+      'aUtHoRiZaTiOn',
+      'authorisation',
+      'x-authorization',
+      'Cookie',
+      'host',
+      'authorizatioN ',
+    );
     fc.assert(
-      fc.property(fc.option(header, { nil: undefined }), fc.array(fc.tuple(name, header), { maxLength: 6 }), (authorization, pairs) => {
-        const rawHeaders = pairs.flat();
-        const copies = pairs.filter(([headerName]) => headerName.toLowerCase() === 'authorization').length;
-        const expected = authorization === undefined ? null : copies > 1 ? '' : authorization;
-        const result = nodeAuthorization({ authorization }, rawHeaders);
-        expect(result).toBe(expected);
-        // '' is how a repeated header reaches parseBearer: always refused.
-        if (result === '') expect(parseBearer(result)).toBe(false);
-      }),
+      fc.property(
+        fc.option(header, { nil: undefined }),
+        fc.array(fc.tuple(name, header), { maxLength: 6 }),
+        (authorization, pairs) => {
+          const rawHeaders = pairs.flat();
+          const copies = pairs.filter(([headerName]) => headerName.toLowerCase() === 'authorization').length;
+          const expected = authorization === undefined ? null : copies > 1 ? '' : authorization;
+          const result = nodeAuthorization({ authorization }, rawHeaders);
+          expect(result).toBe(expected);
+          // '' is how a repeated header reaches parseBearer: always refused.
+          if (result === '') expect(parseBearer(result)).toBe(false);
+        },
+      ),
       runs(2000),
     );
   });
@@ -114,7 +148,11 @@ describe('readCookie (fuzzed)', { timeout: TIMEOUT_MS }, () => {
   it('never throws; a value it returns is a trimmed, non-empty piece of the header after `<name>=` at a pair boundary', () => {
     const anyHeader = fc.oneof(
       header,
-      fc.array(fc.oneof(fc.string({ maxLength: 12 }), trap, fc.constantFrom('; ', ';', ' ', '=', COOKIE)), { maxLength: 10 }).map((parts) => parts.join('')),
+      fc
+        .array(fc.oneof(fc.string({ maxLength: 12 }), trap, fc.constantFrom('; ', ';', ' ', '=', COOKIE)), {
+          maxLength: 10,
+        })
+        .map((parts) => parts.join('')),
     );
     fc.assert(
       fc.property(anyHeader, cookieName, (value, name) => {
@@ -124,7 +162,9 @@ describe('readCookie (fuzzed)', { timeout: TIMEOUT_MS }, () => {
         expect(result).toBe(result.trim());
         expect(result).not.toContain(';');
         expect(value).toContain(result);
-        const starts = [...value.matchAll(new RegExp(`(?:^|;)[ \\t]*${name.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}=`, 'g'))];
+        const starts = [
+          ...value.matchAll(new RegExp(`(?:^|;)[ \\t]*${name.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}=`, 'g')),
+        ];
         // The first `<name>=` at a boundary decides, even when its value is empty.
         const [first] = starts;
         expect(first).toBeDefined();
@@ -135,14 +175,29 @@ describe('readCookie (fuzzed)', { timeout: TIMEOUT_MS }, () => {
   });
 
   it('agrees with RFC 6265 parsing on every well-formed Cookie header: the first pair of that name, exactly', () => {
-    const pairs = fc.array(fc.tuple(cookieName, fc.oneof(cookieOctets, trap.map((text) => text.replace(/"/g, '')))), { maxLength: 6 });
+    const pairs = fc.array(
+      fc.tuple(
+        cookieName,
+        fc.oneof(
+          cookieOctets,
+          trap.map((text) => text.replace(/"/g, '')),
+        ),
+      ),
+      { maxLength: 6 },
+    );
     fc.assert(
       fc.property(pairs, cookieName, (list, name) => {
         const value = list.map(([pairName, pairValue]) => `${pairName}=${pairValue}`).join('; ');
         const expected = list.find(([pairName]) => pairName === name)?.[1];
         expect(readCookie(value, name)).toBe(expected === undefined || expected === '' ? null : expected);
       }),
-      runs(3000, { examples: [[[['x', `${COOKIE}=evil`]], COOKIE], [[[`x${COOKIE}`, 'evil']], COOKIE], [[['theme', `dark ${COOKIE}=evil`]], COOKIE]] }),
+      runs(3000, {
+        examples: [
+          [[['x', `${COOKIE}=evil`]], COOKIE],
+          [[[`x${COOKIE}`, 'evil']], COOKIE],
+          [[['theme', `dark ${COOKIE}=evil`]], COOKIE],
+        ],
+      }),
     );
   });
 });

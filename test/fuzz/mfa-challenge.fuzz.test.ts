@@ -38,7 +38,10 @@ async function outcomeOfVerify(token: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  h = await makeHarness({ GATEHOUSE_ENCRYPTION_KEY: 'fuzz-mfa-encryption-key-0123456789ab', PHOENIX_DISABLE_BRUTE_FORCE_LOGIN_PROTECTION: 'true' });
+  h = await makeHarness({
+    GATEHOUSE_ENCRYPTION_KEY: 'fuzz-mfa-encryption-key-0123456789ab',
+    PHOENIX_DISABLE_BRUTE_FORCE_LOGIN_PROTECTION: 'true',
+  });
   const admin = await login(h.deps, { email: 'admin@localhost', password: 'admin-initial' });
   const adminResult = await h.auth.authenticate(bearer(admin.accessToken));
   if (!adminResult.ok) throw new Error('admin session refused');
@@ -46,7 +49,12 @@ beforeAll(async () => {
   // Several users, each with live rows of every kind, so every small id names something.
   for (let i = 0; i < 3; i++) {
     const email = `fuzz${i}@example.com`;
-    const user = await createUser(h.deps, adminResult.principal, { email, username: `fuzz${i}`, role: 'MEMBER', password: 'pw-fuzz' });
+    const user = await createUser(h.deps, adminResult.principal, {
+      email,
+      username: `fuzz${i}`,
+      role: 'MEMBER',
+      password: 'pw-fuzz',
+    });
     userIds.push(user.id);
     const session = await login(h.deps, { email, password: 'pw-fuzz' });
     const result = await h.auth.authenticate(bearer(session.accessToken));

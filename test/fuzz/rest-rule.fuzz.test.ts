@@ -18,7 +18,11 @@ import {
   systemApiKeyPrincipal,
   userApiKeyPrincipal,
 } from '@gatehouse-auth/core';
-import { BUILT_IN_ADMIN_ROUTES, BUILT_IN_API_KEY_ROUTES, BUILT_IN_SELF_SERVICE_ROUTES } from '@gatehouse-auth/core/internal';
+import {
+  BUILT_IN_ADMIN_ROUTES,
+  BUILT_IN_API_KEY_ROUTES,
+  BUILT_IN_SELF_SERVICE_ROUTES,
+} from '@gatehouse-auth/core/internal';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TIMEOUT_MS, runs } from './runs.js';
@@ -37,7 +41,11 @@ const REFERENCE_ADMIN_ROUTES = [
   'DELETE /v1/system/api_keys/{id}',
 ];
 /** Writes §5.2 lets viewers make. */
-const REFERENCE_VIEWER_WRITES = ['POST /v1/user/api_keys', 'DELETE /v1/user/api_keys/{id}', 'POST /v1/chat/completions'];
+const REFERENCE_VIEWER_WRITES = [
+  'POST /v1/user/api_keys',
+  'DELETE /v1/user/api_keys/{id}',
+  'POST /v1/chat/completions',
+];
 /** Routes with no rule of their own: any authenticated role may read, non-viewers may write. */
 const ORDINARY_ROUTES = [
   'GET /v1/projects',
@@ -53,7 +61,14 @@ const ORDINARY_ROUTES = [
   'GET /v1/secrets',
   'OPTIONS /v1/projects',
 ];
-const ROUTES = [...new Set([...BUILT_IN_ADMIN_ROUTES, ...BUILT_IN_SELF_SERVICE_ROUTES, ...BUILT_IN_API_KEY_ROUTES, ...ORDINARY_ROUTES])];
+const ROUTES = [
+  ...new Set([
+    ...BUILT_IN_ADMIN_ROUTES,
+    ...BUILT_IN_SELF_SERVICE_ROUTES,
+    ...BUILT_IN_API_KEY_ROUTES,
+    ...ORDINARY_ROUTES,
+  ]),
+];
 
 const DECISION_SET = new Set<Decision>(Object.values(DECISIONS));
 const WRITE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT', 'PROPFIND', ''];
@@ -67,20 +82,26 @@ const principal: fc.Arbitrary<Principal | null> = fc.oneof(
   fc.nat().map(adminSecretPrincipal),
 );
 
-const isAdmin = (p: Principal) => p.kind === 'admin_secret' || ((p.kind === 'session' || p.kind === 'user_api_key') && p.role === 'ADMIN');
+const isAdmin = (p: Principal) =>
+  p.kind === 'admin_secret' || ((p.kind === 'session' || p.kind === 'user_api_key') && p.role === 'ADMIN');
 const isViewer = (p: Principal) => (p.kind === 'session' || p.kind === 'user_api_key') && p.role === 'VIEWER';
 
 /** Which lists a canonical `METHOD /path` is on; HEAD is answered like GET. */
 function listed(method: string, path: string, list: readonly string[]): boolean {
   const upper = method.toUpperCase();
-  return list.includes(`${upper} ${path}`) || list.includes(`* ${path}`) || (upper === 'HEAD' && list.includes(`GET ${path}`));
+  return (
+    list.includes(`${upper} ${path}`) ||
+    list.includes(`* ${path}`) ||
+    (upper === 'HEAD' && list.includes(`GET ${path}`))
+  );
 }
 
 /** Reference §5.2 in its order: 401, auth off, viewer writes, admin-only, then allowed. */
 function expectedDecision(who: Principal | null, method: string, path: string): Decision {
   if (who === null) return DECISIONS.unauthenticated;
   const selfService = listed(method, path, BUILT_IN_SELF_SERVICE_ROUTES);
-  if (who.kind === 'anonymous') return listed(method, path, BUILT_IN_API_KEY_ROUTES) ? DECISIONS.authDisabledApiKeys : DECISIONS.authDisabled;
+  if (who.kind === 'anonymous')
+    return listed(method, path, BUILT_IN_API_KEY_ROUTES) ? DECISIONS.authDisabledApiKeys : DECISIONS.authDisabled;
   const upper = method.toUpperCase();
   if (upper !== 'GET' && upper !== 'HEAD' && !selfService && isViewer(who)) return DECISIONS.viewerReadOnly;
   if (listed(method, path, BUILT_IN_ADMIN_ROUTES)) return isAdmin(who) ? DECISIONS.admin : DECISIONS.adminOnly;
@@ -114,16 +135,55 @@ const spelledRoute = fc
         return upper[i] === true ? segment.toUpperCase() : segment;
       });
     const spelledMethod = upper[7] === true ? method.toLowerCase() : method;
-    return { method, path, spelledMethod, spelled: `${leading}${segments.join(upper[6] === true ? '//' : '/')}${suffix}` };
+    return {
+      method,
+      path,
+      spelledMethod,
+      spelled: `${leading}${segments.join(upper[6] === true ? '//' : '/')}${suffix}`,
+    };
   });
 
-const anyMethod = fc.oneof(fc.constantFrom('GET', 'get', 'Head', 'HEAD', ...WRITE_METHODS, 'pOsT', 'GET ', ' GET', 'G\u0000ET', 'ǴET'), fc.string({ maxLength: 10 }));
+const anyMethod = fc.oneof(
+  fc.constantFrom('GET', 'get', 'Head', 'HEAD', ...WRITE_METHODS, 'pOsT', 'GET ', ' GET', 'G\u0000ET', 'ǴET'),
+  fc.string({ maxLength: 10 }),
+);
 const anyPath = fc.oneof(
   spelledRoute.map(({ spelled }) => spelled),
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }).map((text) => `/v1/${text}`),
-  fc.string({ unit: fc.constantFrom('/', 'v1', 'users', 'USERS', 'api_keys', '..', '.', '%2F', '%2f', '?', '#', ':id', '{id}', '{', '}', '\\', ' '), maxLength: 12 }),
-  fc.constantFrom('', '/', '//', '/v1/users/..', '/v1/users/x/..', '/v1/users%2Fapi_keys', `/v1/${'a/'.repeat(50_000)}`, '/v1/users\u0000', '/v1/users\uFF0Fapi_keys'),
+  fc.string({
+    unit: fc.constantFrom(
+      '/',
+      'v1',
+      'users',
+      'USERS',
+      'api_keys',
+      '..',
+      '.',
+      '%2F',
+      '%2f',
+      '?',
+      '#',
+      ':id',
+      '{id}',
+      '{',
+      '}',
+      '\\',
+      ' ',
+    ),
+    maxLength: 12,
+  }),
+  fc.constantFrom(
+    '',
+    '/',
+    '//',
+    '/v1/users/..',
+    '/v1/users/x/..',
+    '/v1/users%2Fapi_keys',
+    `/v1/${'a/'.repeat(50_000)}`,
+    '/v1/users\u0000',
+    '/v1/users\uFF0Fapi_keys',
+  ),
 );
 
 describe('REST rule (fuzzed)', { timeout: TIMEOUT_MS }, () => {
@@ -137,7 +197,8 @@ describe('REST rule (fuzzed)', { timeout: TIMEOUT_MS }, () => {
         expect(createRestPolicy().decide(who, method, path)).toBe(decision);
         expect(decideRest(who, method, path)).toBe(decision);
         if (who === null) expect(decision).toBe(DECISIONS.unauthenticated);
-        else if (who.kind === 'anonymous') expect([DECISIONS.authDisabled, DECISIONS.authDisabledApiKeys]).toContain(decision);
+        else if (who.kind === 'anonymous')
+          expect([DECISIONS.authDisabled, DECISIONS.authDisabledApiKeys]).toContain(decision);
         if (decision === DECISIONS.admin) expect(who !== null && isAdmin(who)).toBe(true);
         const upper = method.toUpperCase();
         if (who !== null && isViewer(who) && upper !== 'GET' && upper !== 'HEAD') {
@@ -156,16 +217,37 @@ describe('REST rule (fuzzed)', { timeout: TIMEOUT_MS }, () => {
         const expected = expectedDecision(who, method, route.path);
         expect(decideRest(who, method, route.spelled), `${method} ${route.spelled}`).toBe(expected);
         // With authentication on, admin-only routes admit admins only (auth off skips the rule, §5.2).
-        if (expected.allowed && who !== null && who.kind !== 'anonymous' && listed(method, route.path, BUILT_IN_ADMIN_ROUTES)) {
+        if (
+          expected.allowed &&
+          who !== null &&
+          who.kind !== 'anonymous' &&
+          listed(method, route.path, BUILT_IN_ADMIN_ROUTES)
+        ) {
           expect(isAdmin(who)).toBe(true);
         }
       }),
       runs(3000, {
         examples: [
-          [sessionPrincipal(2, 'MEMBER'), { method: 'GET', path: '/v1/users', spelledMethod: 'get', spelled: '//V1//Users//?x=1' }, false],
-          [sessionPrincipal(3, 'VIEWER'), { method: 'DELETE', path: '/v1/users/{id}', spelledMethod: 'delete', spelled: '/v1/users/..' }, false],
-          [userApiKeyPrincipal(4, 'MEMBER'), { method: 'GET', path: '/v1/users/api_keys', spelledMethod: 'GET', spelled: '/v1/USERS/API_KEYS#x' }, true],
-          [systemApiKeyPrincipal(1), { method: 'PUT', path: '/v1/secrets', spelledMethod: 'PUT', spelled: '/v1/secrets/' }, false],
+          [
+            sessionPrincipal(2, 'MEMBER'),
+            { method: 'GET', path: '/v1/users', spelledMethod: 'get', spelled: '//V1//Users//?x=1' },
+            false,
+          ],
+          [
+            sessionPrincipal(3, 'VIEWER'),
+            { method: 'DELETE', path: '/v1/users/{id}', spelledMethod: 'delete', spelled: '/v1/users/..' },
+            false,
+          ],
+          [
+            userApiKeyPrincipal(4, 'MEMBER'),
+            { method: 'GET', path: '/v1/users/api_keys', spelledMethod: 'GET', spelled: '/v1/USERS/API_KEYS#x' },
+            true,
+          ],
+          [
+            systemApiKeyPrincipal(1),
+            { method: 'PUT', path: '/v1/secrets', spelledMethod: 'PUT', spelled: '/v1/secrets/' },
+            false,
+          ],
         ],
       }),
     );
@@ -179,11 +261,16 @@ describe('REST rule (fuzzed)', { timeout: TIMEOUT_MS }, () => {
   it('gives the same answers after a scanner has filled its caches with thousands of odd paths and methods', () => {
     const policy = createRestPolicy();
     const member = sessionPrincipal(7, 'MEMBER');
-    const noise = fc.sample(fc.tuple(fc.string({ maxLength: 8 }), fc.string({ maxLength: 30 })), { numRuns: 3000, seed: 7 });
+    const noise = fc.sample(fc.tuple(fc.string({ maxLength: 8 }), fc.string({ maxLength: 30 })), {
+      numRuns: 3000,
+      seed: 7,
+    });
     for (const [method, path] of noise) policy.decide(member, method, `/v1/${path}`);
     fc.assert(
       fc.property(principal, spelledRoute, (who, route) => {
-        expect(policy.decide(who, route.spelledMethod, route.spelled)).toBe(expectedDecision(who, route.method, route.path));
+        expect(policy.decide(who, route.spelledMethod, route.spelled)).toBe(
+          expectedDecision(who, route.method, route.path),
+        );
       }),
       runs(1000),
     );
@@ -191,29 +278,39 @@ describe('REST rule (fuzzed)', { timeout: TIMEOUT_MS }, () => {
 
   it('holds host-declared admin routes to the admin rule, and refuses malformed specs with a ConfigError only', () => {
     const spec = fc.oneof(
-      fc.tuple(fc.constantFrom('GET', 'put', '*', 'Delete'), fc.constantFrom('/v1/things', '/v1/things/{id}', '/V1/Things/:thing_id/', '/v1/things/{id}/parts')).map(
-        ([method, path]) => `${method} ${path}`,
-      ),
+      fc
+        .tuple(
+          fc.constantFrom('GET', 'put', '*', 'Delete'),
+          fc.constantFrom('/v1/things', '/v1/things/{id}', '/V1/Things/:thing_id/', '/v1/things/{id}/parts'),
+        )
+        .map(([method, path]) => `${method} ${path}`),
       fc.string({ maxLength: 20 }),
       fc.constantFrom('', 'GET', 'GET v1/things', 'G3T /x', 'GET /a b', '  PUT   /v1/x  '),
     );
     fc.assert(
-      fc.property(fc.array(spec, { maxLength: 4 }), principal, fc.constantFrom(...WRITE_METHODS.slice(0, 4), 'GET'), (adminRoutes, who, method) => {
-        let policy: ReturnType<typeof createRestPolicy>;
-        try {
-          policy = createRestPolicy({ adminRoutes });
-        } catch (error) {
-          expect(error).toBeInstanceOf(ConfigError);
-          expect((error as ConfigError).issues.every((issue) => issue.variable.startsWith('adminRoutes['))).toBe(true);
-          return;
-        }
-        for (const declared of adminRoutes) {
-          const [declaredMethod = '', path = ''] = declared.trim().split(/\s+/);
-          if (declaredMethod !== '*' && declaredMethod.toUpperCase() !== method) continue;
-          const decision = policy.decide(who, method, path.replace(/\{id\}|:thing_id/g, 'id-1'));
-          if (decision.allowed && who !== null && who.kind !== 'anonymous') expect(isAdmin(who)).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.array(spec, { maxLength: 4 }),
+        principal,
+        fc.constantFrom(...WRITE_METHODS.slice(0, 4), 'GET'),
+        (adminRoutes, who, method) => {
+          let policy: ReturnType<typeof createRestPolicy>;
+          try {
+            policy = createRestPolicy({ adminRoutes });
+          } catch (error) {
+            expect(error).toBeInstanceOf(ConfigError);
+            expect((error as ConfigError).issues.every((issue) => issue.variable.startsWith('adminRoutes['))).toBe(
+              true,
+            );
+            return;
+          }
+          for (const declared of adminRoutes) {
+            const [declaredMethod = '', path = ''] = declared.trim().split(/\s+/);
+            if (declaredMethod !== '*' && declaredMethod.toUpperCase() !== method) continue;
+            const decision = policy.decide(who, method, path.replace(/\{id\}|:thing_id/g, 'id-1'));
+            if (decision.allowed && who !== null && who.kind !== 'anonymous') expect(isAdmin(who)).toBe(true);
+          }
+        },
+      ),
       runs(1000),
     );
   });

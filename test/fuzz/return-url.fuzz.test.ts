@@ -13,24 +13,88 @@ const ROOT_PATHS = ['', '/app', '/a/b'] as const;
 
 /** Starts of known open-redirect payloads, including encoded, full-width and look-alike slashes. */
 const redirectStart = fc.constantFrom(
-  '//', '/\\', '\\\\', '\\/', '/\t/', '\t//', ' //', '/%2f', '%2f%2f', '%2F%2F', '/%5c', '/%5C', '%5c%5c', '/%09/', '/%0a/', '/%00/',
-  'https:', 'https://', 'http:/', 'javascript:', 'JaVaScRiPt:', 'data:', '／／', '/／', '\uff3c\uff3c', '/\u2215', '/\u2044', '/.', '/..', '/./',
-  '/%2e%2e/', '/\u3002', '%252f%252f', '/%252f', '///', '/;/', '/@', '', '/', '?', '#',
+  '//',
+  '/\\',
+  '\\\\',
+  '\\/',
+  '/\t/',
+  '\t//',
+  ' //',
+  '/%2f',
+  '%2f%2f',
+  '%2F%2F',
+  '/%5c',
+  '/%5C',
+  '%5c%5c',
+  '/%09/',
+  '/%0a/',
+  '/%00/',
+  'https:',
+  'https://',
+  'http:/',
+  'javascript:',
+  'JaVaScRiPt:',
+  'data:',
+  '／／',
+  '/／',
+  '\uff3c\uff3c',
+  '/\u2215',
+  '/\u2044',
+  '/.',
+  '/..',
+  '/./',
+  '/%2e%2e/',
+  '/\u3002',
+  '%252f%252f',
+  '/%252f',
+  '///',
+  '/;/',
+  '/@',
+  '',
+  '/',
+  '?',
+  '#',
 );
-const host = fc.constantFrom('evil.com', 'evil.com/', '@evil.com', 'user:pass@evil.com', 'evil.com:443', '127.0.0.1', '[::1]', 'app.test.evil.com', 'xn--pple-43d.com', 'аpp.test');
-const tail = fc.oneof(fc.constant(''), fc.string({ maxLength: 12 }), fc.constantFrom('/path?x=1#y', '%2f..%2f', '\\..\\', '\r\nLocation: //evil.com'));
+const host = fc.constantFrom(
+  'evil.com',
+  'evil.com/',
+  '@evil.com',
+  'user:pass@evil.com',
+  'evil.com:443',
+  '127.0.0.1',
+  '[::1]',
+  'app.test.evil.com',
+  'xn--pple-43d.com',
+  'аpp.test',
+);
+const tail = fc.oneof(
+  fc.constant(''),
+  fc.string({ maxLength: 12 }),
+  fc.constantFrom('/path?x=1#y', '%2f..%2f', '\\..\\', '\r\nLocation: //evil.com'),
+);
 
 /** Percent-encodes some characters, the way an attacker would hide them from a naive check. */
 const encodeSome = (value: string, mask: number) =>
-  [...value].map((char, i) => ((mask >> i % 31) & 1 ? encodeURIComponent(char).replace(/^[A-Za-z0-9]$/, (c) => `%${c.charCodeAt(0).toString(16)}`) : char)).join('');
+  [...value]
+    .map((char, i) =>
+      (mask >> (i % 31)) & 1
+        ? encodeURIComponent(char).replace(/^[A-Za-z0-9]$/, (c) => `%${c.charCodeAt(0).toString(16)}`)
+        : char,
+    )
+    .join('');
 
 const candidate = fc.oneof(
   fc.tuple(redirectStart, host, tail).map((parts) => parts.join('')),
-  fc.tuple(redirectStart, host, tail, fc.integer({ min: 0, max: 2 ** 31 - 1 })).map(([a, b, c, mask]) => encodeSome(`${a}${b}${c}`, mask)),
+  fc
+    .tuple(redirectStart, host, tail, fc.integer({ min: 0, max: 2 ** 31 - 1 }))
+    .map(([a, b, c, mask]) => encodeSome(`${a}${b}${c}`, mask)),
   fc.string({ maxLength: 30 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
   fc.string({ unit: 'grapheme', maxLength: 10 }).map((text) => `/${text}`),
-  fc.string({ unit: fc.constantFrom('/', '\\', '%', '2', 'f', 'F', '5', 'c', '.', 'a', ':', '@', '\t', ' '), maxLength: 12 }),
+  fc.string({
+    unit: fc.constantFrom('/', '\\', '%', '2', 'f', 'F', '5', 'c', '.', 'a', ':', '@', '\t', ' '),
+    maxLength: 12,
+  }),
 );
 
 function decodeOrNull(value: string): string | null {
@@ -70,7 +134,16 @@ describe('isSafeReturnUrl (fuzzed)', { timeout: TIMEOUT_MS }, () => {
           expect(new URL(location, ORIGIN).origin).toBe(ORIGIN);
         }
       }),
-      runs(5000, { examples: [['/%2F%2Fevil.com'], ['/\\evil.com'], ['/\t/evil.com'], ['%2f%2fevil.com'], ['javascript:alert(1)'], ['/a/..//evil.com']] }),
+      runs(5000, {
+        examples: [
+          ['/%2F%2Fevil.com'],
+          ['/\\evil.com'],
+          ['/\t/evil.com'],
+          ['%2f%2fevil.com'],
+          ['javascript:alert(1)'],
+          ['/a/..//evil.com'],
+        ],
+      }),
     );
   });
 
@@ -94,10 +167,15 @@ describe('isSafeReturnUrl (fuzzed)', { timeout: TIMEOUT_MS }, () => {
       .tuple(
         fc.string({ unit: fc.constantFrom(...'abcXYZ019_'), minLength: 1, maxLength: 8 }),
         fc.array(segment, { maxLength: 4 }),
-        fc.option(fc.string({ unit: fc.constantFrom('a', 'b', '0', '9', '=', '&', '+', '-', '%20'), maxLength: 12 }), { nil: undefined }),
+        fc.option(fc.string({ unit: fc.constantFrom('a', 'b', '0', '9', '=', '&', '+', '-', '%20'), maxLength: 12 }), {
+          nil: undefined,
+        }),
         fc.option(segment, { nil: undefined }),
       )
-      .map(([first, rest, query, fragment]) => `/${[first, ...rest].join('/')}${query === undefined ? '' : `?${query}`}${fragment === undefined ? '' : `#${fragment}`}`);
+      .map(
+        ([first, rest, query, fragment]) =>
+          `/${[first, ...rest].join('/')}${query === undefined ? '' : `?${query}`}${fragment === undefined ? '' : `#${fragment}`}`,
+      );
     fc.assert(
       fc.property(path, (value) => {
         expect(isSafeReturnUrl(value)).toBe(true);

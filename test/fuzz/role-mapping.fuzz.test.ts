@@ -10,7 +10,16 @@ import { collectRoleMapping } from '@gatehouse-auth/core/internal';
 import fc from 'fast-check';
 import jmespath from 'jmespath';
 import { describe, expect, it } from 'vitest';
-import { type Env, VALID_SECRET, idpEnv, idpVar, jmespathExpression, padding, PREFIX, roleMappingValue } from './env.js';
+import {
+  type Env,
+  VALID_SECRET,
+  idpEnv,
+  idpVar,
+  jmespathExpression,
+  padding,
+  PREFIX,
+  roleMappingValue,
+} from './env.js';
 import { TIMEOUT_MS, runs } from './runs.js';
 
 const ASSIGNABLE = ['ADMIN', 'MEMBER', 'VIEWER'] as const;
@@ -40,7 +49,15 @@ const mappingText = fc.oneof(
   roleMappingValue,
   fc.string({ maxLength: 30 }),
   fc
-    .array(fc.tuple(padding, fc.string({ maxLength: 6 }), padding, fc.constantFrom('admin', 'MEMBER', 'Viewer', 'SYSTEM', 'sYsTeM', 'root', '', 'ADMIN:x')), { maxLength: 5 })
+    .array(
+      fc.tuple(
+        padding,
+        fc.string({ maxLength: 6 }),
+        padding,
+        fc.constantFrom('admin', 'MEMBER', 'Viewer', 'SYSTEM', 'sYsTeM', 'root', '', 'ADMIN:x'),
+      ),
+      { maxLength: 5 },
+    )
     .map((items) => items.map(([a, key, b, role]) => `${a}${key}${b}:${a}${role}${b}`).join(',')),
 );
 
@@ -81,7 +98,9 @@ type Expected = { allowed: false } | { allowed: true; role: Assignable | null };
 function expectedAccess(claims: Record<string, unknown>, settings: Settings): Expected {
   if (settings.groups) {
     const raw = search(claims, 'groups');
-    const groups = Array.isArray(raw) ? raw.map(pythonText).filter((text) => text !== null) : [pythonText(raw)].filter((text) => text !== null);
+    const groups = Array.isArray(raw)
+      ? raw.map(pythonText).filter((text) => text !== null)
+      : [pythonText(raw)].filter((text) => text !== null);
     if (!groups.includes('admins')) return { allowed: false };
   }
   if (settings.rolePath === null) return { allowed: true, role: null };
@@ -105,17 +124,53 @@ interface Settings {
 const settingsArbitrary: fc.Arbitrary<Settings> = fc.record({
   rolePath: fc.option(
     fc.oneof(
-      { weight: 3, arbitrary: fc.constantFrom('role', 'roles[0]', 'nested.role', 'nested.roles', 'role || roles[0]', 'to_string(level)', "'ADMIN'") },
+      {
+        weight: 3,
+        arbitrary: fc.constantFrom(
+          'role',
+          'roles[0]',
+          'nested.role',
+          'nested.roles',
+          'role || roles[0]',
+          'to_string(level)',
+          "'ADMIN'",
+        ),
+      },
       { weight: 2, arbitrary: jmespathExpression },
     ),
     { nil: null, freq: 6 },
   ),
-  mapping: fc.constantFrom('', 'Owner:ADMIN', 'Owner:admin, Dev:MEMBER ,admin:VIEWER', 'R:member,', '1:ADMIN,True:MEMBER,1.5:VIEWER'),
+  mapping: fc.constantFrom(
+    '',
+    'Owner:ADMIN',
+    'Owner:admin, Dev:MEMBER ,admin:VIEWER',
+    'R:member,',
+    '1:ADMIN,True:MEMBER,1.5:VIEWER',
+  ),
   strict: fc.boolean(),
   groups: fc.boolean(),
 });
 
-const roleLike = fc.constantFrom('ADMIN', 'admin', ' Admin ', 'MEMBER', 'viewer', 'SYSTEM', 'system', 'ſystem', 'admın', 'ADMİN', 'Owner', 'owner', 'Dev', 'R', 'admins', '', ' ', '\u0000ADMIN');
+const roleLike = fc.constantFrom(
+  'ADMIN',
+  'admin',
+  ' Admin ',
+  'MEMBER',
+  'viewer',
+  'SYSTEM',
+  'system',
+  'ſystem',
+  'admın',
+  'ADMİN',
+  'Owner',
+  'owner',
+  'Dev',
+  'R',
+  'admins',
+  '',
+  ' ',
+  '\u0000ADMIN',
+);
 const claimValue = fc.oneof(
   roleLike,
   fc.array(roleLike, { maxLength: 3 }),
@@ -124,11 +179,29 @@ const claimValue = fc.oneof(
 );
 const claimsArbitrary = fc
   .tuple(
-    fc.dictionary(fc.constantFrom('role', 'roles', 'groups', 'level', 'cognito:groups', 'email', '__proto__', 'constructor', 'toString', 'valueOf'), claimValue, { maxKeys: 5 }),
+    fc.dictionary(
+      fc.constantFrom(
+        'role',
+        'roles',
+        'groups',
+        'level',
+        'cognito:groups',
+        'email',
+        '__proto__',
+        'constructor',
+        'toString',
+        'valueOf',
+      ),
+      claimValue,
+      { maxKeys: 5 },
+    ),
     fc.option(fc.dictionary(fc.constantFrom('role', 'roles'), claimValue, { maxKeys: 2 }), { nil: undefined }),
   )
   // Claims arrive as JSON: an own `__proto__` key is data, as JSON.parse makes it.
-  .map(([top, nested]) => JSON.parse(JSON.stringify(nested === undefined ? top : { ...top, nested })) as Record<string, unknown>);
+  .map(
+    ([top, nested]) =>
+      JSON.parse(JSON.stringify(nested === undefined ? top : { ...top, nested })) as Record<string, unknown>,
+  );
 
 describe('ROLE_MAPPING (fuzzed)', { timeout: TIMEOUT_MS }, () => {
   it('maps only to ADMIN, MEMBER or VIEWER, and reports every other item, as reference §1.8.2 reads', () => {
@@ -137,7 +210,9 @@ describe('ROLE_MAPPING (fuzzed)', { timeout: TIMEOUT_MS }, () => {
         const { mapping, problems } = collectRoleMapping(raw, 'okta');
         const expected = referenceMapping(raw);
         expect(problems.length).toBe(expected.bad);
-        expect(mapping === null ? null : [...mapping]).toEqual(expected.mapping === null ? null : [...expected.mapping]);
+        expect(mapping === null ? null : [...mapping]).toEqual(
+          expected.mapping === null ? null : [...expected.mapping],
+        );
         for (const [key, role] of mapping ?? []) {
           expect(ASSIGNABLE).toContain(role);
           expect(key).toBe(key.trim());
@@ -155,7 +230,9 @@ describe('ROLE_MAPPING (fuzzed)', { timeout: TIMEOUT_MS }, () => {
       fc.property(mappingText, padding, (raw, pad) => {
         const { mapping } = collectRoleMapping(raw, 'okta');
         fc.pre(mapping !== null && mapping.size > 0);
-        const formatted = [...(mapping ?? [])].map(([key, role]) => `${pad}${key}${pad}:${pad}${role.toLowerCase()}${pad}`).join(',');
+        const formatted = [...(mapping ?? [])]
+          .map(([key, role]) => `${pad}${key}${pad}:${pad}${role.toLowerCase()}${pad}`)
+          .join(',');
         expect(collectRoleMapping(`${formatted},`, 'okta')).toEqual({ mapping, problems: [] });
       }),
       runs(500),
@@ -182,43 +259,55 @@ describe('ROLE_MAPPING (fuzzed)', { timeout: TIMEOUT_MS }, () => {
 describe('role resolution through ROLE_ATTRIBUTE_PATH (fuzzed)', { timeout: TIMEOUT_MS }, () => {
   it('agrees with reference §4.8.4 for any expression and any claims, and never throws or yields SYSTEM', () => {
     fc.assert(
-      fc.property(settingsArbitrary, fc.array(claimsArbitrary, { minLength: 1, maxLength: 12 }), (settings, claimsList) => {
-        // A blank expression is an unset one (§1.0); mapping and strict need a path (§1.8).
-        const pathSet = settings.rolePath !== null && settings.rolePath.trim() !== '';
-        const env: Record<string, string> = {};
-        if (settings.rolePath !== null) env.ROLE_ATTRIBUTE_PATH = settings.rolePath;
-        if (pathSet && settings.mapping !== '') env.ROLE_MAPPING = settings.mapping;
-        if (pathSet && settings.strict) env.ROLE_ATTRIBUTE_STRICT = 'true';
-        if (settings.groups) Object.assign(env, { GROUPS_ATTRIBUTE_PATH: 'groups', ALLOWED_GROUPS: 'admins' });
-        const parsed = parseIdp(env);
-        const compiles = !pathSet || compilesInJmespath(settings.rolePath ?? '');
-        expect(parsed.ok, parsed.ok ? '' : parsed.error.message).toBe(compiles);
-        if (!parsed.ok) {
-          for (const issue of parsed.error.issues) expect(issue.variable).toBe(idpVar(PREFIX, 'OKTA', 'ROLE_ATTRIBUTE_PATH'));
-          return;
-        }
-        // The parser trims the expression: the oracle evaluates what was configured.
-        const effective: Settings = { ...settings, rolePath: parsed.idp.rolePath?.expression ?? null, strict: pathSet && settings.strict };
-        for (const claims of claimsList) {
-          const decision = resolveAccess(claims, parsed.idp);
-          expect(CONTROL.test(decision.reason)).toBe(false);
-          if (decision.allowed) {
-            expect(decision.role).not.toBe('SYSTEM');
-            if (decision.role === null) expect(parsed.idp.rolePath).toBeNull();
-            else expect(ASSIGNABLE).toContain(decision.role);
-          } else {
-            expect(effective.strict || settings.groups).toBe(true);
+      fc.property(
+        settingsArbitrary,
+        fc.array(claimsArbitrary, { minLength: 1, maxLength: 12 }),
+        (settings, claimsList) => {
+          // A blank expression is an unset one (§1.0); mapping and strict need a path (§1.8).
+          const pathSet = settings.rolePath !== null && settings.rolePath.trim() !== '';
+          const env: Record<string, string> = {};
+          if (settings.rolePath !== null) env.ROLE_ATTRIBUTE_PATH = settings.rolePath;
+          if (pathSet && settings.mapping !== '') env.ROLE_MAPPING = settings.mapping;
+          if (pathSet && settings.strict) env.ROLE_ATTRIBUTE_STRICT = 'true';
+          if (settings.groups) Object.assign(env, { GROUPS_ATTRIBUTE_PATH: 'groups', ALLOWED_GROUPS: 'admins' });
+          const parsed = parseIdp(env);
+          const compiles = !pathSet || compilesInJmespath(settings.rolePath ?? '');
+          expect(parsed.ok, parsed.ok ? '' : parsed.error.message).toBe(compiles);
+          if (!parsed.ok) {
+            for (const issue of parsed.error.issues)
+              expect(issue.variable).toBe(idpVar(PREFIX, 'OKTA', 'ROLE_ATTRIBUTE_PATH'));
+            return;
           }
-          const expected = expectedAccess(claims, effective);
-          expect(decision.allowed ? { allowed: true, role: decision.role } : { allowed: false }).toEqual(expected);
-        }
-      }),
+          // The parser trims the expression: the oracle evaluates what was configured.
+          const effective: Settings = {
+            ...settings,
+            rolePath: parsed.idp.rolePath?.expression ?? null,
+            strict: pathSet && settings.strict,
+          };
+          for (const claims of claimsList) {
+            const decision = resolveAccess(claims, parsed.idp);
+            expect(CONTROL.test(decision.reason)).toBe(false);
+            if (decision.allowed) {
+              expect(decision.role).not.toBe('SYSTEM');
+              if (decision.role === null) expect(parsed.idp.rolePath).toBeNull();
+              else expect(ASSIGNABLE).toContain(decision.role);
+            } else {
+              expect(effective.strict || settings.groups).toBe(true);
+            }
+            const expected = expectedAccess(claims, effective);
+            expect(decision.allowed ? { allowed: true, role: decision.role } : { allowed: false }).toEqual(expected);
+          }
+        },
+      ),
       runs(120, {
         examples: [
           [{ rolePath: "'SYSTEM'", mapping: '', strict: false, groups: false }, [{}]],
           [{ rolePath: 'constructor', mapping: '', strict: true, groups: false }, [{}]],
           [{ rolePath: 'abs(role)', mapping: 'Owner:ADMIN', strict: true, groups: false }, [{ role: 'Owner' }]],
-          [{ rolePath: 'role', mapping: '', strict: false, groups: false }, [{ role: ['SYSTEM'] }, { role: ' admin ' }]],
+          [
+            { rolePath: 'role', mapping: '', strict: false, groups: false },
+            [{ role: ['SYSTEM'] }, { role: ' admin ' }],
+          ],
         ],
       }),
     );

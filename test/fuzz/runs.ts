@@ -25,7 +25,8 @@ const path = process.env.FUZZ_PATH;
 export const TIMEOUT_MS = fuzzRuns === undefined ? 30_000 : 15 * 60_000;
 
 export function runs<T>(ciRuns: number, extra: fc.Parameters<NoInfer<T>> = {}): fc.Parameters<T> {
-  const numRuns = fuzzRuns === undefined ? ciRuns : Math.max(ciRuns, Math.round((fuzzRuns * ciRuns) / REFERENCE_CI_RUNS));
+  const numRuns =
+    fuzzRuns === undefined ? ciRuns : Math.max(ciRuns, Math.round((fuzzRuns * ciRuns) / REFERENCE_CI_RUNS));
   return {
     ...extra,
     numRuns,

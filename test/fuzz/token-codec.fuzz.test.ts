@@ -6,7 +6,13 @@
  * same answer — the same claims, or the same error code.
  */
 import { createHmac } from 'node:crypto';
-import { createTokenCodec, secretFingerprint, TOKEN_KINDS, type TokenClaims, type TokenKind } from '@gatehouse-auth/core';
+import {
+  createTokenCodec,
+  secretFingerprint,
+  TOKEN_KINDS,
+  type TokenClaims,
+  type TokenKind,
+} from '@gatehouse-auth/core';
 import { MAX_TOKEN_LENGTH, tokenType } from '@gatehouse-auth/core/internal';
 import fc from 'fast-check';
 import { compactVerify, errors } from 'jose';
@@ -23,13 +29,19 @@ const ISSUER = 'gatehouse';
 type Outcome = { ok: TokenClaims } | { error: string };
 
 const encoder = new TextEncoder();
-const b64 = (bytes: Uint8Array | string) => Buffer.from(typeof bytes === 'string' ? encoder.encode(bytes) : bytes).toString('base64url');
+const b64 = (bytes: Uint8Array | string) =>
+  Buffer.from(typeof bytes === 'string' ? encoder.encode(bytes) : bytes).toString('base64url');
 
 /**
  * The oracle: what a verifier of our token format must answer, decided by jose and by rules stated
  * without sharing a line with the codec.
  */
-async function oracle(token: string, expected: readonly TokenKind[], secrets: readonly string[], nowMs: number): Promise<Outcome> {
+async function oracle(
+  token: string,
+  expected: readonly TokenKind[],
+  secrets: readonly string[],
+  nowMs: number,
+): Promise<Outcome> {
   // As jose's jwtVerify reads `currentDate`: a Date (whole milliseconds), then whole seconds.
   const nowS = Math.floor(new Date(nowMs).getTime() / 1000);
   const invalid = { error: 'invalid_token' };
@@ -38,7 +50,8 @@ async function oracle(token: string, expected: readonly TokenKind[], secrets: re
   if (parts.length !== 3 || !parts.every((part) => /^[A-Za-z0-9_-]+$/.test(part))) return invalid;
   // A signature is 32 bytes written canonically: it re-encodes to itself.
   const signature = parts[2]!;
-  if (signature.length !== 43 || Buffer.from(signature, 'base64url').toString('base64url') !== signature) return invalid;
+  if (signature.length !== 43 || Buffer.from(signature, 'base64url').toString('base64url') !== signature)
+    return invalid;
 
   let verified: Awaited<ReturnType<typeof compactVerify>> | undefined;
   for (const secret of secrets) {
@@ -76,7 +89,13 @@ async function oracle(token: string, expected: readonly TokenKind[], secrets: re
 }
 
 function subject(token: string, expected: readonly TokenKind[], previous: readonly string[], nowMs: number): Outcome {
-  const codec = createTokenCodec({ secret: SECRET, previousSecrets: previous, clockToleranceSeconds: TOLERANCE_S, issuer: ISSUER, now: () => nowMs });
+  const codec = createTokenCodec({
+    secret: SECRET,
+    previousSecrets: previous,
+    clockToleranceSeconds: TOLERANCE_S,
+    issuer: ISSUER,
+    now: () => nowMs,
+  });
   try {
     return { ok: codec.verifySync(token, expected.length === 1 ? expected[0]! : expected) };
   } catch (error) {
@@ -126,7 +145,15 @@ const headerJson = (k: TokenKind) =>
       arbitrary: fc
         .tuple(
           fc.constantFrom('jwk', 'jku', 'x5u', 'x5c', 'x5t', 'kid', 'crit', 'b64', 'cty', 'zip', 'enc', 'iss'),
-          fc.constantFrom<unknown>('x', ['b64'], false, true, { kty: 'oct', k: 'AAAA' }, 'https://evil.test/jwks', null),
+          fc.constantFrom<unknown>(
+            'x',
+            ['b64'],
+            false,
+            true,
+            { kty: 'oct', k: 'AAAA' },
+            'https://evil.test/jwks',
+            null,
+          ),
         )
         .map(([name, value]) => JSON.stringify({ alg: 'HS256', typ: tokenType(k), [name]: value })),
     },
@@ -142,11 +169,26 @@ const timeOffset = fc.oneof(
 const claimsOf = (k: TokenKind) =>
   fc
     .record({
-      knd: fc.oneof({ weight: 8, arbitrary: fc.constant<unknown>(k) }, { weight: 1, arbitrary: fc.constantFrom<unknown>(undefined, 'ACCESS', 'admin', ...TOKEN_KINDS) }),
-      iss: fc.oneof({ weight: 8, arbitrary: fc.constant<unknown>(ISSUER) }, { weight: 1, arbitrary: fc.constantFrom<unknown>(undefined, 'Gatehouse', 'elsewhere', '', 1) }),
-      sub: fc.oneof({ weight: 8, arbitrary: fc.constant<unknown>('7') }, { weight: 1, arbitrary: fc.constantFrom<unknown>(undefined, '', 7, null, ['7']) }),
-      jti: fc.oneof({ weight: 8, arbitrary: fc.constant<unknown>('42') }, { weight: 1, arbitrary: fc.constantFrom<unknown>(undefined, '', 42, {}) }),
-      iat: fc.oneof({ weight: 8, arbitrary: fc.constant<unknown>(NOW_S - 60) }, { weight: 1, arbitrary: fc.constantFrom<unknown>(undefined, '1700000000', null) }),
+      knd: fc.oneof(
+        { weight: 8, arbitrary: fc.constant<unknown>(k) },
+        { weight: 1, arbitrary: fc.constantFrom<unknown>(undefined, 'ACCESS', 'admin', ...TOKEN_KINDS) },
+      ),
+      iss: fc.oneof(
+        { weight: 8, arbitrary: fc.constant<unknown>(ISSUER) },
+        { weight: 1, arbitrary: fc.constantFrom<unknown>(undefined, 'Gatehouse', 'elsewhere', '', 1) },
+      ),
+      sub: fc.oneof(
+        { weight: 8, arbitrary: fc.constant<unknown>('7') },
+        { weight: 1, arbitrary: fc.constantFrom<unknown>(undefined, '', 7, null, ['7']) },
+      ),
+      jti: fc.oneof(
+        { weight: 8, arbitrary: fc.constant<unknown>('42') },
+        { weight: 1, arbitrary: fc.constantFrom<unknown>(undefined, '', 42, {}) },
+      ),
+      iat: fc.oneof(
+        { weight: 8, arbitrary: fc.constant<unknown>(NOW_S - 60) },
+        { weight: 1, arbitrary: fc.constantFrom<unknown>(undefined, '1700000000', null) },
+      ),
       nbf: fc.oneof(
         { weight: 6, arbitrary: fc.constant<unknown>(NOW_S - 60) },
         { weight: 3, arbitrary: timeOffset.map((offset): unknown => NOW_S + offset) },
@@ -169,7 +211,11 @@ const payloadBytes = (k: TokenKind) =>
       weight: 1,
       arbitrary: fc.constantFrom(
         // Invalid UTF-8 inside an otherwise valid claims object.
-        Uint8Array.from([...encoder.encode('{"knd":"'), 0xff, ...encoder.encode(`","iss":"gatehouse","sub":"7","jti":"42","iat":1,"nbf":1}`)]),
+        Uint8Array.from([
+          ...encoder.encode('{"knd":"'),
+          0xff,
+          ...encoder.encode(`","iss":"gatehouse","sub":"7","jti":"42","iat":1,"nbf":1}`),
+        ]),
         Uint8Array.from([0xef, 0xbb, 0xbf, ...encoder.encode('{}')]),
       ),
     },
@@ -209,7 +255,14 @@ const respellSignature = fc.oneof(
       return `${signature.slice(0, -1)}${BASE64URL[(last & ~3) | spare]}`;
     }),
   },
-  { weight: 1, arbitrary: fc.constantFrom((signature: string) => `${signature}=`, (signature: string) => `${signature}A`, (signature: string) => `${signature}==`) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      (signature: string) => `${signature}=`,
+      (signature: string) => `${signature}A`,
+      (signature: string) => `${signature}==`,
+    ),
+  },
 );
 
 const handToken = fc
@@ -222,10 +275,12 @@ const handToken = fc
 
 /** Byte-level and segment-level damage to a token. */
 const mutation = fc.oneof(
-  fc.tuple(fc.nat(), fc.constantFrom(...'AEIMQUYcgkosw048Zz_-.=+/ \u00e9\u0000')).map(([at, char]) => (token: string) => {
-    const i = at % Math.max(1, token.length);
-    return `${token.slice(0, i)}${char}${token.slice(i + 1)}`;
-  }),
+  fc
+    .tuple(fc.nat(), fc.constantFrom(...'AEIMQUYcgkosw048Zz_-.=+/ \u00e9\u0000'))
+    .map(([at, char]) => (token: string) => {
+      const i = at % Math.max(1, token.length);
+      return `${token.slice(0, i)}${char}${token.slice(i + 1)}`;
+    }),
   fc.nat().map((at) => (token: string) => {
     const i = at % Math.max(1, token.length);
     return `${token.slice(0, i)}${token.slice(i + 1)}`;
@@ -256,11 +311,19 @@ const mutation = fc.oneof(
 const clock = fc.oneof(
   { weight: 4, arbitrary: fc.constant(NOW_S * 1000) },
   { weight: 1, arbitrary: timeOffset.map((offset) => (NOW_S + Math.round(offset)) * 1000) },
-  { weight: 2, arbitrary: fc.double({ min: -11_000, max: 11_000, noNaN: true }).map((offsetMs) => NOW_S * 1000 + offsetMs) },
+  {
+    weight: 2,
+    arbitrary: fc.double({ min: -11_000, max: 11_000, noNaN: true }).map((offsetMs) => NOW_S * 1000 + offsetMs),
+  },
 );
 const previousSecrets = fc.constantFrom<readonly string[]>([], [PREVIOUS], [OTHER, PREVIOUS]);
 
-async function agree(token: string, expected: readonly TokenKind[], previous: readonly string[], nowMs: number): Promise<Outcome> {
+async function agree(
+  token: string,
+  expected: readonly TokenKind[],
+  previous: readonly string[],
+  nowMs: number,
+): Promise<Outcome> {
   const mine = subject(token, expected, previous, nowMs);
   const theirs = await oracle(token, expected, [SECRET, ...previous], nowMs);
   expect(mine).toEqual(theirs);
@@ -282,7 +345,13 @@ describe('codec.verifySync against a jose oracle (fuzzed)', { timeout: TIMEOUT_M
         async (k, secret, offset, noExpiry, expected, previous, nowMs) => {
           const signing = createTokenCodec({ secret, now: () => NOW_S * 1000 });
           const expiresAt = noExpiry && k === 'api_key' ? null : NOW_S + offset;
-          const token = await signing.sign(k, { jti: '42', sub: '7', expiresAt, issuedAt: NOW_S - 100, notBefore: NOW_S + Math.min(offset, 0) });
+          const token = await signing.sign(k, {
+            jti: '42',
+            sub: '7',
+            expiresAt,
+            issuedAt: NOW_S - 100,
+            notBefore: NOW_S + Math.min(offset, 0),
+          });
           if ('ok' in (await agree(token, expected, previous, nowMs))) accepted.count++;
         },
       ),
@@ -307,8 +376,16 @@ describe('codec.verifySync against a jose oracle (fuzzed)', { timeout: TIMEOUT_M
   });
 
   it('agrees on mutated tokens (bytes changed, removed or inserted; segments moved, cut or replaced)', async () => {
-    const valid = await createTokenCodec({ secret: SECRET, now: () => NOW_S * 1000 }).sign('access', { jti: '42', sub: '7', expiresAt: NOW_S + 600 });
-    const key = await createTokenCodec({ secret: PREVIOUS, now: () => NOW_S * 1000 }).sign('api_key', { jti: '9', sub: '1', expiresAt: null });
+    const valid = await createTokenCodec({ secret: SECRET, now: () => NOW_S * 1000 }).sign('access', {
+      jti: '42',
+      sub: '7',
+      expiresAt: NOW_S + 600,
+    });
+    const key = await createTokenCodec({ secret: PREVIOUS, now: () => NOW_S * 1000 }).sign('api_key', {
+      jti: '9',
+      sub: '1',
+      expiresAt: null,
+    });
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(fc.constantFrom(valid, key), handToken),
@@ -325,7 +402,11 @@ describe('codec.verifySync against a jose oracle (fuzzed)', { timeout: TIMEOUT_M
   });
 
   it('refuses every re-spelling of a valid signature (spare bits set, padding, a dangling character), like the oracle', async () => {
-    const valid = await createTokenCodec({ secret: SECRET, now: () => NOW_S * 1000 }).sign('access', { jti: '42', sub: '7', expiresAt: NOW_S + 600 });
+    const valid = await createTokenCodec({ secret: SECRET, now: () => NOW_S * 1000 }).sign('access', {
+      jti: '42',
+      sub: '7',
+      expiresAt: NOW_S + 600,
+    });
     expect('ok' in (await agree(valid, ['access'], [], NOW_S * 1000))).toBe(true);
     await fc.assert(
       fc.asyncProperty(respellSignature, async (respellMac) => {
@@ -344,7 +425,13 @@ describe('codec.verifySync against a jose oracle (fuzzed)', { timeout: TIMEOUT_M
         fc.oneof(
           fc.string({ maxLength: 80 }),
           fc.string({ unit: fc.constantFrom(...'eyJhbGciOiJIUzI1NiJ9._-A0'), maxLength: 120 }),
-          fc.tuple(fc.base64String({ maxLength: 40 }), fc.base64String({ maxLength: 40 }), fc.base64String({ minLength: 40, maxLength: 48 })).map((parts) => parts.join('.').replace(/=/g, '')),
+          fc
+            .tuple(
+              fc.base64String({ maxLength: 40 }),
+              fc.base64String({ maxLength: 40 }),
+              fc.base64String({ minLength: 40, maxLength: 48 }),
+            )
+            .map((parts) => parts.join('.').replace(/=/g, '')),
         ),
         expectedKinds,
         async (token, expected) => {
@@ -374,7 +461,11 @@ describe('codec.verifySync against a jose oracle (fuzzed)', { timeout: TIMEOUT_M
           const signing = createTokenCodec({ secret: signedWith, now: () => NOW_S * 1000 });
           const token = await signing.sign(k, { jti: '5', sub: '3', expiresAt: NOW_S + 60 });
           const presented = mutate ? mutate(token) : token;
-          const verifier = createTokenCodec({ secret: stage.secret, previousSecrets: stage.previous, now: () => NOW_S * 1000 });
+          const verifier = createTokenCodec({
+            secret: stage.secret,
+            previousSecrets: stage.previous,
+            now: () => NOW_S * 1000,
+          });
           let mine: Outcome;
           try {
             mine = { ok: verifier.verifySync(presented, [k]) };

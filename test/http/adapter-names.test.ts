@@ -44,8 +44,12 @@ async function expressApp(gh: Gatehouse): Promise<[string, Close]> {
 async function fastifyApp(gh: Gatehouse): Promise<[string, Close]> {
   const app = Fastify();
   await app.register(fa.gatehousePlugin, { gatehouse: gh });
-  app.get('/v1/admin', { onRequest: [fa.authenticate(gh), fa.requireRole(['ADMIN'])] }, async (request) => ({ kind: fa.principalOf(request).kind }));
-  app.get('/v1/wrapped', { onRequest: fa.authenticate(gh) }, async (request) => ({ kind: fa.principalOf(request).kind }));
+  app.get('/v1/admin', { onRequest: [fa.authenticate(gh), fa.requireRole(['ADMIN'])] }, async (request) => ({
+    kind: fa.principalOf(request).kind,
+  }));
+  app.get('/v1/wrapped', { onRequest: fa.authenticate(gh) }, async (request) => ({
+    kind: fa.principalOf(request).kind,
+  }));
   app.get('/v1/misuse-role', { onRequest: fa.requireRole(['ADMIN']) }, async () => ({}));
   app.get('/v1/misuse-principal', async (request) => ({ kind: fa.principalOf(request).kind }));
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -55,7 +59,10 @@ async function fastifyApp(gh: Gatehouse): Promise<[string, Close]> {
 async function honoApp(gh: Gatehouse): Promise<[string, Close]> {
   const app = new Hono<ho.GatehouseEnv>();
   app.get('/v1/admin', ho.authenticate(gh), ho.requireRole(['ADMIN']), (c) => c.json({ kind: ho.principalOf(c).kind }));
-  app.get('/v1/wrapped', ho.authenticate(gh, (c) => c.json({ kind: ho.principalOf(c).kind })));
+  app.get(
+    '/v1/wrapped',
+    ho.authenticate(gh, (c) => c.json({ kind: ho.principalOf(c).kind })),
+  );
   app.get('/v1/misuse-role', ho.requireRole(['ADMIN']), (c) => c.json({}));
   app.get('/v1/misuse-principal', (c) => c.json({ kind: ho.principalOf(c).kind }));
   const listener = getRequestListener(app.fetch);
@@ -87,7 +94,11 @@ describe.each([
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gh-names-'));
     store = await createSqliteStore({ filename: join(dir, 'auth.db') });
-    const config = parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: 'names0secret0abcdefghijklmnopqrst0123', PHOENIX_ADMIN_SECRET: ADMIN_SECRET });
+    const config = parseAuthEnv({
+      PHOENIX_ENABLE_AUTH: 'true',
+      PHOENIX_SECRET: 'names0secret0abcdefghijklmnopqrst0123',
+      PHOENIX_ADMIN_SECRET: ADMIN_SECRET,
+    });
     gh = await createGatehouse({ config, store, sweepIntervalMs: 0 });
     [base, close] = await start(gh);
   });
@@ -99,7 +110,8 @@ describe.each([
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const get = (path: string, token?: string) => fetch(`${base}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  const get = (path: string, token?: string) =>
+    fetch(`${base}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
 
   it('lets the admin secret through requireRole(["ADMIN"]) and principalOf reads it', async () => {
     const response = await get('/v1/admin', ADMIN_SECRET);
@@ -138,10 +150,17 @@ describe('hono: the deprecated protect(gh, handler) is still the same gate', () 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gh-protect-'));
     store = await createSqliteStore({ filename: join(dir, 'auth.db') });
-    const config = parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: 'names0secret0abcdefghijklmnopqrst0123', PHOENIX_ADMIN_SECRET: ADMIN_SECRET });
+    const config = parseAuthEnv({
+      PHOENIX_ENABLE_AUTH: 'true',
+      PHOENIX_SECRET: 'names0secret0abcdefghijklmnopqrst0123',
+      PHOENIX_ADMIN_SECRET: ADMIN_SECRET,
+    });
     gh = await createGatehouse({ config, store, sweepIntervalMs: 0 });
     const app = new Hono<ho.GatehouseEnv>();
-    app.get('/v1/protected', ho.protect(gh, (c) => c.json({ kind: ho.principalOf(c).kind })));
+    app.get(
+      '/v1/protected',
+      ho.protect(gh, (c) => c.json({ kind: ho.principalOf(c).kind })),
+    );
     const listener = getRequestListener(app.fetch);
     server = createServer((req, res) => void listener(req, res));
     base = await listen(server);

@@ -22,7 +22,18 @@ import Fastify from 'fastify';
 import express4Module from 'express4';
 import fastify50Module from 'fastify5-lowest';
 import { Hono as Hono40 } from 'hono4-lowest';
-import { createGatehouse, createSmtpMailer, parseAuthEnv, silentLogger, type AuthStore, type Gatehouse, type GatehouseOptions, type Logger, type PasswordHasher, type SmtpMailer } from '@gatehouse-auth/core';
+import {
+  createGatehouse,
+  createSmtpMailer,
+  parseAuthEnv,
+  silentLogger,
+  type AuthStore,
+  type Gatehouse,
+  type GatehouseOptions,
+  type Logger,
+  type PasswordHasher,
+  type SmtpMailer,
+} from '@gatehouse-auth/core';
 import { createSqliteStore } from '@gatehouse-auth/db';
 import * as honoAdapter from '@gatehouse-auth/hono';
 import * as expressAdapter from '@gatehouse-auth/express';
@@ -41,7 +52,12 @@ export const ADAPTERS: readonly AdapterName[] = ['hono', 'hono+routes', 'express
  * conformance files runs these too (`ADAPTERS_AND_LOWEST`), which keeps CI time small.
  */
 export type LowestAdapterName = 'express@4.21.0' | 'express@5.0.0' | 'fastify@5.0.0' | 'hono@4.0.0';
-export const LOWEST_ADAPTERS: readonly LowestAdapterName[] = ['express@4.21.0', 'express@5.0.0', 'fastify@5.0.0', 'hono@4.0.0'];
+export const LOWEST_ADAPTERS: readonly LowestAdapterName[] = [
+  'express@4.21.0',
+  'express@5.0.0',
+  'fastify@5.0.0',
+  'hono@4.0.0',
+];
 export const ADAPTERS_AND_LOWEST: readonly AdapterName[] = [...ADAPTERS, ...LOWEST_ADAPTERS];
 
 // Express 5.0.0 has no types of its own under the alias; at run time it is required as is.
@@ -86,7 +102,8 @@ const HOST_ROUTES: readonly (readonly [string, string, number])[] = [
 ];
 
 type Principal = Extract<Awaited<ReturnType<Gatehouse['guard']>>, { ok: true }>['principal'];
-const principalOf = (p: Principal, pattern: string) => (pattern === '/v1/whoami' ? p : { kind: p.kind, role: p.role, userId: p.userId });
+const principalOf = (p: Principal, pattern: string) =>
+  pattern === '/v1/whoami' ? p : { kind: p.kind, role: p.role, userId: p.userId };
 const principalBody = (p: Principal, pattern = ''): string => JSON.stringify({ principal: principalOf(p, pattern) });
 
 function honoServer(gh: Gatehouse, routesOnly: boolean, HonoClass: typeof Hono = Hono): Server {
@@ -98,7 +115,9 @@ function honoServer(gh: Gatehouse, routesOnly: boolean, HonoClass: typeof Hono =
   app.get('/healthz', (c) => c.text('ok'));
   for (const [method, pattern, status] of HOST_ROUTES) {
     const handler = (c: Context<honoAdapter.GatehouseEnv>) =>
-      status === 204 ? c.body(null, 204) : c.body(principalBody(c.get('principal'), pattern), status as 200, { 'content-type': 'application/json' });
+      status === 204
+        ? c.body(null, 204)
+        : c.body(principalBody(c.get('principal'), pattern), status as 200, { 'content-type': 'application/json' });
     if (routesOnly) app.on(method, pattern, honoAdapter.authenticate(gh, handler));
     else app.on(method, pattern, honoAdapter.authenticate(gh), handler);
   }
@@ -108,7 +127,11 @@ function honoServer(gh: Gatehouse, routesOnly: boolean, HonoClass: typeof Hono =
   });
 }
 
-function expressServer(gh: Gatehouse, jsonFirst: boolean, express: typeof EXPRESS_BY_VERSION.express = EXPRESS_BY_VERSION.express): Server {
+function expressServer(
+  gh: Gatehouse,
+  jsonFirst: boolean,
+  express: typeof EXPRESS_BY_VERSION.express = EXPRESS_BY_VERSION.express,
+): Server {
   const app = express();
   app.disable('x-powered-by');
   if (jsonFirst) app.use(express.json());
@@ -118,16 +141,26 @@ function expressServer(gh: Gatehouse, jsonFirst: boolean, express: typeof EXPRES
     res.type('text/plain').send('ok');
   });
   for (const [method, pattern, status] of HOST_ROUTES) {
-    router[method.toLowerCase() as 'get' | 'post' | 'put' | 'delete'](pattern, expressAdapter.authenticate(gh), (_req, res) => {
-      if (status === 204) return void res.status(204).end();
-      res.status(status).type('application/json').send(principalBody(expressAdapter.principalOf(res), pattern));
-    });
+    router[method.toLowerCase() as 'get' | 'post' | 'put' | 'delete'](
+      pattern,
+      expressAdapter.authenticate(gh),
+      (_req, res) => {
+        if (status === 204) return void res.status(204).end();
+        res
+          .status(status)
+          .type('application/json')
+          .send(principalBody(expressAdapter.principalOf(res), pattern));
+      },
+    );
   }
   app.use(gh.config.rootPath || '/', router);
   return createHttpServer(app);
 }
 
-async function fastifyServer(gh: Gatehouse, fastify: typeof Fastify = Fastify): Promise<{ server: Server; ready: () => Promise<void> }> {
+async function fastifyServer(
+  gh: Gatehouse,
+  fastify: typeof Fastify = Fastify,
+): Promise<{ server: Server; ready: () => Promise<void> }> {
   const app = fastify({ frameworkErrors: fastifyAdapter.frameworkErrors });
   await app.register(fastifyAdapter.gatehousePlugin, { gatehouse: gh });
   await app.register(
@@ -140,7 +173,10 @@ async function fastifyServer(gh: Gatehouse, fastify: typeof Fastify = Fastify): 
           onRequest: fastifyAdapter.authenticate(gh),
           async handler(request, reply) {
             if (status === 204) return reply.code(204).send();
-            return reply.code(status).type('application/json').send(principalBody(request.gatehousePrincipal as Principal, pattern));
+            return reply
+              .code(status)
+              .type('application/json')
+              .send(principalBody(request.gatehousePrincipal as Principal, pattern));
           },
         });
       }
@@ -173,7 +209,12 @@ export async function startSmtp(mails: ReceivedMail[]): Promise<{ port: number; 
     onData(stream, _session, cb) {
       simpleParser(stream).then((m) => {
         const to = Array.isArray(m.to) ? m.to.map((t) => t.text).join(',') : (m.to?.text ?? '');
-        mails.push({ to, subject: m.subject ?? '', text: m.text ?? '', html: typeof m.html === 'string' ? m.html : '' });
+        mails.push({
+          to,
+          subject: m.subject ?? '',
+          text: m.text ?? '',
+          html: typeof m.html === 'string' ? m.html : '',
+        });
         cb();
       }, cb);
     },
@@ -232,9 +273,17 @@ export async function startServer(
   let stopFramework = async (): Promise<void> => {};
   if (adapter === 'hono' || adapter === 'hono+routes') server = honoServer(gatehouse, adapter === 'hono+routes');
   else if (adapter === 'hono@4.0.0') server = honoServer(gatehouse, false, Hono40 as unknown as typeof Hono);
-  else if (adapter.startsWith('express')) server = expressServer(gatehouse, adapter === 'express+json', EXPRESS_BY_VERSION[adapter as keyof typeof EXPRESS_BY_VERSION]);
+  else if (adapter.startsWith('express'))
+    server = expressServer(
+      gatehouse,
+      adapter === 'express+json',
+      EXPRESS_BY_VERSION[adapter as keyof typeof EXPRESS_BY_VERSION],
+    );
   else {
-    const built = await fastifyServer(gatehouse, adapter === 'fastify@5.0.0' ? (fastify50Module as unknown as typeof Fastify) : Fastify);
+    const built = await fastifyServer(
+      gatehouse,
+      adapter === 'fastify@5.0.0' ? (fastify50Module as unknown as typeof Fastify) : Fastify,
+    );
     server = built.server;
     stopFramework = built.ready;
   }

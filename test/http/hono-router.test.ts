@@ -27,12 +27,22 @@ describe('@gatehouse-auth/hono mountGatehouse and the router', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gh-hono-router-'));
     store = await createSqliteStore({ filename: join(dir, 'auth.db') });
-    const config = parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: 'router0secret0abcdefghijklmnopqrs0123', PHOENIX_ADMIN_SECRET: ADMIN_SECRET });
+    const config = parseAuthEnv({
+      PHOENIX_ENABLE_AUTH: 'true',
+      PHOENIX_SECRET: 'router0secret0abcdefghijklmnopqrs0123',
+      PHOENIX_ADMIN_SECRET: ADMIN_SECRET,
+    });
     gh = await createGatehouse({ config, store });
     app = new Hono<GatehouseEnv>();
     mountGatehouse(app, gh);
-    app.get('/v1/projects', authenticate(gh, (c) => c.json({ userId: c.get('principal').userId })));
-    app.get('/v1/projects/:id', authenticate(gh, (c) => c.json({ id: c.req.param('id') })));
+    app.get(
+      '/v1/projects',
+      authenticate(gh, (c) => c.json({ userId: c.get('principal').userId })),
+    );
+    app.get(
+      '/v1/projects/:id',
+      authenticate(gh, (c) => c.json({ id: c.req.param('id') })),
+    );
     server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -45,7 +55,8 @@ describe('@gatehouse-auth/hono mountGatehouse and the router', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const get = (path: string, init: RequestInit = {}) => fetch(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_SECRET}`, ...init.headers } });
+  const get = (path: string, init: RequestInit = {}) =>
+    fetch(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_SECRET}`, ...init.headers } });
 
   it('keeps RegExpRouter for the whole app', async () => {
     expect((await get('/v1/projects')).status).toBe(200);

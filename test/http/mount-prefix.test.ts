@@ -32,7 +32,13 @@ afterEach(async () => {
 
 async function gatehouseAt(rootPath: string, port: number): Promise<Gatehouse> {
   const store: AuthStore = await createSqliteStore({ filename: join(dir, `auth-${++files}.db`) });
-  const config = parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: SECRET, PHOENIX_HOST: '127.0.0.1', PHOENIX_PORT: String(port), PHOENIX_HOST_ROOT_PATH: rootPath });
+  const config = parseAuthEnv({
+    PHOENIX_ENABLE_AUTH: 'true',
+    PHOENIX_SECRET: SECRET,
+    PHOENIX_HOST: '127.0.0.1',
+    PHOENIX_PORT: String(port),
+    PHOENIX_HOST_ROOT_PATH: rootPath,
+  });
   const gh = await createGatehouse({ config, store, logger: silentLogger, sweepIntervalMs: 0 });
   cleanup.push(async () => {
     await gh.close();
@@ -54,7 +60,11 @@ async function listen(server: Server, port: number): Promise<string> {
 }
 
 const login = (base: string, path: string) =>
-  fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@localhost', password: 'admin' }) });
+  fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'admin@localhost', password: 'admin' }),
+  });
 
 async function expectNamesRootPath(response: Response): Promise<void> {
   expect(response.status).toBe(500);
@@ -69,9 +79,16 @@ describe('Express: app.use("/api", gatehouse(gh))', () => {
     const gh = await gatehouseAt(rootPath, port);
     const app = express();
     const api = express.Router();
-    api.get('/v1/projects', expressAdapter.authenticate(gh), (_req, res) => void res.json({ username: expressAdapter.principalOf(res).username }));
+    api.get(
+      '/v1/projects',
+      expressAdapter.authenticate(gh),
+      (_req, res) => void res.json({ username: expressAdapter.principalOf(res).username }),
+    );
     app.use('/api', expressAdapter.gatehouse(gh), api);
-    app.use(((error: Error, _req, res, _next) => void res.status(500).json({ message: error.message })) as express.ErrorRequestHandler);
+    app.use(
+      ((error: Error, _req, res, _next) =>
+        void res.status(500).json({ message: error.message })) as express.ErrorRequestHandler,
+    );
     return listen(createServer(app), port);
   }
 
@@ -79,8 +96,13 @@ describe('Express: app.use("/api", gatehouse(gh))', () => {
     const base = await start('/api');
     const signedIn = await login(base, '/api/auth/login');
     expect(signedIn.status).toBe(204);
-    const cookie = signedIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    expect(await (await fetch(`${base}/api/v1/projects`, { headers: { cookie } })).json()).toEqual({ username: 'admin' });
+    const cookie = signedIn.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    expect(await (await fetch(`${base}/api/v1/projects`, { headers: { cookie } })).json()).toEqual({
+      username: 'admin',
+    });
     expect((await fetch(`${base}/api/v1/projects`)).status).toBe(401);
   });
 
@@ -97,24 +119,34 @@ describe('Fastify: register(gatehousePlugin, { prefix: "/api" })', () => {
     const gh = await gatehouseAt(rootPath, port);
     const app = Fastify();
     cleanup.push(() => app.close());
-    if (nested) await app.register(async (scope) => void (await scope.register(fastifyAdapter.gatehousePlugin, { gatehouse: gh })), { prefix: '/api' });
+    if (nested)
+      await app.register(
+        async (scope) => void (await scope.register(fastifyAdapter.gatehousePlugin, { gatehouse: gh })),
+        { prefix: '/api' },
+      );
     else await app.register(fastifyAdapter.gatehousePlugin, { gatehouse: gh, prefix: '/api' });
     return { app, port };
   }
 
-  it.each([false, true])('with PHOENIX_HOST_ROOT_PATH=/api the routes answer under the prefix (nested: %s)', async (nested) => {
-    const { app, port } = await build('/api', nested);
-    await app.listen({ port, host: '127.0.0.1' });
-    const base = `http://127.0.0.1:${port}`;
-    expect((await login(base, '/api/auth/login')).status).toBe(204);
-    expect((await login(base, '/api/api/auth/login')).status).toBe(404);
-  });
+  it.each([false, true])(
+    'with PHOENIX_HOST_ROOT_PATH=/api the routes answer under the prefix (nested: %s)',
+    async (nested) => {
+      const { app, port } = await build('/api', nested);
+      await app.listen({ port, host: '127.0.0.1' });
+      const base = `http://127.0.0.1:${port}`;
+      expect((await login(base, '/api/auth/login')).status).toBe(204);
+      expect((await login(base, '/api/api/auth/login')).status).toBe(404);
+    },
+  );
 
-  it.each([false, true])('without it app.ready() refuses to start, naming PHOENIX_HOST_ROOT_PATH (nested: %s)', async (nested) => {
-    // The plugin's error surfaces from `register` or `ready`, whichever the app awaits first.
-    const started = build('', nested).then(({ app }) => app.ready());
-    await expect(started).rejects.toThrow(/mounted under '\/api'[\s\S]*PHOENIX_HOST_ROOT_PATH=\/api/);
-  });
+  it.each([false, true])(
+    'without it app.ready() refuses to start, naming PHOENIX_HOST_ROOT_PATH (nested: %s)',
+    async (nested) => {
+      // The plugin's error surfaces from `register` or `ready`, whichever the app awaits first.
+      const started = build('', nested).then(({ app }) => app.ready());
+      await expect(started).rejects.toThrow(/mounted under '\/api'[\s\S]*PHOENIX_HOST_ROOT_PATH=\/api/);
+    },
+  );
 });
 
 describe('Hono: app.route("/api", sub) and basePath("/api")', () => {
@@ -133,21 +165,35 @@ describe('Hono: app.route("/api", sub) and basePath("/api")', () => {
       api.use(honoAdapter.gatehouse(gh));
     }
     const listener = getRequestListener(app.fetch);
-    return listen(createServer((req, res) => void listener(req, res)), port);
+    return listen(
+      createServer((req, res) => void listener(req, res)),
+      port,
+    );
   }
 
-  it.each(['route', 'basePath'] as const)('with PHOENIX_HOST_ROOT_PATH=/api the routes answer under the mount (%s)', async (style) => {
-    const base = await start('/api', style);
-    const signedIn = await login(base, '/api/auth/login');
-    expect(signedIn.status).toBe(204);
-    if (style === 'route') {
-      const cookie = signedIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-      expect(await (await fetch(`${base}/api/v1/projects`, { headers: { cookie } })).json()).toEqual({ username: 'admin' });
-    }
-  });
+  it.each(['route', 'basePath'] as const)(
+    'with PHOENIX_HOST_ROOT_PATH=/api the routes answer under the mount (%s)',
+    async (style) => {
+      const base = await start('/api', style);
+      const signedIn = await login(base, '/api/auth/login');
+      expect(signedIn.status).toBe(204);
+      if (style === 'route') {
+        const cookie = signedIn.headers
+          .getSetCookie()
+          .map((c) => c.split(';')[0])
+          .join('; ');
+        expect(await (await fetch(`${base}/api/v1/projects`, { headers: { cookie } })).json()).toEqual({
+          username: 'admin',
+        });
+      }
+    },
+  );
 
-  it.each(['route', 'basePath'] as const)('without it the first request fails with a message naming PHOENIX_HOST_ROOT_PATH (%s)', async (style) => {
-    const base = await start('', style);
-    await expectNamesRootPath(await login(base, '/api/auth/login'));
-  });
+  it.each(['route', 'basePath'] as const)(
+    'without it the first request fails with a message naming PHOENIX_HOST_ROOT_PATH (%s)',
+    async (style) => {
+      const base = await start('', style);
+      await expectNamesRootPath(await login(base, '/api/auth/login'));
+    },
+  );
 });

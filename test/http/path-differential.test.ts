@@ -16,7 +16,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
-import { adminSecretPrincipal, createGatehouse, createRestPolicy, parseAuthEnv, userApiKeyPrincipal, type Gatehouse, type Principal } from '@gatehouse-auth/core';
+import {
+  adminSecretPrincipal,
+  createGatehouse,
+  createRestPolicy,
+  parseAuthEnv,
+  userApiKeyPrincipal,
+  type Gatehouse,
+  type Principal,
+} from '@gatehouse-auth/core';
 import { createSqliteStore } from '@gatehouse-auth/db';
 import * as expressAdapter from '@gatehouse-auth/express';
 import * as fastifyAdapter from '@gatehouse-auth/fastify';
@@ -78,7 +86,9 @@ function expressApp(build: (app: express.Express) => void): Promise<{ server: Se
   return listen(createHttpServer(app));
 }
 
-async function fastifyApp(build: (app: FastifyInstance) => Promise<void>): Promise<{ server: Server; close: () => Promise<void> }> {
+async function fastifyApp(
+  build: (app: FastifyInstance) => Promise<void>,
+): Promise<{ server: Server; close: () => Promise<void> }> {
   const app = Fastify({ frameworkErrors: fastifyAdapter.frameworkErrors });
   await build(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -136,7 +146,13 @@ const MOUNTS: readonly Mount[] = [
     routes: (p) => projectsById(p),
     start: (gh) =>
       fastifyApp(async (app) => {
-        app.route({ method: [...METHODS], url: '/v1/projects/:id', exposeHeadRoute: false, onRequest: fastifyAdapter.authenticate(gh), handler: fastifyHit });
+        app.route({
+          method: [...METHODS],
+          url: '/v1/projects/:id',
+          exposeHeadRoute: false,
+          onRequest: fastifyAdapter.authenticate(gh),
+          handler: fastifyHit,
+        });
       }),
   },
   {
@@ -144,7 +160,13 @@ const MOUNTS: readonly Mount[] = [
     routes: underV1,
     start: (gh) =>
       fastifyApp(async (app) => {
-        app.route({ method: [...METHODS], url: '/v1/*', exposeHeadRoute: false, onRequest: fastifyAdapter.authenticate(gh), handler: fastifyHit });
+        app.route({
+          method: [...METHODS],
+          url: '/v1/*',
+          exposeHeadRoute: false,
+          onRequest: fastifyAdapter.authenticate(gh),
+          handler: fastifyHit,
+        });
       }),
   },
   {
@@ -166,7 +188,13 @@ const MOUNTS: readonly Mount[] = [
     routes: (p) => /^\/v1\/projects\/\d+$/.test(p),
     start: (gh) =>
       fastifyApp(async (app) => {
-        app.route({ method: [...METHODS], url: '/v1/projects/:id(^\\d+$)', exposeHeadRoute: false, onRequest: fastifyAdapter.authenticate(gh), handler: fastifyHit });
+        app.route({
+          method: [...METHODS],
+          url: '/v1/projects/:id(^\\d+$)',
+          exposeHeadRoute: false,
+          onRequest: fastifyAdapter.authenticate(gh),
+          handler: fastifyHit,
+        });
       }),
   },
   {
@@ -225,7 +253,10 @@ const MOUNTS: readonly Mount[] = [
   },
 ];
 
-function fastifyHit(_request: unknown, reply: { header: (k: string, v: string) => { code: (n: number) => { send: (b: string) => unknown } } }) {
+function fastifyHit(
+  _request: unknown,
+  reply: { header: (k: string, v: string) => { code: (n: number) => { send: (b: string) => unknown } } },
+) {
   return reply.header(REACHED, '1').code(200).send('reached');
 }
 
@@ -274,10 +305,24 @@ const encode = (c: string): string => `%${c.charCodeAt(0).toString(16).padStart(
 const spelling = fc.oneof(
   fc.constant((p: string) => p),
   fc.constant((p: string) => p.toUpperCase()),
-  fc.integer({ min: 0, max: 40 }).map((i) => (p: string) => p.slice(0, i) + p.slice(i, i + 1).toUpperCase() + p.slice(i + 1)),
+  fc
+    .integer({ min: 0, max: 40 })
+    .map((i) => (p: string) => p.slice(0, i) + p.slice(i, i + 1).toUpperCase() + p.slice(i + 1)),
   fc.constant((p: string) => `${p}/`),
   fc.constant((p: string) => p.replace(/\//g, '//')),
-  fc.integer({ min: 1, max: 3 }).map((n) => (p: string) => p.split('/').slice(0, n + 1).join('/') + '/.' + p.split('/').slice(n + 1).map((s) => `/${s}`).join('')),
+  fc.integer({ min: 1, max: 3 }).map(
+    (n) => (p: string) =>
+      p
+        .split('/')
+        .slice(0, n + 1)
+        .join('/') +
+      '/.' +
+      p
+        .split('/')
+        .slice(n + 1)
+        .map((s) => `/${s}`)
+        .join(''),
+  ),
   fc.constant((p: string) => p.replace('/v1/', '/v1/x/../')),
   fc.constant((p: string) => p.replace('/v1/', '/v1/%2e%2e/v1/')),
   fc.integer({ min: 0, max: 40 }).map((i) => (p: string) => {
@@ -337,7 +382,10 @@ describe('path differential: the host handler is reached iff core allows the can
       (await gh.handle(
         new Request(`http://127.0.0.1${path}`, {
           method,
-          headers: { 'content-type': 'application/json', ...(init.bearer ? { authorization: `Bearer ${init.bearer}` } : {}) },
+          headers: {
+            'content-type': 'application/json',
+            ...(init.bearer ? { authorization: `Bearer ${init.bearer}` } : {}),
+          },
           body: init.json === undefined ? undefined : JSON.stringify(init.json),
         }),
       ))!;
@@ -349,10 +397,18 @@ describe('path differential: the host handler is reached iff core allows the can
       const email = `${role.toLowerCase()}@example.com`;
       const created = await call('POST', '/v1/users', {
         bearer: ADMIN_SECRET,
-        json: { user: { email, username: role.toLowerCase(), role, auth_method: 'LOCAL', password: 'password-1' }, send_welcome_email: false },
+        json: {
+          user: { email, username: role.toLowerCase(), role, auth_method: 'LOCAL', password: 'password-1' },
+          send_welcome_email: false,
+        },
       });
       expect(created.status).toBe(201);
-      const { data } = (await (await call('POST', '/v1/user/api_keys', { bearer: await loginToken(call, email), json: { data: { name: 'k' } } })).json()) as { data: { key: string } };
+      const { data } = (await (
+        await call('POST', '/v1/user/api_keys', {
+          bearer: await loginToken(call, email),
+          json: { data: { name: 'k' } },
+        })
+      ).json()) as { data: { key: string } };
       credentials.set(role, { Authorization: `Bearer ${data.key}` });
       principals.set(role, userApiKeyPrincipal(2, role));
     }
@@ -370,7 +426,8 @@ describe('path differential: the host handler is reached iff core allows the can
   });
 
   /** What core's rule says for this role on the canonical path: allowed or not. */
-  const allows = (role: Role, method: string, path: string): boolean => policy.decidePath(principals.get(role) ?? null, method, path).allowed;
+  const allows = (role: Role, method: string, path: string): boolean =>
+    policy.decidePath(principals.get(role) ?? null, method, path).allowed;
 
   for (const mount of MOUNTS) {
     it(
@@ -392,9 +449,12 @@ describe('path differential: the host handler is reached iff core allows the can
               const seen = canonical(path);
               const permitted = seen !== null && allows(role, method, seen);
               if (answer.reached && !permitted) {
-                throw new Error(`${method} ${target} as ${role} reached the handler (${answer.status}); core's rule on ${String(seen)} refuses it`);
+                throw new Error(
+                  `${method} ${target} as ${role} reached the handler (${answer.status}); core's rule on ${String(seen)} refuses it`,
+                );
               }
-              if (target === base && mount.routes(base, method)) expect(answer.reached, `${method} ${target} as ${role} → ${answer.status}`).toBe(permitted);
+              if (target === base && mount.routes(base, method))
+                expect(answer.reached, `${method} ${target} as ${role} → ${answer.status}`).toBe(permitted);
             },
           ),
           // A fixed seed in CI; `npm run fuzz` explores.
@@ -409,14 +469,31 @@ describe('path differential: the host handler is reached iff core allows the can
     const member = credentials.get('MEMBER')!;
     for (const { mount, port } of servers) {
       for (const method of ['PUT', 'DELETE']) {
-        expect(await send(port, method, '/v1/projects/1', member), `${mount.name} ${method}`).toEqual({ status: 403, reached: false });
-        expect(await send(port, method, 'http://127.0.0.1/v1/projects/1', member), `${mount.name} absolute-form ${method}`).toMatchObject({ reached: false });
-        expect(await send(port, method, 'HTTP://127.0.0.1/V1/Projects/1', member), `${mount.name} absolute-form, upper case`).toMatchObject({ reached: false });
+        expect(await send(port, method, '/v1/projects/1', member), `${mount.name} ${method}`).toEqual({
+          status: 403,
+          reached: false,
+        });
+        expect(
+          await send(port, method, 'http://127.0.0.1/v1/projects/1', member),
+          `${mount.name} absolute-form ${method}`,
+        ).toMatchObject({ reached: false });
+        expect(
+          await send(port, method, 'HTTP://127.0.0.1/V1/Projects/1', member),
+          `${mount.name} absolute-form, upper case`,
+        ).toMatchObject({ reached: false });
       }
-      for (const target of ['/v1/projects%2F1', '/v1/projects%2f1', '/v1/projects%5C1', '/v1/projects/%2e%2e/projects/1', '/v1/x/../projects/1', '/v1/projects\\1']) {
+      for (const target of [
+        '/v1/projects%2F1',
+        '/v1/projects%2f1',
+        '/v1/projects%5C1',
+        '/v1/projects/%2e%2e/projects/1',
+        '/v1/x/../projects/1',
+        '/v1/projects\\1',
+      ]) {
         const answer = await send(port, 'PUT', target, member);
         expect(answer.reached, `${mount.name} PUT ${target}`).toBe(false);
-        if (mount.routes('/v1/projects/1', 'PUT') && answer.status !== 404) expect([400, 403], `${mount.name} PUT ${target}`).toContain(answer.status);
+        if (mount.routes('/v1/projects/1', 'PUT') && answer.status !== 404)
+          expect([400, 403], `${mount.name} PUT ${target}`).toContain(answer.status);
       }
     }
   });
@@ -431,7 +508,10 @@ describe('path differential: the host handler is reached iff core allows the can
   });
 });
 
-async function loginToken(call: (method: string, path: string, init?: { json?: unknown }) => Promise<Response>, email: string): Promise<string> {
+async function loginToken(
+  call: (method: string, path: string, init?: { json?: unknown }) => Promise<Response>,
+  email: string,
+): Promise<string> {
   const response = await call('POST', '/auth/login', { json: { email, password: 'password-1' } });
   const cookie = response.headers.getSetCookie().find((c) => c.startsWith('phoenix-access-token='));
   if (!cookie) throw new Error(`login of ${email} failed: ${response.status}`);

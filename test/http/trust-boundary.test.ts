@@ -32,7 +32,13 @@ function jsonOf(answer: RawAnswer): { error?: { code: string; message: string } 
   return JSON.parse(answer.body) as { error?: { code: string; message: string } };
 }
 
-function raw(server: TestServer, method: string, target: string, headers: Record<string, string> = {}, json?: unknown): Promise<RawAnswer> {
+function raw(
+  server: TestServer,
+  method: string,
+  target: string,
+  headers: Record<string, string> = {},
+  json?: unknown,
+): Promise<RawAnswer> {
   return rawRequest(portOf(server), {
     method,
     target,
@@ -53,7 +59,10 @@ describe.each(ADAPTERS)('%s: the adapter trust boundary', (adapter) => {
   describe('default configuration (no root URL, host check on)', () => {
     let server: TestServer;
     beforeAll(async () => {
-      server = await startServer(adapter, { ...NO_RATE_LIMIT, PHOENIX_CSRF_TRUSTED_ORIGINS: 'https://trusted.example.com' });
+      server = await startServer(adapter, {
+        ...NO_RATE_LIMIT,
+        PHOENIX_CSRF_TRUSTED_ORIGINS: 'https://trusted.example.com',
+      });
     });
     afterAll(async () => {
       await server?.close();
@@ -74,7 +83,13 @@ describe.each(ADAPTERS)('%s: the adapter trust boundary', (adapter) => {
     it('a reset request for a host name it does not serve → 421 and no mail; the token is never created', async () => {
       const user = await createUser(server, 'MEMBER');
       const before = server.mails.length;
-      const answer = await raw(server, 'POST', '/auth/password-reset-email', { Host: 'evil.example' }, { email: user.email });
+      const answer = await raw(
+        server,
+        'POST',
+        '/auth/password-reset-email',
+        { Host: 'evil.example' },
+        { email: user.email },
+      );
       expect(answer.status).toBe(421);
       expect(jsonOf(answer).error?.code).toBe('host_not_allowed');
       expect(jsonOf(answer).error?.message).toContain('PHOENIX_ROOT_URL');
@@ -84,19 +99,32 @@ describe.each(ADAPTERS)('%s: the adapter trust boundary', (adapter) => {
 
     it('DNS rebinding: Host and Origin both rebind.evil.example cannot log in nor read a guarded route (421)', async () => {
       const hostile = { Host: 'rebind.evil.example:6006', Origin: 'http://rebind.evil.example:6006' };
-      const loginAnswer = await raw(server, 'POST', '/auth/login', hostile, { email: DEFAULT_ADMIN.email, password: DEFAULT_ADMIN.password });
+      const loginAnswer = await raw(server, 'POST', '/auth/login', hostile, {
+        email: DEFAULT_ADMIN.email,
+        password: DEFAULT_ADMIN.password,
+      });
       expect(loginAnswer.status).toBe(421);
       expect(loginAnswer.headers['set-cookie']).toBeUndefined();
       const guarded = await raw(server, 'GET', '/v1/projects', { ...hostile, Authorization: `Bearer ${ADMIN_SECRET}` });
       expect(guarded.status).toBe(421);
       // Gatehouse's own /v1 routes and unknown auth paths too, before any route runs.
-      expect((await raw(server, 'GET', '/v1/user', { ...hostile, Authorization: `Bearer ${ADMIN_SECRET}` })).status).toBe(421);
+      expect(
+        (await raw(server, 'GET', '/v1/user', { ...hostile, Authorization: `Bearer ${ADMIN_SECRET}` })).status,
+      ).toBe(421);
       expect((await raw(server, 'GET', '/auth/nothing-here', hostile)).status).toBe(421);
     });
 
     it('IP literals, localhost and *.localhost are served without configuration', async () => {
       const bearer = { Authorization: `Bearer ${ADMIN_SECRET}` };
-      for (const host of ['127.0.0.1:6006', '10.0.0.5:6006', '[::1]:6006', 'localhost', 'LOCALHOST:3000', 'app.localhost', 'localhost.']) {
+      for (const host of [
+        '127.0.0.1:6006',
+        '10.0.0.5:6006',
+        '[::1]:6006',
+        'localhost',
+        'LOCALHOST:3000',
+        'app.localhost',
+        'localhost.',
+      ]) {
         expect((await raw(server, 'GET', '/v1/projects', { ...bearer, Host: host })).status, host).toBe(200);
       }
       for (const host of ['localhost.evil.example', 'evil.example', '127.0.0.1.nip.io']) {
@@ -104,32 +132,55 @@ describe.each(ADAPTERS)('%s: the adapter trust boundary', (adapter) => {
       }
       // A Host that is no host name at all: refused too (@hono/node-server already answers 400).
       for (const host of ['not a host', '[::1']) {
-        expect([400, 421], host).toContain((await raw(server, 'GET', '/v1/projects', { ...bearer, Host: host })).status);
+        expect([400, 421], host).toContain(
+          (await raw(server, 'GET', '/v1/projects', { ...bearer, Host: host })).status,
+        );
       }
     });
 
     it('a system key on DELETE /v1/user/api_keys/{id} hears 403 before its id is parsed', async () => {
       const key = await createSystemKey(server);
-      await expectError(await call(server, 'DELETE', '/v1/user/api_keys/not-an-id', { bearer: key.key }), 403, 'forbidden');
-      await expectError(await call(server, 'DELETE', '/v1/user/api_keys/VXNlckFwaUtleTox', { bearer: key.key }), 403, 'forbidden');
+      await expectError(
+        await call(server, 'DELETE', '/v1/user/api_keys/not-an-id', { bearer: key.key }),
+        403,
+        'forbidden',
+      );
+      await expectError(
+        await call(server, 'DELETE', '/v1/user/api_keys/VXNlckFwaUtleTox', { bearer: key.key }),
+        403,
+        'forbidden',
+      );
     });
 
     it('the names admin and system are reserved: renaming into them or creating them → 409, the default admin keeps its protection when renamed', async () => {
       const adminSession = await loginSession(server, DEFAULT_ADMIN.email, DEFAULT_ADMIN.password);
-      await expectStatus(await call(server, 'PATCH', '/v1/user', { cookie: adminSession, json: { username: 'boss' } }), 200);
+      await expectStatus(
+        await call(server, 'PATCH', '/v1/user', { cookie: adminSession, json: { username: 'boss' } }),
+        200,
+      );
       const member = await createUser(server, 'MEMBER');
       const memberSession = await loginSession(server, member.email, member.password);
       for (const name of ['admin', 'Admin', 'SYSTEM']) {
-        await expectError(await call(server, 'PATCH', '/v1/user', { cookie: memberSession, json: { username: name } }), 409, 'reserved_username');
         await expectError(
-          await call(server, 'PATCH', `/v1/users/${member.globalId}`, { bearer: ADMIN_SECRET, json: { username: name } }),
+          await call(server, 'PATCH', '/v1/user', { cookie: memberSession, json: { username: name } }),
+          409,
+          'reserved_username',
+        );
+        await expectError(
+          await call(server, 'PATCH', `/v1/users/${member.globalId}`, {
+            bearer: ADMIN_SECRET,
+            json: { username: name },
+          }),
           409,
           'reserved_username',
         );
         await expectError(
           await call(server, 'POST', '/v1/users', {
             bearer: ADMIN_SECRET,
-            json: { user: { email: `${name}-x@example.com`, username: name, role: 'VIEWER', auth_method: 'LOCAL' }, send_welcome_email: false },
+            json: {
+              user: { email: `${name}-x@example.com`, username: name, role: 'VIEWER', auth_method: 'LOCAL' },
+              send_welcome_email: false,
+            },
           }),
           409,
           'reserved_username',
@@ -138,12 +189,23 @@ describe.each(ADAPTERS)('%s: the adapter trust boundary', (adapter) => {
       // The renamed default admin is still the default admin: it cannot be deleted or demoted.
       const admin = await server.store.findUserByEmail(DEFAULT_ADMIN.email);
       const adminId = Buffer.from(`User:${admin!.id}`).toString('base64');
-      await expectError(await call(server, 'DELETE', `/v1/users/${adminId}`, { bearer: ADMIN_SECRET }), 403, 'forbidden');
-      await expectError(await call(server, 'PATCH', `/v1/users/${adminId}`, { bearer: ADMIN_SECRET, json: { role: 'MEMBER' } }), 403, 'forbidden');
+      await expectError(
+        await call(server, 'DELETE', `/v1/users/${adminId}`, { bearer: ADMIN_SECRET }),
+        403,
+        'forbidden',
+      );
+      await expectError(
+        await call(server, 'PATCH', `/v1/users/${adminId}`, { bearer: ADMIN_SECRET, json: { role: 'MEMBER' } }),
+        403,
+        'forbidden',
+      );
       // A member is not protected by a name: the admin can delete it.
       await expectStatus(await call(server, 'DELETE', `/v1/users/${member.globalId}`, { bearer: ADMIN_SECRET }), 204);
       // The default admin may take its own name back.
-      await expectStatus(await call(server, 'PATCH', '/v1/user', { cookie: adminSession, json: { username: 'admin' } }), 200);
+      await expectStatus(
+        await call(server, 'PATCH', '/v1/user', { cookie: adminSession, json: { username: 'admin' } }),
+        200,
+      );
     });
   });
 
@@ -171,7 +233,9 @@ describe.each(ADAPTERS)('%s: the adapter trust boundary', (adapter) => {
     it('the reset link is the configured public URL whatever Host says', async () => {
       const user = await createUser(server, 'MEMBER');
       const before = server.mails.length;
-      expect((await raw(server, 'POST', '/auth/password-reset-email', hostile, { email: user.email })).status).toBe(204);
+      expect((await raw(server, 'POST', '/auth/password-reset-email', hostile, { email: user.email })).status).toBe(
+        204,
+      );
       const link = resetLink(await waitForMail(server, user.email, before));
       expect(link.origin).toBe(new URL(server.url).origin);
       expect(link.toString()).not.toContain('evil.example');
@@ -183,7 +247,10 @@ describe.each(ADAPTERS)('%s: the adapter trust boundary', (adapter) => {
       const location = new URL(answer.headers.location ?? '');
       expect(location.searchParams.get('redirect_uri')).toBe(`${new URL(server.url).origin}/oauth2/acme/tokens`);
       const state = location.searchParams.get('state') ?? '';
-      const payload = JSON.parse(Buffer.from(state.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+      const payload = JSON.parse(Buffer.from(state.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<
+        string,
+        unknown
+      >;
       expect(JSON.stringify(payload)).not.toContain('evil.example');
     });
   });
@@ -203,7 +270,13 @@ describe.each(ADAPTERS)('%s: the adapter trust boundary', (adapter) => {
 
     it("serves the root URL's host, the listed names and their subdomains; refuses the rest", async () => {
       const bearer = { Authorization: `Bearer ${ADMIN_SECRET}` };
-      for (const host of ['phoenix.example.com', 'PHOENIX.example.com:443', 'phoenix.internal:6006', 'a.corp.example', 'b.a.corp.example']) {
+      for (const host of [
+        'phoenix.example.com',
+        'PHOENIX.example.com:443',
+        'phoenix.internal:6006',
+        'a.corp.example',
+        'b.a.corp.example',
+      ]) {
         expect((await raw(server, 'GET', '/v1/projects', { ...bearer, Host: host })).status, host).toBe(200);
       }
       for (const host of ['example.com', 'corp.example.evil', 'evilcorp.example', 'phoenix.internal.evil']) {
@@ -214,13 +287,19 @@ describe.each(ADAPTERS)('%s: the adapter trust boundary', (adapter) => {
     it('the reset link starts with PHOENIX_ROOT_URL (without its trailing slash)', async () => {
       const user = await createUser(server, 'MEMBER');
       const before = server.mails.length;
-      expect((await raw(server, 'POST', '/auth/password-reset-email', { Host: 'phoenix.internal' }, { email: user.email })).status).toBe(204);
+      expect(
+        (await raw(server, 'POST', '/auth/password-reset-email', { Host: 'phoenix.internal' }, { email: user.email }))
+          .status,
+      ).toBe(204);
       const link = resetLink(await waitForMail(server, user.email, before));
       expect(link.toString().startsWith('https://phoenix.example.com/reset-password-with-token?token=')).toBe(true);
     });
 
     it('a guarded route answers only for the allowed names, and the body says which settings to use', async () => {
-      const answer = await raw(server, 'GET', '/v1/projects', { Host: 'evil.example', Authorization: `Bearer ${ADMIN_SECRET}` });
+      const answer = await raw(server, 'GET', '/v1/projects', {
+        Host: 'evil.example',
+        Authorization: `Bearer ${ADMIN_SECRET}`,
+      });
       expect(answer.status).toBe(421);
       const { error } = jsonOf(answer);
       expect(error?.message).toMatch(/PHOENIX_ROOT_URL.*GATEHOUSE_ALLOWED_HOSTS/);

@@ -139,21 +139,34 @@ export function createBrowser(): Browser {
           continue;
         }
 
-        const html = (response.headers.get('content-type') ?? '').includes('text/html') ? await response.clone().text() : '';
+        const html = (response.headers.get('content-type') ?? '').includes('text/html')
+          ? await response.clone().text()
+          : '';
         const logout = LOGOUT_FORM.exec(html);
         if (logout) {
           // "Yes, sign me out": every hidden field of the form, plus logout=yes (end the whole IdP session).
-          const fields = new URLSearchParams([...logout[2]!.matchAll(HIDDEN_INPUT)].map((m): [string, string] => [m[1]!, m[2]!]));
+          const fields = new URLSearchParams(
+            [...logout[2]!.matchAll(HIDDEN_INPUT)].map((m): [string, string] => [m[1]!, m[2]!]),
+          );
           fields.set('logout', 'yes');
           url = new URL(logout[1]!.replaceAll('&amp;', '&'), url);
-          init = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: fields.toString() };
+          init = {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: fields.toString(),
+          };
           continue;
         }
         const form = LOGIN_FORM.exec(html);
         if (!form) return { hops, final: response, finalUrl: url.href };
-        if (login === undefined) throw new Error(`browser: reached the test provider's login form at ${url.href} but no login was given`);
+        if (login === undefined)
+          throw new Error(`browser: reached the test provider's login form at ${url.href} but no login was given`);
         url = new URL(form[1]!, url);
-        init = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ login }).toString() };
+        init = {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ login }).toString(),
+        };
       }
     },
   };

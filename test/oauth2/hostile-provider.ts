@@ -51,7 +51,12 @@ export interface HostileProvider {
 }
 
 /** The one user this provider knows. */
-export const HOSTILE_ACCOUNT = Object.freeze({ sub: 'hostile-sub-0001', email: 'hostile@example.test', email_verified: true, name: 'Hostile User' });
+export const HOSTILE_ACCOUNT = Object.freeze({
+  sub: 'hostile-sub-0001',
+  email: 'hostile@example.test',
+  email_verified: true,
+  name: 'Hostile User',
+});
 
 type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
 interface SigningKey {
@@ -111,7 +116,10 @@ function send(res: http.ServerResponse, status: number, body: unknown, headers: 
 }
 
 /** RFC 6749 §2.3.1: Basic credentials are form-encoded before base64. */
-function clientCredentials(req: http.IncomingMessage, body: URLSearchParams): { id: string; secret: string } | undefined {
+function clientCredentials(
+  req: http.IncomingMessage,
+  body: URLSearchParams,
+): { id: string; secret: string } | undefined {
   const header = req.headers.authorization;
   if (header?.toLowerCase().startsWith('basic ')) {
     const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
@@ -159,9 +167,8 @@ export async function startHostileProvider(): Promise<HostileProvider> {
   async function idToken(code: IssuedCode): Promise<string> {
     const now = epoch();
     // Only `sub` under userinfo_sub_mismatch, so that the RP has to ask UserInfo for the rest.
-    const claims: JWTPayload = hostility === 'userinfo_sub_mismatch'
-      ? { sub: HOSTILE_ACCOUNT.sub }
-      : { ...HOSTILE_ACCOUNT };
+    const claims: JWTPayload =
+      hostility === 'userinfo_sub_mismatch' ? { sub: HOSTILE_ACCOUNT.sub } : { ...HOSTILE_ACCOUNT };
     if (code.nonce !== undefined) claims.nonce = code.nonce;
     if (hostility !== 'userinfo_sub_mismatch') claims.sid = HOSTILE_SID;
     if (hostility === 'wrong_nonce') claims.nonce = `not-${code.nonce ?? 'requested'}`;
@@ -170,9 +177,13 @@ export async function startHostileProvider(): Promise<HostileProvider> {
     claims.iat = hostility === 'expired' ? now - 7200 : now;
     claims.exp = hostility === 'expired' ? now - 3600 : now + 300;
 
-    if (hostility === 'alg_none') return `${b64url(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${b64url(JSON.stringify(claims))}.`;
+    if (hostility === 'alg_none')
+      return `${b64url(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${b64url(JSON.stringify(claims))}.`;
     // Both keys are always published; only the missing kid makes the choice ambiguous.
-    const header = hostility === 'missing_kid_several_keys' ? { alg: 'RS256', typ: 'JWT' } : { alg: 'RS256', typ: 'JWT', kid: primary!.kid };
+    const header =
+      hostility === 'missing_kid_several_keys'
+        ? { alg: 'RS256', typ: 'JWT' }
+        : { alg: 'RS256', typ: 'JWT', kid: primary!.kid };
     const jwt = await new SignJWT(claims).setProtectedHeader(header).sign(primary!.privateKey);
     if (hostility !== 'tampered_signature') return jwt;
     // The first signature character holds high bits of the first byte, so this changes the bytes.
@@ -187,9 +198,16 @@ export async function startHostileProvider(): Promise<HostileProvider> {
       throw new OAuthError(400, 'invalid_request', 'unknown client, missing redirect_uri or unsupported response_type');
     }
     const challenge = q.get('code_challenge') ?? undefined;
-    if (challenge !== undefined && q.get('code_challenge_method') !== 'S256') throw new OAuthError(400, 'invalid_request', 'only S256 is supported');
+    if (challenge !== undefined && q.get('code_challenge_method') !== 'S256')
+      throw new OAuthError(400, 'invalid_request', 'only S256 is supported');
     const code = random();
-    codes.set(code, { clientId, redirectUri, nonce: q.get('nonce') ?? undefined, codeChallenge: challenge, redeemed: false });
+    codes.set(code, {
+      clientId,
+      redirectUri,
+      nonce: q.get('nonce') ?? undefined,
+      codeChallenge: challenge,
+      redeemed: false,
+    });
     const target = new URL(redirectUri);
     target.searchParams.set('code', code);
     const state = q.get('state');
@@ -205,13 +223,16 @@ export async function startHostileProvider(): Promise<HostileProvider> {
     if (!credentials || credentials.id !== clientId || !sameSecret(credentials.secret, clientSecret)) {
       throw new OAuthError(401, 'invalid_client', 'client authentication failed');
     }
-    if (hostility === 'token_error') throw new OAuthError(400, 'invalid_request', 'hostile provider refuses every code');
-    if (body.get('grant_type') !== 'authorization_code') throw new OAuthError(400, 'unsupported_grant_type', 'only authorization_code');
+    if (hostility === 'token_error')
+      throw new OAuthError(400, 'invalid_request', 'hostile provider refuses every code');
+    if (body.get('grant_type') !== 'authorization_code')
+      throw new OAuthError(400, 'unsupported_grant_type', 'only authorization_code');
     const issued = codes.get(body.get('code') ?? '');
     if (!issued || issued.redeemed) throw new OAuthError(400, 'invalid_grant', 'unknown or already used code');
     // Spent by the first attempt, whatever its outcome.
     issued.redeemed = true;
-    if (body.get('redirect_uri') !== issued.redirectUri) throw new OAuthError(400, 'invalid_grant', 'redirect_uri mismatch');
+    if (body.get('redirect_uri') !== issued.redirectUri)
+      throw new OAuthError(400, 'invalid_grant', 'redirect_uri mismatch');
     const verifier = body.get('code_verifier');
     if (issued.codeChallenge !== undefined) {
       const computed = verifier === null ? '' : createHash('sha256').update(verifier).digest('base64url');
@@ -222,7 +243,12 @@ export async function startHostileProvider(): Promise<HostileProvider> {
 
     const accessToken = random();
     accessTokens.add(accessToken);
-    const response: Record<string, unknown> = { access_token: accessToken, token_type: hostility === 'dpop_token_type' ? 'DPoP' : 'Bearer', expires_in: 300, scope: 'openid email profile' };
+    const response: Record<string, unknown> = {
+      access_token: accessToken,
+      token_type: hostility === 'dpop_token_type' ? 'DPoP' : 'Bearer',
+      expires_in: 300,
+      scope: 'openid email profile',
+    };
     if (hostility !== 'no_id_token') response.id_token = await idToken(issued);
     tokenRequests += 1;
     send(res, 200, response);
@@ -263,9 +289,10 @@ export async function startHostileProvider(): Promise<HostileProvider> {
       if (res.headersSent) return res.destroy();
       if (error instanceof OAuthError) {
         // RFC 6749 §5.2 (and oidc-provider): a failed Basic authentication carries a challenge.
-        const challenge = error.status === 401 && req.headers.authorization !== undefined
-          ? { 'www-authenticate': `Basic realm="${issuer}", error="${error.error}"` }
-          : undefined;
+        const challenge =
+          error.status === 401 && req.headers.authorization !== undefined
+            ? { 'www-authenticate': `Basic realm="${issuer}", error="${error.error}"` }
+            : undefined;
         return send(res, error.status, { error: error.error, error_description: error.message }, challenge);
       }
       send(res, 500, { error: 'server_error', error_description: String(error) });
@@ -296,7 +323,14 @@ export async function startHostileProvider(): Promise<HostileProvider> {
     };
     for (const [name, value] of Object.entries(header)) if (value === undefined) delete header[name];
     if (signWith === 'none') return `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}.`;
-    const key = signWith === 'hs256' ? new TextEncoder().encode(clientSecret) : signWith === 'spare' ? spare!.privateKey : signWith === 'foreign' ? (await foreign).privateKey : primary!.privateKey;
+    const key =
+      signWith === 'hs256'
+        ? new TextEncoder().encode(clientSecret)
+        : signWith === 'spare'
+          ? spare!.privateKey
+          : signWith === 'foreign'
+            ? (await foreign).privateKey
+            : primary!.privateKey;
     const jwt = await new SignJWT(claims).setProtectedHeader(header as { alg: string }).sign(key);
     if (!recipe.tamper) return jwt;
     const cut = jwt.lastIndexOf('.') + 1;
@@ -316,7 +350,9 @@ export async function startHostileProvider(): Promise<HostileProvider> {
       return tokenRequests;
     },
     async close() {
-      const closed = new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+      const closed = new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
       server.closeAllConnections();
       await closed;
     },

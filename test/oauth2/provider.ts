@@ -8,7 +8,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
-import Provider, { type AdapterFactory, type AdapterPayload, type ClientMetadata, type Configuration, type InteractionResults, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, {
+  type AdapterFactory,
+  type AdapterPayload,
+  type ClientMetadata,
+  type Configuration,
+  type InteractionResults,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
 
 export interface TestAccount {
   sub: string;
@@ -24,7 +31,13 @@ export interface TestProvider {
   issuer: string;
   /** issuer + '/.well-known/openid-configuration' */
   discoveryUrl: string;
-  clients: { basic: { id: string; secret: string }; post: { id: string; secret: string }; public: { id: string }; assertion: { id: string }; logout: { id: string; secret: string } };
+  clients: {
+    basic: { id: string; secret: string };
+    post: { id: string; secret: string };
+    public: { id: string };
+    assertion: { id: string };
+    logout: { id: string; secret: string };
+  };
   /**
    * A fresh RFC 7523 client assertion for the `assertion` client (private_key_jwt), as a workload-identity
    * platform would write into a file: iss = sub = client id, aud = the token endpoint, a new jti each time.
@@ -48,17 +61,59 @@ const account = (a: TestAccount): TestAccount => Object.freeze(a);
 
 /** Keyed by the login name typed into the form; `sub` is deliberately different from it. */
 export const DEFAULT_ACCOUNTS: Readonly<Record<string, TestAccount>> = Object.freeze({
-  owner: account({ sub: 'sub-owner-1001', email: 'owner@example.test', email_verified: true, name: 'Olivia Owner', picture: 'https://example.test/avatars/owner.png', groups: ['staff', 'owners'], role: 'Owner' }),
-  developer: account({ sub: 'sub-developer-1002', email: 'developer@example.test', email_verified: true, name: 'Devon Developer', role: 'Developer' }),
+  owner: account({
+    sub: 'sub-owner-1001',
+    email: 'owner@example.test',
+    email_verified: true,
+    name: 'Olivia Owner',
+    picture: 'https://example.test/avatars/owner.png',
+    groups: ['staff', 'owners'],
+    role: 'Owner',
+  }),
+  developer: account({
+    sub: 'sub-developer-1002',
+    email: 'developer@example.test',
+    email_verified: true,
+    name: 'Devon Developer',
+    role: 'Developer',
+  }),
   nobody: account({ sub: 'sub-nobody-1003', email: 'nobody@example.test', email_verified: true, name: 'Nora Nobody' }),
-  sysuser: account({ sub: 'sub-sysuser-1004', email: 'sysuser@example.test', email_verified: true, name: 'Sys User', role: 'SYSTEM' }),
-  nested: account({ sub: 'sub-nested-1005', email: 'nested@example.test', email_verified: true, name: 'Ned Nested', resource_access: { phoenix: { roles: ['admin'] } } }),
-  namespaced: account({ sub: 'sub-namespaced-1006', email: 'namespaced@example.test', email_verified: true, name: 'Nina Namespaced', 'https://myapp.com/groups': ['eng'], 'cognito:groups': ['eng'] }),
+  sysuser: account({
+    sub: 'sub-sysuser-1004',
+    email: 'sysuser@example.test',
+    email_verified: true,
+    name: 'Sys User',
+    role: 'SYSTEM',
+  }),
+  nested: account({
+    sub: 'sub-nested-1005',
+    email: 'nested@example.test',
+    email_verified: true,
+    name: 'Ned Nested',
+    resource_access: { phoenix: { roles: ['admin'] } },
+  }),
+  namespaced: account({
+    sub: 'sub-namespaced-1006',
+    email: 'namespaced@example.test',
+    email_verified: true,
+    name: 'Nina Namespaced',
+    'https://myapp.com/groups': ['eng'],
+    'cognito:groups': ['eng'],
+  }),
 });
 
 /** Claims an IdP typically puts in every ID token; listed under `openid` so the RP's baseline scopes get them. */
 const CUSTOM_CLAIMS = ['groups', 'role', 'resource_access', 'https://myapp.com/groups', 'cognito:groups'];
-const STANDARD_CLAIMS = ['sub', 'email', 'email_verified', 'name', 'picture', 'preferred_username', 'given_name', 'family_name'];
+const STANDARD_CLAIMS = [
+  'sub',
+  'email',
+  'email_verified',
+  'name',
+  'picture',
+  'preferred_username',
+  'given_name',
+  'family_name',
+];
 
 const CLIENTS = {
   basic: { id: 'gatehouse-basic', secret: 'basic-secret-basic-secret-basic-secret-0001' },
@@ -89,8 +144,13 @@ function isRpSignedOut(value: string): boolean {
   } catch {
     return false;
   }
-  return url.protocol === 'http:' && url.hostname === '127.0.0.1' && url.search === '' && url.hash === ''
-    && /(?:^|\/)oauth2\/[^/]+\/signed-out$/.test(url.pathname);
+  return (
+    url.protocol === 'http:' &&
+    url.hostname === '127.0.0.1' &&
+    url.search === '' &&
+    url.hash === '' &&
+    /(?:^|\/)oauth2\/[^/]+\/signed-out$/.test(url.pathname)
+  );
 }
 
 /** The RP's callback, on any loopback port and under any mount path. */
@@ -101,15 +161,23 @@ function isRpCallback(value: string): boolean {
   } catch {
     return false;
   }
-  return url.protocol === 'http:' && url.hostname === '127.0.0.1' && url.search === '' && url.hash === ''
-    && /(?:^|\/)oauth2\/[^/]+\/tokens$/.test(url.pathname);
+  return (
+    url.protocol === 'http:' &&
+    url.hostname === '127.0.0.1' &&
+    url.search === '' &&
+    url.hash === '' &&
+    /(?:^|\/)oauth2\/[^/]+\/tokens$/.test(url.pathname)
+  );
 }
 
 // One signing key per process: RSA generation costs more than the rest of a provider start.
 let signingKey: Promise<JWK> | undefined;
 function testSigningKey(): Promise<JWK> {
   signingKey ??= generateKeyPair('RS256', { extractable: true }).then(async ({ privateKey }) => ({
-    ...(await exportJWK(privateKey)), kid: 'test-provider-rs256', alg: 'RS256', use: 'sig',
+    ...(await exportJWK(privateKey)),
+    kid: 'test-provider-rs256',
+    alg: 'RS256',
+    use: 'sig',
   }));
   return signingKey;
 }
@@ -157,9 +225,11 @@ function memoryAdapter(): AdapterFactory {
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function loginPage(uid: string): string {
-  return `<!doctype html><html><head><title>Test provider sign-in</title></head><body>`
-    + `<form method="post" action="/interaction/${escapeHtml(uid)}/login">`
-    + `<input name="login" autofocus><button type="submit">Sign in</button></form></body></html>`;
+  return (
+    `<!doctype html><html><head><title>Test provider sign-in</title></head><body>` +
+    `<form method="post" action="/interaction/${escapeHtml(uid)}/login">` +
+    `<input name="login" autofocus><button type="submit">Sign in</button></form></body></html>`
+  );
 }
 
 async function readForm(req: http.IncomingMessage): Promise<URLSearchParams> {
@@ -174,17 +244,25 @@ async function autoConsent(ctx: KoaContextWithOIDC) {
   if (!client || !session?.accountId) return undefined;
   const grantId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
   const existing = grantId ? await provider.Grant.find(grantId) : undefined;
-  const grant = existing?.accountId === session.accountId ? existing : new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+  const grant =
+    existing?.accountId === session.accountId
+      ? existing
+      : new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
   const scope = ctx.oidc.params?.scope;
   grant.addOIDCScope(typeof scope === 'string' ? scope : 'openid');
   await grant.save();
   return grant;
 }
 
-export async function startTestProvider(options: { accounts?: Record<string, TestAccount> } = {}): Promise<TestProvider> {
-  const accounts = new Map(Object.entries(options.accounts ?? DEFAULT_ACCOUNTS).map(([id, a]) => [id, structuredClone(a)]));
-  const extraClaims = [...new Set([...accounts.values()].flatMap((a) => Object.keys(a)))]
-    .filter((claim) => !STANDARD_CLAIMS.includes(claim) && !CUSTOM_CLAIMS.includes(claim));
+export async function startTestProvider(
+  options: { accounts?: Record<string, TestAccount> } = {},
+): Promise<TestProvider> {
+  const accounts = new Map(
+    Object.entries(options.accounts ?? DEFAULT_ACCOUNTS).map(([id, a]) => [id, structuredClone(a)]),
+  );
+  const extraClaims = [...new Set([...accounts.values()].flatMap((a) => Object.keys(a)))].filter(
+    (claim) => !STANDARD_CLAIMS.includes(claim) && !CUSTOM_CLAIMS.includes(claim),
+  );
   const supported = new Set([...STANDARD_CLAIMS, ...CUSTOM_CLAIMS, ...extraClaims]);
   let minimalIdToken = false;
 
@@ -197,25 +275,35 @@ export async function startTestProvider(options: { accounts?: Record<string, Tes
   const bySub = (sub: string): TestAccount | undefined => [...accounts.values()].find((a) => a.sub === sub);
   const configuration: Configuration = {
     adapter: memoryAdapter(),
-    clients: ([
-      { client_id: CLIENTS.basic.id, client_secret: CLIENTS.basic.secret, token_endpoint_auth_method: 'client_secret_basic' },
-      { client_id: CLIENTS.post.id, client_secret: CLIENTS.post.secret, token_endpoint_auth_method: 'client_secret_post' },
-      { client_id: CLIENTS.public.id, token_endpoint_auth_method: 'none' },
-      {
-        client_id: CLIENTS.assertion.id,
-        token_endpoint_auth_method: 'private_key_jwt',
-        token_endpoint_auth_signing_alg: 'ES256',
-        jwks: { keys: [(await clientAssertionKey()).jwk] },
-      },
-      {
-        client_id: CLIENTS.logout.id,
-        client_secret: CLIENTS.logout.secret,
-        token_endpoint_auth_method: 'client_secret_basic',
-        backchannel_logout_uri: PLACEHOLDER_BACKCHANNEL,
-        backchannel_logout_session_required: true,
-        post_logout_redirect_uris: ['http://127.0.0.1:1/oauth2/placeholder/signed-out'],
-      },
-    ] satisfies ClientMetadata[]).map((c): ClientMetadata => ({
+    clients: (
+      [
+        {
+          client_id: CLIENTS.basic.id,
+          client_secret: CLIENTS.basic.secret,
+          token_endpoint_auth_method: 'client_secret_basic',
+        },
+        {
+          client_id: CLIENTS.post.id,
+          client_secret: CLIENTS.post.secret,
+          token_endpoint_auth_method: 'client_secret_post',
+        },
+        { client_id: CLIENTS.public.id, token_endpoint_auth_method: 'none' },
+        {
+          client_id: CLIENTS.assertion.id,
+          token_endpoint_auth_method: 'private_key_jwt',
+          token_endpoint_auth_signing_alg: 'ES256',
+          jwks: { keys: [(await clientAssertionKey()).jwk] },
+        },
+        {
+          client_id: CLIENTS.logout.id,
+          client_secret: CLIENTS.logout.secret,
+          token_endpoint_auth_method: 'client_secret_basic',
+          backchannel_logout_uri: PLACEHOLDER_BACKCHANNEL,
+          backchannel_logout_session_required: true,
+          post_logout_redirect_uris: ['http://127.0.0.1:1/oauth2/placeholder/signed-out'],
+        },
+      ] satisfies ClientMetadata[]
+    ).map((c): ClientMetadata => ({
       ...c,
       // A placeholder: the real check is `isRpCallback` below, since the RP's port is not known yet.
       redirect_uris: ['http://127.0.0.1:1/oauth2/placeholder/tokens'],
@@ -248,8 +336,9 @@ export async function startTestProvider(options: { accounts?: Record<string, Tes
         // The confirmation every RP-initiated logout shows; the test user agent submits it (test/oauth2/browser.ts).
         logoutSource(ctx, form) {
           ctx.type = 'html';
-          ctx.body = `<!doctype html><html><head><title>Sign out</title></head><body>${form}`
-            + `<button type="submit" form="op.logoutForm" name="logout" value="yes">Yes, sign me out</button></body></html>`;
+          ctx.body =
+            `<!doctype html><html><head><title>Sign out</title></head><body>${form}` +
+            `<button type="submit" form="op.logoutForm" name="logout" value="yes">Yes, sign me out</button></body></html>`;
         },
       },
     },
@@ -273,17 +362,30 @@ export async function startTestProvider(options: { accounts?: Record<string, Tes
     },
   };
   const provider = new Provider(issuer, configuration);
-  provider.Client.prototype.redirectUriAllowed = function redirectUriAllowed(this: { redirectUris?: string[] }, value: string) {
+  provider.Client.prototype.redirectUriAllowed = function redirectUriAllowed(
+    this: { redirectUris?: string[] },
+    value: string,
+  ) {
     return isRpCallback(value) || (this.redirectUris ?? []).includes(value);
   };
-  provider.Client.prototype.postLogoutRedirectUriAllowed = function postLogoutRedirectUriAllowed(this: { postLogoutRedirectUris?: string[] }, value: string) {
+  provider.Client.prototype.postLogoutRedirectUriAllowed = function postLogoutRedirectUriAllowed(
+    this: { postLogoutRedirectUris?: string[] },
+    value: string,
+  ) {
     return isRpSignedOut(value) || (this.postLogoutRedirectUris ?? []).includes(value);
   };
   let backchannelTarget: string | null = null;
   const deliveries: { uri: string; ok: boolean; error?: string }[] = [];
-  type LogoutClient = { backchannelLogoutUri?: string; backchannelLogout: (this: LogoutClient, sub: string, sid: string) => Promise<void> };
+  type LogoutClient = {
+    backchannelLogoutUri?: string;
+    backchannelLogout: (this: LogoutClient, sub: string, sid: string) => Promise<void>;
+  };
   const sendBackchannel = (provider.Client.prototype as unknown as LogoutClient).backchannelLogout;
-  (provider.Client.prototype as unknown as LogoutClient).backchannelLogout = async function backchannelLogout(this: LogoutClient, sub: string, sid: string) {
+  (provider.Client.prototype as unknown as LogoutClient).backchannelLogout = async function backchannelLogout(
+    this: LogoutClient,
+    sub: string,
+    sid: string,
+  ) {
     this.backchannelLogoutUri = backchannelTarget ?? PLACEHOLDER_BACKCHANNEL;
     const uri = this.backchannelLogoutUri;
     try {
@@ -311,8 +413,8 @@ export async function startTestProvider(options: { accounts?: Record<string, Tes
       const login = (await readForm(ctx.req)).get('login') ?? '';
       const found = accounts.get(login);
       const result: InteractionResults = found
-        // oidc-provider uses the accountId as the `sub` of every token.
-        ? { login: { accountId: found.sub } }
+        ? // oidc-provider uses the accountId as the `sub` of every token.
+          { login: { accountId: found.sub } }
         : { error: 'access_denied', error_description: 'unknown account' };
       ctx.status = 303;
       ctx.redirect(await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false }));
@@ -326,7 +428,13 @@ export async function startTestProvider(options: { accounts?: Record<string, Tes
   return {
     issuer,
     discoveryUrl: `${issuer}/.well-known/openid-configuration`,
-    clients: { basic: { ...CLIENTS.basic }, post: { ...CLIENTS.post }, public: { ...CLIENTS.public }, assertion: { ...CLIENTS.assertion }, logout: { ...CLIENTS.logout } },
+    clients: {
+      basic: { ...CLIENTS.basic },
+      post: { ...CLIENTS.post },
+      public: { ...CLIENTS.public },
+      assertion: { ...CLIENTS.assertion },
+      logout: { ...CLIENTS.logout },
+    },
     setBackchannelLogoutUri(uri) {
       backchannelTarget = uri;
     },
@@ -346,14 +454,19 @@ export async function startTestProvider(options: { accounts?: Record<string, Tes
     setAccount(id, next) {
       const unknown = Object.keys(next).filter((claim) => !supported.has(claim));
       // A claim the provider was not configured with would silently vanish from the tokens.
-      if (unknown.length) throw new Error(`test provider: claims ${unknown.join(', ')} are not supported; pass them in startTestProvider({ accounts })`);
+      if (unknown.length)
+        throw new Error(
+          `test provider: claims ${unknown.join(', ')} are not supported; pass them in startTestProvider({ accounts })`,
+        );
       accounts.set(id, structuredClone(next));
     },
     setIdTokenClaimsMinimal(on) {
       minimalIdToken = on;
     },
     async close() {
-      const closed = new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+      const closed = new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
       server.closeAllConnections();
       await closed;
     },

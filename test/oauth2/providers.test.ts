@@ -36,17 +36,32 @@ async function startFlow(
   clientId: string,
   options: { login?: string; scope?: string; pkce?: boolean; redirectUri?: string; browser?: Browser } = {},
 ): Promise<Started> {
-  const { scope = 'openid email profile', pkce = true, redirectUri = REDIRECT_URI, browser = createBrowser() } = options;
+  const {
+    scope = 'openid email profile',
+    pkce = true,
+    redirectUri = REDIRECT_URI,
+    browser = createBrowser(),
+  } = options;
   const state = oauth.generateRandomState();
   const nonce = oauth.generateRandomNonce();
   const verifier = oauth.generateRandomCodeVerifier();
   const url = new URL(as.authorization_endpoint!);
-  url.search = new URLSearchParams({ client_id: clientId, redirect_uri: redirectUri, response_type: 'code', scope, state, nonce }).toString();
+  url.search = new URLSearchParams({
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    response_type: 'code',
+    scope,
+    state,
+    nonce,
+  }).toString();
   if (pkce) {
     url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(verifier));
     url.searchParams.set('code_challenge_method', 'S256');
   }
-  const { hops } = await browser.follow(url.href, { login: options.login, stopAt: (next) => next.href.startsWith(redirectUri) });
+  const { hops } = await browser.follow(url.href, {
+    login: options.login,
+    stopAt: (next) => next.href.startsWith(redirectUri),
+  });
   const last = hops.at(-1)!;
   expect(last.location, JSON.stringify(hops)).toBeTruthy();
   return { callback: new URL(last.location!, last.url), state, nonce, verifier, browser };
@@ -68,12 +83,26 @@ async function finishFlow(
 ): Promise<Finished> {
   const params = oauth.validateAuthResponse(as, client, started.callback, started.state);
   const response = await oauth.authorizationCodeGrantRequest(
-    as, client, auth, params, options.redirectUri ?? REDIRECT_URI, options.verifier ?? started.verifier, insecure,
+    as,
+    client,
+    auth,
+    params,
+    options.redirectUri ?? REDIRECT_URI,
+    options.verifier ?? started.verifier,
+    insecure,
   );
-  const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: started.nonce, requireIdToken: true });
+  const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, {
+    expectedNonce: started.nonce,
+    requireIdToken: true,
+  });
   await oauth.validateApplicationLevelSignature(as, response, insecure);
   const claims = oauth.getValidatedIdTokenClaims(tokens)!;
-  const userinfo = await oauth.processUserInfoResponse(as, client, claims.sub, await oauth.userInfoRequest(as, client, tokens.access_token, insecure));
+  const userinfo = await oauth.processUserInfoResponse(
+    as,
+    client,
+    claims.sub,
+    await oauth.userInfoRequest(as, client, tokens.access_token, insecure),
+  );
   return { tokens, claims, userinfo };
 }
 
@@ -94,26 +123,55 @@ describe('test provider (oidc-provider) with oauth4webapi as the RP', () => {
   });
 
   const clientCases = [
-    ['basic', (p: TestProvider) => oauth.ClientSecretBasic(p.clients.basic.secret), (p: TestProvider) => p.clients.basic.id],
-    ['post', (p: TestProvider) => oauth.ClientSecretPost(p.clients.post.secret), (p: TestProvider) => p.clients.post.id],
+    [
+      'basic',
+      (p: TestProvider) => oauth.ClientSecretBasic(p.clients.basic.secret),
+      (p: TestProvider) => p.clients.basic.id,
+    ],
+    [
+      'post',
+      (p: TestProvider) => oauth.ClientSecretPost(p.clients.post.secret),
+      (p: TestProvider) => p.clients.post.id,
+    ],
     ['public', () => oauth.None(), (p: TestProvider) => p.clients.public.id],
   ] as const;
-  it.each(clientCases)('%s client: login form → code → ID token with the custom claims, signature valid', async (_name, auth, id) => {
-    const client = { client_id: id(op) };
-    const started = await startFlow(as, client.client_id, { login: 'owner' });
-    const { claims, userinfo } = await finishFlow(as, client, auth(op), started);
-    const owner = DEFAULT_ACCOUNTS.owner!;
-    expect(claims).toMatchObject({
-      iss: op.issuer, aud: client.client_id, sub: owner.sub, email: owner.email, email_verified: true,
-      name: owner.name, picture: owner.picture, groups: ['staff', 'owners'], role: 'Owner',
-    });
-    expect(userinfo).toMatchObject({ sub: owner.sub, email: owner.email, groups: ['staff', 'owners'], role: 'Owner' });
-  });
+  it.each(clientCases)(
+    '%s client: login form → code → ID token with the custom claims, signature valid',
+    async (_name, auth, id) => {
+      const client = { client_id: id(op) };
+      const started = await startFlow(as, client.client_id, { login: 'owner' });
+      const { claims, userinfo } = await finishFlow(as, client, auth(op), started);
+      const owner = DEFAULT_ACCOUNTS.owner!;
+      expect(claims).toMatchObject({
+        iss: op.issuer,
+        aud: client.client_id,
+        sub: owner.sub,
+        email: owner.email,
+        email_verified: true,
+        name: owner.name,
+        picture: owner.picture,
+        groups: ['staff', 'owners'],
+        role: 'Owner',
+      });
+      expect(userinfo).toMatchObject({
+        sub: owner.sub,
+        email: owner.email,
+        groups: ['staff', 'owners'],
+        role: 'Owner',
+      });
+    },
+  );
 
   it('the login is a real HTML form; follow() without a login refuses to guess', async () => {
     const browser = createBrowser();
     const url = new URL(as.authorization_endpoint!);
-    url.search = new URLSearchParams({ client_id: op.clients.basic.id, redirect_uri: REDIRECT_URI, response_type: 'code', scope: 'openid', state: 's' }).toString();
+    url.search = new URLSearchParams({
+      client_id: op.clients.basic.id,
+      redirect_uri: REDIRECT_URI,
+      response_type: 'code',
+      scope: 'openid',
+      state: 's',
+    }).toString();
     await expect(browser.follow(url.href)).rejects.toThrow(/no login was given/);
     const { hops } = await browser.follow(url.href, { stopAt: (next) => next.pathname.startsWith('/interaction/') });
     const loginUrl = new URL(hops.at(-1)!.location!, hops.at(-1)!.url);
@@ -121,7 +179,11 @@ describe('test provider (oidc-provider) with oauth4webapi as the RP', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain(`<form method="post" action="${loginUrl.pathname}/login"><input name="login"`);
     const submitted = await browser.follow(`${loginUrl.href}/login`, {
-      init: { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'login=developer' },
+      init: {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'login=developer',
+      },
       stopAt: (next) => next.href.startsWith(REDIRECT_URI),
     });
     expect(new URL(submitted.hops.at(-1)!.location!).searchParams.get('code')).toBeTruthy();
@@ -132,15 +194,28 @@ describe('test provider (oidc-provider) with oauth4webapi as the RP', () => {
     ['namespaced', { 'https://myapp.com/groups': ['eng'], 'cognito:groups': ['eng'] }],
     ['developer', { role: 'Developer' }],
     ['sysuser', { role: 'SYSTEM' }],
-  ] as const)('%s: nested and namespaced claims reach the ID token with the baseline scopes only', async (login, expected) => {
-    const client = { client_id: op.clients.basic.id };
-    const { claims } = await finishFlow(as, client, oauth.ClientSecretBasic(op.clients.basic.secret), await startFlow(as, client.client_id, { login }));
-    expect(claims).toMatchObject({ sub: DEFAULT_ACCOUNTS[login]!.sub, ...expected });
-  });
+  ] as const)(
+    '%s: nested and namespaced claims reach the ID token with the baseline scopes only',
+    async (login, expected) => {
+      const client = { client_id: op.clients.basic.id };
+      const { claims } = await finishFlow(
+        as,
+        client,
+        oauth.ClientSecretBasic(op.clients.basic.secret),
+        await startFlow(as, client.client_id, { login }),
+      );
+      expect(claims).toMatchObject({ sub: DEFAULT_ACCOUNTS[login]!.sub, ...expected });
+    },
+  );
 
   it('nobody has neither role nor groups', async () => {
     const client = { client_id: op.clients.post.id };
-    const { claims } = await finishFlow(as, client, oauth.ClientSecretPost(op.clients.post.secret), await startFlow(as, client.client_id, { login: 'nobody', scope: 'openid email profile groups' }));
+    const { claims } = await finishFlow(
+      as,
+      client,
+      oauth.ClientSecretPost(op.clients.post.secret),
+      await startFlow(as, client.client_id, { login: 'nobody', scope: 'openid email profile groups' }),
+    );
     expect(claims.sub).toBe(DEFAULT_ACCOUNTS.nobody!.sub);
     expect(claims).not.toHaveProperty('role');
     expect(claims).not.toHaveProperty('groups');
@@ -148,7 +223,8 @@ describe('test provider (oidc-provider) with oauth4webapi as the RP', () => {
 
   it('every default account has a distinct sub, email and name', () => {
     const accounts = Object.values(DEFAULT_ACCOUNTS);
-    for (const field of ['sub', 'email', 'name'] as const) expect(new Set(accounts.map((a) => a[field])).size).toBe(accounts.length);
+    for (const field of ['sub', 'email', 'name'] as const)
+      expect(new Set(accounts.map((a) => a[field])).size).toBe(accounts.length);
   });
 
   it('an unknown login → access_denied at the redirect_uri', async () => {
@@ -158,13 +234,27 @@ describe('test provider (oidc-provider) with oauth4webapi as the RP', () => {
   });
 
   it('accepts any loopback …/oauth2/<name>/tokens redirect_uri and refuses the rest', async () => {
-    for (const redirectUri of ['http://127.0.0.1:4567/oauth2/acme/tokens', 'http://127.0.0.1/deep/mount/oauth2/x/tokens']) {
+    for (const redirectUri of [
+      'http://127.0.0.1:4567/oauth2/acme/tokens',
+      'http://127.0.0.1/deep/mount/oauth2/x/tokens',
+    ]) {
       const { callback } = await startFlow(as, op.clients.public.id, { login: 'developer', redirectUri });
       expect(callback.searchParams.get('code'), redirectUri).toBeTruthy();
     }
-    for (const redirectUri of ['http://evil.example:4567/oauth2/acme/tokens', 'http://127.0.0.1:4567/oauth2/acme/tokens/x', 'http://127.0.0.1:4567/callback', 'https://127.0.0.1:4567/oauth2/a/tokens']) {
+    for (const redirectUri of [
+      'http://evil.example:4567/oauth2/acme/tokens',
+      'http://127.0.0.1:4567/oauth2/acme/tokens/x',
+      'http://127.0.0.1:4567/callback',
+      'https://127.0.0.1:4567/oauth2/a/tokens',
+    ]) {
       const url = new URL(as.authorization_endpoint!);
-      url.search = new URLSearchParams({ client_id: op.clients.public.id, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', state: 's' }).toString();
+      url.search = new URLSearchParams({
+        client_id: op.clients.public.id,
+        redirect_uri: redirectUri,
+        response_type: 'code',
+        scope: 'openid',
+        state: 's',
+      }).toString();
       const response = await createBrowser().fetch(url.href);
       await response.arrayBuffer();
       expect(response.status, redirectUri).toBe(400);
@@ -176,8 +266,9 @@ describe('test provider (oidc-provider) with oauth4webapi as the RP', () => {
     expect(callback.searchParams.get('error')).toBe('invalid_request');
     const client = { client_id: op.clients.public.id };
     const started = await startFlow(as, client.client_id, { login: 'developer' });
-    await expect(finishFlow(as, client, oauth.None(), started, { verifier: oauth.generateRandomCodeVerifier() }))
-      .rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(
+      finishFlow(as, client, oauth.None(), started, { verifier: oauth.generateRandomCodeVerifier() }),
+    ).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
   it('confidential clients may skip PKCE; a code is single-use', async () => {
@@ -185,21 +276,25 @@ describe('test provider (oidc-provider) with oauth4webapi as the RP', () => {
     const auth = oauth.ClientSecretBasic(op.clients.basic.secret);
     const started = await startFlow(as, client.client_id, { login: 'developer', pkce: false });
     const params = oauth.validateAuthResponse(as, client, started.callback, started.state);
-    const redeem = () => oauth.authorizationCodeGrantRequest(as, client, auth, params, REDIRECT_URI, oauth.nopkce, insecure);
+    const redeem = () =>
+      oauth.authorizationCodeGrantRequest(as, client, auth, params, REDIRECT_URI, oauth.nopkce, insecure);
     await oauth.processAuthorizationCodeResponse(as, client, await redeem(), { expectedNonce: started.nonce });
-    await expect(oauth.processAuthorizationCodeResponse(as, client, await redeem(), { expectedNonce: started.nonce }))
-      .rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(
+      oauth.processAuthorizationCodeResponse(as, client, await redeem(), { expectedNonce: started.nonce }),
+    ).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
   it('setAccount adds or replaces an account for the next login; unknown claims are refused', async () => {
     const client = { client_id: op.clients.basic.id };
     const auth = oauth.ClientSecretBasic(op.clients.basic.secret);
     op.setAccount('temp', { sub: 'sub-temp', email: 'temp@example.test', name: 'Temp', role: 'Owner' });
-    expect((await finishFlow(as, client, auth, await startFlow(as, client.client_id, { login: 'temp' }))).claims)
-      .toMatchObject({ sub: 'sub-temp', email: 'temp@example.test', role: 'Owner' });
+    expect(
+      (await finishFlow(as, client, auth, await startFlow(as, client.client_id, { login: 'temp' }))).claims,
+    ).toMatchObject({ sub: 'sub-temp', email: 'temp@example.test', role: 'Owner' });
     op.setAccount('temp', { sub: 'sub-temp', email: 'renamed@example.test', name: 'Temp', role: 'Developer' });
-    expect((await finishFlow(as, client, auth, await startFlow(as, client.client_id, { login: 'temp' }))).claims)
-      .toMatchObject({ sub: 'sub-temp', email: 'renamed@example.test', role: 'Developer' });
+    expect(
+      (await finishFlow(as, client, auth, await startFlow(as, client.client_id, { login: 'temp' }))).claims,
+    ).toMatchObject({ sub: 'sub-temp', email: 'renamed@example.test', role: 'Developer' });
     expect(() => op.setAccount('x', { sub: 'x', email: 'x@example.test', department: 'ops' })).toThrow(/department/);
   });
 
@@ -207,22 +302,38 @@ describe('test provider (oidc-provider) with oauth4webapi as the RP', () => {
     const client = { client_id: op.clients.basic.id };
     op.setIdTokenClaimsMinimal(true);
     try {
-      const { claims, userinfo } = await finishFlow(as, client, oauth.ClientSecretBasic(op.clients.basic.secret), await startFlow(as, client.client_id, { login: 'owner' }));
+      const { claims, userinfo } = await finishFlow(
+        as,
+        client,
+        oauth.ClientSecretBasic(op.clients.basic.secret),
+        await startFlow(as, client.client_id, { login: 'owner' }),
+      );
       expect(claims.sub).toBe(DEFAULT_ACCOUNTS.owner!.sub);
       expect(claims).not.toHaveProperty('email');
       expect(claims).not.toHaveProperty('role');
-      expect(userinfo).toMatchObject({ email: DEFAULT_ACCOUNTS.owner!.email, role: 'Owner', name: DEFAULT_ACCOUNTS.owner!.name });
+      expect(userinfo).toMatchObject({
+        email: DEFAULT_ACCOUNTS.owner!.email,
+        role: 'Owner',
+        name: DEFAULT_ACCOUNTS.owner!.name,
+      });
     } finally {
       op.setIdTokenClaimsMinimal(false);
     }
   });
 
   it('custom accounts with claims of their own', async () => {
-    const custom = await startTestProvider({ accounts: { eve: { sub: 'sub-eve', email: 'eve@example.test', department: 'ops' } } });
+    const custom = await startTestProvider({
+      accounts: { eve: { sub: 'sub-eve', email: 'eve@example.test', department: 'ops' } },
+    });
     try {
       const customAs = await discover(custom.issuer);
       const client = { client_id: custom.clients.public.id };
-      const { claims } = await finishFlow(customAs, client, oauth.None(), await startFlow(customAs, client.client_id, { login: 'eve' }));
+      const { claims } = await finishFlow(
+        customAs,
+        client,
+        oauth.None(),
+        await startFlow(customAs, client.client_id, { login: 'eve' }),
+      );
       expect(claims).toMatchObject({ sub: 'sub-eve', email: 'eve@example.test', department: 'ops' });
     } finally {
       await custom.close();
@@ -241,14 +352,21 @@ describe('hostile provider with oauth4webapi as the RP', () => {
   });
   afterAll(() => op?.close());
 
-  const run = async (options: { verifier?: string; redirectUri?: string } = {}, auth = oauth.ClientSecretBasic(op.clientSecret)) =>
-    finishFlow(as, client, auth, await startFlow(as, client.client_id), options);
+  const run = async (
+    options: { verifier?: string; redirectUri?: string } = {},
+    auth = oauth.ClientSecretBasic(op.clientSecret),
+  ) => finishFlow(as, client, auth, await startFlow(as, client.client_id), options);
 
   it("'none' is a correct provider: the full flow passes every check", async () => {
     op.setHostility('none');
     const before = op.tokenRequests;
     const { claims, userinfo } = await run();
-    expect(claims).toMatchObject({ iss: op.issuer, aud: op.clientId, sub: HOSTILE_ACCOUNT.sub, email: HOSTILE_ACCOUNT.email });
+    expect(claims).toMatchObject({
+      iss: op.issuer,
+      aud: op.clientId,
+      sub: HOSTILE_ACCOUNT.sub,
+      email: HOSTILE_ACCOUNT.email,
+    });
     expect(userinfo).toMatchObject({ sub: HOSTILE_ACCOUNT.sub, email: HOSTILE_ACCOUNT.email });
     expect(op.tokenRequests).toBe(before + 1);
     // client_secret_post works as well.
@@ -286,10 +404,28 @@ describe('hostile provider with oauth4webapi as the RP', () => {
     try {
       const started = await startFlow(as, client.client_id);
       const params = oauth.validateAuthResponse(as, client, started.callback, started.state);
-      const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.ClientSecretBasic(op.clientSecret), params, REDIRECT_URI, started.verifier, insecure);
-      const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: started.nonce, requireIdToken: true });
+      const response = await oauth.authorizationCodeGrantRequest(
+        as,
+        client,
+        oauth.ClientSecretBasic(op.clientSecret),
+        params,
+        REDIRECT_URI,
+        started.verifier,
+        insecure,
+      );
+      const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, {
+        expectedNonce: started.nonce,
+        requireIdToken: true,
+      });
       await oauth.validateApplicationLevelSignature(as, response, insecure);
-      expect(Object.keys(oauth.getValidatedIdTokenClaims(tokens)!).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'nonce', 'sub']);
+      expect(Object.keys(oauth.getValidatedIdTokenClaims(tokens)!).sort()).toEqual([
+        'aud',
+        'exp',
+        'iat',
+        'iss',
+        'nonce',
+        'sub',
+      ]);
     } finally {
       op.setHostility('none');
     }
@@ -299,21 +435,40 @@ describe('hostile provider with oauth4webapi as the RP', () => {
     const started = await startFlow(as, client.client_id);
     await finishFlow(as, client, oauth.ClientSecretBasic(op.clientSecret), started);
     const count = op.tokenRequests;
-    await expect(finishFlow(as, client, oauth.ClientSecretBasic(op.clientSecret), started)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(finishFlow(as, client, oauth.ClientSecretBasic(op.clientSecret), started)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
     expect(op.tokenRequests).toBe(count);
   });
 
   it('a wrong PKCE verifier, a missing one, or another redirect_uri → invalid_grant', async () => {
-    await expect(run({ verifier: oauth.generateRandomCodeVerifier() })).rejects.toMatchObject({ error: 'invalid_grant' });
-    await expect(run({ redirectUri: 'http://127.0.0.1:9/elsewhere/oauth2/test/tokens' })).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(run({ verifier: oauth.generateRandomCodeVerifier() })).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+    await expect(run({ redirectUri: 'http://127.0.0.1:9/elsewhere/oauth2/test/tokens' })).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
     const started = await startFlow(as, client.client_id);
     const params = oauth.validateAuthResponse(as, client, started.callback, started.state);
-    const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.ClientSecretBasic(op.clientSecret), params, REDIRECT_URI, oauth.nopkce, insecure);
-    await expect(oauth.processAuthorizationCodeResponse(as, client, response)).rejects.toMatchObject({ error: 'invalid_grant' });
+    const response = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      oauth.ClientSecretBasic(op.clientSecret),
+      params,
+      REDIRECT_URI,
+      oauth.nopkce,
+      insecure,
+    );
+    await expect(oauth.processAuthorizationCodeResponse(as, client, response)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
   });
 
   it('a wrong client secret → invalid_client (a Basic challenge for basic, the body for post)', async () => {
-    await expect(run({}, oauth.ClientSecretBasic('wrong'))).rejects.toMatchObject({ status: 401, cause: [{ scheme: 'basic', parameters: { error: 'invalid_client' } }] });
+    await expect(run({}, oauth.ClientSecretBasic('wrong'))).rejects.toMatchObject({
+      status: 401,
+      cause: [{ scheme: 'basic', parameters: { error: 'invalid_client' } }],
+    });
     await expect(run({}, oauth.ClientSecretPost('wrong'))).rejects.toMatchObject({ error: 'invalid_client' });
   });
 
@@ -331,7 +486,12 @@ describe('browser', () => {
     // Sets and deletes cookies, redirects in a chain, and loops forever on /loop.
     server = http.createServer((req, res) => {
       const url = new URL(req.url!, 'http://x');
-      if (url.pathname === '/set') res.setHeader('set-cookie', ['a=1; Path=/; HttpOnly', 'b=x=y; Max-Age=60', 'gone=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT']);
+      if (url.pathname === '/set')
+        res.setHeader('set-cookie', [
+          'a=1; Path=/; HttpOnly',
+          'b=x=y; Max-Age=60',
+          'gone=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT',
+        ]);
       if (url.pathname === '/delete') res.setHeader('set-cookie', 'a=; Max-Age=0');
       if (url.pathname === '/echo') return res.end(req.headers.cookie ?? '');
       if (url.pathname === '/loop') res.writeHead(302, { location: '/loop' });
@@ -367,7 +527,11 @@ describe('browser', () => {
   it('follow records every hop and stops at a non-redirect or at stopAt', async () => {
     const browser = createBrowser();
     const all = await browser.follow(`${base}/a`);
-    expect(all.hops.map((h) => [new URL(h.url).pathname, h.status])).toEqual([['/a', 302], ['/b', 303], ['/c', 200]]);
+    expect(all.hops.map((h) => [new URL(h.url).pathname, h.status])).toEqual([
+      ['/a', 302],
+      ['/b', 303],
+      ['/c', 200],
+    ]);
     expect(all.finalUrl).toBe(`${base}/c`);
     expect(await all.final.text()).toBe('ok');
     const stopped = await browser.follow(`${base}/a`, { stopAt: (url) => url.pathname === '/c' });
@@ -392,9 +556,19 @@ describe('start and stop', () => {
     const [op, hostile] = await Promise.all([startTestProvider(), startHostileProvider()]);
     const startedIn = performance.now() - t0;
     const real = await discover(op.issuer);
-    await finishFlow(real, { client_id: op.clients.public.id }, oauth.None(), await startFlow(real, op.clients.public.id, { login: 'owner' }));
+    await finishFlow(
+      real,
+      { client_id: op.clients.public.id },
+      oauth.None(),
+      await startFlow(real, op.clients.public.id, { login: 'owner' }),
+    );
     const evil = await discover(hostile.issuer);
-    await finishFlow(evil, { client_id: hostile.clientId }, oauth.ClientSecretBasic(hostile.clientSecret), await startFlow(evil, hostile.clientId));
+    await finishFlow(
+      evil,
+      { client_id: hostile.clientId },
+      oauth.ClientSecretBasic(hostile.clientSecret),
+      await startFlow(evil, hostile.clientId),
+    );
     expect(tcpHandles()).toBeGreaterThan(baseline);
     await Promise.all([op.close(), hostile.close()]);
     // Client-side keep-alive sockets see the close on the next turns of the event loop.

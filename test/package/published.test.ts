@@ -18,7 +18,8 @@ const repoRoot = resolve(import.meta.dirname, '../..');
 const PACKAGES = ['core', 'db', 'express', 'fastify', 'hono', 'redis', 'cli'] as const;
 const SECRET = 'published0package0test0secret0abcdefgh1';
 const versionOf = (name: string): string =>
-  (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string })
+    .version;
 
 let project: string;
 let tarballs: Record<(typeof PACKAGES)[number], string>;
@@ -26,12 +27,24 @@ let tarballs: Record<(typeof PACKAGES)[number], string>;
 let withoutOptional: { cli: { code: number | null; stderr: string }; pgEsm: unknown; pgCjs: unknown };
 
 function run(cmd: string, args: string[], cwd = project): string {
-  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_loglevel: 'error' } });
+  return execFileSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_loglevel: 'error' },
+  });
 }
 
-async function node(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function node(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await execFile(process.execPath, args, { cwd: project, env: { ...process.env, ...env }, timeout: 240_000 });
+    const { stdout, stderr } = await execFile(process.execPath, args, {
+      cwd: project,
+      env: { ...process.env, ...env },
+      timeout: 240_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -49,14 +62,23 @@ beforeAll(async () => {
   const packDir = join(project, 'tarballs');
   mkdirSync(packDir);
   const packed = JSON.parse(
-    run('npm', ['pack', '--json', '--pack-destination', packDir, ...PACKAGES.flatMap((p) => ['-w', `packages/${p}`])], repoRoot),
+    run(
+      'npm',
+      ['pack', '--json', '--pack-destination', packDir, ...PACKAGES.flatMap((p) => ['-w', `packages/${p}`])],
+      repoRoot,
+    ),
   ) as { name: string; filename: string; files: { path: string }[] }[];
-  tarballs = Object.fromEntries(packed.map((p) => [p.name.replace('@gatehouse-auth/', ''), `file:./tarballs/${p.filename}`])) as typeof tarballs;
+  tarballs = Object.fromEntries(
+    packed.map((p) => [p.name.replace('@gatehouse-auth/', ''), `file:./tarballs/${p.filename}`]),
+  ) as typeof tarballs;
   for (const p of packed) {
     // What `files` promises: the build, the README, the LICENSE, the manifest, nothing else.
     const paths = p.files.map((f) => f.path);
     expect(paths, p.name).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json']));
-    expect(paths.filter((f) => !/^(dist\/|LICENSE$|README\.md$|package\.json$)/.test(f)), p.name).toEqual([]);
+    expect(
+      paths.filter((f) => !/^(dist\/|LICENSE$|README\.md$|package\.json$)/.test(f)),
+      p.name,
+    ).toEqual([]);
   }
   const { redis: redisTarball, ...withoutRedis } = tarballs;
   writeFileSync(
@@ -87,12 +109,20 @@ beforeAll(async () => {
   // Node; its binary is copied instead. Nothing of ours runs at install time.
   run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts']);
   const sqliteHere = join(project, 'node_modules/better-sqlite3');
-  expect(versionOf('better-sqlite3')).toBe((JSON.parse(readFileSync(join(sqliteHere, 'package.json'), 'utf8')) as { version: string }).version);
-  cpSync(join(repoRoot, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'), join(sqliteHere, 'build/Release/better_sqlite3.node'));
+  expect(versionOf('better-sqlite3')).toBe(
+    (JSON.parse(readFileSync(join(sqliteHere, 'package.json'), 'utf8')) as { version: string }).version,
+  );
+  cpSync(
+    join(repoRoot, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'),
+    join(sqliteHere, 'build/Release/better_sqlite3.node'),
+  );
 
   // A SQLite user never installs pg; a CLI user without Redis never installs @gatehouse-auth/redis.
   const dataDir = join(project, 'cli-data');
-  await node(['-e', `import('@gatehouse-auth/db').then(async (db) => (await db.createSqliteStore({ filename: '${join(dataDir, 'phoenix.db')}' })).close())`]);
+  await node([
+    '-e',
+    `import('@gatehouse-auth/db').then(async (db) => (await db.createSqliteStore({ filename: '${join(dataDir, 'phoenix.db')}' })).close())`,
+  ]);
   const [cli, pgEsm, pgCjs] = await Promise.all([
     node([join(project, 'node_modules/@gatehouse-auth/cli/dist/cli.js'), 'list-users'], {
       PHOENIX_WORKING_DIR: dataDir,
@@ -104,7 +134,14 @@ beforeAll(async () => {
     node(['--input-type=commonjs', '-e', `require('@gatehouse-auth/db')${PG_PROBE}`]),
   ]);
   withoutOptional = { cli, pgEsm: JSON.parse(pgEsm.stdout) as unknown, pgCjs: JSON.parse(pgCjs.stdout) as unknown };
-  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', `@gatehouse-auth/redis@${redisTarball}`]);
+  run('npm', [
+    'install',
+    '--prefer-offline',
+    '--no-audit',
+    '--no-fund',
+    '--ignore-scripts',
+    `@gatehouse-auth/redis@${redisTarball}`,
+  ]);
 }, 240_000);
 
 afterAll(() => {
@@ -181,10 +218,22 @@ describe.concurrent('module systems', () => {
         crossGuard: other.isGatehouseError(configError), sameClass: other.ConfigError === core.ConfigError }));`;
     const [esm, cjs] = await Promise.all([
       node(['--input-type=module', '-e', probe("const core = await import('@gatehouse-auth/core');")]),
-      node(['--input-type=commonjs', '-e', `(async () => { ${probe("const core = require('@gatehouse-auth/core');")} })()`]),
+      node([
+        '--input-type=commonjs',
+        '-e',
+        `(async () => { ${probe("const core = require('@gatehouse-auth/core');")} })()`,
+      ]),
     ]);
     // Two builds, two classes: exactly the case `instanceof` gets wrong and the brand gets right.
-    const expected = { enabled: true, frozen: true, errorCode: 'config_invalid', sub: '2', viewer: 403, crossGuard: true, sameClass: false };
+    const expected = {
+      enabled: true,
+      frozen: true,
+      errorCode: 'config_invalid',
+      sub: '2',
+      viewer: 403,
+      crossGuard: true,
+      sameClass: false,
+    };
     expect(JSON.parse(esm.stdout || '{}')).toEqual(expected);
     expect(JSON.parse(cjs.stdout || '{}')).toEqual(expected);
   });
@@ -244,7 +293,15 @@ describe.concurrent('types compile for a user: strict, no skipLibCheck', () => {
       writeFileSync(
         join(dir, 'tsconfig.json'),
         JSON.stringify({
-          compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, target: 'es2022', module: mode.module, moduleResolution: mode.moduleResolution, types: ['node'] },
+          compilerOptions: {
+            strict: true,
+            skipLibCheck: false,
+            noEmit: true,
+            target: 'es2022',
+            module: mode.module,
+            moduleResolution: mode.moduleResolution,
+            types: ['node'],
+          },
           files: mode.name === 'bundler' ? ['probe.ts'] : ['probe.ts', 'probe-cjs.cts'],
         }),
       );
@@ -279,7 +336,16 @@ export async function main(): Promise<void> {
     writeFileSync(
       join(dir, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', types: ['node'], paths: { express: ['../node_modules/@types/express4/index.d.ts'] } },
+        compilerOptions: {
+          strict: true,
+          skipLibCheck: false,
+          noEmit: true,
+          target: 'es2022',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          types: ['node'],
+          paths: { express: ['../node_modules/@types/express4/index.d.ts'] },
+        },
         files: ['probe.ts'],
       }),
     );
@@ -360,7 +426,12 @@ function startServer(name: string, file: string, source: string): Promise<{ url:
   writeFileSync(join(project, file), source);
   const child = spawn(process.execPath, [file], {
     cwd: project,
-    env: { ...process.env, PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: SECRET, DB_FILE: join(project, `${file}.sqlite`) },
+    env: {
+      ...process.env,
+      PHOENIX_ENABLE_AUTH: 'true',
+      PHOENIX_SECRET: SECRET,
+      DB_FILE: join(project, `${file}.sqlite`),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -386,9 +457,16 @@ describe.concurrent('a live server per framework, from the tarballs', () => {
       const server = await startServer(name, file, source);
       try {
         const json = { 'content-type': 'application/json' };
-        const login = await fetch(`${server.url}/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'admin@localhost', password: 'admin' }) });
+        const login = await fetch(`${server.url}/auth/login`, {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ email: 'admin@localhost', password: 'admin' }),
+        });
         expect(login.status).toBe(204);
-        const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+        const cookie = login.headers
+          .getSetCookie()
+          .map((c) => c.split(';')[0])
+          .join('; ');
 
         const anonymous = await fetch(`${server.url}/v1/notes`);
         expect(anonymous.status).toBe(401);
@@ -398,14 +476,20 @@ describe.concurrent('a live server per framework, from the tarballs', () => {
         expect(bySession.status).toBe(200);
         expect(await bySession.json()).toMatchObject({ role: 'ADMIN' });
 
-        const created = await fetch(`${server.url}/v1/user/api_keys`, { method: 'POST', headers: { ...json, cookie }, body: JSON.stringify({ data: { name: 'ci' } }) });
+        const created = await fetch(`${server.url}/v1/user/api_keys`, {
+          method: 'POST',
+          headers: { ...json, cookie },
+          body: JSON.stringify({ data: { name: 'ci' } }),
+        });
         expect(created.status).toBe(201);
         const { key } = ((await created.json()) as { data: { key: string } }).data;
 
         const byKey = await fetch(`${server.url}/v1/notes`, { headers: { authorization: `Bearer ${key}` } });
         expect(byKey.status).toBe(200);
         expect(await byKey.json()).toMatchObject({ role: 'ADMIN' });
-        const wrongKey = await fetch(`${server.url}/v1/notes`, { headers: { authorization: `Bearer ${key.slice(0, -2)}xx` } });
+        const wrongKey = await fetch(`${server.url}/v1/notes`, {
+          headers: { authorization: `Bearer ${key.slice(0, -2)}xx` },
+        });
         expect(wrongKey.status).toBe(401);
       } finally {
         server.stop();

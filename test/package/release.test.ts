@@ -17,11 +17,19 @@ function copyRepo(): string {
     mkdirSync(join(dir, 'packages', p), { recursive: true });
     cpSync(join(repoRoot, 'packages', p, 'package.json'), join(dir, 'packages', p, 'package.json'));
   }
-  writeFileSync(join(dir, 'CHANGELOG.md'), '# Changelog\n\n## Unreleased\n\n### Added\n- a thing\n\n## 0.0.1 - 2026-01-01\n');
+  writeFileSync(
+    join(dir, 'CHANGELOG.md'),
+    '# Changelog\n\n## Unreleased\n\n### Added\n- a thing\n\n## 0.0.1 - 2026-01-01\n',
+  );
   return dir;
 }
-const run = (dir: string, ...args: string[]) => execFileSync(process.execPath, [script, '--root', dir, ...args], { encoding: 'utf8', stdio: 'pipe' });
-const manifest = (dir: string, p: string) => JSON.parse(readFileSync(join(dir, 'packages', p, 'package.json'), 'utf8')) as Record<string, Record<string, string> | string>;
+const run = (dir: string, ...args: string[]) =>
+  execFileSync(process.execPath, [script, '--root', dir, ...args], { encoding: 'utf8', stdio: 'pipe' });
+const manifest = (dir: string, p: string) =>
+  JSON.parse(readFileSync(join(dir, 'packages', p, 'package.json'), 'utf8')) as Record<
+    string,
+    Record<string, string> | string
+  >;
 
 afterEach(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
@@ -38,7 +46,15 @@ describe('scripts/release-version.mjs', () => {
       for (const field of ['dependencies', 'peerDependencies'] as const) {
         for (const [name, range] of Object.entries((m[field] ?? {}) as Record<string, string>)) {
           if (name.startsWith('@gatehouse-auth/')) expect(range, `${p} ${field} ${name}`).toBe('0.7.3');
-          else expect(range, `${p} ${field} ${name}`).toBe((JSON.parse(readFileSync(join(repoRoot, 'packages', p, 'package.json'), 'utf8')) as Record<string, Record<string, string>>)[field]![name]);
+          else
+            expect(range, `${p} ${field} ${name}`).toBe(
+              (
+                JSON.parse(readFileSync(join(repoRoot, 'packages', p, 'package.json'), 'utf8')) as Record<
+                  string,
+                  Record<string, string>
+                >
+              )[field]![name],
+            );
         }
       }
     }

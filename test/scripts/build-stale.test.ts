@@ -21,7 +21,10 @@ function write(path: string, text: string): void {
 
 /** A workspace whose build appends its name to build.log and writes dist/index.js (failing on demand). */
 function workspace(dir: string, name: string, deps: Record<string, string> = {}): void {
-  write(`${dir}/package.json`, JSON.stringify({ name, version: '1.0.0', private: true, dependencies: deps, scripts: { build: 'node build.mjs' } }));
+  write(
+    `${dir}/package.json`,
+    JSON.stringify({ name, version: '1.0.0', private: true, dependencies: deps, scripts: { build: 'node build.mjs' } }),
+  );
   write(
     `${dir}/build.mjs`,
     `import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -96,7 +99,9 @@ describe('the stale-build check of npm start', () => {
     write('package-lock.json', '{"lockfileVersion":3,"packages":{}}\n');
     expect(run().built).toEqual(['@fx/core', '@fx/web', '@fx/app']);
     write('tsconfig.base.json', '{"compilerOptions":{}}\n');
-    expect(run('--dry-run').stdout).toBe(['@fx/core', '@fx/web', '@fx/app'].map((name) => `build: ${name} (inputs changed)\n`).join(''));
+    expect(run('--dry-run').stdout).toBe(
+      ['@fx/core', '@fx/web', '@fx/app'].map((name) => `build: ${name} (inputs changed)\n`).join(''),
+    );
     write('tsconfig.base.json', '{}\n');
   });
 
@@ -123,14 +128,20 @@ describe('the stale-build check of npm start', () => {
     const dry = run('--dry-run');
     expect(dry.built).toEqual([]);
     expect(dry.stdout).toBe('build: @fx/app (inputs changed)\n');
-    expect(run('--force', '--dry-run').stdout).toBe(['@fx/core', '@fx/web', '@fx/app'].map((name) => `build: ${name} (forced)\n`).join(''));
+    expect(run('--force', '--dry-run').stdout).toBe(
+      ['@fx/core', '@fx/web', '@fx/app'].map((name) => `build: ${name} (forced)\n`).join(''),
+    );
   });
 });
 
 describe('the repository wiring', () => {
   it('npm start builds only what is stale; npm run build (tests, CI) still builds everything', () => {
-    const scripts = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-    expect(scripts.start).toBe('node scripts/build-stale.mjs && node --env-file=examples/demo/demo.env examples/demo/dist/server.js');
+    const scripts = (
+      JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
+    expect(scripts.start).toBe(
+      'node scripts/build-stale.mjs && node --env-file=examples/demo/demo.env examples/demo/dist/server.js',
+    );
     expect(scripts.build).toBe('node scripts/build-stale.mjs --force');
   });
 });

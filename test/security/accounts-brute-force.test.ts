@@ -30,7 +30,8 @@ let hosts = 0;
 /** A client address never used before in this file: half IPv4, half IPv6. */
 function freshClient(): Record<string, string> {
   hosts += 1;
-  const address = hosts % 2 ? `10.${(hosts >> 16) & 255}.${(hosts >> 8) & 255}.${hosts & 255}` : `2001:db8::${hosts.toString(16)}`;
+  const address =
+    hosts % 2 ? `10.${(hosts >> 16) & 255}.${(hosts >> 8) & 255}.${hosts & 255}` : `2001:db8::${hosts.toString(16)}`;
   return { 'x-forwarded-for': address };
 }
 
@@ -71,19 +72,29 @@ describe.each(ADAPTERS)('%s: brute force on one account from many addresses', (a
     expect(await wrong.clone().text()).toBe(rightBody);
     await expectLockedOut(right, 'right password');
     await expectLockedOut(wrong, 'wrong password');
-    for (let i = 0; i < 10; i++) await expectLockedOut(await login(server, victim.email, victim.password, freshClient()), `address ${i}`);
+    for (let i = 0; i < 10; i++)
+      await expectLockedOut(await login(server, victim.email, victim.password, freshClient()), `address ${i}`);
   });
 
   it('spelling variants of the address from different clients count against the same account', async () => {
     const victim = await createUser(server, 'MEMBER');
-    const variants = [victim.email, ` ${victim.email.toUpperCase()} `, `\t${victim.email}\n`, victim.email.replace(/^./, (c) => c.toUpperCase())];
+    const variants = [
+      victim.email,
+      ` ${victim.email.toUpperCase()} `,
+      `\t${victim.email}\n`,
+      victim.email.replace(/^./, (c) => c.toUpperCase()),
+    ];
     await guessUntilLocked(victim.email, variants);
-    for (const variant of variants) await expectLockedOut(await login(server, variant, victim.password, freshClient()), JSON.stringify(variant));
+    for (const variant of variants)
+      await expectLockedOut(await login(server, variant, victim.password, freshClient()), JSON.stringify(variant));
   });
 
   it('an unknown e-mail locks the same way (the lockout does not reveal which accounts exist)', async () => {
     await guessUntilLocked('ghost-target@example.com');
-    await expectLockedOut(await login(server, 'ghost-target@example.com', 'anything', freshClient()), 'unknown account');
+    await expectLockedOut(
+      await login(server, 'ghost-target@example.com', 'anything', freshClient()),
+      'unknown account',
+    );
   });
 
   it('the attack cannot end the victim’s existing session or API key, and other accounts log in', async () => {
@@ -102,9 +113,21 @@ describe.each(ADAPTERS)('%s: brute force on one account from many addresses', (a
     const victim: TestUser = await createUser(server, 'MEMBER');
     await guessUntilLocked(victim.email);
     const before = server.mails.length;
-    await expectStatus(await call(server, 'POST', '/auth/password-reset-email', { json: { email: victim.email }, headers: freshClient() }), 204);
+    await expectStatus(
+      await call(server, 'POST', '/auth/password-reset-email', {
+        json: { email: victim.email },
+        headers: freshClient(),
+      }),
+      204,
+    );
     const token = resetLink(await waitForMail(server, victim.email, before)).searchParams.get('token');
-    await expectStatus(await call(server, 'POST', '/auth/password-reset', { json: { token, password: 'fresh-start-1' }, headers: freshClient() }), 204);
+    await expectStatus(
+      await call(server, 'POST', '/auth/password-reset', {
+        json: { token, password: 'fresh-start-1' },
+        headers: freshClient(),
+      }),
+      204,
+    );
     sessionOf(await login(server, victim.email, 'fresh-start-1', freshClient()));
   });
 });

@@ -48,13 +48,24 @@ const DEPLOYMENTS: readonly Deployment[] = [
   { label: 'default', env: {}, path: '/', secure: false, root: '' },
   {
     label: 'under /app with PHOENIX_COOKIES_PATH=/app and Secure',
-    env: { PHOENIX_HOST_ROOT_PATH: '/app', PHOENIX_COOKIES_PATH: '/app', PHOENIX_USE_SECURE_COOKIES: 'true', PHOENIX_ACCESS_TOKEN_EXPIRY_MINUTES: '7' },
+    env: {
+      PHOENIX_HOST_ROOT_PATH: '/app',
+      PHOENIX_COOKIES_PATH: '/app',
+      PHOENIX_USE_SECURE_COOKIES: 'true',
+      PHOENIX_ACCESS_TOKEN_EXPIRY_MINUTES: '7',
+    },
     path: '/app',
     secure: true,
     root: '/app',
   },
   // The reference's default Path is `/` whatever the root path (PHOENIX_COOKIES_PATH is its own variable).
-  { label: 'under /app with the default cookie path', env: { PHOENIX_HOST_ROOT_PATH: '/app' }, path: '/', secure: false, root: '/app' },
+  {
+    label: 'under /app with the default cookie path',
+    env: { PHOENIX_HOST_ROOT_PATH: '/app' },
+    path: '/',
+    secure: false,
+    root: '/app',
+  },
 ];
 
 let provider: TestProvider;
@@ -107,7 +118,8 @@ describe.each(ADAPTERS)('%s: cookie attributes', (adapter) => {
       expect(a.get('path'), raw).toBe(deployment.path);
       expect(a.has('secure'), raw).toBe(deployment.secure);
       expect(a.get('samesite'), raw).toBe(oauth ? 'Lax' : 'Strict');
-      const expectedMaxAge = cookie.value === '' ? '0' : oauth ? OAUTH_SECONDS : cookie.name === ACCESS_COOKIE ? ttl.access : ttl.refresh;
+      const expectedMaxAge =
+        cookie.value === '' ? '0' : oauth ? OAUTH_SECONDS : cookie.name === ACCESS_COOKIE ? ttl.access : ttl.refresh;
       expect(a.get('max-age'), raw).toBe(expectedMaxAge);
       // Session tokens only ever travel in these cookies, never readable by script.
       if (cookie.value !== '' && !oauth) expect(cookie.value, raw).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
@@ -124,19 +136,27 @@ describe.each(ADAPTERS)('%s: cookie attributes', (adapter) => {
       expect(audit(refreshed)).toEqual([`+${ACCESS_COOKIE}`, `+${REFRESH_COOKIE}`].sort());
     });
 
-    it.each(['GET', 'POST'])('%s /auth/logout deletes at the configured path, with the same attributes', async (method) => {
-      const user = await createUser(server, 'MEMBER');
-      const session = await loginSession(server, user.email, user.password);
-      const response = await call(server, method, '/auth/logout', { cookie: session });
-      expect(response.status).toBe(302);
-      expect(response.headers.get('location')).toBe(`${deployment.root}/login`);
-      expect(audit(response)).toEqual([`-${ACCESS_COOKIE}`, `-${MFA_CHALLENGE}`, `-${NONCE}`, `-${REFRESH_COOKIE}`, `-${STATE}`].sort());
-    });
+    it.each(['GET', 'POST'])(
+      '%s /auth/logout deletes at the configured path, with the same attributes',
+      async (method) => {
+        const user = await createUser(server, 'MEMBER');
+        const session = await loginSession(server, user.email, user.password);
+        const response = await call(server, method, '/auth/logout', { cookie: session });
+        expect(response.status).toBe(302);
+        expect(response.headers.get('location')).toBe(`${deployment.root}/login`);
+        expect(audit(response)).toEqual(
+          [`-${ACCESS_COOKIE}`, `-${MFA_CHALLENGE}`, `-${NONCE}`, `-${REFRESH_COOKIE}`, `-${STATE}`].sort(),
+        );
+      },
+    );
 
     it('an own password change keeps the session it was made from (its cookies untouched); the other sessions end', async () => {
       const user = await createUser(server, 'MEMBER');
       const session = await loginSession(server, user.email, user.password);
-      const response = await call(server, 'PATCH', '/v1/user', { cookie: session, json: { password: 'changed-pass-1', current_password: user.password } });
+      const response = await call(server, 'PATCH', '/v1/user', {
+        cookie: session,
+        json: { password: 'changed-pass-1', current_password: user.password },
+      });
       expect(response.status).toBe(200);
       expect(audit(response)).toEqual([]);
     });
@@ -153,7 +173,9 @@ describe.each(ADAPTERS)('%s: cookie attributes', (adapter) => {
     });
 
     it('a failed callback deletes the flow cookies', async () => {
-      const response = await call(server, 'GET', `/oauth2/${IDP}/tokens?code=forged&state=forged`, { cookie: `${STATE}=other; ${NONCE}=n` });
+      const response = await call(server, 'GET', `/oauth2/${IDP}/tokens?code=forged&state=forged`, {
+        cookie: `${STATE}=other; ${NONCE}=n`,
+      });
       expect(response.status).toBe(307);
       expect(response.headers.get('location')).toBe(`${deployment.root}/login?error=invalid_state`);
       expect(audit(response)).toEqual([`-${VERIFIER}`, `-${NONCE}`, `-${STATE}`].sort());
@@ -169,12 +191,17 @@ describe.each(ADAPTERS)('%s: cookie attributes', (adapter) => {
       expect(callback).toBeTruthy();
       const response = await browser.fetch(new URL(callback!, hops.at(-1)!.url).href);
       expect(response.status).toBe(302);
-      expect(audit(response)).toEqual([`+${ACCESS_COOKIE}`, `-${VERIFIER}`, `-${NONCE}`, `+${REFRESH_COOKIE}`, `-${STATE}`].sort());
+      expect(audit(response)).toEqual(
+        [`+${ACCESS_COOKIE}`, `-${VERIFIER}`, `-${NONCE}`, `+${REFRESH_COOKIE}`, `-${STATE}`].sort(),
+      );
     });
 
     it('an X-Forwarded-Proto or Host from the client changes no attribute', async () => {
       const user = await createUser(server, 'MEMBER');
-      const response = await login(server, user.email, user.password, { 'x-forwarded-proto': deployment.secure ? 'http' : 'https', 'x-forwarded-host': 'evil.example.com' });
+      const response = await login(server, user.email, user.password, {
+        'x-forwarded-proto': deployment.secure ? 'http' : 'https',
+        'x-forwarded-host': 'evil.example.com',
+      });
       expect(audit(response)).toEqual([`+${ACCESS_COOKIE}`, `+${REFRESH_COOKIE}`].sort());
     });
   });

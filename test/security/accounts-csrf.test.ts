@@ -65,7 +65,12 @@ type Case = readonly [method: string, pattern: string, prepare: (fx: Fixture) =>
 
 async function victim(fx: Fixture): Promise<{ id: number; email: string; session: Session; globalId: string }> {
   const user = await createUser(fx.server, 'MEMBER');
-  return { id: user.id, email: user.email, globalId: user.globalId, session: await loginSession(fx.server, user.email, user.password) };
+  return {
+    id: user.id,
+    email: user.email,
+    globalId: user.globalId,
+    session: await loginSession(fx.server, user.email, user.password),
+  };
 }
 
 async function sessionCount(fx: Fixture, userId: number): Promise<number> {
@@ -81,8 +86,13 @@ async function whoami(server: TestServer, session: Session): Promise<number> {
 /** A member with a confirmed authenticator (enrolled through the API); the confirming step is spent. */
 async function enrolledVictim(fx: Fixture) {
   const who = await victim(fx);
-  const start = (await (await call(fx.server, 'POST', '/v1/user/mfa/totp', { cookie: who.session })).json()) as { data: { secret: string } };
-  const confirmed = await call(fx.server, 'POST', '/v1/user/mfa/totp/confirm', { cookie: who.session, json: { code: totpCodeAt(start.data.secret, Date.now()) } });
+  const start = (await (await call(fx.server, 'POST', '/v1/user/mfa/totp', { cookie: who.session })).json()) as {
+    data: { secret: string };
+  };
+  const confirmed = await call(fx.server, 'POST', '/v1/user/mfa/totp/confirm', {
+    cookie: who.session,
+    json: { code: totpCodeAt(start.data.secret, Date.now()) },
+  });
   const codes = ((await confirmed.json()) as { data: { recovery_codes: string[] } }).data.recovery_codes;
   return { ...who, secret: start.data.secret, codes };
 }
@@ -90,7 +100,9 @@ async function enrolledVictim(fx: Fixture) {
 /** A viewer (GATEHOUSE_MFA_REQUIRED_ROLES=VIEWER here) whose login waits for enrolment. */
 async function enrollingViewer(fx: Fixture) {
   const user = await createUser(fx.server, 'VIEWER');
-  const login = (await (await call(fx.server, 'POST', '/auth/login', { json: { email: user.email, password: user.password } })).json()) as { mfa_token: string };
+  const login = (await (
+    await call(fx.server, 'POST', '/auth/login', { json: { email: user.email, password: user.password } })
+  ).json()) as { mfa_token: string };
   return { user, token: login.mfa_token };
 }
 
@@ -102,7 +114,12 @@ const MFA_WRITES: readonly Case[] = [
     '/v1/user/mfa/totp',
     async (fx) => {
       const { id, session } = await victim(fx);
-      return { path: '/v1/user/mfa/totp', options: { cookie: session }, okStatus: 200, snapshot: async () => (await totpRow(fx, id))?.secretCiphertext ?? null };
+      return {
+        path: '/v1/user/mfa/totp',
+        options: { cookie: session },
+        okStatus: 200,
+        snapshot: async () => (await totpRow(fx, id))?.secretCiphertext ?? null,
+      };
     },
   ],
   [
@@ -110,7 +127,9 @@ const MFA_WRITES: readonly Case[] = [
     '/v1/user/mfa/totp/confirm',
     async (fx) => {
       const { id, session } = await victim(fx);
-      const start = (await (await call(fx.server, 'POST', '/v1/user/mfa/totp', { cookie: session })).json()) as { data: { secret: string } };
+      const start = (await (await call(fx.server, 'POST', '/v1/user/mfa/totp', { cookie: session })).json()) as {
+        data: { secret: string };
+      };
       return {
         path: '/v1/user/mfa/totp/confirm',
         options: { cookie: session, json: { code: totpCodeAt(start.data.secret, Date.now()) } },
@@ -124,7 +143,12 @@ const MFA_WRITES: readonly Case[] = [
     '/v1/user/mfa/totp/remove',
     async (fx) => {
       const { id, session, codes } = await enrolledVictim(fx);
-      return { path: '/v1/user/mfa/totp/remove', options: { cookie: session, json: { recovery_code: codes[0] } }, okStatus: 204, snapshot: async () => (await totpRow(fx, id)) !== null };
+      return {
+        path: '/v1/user/mfa/totp/remove',
+        options: { cookie: session, json: { recovery_code: codes[0] } },
+        okStatus: 204,
+        snapshot: async () => (await totpRow(fx, id)) !== null,
+      };
     },
   ],
   [
@@ -145,7 +169,12 @@ const MFA_WRITES: readonly Case[] = [
     '/v1/users/{}/mfa',
     async (fx) => {
       const { id, globalId } = await enrolledVictim(fx);
-      return { path: `/v1/users/${globalId}/mfa`, options: { cookie: fx.admin }, okStatus: 204, snapshot: async () => (await totpRow(fx, id)) !== null };
+      return {
+        path: `/v1/users/${globalId}/mfa`,
+        options: { cookie: fx.admin },
+        okStatus: 204,
+        snapshot: async () => (await totpRow(fx, id)) !== null,
+      };
     },
   ],
   [
@@ -154,7 +183,9 @@ const MFA_WRITES: readonly Case[] = [
     async (fx) => {
       const { id, email, codes } = await enrolledVictim(fx);
       // createUser's default password.
-      const login = (await (await call(fx.server, 'POST', '/auth/login', { json: { email, password: 'pass-word-1' } })).json()) as { mfa_token: string };
+      const login = (await (
+        await call(fx.server, 'POST', '/auth/login', { json: { email, password: 'pass-word-1' } })
+      ).json()) as { mfa_token: string };
       return {
         path: '/auth/mfa/verify',
         options: { json: { mfa_token: login.mfa_token, recovery_code: codes[0] } },
@@ -168,7 +199,12 @@ const MFA_WRITES: readonly Case[] = [
     '/auth/mfa/enroll',
     async (fx) => {
       const { user, token } = await enrollingViewer(fx);
-      return { path: '/auth/mfa/enroll', options: { json: { mfa_token: token } }, okStatus: 200, snapshot: async () => (await totpRow(fx, user.id))?.secretCiphertext ?? null };
+      return {
+        path: '/auth/mfa/enroll',
+        options: { json: { mfa_token: token } },
+        okStatus: 200,
+        snapshot: async () => (await totpRow(fx, user.id))?.secretCiphertext ?? null,
+      };
     },
   ],
   [
@@ -176,7 +212,9 @@ const MFA_WRITES: readonly Case[] = [
     '/auth/mfa/enroll/confirm',
     async (fx) => {
       const { user, token } = await enrollingViewer(fx);
-      const start = (await (await call(fx.server, 'POST', '/auth/mfa/enroll', { json: { mfa_token: token } })).json()) as { data: { secret: string } };
+      const start = (await (
+        await call(fx.server, 'POST', '/auth/mfa/enroll', { json: { mfa_token: token } })
+      ).json()) as { data: { secret: string } };
       return {
         path: '/auth/mfa/enroll/confirm',
         options: { json: { mfa_token: token, code: totpCodeAt(start.data.secret, Date.now()) } },
@@ -203,16 +241,19 @@ const GATEHOUSE_WRITES: readonly Case[] = [
       };
     },
   ],
-  ...(['GET', 'POST'] as const).map(
-    (method): Case => [
-      method,
-      '/auth/logout',
-      async (fx) => {
-        const { session } = await victim(fx);
-        return { path: '/auth/logout', options: { cookie: session }, okStatus: 302, snapshot: () => whoami(fx.server, session) };
-      },
-    ],
-  ),
+  ...(['GET', 'POST'] as const).map((method): Case => [
+    method,
+    '/auth/logout',
+    async (fx) => {
+      const { session } = await victim(fx);
+      return {
+        path: '/auth/logout',
+        options: { cookie: session },
+        okStatus: 302,
+        snapshot: () => whoami(fx.server, session),
+      };
+    },
+  ]),
   [
     'POST',
     '/auth/refresh',
@@ -253,7 +294,10 @@ const GATEHOUSE_WRITES: readonly Case[] = [
     async ({ server }) => {
       const user = await createUser(server, 'MEMBER');
       const before = server.mails.length;
-      await expectStatus(await call(server, 'POST', '/auth/password-reset-email', { json: { email: user.email } }), 204);
+      await expectStatus(
+        await call(server, 'POST', '/auth/password-reset-email', { json: { email: user.email } }),
+        204,
+      );
       const token = resetLink(await waitForMail(server, user.email, before)).searchParams.get('token');
       return {
         path: '/auth/password-reset',
@@ -283,7 +327,10 @@ const GATEHOUSE_WRITES: readonly Case[] = [
       const username = unique('csrfnew');
       return {
         path: '/v1/users',
-        options: { cookie: admin, json: { user: { email: `${username}@example.com`, username, role: 'ADMIN', password: 'pass-word-1' } } },
+        options: {
+          cookie: admin,
+          json: { user: { email: `${username}@example.com`, username, role: 'ADMIN', password: 'pass-word-1' } },
+        },
         okStatus: 201,
         snapshot: () => userCount(server),
       };
@@ -372,10 +419,17 @@ const GATEHOUSE_WRITES: readonly Case[] = [
     async (fx) => {
       const { id, email, session } = await victim(fx);
       await loginSession(fx.server, email, 'pass-word-1');
-      const listed = (await (await call(fx.server, 'GET', '/v1/user/sessions', { cookie: session })).json()) as { data: { id: string; current: boolean }[] };
+      const listed = (await (await call(fx.server, 'GET', '/v1/user/sessions', { cookie: session })).json()) as {
+        data: { id: string; current: boolean }[];
+      };
       const other = listed.data.find((s) => !s.current);
       if (!other) throw new Error('the second session is missing');
-      return { path: `/v1/user/sessions/${other.id}`, options: { cookie: session }, okStatus: 204, snapshot: () => sessionCount(fx, id) };
+      return {
+        path: `/v1/user/sessions/${other.id}`,
+        options: { cookie: session },
+        okStatus: 204,
+        snapshot: () => sessionCount(fx, id),
+      };
     },
   ],
   [
@@ -384,7 +438,12 @@ const GATEHOUSE_WRITES: readonly Case[] = [
     async (fx) => {
       const { id, email, session } = await victim(fx);
       await loginSession(fx.server, email, 'pass-word-1');
-      return { path: '/v1/user/sessions?others=true', options: { cookie: session }, okStatus: 204, snapshot: () => sessionCount(fx, id) };
+      return {
+        path: '/v1/user/sessions?others=true',
+        options: { cookie: session },
+        okStatus: 204,
+        snapshot: () => sessionCount(fx, id),
+      };
     },
   ],
   [
@@ -392,13 +451,20 @@ const GATEHOUSE_WRITES: readonly Case[] = [
     '/v1/users/{}/sessions',
     async (fx) => {
       const { id, globalId } = await victim(fx);
-      return { path: `/v1/users/${globalId}/sessions`, options: { cookie: fx.admin }, okStatus: 204, snapshot: () => sessionCount(fx, id) };
+      return {
+        path: `/v1/users/${globalId}/sessions`,
+        options: { cookie: fx.admin },
+        okStatus: 204,
+        snapshot: () => sessionCount(fx, id),
+      };
     },
   ],
   // Starting an SSO login plants the state/nonce cookies of a login the attacker started.
-  ...(['GET', 'POST'] as const).map(
-    (method): Case => [method, '/oauth2/{}/login', () => Promise.resolve({ path: `/oauth2/${IDP}/login`, options: {}, okStatus: 302, snapshot: null })],
-  ),
+  ...(['GET', 'POST'] as const).map((method): Case => [
+    method,
+    '/oauth2/{}/login',
+    () => Promise.resolve({ path: `/oauth2/${IDP}/login`, options: {}, okStatus: 302, snapshot: null }),
+  ]),
   ...MFA_WRITES,
 ];
 
@@ -414,7 +480,11 @@ const HOST_WRITES: readonly Case[] = (
     ['POST', '/v1/span_annotations', 201],
     ['POST', '/v1/chat/completions', 201],
   ] as const
-).map(([method, path, okStatus]): Case => [method, `host ${path}`, ({ admin }) => Promise.resolve({ path, options: { cookie: admin }, okStatus, snapshot: null })]);
+).map(([method, path, okStatus]): Case => [
+  method,
+  `host ${path}`,
+  ({ admin }) => Promise.resolve({ path, options: { cookie: admin }, okStatus, snapshot: null }),
+]);
 
 /** Gatehouse's routes that change nothing; with the writes above they must be the whole table. */
 const GATEHOUSE_READS: readonly (readonly [string, string])[] = [
@@ -468,26 +538,35 @@ describe.each(ADAPTERS)('%s: CSRF on every state-changing route', (adapter) => {
     expect([...new Set(listed)].sort()).toEqual([...served].sort());
   });
 
-  it.each([...GATEHOUSE_WRITES, ...HOST_WRITES])('%s %s: refused from a hostile page, nothing changes; accepted without Origin/Referer', async (method, _pattern, prepare) => {
-    const { path, options, okStatus, snapshot, afterSuccess } = await prepare(fx);
-    const before = snapshot ? await snapshot() : null;
-    for (const [label, headers, message] of HOSTILE) {
-      const response = await call(fx.server, method, path, { ...options, headers: { ...options.headers, ...headers } });
-      expect(response.headers.getSetCookie(), label).toEqual([]);
-      await expectError(response, 401, 'untrusted_origin', message);
-      if (snapshot) expect(await snapshot(), label).toEqual(before);
-    }
-    // Same request, as the app's own pages or a non-browser client send it: it was a valid one.
-    const accepted = await call(fx.server, method, path, options);
-    await expectStatus(accepted, okStatus);
-    if (snapshot) await expect.poll(snapshot).not.toEqual(before);
-    await afterSuccess?.();
-  });
+  it.each([...GATEHOUSE_WRITES, ...HOST_WRITES])(
+    '%s %s: refused from a hostile page, nothing changes; accepted without Origin/Referer',
+    async (method, _pattern, prepare) => {
+      const { path, options, okStatus, snapshot, afterSuccess } = await prepare(fx);
+      const before = snapshot ? await snapshot() : null;
+      for (const [label, headers, message] of HOSTILE) {
+        const response = await call(fx.server, method, path, {
+          ...options,
+          headers: { ...options.headers, ...headers },
+        });
+        expect(response.headers.getSetCookie(), label).toEqual([]);
+        await expectError(response, 401, 'untrusted_origin', message);
+        if (snapshot) expect(await snapshot(), label).toEqual(before);
+      }
+      // Same request, as the app's own pages or a non-browser client send it: it was a valid one.
+      const accepted = await call(fx.server, method, path, options);
+      await expectStatus(accepted, okStatus);
+      if (snapshot) await expect.poll(snapshot).not.toEqual(before);
+      await afterSuccess?.();
+    },
+  );
 
   it('login CSRF: attacker credentials from a hostile page set no cookie on the victim and mint no session', async () => {
     const attacker = await createUser(fx.server, 'MEMBER');
     for (const [label, headers] of HOSTILE) {
-      const response = await call(fx.server, 'POST', '/auth/login', { json: { email: attacker.email, password: attacker.password }, headers });
+      const response = await call(fx.server, 'POST', '/auth/login', {
+        json: { email: attacker.email, password: attacker.password },
+        headers,
+      });
       expect(response.status, label).toBe(401);
       expect(response.headers.getSetCookie(), label).toEqual([]);
       expect(response.headers.get('set-cookie'), label).toBeNull();
@@ -505,7 +584,12 @@ describe.each(ADAPTERS)('%s: CSRF on every state-changing route', (adapter) => {
 
   it('the OAuth callback ignores only the Referer (the IdP’s page); a hostile Origin is still refused', async () => {
     const query = `/oauth2/${IDP}/tokens?code=c&state=s`;
-    await expectError(await call(fx.server, 'GET', query, { headers: { origin: EVIL_ORIGIN } }), 401, 'untrusted_origin', 'untrusted origin');
+    await expectError(
+      await call(fx.server, 'GET', query, { headers: { origin: EVIL_ORIGIN } }),
+      401,
+      'untrusted_origin',
+      'untrusted origin',
+    );
     // Reaches the flow, which refuses it for want of the state cookie.
     const fromIdp = await call(fx.server, 'GET', query, { headers: { referer: `${provider.issuer}/interaction/x` } });
     expect(fromIdp.status).toBe(307);

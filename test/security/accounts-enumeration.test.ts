@@ -56,7 +56,11 @@ async function timed(request: () => Promise<Response>): Promise<number> {
 }
 
 /** `rounds` timings of each request, alternating in a random order each round. */
-async function interleaved(a: () => Promise<Response>, b: () => Promise<Response>, rounds: number): Promise<{ a: number; b: number }> {
+async function interleaved(
+  a: () => Promise<Response>,
+  b: () => Promise<Response>,
+  rounds: number,
+): Promise<{ a: number; b: number }> {
   const times = { a: [] as number[], b: [] as number[] };
   for (let i = 0; i < WARM_UP + rounds; i++) {
     const aFirst = Math.random() < 0.5;
@@ -73,7 +77,10 @@ async function oauthUser(server: TestServer): Promise<string> {
   const name = unique('sso');
   const email = `${name}@example.com`;
   await expectStatus(
-    await call(server, 'POST', '/v1/users', { bearer: ADMIN_SECRET, json: { user: { email, username: name, role: 'MEMBER', auth_method: 'OAUTH2' } } }),
+    await call(server, 'POST', '/v1/users', {
+      bearer: ADMIN_SECRET,
+      json: { user: { email, username: name, role: 'MEMBER', auth_method: 'OAUTH2' } },
+    }),
     201,
   );
   return email;
@@ -162,17 +169,21 @@ describe.each(ADAPTERS)('%s: enumeration by timing', (adapter) => {
     expect(ratio, `unknown ${medians.b.toFixed(2)} ms / known ${medians.a.toFixed(2)} ms`).toBeLessThan(2);
   });
 
-  it('password-reset-email: an existing account answers as fast as an unknown e-mail (mail is sent afterwards)', { timeout: 20_000 }, async () => {
-    const medians = await interleaved(
-      () => resetEmail(server, member.email),
-      () => resetEmail(server, 'ghost-reset@example.com'),
-      ROUNDS,
-    );
-    // Both are a lookup of a few ms; delivering before answering (STARTTLS, AUTH, DATA to the loopback
-    // relay) costs over 100 ms, so 15 ms separates the two cases with room for a noisy machine.
-    const label = `known ${medians.a.toFixed(2)} ms, unknown ${medians.b.toFixed(2)} ms`;
-    expect(Math.abs(medians.a - medians.b), label).toBeLessThan(15);
-  });
+  it(
+    'password-reset-email: an existing account answers as fast as an unknown e-mail (mail is sent afterwards)',
+    { timeout: 20_000 },
+    async () => {
+      const medians = await interleaved(
+        () => resetEmail(server, member.email),
+        () => resetEmail(server, 'ghost-reset@example.com'),
+        ROUNDS,
+      );
+      // Both are a lookup of a few ms; delivering before answering (STARTTLS, AUTH, DATA to the loopback
+      // relay) costs over 100 ms, so 15 ms separates the two cases with room for a noisy machine.
+      const label = `known ${medians.a.toFixed(2)} ms, unknown ${medians.b.toFixed(2)} ms`;
+      expect(Math.abs(medians.a - medians.b), label).toBeLessThan(15);
+    },
+  );
 });
 
 describe.each(ADAPTERS)('%s: enumeration while the SMTP relay is down', (adapter) => {

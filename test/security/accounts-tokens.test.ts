@@ -40,7 +40,10 @@ async function expectAccessDead(server: TestServer, access: string, label: strin
 
 async function expectRefreshDead(server: TestServer, token: string, label: string): Promise<void> {
   const response = await refresh(server, `${REFRESH_COOKIE}=${token}`);
-  expect(response.headers.getSetCookie().filter((c) => !/Max-Age=0/i.test(c)), label).toEqual([]);
+  expect(
+    response.headers.getSetCookie().filter((c) => !/Max-Age=0/i.test(c)),
+    label,
+  ).toEqual([]);
   await expectError(response, 401, 'invalid_token', 'Invalid refresh token');
 }
 
@@ -66,7 +69,12 @@ async function expectPassword(server: TestServer, user: TestUser, password: stri
 }
 
 async function expectNotPassword(server: TestServer, user: TestUser, password: string): Promise<void> {
-  await expectError(await login(server, user.email, password), 401, 'invalid_credentials', 'Invalid email and/or password');
+  await expectError(
+    await login(server, user.email, password),
+    401,
+    'invalid_credentials',
+    'Invalid email and/or password',
+  );
 }
 
 describe.each(ADAPTERS)('%s: refresh-token replay', (adapter) => {
@@ -104,7 +112,8 @@ describe.each(ADAPTERS)('%s: refresh-token replay', (adapter) => {
     await expectAccessDead(server, third.access, 'the newest access token');
     await expectRefreshDead(server, third.refresh, 'the newest refresh token');
     await expectRefreshDead(server, first.refresh, 'the oldest token');
-    for (const session of [first, second, third]) expect(await server.store.findRefreshToken(tokenId(session.refresh))).toBeNull();
+    for (const session of [first, second, third])
+      expect(await server.store.findRefreshToken(tokenId(session.refresh))).toBeNull();
   });
 
   it('a replay carrying a live access token of the family is refused, and that access token dies too', async () => {
@@ -116,7 +125,9 @@ describe.each(ADAPTERS)('%s: refresh-token replay', (adapter) => {
 
   it('of ten parallel refreshes of one token exactly one wins, and its pair is revoked by the losers', async () => {
     const session = await loginSession(server, user.email, user.password);
-    const responses = await Promise.all(Array.from({ length: 10 }, () => refresh(server, `${REFRESH_COOKIE}=${session.refresh}`)));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => refresh(server, `${REFRESH_COOKIE}=${session.refresh}`)),
+    );
     const winners = responses.filter((r) => r.status === 204);
     expect(responses.map((r) => r.status).sort()).toEqual([204, ...Array<number>(9).fill(401)]);
     const won = sessionOf(winners[0]!);
@@ -147,7 +158,10 @@ describe.each(ADAPTERS)('%s: password-reset tokens', (adapter) => {
   it('two parallel submissions of one token: exactly one wins and its password is the one set', async () => {
     const user = await createUser(server, 'MEMBER');
     const token = await resetToken(server, user);
-    const [a, b] = await Promise.all([reset(server, { token, password: 'parallel-a-1' }), reset(server, { token, password: 'parallel-b-1' })]);
+    const [a, b] = await Promise.all([
+      reset(server, { token, password: 'parallel-a-1' }),
+      reset(server, { token, password: 'parallel-b-1' }),
+    ]);
     expect([a.status, b.status].sort()).toEqual([204, 401]);
     await a.arrayBuffer();
     await b.arrayBuffer();
@@ -161,7 +175,14 @@ describe.each(ADAPTERS)('%s: password-reset tokens', (adapter) => {
     const owner = await createUser(server, 'MEMBER');
     const other = await createUser(server, 'MEMBER');
     const token = await resetToken(server, owner);
-    const response = await reset(server, { token, password: 'only-owner-1', email: other.email, user_id: other.id, id: other.globalId, username: other.username });
+    const response = await reset(server, {
+      token,
+      password: 'only-owner-1',
+      email: other.email,
+      user_id: other.id,
+      id: other.globalId,
+      username: other.username,
+    });
     await expectStatus(response, 204);
     await expectPassword(server, owner, 'only-owner-1');
     await expectPassword(server, other, other.password);
@@ -175,8 +196,17 @@ describe.each(ADAPTERS)('%s: password-reset tokens', (adapter) => {
     const deps = server.gatehouse.deps!;
     const claims = await deps.tokens.verify(genuine, 'password_reset');
     // What a bug that let users choose the subject would produce: the row of one user, the name of another.
-    const mixed = await deps.tokens.sign('password_reset', { jti: claims.jti, sub: String(other.id), expiresAt: Math.floor(Date.now() / 1000) + 600 });
-    await expectError(await reset(server, { token: mixed, password: 'takeover-1' }), 401, 'invalid_token', 'Invalid token');
+    const mixed = await deps.tokens.sign('password_reset', {
+      jti: claims.jti,
+      sub: String(other.id),
+      expiresAt: Math.floor(Date.now() / 1000) + 600,
+    });
+    await expectError(
+      await reset(server, { token: mixed, password: 'takeover-1' }),
+      401,
+      'invalid_token',
+      'Invalid token',
+    );
     await expectPassword(server, other, other.password);
     await expectPassword(server, owner, owner.password);
     // The refused attempt did not spend the owner's token.
@@ -197,16 +227,38 @@ describe.each(ADAPTERS)('%s: password-reset tokens', (adapter) => {
     const user = await createUser(server, 'MEMBER');
     const token = await resetToken(server, user);
     const session = await loginSession(server, user.email, user.password);
-    await expectStatus(await call(server, 'PATCH', '/v1/user', { cookie: session, json: { password: 'self-chosen-1', current_password: user.password } }), 200);
-    await expectError(await reset(server, { token, password: 'from-old-link-1' }), 401, 'invalid_token', 'Invalid token');
+    await expectStatus(
+      await call(server, 'PATCH', '/v1/user', {
+        cookie: session,
+        json: { password: 'self-chosen-1', current_password: user.password },
+      }),
+      200,
+    );
+    await expectError(
+      await reset(server, { token, password: 'from-old-link-1' }),
+      401,
+      'invalid_token',
+      'Invalid token',
+    );
     await expectPassword(server, user, 'self-chosen-1');
   });
 
   it('a pending token dies when an admin sets the password', async () => {
     const user = await createUser(server, 'MEMBER');
     const token = await resetToken(server, user);
-    await expectStatus(await call(server, 'PATCH', `/v1/users/${user.globalId}`, { bearer: ADMIN_SECRET, json: { password: 'admin-chosen-1' } }), 200);
-    await expectError(await reset(server, { token, password: 'from-old-link-1' }), 401, 'invalid_token', 'Invalid token');
+    await expectStatus(
+      await call(server, 'PATCH', `/v1/users/${user.globalId}`, {
+        bearer: ADMIN_SECRET,
+        json: { password: 'admin-chosen-1' },
+      }),
+      200,
+    );
+    await expectError(
+      await reset(server, { token, password: 'from-old-link-1' }),
+      401,
+      'invalid_token',
+      'Invalid token',
+    );
     await expectPassword(server, user, 'admin-chosen-1');
   });
 
@@ -216,8 +268,18 @@ describe.each(ADAPTERS)('%s: password-reset tokens', (adapter) => {
     await expectStatus(await reset(server, { token: first, password: 'round-one-1' }), 204);
     const second = await resetToken(server, user);
     await expectStatus(await reset(server, { token: second, password: 'round-two-1' }), 204);
-    await expectError(await reset(server, { token: first, password: 'replayed-1' }), 401, 'invalid_token', 'Invalid token');
-    await expectError(await reset(server, { token: second, password: 'replayed-2' }), 401, 'invalid_token', 'Invalid token');
+    await expectError(
+      await reset(server, { token: first, password: 'replayed-1' }),
+      401,
+      'invalid_token',
+      'Invalid token',
+    );
+    await expectError(
+      await reset(server, { token: second, password: 'replayed-2' }),
+      401,
+      'invalid_token',
+      'Invalid token',
+    );
     await expectPassword(server, user, 'round-two-1');
   });
 });

@@ -50,7 +50,6 @@ async function openStore(filename: string): Promise<{ store: AuthStore; connecti
   return { store, connection: connection! };
 }
 
-
 function cookie(response: Response, name: string): string {
   for (const raw of response.headers.getSetCookie()) {
     const pair = raw.split(';', 1)[0] ?? '';
@@ -61,17 +60,31 @@ function cookie(response: Response, name: string): string {
 
 type Write = (gh: Gatehouse) => Promise<Response>;
 const login: Write = (gh) => call(gh, 'POST', '/auth/login', { json: ADMIN });
-const refresh = (token: string): Write => (gh) => call(gh, 'POST', '/auth/refresh', { cookie: `phoenix-refresh-token=${token}` });
-const createKey = (bearer: string, name: string): Write => (gh) =>
-  call(gh, 'POST', '/v1/system/api_keys', { bearer, json: { data: { name } } });
+const refresh =
+  (token: string): Write =>
+  (gh) =>
+    call(gh, 'POST', '/auth/refresh', { cookie: `phoenix-refresh-token=${token}` });
+const createKey =
+  (bearer: string, name: string): Write =>
+  (gh) =>
+    call(gh, 'POST', '/v1/system/api_keys', { bearer, json: { data: { name } } });
 // Names of one length, so every attempt needs the same room as the one before it.
-const createUser = (n: number): Write => (gh) => {
-  const id = String(n).padStart(4, '0');
-  return call(gh, 'POST', '/v1/users', {
-    bearer: ADMIN_SECRET,
-    json: { user: { email: `member${id}@example.com`, username: `member${id}`, role: 'MEMBER', password: 'Member0password0long' } },
-  });
-};
+const createUser =
+  (n: number): Write =>
+  (gh) => {
+    const id = String(n).padStart(4, '0');
+    return call(gh, 'POST', '/v1/users', {
+      bearer: ADMIN_SECRET,
+      json: {
+        user: {
+          email: `member${id}@example.com`,
+          username: `member${id}`,
+          role: 'MEMBER',
+          password: 'Member0password0long',
+        },
+      },
+    });
+  };
 
 /** The disk-full answer: 503, the stable `unavailable` code, no cookie and nothing internal. */
 async function expectFull(response: Response): Promise<void> {
@@ -85,7 +98,8 @@ async function expectFull(response: Response): Promise<void> {
 
 function counts(reader: Database.Database): Counts {
   const out = {} as Counts;
-  for (const table of TABLES) out[table] = (reader.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  for (const table of TABLES)
+    out[table] = (reader.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
   return out;
 }
 
@@ -102,7 +116,12 @@ describe('SQLite store on a full disk', () => {
     file = join(dir, 'auth.db');
     ({ store, connection } = await openStore(file));
     gh = await createGatehouse({
-      config: parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: SECRET, PHOENIX_ADMIN_SECRET: ADMIN_SECRET, PHOENIX_DISABLE_RATE_LIMIT: 'true' }),
+      config: parseAuthEnv({
+        PHOENIX_ENABLE_AUTH: 'true',
+        PHOENIX_SECRET: SECRET,
+        PHOENIX_ADMIN_SECRET: ADMIN_SECRET,
+        PHOENIX_DISABLE_RATE_LIMIT: 'true',
+      }),
       store,
     });
     // A second connection, as an operator's sqlite3 shell would be: it sees only committed rows.
@@ -158,10 +177,14 @@ describe('SQLite store on a full disk', () => {
 
     // Refresh rotates in one transaction: consume the old token, insert the new pair. On the
     // failing attempt SQLite rolls the whole transaction back itself.
-    await fill(() => refresh(refreshToken), 204, (r) => {
-      access = cookie(r, 'phoenix-access-token');
-      refreshToken = cookie(r, 'phoenix-refresh-token');
-    });
+    await fill(
+      () => refresh(refreshToken),
+      204,
+      (r) => {
+        access = cookie(r, 'phoenix-access-token');
+        refreshToken = cookie(r, 'phoenix-refresh-token');
+      },
+    );
     // Login inserts a session (there is room for it) and then its tokens (there is none): the
     // session must not outlive the failure.
     await expectRefused(login);

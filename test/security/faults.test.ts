@@ -13,7 +13,14 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createGatehouse, createSmtpMailer, parseAuthEnv, type AuthStore, type Gatehouse, type Logger } from '@gatehouse-auth/core';
+import {
+  createGatehouse,
+  createSmtpMailer,
+  parseAuthEnv,
+  type AuthStore,
+  type Gatehouse,
+  type Logger,
+} from '@gatehouse-auth/core';
 import { createPostgresStore, createSqliteStore } from '@gatehouse-auth/db';
 import { call } from '../support/in-process.js';
 
@@ -22,14 +29,20 @@ const ADMIN_SECRET = 'faults0admin0secret0abcdefghijklmn0123';
 const ADMIN = { email: 'admin@localhost', password: 'admin' };
 
 const baseEnv = (extra: Record<string, string> = {}) =>
-  parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: SECRET, PHOENIX_ADMIN_SECRET: ADMIN_SECRET, PHOENIX_DISABLE_RATE_LIMIT: 'true', ...extra });
+  parseAuthEnv({
+    PHOENIX_ENABLE_AUTH: 'true',
+    PHOENIX_SECRET: SECRET,
+    PHOENIX_ADMIN_SECRET: ADMIN_SECRET,
+    PHOENIX_DISABLE_RATE_LIMIT: 'true',
+    ...extra,
+  });
 
 function captureLogger(): { lines: string[]; logger: Logger } {
   const lines: string[] = [];
-  const push = (level: string) => (message: string, fields?: Record<string, unknown>) => lines.push(JSON.stringify({ level, message, fields }));
+  const push = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    lines.push(JSON.stringify({ level, message, fields }));
   return { lines, logger: { info: push('info'), warn: push('warn'), error: push('error') } };
 }
-
 
 function cookiesOf(response: Response): Record<string, string> {
   const out: Record<string, string> = {};
@@ -83,7 +96,9 @@ function freePort(): Promise<number> {
   });
 }
 
-async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; port: number }> {
+async function listen(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ server: Server; port: number }> {
   const server = createHttpServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -109,7 +124,9 @@ async function onServer(url: string, sql: string, params: unknown[] = []): Promi
  * A TCP relay in front of PostgreSQL that the test can pull: while it is down the port refuses
  * connections and every open one is cut, as when the database host goes away.
  */
-async function startRelay(target: URL): Promise<{ port: number; down(): Promise<void>; up(): Promise<void>; close(): Promise<void> }> {
+async function startRelay(
+  target: URL,
+): Promise<{ port: number; down(): Promise<void>; up(): Promise<void>; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const make = () =>
     createNetServer((client) => {
@@ -167,7 +184,8 @@ describe('PostgreSQL unreachable', () => {
     // FINDING (reported): with the pool createPostgresStore makes, cutting the connections can let a
     // pg Client emit 'Connection terminated unexpectedly' with no listener: an uncaught exception that
     // would end a host process. A host-owned pool whose clients all listen for 'error' avoids it.
-    const int8AsNumber = (oid: number, format?: 'text' | 'binary'): unknown => (oid === 20 && format !== 'binary' ? Number : pg.types.getTypeParser(oid, format));
+    const int8AsNumber = (oid: number, format?: 'text' | 'binary'): unknown =>
+      oid === 20 && format !== 'binary' ? Number : pg.types.getTypeParser(oid, format);
     pool = new pg.Pool({
       connectionString: url.toString(),
       connectionTimeoutMillis: 1_000,
@@ -211,7 +229,9 @@ describe('PostgreSQL unreachable', () => {
       const login = await timed(() => call(g, 'POST', '/auth/login', { json: ADMIN }));
       await expect503(login.value);
       expect(login.ms).toBeLessThan(5_000);
-      await expect503(await call(g, 'POST', '/auth/login', { json: { email: ADMIN.email, password: 'wrong-password' } }));
+      await expect503(
+        await call(g, 'POST', '/auth/login', { json: { email: ADMIN.email, password: 'wrong-password' } }),
+      );
       await expect503(await call(g, 'POST', '/auth/refresh', { cookie: `phoenix-refresh-token=${uncached.refresh}` }));
       // A forged token is refused by its signature, before the store is asked.
       expect((await call(g, 'GET', '/v1/user', { bearer: `${uncached.access.slice(0, -4)}AAAA` })).status).toBe(401);
@@ -275,7 +295,12 @@ describe('SQLite file locked by another connection', () => {
       // busy timeout 250 ms plus one argon2 verification; never the default 5 s, never a hang.
       expect(login.ms).toBeLessThan(3_000);
       await expect503(await call(g, 'POST', '/auth/refresh', { cookie: `phoenix-refresh-token=${other.refresh}` }));
-      await expect503(await call(g, 'POST', '/v1/system/api_keys', { bearer: admin.access, json: { data: { name: 'while-locked' } } }));
+      await expect503(
+        await call(g, 'POST', '/v1/system/api_keys', {
+          bearer: admin.access,
+          json: { data: { name: 'while-locked' } },
+        }),
+      );
       // In WAL mode an exclusive writer does not block readers: an uncached key still verifies
       // against committed data, which is correct, not a bypass.
       expect((await call(g, 'GET', '/v1/user', { bearer: key })).status).toBe(200);
@@ -285,7 +310,9 @@ describe('SQLite file locked by another connection', () => {
     }
 
     expect((await call(g, 'POST', '/auth/login', { json: ADMIN })).status).toBe(204);
-    expect((await call(g, 'POST', '/auth/refresh', { cookie: `phoenix-refresh-token=${other.refresh}` })).status).toBe(204);
+    expect((await call(g, 'POST', '/auth/refresh', { cookie: `phoenix-refresh-token=${other.refresh}` })).status).toBe(
+      204,
+    );
   });
 });
 
@@ -321,12 +348,18 @@ describe('SMTP relay down', () => {
     // admin@localhost has no domain the mailer accepts: a user with a real-looking address.
     const created = await call(gh!, 'POST', '/v1/users', {
       bearer: ADMIN_SECRET,
-      json: { user: { email: 'reset.me@example.com', username: 'reset-me', role: 'MEMBER', password: 'Reset0me0password' } },
+      json: {
+        user: { email: 'reset.me@example.com', username: 'reset-me', role: 'MEMBER', password: 'Reset0me0password' },
+      },
     });
     expect(created.status).toBe(201);
     const user = await store!.findUserByEmail('reset.me@example.com');
-    const known = await timed(() => call(gh!, 'POST', '/auth/password-reset-email', { json: { email: 'reset.me@example.com' } }));
-    const unknown = await timed(() => call(gh!, 'POST', '/auth/password-reset-email', { json: { email: 'nobody@example.com' } }));
+    const known = await timed(() =>
+      call(gh!, 'POST', '/auth/password-reset-email', { json: { email: 'reset.me@example.com' } }),
+    );
+    const unknown = await timed(() =>
+      call(gh!, 'POST', '/auth/password-reset-email', { json: { email: 'nobody@example.com' } }),
+    );
     // A 503 only for the existing account would tell an attacker which e-mails have one.
     expect(known.value.status).toBe(204);
     expect(unknown.value.status).toBe(204);
@@ -334,7 +367,9 @@ describe('SMTP relay down', () => {
     expect(known.ms).toBeLessThan(500);
 
     // The delivery fails in the background: logged, and the token it would have carried is gone.
-    await expect.poll(() => log.lines.some((line) => line.includes('password reset mail could not be sent')), { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(() => log.lines.some((line) => line.includes('password reset mail could not be sent')), { timeout: 10_000 })
+      .toBe(true);
     expect(log.lines.some((line) => line.includes('smtp: send attempt failed'))).toBe(true);
     await gh!.close(); // waits for the background delivery to settle
     // Nothing left to delete: the undelivered token was removed.
@@ -413,7 +448,9 @@ describe('IdP down or slow', () => {
     // With discovery down no login can start, so no valid state exists: the state check refuses
     // the callback before any request to the IdP, and must not wait on it.
     const { value, ms } = await timed(() =>
-      call(gh!, 'GET', '/oauth2/silent/tokens?code=abc&state=xyz', { cookie: 'phoenix-oauth2-state=xyz; phoenix-oauth2-nonce=n' }),
+      call(gh!, 'GET', '/oauth2/silent/tokens?code=abc&state=xyz', {
+        cookie: 'phoenix-oauth2-state=xyz; phoenix-oauth2-nonce=n',
+      }),
     );
     expect(value.status).toBe(307);
     expect(value.headers.get('location')).toMatch(/^\/login\?error=(invalid_state|oauth_error)$/);
@@ -428,12 +465,18 @@ describe('IdP down or slow', () => {
     const cookie = Object.entries(cookies)
       .map(([k, v]) => `${k}=${v}`)
       .join('; ');
-    const { value, ms } = await timed(() => call(gh!, 'GET', `/oauth2/slowtoken/tokens?code=abc&state=${encodeURIComponent(state)}`, { cookie }));
+    const { value, ms } = await timed(() =>
+      call(gh!, 'GET', `/oauth2/slowtoken/tokens?code=abc&state=${encodeURIComponent(state)}`, { cookie }),
+    );
     expect(value.status).toBe(307);
     // FINDING (reported): a timed-out token request maps to auth_failed, not oauth_error.
     expect(value.headers.get('location')).toBe('/login?error=oauth_error');
     expect(ms).toBeLessThan(2_000);
-    expect(value.headers.getSetCookie().some((c) => c.startsWith('phoenix-access-token=') && !c.startsWith('phoenix-access-token=;'))).toBe(false);
+    expect(
+      value.headers
+        .getSetCookie()
+        .some((c) => c.startsWith('phoenix-access-token=') && !c.startsWith('phoenix-access-token=;')),
+    ).toBe(false);
     for (const line of log.lines) expect(line).not.toContain(CLIENT_SECRET);
   });
 });

@@ -14,7 +14,16 @@ import { simpleParser } from 'mailparser';
 import { getRequestListener } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, createGatehouse, createSmtpMailer, parseAuthEnv, type AuthStore, type Gatehouse, type Logger, type SmtpMailer } from '@gatehouse-auth/core';
+import {
+  ConfigError,
+  createGatehouse,
+  createSmtpMailer,
+  parseAuthEnv,
+  type AuthStore,
+  type Gatehouse,
+  type Logger,
+  type SmtpMailer,
+} from '@gatehouse-auth/core';
 import { createSqliteStore } from '@gatehouse-auth/db';
 import * as honoAdapter from '@gatehouse-auth/hono';
 
@@ -42,7 +51,8 @@ const mails: { text: string; html: string }[] = [];
 const issued = new Set<string>();
 
 function capture(source: string): Logger {
-  const push = (level: string) => (message: string, fields?: Record<string, unknown>) => logLines.push(JSON.stringify({ source, level, message, fields }));
+  const push = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    logLines.push(JSON.stringify({ source, level, message, fields }));
   return { info: push('info'), warn: push('warn'), error: push('error') };
 }
 
@@ -99,7 +109,9 @@ beforeAll(async () => {
 
   const app = new Hono<honoAdapter.GatehouseEnv>();
   app.use(honoAdapter.gatehouse(gh));
-  app.get('/v1/projects', honoAdapter.authenticate(gh), (c: Context<honoAdapter.GatehouseEnv>) => c.json({ kind: c.get('principal').kind }));
+  app.get('/v1/projects', honoAdapter.authenticate(gh), (c: Context<honoAdapter.GatehouseEnv>) =>
+    c.json({ kind: c.get('principal').kind }),
+  );
   const listener = getRequestListener(app.fetch);
   server = createHttpServer((req, res) => {
     void listener(req, res);
@@ -121,7 +133,11 @@ afterAll(async () => {
 });
 
 /** One request; records the exchange and every credential a Set-Cookie hands out. */
-async function send(method: string, path: string, options: { bearer?: string; cookie?: string; json?: unknown; raw?: string } = {}): Promise<Response> {
+async function send(
+  method: string,
+  path: string,
+  options: { bearer?: string; cookie?: string; json?: unknown; raw?: string } = {},
+): Promise<Response> {
   const headers: Record<string, string> = {};
   if (options.bearer !== undefined) headers.authorization = `Bearer ${options.bearer}`;
   if (options.cookie) headers.cookie = options.cookie;
@@ -151,7 +167,10 @@ function cookieValue(response: Response, name: string): string {
 async function login(email: string, password: string): Promise<{ access: string; refresh: string }> {
   const response = await send('POST', '/auth/login', { json: { email, password } });
   expect(response.status).toBe(204);
-  return { access: cookieValue(response, 'phoenix-access-token'), refresh: cookieValue(response, 'phoenix-refresh-token') };
+  return {
+    access: cookieValue(response, 'phoenix-access-token'),
+    refresh: cookieValue(response, 'phoenix-refresh-token'),
+  };
 }
 
 async function keyFrom(response: Response): Promise<string> {
@@ -165,45 +184,84 @@ describe('secrets never leak', () => {
   it('runs the flow: logins, refresh, keys, reset mail, logout, malformed input, admin secret, OIDC failure', async () => {
     // Replace the well-known default password first, so every password below is distinctive.
     const first = await login('admin@localhost', 'admin');
-    expect((await send('PATCH', '/v1/user', { bearer: first.access, json: { password: ADMIN_NEW_PASSWORD, current_password: 'admin' } })).status).toBe(200);
+    expect(
+      (
+        await send('PATCH', '/v1/user', {
+          bearer: first.access,
+          json: { password: ADMIN_NEW_PASSWORD, current_password: 'admin' },
+        })
+      ).status,
+    ).toBe(200);
     const admin = await login('admin@localhost', ADMIN_NEW_PASSWORD);
 
-    expect((await send('POST', '/auth/login', { json: { email: 'admin@localhost', password: WRONG_PASSWORD } })).status).toBe(401);
-    expect((await send('POST', '/auth/login', { json: { email: 'nobody@example.com', password: WRONG_PASSWORD } })).status).toBe(401);
+    expect(
+      (await send('POST', '/auth/login', { json: { email: 'admin@localhost', password: WRONG_PASSWORD } })).status,
+    ).toBe(401);
+    expect(
+      (await send('POST', '/auth/login', { json: { email: 'nobody@example.com', password: WRONG_PASSWORD } })).status,
+    ).toBe(401);
     // The password typed into the e-mail field: refused, and not kept anywhere (the audit trail included).
-    expect((await send('POST', '/auth/login', { json: { email: USER_PASSWORD, password: WRONG_PASSWORD } })).status).toBe(401);
+    expect(
+      (await send('POST', '/auth/login', { json: { email: USER_PASSWORD, password: WRONG_PASSWORD } })).status,
+    ).toBe(401);
 
     const refreshed = await send('POST', '/auth/refresh', { cookie: `phoenix-refresh-token=${admin.refresh}` });
     expect(refreshed.status).toBe(204);
     // The spent refresh token again: a replay, refused.
-    expect((await send('POST', '/auth/refresh', { cookie: `phoenix-refresh-token=${admin.refresh}` })).status).toBe(401);
+    expect((await send('POST', '/auth/refresh', { cookie: `phoenix-refresh-token=${admin.refresh}` })).status).toBe(
+      401,
+    );
     const adminAgain = await login('admin@localhost', ADMIN_NEW_PASSWORD);
 
     const created = await send('POST', '/v1/users', {
       bearer: ADMIN_SECRET,
-      json: { user: { email: 'leaky.user@example.com', username: 'leaky', role: 'MEMBER', password: USER_PASSWORD }, send_welcome_email: false },
+      json: {
+        user: { email: 'leaky.user@example.com', username: 'leaky', role: 'MEMBER', password: USER_PASSWORD },
+        send_welcome_email: false,
+      },
     });
     expect(created.status).toBe(201);
     // A password too weak for the policy: the 422 must describe it, not quote it.
-    expect((await send('POST', '/v1/users', { bearer: ADMIN_SECRET, json: { user: { email: 'weak@example.com', username: 'weak', role: 'MEMBER', password: 'x' } } })).status).toBe(422);
+    expect(
+      (
+        await send('POST', '/v1/users', {
+          bearer: ADMIN_SECRET,
+          json: { user: { email: 'weak@example.com', username: 'weak', role: 'MEMBER', password: 'x' } },
+        })
+      ).status,
+    ).toBe(422);
 
     const user = await login('leaky.user@example.com', USER_PASSWORD);
-    const userKey = await keyFrom(await send('POST', '/v1/user/api_keys', { bearer: user.access, json: { data: { name: 'mine' } } }));
+    const userKey = await keyFrom(
+      await send('POST', '/v1/user/api_keys', { bearer: user.access, json: { data: { name: 'mine' } } }),
+    );
     expect((await send('GET', '/v1/user', { bearer: userKey })).status).toBe(200);
-    const systemKey = await keyFrom(await send('POST', '/v1/system/api_keys', { bearer: adminAgain.access, json: { data: { name: 'svc' } } }));
+    const systemKey = await keyFrom(
+      await send('POST', '/v1/system/api_keys', { bearer: adminAgain.access, json: { data: { name: 'svc' } } }),
+    );
     expect((await send('GET', '/v1/projects', { bearer: systemKey })).status).toBe(200);
     // A key may not mint keys: refused by kind.
-    expect((await send('POST', '/v1/system/api_keys', { bearer: systemKey, json: { data: { name: 'nested' } } })).status).toBe(403);
+    expect(
+      (await send('POST', '/v1/system/api_keys', { bearer: systemKey, json: { data: { name: 'nested' } } })).status,
+    ).toBe(403);
 
-    expect((await send('POST', '/auth/password-reset-email', { json: { email: 'leaky.user@example.com' } })).status).toBe(204);
+    expect(
+      (await send('POST', '/auth/password-reset-email', { json: { email: 'leaky.user@example.com' } })).status,
+    ).toBe(204);
     await expect.poll(() => mails.length).toBe(1);
     const link = /reset-password-with-token\?token=([^\s"<>&]+)/.exec(mails[0]!.text)?.[1];
     expect(link).toBeDefined();
     const resetToken = decodeURIComponent(link!);
     issued.add(resetToken);
-    expect((await send('POST', '/auth/password-reset', { json: { token: resetToken, password: 'y' } })).status).toBe(422);
-    expect((await send('POST', '/auth/password-reset', { json: { token: resetToken, password: NEW_PASSWORD } })).status).toBe(204);
-    expect((await send('POST', '/auth/password-reset', { json: { token: resetToken, password: NEW_PASSWORD } })).status).toBe(401);
+    expect((await send('POST', '/auth/password-reset', { json: { token: resetToken, password: 'y' } })).status).toBe(
+      422,
+    );
+    expect(
+      (await send('POST', '/auth/password-reset', { json: { token: resetToken, password: NEW_PASSWORD } })).status,
+    ).toBe(204);
+    expect(
+      (await send('POST', '/auth/password-reset', { json: { token: resetToken, password: NEW_PASSWORD } })).status,
+    ).toBe(401);
     const relogged = await login('leaky.user@example.com', NEW_PASSWORD);
 
     // Malformed and near-miss credentials: each refused, none echoed.
@@ -212,9 +270,14 @@ describe('secrets never leak', () => {
     expect((await send('GET', '/v1/user', { bearer: `${SECRET}` })).status).toBe(401);
     expect((await send('GET', '/v1/projects', { bearer: `not-a-jwt-${USER_PASSWORD}` })).status).toBe(401);
     expect((await send('GET', '/v1/projects', { cookie: `phoenix-access-token=${systemKey}` })).status).toBe(401);
-    expect((await send('POST', '/auth/refresh', { cookie: `phoenix-refresh-token=${relogged.access}` })).status).toBe(401);
+    expect((await send('POST', '/auth/refresh', { cookie: `phoenix-refresh-token=${relogged.access}` })).status).toBe(
+      401,
+    );
     // A body cut off mid-password: 400, and the fragment is not quoted back.
-    expect((await send('POST', '/auth/login', { raw: `{"email":"leaky.user@example.com","password":"${NEW_PASSWORD}` })).status).toBe(400);
+    expect(
+      (await send('POST', '/auth/login', { raw: `{"email":"leaky.user@example.com","password":"${NEW_PASSWORD}` }))
+        .status,
+    ).toBe(400);
     expect((await send('POST', '/auth/password-reset', { raw: `{"token":"${resetToken}",` })).status).toBe(400);
 
     // The admin secret at work.
@@ -226,7 +289,13 @@ describe('secrets never leak', () => {
     expect(oidc.status).toBe(307);
     expect(oidc.headers.get('location')).toBe('/login?error=oauth_error');
 
-    expect((await send('POST', '/auth/logout', { cookie: `phoenix-access-token=${relogged.access}; phoenix-refresh-token=${relogged.refresh}` })).status).toBe(302);
+    expect(
+      (
+        await send('POST', '/auth/logout', {
+          cookie: `phoenix-access-token=${relogged.access}; phoenix-refresh-token=${relogged.refresh}`,
+        })
+      ).status,
+    ).toBe(302);
     expect((await send('GET', '/v1/user', { bearer: relogged.access })).status).toBe(401);
 
     // The flow produced what the checks below look for.
@@ -252,7 +321,17 @@ describe('secrets never leak', () => {
     ] as const) {
       expect(types, type).toContain(type);
     }
-    const needles = [SECRET, ADMIN_SECRET, SMTP_PASSWORD, CLIENT_SECRET, USER_PASSWORD, NEW_PASSWORD, WRONG_PASSWORD, ADMIN_NEW_PASSWORD, ...issued];
+    const needles = [
+      SECRET,
+      ADMIN_SECRET,
+      SMTP_PASSWORD,
+      CLIENT_SECRET,
+      USER_PASSWORD,
+      NEW_PASSWORD,
+      WRONG_PASSWORD,
+      ADMIN_NEW_PASSWORD,
+      ...issued,
+    ];
     const fragments = [...issued].map((token) => token.split('.').at(-1) ?? token).filter((part) => part.length >= 16);
     for (const event of events) {
       const text = JSON.stringify(event);
@@ -262,7 +341,17 @@ describe('secrets never leak', () => {
   });
 
   it('no log line, error body or redirect carries a secret, password, token or key', () => {
-    const needles = [SECRET, ADMIN_SECRET, SMTP_PASSWORD, CLIENT_SECRET, USER_PASSWORD, NEW_PASSWORD, WRONG_PASSWORD, ADMIN_NEW_PASSWORD, ...issued];
+    const needles = [
+      SECRET,
+      ADMIN_SECRET,
+      SMTP_PASSWORD,
+      CLIENT_SECRET,
+      USER_PASSWORD,
+      NEW_PASSWORD,
+      WRONG_PASSWORD,
+      ADMIN_NEW_PASSWORD,
+      ...issued,
+    ];
     // A JWT's signature part alone would be a leak too.
     const fragments = [...issued].map((token) => token.split('.').at(-1) ?? token).filter((part) => part.length >= 16);
     expect(logLines.length).toBeGreaterThan(0);
@@ -273,7 +362,8 @@ describe('secrets never leak', () => {
     for (const exchange of exchanges) {
       if (exchange.location) for (const needle of needles) expect(exchange.location).not.toContain(needle);
       if (exchange.status < 400) continue;
-      for (const needle of [...needles, ...fragments]) expect(exchange.body, `${exchange.method} ${exchange.path} ${exchange.status}`).not.toContain(needle);
+      for (const needle of [...needles, ...fragments])
+        expect(exchange.body, `${exchange.method} ${exchange.path} ${exchange.status}`).not.toContain(needle);
       expect(exchange.body).not.toMatch(/eyJ|gh_key|\.db\b|SQLITE|stack/i);
     }
   });
@@ -294,24 +384,51 @@ describe('configuration errors never quote a secret', () => {
 
   it.each([
     ['PHOENIX_SECRET too short', { ...valid, PHOENIX_SECRET: 'Short0SecretValue' }, 'Short0SecretValue'],
-    ['PHOENIX_SECRET without a digit', { ...valid, PHOENIX_SECRET: 'nodigitsinthissecretvaluexxxxxxxxxxxx' }, 'nodigitsinthissecretvaluexxxxxxxxxxxx'],
-    ['PHOENIX_SECRET with whitespace', { ...valid, PHOENIX_SECRET: 'has space0secret0abcdefghijklmnopqrstu' }, 'has space0secret0abcdefghijklmnopqrstu'],
-    ['PHOENIX_SECRET non-ASCII', { ...valid, PHOENIX_SECRET: 'sécret0abcdefghijklmnopqrstuvwxyz0123' }, 'sécret0abcdefghijklmnopqrstuvwxyz0123'],
+    [
+      'PHOENIX_SECRET without a digit',
+      { ...valid, PHOENIX_SECRET: 'nodigitsinthissecretvaluexxxxxxxxxxxx' },
+      'nodigitsinthissecretvaluexxxxxxxxxxxx',
+    ],
+    [
+      'PHOENIX_SECRET with whitespace',
+      { ...valid, PHOENIX_SECRET: 'has space0secret0abcdefghijklmnopqrstu' },
+      'has space0secret0abcdefghijklmnopqrstu',
+    ],
+    [
+      'PHOENIX_SECRET non-ASCII',
+      { ...valid, PHOENIX_SECRET: 'sécret0abcdefghijklmnopqrstuvwxyz0123' },
+      'sécret0abcdefghijklmnopqrstuvwxyz0123',
+    ],
     ['PHOENIX_ADMIN_SECRET too short', { ...valid, PHOENIX_ADMIN_SECRET: 'adm1nShort' }, 'adm1nShort'],
     ['PHOENIX_ADMIN_SECRET equal to PHOENIX_SECRET', { ...valid, PHOENIX_ADMIN_SECRET: SECRET }, SECRET],
     [
       'SMTP password with an invalid port',
-      { ...valid, PHOENIX_SMTP_HOSTNAME: 'smtp.example.com', PHOENIX_SMTP_PORT: 'not-a-port', PHOENIX_SMTP_USERNAME: 'u', PHOENIX_SMTP_PASSWORD: SMTP_PASSWORD },
+      {
+        ...valid,
+        PHOENIX_SMTP_HOSTNAME: 'smtp.example.com',
+        PHOENIX_SMTP_PORT: 'not-a-port',
+        PHOENIX_SMTP_USERNAME: 'u',
+        PHOENIX_SMTP_PASSWORD: SMTP_PASSWORD,
+      },
       SMTP_PASSWORD,
     ],
     [
       'client secret of an IdP with a bad discovery URL',
-      { ...valid, PHOENIX_OAUTH2_ACME_CLIENT_ID: 'c', PHOENIX_OAUTH2_ACME_CLIENT_SECRET: CLIENT_SECRET, PHOENIX_OAUTH2_ACME_OIDC_CONFIG_URL: 'ftp://idp.example.com/x' },
+      {
+        ...valid,
+        PHOENIX_OAUTH2_ACME_CLIENT_ID: 'c',
+        PHOENIX_OAUTH2_ACME_CLIENT_SECRET: CLIENT_SECRET,
+        PHOENIX_OAUTH2_ACME_OIDC_CONFIG_URL: 'ftp://idp.example.com/x',
+      },
       CLIENT_SECRET,
     ],
     [
       'client secret of an IdP without a client id',
-      { ...valid, PHOENIX_OAUTH2_ACME_CLIENT_SECRET: CLIENT_SECRET, PHOENIX_OAUTH2_ACME_OIDC_CONFIG_URL: 'https://idp.example.com/.well-known/openid-configuration' },
+      {
+        ...valid,
+        PHOENIX_OAUTH2_ACME_CLIENT_SECRET: CLIENT_SECRET,
+        PHOENIX_OAUTH2_ACME_OIDC_CONFIG_URL: 'https://idp.example.com/.well-known/openid-configuration',
+      },
       CLIENT_SECRET,
     ],
   ] as const)('%s', (_name, env, secret) => {

@@ -54,7 +54,8 @@ interface Parts {
   signature: string;
 }
 
-const b64 = (value: Json | string): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value), 'utf8').toString('base64url');
+const b64 = (value: Json | string): string =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value), 'utf8').toString('base64url');
 
 function decode(token: string): Parts {
   const [header = '', claims = '', signature = ''] = token.split('.');
@@ -97,7 +98,11 @@ function flipLast(token: string): string {
  * Attacks on one genuine token. `expired` carries the `expired_token` answer; everything else is
  * `invalid_token`. Those marked "(secret)" need PHOENIX_SECRET and show defence in depth.
  */
-const FORGERIES: readonly (readonly [string, (token: string, otherUserId: number) => string, readonly [string, string]])[] = [
+const FORGERIES: readonly (readonly [
+  string,
+  (token: string, otherUserId: number) => string,
+  readonly [string, string],
+])[] = [
   // Algorithm games
   ['alg none, signature stripped', (t) => `${b64({ ...decode(t).header, alg: 'none' })}.${t.split('.')[1]}.`, INVALID],
   ['alg none, signature kept', (t) => splice(t, 0, b64({ ...decode(t).header, alg: 'none' })), INVALID],
@@ -120,14 +125,26 @@ const FORGERIES: readonly (readonly [string, (token: string, otherUserId: number
   ['signature truncated by one character', (t) => t.slice(0, -1), INVALID],
   ['signature truncated to half', (t) => t.slice(0, -22), INVALID],
   ['signature with its last character changed', flipLast, INVALID],
-  ['signature with stray low bits (same bytes, other string)', (t) => t.slice(0, -1) + String.fromCharCode(t.charCodeAt(t.length - 1) + 1), INVALID],
+  [
+    'signature with stray low bits (same bytes, other string)',
+    (t) => t.slice(0, -1) + String.fromCharCode(t.charCodeAt(t.length - 1) + 1),
+    INVALID,
+  ],
   ['base64 padding appended', (t) => `${t}=`, INVALID],
   ['a fourth segment appended', (t) => `${t}.${t.split('.')[2]}`, INVALID],
   ['signed with a previous secret', (t) => resign(t, {}, {}, PREVIOUS_SECRET), INVALID],
   ['signed with the admin secret', (t) => resign(t, {}, {}, 'admin0secret0for0tests0abcdefghij0123'), INVALID],
   // Payload tampered, signature kept
-  ['sub changed to another user', (t, other) => splice(t, 1, b64({ ...decode(t).claims, sub: String(other) })), INVALID],
-  ['jti changed', (t) => splice(t, 1, b64({ ...decode(t).claims, jti: String(Number(decode(t).claims.jti) + 1) })), INVALID],
+  [
+    'sub changed to another user',
+    (t, other) => splice(t, 1, b64({ ...decode(t).claims, sub: String(other) })),
+    INVALID,
+  ],
+  [
+    'jti changed',
+    (t) => splice(t, 1, b64({ ...decode(t).claims, jti: String(Number(decode(t).claims.jti) + 1) })),
+    INVALID,
+  ],
   ['role ADMIN claim added', (t) => splice(t, 1, b64({ ...decode(t).claims, role: 'ADMIN' })), INVALID],
   ['exp pushed a year out', (t) => splice(t, 1, b64({ ...decode(t).claims, exp: now() + 31_536_000 })), INVALID],
   // Authentic but wrong (secret)
@@ -137,7 +154,11 @@ const FORGERIES: readonly (readonly [string, (token: string, otherUserId: number
   ['iss changed (secret)', (t) => resign(t, {}, { iss: 'phoenix' }), INVALID],
   ['knd differs from typ (secret)', (t) => resign(t, {}, { knd: 'refresh' }), INVALID],
   ['typ and knd of a refresh token (secret)', (t) => resign(t, { typ: 'gh-refresh+jwt' }, { knd: 'refresh' }), INVALID],
-  ['typ and knd of a password-reset token (secret)', (t) => resign(t, { typ: 'gh-password_reset+jwt' }, { knd: 'password_reset' }), INVALID],
+  [
+    'typ and knd of a password-reset token (secret)',
+    (t) => resign(t, { typ: 'gh-password_reset+jwt' }, { knd: 'password_reset' }),
+    INVALID,
+  ],
   ['nbf an hour ahead (secret)', (t) => resign(t, {}, { nbf: now() + 3600 }), INVALID],
   ['iat and nbf as strings (secret)', (t) => resign(t, {}, { iat: String(now()), nbf: String(now()) }), INVALID],
   ['exp a minute ago (secret)', (t) => resign(t, {}, { exp: now() - 60 }), EXPIRED],
@@ -171,8 +192,14 @@ function dechunk(body: Buffer): Buffer {
 function raw(server: TestServer, path: string, headerLines: readonly (string | Buffer)[]): Promise<RawResponse> {
   const url = new URL(server.url);
   const head = Buffer.concat([
-    Buffer.from(`GET ${url.pathname.replace(/\/$/, '')}${path} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: close\r\n`, 'latin1'),
-    ...headerLines.flatMap((line) => [typeof line === 'string' ? Buffer.from(line, 'latin1') : line, Buffer.from('\r\n')]),
+    Buffer.from(
+      `GET ${url.pathname.replace(/\/$/, '')}${path} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: close\r\n`,
+      'latin1',
+    ),
+    ...headerLines.flatMap((line) => [
+      typeof line === 'string' ? Buffer.from(line, 'latin1') : line,
+      Buffer.from('\r\n'),
+    ]),
     Buffer.from('\r\n'),
   ]);
   return new Promise((resolve, reject) => {
@@ -183,7 +210,9 @@ function raw(server: TestServer, path: string, headerLines: readonly (string | B
       const split = data.indexOf('\r\n\r\n');
       if (split === -1) return reject(new Error(`no HTTP response (${data.length} bytes)`));
       const [statusLine = '', ...lines] = data.subarray(0, split).toString('latin1').split('\r\n');
-      const headers = new Map(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()] as const));
+      const headers = new Map(
+        lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()] as const),
+      );
       const rest = data.subarray(split + 4);
       const body = headers.get('transfer-encoding') === 'chunked' ? dechunk(rest) : rest;
       resolve({ status: Number(statusLine.split(' ')[1]), headers, body: body.toString('utf8') });
@@ -219,10 +248,16 @@ const TRANSPORTS: Record<CredentialName, readonly Transport[]> = {
 };
 
 const CASES = (Object.keys(TRANSPORTS) as CredentialName[]).flatMap((credential) =>
-  TRANSPORTS[credential].flatMap((transport) => FORGERIES.map(([attack, build, answer]) => [`${credential} as ${transport}: ${attack}`, credential, transport, build, answer] as const)),
+  TRANSPORTS[credential].flatMap((transport) =>
+    FORGERIES.map(
+      ([attack, build, answer]) =>
+        [`${credential} as ${transport}: ${attack}`, credential, transport, build, answer] as const,
+    ),
+  ),
 );
 
-const send = (transport: Transport, token: string) => (transport === 'bearer' ? { bearer: token } : { cookie: `${ACCESS_COOKIE}=${token}` });
+const send = (transport: Transport, token: string) =>
+  transport === 'bearer' ? { bearer: token } : { cookie: `${ACCESS_COOKIE}=${token}` };
 
 describe.each(ADAPTERS)('%s: token attacks', (adapter) => {
   let server: TestServer;
@@ -238,7 +273,10 @@ describe.each(ADAPTERS)('%s: token attacks', (adapter) => {
 
   /** The genuine credential still works on both routes: the attack broke nothing. */
   async function stillWorks(credential: CredentialName, transport: Transport = 'bearer'): Promise<void> {
-    const body = await expectJson<PrincipalBody>(await call(server, 'GET', '/v1/projects', send(transport, genuine[credential])), 200);
+    const body = await expectJson<PrincipalBody>(
+      await call(server, 'GET', '/v1/projects', send(transport, genuine[credential])),
+      200,
+    );
     expect(body.principal.kind).toBe(expectedKind[credential]);
     if (credential !== 'system API key') expect(body.principal.userId).toBe(member.id);
     // GET /v1/user: the member for their own credentials; a system key is still authenticated there.
@@ -267,12 +305,15 @@ describe.each(ADAPTERS)('%s: token attacks', (adapter) => {
     expect(adminId).not.toBe(member.id);
   });
 
-  it.each(Object.keys(TRANSPORTS) as CredentialName[])('%s re-signed with the secret and a new iat → accepted (the forging helper is sound)', async (credential) => {
-    const twin = resign(genuine[credential], {}, { iat: Number(decode(genuine[credential]).claims.iat) - 1 });
-    expect(twin).not.toBe(genuine[credential]);
-    const body = await expectJson<PrincipalBody>(await call(server, 'GET', '/v1/projects', { bearer: twin }), 200);
-    expect(body.principal.kind).toBe(expectedKind[credential]);
-  });
+  it.each(Object.keys(TRANSPORTS) as CredentialName[])(
+    '%s re-signed with the secret and a new iat → accepted (the forging helper is sound)',
+    async (credential) => {
+      const twin = resign(genuine[credential], {}, { iat: Number(decode(genuine[credential]).claims.iat) - 1 });
+      expect(twin).not.toBe(genuine[credential]);
+      const body = await expectJson<PrincipalBody>(await call(server, 'GET', '/v1/projects', { bearer: twin }), 200);
+      expect(body.principal.kind).toBe(expectedKind[credential]);
+    },
+  );
 
   it.each(CASES)('%s → 401', async (_label, credential, transport, build, [code, message]) => {
     const forged = build(genuine[credential], adminId);
@@ -288,7 +329,10 @@ describe.each(ADAPTERS)('%s: token attacks', (adapter) => {
 
     beforeAll(async () => {
       const before = server.mails.length;
-      await expectStatus(await call(server, 'POST', '/auth/password-reset-email', { json: { email: member.email } }), 204);
+      await expectStatus(
+        await call(server, 'POST', '/auth/password-reset-email', { json: { email: member.email } }),
+        204,
+      );
       resetToken = resetLink(await waitForMail(server, member.email, before)).searchParams.get('token') ?? '';
       expect(decode(resetToken).header.typ).toBe('gh-password_reset+jwt');
     });
@@ -312,7 +356,11 @@ describe.each(ADAPTERS)('%s: token attacks', (adapter) => {
 
     it('a user API key first accepted as a bearer is still refused as a cookie (cache does not launder kind)', async () => {
       await stillWorks('user API key');
-      await expectError(await call(server, 'GET', '/v1/projects', send('cookie', genuine['user API key'])), 401, ...INVALID);
+      await expectError(
+        await call(server, 'GET', '/v1/projects', send('cookie', genuine['user API key'])),
+        401,
+        ...INVALID,
+      );
     });
   });
 
@@ -325,10 +373,19 @@ describe.each(ADAPTERS)('%s: token attacks', (adapter) => {
       await expectStatus(await call(server, 'GET', '/auth/logout', { cookie: doomed }), 302);
       for (const route of ROUTES) {
         await expectError(await call(server, 'GET', route, { bearer: doomed.access }), 401, ...INVALID);
-        await expectError(await call(server, 'GET', route, { cookie: `${ACCESS_COOKIE}=${doomed.access}` }), 401, ...INVALID);
+        await expectError(
+          await call(server, 'GET', route, { cookie: `${ACCESS_COOKIE}=${doomed.access}` }),
+          401,
+          ...INVALID,
+        );
       }
       // …and the refresh token of that session mints nothing.
-      await expectError(await call(server, 'POST', '/auth/refresh', { cookie: `${REFRESH_COOKIE}=${doomed.refresh}` }), 401, 'invalid_token', 'Invalid refresh token');
+      await expectError(
+        await call(server, 'POST', '/auth/refresh', { cookie: `${REFRESH_COOKIE}=${doomed.refresh}` }),
+        401,
+        'invalid_token',
+        'Invalid refresh token',
+      );
       await stillWorks('access token', 'cookie');
     });
 
@@ -336,7 +393,8 @@ describe.each(ADAPTERS)('%s: token attacks', (adapter) => {
       const doomed = await createUserKey(server, session, { name: 'doomed' });
       await stillWorksWith(doomed.key);
       await expectStatus(await call(server, 'DELETE', `/v1/user/api_keys/${doomed.id}`, { cookie: session }), 204);
-      for (const route of ROUTES) await expectError(await call(server, 'GET', route, { bearer: doomed.key }), 401, ...INVALID);
+      for (const route of ROUTES)
+        await expectError(await call(server, 'GET', route, { bearer: doomed.key }), 401, ...INVALID);
       await stillWorks('user API key');
     });
 
@@ -414,9 +472,13 @@ describe.each(ADAPTERS)('%s: token attacks', (adapter) => {
   describe('duplicate Authorization headers', () => {
     it.each([
       ['garbage, then genuine', (t: string) => [`Authorization: Bearer garbage`, `Authorization: Bearer ${t}`]],
-      ['alg-none forgery, then genuine', (t: string) => [`Authorization: Bearer ${FORGERIES[0]![1](t, 0)}`, `Authorization: Bearer ${t}`]],
+      [
+        'alg-none forgery, then genuine',
+        (t: string) => [`Authorization: Bearer ${FORGERIES[0]![1](t, 0)}`, `Authorization: Bearer ${t}`],
+      ],
     ])('%s → 401 JSON', async (_label, lines) => {
-      for (const route of ROUTES) expectRawError(await raw(server, route, lines(genuine['access token'])), 401, ...INVALID);
+      for (const route of ROUTES)
+        expectRawError(await raw(server, route, lines(genuine['access token'])), 401, ...INVALID);
       await stillWorks('access token');
     });
 
@@ -429,7 +491,12 @@ describe.each(ADAPTERS)('%s: token attacks', (adapter) => {
 
     it('genuine twice, in any case → 401 JSON', async () => {
       const t = genuine['access token'];
-      for (const route of ROUTES) expectRawError(await raw(server, route, [`Authorization: Bearer ${t}`, `authorization: Bearer ${t}`]), 401, ...INVALID);
+      for (const route of ROUTES)
+        expectRawError(
+          await raw(server, route, [`Authorization: Bearer ${t}`, `authorization: Bearer ${t}`]),
+          401,
+          ...INVALID,
+        );
     });
   });
 
@@ -439,14 +506,20 @@ describe.each(ADAPTERS)('%s: token attacks', (adapter) => {
       ['BEARER (upper case)', (t: string) => `BEARER ${t}`],
       ['bEaReR (mixed case)', (t: string) => `bEaReR ${t}`],
     ])('%s <genuine> → accepted, as the reference does', async (_label, header) => {
-      const body = await expectJson<PrincipalBody>(await call(server, 'GET', '/v1/projects', { headers: { authorization: header(genuine['access token']) } }), 200);
+      const body = await expectJson<PrincipalBody>(
+        await call(server, 'GET', '/v1/projects', { headers: { authorization: header(genuine['access token']) } }),
+        200,
+      );
       expect(body.principal.userId).toBe(member.id);
     });
 
     it.each([
       ['Bearer<TAB><genuine>', (t: string) => `Bearer\t${t}`],
       ['Basic <genuine>', (t: string) => `Basic ${t}`],
-      ['Basic base64(user:password)', () => `Basic ${Buffer.from(`${DEFAULT_ADMIN.email}:${DEFAULT_ADMIN.password}`).toString('base64')}`],
+      [
+        'Basic base64(user:password)',
+        () => `Basic ${Buffer.from(`${DEFAULT_ADMIN.email}:${DEFAULT_ADMIN.password}`).toString('base64')}`,
+      ],
       ['Token <genuine>', (t: string) => `Token ${t}`],
       ['Bearer: <genuine>', (t: string) => `Bearer: ${t}`],
       ['Bearer<genuine> (no space)', (t: string) => `Bearer${t}`],
@@ -472,7 +545,8 @@ describe.each(ADAPTERS)('%s: token attacks', (adapter) => {
     });
 
     it('Bearer followed by only spaces → 401 JSON (raw: fetch trims the value)', async () => {
-      for (const route of ROUTES) expectRawError(await raw(server, route, ['Authorization: Bearer    ']), 401, ...INVALID);
+      for (const route of ROUTES)
+        expectRawError(await raw(server, route, ['Authorization: Bearer    ']), 401, ...INVALID);
     });
   });
 });

@@ -63,7 +63,9 @@ describe('ldapts directory bounds', () => {
     const proxy = await relay(60);
     try {
       const limited = createLdapDirectory(ldapConfig(proxy.port), { maxConcurrent: 1 });
-      const outcomes = await Promise.all(Array.from({ length: 5 }, () => limited.authenticate(user.uid, user.password)));
+      const outcomes = await Promise.all(
+        Array.from({ length: 5 }, () => limited.authenticate(user.uid, user.password)),
+      );
       expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
       // One login holds the search connection and, for its password check, a second one; the relay
       // may see the previous login's close a moment late, hence one more.
@@ -80,7 +82,10 @@ describe('ldapts directory bounds', () => {
     const user = await seedUser(slapd, { groups: ['members'] });
     const proxy = await relay(60_000);
     try {
-      const directory = createLdapDirectory(ldapConfig(proxy.port), { operationTimeoutMs: 20_000, attemptTimeoutMs: 400 });
+      const directory = createLdapDirectory(ldapConfig(proxy.port), {
+        operationTimeoutMs: 20_000,
+        attemptTimeoutMs: 400,
+      });
       const started = Date.now();
       expect(await directory.authenticate(user.uid, user.password)).toEqual({ ok: false, reason: 'unavailable' });
       expect(Date.now() - started).toBeLessThan(2_000);
@@ -91,11 +96,20 @@ describe('ldapts directory bounds', () => {
 
   it('guards before any I/O: empty, blank, over-long credentials', async () => {
     const directory = createLdapDirectory(ldapConfig(1));
-    for (const [username, password] of [['', 'x'], ['   ', 'x'], ['u', ''], ['u'.repeat(257), 'x'], ['u', 'p'.repeat(1025)]]) {
+    for (const [username, password] of [
+      ['', 'x'],
+      ['   ', 'x'],
+      ['u', ''],
+      ['u'.repeat(257), 'x'],
+      ['u', 'p'.repeat(1025)],
+    ]) {
       expect(await directory.authenticate(username!, password!)).toEqual({ ok: false, reason: 'invalid' });
     }
     // 256 / 1024 code points are allowed (here they reach the closed port 1: unavailable, not invalid).
     expect((await directory.authenticate('é'.repeat(256), 'p')).ok).toBe(false);
-    expect(await directory.authenticate('😀'.repeat(256), 'p'.repeat(1024))).toEqual({ ok: false, reason: 'unavailable' });
+    expect(await directory.authenticate('😀'.repeat(256), 'p'.repeat(1024))).toEqual({
+      ok: false,
+      reason: 'unavailable',
+    });
   });
 });

@@ -8,7 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGatehouse, createSmtpMailer, parseAuthEnv, type AuthStore, type Gatehouse } from '../../packages/core/src/index.js';
+import {
+  createGatehouse,
+  createSmtpMailer,
+  parseAuthEnv,
+  type AuthStore,
+  type Gatehouse,
+} from '../../packages/core/src/index.js';
 import { startSmtp, type ReceivedMail } from '../http/harness.js';
 import { createPostgresStore, createSqliteStore } from '../../packages/db/src/index.js';
 import { createTestDatabase, type TestDatabase } from '../../packages/db/test/support/postgres.js';
@@ -35,7 +41,10 @@ const STORES: [string, () => Promise<AuthStore>][] = [
 ];
 
 describe.each(STORES)('LDAP users on %s', (_name, open) => {
-  async function withGatehouse(env: Record<string, string>, run: (gh: Gatehouse, store: AuthStore, mails: ReceivedMail[]) => Promise<void>): Promise<void> {
+  async function withGatehouse(
+    env: Record<string, string>,
+    run: (gh: Gatehouse, store: AuthStore, mails: ReceivedMail[]) => Promise<void>,
+  ): Promise<void> {
     const store = await open();
     const mails: ReceivedMail[] = [];
     const smtp = await startSmtp(mails);
@@ -66,7 +75,11 @@ describe.each(STORES)('LDAP users on %s', (_name, open) => {
 
   async function signIn(gh: Gatehouse, username: string, password: string): Promise<number> {
     const response = await gh.handle(
-      new Request('http://127.0.0.1/auth/ldap/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) }),
+      new Request('http://127.0.0.1/auth/ldap/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password }),
+      }),
     );
     return response?.status ?? 0;
   }
@@ -76,7 +89,13 @@ describe.each(STORES)('LDAP users on %s', (_name, open) => {
       const user = await seedUser(slapd, { groups: ['members'], displayName: 'Same Name' });
       expect(await signIn(gh, user.uid, user.password)).toBe(204);
       const created = await store.findUserByEmail(user.mail);
-      expect(created).toMatchObject({ authMethod: 'LDAP', role: 'MEMBER', username: 'Same Name', passwordHash: null, resetPassword: false });
+      expect(created).toMatchObject({
+        authMethod: 'LDAP',
+        role: 'MEMBER',
+        username: 'Same Name',
+        passwordHash: null,
+        resetPassword: false,
+      });
       await slapd.addToGroup('admins', user.dn);
       expect(await signIn(gh, user.uid, user.password)).toBe(204);
       expect(await store.findUserById(created!.id)).toMatchObject({ role: 'ADMIN' });
@@ -97,7 +116,9 @@ describe.each(STORES)('LDAP users on %s', (_name, open) => {
         new Request('http://127.0.0.1/v1/users', {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_SECRET}` },
-          body: JSON.stringify({ user: { email: user.mail, username: `pre-${user.uid}`, role: 'VIEWER', auth_method: 'LDAP' } }),
+          body: JSON.stringify({
+            user: { email: user.mail, username: `pre-${user.uid}`, role: 'VIEWER', auth_method: 'LDAP' },
+          }),
         }),
       );
       expect(created?.status).toBe(201);
@@ -123,14 +144,17 @@ describe.each(STORES)('LDAP users on %s', (_name, open) => {
       expect(await signIn(gh, user.uid, user.password)).toBe(204);
       expect(await store.findUserByLdapUniqueId(uuid)).toMatchObject({ id: first!.id, email: moved });
     });
-    await withGatehouse({ PHOENIX_LDAP_ATTR_EMAIL: 'null', PHOENIX_LDAP_ATTR_UNIQUE_ID: 'entryUUID' }, async (gh, store) => {
-      expect(await signIn(gh, user.uid, user.password)).toBe(204);
-      expect(await signIn(gh, user.uid, user.password)).toBe(204);
-      const uuid = (await slapd.entryUuid(user.dn)).toLowerCase();
-      const row = await store.findUserByLdapUniqueId(uuid);
-      expect(row?.authMethod).toBe('LDAP');
-      expect(row?.email).not.toContain('@');
-      expect((await store.listUsers({ limit: 100 })).filter((u) => u.authMethod === 'LDAP')).toHaveLength(1);
-    });
+    await withGatehouse(
+      { PHOENIX_LDAP_ATTR_EMAIL: 'null', PHOENIX_LDAP_ATTR_UNIQUE_ID: 'entryUUID' },
+      async (gh, store) => {
+        expect(await signIn(gh, user.uid, user.password)).toBe(204);
+        expect(await signIn(gh, user.uid, user.password)).toBe(204);
+        const uuid = (await slapd.entryUuid(user.dn)).toLowerCase();
+        const row = await store.findUserByLdapUniqueId(uuid);
+        expect(row?.authMethod).toBe('LDAP');
+        expect(row?.email).not.toContain('@');
+        expect((await store.listUsers({ limit: 100 })).filter((u) => u.authMethod === 'LDAP')).toHaveLength(1);
+      },
+    );
   });
 });

@@ -32,7 +32,10 @@ describe('restarting on the same SQLite file', () => {
     await first.store.close();
 
     // a new process: new store connection, new caches, bootstrap runs again
-    const second = await makeHarness({ PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD: 'something-else' }, await createSqliteStore({ filename }));
+    const second = await makeHarness(
+      { PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD: 'something-else' },
+      await createSqliteStore({ filename }),
+    );
     try {
       expect(second.systemUserId).toBe(first.systemUserId);
       expect(await second.store.findUserByEmail('admin@localhost')).toEqual(adminBefore);

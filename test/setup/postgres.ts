@@ -72,7 +72,9 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   // initdb and postgres refuse to run as root: run them as the postgres user then.
   const asRoot = process.getuid?.() === 0;
   const exec = (command: string, args: string[]) =>
-    asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, command), ...args], { cwd: '/' }) : run(join(bin, command), args, { cwd: '/' });
+    asRoot
+      ? run('runuser', ['-u', 'postgres', '--', join(bin, command), ...args], { cwd: '/' })
+      : run(join(bin, command), args, { cwd: '/' });
 
   const root = await mkdtemp(join(tmpdir(), 'gatehouse-pg-'));
   const data = join(root, 'data');

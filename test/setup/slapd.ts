@@ -83,14 +83,86 @@ export function ssha(password: string): string {
 function makeCertificates(dir: string): void {
   const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   for (const name of ['ca', 'other-ca']) {
-    run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=Gatehouse test ${name}`);
+    run(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=Gatehouse test ${name}`,
+    );
   }
   writeFileSync(join(dir, 'san.cnf'), 'subjectAltName = IP:127.0.0.1, DNS:localhost\n');
-  run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
-  run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'san.cnf');
+  run(
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+    '-subj',
+    '/CN=localhost',
+  );
+  run(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'san.cnf',
+  );
   // A client certificate from the same CA, for servers that demand one.
-  run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=gatehouse-client');
-  run('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.pem', '-days', '2');
+  run(
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    'client.key',
+    '-out',
+    'client.csr',
+    '-subj',
+    '/CN=gatehouse-client',
+  );
+  run(
+    'x509',
+    '-req',
+    '-in',
+    'client.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'client.pem',
+    '-days',
+    '2',
+  );
 }
 
 export interface SlapdOptions {
@@ -132,9 +204,13 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   let child: ChildProcess | null = null;
   let output = '';
   async function start(): Promise<void> {
-    const proc = spawn('/usr/sbin/slapd', ['-f', join(dir, 'slapd.conf'), '-h', `ldap://127.0.0.1:${port}/ ldaps://127.0.0.1:${tlsPort}/`, '-d', 'stats'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc = spawn(
+      '/usr/sbin/slapd',
+      ['-f', join(dir, 'slapd.conf'), '-h', `ldap://127.0.0.1:${port}/ ldaps://127.0.0.1:${tlsPort}/`, '-d', 'stats'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child = proc;
     proc.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     proc.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -178,7 +254,11 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
     for (const ou of ['people', 'staff', 'groups', 'accounts', 'posix']) {
       await client.add(`ou=${ou},${BASE}`, { objectClass: ['organizationalUnit'], ou });
     }
-    await client.add(SERVICE_DN, { objectClass: ['organizationalRole', 'simpleSecurityObject'], cn: 'service', userPassword: ssha(SERVICE_PASSWORD) });
+    await client.add(SERVICE_DN, {
+      objectClass: ['organizationalRole', 'simpleSecurityObject'],
+      cn: 'service',
+      userPassword: ssha(SERVICE_PASSWORD),
+    });
     // groupOfNames needs a member: the service account holds each group open.
     for (const cn of ['admins', 'members', 'viewers']) {
       await client.add(`cn=${cn},${GROUPS}`, { objectClass: ['groupOfNames'], cn, member: [SERVICE_DN] });
@@ -223,7 +303,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
           sn: seed.uid,
           uidNumber: String(1000 + Math.floor(Math.random() * 100_000)),
           gidNumber: '1000',
-          homeDirectory: "/home/user",
+          homeDirectory: '/home/user',
           userPassword: ssha(seed.password),
         };
         if (seed.mail !== null) entry.mail = seed.mail ?? `${seed.uid}@example.com`;
@@ -231,19 +311,37 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
         if (seed.account) entry.employeeNumber = seed.account;
         await client.add(dn, entry);
         for (const cn of seed.groups ?? []) {
-          await client.modify(`cn=${cn},${GROUPS}`, new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [dn] }) }));
+          await client.modify(
+            `cn=${cn},${GROUPS}`,
+            new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [dn] }) }),
+          );
         }
       });
       return dn;
     },
     async setMail(uid, mail, ou) {
-      await admin((client) => client.modify(dnOf(uid, ou), new Change({ operation: 'replace', modification: new Attribute({ type: 'mail', values: [mail] }) })));
+      await admin((client) =>
+        client.modify(
+          dnOf(uid, ou),
+          new Change({ operation: 'replace', modification: new Attribute({ type: 'mail', values: [mail] }) }),
+        ),
+      );
     },
     async addToGroup(cn, dn) {
-      await admin((client) => client.modify(`cn=${cn},${GROUPS}`, new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [dn] }) })));
+      await admin((client) =>
+        client.modify(
+          `cn=${cn},${GROUPS}`,
+          new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [dn] }) }),
+        ),
+      );
     },
     async removeFromGroup(cn, dn) {
-      await admin((client) => client.modify(`cn=${cn},${GROUPS}`, new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [dn] }) })));
+      await admin((client) =>
+        client.modify(
+          `cn=${cn},${GROUPS}`,
+          new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [dn] }) }),
+        ),
+      );
     },
     async entryUuid(dn) {
       return admin(async (client) => {
@@ -252,11 +350,15 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
       });
     },
     async addReferral(cn, url) {
-      await admin((client) => client.add(`cn=${cn},${PEOPLE}`, { objectClass: ['referral', 'extensibleObject'], cn, ref: url }));
+      await admin((client) =>
+        client.add(`cn=${cn},${PEOPLE}`, { objectClass: ['referral', 'extensibleObject'], cn, ref: url }),
+      );
     },
     async addPosixGroup(cn, memberUids) {
       const dn = `cn=${cn},ou=posix,${BASE}`;
-      await admin((client) => client.add(dn, { objectClass: ['posixGroup'], cn, gidNumber: '2000', memberUid: memberUids }));
+      await admin((client) =>
+        client.add(dn, { objectClass: ['posixGroup'], cn, gidNumber: '2000', memberUid: memberUids }),
+      );
       return dn;
     },
     log: () => output,

@@ -112,7 +112,12 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
     describe('users', () => {
       it('insertUser returns the stored record and findUserById reads the same back', async () => {
         const user = await store.insertUser(
-          localUser({ username: 'alice', email: 'alice@example.com', resetPassword: true, profilePictureUrl: 'https://img.test/a.png' }),
+          localUser({
+            username: 'alice',
+            email: 'alice@example.com',
+            resetPassword: true,
+            profilePictureUrl: 'https://img.test/a.png',
+          }),
         );
         expect(user).toEqual({
           id: user.id,
@@ -162,7 +167,11 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
 
       it('rejects a duplicate username with duplicate_username', async () => {
         await store.insertUser(localUser({ username: 'carol' }));
-        await expectConflict(store.insertUser(localUser({ username: 'carol' })), 'duplicate_username', 'Username already exists');
+        await expectConflict(
+          store.insertUser(localUser({ username: 'carol' })),
+          'duplicate_username',
+          'Username already exists',
+        );
         expect(await store.countUsersByRole('MEMBER')).toBe(1);
       });
 
@@ -185,13 +194,21 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
 
       it('finds OAuth2 users by (client id, subject), which is unique', async () => {
         const user = await store.insertUser(oauthUser({ oauth2ClientId: 'client-a', oauth2UserId: 'sub-1' }));
-        expect(user).toMatchObject({ authMethod: 'OAUTH2', passwordHash: null, oauth2ClientId: 'client-a', oauth2UserId: 'sub-1' });
+        expect(user).toMatchObject({
+          authMethod: 'OAUTH2',
+          passwordHash: null,
+          oauth2ClientId: 'client-a',
+          oauth2UserId: 'sub-1',
+        });
         expect((await store.findUserByOAuth2Identity('client-a', 'sub-1'))?.id).toBe(user.id);
         expect(await store.findUserByOAuth2Identity('client-a', 'sub-2')).toBeNull();
         expect(await store.findUserByOAuth2Identity('client-b', 'sub-1')).toBeNull();
         // The same subject at another IdP is another person.
         await store.insertUser(oauthUser({ oauth2ClientId: 'client-b', oauth2UserId: 'sub-1' }));
-        await expectConflict(store.insertUser(oauthUser({ oauth2ClientId: 'client-a', oauth2UserId: 'sub-1' })), 'conflict');
+        await expectConflict(
+          store.insertUser(oauthUser({ oauth2ClientId: 'client-a', oauth2UserId: 'sub-1' })),
+          'conflict',
+        );
       });
 
       it('allows several OAuth2 users without ids (pre-created, not linked yet)', async () => {
@@ -208,7 +225,10 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
         ['LOCAL with an OAuth2 subject', { authMethod: 'LOCAL', oauth2UserId: 'sub-1' }],
         ['OAUTH2 with a password hash', { authMethod: 'OAUTH2', passwordHash: HASH }],
         ['LDAP with a password hash', { authMethod: 'LDAP', passwordHash: HASH }],
-        ['LDAP with an OAuth2 identity', { authMethod: 'LDAP', passwordHash: null, oauth2ClientId: 'c', oauth2UserId: 's' }],
+        [
+          'LDAP with an OAuth2 identity',
+          { authMethod: 'LDAP', passwordHash: null, oauth2ClientId: 'c', oauth2UserId: 's' },
+        ],
         ['LOCAL with an LDAP unique id', { authMethod: 'LOCAL', ldapUniqueId: 'abc' }],
       ])('the database rejects %s', async (_label, overrides) => {
         const user = localUser(overrides);
@@ -217,15 +237,29 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       });
 
       it('LDAP users: no password, found by their unique id (LDAP users only), which is unique among them', async () => {
-        const user = await store.insertUser(localUser({ authMethod: 'LDAP', passwordHash: null, ldapUniqueId: 'uuid-1' }));
-        expect(user).toMatchObject({ authMethod: 'LDAP', passwordHash: null, ldapUniqueId: 'uuid-1', oauth2ClientId: null });
+        const user = await store.insertUser(
+          localUser({ authMethod: 'LDAP', passwordHash: null, ldapUniqueId: 'uuid-1' }),
+        );
+        expect(user).toMatchObject({
+          authMethod: 'LDAP',
+          passwordHash: null,
+          ldapUniqueId: 'uuid-1',
+          oauth2ClientId: null,
+        });
         expect((await store.findUserByLdapUniqueId('uuid-1'))?.id).toBe(user.id);
         expect(await store.findUserByLdapUniqueId('uuid-2')).toBeNull();
-        await expectConflict(store.insertUser(localUser({ authMethod: 'LDAP', passwordHash: null, ldapUniqueId: 'uuid-1' })), 'conflict');
+        await expectConflict(
+          store.insertUser(localUser({ authMethod: 'LDAP', passwordHash: null, ldapUniqueId: 'uuid-1' })),
+          'conflict',
+        );
         // A pre-provisioned LDAP user has no id yet and adopts one at first login.
         const pending = await store.insertUser(localUser({ authMethod: 'LDAP', passwordHash: null }));
         expect(pending.ldapUniqueId).toBeNull();
-        const adopted = await store.updateUser(pending.id, { ldapUniqueId: 'uuid-3', email: 'moved@example.com', updatedAt: T0 + 1 });
+        const adopted = await store.updateUser(pending.id, {
+          ldapUniqueId: 'uuid-3',
+          email: 'moved@example.com',
+          updatedAt: T0 + 1,
+        });
         expect(adopted).toMatchObject({ ldapUniqueId: 'uuid-3', email: 'moved@example.com' });
         expect((await store.findUserByLdapUniqueId('uuid-3'))?.id).toBe(pending.id);
       });
@@ -253,7 +287,9 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       });
 
       it('updateUser changes only the given fields and returns the new record', async () => {
-        const user = await store.insertUser(localUser({ resetPassword: true, profilePictureUrl: 'https://img.test/1.png' }));
+        const user = await store.insertUser(
+          localUser({ resetPassword: true, profilePictureUrl: 'https://img.test/1.png' }),
+        );
         const updated = await store.updateUser(user.id, {
           username: 'renamed',
           email: ' Renamed@Example.com ',
@@ -277,7 +313,9 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       });
 
       it('updateUser links and unlinks an OAuth2 identity and clears the picture', async () => {
-        const user = await store.insertUser(oauthUser({ oauth2ClientId: null, oauth2UserId: null, profilePictureUrl: 'https://img.test/p' }));
+        const user = await store.insertUser(
+          oauthUser({ oauth2ClientId: null, oauth2UserId: null, profilePictureUrl: 'https://img.test/p' }),
+        );
         const linked = await store.updateUser(user.id, {
           oauth2ClientId: 'client-z',
           oauth2UserId: 'sub-z',
@@ -316,7 +354,9 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       });
 
       it('listUsers pages by keyset, newest first, and can exclude roles', async () => {
-        const system = await store.insertUser(localUser({ role: 'SYSTEM', username: 'system', email: 'system@localhost' }));
+        const system = await store.insertUser(
+          localUser({ role: 'SYSTEM', username: 'system', email: 'system@localhost' }),
+        );
         const ids = [system.id];
         for (let i = 0; i < 5; i++) ids.push((await store.insertUser(localUser())).id);
         const newestFirst = [...ids].reverse();
@@ -342,7 +382,12 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
     describe('sessions and tokens', () => {
       it('insertSession and findSession round-trip', async () => {
         const user = await store.insertUser(localUser());
-        const session = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+        const session = await store.insertSession({
+          signInMethod: 'password',
+          userId: user.id,
+          createdAt: T0,
+          expiresAt: T0 + HOUR,
+        });
         expect(session).toEqual({
           id: session.id,
           userId: user.id,
@@ -360,10 +405,24 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
 
       it('extendSession moves the expiry later only, and says whether the session exists', async () => {
         const user = await store.insertUser(localUser());
-        const session = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
-        const other = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+        const session = await store.insertSession({
+          signInMethod: 'password',
+          userId: user.id,
+          createdAt: T0,
+          expiresAt: T0 + HOUR,
+        });
+        const other = await store.insertSession({
+          signInMethod: 'password',
+          userId: user.id,
+          createdAt: T0,
+          expiresAt: T0 + HOUR,
+        });
         expect(await store.extendSession(session.id, T0 + 3 * HOUR, T0 + HOUR)).toBe(true);
-        expect(await store.findSession(session.id)).toEqual({ ...session, expiresAt: T0 + 3 * HOUR, lastRefreshedAt: T0 + HOUR });
+        expect(await store.findSession(session.id)).toEqual({
+          ...session,
+          expiresAt: T0 + 3 * HOUR,
+          lastRefreshedAt: T0 + HOUR,
+        });
         // Never shortened: an older refresh finishing late must not cut a session short.
         expect(await store.extendSession(session.id, T0 + 2 * HOUR, T0 + HOUR)).toBe(true);
         expect(await store.extendSession(session.id, T0 + 3 * HOUR, T0 + HOUR)).toBe(true);
@@ -382,7 +441,10 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       });
 
       it('a session for a user that does not exist is a conflict', async () => {
-        await expectConflict(store.insertSession({ signInMethod: 'password', userId: 999_999, createdAt: T0, expiresAt: T0 + HOUR }), 'conflict');
+        await expectConflict(
+          store.insertSession({ signInMethod: 'password', userId: 999_999, createdAt: T0, expiresAt: T0 + HOUR }),
+          'conflict',
+        );
       });
 
       it('refresh and access tokens round-trip', async () => {
@@ -469,34 +531,79 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
           clientAddress: '2001:db8::1',
           userAgent: agent,
         });
-        expect(oauth).toMatchObject({ signInMethod: 'oauth2', idp: 'keycloak', clientAddress: '2001:db8::1', userAgent: agent, lastRefreshedAt: null });
+        expect(oauth).toMatchObject({
+          signInMethod: 'oauth2',
+          idp: 'keycloak',
+          clientAddress: '2001:db8::1',
+          userAgent: agent,
+          lastRefreshedAt: null,
+        });
         expect(await store.findSession(oauth.id)).toEqual(oauth);
-        const ldap = await store.insertSession({ userId: user.id, createdAt: T0, expiresAt: T0 + HOUR, signInMethod: 'ldap', clientAddress: '10.0.0.7' });
-        expect(await store.findSession(ldap.id)).toMatchObject({ signInMethod: 'ldap', idp: null, clientAddress: '10.0.0.7', userAgent: null });
+        const ldap = await store.insertSession({
+          userId: user.id,
+          createdAt: T0,
+          expiresAt: T0 + HOUR,
+          signInMethod: 'ldap',
+          clientAddress: '10.0.0.7',
+        });
+        expect(await store.findSession(ldap.id)).toMatchObject({
+          signInMethod: 'ldap',
+          idp: null,
+          clientAddress: '10.0.0.7',
+          userAgent: null,
+        });
       });
 
       it('a sign-in method outside password, oauth2 and ldap is refused by the schema', async () => {
         const user = await store.insertUser(localUser());
-        const bogus = { userId: user.id, createdAt: T0, expiresAt: T0 + HOUR, signInMethod: 'magic' } as unknown as Parameters<AuthStoreOps['insertSession']>[0];
+        const bogus = {
+          userId: user.id,
+          createdAt: T0,
+          expiresAt: T0 + HOUR,
+          signInMethod: 'magic',
+        } as unknown as Parameters<AuthStoreOps['insertSession']>[0];
         await expectConflict(store.insertSession(bogus), 'conflict');
       });
 
       it('extendSession records the last refresh, never moving it back', async () => {
         const user = await store.insertUser(localUser());
-        const session = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+        const session = await store.insertSession({
+          signInMethod: 'password',
+          userId: user.id,
+          createdAt: T0,
+          expiresAt: T0 + HOUR,
+        });
         expect(await store.extendSession(session.id, T0 + 2 * HOUR, T0 + 10)).toBe(true);
         expect((await store.findSession(session.id))?.lastRefreshedAt).toBe(T0 + 10);
         expect(await store.extendSession(session.id, T0 + 3 * HOUR, T0 + 20)).toBe(true);
         expect(await store.extendSession(session.id, T0 + 3 * HOUR, T0 + 15)).toBe(true);
-        expect(await store.findSession(session.id)).toMatchObject({ lastRefreshedAt: T0 + 20, expiresAt: T0 + 3 * HOUR });
+        expect(await store.findSession(session.id)).toMatchObject({
+          lastRefreshedAt: T0 + 20,
+          expiresAt: T0 + 3 * HOUR,
+        });
       });
 
       it('listSessionsOfUser lists the live sessions of that user only, newest first', async () => {
         const user = await store.insertUser(localUser());
         const other = await store.insertUser(localUser());
-        const older = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
-        const idle = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt: T0 + 10 });
-        const newer = await store.insertSession({ signInMethod: 'ldap', userId: user.id, createdAt: T0 + 1, expiresAt: T0 + 2 * HOUR });
+        const older = await store.insertSession({
+          signInMethod: 'password',
+          userId: user.id,
+          createdAt: T0,
+          expiresAt: T0 + HOUR,
+        });
+        const idle = await store.insertSession({
+          signInMethod: 'password',
+          userId: user.id,
+          createdAt: T0,
+          expiresAt: T0 + 10,
+        });
+        const newer = await store.insertSession({
+          signInMethod: 'ldap',
+          userId: user.id,
+          createdAt: T0 + 1,
+          expiresAt: T0 + 2 * HOUR,
+        });
         await store.insertSession({ signInMethod: 'password', userId: other.id, createdAt: T0, expiresAt: T0 + HOUR });
         expect(await store.listSessionsOfUser(user.id, T0 + 10)).toEqual([newer, older]);
         expect((await store.listSessionsOfUser(user.id, T0)).map((s) => s.id)).toEqual([newer.id, idle.id, older.id]);
@@ -516,7 +623,7 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
         expect(await store.deleteSessionsOfUser(user.id, keep.session.id)).toEqual([]);
       });
 
-      it("deleteSessionsOfUser removes every session of the user and returns their ids, nothing else", async () => {
+      it('deleteSessionsOfUser removes every session of the user and returns their ids, nothing else', async () => {
         const user = await store.insertUser(localUser());
         const other = await store.insertUser(localUser());
         const a = await login(store, user);
@@ -543,8 +650,19 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       it('insertApiKey and findApiKey round-trip, with and without optional fields', async () => {
         const user = await store.insertUser(localUser());
         const bare = await store.insertApiKey(apiKey(user.id, { name: 'bare' }));
-        expect(bare).toEqual({ id: bare.id, userId: user.id, kind: 'user', name: 'bare', description: null, createdAt: T0, expiresAt: null, secretId: null });
-        const full = await store.insertApiKey(apiKey(user.id, { name: 'full', description: 'for CI', expiresAt: T0 + HOUR, secretId: 'abcDEF123_-x' }));
+        expect(bare).toEqual({
+          id: bare.id,
+          userId: user.id,
+          kind: 'user',
+          name: 'bare',
+          description: null,
+          createdAt: T0,
+          expiresAt: null,
+          secretId: null,
+        });
+        const full = await store.insertApiKey(
+          apiKey(user.id, { name: 'full', description: 'for CI', expiresAt: T0 + HOUR, secretId: 'abcDEF123_-x' }),
+        );
         expect(full).toEqual({
           id: full.id,
           userId: user.id,
@@ -555,7 +673,10 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
           expiresAt: T0 + HOUR,
           secretId: 'abcDEF123_-x',
         });
-        expect((await store.listApiKeys({ kind: 'user', userId: user.id, limit: 10 })).map((k) => k.secretId)).toEqual(['abcDEF123_-x', null]);
+        expect((await store.listApiKeys({ kind: 'user', userId: user.id, limit: 10 })).map((k) => k.secretId)).toEqual([
+          'abcDEF123_-x',
+          null,
+        ]);
         expect(await store.findApiKey(bare.id)).toEqual(bare);
         expect(await store.findApiKey(full.id)).toEqual(full);
         expect(await store.findApiKey(full.id + 1000)).toBeNull();
@@ -580,7 +701,9 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       });
 
       it('listApiKeys filters by kind and owner, pages newest first, and includes the owner', async () => {
-        const system = await store.insertUser(localUser({ role: 'SYSTEM', username: 'system', email: 'system@localhost' }));
+        const system = await store.insertUser(
+          localUser({ role: 'SYSTEM', username: 'system', email: 'system@localhost' }),
+        );
         const alice = await store.insertUser(localUser({ username: 'alice', email: 'alice@example.com' }));
         const bob = await store.insertUser(localUser({ username: 'bob', email: 'bob@example.com' }));
         const a1 = await store.insertApiKey(apiKey(alice.id, { name: 'a1' }));
@@ -593,14 +716,26 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
         expect(userKeys[0]).toEqual({ ...a2, owner: { id: alice.id, username: 'alice', email: 'alice@example.com' } });
         expect(userKeys[1]?.owner).toEqual({ id: bob.id, username: 'bob', email: 'bob@example.com' });
 
-        expect((await store.listApiKeys({ kind: 'user', userId: alice.id, limit: 10 })).map((k) => k.id)).toEqual([a2.id, a1.id]);
-        expect((await store.listApiKeys({ kind: 'user', userId: alice.id, limit: 1 })).map((k) => k.id)).toEqual([a2.id]);
-        expect((await store.listApiKeys({ kind: 'user', userId: alice.id, limit: 1, beforeId: a2.id })).map((k) => k.id)).toEqual([a1.id]);
+        expect((await store.listApiKeys({ kind: 'user', userId: alice.id, limit: 10 })).map((k) => k.id)).toEqual([
+          a2.id,
+          a1.id,
+        ]);
+        expect((await store.listApiKeys({ kind: 'user', userId: alice.id, limit: 1 })).map((k) => k.id)).toEqual([
+          a2.id,
+        ]);
+        expect(
+          (await store.listApiKeys({ kind: 'user', userId: alice.id, limit: 1, beforeId: a2.id })).map((k) => k.id),
+        ).toEqual([a1.id]);
         expect(await store.listApiKeys({ kind: 'user', userId: alice.id, limit: 1, beforeId: a1.id })).toEqual([]);
-        expect((await store.listApiKeys({ kind: 'user', limit: 2, beforeId: a2.id })).map((k) => k.id)).toEqual([b1.id, a1.id]);
+        expect((await store.listApiKeys({ kind: 'user', limit: 2, beforeId: a2.id })).map((k) => k.id)).toEqual([
+          b1.id,
+          a1.id,
+        ]);
 
         const systemKeys = await store.listApiKeys({ kind: 'system', limit: 10, beforeId: null });
-        expect(systemKeys).toEqual([{ ...s1, owner: { id: system.id, username: 'system', email: 'system@localhost' } }]);
+        expect(systemKeys).toEqual([
+          { ...s1, owner: { id: system.id, username: 'system', email: 'system@localhost' } },
+        ]);
         expect(await store.listApiKeys({ kind: 'system', userId: alice.id, limit: 10 })).toEqual([]);
       });
 
@@ -624,7 +759,9 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       });
 
       it('system keys owned by the system user survive the deletion of the admin who created them', async () => {
-        const system = await store.insertUser(localUser({ role: 'SYSTEM', username: 'system', email: 'system@localhost' }));
+        const system = await store.insertUser(
+          localUser({ role: 'SYSTEM', username: 'system', email: 'system@localhost' }),
+        );
         const admin = await store.insertUser(localUser({ role: 'ADMIN' }));
         const systemKey = await store.insertApiKey(apiKey(system.id, { kind: 'system', name: 'ingest' }));
         const adminKey = await store.insertApiKey(apiKey(admin.id, { name: 'mine' }));
@@ -649,7 +786,11 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
         const other = await store.insertUser(localUser());
         const first = await store.insertPasswordResetToken({ userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
         const theirs = await store.insertPasswordResetToken({ userId: other.id, createdAt: T0, expiresAt: T0 + HOUR });
-        const second = await store.insertPasswordResetToken({ userId: user.id, createdAt: T0 + 1, expiresAt: T0 + 2 * HOUR });
+        const second = await store.insertPasswordResetToken({
+          userId: user.id,
+          createdAt: T0 + 1,
+          expiresAt: T0 + 2 * HOUR,
+        });
         expect(second.id).not.toBe(first.id);
         expect(await store.takePasswordResetToken(first.id)).toBeNull();
         expect(await store.takePasswordResetToken(second.id)).toEqual(second);
@@ -665,13 +806,18 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       });
 
       it('a token for a user that does not exist is a conflict', async () => {
-        await expectConflict(store.insertPasswordResetToken({ userId: 999_999, createdAt: T0, expiresAt: T0 + HOUR }), 'conflict');
+        await expectConflict(
+          store.insertPasswordResetToken({ userId: 999_999, createdAt: T0, expiresAt: T0 + HOUR }),
+          'conflict',
+        );
       });
 
       it('concurrent requests for one user leave exactly one live token', async () => {
         const user = await store.insertUser(localUser());
         const tokens = await Promise.all(
-          Array.from({ length: 10 }, (_, i) => store.insertPasswordResetToken({ userId: user.id, createdAt: T0 + i, expiresAt: T0 + HOUR })),
+          Array.from({ length: 10 }, (_, i) =>
+            store.insertPasswordResetToken({ userId: user.id, createdAt: T0 + i, expiresAt: T0 + HOUR }),
+          ),
         );
         const taken = await Promise.all(tokens.map((token) => store.takePasswordResetToken(token.id)));
         expect(taken.filter((token) => token !== null)).toHaveLength(1);
@@ -691,14 +837,32 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       it('a pending TOTP factor is replaced by a new enrolment, a confirmed one is not', async () => {
         const user = await store.insertUser(localUser());
         expect(await store.findTotpFactor(user.id)).toBeNull();
-        expect(await store.putPendingTotpFactor({ userId: user.id, secretCiphertext: 'first', createdAt: T0 })).toBe(true);
-        expect(await store.putPendingTotpFactor({ userId: user.id, secretCiphertext: sealed, createdAt: T0 + 1 })).toBe(true);
-        expect(await store.findTotpFactor(user.id)).toEqual({ userId: user.id, secretCiphertext: sealed, createdAt: T0 + 1, confirmedAt: null, lastUsedStep: null });
+        expect(await store.putPendingTotpFactor({ userId: user.id, secretCiphertext: 'first', createdAt: T0 })).toBe(
+          true,
+        );
+        expect(await store.putPendingTotpFactor({ userId: user.id, secretCiphertext: sealed, createdAt: T0 + 1 })).toBe(
+          true,
+        );
+        expect(await store.findTotpFactor(user.id)).toEqual({
+          userId: user.id,
+          secretCiphertext: sealed,
+          createdAt: T0 + 1,
+          confirmedAt: null,
+          lastUsedStep: null,
+        });
         expect(await store.advanceTotpStep(user.id, 5)).toBe(false);
         expect(await store.confirmTotpFactor(user.id, 100, T0 + 2)).toBe(true);
         expect(await store.confirmTotpFactor(user.id, 101, T0 + 3)).toBe(false);
-        expect(await store.putPendingTotpFactor({ userId: user.id, secretCiphertext: 'other', createdAt: T0 + 4 })).toBe(false);
-        expect(await store.findTotpFactor(user.id)).toEqual({ userId: user.id, secretCiphertext: sealed, createdAt: T0 + 1, confirmedAt: T0 + 2, lastUsedStep: 100 });
+        expect(
+          await store.putPendingTotpFactor({ userId: user.id, secretCiphertext: 'other', createdAt: T0 + 4 }),
+        ).toBe(false);
+        expect(await store.findTotpFactor(user.id)).toEqual({
+          userId: user.id,
+          secretCiphertext: sealed,
+          createdAt: T0 + 1,
+          confirmedAt: T0 + 2,
+          lastUsedStep: 100,
+        });
         expect(await store.updateTotpCiphertext(user.id, 'resealed')).toBe(true);
         expect((await store.findTotpFactor(user.id))?.secretCiphertext).toBe('resealed');
         expect(await store.deleteTotpFactor(user.id)).toBe(true);
@@ -718,7 +882,10 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       });
 
       it('a factor for a user that does not exist is a conflict', async () => {
-        await expectConflict(store.putPendingTotpFactor({ userId: 999_999, secretCiphertext: sealed, createdAt: T0 }), 'conflict');
+        await expectConflict(
+          store.putPendingTotpFactor({ userId: 999_999, secretCiphertext: sealed, createdAt: T0 }),
+          'conflict',
+        );
       });
 
       it('recovery codes: replaced as a set, each used once, by any of several candidate hashes', async () => {
@@ -736,7 +903,9 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
         await store.replaceRecoveryCodes(user.id, ['d'], T0 + 3);
         expect(await store.useRecoveryCode(user.id, ['a'], T0 + 4)).toBe(false);
         expect(await store.countUnusedRecoveryCodes(user.id)).toBe(1);
-        const racing = await Promise.all(Array.from({ length: 10 }, () => store.useRecoveryCode(user.id, ['d'], T0 + 5)));
+        const racing = await Promise.all(
+          Array.from({ length: 10 }, () => store.useRecoveryCode(user.id, ['d'], T0 + 5)),
+        );
         expect(racing.filter(Boolean)).toHaveLength(1);
         expect(await store.deleteRecoveryCodes(user.id)).toBe(1);
         expect(await store.countUnusedRecoveryCodes(other.id)).toBe(1);
@@ -744,27 +913,56 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
 
       it('MFA challenges: taken once, swept at expiry, deleted per user', async () => {
         const user = await store.insertUser(localUser());
-        const challenge = await store.insertMfaChallenge({ userId: user.id, purpose: 'verify', createdAt: T0, expiresAt: T0 + HOUR });
-        expect(challenge).toEqual({ id: challenge.id, userId: user.id, purpose: 'verify', createdAt: T0, expiresAt: T0 + HOUR });
+        const challenge = await store.insertMfaChallenge({
+          userId: user.id,
+          purpose: 'verify',
+          createdAt: T0,
+          expiresAt: T0 + HOUR,
+        });
+        expect(challenge).toEqual({
+          id: challenge.id,
+          userId: user.id,
+          purpose: 'verify',
+          createdAt: T0,
+          expiresAt: T0 + HOUR,
+        });
         expect(await store.findMfaChallenge(challenge.id)).toEqual(challenge);
         const taken = await Promise.all(Array.from({ length: 10 }, () => store.takeMfaChallenge(challenge.id)));
         expect(taken.filter((row) => row !== null)).toEqual([challenge]);
         expect(await store.findMfaChallenge(challenge.id)).toBeNull();
 
-        const expiring = await store.insertMfaChallenge({ userId: user.id, purpose: 'enroll', createdAt: T0, expiresAt: T0 + 10 });
-        const live = await store.insertMfaChallenge({ userId: user.id, purpose: 'verify', createdAt: T0, expiresAt: T0 + HOUR });
+        const expiring = await store.insertMfaChallenge({
+          userId: user.id,
+          purpose: 'enroll',
+          createdAt: T0,
+          expiresAt: T0 + 10,
+        });
+        const live = await store.insertMfaChallenge({
+          userId: user.id,
+          purpose: 'verify',
+          createdAt: T0,
+          expiresAt: T0 + HOUR,
+        });
         expect(await store.deleteExpired(T0 + 10)).toBe(1);
         expect(await store.findMfaChallenge(expiring.id)).toBeNull();
         expect(await store.findMfaChallenge(live.id)).toEqual(live);
         expect(await store.deleteMfaChallengesOfUser(user.id)).toBe(1);
-        await expectConflict(store.insertMfaChallenge({ userId: 999_999, purpose: 'verify', createdAt: T0, expiresAt: T0 + HOUR }), 'conflict');
+        await expectConflict(
+          store.insertMfaChallenge({ userId: 999_999, purpose: 'verify', createdAt: T0, expiresAt: T0 + HOUR }),
+          'conflict',
+        );
       });
 
       it('deleting a user deletes its factor, codes and challenges', async () => {
         const user = await store.insertUser(localUser());
         await store.putPendingTotpFactor({ userId: user.id, secretCiphertext: sealed, createdAt: T0 });
         await store.replaceRecoveryCodes(user.id, ['a', 'b'], T0);
-        const challenge = await store.insertMfaChallenge({ userId: user.id, purpose: 'verify', createdAt: T0, expiresAt: T0 + HOUR });
+        const challenge = await store.insertMfaChallenge({
+          userId: user.id,
+          purpose: 'verify',
+          createdAt: T0,
+          expiresAt: T0 + HOUR,
+        });
         expect(await store.deleteUser(user.id)).toBe(true);
         expect(await store.findTotpFactor(user.id)).toBeNull();
         expect(await store.countUnusedRecoveryCodes(user.id)).toBe(0);
@@ -797,7 +995,11 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
         const myKey = await store.insertApiKey(apiKey(user.id));
         const theirKey = await store.insertApiKey(apiKey(other.id));
         const myReset = await store.insertPasswordResetToken({ userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
-        const theirReset = await store.insertPasswordResetToken({ userId: other.id, createdAt: T0, expiresAt: T0 + HOUR });
+        const theirReset = await store.insertPasswordResetToken({
+          userId: other.id,
+          createdAt: T0,
+          expiresAt: T0 + HOUR,
+        });
 
         expect(await store.deleteUser(user.id)).toBe(true);
 
@@ -825,7 +1027,12 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
         // session + 2 refresh + 2 access = 5 rows.
         const expiredSession = await login(store, user, now);
         const sessionTokens = {
-          refresh: await store.insertRefreshToken({ sessionId: expiredSession.session.id, userId: user.id, createdAt: T0, expiresAt: now - HOUR }),
+          refresh: await store.insertRefreshToken({
+            sessionId: expiredSession.session.id,
+            userId: user.id,
+            createdAt: T0,
+            expiresAt: now - HOUR,
+          }),
         };
         const lateAccess = await store.insertAccessToken({
           sessionId: expiredSession.session.id,
@@ -837,8 +1044,18 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
 
         // A session whose row says expired but which still holds an unexpired refresh token (rows
         // from before refreshes moved the session's expiry): kept, with its tokens.
-        const heldOpen = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt: now });
-        const heldOpenRefresh = await store.insertRefreshToken({ sessionId: heldOpen.id, userId: user.id, createdAt: T0, expiresAt: now + 1 });
+        const heldOpen = await store.insertSession({
+          signInMethod: 'password',
+          userId: user.id,
+          createdAt: T0,
+          expiresAt: now,
+        });
+        const heldOpenRefresh = await store.insertRefreshToken({
+          sessionId: heldOpen.id,
+          userId: user.id,
+          createdAt: T0,
+          expiresAt: now + 1,
+        });
         const heldOpenAccess = await store.insertAccessToken({
           sessionId: heldOpen.id,
           userId: user.id,
@@ -849,8 +1066,18 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
 
         // A live session with an expired refresh token (and its live access token: 2 rows) and a
         // live refresh token whose access token expired (1 row).
-        const live = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt: now + HOUR });
-        const deadRefresh = await store.insertRefreshToken({ sessionId: live.id, userId: user.id, createdAt: T0, expiresAt: now - 1 });
+        const live = await store.insertSession({
+          signInMethod: 'password',
+          userId: user.id,
+          createdAt: T0,
+          expiresAt: now + HOUR,
+        });
+        const deadRefresh = await store.insertRefreshToken({
+          sessionId: live.id,
+          userId: user.id,
+          createdAt: T0,
+          expiresAt: now - 1,
+        });
         const accessOfDeadRefresh = await store.insertAccessToken({
           sessionId: live.id,
           userId: user.id,
@@ -858,7 +1085,12 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
           createdAt: T0,
           expiresAt: now + HOUR,
         });
-        const liveRefresh = await store.insertRefreshToken({ sessionId: live.id, userId: user.id, createdAt: T0, expiresAt: now + 1 });
+        const liveRefresh = await store.insertRefreshToken({
+          sessionId: live.id,
+          userId: user.id,
+          createdAt: T0,
+          expiresAt: now + 1,
+        });
         const deadAccess = await store.insertAccessToken({
           sessionId: live.id,
           userId: user.id,
@@ -919,7 +1151,12 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       it("commits when fn resolves and returns fn's value", async () => {
         const result = await store.transaction(async (tx) => {
           const user = await tx.insertUser(localUser());
-          const session = await tx.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt: T0 + HOUR });
+          const session = await tx.insertSession({
+            signInMethod: 'password',
+            userId: user.id,
+            createdAt: T0,
+            expiresAt: T0 + HOUR,
+          });
           return { user, session };
         });
         expect(await store.findUserById(result.user.id)).toEqual(result.user);
@@ -992,7 +1229,10 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
     });
 
     describe('OpenID Connect logout: IdP session links and logout-token ids', () => {
-      const link = (sessionId: number, overrides: Partial<Parameters<AuthStoreOps['insertIdpSessionLink']>[0]> = {}) => ({
+      const link = (
+        sessionId: number,
+        overrides: Partial<Parameters<AuthStoreOps['insertIdpSessionLink']>[0]> = {},
+      ) => ({
         sessionId,
         idp: 'acme',
         subject: 'sub-1',
@@ -1005,7 +1245,9 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
         const user = await store.insertUser(oauthUser());
         const { session } = await login(store, user);
         await store.insertIdpSessionLink(link(session.id, { sid: null, sealedIdToken: null }));
-        expect(await store.findIdpSessionLink(session.id)).toEqual(link(session.id, { sid: null, sealedIdToken: null }));
+        expect(await store.findIdpSessionLink(session.id)).toEqual(
+          link(session.id, { sid: null, sealedIdToken: null }),
+        );
         expect(await store.findIdpSessionLink(session.id + 1000)).toBeNull();
         await expectConflict(store.insertIdpSessionLink(link(session.id)), 'conflict');
         await expectConflict(store.insertIdpSessionLink(link(session.id + 1000)), 'conflict');
@@ -1034,18 +1276,24 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
 
         expect(await store.deleteSessionsByIdpLogout({ idp: 'acme', subject: null, sid: null })).toEqual([]);
         // sid and sub both given: both must match (bob's session shares the sid, not the subject).
-        expect(await store.deleteSessionsByIdpLogout({ idp: 'acme', subject: 'alice', sid: 'op-session-1' })).toEqual([{ sessionId: a1.session.id, userId: alice.id }]);
+        expect(await store.deleteSessionsByIdpLogout({ idp: 'acme', subject: 'alice', sid: 'op-session-1' })).toEqual([
+          { sessionId: a1.session.id, userId: alice.id },
+        ]);
         expect(await store.findSession(a1.session.id)).toBeNull();
         expect(await store.findRefreshToken(a1.refresh.id)).toBeNull();
         expect(await store.findAccessTokenGrant(a1.access.id)).toBeNull();
         expect(await store.findIdpSessionLink(a1.session.id)).toBeNull();
         expect(await store.findSession(b1.session.id)).not.toBeNull();
         // Subject only: every session of that subject at that IdP, not the other IdP's, not the password login.
-        expect(await store.deleteSessionsByIdpLogout({ idp: 'acme', subject: 'alice', sid: null })).toEqual([{ sessionId: a2.session.id, userId: alice.id }]);
+        expect(await store.deleteSessionsByIdpLogout({ idp: 'acme', subject: 'alice', sid: null })).toEqual([
+          { sessionId: a2.session.id, userId: alice.id },
+        ]);
         expect(await store.findSession(a3.session.id)).not.toBeNull();
         expect(await store.findSession(password.session.id)).not.toBeNull();
         // Sid only.
-        expect(await store.deleteSessionsByIdpLogout({ idp: 'acme', subject: null, sid: 'op-session-1' })).toEqual([{ sessionId: b1.session.id, userId: bob.id }]);
+        expect(await store.deleteSessionsByIdpLogout({ idp: 'acme', subject: null, sid: 'op-session-1' })).toEqual([
+          { sessionId: b1.session.id, userId: bob.id },
+        ]);
         expect(await store.deleteSessionsByIdpLogout({ idp: 'acme', subject: null, sid: 'op-session-1' })).toEqual([]);
         expect(await store.findSession(a3.session.id)).not.toBeNull();
       });
@@ -1063,26 +1311,44 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       });
 
       it('recordLogoutTokenJti: true once per (issuer, jti), false for a replay; swept after its expiry', async () => {
-        expect(await store.recordLogoutTokenJti({ issuer: 'https://op.example', jti: 'j1', expiresAt: T0 + HOUR })).toBe(true);
-        expect(await store.recordLogoutTokenJti({ issuer: 'https://op.example', jti: 'j1', expiresAt: T0 + 2 * HOUR })).toBe(false);
-        expect(await store.recordLogoutTokenJti({ issuer: 'https://other.example', jti: 'j1', expiresAt: T0 + HOUR })).toBe(true);
+        expect(
+          await store.recordLogoutTokenJti({ issuer: 'https://op.example', jti: 'j1', expiresAt: T0 + HOUR }),
+        ).toBe(true);
+        expect(
+          await store.recordLogoutTokenJti({ issuer: 'https://op.example', jti: 'j1', expiresAt: T0 + 2 * HOUR }),
+        ).toBe(false);
+        expect(
+          await store.recordLogoutTokenJti({ issuer: 'https://other.example', jti: 'j1', expiresAt: T0 + HOUR }),
+        ).toBe(true);
         // Inside a transaction (the receiver records the jti and ends the sessions in one): a replay
         // there does not abort the transaction, and a rollback forgets the jti.
         await expect(
           store.transaction(async (tx) => {
-            expect(await tx.recordLogoutTokenJti({ issuer: 'https://op.example', jti: 'j1', expiresAt: T0 + HOUR })).toBe(false);
-            expect(await tx.recordLogoutTokenJti({ issuer: 'https://op.example', jti: 'j2', expiresAt: T0 + HOUR })).toBe(true);
+            expect(
+              await tx.recordLogoutTokenJti({ issuer: 'https://op.example', jti: 'j1', expiresAt: T0 + HOUR }),
+            ).toBe(false);
+            expect(
+              await tx.recordLogoutTokenJti({ issuer: 'https://op.example', jti: 'j2', expiresAt: T0 + HOUR }),
+            ).toBe(true);
             throw new Error('roll back');
           }),
         ).rejects.toThrow('roll back');
-        expect(await store.recordLogoutTokenJti({ issuer: 'https://op.example', jti: 'j2', expiresAt: T0 + HOUR })).toBe(true);
+        expect(
+          await store.recordLogoutTokenJti({ issuer: 'https://op.example', jti: 'j2', expiresAt: T0 + HOUR }),
+        ).toBe(true);
         expect(await store.deleteExpired(T0 + HOUR - 1)).toBe(0);
         expect(await store.deleteExpired(T0 + HOUR)).toBe(3);
-        expect(await store.recordLogoutTokenJti({ issuer: 'https://op.example', jti: 'j1', expiresAt: T0 + 3 * HOUR })).toBe(true);
+        expect(
+          await store.recordLogoutTokenJti({ issuer: 'https://op.example', jti: 'j1', expiresAt: T0 + 3 * HOUR }),
+        ).toBe(true);
       });
 
       it('50 parallel recordLogoutTokenJti of one jti: exactly one is true', async () => {
-        const results = await Promise.all(Array.from({ length: 50 }, () => store.recordLogoutTokenJti({ issuer: 'https://op.example', jti: 'race', expiresAt: T0 + HOUR })));
+        const results = await Promise.all(
+          Array.from({ length: 50 }, () =>
+            store.recordLogoutTokenJti({ issuer: 'https://op.example', jti: 'race', expiresAt: T0 + HOUR }),
+          ),
+        );
         expect(results.filter(Boolean)).toHaveLength(1);
       });
 
@@ -1100,7 +1366,9 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       it('50 parallel consumeRefreshToken of one token: exactly one succeeds', async () => {
         const user = await store.insertUser(localUser());
         const { refresh } = await login(store, user);
-        const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.consumeRefreshToken(refresh.id, T0 + i)));
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => store.consumeRefreshToken(refresh.id, T0 + i)),
+        );
         expect(results.filter(Boolean)).toHaveLength(1);
         const winner = results.indexOf(true);
         expect((await store.findRefreshToken(refresh.id))?.consumedAt).toBe(T0 + winner);
@@ -1123,7 +1391,10 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
 
       it('200 parallel insertUser with 100 distinct emails: 100 rows, every rejection is duplicate_email', async () => {
         const attempts = Array.from({ length: 200 }, (_, i) =>
-          localUser({ username: `racer-${i}`, email: i % 2 === 0 ? `racer${i % 100}@example.com` : `RACER${i % 100}@example.com` }),
+          localUser({
+            username: `racer-${i}`,
+            email: i % 2 === 0 ? `racer${i % 100}@example.com` : `RACER${i % 100}@example.com`,
+          }),
         );
         const settled = await Promise.allSettled(attempts.map((user) => store.insertUser(user)));
         const inserted = settled.filter((result) => result.status === 'fulfilled');
@@ -1146,7 +1417,13 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
         const first = auditEvent();
         const second = auditEvent({
           type: 'user.created',
-          details: { email: 'é@example.com', username: 'ünï "quoted"', role: 'MEMBER', authMethod: 'LOCAL', via: 'admin' },
+          details: {
+            email: 'é@example.com',
+            username: 'ünï "quoted"',
+            role: 'MEMBER',
+            authMethod: 'LOCAL',
+            via: 'admin',
+          },
           occurredAt: T0 + 1,
           actor: { kind: 'session', userId: 3 },
           subjectUserId: 9,
@@ -1175,28 +1452,48 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
         const page1 = await store.listAuditEvents({ limit: 2 });
         const page2 = await store.listAuditEvents({ limit: 2, beforeId: page1[1]!.id });
         expect([...page1, ...page2]).toEqual(all);
-        expect((await store.listAuditEvents({ limit: 100, types: ['sign_out'] })).map((e) => e.subjectUserId)).toEqual([2]);
-        expect((await store.listAuditEvents({ limit: 100, types: ['sign_out', 'sign_in.failed'] }))).toHaveLength(4);
+        expect((await store.listAuditEvents({ limit: 100, types: ['sign_out'] })).map((e) => e.subjectUserId)).toEqual([
+          2,
+        ]);
+        expect(await store.listAuditEvents({ limit: 100, types: ['sign_out', 'sign_in.failed'] })).toHaveLength(4);
         // User 1 is the subject of the first and the actor of the third.
-        expect((await store.listAuditEvents({ limit: 100, userId: 1 })).map((e) => e.occurredAt)).toEqual([T0 + 2 * HOUR, T0]);
+        expect((await store.listAuditEvents({ limit: 100, userId: 1 })).map((e) => e.occurredAt)).toEqual([
+          T0 + 2 * HOUR,
+          T0,
+        ]);
         // since is inclusive, until exclusive.
-        expect((await store.listAuditEvents({ limit: 100, since: T0 + HOUR, until: T0 + 3 * HOUR })).map((e) => e.occurredAt)).toEqual([T0 + 2 * HOUR, T0 + HOUR]);
+        expect(
+          (await store.listAuditEvents({ limit: 100, since: T0 + HOUR, until: T0 + 3 * HOUR })).map(
+            (e) => e.occurredAt,
+          ),
+        ).toEqual([T0 + 2 * HOUR, T0 + HOUR]);
         expect(await store.listAuditEvents({ limit: 100, userId: 1, types: ['sign_out'] })).toEqual([]);
       });
 
       it('deleteAuditEventsBefore removes only events older than the cutoff and counts them', async () => {
-        await store.appendAuditEvents([auditEvent({ occurredAt: T0 }), auditEvent({ occurredAt: T0 + HOUR }), auditEvent({ occurredAt: T0 + 2 * HOUR })]);
+        await store.appendAuditEvents([
+          auditEvent({ occurredAt: T0 }),
+          auditEvent({ occurredAt: T0 + HOUR }),
+          auditEvent({ occurredAt: T0 + 2 * HOUR }),
+        ]);
         expect(await store.deleteAuditEventsBefore(T0 + HOUR)).toBe(1);
-        expect((await store.listAuditEvents({ limit: 10 })).map((e) => e.occurredAt)).toEqual([T0 + 2 * HOUR, T0 + HOUR]);
+        expect((await store.listAuditEvents({ limit: 10 })).map((e) => e.occurredAt)).toEqual([
+          T0 + 2 * HOUR,
+          T0 + HOUR,
+        ]);
         expect(await store.deleteAuditEventsBefore(T0)).toBe(0);
       });
 
       it('events outlive the users they name, and deleteExpired leaves them alone', async () => {
         const user = await store.insertUser(localUser());
-        await store.appendAuditEvents([auditEvent({ subjectUserId: user.id, actor: { kind: 'session', userId: user.id } })]);
+        await store.appendAuditEvents([
+          auditEvent({ subjectUserId: user.id, actor: { kind: 'session', userId: user.id } }),
+        ]);
         expect(await store.deleteUser(user.id)).toBe(true);
         await store.deleteExpired(T0 + 1000 * HOUR);
-        expect((await store.listAuditEvents({ limit: 10, userId: user.id })).map((e) => e.subjectUserId)).toEqual([user.id]);
+        expect((await store.listAuditEvents({ limit: 10, userId: user.id })).map((e) => e.subjectUserId)).toEqual([
+          user.id,
+        ]);
       });
 
       it('a batch larger than one INSERT holds is stored whole', async () => {
@@ -1208,7 +1505,11 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
 
       it('after close the audit calls reject with UnavailableError', async () => {
         await store.close();
-        for (const call of [() => store.appendAuditEvents([auditEvent()]), () => store.listAuditEvents({ limit: 1 }), () => store.deleteAuditEventsBefore(T0)]) {
+        for (const call of [
+          () => store.appendAuditEvents([auditEvent()]),
+          () => store.listAuditEvents({ limit: 1 }),
+          () => store.deleteAuditEventsBefore(T0),
+        ]) {
           const error = await rejectionOf(call());
           expect(isGatehouseError(error) && error.name).toBe('UnavailableError');
         }
@@ -1219,7 +1520,11 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       it('after close every call rejects with UnavailableError; closing twice is fine', async () => {
         await store.close();
         await store.close();
-        for (const call of [() => store.findUserById(1), () => store.countUsersByRole('ADMIN'), () => store.transaction(async () => 1)]) {
+        for (const call of [
+          () => store.findUserById(1),
+          () => store.countUsersByRole('ADMIN'),
+          () => store.transaction(async () => 1),
+        ]) {
           const error = await rejectionOf(call());
           expect(isGatehouseError(error) && error.name).toBe('UnavailableError');
           expect((error as UnavailableError).code).toBe('unavailable');

@@ -22,9 +22,16 @@ export function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((done) => child.once('exit', (code) => done(code)));
 }
 
-export function spawnDemo(cwd: string, env: Record<string, string>): { child: ChildProcess; out: string[]; err: string[] } {
+export function spawnDemo(
+  cwd: string,
+  env: Record<string, string>,
+): { child: ChildProcess; out: string[]; err: string[] } {
   // What `npm start` sets from examples/demo/demo.env; a test passes PHOENIX_ENABLE_AUTH=false for auth off.
-  const child = spawn(process.execPath, [serverJs], { cwd, env: { PATH: process.env.PATH ?? '', PHOENIX_ENABLE_AUTH: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [serverJs], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', PHOENIX_ENABLE_AUTH: 'true', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const out: string[] = [];
   const err: string[] = [];
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => out.push(chunk));
@@ -57,4 +64,3 @@ export async function startDemo(workingDir: string, env: Record<string, string> 
     },
   };
 }
-

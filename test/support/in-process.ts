@@ -18,7 +18,11 @@ export function call(gh: Gatehouse, method: string, path: string, options: CallO
   if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
   if (options.cookie) headers.cookie = options.cookie;
   if (options.json !== undefined) headers['content-type'] = 'application/json';
-  const request = new Request(`${ORIGIN}${path}`, { method, headers, body: options.json === undefined ? undefined : JSON.stringify(options.json) });
+  const request = new Request(`${ORIGIN}${path}`, {
+    method,
+    headers,
+    body: options.json === undefined ? undefined : JSON.stringify(options.json),
+  });
   return gh.handle(request, { remoteAddress: '127.0.0.1' }).then((response) => {
     if (!response) throw new Error(`${method} ${path} is not a Gatehouse route`);
     return response;

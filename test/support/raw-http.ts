@@ -22,12 +22,17 @@ export interface RawRequest {
 export function rawRequest(port: number, request: RawRequest): Promise<RawAnswer> {
   const headers: Record<string, string> = { Host: `127.0.0.1:${port}`, ...request.headers, Connection: 'close' };
   if (request.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(request.body));
-  const head = [`${request.method} ${request.target} HTTP/1.1`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)].join('\r\n');
+  const head = [
+    `${request.method} ${request.target} HTTP/1.1`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ].join('\r\n');
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
     socket.setTimeout(10_000, () => socket.destroy(new Error(`timeout on ${request.method} ${request.target}`)));
-    socket.on('connect', () => socket.write(Buffer.concat([Buffer.from(`${head}\r\n\r\n`, 'latin1'), Buffer.from(request.body ?? '', 'utf8')])));
+    socket.on('connect', () =>
+      socket.write(Buffer.concat([Buffer.from(`${head}\r\n\r\n`, 'latin1'), Buffer.from(request.body ?? '', 'utf8')])),
+    );
     socket.on('data', (chunk) => chunks.push(chunk));
     socket.on('error', reject);
     socket.on('close', () => {
@@ -42,7 +47,11 @@ export function rawRequest(port: number, request: RawRequest): Promise<RawAnswer
         const value = line.slice(colon + 1).trim();
         parsed[name] = parsed[name] === undefined ? value : `${parsed[name]}\n${value}`;
       }
-      resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? 0), headers: parsed, body: split === -1 ? '' : text.slice(split + 4) });
+      resolve({
+        status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? 0),
+        headers: parsed,
+        body: split === -1 ? '' : text.slice(split + 4),
+      });
     });
   });
 }

@@ -231,7 +231,12 @@ export function revocationChannelContract(name: string, hooks: RevocationChannel
       await channelA.publish({ type: 'api_key', apiKeyId: 6 });
       await waitFor('B to receive A’s event after the reconnect', () => b.events.length === queued.length + 3, 1_000);
       expect(b.events).toEqual([fromB, ...queued, { type: 'session', sessionId: 5 }, { type: 'api_key', apiKeyId: 6 }]);
-      expect(a.events).toEqual([...queued, { type: 'all' }, { type: 'session', sessionId: 5 }, { type: 'api_key', apiKeyId: 6 }]);
+      expect(a.events).toEqual([
+        ...queued,
+        { type: 'all' },
+        { type: 'session', sessionId: 5 },
+        { type: 'api_key', apiKeyId: 6 },
+      ]);
     });
 
     it('collapses an overflowing backlog into one { type: all } for the other instances', async () => {

@@ -36,7 +36,8 @@ export function createApp(gh: Gatehouse, db: Kysely<DemoDatabase>, logger: Logge
 
   // A browser (Accept prefers text/html) gets a page; API clients, curl and fetch (*/*) the JSON error.
   app.notFound((c) =>
-    accepts(c, { header: 'Accept', supports: ['application/json', 'text/html'], default: 'application/json' }) === 'text/html'
+    accepts(c, { header: 'Accept', supports: ['application/json', 'text/html'], default: 'application/json' }) ===
+    'text/html'
       ? notFoundPage(rootPath)
       : errorJson(404, 'not_found', 'Not found'),
   );

@@ -68,7 +68,8 @@ export function loadAuthConfig(env: Env, workingDir: string, issues: readonly Co
   const withDefaults: Env = env;
   const parsed = tryParse(withDefaults);
   // With PHOENIX_SECRET unset, a complaint about it can only mean "auth is on and needs one".
-  const needsSecret = env.PHOENIX_SECRET === undefined && parsed.issues.some((issue) => issue.variable === 'PHOENIX_SECRET');
+  const needsSecret =
+    env.PHOENIX_SECRET === undefined && parsed.issues.some((issue) => issue.variable === 'PHOENIX_SECRET');
   if (!needsSecret) return { config: settle(parsed, issues), secretFile: null };
 
   const path = join(workingDir, SECRET_FILE);
@@ -77,15 +78,24 @@ export function loadAuthConfig(env: Env, workingDir: string, issues: readonly Co
     const problem = secretProblems(existing, `The secret in ${path}`);
     if (problem !== null) {
       const others = parsed.issues.filter((issue) => issue.variable !== 'PHOENIX_SECRET');
-      const fileIssue = { variable: 'PHOENIX_SECRET', message: `${problem}: delete the file to generate a new one, or set PHOENIX_SECRET` };
+      const fileIssue = {
+        variable: 'PHOENIX_SECRET',
+        message: `${problem}: delete the file to generate a new one, or set PHOENIX_SECRET`,
+      };
       throw new ConfigError([...issues, fileIssue, ...others]);
     }
-    return { config: settle(tryParse({ ...withDefaults, PHOENIX_SECRET: existing }), issues), secretFile: { path, created: false } };
+    return {
+      config: settle(tryParse({ ...withDefaults, PHOENIX_SECRET: existing }), issues),
+      secretFile: { path, created: false },
+    };
   }
 
   // Check everything else with the candidate before writing anything: a bad start leaves no file behind.
   const candidate = generateSecret();
   settle(tryParse({ ...withDefaults, PHOENIX_SECRET: candidate }), issues);
   const { secret, created } = persistSecret(workingDir, path, candidate);
-  return { config: settle(tryParse({ ...withDefaults, PHOENIX_SECRET: secret }), issues), secretFile: { path, created } };
+  return {
+    config: settle(tryParse({ ...withDefaults, PHOENIX_SECRET: secret }), issues),
+    secretFile: { path, created },
+  };
 }

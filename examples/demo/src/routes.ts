@@ -88,19 +88,27 @@ export function demoRoutes<E extends Env>(db: Kysely<DemoDatabase>, otlp: OtlpTr
   const routes = new Hono<E>();
 
   routes.get('/v1/projects', async (c) => {
-    const page = await listProjects(db, { limit: limitQuery(c.req.query('limit'), 100, 1000), cursor: cursorQuery(c.req.query('cursor')) });
+    const page = await listProjects(db, {
+      limit: limitQuery(c.req.query('limit'), 100, 1000),
+      cursor: cursorQuery(c.req.query('cursor')),
+    });
     return c.json({ data: page.projects, next_cursor: page.nextCursor === null ? null : String(page.nextCursor) });
   });
   routes.post('/v1/projects', async (c) => {
     const body = await readJsonObject(c.req.raw);
-    const project = await createProject(db, { name: requiredText(body, 'name'), description: optionalText(body, 'description') });
+    const project = await createProject(db, {
+      name: requiredText(body, 'name'),
+      description: optionalText(body, 'description'),
+    });
     return c.json({ data: project }, 201);
   });
   routes.get('/v1/projects/:id', async (c) => c.json({ data: await findProject(db, c.req.param('id')) }));
   routes.put('/v1/projects/:id', async (c) => {
     const body = await readJsonObject(c.req.raw);
     if (body.name !== undefined) throw new ValidationError('name cannot be changed');
-    return c.json({ data: await updateProject(db, c.req.param('id'), { description: optionalText(body, 'description') }) });
+    return c.json({
+      data: await updateProject(db, c.req.param('id'), { description: optionalText(body, 'description') }),
+    });
   });
   routes.delete('/v1/projects/:id', async (c) => {
     await deleteProject(db, c.req.param('id'));
@@ -114,7 +122,9 @@ export function demoRoutes<E extends Env>(db: Kysely<DemoDatabase>, otlp: OtlpTr
     const examples = readExamples(nonEmptyArray(body, 'examples', MAX_EXAMPLES));
     return c.json({ data: await createDataset(db, { name, description, examples }) }, 201);
   });
-  routes.get('/v1/datasets/:id', async (c) => c.json({ data: await getDataset(db, idParam(c.req.param('id'), 'dataset')) }));
+  routes.get('/v1/datasets/:id', async (c) =>
+    c.json({ data: await getDataset(db, idParam(c.req.param('id'), 'dataset')) }),
+  );
   routes.delete('/v1/datasets/:id', async (c) => {
     await deleteDataset(db, idParam(c.req.param('id'), 'dataset'));
     return c.body(null, 204);
@@ -125,10 +135,16 @@ export function demoRoutes<E extends Env>(db: Kysely<DemoDatabase>, otlp: OtlpTr
   routes.post('/v1/datasets/:id/experiments', async (c) => {
     const datasetId = idParam(c.req.param('id'), 'dataset');
     const body = await readJsonObject(c.req.raw);
-    const input = { name: optionalText(body, 'name'), description: optionalText(body, 'description'), metadata: optionalObject(body, 'metadata') };
+    const input = {
+      name: optionalText(body, 'name'),
+      description: optionalText(body, 'description'),
+      metadata: optionalObject(body, 'metadata'),
+    };
     return c.json({ data: await createExperiment(db, datasetId, input) }, 201);
   });
-  routes.get('/v1/experiments/:id', async (c) => c.json({ data: await getExperiment(db, idParam(c.req.param('id'), 'experiment')) }));
+  routes.get('/v1/experiments/:id', async (c) =>
+    c.json({ data: await getExperiment(db, idParam(c.req.param('id'), 'experiment')) }),
+  );
 
   // OTLP/HTTP, as Phoenix takes it from its OpenTelemetry exporters: protobuf or JSON, maybe gzipped.
   routes.post('/v1/traces', async (c) => {

@@ -1,6 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { ConfigError, createGatehouse, createSmtpMailer, findUnknownVariables, type AuthConfig } from '@gatehouse-auth/core';
+import {
+  ConfigError,
+  createGatehouse,
+  createSmtpMailer,
+  findUnknownVariables,
+  type AuthConfig,
+} from '@gatehouse-auth/core';
 import { createApp } from './app.js';
 import { loadAuthConfig } from './auth-config.js';
 import { openStorage, type Storage } from './db/open.js';
@@ -19,8 +25,18 @@ function publicUrl(address: AddressInfo, rootPath: string): string {
 }
 
 /** The one start-up line: where, on what, and how to get in. Never a secret. */
-function startLine(url: string, storage: Storage, config: AuthConfig, createdAdmin: boolean, env: NodeJS.ProcessEnv): string {
-  const parts = [`Gatehouse demo listening on ${url}`, `store: ${storage.description}`, `auth: ${config.enabled ? 'on' : 'off'}`];
+function startLine(
+  url: string,
+  storage: Storage,
+  config: AuthConfig,
+  createdAdmin: boolean,
+  env: NodeJS.ProcessEnv,
+): string {
+  const parts = [
+    `Gatehouse demo listening on ${url}`,
+    `store: ${storage.description}`,
+    `auth: ${config.enabled ? 'on' : 'off'}`,
+  ];
   if (createdAdmin) {
     // The default password is public knowledge; one chosen through the environment is not echoed.
     const password = env.PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD?.trim()
@@ -30,7 +46,6 @@ function startLine(url: string, storage: Storage, config: AuthConfig, createdAdm
   }
   return parts.join(' | ');
 }
-
 
 function listen(server: ServerType): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
@@ -47,7 +62,9 @@ async function main(): Promise<void> {
   const { settings, issues } = readDemoSettings(env, process.cwd());
   // A misspelt variable would leave its setting at the default without a word: say so.
   for (const { variable, suggestion } of findUnknownVariables(env, { known: DEMO_VARIABLES })) {
-    logger.warn(`${variable} is not a setting Gatehouse or this demo reads${suggestion ? `; did you mean ${suggestion}?` : ''}`);
+    logger.warn(
+      `${variable} is not a setting Gatehouse or this demo reads${suggestion ? `; did you mean ${suggestion}?` : ''}`,
+    );
   }
 
   let auth: ReturnType<typeof loadAuthConfig>;
@@ -63,7 +80,9 @@ async function main(): Promise<void> {
   const otlp = loadOtlpTraceTypes(new URL('../proto/', import.meta.url));
   if (secretFile) {
     const how = secretFile.created ? 'generated a signing secret and saved it to' : 'using the signing secret saved in';
-    console.warn(`warn: PHOENIX_SECRET is not set; ${how} ${secretFile.path} (mode 0600). Set PHOENIX_SECRET outside this demo.`);
+    console.warn(
+      `warn: PHOENIX_SECRET is not set; ${how} ${secretFile.path} (mode 0600). Set PHOENIX_SECRET outside this demo.`,
+    );
   }
 
   let storage: Storage;
@@ -82,7 +101,9 @@ async function main(): Promise<void> {
   try {
     shared = await openSharedState(settings, logger);
   } catch (error) {
-    console.error(`error: could not connect the shared state: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(
+      `error: could not connect the shared state: ${error instanceof Error ? error.message : String(error)}`,
+    );
     await storage.close();
     process.exit(1);
   }
@@ -99,13 +120,19 @@ async function main(): Promise<void> {
   try {
     address = await listen(server);
   } catch (error) {
-    console.error(`error: could not listen on ${settings.host}:${settings.port}: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(
+      `error: could not listen on ${settings.host}:${settings.port}: ${error instanceof Error ? error.message : String(error)}`,
+    );
     await shared.close();
     await storage.close();
     process.exit(1);
   }
   // The address the demo really listens on is what PHOENIX_HOST/PHOENIX_PORT describe.
-  const served = loadAuthConfig({ ...env, PHOENIX_HOST: settings.host, PHOENIX_PORT: String(address.port) }, settings.workingDir, issues).config;
+  const served = loadAuthConfig(
+    { ...env, PHOENIX_HOST: settings.host, PHOENIX_PORT: String(address.port) },
+    settings.workingDir,
+    issues,
+  ).config;
   const gh = await createGatehouse({
     config: served,
     store: storage.store,
@@ -118,7 +145,9 @@ async function main(): Promise<void> {
   const app = createApp(gh, storage.db, logger, otlp);
   ready = (request, bindings) => app.fetch(request, bindings);
   const line = startLine(publicUrl(address, config.rootPath), storage, config, createsAdmin, env);
-  console.log(shared.rateLimits || shared.revocations ? line.replace(' | auth:', ` | ${shared.description} | auth:`) : line);
+  console.log(
+    shared.rateLimits || shared.revocations ? line.replace(' | auth:', ` | ${shared.description} | auth:`) : line,
+  );
 
   let closing = false;
   const shutdown = (signal: NodeJS.Signals): void => {

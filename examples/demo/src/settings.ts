@@ -53,7 +53,10 @@ function readDatabase(raw: string | null, workingDir: string, cwd: string, issue
   }
   // Gatehouse and the demo open the file on separate connections, so it must be a real file.
   if (path.startsWith(':memory:') || path.startsWith('file::memory:')) {
-    issues.push({ variable: 'PHOENIX_SQL_DATABASE_URL', message: 'PHOENIX_SQL_DATABASE_URL must name a file, not an in-memory database' });
+    issues.push({
+      variable: 'PHOENIX_SQL_DATABASE_URL',
+      message: 'PHOENIX_SQL_DATABASE_URL must name a file, not an in-memory database',
+    });
     return fallback;
   }
   return { kind: 'sqlite', filename: isAbsolute(path) ? path : resolve(cwd, path) };
@@ -62,7 +65,10 @@ function readDatabase(raw: string | null, workingDir: string, cwd: string, issue
 function readRedisUrl(raw: string | null, issues: ConfigIssue[]): string | null {
   if (raw === null) return null;
   if (/^rediss?:\/\/[^\s]+$/i.test(raw)) return raw;
-  issues.push({ variable: 'GATEHOUSE_REDIS_URL', message: 'GATEHOUSE_REDIS_URL must start with redis:// or rediss://' });
+  issues.push({
+    variable: 'GATEHOUSE_REDIS_URL',
+    message: 'GATEHOUSE_REDIS_URL must start with redis:// or rediss://',
+  });
   return null;
 }
 
@@ -76,7 +82,10 @@ export function readDemoSettings(env: Env, cwd: string): { settings: DemoSetting
     workingDir,
     database: readDatabase(value(env, 'PHOENIX_SQL_DATABASE_URL'), workingDir, cwd, issues),
     redisUrl: readRedisUrl(value(env, 'GATEHOUSE_REDIS_URL'), issues),
-    trustedProxies: (value(env, 'GATEHOUSE_TRUSTED_PROXIES') ?? '').split(',').map((p) => p.trim()).filter((p) => p !== ''),
+    trustedProxies: (value(env, 'GATEHOUSE_TRUSTED_PROXIES') ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== ''),
   };
   return { settings, issues };
 }

@@ -16,10 +16,17 @@ export interface SharedState {
  */
 export async function openSharedState(settings: DemoSettings, logger: Logger): Promise<SharedState> {
   if (settings.redisUrl !== null) {
-    const [{ Redis }, { createRedisRateLimitStore, createRedisRevocationChannel }] = await Promise.all([import('ioredis'), import('@gatehouse-auth/redis')]);
+    const [{ Redis }, { createRedisRateLimitStore, createRedisRevocationChannel }] = await Promise.all([
+      import('ioredis'),
+      import('@gatehouse-auth/redis'),
+    ]);
     // No offline queue: while Redis is down a limiter call fails at once (the route answers 503)
     // instead of waiting for a reconnect.
-    const redis = new Redis(settings.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+    const redis = new Redis(settings.redisUrl, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      lazyConnect: true,
+    });
     redis.on('error', () => {});
     await redis.connect();
     const revocations = await createRedisRevocationChannel({ url: settings.redisUrl, logger });
@@ -35,7 +42,10 @@ export async function openSharedState(settings: DemoSettings, logger: Logger): P
   }
   if (settings.database.kind === 'postgres') {
     const { createPostgresRevocationChannel } = await import('@gatehouse-auth/db');
-    const revocations = await createPostgresRevocationChannel({ connectionString: settings.database.connectionString, logger });
+    const revocations = await createPostgresRevocationChannel({
+      connectionString: settings.database.connectionString,
+      logger,
+    });
     return { revocations, description: 'shared: postgresql notify', close: () => revocations.close() };
   }
   return { description: 'single instance', close: () => Promise.resolve() };

@@ -12,7 +12,8 @@ export function isObject(value: unknown): value is JsonObject {
 
 export function requiredText(body: Body, field: string): string {
   const value = body[field];
-  if (typeof value !== 'string' || value.trim() === '') throw new ValidationError(`${field} must be a non-empty string`);
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new ValidationError(`${field} must be a non-empty string`);
   if (value.length > MAX_TEXT) throw new ValidationError(`${field} must be at most ${MAX_TEXT} characters`);
   return value.trim();
 }
@@ -41,7 +42,8 @@ export function requiredObject(body: Body, field: string): JsonObject {
 export function optionalNumber(body: Body, field: string): number | null {
   const value = body[field];
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValidationError(`${field} must be a finite number`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new ValidationError(`${field} must be a finite number`);
   return value;
 }
 

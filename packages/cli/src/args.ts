@@ -19,7 +19,12 @@ const HELP = { help: { type: 'boolean', short: 'h' } } as const;
 
 /** node:util `parseArgs`, strict and without positionals, plus `-h`/`--help`; its errors become `UsageError`. */
 export function parseOptions<const O extends Options>(args: readonly string[], options: O): Values<O> {
-  const config = { args: [...args], options: { ...options, ...HELP }, strict: true, allowPositionals: false } satisfies ParseArgsConfig;
+  const config = {
+    args: [...args],
+    options: { ...options, ...HELP },
+    strict: true,
+    allowPositionals: false,
+  } satisfies ParseArgsConfig;
   let values: Record<string, unknown>;
   try {
     ({ values } = parseArgs(config));

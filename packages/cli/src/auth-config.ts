@@ -68,7 +68,8 @@ export function resolveAuthConfig(env: Env, workingDir: string, issues: readonly
   const withDefaults: Env = env;
   const parsed = tryParse(withDefaults);
   // With PHOENIX_SECRET unset, a complaint about it can only mean "auth is on and needs one".
-  const needsSecret = env.PHOENIX_SECRET === undefined && parsed.issues.some((issue) => issue.variable === 'PHOENIX_SECRET');
+  const needsSecret =
+    env.PHOENIX_SECRET === undefined && parsed.issues.some((issue) => issue.variable === 'PHOENIX_SECRET');
   if (!needsSecret) {
     const config = settle(parsed, issues);
     return { config, secret: config.secret === null ? { kind: 'none' } : { kind: 'env' } };
@@ -80,10 +81,19 @@ export function resolveAuthConfig(env: Env, workingDir: string, issues: readonly
     const problem = secretProblems(existing, `The secret in ${path}`);
     if (problem !== null) {
       const others = parsed.issues.filter((issue) => issue.variable !== 'PHOENIX_SECRET');
-      const fileIssue = { variable: 'PHOENIX_SECRET', message: `${problem}: delete the file to generate a new one, or set PHOENIX_SECRET` };
+      const fileIssue = {
+        variable: 'PHOENIX_SECRET',
+        message: `${problem}: delete the file to generate a new one, or set PHOENIX_SECRET`,
+      };
       throw new ConfigError([...issues, fileIssue, ...others]);
     }
-    return { config: settle(tryParse({ ...withDefaults, PHOENIX_SECRET: existing }), issues), secret: { kind: 'file', path } };
+    return {
+      config: settle(tryParse({ ...withDefaults, PHOENIX_SECRET: existing }), issues),
+      secret: { kind: 'file', path },
+    };
   }
-  return { config: settle(tryParse({ ...withDefaults, PHOENIX_SECRET: standInSecret() }), issues), secret: { kind: 'pending', path } };
+  return {
+    config: settle(tryParse({ ...withDefaults, PHOENIX_SECRET: standInSecret() }), issues),
+    secret: { kind: 'pending', path },
+  };
 }

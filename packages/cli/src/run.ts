@@ -15,7 +15,16 @@ import { listApiKeysCommand } from './commands/list-api-keys.js';
 import { contextOf, printJson, type CliIo, type Context } from './io.js';
 import { cliVersion } from './version.js';
 
-export const COMMANDS: readonly Command[] = [checkEnv, explainClaims, resetPassword, createSystemKey, listUsersCommand, listApiKeysCommand, revokeSessions, auditCommand];
+export const COMMANDS: readonly Command[] = [
+  checkEnv,
+  explainClaims,
+  resetPassword,
+  createSystemKey,
+  listUsersCommand,
+  listApiKeysCommand,
+  revokeSessions,
+  auditCommand,
+];
 
 /** Exit codes: 0 done, 1 the operation failed (bad environment, not found, refused), 2 a wrong command line. */
 export const EXIT = Object.freeze({ ok: 0, failure: 1, usage: 2 });
@@ -66,7 +75,9 @@ function reportFailure(ctx: Context, error: unknown, json: boolean): number {
     printJson(ctx, {
       ok: false,
       error: { code, message },
-      ...(issues === null ? {} : { issues: issues.map((issue) => ({ variable: issue.variable, message: issue.message })) }),
+      ...(issues === null
+        ? {}
+        : { issues: issues.map((issue) => ({ variable: issue.variable, message: issue.message })) }),
     });
   }
   return EXIT.failure;

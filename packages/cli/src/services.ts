@@ -40,12 +40,19 @@ type ClosableChannel = RevocationChannel & { close(): Promise<void> };
 
 function loggerFor(ctx: Context): Logger {
   // Fields are dropped: they may hold error objects; the messages say what matters.
-  return { info() {}, warn: (message) => ctx.err(`warning: ${message}`), error: (message) => ctx.err(`warning: ${message}`) };
+  return {
+    info() {},
+    warn: (message) => ctx.err(`warning: ${message}`),
+    error: (message) => ctx.err(`warning: ${message}`),
+  };
 }
 
 function checkUsable(env: ServerEnvironment, options: OpenOptions): void {
   if (!env.config.enabled) {
-    throw new PermissionDeniedError(`Authentication is disabled (${env.config.prefix}ENABLE_AUTH is not true): there are no users or keys to manage`, 'auth_disabled');
+    throw new PermissionDeniedError(
+      `Authentication is disabled (${env.config.prefix}ENABLE_AUTH is not true): there are no users or keys to manage`,
+      'auth_disabled',
+    );
   }
   if (options.signs === true && env.secret.kind === 'pending') {
     throw new ConfigError([
@@ -66,17 +73,25 @@ function checkUsable(env: ServerEnvironment, options: OpenOptions): void {
 }
 
 /** Redis when the server uses it, else PostgreSQL NOTIFY on PostgreSQL, as the demo server chooses. */
-async function openChannel(env: ServerEnvironment, logger: Logger): Promise<{ channel: ClosableChannel | null; fanOut: FanOut }> {
+async function openChannel(
+  env: ServerEnvironment,
+  logger: Logger,
+): Promise<{ channel: ClosableChannel | null; fanOut: FanOut }> {
   const { redisUrl, database } = env.settings;
   if (redisUrl !== null) {
     // An optional peer, loaded on demand: only deployments with Redis install it (and ioredis).
-    const { createRedisRevocationChannel } = await importOptional('@gatehouse-auth/redis', 'GATEHOUSE_REDIS_URL (revocations over Redis)', () =>
-      import('@gatehouse-auth/redis'),
+    const { createRedisRevocationChannel } = await importOptional(
+      '@gatehouse-auth/redis',
+      'GATEHOUSE_REDIS_URL (revocations over Redis)',
+      () => import('@gatehouse-auth/redis'),
     );
     return { channel: await createRedisRevocationChannel({ url: redisUrl, logger }), fanOut: 'redis' };
   }
   if (database.kind === 'postgres') {
-    return { channel: await createPostgresRevocationChannel({ connectionString: database.connectionString, logger }), fanOut: 'postgresql' };
+    return {
+      channel: await createPostgresRevocationChannel({ connectionString: database.connectionString, logger }),
+      fanOut: 'postgresql',
+    };
   }
   return { channel: null, fanOut: 'none' };
 }
@@ -89,7 +104,9 @@ function cliRecorder(trail: AuditTrail): AuditRecorder {
   const recorder = trail.recorder({ clientAddress: null, userAgent: 'gatehouse-cli', requestId: null });
   return {
     record(event) {
-      recorder.record(event.actor?.kind === 'admin_secret' ? { ...event, actor: { kind: 'cli', userId: null } } : event);
+      recorder.record(
+        event.actor?.kind === 'admin_secret' ? { ...event, actor: { kind: 'cli', userId: null } } : event,
+      );
     },
   };
 }
@@ -98,7 +115,12 @@ function cliRecorder(trail: AuditTrail): AuditRecorder {
  * Opens the server's database (migrating it, as the server does at start), composes Gatehouse on it,
  * runs `fn`, and closes everything whatever happens.
  */
-export async function withServices<T>(ctx: Context, env: ServerEnvironment, options: OpenOptions, fn: (services: Services) => Promise<T>): Promise<T> {
+export async function withServices<T>(
+  ctx: Context,
+  env: ServerEnvironment,
+  options: OpenOptions,
+  fn: (services: Services) => Promise<T>,
+): Promise<T> {
   checkUsable(env, options);
   const logger = loggerFor(ctx);
   const { database } = env.settings;
@@ -110,10 +132,16 @@ export async function withServices<T>(ctx: Context, env: ServerEnvironment, opti
   try {
     const opened = await openChannel(env, logger);
     channel = opened.channel;
-    const gatehouse = await createGatehouse({ config: env.config, store, logger, ...(channel ? { revocations: channel } : {}) });
+    const gatehouse = await createGatehouse({
+      config: env.config,
+      store,
+      logger,
+      ...(channel ? { revocations: channel } : {}),
+    });
     try {
       const { deps, systemUserId } = gatehouse;
-      if (deps === null || systemUserId === null) throw new Error('unreachable: auth is enabled but Gatehouse built no services');
+      if (deps === null || systemUserId === null)
+        throw new Error('unreachable: auth is enabled but Gatehouse built no services');
       const live = channel;
       return await fn({
         deps: { ...deps, audit: cliRecorder(gatehouse.audit) },

@@ -41,7 +41,10 @@ function readDatabase(raw: string | null, workingDir: string, cwd: string, issue
     return fallback;
   }
   if (path.startsWith(':memory:') || path.startsWith('file::memory:')) {
-    issues.push({ variable: 'PHOENIX_SQL_DATABASE_URL', message: 'PHOENIX_SQL_DATABASE_URL must name a file, not an in-memory database' });
+    issues.push({
+      variable: 'PHOENIX_SQL_DATABASE_URL',
+      message: 'PHOENIX_SQL_DATABASE_URL must name a file, not an in-memory database',
+    });
     return fallback;
   }
   return { kind: 'sqlite', filename: isAbsolute(path) ? path : resolve(cwd, path) };
@@ -50,7 +53,10 @@ function readDatabase(raw: string | null, workingDir: string, cwd: string, issue
 function readRedisUrl(raw: string | null, issues: ConfigIssue[]): string | null {
   if (raw === null) return null;
   if (/^rediss?:\/\/[^\s]+$/i.test(raw)) return raw;
-  issues.push({ variable: 'GATEHOUSE_REDIS_URL', message: 'GATEHOUSE_REDIS_URL must start with redis:// or rediss://' });
+  issues.push({
+    variable: 'GATEHOUSE_REDIS_URL',
+    message: 'GATEHOUSE_REDIS_URL must start with redis:// or rediss://',
+  });
   return null;
 }
 

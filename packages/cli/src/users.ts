@@ -22,6 +22,8 @@ export function revocationNotes(ctx: Context, services: Services): void {
       `note: a server already running on this SQLite database keeps accepting access tokens it has already checked until they expire (at most ${minutes} min); their refresh tokens are refused now`,
     );
   } else if (!services.channelLive()) {
-    ctx.err(`warning: the ${services.fanOut} revocation channel is down: running servers may not have heard of this until their cached tokens expire`);
+    ctx.err(
+      `warning: the ${services.fanOut} revocation channel is down: running servers may not have heard of this until their cached tokens expire`,
+    );
   }
 }

@@ -9,11 +9,28 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { adminSecretPrincipal, createUser, login, refreshSession } from '@gatehouse-auth/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CORP_IDP_ENV, decodeGlobalId, GOOD_ENV, startSqliteServer, tempDirs, useDiscoveryServer, type CliJson, type Env, type RunningServer } from './support/fixtures.js';
+import {
+  CORP_IDP_ENV,
+  decodeGlobalId,
+  GOOD_ENV,
+  startSqliteServer,
+  tempDirs,
+  useDiscoveryServer,
+  type CliJson,
+  type Env,
+  type RunningServer,
+} from './support/fixtures.js';
 
 const SECRET = 'cli-bin-test-secret-0123456789-abcdefghijk';
 const CLI_JS = resolve(import.meta.dirname, '../dist/cli.js');
-const COMMAND_NAMES = ['check-env', 'explain-claims', 'reset-password', 'create-system-key', 'list-users', 'revoke-sessions'];
+const COMMAND_NAMES = [
+  'check-env',
+  'explain-claims',
+  'reset-password',
+  'create-system-key',
+  'list-users',
+  'revoke-sessions',
+];
 
 interface Outcome {
   readonly code: number;
@@ -24,7 +41,9 @@ interface Outcome {
 beforeAll(() => {
   // A clear failure instead of ENOENT from the child: `npm test` builds before it runs vitest.
   if (!existsSync(CLI_JS)) {
-    throw new Error(`${CLI_JS} is missing: build the CLI first (\`npm run build -w @gatehouse-auth/cli\`, or \`npm test\`, which builds)`);
+    throw new Error(
+      `${CLI_JS} is missing: build the CLI first (\`npm run build -w @gatehouse-auth/cli\`, or \`npm test\`, which builds)`,
+    );
   }
 });
 
@@ -35,12 +54,17 @@ beforeAll(() => {
 function gatehouse(args: readonly string[], env: Env, cwd: string): Promise<Outcome> {
   return new Promise((done, fail) => {
     // Auth on, as the servers these tests start (fail-loud.test.ts covers the default, off).
-    execFile(process.execPath, [CLI_JS, ...args], { cwd, env: { PATH: process.env.PATH ?? '', PHOENIX_ENABLE_AUTH: 'true', ...env }, timeout: 15_000 }, (error, stdout, stderr) => {
-      if (error === null) return done({ code: 0, stdout, stderr });
-      // A number is the child's exit code; anything else (spawn failure, timeout kill) is the test's problem.
-      if (typeof error.code === 'number') return done({ code: error.code, stdout, stderr });
-      fail(new Error(`gatehouse ${args.join(' ')} did not run: ${error.message}\n${stderr}`));
-    });
+    execFile(
+      process.execPath,
+      [CLI_JS, ...args],
+      { cwd, env: { PATH: process.env.PATH ?? '', PHOENIX_ENABLE_AUTH: 'true', ...env }, timeout: 15_000 },
+      (error, stdout, stderr) => {
+        if (error === null) return done({ code: 0, stdout, stderr });
+        // A number is the child's exit code; anything else (spawn failure, timeout kill) is the test's problem.
+        if (typeof error.code === 'number') return done({ code: error.code, stdout, stderr });
+        fail(new Error(`gatehouse ${args.join(' ')} did not run: ${error.message}\n${stderr}`));
+      },
+    );
   });
 }
 
@@ -55,7 +79,10 @@ function jsonLine(outcome: Outcome): CliJson {
 const tempDir = tempDirs('gatehouse-bin-');
 
 /** A working directory a server has started on once (bootstrapped `phoenix.db`), open for the test's body. */
-async function withServer(extra: Env, body: (server: RunningServer, env: Env, dir: string) => Promise<void>): Promise<void> {
+async function withServer(
+  extra: Env,
+  body: (server: RunningServer, env: Env, dir: string) => Promise<void>,
+): Promise<void> {
   const dir = tempDir();
   const env: Env = { PHOENIX_WORKING_DIR: dir, PHOENIX_SECRET: SECRET, ...extra };
   // What a running server holds on the same working directory: its own connection to `phoenix.db`.
@@ -138,7 +165,10 @@ describe('gatehouse check-env (built bin)', () => {
   it('summarises a good environment, as text and as one JSON line, without echoing a secret', async () => {
     const dir = tempDir();
     const env: Env = { PHOENIX_WORKING_DIR: dir, PHOENIX_SECRET: SECRET, ...GOOD_ENV };
-    const [human, machine] = await Promise.all([gatehouse(['check-env'], env, dir), gatehouse(['check-env', '--json'], env, dir)]);
+    const [human, machine] = await Promise.all([
+      gatehouse(['check-env'], env, dir),
+      gatehouse(['check-env', '--json'], env, dir),
+    ]);
     expect(human.code).toBe(0);
     expect(human.stderr).toBe('');
     expect(human.stdout).toMatch(/^environment ok\n/);
@@ -158,7 +188,12 @@ describe('gatehouse check-env (built bin)', () => {
       smtp: { hostname: 'smtp.example.com', port: 587 },
     });
     for (const output of [human.stdout, human.stderr, machine.stdout]) {
-      for (const secret of [SECRET, env.PHOENIX_ADMIN_SECRET!, env.PHOENIX_SMTP_PASSWORD!, env.PHOENIX_OAUTH2_CORP_CLIENT_SECRET!]) {
+      for (const secret of [
+        SECRET,
+        env.PHOENIX_ADMIN_SECRET!,
+        env.PHOENIX_SMTP_PASSWORD!,
+        env.PHOENIX_OAUTH2_CORP_CLIENT_SECRET!,
+      ]) {
         expect(output).not.toContain(secret);
       }
     }
@@ -169,8 +204,15 @@ describe('gatehouse check-env (built bin)', () => {
     const relative = await gatehouse(['check-env', '--json'], { PHOENIX_SECRET: SECRET }, dir);
     expect(jsonLine(relative).database).toEqual({ kind: 'sqlite', filename: join(dir, '.data', 'phoenix.db') });
 
-    const env: Env = { PHOENIX_WORKING_DIR: dir, PHOENIX_SECRET: 'no-digits-here-but-long-enough-to-count', PHOENIX_ACCESS_TOKEN_EXPIRY_MINUTES: '-3' };
-    const [human, machine] = await Promise.all([gatehouse(['check-env'], env, dir), gatehouse(['check-env', '--json'], env, dir)]);
+    const env: Env = {
+      PHOENIX_WORKING_DIR: dir,
+      PHOENIX_SECRET: 'no-digits-here-but-long-enough-to-count',
+      PHOENIX_ACCESS_TOKEN_EXPIRY_MINUTES: '-3',
+    };
+    const [human, machine] = await Promise.all([
+      gatehouse(['check-env'], env, dir),
+      gatehouse(['check-env', '--json'], env, dir),
+    ]);
     expect(human.code).toBe(1);
     expect(human.stdout).toBe('');
     expect(human.stderr).toMatch(/^error: the environment has 2 problems:\n/);
@@ -180,8 +222,14 @@ describe('gatehouse check-env (built bin)', () => {
     expect(machine.code).toBe(1);
     expect(machine.stderr).toBe(human.stderr);
     const json = jsonLine(machine);
-    expect(json).toMatchObject({ ok: false, error: { code: 'config_invalid', message: 'the environment has 2 problems' } });
-    expect(json.issues?.map((issue) => issue.variable).sort()).toEqual(['PHOENIX_ACCESS_TOKEN_EXPIRY_MINUTES', 'PHOENIX_SECRET']);
+    expect(json).toMatchObject({
+      ok: false,
+      error: { code: 'config_invalid', message: 'the environment has 2 problems' },
+    });
+    expect(json.issues?.map((issue) => issue.variable).sort()).toEqual([
+      'PHOENIX_ACCESS_TOKEN_EXPIRY_MINUTES',
+      'PHOENIX_SECRET',
+    ]);
     expect(human.stderr + machine.stdout).not.toContain(env.PHOENIX_SECRET);
   });
 
@@ -191,17 +239,31 @@ describe('gatehouse check-env (built bin)', () => {
     it("exits 0 when every IdP's discovery document answers", async () => {
       const dir = tempDir();
       const env: Env = { PHOENIX_WORKING_DIR: dir, PHOENIX_SECRET: SECRET, ...discovery.idpEnv('good') };
-      const [human, machine] = await Promise.all([gatehouse(['check-env', '--online'], env, dir), gatehouse(['check-env', '--online', '--json'], env, dir)]);
+      const [human, machine] = await Promise.all([
+        gatehouse(['check-env', '--online'], env, dir),
+        gatehouse(['check-env', '--online', '--json'], env, dir),
+      ]);
       expect(human).toMatchObject({ code: 0, stderr: '' });
       expect(human.stdout).toMatch(/^online\n\s+good\s+ok \(issuer http:\/\/127\.0\.0\.1:\d+\/good\)$/m);
       expect(machine).toMatchObject({ code: 0, stderr: '' });
-      expect(jsonLine(machine)).toMatchObject({ ok: true, online: [{ idp: 'good', ok: true, issuer: `${discovery.base}/good` }] });
+      expect(jsonLine(machine)).toMatchObject({
+        ok: true,
+        online: [{ idp: 'good', ok: true, issuer: `${discovery.base}/good` }],
+      });
     });
 
     it('exits 1 and names the IdP whose discovery fails', async () => {
       const dir = tempDir();
-      const env: Env = { PHOENIX_WORKING_DIR: dir, PHOENIX_SECRET: SECRET, ...discovery.idpEnv('good'), ...discovery.idpEnv('bad') };
-      const [human, machine] = await Promise.all([gatehouse(['check-env', '--online'], env, dir), gatehouse(['check-env', '--online', '--json'], env, dir)]);
+      const env: Env = {
+        PHOENIX_WORKING_DIR: dir,
+        PHOENIX_SECRET: SECRET,
+        ...discovery.idpEnv('good'),
+        ...discovery.idpEnv('bad'),
+      };
+      const [human, machine] = await Promise.all([
+        gatehouse(['check-env', '--online'], env, dir),
+        gatehouse(['check-env', '--online', '--json'], env, dir),
+      ]);
       expect(human.code).toBe(1);
       expect(human.stdout).toMatch(/bad\s+failed: IdP bad: discovery failed: discovery answered 404/);
       expect(human.stderr).toBe('error: discovery failed for bad\n');
@@ -224,7 +286,10 @@ describe('gatehouse explain-claims (built bin)', () => {
   it('explains an allowed and a denied set of claims, read relative to its cwd, exiting 0 for both', async () => {
     const dir = tempDir();
     const env: Env = { PHOENIX_WORKING_DIR: dir, ...idpEnv };
-    writeFileSync(join(dir, 'alice.json'), JSON.stringify({ sub: 'u-1', email: ' Alice@Example.com ', name: 'Alice', groups: ['eng', 'admins'] }));
+    writeFileSync(
+      join(dir, 'alice.json'),
+      JSON.stringify({ sub: 'u-1', email: ' Alice@Example.com ', name: 'Alice', groups: ['eng', 'admins'] }),
+    );
     writeFileSync(join(dir, 'bob.json'), JSON.stringify({ sub: 'u-2', email: 'bob@example.com', groups: ['sales'] }));
     const [allowed, human, denied] = await Promise.all([
       gatehouse(['explain-claims', '--idp', 'corp', '--claims', 'alice.json', '--json'], env, dir),
@@ -264,8 +329,15 @@ describe('gatehouse explain-claims (built bin)', () => {
     ]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toBe("error: No IdP named 'nope'; configured: corp\n");
-    expect(jsonLine(unknown)).toEqual({ ok: false, error: { code: 'not_found', message: "No IdP named 'nope'; configured: corp" } });
-    expect(missing).toEqual({ code: 1, stdout: '', stderr: `error: Cannot read ${join(dir, 'missing.json')}: ENOENT\n` });
+    expect(jsonLine(unknown)).toEqual({
+      ok: false,
+      error: { code: 'not_found', message: "No IdP named 'nope'; configured: corp" },
+    });
+    expect(missing).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: Cannot read ${join(dir, 'missing.json')}: ENOENT\n`,
+    });
   });
 });
 
@@ -288,7 +360,9 @@ describe('gatehouse reset-password (built bin)', () => {
       expect(decodeGlobalId(json.user!.id)).toBe(`User:${before.user.id}`);
       expect(json.password).toMatch(/^[A-Za-z0-9_]{20}$/);
 
-      await expect(login(server.deps, { email: 'admin@localhost', password: 'admin' })).rejects.toMatchObject({ code: 'invalid_credentials' });
+      await expect(login(server.deps, { email: 'admin@localhost', password: 'admin' })).rejects.toMatchObject({
+        code: 'invalid_credentials',
+      });
       const after = await login(server.deps, { email: 'admin@localhost', password: json.password });
       expect(after.user.resetPassword).toBe(true);
       expect(await server.authenticate(before.accessToken)).toEqual({ ok: false, reason: 'revoked' });
@@ -299,17 +373,26 @@ describe('gatehouse reset-password (built bin)', () => {
 
   it('sets a chosen password without printing it, and exits 1 for an unknown e-mail', async () => {
     await withServer({}, async (server, env, dir) => {
-      const chosen = await gatehouse(['reset-password', '--email', 'admin@localhost', '--password', 'Chosen-pass-1'], env, dir);
+      const chosen = await gatehouse(
+        ['reset-password', '--email', 'admin@localhost', '--password', 'Chosen-pass-1'],
+        env,
+        dir,
+      );
       expect(chosen.code).toBe(0);
       expect(chosen.stdout).toMatch(/^reset the password of admin@localhost \(VXNlcjo[A-Za-z0-9+/=]+\)\n/);
       expect(chosen.stdout).not.toMatch(/^password: /m);
       expect(chosen.stdout + chosen.stderr).not.toContain('Chosen-pass-1');
-      expect((await login(server.deps, { email: 'admin@localhost', password: 'Chosen-pass-1' })).user.email).toBe('admin@localhost');
+      expect((await login(server.deps, { email: 'admin@localhost', password: 'Chosen-pass-1' })).user.email).toBe(
+        'admin@localhost',
+      );
 
       const unknown = await gatehouse(['reset-password', '--email', 'nobody@example.com', '--json'], env, dir);
       expect(unknown.code).toBe(1);
       expect(unknown.stderr).toBe('error: No user with the e-mail nobody@example.com\n');
-      expect(jsonLine(unknown)).toEqual({ ok: false, error: { code: 'not_found', message: 'No user with the e-mail nobody@example.com' } });
+      expect(jsonLine(unknown)).toEqual({
+        ok: false,
+        error: { code: 'not_found', message: 'No user with the e-mail nobody@example.com' },
+      });
     });
   });
 });
@@ -318,14 +401,32 @@ describe('gatehouse create-system-key (built bin)', () => {
   it('mints keys, as JSON and as text, that the server authenticates as the system user', async () => {
     await withServer({}, async (server, env, dir) => {
       const [machine, human] = await Promise.all([
-        gatehouse(['create-system-key', '--name', 'ci', '--description', 'deploys', '--expires', '2999-01-01T00:00:00', '--json'], env, dir),
+        gatehouse(
+          [
+            'create-system-key',
+            '--name',
+            'ci',
+            '--description',
+            'deploys',
+            '--expires',
+            '2999-01-01T00:00:00',
+            '--json',
+          ],
+          env,
+          dir,
+        ),
         gatehouse(['create-system-key', '--name', 'nightly'], env, dir),
       ]);
       expect(machine).toMatchObject({ code: 0, stderr: '' });
       const { apiKey, ...rest } = jsonLine(machine);
       if (!apiKey) throw new Error('no apiKey in the output');
       expect(rest).toEqual({ ok: true });
-      expect(apiKey).toMatchObject({ name: 'ci', description: 'deploys', expires_at: '2999-01-01T00:00:00.000Z', key: expect.any(String) });
+      expect(apiKey).toMatchObject({
+        name: 'ci',
+        description: 'deploys',
+        expires_at: '2999-01-01T00:00:00.000Z',
+        key: expect.any(String),
+      });
       expect(decodeGlobalId(apiKey.id)).toMatch(/^SystemApiKey:\d+$/);
       expect(await server.authenticate(apiKey.key)).toMatchObject({
         ok: true,
@@ -333,7 +434,9 @@ describe('gatehouse create-system-key (built bin)', () => {
       });
 
       expect(human).toMatchObject({ code: 0, stderr: '' });
-      expect(human.stdout).toMatch(/^created the system key 'nightly' \(U3lzdGVtQXBpS2V5O[A-Za-z0-9+/=]+\), never expires\n/);
+      expect(human.stdout).toMatch(
+        /^created the system key 'nightly' \(U3lzdGVtQXBpS2V5O[A-Za-z0-9+/=]+\), never expires\n/,
+      );
       const key = /^key: (\S+)$/m.exec(human.stdout)?.[1];
       expect(key).toBeDefined();
       expect(human.stdout.split(key!).length - 1).toBe(1);
@@ -351,10 +454,17 @@ describe('gatehouse create-system-key (built bin)', () => {
       ]);
       expect(past.code).toBe(1);
       expect(past.stderr).toBe('error: expires_at must be in the future\n');
-      expect(jsonLine(past)).toEqual({ ok: false, error: { code: 'invalid_input', message: 'expires_at must be in the future' } });
+      expect(jsonLine(past)).toEqual({
+        ok: false,
+        error: { code: 'invalid_input', message: 'expires_at must be in the future' },
+      });
       expect(unsigned.code).toBe(1);
       expect(unsigned.stderr).toContain(`${join(dir, 'demo-secret')} does not exist`);
-      expect(jsonLine(unsigned)).toMatchObject({ ok: false, error: { code: 'config_invalid' }, issues: [{ variable: 'PHOENIX_SECRET' }] });
+      expect(jsonLine(unsigned)).toMatchObject({
+        ok: false,
+        error: { code: 'config_invalid' },
+        issues: [{ variable: 'PHOENIX_SECRET' }],
+      });
       expect(existsSync(join(dir, 'demo-secret'))).toBe(false);
     });
   });
@@ -363,8 +473,15 @@ describe('gatehouse create-system-key (built bin)', () => {
 describe('gatehouse list-users (built bin)', () => {
   it('lists the users the server created, newest first, as JSON and as a table', async () => {
     await withServer({}, async (server, env, dir) => {
-      const member = await createUser(server.deps, adminSecretPrincipal(server.gh.systemUserId!), { email: 'mia@example.com', username: 'mia', role: 'MEMBER' });
-      const [machine, human] = await Promise.all([gatehouse(['list-users', '--json'], env, dir), gatehouse(['list-users'], env, dir)]);
+      const member = await createUser(server.deps, adminSecretPrincipal(server.gh.systemUserId!), {
+        email: 'mia@example.com',
+        username: 'mia',
+        role: 'MEMBER',
+      });
+      const [machine, human] = await Promise.all([
+        gatehouse(['list-users', '--json'], env, dir),
+        gatehouse(['list-users'], env, dir),
+      ]);
       expect(machine).toMatchObject({ code: 0, stderr: '' });
       const { ok, users = [] } = jsonLine(machine);
       expect(ok).toBe(true);
@@ -403,7 +520,12 @@ describe('gatehouse list-users (built bin)', () => {
 describe('gatehouse revoke-sessions (built bin)', () => {
   it("ends every session of the user: the server refuses their old tokens and keeps others'", async () => {
     await withServer({}, async (server, env, dir) => {
-      await createUser(server.deps, adminSecretPrincipal(server.gh.systemUserId!), { email: 'mia@example.com', username: 'mia', role: 'MEMBER', password: 'mia-pass' });
+      await createUser(server.deps, adminSecretPrincipal(server.gh.systemUserId!), {
+        email: 'mia@example.com',
+        username: 'mia',
+        role: 'MEMBER',
+        password: 'mia-pass',
+      });
       const first = await login(server.deps, { email: 'admin@localhost', password: 'admin' });
       const second = await login(server.deps, { email: 'admin@localhost', password: 'admin' });
       const other = await login(server.deps, { email: 'mia@example.com', password: 'mia-pass' });
@@ -421,7 +543,9 @@ describe('gatehouse revoke-sessions (built bin)', () => {
       await expect(refreshSession(server.deps, second.refreshToken)).rejects.toMatchObject({ code: 'invalid_token' });
       expect(await server.authenticate(other.accessToken)).toMatchObject({ ok: true, principal: { kind: 'session' } });
       // Sessions end, the account does not: the same password logs in again.
-      expect((await login(server.deps, { email: 'admin@localhost', password: 'admin' })).user.email).toBe('admin@localhost');
+      expect((await login(server.deps, { email: 'admin@localhost', password: 'admin' })).user.email).toBe(
+        'admin@localhost',
+      );
     });
   });
 
@@ -436,7 +560,10 @@ describe('gatehouse revoke-sessions (built bin)', () => {
       expect(human.stdout).toMatch(/^ended every session of admin@localhost \(VXNlcjo[A-Za-z0-9+/=]+\)\n$/);
       expect(unknown).toEqual({ code: 1, stdout: '', stderr: 'error: No user with the e-mail ghost@example.com\n' });
       expect(unknownJson.code).toBe(1);
-      expect(jsonLine(unknownJson)).toEqual({ ok: false, error: { code: 'not_found', message: 'No user with the e-mail ghost@example.com' } });
+      expect(jsonLine(unknownJson)).toEqual({
+        ok: false,
+        error: { code: 'not_found', message: 'No user with the e-mail ghost@example.com' },
+      });
     });
   });
 });

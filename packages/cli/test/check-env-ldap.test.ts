@@ -10,7 +10,12 @@ let slapd: Slapd;
 
 beforeAll(async () => {
   slapd = await startSlapd();
-  await slapd.addUser({ uid: 'probe-alice', password: 'pw', mail: 'probe-alice@example.com', groups: ['admins', 'members'] });
+  await slapd.addUser({
+    uid: 'probe-alice',
+    password: 'pw',
+    mail: 'probe-alice@example.com',
+    groups: ['admins', 'members'],
+  });
 }, 30_000);
 afterAll(() => slapd?.close());
 
@@ -18,7 +23,12 @@ async function cli(args: string[], env: Env) {
   const dir = tempDir();
   let out = '';
   let err = '';
-  const code = await run(args, { stdout: { write: (chunk: string) => (out += chunk) }, stderr: { write: (chunk: string) => (err += chunk) }, env: { PHOENIX_WORKING_DIR: dir, PHOENIX_SECRET: SECRET, ...env }, cwd: dir });
+  const code = await run(args, {
+    stdout: { write: (chunk: string) => (out += chunk) },
+    stderr: { write: (chunk: string) => (err += chunk) },
+    env: { PHOENIX_WORKING_DIR: dir, PHOENIX_SECRET: SECRET, ...env },
+    cwd: dir,
+  });
   return { code, out, err };
 }
 
@@ -29,12 +39,20 @@ describe('check-env --online with LDAP', () => {
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/^ {2}ldap {10}127\.0\.0\.1 port \d+ \(starttls\)$/m);
     expect(result.out).toContain('ldap ok');
-    expect(result.out).toContain('bound as cn=service,ou=accounts,dc=example,dc=com; (&(objectClass=inetOrgPerson)(uid=probe-alice)) found 1 entry');
-    expect(result.out).toContain('uid=probe-alice,ou=people,dc=example,dc=com (e-mail: probe-alice@example.com; groups: 2 memberOf)');
+    expect(result.out).toContain(
+      'bound as cn=service,ou=accounts,dc=example,dc=com; (&(objectClass=inetOrgPerson)(uid=probe-alice)) found 1 entry',
+    );
+    expect(result.out).toContain(
+      'uid=probe-alice,ou=people,dc=example,dc=com (e-mail: probe-alice@example.com; groups: 2 memberOf)',
+    );
 
     const json = await cli(['check-env', '--online', '--json'], slapd.env());
     expect(json.code).toBe(0);
-    const parsed = JSON.parse(json.out) as { ok: boolean; ldap: { tlsMode: string; serviceAccount: boolean }; ldapOnline: { ok: boolean; lines: string[] } };
+    const parsed = JSON.parse(json.out) as {
+      ok: boolean;
+      ldap: { tlsMode: string; serviceAccount: boolean };
+      ldapOnline: { ok: boolean; lines: string[] };
+    };
     expect(parsed.ok).toBe(true);
     expect(parsed.ldap).toMatchObject({ tlsMode: 'starttls', serviceAccount: true });
     expect(parsed.ldapOnline.ok).toBe(true);
@@ -49,7 +67,10 @@ describe('check-env --online with LDAP', () => {
     expect(wrong.err).toContain('error: the LDAP check failed');
     expect(wrong.out).not.toContain('not-it');
 
-    const untrusted = await cli(['check-env', '--online'], slapd.env({ PHOENIX_LDAP_TLS_CA_CERT_FILE: slapd.otherCaFile }));
+    const untrusted = await cli(
+      ['check-env', '--online'],
+      slapd.env({ PHOENIX_LDAP_TLS_CA_CERT_FILE: slapd.otherCaFile }),
+    );
     expect(untrusted.code).toBe(1);
     expect(untrusted.out).toMatch(/failed: .*(certificate|self.signed|verify)/i);
   });

@@ -10,7 +10,18 @@ import { createTestDatabase, type TestDatabase } from '../../db/test/support/pos
 import { startRedisServer } from '../../redis/test/redis-server.js';
 import { startDemo } from '../../../test/support/demo-process.js';
 import { run } from '../src/index.js';
-import { CORP_IDP_ENV, decodeGlobalId, GOOD_ENV, startServer, startSqliteServer, tempDirs, useDiscoveryServer, type CliJson, type Env, type RunningServer } from './support/fixtures.js';
+import {
+  CORP_IDP_ENV,
+  decodeGlobalId,
+  GOOD_ENV,
+  startServer,
+  startSqliteServer,
+  tempDirs,
+  useDiscoveryServer,
+  type CliJson,
+  type Env,
+  type RunningServer,
+} from './support/fixtures.js';
 
 const SECRET = 'cli-test-secret-0123456789-abcdefghijklmnop';
 const cliJs = resolve(import.meta.dirname, '../dist/cli.js');
@@ -69,7 +80,14 @@ describe('the command line', () => {
     expect(result.code).toBe(2);
     expect(result.out).toBe('');
     expect(result.err).toContain('Usage: gatehouse <command>');
-    for (const name of ['check-env', 'explain-claims', 'reset-password', 'create-system-key', 'list-users', 'revoke-sessions']) {
+    for (const name of [
+      'check-env',
+      'explain-claims',
+      'reset-password',
+      'create-system-key',
+      'list-users',
+      'revoke-sessions',
+    ]) {
       expect(result.err).toContain(name);
     }
   });
@@ -107,7 +125,12 @@ describe('the command line', () => {
 describe('check-env', () => {
   it('summarises a good environment without printing the secret', async () => {
     const dir = tempDir();
-    const env: Env = { PHOENIX_WORKING_DIR: dir, PHOENIX_SECRET: SECRET, PHOENIX_COOKIE_NAME_PREFIX: 'acme', ...GOOD_ENV };
+    const env: Env = {
+      PHOENIX_WORKING_DIR: dir,
+      PHOENIX_SECRET: SECRET,
+      PHOENIX_COOKIE_NAME_PREFIX: 'acme',
+      ...GOOD_ENV,
+    };
     const human = await cli(['check-env'], env, dir);
     expect(human.code).toBe(0);
     expect(human.out).toContain('environment ok');
@@ -131,7 +154,12 @@ describe('check-env', () => {
       cookies: { accessToken: 'acme-access-token', refreshToken: 'acme-refresh-token', secure: false, path: '/' },
     });
     for (const output of [human.out, human.err, JSON.stringify(json)]) {
-      for (const secret of [SECRET, env.PHOENIX_ADMIN_SECRET!, env.PHOENIX_SMTP_PASSWORD!, env.PHOENIX_OAUTH2_CORP_CLIENT_SECRET!]) {
+      for (const secret of [
+        SECRET,
+        env.PHOENIX_ADMIN_SECRET!,
+        env.PHOENIX_SMTP_PASSWORD!,
+        env.PHOENIX_OAUTH2_CORP_CLIENT_SECRET!,
+      ]) {
         expect(output).not.toContain(secret);
       }
     }
@@ -171,7 +199,10 @@ describe('check-env', () => {
     expect(json.ok).toBe(false);
     expect(json.error).toEqual({ code: 'config_invalid', message: `the environment has ${problems.length} problems` });
     expect(json.issues).toHaveLength(problems.length);
-    expect(json.issues).toContainEqual({ variable: 'PHOENIX_SECRET', message: expect.stringContaining('at least one digit') });
+    expect(json.issues).toContainEqual({
+      variable: 'PHOENIX_SECRET',
+      message: expect.stringContaining('at least one digit'),
+    });
 
     for (const output of [human.out, human.err, failure.out, failure.err]) {
       for (const secret of [badSecret, 'smtp-password-value', 'corp-client-secret-value', 'db-password-value']) {
@@ -184,7 +215,11 @@ describe('check-env', () => {
     const dir = tempDir();
     const env: Env = { PHOENIX_WORKING_DIR: dir };
     const pending = (await cli(['check-env', '--json'], env, dir)).json();
-    expect(pending).toMatchObject({ ok: true, auth: { enabled: true }, secret: { source: 'pending', path: join(dir, 'demo-secret') } });
+    expect(pending).toMatchObject({
+      ok: true,
+      auth: { enabled: true },
+      secret: { source: 'pending', path: join(dir, 'demo-secret') },
+    });
     expect(existsSync(join(dir, 'demo-secret'))).toBe(false);
 
     writeFileSync(join(dir, 'demo-secret'), `${SECRET}\n`);
@@ -195,7 +230,9 @@ describe('check-env', () => {
     writeFileSync(join(dir, 'demo-secret'), 'tooshort\n');
     const broken = await cli(['check-env', '--json'], env, dir);
     expect(broken.code).toBe(1);
-    expect(broken.json().issues).toEqual([{ variable: 'PHOENIX_SECRET', message: expect.stringContaining(join(dir, 'demo-secret')) }]);
+    expect(broken.json().issues).toEqual([
+      { variable: 'PHOENIX_SECRET', message: expect.stringContaining(join(dir, 'demo-secret')) },
+    ]);
     expect(broken.out + broken.err).not.toContain('tooshort');
 
     // Relative to the current directory, as the demo: ./.data by default.
@@ -211,7 +248,12 @@ describe('check-env', () => {
 
     it("fetches each IdP's discovery document and exits 1 when one fails", async () => {
       const dir = tempDir();
-      const env: Env = { PHOENIX_WORKING_DIR: dir, PHOENIX_SECRET: SECRET, ...discovery.idpEnv('good'), ...discovery.idpEnv('bad') };
+      const env: Env = {
+        PHOENIX_WORKING_DIR: dir,
+        PHOENIX_SECRET: SECRET,
+        ...discovery.idpEnv('good'),
+        ...discovery.idpEnv('bad'),
+      };
       const result = await cli(['check-env', '--online', '--json'], env, dir);
       expect(result.code).toBe(1);
       const json = result.json();
@@ -230,7 +272,11 @@ describe('check-env', () => {
 
     it('exits 0 when every IdP answers', async () => {
       const dir = tempDir();
-      const result = await cli(['check-env', '--online'], { PHOENIX_WORKING_DIR: dir, PHOENIX_SECRET: SECRET, ...discovery.idpEnv('good') }, dir);
+      const result = await cli(
+        ['check-env', '--online'],
+        { PHOENIX_WORKING_DIR: dir, PHOENIX_SECRET: SECRET, ...discovery.idpEnv('good') },
+        dir,
+      );
       expect(result.code).toBe(0);
       expect(result.err).toBe('');
     });
@@ -243,7 +289,11 @@ describe('explain-claims', () => {
   async function explain(claims: unknown, extra: string[] = [], env: Env = idpEnv) {
     const dir = tempDir();
     writeFileSync(join(dir, 'claims.json'), JSON.stringify(claims));
-    return cli(['explain-claims', '--idp', 'corp', '--claims', 'claims.json', ...extra], { PHOENIX_WORKING_DIR: dir, ...env }, dir);
+    return cli(
+      ['explain-claims', '--idp', 'corp', '--claims', 'claims.json', ...extra],
+      { PHOENIX_WORKING_DIR: dir, ...env },
+      dir,
+    );
   }
 
   it('allows a member of an allowed group, with the role the conditional path and the mapping give', async () => {
@@ -259,7 +309,11 @@ describe('explain-claims', () => {
       userInfo: { ok: true, sub: 'u-1', email: 'alice@example.com', username: 'Alice' },
       groups: { path: 'groups', found: ['eng', 'admins'], allowedGroups: ['eng', 'admins'], passed: true },
       roleClaim: { path: "contains(groups, 'admins') && 'admin' || 'viewer'", value: 'admin', strict: false },
-      access: { allowed: true, role: 'ADMIN', reason: "group 'eng' is in ALLOWED_GROUPS; IdP role 'admin' maps to ADMIN through ROLE_MAPPING" },
+      access: {
+        allowed: true,
+        role: 'ADMIN',
+        reason: "group 'eng' is in ALLOWED_GROUPS; IdP role 'admin' maps to ADMIN through ROLE_MAPPING",
+      },
       idTokenSufficient: true,
     });
 
@@ -270,8 +324,12 @@ describe('explain-claims', () => {
     const human = await explain(claims);
     expect(human.code).toBe(0);
     expect(human.out).toMatch(/user info\s+sub 'u-1', email alice@example\.com, username 'Alice'/);
-    expect(human.out).toMatch(/groups gate\s+passes: found 'eng', 'admins'; ALLOWED_GROUPS 'eng', 'admins'; GROUPS_ATTRIBUTE_PATH: groups\n/);
-    expect(human.out).toContain("role claim   found 'admin'; ROLE_ATTRIBUTE_PATH: contains(groups, 'admins') && 'admin' || 'viewer'\n");
+    expect(human.out).toMatch(
+      /groups gate\s+passes: found 'eng', 'admins'; ALLOWED_GROUPS 'eng', 'admins'; GROUPS_ATTRIBUTE_PATH: groups\n/,
+    );
+    expect(human.out).toContain(
+      "role claim   found 'admin'; ROLE_ATTRIBUTE_PATH: contains(groups, 'admins') && 'admin' || 'viewer'\n",
+    );
     expect(human.out).toMatch(/decision\s+allowed as ADMIN/);
     expect(human.out).toMatch(/why\s+group 'eng' is in ALLOWED_GROUPS; IdP role 'admin' maps to ADMIN/);
   });
@@ -325,7 +383,10 @@ describe('explain-claims', () => {
     const unknown = await cli(['explain-claims', '--idp', 'nope', '--claims', 'ok.json', '--json'], env, dir);
     expect(unknown.code).toBe(1);
     expect(unknown.err).toBe("error: No IdP named 'nope'; configured: corp\n");
-    expect(unknown.json()).toEqual({ ok: false, error: { code: 'not_found', message: "No IdP named 'nope'; configured: corp" } });
+    expect(unknown.json()).toEqual({
+      ok: false,
+      error: { code: 'not_found', message: "No IdP named 'nope'; configured: corp" },
+    });
 
     const missing = await cli(['explain-claims', '--idp', 'corp', '--claims', 'missing.json'], env, dir);
     expect([missing.code, missing.err]).toEqual([1, `error: Cannot read ${join(dir, 'missing.json')}: ENOENT\n`]);
@@ -349,7 +410,13 @@ describe('reset-password', () => {
     const json = result.json();
     expect(json).toMatchObject({
       ok: true,
-      user: { email: 'admin@localhost', username: 'admin', role: 'ADMIN', auth_method: 'LOCAL', password_needs_reset: true },
+      user: {
+        email: 'admin@localhost',
+        username: 'admin',
+        role: 'ADMIN',
+        auth_method: 'LOCAL',
+        password_needs_reset: true,
+      },
       sessionsEnded: true,
       revocations: 'none',
     });
@@ -358,10 +425,15 @@ describe('reset-password', () => {
     expect(result.err).toContain('note: a server already running on this SQLite database');
 
     // The session from before is gone: its access token (never cached here) and its refresh token are refused.
-    expect(await server.gh.authenticator!.authenticate({ authorization: `Bearer ${before.accessToken}` })).toEqual({ ok: false, reason: 'revoked' });
+    expect(await server.gh.authenticator!.authenticate({ authorization: `Bearer ${before.accessToken}` })).toEqual({
+      ok: false,
+      reason: 'revoked',
+    });
     await expect(refreshSession(server.deps, before.refreshToken)).rejects.toMatchObject({ code: 'invalid_token' });
 
-    await expect(login(server.deps, { email: 'admin@localhost', password: 'admin' })).rejects.toMatchObject({ code: 'invalid_credentials' });
+    await expect(login(server.deps, { email: 'admin@localhost', password: 'admin' })).rejects.toMatchObject({
+      code: 'invalid_credentials',
+    });
     const after = await login(server.deps, { email: 'admin@localhost', password: json.password });
     expect(after.user.resetPassword).toBe(true);
   });
@@ -375,11 +447,17 @@ describe('reset-password', () => {
     expect(human.out.split(password!).length - 1).toBe(1);
     expect(human.out).toMatch(/^reset the password of admin@localhost \(VXNlcjo[A-Za-z0-9+/=]+\)$/m);
 
-    const chosen = await cli(['reset-password', '--email', 'admin@localhost', '--password', 'Chosen-pass-1', '--json'], env, dir);
+    const chosen = await cli(
+      ['reset-password', '--email', 'admin@localhost', '--password', 'Chosen-pass-1', '--json'],
+      env,
+      dir,
+    );
     expect(chosen.code).toBe(0);
     expect(chosen.json()).not.toHaveProperty('password');
     expect(chosen.out).not.toContain('Chosen-pass-1');
-    expect((await login(server.deps, { email: 'admin@localhost', password: 'Chosen-pass-1' })).user.email).toBe('admin@localhost');
+    expect((await login(server.deps, { email: 'admin@localhost', password: 'Chosen-pass-1' })).user.email).toBe(
+      'admin@localhost',
+    );
   });
 
   it('exits 1 for an unknown e-mail, a password the policy refuses, an OAuth2 user and the system user', async () => {
@@ -394,7 +472,10 @@ describe('reset-password', () => {
     const unknown = await cli(['reset-password', '--email', 'nobody@example.com', '--json'], env, dir);
     expect(unknown.code).toBe(1);
     expect(unknown.err).toBe('error: No user with the e-mail nobody@example.com\n');
-    expect(unknown.json()).toEqual({ ok: false, error: { code: 'not_found', message: 'No user with the e-mail nobody@example.com' } });
+    expect(unknown.json()).toEqual({
+      ok: false,
+      error: { code: 'not_found', message: 'No user with the e-mail nobody@example.com' },
+    });
 
     const weak = await cli(['reset-password', '--email', 'admin@localhost', '--password', 'short', '--json'], env, dir);
     expect(weak.code).toBe(1);
@@ -413,7 +494,11 @@ describe('reset-password', () => {
 describe('create-system-key', () => {
   it('mints a key the server accepts, printed once, with its GlobalID', async () => {
     const { dir, env, server } = await openServer();
-    const result = await cli(['create-system-key', '--name', ' ci ', '--description', 'deploys', '--expires', '2999-01-01T00:00:00', '--json'], env, dir);
+    const result = await cli(
+      ['create-system-key', '--name', ' ci ', '--description', 'deploys', '--expires', '2999-01-01T00:00:00', '--json'],
+      env,
+      dir,
+    );
     expect(result.code).toBe(0);
     const { apiKey, ...rest } = result.json();
     if (!apiKey) throw new Error('no apiKey in the output');
@@ -429,11 +514,16 @@ describe('create-system-key', () => {
     expect(decodeGlobalId(apiKey.id)).toMatch(/^SystemApiKey:\d+$/);
 
     const verdict = await server.gh.authenticator!.authenticate({ authorization: `Bearer ${apiKey.key}` });
-    expect(verdict).toMatchObject({ ok: true, principal: { kind: 'system_api_key', role: 'SYSTEM', userId: server.gh.systemUserId } });
+    expect(verdict).toMatchObject({
+      ok: true,
+      principal: { kind: 'system_api_key', role: 'SYSTEM', userId: server.gh.systemUserId },
+    });
 
     const human = await cli(['create-system-key', '--name', 'nightly'], env, dir);
     expect(human.code).toBe(0);
-    expect(human.out).toMatch(/^created the system key 'nightly' \(U3lzdGVtQXBpS2V5O[A-Za-z0-9+/=]+\), never expires$/m);
+    expect(human.out).toMatch(
+      /^created the system key 'nightly' \(U3lzdGVtQXBpS2V5O[A-Za-z0-9+/=]+\), never expires$/m,
+    );
     const key = /^key: (\S+)$/m.exec(human.out)?.[1];
     expect(human.out.split(key!).length - 1).toBe(1);
     expect((await server.gh.authenticator!.authenticate({ authorization: `Bearer ${key!}` })).ok).toBe(true);
@@ -441,7 +531,11 @@ describe('create-system-key', () => {
 
   it('exits 1 for an expiry in the past and 2 without --name', async () => {
     const { dir, env } = await openServer();
-    const past = await cli(['create-system-key', '--name', 'old', '--expires', '2001-01-01T00:00:00Z', '--json'], env, dir);
+    const past = await cli(
+      ['create-system-key', '--name', 'old', '--expires', '2001-01-01T00:00:00Z', '--json'],
+      env,
+      dir,
+    );
     expect(past.code).toBe(1);
     expect(past.json().error).toEqual({ code: 'invalid_input', message: 'expires_at must be in the future' });
     const garbage = await cli(['create-system-key', '--name', 'old', '--expires', 'tomorrow'], env, dir);
@@ -454,7 +548,11 @@ describe('create-system-key', () => {
     const { PHOENIX_SECRET: _unset, ...withoutSecret } = env;
     const result = await cli(['create-system-key', '--name', 'ci', '--json'], withoutSecret, dir);
     expect(result.code).toBe(1);
-    expect(result.json()).toMatchObject({ ok: false, error: { code: 'config_invalid' }, issues: [{ variable: 'PHOENIX_SECRET' }] });
+    expect(result.json()).toMatchObject({
+      ok: false,
+      error: { code: 'config_invalid' },
+      issues: [{ variable: 'PHOENIX_SECRET' }],
+    });
     expect(result.err).toContain(`${join(dir, 'demo-secret')} does not exist`);
   });
 });
@@ -464,14 +562,25 @@ describe('list-users', () => {
     const { dir, env, server } = await openServer();
     const admin = adminSecretPrincipal(server.gh.systemUserId!);
     const member = await createUser(server.deps, admin, { email: 'mia@example.com', username: 'mia', role: 'MEMBER' });
-    await createUser(server.deps, admin, { email: 'oli@example.com', username: 'oli', role: 'VIEWER', authMethod: 'OAUTH2' });
+    await createUser(server.deps, admin, {
+      email: 'oli@example.com',
+      username: 'oli',
+      role: 'VIEWER',
+      authMethod: 'OAUTH2',
+    });
 
     const result = await cli(['list-users', '--json'], env, dir);
     expect(result.code).toBe(0);
     const { ok, users = [] } = result.json();
     expect(ok).toBe(true);
     expect(users.map((user) => user.email)).toEqual(['oli@example.com', 'mia@example.com', 'admin@localhost']);
-    expect(users[1]).toMatchObject({ email: 'mia@example.com', username: 'mia', role: 'MEMBER', auth_method: 'LOCAL', password_needs_reset: true });
+    expect(users[1]).toMatchObject({
+      email: 'mia@example.com',
+      username: 'mia',
+      role: 'MEMBER',
+      auth_method: 'LOCAL',
+      password_needs_reset: true,
+    });
     expect(decodeGlobalId(users[1]!.id)).toBe(`User:${member.id}`);
     expect(users[0]).toMatchObject({ auth_method: 'OAUTH2' });
 
@@ -479,7 +588,9 @@ describe('list-users', () => {
     const lines = human.out.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID\s+EMAIL\s+USERNAME\s+ROLE\s+AUTH$/);
     expect(lines).toHaveLength(4);
-    expect(lines[2]).toMatch(new RegExp(`^${users[1]!.id.replace(/[+/=]/g, '\\$&')}\\s+mia@example\\.com\\s+mia\\s+MEMBER\\s+LOCAL$`));
+    expect(lines[2]).toMatch(
+      new RegExp(`^${users[1]!.id.replace(/[+/=]/g, '\\$&')}\\s+mia@example\\.com\\s+mia\\s+MEMBER\\s+LOCAL$`),
+    );
     expect(human.out).not.toContain('system@localhost');
   });
 
@@ -518,14 +629,19 @@ describe('secret rotation: list-api-keys and check-env', () => {
     expect((await after.gh.authenticator!.authenticate({ authorization: `Bearer ${old.key}` })).ok).toBe(true);
     const fresh = (await cli(['create-system-key', '--name', 'new-ci', '--json'], rotated, dir)).json().apiKey!;
 
-    const all = (await cli(['list-api-keys', '--json'], rotated, dir)).json() as CliJson & { keys: { id: string; name: string; secret: { status: string; position?: number } }[]; previous: string[] };
+    const all = (await cli(['list-api-keys', '--json'], rotated, dir)).json() as CliJson & {
+      keys: { id: string; name: string; secret: { status: string; position?: number } }[];
+      previous: string[];
+    };
     expect(all.ok).toBe(true);
     expect(all.previous).toHaveLength(1);
     expect(all.keys.map((key) => [key.name, key.secret])).toEqual([
       ['new-ci', { status: 'current' }],
       ['old-ci', { status: 'previous', position: 1 }],
     ]);
-    const dependent = (await cli(['list-api-keys', '--old-secrets', '--json'], rotated, dir)).json() as CliJson & { keys: { id: string }[] };
+    const dependent = (await cli(['list-api-keys', '--old-secrets', '--json'], rotated, dir)).json() as CliJson & {
+      keys: { id: string }[];
+    };
     expect(dependent.keys.map((key) => key.id)).toEqual([old.id]);
     const human = await cli(['list-api-keys', '--old-secrets'], rotated, dir);
     expect(human.out).toMatch(/old-ci\s+previous #1/);
@@ -543,7 +659,8 @@ describe('secret rotation: list-api-keys and check-env', () => {
     const checkJson = (await cli(['check-env', '--json', '--rotation'], rotated, dir)).json();
     expect(checkJson).toMatchObject({ previousSecrets: all.previous, auth: { sessionMaxLifetimeMinutes: 43_200 } });
     expect((checkJson.secretRotation as string[]).length).toBe(6);
-    for (const output of [check.out, JSON.stringify(checkJson)]) for (const secret of [SECRET, NEW_SECRET]) expect(output).not.toContain(secret);
+    for (const output of [check.out, JSON.stringify(checkJson)])
+      for (const secret of [SECRET, NEW_SECRET]) expect(output).not.toContain(secret);
 
     // Retired: the old key is refused, the new one works, and the listing says so.
     await after.close();
@@ -551,21 +668,37 @@ describe('secret rotation: list-api-keys and check-env', () => {
     const retiredEnv: Env = { ...env, PHOENIX_SECRET: NEW_SECRET };
     const retired = await startSqliteServer(dir, retiredEnv);
     servers.push(retired);
-    expect(await retired.gh.authenticator!.authenticate({ authorization: `Bearer ${old.key}` })).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(await retired.gh.authenticator!.authenticate({ authorization: `Bearer ${old.key}` })).toMatchObject({
+      ok: false,
+      reason: 'invalid',
+    });
     expect((await retired.gh.authenticator!.authenticate({ authorization: `Bearer ${fresh.key}` })).ok).toBe(true);
     expect((await cli(['list-api-keys'], retiredEnv, dir)).out).toMatch(/old-ci\s+retired \(already invalid\)/);
-    expect((await cli(['list-api-keys', '--old-secrets'], retiredEnv, dir)).out).toContain('no API key depends on a previous secret');
+    expect((await cli(['list-api-keys', '--old-secrets'], retiredEnv, dir)).out).toContain(
+      'no API key depends on a previous secret',
+    );
   });
 
   it('refuses bad previous secrets at once, naming the entry and never its value', async () => {
     const dir = tempDir();
     const weak = 'short1a';
-    const result = await cli(['check-env', '--json'], { PHOENIX_WORKING_DIR: dir, PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: SECRET, GATEHOUSE_PREVIOUS_SECRETS: `${NEW_SECRET},${weak},${SECRET},${NEW_SECRET}` }, dir);
+    const result = await cli(
+      ['check-env', '--json'],
+      {
+        PHOENIX_WORKING_DIR: dir,
+        PHOENIX_ENABLE_AUTH: 'true',
+        PHOENIX_SECRET: SECRET,
+        GATEHOUSE_PREVIOUS_SECRETS: `${NEW_SECRET},${weak},${SECRET},${NEW_SECRET}`,
+      },
+      dir,
+    );
     expect(result.code).toBe(1);
     const messages = (result.json().issues ?? []).map((issue) => `${issue.variable}: ${issue.message}`);
     expect(messages).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^GATEHOUSE_PREVIOUS_SECRETS: GATEHOUSE_PREVIOUS_SECRETS entry 2 must be at least 32 characters long \(got 7 characters\)$/),
+        expect.stringMatching(
+          /^GATEHOUSE_PREVIOUS_SECRETS: GATEHOUSE_PREVIOUS_SECRETS entry 2 must be at least 32 characters long \(got 7 characters\)$/,
+        ),
         expect.stringMatching(/entry 4 repeats entry 1/),
       ]),
     );
@@ -577,14 +710,23 @@ describe('secret rotation: list-api-keys and check-env', () => {
 describe('revoke-sessions', () => {
   it("ends every session of the user: the old tokens are refused, other users' sessions live on", async () => {
     const { dir, env, server } = await openServer();
-    await createUser(server.deps, adminSecretPrincipal(server.gh.systemUserId!), { email: 'mia@example.com', username: 'mia', role: 'MEMBER', password: 'mia-pass' });
+    await createUser(server.deps, adminSecretPrincipal(server.gh.systemUserId!), {
+      email: 'mia@example.com',
+      username: 'mia',
+      role: 'MEMBER',
+      password: 'mia-pass',
+    });
     const first = await login(server.deps, { email: 'admin@localhost', password: 'admin' });
     const second = await login(server.deps, { email: 'admin@localhost', password: 'admin' });
     const other = await login(server.deps, { email: 'mia@example.com', password: 'mia-pass' });
 
     const result = await cli(['revoke-sessions', '--email', 'admin@localhost', '--json'], env, dir);
     expect(result.code).toBe(0);
-    expect(result.json()).toMatchObject({ ok: true, user: { email: 'admin@localhost', role: 'ADMIN' }, revocations: 'none' });
+    expect(result.json()).toMatchObject({
+      ok: true,
+      user: { email: 'admin@localhost', role: 'ADMIN' },
+      revocations: 'none',
+    });
 
     const authenticate = (token: string) => server.gh.authenticator!.authenticate({ authorization: `Bearer ${token}` });
     expect(await authenticate(first.accessToken)).toEqual({ ok: false, reason: 'revoked' });
@@ -601,25 +743,51 @@ describe('revoke-sessions', () => {
   it('exits 1 for an unknown e-mail', async () => {
     const { dir, env } = await openServer();
     const result = await cli(['revoke-sessions', '--email', 'ghost@example.com'], env, dir);
-    expect([result.code, result.out, result.err]).toEqual([1, '', 'error: No user with the e-mail ghost@example.com\n']);
+    expect([result.code, result.out, result.err]).toEqual([
+      1,
+      '',
+      'error: No user with the e-mail ghost@example.com\n',
+    ]);
   });
 });
 
 describe('audit', () => {
   it('shows what the CLI and the server did, newest first, filtered by user, type and time, as lines or --json', async () => {
     const { dir, env, server } = await openServer();
-    await createUser(server.deps, adminSecretPrincipal(server.gh.systemUserId!), { email: 'ava@example.com', username: 'ava', role: 'MEMBER', password: 'ava-pass-1' });
+    await createUser(server.deps, adminSecretPrincipal(server.gh.systemUserId!), {
+      email: 'ava@example.com',
+      username: 'ava',
+      role: 'MEMBER',
+      password: 'ava-pass-1',
+    });
     await login(server.deps, { email: 'ava@example.com', password: 'ava-pass-1' });
-    await expect(login(server.deps, { email: 'ava@example.com', password: 'wrong-pass' })).rejects.toMatchObject({ code: 'invalid_credentials' });
+    await expect(login(server.deps, { email: 'ava@example.com', password: 'wrong-pass' })).rejects.toMatchObject({
+      code: 'invalid_credentials',
+    });
     await server.gh.audit.flush();
     expect((await cli(['reset-password', '--email', 'ava@example.com', '--json'], env, dir)).code).toBe(0);
     expect((await cli(['revoke-sessions', '--email', 'ava@example.com'], env, dir)).code).toBe(0);
 
     const result = await cli(['audit', '--user', 'ava@example.com', '--json'], env, dir);
     expect(result.code).toBe(0);
-    const events = result.json().events as { type: string; actor: { kind: string }; user_agent: string | null; details: Record<string, unknown> }[];
-    expect(events.map((e) => e.type)).toEqual(['session.ended', 'password.changed', 'sign_in.failed', 'sign_in.succeeded', 'user.created']);
-    expect(events[0]).toMatchObject({ actor: { kind: 'cli' }, user_agent: 'gatehouse-cli', details: { by: 'admin', reason: 'revoked', session_id: null } });
+    const events = result.json().events as {
+      type: string;
+      actor: { kind: string };
+      user_agent: string | null;
+      details: Record<string, unknown>;
+    }[];
+    expect(events.map((e) => e.type)).toEqual([
+      'session.ended',
+      'password.changed',
+      'sign_in.failed',
+      'sign_in.succeeded',
+      'user.created',
+    ]);
+    expect(events[0]).toMatchObject({
+      actor: { kind: 'cli' },
+      user_agent: 'gatehouse-cli',
+      details: { by: 'admin', reason: 'revoked', session_id: null },
+    });
     expect(events[1]).toMatchObject({ actor: { kind: 'cli' }, details: { by: 'admin', sessions_ended: true } });
     // The generated password of reset-password is nowhere in the trail.
     const password = (await cli(['reset-password', '--email', 'ava@example.com', '--json'], env, dir)).json().password!;
@@ -628,14 +796,21 @@ describe('audit', () => {
     const failed = await cli(['audit', '--type', 'sign_in.failed', '--since', '1h'], env, dir);
     expect(failed.code).toBe(0);
     expect(failed.out.trimEnd().split('\n')).toHaveLength(1);
-    expect(failed.out).toMatch(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z {2}sign_in\.failed {2}actor=anonymous {2}subject=VXNlcjo\S+ {2}from=- {2}method="password" reason="invalid_password" login="ava@example.com"$/m);
+    expect(failed.out).toMatch(
+      /^\d{4}-\d{2}-\d{2}T[\d:.]+Z {2}sign_in\.failed {2}actor=anonymous {2}subject=VXNlcjo\S+ {2}from=- {2}method="password" reason="invalid_password" login="ava@example.com"$/m,
+    );
     const future = await cli(['audit', '--since', '2999-01-01T00:00:00Z'], env, dir);
     expect([future.code, future.out, future.err]).toEqual([0, '', 'no audit events match\n']);
   });
 
   it('exits 2 for a bad --since, --type or --limit and 1 for an unknown user', async () => {
     const { dir, env } = await openServer();
-    for (const args of [['--since', 'yesterday'], ['--type', 'sign_in.nope'], ['--limit', '-1'], ['--since', '1h', '--until', '2h']]) {
+    for (const args of [
+      ['--since', 'yesterday'],
+      ['--type', 'sign_in.nope'],
+      ['--limit', '-1'],
+      ['--since', '1h', '--until', '2h'],
+    ]) {
       const result = await cli(['audit', ...args], env, dir);
       expect(result.code, args.join(' ')).toBe(2);
     }
@@ -660,7 +835,8 @@ describe('on PostgreSQL', () => {
     const server = await startServer(await createPostgresStore({ connectionString: url }), env, channel);
     try {
       const session = await login(server.deps, { email: 'admin@localhost', password: 'admin' });
-      const authenticate = () => server.gh.authenticator!.authenticate({ authorization: `Bearer ${session.accessToken}` });
+      const authenticate = () =>
+        server.gh.authenticator!.authenticate({ authorization: `Bearer ${session.accessToken}` });
       expect((await authenticate()).ok).toBe(true);
       expect(server.gh.authenticator!.size).toBe(1);
 
@@ -672,7 +848,8 @@ describe('on PostgreSQL', () => {
       expect(result.out).not.toContain(url);
 
       const deadline = Date.now() + 5_000;
-      while (server.gh.authenticator!.size > 0 && Date.now() < deadline) await new Promise((wait) => setTimeout(wait, 20));
+      while (server.gh.authenticator!.size > 0 && Date.now() < deadline)
+        await new Promise((wait) => setTimeout(wait, 20));
       expect(await authenticate()).toEqual({ ok: false, reason: 'revoked' });
 
       const check = (await cli(['check-env', '--json'], env, dir)).json();
@@ -693,7 +870,8 @@ describe('with GATEHOUSE_REDIS_URL', () => {
     const server = await startSqliteServer(dir, env, channel);
     try {
       const session = await login(server.deps, { email: 'admin@localhost', password: 'admin' });
-      const authenticate = () => server.gh.authenticator!.authenticate({ authorization: `Bearer ${session.accessToken}` });
+      const authenticate = () =>
+        server.gh.authenticator!.authenticate({ authorization: `Bearer ${session.accessToken}` });
       expect((await authenticate()).ok).toBe(true);
       expect(server.gh.authenticator!.size).toBe(1);
 
@@ -703,7 +881,8 @@ describe('with GATEHOUSE_REDIS_URL', () => {
       expect(result.err).toBe('');
 
       const deadline = Date.now() + 5_000;
-      while (server.gh.authenticator!.size > 0 && Date.now() < deadline) await new Promise((wait) => setTimeout(wait, 20));
+      while (server.gh.authenticator!.size > 0 && Date.now() < deadline)
+        await new Promise((wait) => setTimeout(wait, 20));
       expect(await authenticate()).toEqual({ ok: false, reason: 'revoked' });
     } finally {
       await server.close();
@@ -717,9 +896,16 @@ describe('the built bin', () => {
   function bin(args: string[], env: Env, cwd: string) {
     if (!existsSync(cliJs)) throw new Error(`${cliJs} is missing: run \`npm run build -w @gatehouse-auth/cli\` first`);
     // The servers these commands act on run with auth on; the CLI, like the library, defaults to off.
-    return runFile(process.execPath, [cliJs, ...args], { cwd, env: { PATH: process.env.PATH ?? '', PHOENIX_ENABLE_AUTH: 'true', ...env } }).then(
+    return runFile(process.execPath, [cliJs, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', PHOENIX_ENABLE_AUTH: 'true', ...env },
+    }).then(
       ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => ({
+        code: error.code,
+        stdout: error.stdout,
+        stderr: error.stderr,
+      }),
     );
   }
 
@@ -747,8 +933,12 @@ describe('the built bin', () => {
       const created = await bin(['create-system-key', '--name', 'ci', '--json'], env, dir);
       expect(created.code).toBe(0);
       const { key } = (JSON.parse(created.stdout) as { apiKey: { key: string } }).apiKey;
-      expect((await fetch(`${demo.url}/v1/projects`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
-      expect((await fetch(`${demo.url}/v1/projects`, { headers: { authorization: 'Bearer not-a-key' } })).status).toBe(401);
+      expect((await fetch(`${demo.url}/v1/projects`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(
+        200,
+      );
+      expect((await fetch(`${demo.url}/v1/projects`, { headers: { authorization: 'Bearer not-a-key' } })).status).toBe(
+        401,
+      );
 
       const listed = await bin(['list-users'], env, dir);
       expect(listed.stdout).toMatch(/admin@localhost\s+admin\s+ADMIN\s+LOCAL/);

@@ -10,7 +10,12 @@ export { readCookie, serializeCookie, deleteCookie, type CookieOptions } from '.
 export { resolveClientAddress, normalizeAddress } from './http/client-address.js';
 export { createCsrfCheck, type OriginHeaders } from './http/csrf.js';
 export { readJsonObject, MAX_BODY_BYTES } from './http/body.js';
-export { REVOCATION_ALL, decodeRevocationMessage, encodeRevocationMessage, type RevocationWireMessage } from './revocation/wire.js';
+export {
+  REVOCATION_ALL,
+  decodeRevocationMessage,
+  encodeRevocationMessage,
+  type RevocationWireMessage,
+} from './revocation/wire.js';
 export { createRevocationRelay, type RevocationRelay, type RevocationRelayOptions } from './revocation/relay.js';
 export { importOptional, isMissingPackage } from './kit/import-optional.js';
 export { canonicalRequestPath, pathOfTarget, MAX_PATH_LENGTH, MALFORMED_PATH_MESSAGE } from './http/request-path.js';

@@ -135,7 +135,12 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
   const hostCheck = createHostCheck(config);
 
   // Checked before bootstrap writes anything, like the sweep interval.
-  const audit = createAuditTrail({ ...options.audit, sink: options.audit?.sink ?? storeAuditSink(store), clock, logger });
+  const audit = createAuditTrail({
+    ...options.audit,
+    sink: options.audit?.sink ?? storeAuditSink(store),
+    clock,
+    logger,
+  });
   let deps: ServiceDeps | null = null;
   let authenticator: Authenticator | null = null;
   let systemUserId: number | null = null;
@@ -146,8 +151,17 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     deps = {
       config,
       store,
-      hasher: boundedLoginHasher(options.hasher ?? createArgon2Hasher(), config.passwordHashing, options.passwordHashing ?? {}, logger),
-      tokens: createTokenCodec({ secret: config.secret, previousSecrets: config.previousSecrets, now: () => clock.now() }),
+      hasher: boundedLoginHasher(
+        options.hasher ?? createArgon2Hasher(),
+        config.passwordHashing,
+        options.passwordHashing ?? {},
+        logger,
+      ),
+      tokens: createTokenCodec({
+        secret: config.secret,
+        previousSecrets: config.previousSecrets,
+        now: () => clock.now(),
+      }),
       rateLimits: options.rateLimits ?? createMemoryRateLimitStore(),
       revocations,
       clock,
@@ -160,7 +174,15 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
   }
   logStartup(logger, { config, store, routePreset: restPolicy.preset });
   // Auth off issues nothing, so there is nothing to sweep.
-  const sweep = deps ? startExpiredSweep({ store, clock, logger, intervalMs: sweepIntervalMs, auditRetentionMs: config.auditRetentionDays * 86_400_000 }) : null;
+  const sweep = deps
+    ? startExpiredSweep({
+        store,
+        clock,
+        logger,
+        intervalMs: sweepIntervalMs,
+        auditRetentionMs: config.auditRetentionDays * 86_400_000,
+      })
+    : null;
 
   // Auth off: no login routes, the anonymous profile, and the key routes, which the REST rule refuses
   // with 403 (reference §4.10) rather than leaving them to the host's 404.
@@ -169,10 +191,15 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
   if (deps && config.oauth2.idps.length > 0) {
     const discovery = createDiscovery({ now: () => clock.now(), ...options.discovery });
     const seal = createIdTokenSeal(config.secret ?? '');
-    idpLogout = createIdpLogout(config, deps, discovery, seal, { ...(options.discovery?.timeoutMs !== undefined ? { timeoutMs: options.discovery.timeoutMs } : {}) });
+    idpLogout = createIdpLogout(config, deps, discovery, seal, {
+      ...(options.discovery?.timeoutMs !== undefined ? { timeoutMs: options.discovery.timeoutMs } : {}),
+    });
     oauth2 = oauth2Routes(createOAuth2Flow(config, deps, discovery, seal), idpLogout, config);
   }
-  const ldap = deps && config.ldap ? ldapRoutes(config.ldap, options.directory ?? createLdapDirectory(config.ldap, { ...options.ldap, logger })) : [];
+  const ldap =
+    deps && config.ldap
+      ? ldapRoutes(config.ldap, options.directory ?? createLdapDirectory(config.ldap, { ...options.ldap, logger }))
+      : [];
   const routes: RouteDefinition[] = config.enabled
     ? [...authRoutes, ...mfaAuthRoutes, ...ldap, ...oauth2, ...v1Routes, ...mfaV1Routes]
     : v1Routes.filter((r) => (r.pattern === '/v1/user' && r.method === 'GET') || r.pattern.includes('/api_keys'));

@@ -93,7 +93,16 @@ export * from './crypto/index.js';
 
 export { totpCodeAt } from './mfa/index.js';
 
-export { createTokenCodec, secretFingerprint, TOKEN_KINDS, type SignClaims, type TokenClaims, type TokenCodec, type TokenCodecOptions, type TokenKind } from './tokens/index.js';
+export {
+  createTokenCodec,
+  secretFingerprint,
+  TOKEN_KINDS,
+  type SignClaims,
+  type TokenClaims,
+  type TokenCodec,
+  type TokenCodecOptions,
+  type TokenKind,
+} from './tokens/index.js';
 
 export {
   createMemoryRateLimitStore,
@@ -224,4 +233,11 @@ export {
 
 export { resolveAccess, isSafeReturnUrl, type AccessDecision, type DiscoveryOptions } from './oauth2/index.js';
 
-export { createLdapDirectory, type Directory, type DirectoryOutcome, type DirectoryProbe, type DirectoryUser, type LdapDirectoryOptions } from './ldap/index.js';
+export {
+  createLdapDirectory,
+  type Directory,
+  type DirectoryOutcome,
+  type DirectoryProbe,
+  type DirectoryUser,
+  type LdapDirectoryOptions,
+} from './ldap/index.js';

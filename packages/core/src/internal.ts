@@ -17,10 +17,32 @@ export {
   type RoleMappingParseResult,
   type RootUrlParts,
 } from './config/index.js';
-export { BUILT_IN_ADMIN_ROUTES, BUILT_IN_SELF_SERVICE_ROUTES, BUILT_IN_API_KEY_ROUTES, normaliseRoutePattern } from './policy/index.js';
+export {
+  BUILT_IN_ADMIN_ROUTES,
+  BUILT_IN_SELF_SERVICE_ROUTES,
+  BUILT_IN_API_KEY_ROUTES,
+  normaliseRoutePattern,
+} from './policy/index.js';
 export { MAX_TOKEN_LENGTH, isTokenKind, tokenType } from './tokens/index.js';
-export { requireActor, issueSession, userIdFromRefreshToken, assertNotLockedOut, clearLoginFailures, recordLoginFailure, normalizeUsername } from './services/index.js';
-export { toGlobalId, fromGlobalId, userJson, apiKeyJson, auditEventJson, AUTH_ROUTES_RULE, OAUTH2_LOGIN_RULE, type NodeType } from './http/index.js';
+export {
+  requireActor,
+  issueSession,
+  userIdFromRefreshToken,
+  assertNotLockedOut,
+  clearLoginFailures,
+  recordLoginFailure,
+  normalizeUsername,
+} from './services/index.js';
+export {
+  toGlobalId,
+  fromGlobalId,
+  userJson,
+  apiKeyJson,
+  auditEventJson,
+  AUTH_ROUTES_RULE,
+  OAUTH2_LOGIN_RULE,
+  type NodeType,
+} from './http/index.js';
 export {
   pruneClaims,
   hasSufficientClaims,

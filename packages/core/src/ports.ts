@@ -314,7 +314,11 @@ export interface AuthStoreOps {
   deleteApiKey(id: number): Promise<boolean>;
 
   /** Replaces the user's live reset token (at most one per user, enforced by the schema). */
-  insertPasswordResetToken(token: { userId: number; createdAt: number; expiresAt: number }): Promise<PasswordResetTokenRecord>;
+  insertPasswordResetToken(token: {
+    userId: number;
+    createdAt: number;
+    expiresAt: number;
+  }): Promise<PasswordResetTokenRecord>;
   deletePasswordResetTokensOfUser(userId: number): Promise<number>;
   /** Atomic single use: deletes and returns the token, or null if it was already taken. */
   takePasswordResetToken(id: number): Promise<PasswordResetTokenRecord | null>;
@@ -347,7 +351,12 @@ export interface AuthStoreOps {
   countUnusedRecoveryCodes(userId: number): Promise<number>;
   deleteRecoveryCodes(userId: number): Promise<number>;
 
-  insertMfaChallenge(challenge: { userId: number; purpose: MfaChallengePurpose; createdAt: number; expiresAt: number }): Promise<MfaChallengeRecord>;
+  insertMfaChallenge(challenge: {
+    userId: number;
+    purpose: MfaChallengePurpose;
+    createdAt: number;
+    expiresAt: number;
+  }): Promise<MfaChallengeRecord>;
   findMfaChallenge(id: number): Promise<MfaChallengeRecord | null>;
   /** Atomic single use: deletes and returns the challenge, or null if it was already taken. */
   takeMfaChallenge(id: number): Promise<MfaChallengeRecord | null>;
@@ -410,7 +419,11 @@ export interface FailureRule {
 export interface RateLimitStore {
   consume(key: string, rule: TokenBucketRule, now: number): Promise<ConsumeResult>;
   /** Records one failure; returns the block expiry if this failure (or an earlier one) blocks the key. */
-  recordFailure(key: string, rule: FailureRule, now: number): Promise<{ failures: number; blockedUntil: number | null }>;
+  recordFailure(
+    key: string,
+    rule: FailureRule,
+    now: number,
+  ): Promise<{ failures: number; blockedUntil: number | null }>;
   /** The block expiry if the key is blocked at `now`, else null. */
   blockedUntil(key: string, now: number): Promise<number | null>;
   clearFailures(key: string): Promise<void>;

@@ -115,7 +115,8 @@ function conflictFor(violation: Violation, cause: unknown): ConflictError {
     }
     return new ConflictError('Record already exists', 'conflict', { cause });
   }
-  if (violation.kind === 'foreign_key') return new ConflictError('Referenced record does not exist', 'conflict', { cause });
+  if (violation.kind === 'foreign_key')
+    return new ConflictError('Referenced record does not exist', 'conflict', { cause });
   return new ConflictError('Record violates a store constraint', 'conflict', { cause });
 }
 

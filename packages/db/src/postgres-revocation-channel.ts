@@ -1,9 +1,4 @@
-import {
-  UnavailableError,
-  type Logger,
-  type RevocationChannel,
-  type RevocationEvent,
-} from '@gatehouse-auth/core';
+import { UnavailableError, type Logger, type RevocationChannel, type RevocationEvent } from '@gatehouse-auth/core';
 import { REVOCATION_ALL, createRevocationRelay } from '@gatehouse-auth/core/adapter-kit';
 import type { Client, Notification } from 'pg';
 import { isUnavailable } from './errors.js';
@@ -45,7 +40,9 @@ const noopLogger: Logger = { info() {}, warn() {}, error() {} };
  * delivered locally and queued, and when it listens again local listeners get `{ type: 'all' }`
  * (whatever was sent meanwhile is lost) before the queue goes out.
  */
-export async function createPostgresRevocationChannel(options: PostgresRevocationChannelOptions): Promise<PostgresRevocationChannel> {
+export async function createPostgresRevocationChannel(
+  options: PostgresRevocationChannelOptions,
+): Promise<PostgresRevocationChannel> {
   const channel = options.channel ?? DEFAULT_CHANNEL;
   const channelBytes = Buffer.byteLength(channel);
   if (channelBytes === 0 || channelBytes > MAX_CHANNEL_BYTES) {
@@ -74,7 +71,10 @@ export async function createPostgresRevocationChannel(options: PostgresRevocatio
     live = false;
     client.end().catch(() => {});
     if (closed) return;
-    logger.warn('revocation channel lost its PostgreSQL connection; caches are bypassed until it is back', { channel, error });
+    logger.warn('revocation channel lost its PostgreSQL connection; caches are bypassed until it is back', {
+      channel,
+      error,
+    });
     scheduleReconnect();
   }
 
@@ -178,7 +178,8 @@ export async function createPostgresRevocationChannel(options: PostgresRevocatio
   try {
     current = await connect();
   } catch (error) {
-    if (isUnavailable(error)) throw new UnavailableError('Revocation channel unavailable', 'unavailable', { cause: error });
+    if (isUnavailable(error))
+      throw new UnavailableError('Revocation channel unavailable', 'unavailable', { cause: error });
     throw error;
   }
   live = true;

@@ -92,7 +92,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   } else {
     const pg = await loadPg('PostgreSQL (createPostgresStore)');
     const settings = { ...options.poolConfig } as PoolConfig;
-    const owned = new pg.Pool({ ...settings, connectionString: options.connectionString, types: int8AsNumber(pg.types) });
+    const owned = new pg.Pool({
+      ...settings,
+      connectionString: options.connectionString,
+      types: int8AsNumber(pg.types),
+    });
     // An idle client losing its server emits 'error' on the pool; unhandled, that would crash
     // the host. The next query reports the outage as UnavailableError instead.
     owned.on('error', () => {});
@@ -198,12 +202,18 @@ function postgresGrantReads(pool: QueryPool, schema: string | undefined): GrantR
   const table = (name: string) => (schema === undefined ? name : `${quoteIdentifier(schema)}.${name}`);
   const sql = grantQueries(table, '$1');
   // Statement names are identifiers of at most 63 bytes: a prefix and 16 hex digits of the text's hash.
-  const nameOf = (prefix: string, text: string) => `gatehouse_${prefix}_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
+  const nameOf = (prefix: string, text: string) =>
+    `gatehouse_${prefix}_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
   const accessName = nameOf('access_grant', sql.accessTokenGrant);
   const apiKeyName = nameOf('api_key_grant', sql.apiKeyGrant);
   let named = true;
 
-  async function run<R, T>(name: string, text: string, id: number, toGrant: (row: R) => T): Promise<T | null | undefined> {
+  async function run<R, T>(
+    name: string,
+    text: string,
+    id: number,
+    toGrant: (row: R) => T,
+  ): Promise<T | null | undefined> {
     try {
       const { rows } = await pool.query<R>({ name, text, values: [id] });
       return rows[0] ? toGrant(rows[0]) : null;

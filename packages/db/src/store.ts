@@ -51,7 +51,12 @@ export function createKyselyStore(db: Db, options: KyselyStoreOptions): AuthStor
   let closed = false;
   let closing: Promise<void> | undefined;
   const isClosed = () => closed;
-  const ops = opsOn(db, { dialect: options.dialect, inTransaction: false, isClosed, ...(options.grantReads ? { grantReads: options.grantReads } : {}) });
+  const ops = opsOn(db, {
+    dialect: options.dialect,
+    inTransaction: false,
+    isClosed,
+    ...(options.grantReads ? { grantReads: options.grantReads } : {}),
+  });
 
   return {
     ...ops,

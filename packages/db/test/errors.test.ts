@@ -8,11 +8,36 @@ function driverError(fields: { code?: string; constraint?: string; message?: str
 
 describe('toStoreError: constraint violations become ConflictError', () => {
   it.each([
-    ['PG unique users_email_key', { code: '23505', constraint: 'users_email_key' }, 'duplicate_email', 'Email already exists'],
-    ['PG unique users_username_key', { code: '23505', constraint: 'users_username_key' }, 'duplicate_username', 'Username already exists'],
-    ['PG unique OAuth2 identity', { code: '23505', constraint: 'users_oauth2_identity_key' }, 'conflict', 'Record already exists'],
-    ['PG foreign key', { code: '23503', constraint: 'sessions_user_id_fkey' }, 'conflict', 'Referenced record does not exist'],
-    ['PG check', { code: '23514', constraint: 'users_local_auth_check' }, 'conflict', 'Record violates a store constraint'],
+    [
+      'PG unique users_email_key',
+      { code: '23505', constraint: 'users_email_key' },
+      'duplicate_email',
+      'Email already exists',
+    ],
+    [
+      'PG unique users_username_key',
+      { code: '23505', constraint: 'users_username_key' },
+      'duplicate_username',
+      'Username already exists',
+    ],
+    [
+      'PG unique OAuth2 identity',
+      { code: '23505', constraint: 'users_oauth2_identity_key' },
+      'conflict',
+      'Record already exists',
+    ],
+    [
+      'PG foreign key',
+      { code: '23503', constraint: 'sessions_user_id_fkey' },
+      'conflict',
+      'Referenced record does not exist',
+    ],
+    [
+      'PG check',
+      { code: '23514', constraint: 'users_local_auth_check' },
+      'conflict',
+      'Record violates a store constraint',
+    ],
     ['PG not null', { code: '23502' }, 'conflict', 'Record violates a store constraint'],
     [
       'SQLite unique email',
@@ -28,12 +53,25 @@ describe('toStoreError: constraint violations become ConflictError', () => {
     ],
     [
       'SQLite unique OAuth2 identity',
-      { code: 'SQLITE_CONSTRAINT_UNIQUE', message: 'UNIQUE constraint failed: users.oauth2_client_id, users.oauth2_user_id' },
+      {
+        code: 'SQLITE_CONSTRAINT_UNIQUE',
+        message: 'UNIQUE constraint failed: users.oauth2_client_id, users.oauth2_user_id',
+      },
       'conflict',
       'Record already exists',
     ],
-    ['SQLite foreign key', { code: 'SQLITE_CONSTRAINT_FOREIGNKEY', message: 'FOREIGN KEY constraint failed' }, 'conflict', 'Referenced record does not exist'],
-    ['SQLite check', { code: 'SQLITE_CONSTRAINT_CHECK', message: 'CHECK constraint failed: users_local_auth_check' }, 'conflict', 'Record violates a store constraint'],
+    [
+      'SQLite foreign key',
+      { code: 'SQLITE_CONSTRAINT_FOREIGNKEY', message: 'FOREIGN KEY constraint failed' },
+      'conflict',
+      'Referenced record does not exist',
+    ],
+    [
+      'SQLite check',
+      { code: 'SQLITE_CONSTRAINT_CHECK', message: 'CHECK constraint failed: users_local_auth_check' },
+      'conflict',
+      'Record violates a store constraint',
+    ],
   ] as const)('%s', (_label, fields, code, message) => {
     const cause = driverError(fields);
     const mapped = toStoreError(cause);
@@ -60,7 +98,10 @@ describe('toStoreError: lost or unreachable databases become UnavailableError', 
     ['pg: pool connect timeout', new Error('timeout exceeded when trying to connect')],
     ['pg: pool ended', new Error('Cannot use a pool after calling end on the pool')],
     ['better-sqlite3: closed', new TypeError('The database connection is not open')],
-    ['every address refused', new AggregateError([driverError({ code: 'ECONNREFUSED' }), driverError({ code: 'ECONNREFUSED' })])],
+    [
+      'every address refused',
+      new AggregateError([driverError({ code: 'ECONNREFUSED' }), driverError({ code: 'ECONNREFUSED' })]),
+    ],
   ])('%s', (_label, cause) => {
     const mapped = toStoreError(cause);
     expect(mapped).toBeInstanceOf(UnavailableError);

@@ -22,11 +22,42 @@ let seeds = 0;
 
 async function seed(store: AuthStore) {
   const n = seeds++;
-  const user = await store.insertUser({ username: `u${n}`, email: `u${n}@example.com`, role: 'MEMBER', authMethod: 'LOCAL', passwordHash: 'x', resetPassword: false, createdAt: T0 });
-  const key = await store.insertApiKey({ userId: user.id, kind: 'user', name: 'k', description: null, createdAt: T0, expiresAt: null });
-  const session = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt: T0 + 3_600_000 });
-  const refresh = await store.insertRefreshToken({ sessionId: session.id, userId: user.id, createdAt: T0, expiresAt: T0 + 3_600_000 });
-  const access = await store.insertAccessToken({ sessionId: session.id, userId: user.id, refreshTokenId: refresh.id, createdAt: T0, expiresAt: T0 + 600_000 });
+  const user = await store.insertUser({
+    username: `u${n}`,
+    email: `u${n}@example.com`,
+    role: 'MEMBER',
+    authMethod: 'LOCAL',
+    passwordHash: 'x',
+    resetPassword: false,
+    createdAt: T0,
+  });
+  const key = await store.insertApiKey({
+    userId: user.id,
+    kind: 'user',
+    name: 'k',
+    description: null,
+    createdAt: T0,
+    expiresAt: null,
+  });
+  const session = await store.insertSession({
+    signInMethod: 'password',
+    userId: user.id,
+    createdAt: T0,
+    expiresAt: T0 + 3_600_000,
+  });
+  const refresh = await store.insertRefreshToken({
+    sessionId: session.id,
+    userId: user.id,
+    createdAt: T0,
+    expiresAt: T0 + 3_600_000,
+  });
+  const access = await store.insertAccessToken({
+    sessionId: session.id,
+    userId: user.id,
+    refreshTokenId: refresh.id,
+    createdAt: T0,
+    expiresAt: T0 + 600_000,
+  });
   return { user, key, access };
 }
 
@@ -130,10 +161,28 @@ describe('PostgreSQL grant reads', () => {
     const { user, key, access } = await seed(store);
     for (let round = 0; round < 3; round++) {
       queries = 0;
-      expect(await store.findApiKeyGrant(key.id)).toEqual({ id: key.id, userId: user.id, kind: 'user', expiresAt: null, role: 'MEMBER', username: user.username, email: user.email, authMethod: user.authMethod });
+      expect(await store.findApiKeyGrant(key.id)).toEqual({
+        id: key.id,
+        userId: user.id,
+        kind: 'user',
+        expiresAt: null,
+        role: 'MEMBER',
+        username: user.username,
+        email: user.email,
+        authMethod: user.authMethod,
+      });
       expect(queries).toBe(1);
       queries = 0;
-      expect(await store.findAccessTokenGrant(access.id)).toEqual({ id: access.id, sessionId: access.sessionId, userId: user.id, expiresAt: T0 + 600_000, role: 'MEMBER', username: user.username, email: user.email, authMethod: user.authMethod });
+      expect(await store.findAccessTokenGrant(access.id)).toEqual({
+        id: access.id,
+        sessionId: access.sessionId,
+        userId: user.id,
+        expiresAt: T0 + 600_000,
+        role: 'MEMBER',
+        username: user.username,
+        email: user.email,
+        authMethod: user.authMethod,
+      });
       expect(queries).toBe(1);
     }
     await store.close();
@@ -141,8 +190,26 @@ describe('PostgreSQL grant reads', () => {
   });
 
   const expectedGrants = (seeded: Awaited<ReturnType<typeof seed>>) => ({
-    key: { id: seeded.key.id, userId: seeded.user.id, kind: 'user', expiresAt: null, role: 'MEMBER', username: seeded.user.username, email: seeded.user.email, authMethod: 'LOCAL' },
-    access: { id: seeded.access.id, sessionId: seeded.access.sessionId, userId: seeded.user.id, expiresAt: T0 + 600_000, role: 'MEMBER', username: seeded.user.username, email: seeded.user.email, authMethod: 'LOCAL' },
+    key: {
+      id: seeded.key.id,
+      userId: seeded.user.id,
+      kind: 'user',
+      expiresAt: null,
+      role: 'MEMBER',
+      username: seeded.user.username,
+      email: seeded.user.email,
+      authMethod: 'LOCAL',
+    },
+    access: {
+      id: seeded.access.id,
+      sessionId: seeded.access.sessionId,
+      userId: seeded.user.id,
+      expiresAt: T0 + 600_000,
+      role: 'MEMBER',
+      username: seeded.user.username,
+      email: seeded.user.email,
+      authMethod: 'LOCAL',
+    },
   });
 
   /** Reads both grants `times` times and checks every answer. */
@@ -158,22 +225,25 @@ describe('PostgreSQL grant reads', () => {
   it.each([
     ['DISCARD ALL', '26000'],
     ['DEALLOCATE ALL', '26000'],
-  ])('after %s on the pool\'s connection: the right answer without the named statement, then no more named attempts', async (statement, code) => {
-    const pool = new pg.Pool({ connectionString: database!.url, max: 1 });
-    const traffic = watch(pool);
-    const store = await createPostgresStore({ pool });
-    const seeded = await seed(store);
-    await readBoth(store, seeded);
-    expect(traffic).toEqual({ named: 2, failures: [] });
+  ])(
+    "after %s on the pool's connection: the right answer without the named statement, then no more named attempts",
+    async (statement, code) => {
+      const pool = new pg.Pool({ connectionString: database!.url, max: 1 });
+      const traffic = watch(pool);
+      const store = await createPostgresStore({ pool });
+      const seeded = await seed(store);
+      await readBoth(store, seeded);
+      expect(traffic).toEqual({ named: 2, failures: [] });
 
-    await pool.query(statement);
-    // pg still believes the statements are parsed on this connection and sends Bind only.
-    await readBoth(store, seeded, 3);
-    expect(traffic.failures).toEqual([code]);
-    expect(traffic.named).toBe(3);
-    await store.close();
-    await pool.end();
-  });
+      await pool.query(statement);
+      // pg still believes the statements are parsed on this connection and sends Bind only.
+      await readBoth(store, seeded, 3);
+      expect(traffic.failures).toEqual([code]);
+      expect(traffic.named).toBe(3);
+      await store.close();
+      await pool.end();
+    },
+  );
 
   it('a name the server already holds (42P05) and a changed result type (0A000): right answers, then no more named attempts', async () => {
     // The store uses deterministic names: learn them from one store, then trip up the next.

@@ -74,7 +74,7 @@ const VERSIONS = [
   { version: 6, name: 'mfa' },
 ];
 
-it('SCHEMA_VERSION is the last migration\'s version (6: mfa)', () => {
+it("SCHEMA_VERSION is the last migration's version (6: mfa)", () => {
   expect(SCHEMA_VERSION).toBe(6);
 });
 
@@ -101,7 +101,9 @@ describe('SQLite migrations', () => {
   }
 
   const schemaOf = (filename: string) =>
-    inspect(filename, (db) => db.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all());
+    inspect(filename, (db) =>
+      db.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all(),
+    );
 
   it('upgrades a version-1 database to LDAP users without losing a row (the users table is rebuilt, nothing cascades)', async () => {
     const filename = nextFile();
@@ -110,9 +112,19 @@ describe('SQLite migrations', () => {
       expect(await migrateToLatest(db, 'sqlite', { targetVersion: 1 })).toEqual({ previousVersion: 0, version: 1 });
       inspect(filename, (raw) => {
         raw.pragma('foreign_keys = ON');
-        raw.prepare(`INSERT INTO users (role, username, email, auth_method, password_hash, reset_password, created_at, updated_at) VALUES ('MEMBER', 'old', 'old@example.com', 'LOCAL', 'h', 0, 1, 1)`).run();
+        raw
+          .prepare(
+            `INSERT INTO users (role, username, email, auth_method, password_hash, reset_password, created_at, updated_at) VALUES ('MEMBER', 'old', 'old@example.com', 'LOCAL', 'h', 0, 1, 1)`,
+          )
+          .run();
         raw.prepare('INSERT INTO sessions (user_id, created_at, expires_at) VALUES (1, 1, 2)').run();
-        expect(() => raw.prepare(`INSERT INTO users (role, username, email, auth_method, created_at, updated_at) VALUES ('MEMBER', 'l', 'l@example.com', 'LDAP', 1, 1)`).run()).toThrow(/CHECK/);
+        expect(() =>
+          raw
+            .prepare(
+              `INSERT INTO users (role, username, email, auth_method, created_at, updated_at) VALUES ('MEMBER', 'l', 'l@example.com', 'LDAP', 1, 1)`,
+            )
+            .run(),
+        ).toThrow(/CHECK/);
       });
       expect(await migrateToLatest(db, 'sqlite')).toEqual({ previousVersion: 1, version: SCHEMA_VERSION });
     } finally {
@@ -121,10 +133,28 @@ describe('SQLite migrations', () => {
     inspect(filename, (raw) => {
       raw.pragma('foreign_keys = ON');
       expect(raw.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(1);
-      expect(raw.prepare('SELECT username, ldap_unique_id FROM users').all()).toEqual([{ username: 'old', ldap_unique_id: null }]);
-      raw.prepare(`INSERT INTO users (role, username, email, auth_method, ldap_unique_id, created_at, updated_at) VALUES ('MEMBER', 'l', 'l@example.com', 'LDAP', 'abc', 1, 1)`).run();
-      expect(() => raw.prepare(`INSERT INTO users (role, username, email, auth_method, ldap_unique_id, created_at, updated_at) VALUES ('MEMBER', 'l2', 'l2@example.com', 'LDAP', 'abc', 1, 1)`).run()).toThrow(/UNIQUE/);
-      expect(() => raw.prepare(`INSERT INTO users (role, username, email, auth_method, password_hash, created_at, updated_at) VALUES ('MEMBER', 'l3', 'l3@example.com', 'LDAP', 'h', 1, 1)`).run()).toThrow(/CHECK/);
+      expect(raw.prepare('SELECT username, ldap_unique_id FROM users').all()).toEqual([
+        { username: 'old', ldap_unique_id: null },
+      ]);
+      raw
+        .prepare(
+          `INSERT INTO users (role, username, email, auth_method, ldap_unique_id, created_at, updated_at) VALUES ('MEMBER', 'l', 'l@example.com', 'LDAP', 'abc', 1, 1)`,
+        )
+        .run();
+      expect(() =>
+        raw
+          .prepare(
+            `INSERT INTO users (role, username, email, auth_method, ldap_unique_id, created_at, updated_at) VALUES ('MEMBER', 'l2', 'l2@example.com', 'LDAP', 'abc', 1, 1)`,
+          )
+          .run(),
+      ).toThrow(/UNIQUE/);
+      expect(() =>
+        raw
+          .prepare(
+            `INSERT INTO users (role, username, email, auth_method, password_hash, created_at, updated_at) VALUES ('MEMBER', 'l3', 'l3@example.com', 'LDAP', 'h', 1, 1)`,
+          )
+          .run(),
+      ).toThrow(/CHECK/);
       // The cascade still works on the rebuilt table.
       raw.prepare("DELETE FROM users WHERE username = 'old'").run();
       expect(raw.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(0);
@@ -137,7 +167,11 @@ describe('SQLite migrations', () => {
     try {
       expect(await migrateToLatest(db, 'sqlite', { targetVersion: 2 })).toEqual({ previousVersion: 0, version: 2 });
       inspect(filename, (raw) => {
-        raw.prepare(`INSERT INTO users (role, username, email, auth_method, password_hash, reset_password, created_at, updated_at) VALUES ('MEMBER', 'old', 'old@example.com', 'LOCAL', 'h', 0, 1, 1)`).run();
+        raw
+          .prepare(
+            `INSERT INTO users (role, username, email, auth_method, password_hash, reset_password, created_at, updated_at) VALUES ('MEMBER', 'old', 'old@example.com', 'LOCAL', 'h', 0, 1, 1)`,
+          )
+          .run();
         raw.prepare('INSERT INTO sessions (user_id, created_at, expires_at) VALUES (1, 1, 2)').run();
         raw.prepare(`INSERT INTO api_keys (user_id, kind, name, created_at) VALUES (1, 'user', 'k', 1)`).run();
       });
@@ -163,7 +197,11 @@ describe('SQLite migrations', () => {
       await store.close();
     }
     inspect(filename, (raw) => {
-      expect(() => raw.prepare(`INSERT INTO sessions (user_id, created_at, expires_at, sign_in_method) VALUES (1, 1, 2, 'magic')`).run()).toThrow(/CHECK/);
+      expect(() =>
+        raw
+          .prepare(`INSERT INTO sessions (user_id, created_at, expires_at, sign_in_method) VALUES (1, 1, 2, 'magic')`)
+          .run(),
+      ).toThrow(/CHECK/);
     });
   });
 
@@ -173,7 +211,11 @@ describe('SQLite migrations', () => {
     try {
       expect(await migrateToLatest(db, 'sqlite', { targetVersion: 2 })).toEqual({ previousVersion: 0, version: 2 });
       inspect(filename, (raw) => {
-        raw.prepare(`INSERT INTO users (role, username, email, auth_method, created_at, updated_at) VALUES ('MEMBER', 'sso', 'sso@example.com', 'OAUTH2', 1, 1)`).run();
+        raw
+          .prepare(
+            `INSERT INTO users (role, username, email, auth_method, created_at, updated_at) VALUES ('MEMBER', 'sso', 'sso@example.com', 'OAUTH2', 1, 1)`,
+          )
+          .run();
         raw.prepare('INSERT INTO sessions (user_id, created_at, expires_at) VALUES (1, 1, 2)').run();
       });
       expect(await migrateToLatest(db, 'sqlite')).toEqual({ previousVersion: 2, version: SCHEMA_VERSION });
@@ -183,10 +225,18 @@ describe('SQLite migrations', () => {
     inspect(filename, (raw) => {
       raw.pragma('foreign_keys = ON');
       expect(raw.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(1);
-      raw.prepare(`INSERT INTO session_idp_links (session_id, idp, subject, sid, sealed_id_token) VALUES (1, 'acme', 'sub', 'sid', NULL)`).run();
-      expect(() => raw.prepare(`INSERT INTO session_idp_links (session_id, idp, subject) VALUES (99, 'acme', 'sub')`).run()).toThrow(/FOREIGN KEY/);
+      raw
+        .prepare(
+          `INSERT INTO session_idp_links (session_id, idp, subject, sid, sealed_id_token) VALUES (1, 'acme', 'sub', 'sid', NULL)`,
+        )
+        .run();
+      expect(() =>
+        raw.prepare(`INSERT INTO session_idp_links (session_id, idp, subject) VALUES (99, 'acme', 'sub')`).run(),
+      ).toThrow(/FOREIGN KEY/);
       raw.prepare(`INSERT INTO logout_token_jtis (issuer, jti, expires_at) VALUES ('https://op', 'j', 1)`).run();
-      expect(() => raw.prepare(`INSERT INTO logout_token_jtis (issuer, jti, expires_at) VALUES ('https://op', 'j', 2)`).run()).toThrow(/UNIQUE|PRIMARY/);
+      expect(() =>
+        raw.prepare(`INSERT INTO logout_token_jtis (issuer, jti, expires_at) VALUES ('https://op', 'j', 2)`).run(),
+      ).toThrow(/UNIQUE|PRIMARY/);
       raw.prepare('DELETE FROM sessions').run();
       expect(raw.prepare('SELECT count(*) FROM session_idp_links').pluck().get()).toBe(0);
     });
@@ -196,9 +246,17 @@ describe('SQLite migrations', () => {
     const filename = nextFile();
     await (await createSqliteStore({ filename })).close();
     inspect(filename, (db) => {
-      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all();
+      const tables = db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .pluck()
+        .all();
       expect(tables).toEqual(TABLES);
-      expect(db.prepare('SELECT name FROM user_roles ORDER BY name').pluck().all()).toEqual(['ADMIN', 'MEMBER', 'SYSTEM', 'VIEWER']);
+      expect(db.prepare('SELECT name FROM user_roles ORDER BY name').pluck().all()).toEqual([
+        'ADMIN',
+        'MEMBER',
+        'SYSTEM',
+        'VIEWER',
+      ]);
       expect(db.prepare('SELECT version, name FROM gatehouse_migrations ORDER BY version').all()).toEqual(VERSIONS);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     });
@@ -208,7 +266,16 @@ describe('SQLite migrations', () => {
     const filename = nextFile();
     const store = await createSqliteStore({ filename });
     await store.appendAuditEvents([
-      { type: 'sign_out', details: { sessionsEnded: 1 }, occurredAt: 1, actor: { kind: 'user', userId: 1 }, subjectUserId: 1, clientAddress: null, userAgent: null, requestId: null },
+      {
+        type: 'sign_out',
+        details: { sessionsEnded: 1 },
+        occurredAt: 1,
+        actor: { kind: 'user', userId: 1 },
+        subjectUserId: 1,
+        clientAddress: null,
+        userAgent: null,
+        requestId: null,
+      },
     ]);
     await store.close();
     inspect(filename, (db) => {
@@ -226,7 +293,9 @@ describe('SQLite migrations', () => {
       expect(await migrateToLatest(db, 'sqlite')).toEqual({ previousVersion: SCHEMA_VERSION, version: SCHEMA_VERSION });
       await (await createSqliteStore({ filename })).close();
       expect(schemaOf(filename)).toEqual(before);
-      expect(inspect(filename, (raw) => raw.prepare('SELECT count(*) FROM gatehouse_migrations').pluck().get())).toBe(VERSIONS.length);
+      expect(inspect(filename, (raw) => raw.prepare('SELECT count(*) FROM gatehouse_migrations').pluck().get())).toBe(
+        VERSIONS.length,
+      );
     } finally {
       await db.destroy();
     }
@@ -236,7 +305,12 @@ describe('SQLite migrations', () => {
     const filename = nextFile();
     const first = await createSqliteStore({ filename });
     const user = await first.insertUser(member(1));
-    const session = await first.insertSession({ signInMethod: 'password', userId: user.id, createdAt: T0, expiresAt: T0 + 1000 });
+    const session = await first.insertSession({
+      signInMethod: 'password',
+      userId: user.id,
+      createdAt: T0,
+      expiresAt: T0 + 1000,
+    });
     await first.close();
 
     const second = await createSqliteStore({ filename });
@@ -253,7 +327,11 @@ describe('SQLite migrations', () => {
   it('refuses a database stamped with a newer schema version, and leaves it alone', async () => {
     const filename = nextFile();
     await (await createSqliteStore({ filename })).close();
-    inspect(filename, (db) => db.prepare("INSERT INTO gatehouse_migrations (version, name, applied_at) VALUES (?, 'from_the_future', ?)").run(SCHEMA_VERSION + 1, T0));
+    inspect(filename, (db) =>
+      db
+        .prepare("INSERT INTO gatehouse_migrations (version, name, applied_at) VALUES (?, 'from_the_future', ?)")
+        .run(SCHEMA_VERSION + 1, T0),
+    );
     const before = schemaOf(filename);
 
     expectSchemaTooNew(await rejectionOf(createSqliteStore({ filename })));
@@ -282,16 +360,22 @@ describe('SQLite migrations', () => {
   });
 
   it.each([
-    ['the path is a directory', async (base: string) => {
-      const path = join(base, 'a-directory');
-      await mkdir(path);
-      return path;
-    }],
-    ['a parent is a regular file', async (base: string) => {
-      const file = join(base, 'a-file');
-      await writeFile(file, 'not a directory');
-      return join(file, 'auth.db');
-    }],
+    [
+      'the path is a directory',
+      async (base: string) => {
+        const path = join(base, 'a-directory');
+        await mkdir(path);
+        return path;
+      },
+    ],
+    [
+      'a parent is a regular file',
+      async (base: string) => {
+        const file = join(base, 'a-file');
+        await writeFile(file, 'not a directory');
+        return join(file, 'auth.db');
+      },
+    ],
   ])('a file that cannot be opened is UnavailableError (%s)', async (_label, makePath) => {
     const base = await mkdtemp(join(directory, 'unopenable-'));
     const error = await rejectionOf(createSqliteStore({ filename: await makePath(base) }));
@@ -332,7 +416,10 @@ describe('PostgreSQL migrations', () => {
         'SELECT table_name, column_name, data_type, is_nullable, column_default, is_identity FROM information_schema.columns WHERE table_schema = $1 ORDER BY table_name, column_name',
         [schema],
       );
-      const indexes = await client.query('SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 ORDER BY indexname', [schema]);
+      const indexes = await client.query(
+        'SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 ORDER BY indexname',
+        [schema],
+      );
       const constraints = await client.query(
         'SELECT conname, pg_get_constraintdef(c.oid) AS def FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = $1 ORDER BY conname',
         [schema],
@@ -346,37 +433,53 @@ describe('PostgreSQL migrations', () => {
     expect(await tablesIn('public')).toEqual(TABLES);
     const before = await schemaDump('public');
     await withClient(url(), async (client) => {
-      expect((await client.query('SELECT name FROM user_roles ORDER BY name')).rows.map((r: { name: string }) => r.name)).toEqual([
-        'ADMIN',
-        'MEMBER',
-        'SYSTEM',
-        'VIEWER',
-      ]);
-      expect((await client.query('SELECT version, name FROM gatehouse_migrations ORDER BY version')).rows).toEqual(VERSIONS);
+      expect(
+        (await client.query('SELECT name FROM user_roles ORDER BY name')).rows.map((r: { name: string }) => r.name),
+      ).toEqual(['ADMIN', 'MEMBER', 'SYSTEM', 'VIEWER']);
+      expect((await client.query('SELECT version, name FROM gatehouse_migrations ORDER BY version')).rows).toEqual(
+        VERSIONS,
+      );
     });
 
     await (await createPostgresStore({ connectionString: url() })).close();
-    const db = new Kysely<GatehouseDatabase>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url() }) }) });
+    const db = new Kysely<GatehouseDatabase>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url() }) }),
+    });
     try {
-      expect(await migrateToLatest(db, 'postgres')).toEqual({ previousVersion: SCHEMA_VERSION, version: SCHEMA_VERSION });
+      expect(await migrateToLatest(db, 'postgres')).toEqual({
+        previousVersion: SCHEMA_VERSION,
+        version: SCHEMA_VERSION,
+      });
     } finally {
       await db.destroy();
     }
     expect(await schemaDump('public')).toEqual(before);
     await withClient(url(), async (client) => {
-      expect((await client.query('SELECT count(*)::int AS n FROM gatehouse_migrations')).rows).toEqual([{ n: VERSIONS.length }]);
+      expect((await client.query('SELECT count(*)::int AS n FROM gatehouse_migrations')).rows).toEqual([
+        { n: VERSIONS.length },
+      ]);
     });
-
   });
 
   it('the audit table is append-only: an UPDATE is refused by a trigger, a DELETE (the retention sweep) is not', async () => {
     const store = await createPostgresStore({ connectionString: url(), schema: 'audit_append_only' });
     await store.appendAuditEvents([
-      { type: 'sign_out', details: { sessionsEnded: 1 }, occurredAt: 1, actor: { kind: 'user', userId: 1 }, subjectUserId: 1, clientAddress: null, userAgent: null, requestId: null },
+      {
+        type: 'sign_out',
+        details: { sessionsEnded: 1 },
+        occurredAt: 1,
+        actor: { kind: 'user', userId: 1 },
+        subjectUserId: 1,
+        clientAddress: null,
+        userAgent: null,
+        requestId: null,
+      },
     ]);
     await store.close();
     await withClient(url(), async (client) => {
-      await expect(client.query("UPDATE audit_append_only.audit_events SET type = 'forged'")).rejects.toThrow(/append-only/);
+      await expect(client.query("UPDATE audit_append_only.audit_events SET type = 'forged'")).rejects.toThrow(
+        /append-only/,
+      );
       expect((await client.query('DELETE FROM audit_append_only.audit_events')).rowCount).toBe(1);
     });
   });
@@ -384,8 +487,14 @@ describe('PostgreSQL migrations', () => {
   it('uses bigint identity ids and bigint epoch-ms timestamps', async () => {
     const { columns } = await schemaDump('public');
     const users = columns.filter((c: { table_name: string }) => c.table_name === 'users');
-    expect(users.find((c: { column_name: string }) => c.column_name === 'id')).toMatchObject({ data_type: 'bigint', is_identity: 'YES' });
-    expect(users.find((c: { column_name: string }) => c.column_name === 'created_at')).toMatchObject({ data_type: 'bigint', is_nullable: 'NO' });
+    expect(users.find((c: { column_name: string }) => c.column_name === 'id')).toMatchObject({
+      data_type: 'bigint',
+      is_identity: 'YES',
+    });
+    expect(users.find((c: { column_name: string }) => c.column_name === 'created_at')).toMatchObject({
+      data_type: 'bigint',
+      is_nullable: 'NO',
+    });
   });
 
   it('reopening keeps the data', async () => {
@@ -416,10 +525,14 @@ describe('PostgreSQL migrations', () => {
 
   it('stores starting together migrate once (advisory lock)', async () => {
     const schema = `together_${++count}`;
-    const stores = await Promise.all(Array.from({ length: 6 }, () => createPostgresStore({ connectionString: url(), schema })));
+    const stores = await Promise.all(
+      Array.from({ length: 6 }, () => createPostgresStore({ connectionString: url(), schema })),
+    );
     await Promise.all(stores.map((store) => store.close()));
     await withClient(url(), async (client) => {
-      expect((await client.query(`SELECT version FROM ${schema}.gatehouse_migrations ORDER BY version`)).rows).toEqual(VERSIONS.map(({ version }) => ({ version })));
+      expect((await client.query(`SELECT version FROM ${schema}.gatehouse_migrations ORDER BY version`)).rows).toEqual(
+        VERSIONS.map(({ version }) => ({ version })),
+      );
       expect((await client.query(`SELECT count(*)::int AS n FROM ${schema}.user_roles`)).rows).toEqual([{ n: 4 }]);
     });
   });
@@ -428,10 +541,10 @@ describe('PostgreSQL migrations', () => {
     const schema = `future_${++count}`;
     await (await createPostgresStore({ connectionString: url(), schema })).close();
     await withClient(url(), (client) =>
-      client.query(`INSERT INTO ${schema}.gatehouse_migrations (version, name, applied_at) VALUES ($1, 'from_the_future', $2)`, [
-        SCHEMA_VERSION + 1,
-        T0,
-      ]),
+      client.query(
+        `INSERT INTO ${schema}.gatehouse_migrations (version, name, applied_at) VALUES ($1, 'from_the_future', $2)`,
+        [SCHEMA_VERSION + 1, T0],
+      ),
     );
     const before = await schemaDump(schema);
     expectSchemaTooNew(await rejectionOf(createPostgresStore({ connectionString: url(), schema })));
@@ -465,7 +578,9 @@ describe('PostgreSQL migrations', () => {
   });
 
   it('an unreachable server is UnavailableError with the connection error as cause', async () => {
-    const error = await rejectionOf(createPostgresStore({ connectionString: 'postgres://postgres@127.0.0.1:1/nothing' }));
+    const error = await rejectionOf(
+      createPostgresStore({ connectionString: 'postgres://postgres@127.0.0.1:1/nothing' }),
+    );
     expect(error).toBeInstanceOf(UnavailableError);
     expect(error).toMatchObject({ code: 'unavailable', message: 'Authentication store unavailable' });
     expect(((error as Error).cause as { code?: string }).code).toBe('ECONNREFUSED');

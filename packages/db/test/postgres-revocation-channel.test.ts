@@ -1,5 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { recorder, revocationChannelContract, waitFor, type Recorded } from '../../../test/support/revocation-channel-contract.js';
+import {
+  recorder,
+  revocationChannelContract,
+  waitFor,
+  type Recorded,
+} from '../../../test/support/revocation-channel-contract.js';
 import { createPostgresRevocationChannel, type PostgresRevocationChannel } from '../src/index.js';
 import { createTestDatabase, postgresAdminUrl, withClient, type TestDatabase } from './support/postgres.js';
 
@@ -37,18 +42,25 @@ function urlWithApplicationName(name: string): string {
 }
 
 async function allowConnections(allow: boolean): Promise<void> {
-  await withClient(postgresAdminUrl(), (admin) => admin.query(`ALTER DATABASE ${testDatabase().name} WITH ALLOW_CONNECTIONS ${allow}`));
+  await withClient(postgresAdminUrl(), (admin) =>
+    admin.query(`ALTER DATABASE ${testDatabase().name} WITH ALLOW_CONNECTIONS ${allow}`),
+  );
 }
 
 revocationChannelContract('PostgreSQL LISTEN/NOTIFY', {
   defaultChannel: 'gatehouse_revocations',
   lossWarning: 'lost its PostgreSQL connection',
   freshChannelName,
-  open: ({ channel, logger }) => createPostgresRevocationChannel({ connectionString: testDatabase().url, channel, logger }),
+  open: ({ channel, logger }) =>
+    createPostgresRevocationChannel({ connectionString: testDatabase().url, channel, logger }),
   async openSeverable({ channel: name, logger }) {
     // Its own application_name, so its connection can be picked out and terminated.
     const victimName = `gatehouse_victim_${++victims}`;
-    const channel = await createPostgresRevocationChannel({ connectionString: urlWithApplicationName(victimName), channel: name, logger });
+    const channel = await createPostgresRevocationChannel({
+      connectionString: urlWithApplicationName(victimName),
+      channel: name,
+      logger,
+    });
     return {
       channel,
       async cut() {
@@ -81,7 +93,11 @@ revocationChannelContract('PostgreSQL LISTEN/NOTIFY', {
 
 describe('PostgreSQL revocation channel', () => {
   async function open(channel: string, record: Recorded): Promise<PostgresRevocationChannel> {
-    const created = await createPostgresRevocationChannel({ connectionString: testDatabase().url, channel, logger: record.logger });
+    const created = await createPostgresRevocationChannel({
+      connectionString: testDatabase().url,
+      channel,
+      logger: record.logger,
+    });
     opened.push(created);
     created.subscribe((event) => record.events.push(event));
     return created;
@@ -93,7 +109,10 @@ describe('PostgreSQL revocation channel', () => {
     await open(name, a);
 
     await withClient(testDatabase().url, async (client) => {
-      await client.query('SELECT pg_notify($1, $2)', [name, JSON.stringify({ o: 'elsewhere', e: { type: 'api_key', apiKeyId: 4, role: 'ADMIN' } })]);
+      await client.query('SELECT pg_notify($1, $2)', [
+        name,
+        JSON.stringify({ o: 'elsewhere', e: { type: 'api_key', apiKeyId: 4, role: 'ADMIN' } }),
+      ]);
       // A bare NOTIFY carries no payload at all.
       await client.query(`NOTIFY ${client.escapeIdentifier(name)}`);
       await client.query('SELECT pg_notify($1, $2)', [name, JSON.stringify({ o: 'elsewhere', e: { type: 'all' } })]);
@@ -106,6 +125,8 @@ describe('PostgreSQL revocation channel', () => {
   });
 
   it('rejects a channel name longer than PostgreSQL identifiers (63 bytes)', async () => {
-    await expect(createPostgresRevocationChannel({ connectionString: testDatabase().url, channel: 'x'.repeat(64) })).rejects.toBeInstanceOf(TypeError);
+    await expect(
+      createPostgresRevocationChannel({ connectionString: testDatabase().url, channel: 'x'.repeat(64) }),
+    ).rejects.toBeInstanceOf(TypeError);
   });
 });

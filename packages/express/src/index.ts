@@ -1,7 +1,19 @@
 import { Readable } from 'node:stream';
 import type { Gatehouse, GuardInput, GuardResult, GuardedPrincipal, Role } from '@gatehouse-auth/core';
-import { adapterMisuse, checkRole, fetchHeadersOfNode, mountProblem, nodeAuthorization } from '@gatehouse-auth/core/adapter-kit';
-import type { ErrorRequestHandler, Request as ExpressRequest, NextFunction, RequestHandler, Response as ExpressResponse } from 'express';
+import {
+  adapterMisuse,
+  checkRole,
+  fetchHeadersOfNode,
+  mountProblem,
+  nodeAuthorization,
+} from '@gatehouse-auth/core/adapter-kit';
+import type {
+  ErrorRequestHandler,
+  Request as ExpressRequest,
+  NextFunction,
+  RequestHandler,
+  Response as ExpressResponse,
+} from 'express';
 
 export type { GuardedPrincipal } from '@gatehouse-auth/core';
 
@@ -76,7 +88,12 @@ interface BodyParserError {
 }
 
 function isBodyParserError(error: unknown): error is BodyParserError {
-  return typeof error === 'object' && error !== null && typeof (error as { type?: unknown }).type === 'string' && 'expose' in error;
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { type?: unknown }).type === 'string' &&
+    'expose' in error
+  );
 }
 
 /**
@@ -88,8 +105,17 @@ function isBodyParserError(error: unknown): error is BodyParserError {
  * core's JSON error, exactly as without `express.json()`.
  */
 export function gatehouse(gh: Gatehouse): [RequestHandler, ErrorRequestHandler] {
-  const dispatch = (req: ExpressRequest, res: ExpressResponse, next: (error?: unknown) => void, body: Body, keepLength = false): void => {
-    gh.handle(toFetchRequest(req, body, keepLength), { remoteAddress: req.socket.remoteAddress ?? null, target: req.originalUrl })
+  const dispatch = (
+    req: ExpressRequest,
+    res: ExpressResponse,
+    next: (error?: unknown) => void,
+    body: Body,
+    keepLength = false,
+  ): void => {
+    gh.handle(toFetchRequest(req, body, keepLength), {
+      remoteAddress: req.socket.remoteAddress ?? null,
+      target: req.originalUrl,
+    })
       .then((response) => (response ? send(res, response) : next()))
       .catch(next);
   };
@@ -152,7 +178,8 @@ export function authenticate(gh: Gatehouse): RequestHandler {
 export function requireRole(roles: readonly Role[]): RequestHandler {
   return (_req, res, next) => {
     const principal = (res.locals as Partial<GatehouseLocals>).principal;
-    if (principal === undefined) return next(adapterMisuse('@gatehouse-auth/express requireRole', 'mount authenticate before it'));
+    if (principal === undefined)
+      return next(adapterMisuse('@gatehouse-auth/express requireRole', 'mount authenticate before it'));
     const result = checkRole(principal, roles);
     if (!result.ok) return sendDenied(res, result);
     next();
@@ -162,6 +189,7 @@ export function requireRole(roles: readonly Role[]): RequestHandler {
 /** The principal `authenticate` found for this response. */
 export function principalOf(res: ExpressResponse): GuardedPrincipal {
   const principal = (res.locals as Partial<GatehouseLocals>).principal;
-  if (principal === undefined) throw adapterMisuse('@gatehouse-auth/express principalOf', 'authenticate did not run for this route');
+  if (principal === undefined)
+    throw adapterMisuse('@gatehouse-auth/express principalOf', 'authenticate did not run for this route');
   return principal;
 }

@@ -1,7 +1,30 @@
 import { Readable } from 'node:stream';
-import { ValidationError, type Gatehouse, type GuardInput, type GuardResult, type GuardedPrincipal, type Role } from '@gatehouse-auth/core';
-import { MALFORMED_PATH_MESSAGE, adapterMisuse, checkRole, fetchHeadersOfNode, mountProblem, nodeAuthorization, pathOfTarget } from '@gatehouse-auth/core/adapter-kit';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, HTTPMethods, onRequestHookHandler } from 'fastify';
+import {
+  ValidationError,
+  type Gatehouse,
+  type GuardInput,
+  type GuardResult,
+  type GuardedPrincipal,
+  type Role,
+} from '@gatehouse-auth/core';
+import {
+  MALFORMED_PATH_MESSAGE,
+  adapterMisuse,
+  checkRole,
+  fetchHeadersOfNode,
+  mountProblem,
+  nodeAuthorization,
+  pathOfTarget,
+} from '@gatehouse-auth/core/adapter-kit';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+  HTTPMethods,
+  onRequestHookHandler,
+} from 'fastify';
 import fp from 'fastify-plugin';
 
 export type { GuardedPrincipal } from '@gatehouse-auth/core';
@@ -45,7 +68,12 @@ function toFetchRequest(request: FastifyRequest): Request {
   if (method === 'GET' || method === 'HEAD') return new Request(url, { method, headers });
   // The routes below register a pass-through parser, so the body is still the unread stream.
   const stream = request.body instanceof Readable ? request.body : request.raw;
-  return new Request(url, { method, headers, body: Readable.toWeb(stream) as ReadableStream<Uint8Array>, duplex: 'half' });
+  return new Request(url, {
+    method,
+    headers,
+    body: Readable.toWeb(stream) as ReadableStream<Uint8Array>,
+    duplex: 'half',
+  });
 }
 
 async function send(reply: FastifyReply, response: Response): Promise<FastifyReply> {
@@ -67,7 +95,11 @@ function sendDenied(reply: FastifyReply, result: Extract<GuardResult, { ok: fals
  * stream to core, so your app's parsers and limits neither see nor change them. Register it at the
  * root: the paths already carry PHOENIX_HOST_ROOT_PATH.
  */
-function gatehouseRoutes(instance: FastifyInstance, { gatehouse: gh }: GatehousePluginOptions, done: (error?: Error) => void): void {
+function gatehouseRoutes(
+  instance: FastifyInstance,
+  { gatehouse: gh }: GatehousePluginOptions,
+  done: (error?: Error) => void,
+): void {
   instance.removeAllContentTypeParsers();
   instance.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
   // Routes registered here get the enclosing contexts' prefix; the paths are full paths already
@@ -79,7 +111,10 @@ function gatehouseRoutes(instance: FastifyInstance, { gatehouse: gh }: Gatehouse
       url: path.slice(mount.length),
       exposeHeadRoute: false,
       async handler(request, reply) {
-        const response = await gh.handle(toFetchRequest(request), { remoteAddress: request.socket.remoteAddress ?? null, target: request.raw.url ?? null });
+        const response = await gh.handle(toFetchRequest(request), {
+          remoteAddress: request.socket.remoteAddress ?? null,
+          target: request.raw.url ?? null,
+        });
         if (!response) return reply.callNotFound();
         return send(reply, response);
       },
@@ -112,7 +147,12 @@ export const gatehousePlugin = fp<GatehousePluginOptions>(
  * Gatehouse already knows is answered at once, without a Promise.
  */
 export function authenticate(gh: Gatehouse): onRequestHookHandler {
-  const proceed = (result: GuardResult, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+  const proceed = (
+    result: GuardResult,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: HookHandlerDoneFunction,
+  ): void => {
     // An early answer from a callback hook: send it and do not call `done`.
     if (!result.ok) return void sendDenied(reply, result);
     request.gatehousePrincipal = result.principal;
@@ -143,7 +183,8 @@ export function authenticate(gh: Gatehouse): onRequestHookHandler {
 export function requireRole(roles: readonly Role[]): onRequestHookHandler {
   return function gatehouseRole(request, reply, done): void {
     const principal = request.gatehousePrincipal;
-    if (principal == null) return done(adapterMisuse('@gatehouse-auth/fastify requireRole', 'mount authenticate before it'));
+    if (principal == null)
+      return done(adapterMisuse('@gatehouse-auth/fastify requireRole', 'mount authenticate before it'));
     const result = checkRole(principal, roles);
     if (!result.ok) return void sendDenied(reply, result);
     done();
@@ -153,7 +194,8 @@ export function requireRole(roles: readonly Role[]): onRequestHookHandler {
 /** The principal `authenticate` found for this request (it lives in `request.gatehousePrincipal`). */
 export function principalOf(request: FastifyRequest): GuardedPrincipal {
   const principal = request.gatehousePrincipal;
-  if (principal == null) throw adapterMisuse('@gatehouse-auth/fastify principalOf', 'authenticate did not run for this route');
+  if (principal == null)
+    throw adapterMisuse('@gatehouse-auth/fastify principalOf', 'authenticate did not run for this route');
   return principal;
 }
 
@@ -169,5 +211,8 @@ export function frameworkErrors(error: FastifyError, _request: FastifyRequest, r
     void reply.send(error);
     return;
   }
-  void reply.code(MALFORMED_PATH.status).type('application/json; charset=utf-8').send(JSON.stringify(MALFORMED_PATH.toJSON()));
+  void reply
+    .code(MALFORMED_PATH.status)
+    .type('application/json; charset=utf-8')
+    .send(JSON.stringify(MALFORMED_PATH.toJSON()));
 }

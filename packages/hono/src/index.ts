@@ -22,10 +22,16 @@ export interface HonoAdapterOptions {
 }
 
 interface NodeBindings {
-  incoming?: { url?: string; socket?: { remoteAddress?: string }; headers?: Record<string, string | string[] | undefined>; rawHeaders?: string[] };
+  incoming?: {
+    url?: string;
+    socket?: { remoteAddress?: string };
+    headers?: Record<string, string | string[] | undefined>;
+    rawHeaders?: string[];
+  };
 }
 
-const nodeRemoteAddress = (c: Context): string | null => (c.env as NodeBindings | undefined)?.incoming?.socket?.remoteAddress ?? null;
+const nodeRemoteAddress = (c: Context): string | null =>
+  (c.env as NodeBindings | undefined)?.incoming?.socket?.remoteAddress ?? null;
 // The target as received on @hono/node-server (the Fetch URL has resolved `..` and `\` already).
 const nodeTarget = (c: Context): string | null => (c.env as NodeBindings | undefined)?.incoming?.url ?? null;
 
@@ -158,7 +164,10 @@ function wrapHandler<E extends GatehouseEnv, P extends string>(gh: Gatehouse, ha
  * `wrapHandler` above: the cheapest way to guard a hot route).
  */
 export function authenticate(gh: Gatehouse): MiddlewareHandler<GatehouseEnv>;
-export function authenticate<E extends GatehouseEnv, P extends string>(gh: Gatehouse, handler: Handler<E, P>): Handler<E, P>;
+export function authenticate<E extends GatehouseEnv, P extends string>(
+  gh: Gatehouse,
+  handler: Handler<E, P>,
+): Handler<E, P>;
 export function authenticate<E extends GatehouseEnv, P extends string>(
   gh: Gatehouse,
   handler?: Handler<E, P>,
@@ -167,7 +176,10 @@ export function authenticate<E extends GatehouseEnv, P extends string>(
 }
 
 /** @deprecated Use `authenticate(gh, handler)`: the same gate under the name the other adapters use. */
-export function protect<E extends GatehouseEnv, P extends string>(gh: Gatehouse, handler: Handler<E, P>): Handler<E, P> {
+export function protect<E extends GatehouseEnv, P extends string>(
+  gh: Gatehouse,
+  handler: Handler<E, P>,
+): Handler<E, P> {
   return wrapHandler(gh, handler);
 }
 
@@ -185,7 +197,8 @@ function authenticateMiddleware(gh: Gatehouse): MiddlewareHandler<GatehouseEnv> 
 export function requireRole(roles: readonly Role[]): MiddlewareHandler<GatehouseEnv> {
   return async (c, next) => {
     const principal = c.get('principal') as GuardedPrincipal | undefined;
-    if (principal === undefined) throw adapterMisuse('@gatehouse-auth/hono requireRole', 'mount authenticate before it');
+    if (principal === undefined)
+      throw adapterMisuse('@gatehouse-auth/hono requireRole', 'mount authenticate before it');
     const result = checkRole(principal, roles);
     if (!result.ok) return denied(result);
     return next();
@@ -195,6 +208,7 @@ export function requireRole(roles: readonly Role[]): MiddlewareHandler<Gatehouse
 /** The principal `authenticate` found for this request (it lives in `c.get('principal')`). */
 export function principalOf(c: Context<GatehouseEnv>): GuardedPrincipal {
   const principal = c.get('principal') as GuardedPrincipal | undefined;
-  if (principal === undefined) throw adapterMisuse('@gatehouse-auth/hono principalOf', 'authenticate did not run for this route');
+  if (principal === undefined)
+    throw adapterMisuse('@gatehouse-auth/hono principalOf', 'authenticate did not run for this route');
   return principal;
 }

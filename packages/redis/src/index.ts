@@ -1,2 +1,6 @@
 export { createRedisRateLimitStore, type RedisRateLimitStoreOptions } from './rate-limit-store.js';
-export { createRedisRevocationChannel, type RedisRevocationChannel, type RedisRevocationChannelOptions } from './revocation-channel.js';
+export {
+  createRedisRevocationChannel,
+  type RedisRevocationChannel,
+  type RedisRevocationChannelOptions,
+} from './revocation-channel.js';

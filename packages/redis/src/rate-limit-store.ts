@@ -1,4 +1,10 @@
-import { UnavailableError, type ConsumeResult, type FailureRule, type RateLimitStore, type TokenBucketRule } from '@gatehouse-auth/core';
+import {
+  UnavailableError,
+  type ConsumeResult,
+  type FailureRule,
+  type RateLimitStore,
+  type TokenBucketRule,
+} from '@gatehouse-auth/core';
 import type { Redis } from 'ioredis';
 
 export interface RedisRateLimitStoreOptions {
@@ -145,9 +151,18 @@ export function createRedisRateLimitStore(redis: Redis, options: RedisRateLimitS
   return {
     consume(key: string, rule: TokenBucketRule, now: number): Promise<ConsumeResult> {
       return unavailableOnError(async () => {
-        const reply = await consumeScript(bucketKey(key), String(rule.capacity), String(rule.refillPerSecond), String(now));
+        const reply = await consumeScript(
+          bucketKey(key),
+          String(rule.capacity),
+          String(rule.refillPerSecond),
+          String(now),
+        );
         const [allowed, remaining, retryAfterMs] = replyFields(reply, 3);
-        return { allowed: toNumber(allowed) === 1, remaining: toNumber(remaining), retryAfterMs: toNumber(retryAfterMs) };
+        return {
+          allowed: toNumber(allowed) === 1,
+          remaining: toNumber(remaining),
+          retryAfterMs: toNumber(retryAfterMs),
+        };
       });
     },
 

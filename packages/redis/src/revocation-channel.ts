@@ -1,9 +1,4 @@
-import {
-  UnavailableError,
-  type Logger,
-  type RevocationChannel,
-  type RevocationEvent,
-} from '@gatehouse-auth/core';
+import { UnavailableError, type Logger, type RevocationChannel, type RevocationEvent } from '@gatehouse-auth/core';
 import { REVOCATION_ALL, createRevocationRelay } from '@gatehouse-auth/core/adapter-kit';
 import { Redis, type RedisOptions } from 'ioredis';
 
@@ -60,7 +55,9 @@ async function shutDown(connection: Redis): Promise<void> {
  * is false and publishes are delivered locally and queued. When it is subscribed again, local
  * listeners get `{ type: 'all' }` (whatever was sent meanwhile is lost), then the queue goes out.
  */
-export async function createRedisRevocationChannel(options: RedisRevocationChannelOptions): Promise<RedisRevocationChannel> {
+export async function createRedisRevocationChannel(
+  options: RedisRevocationChannelOptions,
+): Promise<RedisRevocationChannel> {
   const channel = options.channel ?? DEFAULT_CHANNEL;
   if (channel === '') throw new TypeError('createRedisRevocationChannel: `channel` must not be empty');
   const logger = options.logger ?? noopLogger;

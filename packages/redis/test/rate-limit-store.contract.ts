@@ -9,7 +9,10 @@ import { describe, expect, it } from 'vitest';
 const rule = { capacity: 12, refillPerSecond: 0.2 };
 const lockout = { maxAttempts: 5, blockMs: 300_000, forgetAfterMs: 1_200_000 };
 
-export function describeRateLimitStoreContract(name: string, newStore: () => RateLimitStore | Promise<RateLimitStore>): void {
+export function describeRateLimitStoreContract(
+  name: string,
+  newStore: () => RateLimitStore | Promise<RateLimitStore>,
+): void {
   describe(`${name}: token bucket`, () => {
     it('starts full, spends one per request, then refuses with the time to the next token', async () => {
       const store = await newStore();
@@ -61,7 +64,8 @@ export function describeRateLimitStoreContract(name: string, newStore: () => Rat
   describe(`${name}: failure lockout (reference §7.3)`, () => {
     it('blocks at the fifth failure for 300 s, then restarts the count', async () => {
       const store = await newStore();
-      for (let i = 1; i <= 4; i++) expect(await store.recordFailure('e', lockout, 0)).toEqual({ failures: i, blockedUntil: null });
+      for (let i = 1; i <= 4; i++)
+        expect(await store.recordFailure('e', lockout, 0)).toEqual({ failures: i, blockedUntil: null });
       expect(await store.recordFailure('e', lockout, 0)).toEqual({ failures: 5, blockedUntil: 300_000 });
       expect(await store.blockedUntil('e', 299_999)).toBe(300_000);
       expect(await store.blockedUntil('e', 300_000)).toBeNull();

@@ -31,7 +31,9 @@ function freshPrefix(): string {
 }
 
 describeRateLimitStoreContract('memory rate-limit store', () => createMemoryRateLimitStore());
-describeRateLimitStoreContract('redis rate-limit store', () => createRedisRateLimitStore(client(), { prefix: freshPrefix() }));
+describeRateLimitStoreContract('redis rate-limit store', () =>
+  createRedisRateLimitStore(client(), { prefix: freshPrefix() }),
+);
 
 describe('redis rate-limit store', () => {
   it('is atomic: of 200 concurrent requests from two connections, exactly the capacity get through', async () => {
@@ -39,14 +41,18 @@ describe('redis rate-limit store', () => {
     const stores = [createRedisRateLimitStore(client(), { prefix }), createRedisRateLimitStore(client(), { prefix })];
     const limit = { capacity: 37, refillPerSecond: 0.001 };
     const now = Date.now();
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => stores[i % 2]!.consume('shared', limit, now)));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => stores[i % 2]!.consume('shared', limit, now)),
+    );
     expect(results.filter((result) => result.allowed)).toHaveLength(37);
     // Every allowed answer saw a different number of tokens left: no two read the same state.
     const remaining = results.filter((result) => result.allowed).map((result) => result.remaining);
     expect(new Set(remaining).size).toBe(37);
 
     const lockout = { maxAttempts: 150, blockMs: 60_000, forgetAfterMs: 240_000 };
-    const failures = await Promise.all(Array.from({ length: 200 }, (_, i) => stores[i % 2]!.recordFailure('user', lockout, now)));
+    const failures = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => stores[i % 2]!.recordFailure('user', lockout, now)),
+    );
     expect(new Set(failures.map((failure) => failure.failures)).size).toBe(150);
     expect(failures.filter((failure) => failure.blockedUntil === null)).toHaveLength(149);
     expect(await stores[0]!.blockedUntil('user', now)).toBe(now + 60_000);
@@ -97,26 +103,40 @@ describe('redis rate-limit store', () => {
     // Once the bucket is full it has nothing to remember.
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(await redis.exists(`${prefix}bucket:ip`)).toBe(0);
-    expect(await store.consume('ip', { capacity: 10, refillPerSecond: 2 }, Date.now())).toEqual({ allowed: true, remaining: 9, retryAfterMs: 0 });
+    expect(await store.consume('ip', { capacity: 10, refillPerSecond: 2 }, Date.now())).toEqual({
+      allowed: true,
+      remaining: 9,
+      retryAfterMs: 0,
+    });
   });
 
   it('survives a Redis restart (the scripts are loaded again) and is unavailable while Redis is down', async () => {
     const own = await startRedisServer();
     const redis = new Redis(own.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 50 });
     redis.on('error', () => {});
-    const ready = (): Promise<void> => (redis.status === 'ready' ? Promise.resolve() : new Promise((resolve) => redis.once('ready', () => resolve())));
+    const ready = (): Promise<void> =>
+      redis.status === 'ready' ? Promise.resolve() : new Promise((resolve) => redis.once('ready', () => resolve()));
     try {
       await ready();
       const store = createRedisRateLimitStore(redis);
       expect((await store.consume('ip', { capacity: 1, refillPerSecond: 1 }, 0)).allowed).toBe(true);
       await own.kill();
-      await expect(store.consume('ip', { capacity: 1, refillPerSecond: 1 }, 0)).rejects.toBeInstanceOf(UnavailableError);
+      await expect(store.consume('ip', { capacity: 1, refillPerSecond: 1 }, 0)).rejects.toBeInstanceOf(
+        UnavailableError,
+      );
       await expect(store.blockedUntil('ip', 0)).rejects.toBeInstanceOf(UnavailableError);
       await own.start();
       await ready();
       // The restarted server kept nothing: a full bucket again, through EVALSHA's EVAL fallback.
-      expect(await store.consume('ip', { capacity: 1, refillPerSecond: 1 }, 0)).toEqual({ allowed: true, remaining: 0, retryAfterMs: 0 });
-      expect(await store.recordFailure('mail', { maxAttempts: 1, blockMs: 10, forgetAfterMs: 10 }, 0)).toEqual({ failures: 1, blockedUntil: 10 });
+      expect(await store.consume('ip', { capacity: 1, refillPerSecond: 1 }, 0)).toEqual({
+        allowed: true,
+        remaining: 0,
+        retryAfterMs: 0,
+      });
+      expect(await store.recordFailure('mail', { maxAttempts: 1, blockMs: 10, forgetAfterMs: 10 }, 0)).toEqual({
+        failures: 1,
+        blockedUntil: 10,
+      });
     } finally {
       redis.disconnect();
       await own.stop();

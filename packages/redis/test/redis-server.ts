@@ -33,7 +33,8 @@ async function freePort(): Promise<number> {
 async function waitUntilReady(child: ChildProcess, port: number, output: () => string): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (!output().includes('Ready to accept connections')) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`redis-server on ${port} exited: ${output()}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`redis-server on ${port} exited: ${output()}`);
     if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not start: ${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -48,7 +49,18 @@ export async function startRedisServer(port?: number): Promise<RedisServer> {
   async function start(): Promise<void> {
     if (child !== null) throw new Error('redis-server is already running');
     let output = '';
-    const args = ['--bind', '127.0.0.1', '--port', String(chosenPort), '--save', '', '--appendonly', 'no', '--dir', dir];
+    const args = [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(chosenPort),
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+    ];
     const started = spawn('/usr/bin/redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = started;
     started.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

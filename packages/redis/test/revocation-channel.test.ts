@@ -1,7 +1,13 @@
 import type { RevocationEvent } from '@gatehouse-auth/core';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { recorder, revocationChannelContract, sleep, waitFor, type Recorded } from '../../../test/support/revocation-channel-contract.js';
+import {
+  recorder,
+  revocationChannelContract,
+  sleep,
+  waitFor,
+  type Recorded,
+} from '../../../test/support/revocation-channel-contract.js';
 import { createRedisRevocationChannel, type RedisRevocationChannel } from '../src/index.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 import { startTcpProxy } from './tcp-proxy.js';
@@ -50,7 +56,11 @@ revocationChannelContract('Redis pub/sub', {
     // Through a proxy of its own: cutting it takes this instance's connections away, not the others'.
     const proxy = await startTcpProxy(redisServer().port);
     try {
-      const channel = await createRedisRevocationChannel({ url: `redis://127.0.0.1:${proxy.port}`, channel: name, logger });
+      const channel = await createRedisRevocationChannel({
+        url: `redis://127.0.0.1:${proxy.port}`,
+        channel: name,
+        logger,
+      });
       return { channel, cut: () => proxy.cut(), restore: () => proxy.restore(), dispose: () => proxy.close() };
     } catch (error) {
       await proxy.close();
@@ -122,7 +132,10 @@ describe('Redis revocation channel', () => {
       await channelA.publish({ type: 'api_key', apiKeyId: 6 });
       await waitFor('B to receive A’s event after the restart', () => b.events.length === before.b + 2, 1_000);
       expect(a.events.at(-1)).toEqual({ type: 'api_key', apiKeyId: 6 });
-      expect(b.events.slice(-2)).toEqual([{ type: 'session', sessionId: 5 }, { type: 'api_key', apiKeyId: 6 }]);
+      expect(b.events.slice(-2)).toEqual([
+        { type: 'session', sessionId: 5 },
+        { type: 'api_key', apiKeyId: 6 },
+      ]);
     } finally {
       await Promise.all(opened.splice(0).map((channel) => channel.close()));
       await own.stop();

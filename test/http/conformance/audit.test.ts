@@ -4,7 +4,21 @@
  * else is refused; bad filters are 422s with the JSON error body.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADAPTERS, ADMIN_SECRET, NO_RATE_LIMIT, call, createUser, expectError, expectJson, globalId, login, loginSession, startServer, type TestServer, type TestUser } from './support.js';
+import {
+  ADAPTERS,
+  ADMIN_SECRET,
+  NO_RATE_LIMIT,
+  call,
+  createUser,
+  expectError,
+  expectJson,
+  globalId,
+  login,
+  loginSession,
+  startServer,
+  type TestServer,
+  type TestUser,
+} from './support.js';
 
 interface AuditEventJson {
   id: string;
@@ -36,8 +50,22 @@ describe.each(ADAPTERS)('audit events over HTTP on %s', (adapter) => {
     server = await startServer(adapter, NO_RATE_LIMIT);
     started = new Date(Date.now() - 1000).toISOString();
     member = await createUser(server, 'MEMBER');
-    expect((await login(server, member.email, 'wrong-password-1', { 'user-agent': 'audit-test/1.0', 'x-request-id': 'req-audit-1' })).status).toBe(401);
-    expect((await login(server, member.email, member.password, { 'user-agent': 'audit-test/1.0', 'x-request-id': 'bad id\twith tab' })).status).toBe(204);
+    expect(
+      (
+        await login(server, member.email, 'wrong-password-1', {
+          'user-agent': 'audit-test/1.0',
+          'x-request-id': 'req-audit-1',
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (
+        await login(server, member.email, member.password, {
+          'user-agent': 'audit-test/1.0',
+          'x-request-id': 'bad id\twith tab',
+        })
+      ).status,
+    ).toBe(204);
   });
 
   afterAll(async () => {
@@ -56,18 +84,29 @@ describe.each(ADAPTERS)('audit events over HTTP on %s', (adapter) => {
       request_id: 'req-audit-1',
       details: { method: 'password', reason: 'invalid_password', login: member.email },
     });
-    expect(succeeded).toMatchObject({ actor: { kind: 'user', user_id: member.globalId }, client_address: '127.0.0.1', details: { method: 'password', idp: null } });
+    expect(succeeded).toMatchObject({
+      actor: { kind: 'user', user_id: member.globalId },
+      client_address: '127.0.0.1',
+      details: { method: 'password', idp: null },
+    });
     // The tab made the caller's id unusable: a fresh one was made instead.
     expect(succeeded!.request_id).toMatch(/^[\w-]{16}$/);
-    expect(created).toMatchObject({ actor: { kind: 'admin_secret', user_id: globalId('User', 1) }, details: { email: member.email, role: 'MEMBER', via: 'admin' } });
+    expect(created).toMatchObject({
+      actor: { kind: 'admin_secret', user_id: globalId('User', 1) },
+      details: { email: member.email, role: 'MEMBER', via: 'admin' },
+    });
     expect(Date.parse(succeeded!.occurred_at)).toBeGreaterThanOrEqual(Date.parse(started));
   });
 
   it('filters by type (repeated or comma-separated) and time range, and pages with next_cursor', async () => {
     expect((await events('?type=sign_in.failed')).data.every((e) => e.type === 'sign_in.failed')).toBe(true);
     const both = await events('?type=sign_in.failed,user.created&type=sign_in.succeeded');
-    expect(new Set(both.data.map((e) => e.type))).toEqual(new Set(['sign_in.failed', 'user.created', 'sign_in.succeeded']));
-    expect((await events(`?since=${encodeURIComponent('2000-01-01T00:00:00Z')}&until=${encodeURIComponent(started)}`)).data).toEqual([]);
+    expect(new Set(both.data.map((e) => e.type))).toEqual(
+      new Set(['sign_in.failed', 'user.created', 'sign_in.succeeded']),
+    );
+    expect(
+      (await events(`?since=${encodeURIComponent('2000-01-01T00:00:00Z')}&until=${encodeURIComponent(started)}`)).data,
+    ).toEqual([]);
     const all = await events();
     expect(all.data.length).toBeGreaterThanOrEqual(4);
     const seen: AuditEventJson[] = [];
@@ -83,7 +122,11 @@ describe.each(ADAPTERS)('audit events over HTTP on %s', (adapter) => {
 
   it('bad filters are 422 with the JSON error, naming the filter', async () => {
     const bad = async (query: string, message: RegExp) => {
-      const body = await expectError(await call(server, 'GET', `/v1/audit_events${query}`, { bearer: ADMIN_SECRET }), 422, 'invalid_input');
+      const body = await expectError(
+        await call(server, 'GET', `/v1/audit_events${query}`, { bearer: ADMIN_SECRET }),
+        422,
+        'invalid_input',
+      );
       expect(body.error.message).toMatch(message);
     };
     await bad('?type=sign_in.nope', /^type must be one of sign_in\.succeeded/);
@@ -102,6 +145,8 @@ describe.each(ADAPTERS)('audit events over HTTP on %s', (adapter) => {
     await expectError(await call(server, 'GET', '/v1/audit_events'), 401, 'unauthenticated');
     const admin = await loginSession(server, 'admin@localhost', 'admin');
     await server.gatehouse.audit.flush();
-    expect((await expectJson<AuditPage>(await call(server, 'GET', '/v1/audit_events?limit=1', { cookie: admin }), 200)).data).toHaveLength(1);
+    expect(
+      (await expectJson<AuditPage>(await call(server, 'GET', '/v1/audit_events?limit=1', { cookie: admin }), 200)).data,
+    ).toHaveLength(1);
   });
 });

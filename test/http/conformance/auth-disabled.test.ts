@@ -3,7 +3,16 @@
  * non-admin-gated rights, and the API-key routes refused with 403.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADAPTERS, call, expectError, expectJson, expectStatus, globalId, startServer, type TestServer } from './support.js';
+import {
+  ADAPTERS,
+  call,
+  expectError,
+  expectJson,
+  expectStatus,
+  globalId,
+  startServer,
+  type TestServer,
+} from './support.js';
 
 const ANONYMOUS = { kind: 'anonymous', role: 'MEMBER', userId: null };
 const KEYS_NEED_AUTH = 'Authentication must be enabled to manage API keys';
@@ -37,7 +46,10 @@ describe.each(ADAPTERS)('%s: auth disabled', (adapter) => {
   });
 
   it('credentials are ignored: a bogus bearer is still anonymous', async () => {
-    const body = await expectJson<{ principal: unknown }>(await call(server, 'GET', '/v1/projects', { bearer: 'whatever' }), 200);
+    const body = await expectJson<{ principal: unknown }>(
+      await call(server, 'GET', '/v1/projects', { bearer: 'whatever' }),
+      200,
+    );
     expect(body.principal).toEqual(ANONYMOUS);
   });
 
@@ -53,7 +65,12 @@ describe.each(ADAPTERS)('%s: auth disabled', (adapter) => {
     ['POST', '/auth/password-reset-email'],
     ['POST', '/auth/password-reset'],
   ])('%s %s → 404 (not mounted), no cookie', async (method, path) => {
-    const response = await call(server, method, path, method === 'GET' ? {} : { json: { email: 'admin@localhost', password: 'admin' } });
+    const response = await call(
+      server,
+      method,
+      path,
+      method === 'GET' ? {} : { json: { email: 'admin@localhost', password: 'admin' } },
+    );
     expect(response.status).toBe(404);
     expect(response.headers.getSetCookie()).toEqual([]);
     await response.arrayBuffer();
@@ -68,7 +85,12 @@ describe.each(ADAPTERS)('%s: auth disabled', (adapter) => {
     ['POST', '/v1/system/api_keys', { data: { name: 'k' } }],
     ['DELETE', `/v1/system/api_keys/${globalId('SystemApiKey', 1)}`, undefined],
   ])('%s %s (API-key route) → 403', async (method, path, json) => {
-    await expectError(await call(server, method, path, json === undefined ? {} : { json }), 403, 'auth_disabled', KEYS_NEED_AUTH);
+    await expectError(
+      await call(server, method, path, json === undefined ? {} : { json }),
+      403,
+      'auth_disabled',
+      KEYS_NEED_AUTH,
+    );
   });
 
   it('GET /healthz → 200', async () => {

@@ -75,8 +75,16 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: auth routes', (adapter) => {
 
     it('issues a session that authenticates as the user', async () => {
       const session = await loginSession(server, member.email, member.password);
-      const body = await expectJson<{ data: { email: string; role: string } }>(await call(server, 'GET', '/v1/user', { cookie: session }), 200);
-      expect(body.data).toMatchObject({ email: member.email, username: member.username, role: 'MEMBER', auth_method: 'LOCAL' });
+      const body = await expectJson<{ data: { email: string; role: string } }>(
+        await call(server, 'GET', '/v1/user', { cookie: session }),
+        200,
+      );
+      expect(body.data).toMatchObject({
+        email: member.email,
+        username: member.username,
+        role: 'MEMBER',
+        auth_method: 'LOCAL',
+      });
     });
 
     it('treats the e-mail case-insensitively and trims it', async () => {
@@ -86,7 +94,10 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: auth routes', (adapter) => {
 
     it('lets the default admin log in with the initial password', async () => {
       const session = await loginSession(server, DEFAULT_ADMIN.email, DEFAULT_ADMIN.password);
-      const body = await expectJson<{ data: { role: string; password_needs_reset: boolean } }>(await call(server, 'GET', '/v1/user', { cookie: session }), 200);
+      const body = await expectJson<{ data: { role: string; password_needs_reset: boolean } }>(
+        await call(server, 'GET', '/v1/user', { cookie: session }),
+        200,
+      );
       expect(body.data).toMatchObject({ role: 'ADMIN', username: 'admin', password_needs_reset: true });
     });
 
@@ -134,7 +145,12 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: auth routes', (adapter) => {
         }),
         201,
       );
-      await expectError(await login(server, email, 'anything'), 401, 'invalid_credentials', 'Invalid email and/or password');
+      await expectError(
+        await login(server, email, 'anything'),
+        401,
+        'invalid_credentials',
+        'Invalid email and/or password',
+      );
     });
   });
 
@@ -154,12 +170,19 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: auth routes', (adapter) => {
       expect(second.access).not.toBe(first.access);
       expect(second.refresh).not.toBe(first.refresh);
       await expectAlive(server, second);
-      await expectError(await call(server, 'GET', '/v1/user', { cookie: `${ACCESS_COOKIE}=${first.access}` }), 401, 'invalid_token', 'Invalid token');
+      await expectError(
+        await call(server, 'GET', '/v1/user', { cookie: `${ACCESS_COOKIE}=${first.access}` }),
+        401,
+        'invalid_token',
+        'Invalid token',
+      );
     });
 
     it('works with only the refresh cookie (the access token is not required)', async () => {
       const first = await loginSession(server, member.email, member.password);
-      const second = sessionOf(await call(server, 'POST', '/auth/refresh', { cookie: `${REFRESH_COOKIE}=${first.refresh}` }));
+      const second = sessionOf(
+        await call(server, 'POST', '/auth/refresh', { cookie: `${REFRESH_COOKIE}=${first.refresh}` }),
+      );
       await expectAlive(server, second);
     });
 
@@ -192,7 +215,12 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: auth routes', (adapter) => {
       ['garbage', 'not-a-jwt'],
       ['a tampered token', 'eyJhbGciOiJIUzI1NiJ9.eyJqdGkiOiIxIn0.AAAA'],
     ])('%s as refresh cookie → 401 "Invalid refresh token"', async (_label, value) => {
-      await expectError(await call(server, 'POST', '/auth/refresh', { cookie: `${REFRESH_COOKIE}=${value}` }), 401, 'invalid_token', 'Invalid refresh token');
+      await expectError(
+        await call(server, 'POST', '/auth/refresh', { cookie: `${REFRESH_COOKIE}=${value}` }),
+        401,
+        'invalid_token',
+        'Invalid refresh token',
+      );
     });
 
     it('an access token in the refresh cookie → 401 "Invalid refresh token"', async () => {
@@ -208,8 +236,18 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: auth routes', (adapter) => {
 
     it('a refresh token is not a credential for /v1', async () => {
       const session = await loginSession(server, member.email, member.password);
-      await expectError(await call(server, 'GET', '/v1/user', { cookie: `${ACCESS_COOKIE}=${session.refresh}` }), 401, 'invalid_token', 'Invalid token');
-      await expectError(await call(server, 'GET', '/v1/user', { bearer: session.refresh }), 401, 'invalid_token', 'Invalid token');
+      await expectError(
+        await call(server, 'GET', '/v1/user', { cookie: `${ACCESS_COOKIE}=${session.refresh}` }),
+        401,
+        'invalid_token',
+        'Invalid token',
+      );
+      await expectError(
+        await call(server, 'GET', '/v1/user', { bearer: session.refresh }),
+        401,
+        'invalid_token',
+        'Invalid token',
+      );
     });
   });
 
@@ -220,7 +258,8 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: auth routes', (adapter) => {
       const response = await call(server, method, '/auth/logout', { cookie: a });
       expect(response.status).toBe(302);
       expect(response.headers.get('location')).toBe('/login');
-      for (const name of [ACCESS_COOKIE, REFRESH_COOKIE, 'phoenix-oauth2-state', 'phoenix-oauth2-nonce']) expectDeletedCookie(response, name, '/');
+      for (const name of [ACCESS_COOKIE, REFRESH_COOKIE, 'phoenix-oauth2-state', 'phoenix-oauth2-nonce'])
+        expectDeletedCookie(response, name, '/');
       await expectDead(server, a);
       await expectDead(server, b);
       // The account itself is fine: a new login works.
@@ -261,7 +300,9 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: auth routes', (adapter) => {
     });
 
     it('with garbage cookies still answers 302', async () => {
-      const response = await call(server, method, '/auth/logout', { cookie: `${ACCESS_COOKIE}=garbage; ${REFRESH_COOKIE}=garbage` });
+      const response = await call(server, method, '/auth/logout', {
+        cookie: `${ACCESS_COOKIE}=garbage; ${REFRESH_COOKIE}=garbage`,
+      });
       expect(response.status).toBe(302);
       expect(response.headers.get('location')).toBe('/login');
     });
@@ -318,7 +359,12 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: cookie configuration', (adapter) => {
       expectDeletedCookie(response, name, '/gh');
       expect(setCookie(response, name).attributes.has('secure')).toBe(true);
     }
-    await expectError(await call(server, 'GET', '/v1/user', { cookie: session }), 401, 'invalid_token', 'Invalid token');
+    await expectError(
+      await call(server, 'GET', '/v1/user', { cookie: session }),
+      401,
+      'invalid_token',
+      'Invalid token',
+    );
   });
 });
 
@@ -365,8 +411,18 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: basic auth disabled (OAuth2 only)', (ada
   });
 
   it('the password-reset routes → 403', async () => {
-    await expectError(await call(server, 'POST', '/auth/password-reset-email', { json: { email: DEFAULT_ADMIN.email } }), 403, 'basic_auth_disabled', 'Forbidden');
-    await expectError(await call(server, 'POST', '/auth/password-reset', { json: { token: 'x', password: 'new-pass-1' } }), 403, 'basic_auth_disabled', 'Forbidden');
+    await expectError(
+      await call(server, 'POST', '/auth/password-reset-email', { json: { email: DEFAULT_ADMIN.email } }),
+      403,
+      'basic_auth_disabled',
+      'Forbidden',
+    );
+    await expectError(
+      await call(server, 'POST', '/auth/password-reset', { json: { token: 'x', password: 'new-pass-1' } }),
+      403,
+      'basic_auth_disabled',
+      'Forbidden',
+    );
     expect(server.mails).toEqual([]);
   });
 

@@ -53,20 +53,60 @@ interface BadCase {
 
 function bodyCases(valid: () => Record<string, unknown>): BadCase[] {
   return [
-    { label: 'malformed JSON', options: () => ({ body: '{"email": "a@b.c", ', headers: JSON_TYPE }), status: 400, code: 'malformed_json' },
-    { label: 'an empty body', options: () => ({ body: '', headers: JSON_TYPE }), status: 400, code: 'malformed_json' },
-    { label: 'a valid body as text/plain', options: () => ({ body: JSON.stringify(valid()), headers: { 'content-type': 'text/plain' } }), status: 415, code: 'unsupported_media_type' },
     {
-      label: 'a valid body as form data',
-      options: () => ({ body: new URLSearchParams(Object.entries(valid()).map(([k, v]): [string, string] => [k, JSON.stringify(v)])).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      label: 'malformed JSON',
+      options: () => ({ body: '{"email": "a@b.c", ', headers: JSON_TYPE }),
+      status: 400,
+      code: 'malformed_json',
+    },
+    { label: 'an empty body', options: () => ({ body: '', headers: JSON_TYPE }), status: 400, code: 'malformed_json' },
+    {
+      label: 'a valid body as text/plain',
+      options: () => ({ body: JSON.stringify(valid()), headers: { 'content-type': 'text/plain' } }),
       status: 415,
       code: 'unsupported_media_type',
     },
-    { label: 'a valid body with no Content-Type', options: () => ({ body: new TextEncoder().encode(JSON.stringify(valid())) }), status: 415, code: 'unsupported_media_type' },
-    { label: 'a body over 64 KiB', options: () => ({ body: oversizedJson(valid()), headers: JSON_TYPE }), status: 413, code: 'payload_too_large' },
-    { label: 'a chunked body over 64 KiB', options: () => ({ body: chunked(oversizedJson(valid())), headers: JSON_TYPE }), status: 413, code: 'payload_too_large' },
-    { label: 'a JSON array', options: () => ({ body: JSON.stringify([valid()]), headers: JSON_TYPE }), status: 422, code: 'invalid_input' },
-    { label: 'a JSON string', options: () => ({ body: '"hello"', headers: JSON_TYPE }), status: 422, code: 'invalid_input' },
+    {
+      label: 'a valid body as form data',
+      options: () => ({
+        body: new URLSearchParams(
+          Object.entries(valid()).map(([k, v]): [string, string] => [k, JSON.stringify(v)]),
+        ).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+      status: 415,
+      code: 'unsupported_media_type',
+    },
+    {
+      label: 'a valid body with no Content-Type',
+      options: () => ({ body: new TextEncoder().encode(JSON.stringify(valid())) }),
+      status: 415,
+      code: 'unsupported_media_type',
+    },
+    {
+      label: 'a body over 64 KiB',
+      options: () => ({ body: oversizedJson(valid()), headers: JSON_TYPE }),
+      status: 413,
+      code: 'payload_too_large',
+    },
+    {
+      label: 'a chunked body over 64 KiB',
+      options: () => ({ body: chunked(oversizedJson(valid())), headers: JSON_TYPE }),
+      status: 413,
+      code: 'payload_too_large',
+    },
+    {
+      label: 'a JSON array',
+      options: () => ({ body: JSON.stringify([valid()]), headers: JSON_TYPE }),
+      status: 422,
+      code: 'invalid_input',
+    },
+    {
+      label: 'a JSON string',
+      options: () => ({ body: '"hello"', headers: JSON_TYPE }),
+      status: 422,
+      code: 'invalid_input',
+    },
   ];
 }
 
@@ -88,13 +128,16 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: bad requests change nothing', (adapter) 
   }
 
   describe('POST /auth/login', () => {
-    it.each(bodyCases(() => ({ email: user.email, password: user.password })))('$label → $status $code, no session', async ({ options, status, code }) => {
-      const before = await lastAccessTokenId();
-      const response = await call(server, 'POST', '/auth/login', options());
-      expect(response.headers.getSetCookie()).toEqual([]);
-      await expectError(response, status, code);
-      expect(await lastAccessTokenId()).toBe(before + 1);
-    });
+    it.each(bodyCases(() => ({ email: user.email, password: user.password })))(
+      '$label → $status $code, no session',
+      async ({ options, status, code }) => {
+        const before = await lastAccessTokenId();
+        const response = await call(server, 'POST', '/auth/login', options());
+        expect(response.headers.getSetCookie()).toEqual([]);
+        await expectError(response, status, code);
+        expect(await lastAccessTokenId()).toBe(before + 1);
+      },
+    );
 
     it('a valid body with charset and an upper-case media type is accepted', async () => {
       const response = await call(server, 'POST', '/auth/login', {
@@ -106,16 +149,17 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: bad requests change nothing', (adapter) 
   });
 
   describe('POST /v1/users', () => {
-    it.each(bodyCases(() => ({ user: { email: 'bad-case@example.com', username: 'bad-case', role: 'MEMBER', password: 'pass-word-1' } })))(
-      '$label → $status $code, no user',
-      async ({ options, status, code }) => {
-        const count = await userCount(server);
-        const opts = options();
-        await expectError(await call(server, 'POST', '/v1/users', { ...opts, bearer: ADMIN_SECRET }), status, code);
-        expect(await userCount(server)).toBe(count);
-        expect(await server.store.findUserByEmail('bad-case@example.com')).toBeNull();
-      },
-    );
+    it.each(
+      bodyCases(() => ({
+        user: { email: 'bad-case@example.com', username: 'bad-case', role: 'MEMBER', password: 'pass-word-1' },
+      })),
+    )('$label → $status $code, no user', async ({ options, status, code }) => {
+      const count = await userCount(server);
+      const opts = options();
+      await expectError(await call(server, 'POST', '/v1/users', { ...opts, bearer: ADMIN_SECRET }), status, code);
+      expect(await userCount(server)).toBe(count);
+      expect(await server.store.findUserByEmail('bad-case@example.com')).toBeNull();
+    });
 
     it.each([
       ['no user object', {}, 'invalid_input'],
@@ -123,7 +167,11 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: bad requests change nothing', (adapter) 
       ['no email', { user: { username: 'no-email', role: 'MEMBER' } }, 'invalid_email'],
       ['no username', { user: { email: 'no-username@example.com', role: 'MEMBER' } }, 'invalid_input'],
       ['no role', { user: { email: 'no-role@example.com', username: 'no-role' } }, 'invalid_input'],
-      ['an unknown auth_method', { user: { email: 'ldap@example.com', username: 'ldap', role: 'MEMBER', auth_method: 'SAML' } }, 'invalid_input'],
+      [
+        'an unknown auth_method',
+        { user: { email: 'ldap@example.com', username: 'ldap', role: 'MEMBER', auth_method: 'SAML' } },
+        'invalid_input',
+      ],
     ])('%s → 422, no user', async (_label, json, code) => {
       const count = await userCount(server);
       await expectError(await call(server, 'POST', '/v1/users', { json, bearer: ADMIN_SECRET }), 422, code);
@@ -132,27 +180,43 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: bad requests change nothing', (adapter) 
   });
 
   describe('POST /v1/user/api_keys', () => {
-    it.each(bodyCases(() => ({ data: { name: 'never' } })))('$label → $status $code, no key', async ({ options, status, code }) => {
-      await expectError(await call(server, 'POST', '/v1/user/api_keys', { ...options(), cookie: admin }), status, code);
-      const keys = await expectJson<{ data: unknown[] }>(await call(server, 'GET', '/v1/user/api_keys', { cookie: admin }), 200);
-      expect(keys.data).toEqual([]);
-    });
+    it.each(bodyCases(() => ({ data: { name: 'never' } })))(
+      '$label → $status $code, no key',
+      async ({ options, status, code }) => {
+        await expectError(
+          await call(server, 'POST', '/v1/user/api_keys', { ...options(), cookie: admin }),
+          status,
+          code,
+        );
+        const keys = await expectJson<{ data: unknown[] }>(
+          await call(server, 'GET', '/v1/user/api_keys', { cookie: admin }),
+          200,
+        );
+        expect(keys.data).toEqual([]);
+      },
+    );
   });
 
   describe('PATCH /v1/user', () => {
-    it.each(bodyCases(() => ({ username: 'hijacked' })))('$label → $status $code, nothing renamed', async ({ options, status, code }) => {
-      await expectError(await call(server, 'PATCH', '/v1/user', { ...options(), cookie: admin }), status, code);
-      expect((await server.store.findUserByEmail('admin@localhost'))?.username).toBe('admin');
-    });
+    it.each(bodyCases(() => ({ username: 'hijacked' })))(
+      '$label → $status $code, nothing renamed',
+      async ({ options, status, code }) => {
+        await expectError(await call(server, 'PATCH', '/v1/user', { ...options(), cookie: admin }), status, code);
+        expect((await server.store.findUserByEmail('admin@localhost'))?.username).toBe('admin');
+      },
+    );
   });
 
   describe('POST /auth/password-reset-email', () => {
-    it.each(bodyCases(() => ({ email: user.email })))('$label → $status $code, no mail', async ({ options, status, code }) => {
-      const before = server.mails.length;
-      await expectError(await call(server, 'POST', '/auth/password-reset-email', options()), status, code);
-      await sleep(50);
-      expect(server.mails.length).toBe(before);
-    });
+    it.each(bodyCases(() => ({ email: user.email })))(
+      '$label → $status $code, no mail',
+      async ({ options, status, code }) => {
+        const before = server.mails.length;
+        await expectError(await call(server, 'POST', '/auth/password-reset-email', options()), status, code);
+        await sleep(50);
+        expect(server.mails.length).toBe(before);
+      },
+    );
   });
 
   describe('routing', () => {
@@ -181,7 +245,11 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: bad requests change nothing', (adapter) 
     });
 
     it('a malformed escape in the path → 400 malformed_path, before any route reads it', async () => {
-      await expectError(await call(server, 'DELETE', '/v1/users/%E0%A4%A', { bearer: ADMIN_SECRET }), 400, 'malformed_path');
+      await expectError(
+        await call(server, 'DELETE', '/v1/users/%E0%A4%A', { bearer: ADMIN_SECRET }),
+        400,
+        'malformed_path',
+      );
     });
   });
 });

@@ -31,8 +31,16 @@ const MATRIX: readonly [string, Record<string, string>, string | null][] = [
   ['a trusted Referer', { referer: TRUSTED_REFERER }, null],
   ['an untrusted Origin', { origin: UNTRUSTED_ORIGIN }, 'untrusted origin'],
   ['an untrusted Referer', { referer: UNTRUSTED_REFERER }, 'untrusted referer'],
-  ['an untrusted Origin with a trusted Referer', { origin: UNTRUSTED_ORIGIN, referer: TRUSTED_REFERER }, 'untrusted origin'],
-  ['a trusted Origin with an untrusted Referer', { origin: TRUSTED_ORIGIN, referer: UNTRUSTED_REFERER }, 'untrusted referer'],
+  [
+    'an untrusted Origin with a trusted Referer',
+    { origin: UNTRUSTED_ORIGIN, referer: TRUSTED_REFERER },
+    'untrusted origin',
+  ],
+  [
+    'a trusted Origin with an untrusted Referer',
+    { origin: TRUSTED_ORIGIN, referer: UNTRUSTED_REFERER },
+    'untrusted referer',
+  ],
 ];
 
 describe.each(ADAPTERS_AND_LOWEST)('%s: CSRF trusted origins', (adapter) => {
@@ -86,17 +94,37 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: CSRF trusted origins', (adapter) => {
   });
 
   it('runs before authentication: an untrusted Origin is refused even without a credential', async () => {
-    await expectError(await call(server, 'GET', '/v1/projects', { headers: { origin: UNTRUSTED_ORIGIN } }), 401, 'untrusted_origin', 'untrusted origin');
+    await expectError(
+      await call(server, 'GET', '/v1/projects', { headers: { origin: UNTRUSTED_ORIGIN } }),
+      401,
+      'untrusted_origin',
+      'untrusted origin',
+    );
   });
 
   it('compares hostnames only: scheme and port do not matter', async () => {
-    await expectStatus(await call(server, 'GET', '/v1/projects', { bearer: ADMIN_SECRET, headers: { origin: 'https://localhost:8443' } }), 200);
-    await expectStatus(await call(server, 'GET', '/v1/projects', { bearer: ADMIN_SECRET, headers: { referer: 'https://LOCALHOST:9/a/b?c' } }), 200);
+    await expectStatus(
+      await call(server, 'GET', '/v1/projects', {
+        bearer: ADMIN_SECRET,
+        headers: { origin: 'https://localhost:8443' },
+      }),
+      200,
+    );
+    await expectStatus(
+      await call(server, 'GET', '/v1/projects', {
+        bearer: ADMIN_SECRET,
+        headers: { referer: 'https://LOCALHOST:9/a/b?c' },
+      }),
+      200,
+    );
   });
 
   it('a look-alike host is not trusted', async () => {
     await expectError(
-      await call(server, 'GET', '/v1/projects', { bearer: ADMIN_SECRET, headers: { origin: 'http://localhost.evil.example.com' } }),
+      await call(server, 'GET', '/v1/projects', {
+        bearer: ADMIN_SECRET,
+        headers: { origin: 'http://localhost.evil.example.com' },
+      }),
       401,
       'untrusted_origin',
       'untrusted origin',
@@ -104,14 +132,25 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: CSRF trusted origins', (adapter) => {
   });
 
   it('Origin: null → 401 "untrusted origin"', async () => {
-    await expectError(await call(server, 'GET', '/v1/projects', { bearer: ADMIN_SECRET, headers: { origin: 'null' } }), 401, 'untrusted_origin', 'untrusted origin');
+    await expectError(
+      await call(server, 'GET', '/v1/projects', { bearer: ADMIN_SECRET, headers: { origin: 'null' } }),
+      401,
+      'untrusted_origin',
+      'untrusted origin',
+    );
   });
 
   it('the deployment’s own host (the request’s Host) is always trusted', async () => {
     const own = new URL(server.url).origin;
     sessionOf(await login(server, user.email, user.password, { origin: own, referer: `${own}/login` }));
-    await expectStatus(await call(server, 'POST', '/v1/projects', { bearer: ADMIN_SECRET, headers: { origin: own } }), 201);
-    await expectStatus(await call(server, 'GET', '/v1/user', { bearer: ADMIN_SECRET, headers: { referer: `${own}/projects` } }), 200);
+    await expectStatus(
+      await call(server, 'POST', '/v1/projects', { bearer: ADMIN_SECRET, headers: { origin: own } }),
+      201,
+    );
+    await expectStatus(
+      await call(server, 'GET', '/v1/user', { bearer: ADMIN_SECRET, headers: { referer: `${own}/projects` } }),
+      200,
+    );
   });
 
   it('GET /healthz is not guarded', async () => {
@@ -129,7 +168,10 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: CSRF check off', (adapter) => {
 
   it('without PHOENIX_CSRF_TRUSTED_ORIGINS any Origin and Referer pass', async () => {
     await expectStatus(
-      await call(server, 'POST', '/v1/projects', { bearer: ADMIN_SECRET, headers: { origin: UNTRUSTED_ORIGIN, referer: UNTRUSTED_REFERER } }),
+      await call(server, 'POST', '/v1/projects', {
+        bearer: ADMIN_SECRET,
+        headers: { origin: UNTRUSTED_ORIGIN, referer: UNTRUSTED_REFERER },
+      }),
       201,
     );
   });

@@ -8,7 +8,14 @@
  * hasher is the real argon2 one; the test only holds each operation until it has seen the queue in
  * the state it wants, so nothing depends on timing.
  */
-import { createArgon2Hasher, createMemoryRateLimitStore, type BoundedPasswordHasher, type Logger, type PasswordHasher, type RateLimitStore } from '@gatehouse-auth/core';
+import {
+  createArgon2Hasher,
+  createMemoryRateLimitStore,
+  type BoundedPasswordHasher,
+  type Logger,
+  type PasswordHasher,
+  type RateLimitStore,
+} from '@gatehouse-auth/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADAPTERS, DEFAULT_ADMIN, NO_RATE_LIMIT, startServer, type TestServer } from './support.js';
 
@@ -101,7 +108,11 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 }
 
 function login(server: TestServer, email: string, password: string): Promise<Response> {
-  return fetch(`${server.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  return fetch(`${server.url}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
 }
 
 describe.each(ADAPTERS)('bounded password hashing over HTTP (%s)', (adapter) => {
@@ -137,13 +148,18 @@ describe.each(ADAPTERS)('bounded password hashing over HTTP (%s)', (adapter) => 
     await until(() => bounded.stats().queued === 2, 'the third login queued');
 
     // The queue is full: a known and an unknown e-mail get the same immediate refusal.
-    const refusals = await Promise.all([login(server, DEFAULT_ADMIN.email, DEFAULT_ADMIN.password), login(server, UNKNOWN_EMAIL, WRONG_PASSWORD)]);
+    const refusals = await Promise.all([
+      login(server, DEFAULT_ADMIN.email, DEFAULT_ADMIN.password),
+      login(server, UNKNOWN_EMAIL, WRONG_PASSWORD),
+    ]);
     const bodies = await Promise.all(refusals.map((response) => response.text()));
     for (const [index, response] of refusals.entries()) {
       expect(response.status).toBe(503);
       expect(response.headers.get('content-type')).toMatch(/^application\/json/);
       expect(response.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/);
-      expect(JSON.parse(bodies[index]!)).toEqual({ error: { code: 'overloaded', message: 'Too many logins at once; retry shortly' } });
+      expect(JSON.parse(bodies[index]!)).toEqual({
+        error: { code: 'overloaded', message: 'Too many logins at once; retry shortly' },
+      });
       expect(response.headers.get('set-cookie')).toBeNull();
     }
     expect(bodies[0]).toBe(bodies[1]);
@@ -152,9 +168,13 @@ describe.each(ADAPTERS)('bounded password hashing over HTTP (%s)', (adapter) => 
     // Once per burst, counts only: no e-mail, no password.
     const lines = log.lines.slice(fromLine);
     expect(lines.filter((line) => line.message.includes('queue full'))).toHaveLength(1);
-    expect(lines.find((line) => line.message.includes('queue full'))).toMatchObject({ level: 'warn', fields: { concurrency: 1, maxQueue: 2 } });
+    expect(lines.find((line) => line.message.includes('queue full'))).toMatchObject({
+      level: 'warn',
+      fields: { concurrency: 1, maxQueue: 2 },
+    });
     const logged = JSON.stringify(lines);
-    for (const secret of [DEFAULT_ADMIN.password, WRONG_PASSWORD, UNKNOWN_EMAIL, DEFAULT_ADMIN.email]) expect(logged).not.toContain(secret);
+    for (const secret of [DEFAULT_ADMIN.password, WRONG_PASSWORD, UNKNOWN_EMAIL, DEFAULT_ADMIN.email])
+      expect(logged).not.toContain(secret);
 
     gated.release();
     const answers = await Promise.all([first, second, third]);
@@ -176,11 +196,16 @@ describe.each(ADAPTERS)('bounded password hashing over HTTP (%s)', (adapter) => 
     const reachedBefore = gated.reached.length;
     const running = [login(server, DEFAULT_ADMIN.email, WRONG_PASSWORD)];
     await until(() => gated.reached.length === reachedBefore + 1, 'the first wrong password reached the hasher');
-    running.push(login(server, DEFAULT_ADMIN.email, WRONG_PASSWORD), login(server, DEFAULT_ADMIN.email, WRONG_PASSWORD));
+    running.push(
+      login(server, DEFAULT_ADMIN.email, WRONG_PASSWORD),
+      login(server, DEFAULT_ADMIN.email, WRONG_PASSWORD),
+    );
     await until(() => bounded.stats().queued === 2, 'two more queued');
 
     // Six more wrong passwords for the same account while the queue is full: refused, not counted.
-    const refused = await Promise.all(Array.from({ length: 6 }, () => login(server, DEFAULT_ADMIN.email, WRONG_PASSWORD)));
+    const refused = await Promise.all(
+      Array.from({ length: 6 }, () => login(server, DEFAULT_ADMIN.email, WRONG_PASSWORD)),
+    );
     expect(refused.map((response) => response.status)).toEqual([503, 503, 503, 503, 503, 503]);
     expect(limits.failures(adminKey)).toBe(failuresBefore);
 
@@ -199,7 +224,15 @@ describe.each(ADAPTERS)('bounded password hashing over HTTP (%s)', (adapter) => 
     // A hash with weaker parameters than the current ones: the next login upgrades it.
     const weakHash = await createArgon2Hasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }).hash(password);
     expect(createArgon2Hasher().needsRehash(weakHash)).toBe(true);
-    await server.store.insertUser({ username: 'weak-hash', email, role: 'MEMBER', authMethod: 'LOCAL', passwordHash: weakHash, resetPassword: false, createdAt: Date.now() });
+    await server.store.insertUser({
+      username: 'weak-hash',
+      email,
+      role: 'MEMBER',
+      authMethod: 'LOCAL',
+      passwordHash: weakHash,
+      resetPassword: false,
+      createdAt: Date.now(),
+    });
 
     // The login verifies, then waits (in clearFailures) just before the upgrade...
     gated.release();

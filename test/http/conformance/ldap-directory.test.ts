@@ -6,7 +6,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSlapd, type Slapd } from '../../setup/slapd.js';
 import { INVALID_LDAP, expectRetryAfter, ldapLogin, me, seedUser } from './ldap-support.js';
-import { ADAPTERS, ADMIN_SECRET, NO_RATE_LIMIT, call, expectError, expectJson, sessionOf, startServer, unique, type TestServer } from './support.js';
+import {
+  ADAPTERS,
+  ADMIN_SECRET,
+  NO_RATE_LIMIT,
+  call,
+  expectError,
+  expectJson,
+  sessionOf,
+  startServer,
+  unique,
+  type TestServer,
+} from './support.js';
 
 let slapd: Slapd;
 /** A second directory that demands a client certificate from the test CA. */
@@ -17,7 +28,12 @@ beforeAll(async () => {
 afterAll(() => Promise.all([slapd?.close(), strict?.close()]));
 
 /** Starts a server with these LDAP overrides for one test and closes it afterwards. */
-async function withServer<T>(adapter: (typeof ADAPTERS)[number], env: Record<string, string>, run: (server: TestServer) => Promise<T>, gatehouse = {}): Promise<T> {
+async function withServer<T>(
+  adapter: (typeof ADAPTERS)[number],
+  env: Record<string, string>,
+  run: (server: TestServer) => Promise<T>,
+  gatehouse = {},
+): Promise<T> {
   const server = await startServer(adapter, { ...NO_RATE_LIMIT, ...slapd.env(env) }, { gatehouse });
   try {
     return await run(server);
@@ -36,13 +52,21 @@ describe.each(ADAPTERS)('%s: LDAP directory', (adapter) => {
       expectRetryAfter(response);
       await expectError(response, 503, 'directory_unavailable');
     });
-    await withServer(adapter, { PHOENIX_LDAP_TLS_CA_CERT_FILE: slapd.otherCaFile, PHOENIX_LDAP_TLS_VERIFY: 'false' }, async (server) => {
-      expect((await ldapLogin(server, user.uid, user.password)).status).toBe(204);
-    });
-    await withServer(adapter, { PHOENIX_LDAP_TLS_MODE: 'ldaps', PHOENIX_LDAP_PORT: String(slapd.tlsPort) }, async (server) => {
-      expect((await ldapLogin(server, user.uid, user.password)).status).toBe(204);
-      await expectError(await ldapLogin(server, user.uid, 'wrong'), 401, 'invalid_credentials', INVALID_LDAP);
-    });
+    await withServer(
+      adapter,
+      { PHOENIX_LDAP_TLS_CA_CERT_FILE: slapd.otherCaFile, PHOENIX_LDAP_TLS_VERIFY: 'false' },
+      async (server) => {
+        expect((await ldapLogin(server, user.uid, user.password)).status).toBe(204);
+      },
+    );
+    await withServer(
+      adapter,
+      { PHOENIX_LDAP_TLS_MODE: 'ldaps', PHOENIX_LDAP_PORT: String(slapd.tlsPort) },
+      async (server) => {
+        expect((await ldapLogin(server, user.uid, user.password)).status).toBe(204);
+        await expectError(await ldapLogin(server, user.uid, 'wrong'), 401, 'invalid_credentials', INVALID_LDAP);
+      },
+    );
     await withServer(adapter, { PHOENIX_LDAP_TLS_MODE: 'none' }, async (server) => {
       expect((await ldapLogin(server, user.uid, user.password)).status).toBe(204);
     });
@@ -61,21 +85,28 @@ describe.each(ADAPTERS)('%s: LDAP directory', (adapter) => {
       }
     };
     await run({}, 503);
-    const withCert = { PHOENIX_LDAP_TLS_CLIENT_CERT_FILE: strict.clientCertFile, PHOENIX_LDAP_TLS_CLIENT_KEY_FILE: strict.clientKeyFile };
+    const withCert = {
+      PHOENIX_LDAP_TLS_CLIENT_CERT_FILE: strict.clientCertFile,
+      PHOENIX_LDAP_TLS_CLIENT_KEY_FILE: strict.clientKeyFile,
+    };
     await run(withCert, 204);
     await run({ ...withCert, PHOENIX_LDAP_TLS_MODE: 'ldaps', PHOENIX_LDAP_PORT: String(strict.tlsPort) }, 204);
   });
 
   it('without a service account the search runs anonymously; several servers fail over (a dead one is skipped)', async () => {
     const user = await seedUser(slapd, { groups: ['admins'] });
-    await withServer(adapter, { PHOENIX_LDAP_BIND_DN: '', PHOENIX_LDAP_BIND_PASSWORD: '', PHOENIX_LDAP_HOST: '127.0.0.2, 127.0.0.1' }, async (server) => {
-      for (let i = 0; i < 4; i++) expect((await ldapLogin(server, user.uid, user.password)).status).toBe(204);
-      // A wrong password is final: the other server is not asked to judge it again.
-      await expectError(await ldapLogin(server, user.uid, 'wrong'), 401, 'invalid_credentials', INVALID_LDAP);
-    });
+    await withServer(
+      adapter,
+      { PHOENIX_LDAP_BIND_DN: '', PHOENIX_LDAP_BIND_PASSWORD: '', PHOENIX_LDAP_HOST: '127.0.0.2, 127.0.0.1' },
+      async (server) => {
+        for (let i = 0; i < 4; i++) expect((await ldapLogin(server, user.uid, user.password)).status).toBe(204);
+        // A wrong password is final: the other server is not asked to judge it again.
+        await expectError(await ldapLogin(server, user.uid, 'wrong'), 401, 'invalid_credentials', INVALID_LDAP);
+      },
+    );
   });
 
-  it('group search mode: posixGroup memberUid from the entry\'s uid, and an AD-like account filter', async () => {
+  it("group search mode: posixGroup memberUid from the entry's uid, and an AD-like account filter", async () => {
     const account = unique('acct');
     const user = await seedUser(slapd, { account });
     const group = await slapd.addPosixGroup(unique('pg'), [user.uid]);
@@ -101,7 +132,13 @@ describe.each(ADAPTERS)('%s: LDAP directory', (adapter) => {
     await withServer(adapter, { PHOENIX_LDAP_ATTR_UNIQUE_ID: 'entryUUID' }, async (server) => {
       const username = unique('pre');
       const created = await expectJson<{ data: { id: string } }>(
-        await call(server, 'POST', '/v1/users', { bearer: ADMIN_SECRET, json: { user: { email: user.mail, username, role: 'VIEWER', auth_method: 'LDAP' }, send_welcome_email: false } }),
+        await call(server, 'POST', '/v1/users', {
+          bearer: ADMIN_SECRET,
+          json: {
+            user: { email: user.mail, username, role: 'VIEWER', auth_method: 'LDAP' },
+            send_welcome_email: false,
+          },
+        }),
         201,
       );
       const first = await me(server, sessionOf(await ldapLogin(server, user.uid, user.password)));
@@ -120,55 +157,78 @@ describe.each(ADAPTERS)('%s: LDAP directory', (adapter) => {
     const user = await seedUser(slapd, { groups: ['members'] });
     await withServer(adapter, { PHOENIX_LDAP_ATTR_UNIQUE_ID: 'entryUUID' }, async (server) => {
       const now = Date.now();
-      await server.store.insertUser({ username: unique('old'), email: user.mail, role: 'VIEWER', authMethod: 'LDAP', passwordHash: null, resetPassword: false, ldapUniqueId: 'someone-else', createdAt: now });
+      await server.store.insertUser({
+        username: unique('old'),
+        email: user.mail,
+        role: 'VIEWER',
+        authMethod: 'LDAP',
+        passwordHash: null,
+        resetPassword: false,
+        ldapUniqueId: 'someone-else',
+        createdAt: now,
+      });
       await expectError(await ldapLogin(server, user.uid, user.password), 401, 'invalid_credentials', INVALID_LDAP);
     });
   });
 
   it('no-email mode: the user is known by the unique id only, shown with an empty e-mail', async () => {
     const user = await seedUser(slapd, { groups: ['viewers'] });
-    await withServer(adapter, { PHOENIX_LDAP_ATTR_EMAIL: 'null', PHOENIX_LDAP_ATTR_UNIQUE_ID: 'entryUUID' }, async (server) => {
-      const first = await me(server, sessionOf(await ldapLogin(server, user.uid, user.password)));
-      expect(first).toMatchObject({ email: '', role: 'VIEWER', auth_method: 'LDAP' });
-      await slapd.addToGroup('admins', user.dn);
-      const second = await me(server, sessionOf(await ldapLogin(server, user.uid, user.password)));
-      expect(second).toMatchObject({ id: first.id, role: 'ADMIN', email: '' });
-    });
+    await withServer(
+      adapter,
+      { PHOENIX_LDAP_ATTR_EMAIL: 'null', PHOENIX_LDAP_ATTR_UNIQUE_ID: 'entryUUID' },
+      async (server) => {
+        const first = await me(server, sessionOf(await ldapLogin(server, user.uid, user.password)));
+        expect(first).toMatchObject({ email: '', role: 'VIEWER', auth_method: 'LDAP' });
+        await slapd.addToGroup('admins', user.dn);
+        const second = await me(server, sessionOf(await ldapLogin(server, user.uid, user.password)));
+        expect(second).toMatchObject({ id: first.id, role: 'ADMIN', email: '' });
+      },
+    );
   });
 
   it('a stopped directory answers 503 with Retry-After, and the outage never locks the account', async () => {
     const user = await seedUser(slapd, { groups: ['members'] });
-    await withServer(adapter, {}, async (server) => {
-      await slapd.stop();
-      try {
-        for (let i = 0; i < 7; i++) {
-          const response = await ldapLogin(server, user.uid, user.password);
-          expectRetryAfter(response);
-          await expectError(response, 503, 'directory_unavailable');
+    await withServer(
+      adapter,
+      {},
+      async (server) => {
+        await slapd.stop();
+        try {
+          for (let i = 0; i < 7; i++) {
+            const response = await ldapLogin(server, user.uid, user.password);
+            expectRetryAfter(response);
+            await expectError(response, 503, 'directory_unavailable');
+          }
+        } finally {
+          await slapd.start();
         }
-      } finally {
-        await slapd.start();
-      }
-      expect((await ldapLogin(server, user.uid, user.password)).status).toBe(204);
-    }, FAST);
+        expect((await ldapLogin(server, user.uid, user.password)).status).toBe(204);
+      },
+      FAST,
+    );
   }, 20_000);
 
   it('a hung directory (SIGSTOP) times out: 503 within the attempt budget, then works again', async () => {
     const user = await seedUser(slapd, { groups: ['members'] });
-    await withServer(adapter, {}, async (server) => {
-      slapd.pause();
-      let elapsed: number;
-      try {
-        const started = Date.now();
-        const response = await ldapLogin(server, user.uid, user.password);
-        elapsed = Date.now() - started;
-        expectRetryAfter(response);
-        await expectError(response, 503, 'directory_unavailable');
-      } finally {
-        slapd.resume();
-      }
-      expect(elapsed).toBeLessThan(5_000);
-      expect((await ldapLogin(server, user.uid, user.password)).status).toBe(204);
-    }, FAST);
+    await withServer(
+      adapter,
+      {},
+      async (server) => {
+        slapd.pause();
+        let elapsed: number;
+        try {
+          const started = Date.now();
+          const response = await ldapLogin(server, user.uid, user.password);
+          elapsed = Date.now() - started;
+          expectRetryAfter(response);
+          await expectError(response, 503, 'directory_unavailable');
+        } finally {
+          slapd.resume();
+        }
+        expect(elapsed).toBeLessThan(5_000);
+        expect((await ldapLogin(server, user.uid, user.password)).status).toBe(204);
+      },
+      FAST,
+    );
   }, 20_000);
 });

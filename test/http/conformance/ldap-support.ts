@@ -5,7 +5,12 @@ import { call, expectJson, unique, type Session, type TestServer } from './suppo
 
 export const INVALID_LDAP = 'Invalid username and/or password';
 
-export function ldapLogin(server: TestServer, username: unknown, password: unknown, headers?: Record<string, string>): Promise<Response> {
+export function ldapLogin(
+  server: TestServer,
+  username: unknown,
+  password: unknown,
+  headers?: Record<string, string>,
+): Promise<Response> {
   return call(server, 'POST', '/auth/ldap/login', { json: { username, password }, headers });
 }
 

@@ -60,8 +60,15 @@ describe.each(ADAPTERS)('%s: LDAP sign-in', (adapter) => {
     // The first login is two audit events: the just-in-time account, then the sign-in.
     await server.gatehouse.audit.flush();
     const [signedIn, created] = await server.store.listAuditEvents({ limit: 2, userId: idOf(profile.id) });
-    expect(signedIn).toMatchObject({ type: 'sign_in.succeeded', clientAddress: '127.0.0.1', details: { method: 'ldap', idp: null } });
-    expect(created).toMatchObject({ type: 'user.created', details: { email: user.mail, authMethod: 'LDAP', role: 'ADMIN', via: 'sign_up' } });
+    expect(signedIn).toMatchObject({
+      type: 'sign_in.succeeded',
+      clientAddress: '127.0.0.1',
+      details: { method: 'ldap', idp: null },
+    });
+    expect(created).toMatchObject({
+      type: 'user.created',
+      details: { email: user.mail, authMethod: 'LDAP', role: 'ADMIN', via: 'sign_up' },
+    });
     // The LDAP user cannot use password login.
     await expectError(await login(server, user.mail, user.password), 401, 'invalid_credentials');
     // No welcome mail on a just-in-time sign-up (reference §2): background work has settled by now.
@@ -77,10 +84,30 @@ describe.each(ADAPTERS)('%s: LDAP sign-in', (adapter) => {
     await expectError(await ldapLogin(server, unique('nobody'), 'whatever'), 401, 'invalid_credentials', INVALID_LDAP);
     const before = connections(slapd);
     // An empty password would be an unauthenticated bind, which directories accept: refused before any I/O.
-    await expectError(await ldapLogin(server, user.uid, ''), 401, 'invalid_credentials', 'Username and password required');
-    await expectError(await ldapLogin(server, '', user.password), 401, 'invalid_credentials', 'Username and password required');
-    await expectError(await ldapLogin(server, '   ', user.password), 401, 'invalid_credentials', 'Username and password required');
-    await expectError(await ldapLogin(server, user.uid, 12345), 401, 'invalid_credentials', 'Username and password required');
+    await expectError(
+      await ldapLogin(server, user.uid, ''),
+      401,
+      'invalid_credentials',
+      'Username and password required',
+    );
+    await expectError(
+      await ldapLogin(server, '', user.password),
+      401,
+      'invalid_credentials',
+      'Username and password required',
+    );
+    await expectError(
+      await ldapLogin(server, '   ', user.password),
+      401,
+      'invalid_credentials',
+      'Username and password required',
+    );
+    await expectError(
+      await ldapLogin(server, user.uid, 12345),
+      401,
+      'invalid_credentials',
+      'Username and password required',
+    );
     await expectError(await call(server, 'POST', '/auth/ldap/login', { json: {} }), 401, 'invalid_credentials');
     expect(connections(slapd)).toBe(before);
   });
@@ -117,7 +144,10 @@ describe.each(ADAPTERS)('%s: LDAP sign-in', (adapter) => {
     // The directory vouched for the name, so the audit trail keeps it; the password, never.
     await server.gatehouse.audit.flush();
     const [failed] = await server.store.listAuditEvents({ limit: 1, types: ['sign_in.failed'] });
-    expect(failed).toMatchObject({ subjectUserId: null, details: { method: 'ldap', reason: 'not_allowed', login: user.uid.toLowerCase() } });
+    expect(failed).toMatchObject({
+      subjectUserId: null,
+      details: { method: 'ldap', reason: 'not_allowed', login: user.uid.toLowerCase() },
+    });
     expect(JSON.stringify(failed)).not.toContain(user.password);
   });
 
@@ -137,7 +167,14 @@ describe.each(ADAPTERS)('%s: LDAP sign-in', (adapter) => {
     // Unescaped, `<uid prefix>*` would match exactly the victim and bind with its password.
     const prefix = victim.uid.slice(0, -2);
     const mark = slapd.log().length;
-    for (const username of [`${prefix}*`, '*', `*)(uid=*))(|(uid=*`, `${victim.uid})(|(objectClass=*`, `${victim.uid}\u0000`, `)(uid=*`]) {
+    for (const username of [
+      `${prefix}*`,
+      '*',
+      `*)(uid=*))(|(uid=*`,
+      `${victim.uid})(|(objectClass=*`,
+      `${victim.uid}\u0000`,
+      `)(uid=*`,
+    ]) {
       await expectError(await ldapLogin(server, username, victim.password), 401, 'invalid_credentials', INVALID_LDAP);
     }
     const log = slapd.log().slice(mark).toLowerCase();
@@ -166,7 +203,12 @@ describe.each(ADAPTERS)('%s: LDAP sign-in', (adapter) => {
   });
 
   it('special characters and non-ASCII in the password and username work', async () => {
-    const user = await seedUser(slapd, { uid: `josé${unique('')}`, mail: `${unique('jose')}@example.com`, password: `p"a\\s's<>&!密码`, groups: ['members'] });
+    const user = await seedUser(slapd, {
+      uid: `josé${unique('')}`,
+      mail: `${unique('jose')}@example.com`,
+      password: `p"a\\s's<>&!密码`,
+      groups: ['members'],
+    });
     expect((await ldapLogin(server, user.uid, user.password)).status).toBe(204);
   });
 
@@ -192,7 +234,8 @@ describe.each(ADAPTERS)('%s: LDAP sign-in', (adapter) => {
   it('an e-mail that belongs to a LOCAL user cannot be claimed through LDAP (and it is not counted)', async () => {
     const local = await createUser(server, 'ADMIN');
     const user = await seedUser(slapd, { mail: local.email, groups: ['admins'] });
-    for (let i = 0; i < 6; i++) await expectError(await ldapLogin(server, user.uid, user.password), 401, 'invalid_credentials', INVALID_LDAP);
+    for (let i = 0; i < 6; i++)
+      await expectError(await ldapLogin(server, user.uid, user.password), 401, 'invalid_credentials', INVALID_LDAP);
     // Still not locked: a provisioning refusal is no failed password.
     await expectError(await ldapLogin(server, user.uid, user.password), 401, 'invalid_credentials', INVALID_LDAP);
     expect((await server.store.findUserByEmail(local.email))?.authMethod).toBe('LOCAL');
@@ -201,7 +244,13 @@ describe.each(ADAPTERS)('%s: LDAP sign-in', (adapter) => {
   it('an e-mail that belongs to an OAuth2 user cannot be claimed through LDAP', async () => {
     const email = `${unique('oauth')}@example.com`;
     await expectJson(
-      await call(server, 'POST', '/v1/users', { bearer: ADMIN_SECRET, json: { user: { email, username: unique('o'), role: 'MEMBER', auth_method: 'OAUTH2' }, send_welcome_email: false } }),
+      await call(server, 'POST', '/v1/users', {
+        bearer: ADMIN_SECRET,
+        json: {
+          user: { email, username: unique('o'), role: 'MEMBER', auth_method: 'OAUTH2' },
+          send_welcome_email: false,
+        },
+      }),
       201,
     );
     const user = await seedUser(slapd, { mail: email, groups: ['members'] });
@@ -213,14 +262,28 @@ describe.each(ADAPTERS)('%s: LDAP sign-in', (adapter) => {
     const user = await seedUser(slapd, { groups: ['admins'] });
     const username = unique('pre');
     const created = await expectJson<{ data: { id: string; auth_method: string } }>(
-      await call(server, 'POST', '/v1/users', { bearer: ADMIN_SECRET, json: { user: { email: user.mail, username, role: 'VIEWER', auth_method: 'LDAP' }, send_welcome_email: false } }),
+      await call(server, 'POST', '/v1/users', {
+        bearer: ADMIN_SECRET,
+        json: { user: { email: user.mail, username, role: 'VIEWER', auth_method: 'LDAP' }, send_welcome_email: false },
+      }),
       201,
     );
     expect(created.data.auth_method).toBe('LDAP');
     const profile = await me(server, sessionOf(await ldapLogin(server, user.uid, user.password)));
     expect(profile).toMatchObject({ id: created.data.id, username, role: 'ADMIN' });
     await expectError(
-      await call(server, 'POST', '/v1/users', { bearer: ADMIN_SECRET, json: { user: { email: `x${user.mail}`, username: unique('p'), role: 'VIEWER', auth_method: 'LDAP', password: 'pass-word-1' } } }),
+      await call(server, 'POST', '/v1/users', {
+        bearer: ADMIN_SECRET,
+        json: {
+          user: {
+            email: `x${user.mail}`,
+            username: unique('p'),
+            role: 'VIEWER',
+            auth_method: 'LDAP',
+            password: 'pass-word-1',
+          },
+        },
+      }),
       422,
       'invalid_input',
       'Password is not allowed for LDAP authentication',
@@ -253,7 +316,13 @@ describe.each(ADAPTERS)('%s: LDAP mapping order, wildcard, sign-up off', (adapte
 
   async function preCreate(mail: string): Promise<void> {
     await expectJson(
-      await call(server, 'POST', '/v1/users', { bearer: ADMIN_SECRET, json: { user: { email: mail, username: unique('pre'), role: 'VIEWER', auth_method: 'LDAP' }, send_welcome_email: false } }),
+      await call(server, 'POST', '/v1/users', {
+        bearer: ADMIN_SECRET,
+        json: {
+          user: { email: mail, username: unique('pre'), role: 'VIEWER', auth_method: 'LDAP' },
+          send_welcome_email: false,
+        },
+      }),
       201,
     );
   }
@@ -284,7 +353,11 @@ describe.each(ADAPTERS)('%s: LDAP lockout, rate limit and CSRF', (adapter) => {
   it('an untrusted Origin is refused before the directory is asked', async () => {
     const user = await seedUser(slapd, { groups: ['members'] });
     const before = connections(slapd);
-    await expectError(await ldapLogin(server, user.uid, user.password, { origin: 'http://evil.example' }), 401, 'untrusted_origin');
+    await expectError(
+      await ldapLogin(server, user.uid, user.password, { origin: 'http://evil.example' }),
+      401,
+      'untrusted_origin',
+    );
     expect(connections(slapd)).toBe(before);
     expect((await ldapLogin(server, user.uid, user.password, { origin: 'http://localhost' })).status).toBe(204);
   });
@@ -292,9 +365,15 @@ describe.each(ADAPTERS)('%s: LDAP lockout, rate limit and CSRF', (adapter) => {
   it('five wrong passwords lock the username (trimmed, any case): the right one is refused too; the /auth bucket is shared', async () => {
     const user = await seedUser(slapd, { groups: ['members'] });
     const headers = { 'x-test': '1' };
-    for (let i = 0; i < 5; i++) await expectError(await ldapLogin(server, user.uid, 'wrong', headers), 401, 'invalid_credentials');
+    for (let i = 0; i < 5; i++)
+      await expectError(await ldapLogin(server, user.uid, 'wrong', headers), 401, 'invalid_credentials');
     const before = connections(slapd);
-    await expectError(await ldapLogin(server, ` ${user.uid.toUpperCase()} `, user.password), 429, 'too_many_login_attempts', 'Too many failed login attempts. Please try again later.');
+    await expectError(
+      await ldapLogin(server, ` ${user.uid.toUpperCase()} `, user.password),
+      429,
+      'too_many_login_attempts',
+      'Too many failed login attempts. Please try again later.',
+    );
     expect(connections(slapd)).toBe(before);
     // 7 requests so far; the per-address bucket of every /auth route holds 12.
     for (let i = 0; i < 5; i++) await (await call(server, 'POST', '/auth/refresh')).arrayBuffer();

@@ -29,7 +29,10 @@ let files = 0;
 async function sso(server: TestServer): Promise<URL> {
   const browser = createBrowser();
   const app = new URL(server.url);
-  const { hops } = await browser.follow(`${server.url}/oauth2/wid/login`, { login: 'developer', stopAt: (url) => url.host === app.host && !url.pathname.includes('/oauth2/') });
+  const { hops } = await browser.follow(`${server.url}/oauth2/wid/login`, {
+    login: 'developer',
+    stopAt: (url) => url.host === app.host && !url.pathname.includes('/oauth2/'),
+  });
   const last = hops.at(-1)!;
   return new URL(last.location ?? last.url, last.url);
 }
@@ -74,7 +77,13 @@ describe.each(ADAPTERS)('%s: client_assertion_jwt', (adapter) => {
   it('takes the path from the variable CLIENT_ASSERTION_FILE_ENV_VAR names', async () => {
     const path = join(dir, `b${++files}.jwt`);
     writeFileSync(path, await provider.mintClientAssertion());
-    const server = await startServer(adapter, env({ PHOENIX_OAUTH2_WID_CLIENT_ASSERTION_FILE_ENV_VAR: 'GATEHOUSE_TEST_TOKEN_FILE', GATEHOUSE_TEST_TOKEN_FILE: path }));
+    const server = await startServer(
+      adapter,
+      env({
+        PHOENIX_OAUTH2_WID_CLIENT_ASSERTION_FILE_ENV_VAR: 'GATEHOUSE_TEST_TOKEN_FILE',
+        GATEHOUSE_TEST_TOKEN_FILE: path,
+      }),
+    );
     try {
       expect((await sso(server)).searchParams.get('error')).toBeNull();
     } finally {

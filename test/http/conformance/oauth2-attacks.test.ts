@@ -14,14 +14,22 @@ import { ACCESS_COOKIE, ADAPTERS, REFRESH_COOKIE, startServer, type TestServer }
 const HARNESS_SECRET = 'secret0for0tests0abcdefghijklmnop0123';
 
 function withCookie(browser: Browser, server: TestServer, name: string, value: string | null): string {
-  const jar = browser.cookieHeader(server.url).split('; ').filter((pair) => pair !== '' && !pair.startsWith(`${name}=`));
+  const jar = browser
+    .cookieHeader(server.url)
+    .split('; ')
+    .filter((pair) => pair !== '' && !pair.startsWith(`${name}=`));
   if (value !== null) jar.push(`${name}=${value}`);
   return jar.join('; ');
 }
 
-async function callbackWith(callback: URL, cookie: string): Promise<{ status: number; location: string | null; sessionSet: boolean }> {
+async function callbackWith(
+  callback: URL,
+  cookie: string,
+): Promise<{ status: number; location: string | null; sessionSet: boolean }> {
   const response = await fetch(callback, { redirect: 'manual', headers: { cookie } });
-  const sessionSet = response.headers.getSetCookie().some((c) => c.startsWith(`${ACCESS_COOKIE}=`) && !c.startsWith(`${ACCESS_COOKIE}=;`));
+  const sessionSet = response.headers
+    .getSetCookie()
+    .some((c) => c.startsWith(`${ACCESS_COOKIE}=`) && !c.startsWith(`${ACCESS_COOKIE}=;`));
   return { status: response.status, location: response.headers.get('location'), sessionSet };
 }
 
@@ -37,20 +45,37 @@ afterAll(async () => {
 });
 
 /** Follows the app's login start up to (not into) the callback; returns the callback URL. */
-async function toCallback(server: TestServer, browser: Browser, idp: string, options: { returnUrl?: string; login?: string } = {}): Promise<URL> {
+async function toCallback(
+  server: TestServer,
+  browser: Browser,
+  idp: string,
+  options: { returnUrl?: string; login?: string } = {},
+): Promise<URL> {
   const start = `${server.url}/oauth2/${idp}/login${options.returnUrl === undefined ? '' : `?returnUrl=${encodeURIComponent(options.returnUrl)}`}`;
-  const { hops } = await browser.follow(start, { login: options.login, stopAt: (url) => url.pathname.endsWith(`/oauth2/${idp}/tokens`) });
+  const { hops } = await browser.follow(start, {
+    login: options.login,
+    stopAt: (url) => url.pathname.endsWith(`/oauth2/${idp}/tokens`),
+  });
   const last = hops.at(-1)!;
   return new URL(last.location!, last.url);
 }
 
-async function finish(server: TestServer, browser: Browser, callback: URL | string): Promise<{ status: number; location: string | null }> {
+async function finish(
+  server: TestServer,
+  browser: Browser,
+  callback: URL | string,
+): Promise<{ status: number; location: string | null }> {
   const response = await browser.fetch(String(callback));
   await response.arrayBuffer();
   return { status: response.status, location: response.headers.get('location') };
 }
 
-function expectRefused(outcome: { status: number; location: string | null }, browser: Browser, server: TestServer, code: string): void {
+function expectRefused(
+  outcome: { status: number; location: string | null },
+  browser: Browser,
+  server: TestServer,
+  code: string,
+): void {
   expect(outcome).toEqual({ status: 307, location: `/login?error=${code}` });
   expect(browser.cookie(server.url, ACCESS_COOKIE)).toBeUndefined();
   expect(browser.cookie(server.url, REFRESH_COOKIE)).toBeUndefined();
@@ -88,7 +113,11 @@ describe.each(ADAPTERS)('%s: OIDC attacks', (adapter) => {
     expect(browser.cookie(server.url, ACCESS_COOKIE)).toBeTruthy();
     await server.gatehouse.audit.flush();
     const [latest] = await server.store.listAuditEvents({ limit: 1 });
-    expect(latest).toMatchObject({ type: 'sign_in.succeeded', clientAddress: '127.0.0.1', details: { method: 'oauth2', idp: 'evil' } });
+    expect(latest).toMatchObject({
+      type: 'sign_in.succeeded',
+      clientAddress: '127.0.0.1',
+      details: { method: 'oauth2', idp: 'evil' },
+    });
   });
 
   const tokenAttacks: [Hostility, string][] = [
@@ -112,7 +141,12 @@ describe.each(ADAPTERS)('%s: OIDC attacks', (adapter) => {
       // Each refusal is an audit event with its reason; the detail names what failed, never a token.
       await server.gatehouse.audit.flush();
       const [denied] = await server.store.listAuditEvents({ limit: 1 });
-      expect(denied).toMatchObject({ type: 'sso.denied', subjectUserId: null, clientAddress: '127.0.0.1', details: { idp: 'evil', reason: code } });
+      expect(denied).toMatchObject({
+        type: 'sso.denied',
+        subjectUserId: null,
+        clientAddress: '127.0.0.1',
+        details: { idp: 'evil', reason: code },
+      });
       expect(JSON.stringify(denied)).not.toMatch(/eyJ[\w-]+\.[\w-]+/);
     } finally {
       hostile.setHostility('none');
@@ -133,7 +167,11 @@ describe.each(ADAPTERS)('%s: OIDC attacks', (adapter) => {
     const [h, p] = callback.searchParams.get('state')!.split('.');
     const forged = `${h}.${p}.${'A'.repeat(43)}`;
     callback.searchParams.set('state', forged);
-    expect(await callbackWith(callback, withCookie(browser, server, 'phoenix-oauth2-state', forged))).toEqual({ status: 307, location: '/login?error=invalid_state', sessionSet: false });
+    expect(await callbackWith(callback, withCookie(browser, server, 'phoenix-oauth2-state', forged))).toEqual({
+      status: 307,
+      location: '/login?error=invalid_state',
+      sessionSet: false,
+    });
   });
 
   it('an expired state, correctly signed, in both the query and the cookie → invalid_state', async () => {
@@ -147,14 +185,26 @@ describe.each(ADAPTERS)('%s: OIDC attacks', (adapter) => {
       .setExpirationTime(past)
       .sign(new TextEncoder().encode(HARNESS_SECRET));
     callback.searchParams.set('state', expired);
-    expect(await callbackWith(callback, withCookie(browser, server, 'phoenix-oauth2-state', expired))).toEqual({ status: 307, location: '/login?error=invalid_state', sessionSet: false });
+    expect(await callbackWith(callback, withCookie(browser, server, 'phoenix-oauth2-state', expired))).toEqual({
+      status: 307,
+      location: '/login?error=invalid_state',
+      sessionSet: false,
+    });
   });
 
   it('a missing nonce cookie → invalid_state; a missing PKCE verifier cookie → auth_failed', async () => {
     const browser = createBrowser();
     const callback = await toCallback(server, browser, 'evil');
-    expect(await callbackWith(callback, withCookie(browser, server, 'phoenix-oauth2-nonce', null))).toEqual({ status: 307, location: '/login?error=invalid_state', sessionSet: false });
-    expect(await callbackWith(callback, withCookie(browser, server, 'phoenix-oauth2-code-verifier', null))).toEqual({ status: 307, location: '/login?error=auth_failed', sessionSet: false });
+    expect(await callbackWith(callback, withCookie(browser, server, 'phoenix-oauth2-nonce', null))).toEqual({
+      status: 307,
+      location: '/login?error=invalid_state',
+      sessionSet: false,
+    });
+    expect(await callbackWith(callback, withCookie(browser, server, 'phoenix-oauth2-code-verifier', null))).toEqual({
+      status: 307,
+      location: '/login?error=auth_failed',
+      sessionSet: false,
+    });
   });
 
   it('an `iss` authorization-response parameter naming another issuer (mix-up) → auth_failed', async () => {
@@ -169,7 +219,11 @@ describe.each(ADAPTERS)('%s: OIDC attacks', (adapter) => {
     const browser = createBrowser();
     const callback = await toCallback(server, browser, 'evil');
     const before = hostile.tokenRequests;
-    const head = await fetch(callback, { method: 'HEAD', redirect: 'manual', headers: { cookie: browser.cookieHeader(server.url) } });
+    const head = await fetch(callback, {
+      method: 'HEAD',
+      redirect: 'manual',
+      headers: { cookie: browser.cookieHeader(server.url) },
+    });
     expect(head.status).toBe(405);
     expect(hostile.tokenRequests).toBe(before);
   });
@@ -199,10 +253,22 @@ describe.each(ADAPTERS)('%s: OIDC attacks', (adapter) => {
   it('a tampered PKCE verifier → the IdP refuses the code → oauth_error', async () => {
     const browser = createBrowser();
     const callback = await toCallback(server, browser, 'evil');
-    const cookie = browser.cookieHeader(server.url).replace(/phoenix-oauth2-code-verifier=[^;]+/, 'phoenix-oauth2-code-verifier=tampered-verifier-tampered-verifier-0123456');
+    const cookie = browser
+      .cookieHeader(server.url)
+      .replace(
+        /phoenix-oauth2-code-verifier=[^;]+/,
+        'phoenix-oauth2-code-verifier=tampered-verifier-tampered-verifier-0123456',
+      );
     const response = await fetch(callback, { redirect: 'manual', headers: { cookie } });
-    expect({ status: response.status, location: response.headers.get('location') }).toEqual({ status: 307, location: '/login?error=oauth_error' });
-    expect(response.headers.getSetCookie().some((c) => c.startsWith(`${ACCESS_COOKIE}=`) && !c.startsWith(`${ACCESS_COOKIE}=;`))).toBe(false);
+    expect({ status: response.status, location: response.headers.get('location') }).toEqual({
+      status: 307,
+      location: '/login?error=oauth_error',
+    });
+    expect(
+      response.headers
+        .getSetCookie()
+        .some((c) => c.startsWith(`${ACCESS_COOKIE}=`) && !c.startsWith(`${ACCESS_COOKIE}=;`)),
+    ).toBe(false);
   });
 
   it('a code replayed after a successful login → refused (oauth_error), no second session', async () => {
@@ -210,17 +276,28 @@ describe.each(ADAPTERS)('%s: OIDC attacks', (adapter) => {
     const callback = await toCallback(server, browser, 'evil');
     const cookies = browser.cookieHeader(server.url);
     expect((await finish(server, browser, callback)).status).toBe(302);
-    expect(await callbackWith(callback, cookies)).toEqual({ status: 307, location: '/login?error=oauth_error', sessionSet: false });
+    expect(await callbackWith(callback, cookies)).toEqual({
+      status: 307,
+      location: '/login?error=oauth_error',
+      sessionSet: false,
+    });
   });
 
-  it.each(['//evil.com', '/\\evil.com', 'https://evil.com', '%2F%2Fevil.com', '/%2F/evil.com', '/\t/evil.com', '/a%0D%0ASet-Cookie:%20x=1', '/p/%5C%5Cevil.com', '/日本'])(
-    'returnUrl %j → unsafe_return_url (checked on the real provider)',
-    async (returnUrl) => {
-      const browser = createBrowser();
-      const callback = await toCallback(server, browser, 'real', { returnUrl, login: 'developer' });
-      expectRefused(await finish(server, browser, callback), browser, server, 'unsafe_return_url');
-    },
-  );
+  it.each([
+    '//evil.com',
+    '/\\evil.com',
+    'https://evil.com',
+    '%2F%2Fevil.com',
+    '/%2F/evil.com',
+    '/\t/evil.com',
+    '/a%0D%0ASet-Cookie:%20x=1',
+    '/p/%5C%5Cevil.com',
+    '/日本',
+  ])('returnUrl %j → unsafe_return_url (checked on the real provider)', async (returnUrl) => {
+    const browser = createBrowser();
+    const callback = await toCallback(server, browser, 'real', { returnUrl, login: 'developer' });
+    expectRefused(await finish(server, browser, callback), browser, server, 'unsafe_return_url');
+  });
 
   it('a wrong client secret: the real provider refuses the client → oauth_error', async () => {
     const browser = createBrowser();
@@ -230,8 +307,14 @@ describe.each(ADAPTERS)('%s: OIDC attacks', (adapter) => {
 
   it('an unknown IdP → unknown_idp at login and at the callback', async () => {
     const browser = createBrowser();
-    expect(await finish(server, browser, `${server.url}/oauth2/nobody/login`)).toEqual({ status: 307, location: '/login?error=unknown_idp' });
-    expect(await finish(server, browser, `${server.url}/oauth2/nobody/tokens?code=x&state=y`)).toEqual({ status: 307, location: '/login?error=unknown_idp' });
+    expect(await finish(server, browser, `${server.url}/oauth2/nobody/login`)).toEqual({
+      status: 307,
+      location: '/login?error=unknown_idp',
+    });
+    expect(await finish(server, browser, `${server.url}/oauth2/nobody/tokens?code=x&state=y`)).toEqual({
+      status: 307,
+      location: '/login?error=unknown_idp',
+    });
   });
 
   it('an error from the IdP → auth_failed', async () => {

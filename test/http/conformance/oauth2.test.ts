@@ -5,7 +5,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrowser, type Browser } from '../../oauth2/browser.js';
 import { DEFAULT_ACCOUNTS, startTestProvider, type TestProvider } from '../../oauth2/provider.js';
-import { ACCESS_COOKIE, ADAPTERS, ADMIN_SECRET, NO_RATE_LIMIT, REFRESH_COOKIE, call, createUser, expectJson, sleep, startServer, waitForMail, type TestServer } from './support.js';
+import {
+  ACCESS_COOKIE,
+  ADAPTERS,
+  ADMIN_SECRET,
+  NO_RATE_LIMIT,
+  REFRESH_COOKIE,
+  call,
+  createUser,
+  expectJson,
+  sleep,
+  startServer,
+  waitForMail,
+  type TestServer,
+} from './support.js';
 
 let provider: TestProvider;
 beforeAll(async () => {
@@ -58,14 +71,17 @@ async function me(server: TestServer, browser: Browser): Promise<{ status: numbe
   const cookie = browser.cookieHeader(server.url);
   const response = await call(server, 'GET', '/v1/user', { cookie });
   if (response.status !== 200) return { status: response.status };
-  return { status: 200, user: (await response.json() as { data: Record<string, unknown> }).data };
+  return { status: 200, user: ((await response.json()) as { data: Record<string, unknown> }).data };
 }
 
 describe.each(ADAPTERS)('%s: OpenID Connect sign-in', (adapter) => {
   describe('sign-up with a confidential client_secret_basic client, no role mapping', () => {
     let server: TestServer;
     beforeAll(async () => {
-      server = await startServer(adapter, { ...NO_RATE_LIMIT, ...idpEnv('acme', 'basic', { DISPLAY_NAME: 'Acme SSO' }) });
+      server = await startServer(adapter, {
+        ...NO_RATE_LIMIT,
+        ...idpEnv('acme', 'basic', { DISPLAY_NAME: 'Acme SSO' }),
+      });
     });
     afterAll(() => server.close());
 
@@ -78,9 +94,18 @@ describe.each(ADAPTERS)('%s: OpenID Connect sign-in', (adapter) => {
       expect(browser.cookie(server.url, 'phoenix-oauth2-state')).toBeUndefined();
       expect(browser.cookie(server.url, 'phoenix-oauth2-nonce')).toBeUndefined();
       const { user } = await me(server, browser);
-      expect(user).toMatchObject({ email: DEFAULT_ACCOUNTS.developer!.email, role: 'VIEWER', auth_method: 'OAUTH2', username: DEFAULT_ACCOUNTS.developer!.name });
+      expect(user).toMatchObject({
+        email: DEFAULT_ACCOUNTS.developer!.email,
+        role: 'VIEWER',
+        auth_method: 'OAUTH2',
+        username: DEFAULT_ACCOUNTS.developer!.name,
+      });
       const stored = await server.store.findUserByEmail(DEFAULT_ACCOUNTS.developer!.email);
-      expect(stored).toMatchObject({ oauth2ClientId: provider.clients.basic.id, oauth2UserId: DEFAULT_ACCOUNTS.developer!.sub, passwordHash: null });
+      expect(stored).toMatchObject({
+        oauth2ClientId: provider.clients.basic.id,
+        oauth2UserId: DEFAULT_ACCOUNTS.developer!.sub,
+        passwordHash: null,
+      });
       // No welcome mail on a just-in-time sign-up (reference §2); the harness has a live SMTP relay.
       await waitForMail(server, (await createUser(server, 'VIEWER', 'pass-word-1', true)).email);
       await sleep(100);
@@ -104,7 +129,15 @@ describe.each(ADAPTERS)('%s: OpenID Connect sign-in', (adapter) => {
     it('an e-mail already used by a local account → email_in_use, no session', async () => {
       const created = await call(server, 'POST', '/v1/users', {
         bearer: ADMIN_SECRET,
-        json: { user: { email: DEFAULT_ACCOUNTS.owner!.email, username: 'local-owner', role: 'MEMBER', auth_method: 'LOCAL', password: 'pass-word-1' } },
+        json: {
+          user: {
+            email: DEFAULT_ACCOUNTS.owner!.email,
+            username: 'local-owner',
+            role: 'MEMBER',
+            auth_method: 'LOCAL',
+            password: 'pass-word-1',
+          },
+        },
       });
       expect(created.status).toBe(201);
       const { landedOn, status, browser } = await sso(server, 'acme', 'owner');
@@ -128,7 +161,10 @@ describe.each(ADAPTERS)('%s: OpenID Connect sign-in', (adapter) => {
     let strict: TestServer;
     beforeAll(async () => {
       lenient = await startServer(adapter, { ...NO_RATE_LIMIT, ...idpEnv('corp', 'post', mapping) });
-      strict = await startServer(adapter, { ...NO_RATE_LIMIT, ...idpEnv('corp', 'post', { ...mapping, ROLE_ATTRIBUTE_STRICT: 'true' }) });
+      strict = await startServer(adapter, {
+        ...NO_RATE_LIMIT,
+        ...idpEnv('corp', 'post', { ...mapping, ROLE_ATTRIBUTE_STRICT: 'true' }),
+      });
     });
     afterAll(async () => {
       await lenient.close();
@@ -136,7 +172,12 @@ describe.each(ADAPTERS)('%s: OpenID Connect sign-in', (adapter) => {
     });
 
     it('Owner → ADMIN, Developer → MEMBER, no role → VIEWER, SYSTEM → VIEWER', async () => {
-      for (const [account, role] of [['owner', 'ADMIN'], ['developer', 'MEMBER'], ['nobody', 'VIEWER'], ['sysuser', 'VIEWER']] as const) {
+      for (const [account, role] of [
+        ['owner', 'ADMIN'],
+        ['developer', 'MEMBER'],
+        ['nobody', 'VIEWER'],
+        ['sysuser', 'VIEWER'],
+      ] as const) {
         const { browser } = await sso(lenient, 'corp', account);
         expect((await me(lenient, browser)).user, account).toMatchObject({ role });
       }
@@ -161,7 +202,11 @@ describe.each(ADAPTERS)('%s: OpenID Connect sign-in', (adapter) => {
         ...NO_RATE_LIMIT,
         ...idpEnv('groups', 'public', { GROUPS_ATTRIBUTE_PATH: 'groups', ALLOWED_GROUPS: 'staff' }),
         ...idpEnv('nested', 'basic', { ROLE_ATTRIBUTE_PATH: 'resource_access.phoenix.roles' }),
-        ...idpEnv('ns', 'post', { GROUPS_ATTRIBUTE_PATH: '"cognito:groups"', ALLOWED_GROUPS: 'eng', ROLE_ATTRIBUTE_PATH: `contains("https://myapp.com/groups" || \`[]\`, 'eng') && 'MEMBER' || 'VIEWER'` }),
+        ...idpEnv('ns', 'post', {
+          GROUPS_ATTRIBUTE_PATH: '"cognito:groups"',
+          ALLOWED_GROUPS: 'eng',
+          ROLE_ATTRIBUTE_PATH: `contains("https://myapp.com/groups" || \`[]\`, 'eng') && 'MEMBER' || 'VIEWER'`,
+        }),
       });
     });
     afterAll(() => server.close());
@@ -188,7 +233,11 @@ describe.each(ADAPTERS)('%s: OpenID Connect sign-in', (adapter) => {
       provider.setAccount('resync', account);
       const first = await sso(server, 'nested', 'resync');
       expect((await me(server, first.browser)).user).toMatchObject({ role: 'ADMIN', email: 'resync@example.test' });
-      provider.setAccount('resync', { ...account, email: 'renamed@example.test', resource_access: { phoenix: { roles: ['viewer'] } } });
+      provider.setAccount('resync', {
+        ...account,
+        email: 'renamed@example.test',
+        resource_access: { phoenix: { roles: ['viewer'] } },
+      });
       const second = await sso(server, 'nested', 'resync');
       expect((await me(server, second.browser)).user).toMatchObject({ role: 'VIEWER', email: 'renamed@example.test' });
       expect((await me(server, first.browser)).user).toMatchObject({ role: 'VIEWER' });
@@ -215,24 +264,39 @@ describe.each(ADAPTERS)('%s: OpenID Connect sign-in', (adapter) => {
     it('an admin-created OAUTH2 user signs in and is bound to the identity', async () => {
       const created = await call(server, 'POST', '/v1/users', {
         bearer: ADMIN_SECRET,
-        json: { user: { email: DEFAULT_ACCOUNTS.owner!.email, username: 'precreated', role: 'MEMBER', auth_method: 'OAUTH2' } },
+        json: {
+          user: { email: DEFAULT_ACCOUNTS.owner!.email, username: 'precreated', role: 'MEMBER', auth_method: 'OAUTH2' },
+        },
       });
       expect(created.status).toBe(201);
       const { browser, landedOn } = await sso(server, 'closed', 'owner');
       expect(landedOn).toBe('/');
       expect((await me(server, browser)).user).toMatchObject({ username: 'precreated', role: 'MEMBER' });
-      expect(await server.store.findUserByEmail(DEFAULT_ACCOUNTS.owner!.email)).toMatchObject({ oauth2UserId: DEFAULT_ACCOUNTS.owner!.sub });
+      expect(await server.store.findUserByEmail(DEFAULT_ACCOUNTS.owner!.email)).toMatchObject({
+        oauth2UserId: DEFAULT_ACCOUNTS.owner!.sub,
+      });
     });
 
     it('a local account with the same e-mail is never taken over → sign_in_not_allowed', async () => {
       const created = await call(server, 'POST', '/v1/users', {
         bearer: ADMIN_SECRET,
-        json: { user: { email: DEFAULT_ACCOUNTS.nobody!.email, username: 'local-nobody', role: 'VIEWER', auth_method: 'LOCAL', password: 'pass-word-1' } },
+        json: {
+          user: {
+            email: DEFAULT_ACCOUNTS.nobody!.email,
+            username: 'local-nobody',
+            role: 'VIEWER',
+            auth_method: 'LOCAL',
+            password: 'pass-word-1',
+          },
+        },
       });
       expect(created.status).toBe(201);
       const { landedOn } = await sso(server, 'closed', 'nobody');
       expect(landedOn).toBe('/login?error=sign_in_not_allowed');
-      expect(await server.store.findUserByEmail(DEFAULT_ACCOUNTS.nobody!.email)).toMatchObject({ authMethod: 'LOCAL', oauth2ClientId: null });
+      expect(await server.store.findUserByEmail(DEFAULT_ACCOUNTS.nobody!.email)).toMatchObject({
+        authMethod: 'LOCAL',
+        oauth2ClientId: null,
+      });
     });
 
     it('an account bound to one IdP client moves to another only on a verified e-mail', async () => {
@@ -241,13 +305,18 @@ describe.each(ADAPTERS)('%s: OpenID Connect sign-in', (adapter) => {
       try {
         const refused = await sso(server, 'other', 'owner');
         expect(refused.landedOn).toBe('/login?error=sign_in_not_allowed');
-        expect(await server.store.findUserByEmail(owner.email)).toMatchObject({ oauth2ClientId: provider.clients.basic.id });
+        expect(await server.store.findUserByEmail(owner.email)).toMatchObject({
+          oauth2ClientId: provider.clients.basic.id,
+        });
       } finally {
         provider.setAccount('owner', owner);
       }
       const moved = await sso(server, 'other', 'owner');
       expect(moved.landedOn).toBe('/');
-      expect(await server.store.findUserByEmail(owner.email)).toMatchObject({ oauth2ClientId: provider.clients.post.id, oauth2UserId: owner.sub });
+      expect(await server.store.findUserByEmail(owner.email)).toMatchObject({
+        oauth2ClientId: provider.clients.post.id,
+        oauth2UserId: owner.sub,
+      });
     });
   });
 
@@ -272,13 +341,21 @@ describe.each(ADAPTERS)('%s: OpenID Connect sign-in', (adapter) => {
   describe('basic auth off, auto-login', () => {
     let server: TestServer;
     beforeAll(async () => {
-      server = await startServer(adapter, { ...NO_RATE_LIMIT, PHOENIX_DISABLE_BASIC_AUTH: 'true', ...idpEnv('only', 'basic', { AUTO_LOGIN: 'true' }) });
+      server = await startServer(adapter, {
+        ...NO_RATE_LIMIT,
+        PHOENIX_DISABLE_BASIC_AUTH: 'true',
+        ...idpEnv('only', 'basic', { AUTO_LOGIN: 'true' }),
+      });
     });
     afterAll(() => server.close());
 
     it('/auth/config names the auto-login IdP and no password login', async () => {
       const body = await expectJson<Record<string, unknown>>(await call(server, 'GET', '/auth/config'), 200);
-      expect(body).toMatchObject({ auto_login_idp: 'only', basic_auth_enabled: false, password_reset_available: false });
+      expect(body).toMatchObject({
+        auto_login_idp: 'only',
+        basic_auth_enabled: false,
+        password_reset_available: false,
+      });
     });
 
     it('GET /login starts the auto-login IdP, carrying the query (returnUrl) along', async () => {

@@ -88,7 +88,9 @@ describe.each(ADAPTERS)('%s: auth-route rate limit', (adapter) => {
   it('the bucket is shared by every auth route', async () => {
     const server = await start();
     await spendTwelve(server);
-    await expectRateLimited(await call(server, 'POST', '/auth/password-reset-email', { json: { email: 'x@example.com' } }));
+    await expectRateLimited(
+      await call(server, 'POST', '/auth/password-reset-email', { json: { email: 'x@example.com' } }),
+    );
     expect(server.mails).toEqual([]);
   });
 
@@ -97,7 +99,9 @@ describe.each(ADAPTERS)('%s: auth-route rate limit', (adapter) => {
     const user = await createUser(server, 'MEMBER');
     const session = await loginSession(server, user.email, user.password);
     for (let i = 0; i < 11; i++) await (await call(server, 'POST', '/auth/refresh')).arrayBuffer();
-    await expectRateLimited(await call(server, 'POST', '/auth/refresh', { cookie: `${REFRESH_COOKIE}=${session.refresh}` }));
+    await expectRateLimited(
+      await call(server, 'POST', '/auth/refresh', { cookie: `${REFRESH_COOKIE}=${session.refresh}` }),
+    );
     for (let i = 0; i < 15; i++) {
       await expectStatus(await call(server, 'GET', '/v1/user', { cookie: session }), 200);
       await expectStatus(await call(server, 'GET', '/v1/projects', { cookie: session }), 200);
@@ -121,7 +125,9 @@ describe.each(ADAPTERS)('%s: auth-route rate limit', (adapter) => {
       statuses.push(response.status);
     }
     expect(statuses).toEqual(Array<number>(12).fill(401));
-    await expectRateLimited(await call(server, 'POST', '/auth/refresh', { headers: { 'x-forwarded-for': '10.0.0.99' } }));
+    await expectRateLimited(
+      await call(server, 'POST', '/auth/refresh', { headers: { 'x-forwarded-for': '10.0.0.99' } }),
+    );
     await expectRateLimited(await call(server, 'POST', '/auth/refresh'));
   });
 
@@ -132,11 +138,15 @@ describe.each(ADAPTERS)('%s: auth-route rate limit', (adapter) => {
     await expectRateLimited(await call(server, 'POST', '/auth/refresh', { headers: first }));
     // Another client behind the same proxy: a full bucket.
     await spendTwelve(server, { 'x-forwarded-for': '10.0.0.2' });
-    await expectRateLimited(await call(server, 'POST', '/auth/refresh', { headers: { 'x-forwarded-for': '10.0.0.2' } }));
+    await expectRateLimited(
+      await call(server, 'POST', '/auth/refresh', { headers: { 'x-forwarded-for': '10.0.0.2' } }),
+    );
     // The proxy's own requests (no header) are keyed by the socket address, yet another bucket.
     await expectError(await call(server, 'POST', '/auth/refresh'), 401, 'unauthenticated', 'Missing refresh token');
     // The right-most untrusted hop is the client: a spoofed left-most entry does not escape the limit.
-    await expectRateLimited(await call(server, 'POST', '/auth/refresh', { headers: { 'x-forwarded-for': '203.0.113.7, 10.0.0.1' } }));
+    await expectRateLimited(
+      await call(server, 'POST', '/auth/refresh', { headers: { 'x-forwarded-for': '203.0.113.7, 10.0.0.1' } }),
+    );
   });
 });
 
@@ -155,7 +165,13 @@ describe.each(ADAPTERS)('%s: login lockout', (adapter) => {
   it('5 wrong passwords → 401 each, then even the right password → 429 with Retry-After', async () => {
     const server = await start();
     const user = await createUser(server, 'MEMBER');
-    for (let i = 0; i < 5; i++) await expectError(await login(server, user.email, `wrong-${i}`), 401, 'invalid_credentials', 'Invalid email and/or password');
+    for (let i = 0; i < 5; i++)
+      await expectError(
+        await login(server, user.email, `wrong-${i}`),
+        401,
+        'invalid_credentials',
+        'Invalid email and/or password',
+      );
     const locked = await login(server, user.email, user.password);
     expect(locked.headers.getSetCookie()).toEqual([]);
     const retryAfter = Number(locked.headers.get('retry-after'));
@@ -164,12 +180,18 @@ describe.each(ADAPTERS)('%s: login lockout', (adapter) => {
     expect(retryAfter).toBeLessThanOrEqual(300);
     await expectError(locked, 429, 'too_many_login_attempts', LOCKOUT);
     // Keyed by the normalised e-mail: another spelling is the same account.
-    await expectError(await login(server, user.email.toUpperCase(), user.password), 429, 'too_many_login_attempts', LOCKOUT);
+    await expectError(
+      await login(server, user.email.toUpperCase(), user.password),
+      429,
+      'too_many_login_attempts',
+      LOCKOUT,
+    );
   });
 
   it('locks unknown e-mails the same way (no account enumeration)', async () => {
     const server = await start();
-    for (let i = 0; i < 5; i++) await expectError(await login(server, 'ghost@example.com', 'x'), 401, 'invalid_credentials');
+    for (let i = 0; i < 5; i++)
+      await expectError(await login(server, 'ghost@example.com', 'x'), 401, 'invalid_credentials');
     await expectError(await login(server, 'ghost@example.com', 'x'), 429, 'too_many_login_attempts', LOCKOUT);
   });
 
@@ -177,7 +199,8 @@ describe.each(ADAPTERS)('%s: login lockout', (adapter) => {
     const server = await start();
     const victim = await createUser(server, 'MEMBER');
     const bystander = await createUser(server, 'MEMBER');
-    for (let i = 0; i < 5; i++) await expectError(await login(server, victim.email, 'wrong'), 401, 'invalid_credentials');
+    for (let i = 0; i < 5; i++)
+      await expectError(await login(server, victim.email, 'wrong'), 401, 'invalid_credentials');
     await expectError(await login(server, victim.email, victim.password), 429, 'too_many_login_attempts', LOCKOUT);
     sessionOf(await login(server, bystander.email, bystander.password));
   });
@@ -194,7 +217,13 @@ describe.each(ADAPTERS)('%s: login lockout', (adapter) => {
   it('missing fields do not count as failures', async () => {
     const server = await start();
     const user = await createUser(server, 'MEMBER');
-    for (let i = 0; i < 6; i++) await expectError(await call(server, 'POST', '/auth/login', { json: { email: user.email } }), 401, 'invalid_credentials', 'Email and password required');
+    for (let i = 0; i < 6; i++)
+      await expectError(
+        await call(server, 'POST', '/auth/login', { json: { email: user.email } }),
+        401,
+        'invalid_credentials',
+        'Email and password required',
+      );
     sessionOf(await login(server, user.email, user.password));
   });
 });

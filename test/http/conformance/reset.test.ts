@@ -29,12 +29,20 @@ import {
 const HOSTILE_REFERER = 'https://evil.example.net/phish?x=1';
 const ROOT_URL = 'https://gatehouse.example.org/sub';
 
-async function requestReset(server: TestServer, email: string, headers: Record<string, string> = {}): Promise<Response> {
+async function requestReset(
+  server: TestServer,
+  email: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return call(server, 'POST', '/auth/password-reset-email', { json: { email }, headers });
 }
 
 /** Requests a reset and returns the mail and the token in its link. */
-async function resetMail(server: TestServer, user: TestUser, headers?: Record<string, string>): Promise<{ mail: ReceivedMail; token: string; link: URL }> {
+async function resetMail(
+  server: TestServer,
+  user: TestUser,
+  headers?: Record<string, string>,
+): Promise<{ mail: ReceivedMail; token: string; link: URL }> {
   const before = server.mails.length;
   await expectStatus(await requestReset(server, user.email, headers), 204);
   const mail = await waitForMail(server, user.email, before);
@@ -84,9 +92,17 @@ describe.each(ADAPTERS)('%s: password reset', (adapter) => {
 
     expect((await reset(server, token, 'brand-new-1')).status).toBe(204);
     await expectError(await call(server, 'GET', '/v1/user', { cookie: before }), 401, 'invalid_token', 'Invalid token');
-    await expectError(await login(server, user.email, user.password), 401, 'invalid_credentials', 'Invalid email and/or password');
+    await expectError(
+      await login(server, user.email, user.password),
+      401,
+      'invalid_credentials',
+      'Invalid email and/or password',
+    );
     const after = await loginSession(server, user.email, 'brand-new-1');
-    const me = await expectJson<{ data: { password_needs_reset: boolean } }>(await call(server, 'GET', '/v1/user', { cookie: after }), 200);
+    const me = await expectJson<{ data: { password_needs_reset: boolean } }>(
+      await call(server, 'GET', '/v1/user', { cookie: after }),
+      200,
+    );
     expect(me.data.password_needs_reset).toBe(false);
   });
 
@@ -102,7 +118,12 @@ describe.each(ADAPTERS)('%s: password reset', (adapter) => {
     const user = await createUser(server, 'MEMBER');
     const { token } = await resetMail(server, user);
     await expectError(await reset(server, token, 'abc'), 422, 'password_policy');
-    await expectError(await reset(server, token, 'has space'), 422, 'password_policy', 'Password must not contain whitespace characters');
+    await expectError(
+      await reset(server, token, 'has space'),
+      422,
+      'password_policy',
+      'Password must not contain whitespace characters',
+    );
     sessionOf(await login(server, user.email, user.password));
     expect((await reset(server, token, 'good-enough-1')).status).toBe(204);
     sessionOf(await login(server, user.email, 'good-enough-1'));
@@ -130,7 +151,10 @@ describe.each(ADAPTERS)('%s: password reset', (adapter) => {
     await expectStatus(
       await call(server, 'POST', '/v1/users', {
         bearer: ADMIN_SECRET,
-        json: { user: { email: `${oauthName}@example.com`, username: oauthName, role: 'MEMBER', auth_method: 'OAUTH2' }, send_welcome_email: false },
+        json: {
+          user: { email: `${oauthName}@example.com`, username: oauthName, role: 'MEMBER', auth_method: 'OAUTH2' },
+          send_welcome_email: false,
+        },
       }),
       201,
     );
@@ -151,7 +175,12 @@ describe.each(ADAPTERS)('%s: password reset', (adapter) => {
     ['non-string email', { email: 42 }],
   ])('%s → 422 "Email required"', async (_label, body) => {
     const before = server.mails.length;
-    await expectError(await call(server, 'POST', '/auth/password-reset-email', { json: body }), 422, 'invalid_input', 'Email required');
+    await expectError(
+      await call(server, 'POST', '/auth/password-reset-email', { json: body }),
+      422,
+      'invalid_input',
+      'Email required',
+    );
     expect(server.mails.length).toBe(before);
   });
 
@@ -159,14 +188,24 @@ describe.each(ADAPTERS)('%s: password reset', (adapter) => {
     ['no password', { token: 'x' }],
     ['empty password', { token: 'x', password: '' }],
   ])('%s → 422 "Password required"', async (_label, body) => {
-    await expectError(await call(server, 'POST', '/auth/password-reset', { json: body }), 422, 'invalid_input', 'Password required');
+    await expectError(
+      await call(server, 'POST', '/auth/password-reset', { json: body }),
+      422,
+      'invalid_input',
+      'Password required',
+    );
   });
 
   it.each([
     ['no token', { password: 'new-pass-1' }],
     ['garbage token', { token: 'garbage', password: 'new-pass-1' }],
   ])('%s → 401 "Invalid token"', async (_label, body) => {
-    await expectError(await call(server, 'POST', '/auth/password-reset', { json: body }), 401, 'invalid_token', 'Invalid token');
+    await expectError(
+      await call(server, 'POST', '/auth/password-reset', { json: body }),
+      401,
+      'invalid_token',
+      'Invalid token',
+    );
   });
 
   it('a session token is not a reset token', async () => {
@@ -204,7 +243,10 @@ describe.each(ADAPTERS)('%s: password reset with PHOENIX_ROOT_URL', (adapter) =>
 
   it('and ignores X-Forwarded-Host from an untrusted peer', async () => {
     const user = await createUser(server, 'MEMBER');
-    const { link } = await resetMail(server, user, { 'x-forwarded-host': 'evil.example.net', 'x-forwarded-proto': 'http' });
+    const { link } = await resetMail(server, user, {
+      'x-forwarded-host': 'evil.example.net',
+      'x-forwarded-proto': 'http',
+    });
     expect(link.origin).toBe('https://gatehouse.example.org');
   });
 });
@@ -220,7 +262,12 @@ describe.each(ADAPTERS)('%s: password reset without SMTP', (adapter) => {
   it('→ 503 "SMTP server not configured", for known and unknown e-mails alike', async () => {
     const user = await createUser(server, 'MEMBER');
     await expectError(await requestReset(server, user.email), 503, 'smtp_not_configured', 'SMTP server not configured');
-    await expectError(await requestReset(server, 'nobody@example.com'), 503, 'smtp_not_configured', 'SMTP server not configured');
+    await expectError(
+      await requestReset(server, 'nobody@example.com'),
+      503,
+      'smtp_not_configured',
+      'SMTP server not configured',
+    );
     expect(server.mails).toEqual([]);
   });
 });

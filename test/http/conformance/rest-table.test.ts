@@ -26,8 +26,19 @@ import {
 const VIEWER_DENIED = 'This action requires the MEMBER or ADMIN role: viewers have read-only access.';
 const ADMIN_ONLY = 'This action requires the ADMIN role.';
 
-type Who = 'admin' | 'member' | 'viewer' | 'adminKey' | 'memberKey' | 'viewerKey' | 'systemKey' | 'adminSecret' | 'none';
-const WHO: readonly Who[] = ['admin', 'member', 'viewer', 'adminKey', 'memberKey', 'viewerKey', 'systemKey', 'adminSecret', 'none'];
+type Who =
+  'admin' | 'member' | 'viewer' | 'adminKey' | 'memberKey' | 'viewerKey' | 'systemKey' | 'adminSecret' | 'none';
+const WHO: readonly Who[] = [
+  'admin',
+  'member',
+  'viewer',
+  'adminKey',
+  'memberKey',
+  'viewerKey',
+  'systemKey',
+  'adminSecret',
+  'none',
+];
 
 /** What a row expects: a success status, or a denial with its message. */
 type Outcome = number | 'viewer' | 'admin' | 'unauth';
@@ -46,8 +57,20 @@ interface Row {
 }
 
 const viewerOnly = { viewer: 'viewer', viewerKey: 'viewer' } as const;
-const adminOnly = { member: 'admin', viewer: 'viewer', memberKey: 'admin', viewerKey: 'viewer', systemKey: 'admin' } as const;
-const adminOnlyRead = { member: 'admin', viewer: 'admin', memberKey: 'admin', viewerKey: 'admin', systemKey: 'admin' } as const;
+const adminOnly = {
+  member: 'admin',
+  viewer: 'viewer',
+  memberKey: 'admin',
+  viewerKey: 'viewer',
+  systemKey: 'admin',
+} as const;
+const adminOnlyRead = {
+  member: 'admin',
+  viewer: 'admin',
+  memberKey: 'admin',
+  viewerKey: 'admin',
+  systemKey: 'admin',
+} as const;
 
 const HOST_ROWS: readonly Row[] = [
   { method: 'GET', path: '/v1/projects', ok: 200 },
@@ -80,7 +103,9 @@ function expected(row: Row, who: Who): Outcome {
 }
 
 function cases(rows: readonly Row[]): [string, Row, Who, Outcome][] {
-  return rows.flatMap((row) => WHO.map((who): [string, Row, Who, Outcome] => [`${row.method} ${row.path}`, row, who, expected(row, who)]));
+  return rows.flatMap((row) =>
+    WHO.map((who): [string, Row, Who, Outcome] => [`${row.method} ${row.path}`, row, who, expected(row, who)]),
+  );
 }
 
 describe.each(ADAPTERS_AND_LOWEST)('%s: REST table', (adapter) => {
@@ -92,7 +117,9 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: REST table', (adapter) => {
     server = await startServer(adapter, { ...NO_RATE_LIMIT });
     const systemUserId = server.gatehouse.systemUserId;
     const admin = await loginSession(server, DEFAULT_ADMIN.email, DEFAULT_ADMIN.password);
-    const adminId = (await expectJson<{ data: { id: string } }>(await call(server, 'GET', '/v1/user', { cookie: admin }), 200)).data.id;
+    const adminId = (
+      await expectJson<{ data: { id: string } }>(await call(server, 'GET', '/v1/user', { cookie: admin }), 200)
+    ).data.id;
     const member = await createUser(server, 'MEMBER');
     const viewer = await createUser(server, 'VIEWER');
     const memberSession = await loginSession(server, member.email, member.password);
@@ -159,23 +186,35 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: REST table', (adapter) => {
     else await expectError(response, 403, 'forbidden', 'API keys cannot create API keys');
   });
 
-  it.each(['adminKey', 'memberKey', 'viewerKey', 'systemKey'] as const)('with %s, POST /v1/user/api_keys and /v1/system/api_keys → 403 whatever the body', async (who) => {
-    const auth = credentials.get(who)!;
-    for (const json of [{}, { data: { name: 'minted' } }]) {
-      for (const path of ['/v1/user/api_keys', '/v1/system/api_keys']) {
-        const response = await call(server, 'POST', path, { ...auth, json });
-        await expectError(response, 403, 'forbidden');
+  it.each(['adminKey', 'memberKey', 'viewerKey', 'systemKey'] as const)(
+    'with %s, POST /v1/user/api_keys and /v1/system/api_keys → 403 whatever the body',
+    async (who) => {
+      const auth = credentials.get(who)!;
+      for (const json of [{}, { data: { name: 'minted' } }]) {
+        for (const path of ['/v1/user/api_keys', '/v1/system/api_keys']) {
+          const response = await call(server, 'POST', path, { ...auth, json });
+          await expectError(response, 403, 'forbidden');
+        }
       }
-    }
-  });
+    },
+  );
 
   it('a viewer session creates its own key (POST /v1/user/api_keys → 201)', async () => {
-    await expectStatus(await call(server, 'POST', '/v1/user/api_keys', { ...credentials.get('viewer'), json: { data: { name: 'mine' } } }), 201);
+    await expectStatus(
+      await call(server, 'POST', '/v1/user/api_keys', {
+        ...credentials.get('viewer'),
+        json: { data: { name: 'mine' } },
+      }),
+      201,
+    );
   });
 
   it.each([
     ['a garbage bearer', { authorization: 'Bearer not-a-token' }],
-    ['a tampered bearer', { authorization: 'Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJqdGkiOiIxIn0.c2lnbmF0dXJl' }],
+    [
+      'a tampered bearer',
+      { authorization: 'Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJqdGkiOiIxIn0.c2lnbmF0dXJl' },
+    ],
     ['a non-bearer scheme', { authorization: `Basic ${Buffer.from('admin@localhost:admin').toString('base64')}` }],
     ['an empty bearer', { authorization: 'Bearer ' }],
     ['a garbage cookie', { cookie: `${ACCESS_COOKIE}=garbage` }],
@@ -187,7 +226,10 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: REST table', (adapter) => {
 
   it('a wrong Authorization scheme is not rescued by a valid cookie (reference §2.5)', async () => {
     const cookie = credentials.get('admin')!.cookie;
-    const response = await call(server, 'GET', '/v1/projects', { cookie, headers: { authorization: 'Basic Zm9vOmJhcg==' } });
+    const response = await call(server, 'GET', '/v1/projects', {
+      cookie,
+      headers: { authorization: 'Basic Zm9vOmJhcg==' },
+    });
     await expectError(response, 401, 'invalid_token', 'Invalid token');
   });
 
@@ -195,7 +237,12 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: REST table', (adapter) => {
     const cookie = credentials.get('member')!.cookie as { access: string };
     const [header, payload, signature] = cookie.access.split('.') as [string, string, string];
     const flipped = signature.slice(0, -2) + (signature.endsWith('AA') ? 'BB' : 'AA');
-    await expectError(await call(server, 'GET', '/v1/projects', { bearer: `${header}.${payload}.${flipped}` }), 401, 'invalid_token', 'Invalid token');
+    await expectError(
+      await call(server, 'GET', '/v1/projects', { bearer: `${header}.${payload}.${flipped}` }),
+      401,
+      'invalid_token',
+      'Invalid token',
+    );
   });
 
   it('GET /healthz needs no credential', async () => {
@@ -218,9 +265,24 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: expired access token', (adapter) => {
     const session = await loginSession(server, user.email, user.password);
     await expectStatus(await call(server, 'GET', '/v1/projects', { cookie: session }), 200);
     await sleep(1500);
-    await expectError(await call(server, 'GET', '/v1/projects', { cookie: session }), 401, 'expired_token', 'Expired token');
-    await expectError(await call(server, 'POST', '/v1/projects', { bearer: session.access }), 401, 'expired_token', 'Expired token');
-    await expectError(await call(server, 'GET', '/v1/user', { cookie: session }), 401, 'expired_token', 'Expired token');
+    await expectError(
+      await call(server, 'GET', '/v1/projects', { cookie: session }),
+      401,
+      'expired_token',
+      'Expired token',
+    );
+    await expectError(
+      await call(server, 'POST', '/v1/projects', { bearer: session.access }),
+      401,
+      'expired_token',
+      'Expired token',
+    );
+    await expectError(
+      await call(server, 'GET', '/v1/user', { cookie: session }),
+      401,
+      'expired_token',
+      'Expired token',
+    );
     const refreshed = await call(server, 'POST', '/auth/refresh', { cookie: session });
     expect(refreshed.status).toBe(204);
     const access = refreshed.headers

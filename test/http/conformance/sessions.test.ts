@@ -94,9 +94,16 @@ describe.each(ADAPTERS)('%s: sessions', (adapter) => {
 
   it('lists the own sessions: method, client address, user agent, times, and which is the current one', async () => {
     const user = await member();
-    const first = sessionOf(await login(server, user.email, user.password, { 'user-agent': 'Firefox/140 (first)', 'x-forwarded-for': '6.6.6.6, 198.51.100.7' }));
+    const first = sessionOf(
+      await login(server, user.email, user.password, {
+        'user-agent': 'Firefox/140 (first)',
+        'x-forwarded-for': '6.6.6.6, 198.51.100.7',
+      }),
+    );
     clock.advance(1000);
-    const second = sessionOf(await login(server, user.email, user.password, { 'user-agent': `Chrome/141 ${'x'.repeat(2000)}` }));
+    const second = sessionOf(
+      await login(server, user.email, user.password, { 'user-agent': `Chrome/141 ${'x'.repeat(2000)}` }),
+    );
     const rows = await list(server, second);
     expect(rows).toHaveLength(2);
     const [newest, oldest] = rows as [SessionJson, SessionJson];
@@ -152,9 +159,22 @@ describe.each(ADAPTERS)('%s: sessions', (adapter) => {
     const victim = await loginSession(server, (await member()).email, 'pass-word-1');
     const victimId = (await list(server, victim))[0]!.id;
     const attacker = await loginSession(server, (await member()).email, 'pass-word-1');
-    await expectError(await call(server, 'DELETE', `/v1/user/sessions/${victimId}`, { cookie: attacker }), 404, 'not_found', 'Session not found');
-    await expectError(await call(server, 'DELETE', `/v1/user/sessions/${sessionId(999_999)}`, { cookie: attacker }), 404, 'not_found');
-    await expectError(await call(server, 'DELETE', `/v1/user/sessions/${globalId('User', 1)}`, { cookie: attacker }), 422, 'invalid_input');
+    await expectError(
+      await call(server, 'DELETE', `/v1/user/sessions/${victimId}`, { cookie: attacker }),
+      404,
+      'not_found',
+      'Session not found',
+    );
+    await expectError(
+      await call(server, 'DELETE', `/v1/user/sessions/${sessionId(999_999)}`, { cookie: attacker }),
+      404,
+      'not_found',
+    );
+    await expectError(
+      await call(server, 'DELETE', `/v1/user/sessions/${globalId('User', 1)}`, { cookie: attacker }),
+      422,
+      'invalid_input',
+    );
     expect(await status(server, victim)).toBe(200);
   });
 
@@ -163,7 +183,12 @@ describe.each(ADAPTERS)('%s: sessions', (adapter) => {
     const here = await loginSession(server, user.email, user.password);
     const a = await loginSession(server, user.email, user.password);
     const b = await loginSession(server, user.email, user.password);
-    await expectError(await call(server, 'DELETE', '/v1/user/sessions?others=maybe', { cookie: here }), 422, 'invalid_input', 'others must be true or false');
+    await expectError(
+      await call(server, 'DELETE', '/v1/user/sessions?others=maybe', { cookie: here }),
+      422,
+      'invalid_input',
+      'others must be true or false',
+    );
     const kept = await call(server, 'DELETE', '/v1/user/sessions?others=true', { cookie: here });
     await expectStatus(kept, 204);
     expect(kept.headers.getSetCookie()).toEqual([]);
@@ -181,20 +206,47 @@ describe.each(ADAPTERS)('%s: sessions', (adapter) => {
     const other = await loginSession(server, viewer.email, viewer.password);
     await expectStatus(await call(server, 'DELETE', '/v1/user/sessions?others=true', { cookie: session }), 204);
     expect(await status(server, other)).toBe(401);
-    await expectError(await call(server, 'GET', `/v1/users/${viewer.globalId}/sessions`, { cookie: session }), 403, 'forbidden');
-    await expectError(await call(server, 'DELETE', `/v1/users/${viewer.globalId}/sessions`, { cookie: session }), 403, 'forbidden');
+    await expectError(
+      await call(server, 'GET', `/v1/users/${viewer.globalId}/sessions`, { cookie: session }),
+      403,
+      'forbidden',
+    );
+    await expectError(
+      await call(server, 'DELETE', `/v1/users/${viewer.globalId}/sessions`, { cookie: session }),
+      403,
+      'forbidden',
+    );
   });
 
   it('admins list and end the sessions of another user; an unknown user is a 404', async () => {
     const user = await member();
     const session = await loginSession(server, user.email, user.password);
-    const rows = (await expectJson<{ data: SessionJson[] }>(await call(server, 'GET', `/v1/users/${user.globalId}/sessions`, { bearer: ADMIN_SECRET }), 200)).data;
+    const rows = (
+      await expectJson<{ data: SessionJson[] }>(
+        await call(server, 'GET', `/v1/users/${user.globalId}/sessions`, { bearer: ADMIN_SECRET }),
+        200,
+      )
+    ).data;
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ sign_in_method: 'password', current: false });
-    await expectError(await call(server, 'GET', `/v1/users/${globalId('User', 999_999)}/sessions`, { bearer: ADMIN_SECRET }), 404, 'not_found');
-    await expectStatus(await call(server, 'DELETE', `/v1/users/${user.globalId}/sessions`, { bearer: ADMIN_SECRET }), 204);
+    await expectError(
+      await call(server, 'GET', `/v1/users/${globalId('User', 999_999)}/sessions`, { bearer: ADMIN_SECRET }),
+      404,
+      'not_found',
+    );
+    await expectStatus(
+      await call(server, 'DELETE', `/v1/users/${user.globalId}/sessions`, { bearer: ADMIN_SECRET }),
+      204,
+    );
     expect(await status(server, session)).toBe(401);
-    expect((await expectJson<{ data: SessionJson[] }>(await call(server, 'GET', `/v1/users/${user.globalId}/sessions`, { bearer: ADMIN_SECRET }), 200)).data).toEqual([]);
+    expect(
+      (
+        await expectJson<{ data: SessionJson[] }>(
+          await call(server, 'GET', `/v1/users/${user.globalId}/sessions`, { bearer: ADMIN_SECRET }),
+          200,
+        )
+      ).data,
+    ).toEqual([]);
   });
 
   it('a password change ends the other sessions by default and keeps this one; end_other_sessions false keeps them all', async () => {
@@ -202,8 +254,15 @@ describe.each(ADAPTERS)('%s: sessions', (adapter) => {
     const here = await loginSession(server, user.email, user.password);
     const there = await loginSession(server, user.email, user.password);
     const change = (json: Record<string, unknown>) => call(server, 'PATCH', '/v1/user', { cookie: here, json });
-    await expectError(await change({ password: 'next-pass-1', current_password: user.password, end_other_sessions: 'no' }), 422, 'invalid_input');
-    await expectJson(await change({ password: 'next-pass-1', current_password: user.password, end_other_sessions: false }), 200);
+    await expectError(
+      await change({ password: 'next-pass-1', current_password: user.password, end_other_sessions: 'no' }),
+      422,
+      'invalid_input',
+    );
+    await expectJson(
+      await change({ password: 'next-pass-1', current_password: user.password, end_other_sessions: false }),
+      200,
+    );
     expect(await status(server, there)).toBe(200);
     const changed = await change({ password: 'next-pass-2', current_password: 'next-pass-1' });
     await expectJson(changed, 200);

@@ -4,9 +4,25 @@
  * Nothing here knows which adapter is under test.
  */
 import { expect } from 'vitest';
-import { ADAPTERS, ADAPTERS_AND_LOWEST, ADMIN_SECRET, startServer, type AdapterName, type ReceivedMail, type TestServer } from '../harness.js';
+import {
+  ADAPTERS,
+  ADAPTERS_AND_LOWEST,
+  ADMIN_SECRET,
+  startServer,
+  type AdapterName,
+  type ReceivedMail,
+  type TestServer,
+} from '../harness.js';
 
-export { ADAPTERS, ADAPTERS_AND_LOWEST, ADMIN_SECRET, startServer, type AdapterName, type ReceivedMail, type TestServer };
+export {
+  ADAPTERS,
+  ADAPTERS_AND_LOWEST,
+  ADMIN_SECRET,
+  startServer,
+  type AdapterName,
+  type ReceivedMail,
+  type TestServer,
+};
 
 export const ACCESS_COOKIE = 'phoenix-access-token';
 export const REFRESH_COOKIE = 'phoenix-refresh-token';
@@ -54,7 +70,10 @@ export function setCookiesOf(response: Response): SetCookie[] {
 /** The one Set-Cookie for `name`; fails the test when there is none or more than one. */
 export function setCookie(response: Response, name: string): SetCookie {
   const found = setCookiesOf(response).filter((c) => c.name === name);
-  expect(found.map((c) => c.raw), `exactly one Set-Cookie for ${name}`).toHaveLength(1);
+  expect(
+    found.map((c) => c.raw),
+    `exactly one Set-Cookie for ${name}`,
+  ).toHaveLength(1);
   return found[0]!;
 }
 
@@ -113,7 +132,8 @@ export function call(server: TestServer, method: string, path: string, options: 
     headers['content-type'] ??= 'application/json';
     body = JSON.stringify(options.json);
   } else body = options.body;
-  if (options.cookie !== undefined) headers.cookie = typeof options.cookie === 'string' ? options.cookie : options.cookie.cookie;
+  if (options.cookie !== undefined)
+    headers.cookie = typeof options.cookie === 'string' ? options.cookie : options.cookie.cookie;
   if (options.bearer !== undefined) headers.authorization = `Bearer ${options.bearer}`;
   const init: RequestInit & { duplex?: 'half' } = { method, headers, redirect: 'manual' };
   if (body !== undefined) {
@@ -123,13 +143,19 @@ export function call(server: TestServer, method: string, path: string, options: 
   return fetch(`${server.url}${path}`, init);
 }
 
-export function login(server: TestServer, email: string, password: string, headers?: Record<string, string>): Promise<Response> {
+export function login(
+  server: TestServer,
+  email: string,
+  password: string,
+  headers?: Record<string, string>,
+): Promise<Response> {
   return call(server, 'POST', '/auth/login', { json: { email, password }, headers });
 }
 
 export async function loginSession(server: TestServer, email: string, password: string): Promise<Session> {
   const response = await login(server, email, password);
-  if (response.status !== 204) throw new Error(`login of ${email} answered ${response.status}: ${await response.text()}`);
+  if (response.status !== 204)
+    throw new Error(`login of ${email} answered ${response.status}: ${await response.text()}`);
   return sessionOf(response);
 }
 
@@ -138,7 +164,12 @@ export interface ErrorBody {
 }
 
 /** Asserts status, JSON content type and the `{ error: { code, message } }` body; returns the body. */
-export async function expectError(response: Response, status: number, code: string, message?: string): Promise<ErrorBody> {
+export async function expectError(
+  response: Response,
+  status: number,
+  code: string,
+  message?: string,
+): Promise<ErrorBody> {
   const text = await response.text();
   expect({ status: response.status, body: text }).toMatchObject({ status });
   expect(response.headers.get('content-type') ?? '').toMatch(/^application\/json/);
@@ -196,7 +227,12 @@ export function unique(prefix: string): string {
 }
 
 /** Creates a LOCAL user through the REST API with the admin secret (no welcome mail unless asked). */
-export async function createUser(server: TestServer, role: AssignableRole, password = 'pass-word-1', welcome = false): Promise<TestUser> {
+export async function createUser(
+  server: TestServer,
+  role: AssignableRole,
+  password = 'pass-word-1',
+  welcome = false,
+): Promise<TestUser> {
   const username = unique(role.toLowerCase());
   const email = `${username}@example.com`;
   const response = await call(server, 'POST', '/v1/users', {
@@ -216,13 +252,26 @@ export interface CreatedKey {
   readonly key: string;
 }
 
-export async function createUserKey(server: TestServer, session: Session, data: Record<string, unknown> = { name: 'key' }): Promise<CreatedKey> {
-  const body = await expectJson<{ data: CreatedKey }>(await call(server, 'POST', '/v1/user/api_keys', { cookie: session, json: { data } }), 201);
+export async function createUserKey(
+  server: TestServer,
+  session: Session,
+  data: Record<string, unknown> = { name: 'key' },
+): Promise<CreatedKey> {
+  const body = await expectJson<{ data: CreatedKey }>(
+    await call(server, 'POST', '/v1/user/api_keys', { cookie: session, json: { data } }),
+    201,
+  );
   return body.data;
 }
 
-export async function createSystemKey(server: TestServer, data: Record<string, unknown> = { name: 'system key' }): Promise<CreatedKey> {
-  const body = await expectJson<{ data: CreatedKey }>(await call(server, 'POST', '/v1/system/api_keys', { bearer: ADMIN_SECRET, json: { data } }), 201);
+export async function createSystemKey(
+  server: TestServer,
+  data: Record<string, unknown> = { name: 'system key' },
+): Promise<CreatedKey> {
+  const body = await expectJson<{ data: CreatedKey }>(
+    await call(server, 'POST', '/v1/system/api_keys', { bearer: ADMIN_SECRET, json: { data } }),
+    201,
+  );
   return body.data;
 }
 

@@ -47,7 +47,12 @@ const ADMIN_ONLY = 'This action requires the ADMIN role.';
 
 async function expectSessionDead(server: TestServer, session: Session): Promise<void> {
   await expectError(await call(server, 'GET', '/v1/user', { cookie: session }), 401, 'invalid_token', 'Invalid token');
-  await expectError(await call(server, 'POST', '/auth/refresh', { cookie: `${REFRESH_COOKIE}=${session.refresh}` }), 401, 'invalid_token', 'Invalid refresh token');
+  await expectError(
+    await call(server, 'POST', '/auth/refresh', { cookie: `${REFRESH_COOKIE}=${session.refresh}` }),
+    401,
+    'invalid_token',
+    'Invalid refresh token',
+  );
 }
 
 async function me(server: TestServer, session: Session): Promise<UserJson> {
@@ -56,7 +61,16 @@ async function me(server: TestServer, session: Session): Promise<UserJson> {
 
 function newUserBody(overrides: Record<string, unknown> = {}): { user: Record<string, unknown> } {
   const username = unique('new');
-  return { user: { email: `${username}@example.com`, username, role: 'MEMBER', auth_method: 'LOCAL', password: 'pass-word-1', ...overrides } };
+  return {
+    user: {
+      email: `${username}@example.com`,
+      username,
+      role: 'MEMBER',
+      auth_method: 'LOCAL',
+      password: 'pass-word-1',
+      ...overrides,
+    },
+  };
 }
 
 describe.each(ADAPTERS)('%s: users', (adapter) => {
@@ -87,7 +101,9 @@ describe.each(ADAPTERS)('%s: users', (adapter) => {
     });
 
     it('works with a bearer access token too', async () => {
-      const data = (await expectJson<{ data: UserJson }>(await call(server, 'GET', '/v1/user', { bearer: admin.access }), 200)).data;
+      const data = (
+        await expectJson<{ data: UserJson }>(await call(server, 'GET', '/v1/user', { bearer: admin.access }), 200)
+      ).data;
       expect(data).toMatchObject({ email: 'admin@localhost', username: 'admin', role: 'ADMIN' });
     });
 
@@ -101,7 +117,10 @@ describe.each(ADAPTERS)('%s: users', (adapter) => {
       const user = await createUser(server, 'MEMBER');
       const session = await loginSession(server, user.email, user.password);
       const username = unique('renamed');
-      const body = await expectJson<{ data: UserJson }>(await call(server, 'PATCH', '/v1/user', { cookie: session, json: { username } }), 200);
+      const body = await expectJson<{ data: UserJson }>(
+        await call(server, 'PATCH', '/v1/user', { cookie: session, json: { username } }),
+        200,
+      );
       expect(body.data).toMatchObject({ id: user.globalId, username, email: user.email });
       expect((await me(server, session)).username).toBe(username);
     });
@@ -110,7 +129,12 @@ describe.each(ADAPTERS)('%s: users', (adapter) => {
       const user = await createUser(server, 'MEMBER');
       const other = await createUser(server, 'VIEWER');
       const session = await loginSession(server, user.email, user.password);
-      await expectError(await call(server, 'PATCH', '/v1/user', { cookie: session, json: { username: other.username } }), 409, 'duplicate_username', 'Username already exists');
+      await expectError(
+        await call(server, 'PATCH', '/v1/user', { cookie: session, json: { username: other.username } }),
+        409,
+        'duplicate_username',
+        'Username already exists',
+      );
       // The default admin's name is reserved, whoever holds it now.
       await expectError(
         await call(server, 'PATCH', '/v1/user', { cookie: session, json: { username: 'admin' } }),
@@ -138,13 +162,21 @@ describe.each(ADAPTERS)('%s: users', (adapter) => {
       const user = await createUser(server, 'MEMBER');
       const session = await loginSession(server, user.email, user.password);
       const other = await loginSession(server, user.email, user.password);
-      const response = await call(server, 'PATCH', '/v1/user', { cookie: session, json: { password: 'next-pass-1', current_password: user.password } });
+      const response = await call(server, 'PATCH', '/v1/user', {
+        cookie: session,
+        json: { password: 'next-pass-1', current_password: user.password },
+      });
       expect(response.headers.getSetCookie()).toEqual([]);
       const body = await expectJson<{ data: UserJson }>(response, 200);
       expect(body.data.password_needs_reset).toBe(false);
       await expectStatus(await call(server, 'GET', '/v1/user', { cookie: session }), 200);
       await expectSessionDead(server, other);
-      await expectError(await login(server, user.email, user.password), 401, 'invalid_credentials', 'Invalid email and/or password');
+      await expectError(
+        await login(server, user.email, user.password),
+        401,
+        'invalid_credentials',
+        'Invalid email and/or password',
+      );
       const fresh = await loginSession(server, user.email, 'next-pass-1');
       expect((await me(server, fresh)).password_needs_reset).toBe(false);
     });
@@ -152,7 +184,14 @@ describe.each(ADAPTERS)('%s: users', (adapter) => {
     it('a new password that breaks the policy → 422 and the session lives', async () => {
       const user = await createUser(server, 'MEMBER');
       const session = await loginSession(server, user.email, user.password);
-      await expectError(await call(server, 'PATCH', '/v1/user', { cookie: session, json: { password: 'abc', current_password: user.password } }), 422, 'password_policy');
+      await expectError(
+        await call(server, 'PATCH', '/v1/user', {
+          cookie: session,
+          json: { password: 'abc', current_password: user.password },
+        }),
+        422,
+        'password_policy',
+      );
       await expectStatus(await call(server, 'GET', '/v1/user', { cookie: session }), 200);
     });
 
@@ -182,7 +221,10 @@ describe.each(ADAPTERS)('%s: users', (adapter) => {
       let pages = 0;
       do {
         const query: string = cursor === null ? '?limit=2' : `?limit=2&cursor=${encodeURIComponent(cursor)}`;
-        const page: UserPage = await expectJson<UserPage>(await call(server, 'GET', `/v1/users${query}`, { cookie: admin }), 200);
+        const page: UserPage = await expectJson<UserPage>(
+          await call(server, 'GET', `/v1/users${query}`, { cookie: admin }),
+          200,
+        );
         expect(page.data.length).toBeLessThanOrEqual(2);
         seen.push(...page.data.map((u) => u.id));
         cursor = page.next_cursor;
@@ -207,8 +249,16 @@ describe.each(ADAPTERS)('%s: users', (adapter) => {
   describe('POST /v1/users', () => {
     it('201 with the user; a LOCAL user must reset the password and can log in', async () => {
       const body = newUserBody({ email: '  Mixed.Case@Example.COM ', username: unique('mixed') });
-      const created = await expectJson<{ data: UserJson }>(await call(server, 'POST', '/v1/users', { cookie: admin, json: body }), 201);
-      expect(created.data).toMatchObject({ email: 'mixed.case@example.com', role: 'MEMBER', auth_method: 'LOCAL', password_needs_reset: true });
+      const created = await expectJson<{ data: UserJson }>(
+        await call(server, 'POST', '/v1/users', { cookie: admin, json: body }),
+        201,
+      );
+      expect(created.data).toMatchObject({
+        email: 'mixed.case@example.com',
+        role: 'MEMBER',
+        auth_method: 'LOCAL',
+        password_needs_reset: true,
+      });
       expect(created.data.id).toBeTruthy();
       const session = await loginSession(server, 'mixed.case@example.com', 'pass-word-1');
       expect((await me(server, session)).id).toBe(created.data.id);
@@ -225,7 +275,10 @@ describe.each(ADAPTERS)('%s: users', (adapter) => {
       const existing = await createUser(server, 'MEMBER');
       const count = await userCount(server);
       await expectError(
-        await call(server, 'POST', '/v1/users', { cookie: admin, json: newUserBody({ email: existing.email.toUpperCase() }) }),
+        await call(server, 'POST', '/v1/users', {
+          cookie: admin,
+          json: newUserBody({ email: existing.email.toUpperCase() }),
+        }),
         409,
         'duplicate_email',
         'Email already exists',
@@ -265,7 +318,11 @@ describe.each(ADAPTERS)('%s: users', (adapter) => {
       ['no username', { username: '' }, 'invalid_input'],
     ])('%s → 422, nothing created', async (_label, overrides, code) => {
       const count = await userCount(server);
-      await expectError(await call(server, 'POST', '/v1/users', { cookie: admin, json: newUserBody(overrides) }), 422, code);
+      await expectError(
+        await call(server, 'POST', '/v1/users', { cookie: admin, json: newUserBody(overrides) }),
+        422,
+        code,
+      );
       expect(await userCount(server)).toBe(count);
     });
 
@@ -281,8 +338,16 @@ describe.each(ADAPTERS)('%s: users', (adapter) => {
       const user = await createUser(server, role);
       const session = await loginSession(server, user.email, user.password);
       const count = await userCount(server);
-      const message = role === 'VIEWER' ? 'This action requires the MEMBER or ADMIN role: viewers have read-only access.' : ADMIN_ONLY;
-      await expectError(await call(server, 'POST', '/v1/users', { cookie: session, json: newUserBody() }), 403, 'forbidden', message);
+      const message =
+        role === 'VIEWER'
+          ? 'This action requires the MEMBER or ADMIN role: viewers have read-only access.'
+          : ADMIN_ONLY;
+      await expectError(
+        await call(server, 'POST', '/v1/users', { cookie: session, json: newUserBody() }),
+        403,
+        'forbidden',
+        message,
+      );
       expect(await userCount(server)).toBe(count);
     });
   });
@@ -291,7 +356,10 @@ describe.each(ADAPTERS)('%s: users', (adapter) => {
     it('a role change logs the target out; the new login carries the new role', async () => {
       const user = await createUser(server, 'MEMBER');
       const session = await loginSession(server, user.email, user.password);
-      const body = await expectJson<{ data: UserJson }>(await call(server, 'PATCH', `/v1/users/${user.globalId}`, { cookie: admin, json: { role: 'VIEWER' } }), 200);
+      const body = await expectJson<{ data: UserJson }>(
+        await call(server, 'PATCH', `/v1/users/${user.globalId}`, { cookie: admin, json: { role: 'VIEWER' } }),
+        200,
+      );
       expect(body.data).toMatchObject({ id: user.globalId, role: 'VIEWER' });
       await expectSessionDead(server, session);
       const fresh = await loginSession(server, user.email, user.password);
@@ -301,7 +369,13 @@ describe.each(ADAPTERS)('%s: users', (adapter) => {
     it('a password change logs the target out; the new password works and must be reset', async () => {
       const user = await createUser(server, 'MEMBER');
       const session = await loginSession(server, user.email, user.password);
-      await expectStatus(await call(server, 'PATCH', `/v1/users/${user.globalId}`, { bearer: ADMIN_SECRET, json: { password: 'admin-set-1' } }), 200);
+      await expectStatus(
+        await call(server, 'PATCH', `/v1/users/${user.globalId}`, {
+          bearer: ADMIN_SECRET,
+          json: { password: 'admin-set-1' },
+        }),
+        200,
+      );
       await expectSessionDead(server, session);
       await expectError(await login(server, user.email, user.password), 401, 'invalid_credentials');
       const fresh = await loginSession(server, user.email, 'admin-set-1');
@@ -312,21 +386,32 @@ describe.each(ADAPTERS)('%s: users', (adapter) => {
       const user = await createUser(server, 'MEMBER');
       const session = await loginSession(server, user.email, user.password);
       const username = unique('by-admin');
-      await expectStatus(await call(server, 'PATCH', `/v1/users/${user.globalId}`, { cookie: admin, json: { username } }), 200);
+      await expectStatus(
+        await call(server, 'PATCH', `/v1/users/${user.globalId}`, { cookie: admin, json: { username } }),
+        200,
+      );
       expect((await me(server, session)).username).toBe(username);
     });
 
     it('an admin cannot change their own role', async () => {
       const other = await createUser(server, 'ADMIN');
       const session = await loginSession(server, other.email, other.password);
-      await expectError(await call(server, 'PATCH', `/v1/users/${other.globalId}`, { cookie: session, json: { role: 'MEMBER' } }), 403, 'forbidden', 'Cannot modify own role');
+      await expectError(
+        await call(server, 'PATCH', `/v1/users/${other.globalId}`, { cookie: session, json: { role: 'MEMBER' } }),
+        403,
+        'forbidden',
+        'Cannot modify own role',
+      );
       expect((await me(server, session)).role).toBe('ADMIN');
     });
 
     it('the default admin’s role is locked', async () => {
       const adminId = idOf((await me(server, admin)).id);
       await expectError(
-        await call(server, 'PATCH', `/v1/users/${globalId('User', adminId)}`, { bearer: ADMIN_SECRET, json: { role: 'MEMBER' } }),
+        await call(server, 'PATCH', `/v1/users/${globalId('User', adminId)}`, {
+          bearer: ADMIN_SECRET,
+          json: { role: 'MEMBER' },
+        }),
         403,
         'forbidden',
         'Cannot modify role for the default admin user',
@@ -337,15 +422,32 @@ describe.each(ADAPTERS)('%s: users', (adapter) => {
       const target = await createUser(server, 'VIEWER');
       const member = await createUser(server, 'MEMBER');
       const session = await loginSession(server, member.email, member.password);
-      await expectError(await call(server, 'PATCH', `/v1/users/${target.globalId}`, { cookie: session, json: { role: 'ADMIN' } }), 403, 'forbidden', ADMIN_ONLY);
+      await expectError(
+        await call(server, 'PATCH', `/v1/users/${target.globalId}`, { cookie: session, json: { role: 'ADMIN' } }),
+        403,
+        'forbidden',
+        ADMIN_ONLY,
+      );
       const fresh = await loginSession(server, target.email, target.password);
       expect((await me(server, fresh)).role).toBe('VIEWER');
     });
 
     it('an unknown role → 422; an unknown user → 404', async () => {
       const target = await createUser(server, 'VIEWER');
-      await expectError(await call(server, 'PATCH', `/v1/users/${target.globalId}`, { cookie: admin, json: { role: 'OWNER' } }), 422, 'invalid_input');
-      await expectError(await call(server, 'PATCH', `/v1/users/${globalId('User', 987654)}`, { cookie: admin, json: { role: 'MEMBER' } }), 404, 'not_found', 'User not found');
+      await expectError(
+        await call(server, 'PATCH', `/v1/users/${target.globalId}`, { cookie: admin, json: { role: 'OWNER' } }),
+        422,
+        'invalid_input',
+      );
+      await expectError(
+        await call(server, 'PATCH', `/v1/users/${globalId('User', 987654)}`, {
+          cookie: admin,
+          json: { role: 'MEMBER' },
+        }),
+        404,
+        'not_found',
+        'User not found',
+      );
     });
   });
 
@@ -358,13 +460,28 @@ describe.each(ADAPTERS)('%s: users', (adapter) => {
       expect(await expectStatus(response, 204)).toBe('');
       expect(await userCount(server)).toBe(count - 1);
       await expectSessionDead(server, session);
-      await expectError(await login(server, user.email, user.password), 401, 'invalid_credentials', 'Invalid email and/or password');
-      await expectError(await call(server, 'DELETE', `/v1/users/${user.globalId}`, { cookie: admin }), 404, 'not_found', 'User not found');
+      await expectError(
+        await login(server, user.email, user.password),
+        401,
+        'invalid_credentials',
+        'Invalid email and/or password',
+      );
+      await expectError(
+        await call(server, 'DELETE', `/v1/users/${user.globalId}`, { cookie: admin }),
+        404,
+        'not_found',
+        'User not found',
+      );
     });
 
     it('the default admin → 403 "Cannot delete the default admin or system user"', async () => {
       const adminId = (await me(server, admin)).id;
-      await expectError(await call(server, 'DELETE', `/v1/users/${adminId}`, { bearer: ADMIN_SECRET }), 403, 'forbidden', 'Cannot delete the default admin or system user');
+      await expectError(
+        await call(server, 'DELETE', `/v1/users/${adminId}`, { bearer: ADMIN_SECRET }),
+        403,
+        'forbidden',
+        'Cannot delete the default admin or system user',
+      );
       sessionOf(await login(server, DEFAULT_ADMIN.email, DEFAULT_ADMIN.password));
     });
 
@@ -380,7 +497,12 @@ describe.each(ADAPTERS)('%s: users', (adapter) => {
     });
 
     it('an unknown id → 404 "User not found"', async () => {
-      await expectError(await call(server, 'DELETE', `/v1/users/${globalId('User', 987654)}`, { cookie: admin }), 404, 'not_found', 'User not found');
+      await expectError(
+        await call(server, 'DELETE', `/v1/users/${globalId('User', 987654)}`, { cookie: admin }),
+        404,
+        'not_found',
+        'User not found',
+      );
     });
 
     it.each([
@@ -389,7 +511,11 @@ describe.each(ADAPTERS)('%s: users', (adapter) => {
       ['an id of another type', globalId('UserApiKey', 3)],
     ])('%s → 422, nothing deleted', async (_label, id) => {
       const count = await userCount(server);
-      await expectError(await call(server, 'DELETE', `/v1/users/${encodeURIComponent(id)}`, { cookie: admin }), 422, 'invalid_input');
+      await expectError(
+        await call(server, 'DELETE', `/v1/users/${encodeURIComponent(id)}`, { cookie: admin }),
+        422,
+        'invalid_input',
+      );
       expect(await userCount(server)).toBe(count);
     });
 
@@ -397,7 +523,12 @@ describe.each(ADAPTERS)('%s: users', (adapter) => {
       const target = await createUser(server, 'VIEWER');
       const member = await createUser(server, 'MEMBER');
       const session = await loginSession(server, member.email, member.password);
-      await expectError(await call(server, 'DELETE', `/v1/users/${target.globalId}`, { cookie: session }), 403, 'forbidden', ADMIN_ONLY);
+      await expectError(
+        await call(server, 'DELETE', `/v1/users/${target.globalId}`, { cookie: session }),
+        403,
+        'forbidden',
+        ADMIN_ONLY,
+      );
       sessionOf(await login(server, target.email, target.password));
     });
   });

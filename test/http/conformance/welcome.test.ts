@@ -4,7 +4,20 @@
  * SMTP, and a broken relay never changes the 201.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADAPTERS, ADMIN_SECRET, NO_RATE_LIMIT, call, expectError, expectJson, sleep, startServer, unique, waitForMail, type ReceivedMail, type TestServer } from './support.js';
+import {
+  ADAPTERS,
+  ADMIN_SECRET,
+  NO_RATE_LIMIT,
+  call,
+  expectError,
+  expectJson,
+  sleep,
+  startServer,
+  unique,
+  waitForMail,
+  type ReceivedMail,
+  type TestServer,
+} from './support.js';
 
 function welcomeLink(mail: ReceivedMail): string {
   const anchor = /<a\b[^>]*\bid="welcome-url"[^>]*>/i.exec(mail.html)?.[0];
@@ -12,7 +25,12 @@ function welcomeLink(mail: ReceivedMail): string {
   return (/\bhref="([^"]*)"/i.exec(anchor!)?.[1] ?? '').replaceAll('&amp;', '&');
 }
 
-async function create(server: TestServer, authMethod: string, extra: Record<string, unknown> = {}, username = unique('w')) {
+async function create(
+  server: TestServer,
+  authMethod: string,
+  extra: Record<string, unknown> = {},
+  username = unique('w'),
+) {
   const email = `${unique('mail')}@example.com`;
   const user: Record<string, unknown> = { email, username, role: 'MEMBER', auth_method: authMethod };
   if (authMethod === 'LOCAL') user.password = 'pass-word-1';
@@ -28,16 +46,19 @@ describe.each(ADAPTERS)('%s: welcome mail', (adapter) => {
   });
   afterAll(() => server?.close());
 
-  it.each(['LOCAL', 'OAUTH2', 'LDAP'])('an admin-created %s user gets one, by default, linking to the root URL', async (authMethod) => {
-    const { email, username } = await create(server, authMethod);
-    const mail = await waitForMail(server, email);
-    expect(mail.to).toBe(email);
-    expect(welcomeLink(mail)).toBe(server.url);
-    expect(mail.text).toContain(server.url);
-    expect(mail.text).toContain(username);
-    expect(mail.html).not.toMatch(/token|password/i);
-    expect(server.mails.filter((m) => m.to === email)).toHaveLength(1);
-  });
+  it.each(['LOCAL', 'OAUTH2', 'LDAP'])(
+    'an admin-created %s user gets one, by default, linking to the root URL',
+    async (authMethod) => {
+      const { email, username } = await create(server, authMethod);
+      const mail = await waitForMail(server, email);
+      expect(mail.to).toBe(email);
+      expect(welcomeLink(mail)).toBe(server.url);
+      expect(mail.text).toContain(server.url);
+      expect(mail.text).toContain(username);
+      expect(mail.html).not.toMatch(/token|password/i);
+      expect(server.mails.filter((m) => m.to === email)).toHaveLength(1);
+    },
+  );
 
   it('send_welcome_email: true sends; false sends nothing; anything else is a 422 and creates nobody', async () => {
     const sent = await create(server, 'LOCAL', { send_welcome_email: true });
@@ -50,7 +71,13 @@ describe.each(ADAPTERS)('%s: welcome mail', (adapter) => {
     expect(server.mails.filter((m) => m.to === quiet.email)).toEqual([]);
     const username = unique('bad');
     await expectError(
-      await call(server, 'POST', '/v1/users', { bearer: ADMIN_SECRET, json: { user: { email: `${username}@example.com`, username, role: 'MEMBER', auth_method: 'OAUTH2' }, send_welcome_email: 'yes' } }),
+      await call(server, 'POST', '/v1/users', {
+        bearer: ADMIN_SECRET,
+        json: {
+          user: { email: `${username}@example.com`, username, role: 'MEMBER', auth_method: 'OAUTH2' },
+          send_welcome_email: 'yes',
+        },
+      }),
       422,
       'invalid_input',
       'send_welcome_email must be a boolean',

@@ -42,7 +42,8 @@ export async function openStorage(settings: DatabaseSettings): Promise<Storage> 
       : await createPostgresStore({ connectionString: settings.connectionString });
   let db: Kysely<DemoDatabase> | null = null;
   try {
-    db = settings.kind === 'sqlite' ? await openSqlite(settings.filename) : await openPostgres(settings.connectionString);
+    db =
+      settings.kind === 'sqlite' ? await openSqlite(settings.filename) : await openPostgres(settings.connectionString);
     await createDemoTables(db, settings.kind);
   } catch (error) {
     await db?.destroy();

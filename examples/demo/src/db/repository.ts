@@ -68,7 +68,13 @@ const now = (): string => new Date().toISOString();
 const parseObject = (text: string): JsonObject => JSON.parse(text) as JsonObject;
 
 function toDataset(row: Selectable<DemoDatabase['demo_datasets']>): Dataset {
-  return { id: row.id, name: row.name, description: row.description, example_count: row.example_count, created_at: row.created_at };
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    example_count: row.example_count,
+    created_at: row.created_at,
+  };
 }
 
 function toExperiment(row: Selectable<DemoDatabase['demo_experiments']>): Experiment {
@@ -89,8 +95,15 @@ function toSpan(row: Selectable<DemoDatabase['demo_traces']>): Span {
 
 // --- projects -----------------------------------------------------------------------------------
 
-export async function listProjects(db: Db, page: { limit: number; cursor: number | null }): Promise<{ projects: Project[]; nextCursor: number | null }> {
-  let query = db.selectFrom('demo_projects').selectAll().orderBy('id').limit(page.limit + 1);
+export async function listProjects(
+  db: Db,
+  page: { limit: number; cursor: number | null },
+): Promise<{ projects: Project[]; nextCursor: number | null }> {
+  let query = db
+    .selectFrom('demo_projects')
+    .selectAll()
+    .orderBy('id')
+    .limit(page.limit + 1);
   if (page.cursor !== null) query = query.where('id', '>=', page.cursor);
   const rows = await query.execute();
   const next = rows.length > page.limit ? rows.pop() : undefined;
@@ -121,7 +134,11 @@ export async function findProject(db: Db, identifier: string): Promise<Project> 
   return row;
 }
 
-export async function updateProject(db: Db, identifier: string, change: { description: string | null }): Promise<Project> {
+export async function updateProject(
+  db: Db,
+  identifier: string,
+  change: { description: string | null },
+): Promise<Project> {
   const project = await findProject(db, identifier);
   const row = await db
     .updateTable('demo_projects')
@@ -140,7 +157,10 @@ export async function deleteProject(db: Db, identifier: string): Promise<void> {
 
 // --- datasets and experiments -------------------------------------------------------------------
 
-export async function createDataset(db: Db, input: { name: string; description: string | null; examples: Example[] }): Promise<Dataset> {
+export async function createDataset(
+  db: Db,
+  input: { name: string; description: string | null; examples: Example[] },
+): Promise<Dataset> {
   try {
     const row = await db
       .insertInto('demo_datasets')
@@ -173,7 +193,12 @@ export async function deleteDataset(db: Db, id: number): Promise<void> {
 
 export async function listExperiments(db: Db, datasetId: number): Promise<Experiment[]> {
   await getDataset(db, datasetId);
-  const rows = await db.selectFrom('demo_experiments').selectAll().where('dataset_id', '=', datasetId).orderBy('id').execute();
+  const rows = await db
+    .selectFrom('demo_experiments')
+    .selectAll()
+    .where('dataset_id', '=', datasetId)
+    .orderBy('id')
+    .execute();
   return rows.map(toExperiment);
 }
 
@@ -217,7 +242,10 @@ const SPAN_CHUNK = 500;
  * span_id) is left as it is, so an exporter that retries a batch stores nothing twice. One
  * transaction: all batches or none.
  */
-export async function ingestSpans(db: Db, batches: readonly { projectName: string; spans: readonly Span[] }[]): Promise<{ accepted: number }> {
+export async function ingestSpans(
+  db: Db,
+  batches: readonly { projectName: string; spans: readonly Span[] }[],
+): Promise<{ accepted: number }> {
   return db.transaction().execute(async (tx) => {
     let accepted = 0;
     for (const { projectName, spans } of batches) {
@@ -227,7 +255,11 @@ export async function ingestSpans(db: Db, batches: readonly { projectName: strin
         .values({ name: projectName, description: null, created_at: at, updated_at: at })
         .onConflict((conflict) => conflict.column('name').doNothing())
         .execute();
-      const project = await tx.selectFrom('demo_projects').select('id').where('name', '=', projectName).executeTakeFirstOrThrow();
+      const project = await tx
+        .selectFrom('demo_projects')
+        .select('id')
+        .where('name', '=', projectName)
+        .executeTakeFirstOrThrow();
       for (let from = 0; from < spans.length; from += SPAN_CHUNK) {
         const rows = spans.slice(from, from + SPAN_CHUNK).map((span) => ({
           project_id: project.id,
@@ -239,7 +271,11 @@ export async function ingestSpans(db: Db, batches: readonly { projectName: strin
           end_time: span.end_time,
           attributes: JSON.stringify(span.attributes),
         }));
-        await tx.insertInto('demo_traces').values(rows).onConflict((conflict) => conflict.column('span_id').doNothing()).execute();
+        await tx
+          .insertInto('demo_traces')
+          .values(rows)
+          .onConflict((conflict) => conflict.column('span_id').doNothing())
+          .execute();
         accepted += rows.length;
       }
     }

@@ -106,6 +106,16 @@ export async function createDemoTables(db: Kysely<DemoDatabase>, dialect: Dialec
     .addColumn('explanation', 'text')
     .addColumn('created_at', 'text', (column) => column.notNull())
     .execute();
-  await db.schema.createIndex('demo_traces_project_id').ifNotExists().on('demo_traces').columns(['project_id', 'trace_id']).execute();
-  await db.schema.createIndex('demo_experiments_dataset_id').ifNotExists().on('demo_experiments').column('dataset_id').execute();
+  await db.schema
+    .createIndex('demo_traces_project_id')
+    .ifNotExists()
+    .on('demo_traces')
+    .columns(['project_id', 'trace_id'])
+    .execute();
+  await db.schema
+    .createIndex('demo_experiments_dataset_id')
+    .ifNotExists()
+    .on('demo_experiments')
+    .column('dataset_id')
+    .execute();
 }

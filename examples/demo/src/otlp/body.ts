@@ -5,7 +5,8 @@ import { ValidationError } from '@gatehouse-auth/core';
 const gunzipAsync = promisify(gunzip);
 const inflateAsync = promisify(inflate);
 
-const tooLarge = (limit: number) => new ValidationError(`Request body must be at most ${limit} bytes`, 'payload_too_large');
+const tooLarge = (limit: number) =>
+  new ValidationError(`Request body must be at most ${limit} bytes`, 'payload_too_large');
 
 /** The raw body, refused (413) past `limit` bytes while it streams in, whatever Content-Length claims. */
 async function readBytes(request: Request, limit: number): Promise<Uint8Array> {

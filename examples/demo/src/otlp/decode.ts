@@ -74,7 +74,8 @@ function decodeProtobuf(type: protobuf.Type, body: Uint8Array): ExportRequest {
   return type.toObject(message, TO_OBJECT);
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** OTLP/JSON writes trace and span ids as hex, where the protobuf JSON mapping would use base64. */
 function hexBytes(value: unknown): unknown {
@@ -85,9 +86,16 @@ function hexBytes(value: unknown): unknown {
 
 function withHexIds(span: unknown): unknown {
   if (!isRecord(span)) return span;
-  const out: Record<string, unknown> = { ...span, traceId: hexBytes(span.traceId), spanId: hexBytes(span.spanId), parentSpanId: hexBytes(span.parentSpanId) };
+  const out: Record<string, unknown> = {
+    ...span,
+    traceId: hexBytes(span.traceId),
+    spanId: hexBytes(span.spanId),
+    parentSpanId: hexBytes(span.parentSpanId),
+  };
   if (Array.isArray(span.links)) {
-    out.links = span.links.map((link: unknown) => (isRecord(link) ? { ...link, traceId: hexBytes(link.traceId), spanId: hexBytes(link.spanId) } : link));
+    out.links = span.links.map((link: unknown) =>
+      isRecord(link) ? { ...link, traceId: hexBytes(link.traceId), spanId: hexBytes(link.spanId) } : link,
+    );
   }
   return out;
 }
@@ -199,7 +207,8 @@ export function decodeExportRequest(types: OtlpTraceTypes, encoding: OtlpEncodin
     (resource.scopeSpans ?? []).forEach((scope, s) => {
       (scope.spans ?? []).forEach((otlpSpan, i) => {
         let span = toSpan(otlpSpan);
-        if (typeof span !== 'string' && seen.has(span.span_id)) span = `span_id ${span.span_id} appears twice in the request`;
+        if (typeof span !== 'string' && seen.has(span.span_id))
+          span = `span_id ${span.span_id} appears twice in the request`;
         if (typeof span === 'string') {
           rejected += 1;
           if (reasons.length < MAX_REASONS) reasons.push(`resourceSpans[${r}].scopeSpans[${s}].spans[${i}]: ${span}`);
@@ -220,7 +229,12 @@ export function decodeExportRequest(types: OtlpTraceTypes, encoding: OtlpEncodin
 export function encodeExportResponse(types: OtlpTraceTypes, encoding: OtlpEncoding, decoded: DecodedExport): Response {
   const partial =
     decoded.rejected > 0
-      ? { partialSuccess: { rejectedSpans: decoded.rejected, errorMessage: `${decoded.rejected} spans rejected: ${decoded.reasons.join('; ')}` } }
+      ? {
+          partialSuccess: {
+            rejectedSpans: decoded.rejected,
+            errorMessage: `${decoded.rejected} spans rejected: ${decoded.reasons.join('; ')}`,
+          },
+        }
       : {};
   const message = types.response.fromObject(partial);
   if (encoding === 'json') {

@@ -47,7 +47,12 @@ function detailText(event: AuditEventRecord): string {
  * (`?audit_type=`), read through core's `listAuditEvents` like the API. Events still queued in
  * memory are written first, so what just happened shows.
  */
-export async function auditSection(gh: Gatehouse, deps: ServiceDeps, principal: AuthenticatedPrincipal, url: URL): Promise<SafeHtml> {
+export async function auditSection(
+  gh: Gatehouse,
+  deps: ServiceDeps,
+  principal: AuthenticatedPrincipal,
+  url: URL,
+): Promise<SafeHtml> {
   const raw = url.searchParams.get('audit_type');
   const type = raw !== null && isAuditEventType(raw) ? raw : null;
   await gh.audit.flush();
@@ -64,28 +69,56 @@ export async function auditSection(gh: Gatehouse, deps: ServiceDeps, principal: 
   };
   const rows: SafeHtml[] = [];
   for (const event of page.events) {
-    const actor = event.actor.userId === null ? event.actor.kind : `${await nameOf(event.actor.userId)} (${event.actor.kind})`;
-    rows.push(html`<tr data-audit-type="${event.type}">
-      <td data-label="Time">${when(event.occurredAt)}</td><td data-label="Event">${LABELS[event.type]}</td><td data-label="By">${actor}</td><td data-label="User">${await nameOf(event.subjectUserId)}</td>
-      <td data-label="From">${event.clientAddress ?? ''}</td><td data-label="Details" class="details">${detailText(event)}</td>
-    </tr>`);
+    const actor =
+      event.actor.userId === null ? event.actor.kind : `${await nameOf(event.actor.userId)} (${event.actor.kind})`;
+    rows.push(
+      html`<tr data-audit-type="${event.type}">
+        <td data-label="Time">${when(event.occurredAt)}</td>
+        <td data-label="Event">${LABELS[event.type]}</td>
+        <td data-label="By">${actor}</td>
+        <td data-label="User">${await nameOf(event.subjectUserId)}</td>
+        <td data-label="From">${event.clientAddress ?? ''}</td>
+        <td data-label="Details" class="details">${detailText(event)}</td>
+      </tr>`,
+    );
   }
   return html`<section class="card" id="audit">
-  <h2>Audit trail</h2>
-  <p class="hint">Security events, newest first: sign-ins, lockouts, password, user and key changes. Kept ${deps.config.auditRetentionDays} days.</p>
-  <form class="row-form" method="get" action="#audit">
-    <label>Event <select name="audit_type">
-      <option value=""${type === null ? html` selected` : ''}>All events</option>
-      ${AUDIT_EVENT_TYPES.map((t) => html`<option value="${t}"${t === type ? html` selected` : ''}>${LABELS[t]}</option>`)}
-    </select></label>
-    <button type="submit">Show</button>
-  </form>
-  ${rows.length === 0
-    ? html`<p class="empty">No events.</p>`
-    : html`<div class="table-wrap"><table class="rows">
-    <thead><tr><th>Time</th><th>Event</th><th>By</th><th>User</th><th>From</th><th>Details</th></tr></thead>
-    <tbody>${rows}</tbody>
-  </table></div>`}
-  ${page.nextCursor !== null ? html`<p class="hint">Showing the newest ${AUDIT_LIMIT}; <code>gatehouse audit</code> or <code>GET /v1/audit_events</code> reach the rest.</p>` : ''}
-</section>`;
+    <h2>Audit trail</h2>
+    <p class="hint">
+      Security events, newest first: sign-ins, lockouts, password, user and key changes. Kept
+      ${deps.config.auditRetentionDays} days.
+    </p>
+    <form class="row-form" method="get" action="#audit">
+      <label
+        >Event
+        <select name="audit_type">
+          <option value="" ${type === null ? html` selected` : ''}>All events</option>
+          ${AUDIT_EVENT_TYPES.map((t) => html`<option value="${t}" ${t === type ? html` selected` : ''}>${LABELS[t]}</option>`)}
+        </select></label
+      >
+      <button type="submit">Show</button>
+    </form>
+    ${
+      rows.length === 0
+        ? html`<p class="empty">No events.</p>`
+        : html`<div class="table-wrap">
+            <table class="rows">
+              <thead>
+                <tr>
+                  <th>Time</th>
+                  <th>Event</th>
+                  <th>By</th>
+                  <th>User</th>
+                  <th>From</th>
+                  <th>Details</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${rows}
+              </tbody>
+            </table>
+          </div>`
+    }
+    ${page.nextCursor !== null ? html`<p class="hint">Showing the newest ${AUDIT_LIMIT}; <code>gatehouse audit</code> or <code>GET /v1/audit_events</code> reach the rest.</p>` : ''}
+  </section>`;
 }

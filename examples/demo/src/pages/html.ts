@@ -19,7 +19,13 @@ export class SafeHtml {
 // Keeps `new SafeHtml(...)` private to this module: nothing else can mint trusted markup.
 const BUILDER: unique symbol = Symbol('html');
 
-const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const ENTITIES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 /** Text for an element body or a double-quoted attribute value. */
 export function escapeHtml(text: string): string {

@@ -13,7 +13,11 @@ import { PAGES_CSS } from './styles.js';
 
 function asset(body: string, type: string): Response {
   return new Response(body, {
-    headers: { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' },
+    headers: {
+      'content-type': `${type}; charset=utf-8`,
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+    },
   });
 }
 
@@ -27,7 +31,12 @@ const favicon = (): Response => asset(FAVICON_SVG, 'image/svg+xml');
 export function pageRoutes<E extends Env>(gh: Gatehouse): Hono<E> {
   const pages = new Hono<E>();
   const root = gh.config.rootPath;
-  const request = (c: Context<E>): PageRequest => ({ gh, root, url: new URL(c.req.url), cookie: c.req.header('cookie') ?? null });
+  const request = (c: Context<E>): PageRequest => ({
+    gh,
+    root,
+    url: new URL(c.req.url),
+    cookie: c.req.header('cookie') ?? null,
+  });
 
   pages.get('/', () => redirectTo(`${root}/settings`));
   pages.get('/login', (c) => loginPage(request(c)));

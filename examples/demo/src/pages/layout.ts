@@ -34,38 +34,42 @@ function dataAttributes(data: Readonly<Record<string, string>>): Interpolation[]
 
 function header(root: string, user: SignedInHeader | undefined): SafeHtml {
   return html`<header class="topbar">
-  <a class="brand" href="${root}/settings">Gatehouse demo</a>
-  ${user
-    ? html`<nav class="account">
-    ${user.managementUrl ? html`<a class="management" href="${user.managementUrl}">Management</a>` : ''}
-    <span class="who"><span class="who-name">${user.username}</span> <span class="badge badge-${user.role.toLowerCase()}">${user.role}</span></span>
-    <form method="post" action="${root}/auth/logout"><button type="submit" class="link-button">Sign out</button></form>
-  </nav>`
-    : ''}
-</header>`;
+    <a class="brand" href="${root}/settings">Gatehouse demo</a>
+    ${
+      user
+        ? html`<nav class="account">
+            ${user.managementUrl ? html`<a class="management" href="${user.managementUrl}">Management</a>` : ''}
+            <span class="who"
+              ><span class="who-name">${user.username}</span>
+              <span class="badge badge-${user.role.toLowerCase()}">${user.role}</span></span
+            >
+            <form method="post" action="${root}/auth/logout">
+              <button type="submit" class="link-button">Sign out</button>
+            </form>
+          </nav>`
+        : ''
+    }
+  </header>`;
 }
 
 /** The whole document: the shared stylesheet, at most one deferred same-origin script, no inline code. */
 export function layout(options: LayoutOptions): SafeHtml {
   const { root, script } = options;
   return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${options.title} · Gatehouse demo</title>
-<link rel="icon" href="${root}/assets/favicon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="${root}/assets/pages.css">
-${script ? html`<script src="${root}/assets/${script}.js" defer></script>` : ''}
-</head>
-<body data-root="${root}"${dataAttributes(options.data ?? {})}>
-${header(root, options.user)}
-<main>
-${options.body}
-</main>
-</body>
-</html>
-`;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${options.title} · Gatehouse demo</title>
+        <link rel="icon" href="${root}/assets/favicon.svg" type="image/svg+xml" />
+        <link rel="stylesheet" href="${root}/assets/pages.css" />
+        ${script ? html`<script src="${root}/assets/${script}.js" defer></script>` : ''}
+      </head>
+      <body data-root="${root}" ${dataAttributes(options.data ?? {})}>
+        ${header(root, options.user)}
+        <main>${options.body}</main>
+      </body>
+    </html> `;
 }
 
 /** Shown next to a form field group; the page script fills it with the API's message. */
@@ -83,7 +87,10 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
 });
 
 export function htmlResponse(page: SafeHtml, status = 200): Response {
-  return new Response(page.toString(), { status, headers: { 'content-type': 'text/html; charset=utf-8', ...SECURITY_HEADERS } });
+  return new Response(page.toString(), {
+    status,
+    headers: { 'content-type': 'text/html; charset=utf-8', ...SECURITY_HEADERS },
+  });
 }
 
 export function redirectTo(location: string): Response {

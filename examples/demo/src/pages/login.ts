@@ -25,9 +25,13 @@ function known(messages: Readonly<Record<string, string>>, code: string | null):
 
 function idpButtons(root: string, config: AuthPageConfig, returnUrl: string) {
   return config.oauth2_idps.map(
-    (idp) => html`<form method="post" action="${root}/oauth2/${encodeURIComponent(idp.name)}/login?returnUrl=${encodeURIComponent(returnUrl)}">
-  <button type="submit" class="idp">Sign in with ${idp.display_name}</button>
-</form>`,
+    (idp) =>
+      html`<form
+        method="post"
+        action="${root}/oauth2/${encodeURIComponent(idp.name)}/login?returnUrl=${encodeURIComponent(returnUrl)}"
+      >
+        <button type="submit" class="idp">Sign in with ${idp.display_name}</button>
+      </form>`,
   );
 }
 
@@ -44,7 +48,8 @@ export async function loginPage(request: PageRequest, mode: 'login' | 'logout' =
   const returnUrl = safeReturnUrl(url.searchParams.get('returnUrl')) ?? DEFAULT_RETURN_URL;
   const errorCode = url.searchParams.get('error');
   const session = errorCode === null ? await currentSession(request) : null;
-  if (session) return redirectTo(mustChangePassword(session) ? changePasswordUrl(root, returnUrl) : `${root}${returnUrl}`);
+  if (session)
+    return redirectTo(mustChangePassword(session) ? changePasswordUrl(root, returnUrl) : `${root}${returnUrl}`);
 
   const error = known(config.error_messages, errorCode);
   const notice = known(NOTICES, url.searchParams.get('notice'));
@@ -52,31 +57,40 @@ export async function loginPage(request: PageRequest, mode: 'login' | 'logout' =
   const ldap = config.ldap_enabled === true;
   const idps = idpButtons(root, config, returnUrl);
   const body = html`<section class="card narrow">
-  <h1>${mode === 'logout' && !error ? 'You are signed out' : 'Sign in'}</h1>
-  ${error ? html`<p class="alert alert-error" role="alert" id="login-error">${error}</p>` : ''}
-  ${notice ? html`<p class="alert alert-ok" id="login-notice">${notice}</p>` : ''}
-  ${basic
-    ? html`<form id="login-form" class="stack">
-    <label>Email <input type="email" name="email" autocomplete="username" required autofocus></label>
-    <label>Password <input type="password" name="password" autocomplete="current-password" required></label>
-    ${formError}
-    <button type="submit" class="primary">Sign in</button>
-  </form>`
-    : ''}
-  ${basic && ldap ? html`<p class="divider"><span>or</span></p>` : ''}
-  ${ldap
-    ? html`<form id="ldap-login-form" class="stack">
-    <label>LDAP username <input type="text" name="username" autocomplete="username" required ${basic ? '' : 'autofocus'}></label>
-    <label>LDAP password <input type="password" name="password" autocomplete="current-password" required></label>
-    ${formError}
-    <button type="submit" class="primary">Sign in with LDAP</button>
-  </form>`
-    : ''}
-  ${(basic || ldap) && idps.length > 0 ? html`<p class="divider"><span>or</span></p>` : ''}
-  ${idps.length > 0 ? html`<div class="idps">${idps}</div>` : ''}
-  ${!basic && !ldap && idps.length === 0 ? html`<p>No way to sign in is configured.</p>` : ''}
-  ${config.password_reset_available ? html`<p class="aside"><a href="${root}/forgot-password">Forgot your password?</a></p>` : ''}
-</section>`;
+    <h1>${mode === 'logout' && !error ? 'You are signed out' : 'Sign in'}</h1>
+    ${error ? html`<p class="alert alert-error" role="alert" id="login-error">${error}</p>` : ''}
+    ${notice ? html`<p class="alert alert-ok" id="login-notice">${notice}</p>` : ''}
+    ${
+      basic
+        ? html`<form id="login-form" class="stack">
+            <label>Email <input type="email" name="email" autocomplete="username" required autofocus /></label>
+            <label>Password <input type="password" name="password" autocomplete="current-password" required /></label>
+            ${formError}
+            <button type="submit" class="primary">Sign in</button>
+          </form>`
+        : ''
+    }
+    ${basic && ldap ? html`<p class="divider"><span>or</span></p>` : ''}
+    ${
+      ldap
+        ? html`<form id="ldap-login-form" class="stack">
+            <label
+              >LDAP username
+              <input type="text" name="username" autocomplete="username" required ${basic ? '' : 'autofocus'}
+            /></label>
+            <label
+              >LDAP password <input type="password" name="password" autocomplete="current-password" required
+            /></label>
+            ${formError}
+            <button type="submit" class="primary">Sign in with LDAP</button>
+          </form>`
+        : ''
+    }
+    ${(basic || ldap) && idps.length > 0 ? html`<p class="divider"><span>or</span></p>` : ''}
+    ${idps.length > 0 ? html`<div class="idps">${idps}</div>` : ''}
+    ${!basic && !ldap && idps.length === 0 ? html`<p>No way to sign in is configured.</p>` : ''}
+    ${config.password_reset_available ? html`<p class="aside"><a href="${root}/forgot-password">Forgot your password?</a></p>` : ''}
+  </section>`;
 
   const hasRefresh = readCookie(request.cookie, request.gh.config.cookies.names.refreshToken) !== null;
   return htmlResponse(

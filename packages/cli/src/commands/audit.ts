@@ -1,4 +1,10 @@
-import { AUDIT_EVENT_TYPES, isAuditEventType, listAuditEvents, type AuditEventRecord, type AuditEventType } from '@gatehouse-auth/core';
+import {
+  AUDIT_EVENT_TYPES,
+  isAuditEventType,
+  listAuditEvents,
+  type AuditEventRecord,
+  type AuditEventType,
+} from '@gatehouse-auth/core';
 import { auditEventJson, fromGlobalId, toGlobalId } from '@gatehouse-auth/core/internal';
 import { parseOptions, UsageError } from '../args.js';
 import { loadEnvironment } from '../environment.js';
@@ -18,14 +24,22 @@ export function parseTime(raw: string, flag: string, now: number): number {
   const duration = DURATION.exec(raw);
   if (duration) return now - Number(duration[1]) * UNIT_MS[duration[2] as keyof typeof UNIT_MS];
   const ms = ISO_TIME.test(raw) ? Date.parse(raw) : Number.NaN;
-  if (!Number.isFinite(ms)) throw new UsageError(`${flag} must be a duration before now (30m, 24h, 7d) or an ISO 8601 time such as 2026-01-31T00:00:00Z`);
+  if (!Number.isFinite(ms))
+    throw new UsageError(
+      `${flag} must be a duration before now (30m, 24h, 7d) or an ISO 8601 time such as 2026-01-31T00:00:00Z`,
+    );
   return ms;
 }
 
 function parseTypes(raw: string | undefined): AuditEventType[] {
   if (raw === undefined) return [];
-  const types = raw.split(',').map((t) => t.trim()).filter(Boolean);
-  for (const type of types) if (!isAuditEventType(type)) throw new UsageError(`--type: unknown event type "${type}"; one of ${AUDIT_EVENT_TYPES.join(', ')}`);
+  const types = raw
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  for (const type of types)
+    if (!isAuditEventType(type))
+      throw new UsageError(`--type: unknown event type "${type}"; one of ${AUDIT_EVENT_TYPES.join(', ')}`);
   return types as AuditEventType[];
 }
 
@@ -41,12 +55,20 @@ async function resolveUser(services: Services, raw: string | undefined): Promise
 }
 
 function line(event: AuditEventRecord): string {
-  const actor = event.actor.userId === null ? event.actor.kind : `${event.actor.kind}:${toGlobalId('User', event.actor.userId)}`;
+  const actor =
+    event.actor.userId === null ? event.actor.kind : `${event.actor.kind}:${toGlobalId('User', event.actor.userId)}`;
   const subject = event.subjectUserId === null ? '-' : toGlobalId('User', event.subjectUserId);
   const details = Object.entries(event.details as Record<string, unknown>)
     .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
     .join(' ');
-  return [new Date(event.occurredAt).toISOString(), event.type, `actor=${actor}`, `subject=${subject}`, `from=${event.clientAddress ?? '-'}`, details].join('  ');
+  return [
+    new Date(event.occurredAt).toISOString(),
+    event.type,
+    `actor=${actor}`,
+    `subject=${subject}`,
+    `from=${event.clientAddress ?? '-'}`,
+    details,
+  ].join('  ');
 }
 
 export const auditCommand: Command = {
@@ -54,7 +76,7 @@ export const auditCommand: Command = {
   synopsis: 'audit [--since 24h] [--until TIME] [--user EMAIL|ID] [--type T[,T]] [--limit N] [--json]',
   summary: 'Show the audit trail (newest first): sign-ins, lockouts, password and user changes, keys',
   help: [
-    'Reads the audit events from the server\'s database, newest first (docs/audit.md).',
+    "Reads the audit events from the server's database, newest first (docs/audit.md).",
     '',
     '  --since  only events at or after this time: 30m, 24h, 7d before now, or an ISO 8601 time',
     '  --until  only events before this time (same forms)',
@@ -86,7 +108,14 @@ export const auditCommand: Command = {
       let cursor: number | null = null;
       do {
         const want = limit === 0 ? PAGE : Math.min(PAGE, limit - events.length);
-        const page = await listAuditEvents(services.deps, services.operator, { cursor, limit: want, types, userId, since, until });
+        const page = await listAuditEvents(services.deps, services.operator, {
+          cursor,
+          limit: want,
+          types,
+          userId,
+          since,
+          until,
+        });
         events.push(...page.events);
         cursor = page.nextCursor;
       } while (cursor !== null && (limit === 0 || events.length < limit));

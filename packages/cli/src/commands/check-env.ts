@@ -1,4 +1,12 @@
-import { createLdapDirectory, findUnknownVariables, type AuthConfig, type DirectoryProbe, type IdpConfig, type LdapConfig, type UnknownVariable } from '@gatehouse-auth/core';
+import {
+  createLdapDirectory,
+  findUnknownVariables,
+  type AuthConfig,
+  type DirectoryProbe,
+  type IdpConfig,
+  type LdapConfig,
+  type UnknownVariable,
+} from '@gatehouse-auth/core';
 import { createDiscovery } from '@gatehouse-auth/core/internal';
 import { parseOptions } from '../args.js';
 import type { SecretSource } from '../auth-config.js';
@@ -60,7 +68,9 @@ function secretText(secret: SecretSource): string {
 }
 
 function secretJson(secret: SecretSource): Record<string, unknown> {
-  return secret.kind === 'file' || secret.kind === 'pending' ? { source: secret.kind, path: secret.path } : { source: secret.kind };
+  return secret.kind === 'file' || secret.kind === 'pending'
+    ? { source: secret.kind, path: secret.path }
+    : { source: secret.kind };
 }
 
 function previousText(env: ServerEnvironment): string {
@@ -99,10 +109,16 @@ function summary(env: ServerEnvironment): Record<string, unknown> {
       refreshTokenMinutes: config.tokens.refreshTtlSeconds / 60,
       sessionMaxLifetimeMinutes: config.tokens.sessionMaxLifetimeSeconds / 60,
     },
-    secret: { ...secretJson(env.secret), fingerprint: env.secret.kind === 'pending' ? null : rotationState(config).current },
+    secret: {
+      ...secretJson(env.secret),
+      fingerprint: env.secret.kind === 'pending' ? null : rotationState(config).current,
+    },
     previousSecrets: rotationState(config).previous,
     adminSecret: config.adminSecret !== null,
-    database: settings.database.kind === 'sqlite' ? { kind: 'sqlite', filename: settings.database.filename } : { kind: 'postgresql' },
+    database:
+      settings.database.kind === 'sqlite'
+        ? { kind: 'sqlite', filename: settings.database.filename }
+        : { kind: 'postgresql' },
     revocations: settings.redisUrl !== null ? 'redis' : settings.database.kind === 'postgres' ? 'postgresql' : 'none',
     idps: config.oauth2.idps.map((idp) => ({
       name: idp.name,
@@ -113,8 +129,19 @@ function summary(env: ServerEnvironment): Record<string, unknown> {
       groupsGate: idp.groupsPath !== null,
       rolePath: idp.rolePath !== null,
     })),
-    smtp: config.smtp === null ? null : { hostname: config.smtp.hostname, port: config.smtp.port, mailFrom: config.smtp.mailFrom },
-    ldap: config.ldap === null ? null : { hosts: config.ldap.hosts, port: config.ldap.port, tlsMode: config.ldap.tlsMode, serviceAccount: config.ldap.bindDn !== null },
+    smtp:
+      config.smtp === null
+        ? null
+        : { hostname: config.smtp.hostname, port: config.smtp.port, mailFrom: config.smtp.mailFrom },
+    ldap:
+      config.ldap === null
+        ? null
+        : {
+            hosts: config.ldap.hosts,
+            port: config.ldap.port,
+            tlsMode: config.ldap.tlsMode,
+            serviceAccount: config.ldap.bindDn !== null,
+          },
     cookies: {
       accessToken: config.cookies.names.accessToken,
       refreshToken: config.cookies.names.refreshToken,
@@ -136,15 +163,28 @@ function printSummary(ctx: Context, env: ServerEnvironment): void {
     ],
     ['secret', secretText(env.secret)],
     ['previous', previousText(env)],
-    ['sessions', `idle ${config.tokens.refreshTtlSeconds / 60} min (refresh token), absolute ${config.tokens.sessionMaxLifetimeSeconds / 60} min`],
+    [
+      'sessions',
+      `idle ${config.tokens.refreshTtlSeconds / 60} min (refresh token), absolute ${config.tokens.sessionMaxLifetimeSeconds / 60} min`,
+    ],
     ['admin secret', config.adminSecret === null ? 'not set' : 'set'],
     ['database', database.kind === 'sqlite' ? `sqlite ${database.filename}` : 'postgresql'],
     [
       'idps',
-      config.oauth2.idps.length === 0 ? 'none' : config.oauth2.idps.map((idp) => `${idp.name} (${idp.displayName})`).join(', '),
+      config.oauth2.idps.length === 0
+        ? 'none'
+        : config.oauth2.idps.map((idp) => `${idp.name} (${idp.displayName})`).join(', '),
     ],
-    ['smtp', config.smtp === null ? 'off (password-reset e-mails answer 503)' : `${config.smtp.hostname}:${config.smtp.port}`],
-    ['ldap', config.ldap === null ? 'off' : `${config.ldap.hosts.join(', ')} port ${config.ldap.port} (${config.ldap.tlsMode})`],
+    [
+      'smtp',
+      config.smtp === null ? 'off (password-reset e-mails answer 503)' : `${config.smtp.hostname}:${config.smtp.port}`,
+    ],
+    [
+      'ldap',
+      config.ldap === null
+        ? 'off'
+        : `${config.ldap.hosts.join(', ')} port ${config.ldap.port} (${config.ldap.tlsMode})`,
+    ],
     [
       'cookies',
       `${config.cookies.names.accessToken}, ${config.cookies.names.refreshToken} (secure: ${config.cookies.secure ? 'yes' : 'no'}, path ${config.cookies.path})`,
@@ -157,14 +197,15 @@ function printSummary(ctx: Context, env: ServerEnvironment): void {
 export const checkEnv: Command = {
   name: 'check-env',
   synopsis: 'check-env [--online] [--rotation] [--json]',
-  summary: "Check the server's environment; --online also fetches each IdP's discovery document and tests the LDAP directory",
+  summary:
+    "Check the server's environment; --online also fetches each IdP's discovery document and tests the LDAP directory",
   help: [
     'Parses the environment as the server does, with the same parser and defaults (PHOENIX_*,',
     'PHOENIX_WORKING_DIR, PHOENIX_SQL_DATABASE_URL, GATEHOUSE_REDIS_URL) and lists every problem at once.',
     'Warns about PHOENIX_* and GATEHOUSE_* variables nothing reads, with the closest known name.',
     'Never prints a secret value.',
     '',
-    '  --online  also fetch each IdP\'s discovery document and, with LDAP, bind as the service account',
+    "  --online  also fetch each IdP's discovery document and, with LDAP, bind as the service account",
     '            and run the user search on every directory server; any failure exits 1',
     '  --ldap-user NAME  the login name the LDAP test search looks for (default: a name nobody has)',
     '  --rotation  print the secret-rotation procedure step by step (shown anyway while previous secrets are set)',
@@ -184,7 +225,9 @@ export const checkEnv: Command = {
     for (const entry of unknown) ctx.err(`warning: ${unknownText(entry)}`);
     const env = loadEnvironment(ctx);
     const [online, ldap] =
-      values.online === true ? await Promise.all([checkOnline(env.config.oauth2.idps), checkLdap(env.config.ldap, values['ldap-user'])]) : [null, null];
+      values.online === true
+        ? await Promise.all([checkOnline(env.config.oauth2.idps), checkLdap(env.config.ldap, values['ldap-user'])])
+        : [null, null];
     const failed = online?.filter((result) => !result.ok) ?? [];
     const ldapFailed = ldap !== null && !ldap.ok;
     if (values.json === true) {
@@ -202,7 +245,9 @@ export const checkEnv: Command = {
       if (online) {
         ctx.out(online.length === 0 ? 'online: no IdP configured' : 'online');
         for (const result of online) {
-          ctx.out(`  ${result.idp.padEnd(14)}${result.ok ? `ok (issuer ${result.issuer ?? ''})` : `failed: ${result.error ?? ''}`}`);
+          ctx.out(
+            `  ${result.idp.padEnd(14)}${result.ok ? `ok (issuer ${result.issuer ?? ''})` : `failed: ${result.error ?? ''}`}`,
+          );
         }
       }
       if (ldap) {

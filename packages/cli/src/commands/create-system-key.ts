@@ -14,7 +14,7 @@ export const createSystemKey: Command = {
     "Creates a system API key (owned by the system user, role SYSTEM), signed with the server's secret.",
     'The key is printed once and never stored: keep it now.',
     '',
-    '  --name N           the key\'s name',
+    "  --name N           the key's name",
     '  --expires ISO8601  when it stops working (a date-time without a zone is UTC); default never',
     '  --description D    free text',
     '  --json             one JSON object on stdout: {"ok":true,"apiKey":{id,name,...,key}}',
@@ -39,7 +39,8 @@ export const createSystemKey: Command = {
       if (values.json === true) {
         printJson(ctx, { ok: true, apiKey: { ...shown, key } });
       } else {
-        const expiry = record.expiresAt === null ? 'never expires' : `expires ${new Date(record.expiresAt).toISOString()}`;
+        const expiry =
+          record.expiresAt === null ? 'never expires' : `expires ${new Date(record.expiresAt).toISOString()}`;
         ctx.out(`created the system key '${record.name}' (${toGlobalId('SystemApiKey', record.id)}), ${expiry}`);
         ctx.out(`key: ${key}`);
         ctx.out('keep it now: it is not shown again');

@@ -1,11 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import {
-  NotFoundError,
-  resolveAccess,
-  ValidationError,
-  type IdpConfig,
-} from '@gatehouse-auth/core';
+import { NotFoundError, resolveAccess, ValidationError, type IdpConfig } from '@gatehouse-auth/core';
 import {
   hasSufficientClaims,
   normalizeGroups,
@@ -30,7 +25,10 @@ function readClaims(ctx: Context, file: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new ValidationError(`${path} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, 'malformed_json');
+    throw new ValidationError(
+      `${path} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      'malformed_json',
+    );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ValidationError(`${path} must hold one JSON object: the claims of an ID token or a UserInfo answer`);
@@ -42,7 +40,10 @@ function findIdp(idps: readonly IdpConfig[], raw: string): IdpConfig {
   const name = raw.trim().toLowerCase();
   const idp = idps.find((candidate) => candidate.name === name);
   if (idp) return idp;
-  const known = idps.length === 0 ? 'none is configured (PHOENIX_OAUTH2_<IDP>_* variables)' : `configured: ${idps.map((i) => i.name).join(', ')}`;
+  const known =
+    idps.length === 0
+      ? 'none is configured (PHOENIX_OAUTH2_<IDP>_* variables)'
+      : `configured: ${idps.map((i) => i.name).join(', ')}`;
   throw new NotFoundError(`No IdP named '${name}'; ${known}`);
 }
 
@@ -95,8 +96,13 @@ function explain(args: readonly string[], ctx: Context): number {
         ? { ok: true, sub: userInfo.info.subject, email: userInfo.info.email, username: userInfo.info.username }
         : { ok: false, code: userInfo.code, reason: userInfo.reason },
       groups:
-        idp.groupsPath === null ? null : { path: idp.groupsPath.expression, found: groups, allowedGroups: idp.allowedGroups, passed: groupsPassed },
-      roleClaim: idp.rolePath === null ? null : { path: idp.rolePath.expression, value: roleValue, strict: idp.roleAttributeStrict },
+        idp.groupsPath === null
+          ? null
+          : { path: idp.groupsPath.expression, found: groups, allowedGroups: idp.allowedGroups, passed: groupsPassed },
+      roleClaim:
+        idp.rolePath === null
+          ? null
+          : { path: idp.rolePath.expression, value: roleValue, strict: idp.roleAttributeStrict },
       access,
       idTokenSufficient: hasSufficientClaims(claims, idp),
     });
@@ -116,7 +122,7 @@ function explain(args: readonly string[], ctx: Context): number {
       idp.groupsPath === null || groups === null
         ? 'none (no GROUPS_ATTRIBUTE_PATH)'
         : // The expression goes last: it may hold quotes of its own.
-      `${groupsPassed === true ? 'passes' : 'fails'}: found ${list(groups)}; ALLOWED_GROUPS ${list(idp.allowedGroups)}; GROUPS_ATTRIBUTE_PATH: ${idp.groupsPath.expression}`,
+          `${groupsPassed === true ? 'passes' : 'fails'}: found ${list(groups)}; ALLOWED_GROUPS ${list(idp.allowedGroups)}; GROUPS_ATTRIBUTE_PATH: ${idp.groupsPath.expression}`,
     ],
     [
       'role claim',
@@ -124,10 +130,17 @@ function explain(args: readonly string[], ctx: Context): number {
         ? 'none (no ROLE_ATTRIBUTE_PATH)'
         : `found ${roleValue === null ? 'nothing' : `'${roleValue}'`}${idp.roleAttributeStrict ? ' (strict)' : ''}; ROLE_ATTRIBUTE_PATH: ${idp.rolePath.expression}`,
     ],
-    ['decision', allowed ? `allowed${role === null ? ' (role unchanged; VIEWER for a new user)' : ` as ${role}`}` : 'denied'],
+    [
+      'decision',
+      allowed ? `allowed${role === null ? ' (role unchanged; VIEWER for a new user)' : ` as ${role}`}` : 'denied',
+    ],
     ['why', reason],
   ];
-  if (!hasSufficientClaims(claims, idp)) rows.push(['note', 'as an ID token alone these claims are not enough: the server would also ask the UserInfo endpoint']);
+  if (!hasSufficientClaims(claims, idp))
+    rows.push([
+      'note',
+      'as an ID token alone these claims are not enough: the server would also ask the UserInfo endpoint',
+    ]);
   for (const [label, text] of rows) ctx.out(`${label.padEnd(13)}${text}`);
   return 0;
 }

@@ -41,7 +41,8 @@ function describe(secret: KeySecret): string {
 export const listApiKeysCommand: Command = {
   name: 'list-api-keys',
   synopsis: 'list-api-keys [--old-secrets] [--json]',
-  summary: 'List API keys (user and system) with the secret that signed each; --old-secrets: only those not signed by PHOENIX_SECRET',
+  summary:
+    'List API keys (user and system) with the secret that signed each; --old-secrets: only those not signed by PHOENIX_SECRET',
   help: [
     'Lists every API key, newest first, with which secret signed it: "current" (PHOENIX_SECRET),',
     '"previous #N" (entry N of GATEHOUSE_PREVIOUS_SECRETS: the key stops working when that entry is',
@@ -69,14 +70,21 @@ export const listApiKeysCommand: Command = {
       keys.sort((a, b) => b.createdAt - a.createdAt || b.id - a.id);
       const rows = keys
         .map((key) => ({ key, secret: keySecret(key.secretId, keyId, previousKeyIds) }))
-        .filter(({ secret }) => values['old-secrets'] !== true || secret.status === 'previous' || secret.status === 'unknown');
+        .filter(
+          ({ secret }) => values['old-secrets'] !== true || secret.status === 'previous' || secret.status === 'unknown',
+        );
 
       if (values.json === true) {
         printJson(ctx, {
           ok: true,
           current: keyId,
           previous: previousKeyIds,
-          keys: rows.map(({ key, secret }) => ({ ...apiKeyJson(key), kind: key.kind, secret_id: key.secretId, secret })),
+          keys: rows.map(({ key, secret }) => ({
+            ...apiKeyJson(key),
+            kind: key.kind,
+            secret_id: key.secretId,
+            secret,
+          })),
         });
         return 0;
       }

@@ -34,7 +34,13 @@ export const listUsersCommand: Command = {
         printJson(ctx, { ok: true, users: users.map(userJson) });
         return 0;
       }
-      const rows = users.map((user) => [toGlobalId('User', user.id), user.email, user.username, user.role, user.authMethod]);
+      const rows = users.map((user) => [
+        toGlobalId('User', user.id),
+        user.email,
+        user.username,
+        user.role,
+        user.authMethod,
+      ]);
       for (const line of table([['ID', 'EMAIL', 'USERNAME', 'ROLE', 'AUTH'], ...rows])) ctx.out(line);
       return 0;
     });

@@ -35,16 +35,28 @@ export const resetPassword: Command = {
     '  --json        one JSON object on stdout ("password" only when generated)',
   ].join('\n'),
   async run(args, ctx) {
-    const values = parseOptions(args, { email: { type: 'string' }, password: { type: 'string' }, json: { type: 'boolean' } });
+    const values = parseOptions(args, {
+      email: { type: 'string' },
+      password: { type: 'string' },
+      json: { type: 'boolean' },
+    });
     const email = required(values.email, '--email');
     const env = loadEnvironment(ctx);
     return withServices(ctx, env, {}, async (services) => {
       const user = await userByEmail(services.deps, email);
       const generated = values.password === undefined ? generatePassword() : null;
       // The admin path: policy check, argon2id hash, must-reset flag, logout everywhere.
-      const updated = await updateUser(services.deps, services.operator, user.id, { password: values.password ?? generated });
+      const updated = await updateUser(services.deps, services.operator, user.id, {
+        password: values.password ?? generated,
+      });
       if (values.json === true) {
-        printJson(ctx, { ok: true, user: userJson(updated), ...(generated === null ? {} : { password: generated }), sessionsEnded: true, revocations: services.fanOut });
+        printJson(ctx, {
+          ok: true,
+          user: userJson(updated),
+          ...(generated === null ? {} : { password: generated }),
+          sessionsEnded: true,
+          revocations: services.fanOut,
+        });
       } else {
         ctx.out(`reset the password of ${updated.email} (${toGlobalId('User', updated.id)})`);
         if (generated !== null) ctx.out(`password: ${generated}`);

@@ -12,7 +12,7 @@ export const revokeSessions: Command = {
   synopsis: 'revoke-sessions --email E [--json]',
   summary: 'End every session of a user (logout everywhere); their API keys stay valid',
   help: [
-    "Deletes every session of the user, with its access and refresh tokens, and tells running servers",
+    'Deletes every session of the user, with its access and refresh tokens, and tells running servers',
     'through the revocation channel (Redis or PostgreSQL NOTIFY) when there is one.',
     '',
     '  --email E  the account',
@@ -25,7 +25,12 @@ export const revokeSessions: Command = {
     return withServices(ctx, env, {}, async (services) => {
       const user = await userByEmail(services.deps, email);
       await logoutUser(services.deps, user.id);
-      services.deps.audit.record({ type: 'session.ended', actor: { kind: 'cli', userId: null }, subjectUserId: user.id, details: { sessionId: null, by: 'admin', reason: 'revoked' } });
+      services.deps.audit.record({
+        type: 'session.ended',
+        actor: { kind: 'cli', userId: null },
+        subjectUserId: user.id,
+        details: { sessionId: null, by: 'admin', reason: 'revoked' },
+      });
       if (values.json === true) printJson(ctx, { ok: true, user: userJson(user), revocations: services.fanOut });
       else ctx.out(`ended every session of ${user.email} (${toGlobalId('User', user.id)})`);
       revocationNotes(ctx, services);

@@ -9,7 +9,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGatehouse, parseAuthEnv, type AuthStore, type Gatehouse, type RevocationChannel, type ServiceDeps } from '@gatehouse-auth/core';
+import {
+  createGatehouse,
+  parseAuthEnv,
+  type AuthStore,
+  type Gatehouse,
+  type RevocationChannel,
+  type ServiceDeps,
+} from '@gatehouse-auth/core';
 import { createSqliteStore } from '@gatehouse-auth/db';
 import { afterAll, beforeAll } from 'vitest';
 
@@ -74,7 +81,11 @@ export async function startServer(store: AuthStore, env: Env, revocations?: Revo
 }
 
 /** {@link startServer} on its own connection to `<dir>/phoenix.db`, the SQLite file the server keeps in its working directory. */
-export async function startSqliteServer(dir: string, env: Env, revocations?: RevocationChannel): Promise<RunningServer> {
+export async function startSqliteServer(
+  dir: string,
+  env: Env,
+  revocations?: RevocationChannel,
+): Promise<RunningServer> {
   return startServer(await createSqliteStore({ filename: join(dir, 'phoenix.db') }), env, revocations);
 }
 

@@ -58,9 +58,13 @@ export interface AuditDetailsByType {
     readonly login: string | null;
   };
   /** The failure that locked the account: further attempts are refused until `lockedUntil` (epoch ms). */
-  'sign_in.locked_out': { readonly method: AuditSignInMethod; readonly login: string | null; readonly lockedUntil: number };
+  'sign_in.locked_out': {
+    readonly method: AuditSignInMethod;
+    readonly login: string | null;
+    readonly lockedUntil: number;
+  };
   /** The user signed out (every session of theirs ended). */
-  'sign_out': { readonly sessionsEnded: number };
+  sign_out: { readonly sessionsEnded: number };
   /** A consumed refresh token was presented again: the session it belonged to was ended. */
   'refresh_token.replayed': { readonly sessionId: number };
   'password.changed': { readonly by: 'self' | 'admin'; readonly sessionsEnded: boolean };
@@ -78,9 +82,18 @@ export interface AuditDetailsByType {
   'user.deleted': { readonly email: string; readonly username: string };
   /** `via`: `admin` by the API, `oauth2` / `ldap` when the IdP's or directory's groups moved the user. */
   'user.role_changed': { readonly from: Role; readonly to: Role; readonly via: 'admin' | 'oauth2' | 'ldap' };
-  'api_key.created': { readonly keyId: number; readonly kind: ApiKeyKind; readonly name: string; readonly expiresAt: number | null };
+  'api_key.created': {
+    readonly keyId: number;
+    readonly kind: ApiKeyKind;
+    readonly name: string;
+    readonly expiresAt: number | null;
+  };
   'api_key.deleted': { readonly keyId: number; readonly kind: ApiKeyKind };
-  'sso.denied': { readonly idp: string; readonly reason: SsoDenialReason; /** Plain text for administrators, no claim values. */ readonly detail: string };
+  'sso.denied': {
+    readonly idp: string;
+    readonly reason: SsoDenialReason;
+    /** Plain text for administrators, no claim values. */ readonly detail: string;
+  };
   /**
    * Sessions ended other than by signing out: one (`sessionId`) or all of the user's (`sessionId` null).
    * `reason` says why in a word (`revoked`, `password_changed`, `backchannel_logout`, `max_lifetime`, …).

@@ -71,7 +71,11 @@ function cleanDetails(details: object): object {
 }
 
 /** The request context of an audit event, from request headers (the address is resolved by the caller). */
-export function auditRequestContext(clientAddress: string | null, userAgent: string | null, requestId: string | null): AuditRequestContext {
+export function auditRequestContext(
+  clientAddress: string | null,
+  userAgent: string | null,
+  requestId: string | null,
+): AuditRequestContext {
   return { clientAddress, userAgent: cleanText(userAgent, MAX_USER_AGENT), requestId };
 }
 
@@ -88,7 +92,9 @@ export function acceptableRequestId(value: string | null): string | null {
  * down) never reaches a request: the batch stays queued up to `maxQueue`, the failure is logged
  * once per outage, and the next flush retries.
  */
-export function createAuditTrail(options: AuditTrailOptions & { sink: AuditSink; clock: Clock; logger: Logger }): AuditTrail {
+export function createAuditTrail(
+  options: AuditTrailOptions & { sink: AuditSink; clock: Clock; logger: Logger },
+): AuditTrail {
   const { sink, clock, logger } = options;
   const flushIntervalMs = options.flushIntervalMs ?? 1000;
   const batchSize = options.batchSize ?? 100;
@@ -98,7 +104,8 @@ export function createAuditTrail(options: AuditTrailOptions & { sink: AuditSink;
     ['batchSize', batchSize, 1],
     ['maxQueue', maxQueue, 1],
   ] as const) {
-    if (!Number.isSafeInteger(value) || value < min || value > 2 ** 31 - 1) throw new Error(`audit: ${name} must be a positive integer`);
+    if (!Number.isSafeInteger(value) || value < min || value > 2 ** 31 - 1)
+      throw new Error(`audit: ${name} must be a positive integer`);
   }
 
   const queue: NewAuditEvent[] = [];
@@ -139,7 +146,13 @@ export function createAuditTrail(options: AuditTrailOptions & { sink: AuditSink;
   function recorder(context: AuditRequestContext): AuditRecorder {
     return {
       record(input) {
-        const actor = input.actor ?? (input.subjectUserId !== null ? { kind: 'user' as const, userId: input.subjectUserId } : context === NO_REQUEST ? GATEHOUSE_ITSELF : NOBODY);
+        const actor =
+          input.actor ??
+          (input.subjectUserId !== null
+            ? { kind: 'user' as const, userId: input.subjectUserId }
+            : context === NO_REQUEST
+              ? GATEHOUSE_ITSELF
+              : NOBODY);
         enqueue({
           type: input.type,
           details: cleanDetails(input.details),
@@ -170,7 +183,10 @@ export function createAuditTrail(options: AuditTrailOptions & { sink: AuditSink;
         }
         if (!failing) {
           failing = true;
-          logger.warn('audit: events could not be stored; kept in memory and retried', { queued: queue.length, error: error instanceof Error ? error.name : typeof error });
+          logger.warn('audit: events could not be stored; kept in memory and retried', {
+            queued: queue.length,
+            error: error instanceof Error ? error.name : typeof error,
+          });
         }
         return;
       }
@@ -183,7 +199,9 @@ export function createAuditTrail(options: AuditTrailOptions & { sink: AuditSink;
 
   function flush(): Promise<void> {
     if (droppedSinceLog > 0) {
-      logger.error('audit: queue full, events dropped from the audit table (their log lines were written)', { dropped: droppedSinceLog });
+      logger.error('audit: queue full, events dropped from the audit table (their log lines were written)', {
+        dropped: droppedSinceLog,
+      });
       droppedSinceLog = 0;
     }
     if (writing) return writing.then(() => (queue.length > 0 && !failing ? flush() : undefined));
@@ -209,7 +227,9 @@ export function createAuditTrail(options: AuditTrailOptions & { sink: AuditSink;
       await flush();
       closed = true;
       if (queue.length > 0) {
-        logger.error('audit: the store refused the last events at shutdown; they are in the log only', { lost: queue.length });
+        logger.error('audit: the store refused the last events at shutdown; they are in the log only', {
+          lost: queue.length,
+        });
         dropped += queue.length;
         queue.length = 0;
       }

@@ -41,7 +41,10 @@ export function collectAdmins(raw: string | undefined, variable = 'PHOENIX_ADMIN
       problems.push(`Invalid format in ${variable}: ${quoted(pair)}. Expected format: 'username=email'`);
       continue;
     }
-    const email = pair.slice(separator + 1).trim().toLowerCase();
+    const email = pair
+      .slice(separator + 1)
+      .trim()
+      .toLowerCase();
     if (!emailAddress.safeParse(email).success) {
       problems.push(`Invalid email in ${variable}: ${quoted(email)}`);
       continue;

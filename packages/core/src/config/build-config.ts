@@ -121,4 +121,3 @@ export function buildAuthConfig(env: ParsedEnv, prefix: string, discovery: IdpDi
 function publicUrlOf(rootUrl: string | null, host: string, port: number, rootPath: string): string {
   return rootUrl !== null ? rootUrl.replace(/\/+$/, '') : deriveRootUrl({ host, port, rootPath, tls: false });
 }
-

@@ -31,7 +31,11 @@ export function checkCrossFieldRules(
   const initialPassword = env.DEFAULT_ADMIN_INITIAL_PASSWORD;
   if (typeof initialPassword === 'string' && initialPassword !== DEFAULT_ADMIN_PASSWORD) {
     const weak = passwordProblems(initialPassword, env.ENABLE_STRONG_PASSWORD_POLICY === true ? 'strong' : 'default');
-    if (weak !== null) problem('DEFAULT_ADMIN_INITIAL_PASSWORD', `${name('DEFAULT_ADMIN_INITIAL_PASSWORD')} breaks the password policy: ${weak}`);
+    if (weak !== null)
+      problem(
+        'DEFAULT_ADMIN_INITIAL_PASSWORD',
+        `${name('DEFAULT_ADMIN_INITIAL_PASSWORD')} breaks the password policy: ${weak}`,
+      );
   }
 
   if (env.ENABLE_AUTH === true && env.SECRET === null) {
@@ -47,11 +51,17 @@ export function checkCrossFieldRules(
   const previous = env.GATEHOUSE.PREVIOUS_SECRETS;
   if (Array.isArray(previous) && previous.length > 0) {
     const list = `${GATEHOUSE_PREFIX}PREVIOUS_SECRETS`;
-    const listProblem = (message: string) => ctx.addIssue({ code: 'custom', path: ['GATEHOUSE', 'PREVIOUS_SECRETS'], message, continue: true });
-    if (env.SECRET === null) listProblem(`${list} must not be set without \`${name('SECRET')}\`: it lists secrets accepted besides it`);
+    const listProblem = (message: string) =>
+      ctx.addIssue({ code: 'custom', path: ['GATEHOUSE', 'PREVIOUS_SECRETS'], message, continue: true });
+    if (env.SECRET === null)
+      listProblem(`${list} must not be set without \`${name('SECRET')}\`: it lists secrets accepted besides it`);
     previous.forEach((entry, index) => {
-      if (entry === env.SECRET) listProblem(`${list} entry ${index + 1} is the same as ${name('SECRET')}: list only the secrets it replaces`);
-      if (entry === env.ADMIN_SECRET) listProblem(`${list} entry ${index + 1} is the same as ${name('ADMIN_SECRET')}: the admin secret must never sign tokens`);
+      if (entry === env.SECRET)
+        listProblem(`${list} entry ${index + 1} is the same as ${name('SECRET')}: list only the secrets it replaces`);
+      if (entry === env.ADMIN_SECRET)
+        listProblem(
+          `${list} entry ${index + 1} is the same as ${name('ADMIN_SECRET')}: the admin secret must never sign tokens`,
+        );
     });
   }
   const gatehouseProblem = (variable: GatehouseVariable, message: string) =>
@@ -59,12 +69,26 @@ export function checkCrossFieldRules(
   const encryptionKey = env.GATEHOUSE.ENCRYPTION_KEY;
   // A key shared with the token secret would let whoever holds one read or forge the other.
   if (typeof encryptionKey === 'string' && (encryptionKey === env.SECRET || encryptionKey === env.ADMIN_SECRET)) {
-    gatehouseProblem('ENCRYPTION_KEY', `\`${GATEHOUSE_PREFIX}ENCRYPTION_KEY\` must be different from \`${name('SECRET')}\` and \`${name('ADMIN_SECRET')}\``);
+    gatehouseProblem(
+      'ENCRYPTION_KEY',
+      `\`${GATEHOUSE_PREFIX}ENCRYPTION_KEY\` must be different from \`${name('SECRET')}\` and \`${name('ADMIN_SECRET')}\``,
+    );
   }
-  if (encryptionKey === null && Array.isArray(env.GATEHOUSE.ENCRYPTION_KEY_PREVIOUS) && env.GATEHOUSE.ENCRYPTION_KEY_PREVIOUS.length > 0) {
-    gatehouseProblem('ENCRYPTION_KEY_PREVIOUS', `\`${GATEHOUSE_PREFIX}ENCRYPTION_KEY_PREVIOUS\` must not be set without \`${GATEHOUSE_PREFIX}ENCRYPTION_KEY\``);
+  if (
+    encryptionKey === null &&
+    Array.isArray(env.GATEHOUSE.ENCRYPTION_KEY_PREVIOUS) &&
+    env.GATEHOUSE.ENCRYPTION_KEY_PREVIOUS.length > 0
+  ) {
+    gatehouseProblem(
+      'ENCRYPTION_KEY_PREVIOUS',
+      `\`${GATEHOUSE_PREFIX}ENCRYPTION_KEY_PREVIOUS\` must not be set without \`${GATEHOUSE_PREFIX}ENCRYPTION_KEY\``,
+    );
   }
-  if (encryptionKey === null && Array.isArray(env.GATEHOUSE.MFA_REQUIRED_ROLES) && env.GATEHOUSE.MFA_REQUIRED_ROLES.length > 0) {
+  if (
+    encryptionKey === null &&
+    Array.isArray(env.GATEHOUSE.MFA_REQUIRED_ROLES) &&
+    env.GATEHOUSE.MFA_REQUIRED_ROLES.length > 0
+  ) {
     gatehouseProblem(
       'MFA_REQUIRED_ROLES',
       `\`${GATEHOUSE_PREFIX}MFA_REQUIRED_ROLES\` needs \`${GATEHOUSE_PREFIX}ENCRYPTION_KEY\`: second factors are stored encrypted under it`,

@@ -28,7 +28,10 @@ export function readonlyMap<K, V>(entries: Iterable<readonly [K, V]>): ReadonlyM
     [Symbol.iterator]: () => map[Symbol.iterator](),
   };
   // Logged or serialised, the view reads like the entries it holds.
-  Object.defineProperty(view, 'toJSON', { value: () => Object.fromEntries([...map].map(([key, value]) => [String(key), value])), enumerable: false });
+  Object.defineProperty(view, 'toJSON', {
+    value: () => Object.fromEntries([...map].map(([key, value]) => [String(key), value])),
+    enumerable: false,
+  });
   return Object.freeze(view);
 }
 

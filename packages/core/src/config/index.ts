@@ -1,5 +1,10 @@
 export { parseAuthEnv } from './parse-auth-env.js';
-export { findUnknownVariables, editDistance, type UnknownVariable, type FindUnknownVariablesOptions } from './unknown-variables.js';
+export {
+  findUnknownVariables,
+  editDistance,
+  type UnknownVariable,
+  type FindUnknownVariablesOptions,
+} from './unknown-variables.js';
 export { secretProblems, MIN_SECRET_LENGTH } from './secret-rules.js';
 export { parseAdmins, collectAdmins, type AdminsParseResult } from './admins.js';
 export { compilePath, type CompileResult } from './jmespath-path.js';

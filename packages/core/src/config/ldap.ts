@@ -49,7 +49,11 @@ export interface LdapParseResult {
  * Parses the LDAP variables from already-trimmed values. `adminsConfigured`: `PHOENIX_ADMINS` holds
  * accounts (refused in no-email mode).
  */
-export function parseLdapEnv(read: (suffix: LdapSuffix) => string | undefined, prefix: string, adminsConfigured: boolean): LdapParseResult {
+export function parseLdapEnv(
+  read: (suffix: LdapSuffix) => string | undefined,
+  prefix: string,
+  adminsConfigured: boolean,
+): LdapParseResult {
   const name = (suffix: LdapSuffix) => `${prefix}LDAP_${suffix}`;
   const issues: ConfigIssue[] = [];
   const warnings: string[] = [];
@@ -63,15 +67,23 @@ export function parseLdapEnv(read: (suffix: LdapSuffix) => string | undefined, p
   if (hostRaw === undefined || hostRaw === '') return { ldap: null, issues, warnings };
   const hosts = commaItems(hostRaw);
   if (hosts.length === 0) {
-    problem('HOST', `${name('HOST')} must contain at least one non-empty host. Example: 'ldap1.example.com,ldap2.example.com'`);
+    problem(
+      'HOST',
+      `${name('HOST')} must contain at least one non-empty host. Example: 'ldap1.example.com,ldap2.example.com'`,
+    );
   }
   for (const host of hosts) {
     if (!/^[A-Za-z0-9._:[\]-]+$/.test(host) || host.includes('://')) {
-      problem('HOST', `${name('HOST')} items must be bare host names or IP addresses (no scheme, port or spaces). Got: '${shown(host)}'`);
+      problem(
+        'HOST',
+        `${name('HOST')} items must be bare host names or IP addresses (no scheme, port or spaces). Got: '${shown(host)}'`,
+      );
     }
   }
 
-  const mappings = parseMappings(read('GROUP_ROLE_MAPPINGS'), name('GROUP_ROLE_MAPPINGS'), (m) => problem('GROUP_ROLE_MAPPINGS', m));
+  const mappings = parseMappings(read('GROUP_ROLE_MAPPINGS'), name('GROUP_ROLE_MAPPINGS'), (m) =>
+    problem('GROUP_ROLE_MAPPINGS', m),
+  );
 
   const modeRaw = (value('TLS_MODE') ?? 'starttls').toLowerCase();
   let tlsMode: LdapTlsMode = 'starttls';
@@ -80,9 +92,17 @@ export function parseLdapEnv(read: (suffix: LdapSuffix) => string | undefined, p
 
   const groupFilter = value('GROUP_SEARCH_FILTER') ?? null;
   if (groupFilter !== null && !groupFilter.includes('%s')) {
-    problem('GROUP_SEARCH_FILTER', `${name('GROUP_SEARCH_FILTER')} must contain '%s' placeholder. Got: '${shown(groupFilter)}'`);
+    problem(
+      'GROUP_SEARCH_FILTER',
+      `${name('GROUP_SEARCH_FILTER')} must contain '%s' placeholder. Got: '${shown(groupFilter)}'`,
+    );
   }
-  const groupBases = value('GROUP_SEARCH_BASE_DNS') === undefined ? null : parseBaseDns(read('GROUP_SEARCH_BASE_DNS'), name('GROUP_SEARCH_BASE_DNS'), (m) => problem('GROUP_SEARCH_BASE_DNS', m));
+  const groupBases =
+    value('GROUP_SEARCH_BASE_DNS') === undefined
+      ? null
+      : parseBaseDns(read('GROUP_SEARCH_BASE_DNS'), name('GROUP_SEARCH_BASE_DNS'), (m) =>
+          problem('GROUP_SEARCH_BASE_DNS', m),
+        );
   if (groupFilter !== null && groupBases === null) {
     problem(
       'GROUP_SEARCH_BASE_DNS',
@@ -99,9 +119,15 @@ export function parseLdapEnv(read: (suffix: LdapSuffix) => string | undefined, p
 
   const tlsVerify = parseBool(read('TLS_VERIFY'), true, name('TLS_VERIFY'), (m) => problem('TLS_VERIFY', m));
   if (tlsMode === 'none') warnings.push(`${name('TLS_MODE')}=none: passwords cross the network in plain text`);
-  else if (tlsVerify === false) warnings.push(`${name('TLS_VERIFY')}=false: the directory's certificate is not checked (man-in-the-middle risk)`);
+  else if (tlsVerify === false)
+    warnings.push(`${name('TLS_VERIFY')}=false: the directory's certificate is not checked (man-in-the-middle risk)`);
 
-  const userBases = parseBaseDns(read('USER_SEARCH_BASE_DNS'), name('USER_SEARCH_BASE_DNS'), (m) => problem('USER_SEARCH_BASE_DNS', m), true);
+  const userBases = parseBaseDns(
+    read('USER_SEARCH_BASE_DNS'),
+    name('USER_SEARCH_BASE_DNS'),
+    (m) => problem('USER_SEARCH_BASE_DNS', m),
+    true,
+  );
   const allowSignUp = parseBool(read('ALLOW_SIGN_UP'), true, name('ALLOW_SIGN_UP'), (m) => problem('ALLOW_SIGN_UP', m));
 
   const defaultPort = tlsMode === 'ldaps' ? 636 : 389;
@@ -110,7 +136,10 @@ export function parseLdapEnv(read: (suffix: LdapSuffix) => string | undefined, p
   if (portRaw !== undefined) {
     const parsed = /^[+-]?\d+$/.test(portRaw) ? Number(portRaw) : Number.NaN;
     if (!Number.isSafeInteger(parsed)) {
-      problem('PORT', `Invalid value for environment variable ${name('PORT')}: ${shown(portRaw)}. Value must be an integer.`);
+      problem(
+        'PORT',
+        `Invalid value for environment variable ${name('PORT')}: ${shown(portRaw)}. Value must be an integer.`,
+      );
     } else if (parsed < 1 || parsed > 65_535) {
       problem('PORT', `${name('PORT')} must be a port number from 1 to 65535. Got: ${parsed}`);
     } else port = parsed;
@@ -119,19 +148,31 @@ export function parseLdapEnv(read: (suffix: LdapSuffix) => string | undefined, p
   const clientCert = value('TLS_CLIENT_CERT_FILE') ?? null;
   const clientKey = value('TLS_CLIENT_KEY_FILE') ?? null;
   if (clientCert !== null && clientKey === null) {
-    problem('TLS_CLIENT_KEY_FILE', `${name('TLS_CLIENT_CERT_FILE')} requires ${name('TLS_CLIENT_KEY_FILE')} to also be set`);
+    problem(
+      'TLS_CLIENT_KEY_FILE',
+      `${name('TLS_CLIENT_CERT_FILE')} requires ${name('TLS_CLIENT_KEY_FILE')} to also be set`,
+    );
   }
   if (clientKey !== null && clientCert === null) {
-    problem('TLS_CLIENT_CERT_FILE', `${name('TLS_CLIENT_KEY_FILE')} requires ${name('TLS_CLIENT_CERT_FILE')} to also be set`);
+    problem(
+      'TLS_CLIENT_CERT_FILE',
+      `${name('TLS_CLIENT_KEY_FILE')} requires ${name('TLS_CLIENT_CERT_FILE')} to also be set`,
+    );
   }
   const caFile = value('TLS_CA_CERT_FILE') ?? null;
-  for (const [suffix, path] of [['TLS_CA_CERT_FILE', caFile], ['TLS_CLIENT_CERT_FILE', clientCert], ['TLS_CLIENT_KEY_FILE', clientKey]] as const) {
-    if (path !== null && !isFile(path)) problem(suffix, `${name(suffix)}='${shown(path)}' does not exist or is not a file`);
+  for (const [suffix, path] of [
+    ['TLS_CA_CERT_FILE', caFile],
+    ['TLS_CLIENT_CERT_FILE', clientCert],
+    ['TLS_CLIENT_KEY_FILE', clientKey],
+  ] as const) {
+    if (path !== null && !isFile(path))
+      problem(suffix, `${name(suffix)}='${shown(path)}' does not exist or is not a file`);
   }
 
   // E-mail: unset → `mail`; "" or "null" (any case) → no-email mode.
   const emailRaw = read('ATTR_EMAIL');
-  const emailAttribute = emailRaw === undefined ? 'mail' : emailRaw === '' || emailRaw.toLowerCase() === 'null' ? null : emailRaw;
+  const emailAttribute =
+    emailRaw === undefined ? 'mail' : emailRaw === '' || emailRaw.toLowerCase() === 'null' ? null : emailRaw;
   if (emailRaw === undefined) warnings.push(`${name('ATTR_EMAIL')} is not set: using 'mail' (set it explicitly)`);
   const uniqueIdAttribute = value('ATTR_UNIQUE_ID') ?? null;
   if (emailAttribute === null) {
@@ -176,19 +217,31 @@ export function parseLdapEnv(read: (suffix: LdapSuffix) => string | undefined, p
 
   const userFilter = value('USER_SEARCH_FILTER') ?? DEFAULT_USER_SEARCH_FILTER;
   if (!userFilter.includes('%s')) {
-    problem('USER_SEARCH_FILTER', `${name('USER_SEARCH_FILTER')} must contain '%s' placeholder for username. Got: '${shown(userFilter)}'`);
+    problem(
+      'USER_SEARCH_FILTER',
+      `${name('USER_SEARCH_FILTER')} must contain '%s' placeholder for username. Got: '${shown(userFilter)}'`,
+    );
   }
 
   const bindDn = value('BIND_DN') ?? null;
   if (bindDn !== null && !isValidDn(bindDn)) {
-    problem('BIND_DN', `${name('BIND_DN')} has invalid LDAP DN syntax: '${shown(bindDn)}'. Expected format: 'cn=service,ou=accounts,dc=example,dc=com'`);
+    problem(
+      'BIND_DN',
+      `${name('BIND_DN')} has invalid LDAP DN syntax: '${shown(bindDn)}'. Expected format: 'cn=service,ou=accounts,dc=example,dc=com'`,
+    );
   }
   const bindPassword = value('BIND_PASSWORD') ?? null;
   if (bindDn !== null && bindPassword === null) {
-    problem('BIND_PASSWORD', `${name('BIND_DN')} is set but ${name('BIND_PASSWORD')} is missing. Both are required for service account authentication.`);
+    problem(
+      'BIND_PASSWORD',
+      `${name('BIND_DN')} is set but ${name('BIND_PASSWORD')} is missing. Both are required for service account authentication.`,
+    );
   }
   if (bindPassword !== null && bindDn === null) {
-    problem('BIND_DN', `${name('BIND_PASSWORD')} is set but ${name('BIND_DN')} is missing. Both are required for service account authentication.`);
+    problem(
+      'BIND_DN',
+      `${name('BIND_PASSWORD')} is set but ${name('BIND_DN')} is missing. Both are required for service account authentication.`,
+    );
   }
 
   if (issues.length > 0 || mappings === null || userBases === null || tlsVerify === null || allowSignUp === null) {
@@ -219,7 +272,12 @@ export function parseLdapEnv(read: (suffix: LdapSuffix) => string | undefined, p
   return { ldap, issues, warnings };
 }
 
-function parseBool(raw: string | undefined, fallback: boolean, variable: string, report: (message: string) => void): boolean | null {
+function parseBool(
+  raw: string | undefined,
+  fallback: boolean,
+  variable: string,
+  report: (message: string) => void,
+): boolean | null {
   if (raw === undefined) return fallback;
   const lower = raw.toLowerCase();
   if (lower === 'true') return true;
@@ -240,13 +298,20 @@ function parseJson(raw: string, variable: string, example: string, report: (mess
   try {
     return JSON.parse(raw) as unknown;
   } catch (error) {
-    report(`${variable} is not valid JSON: ${error instanceof Error ? error.message : String(error)}. Expected format: ${example}`);
+    report(
+      `${variable} is not valid JSON: ${error instanceof Error ? error.message : String(error)}. Expected format: ${example}`,
+    );
     return undefined;
   }
 }
 
 /** A JSON array of DN strings, trimmed; `""` is the root DSE. Null when invalid (reported). */
-function parseBaseDns(raw: string | undefined, variable: string, report: (message: string) => void, required = false): string[] | null {
+function parseBaseDns(
+  raw: string | undefined,
+  variable: string,
+  report: (message: string) => void,
+  required = false,
+): string[] | null {
   const example = `'["ou=users,dc=example,dc=com"]'`;
   if (raw === undefined || raw === '') {
     if (required) report(`${variable} must be set. Example: ${example}`);
@@ -272,7 +337,9 @@ function parseBaseDns(raw: string | undefined, variable: string, report: (messag
     }
     const dn = item.trim();
     if (!isValidDn(dn)) {
-      report(`${variable}[${index}] has invalid LDAP DN syntax: '${shown(item)}'. Expected format: 'ou=users,dc=example,dc=com'`);
+      report(
+        `${variable}[${index}] has invalid LDAP DN syntax: '${shown(item)}'. Expected format: 'ou=users,dc=example,dc=com'`,
+      );
       ok = false;
       return;
     }
@@ -281,10 +348,16 @@ function parseBaseDns(raw: string | undefined, variable: string, report: (messag
   return ok ? bases : null;
 }
 
-function parseMappings(raw: string | undefined, variable: string, report: (message: string) => void): LdapGroupRoleMapping[] | null {
+function parseMappings(
+  raw: string | undefined,
+  variable: string,
+  report: (message: string) => void,
+): LdapGroupRoleMapping[] | null {
   const example = `'[{"group_dn": "*", "role": "MEMBER"}]'`;
   if (raw === undefined) {
-    report(`${variable} must contain at least one mapping. Example: ${example} (wildcard '*' grants MEMBER role to all authenticated LDAP users)`);
+    report(
+      `${variable} must contain at least one mapping. Example: ${example} (wildcard '*' grants MEMBER role to all authenticated LDAP users)`,
+    );
     return null;
   }
   const parsed = parseJson(raw, variable, example, report);
@@ -294,7 +367,9 @@ function parseMappings(raw: string | undefined, variable: string, report: (messa
     return null;
   }
   if (parsed.length === 0) {
-    report(`${variable} must contain at least one mapping. Example: ${example} (wildcard '*' grants MEMBER role to all authenticated LDAP users)`);
+    report(
+      `${variable} must contain at least one mapping. Example: ${example} (wildcard '*' grants MEMBER role to all authenticated LDAP users)`,
+    );
     return null;
   }
   const mappings: LdapGroupRoleMapping[] = [];
@@ -306,7 +381,9 @@ function parseMappings(raw: string | undefined, variable: string, report: (messa
   parsed.forEach((item: unknown, index) => {
     const at = `${variable}[${index}]`;
     if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-      return fail(`${at} must be an object. Got: ${item === null ? 'null' : Array.isArray(item) ? 'array' : typeof item}`);
+      return fail(
+        `${at} must be an object. Got: ${item === null ? 'null' : Array.isArray(item) ? 'array' : typeof item}`,
+      );
     }
     const entry = item as Record<string, unknown>;
     if (!('group_dn' in entry)) return fail(`${at} missing required field 'group_dn'`);
@@ -324,7 +401,9 @@ function parseMappings(raw: string | undefined, variable: string, report: (messa
     }
     const canonical = canonicalDn(trimmed);
     if (canonical === null) {
-      return fail(`${at}.group_dn has invalid LDAP DN syntax: '${shown(groupDn)}'. Expected format: 'cn=GroupName,ou=Groups,dc=example,dc=com'`);
+      return fail(
+        `${at}.group_dn has invalid LDAP DN syntax: '${shown(groupDn)}'. Expected format: 'cn=GroupName,ou=Groups,dc=example,dc=com'`,
+      );
     }
     mappings.push({ groupDn: canonical, role: role as AssignableRole });
   });

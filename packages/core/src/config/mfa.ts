@@ -19,7 +19,11 @@ export function previousKeysVar(variable: string): z.ZodType<readonly string[], 
       const keys = raw.split(',').map((key) => key.trim());
       keys.forEach((key, index) => {
         const problem = secretProblems(key, `${variable} entry ${index + 1}`);
-        if (problem !== null) ctx.addIssue({ code: 'custom', message: `${problem}${key.length === 0 ? '' : ` (got ${key.length} characters)`}` });
+        if (problem !== null)
+          ctx.addIssue({
+            code: 'custom',
+            message: `${problem}${key.length === 0 ? '' : ` (got ${key.length} characters)`}`,
+          });
       });
       return keys;
     });
@@ -36,7 +40,11 @@ export function requiredRolesVar(variable: string): z.ZodType<readonly Assignabl
       for (const part of raw.split(',')) {
         const role = part.trim().toUpperCase();
         if (isAssignableRole(role)) roles.add(role);
-        else ctx.addIssue({ code: 'custom', message: `${variable} must be a comma-separated list of ${ASSIGNABLE_ROLES.join(', ')}. Got: '${shown(part.trim())}'` });
+        else
+          ctx.addIssue({
+            code: 'custom',
+            message: `${variable} must be a comma-separated list of ${ASSIGNABLE_ROLES.join(', ')}. Got: '${shown(part.trim())}'`,
+          });
       }
       return ASSIGNABLE_ROLES.filter((role) => roles.has(role));
     });

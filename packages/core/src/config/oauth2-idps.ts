@@ -59,7 +59,12 @@ export const ASSERTION_PATH_FROM_VARIABLE = 'CLIENT_ASSERTION_FILE_FROM_VARIABLE
 /** Names that would shadow the authorization server's `/oauth2/<name>` routes. */
 const RESERVED_NAMES = ['authorize', 'consent', 'register', 'revoke', 'token'] as const;
 
-const TOKEN_ENDPOINT_AUTH_METHODS = ['client_assertion_jwt', 'client_secret_basic', 'client_secret_post', 'none'] as const;
+const TOKEN_ENDPOINT_AUTH_METHODS = [
+  'client_assertion_jwt',
+  'client_secret_basic',
+  'client_secret_post',
+  'none',
+] as const;
 const BASELINE_SCOPES = ['openid', 'email', 'profile'] as const;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -145,7 +150,11 @@ export function discoverIdps(env: Readonly<Record<string, string | undefined>>, 
  * lower-case one that is never read): reported, since a logout setting silently ignored is a
  * sign-out that does not reach the IdP.
  */
-export function strayGatehouseIdpVariables(env: Readonly<Record<string, string | undefined>>, prefix: string, discovery: IdpDiscovery): ConfigIssue[] {
+export function strayGatehouseIdpVariables(
+  env: Readonly<Record<string, string | undefined>>,
+  prefix: string,
+  discovery: IdpDiscovery,
+): ConfigIssue[] {
   const pattern = new RegExp(`^${GATEHOUSE_IDP_PREFIX}OAUTH2_(.+)_(${GATEHOUSE_IDP_SUFFIXES.join('|')})$`);
   const known = new Set(discovery.idps.map((idp) => idp.name.toUpperCase()));
   const issues: ConfigIssue[] = [];
@@ -198,7 +207,8 @@ function tokenEndpointAuthMethodVar(idp: string): RawSchema<TokenEndpointAuthMet
     .pipe(
       z
         .enum(TOKEN_ENDPOINT_AUTH_METHODS, {
-          error: (issue) => `Invalid TOKEN_ENDPOINT_AUTH_METHOD for ${idp}. Allowed: ${allowed}. Got: ${quoted(String(issue.input))}`,
+          error: (issue) =>
+            `Invalid TOKEN_ENDPOINT_AUTH_METHOD for ${idp}. Allowed: ${allowed}. Got: ${quoted(String(issue.input))}`,
         })
         .optional(),
     );
@@ -221,7 +231,11 @@ export function idpSchema(prefix: string, idp: string) {
   const mustBeSet = (what: string, suffix: IdpSuffix) =>
     `${what} must be set for the ${idp} OAuth2 IDP via the ${variable(suffix)} environment variable`;
   const configUrl = requiredString(mustBeSet('OpenID Connect configuration URL', 'OIDC_CONFIG_URL'))
-    .pipe(urlWithHost((value) => `Invalid OIDC configuration URL for ${idp} OAuth2 IDP: ${shown(value)}`, { anyScheme: true }))
+    .pipe(
+      urlWithHost((value) => `Invalid OIDC configuration URL for ${idp} OAuth2 IDP: ${shown(value)}`, {
+        anyScheme: true,
+      }),
+    )
     .refine(isHttpsOrLoopback, {
       error: (issue) =>
         `OIDC configuration URL for ${idp} OAuth2 IDP must use HTTPS (except for localhost). Got: ${quoted(String(issue.input))}`,
@@ -284,10 +298,16 @@ export function idpSchema(prefix: string, idp: string) {
 
       // PKCE does not make the secret optional: only a declared public client may omit it.
       const method = draft.TOKEN_ENDPOINT_AUTH_METHOD;
-      if (method !== INVALID && method !== 'none' && method !== 'client_assertion_jwt' && draft.CLIENT_SECRET === null) {
+      if (
+        method !== INVALID &&
+        method !== 'none' &&
+        method !== 'client_assertion_jwt' &&
+        draft.CLIENT_SECRET === null
+      ) {
         problem('CLIENT_SECRET', mustBeSet('Client secret', 'CLIENT_SECRET'));
       }
-      if (method === 'client_assertion_jwt') assertionProblems(idp, draft, (suffix, message) => problem(suffix, message));
+      if (method === 'client_assertion_jwt')
+        assertionProblems(idp, draft, (suffix, message) => problem(suffix, message));
 
       // Group gating is fail-closed: a path without groups would admit nobody, groups without a path everybody.
       const groups = draft.ALLOWED_GROUPS;
@@ -347,17 +367,32 @@ function assertionProblems(idp: string, draft: IdpDraft, problem: (suffix: IdpSu
   const fromVariable = draft[ASSERTION_PATH_FROM_VARIABLE];
   if (direct === INVALID || named === INVALID || fromVariable === INVALID) return;
   if (direct !== null && named !== null) {
-    problem('CLIENT_ASSERTION_FILE_ENV_VAR', 'CLIENT_ASSERTION_FILE and CLIENT_ASSERTION_FILE_ENV_VAR are mutually exclusive; set the path directly or name the variable holding it, not both');
+    problem(
+      'CLIENT_ASSERTION_FILE_ENV_VAR',
+      'CLIENT_ASSERTION_FILE and CLIENT_ASSERTION_FILE_ENV_VAR are mutually exclusive; set the path directly or name the variable holding it, not both',
+    );
   } else if (named !== null) {
     if (fromVariable === null) {
-      problem('CLIENT_ASSERTION_FILE_ENV_VAR', `CLIENT_ASSERTION_FILE_ENV_VAR names ${escaped(named)}, but that variable is unset or empty. Set ${escaped(named)} to the absolute path of the assertion file.`);
+      problem(
+        'CLIENT_ASSERTION_FILE_ENV_VAR',
+        `CLIENT_ASSERTION_FILE_ENV_VAR names ${escaped(named)}, but that variable is unset or empty. Set ${escaped(named)} to the absolute path of the assertion file.`,
+      );
     } else if (!isAbsolute(fromVariable)) {
-      problem('CLIENT_ASSERTION_FILE_ENV_VAR', `CLIENT_ASSERTION_FILE_ENV_VAR names ${escaped(named)}, but its value is not an absolute path. Set ${escaped(named)} to the absolute path of the assertion file.`);
+      problem(
+        'CLIENT_ASSERTION_FILE_ENV_VAR',
+        `CLIENT_ASSERTION_FILE_ENV_VAR names ${escaped(named)}, but its value is not an absolute path. Set ${escaped(named)} to the absolute path of the assertion file.`,
+      );
     }
   } else if (direct === null) {
-    problem('CLIENT_ASSERTION_FILE', `client_assertion_file is required when token_endpoint_auth_method is 'client_assertion_jwt' (IDP: ${idp}). Set CLIENT_ASSERTION_FILE to the absolute path of the assertion file, or CLIENT_ASSERTION_FILE_ENV_VAR to the name of the variable holding it.`);
+    problem(
+      'CLIENT_ASSERTION_FILE',
+      `client_assertion_file is required when token_endpoint_auth_method is 'client_assertion_jwt' (IDP: ${idp}). Set CLIENT_ASSERTION_FILE to the absolute path of the assertion file, or CLIENT_ASSERTION_FILE_ENV_VAR to the name of the variable holding it.`,
+    );
   } else if (!isAbsolute(direct)) {
-    problem('CLIENT_ASSERTION_FILE', `client_assertion_file must be an absolute path (IDP: ${idp}), got ${quoted(direct)}`);
+    problem(
+      'CLIENT_ASSERTION_FILE',
+      `client_assertion_file must be an absolute path (IDP: ${idp}), got ${quoted(direct)}`,
+    );
   }
 }
 
@@ -392,7 +427,10 @@ export function buildIdp(idp: string, draft: IdpDraft): IdpConfig {
         ? null
         : valid(draft.CLIENT_ASSERTION_FILE_ENV_VAR) === null
           ? { path: valid(draft.CLIENT_ASSERTION_FILE) ?? '', variable: null }
-          : { path: valid(draft[ASSERTION_PATH_FROM_VARIABLE]) ?? '', variable: valid(draft.CLIENT_ASSERTION_FILE_ENV_VAR) },
+          : {
+              path: valid(draft[ASSERTION_PATH_FROM_VARIABLE]) ?? '',
+              variable: valid(draft.CLIENT_ASSERTION_FILE_ENV_VAR),
+            },
     scopes: valid(draft.SCOPES),
     emailPath: valid(draft.EMAIL_ATTRIBUTE_PATH) ?? DEFAULT_EMAIL_PATH,
     groupsPath: valid(draft.GROUPS_ATTRIBUTE_PATH),

@@ -48,17 +48,29 @@ function rawInput(env: Readonly<Record<string, string | undefined>>, prefix: str
       discovery.idps.map((idp, index) => [
         String(index),
         withAssertionPath(env, {
-          ...Object.fromEntries(IDP_SUFFIXES.map((suffix) => [suffix, read(env, idpVariable(prefix, idp.name, suffix))])),
-          ...Object.fromEntries(GATEHOUSE_IDP_SUFFIXES.map((suffix) => [suffix, read(env, idpVariable(GATEHOUSE_IDP_PREFIX, idp.name, suffix))])),
+          ...Object.fromEntries(
+            IDP_SUFFIXES.map((suffix) => [suffix, read(env, idpVariable(prefix, idp.name, suffix))]),
+          ),
+          ...Object.fromEntries(
+            GATEHOUSE_IDP_SUFFIXES.map((suffix) => [
+              suffix,
+              read(env, idpVariable(GATEHOUSE_IDP_PREFIX, idp.name, suffix)),
+            ]),
+          ),
         }),
       ]),
     ),
-    GATEHOUSE: Object.fromEntries(GATEHOUSE_VARIABLES.map((variable) => [variable, read(env, `${GATEHOUSE_PREFIX}${variable}`)])),
+    GATEHOUSE: Object.fromEntries(
+      GATEHOUSE_VARIABLES.map((variable) => [variable, read(env, `${GATEHOUSE_PREFIX}${variable}`)]),
+    ),
   };
 }
 
 /** `CLIENT_ASSERTION_FILE_ENV_VAR` names another variable: its value travels with the IdP's settings. */
-function withAssertionPath(env: Readonly<Record<string, string | undefined>>, raw: Record<string, Raw>): Record<string, Raw> {
+function withAssertionPath(
+  env: Readonly<Record<string, string | undefined>>,
+  raw: Record<string, Raw>,
+): Record<string, Raw> {
   const named = raw.CLIENT_ASSERTION_FILE_ENV_VAR;
   return { ...raw, [ASSERTION_PATH_FROM_VARIABLE]: named ? read(env, named) || undefined : undefined };
 }
@@ -108,6 +120,7 @@ export function parseAuthEnv(
   ];
   if (!result.success || issues.length > 0) throw new ConfigError(issues);
   // Set on the object itself: a copy would lose the root's redacting toJSON.
-  (result.data as { ldap: AuthConfig['ldap'] }).ldap = ldapResult.ldap === null ? null : redactSecrets(ldapResult.ldap, ['bindPassword']);
+  (result.data as { ldap: AuthConfig['ldap'] }).ldap =
+    ldapResult.ldap === null ? null : redactSecrets(ldapResult.ldap, ['bindPassword']);
   return deepFreeze(result.data);
 }

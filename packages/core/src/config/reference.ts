@@ -1,6 +1,12 @@
 import { LDAP_SUFFIXES, type LdapSuffix } from './ldap.js';
 import { GATEHOUSE_IDP_SUFFIXES, IDP_SUFFIXES, type GatehouseIdpSuffix, type IdpSuffix } from './oauth2-idps.js';
-import { GATEHOUSE_PREFIX, GATEHOUSE_VARIABLES, VARIABLES, type GatehouseVariable, type Variable } from './variables.js';
+import {
+  GATEHOUSE_PREFIX,
+  GATEHOUSE_VARIABLES,
+  VARIABLES,
+  type GatehouseVariable,
+  type Variable,
+} from './variables.js';
 
 /** One documented variable: the default is as written in the environment, null when unset means "none". */
 export interface ConfigReferenceEntry {
@@ -49,9 +55,18 @@ const GLOBAL: Record<Variable, Documented> = {
       'Optional bearer credential acting as the system user with admin rights; only with `PHOENIX_SECRET`, same rules, must differ from it.',
     secret: true,
   },
-  ACCESS_TOKEN_EXPIRY_MINUTES: { default: '10', description: 'Access token lifetime; minutes, fractions allowed, from 1 ms (0.0000084) to 1,000,000,000.' },
-  REFRESH_TOKEN_EXPIRY_MINUTES: { default: '10080', description: 'Refresh token lifetime (7 days); minutes, from 1 ms to 1,000,000,000.' },
-  PASSWORD_RESET_TOKEN_EXPIRY_MINUTES: { default: '15', description: 'Password reset token lifetime; minutes, from 1 ms to 1,000,000,000.' },
+  ACCESS_TOKEN_EXPIRY_MINUTES: {
+    default: '10',
+    description: 'Access token lifetime; minutes, fractions allowed, from 1 ms (0.0000084) to 1,000,000,000.',
+  },
+  REFRESH_TOKEN_EXPIRY_MINUTES: {
+    default: '10080',
+    description: 'Refresh token lifetime (7 days); minutes, from 1 ms to 1,000,000,000.',
+  },
+  PASSWORD_RESET_TOKEN_EXPIRY_MINUTES: {
+    default: '15',
+    description: 'Password reset token lifetime; minutes, from 1 ms to 1,000,000,000.',
+  },
   USE_SECURE_COOKIES: { default: 'false', description: 'Adds `Secure` to every cookie.' },
   COOKIES_PATH: {
     default: '/',
@@ -77,7 +92,11 @@ const GLOBAL: Record<Variable, Documented> = {
     description:
       'The address the server binds; with `PHOENIX_PORT` it gives the public URL when `PHOENIX_ROOT_URL` is unset (`0.0.0.0` shown as `127.0.0.1`).',
   },
-  PORT: { default: '6006', description: 'The port the server listens on; 0–65535 (0: the OS picks, so the derived URL needs the real port or `PHOENIX_ROOT_URL`); only used to derive the public URL.' },
+  PORT: {
+    default: '6006',
+    description:
+      'The port the server listens on; 0–65535 (0: the OS picks, so the derived URL needs the real port or `PHOENIX_ROOT_URL`); only used to derive the public URL.',
+  },
   HOST_ROOT_PATH: {
     default: null,
     description: 'Sub-path the app is mounted under: starts with `/`, does not end with `/`.',
@@ -94,7 +113,10 @@ const GLOBAL: Record<Variable, Documented> = {
   ALLOWED_ORIGINS: { default: null, description: 'CORS allow-list (comma list).' },
   MANAGEMENT_URL: { default: null, description: 'Shown to `PHOENIX_ADMINS` users as a management link.' },
   SUPPORT_EMAIL: { default: null, description: 'Support contact; a valid e-mail address.' },
-  SMTP_HOSTNAME: { default: null, description: 'SMTP server for reset mail; unset: no mail, password reset answers 503.' },
+  SMTP_HOSTNAME: {
+    default: null,
+    description: 'SMTP server for reset mail; unset: no mail, password reset answers 503.',
+  },
   SMTP_PORT: { default: '587', description: 'SMTP port; integer 1–65535.' },
   SMTP_USERNAME: { default: null, description: 'SMTP username; required when `PHOENIX_SMTP_HOSTNAME` is set.' },
   SMTP_PASSWORD: {
@@ -125,8 +147,14 @@ const PER_IDP: Record<IdpSuffix, Documented> = {
     default: null,
     description: 'Required; `https`, except `http` on exactly `localhost`, `127.0.0.1` or `::1`.',
   },
-  ALLOW_SIGN_UP: { default: 'true', description: 'An unknown identity becomes a new OAUTH2 user; `false`: only existing accounts may sign in.' },
-  AUTO_LOGIN: { default: 'false', description: '`GET /login` redirects to this IdP when password login is off; at most one IdP.' },
+  ALLOW_SIGN_UP: {
+    default: 'true',
+    description: 'An unknown identity becomes a new OAUTH2 user; `false`: only existing accounts may sign in.',
+  },
+  AUTO_LOGIN: {
+    default: 'false',
+    description: '`GET /login` redirects to this IdP when password login is off; at most one IdP.',
+  },
   USE_PKCE: { default: 'false', description: 'Sends a PKCE S256 challenge.' },
   TOKEN_ENDPOINT_AUTH_METHOD: {
     default: 'client_secret_basic',
@@ -156,11 +184,12 @@ const PER_IDP: Record<IdpSuffix, Documented> = {
   REQUIRED_ACR: {
     default: null,
     description:
-      'Gatehouse addition. Comma list: the ID token\'s `acr` must be one of them (sent as `acr_values`), else the login fails with `auth_failed`. SSO users are otherwise exempt from second factors.',
+      "Gatehouse addition. Comma list: the ID token's `acr` must be one of them (sent as `acr_values`), else the login fails with `auth_failed`. SSO users are otherwise exempt from second factors.",
   },
   REQUIRED_AMR: {
     default: null,
-    description: 'Gatehouse addition. Comma list (e.g. `mfa,otp,hwk`): the ID token\'s `amr` must contain at least one of them, else the login fails with `auth_failed`.',
+    description:
+      "Gatehouse addition. Comma list (e.g. `mfa,otp,hwk`): the ID token's `amr` must contain at least one of them, else the login fails with `auth_failed`.",
   },
   CLIENT_ASSERTION_FILE: {
     default: null,
@@ -177,40 +206,88 @@ const PER_IDP: Record<IdpSuffix, Documented> = {
 const LDAP: Record<LdapSuffix, Documented> = {
   HOST: {
     default: null,
-    description: 'Turns LDAP sign-in on (`POST /auth/ldap/login`); comma list of bare host names or IPs, tried in random order; unset: every other `LDAP_*` variable is ignored. Validated even with auth off.',
+    description:
+      'Turns LDAP sign-in on (`POST /auth/ldap/login`); comma list of bare host names or IPs, tried in random order; unset: every other `LDAP_*` variable is ignored. Validated even with auth off.',
   },
   PORT: { default: '389', description: 'Integer 1–65535; 636 when `TLS_MODE=ldaps`.' },
-  TLS_MODE: { default: 'starttls', description: '`starttls`, `ldaps` or `none` (any case); StartTLS completes before any bind.' },
-  TLS_VERIFY: { default: 'true', description: '`false` skips certificate and host-name checks (man-in-the-middle risk).' },
-  TLS_CA_CERT_FILE: { default: null, description: 'PEM file used as the trust store instead of the system roots; must be an existing file.' },
-  TLS_CLIENT_CERT_FILE: { default: null, description: 'PEM client certificate; needs `TLS_CLIENT_KEY_FILE`; must exist.' },
-  TLS_CLIENT_KEY_FILE: { default: null, description: 'PEM key of the client certificate (unencrypted); needs `TLS_CLIENT_CERT_FILE`; must exist.' },
-  BIND_DN: { default: null, description: 'Service account that searches for users (strict DN syntax); needs `BIND_PASSWORD`; unset: anonymous search.' },
+  TLS_MODE: {
+    default: 'starttls',
+    description: '`starttls`, `ldaps` or `none` (any case); StartTLS completes before any bind.',
+  },
+  TLS_VERIFY: {
+    default: 'true',
+    description: '`false` skips certificate and host-name checks (man-in-the-middle risk).',
+  },
+  TLS_CA_CERT_FILE: {
+    default: null,
+    description: 'PEM file used as the trust store instead of the system roots; must be an existing file.',
+  },
+  TLS_CLIENT_CERT_FILE: {
+    default: null,
+    description: 'PEM client certificate; needs `TLS_CLIENT_KEY_FILE`; must exist.',
+  },
+  TLS_CLIENT_KEY_FILE: {
+    default: null,
+    description: 'PEM key of the client certificate (unencrypted); needs `TLS_CLIENT_CERT_FILE`; must exist.',
+  },
+  BIND_DN: {
+    default: null,
+    description:
+      'Service account that searches for users (strict DN syntax); needs `BIND_PASSWORD`; unset: anonymous search.',
+  },
   BIND_PASSWORD: { default: null, description: 'Password of `BIND_DN`; needs `BIND_DN`.', secret: true },
-  USER_SEARCH_BASE_DNS: { default: null, description: 'Required: JSON array of base DNs searched in order (subtree), e.g. `["ou=people,dc=example,dc=com"]`; `""` is the root DSE.' },
+  USER_SEARCH_BASE_DNS: {
+    default: null,
+    description:
+      'Required: JSON array of base DNs searched in order (subtree), e.g. `["ou=people,dc=example,dc=com"]`; `""` is the root DSE.',
+  },
   USER_SEARCH_FILTER: {
     default: '(&(objectClass=user)(sAMAccountName=%s))',
     description: 'Must contain `%s`, replaced by the login name with `\\ * ( )` and NUL escaped (RFC 4515).',
   },
-  ATTR_EMAIL: { default: 'mail', description: '`""` or `null`: no-email mode (needs `ATTR_UNIQUE_ID`, sign-up on, no `PHOENIX_ADMINS`).' },
-  ATTR_DISPLAY_NAME: { default: 'displayName', description: 'Username of a new LDAP user (else the login name); `""`: none.' },
-  ATTR_MEMBER_OF: { default: 'memberOf', description: 'Group DNs read from the user entry (without a group-search filter); `""`: none.' },
-  ATTR_UNIQUE_ID: { default: null, description: 'Stable id (`entryUUID`, `objectGUID`, `nsUniqueId`): users keep their account when their e-mail changes.' },
-  GROUP_SEARCH_FILTER: { default: null, description: 'Search groups instead of reading memberOf; must contain `%s`; needs `GROUP_SEARCH_BASE_DNS`.' },
+  ATTR_EMAIL: {
+    default: 'mail',
+    description: '`""` or `null`: no-email mode (needs `ATTR_UNIQUE_ID`, sign-up on, no `PHOENIX_ADMINS`).',
+  },
+  ATTR_DISPLAY_NAME: {
+    default: 'displayName',
+    description: 'Username of a new LDAP user (else the login name); `""`: none.',
+  },
+  ATTR_MEMBER_OF: {
+    default: 'memberOf',
+    description: 'Group DNs read from the user entry (without a group-search filter); `""`: none.',
+  },
+  ATTR_UNIQUE_ID: {
+    default: null,
+    description:
+      'Stable id (`entryUUID`, `objectGUID`, `nsUniqueId`): users keep their account when their e-mail changes.',
+  },
+  GROUP_SEARCH_FILTER: {
+    default: null,
+    description: 'Search groups instead of reading memberOf; must contain `%s`; needs `GROUP_SEARCH_BASE_DNS`.',
+  },
   GROUP_SEARCH_BASE_DNS: { default: null, description: 'JSON array of base DNs for the group search.' },
-  GROUP_SEARCH_FILTER_USER_ATTR: { default: null, description: 'User attribute put into the group filter (e.g. `uid` for `memberUid=%s`); default: the login name; needs `GROUP_SEARCH_FILTER`.' },
+  GROUP_SEARCH_FILTER_USER_ATTR: {
+    default: null,
+    description:
+      'User attribute put into the group filter (e.g. `uid` for `memberUid=%s`); default: the login name; needs `GROUP_SEARCH_FILTER`.',
+  },
   GROUP_ROLE_MAPPINGS: {
     default: null,
-    description: 'Required: JSON array `[{"group_dn": "...", "role": "ADMIN"}]`, first match wins, `*` matches everyone, no match denies; DNs compared case- and spacing-insensitively.',
+    description:
+      'Required: JSON array `[{"group_dn": "...", "role": "ADMIN"}]`, first match wins, `*` matches everyone, no match denies; DNs compared case- and spacing-insensitively.',
   },
-  ALLOW_SIGN_UP: { default: 'true', description: '`false`: only users that already exist (admin-created LDAP users, matched by e-mail) may sign in.' },
+  ALLOW_SIGN_UP: {
+    default: 'true',
+    description: '`false`: only users that already exist (admin-created LDAP users, matched by e-mail) may sign in.',
+  },
 };
 
 const GATEHOUSE: Record<GatehouseVariable, Documented> = {
   ALLOWED_HOSTS: {
     default: null,
     description:
-      'DNS names requests may carry in `Host` besides the public URL\'s host and `localhost` (a leading `.` allows subdomains); `*` turns the check off. Other names get 421 (DNS-rebinding defence); IP literals are always allowed.',
+      "DNS names requests may carry in `Host` besides the public URL's host and `localhost` (a leading `.` allows subdomains); `*` turns the check off. Other names get 421 (DNS-rebinding defence); IP literals are always allowed.",
   },
   PASSWORD_HASH_CONCURRENCY: {
     default: null,
@@ -224,8 +301,7 @@ const GATEHOUSE: Record<GatehouseVariable, Documented> = {
   },
   AUDIT_RETENTION_DAYS: {
     default: '90',
-    description:
-      'Days audit events are kept, integer 1–36500; the periodic sweep deletes older ones (docs/audit.md).',
+    description: 'Days audit events are kept, integer 1–36500; the periodic sweep deletes older ones (docs/audit.md).',
   },
   SESSION_MAX_LIFETIME_MINUTES: {
     default: '43200',
@@ -261,7 +337,7 @@ const GATEHOUSE_PER_IDP: Record<GatehouseIdpSuffix, Documented> = {
   LOGOUT: {
     default: 'false',
     description:
-      '`true`: signing out of a session that came from this IdP also ends the session at the IdP (OpenID Connect RP-Initiated Logout): the browser goes to the IdP\'s `end_session_endpoint` with `id_token_hint`, `client_id`, `post_logout_redirect_uri` = `<public URL>/oauth2/<idp>/signed-out` (register it at the IdP) and `state`. Without an `end_session_endpoint` in discovery the sign-out stays local. Back-channel logout (`POST /oauth2/<idp>/backchannel-logout`) is received whatever this says.',
+      "`true`: signing out of a session that came from this IdP also ends the session at the IdP (OpenID Connect RP-Initiated Logout): the browser goes to the IdP's `end_session_endpoint` with `id_token_hint`, `client_id`, `post_logout_redirect_uri` = `<public URL>/oauth2/<idp>/signed-out` (register it at the IdP) and `state`. Without an `end_session_endpoint` in discovery the sign-out stays local. Back-channel logout (`POST /oauth2/<idp>/backchannel-logout`) is received whatever this says.",
   },
 };
 
@@ -323,7 +399,7 @@ export function renderConfigReference(): string {
     '> Generated from `CONFIG_REFERENCE` and `IDP_CONFIG_REFERENCE` in `@gatehouse-auth/core`: do not edit by hand, regenerate with `node scripts/gen-config-reference.mjs`.',
     '',
     'Every variable `parseAuthEnv` reads; the rules in full and examples are in [configuration.md](configuration.md).',
-    'With another prefix (`{ prefix: \'GATEHOUSE_\' }`) every `PHOENIX_` name is read with it instead.',
+    "With another prefix (`{ prefix: 'GATEHOUSE_' }`) every `PHOENIX_` name is read with it instead.",
     'A default of — means unset.',
     '',
     '## Global variables',

@@ -60,31 +60,34 @@ const MAX_LIFETIME_MINUTES = 1_000_000_000;
 export function positiveMinutes(variable: string, fallback: number): RawSchema<number> {
   const notANumber = (issue: { input?: unknown }) =>
     `Invalid value for environment variable ${variable}: '${inputOf(issue)}'. Value must be a number.`;
-  return z
-    .string()
-    .regex(DECIMAL, { error: notANumber, abort: true })
-    // "1e999" is a decimal but not a finite number.
-    .refine((text) => Number.isFinite(Number(text)), { error: notANumber })
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .gt(0, {
-          error: (issue) =>
-            `${variable} must be greater than 0 (a number of minutes; fractions such as 0.5 are allowed). Got: ${inputOf(issue)}`,
-          abort: true,
-        })
-        .refine((minutes) => Math.round(minutes * 60_000) >= 1, {
-          error: (issue) => `${variable} must be at least one millisecond (0.0000084 minutes). Got: ${inputOf(issue)}`,
-          abort: true,
-        })
-        .refine((minutes) => minutes <= MAX_LIFETIME_MINUTES, {
-          error: (issue) =>
-            `${variable} must be at most ${MAX_LIFETIME_MINUTES} minutes (about 1,900 years): a longer lifetime has no representable expiry date. Got: ${inputOf(issue)}`,
-        }),
-    )
-    .optional()
-    .default(fallback);
+  return (
+    z
+      .string()
+      .regex(DECIMAL, { error: notANumber, abort: true })
+      // "1e999" is a decimal but not a finite number.
+      .refine((text) => Number.isFinite(Number(text)), { error: notANumber })
+      .transform(Number)
+      .pipe(
+        z
+          .number()
+          .gt(0, {
+            error: (issue) =>
+              `${variable} must be greater than 0 (a number of minutes; fractions such as 0.5 are allowed). Got: ${inputOf(issue)}`,
+            abort: true,
+          })
+          .refine((minutes) => Math.round(minutes * 60_000) >= 1, {
+            error: (issue) =>
+              `${variable} must be at least one millisecond (0.0000084 minutes). Got: ${inputOf(issue)}`,
+            abort: true,
+          })
+          .refine((minutes) => minutes <= MAX_LIFETIME_MINUTES, {
+            error: (issue) =>
+              `${variable} must be at most ${MAX_LIFETIME_MINUTES} minutes (about 1,900 years): a longer lifetime has no representable expiry date. Got: ${inputOf(issue)}`,
+          }),
+      )
+      .optional()
+      .default(fallback)
+  );
 }
 
 /** An integer in [min, max]. */
@@ -116,7 +119,10 @@ export function optionalString(): RawSchema<string | null> {
  * `http://host…` or `https://host…`, kept verbatim. Every URL Gatehouse is configured with is one a
  * browser or an HTTP client fetches: another scheme (`ftp:`, `javascript:`, `file:`) is refused.
  */
-export function urlWithHost(message: (value: string) => string, options: { anyScheme?: boolean } = {}): z.ZodType<string, string> {
+export function urlWithHost(
+  message: (value: string) => string,
+  options: { anyScheme?: boolean } = {},
+): z.ZodType<string, string> {
   const error = (issue: { input?: unknown }) => message(String(issue.input));
   // For a caller with a stricter scheme rule of its own (IdP discovery: https except on loopback).
   if (options.anyScheme === true) {
@@ -127,7 +133,9 @@ export function urlWithHost(message: (value: string) => string, options: { anySc
   }
   // One issue per value: a URL of another scheme hears which schemes are accepted.
   const schemeOrShape = (issue: { input?: unknown }) =>
-    /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]/.test(String(issue.input)) ? `${error(issue)} (only http:// and https:// URLs are accepted)` : error(issue);
+    /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]/.test(String(issue.input))
+      ? `${error(issue)} (only http:// and https:// URLs are accepted)`
+      : error(issue);
   return z
     .string()
     .regex(/^https?:\/\/[^/?#]/i, { error: schemeOrShape })

@@ -1,5 +1,11 @@
 import { LDAP_SUFFIXES } from './ldap.js';
-import { GATEHOUSE_IDP_PREFIX, GATEHOUSE_IDP_SUFFIXES, IDP_SUFFIXES, discoverIdps, idpVariable } from './oauth2-idps.js';
+import {
+  GATEHOUSE_IDP_PREFIX,
+  GATEHOUSE_IDP_SUFFIXES,
+  IDP_SUFFIXES,
+  discoverIdps,
+  idpVariable,
+} from './oauth2-idps.js';
 import { GATEHOUSE_PREFIX, GATEHOUSE_VARIABLES, VARIABLES } from './variables.js';
 
 /**
@@ -89,7 +95,8 @@ export function editDistance(a: string, b: string): number {
     for (let j = 1; j < cols; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let best = Math.min(d[(i - 1) * cols + j]! + 1, d[i * cols + j - 1]! + 1, d[(i - 1) * cols + j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[(i - 2) * cols + j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[(i - 2) * cols + j - 2]! + 1);
       d[i * cols + j] = best;
     }
   }
@@ -116,7 +123,10 @@ function nearest(variable: string, prefix: string, candidates: readonly string[]
  * (`PHOENIX_SECERT`), which would otherwise leave a setting silently at its default. Each comes
  * with the closest known name when one is near. Phoenix's own non-auth settings are known.
  */
-export function findUnknownVariables(env: Readonly<Record<string, string | undefined>>, options: FindUnknownVariablesOptions = {}): UnknownVariable[] {
+export function findUnknownVariables(
+  env: Readonly<Record<string, string | undefined>>,
+  options: FindUnknownVariablesOptions = {},
+): UnknownVariable[] {
   const prefix = options.prefix ?? 'PHOENIX_';
   const idps = discoverIdps(env, prefix).idps.map((idp) => idp.name);
   const candidates = [

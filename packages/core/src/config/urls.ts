@@ -35,14 +35,19 @@ export function rootPathVar(variable: string): RawSchema<string> {
     .pipe(
       z
         .string()
-        .refine((value) => value === '' || value.startsWith('/'), { error: invalid("must start with '/'"), abort: true })
+        .refine((value) => value === '' || value.startsWith('/'), {
+          error: invalid("must start with '/'"),
+          abort: true,
+        })
         .refine((value) => !value.endsWith('/'), { error: invalid("cannot end with '/'") }),
     );
 }
 
 /** `PHOENIX_ROOT_URL`: null when unset, else a URL with scheme and host, kept verbatim. */
 export function rootUrlVar(variable: string): RawSchema<string | null> {
-  const valid = urlWithHost((value) => `The environment variable \`${variable}\` must be a valid URL. Got: '${shown(value)}'`);
+  const valid = urlWithHost(
+    (value) => `The environment variable \`${variable}\` must be a valid URL. Got: '${shown(value)}'`,
+  );
   return z
     .string()
     .optional()
@@ -96,19 +101,22 @@ export function bindHostVar(variable: string): RawSchema<string> {
     .transform((value) => value || '0.0.0.0')
     .pipe(
       z.string().refine((value) => isIP(value) !== 0 || HOSTNAME.test(value), {
-        error: (issue) => `${variable} must be a host name or an IP address (the address the server binds). Got: '${shown(String(issue.input))}'`,
+        error: (issue) =>
+          `${variable} must be a host name or an IP address (the address the server binds). Got: '${shown(String(issue.input))}'`,
       }),
     );
 }
 
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
 /**
  * `GATEHOUSE_ALLOWED_HOSTS`: comma-separated DNS names (a leading `.` allows every subdomain), or
  * `*` alone to turn the host check off (null). Lower-cased, a trailing dot dropped, de-duplicated.
  */
 export function allowedHostsVar(variable: string): RawSchema<string[] | null> {
-  const expected = 'host names without scheme or port (e.g. `phoenix.example.com,.internal.example`), or `*` alone to turn the host check off';
+  const expected =
+    'host names without scheme or port (e.g. `phoenix.example.com,.internal.example`), or `*` alone to turn the host check off';
   return z
     .string()
     .optional()

@@ -1,19 +1,18 @@
 import { z } from 'zod';
 import { collectAdmins } from './admins.js';
 import { type IdpDiscovery, idpSchema } from './oauth2-idps.js';
-import {
-  type Raw,
-  type RawSchema,
-  booleanVar,
-  field,
-  integerVar,
-  optionalString,
-  positiveMinutes,
-} from './schemas.js';
+import { type Raw, type RawSchema, booleanVar, field, integerVar, optionalString, positiveMinutes } from './schemas.js';
 import { previousKeysVar, requiredRolesVar } from './mfa.js';
 import { secretProblems } from './secret-rules.js';
 import { shown } from './text.js';
-import { allowedHostsVar, allowedOriginsVar, bindHostVar, csrfTrustedOriginsVar, rootPathVar, rootUrlVar } from './urls.js';
+import {
+  allowedHostsVar,
+  allowedOriginsVar,
+  bindHostVar,
+  csrfTrustedOriginsVar,
+  rootPathVar,
+  rootUrlVar,
+} from './urls.js';
 import { GATEHOUSE_PREFIX, type GatehouseVariable, type Variable } from './variables.js';
 
 /**
@@ -61,7 +60,10 @@ function secretListVar(variable: string): RawSchema<string[]> {
         const first = entries.indexOf(entry);
         if (first === index || entry === '') return;
         failed = true;
-        ctx.addIssue({ code: 'custom', message: `${variable} entry ${index + 1} repeats entry ${first + 1}: list each previous secret once` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `${variable} entry ${index + 1} repeats entry ${first + 1}: list each previous secret once`,
+        });
       });
       return failed ? z.NEVER : entries;
     });
@@ -87,7 +89,9 @@ function cookiesPathVar(variable: string): RawSchema<string> {
     .pipe(
       z
         .string()
-        .startsWith('/', { error: (issue) => `${variable} must start with '/' (it is the Path of every cookie). ${got(issue)}` })
+        .startsWith('/', {
+          error: (issue) => `${variable} must start with '/' (it is the Path of every cookie). ${got(issue)}`,
+        })
         // eslint-disable-next-line no-control-regex -- control characters are exactly what must be refused
         .regex(/^[^\s;\x00-\x1f\x7f]*$/, {
           error: (issue) =>
@@ -175,7 +179,9 @@ export function authEnvShape(prefix: string, discovery: IdpDiscovery) {
       PASSWORD_HASH_QUEUE: field(integerVar(`${GATEHOUSE_PREFIX}PASSWORD_HASH_QUEUE`, 32, 0, 100_000)),
       AUDIT_RETENTION_DAYS: field(integerVar(`${GATEHOUSE_PREFIX}AUDIT_RETENTION_DAYS`, 90, 1, 36_500)),
       // Whole minutes, default 30 days; 0 would end every session at its login.
-      SESSION_MAX_LIFETIME_MINUTES: field(integerVar(`${GATEHOUSE_PREFIX}SESSION_MAX_LIFETIME_MINUTES`, 43_200, 1, 1_000_000_000)),
+      SESSION_MAX_LIFETIME_MINUTES: field(
+        integerVar(`${GATEHOUSE_PREFIX}SESSION_MAX_LIFETIME_MINUTES`, 43_200, 1, 1_000_000_000),
+      ),
       PREVIOUS_SECRETS: field(secretListVar(`${GATEHOUSE_PREFIX}PREVIOUS_SECRETS`)),
       ENCRYPTION_KEY: field(secretVar('Gatehouse encryption key')),
       ENCRYPTION_KEY_PREVIOUS: field(previousKeysVar(`${GATEHOUSE_PREFIX}ENCRYPTION_KEY_PREVIOUS`)),

@@ -59,4 +59,3 @@ export const GATEHOUSE_VARIABLES = [
   'MFA_REQUIRED_ROLES',
 ] as const;
 export type GatehouseVariable = (typeof GATEHOUSE_VARIABLES)[number];
-

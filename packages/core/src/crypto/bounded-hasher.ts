@@ -59,7 +59,8 @@ export function defaultHashConcurrency(cores: number = availableParallelism()): 
 }
 
 function checkCount(value: number, name: string, min: number, max: number): void {
-  if (!Number.isSafeInteger(value) || value < min || value > max) throw new RangeError(`${name} must be an integer from ${min} to ${max}`);
+  if (!Number.isSafeInteger(value) || value < min || value > max)
+    throw new RangeError(`${name} must be an integer from ${min} to ${max}`);
 }
 
 /** Wraps a hasher (the argon2 one, or your own) so that at most `concurrency` operations run at once. */
@@ -82,7 +83,7 @@ export function createBoundedHasher(inner: PasswordHasher, limits: HashingLimits
 
   function retryAfterSeconds(): number {
     // When the whole queue (and what runs now) will have gone through the slots.
-    return Math.max(1, Math.ceil(((queued() + inFlight) / concurrency) * averageMs / 1000));
+    return Math.max(1, Math.ceil((((queued() + inFlight) / concurrency) * averageMs) / 1000));
   }
 
   function release(): void {

@@ -28,7 +28,11 @@ type ValidationCode = Extract<
   | 'malformed_path'
   | 'invalid_logout_token'
   | 'host_not_allowed'
-  | 'payload_too_large' | 'unsupported_media_type' | 'invalid_input' | 'invalid_email' | 'password_policy'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'invalid_input'
+  | 'invalid_email'
+  | 'password_policy'
 >;
 export class ValidationError extends GatehouseError {
   constructor(message: string, code: ValidationCode = 'invalid_input', options?: GatehouseErrorOptions) {
@@ -38,7 +42,14 @@ export class ValidationError extends GatehouseError {
 
 type AuthenticationCode = Extract<
   ErrorCode,
-  'unauthenticated' | 'invalid_token' | 'expired_token' | 'session_expired' | 'invalid_credentials' | 'untrusted_origin' | 'invalid_mfa_code' | 'mfa_required'
+  | 'unauthenticated'
+  | 'invalid_token'
+  | 'expired_token'
+  | 'session_expired'
+  | 'invalid_credentials'
+  | 'untrusted_origin'
+  | 'invalid_mfa_code'
+  | 'mfa_required'
 >;
 export class AuthenticationError extends GatehouseError {
   constructor(code: AuthenticationCode, message: string, options?: GatehouseErrorOptions) {
@@ -54,12 +65,19 @@ export class PermissionDeniedError extends GatehouseError {
 }
 
 export class NotFoundError extends GatehouseError {
-  constructor(message: string, options?: GatehouseErrorOptions, code: Extract<ErrorCode, 'not_found' | 'method_not_allowed'> = 'not_found') {
+  constructor(
+    message: string,
+    options?: GatehouseErrorOptions,
+    code: Extract<ErrorCode, 'not_found' | 'method_not_allowed'> = 'not_found',
+  ) {
     super(code, message, options);
   }
 }
 
-type ConflictCode = Extract<ErrorCode, 'conflict' | 'duplicate_email' | 'duplicate_username' | 'reserved_username' | 'mfa_already_enrolled'>;
+type ConflictCode = Extract<
+  ErrorCode,
+  'conflict' | 'duplicate_email' | 'duplicate_username' | 'reserved_username' | 'mfa_already_enrolled'
+>;
 export class ConflictError extends GatehouseError {
   constructor(message: string, code: ConflictCode = 'conflict', options?: GatehouseErrorOptions) {
     super(code, message, options);
@@ -123,7 +141,11 @@ export class MissingDependencyError extends GatehouseError {
   readonly packageName: string;
 
   constructor(packageName: string, feature: string, options?: GatehouseErrorOptions) {
-    super('dependency_missing', `${feature} needs the package "${packageName}", which is not installed: run \`npm install ${packageName}\``, options);
+    super(
+      'dependency_missing',
+      `${feature} needs the package "${packageName}", which is not installed: run \`npm install ${packageName}\``,
+      options,
+    );
     this.packageName = packageName;
   }
 }

@@ -2,7 +2,15 @@ import type { AuthConfig } from '../config/index.js';
 import { timingSafeEqualString } from '../crypto/index.js';
 import { isGatehouseError } from '../errors/index.js';
 import type { Principal, PrincipalKind } from '../policy/index.js';
-import type { AccessTokenGrant, ApiKeyGrant, AuthMethod, AuthStore, Clock, RevocationChannel, RevocationEvent } from '../ports.js';
+import type {
+  AccessTokenGrant,
+  ApiKeyGrant,
+  AuthMethod,
+  AuthStore,
+  Clock,
+  RevocationChannel,
+  RevocationEvent,
+} from '../ports.js';
 import { SYSTEM_USER } from '../services/well-known-users.js';
 import { toGlobalId } from './global-id.js';
 import type { TokenCodec } from '../tokens/index.js';
@@ -125,7 +133,9 @@ const SHARED_READ_MAX_AGE_MS = 1_000;
  * If the store cannot answer, the request is refused ('unavailable'): fail closed.
  */
 /** The user half of a principal, from the grant's one read (the cached path never reads again). */
-function identityOf(grant: AccessTokenGrant | ApiKeyGrant): Pick<AuthenticatedPrincipal, 'userId' | 'role' | 'userGlobalId' | 'username' | 'email' | 'authMethod'> {
+function identityOf(
+  grant: AccessTokenGrant | ApiKeyGrant,
+): Pick<AuthenticatedPrincipal, 'userId' | 'role' | 'userGlobalId' | 'username' | 'email' | 'authMethod'> {
   return {
     userId: grant.userId,
     role: grant.role,
@@ -221,7 +231,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         break;
       case 'user_sessions': {
         const tokensOfUser = byUser.get(event.userId);
-        if (tokensOfUser) for (const token of [...tokensOfUser]) if (cache.get(token)?.result.principal.kind === 'session') forget(token);
+        if (tokensOfUser)
+          for (const token of [...tokensOfUser])
+            if (cache.get(token)?.result.principal.kind === 'session') forget(token);
         break;
       }
       case 'session':
@@ -294,7 +306,13 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         // is refused (typed stores cannot return one; a hand-written store might).
         if (typeof grant.expiresAt !== 'number') return FAILURES.invalid;
         if (grant.expiresAt <= now) return FAILURES.expired;
-        principal = { kind: 'session', ...identityOf(grant), credentialId: id, sessionId: grant.sessionId, expiresAt: grant.expiresAt };
+        principal = {
+          kind: 'session',
+          ...identityOf(grant),
+          credentialId: id,
+          sessionId: grant.sessionId,
+          expiresAt: grant.expiresAt,
+        };
       } else {
         const read = readGrant('api_key', id, now);
         shared = read;
@@ -309,7 +327,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     }
     const channelDown = channel.isLive?.() === false;
     // The read, not this caller, must postdate every revocation for the answer to be cached.
-    if (shared.generation !== generation || channelDown) return Object.freeze({ ok: true as const, principal: Object.freeze(principal) });
+    if (shared.generation !== generation || channelDown)
+      return Object.freeze({ ok: true as const, principal: Object.freeze(principal) });
     return remember(token, principal, now);
   }
 
@@ -336,7 +355,12 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     // Cached tokens passed this check when they were first seen; a miss gets it here.
     if (bearer !== null && !isBearerToken(bearer)) return FAILURES.invalid;
     // The admin secret is a bearer only, never a cookie, and is compared in constant time.
-    if (bearer !== null && adminSecretResult !== null && adminSecret !== null && timingSafeEqualString(bearer, adminSecret)) {
+    if (
+      bearer !== null &&
+      adminSecretResult !== null &&
+      adminSecret !== null &&
+      timingSafeEqualString(bearer, adminSecret)
+    ) {
       return adminSecretResult;
     }
     return undefined;

@@ -43,14 +43,22 @@ export const isBearerToken = (token: string): boolean => VISIBLE_ASCII.test(toke
  * another, and a Fetch `Headers` joins them: a repeated header is answered as malformed (`''`, which
  * `parseBearer` refuses) on every path instead of guessing which one the client meant.
  */
-export function nodeAuthorization(headers: { readonly authorization?: string | undefined }, rawHeaders: readonly string[]): string | null {
+export function nodeAuthorization(
+  headers: { readonly authorization?: string | undefined },
+  rawHeaders: readonly string[],
+): string | null {
   const value = headers.authorization;
   if (value === undefined) return null;
   let seen = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i];
     // Only 13-character names can match: the lower-casing is paid for a handful of headers at most.
-    if (name?.length === 13 && (name === 'authorization' || name === 'Authorization' || name.toLowerCase() === 'authorization') && ++seen > 1) return '';
+    if (
+      name?.length === 13 &&
+      (name === 'authorization' || name === 'Authorization' || name.toLowerCase() === 'authorization') &&
+      ++seen > 1
+    )
+      return '';
   }
   return value;
 }
@@ -60,7 +68,10 @@ export function nodeAuthorization(headers: { readonly authorization?: string | u
  * `Authorization` headers reach core as the refusal `nodeAuthorization` makes of them, not as the
  * first one Node kept.
  */
-export function fetchHeadersOfNode(headers: Readonly<Record<string, string | string[] | undefined>>, rawHeaders: readonly string[]): Headers {
+export function fetchHeadersOfNode(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  rawHeaders: readonly string[],
+): Headers {
   const out = new Headers();
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;

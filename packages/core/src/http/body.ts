@@ -27,7 +27,12 @@ export async function readJsonObject(request: Request, limit = MAX_BODY_BYTES): 
 }
 
 /** The body as UTF-8 text, at most `limit` bytes (413, counted while streaming, whatever Content-Length claims). */
-async function readText(request: Request, limit: number, undecodable: string, code: 'malformed_json' | 'bad_request'): Promise<string> {
+async function readText(
+  request: Request,
+  limit: number,
+  undecodable: string,
+  code: 'malformed_json' | 'bad_request',
+): Promise<string> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > limit) throw new ValidationError(`Request body must be at most ${limit} bytes`, 'payload_too_large');
 
@@ -68,6 +73,7 @@ export async function readForm(request: Request, limit = MAX_BODY_BYTES): Promis
   }
   const form = new URLSearchParams(await readText(request, limit, 'Request body is not valid UTF-8', 'bad_request'));
   const names = [...form.keys()];
-  if (new Set(names).size !== names.length) throw new ValidationError('A form parameter is given more than once', 'bad_request');
+  if (new Set(names).size !== names.length)
+    throw new ValidationError('A form parameter is given more than once', 'bad_request');
   return form;
 }

@@ -19,7 +19,10 @@ export function resolveClientAddress(
   if (!peer) return null;
   const direct = normalizeAddress(peer);
   if (!forwardedFor || !trustedProxies.has(direct)) return direct;
-  const hops = forwardedFor.split(',').map(normalizeAddress).filter((hop) => isIP(hop) !== 0);
+  const hops = forwardedFor
+    .split(',')
+    .map(normalizeAddress)
+    .filter((hop) => isIP(hop) !== 0);
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = hops[i] as string;
     if (!trustedProxies.has(hop)) return hop;

@@ -18,7 +18,11 @@ export function serializeCookie(config: CookieConfig, name: string, value: strin
  * Deletes a cookie where it was set: with the configured path (the reference deletes at `/`, which
  * leaves the cookie in place when PHOENIX_COOKIES_PATH is something else).
  */
-export function deleteCookie(config: CookieConfig, name: string, sameSite: CookieOptions['sameSite'] = 'Strict'): string {
+export function deleteCookie(
+  config: CookieConfig,
+  name: string,
+  sameSite: CookieOptions['sameSite'] = 'Strict',
+): string {
   return serializeCookie(config, name, '', { maxAge: 0, sameSite });
 }
 

@@ -28,7 +28,9 @@ function hostnameOfHostHeader(host: string): string | null {
  * host (PHOENIX_ROOT_URL's, else the request's Host), so forgetting to list it cannot lock the UI out.
  * Returns a checker, or null when the check is off.
  */
-export function createCsrfCheck(config: AuthConfig): ((headers: OriginHeaders, referrerExempt?: boolean) => AuthenticationError | null) | null {
+export function createCsrfCheck(
+  config: AuthConfig,
+): ((headers: OriginHeaders, referrerExempt?: boolean) => AuthenticationError | null) | null {
   if (config.csrfTrustedOrigins.length === 0) return null;
   const trusted = new Set(config.csrfTrustedOrigins);
   const ownFromConfig = config.rootUrl ? hostnameOf(config.rootUrl) : null;
@@ -41,7 +43,8 @@ export function createCsrfCheck(config: AuthConfig): ((headers: OriginHeaders, r
   };
 
   return ({ origin, referer, host }, referrerExempt = false) => {
-    if (origin && !isTrusted(hostnameOf(origin), host)) return new AuthenticationError('untrusted_origin', 'untrusted origin');
+    if (origin && !isTrusted(hostnameOf(origin), host))
+      return new AuthenticationError('untrusted_origin', 'untrusted origin');
     // The OAuth callback arrives from the IdP's page: its Referer is the IdP. The callback is
     // protected by state, nonce and PKCE instead.
     if (referer && !referrerExempt && !isTrusted(hostnameOf(referer), host)) {

@@ -1,7 +1,19 @@
 import type { AuthConfig } from '../config/index.js';
-import { AuthenticationError, PermissionDeniedError, UnavailableError, ValidationError, type GatehouseError } from '../errors/index.js';
+import {
+  AuthenticationError,
+  PermissionDeniedError,
+  UnavailableError,
+  ValidationError,
+  type GatehouseError,
+} from '../errors/index.js';
 import { ANONYMOUS_PRINCIPAL, decisionError, type Principal, type RestPolicy, type Role } from '../policy/index.js';
-import type { AuthenticatedPrincipal, Authenticator, AuthFailureReason, AuthResult, Credentials } from './authenticate.js';
+import type {
+  AuthenticatedPrincipal,
+  Authenticator,
+  AuthFailureReason,
+  AuthResult,
+  Credentials,
+} from './authenticate.js';
 import { readCookie } from './cookies.js';
 import type { createCsrfCheck } from './csrf.js';
 import type { HostCheck } from './host-check.js';
@@ -44,7 +56,12 @@ export type GuardedPrincipal = Extract<GuardResult, { readonly ok: true }>['prin
 
 export type GuardResult =
   | { readonly ok: true; readonly principal: AuthenticatedPrincipal | typeof ANONYMOUS_PRINCIPAL }
-  | { readonly ok: false; readonly status: number; readonly body: string; readonly headers: Readonly<Record<string, string>> };
+  | {
+      readonly ok: false;
+      readonly status: number;
+      readonly body: string;
+      readonly headers: Readonly<Record<string, string>>;
+    };
 
 export interface RequestContext {
   /** The socket peer address (adapters read it from the connection). */
@@ -65,7 +82,9 @@ const FAILURE_MESSAGES: Record<Exclude<AuthFailureReason, 'unavailable'>, string
 
 /** `This action requires the ADMIN role.`, `… the MEMBER or ADMIN role.`: the client learns what would have passed. */
 function roleRequiredMessage(roles: readonly Role[]): string {
-  return roles.length === 0 ? 'This action is not allowed for any role.' : `This action requires the ${roles.join(' or ')} role.`;
+  return roles.length === 0
+    ? 'This action is not allowed for any role.'
+    : `This action requires the ${roles.join(' or ')} role.`;
 }
 
 export function denial(error: GatehouseError): GuardResult {
@@ -99,7 +118,8 @@ const roleDenials = new WeakMap<readonly Role[], GuardResult>();
  */
 export function checkRole(principal: Principal, roles: readonly Role[]): GuardResult {
   const role: Role = principal.kind === 'admin_secret' ? 'ADMIN' : principal.role;
-  if (principal.kind === 'anonymous' || roles.includes(role)) return { ok: true, principal: principal as AuthenticatedPrincipal };
+  if (principal.kind === 'anonymous' || roles.includes(role))
+    return { ok: true, principal: principal as AuthenticatedPrincipal };
   let refused = roleDenials.get(roles);
   if (refused === undefined) {
     refused = denial(new PermissionDeniedError(roleRequiredMessage(roles)));
@@ -131,7 +151,10 @@ export interface Gate {
   readonly guardCached: (input: GuardInput) => GuardResult | undefined;
   readonly requireRole: (principal: Principal, roles: readonly Role[]) => GuardResult;
   /** The principal of these credentials (anonymous while auth is off), or the denial. */
-  readonly principalFrom: (authorization: string | null | undefined, cookieHeader: string | null | undefined) => Promise<GuardResult>;
+  readonly principalFrom: (
+    authorization: string | null | undefined,
+    cookieHeader: string | null | undefined,
+  ) => Promise<GuardResult>;
   /** The raw target's decision path when it differs from the routed one (see `targetPath` below). */
   readonly targetPath: (target: string | null | undefined, path: string) => string | null | undefined;
 }
@@ -141,12 +164,18 @@ export function createGate({ config, restPolicy, csrf, hostCheck, authenticator 
   const canonicalRoot = config.rootPath.toLowerCase();
   const accessCookie = config.cookies.names.accessToken;
 
-  const credentialsOf = (authorization: string | null | undefined, cookieHeader: string | null | undefined): Credentials => ({
+  const credentialsOf = (
+    authorization: string | null | undefined,
+    cookieHeader: string | null | undefined,
+  ): Credentials => ({
     authorization,
     accessTokenCookie: readCookie(cookieHeader, accessCookie),
   });
 
-  async function principalFrom(authorization: string | null | undefined, cookieHeader: string | null | undefined): Promise<GuardResult> {
+  async function principalFrom(
+    authorization: string | null | undefined,
+    cookieHeader: string | null | undefined,
+  ): Promise<GuardResult> {
     if (!authenticator) return ANONYMOUS_GATE;
     return gateOf(await authenticator.authenticate(credentialsOf(authorization, cookieHeader)));
   }
@@ -165,7 +194,8 @@ export function createGate({ config, restPolicy, csrf, hostCheck, authenticator 
   function targetPath(target: string | null | undefined, path: string): string | null | undefined {
     if (target === null || target === undefined) return undefined;
     // The common case without allocating: the target is the routed path, perhaps with a query.
-    if (target.startsWith(path) && (target.length === path.length || target.charCodeAt(path.length) === 63 /* ? */)) return undefined;
+    if (target.startsWith(path) && (target.length === path.length || target.charCodeAt(path.length) === 63) /* ? */)
+      return undefined;
     return decisionPath(pathOfTarget(target));
   }
 
@@ -205,7 +235,12 @@ export function createGate({ config, restPolicy, csrf, hostCheck, authenticator 
     if (known !== undefined) return known;
     // Only a credential memory does not know gets here; everything before it has passed.
     const gate = await principalFrom(input.authorization, input.cookie);
-    return authorizeBoth(gate, input.method, decisionPath(input.path) ?? '', targetPath(input.target, input.path) ?? undefined);
+    return authorizeBoth(
+      gate,
+      input.method,
+      decisionPath(input.path) ?? '',
+      targetPath(input.target, input.path) ?? undefined,
+    );
   }
 
   return { guard, guardCached, requireRole: checkRole, principalFrom, targetPath };

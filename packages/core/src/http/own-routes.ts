@@ -49,12 +49,31 @@ export interface OwnRoutes {
 }
 
 export function createOwnRoutes(options: OwnRoutesOptions): OwnRoutes {
-  const { config, routes, gate, csrf, hostCheck, deps, systemUserId, idpLogout, background, trustedProxies, clock, logger, audit } = options;
+  const {
+    config,
+    routes,
+    gate,
+    csrf,
+    hostCheck,
+    deps,
+    systemUserId,
+    idpLogout,
+    background,
+    trustedProxies,
+    clock,
+    logger,
+    audit,
+  } = options;
   const { guard, principalFrom, targetPath } = gate;
   const rootPath = config.rootPath;
   const router = createRouter(routes);
   const paths = Object.freeze([
-    ...new Set(routes.map((r) => `${rootPath}${r.pattern.split('{}').reduce((acc, part, i) => (i === 0 ? part : `${acc}:p${i}${part}`), '')}`)),
+    ...new Set(
+      routes.map(
+        (r) =>
+          `${rootPath}${r.pattern.split('{}').reduce((acc, part, i) => (i === 0 ? part : `${acc}:p${i}${part}`), '')}`,
+      ),
+    ),
     ...(config.enabled ? [`${rootPath}/auth`, `${rootPath}/auth/*`] : []),
   ]);
 
@@ -98,7 +117,8 @@ export function createOwnRoutes(options: OwnRoutesOptions): OwnRoutes {
     const host = request.headers.get('host');
     // Before any route runs, even the JSON 404 of an unknown auth path.
     if (hostCheck !== null && !hostCheck.allows(host)) return errorResponse(hostCheck.error, logger);
-    if (targetPath(context.target, url.pathname) === null) return errorResponse(new ValidationError(MALFORMED_PATH_MESSAGE, 'malformed_path'), logger);
+    if (targetPath(context.target, url.pathname) === null)
+      return errorResponse(new ValidationError(MALFORMED_PATH_MESSAGE, 'malformed_path'), logger);
     if (match === null) return json(new NotFoundError('Not found').toJSON(), 404);
     try {
       if (match === 'method') throw new NotFoundError('Method not allowed', undefined, 'method_not_allowed');
@@ -124,9 +144,21 @@ export function createOwnRoutes(options: OwnRoutesOptions): OwnRoutes {
         const csrfError = csrf?.({ origin, referer, host }, route.csrfReferrerExempt);
         if (csrfError) throw csrfError;
       }
-      const clientAddress = resolveClientAddress(context.remoteAddress, request.headers.get('x-forwarded-for'), trustedProxies);
-      if (route.kind === 'auth' && config.rateLimitEnabled && deps) await spend(deps.rateLimits, clock, 'auth', AUTH_ROUTES_RULE, clientAddress);
-      return await route.handler({ request, url, params, principal, clientAddress, app: deps ? requestEnvironment(deps, request, clientAddress) : environment });
+      const clientAddress = resolveClientAddress(
+        context.remoteAddress,
+        request.headers.get('x-forwarded-for'),
+        trustedProxies,
+      );
+      if (route.kind === 'auth' && config.rateLimitEnabled && deps)
+        await spend(deps.rateLimits, clock, 'auth', AUTH_ROUTES_RULE, clientAddress);
+      return await route.handler({
+        request,
+        url,
+        params,
+        principal,
+        clientAddress,
+        app: deps ? requestEnvironment(deps, request, clientAddress) : environment,
+      });
     } catch (error) {
       if (error instanceof URIError) return errorResponse(new ValidationError('Malformed path parameter'), logger);
       return errorResponse(error, logger);
@@ -140,7 +172,10 @@ export function createOwnRoutes(options: OwnRoutesOptions): OwnRoutes {
    */
   function requestEnvironment(base: ServiceDeps, request: Request, clientAddress: string | null): RouteEnvironment {
     const requestId = acceptableRequestId(request.headers.get('x-request-id')) ?? randomId(12);
-    const scoped: ServiceDeps = { ...base, audit: audit.recorder(auditRequestContext(clientAddress, request.headers.get('user-agent'), requestId)) };
+    const scoped: ServiceDeps = {
+      ...base,
+      audit: audit.recorder(auditRequestContext(clientAddress, request.headers.get('user-agent'), requestId)),
+    };
     return Object.create(environment, { deps: { value: scoped } }) as RouteEnvironment;
   }
 

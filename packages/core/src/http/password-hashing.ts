@@ -1,5 +1,10 @@
 import type { PasswordHashingConfig } from '../config/index.js';
-import { createBoundedHasher, defaultHashConcurrency, type BoundedPasswordHasher, type PasswordHasher } from '../crypto/index.js';
+import {
+  createBoundedHasher,
+  defaultHashConcurrency,
+  type BoundedPasswordHasher,
+  type PasswordHasher,
+} from '../crypto/index.js';
 import type { Logger } from '../services/deps.js';
 
 /** Overrides of `GATEHOUSE_PASSWORD_HASH_CONCURRENCY` / `GATEHOUSE_PASSWORD_HASH_QUEUE`. */
@@ -34,16 +39,21 @@ export function boundedLoginHasher(
   const concurrency = chosen ?? Math.max(1, Math.min(defaultHashConcurrency(), pool - 1));
   const maxQueue = options.maxQueue ?? config.maxQueue;
   if (chosen !== null && chosen >= pool) {
-    logger.warn('password hashing may occupy every libuv thread-pool thread; file, DNS and crypto work will wait behind logins', {
-      concurrency,
-      threadPoolSize: pool,
-      fix: 'set GATEHOUSE_PASSWORD_HASH_CONCURRENCY below UV_THREADPOOL_SIZE, or raise UV_THREADPOOL_SIZE',
-    });
+    logger.warn(
+      'password hashing may occupy every libuv thread-pool thread; file, DNS and crypto work will wait behind logins',
+      {
+        concurrency,
+        threadPoolSize: pool,
+        fix: 'set GATEHOUSE_PASSWORD_HASH_CONCURRENCY below UV_THREADPOOL_SIZE, or raise UV_THREADPOOL_SIZE',
+      },
+    );
   }
   return createBoundedHasher(inner, {
     concurrency,
     maxQueue,
     onBurst: (burst) =>
-      logger.warn('password hashing queue full: refusing logins with 503 until it drains (logged once per burst)', { ...burst }),
+      logger.warn('password hashing queue full: refusing logins with 503 until it drains (logged once per burst)', {
+        ...burst,
+      }),
   });
 }

@@ -23,7 +23,8 @@
  */
 
 /** What a refused path hears (400 `malformed_path`), on every adapter. */
-export const MALFORMED_PATH_MESSAGE = 'Malformed request path: encoded separators, dot segments and control characters are refused';
+export const MALFORMED_PATH_MESSAGE =
+  'Malformed request path: encoded separators, dot segments and control characters are refused';
 
 /** Longer paths are refused: no router of ours has a use for them and they cost cache slots. */
 export const MAX_PATH_LENGTH = 4096;

@@ -28,7 +28,8 @@ export function redirect(location: string, headers?: HeaderInit): Response {
 /** Extra headers an error's status calls for: `Retry-After` on 429, `WWW-Authenticate` on 401. */
 export function errorHeaders(error: GatehouseError): Record<string, string> {
   const headers: Record<string, string> = {};
-  if ('retryAfterSeconds' in error && typeof error.retryAfterSeconds === 'number') headers['retry-after'] = String(error.retryAfterSeconds);
+  if ('retryAfterSeconds' in error && typeof error.retryAfterSeconds === 'number')
+    headers['retry-after'] = String(error.retryAfterSeconds);
   if (error.status === 401) headers['www-authenticate'] = 'Bearer realm="gatehouse"';
   return headers;
 }

@@ -54,7 +54,9 @@ export function createRouter(routes: readonly RouteDefinition[]): Router {
   }
 
   const matchesAny = (parts: readonly string[]): boolean =>
-    compiled.some(({ parts: pattern }) => pattern.length === parts.length && pattern.every((p, i) => p === '{}' || p === parts[i]));
+    compiled.some(
+      ({ parts: pattern }) => pattern.length === parts.length && pattern.every((p, i) => p === '{}' || p === parts[i]),
+    );
 
   const segmentAt = (path: string, from: number): [string, number] => {
     const end = path.indexOf('/', from);

@@ -56,7 +56,10 @@ export function auditEventJson(event: AuditEventRecord): Record<string, unknown>
     id: toGlobalId('AuditEvent', event.id),
     type: event.type,
     occurred_at: iso(event.occurredAt),
-    actor: { kind: event.actor.kind, user_id: event.actor.userId === null ? null : toGlobalId('User', event.actor.userId) },
+    actor: {
+      kind: event.actor.kind,
+      user_id: event.actor.userId === null ? null : toGlobalId('User', event.actor.userId),
+    },
     subject_user_id: event.subjectUserId === null ? null : toGlobalId('User', event.subjectUserId),
     client_address: event.clientAddress,
     user_agent: event.userAgent,

@@ -27,9 +27,11 @@ export function logStartup(logger: Logger, facts: StartupFacts): void {
   logger.info('gatehouse: started', {
     auth: config.enabled ? 'on' : 'off',
     url: config.publicUrl,
-    from: config.rootUrl !== null ? `${p}ROOT_URL` : `${p}HOST, ${p}PORT and ${p}HOST_ROOT_PATH (${p}ROOT_URL is unset)`,
+    from:
+      config.rootUrl !== null ? `${p}ROOT_URL` : `${p}HOST, ${p}PORT and ${p}HOST_ROOT_PATH (${p}ROOT_URL is unset)`,
     rootPath: config.rootPath || '/',
-    allowedHosts: config.allowedHosts === null ? 'any (GATEHOUSE_ALLOWED_HOSTS=*)' : ['localhost', ...config.allowedHosts],
+    allowedHosts:
+      config.allowedHosts === null ? 'any (GATEHOUSE_ALLOWED_HOSTS=*)' : ['localhost', ...config.allowedHosts],
     store: facts.store.description ?? 'a custom store (AuthStore.description is unset)',
     routePreset: facts.routePreset,
   });

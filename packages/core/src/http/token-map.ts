@@ -38,7 +38,8 @@ const TAIL_LENGTH = 8;
 /** 30 bits from `TAIL_LENGTH` characters ending `end` characters before the token's end. */
 function fingerprint(token: string, end: number): number {
   let hash = token.length;
-  for (let i = end > TAIL_LENGTH ? end - TAIL_LENGTH : 0; i < end; i++) hash = (Math.imul(hash, 31) + token.charCodeAt(i)) | 0;
+  for (let i = end > TAIL_LENGTH ? end - TAIL_LENGTH : 0; i < end; i++)
+    hash = (Math.imul(hash, 31) + token.charCodeAt(i)) | 0;
   return hash & 0x3fffffff;
 }
 

@@ -53,7 +53,8 @@ function serialise(record: Record<string, unknown>): string {
  */
 export function createStderrLogger(options: StderrLoggerOptions = {}): Logger {
   const least = SEVERITY[options.level ?? 'info'];
-  if (least === undefined) throw new TypeError(`createStderrLogger: level must be info, warn or error, got ${String(options.level)}`);
+  if (least === undefined)
+    throw new TypeError(`createStderrLogger: level must be info, warn or error, got ${String(options.level)}`);
   const write = options.write ?? ((line: string) => void process.stderr.write(line));
   const now = options.now ?? Date.now;
   const log = (level: LogLevel) => {

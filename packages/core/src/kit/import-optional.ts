@@ -10,7 +10,12 @@ const NOT_FOUND_CODES = new Set(['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND']);
 export function isMissingPackage(error: unknown, packageName: string): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { code, message } = error as { code?: unknown; message?: unknown };
-  return typeof code === 'string' && NOT_FOUND_CODES.has(code) && typeof message === 'string' && message.includes(`'${packageName}'`);
+  return (
+    typeof code === 'string' &&
+    NOT_FOUND_CODES.has(code) &&
+    typeof message === 'string' &&
+    message.includes(`'${packageName}'`)
+  );
 }
 
 /**

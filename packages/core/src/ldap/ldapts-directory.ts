@@ -99,7 +99,12 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
   const attemptTimeout = options.attemptTimeoutMs ?? 60_000;
   const limiter = createLimiter(options.maxConcurrent ?? 10);
   const logger = options.logger;
-  const attributes = [config.emailAttribute, config.displayNameAttribute, config.uniqueIdAttribute, config.groupSearchFilterUserAttribute];
+  const attributes = [
+    config.emailAttribute,
+    config.displayNameAttribute,
+    config.uniqueIdAttribute,
+    config.groupSearchFilterUserAttribute,
+  ];
   if (config.groupSearchFilter === null) attributes.push(config.memberOfAttribute);
   const requested = [...new Set(attributes.filter((a): a is string => a !== null))];
   const bufferAttributes = config.uniqueIdAttribute === null ? [] : [config.uniqueIdAttribute];
@@ -145,7 +150,8 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
    * operation; nothing asynchronous happens between the check and ldapts writing the request.
    */
   function assertSecure(client: Client): void {
-    if (config.tlsMode === 'starttls' && !client.isConnected) throw new ServerFault('the directory connection dropped after STARTTLS');
+    if (config.tlsMode === 'starttls' && !client.isConnected)
+      throw new ServerFault('the directory connection dropped after STARTTLS');
   }
 
   /** Unbinds and drops the socket; awaited on the normal path, so a queued login starts on a free slot. */
@@ -216,12 +222,15 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
   }
 
   async function groupsOf(client: Client, entry: Entry, username: string): Promise<string[]> {
-    if (config.groupSearchFilter === null) return config.memberOfAttribute === null ? [] : all(entry[config.memberOfAttribute]);
+    if (config.groupSearchFilter === null)
+      return config.memberOfAttribute === null ? [] : all(entry[config.memberOfAttribute]);
     let value = username;
     if (config.groupSearchFilterUserAttribute !== null) {
       const attribute = first(entry[config.groupSearchFilterUserAttribute]);
       if (attribute === null) {
-        logger?.warn('ldap: the group-search user attribute is missing on the entry; no groups', { attribute: config.groupSearchFilterUserAttribute });
+        logger?.warn('ldap: the group-search user attribute is missing on the entry; no groups', {
+          attribute: config.groupSearchFilterUserAttribute,
+        });
         return [];
       }
       value = attribute;
@@ -236,13 +245,20 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
       } catch (error) {
         // A lost secure connection is a server fault, never "this base has no groups".
         if (error instanceof ServerFault) throw error;
-        logger?.warn('ldap: a group search base failed; skipped', { error: error instanceof Error ? error.name : 'unknown' });
+        logger?.warn('ldap: a group search base failed; skipped', {
+          error: error instanceof Error ? error.name : 'unknown',
+        });
       }
     }
     return groups;
   }
 
-  async function tryServer(host: string, username: string, password: string, open: Set<Client>): Promise<DirectoryOutcome> {
+  async function tryServer(
+    host: string,
+    username: string,
+    password: string,
+    open: Set<Client>,
+  ): Promise<DirectoryOutcome> {
     let search: Client;
     let entry: Entry | null | 'ambiguous';
     try {
@@ -283,14 +299,22 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
     }
   }
 
-  async function attempt(username: string, password: string, open: Set<Client>, cancelled: () => boolean): Promise<DirectoryOutcome> {
+  async function attempt(
+    username: string,
+    password: string,
+    open: Set<Client>,
+    cancelled: () => boolean,
+  ): Promise<DirectoryOutcome> {
     for (const host of shuffled(config.hosts)) {
       if (cancelled()) return UNAVAILABLE;
       try {
         return await tryServer(host, username, password, open);
       } catch (error) {
         // Only the kind of failure is logged: library messages may quote what the server sent.
-        logger?.warn('ldap: directory server failed; trying the next one', { host, error: error instanceof Error ? error.message : 'unknown' });
+        logger?.warn('ldap: directory server failed; trying the next one', {
+          host,
+          error: error instanceof Error ? error.message : 'unknown',
+        });
       }
     }
     return UNAVAILABLE;
@@ -345,7 +369,12 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
           for (const base of config.userSearchBaseDns) {
             try {
               assertSecure(client);
-              const { searchEntries } = await client.search(base, { scope: 'sub', filter, attributes: requested.length > 0 ? requested : ['1.1'], sizeLimit: 5 });
+              const { searchEntries } = await client.search(base, {
+                scope: 'sub',
+                filter,
+                attributes: requested.length > 0 ? requested : ['1.1'],
+                sizeLimit: 5,
+              });
               found.push(...searchEntries);
             } catch (error) {
               if (!(error instanceof NoSuchObjectError)) throw error;
@@ -353,15 +382,23 @@ export function createLdapDirectory(config: LdapConfig, options: LdapDirectoryOp
               ok = false;
             }
           }
-          lines.push(`${host}:${config.port} (${config.tlsMode}): bound ${who}; ${filter} found ${found.length} entr${found.length === 1 ? 'y' : 'ies'}`);
+          lines.push(
+            `${host}:${config.port} (${config.tlsMode}): bound ${who}; ${filter} found ${found.length} entr${found.length === 1 ? 'y' : 'ies'}`,
+          );
           for (const entry of found) {
-            const email = config.emailAttribute === null ? 'no-email mode' : (first(entry[config.emailAttribute]) ?? 'none');
-            const groups = config.groupSearchFilter === null && config.memberOfAttribute !== null ? `${all(entry[config.memberOfAttribute]).length} ${config.memberOfAttribute}` : 'group search';
+            const email =
+              config.emailAttribute === null ? 'no-email mode' : (first(entry[config.emailAttribute]) ?? 'none');
+            const groups =
+              config.groupSearchFilter === null && config.memberOfAttribute !== null
+                ? `${all(entry[config.memberOfAttribute]).length} ${config.memberOfAttribute}`
+                : 'group search';
             lines.push(`  ${entry.dn} (e-mail: ${email}; groups: ${groups})`);
           }
         } catch (error) {
           ok = false;
-          lines.push(`${host}:${config.port} (${config.tlsMode}): failed: ${error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error'}`);
+          lines.push(
+            `${host}:${config.port} (${config.tlsMode}): failed: ${error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error'}`,
+          );
         } finally {
           for (const client of open) void close(client, open);
         }

@@ -38,7 +38,8 @@ export function mapLdapRole(ldap: LdapConfig, groups: readonly string[]): Assign
 
 // By code, not class: a store built against another copy of core throws that copy's ConflictError.
 const isConflict = (error: unknown): error is { code: string } =>
-  isGatehouseError(error) && (error.code === 'conflict' || error.code === 'duplicate_email' || error.code === 'duplicate_username');
+  isGatehouseError(error) &&
+  (error.code === 'conflict' || error.code === 'duplicate_email' || error.code === 'duplicate_username');
 
 /** Refusals after the directory said yes: not the person's fault, so not counted (reference §1.4). */
 class Refused extends Error {}
@@ -52,7 +53,8 @@ export async function ldapLogin(
 ): Promise<IssuedSession> {
   const username = typeof input.username === 'string' ? input.username : '';
   const password = typeof input.password === 'string' ? input.password : '';
-  if (!username.trim() || !password) throw new AuthenticationError('invalid_credentials', 'Username and password required');
+  if (!username.trim() || !password)
+    throw new AuthenticationError('invalid_credentials', 'Username and password required');
   const lockoutKey = username.trim().toLowerCase();
   try {
     await assertNotLockedOut(deps, lockoutKey);
@@ -64,7 +66,10 @@ export async function ldapLogin(
 
   const outcome = await directory.authenticate(username, password);
   if (!outcome.ok && outcome.reason === 'unavailable') {
-    throw new DirectoryUnavailableError('The directory server is unavailable. Please try again later.', OUTAGE_RETRY_SECONDS);
+    throw new DirectoryUnavailableError(
+      'The directory server is unavailable. Please try again later.',
+      OUTAGE_RETRY_SECONDS,
+    );
   }
   const fail = async (reason: 'invalid_credentials' | 'not_allowed'): Promise<never> => {
     const lockedUntil = await recordLoginFailure(deps, lockoutKey);
@@ -111,7 +116,8 @@ async function provision(
     // LOCAL and OAuth2 accounts cannot be claimed through the directory.
     if (byEmail !== null && byEmail.authMethod !== 'LDAP') throw new Refused();
     // A different id on the same address: a recycled mailbox; an admin must resolve it.
-    if (byEmail !== null && uniqueId !== null && byEmail.ldapUniqueId !== null && byEmail.ldapUniqueId !== uniqueId) throw new Refused();
+    if (byEmail !== null && uniqueId !== null && byEmail.ldapUniqueId !== null && byEmail.ldapUniqueId !== uniqueId)
+      throw new Refused();
     existing = byEmail;
   }
   if (existing !== null) return refresh(deps, existing, { email, uniqueId, role });
@@ -120,7 +126,11 @@ async function provision(
 }
 
 /** E-mail and role follow the directory at every login (no opt-out, reference §1.8). */
-async function refresh(deps: ServiceDeps, user: UserRecord, from: { email: string | null; uniqueId: string | null; role: AssignableRole }): Promise<UserRecord> {
+async function refresh(
+  deps: ServiceDeps,
+  user: UserRecord,
+  from: { email: string | null; uniqueId: string | null; role: AssignableRole },
+): Promise<UserRecord> {
   const patch: UserPatch = { updatedAt: deps.clock.now() };
   if (from.email !== null && from.email !== user.email) patch.email = from.email;
   if (from.uniqueId !== null && user.ldapUniqueId !== from.uniqueId) patch.ldapUniqueId = from.uniqueId;
@@ -139,12 +149,23 @@ async function refresh(deps: ServiceDeps, user: UserRecord, from: { email: strin
   // Cached credentials (API keys) of this user carry the old role or address.
   await publishIdentityChange(deps, user, updated);
   if (roleChanged) {
-    deps.audit.record({ type: 'user.role_changed', subjectUserId: user.id, actor: { kind: 'identity_provider', userId: null }, details: { from: user.role, to: from.role, via: 'ldap' } });
+    deps.audit.record({
+      type: 'user.role_changed',
+      subjectUserId: user.id,
+      actor: { kind: 'identity_provider', userId: null },
+      details: { from: user.role, to: from.role, via: 'ldap' },
+    });
   }
   return updated;
 }
 
-async function signUp(deps: ServiceDeps, loginName: string, found: DirectoryUser, email: string, role: AssignableRole): Promise<UserRecord> {
+async function signUp(
+  deps: ServiceDeps,
+  loginName: string,
+  found: DirectoryUser,
+  email: string,
+  role: AssignableRole,
+): Promise<UserRecord> {
   const base = (found.displayName ?? loginName).trim() || loginName.trim();
   for (let attempt = 0; attempt < 5; attempt++) {
     const username = attempt === 0 ? base : `${base} (${randomBytes(3).toString('hex')})`;

@@ -176,7 +176,11 @@ function describeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { error: typeof error };
   // nodemailer puts its own category in `code` and keeps the system or TLS code (ECONNREFUSED,
   // DEPTH_ZERO_SELF_SIGNED_CERT, ...) in `originalCode`: the one that tells an operator what to fix.
-  const { code, originalCode, responseCode } = error as Error & { code?: unknown; originalCode?: unknown; responseCode?: unknown };
+  const { code, originalCode, responseCode } = error as Error & {
+    code?: unknown;
+    originalCode?: unknown;
+    responseCode?: unknown;
+  };
   return {
     error: error.name,
     ...(typeof code === 'string' ? { code } : {}),

@@ -46,7 +46,9 @@ export interface SecretBox {
 }
 
 function undecryptable(): UndecryptableSecretError {
-  return new UndecryptableSecretError('A stored second-factor secret could not be decrypted (was GATEHOUSE_ENCRYPTION_KEY changed without keeping the former key in GATEHOUSE_ENCRYPTION_KEY_PREVIOUS?)');
+  return new UndecryptableSecretError(
+    'A stored second-factor secret could not be decrypted (was GATEHOUSE_ENCRYPTION_KEY changed without keeping the former key in GATEHOUSE_ENCRYPTION_KEY_PREVIOUS?)',
+  );
 }
 
 export function createSecretBox(currentKey: string, previousKeys: readonly string[] = []): SecretBox {
@@ -62,18 +64,34 @@ export function createSecretBox(currentKey: string, previousKeys: readonly strin
       const cipher = createCipheriv('aes-256-gcm', current.encryption, iv);
       cipher.setAAD(aad(userId));
       const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      return [VERSION, current.id, iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+      return [
+        VERSION,
+        current.id,
+        iv.toString('base64url'),
+        body.toString('base64url'),
+        cipher.getAuthTag().toString('base64url'),
+      ].join('.');
     },
     open(sealed, userId) {
       const [version, keyId, iv, body, tag, ...rest] = sealed.split('.');
-      if (version !== VERSION || keyId === undefined || iv === undefined || body === undefined || tag === undefined || rest.length > 0) throw undecryptable();
+      if (
+        version !== VERSION ||
+        keyId === undefined ||
+        iv === undefined ||
+        body === undefined ||
+        tag === undefined ||
+        rest.length > 0
+      )
+        throw undecryptable();
       const key = byId.get(keyId);
       if (key === undefined) throw undecryptable();
       try {
         const decipher = createDecipheriv('aes-256-gcm', key.encryption, Buffer.from(iv, 'base64url'));
         decipher.setAAD(aad(userId));
         decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-        const plaintext = Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+        const plaintext = Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString(
+          'utf8',
+        );
         return { plaintext, stale: key !== current };
       } catch {
         throw undecryptable();

@@ -55,7 +55,10 @@ function listed(groups: readonly string[]): string {
 }
 
 /** The group gate; its reason is null when there is no gate configured. */
-function checkGroups(claims: Readonly<Record<string, unknown>>, idp: IdpConfig): Denial | { allowed: true; reason: string | null } {
+function checkGroups(
+  claims: Readonly<Record<string, unknown>>,
+  idp: IdpConfig,
+): Denial | { allowed: true; reason: string | null } {
   if (idp.groupsPath === null) return { allowed: true, reason: null };
   const groups = normalizeGroups(idp.groupsPath.evaluate(claims));
   const allowed = new Set(idp.allowedGroups);
@@ -98,7 +101,8 @@ function resolveRole(claims: Readonly<Record<string, unknown>>, idp: IdpConfig):
   }
 
   const upper = value.toUpperCase();
-  if (isAssignableRole(upper)) return { allowed: true, role: upper, reason: `IdP role ${quoted(value)} is the role ${upper}` };
+  if (isAssignableRole(upper))
+    return { allowed: true, role: upper, reason: `IdP role ${quoted(value)} is the role ${upper}` };
   const why = upper === 'SYSTEM' ? ' (SYSTEM is never assignable through an IdP)' : '';
   return fallback(idp, `IdP role ${quoted(value)} is not one of ADMIN, MEMBER, VIEWER${why}`);
 }

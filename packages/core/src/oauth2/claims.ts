@@ -109,6 +109,7 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return 'a blank string';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'an integer too large to be exact' : 'a non-integer number';
+  if (typeof value === 'number')
+    return Number.isInteger(value) ? 'an integer too large to be exact' : 'a non-integer number';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }

@@ -20,7 +20,9 @@ export class ClientAssertionError extends Error {
 
 function label(source: ClientAssertionSource): string {
   // A path from a named variable may be a secret location (a mounted token): name the variable instead.
-  return source.variable === null ? `the client assertion file '${source.path}'` : `the client assertion file named by ${source.variable}`;
+  return source.variable === null
+    ? `the client assertion file '${source.path}'`
+    : `the client assertion file named by ${source.variable}`;
 }
 
 export async function readClientAssertion(source: ClientAssertionSource): Promise<string> {
@@ -43,7 +45,8 @@ export async function readClientAssertion(source: ClientAssertionSource): Promis
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
       if (bytesRead === 0) break;
       length += bytesRead;
-      if (length > MAX_CLIENT_ASSERTION_BYTES) throw new ClientAssertionError(`${what} is larger than ${MAX_CLIENT_ASSERTION_BYTES} bytes`);
+      if (length > MAX_CLIENT_ASSERTION_BYTES)
+        throw new ClientAssertionError(`${what} is larger than ${MAX_CLIENT_ASSERTION_BYTES} bytes`);
     }
     let text: string;
     try {
@@ -64,7 +67,8 @@ export function clientAssertionAuth(source: ClientAssertionSource): ClientAuth {
   return async (_as, client, body) => {
     const assertion = await readClientAssertion(source);
     const present = body.get('client_id');
-    if (present !== null && present !== client.client_id) throw new ClientAssertionError('the token request carries another client_id');
+    if (present !== null && present !== client.client_id)
+      throw new ClientAssertionError('the token request carries another client_id');
     body.set('client_id', client.client_id);
     body.set('client_assertion_type', JWT_BEARER);
     body.set('client_assertion', assertion);

@@ -35,22 +35,39 @@ export function createDiscovery(options: DiscoveryOptions = {}): Discovery {
 
   async function fetchEndpoint(idp: IdpConfig): Promise<IdpEndpoint> {
     const configUrl = new URL(idp.oidcConfigUrl);
-    if (!isAllowedIdpUrl(configUrl)) throw new UnavailableError(`IdP ${idp.name}: discovery URL must be https (http only on loopback)`);
+    if (!isAllowedIdpUrl(configUrl))
+      throw new UnavailableError(`IdP ${idp.name}: discovery URL must be https (http only on loopback)`);
     const insecure = configUrl.protocol === 'http:';
-    const requestOptions = { signal: () => AbortSignal.timeout(timeoutMs), ...(insecure ? { [oauth.allowInsecureRequests]: true as const } : {}) };
+    const requestOptions = {
+      signal: () => AbortSignal.timeout(timeoutMs),
+      ...(insecure ? { [oauth.allowInsecureRequests]: true as const } : {}),
+    };
     try {
-      const response = await fetch(configUrl, { headers: { accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+      const response = await fetch(configUrl, {
+        headers: { accept: 'application/json' },
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       // Every ID token's `iss` and the callback's `iss` parameter are compared against this issuer.
-      const body = (await response.clone().json().catch(() => null)) as { issuer?: unknown } | null;
+      const body = (await response
+        .clone()
+        .json()
+        .catch(() => null)) as { issuer?: unknown } | null;
       if (!response.ok || typeof body?.issuer !== 'string') throw new Error(`discovery answered ${response.status}`);
       const issuer = new URL(body.issuer);
-      if (!isAllowedIdpUrl(issuer) || (issuer.protocol === 'http:') !== insecure) throw new Error('issuer scheme not allowed');
+      if (!isAllowedIdpUrl(issuer) || (issuer.protocol === 'http:') !== insecure)
+        throw new Error('issuer scheme not allowed');
       // The well-known URL names its issuer exactly; any other URL must at least be served by it.
-      if (configUrl.pathname.endsWith(WELL_KNOWN) ? `${issuer.href.replace(/\/$/, '')}${WELL_KNOWN}` !== configUrl.href : issuer.origin !== configUrl.origin) {
+      if (
+        configUrl.pathname.endsWith(WELL_KNOWN)
+          ? `${issuer.href.replace(/\/$/, '')}${WELL_KNOWN}` !== configUrl.href
+          : issuer.origin !== configUrl.origin
+      ) {
         throw new Error('issuer does not match the discovery URL');
       }
       const as = await oauth.processDiscoveryResponse(issuer, response);
-      if (!as.authorization_endpoint || !as.token_endpoint || !as.jwks_uri) throw new Error('discovery document lacks an endpoint');
+      if (!as.authorization_endpoint || !as.token_endpoint || !as.jwks_uri)
+        throw new Error('discovery document lacks an endpoint');
       return { as, requestOptions };
     } catch (error) {
       throw new UnavailableError(`IdP ${idp.name}: discovery failed`, 'unavailable', { cause: error });

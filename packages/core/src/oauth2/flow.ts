@@ -31,7 +31,8 @@ export const OAUTH2_ERROR_MESSAGES: Readonly<Record<OAuth2ErrorCode, string>> = 
   invalid_state: 'Invalid authentication state. Please try again.',
   unsafe_return_url: 'Invalid return URL. Please try again.',
   oauth_error: 'Authentication failed. Please try again.',
-  no_oidc_support: 'Your identity provider does not appear to support OpenID Connect. Please contact your administrator.',
+  no_oidc_support:
+    'Your identity provider does not appear to support OpenID Connect. Please contact your administrator.',
   missing_email_scope: "Please ensure your identity provider is configured to use the 'email' scope.",
   email_in_use: 'An account with this email already exists.',
   sign_in_not_allowed: 'Sign in is not allowed. Please contact your administrator.',
@@ -44,7 +45,9 @@ export interface LoginCookies {
   readonly codeVerifier: string | null;
 }
 
-export type LoginStart = { readonly ok: true; readonly location: string; readonly cookies: LoginCookies } | { readonly ok: false; readonly code: OAuth2ErrorCode };
+export type LoginStart =
+  | { readonly ok: true; readonly location: string; readonly cookies: LoginCookies }
+  | { readonly ok: false; readonly code: OAuth2ErrorCode };
 
 export interface CallbackInput {
   readonly idpName: string;
@@ -79,9 +82,12 @@ const IDP_NAME = /^[a-z0-9_]+$/;
 
 function clientAuth(idp: IdpConfig): oauth.ClientAuth {
   if (idp.tokenEndpointAuthMethod === 'none') return oauth.None();
-  if (idp.tokenEndpointAuthMethod === 'client_assertion_jwt' && idp.clientAssertion) return clientAssertionAuth(idp.clientAssertion);
+  if (idp.tokenEndpointAuthMethod === 'client_assertion_jwt' && idp.clientAssertion)
+    return clientAssertionAuth(idp.clientAssertion);
   const secret = idp.clientSecret ?? '';
-  return idp.tokenEndpointAuthMethod === 'client_secret_post' ? oauth.ClientSecretPost(secret) : oauth.ClientSecretBasic(secret);
+  return idp.tokenEndpointAuthMethod === 'client_secret_post'
+    ? oauth.ClientSecretPost(secret)
+    : oauth.ClientSecretBasic(secret);
 }
 
 const usesPkce = (idp: IdpConfig): boolean => idp.usePkce || idp.tokenEndpointAuthMethod === 'none';
@@ -91,19 +97,31 @@ const fail = (code: OAuth2ErrorCode, reason: string): CallbackResult => ({ ok: f
 /** fetch rejects with a TypeError('fetch failed') on network errors and a TimeoutError/AbortError on our timeout. */
 function isNetworkFailure(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  return error.name === 'TimeoutError' || error.name === 'AbortError' || (error instanceof TypeError && error.message === 'fetch failed');
+  return (
+    error.name === 'TimeoutError' ||
+    error.name === 'AbortError' ||
+    (error instanceof TypeError && error.message === 'fetch failed')
+  );
 }
 
 /** An IdP-supplied error code as it may appear in a log line: short and plain, or not at all. */
-const loggable = (value: string | null | undefined): string => (value && /^[\w.-]{1,64}$/.test(value) ? value : '(unprintable)');
+const loggable = (value: string | null | undefined): string =>
+  value && /^[\w.-]{1,64}$/.test(value) ? value : '(unprintable)';
 
 /** The ID token's `sid`, when it is a usable one (the IdP's session id, for back-channel logout). */
-const sidOf = (claims: Record<string, unknown>): string | null => (typeof claims.sid === 'string' && claims.sid.length > 0 ? claims.sid : null);
+const sidOf = (claims: Record<string, unknown>): string | null =>
+  typeof claims.sid === 'string' && claims.sid.length > 0 ? claims.sid : null;
 
-export function createOAuth2Flow(config: AuthConfig, deps: ServiceDeps, discovery: Discovery, seal: IdTokenSeal): OAuth2Flow {
+export function createOAuth2Flow(
+  config: AuthConfig,
+  deps: ServiceDeps,
+  discovery: Discovery,
+  seal: IdTokenSeal,
+): OAuth2Flow {
   const byName = new Map(config.oauth2.idps.map((idp) => [idp.name, idp]));
   const states = createStateCodec(config.secret ?? '', () => deps.clock.now());
-  const redirectUri = (originUrl: string, idp: IdpConfig) => `${originUrl.replace(/\/+$/, '')}/oauth2/${idp.name}/tokens`;
+  const redirectUri = (originUrl: string, idp: IdpConfig) =>
+    `${originUrl.replace(/\/+$/, '')}/oauth2/${idp.name}/tokens`;
   const idp = (name: string): IdpConfig | null => (IDP_NAME.test(name) ? (byName.get(name) ?? null) : null);
 
   async function start(idpName: string, originUrl: string, returnUrl: string | null): Promise<LoginStart> {
@@ -113,7 +131,10 @@ export function createOAuth2Flow(config: AuthConfig, deps: ServiceDeps, discover
     try {
       endpoint = await discovery.get(found);
     } catch (error) {
-      deps.logger.warn('oauth2: discovery failed at login', { idp: found.name, error: error instanceof Error ? error.message : 'unknown' });
+      deps.logger.warn('oauth2: discovery failed at login', {
+        idp: found.name,
+        error: error instanceof Error ? error.message : 'unknown',
+      });
       return { ok: false, code: 'oauth_error' };
     }
     const nonce = oauth.generateRandomNonce();
@@ -143,7 +164,12 @@ export function createOAuth2Flow(config: AuthConfig, deps: ServiceDeps, discover
     if (result.ok) recordSignIn(requestDeps, result.session, 'oauth2', idpName);
     else {
       const reason: SsoDenialReason = result.code;
-      requestDeps.audit.record({ type: 'sso.denied', actor: { kind: 'anonymous', userId: null }, subjectUserId: null, details: { idp: idpName, reason, detail: result.reason } });
+      requestDeps.audit.record({
+        type: 'sso.denied',
+        actor: { kind: 'anonymous', userId: null },
+        subjectUserId: null,
+        details: { idp: idpName, reason, detail: result.reason },
+      });
     }
     return result;
   }
@@ -152,17 +178,20 @@ export function createOAuth2Flow(config: AuthConfig, deps: ServiceDeps, discover
     const found = idp(input.idpName);
     if (!found) return fail('unknown_idp', 'unknown IdP');
     const query = input.url.searchParams;
-    if (query.has('error') || query.has('error_description')) return fail('auth_failed', `IdP error ${loggable(query.get('error'))}`);
+    if (query.has('error') || query.has('error_description'))
+      return fail('auth_failed', `IdP error ${loggable(query.get('error'))}`);
     const code = query.get('code');
     if (!code) return fail('auth_failed', 'no code');
     const queryState = query.get('state');
     // Stricter than the reference (a 422 there): a missing state or cookie is a bad state.
     if (!queryState || !input.stateCookie || !input.nonceCookie) return fail('invalid_state', 'state or nonce missing');
-    if (!timingSafeEqualString(queryState, input.stateCookie)) return fail('invalid_state', 'state does not match its cookie');
+    if (!timingSafeEqualString(queryState, input.stateCookie))
+      return fail('invalid_state', 'state does not match its cookie');
     const state = await states.verify(queryState);
     if (!state) return fail('invalid_state', 'state forged or expired');
     if (state.idp !== found.name) return fail('invalid_state', 'state issued for another IdP');
-    if (state.returnUrl !== null && !isSafeReturnUrl(state.returnUrl)) return fail('unsafe_return_url', 'unsafe return URL');
+    if (state.returnUrl !== null && !isSafeReturnUrl(state.returnUrl))
+      return fail('unsafe_return_url', 'unsafe return URL');
     if (usesPkce(found) && !input.codeVerifierCookie) return fail('auth_failed', 'PKCE verifier cookie missing');
 
     let endpoint: IdpEndpoint;
@@ -189,21 +218,33 @@ export function createOAuth2Flow(config: AuthConfig, deps: ServiceDeps, discover
         options,
       );
       // A plain OAuth 2.0 server answers tokens without an ID token: tell that apart from a bad one.
-      const peek = (await response.clone().json().catch(() => null)) as { access_token?: unknown; token_type?: unknown; id_token?: unknown } | null;
+      const peek = (await response
+        .clone()
+        .json()
+        .catch(() => null)) as { access_token?: unknown; token_type?: unknown; id_token?: unknown } | null;
       if (response.ok && typeof peek?.access_token === 'string') {
         // Reference §4.8.2 steps 8 then 9: a Bearer token (oauth4webapi would also take DPoP), then an ID token.
-        if (typeof peek.token_type !== 'string' || peek.token_type.toLowerCase() !== 'bearer') return fail('auth_failed', 'token_type is not bearer');
+        if (typeof peek.token_type !== 'string' || peek.token_type.toLowerCase() !== 'bearer')
+          return fail('auth_failed', 'token_type is not bearer');
         if (peek.id_token === undefined) return fail('no_oidc_support', 'no ID token');
       }
-      tokens = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: input.nonceCookie, requireIdToken: true });
+      tokens = await oauth.processAuthorizationCodeResponse(as, client, response, {
+        expectedNonce: input.nonceCookie,
+        requireIdToken: true,
+      });
       // oauth4webapi checked iss, aud, exp, iat, nonce and alg; the signature is ours to check.
-      await oauth.validateApplicationLevelSignature(as, response, { ...requestOptions, signal: requestOptions.signal() });
+      await oauth.validateApplicationLevelSignature(as, response, {
+        ...requestOptions,
+        signal: requestOptions.signal(),
+      });
     } catch (error) {
       // Our side could not authenticate (the assertion file): "please try again", the file may be rotating.
       if (error instanceof ClientAssertionError) return fail('oauth_error', error.message);
-      if (error instanceof oauth.ResponseBodyError || error instanceof oauth.AuthorizationResponseError) return fail('oauth_error', `IdP refused: ${loggable(error.error)}`);
+      if (error instanceof oauth.ResponseBodyError || error instanceof oauth.AuthorizationResponseError)
+        return fail('oauth_error', `IdP refused: ${loggable(error.error)}`);
       // A 401 with `WWW-Authenticate` (client authentication refused) is a protocol error too.
-      if (error instanceof oauth.WWWAuthenticateChallengeError) return fail('oauth_error', 'IdP refused the client authentication');
+      if (error instanceof oauth.WWWAuthenticateChallengeError)
+        return fail('oauth_error', 'IdP refused the client authentication');
       // The IdP did not answer (network error, timeout): a passing outage, "please try again".
       if (isNetworkFailure(error)) return fail('oauth_error', 'IdP unreachable or too slow');
       return fail('auth_failed', `token or ID token rejected: ${error instanceof Error ? error.message : 'unknown'}`);
@@ -215,13 +256,21 @@ export function createOAuth2Flow(config: AuthConfig, deps: ServiceDeps, discover
     let claims: Record<string, unknown> = pruneClaims(idClaims);
     if (!hasSufficientClaims(claims, found) && as.userinfo_endpoint) {
       try {
-        const response = await oauth.userInfoRequest(as, client, tokens.access_token, { ...requestOptions, signal: requestOptions.signal() });
+        const response = await oauth.userInfoRequest(as, client, tokens.access_token, {
+          ...requestOptions,
+          signal: requestOptions.signal(),
+        });
         const signed = (response.headers.get('content-type') ?? '').toLowerCase().startsWith('application/jwt');
         const userInfo = await oauth.processUserInfoResponse(as, client, oauth.skipSubjectCheck, response);
         // A signed UserInfo answer is only as good as its signature (JSON ones travel over TLS).
-        if (signed) await oauth.validateApplicationLevelSignature(as, response, { ...requestOptions, signal: requestOptions.signal() });
+        if (signed)
+          await oauth.validateApplicationLevelSignature(as, response, {
+            ...requestOptions,
+            signal: requestOptions.signal(),
+          });
         // A UserInfo answer about somebody else is an attack, not an outage: refuse, do not fall back.
-        if (String(userInfo.sub) !== String(idClaims.sub)) return fail('auth_failed', 'UserInfo sub does not match the ID token');
+        if (String(userInfo.sub) !== String(idClaims.sub))
+          return fail('auth_failed', 'UserInfo sub does not match the ID token');
         claims = pruneClaims({ ...userInfo, ...idClaims });
       } catch {
         deps.logger.warn('oauth2: UserInfo failed, using the ID token claims', { idp: found.name });
@@ -234,7 +283,11 @@ export function createOAuth2Flow(config: AuthConfig, deps: ServiceDeps, discover
     if (!access.allowed) return fail('auth_failed', access.reason);
     // `email_verified` speaks for the `email` claim only: with another EMAIL_ATTRIBUTE_PATH it proves nothing.
     const emailVerified = found.emailPath.expression === 'email' && claims.email_verified === true;
-    const signedIn = await signInOAuth2User(requestDeps, found, { info: parsed.info, role: access.role, emailVerified });
+    const signedIn = await signInOAuth2User(requestDeps, found, {
+      info: parsed.info,
+      role: access.role,
+      emailVerified,
+    });
     if (!signedIn.ok) return fail(signedIn.code, signedIn.code);
     // The IdP's logout finds this session by sub and sid; the ID token itself is kept (sealed) only
     // where a sign-out will send it back as id_token_hint.

@@ -25,7 +25,10 @@ export function createIdTokenSeal(secret: string): IdTokenSeal {
     seal: (idToken) => new CompactEncrypt(encoder.encode(idToken)).setProtectedHeader(HEADER).encrypt(key),
     async open(sealed) {
       try {
-        const { plaintext } = await compactDecrypt(sealed, key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
+        const { plaintext } = await compactDecrypt(sealed, key, {
+          keyManagementAlgorithms: ['dir'],
+          contentEncryptionAlgorithms: ['A256GCM'],
+        });
         return decoder.decode(plaintext);
       } catch {
         return null;

@@ -17,7 +17,11 @@ export interface EndSessionRedirect {
 
 export type BackchannelResult =
   | { readonly ok: true; readonly ended: number }
-  | { readonly ok: false; readonly status: 400 | 404 | 503; /** for logs and the IdP, never a secret */ readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly status: 400 | 404 | 503;
+      /** for logs and the IdP, never a secret */ readonly reason: string;
+    };
 
 export interface IdpLogout {
   /**
@@ -47,7 +51,13 @@ const MAX_AGE_SECONDS = 10 * 60;
 const CLOCK_TOLERANCE_SECONDS = 60;
 const IDP_NAME = /^[a-z0-9_]+$/;
 
-export function createIdpLogout(config: AuthConfig, deps: ServiceDeps, discovery: Discovery, seal: IdTokenSeal, options: IdpLogoutOptions = {}): IdpLogout {
+export function createIdpLogout(
+  config: AuthConfig,
+  deps: ServiceDeps,
+  discovery: Discovery,
+  seal: IdTokenSeal,
+  options: IdpLogoutOptions = {},
+): IdpLogout {
   const byName = new Map(config.oauth2.idps.map((idp) => [idp.name, idp]));
   const idpNamed = (name: string): IdpConfig | null => (IDP_NAME.test(name) ? (byName.get(name) ?? null) : null);
   const states = createLogoutStateCodec(config.secret ?? '', () => deps.clock.now());
@@ -57,7 +67,11 @@ export function createIdpLogout(config: AuthConfig, deps: ServiceDeps, discovery
   const keysAt = (jwksUri: string): JWTVerifyGetKey => {
     let keys = keySets.get(jwksUri);
     if (!keys) {
-      keys = createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: timeoutMs, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+      keys = createRemoteJWKSet(new URL(jwksUri), {
+        timeoutDuration: timeoutMs,
+        cooldownDuration: 30_000,
+        cacheMaxAge: 10 * 60_000,
+      });
       keySets.set(jwksUri, keys);
     }
     return keys;
@@ -76,7 +90,9 @@ export function createIdpLogout(config: AuthConfig, deps: ServiceDeps, discovery
       return null;
     }
     if (!endpoint || !isAllowedIdpUrl(new URL(endpoint))) {
-      deps.logger.warn('oauth2: the IdP announces no usable end_session_endpoint, the IdP session stays', { idp: idp.name });
+      deps.logger.warn('oauth2: the IdP announces no usable end_session_endpoint, the IdP session stays', {
+        idp: idp.name,
+      });
       return null;
     }
     const state = await states.sign(idp.name, oauth.generateRandomState());
@@ -92,13 +108,21 @@ export function createIdpLogout(config: AuthConfig, deps: ServiceDeps, discovery
     return { idp: idp.name, location: location.href, state };
   }
 
-  async function verifyReturn(idpName: string, queryState: string | null, stateCookie: string | null): Promise<boolean> {
+  async function verifyReturn(
+    idpName: string,
+    queryState: string | null,
+    stateCookie: string | null,
+  ): Promise<boolean> {
     const idp = idpNamed(idpName);
     if (!idp || !queryState || !stateCookie || !timingSafeEqualString(queryState, stateCookie)) return false;
     return (await states.verify(queryState)) === idp.name;
   }
 
-  async function receive(idpName: string, logoutToken: string | null, requestDeps: ServiceDeps = deps): Promise<BackchannelResult> {
+  async function receive(
+    idpName: string,
+    logoutToken: string | null,
+    requestDeps: ServiceDeps = deps,
+  ): Promise<BackchannelResult> {
     const idp = idpNamed(idpName);
     if (!idp) return { ok: false, status: 404, reason: 'unknown IdP' };
     if (!logoutToken) return { ok: false, status: 400, reason: 'logout_token missing' };
@@ -108,7 +132,8 @@ export function createIdpLogout(config: AuthConfig, deps: ServiceDeps, discovery
     } catch {
       return { ok: false, status: 503, reason: 'IdP discovery failed' };
     }
-    if (!as.jwks_uri || !isAllowedIdpUrl(new URL(as.jwks_uri))) return { ok: false, status: 503, reason: 'IdP has no usable jwks_uri' };
+    if (!as.jwks_uri || !isAllowedIdpUrl(new URL(as.jwks_uri)))
+      return { ok: false, status: 503, reason: 'IdP has no usable jwks_uri' };
     const now = deps.clock.now();
     const result = await validateLogoutToken(logoutToken, keysAt(as.jwks_uri), {
       issuer: as.issuer,
@@ -122,9 +147,21 @@ export function createIdpLogout(config: AuthConfig, deps: ServiceDeps, discovery
     const { claims } = result;
     // Past this the token is refused as too old whatever its exp, so its jti need not be remembered longer.
     const rememberUntil = (claims.issuedAt + MAX_AGE_SECONDS + CLOCK_TOLERANCE_SECONDS) * 1000;
-    const outcome = await endIdpSessions(requestDeps, { idp: idp.name, issuer: claims.issuer, jti: claims.jti, rememberUntil, subject: claims.subject, sid: claims.sid });
-    if (outcome.kind === 'replayed') return { ok: false, status: 400, reason: 'logout token replayed (jti already used)' };
-    deps.logger.info('oauth2: back-channel logout', { idp: idp.name, sessions: outcome.sessionIds.length, by: claims.sid !== null ? 'sid' : 'sub' });
+    const outcome = await endIdpSessions(requestDeps, {
+      idp: idp.name,
+      issuer: claims.issuer,
+      jti: claims.jti,
+      rememberUntil,
+      subject: claims.subject,
+      sid: claims.sid,
+    });
+    if (outcome.kind === 'replayed')
+      return { ok: false, status: 400, reason: 'logout token replayed (jti already used)' };
+    deps.logger.info('oauth2: back-channel logout', {
+      idp: idp.name,
+      sessions: outcome.sessionIds.length,
+      by: claims.sid !== null ? 'sid' : 'sub',
+    });
     return { ok: true, ended: outcome.sessionIds.length };
   }
 

@@ -1,6 +1,12 @@
 export { pruneClaims, hasSufficientClaims, parseUserInfo, type OAuth2UserInfo, type UserInfoResult } from './claims.js';
 export { normalizeGroups, normalizeRoleValue, resolveAccess, type AccessDecision } from './access.js';
-export { createDiscovery, isAllowedIdpUrl, type Discovery, type DiscoveryOptions, type IdpEndpoint } from './discovery.js';
+export {
+  createDiscovery,
+  isAllowedIdpUrl,
+  type Discovery,
+  type DiscoveryOptions,
+  type IdpEndpoint,
+} from './discovery.js';
 export { isSafeReturnUrl } from './return-url.js';
 export { signInOAuth2User, type SignInInput, type SignInRefusal, type SignInResult } from './sign-in.js';
 export {

@@ -34,7 +34,19 @@ export interface LogoutTokenExpectations {
 }
 
 /** Asymmetric JWS algorithms jose and oauth4webapi both verify; ID tokens are held to the same list. */
-export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'Ed25519', 'EdDSA'] as const;
+export const ASYMMETRIC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'Ed25519',
+  'EdDSA',
+] as const;
 
 /** The algorithms a logout token may be signed with: those the IdP announces for ID tokens (RS256 if none), asymmetric only. */
 export function logoutTokenAlgorithms(announced: readonly string[] | undefined): string[] {
@@ -47,7 +59,11 @@ const refuse = (reason: string): LogoutTokenResult => ({ ok: false, reason, unav
 function isKeyFetchFailure(error: unknown): boolean {
   if (error instanceof errors.JWKSTimeout) return true;
   if (!(error instanceof Error)) return false;
-  return error.name === 'TimeoutError' || error.name === 'AbortError' || (error instanceof TypeError && error.message === 'fetch failed');
+  return (
+    error.name === 'TimeoutError' ||
+    error.name === 'AbortError' ||
+    (error instanceof TypeError && error.message === 'fetch failed')
+  );
 }
 
 const nonEmptyString = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
@@ -59,7 +75,11 @@ const nonEmptyString = (value: unknown): value is string => typeof value === 'st
  * `nonce` (an ID token is not a logout token), a `sub` and/or a `sid`, and a `jti`. Replay is the
  * caller's to refuse: it needs shared state.
  */
-export async function validateLogoutToken(token: string, keys: JWTVerifyGetKey, expected: LogoutTokenExpectations): Promise<LogoutTokenResult> {
+export async function validateLogoutToken(
+  token: string,
+  keys: JWTVerifyGetKey,
+  expected: LogoutTokenExpectations,
+): Promise<LogoutTokenResult> {
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(token);
@@ -67,7 +87,8 @@ export async function validateLogoutToken(token: string, keys: JWTVerifyGetKey, 
     return refuse('not a JWS');
   }
   if (token.split('.').length !== 3) return refuse('not a compact JWS');
-  if (typeof header.alg !== 'string' || !expected.algorithms.includes(header.alg)) return refuse('signature algorithm not allowed');
+  if (typeof header.alg !== 'string' || !expected.algorithms.includes(header.alg))
+    return refuse('signature algorithm not allowed');
   if (header.typ !== undefined) {
     const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : '';
     if (typ !== 'logout+jwt' && typ !== 'application/logout+jwt') return refuse('typ is not logout+jwt');
@@ -85,10 +106,12 @@ export async function validateLogoutToken(token: string, keys: JWTVerifyGetKey, 
       currentDate: new Date(expected.now),
     }));
   } catch (error) {
-    if (isKeyFetchFailure(error)) return { ok: false, reason: "the IdP's keys could not be fetched", unavailable: true };
+    if (isKeyFetchFailure(error))
+      return { ok: false, reason: "the IdP's keys could not be fetched", unavailable: true };
     if (error instanceof errors.JWTExpired) return refuse('expired or too old');
     if (error instanceof errors.JWTClaimValidationFailed) return refuse(`claim ${error.claim} not valid`);
-    if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) return refuse('no single key of the IdP matches');
+    if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys)
+      return refuse('no single key of the IdP matches');
     if (error instanceof errors.JWSSignatureVerificationFailed) return refuse('signature not valid');
     return refuse('not a valid JWT');
   }
@@ -96,7 +119,8 @@ export async function validateLogoutToken(token: string, keys: JWTVerifyGetKey, 
   const events = payload.events;
   if (typeof events !== 'object' || events === null || Array.isArray(events)) return refuse('events is not an object');
   const event = (events as Record<string, unknown>)[BACKCHANNEL_LOGOUT_EVENT];
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) return refuse('events lacks the back-channel logout event');
+  if (typeof event !== 'object' || event === null || Array.isArray(event))
+    return refuse('events lacks the back-channel logout event');
   if ('nonce' in payload) return refuse('a logout token carries no nonce');
   if (!nonEmptyString(payload.jti)) return refuse('jti missing');
   const { sub, sid } = payload;

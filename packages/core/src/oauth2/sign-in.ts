@@ -12,7 +12,9 @@ import type { OAuth2UserInfo } from './claims.js';
 /** Why an IdP login cannot become a Gatehouse user: the reference's redirect codes (§4.8.5). */
 export type SignInRefusal = 'email_in_use' | 'sign_in_not_allowed';
 
-export type SignInResult = { readonly ok: true; readonly user: UserRecord; readonly created: boolean } | { readonly ok: false; readonly code: SignInRefusal };
+export type SignInResult =
+  | { readonly ok: true; readonly user: UserRecord; readonly created: boolean }
+  | { readonly ok: false; readonly code: SignInRefusal };
 
 export interface SignInInput {
   readonly info: OAuth2UserInfo;
@@ -56,7 +58,13 @@ async function linkByEmail(deps: ServiceDeps, idp: IdpConfig, input: SignInInput
 }
 
 /** Email, picture and (with a role path and ROLE_RESYNC) role follow the IdP on every login. */
-async function refresh(deps: ServiceDeps, idp: IdpConfig, user: UserRecord, input: SignInInput, link: Partial<UserPatch>): Promise<SignInResult> {
+async function refresh(
+  deps: ServiceDeps,
+  idp: IdpConfig,
+  user: UserRecord,
+  input: SignInInput,
+  link: Partial<UserPatch>,
+): Promise<SignInResult> {
   const patch: UserPatch = { ...link, updatedAt: deps.clock.now() };
   if (input.info.email !== user.email) patch.email = input.info.email;
   if (input.info.profilePictureUrl !== user.profilePictureUrl) patch.profilePictureUrl = input.info.profilePictureUrl;
@@ -74,7 +82,12 @@ async function refresh(deps: ServiceDeps, idp: IdpConfig, user: UserRecord, inpu
   // Cached credentials of this user carry the old role or address: drop them everywhere.
   await publishIdentityChange(deps, user, updated);
   if (roleChanged) {
-    deps.audit.record({ type: 'user.role_changed', subjectUserId: user.id, actor: { kind: 'identity_provider', userId: null }, details: { from: user.role, to: updated.role, via: 'oauth2' } });
+    deps.audit.record({
+      type: 'user.role_changed',
+      subjectUserId: user.id,
+      actor: { kind: 'identity_provider', userId: null },
+      details: { from: user.role, to: updated.role, via: 'oauth2' },
+    });
   }
   return { ok: true, user: updated, created: false };
 }

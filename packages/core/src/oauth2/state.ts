@@ -25,7 +25,12 @@ export function createStateCodec(secret: string, now: () => number): StateCodec 
   return {
     async sign(state, random) {
       const issuedAt = Math.floor(now() / 1000);
-      return new SignJWT({ idp: state.idp, origin_url: state.originUrl, ...(state.returnUrl !== null ? { return_url: state.returnUrl } : {}), random })
+      return new SignJWT({
+        idp: state.idp,
+        origin_url: state.originUrl,
+        ...(state.returnUrl !== null ? { return_url: state.returnUrl } : {}),
+        random,
+      })
         .setProtectedHeader({ alg: 'HS256', typ: TYPE })
         .setIssuer(ISSUER)
         .setIssuedAt(issuedAt)

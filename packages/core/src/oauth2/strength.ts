@@ -6,7 +6,10 @@ import type { IdpConfig } from '../config/index.js';
  * (UserInfo describes the user, not this authentication). Null when it does; otherwise the reason,
  * for the log.
  */
-export function authenticationStrengthProblem(idClaims: Readonly<Record<string, unknown>>, idp: Pick<IdpConfig, 'requiredAcr' | 'requiredAmr'>): string | null {
+export function authenticationStrengthProblem(
+  idClaims: Readonly<Record<string, unknown>>,
+  idp: Pick<IdpConfig, 'requiredAcr' | 'requiredAmr'>,
+): string | null {
   if (idp.requiredAcr.length > 0) {
     const acr = idClaims.acr;
     if (typeof acr !== 'string' || !idp.requiredAcr.includes(acr)) return 'the ID token lacks a required acr';

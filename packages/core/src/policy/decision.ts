@@ -49,11 +49,18 @@ function deny(status: 401 | 403, rule: PolicyRule, message: string): Decision {
 export const DECISIONS = Object.freeze({
   admin: allow('admin', 'Allowed: the principal is an admin.'),
   selfService: allow('self-service', 'Allowed: any signed-in principal may do this for itself.'),
-  authenticated: allow('authenticated', 'Allowed: the principal is authenticated and the route has no role restriction.'),
+  authenticated: allow(
+    'authenticated',
+    'Allowed: the principal is authenticated and the route has no role restriction.',
+  ),
   authDisabled: allow('auth-disabled', 'Allowed: authentication is disabled.'),
 
   unauthenticated: deny(401, 'unauthenticated', 'Authentication required'),
-  viewerReadOnly: deny(403, 'viewer-read-only', 'This action requires the MEMBER or ADMIN role: viewers have read-only access.'),
+  viewerReadOnly: deny(
+    403,
+    'viewer-read-only',
+    'This action requires the MEMBER or ADMIN role: viewers have read-only access.',
+  ),
   adminOnly: deny(403, 'admin-only', 'This action requires the ADMIN role.'),
   apiKeysCannotMintKeys: deny(403, 'api-keys-cannot-mint-keys', 'API keys cannot create API keys'),
   systemPrincipalPersonalKeys: deny(

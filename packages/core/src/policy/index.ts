@@ -1,11 +1,4 @@
-export {
-  ROLES,
-  ASSIGNABLE_ROLES,
-  isRole,
-  isAssignableRole,
-  type Role,
-  type AssignableRole,
-} from './roles.js';
+export { ROLES, ASSIGNABLE_ROLES, isRole, isAssignableRole, type Role, type AssignableRole } from './roles.js';
 export {
   PRINCIPAL_KINDS,
   ANONYMOUS_PRINCIPAL,

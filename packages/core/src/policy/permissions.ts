@@ -120,7 +120,8 @@ export function decide(principal: Principal | null, action: Action, targetOrNoth
 
     case 'list_user_sessions':
     case 'revoke_user_sessions':
-      if (isSelf(principal, target.userId)) return decide(principal, action === 'list_user_sessions' ? 'list_own_sessions' : 'revoke_own_session');
+      if (isSelf(principal, target.userId))
+        return decide(principal, action === 'list_user_sessions' ? 'list_own_sessions' : 'revoke_own_session');
       if (anonymous) return DECISIONS.authDisabledUsers;
       return adminGate(principal);
     case 'manage_own_mfa':

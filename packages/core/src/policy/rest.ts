@@ -191,10 +191,17 @@ function presetOf(preset: RestPolicyOptions['preset']): RoutePreset {
   if (preset === undefined) return ROUTE_PRESETS.phoenix;
   if (typeof preset === 'string') {
     if (Object.hasOwn(ROUTE_PRESETS, preset)) return ROUTE_PRESETS[preset];
-    throw new ConfigError([{ variable: 'preset', message: `unknown route preset ${JSON.stringify(preset)}; expected ${Object.keys(ROUTE_PRESETS).join(' or ')}, or a RoutePreset object` }]);
+    throw new ConfigError([
+      {
+        variable: 'preset',
+        message: `unknown route preset ${JSON.stringify(preset)}; expected ${Object.keys(ROUTE_PRESETS).join(' or ')}, or a RoutePreset object`,
+      },
+    ]);
   }
   if (typeof preset !== 'object' || preset === null || typeof preset.name !== 'string' || preset.name === '') {
-    throw new ConfigError([{ variable: 'preset', message: 'expected a preset name or an object with a non-empty name and route lists' }]);
+    throw new ConfigError([
+      { variable: 'preset', message: 'expected a preset name or an object with a non-empty name and route lists' },
+    ]);
   }
   return preset;
 }

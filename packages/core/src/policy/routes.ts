@@ -81,10 +81,16 @@ export const ROUTE_PRESETS = Object.freeze({ phoenix: PHOENIX_ROUTE_PRESET, none
 export type RoutePresetName = keyof typeof ROUTE_PRESETS;
 
 /** Admin-only routes with the default (Phoenix) preset: Gatehouse's own and Phoenix's. */
-export const BUILT_IN_ADMIN_ROUTES: readonly string[] = Object.freeze([...GATEHOUSE_ADMIN_ROUTES, ...PHOENIX_ROUTE_PRESET.adminRoutes]);
+export const BUILT_IN_ADMIN_ROUTES: readonly string[] = Object.freeze([
+  ...GATEHOUSE_ADMIN_ROUTES,
+  ...PHOENIX_ROUTE_PRESET.adminRoutes,
+]);
 
 /** Self-service routes with the default (Phoenix) preset. */
-export const BUILT_IN_SELF_SERVICE_ROUTES: readonly string[] = Object.freeze([...GATEHOUSE_SELF_SERVICE_ROUTES, ...PHOENIX_ROUTE_PRESET.selfServiceRoutes]);
+export const BUILT_IN_SELF_SERVICE_ROUTES: readonly string[] = Object.freeze([
+  ...GATEHOUSE_SELF_SERVICE_ROUTES,
+  ...PHOENIX_ROUTE_PRESET.selfServiceRoutes,
+]);
 
 /** Key routes: meaningless without identities, so refused while authentication is disabled. */
 export const BUILT_IN_API_KEY_ROUTES: readonly string[] = Object.freeze([
@@ -140,6 +146,7 @@ export function parseRouteSpec(spec: string): RouteSpec | string {
   const method = trimmed.slice(0, space);
   const path = trimmed.slice(space).trim();
   if (!METHOD.test(method)) return `invalid method ${JSON.stringify(method)} in ${JSON.stringify(spec)}`;
-  if (!path.startsWith('/') || /\s/.test(path)) return `invalid path ${JSON.stringify(path)} in ${JSON.stringify(spec)}`;
+  if (!path.startsWith('/') || /\s/.test(path))
+    return `invalid path ${JSON.stringify(path)} in ${JSON.stringify(spec)}`;
   return { method: method.toUpperCase(), segments: routeSegments(path) };
 }

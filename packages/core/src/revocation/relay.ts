@@ -72,7 +72,9 @@ export function createRevocationRelay(options: RevocationRelayOptions): Revocati
     hold(payloads, older = false) {
       held = older ? [...payloads, ...held] : [...held, ...payloads];
       if (held.length > maxHeld) {
-        logger.warn('revocation backlog overflowed; other instances will be told to drop all cached credentials', { queued: held.length });
+        logger.warn('revocation backlog overflowed; other instances will be told to drop all cached credentials', {
+          queued: held.length,
+        });
         held = [encodeRevocationMessage(origin, REVOCATION_ALL)];
       }
     },

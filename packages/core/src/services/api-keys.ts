@@ -43,7 +43,8 @@ function parseExpiry(raw: unknown, now: number): number | null {
 function parseName(raw: unknown): string {
   const name = typeof raw === 'string' ? raw.trim() : '';
   if (!name) throw new ValidationError('Name must be non-empty');
-  if (name.length > MAX_NAME_LENGTH) throw new ValidationError(`Name must be at most ${MAX_NAME_LENGTH} characters long`);
+  if (name.length > MAX_NAME_LENGTH)
+    throw new ValidationError(`Name must be at most ${MAX_NAME_LENGTH} characters long`);
   return name;
 }
 
@@ -53,7 +54,13 @@ function parseDescription(raw: unknown): string | null {
   return raw.trim() || null;
 }
 
-async function mint(deps: ServiceDeps, actor: Principal, ownerId: number, kind: ApiKeyKind, input: CreateApiKeyInput): Promise<CreatedApiKey> {
+async function mint(
+  deps: ServiceDeps,
+  actor: Principal,
+  ownerId: number,
+  kind: ApiKeyKind,
+  input: CreateApiKeyInput,
+): Promise<CreatedApiKey> {
   const now = deps.clock.now();
   const record = await deps.store.insertApiKey({
     userId: ownerId,
@@ -80,7 +87,11 @@ async function mint(deps: ServiceDeps, actor: Principal, ownerId: number, kind: 
 }
 
 /** A personal key, owned by the caller and acting with the caller's current role. Sessions only. */
-export async function createUserApiKey(deps: ServiceDeps, actor: Principal | null, input: CreateApiKeyInput): Promise<CreatedApiKey> {
+export async function createUserApiKey(
+  deps: ServiceDeps,
+  actor: Principal | null,
+  input: CreateApiKeyInput,
+): Promise<CreatedApiKey> {
   authorize(actor, 'create_own_user_key');
   return mint(deps, actor, actor.userId as number, 'user', input);
 }
@@ -102,7 +113,8 @@ function page(rows: ApiKeyWithOwner[], limit: number): ApiKeyPage {
 }
 
 function checkLimit(limit: number): void {
-  if (!Number.isSafeInteger(limit) || limit <= 0 || limit > 1000) throw new ValidationError('limit must be an integer between 1 and 1000');
+  if (!Number.isSafeInteger(limit) || limit <= 0 || limit > 1000)
+    throw new ValidationError('limit must be an integer between 1 and 1000');
 }
 
 /** The caller's own keys; a system principal has none (reference §4.10). */
@@ -115,7 +127,15 @@ export async function listOwnApiKeys(
   const limit = query.limit ?? 100;
   checkLimit(limit);
   if (isSystemPrincipal(actor) || actor.userId === null) return { keys: [], nextCursor: null };
-  return page(await deps.store.listApiKeys({ kind: 'user', userId: actor.userId, beforeId: query.cursor ?? null, limit: limit + 1 }), limit);
+  return page(
+    await deps.store.listApiKeys({
+      kind: 'user',
+      userId: actor.userId,
+      beforeId: query.cursor ?? null,
+      limit: limit + 1,
+    }),
+    limit,
+  );
 }
 
 /** Every user's personal keys (admin). */
@@ -138,7 +158,10 @@ export async function listSystemApiKeys(
   authorize(actor, 'list_system_keys');
   const limit = query.limit ?? 100;
   checkLimit(limit);
-  return page(await deps.store.listApiKeys({ kind: 'system', beforeId: query.cursor ?? null, limit: limit + 1 }), limit);
+  return page(
+    await deps.store.listApiKeys({ kind: 'system', beforeId: query.cursor ?? null, limit: limit + 1 }),
+    limit,
+  );
 }
 
 /**
@@ -152,10 +175,16 @@ export async function deleteUserApiKey(deps: ServiceDeps, actor: Principal | nul
   const admin = isAdmin(actor);
   authorize(actor, admin ? 'delete_other_user_key' : 'delete_own_user_key');
   const key = Number.isSafeInteger(id) ? await deps.store.findApiKey(id) : null;
-  if (!key || key.kind !== 'user' || (!admin && key.userId !== actor.userId)) throw new NotFoundError('API key not found');
+  if (!key || key.kind !== 'user' || (!admin && key.userId !== actor.userId))
+    throw new NotFoundError('API key not found');
   await deps.store.deleteApiKey(key.id);
   await deps.revocations.publish({ type: 'api_key', apiKeyId: key.id });
-  deps.audit.record({ type: 'api_key.deleted', actor: auditActorOf(actor), subjectUserId: key.userId, details: { keyId: key.id, kind: key.kind } });
+  deps.audit.record({
+    type: 'api_key.deleted',
+    actor: auditActorOf(actor),
+    subjectUserId: key.userId,
+    details: { keyId: key.id, kind: key.kind },
+  });
 }
 
 export async function deleteSystemApiKey(deps: ServiceDeps, actor: Principal | null, id: number): Promise<void> {
@@ -164,5 +193,10 @@ export async function deleteSystemApiKey(deps: ServiceDeps, actor: Principal | n
   if (!key || key.kind !== 'system') throw new NotFoundError('System API key not found');
   await deps.store.deleteApiKey(key.id);
   await deps.revocations.publish({ type: 'api_key', apiKeyId: key.id });
-  deps.audit.record({ type: 'api_key.deleted', actor: auditActorOf(actor), subjectUserId: key.userId, details: { keyId: key.id, kind: key.kind } });
+  deps.audit.record({
+    type: 'api_key.deleted',
+    actor: auditActorOf(actor),
+    subjectUserId: key.userId,
+    details: { keyId: key.id, kind: key.kind },
+  });
 }

@@ -21,16 +21,22 @@ export interface AuditEventPage {
   readonly nextCursor: number | null;
 }
 
-const isTime = (value: number | null | undefined): boolean => value === null || value === undefined || (Number.isSafeInteger(value) && value >= 0);
+const isTime = (value: number | null | undefined): boolean =>
+  value === null || value === undefined || (Number.isSafeInteger(value) && value >= 0);
 
 /**
  * Reads the audit trail, newest first (admins and the admin secret only). Every filter problem is
  * a 422 naming the filter; events still queued in memory (under a second old) are not in it yet.
  */
-export async function listAuditEvents(deps: ServiceDeps, actor: Principal | null, filter: AuditEventFilter = {}): Promise<AuditEventPage> {
+export async function listAuditEvents(
+  deps: ServiceDeps,
+  actor: Principal | null,
+  filter: AuditEventFilter = {},
+): Promise<AuditEventPage> {
   authorize(actor, 'read_audit_events');
   const limit = filter.limit ?? 100;
-  if (!Number.isSafeInteger(limit) || limit <= 0 || limit > 1000) throw new ValidationError('limit must be an integer between 1 and 1000');
+  if (!Number.isSafeInteger(limit) || limit <= 0 || limit > 1000)
+    throw new ValidationError('limit must be an integer between 1 and 1000');
   const types: AuditEventType[] = [];
   for (const type of filter.types ?? []) {
     if (!isAuditEventType(type)) throw new ValidationError(`type must be one of ${AUDIT_EVENT_TYPES.join(', ')}`);
@@ -38,9 +44,12 @@ export async function listAuditEvents(deps: ServiceDeps, actor: Principal | null
   }
   if (!isTime(filter.since)) throw new ValidationError('since must be a time');
   if (!isTime(filter.until)) throw new ValidationError('until must be a time');
-  if (filter.since != null && filter.until != null && filter.since >= filter.until) throw new ValidationError('since must be before until');
-  if (filter.userId != null && !(Number.isSafeInteger(filter.userId) && filter.userId > 0)) throw new ValidationError('user must be a user id');
-  if (filter.cursor != null && !(Number.isSafeInteger(filter.cursor) && filter.cursor > 0)) throw new ValidationError('cursor must be an audit event id');
+  if (filter.since != null && filter.until != null && filter.since >= filter.until)
+    throw new ValidationError('since must be before until');
+  if (filter.userId != null && !(Number.isSafeInteger(filter.userId) && filter.userId > 0))
+    throw new ValidationError('user must be a user id');
+  if (filter.cursor != null && !(Number.isSafeInteger(filter.cursor) && filter.cursor > 0))
+    throw new ValidationError('cursor must be an audit event id');
   const rows = await deps.store.listAuditEvents({
     beforeId: filter.cursor ?? null,
     limit: limit + 1,

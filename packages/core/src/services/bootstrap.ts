@@ -80,17 +80,25 @@ export async function bootstrap(deps: ServiceDeps): Promise<BootstrapResult> {
   if (createdDefaultAdmin) {
     // The default password is public knowledge (so is saying it); one chosen in the environment is never echoed.
     if (config.defaultAdminInitialPassword === DEFAULT_ADMIN_PASSWORD) {
-      deps.logger.warn(`bootstrap: created the default admin ${DEFAULT_ADMIN.email} with the well-known password '${DEFAULT_ADMIN_PASSWORD}': sign in and change it`, {
-        email: DEFAULT_ADMIN.email,
-      });
+      deps.logger.warn(
+        `bootstrap: created the default admin ${DEFAULT_ADMIN.email} with the well-known password '${DEFAULT_ADMIN_PASSWORD}': sign in and change it`,
+        {
+          email: DEFAULT_ADMIN.email,
+        },
+      );
     } else {
-      deps.logger.info(`bootstrap: created the default admin ${DEFAULT_ADMIN.email} with the initial password from ${config.prefix}DEFAULT_ADMIN_INITIAL_PASSWORD`, {
-        email: DEFAULT_ADMIN.email,
-      });
+      deps.logger.info(
+        `bootstrap: created the default admin ${DEFAULT_ADMIN.email} with the initial password from ${config.prefix}DEFAULT_ADMIN_INITIAL_PASSWORD`,
+        {
+          email: DEFAULT_ADMIN.email,
+        },
+      );
     }
   }
   if (createdAdmins.length > 0) {
-    deps.logger.info(`bootstrap: created ${createdAdmins.length} admin(s) from ${config.prefix}ADMINS`, { usernames: createdAdmins });
+    deps.logger.info(`bootstrap: created ${createdAdmins.length} admin(s) from ${config.prefix}ADMINS`, {
+      usernames: createdAdmins,
+    });
   }
 
   return Object.freeze({ systemUserId: system.id, createdDefaultAdmin, createdAdmins: Object.freeze(createdAdmins) });
@@ -100,7 +108,8 @@ async function insertUnlessPresent(deps: ServiceDeps, user: NewUser): Promise<Us
   try {
     return await deps.store.insertUser(user);
   } catch (error) {
-    if (isGatehouseError(error) && (error.code === 'duplicate_email' || error.code === 'duplicate_username')) return null;
+    if (isGatehouseError(error) && (error.code === 'duplicate_email' || error.code === 'duplicate_username'))
+      return null;
     throw error;
   }
 }

@@ -38,7 +38,9 @@ export function startExpiredSweep(options: ExpiredSweepOptions): ExpiredSweep {
     if (running) return running.then(() => null);
     running = sweepAll(clock.now())
       .catch((error: unknown) => {
-        logger.warn('expired-row sweep failed; the next one retries', { error: error instanceof Error ? error.name : typeof error });
+        logger.warn('expired-row sweep failed; the next one retries', {
+          error: error instanceof Error ? error.name : typeof error,
+        });
         return null;
       })
       .finally(() => {

@@ -11,7 +11,8 @@ export interface IdpLogoutNotice {
   readonly sid: string | null;
 }
 
-export type IdpLogoutOutcome = { readonly kind: 'ended'; readonly sessionIds: readonly number[] } | { readonly kind: 'replayed' };
+export type IdpLogoutOutcome =
+  { readonly kind: 'ended'; readonly sessionIds: readonly number[] } | { readonly kind: 'replayed' };
 
 /**
  * Ends the sessions an IdP's logout token names, on every instance. The `jti` is recorded and the
@@ -21,7 +22,8 @@ export type IdpLogoutOutcome = { readonly kind: 'ended'; readonly sessionIds: re
  */
 export async function endIdpSessions(deps: ServiceDeps, notice: IdpLogoutNotice): Promise<IdpLogoutOutcome> {
   const result = await deps.store.transaction(async (tx) => {
-    if (!(await tx.recordLogoutTokenJti({ issuer: notice.issuer, jti: notice.jti, expiresAt: notice.rememberUntil }))) return null;
+    if (!(await tx.recordLogoutTokenJti({ issuer: notice.issuer, jti: notice.jti, expiresAt: notice.rememberUntil })))
+      return null;
     return tx.deleteSessionsByIdpLogout({ idp: notice.idp, subject: notice.subject, sid: notice.sid });
   });
   if (result === null) return { kind: 'replayed' };

@@ -86,6 +86,11 @@ export {
   type RequestPasswordResetOptions,
   type ResetMailContent,
 } from './password-reset.js';
-export { defaultWelcomeMail, sendWelcomeMail, type SendWelcomeMailOptions, type WelcomeMailContent } from './welcome-mail.js';
+export {
+  defaultWelcomeMail,
+  sendWelcomeMail,
+  type SendWelcomeMailOptions,
+  type WelcomeMailContent,
+} from './welcome-mail.js';
 export type { BackgroundWork } from './background.js';
 export { listAuditEvents, type AuditEventFilter, type AuditEventPage } from './audit-events.js';

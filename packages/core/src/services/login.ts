@@ -21,7 +21,8 @@ export async function passwordLogin(
   client: PasswordLoginClient = {},
 ): Promise<PasswordLoginOutcome> {
   const user = await checkPassword(deps, input);
-  if (await hasSecondFactor(deps, user.id)) return { kind: 'mfa', challenge: await startMfaChallenge(deps, user, 'verify') };
+  if (await hasSecondFactor(deps, user.id))
+    return { kind: 'mfa', challenge: await startMfaChallenge(deps, user, 'verify') };
   if (mfaRequiredFor(deps, user)) return { kind: 'mfa', challenge: await startMfaChallenge(deps, user, 'enroll') };
   return { kind: 'session', session: await issuePasswordSession(deps, user, client) };
 }
@@ -30,10 +31,17 @@ export async function passwordLogin(
  * Password login for callers that can only handle a session: refused with `mfa_required` (401)
  * when the user must pass a second factor, so no caller gets a session around it.
  */
-export async function login(deps: ServiceDeps, input: { email?: unknown; password?: unknown }, client: PasswordLoginClient = {}): Promise<IssuedSession> {
+export async function login(
+  deps: ServiceDeps,
+  input: { email?: unknown; password?: unknown },
+  client: PasswordLoginClient = {},
+): Promise<IssuedSession> {
   const user = await checkPassword(deps, input);
   if ((await hasSecondFactor(deps, user.id)) || mfaRequiredFor(deps, user)) {
-    throw new AuthenticationError('mfa_required', 'A second factor is required: use passwordLogin and POST /auth/mfa/verify');
+    throw new AuthenticationError(
+      'mfa_required',
+      'A second factor is required: use passwordLogin and POST /auth/mfa/verify',
+    );
   }
   return issuePasswordSession(deps, user, client);
 }

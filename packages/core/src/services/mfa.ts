@@ -1,4 +1,10 @@
-import { AuthenticationError, ConflictError, NotFoundError, PermissionDeniedError, isGatehouseError } from '../errors/index.js';
+import {
+  AuthenticationError,
+  ConflictError,
+  NotFoundError,
+  PermissionDeniedError,
+  isGatehouseError,
+} from '../errors/index.js';
 import {
   createSecretBox,
   matchTotpStep,
@@ -17,7 +23,13 @@ import { auditActorOf } from '../audit/index.js';
 import { authorize } from './authorize.js';
 import type { ServiceDeps } from './deps.js';
 import { assertNotLockedOut, clearLoginFailures, recordLoginFailure } from './login-lockout.js';
-import { issuePasswordSession, logoutUser, recordSignInFailure, type IssuedSession, type PasswordLoginClient } from './sessions.js';
+import {
+  issuePasswordSession,
+  logoutUser,
+  recordSignInFailure,
+  type IssuedSession,
+  type PasswordLoginClient,
+} from './sessions.js';
 import { userTarget } from './well-known-users.js';
 
 /*
@@ -38,7 +50,10 @@ const boxes = new WeakMap<MfaConfig, SecretBox>();
 function secretBox(deps: ServiceDeps): SecretBox {
   const mfa = deps.config.mfa;
   if (mfa.encryptionKey === null) {
-    throw new PermissionDeniedError('Second factors are not configured on this server (GATEHOUSE_ENCRYPTION_KEY is unset)', 'mfa_unavailable');
+    throw new PermissionDeniedError(
+      'Second factors are not configured on this server (GATEHOUSE_ENCRYPTION_KEY is unset)',
+      'mfa_unavailable',
+    );
   }
   let box = boxes.get(mfa);
   if (box === undefined) {
@@ -83,11 +98,19 @@ export interface MfaChallenge {
 }
 
 /** Starts the second step of a login whose password was right. */
-export async function startMfaChallenge(deps: ServiceDeps, user: UserRecord, purpose: MfaChallengePurpose): Promise<MfaChallenge> {
+export async function startMfaChallenge(
+  deps: ServiceDeps,
+  user: UserRecord,
+  purpose: MfaChallengePurpose,
+): Promise<MfaChallenge> {
   const now = deps.clock.now();
   const expiresAt = now + deps.config.mfa.challengeTtlSeconds * 1000;
   const row = await deps.store.insertMfaChallenge({ userId: user.id, purpose, createdAt: now, expiresAt });
-  const token = await deps.tokens.sign('mfa_challenge', { jti: String(row.id), sub: String(user.id), expiresAt: Math.floor(expiresAt / 1000) });
+  const token = await deps.tokens.sign('mfa_challenge', {
+    jti: String(row.id),
+    sub: String(user.id),
+    expiresAt: Math.floor(expiresAt / 1000),
+  });
   return { token, purpose, expiresAt, methods: purpose === 'verify' ? ['totp', 'recovery_code'] : [] };
 }
 
@@ -102,11 +125,16 @@ async function openChallenge(deps: ServiceDeps, token: unknown, purpose: MfaChal
     sub = Number(claims.sub);
   } catch (error) {
     if (isGatehouseError(error) && error.code === 'unavailable') throw error;
-    throw new AuthenticationError(isGatehouseError(error) && error.code === 'expired_token' ? 'expired_token' : 'invalid_token', INVALID_CHALLENGE);
+    throw new AuthenticationError(
+      isGatehouseError(error) && error.code === 'expired_token' ? 'expired_token' : 'invalid_token',
+      INVALID_CHALLENGE,
+    );
   }
-  if (!Number.isSafeInteger(jti) || !Number.isSafeInteger(sub)) throw new AuthenticationError('invalid_token', INVALID_CHALLENGE);
+  if (!Number.isSafeInteger(jti) || !Number.isSafeInteger(sub))
+    throw new AuthenticationError('invalid_token', INVALID_CHALLENGE);
   const row = await deps.store.findMfaChallenge(jti);
-  if (!row || row.userId !== sub || row.purpose !== purpose) throw new AuthenticationError('invalid_token', INVALID_CHALLENGE);
+  if (!row || row.userId !== sub || row.purpose !== purpose)
+    throw new AuthenticationError('invalid_token', INVALID_CHALLENGE);
   if (row.expiresAt <= deps.clock.now()) throw new AuthenticationError('expired_token', INVALID_CHALLENGE);
   const user = await deps.store.findUserById(row.userId);
   if (!user) throw new AuthenticationError('invalid_token', INVALID_CHALLENGE);
@@ -115,7 +143,8 @@ async function openChallenge(deps: ServiceDeps, token: unknown, purpose: MfaChal
 
 /** Single use: of two requests that both proved the factor, one gets the session. */
 async function consumeChallenge(deps: ServiceDeps, id: number): Promise<void> {
-  if ((await deps.store.takeMfaChallenge(id)) === null) throw new AuthenticationError('invalid_token', INVALID_CHALLENGE);
+  if ((await deps.store.takeMfaChallenge(id)) === null)
+    throw new AuthenticationError('invalid_token', INVALID_CHALLENGE);
 }
 
 /**
@@ -134,7 +163,8 @@ async function assertSignInNotLockedOut(deps: ServiceDeps, user: UserRecord): Pr
   try {
     await assertNotLockedOut(deps, user.email);
   } catch (error) {
-    if (isGatehouseError(error) && error.code === 'too_many_login_attempts') recordSignInFailure(deps, 'password', 'locked_out', user.id, user.email);
+    if (isGatehouseError(error) && error.code === 'too_many_login_attempts')
+      recordSignInFailure(deps, 'password', 'locked_out', user.id, user.email);
     throw error;
   }
 }
@@ -161,7 +191,11 @@ async function spendTotpCode(deps: ServiceDeps, userId: number, rawCode: unknown
 async function spendRecoveryCode(deps: ServiceDeps, userId: number, rawCode: unknown): Promise<boolean> {
   const code = normalizeRecoveryCode(rawCode);
   if (code === null) return false;
-  return deps.store.useRecoveryCode(userId, recoveryCodeHashes(code, userId, secretBox(deps).recoveryKeys), deps.clock.now());
+  return deps.store.useRecoveryCode(
+    userId,
+    recoveryCodeHashes(code, userId, secretBox(deps).recoveryKeys),
+    deps.clock.now(),
+  );
 }
 
 export interface SecondFactorInput {
@@ -174,7 +208,12 @@ export interface SecondFactorInput {
 /** Which factor answered: `recovery_code` tells the client to suggest new codes when few remain. */
 export type SecondFactorMethod = 'totp' | 'recovery_code';
 
-async function proveSecondFactor(deps: ServiceDeps, user: UserRecord, input: SecondFactorInput, atSignIn = false): Promise<SecondFactorMethod> {
+async function proveSecondFactor(
+  deps: ServiceDeps,
+  user: UserRecord,
+  input: SecondFactorInput,
+  atSignIn = false,
+): Promise<SecondFactorMethod> {
   if (input.code !== undefined && input.code !== null) {
     if (await spendTotpCode(deps, user.id, input.code)) return 'totp';
   } else if (input.recoveryCode !== undefined && input.recoveryCode !== null) {
@@ -193,7 +232,12 @@ export interface MfaLogin {
  * `POST /auth/mfa/verify`: the second step of a login; the session only once the factor is proven.
  * `client` is the verifying request's address and user agent: the session is a password sign-in's.
  */
-export async function completeMfaLogin(deps: ServiceDeps, challengeToken: unknown, input: SecondFactorInput, client: PasswordLoginClient = {}): Promise<MfaLogin> {
+export async function completeMfaLogin(
+  deps: ServiceDeps,
+  challengeToken: unknown,
+  input: SecondFactorInput,
+  client: PasswordLoginClient = {},
+): Promise<MfaLogin> {
   const { row, user } = await openChallenge(deps, challengeToken, 'verify');
   await assertSignInNotLockedOut(deps, user);
   const method = await proveSecondFactor(deps, user, input, true);
@@ -214,19 +258,33 @@ export interface TotpEnrolmentStart {
 async function beginTotp(deps: ServiceDeps, user: UserRecord): Promise<TotpEnrolmentStart> {
   const box = secretBox(deps);
   const { secret, uri } = newTotpSecret(issuer(deps), user.email);
-  const stored = await deps.store.putPendingTotpFactor({ userId: user.id, secretCiphertext: box.seal(secret, user.id), createdAt: deps.clock.now() });
+  const stored = await deps.store.putPendingTotpFactor({
+    userId: user.id,
+    secretCiphertext: box.seal(secret, user.id),
+    createdAt: deps.clock.now(),
+  });
   if (!stored) throw new ConflictError('An authenticator is already enrolled: remove it first', 'mfa_already_enrolled');
   return { secret, uri, qrSvg: await qrSvg(uri) };
 }
 
 /** Confirms the pending authenticator with its first code and issues the first recovery codes. */
-async function confirmTotp(deps: ServiceDeps, user: UserRecord, rawCode: unknown, atSignIn = false): Promise<readonly string[]> {
+async function confirmTotp(
+  deps: ServiceDeps,
+  user: UserRecord,
+  rawCode: unknown,
+  atSignIn = false,
+): Promise<readonly string[]> {
   const factor = await deps.store.findTotpFactor(user.id);
   if (!factor) throw new NotFoundError('No authenticator enrolment in progress');
-  if (factor.confirmedAt !== null) throw new ConflictError('An authenticator is already enrolled: remove it first', 'mfa_already_enrolled');
+  if (factor.confirmedAt !== null)
+    throw new ConflictError('An authenticator is already enrolled: remove it first', 'mfa_already_enrolled');
   const code = normalizeTotpCode(rawCode);
-  const step = code === null ? null : matchTotpStep(secretBox(deps).open(factor.secretCiphertext, user.id).plaintext, code, deps.clock.now());
-  if (step === null || !(await deps.store.confirmTotpFactor(user.id, step, deps.clock.now()))) return wrongCode(deps, user, atSignIn);
+  const step =
+    code === null
+      ? null
+      : matchTotpStep(secretBox(deps).open(factor.secretCiphertext, user.id).plaintext, code, deps.clock.now());
+  if (step === null || !(await deps.store.confirmTotpFactor(user.id, step, deps.clock.now())))
+    return wrongCode(deps, user, atSignIn);
   return issueRecoveryCodes(deps, user.id);
 }
 
@@ -248,7 +306,8 @@ async function requireSelf(deps: ServiceDeps, actor: Principal | null): Promise<
   const user = actor.userId === null ? null : await deps.store.findUserById(actor.userId);
   if (!user) throw new NotFoundError('User not found');
   // SSO and LDAP users prove themselves elsewhere: their second factor is their IdP's.
-  if (user.authMethod !== 'LOCAL') throw new PermissionDeniedError('Second factors apply to password logins only', 'mfa_unavailable');
+  if (user.authMethod !== 'LOCAL')
+    throw new PermissionDeniedError('Second factors apply to password logins only', 'mfa_unavailable');
   return user;
 }
 
@@ -279,7 +338,11 @@ export async function beginTotpEnrolment(deps: ServiceDeps, actor: Principal | n
   return beginTotp(deps, await requireSelf(deps, actor));
 }
 
-export async function confirmTotpEnrolment(deps: ServiceDeps, actor: Principal | null, code: unknown): Promise<readonly string[]> {
+export async function confirmTotpEnrolment(
+  deps: ServiceDeps,
+  actor: Principal | null,
+  code: unknown,
+): Promise<readonly string[]> {
   const user = await requireSelf(deps, actor);
   await assertNotLockedOut(deps, user.email);
   return confirmTotp(deps, user, code);
@@ -301,7 +364,11 @@ export async function removeTotp(deps: ServiceDeps, actor: Principal | null, inp
 }
 
 /** New recovery codes (the old ones stop working); needs a current code, as removal does. */
-export async function regenerateRecoveryCodes(deps: ServiceDeps, actor: Principal | null, input: SecondFactorInput): Promise<readonly string[]> {
+export async function regenerateRecoveryCodes(
+  deps: ServiceDeps,
+  actor: Principal | null,
+  input: SecondFactorInput,
+): Promise<readonly string[]> {
   const user = await requireSelf(deps, actor);
   await assertNotLockedOut(deps, user.email);
   if (!(await hasSecondFactor(deps, user.id))) throw new NotFoundError('No authenticator is enrolled');
@@ -326,8 +393,17 @@ export async function resetUserMfa(deps: ServiceDeps, actor: Principal | null, u
   await logoutUser(deps, target.id);
   // The audit trail has no event type for a factor change: the sessions it ended are recorded, the
   // reset itself is the log line below.
-  deps.audit.record({ type: 'session.ended', actor: auditActorOf(actor), subjectUserId: target.id, details: { sessionId: null, by: 'admin', reason: 'mfa_reset' } });
-  deps.logger.info('mfa: factors reset by an admin', { userId: target.id, actorKind: actor.kind, actorId: actor.userId });
+  deps.audit.record({
+    type: 'session.ended',
+    actor: auditActorOf(actor),
+    subjectUserId: target.id,
+    details: { sessionId: null, by: 'admin', reason: 'mfa_reset' },
+  });
+  deps.logger.info('mfa: factors reset by an admin', {
+    userId: target.id,
+    actorKind: actor.kind,
+    actorId: actor.userId,
+  });
 }
 
 /** `POST /auth/mfa/enroll`: a user whose role requires a factor starts enrolling during login. */

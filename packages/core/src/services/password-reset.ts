@@ -1,5 +1,11 @@
 import { assertValidPassword, sanitizeEmail } from '../crypto/index.js';
-import { AuthenticationError, PermissionDeniedError, UnavailableError, ValidationError, isGatehouseError } from '../errors/index.js';
+import {
+  AuthenticationError,
+  PermissionDeniedError,
+  UnavailableError,
+  ValidationError,
+  isGatehouseError,
+} from '../errors/index.js';
 import type { Mailer, MailMessage, UserRecord } from '../ports.js';
 import type { BackgroundWork } from './background.js';
 import type { ServiceDeps } from './deps.js';
@@ -42,7 +48,11 @@ export function defaultResetMail({ url, email }: ResetMailContent): MailMessage 
  * answer and nothing is sent. A new request replaces the user's previous token. Without
  * `options.background` a failed delivery throws `UnavailableError` after removing the token.
  */
-export async function requestPasswordReset(deps: ServiceDeps, rawEmail: unknown, options: RequestPasswordResetOptions): Promise<void> {
+export async function requestPasswordReset(
+  deps: ServiceDeps,
+  rawEmail: unknown,
+  options: RequestPasswordResetOptions,
+): Promise<void> {
   if (!deps.config.basicAuthEnabled) throw new PermissionDeniedError('Forbidden', 'basic_auth_disabled');
   if (typeof rawEmail !== 'string' || !rawEmail.trim()) throw new ValidationError('Email required');
   const { mailer } = deps;
@@ -50,19 +60,32 @@ export async function requestPasswordReset(deps: ServiceDeps, rawEmail: unknown,
   const email = sanitizeEmail(rawEmail);
   const user = await deps.store.findUserByEmail(email);
   if (!user || user.authMethod !== 'LOCAL' || user.role === 'SYSTEM') return;
-  deps.audit.record({ type: 'password.reset_requested', actor: { kind: 'anonymous', userId: null }, subjectUserId: user.id, details: { email: user.email } });
+  deps.audit.record({
+    type: 'password.reset_requested',
+    actor: { kind: 'anonymous', userId: null },
+    subjectUserId: user.id,
+    details: { email: user.email },
+  });
   const send = () => issueAndSend(deps, mailer, user, options);
   if (!options.background) return send();
   options.background.run(() =>
     send().catch((error: unknown) => {
       if (!isGatehouseError(error) || error.code !== 'unavailable') {
-        deps.logger.error('password reset could not be issued', { userId: user.id, error: error instanceof Error ? error.name : 'unknown' });
+        deps.logger.error('password reset could not be issued', {
+          userId: user.id,
+          error: error instanceof Error ? error.name : 'unknown',
+        });
       }
     }),
   );
 }
 
-async function issueAndSend(deps: ServiceDeps, mailer: Mailer, user: UserRecord, options: RequestPasswordResetOptions): Promise<void> {
+async function issueAndSend(
+  deps: ServiceDeps,
+  mailer: Mailer,
+  user: UserRecord,
+  options: RequestPasswordResetOptions,
+): Promise<void> {
   const now = deps.clock.now();
   const row = await deps.store.insertPasswordResetToken({
     userId: user.id,
@@ -80,7 +103,10 @@ async function issueAndSend(deps: ServiceDeps, mailer: Mailer, user: UserRecord,
   } catch (error) {
     // A link that never arrived must not stay usable; log without the token or the link.
     await deps.store.deletePasswordResetTokensOfUser(user.id);
-    deps.logger.error('password reset mail could not be sent', { userId: user.id, error: error instanceof Error ? error.name : 'unknown' });
+    deps.logger.error('password reset mail could not be sent', {
+      userId: user.id,
+      error: error instanceof Error ? error.name : 'unknown',
+    });
     throw new UnavailableError('The password reset e-mail could not be sent');
   }
 }

@@ -17,7 +17,11 @@ export interface SessionView {
   readonly absoluteExpiresAt: number;
 }
 
-async function liveSessions(deps: ServiceDeps, userId: number, currentSessionId: number | null): Promise<SessionView[]> {
+async function liveSessions(
+  deps: ServiceDeps,
+  userId: number,
+  currentSessionId: number | null,
+): Promise<SessionView[]> {
   const now = deps.clock.now();
   const rows = await deps.store.listSessionsOfUser(userId, now);
   const views: SessionView[] = [];
@@ -25,7 +29,12 @@ async function liveSessions(deps: ServiceDeps, userId: number, currentSessionId:
     const absoluteExpiresAt = absoluteSessionEnd(deps, session.createdAt);
     // Past its absolute end a session can no longer be refreshed and its tokens have expired: over.
     if (absoluteExpiresAt <= now) continue;
-    views.push({ session, current: session.id === currentSessionId, idleExpiresAt: Math.min(session.expiresAt, absoluteExpiresAt), absoluteExpiresAt });
+    views.push({
+      session,
+      current: session.id === currentSessionId,
+      idleExpiresAt: Math.min(session.expiresAt, absoluteExpiresAt),
+      absoluteExpiresAt,
+    });
   }
   return views;
 }
@@ -36,7 +45,11 @@ function userIdOf(actor: Principal): number {
 }
 
 /** The caller's own live sessions, newest first; `currentSessionId` is the session of the request, if any. */
-export async function listOwnSessions(deps: ServiceDeps, actor: Principal | null, currentSessionId: number | null): Promise<SessionView[]> {
+export async function listOwnSessions(
+  deps: ServiceDeps,
+  actor: Principal | null,
+  currentSessionId: number | null,
+): Promise<SessionView[]> {
   authorize(actor, 'list_own_sessions');
   return liveSessions(deps, userIdOf(actor), currentSessionId);
 }
@@ -54,15 +67,30 @@ export async function revokeOwnSession(deps: ServiceDeps, actor: Principal | nul
 }
 
 /** The audit event of sessions ended from the session list (one per request; `sessionId` null: several). */
-function recordEnded(deps: ServiceDeps, actor: Principal, userId: number, sessionId: number | null, by: SessionEndedBy): void {
-  deps.audit.record({ type: 'session.ended', actor: auditActorOf(actor), subjectUserId: userId, details: { sessionId, by, reason: 'revoked' } });
+function recordEnded(
+  deps: ServiceDeps,
+  actor: Principal,
+  userId: number,
+  sessionId: number | null,
+  by: SessionEndedBy,
+): void {
+  deps.audit.record({
+    type: 'session.ended',
+    actor: auditActorOf(actor),
+    subjectUserId: userId,
+    details: { sessionId, by, reason: 'revoked' },
+  });
 }
 
 /**
  * Ends every session of the caller except `keepSessionId` (the request's own; null ends them all),
  * on every instance. The number ended.
  */
-export async function revokeOtherSessions(deps: ServiceDeps, actor: Principal | null, keepSessionId: number | null): Promise<number> {
+export async function revokeOtherSessions(
+  deps: ServiceDeps,
+  actor: Principal | null,
+  keepSessionId: number | null,
+): Promise<number> {
   authorize(actor, 'revoke_own_session');
   const userId = userIdOf(actor);
   if (keepSessionId === null) {

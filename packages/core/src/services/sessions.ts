@@ -1,6 +1,12 @@
 import type { AuditSignInMethod, SignInFailureReason } from '../audit/events.js';
 import { isValidEmail, sanitizeEmail } from '../crypto/index.js';
-import { AuthenticationError, NotFoundError, OverloadedError, PermissionDeniedError, isGatehouseError } from '../errors/index.js';
+import {
+  AuthenticationError,
+  NotFoundError,
+  OverloadedError,
+  PermissionDeniedError,
+  isGatehouseError,
+} from '../errors/index.js';
 import type { AuthStoreOps, IdpSessionLink, SessionOrigin, UserRecord } from '../ports.js';
 import type { ServiceDeps } from './deps.js';
 import { assertNotLockedOut, clearLoginFailures, recordLoginFailure } from './login-lockout.js';
@@ -25,10 +31,16 @@ export const MAX_USER_AGENT_LENGTH = 512;
  * A `User-Agent` header as a session row keeps it: control characters dropped, trimmed, cut to
  * `MAX_USER_AGENT_LENGTH`; null when nothing is left. It is shown to the user, never trusted.
  */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
+const CONTROL_CHARACTERS = /[\x00-\x1f\x7f]/g;
+
 export function boundedUserAgent(raw: string | null | undefined): string | null {
   if (!raw) return null;
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
-  const clean = raw.slice(0, MAX_USER_AGENT_LENGTH * 2).replace(/[\x00-\x1f\x7f]/g, '').trim().slice(0, MAX_USER_AGENT_LENGTH);
+  const clean = raw
+    .slice(0, MAX_USER_AGENT_LENGTH * 2)
+    .replace(CONTROL_CHARACTERS, '')
+    .trim()
+    .slice(0, MAX_USER_AGENT_LENGTH);
   return clean === '' ? null : clean;
 }
 
@@ -47,10 +59,22 @@ const toSeconds = (ms: number) => Math.floor(ms / 1000);
  * that a refresh after the absolute end reaches the store and is refused as `session_expired` (a
  * client can tell "sign in again" from a token it should simply have refreshed earlier).
  */
-async function mintPair(deps: ServiceDeps, user: UserRecord, sessionId: number, tx: AuthStoreOps, now: number, absoluteEnd: number) {
+async function mintPair(
+  deps: ServiceDeps,
+  user: UserRecord,
+  sessionId: number,
+  tx: AuthStoreOps,
+  now: number,
+  absoluteEnd: number,
+) {
   const refreshExpiresAt = now + deps.config.tokens.refreshTtlSeconds * 1000;
   const accessExpiresAt = Math.min(now + deps.config.tokens.accessTtlSeconds * 1000, absoluteEnd);
-  const refresh = await tx.insertRefreshToken({ sessionId, userId: user.id, createdAt: now, expiresAt: refreshExpiresAt });
+  const refresh = await tx.insertRefreshToken({
+    sessionId,
+    userId: user.id,
+    createdAt: now,
+    expiresAt: refreshExpiresAt,
+  });
   const access = await tx.insertAccessToken({
     sessionId,
     userId: user.id,
@@ -93,7 +117,11 @@ export interface IssueSessionOptions extends SessionOrigin {
  * Starts a new session (token family) for a user who has already proven who they are, recording
  * how and from where they signed in for the session list.
  */
-export async function issueSession(deps: ServiceDeps, user: UserRecord, origin: IssueSessionOptions): Promise<IssuedSession> {
+export async function issueSession(
+  deps: ServiceDeps,
+  user: UserRecord,
+  origin: IssueSessionOptions,
+): Promise<IssuedSession> {
   const now = deps.clock.now();
   const absoluteEnd = absoluteSessionEnd(deps, now);
   const { session, pair } = await deps.store.transaction(async (tx) => {
@@ -119,7 +147,10 @@ export async function issueSession(deps: ServiceDeps, user: UserRecord, origin: 
  * exists, so the response time does not reveal which e-mails are registered. Issues nothing: see
  * `passwordLogin` for what follows.
  */
-export async function checkPassword(deps: ServiceDeps, input: { email?: unknown; password?: unknown }): Promise<UserRecord> {
+export async function checkPassword(
+  deps: ServiceDeps,
+  input: { email?: unknown; password?: unknown },
+): Promise<UserRecord> {
   if (!deps.config.basicAuthEnabled) throw new PermissionDeniedError('Forbidden', 'basic_auth_disabled');
   const rawEmail = typeof input.email === 'string' ? input.email : '';
   const password = typeof input.password === 'string' ? input.password : '';
@@ -155,7 +186,9 @@ export async function checkPassword(deps: ServiceDeps, input: { email?: unknown;
       if (error instanceof OverloadedError) return null;
       throw error;
     });
-    if (upgraded !== null) current = (await deps.store.updateUser(person.id, { passwordHash: upgraded, updatedAt: deps.clock.now() })) ?? person;
+    if (upgraded !== null)
+      current =
+        (await deps.store.updateUser(person.id, { passwordHash: upgraded, updatedAt: deps.clock.now() })) ?? person;
   }
   return current;
 }
@@ -164,15 +197,28 @@ export async function checkPassword(deps: ServiceDeps, input: { email?: unknown;
 export type PasswordLoginClient = Omit<SessionOrigin, 'signInMethod' | 'idp'>;
 
 /** The session of a finished password login (with or without a second factor), and its audit event. */
-export async function issuePasswordSession(deps: ServiceDeps, user: UserRecord, client: PasswordLoginClient): Promise<IssuedSession> {
+export async function issuePasswordSession(
+  deps: ServiceDeps,
+  user: UserRecord,
+  client: PasswordLoginClient,
+): Promise<IssuedSession> {
   const session = await issueSession(deps, user, { ...client, signInMethod: 'password' });
   recordSignIn(deps, session, 'password', null);
   return session;
 }
 
 /** The audit event of a session just started. */
-export function recordSignIn(deps: ServiceDeps, session: IssuedSession, method: AuditSignInMethod, idp: string | null): void {
-  deps.audit.record({ type: 'sign_in.succeeded', subjectUserId: session.user.id, details: { method, idp, sessionId: session.sessionId } });
+export function recordSignIn(
+  deps: ServiceDeps,
+  session: IssuedSession,
+  method: AuditSignInMethod,
+  idp: string | null,
+): void {
+  deps.audit.record({
+    type: 'sign_in.succeeded',
+    subjectUserId: session.user.id,
+    details: { method, idp, sessionId: session.sessionId },
+  });
 }
 
 /**
@@ -189,7 +235,8 @@ export function recordSignInFailure(
 ): void {
   const actor = { kind: 'anonymous', userId: null } as const;
   deps.audit.record({ type: 'sign_in.failed', actor, subjectUserId, details: { method, reason, login } });
-  if (lockedUntil !== null) deps.audit.record({ type: 'sign_in.locked_out', actor, subjectUserId, details: { method, login, lockedUntil } });
+  if (lockedUntil !== null)
+    deps.audit.record({ type: 'sign_in.locked_out', actor, subjectUserId, details: { method, login, lockedUntil } });
 }
 
 /**
@@ -198,7 +245,10 @@ export function recordSignInFailure(
  * copied, so the whole session (every token of that login) is revoked — stricter than the reference,
  * which only refuses the replay.
  */
-export async function refreshSession(deps: ServiceDeps, refreshToken: string | null | undefined): Promise<IssuedSession> {
+export async function refreshSession(
+  deps: ServiceDeps,
+  refreshToken: string | null | undefined,
+): Promise<IssuedSession> {
   if (!refreshToken) throw new AuthenticationError('unauthenticated', 'Missing refresh token');
   let tokenId: number;
   try {
@@ -222,14 +272,16 @@ export async function refreshSession(deps: ServiceDeps, refreshToken: string | n
     const absoluteEnd = absoluteSessionEnd(deps, session.createdAt);
     if (absoluteEnd <= now) return { kind: 'session_expired' as const, sessionId: row.sessionId };
     if (row.expiresAt <= now) return { kind: 'expired' as const };
-    if (!(await tx.consumeRefreshToken(row.id, now))) return { kind: 'replayed' as const, sessionId: row.sessionId, userId: row.userId };
+    if (!(await tx.consumeRefreshToken(row.id, now)))
+      return { kind: 'replayed' as const, sessionId: row.sessionId, userId: row.userId };
     const user = await tx.findUserById(row.userId);
     if (!user) return { kind: 'no_user' as const };
     const pair = await mintPair(deps, user, row.sessionId, tx, now, absoluteEnd);
     // The login lives as long as its newest refresh token (the reference's sliding expiry): the
     // periodic sweep must not end a session that is still being refreshed.
     // Gone means logged out meanwhile: refuse, and the throw rolls the new pair back.
-    if (!(await tx.extendSession(row.sessionId, pair.refresh.expiresAt, now))) throw new AuthenticationError('invalid_token', 'Invalid refresh token');
+    if (!(await tx.extendSession(row.sessionId, pair.refresh.expiresAt, now)))
+      throw new AuthenticationError('invalid_token', 'Invalid refresh token');
     return { kind: 'rotated' as const, user, sessionId: row.sessionId, pair };
   });
 
@@ -247,7 +299,12 @@ export async function refreshSession(deps: ServiceDeps, refreshToken: string | n
     case 'replayed':
       await revokeSession(deps, outcome.sessionId);
       deps.logger.warn('refresh token replayed: session revoked', { sessionId: outcome.sessionId });
-      deps.audit.record({ type: 'refresh_token.replayed', actor: { kind: 'anonymous', userId: null }, subjectUserId: outcome.userId, details: { sessionId: outcome.sessionId } });
+      deps.audit.record({
+        type: 'refresh_token.replayed',
+        actor: { kind: 'anonymous', userId: null },
+        subjectUserId: outcome.userId,
+        details: { sessionId: outcome.sessionId },
+      });
       throw new AuthenticationError('invalid_token', 'Invalid refresh token');
     case 'rotated':
       // The old access token died with its refresh token (grants need a live refresh token); drop
@@ -281,7 +338,10 @@ export async function revokeSession(deps: ServiceDeps, sessionId: number): Promi
  * The login a still-valid refresh token belongs to: who a logout is for, and which session, when
  * the request carries no valid access token.
  */
-export async function refreshTokenOwner(deps: ServiceDeps, refreshToken: string | null | undefined): Promise<{ userId: number; sessionId: number } | null> {
+export async function refreshTokenOwner(
+  deps: ServiceDeps,
+  refreshToken: string | null | undefined,
+): Promise<{ userId: number; sessionId: number } | null> {
   if (!refreshToken) return null;
   try {
     const claims = await deps.tokens.verify(refreshToken, 'refresh');
@@ -297,7 +357,10 @@ export async function refreshTokenOwner(deps: ServiceDeps, refreshToken: string 
  * Who a logout is for when the request carries no valid access token: the owner of a still-valid
  * refresh token (reference §4.3: logout works with only the refresh cookie).
  */
-export async function userIdFromRefreshToken(deps: ServiceDeps, refreshToken: string | null | undefined): Promise<number | null> {
+export async function userIdFromRefreshToken(
+  deps: ServiceDeps,
+  refreshToken: string | null | undefined,
+): Promise<number | null> {
   if (!refreshToken) return null;
   try {
     const claims = await deps.tokens.verify(refreshToken, 'refresh');

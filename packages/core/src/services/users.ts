@@ -16,14 +16,19 @@ const BASIC_AUTH_DISABLED = 'Basic auth is disabled: OAuth2 authentication only'
 export function normalizeUsername(raw: unknown): string {
   const username = typeof raw === 'string' ? raw.trim() : '';
   if (!username) throw new ValidationError('Username must be non-empty');
-  if (username.length > MAX_USERNAME_LENGTH) throw new ValidationError(`Username must be at most ${MAX_USERNAME_LENGTH} characters long`);
+  if (username.length > MAX_USERNAME_LENGTH)
+    throw new ValidationError(`Username must be at most ${MAX_USERNAME_LENGTH} characters long`);
   return username;
 }
 
 /** `creating`: the reference's create-user message; a role change gets its own wording. */
 function parseRole(raw: unknown, creating: boolean): Role {
   const role = typeof raw === 'string' ? raw.trim().toUpperCase() : '';
-  if (role === 'SYSTEM') throw new ValidationError(creating ? 'Cannot create users with SYSTEM role' : 'Cannot assign the SYSTEM role', 'bad_request');
+  if (role === 'SYSTEM')
+    throw new ValidationError(
+      creating ? 'Cannot create users with SYSTEM role' : 'Cannot assign the SYSTEM role',
+      'bad_request',
+    );
   if (!isAssignableRole(role)) throw new ValidationError('Role must be one of ADMIN, MEMBER, VIEWER');
   return role;
 }
@@ -51,7 +56,11 @@ export interface CreateUserInput {
 }
 
 /** Admin creates a user (reference §4.9). LOCAL users must choose their own password at first login. */
-export async function createUser(deps: ServiceDeps, actor: Principal | null, input: CreateUserInput): Promise<UserRecord> {
+export async function createUser(
+  deps: ServiceDeps,
+  actor: Principal | null,
+  input: CreateUserInput,
+): Promise<UserRecord> {
   authorize(actor, 'create_user');
   const authMethod = input.authMethod ?? 'LOCAL';
   const role = parseRole(input.role, true);
@@ -71,7 +80,9 @@ export async function createUser(deps: ServiceDeps, actor: Principal | null, inp
     }
     passwordHash = await deps.hasher.hash(password);
   } else if (input.password !== undefined && input.password !== null) {
-    throw new ValidationError(authMethod === 'LDAP' ? 'Password is not allowed for LDAP authentication' : 'OAuth2 users cannot have a password');
+    throw new ValidationError(
+      authMethod === 'LDAP' ? 'Password is not allowed for LDAP authentication' : 'OAuth2 users cannot have a password',
+    );
   }
 
   const created = await deps.store.insertUser({
@@ -90,7 +101,12 @@ export async function createUser(deps: ServiceDeps, actor: Principal | null, inp
 }
 
 /** The audit event of a new account. */
-export function recordUserCreated(deps: ServiceDeps, user: UserRecord, via: 'admin' | 'sign_up' | 'bootstrap', actor?: AuditActor): void {
+export function recordUserCreated(
+  deps: ServiceDeps,
+  user: UserRecord,
+  via: 'admin' | 'sign_up' | 'bootstrap',
+  actor?: AuditActor,
+): void {
   deps.audit.record({
     type: 'user.created',
     ...(actor ? { actor } : {}),
@@ -119,7 +135,8 @@ export async function updateOwnProfile(
   actor: Principal | null,
   change: OwnProfileChange,
 ): Promise<{ user: UserRecord; endedSessions: number }> {
-  if (change.username === undefined && change.password === undefined) throw new ValidationError('At least one field is required');
+  if (change.username === undefined && change.password === undefined)
+    throw new ValidationError('At least one field is required');
   const endOthers = change.endOtherSessions ?? true;
   if (typeof endOthers !== 'boolean') throw new ValidationError('end_other_sessions must be a boolean');
   if (change.username !== undefined) authorize(actor, 'change_own_username');
@@ -134,7 +151,8 @@ export async function updateOwnProfile(
 
   if (change.password !== undefined) {
     if (!deps.config.basicAuthEnabled) throw new PermissionDeniedError(BASIC_AUTH_DISABLED, 'basic_auth_disabled');
-    if (user.authMethod !== 'LOCAL' || !user.passwordHash) throw new ValidationError('Cannot modify password for non-local user', 'bad_request');
+    if (user.authMethod !== 'LOCAL' || !user.passwordHash)
+      throw new ValidationError('Cannot modify password for non-local user', 'bad_request');
     if (typeof change.password !== 'string') throw new ValidationError('Password must be a string');
     const current = typeof change.currentPassword === 'string' ? change.currentPassword : '';
     if (!current || !(await deps.hasher.verify(user.passwordHash, current))) {
@@ -160,7 +178,12 @@ export async function updateOwnProfile(
     }
   }
   if (patch.passwordHash !== undefined) {
-    deps.audit.record({ type: 'password.changed', actor: auditActorOf(actor), subjectUserId: user.id, details: { by: 'self', sessionsEnded: endOthers } });
+    deps.audit.record({
+      type: 'password.changed',
+      actor: auditActorOf(actor),
+      subjectUserId: user.id,
+      details: { by: 'self', sessionsEnded: endOthers },
+    });
   }
   await publishIdentityChange(deps, user, updated);
   return { user: updated, endedSessions };
@@ -182,7 +205,12 @@ export interface AdminUserChange {
 }
 
 /** Admin changes another user (reference `patchUser`): a new role or password logs the target out. */
-export async function updateUser(deps: ServiceDeps, actor: Principal | null, id: number, change: AdminUserChange): Promise<UserRecord> {
+export async function updateUser(
+  deps: ServiceDeps,
+  actor: Principal | null,
+  id: number,
+  change: AdminUserChange,
+): Promise<UserRecord> {
   if (change.username === undefined && change.password === undefined && change.role === undefined) {
     throw new ValidationError('At least one field is required');
   }
@@ -204,7 +232,8 @@ export async function updateUser(deps: ServiceDeps, actor: Principal | null, id:
     // admin session must go through updateOwnProfile like everyone else.
     authorize(actor, 'change_other_password', userTarget(target));
     if (!deps.config.basicAuthEnabled) throw new PermissionDeniedError(BASIC_AUTH_DISABLED, 'basic_auth_disabled');
-    if (target.authMethod !== 'LOCAL') throw new ValidationError('Cannot modify password for non-local user', 'bad_request');
+    if (target.authMethod !== 'LOCAL')
+      throw new ValidationError('Cannot modify password for non-local user', 'bad_request');
     if (typeof change.password !== 'string') throw new ValidationError('Password must be a string');
     assertValidPassword(change.password, deps.config.passwordPolicy);
     patch.passwordHash = await deps.hasher.hash(change.password);
@@ -220,8 +249,20 @@ export async function updateUser(deps: ServiceDeps, actor: Principal | null, id:
   // API keys follow their owner's role live, and every principal its user's name and address.
   await publishIdentityChange(deps, target, updated);
   const by = auditActorOf(actor);
-  if (roleChanged) deps.audit.record({ type: 'user.role_changed', actor: by, subjectUserId: target.id, details: { from: target.role, to: updated.role, via: 'admin' } });
-  if (patch.passwordHash !== undefined) deps.audit.record({ type: 'password.changed', actor: by, subjectUserId: target.id, details: { by: 'admin', sessionsEnded: true } });
+  if (roleChanged)
+    deps.audit.record({
+      type: 'user.role_changed',
+      actor: by,
+      subjectUserId: target.id,
+      details: { from: target.role, to: updated.role, via: 'admin' },
+    });
+  if (patch.passwordHash !== undefined)
+    deps.audit.record({
+      type: 'password.changed',
+      actor: by,
+      subjectUserId: target.id,
+      details: { by: 'admin', sessionsEnded: true },
+    });
   return updated;
 }
 
@@ -236,7 +277,12 @@ export async function deleteUser(deps: ServiceDeps, actor: Principal | null, id:
   authorize(actor, 'delete_user', userTarget(target));
   if (!(await deps.store.deleteUser(target.id))) throw new NotFoundError('User not found');
   await deps.revocations.publish({ type: 'user', userId: target.id });
-  deps.audit.record({ type: 'user.deleted', actor: auditActorOf(actor), subjectUserId: target.id, details: { email: target.email, username: target.username } });
+  deps.audit.record({
+    type: 'user.deleted',
+    actor: auditActorOf(actor),
+    subjectUserId: target.id,
+    details: { email: target.email, username: target.username },
+  });
 }
 
 export interface UserPage {
@@ -253,8 +299,13 @@ export async function listUsers(
 ): Promise<UserPage> {
   authorize(actor, 'list_users');
   const limit = query.limit ?? 100;
-  if (!Number.isSafeInteger(limit) || limit <= 0 || limit > 1000) throw new ValidationError('limit must be an integer between 1 and 1000');
-  const rows = await deps.store.listUsers({ beforeId: query.cursor ?? null, limit: limit + 1, excludeRoles: ['SYSTEM'] });
+  if (!Number.isSafeInteger(limit) || limit <= 0 || limit > 1000)
+    throw new ValidationError('limit must be an integer between 1 and 1000');
+  const rows = await deps.store.listUsers({
+    beforeId: query.cursor ?? null,
+    limit: limit + 1,
+    excludeRoles: ['SYSTEM'],
+  });
   const users = rows.slice(0, limit);
   return { users, nextCursor: rows.length > limit ? (users[users.length - 1]?.id ?? null) : null };
 }

@@ -37,10 +37,17 @@ export function defaultWelcomeMail({ url, email, username }: WelcomeMailContent)
 export function sendWelcomeMail(deps: ServiceDeps, user: UserRecord, options: SendWelcomeMailOptions): void {
   const { mailer } = deps;
   if (!mailer || !user.email || isLdapEmailMarker(user.email)) return;
-  const message = (options.render ?? defaultWelcomeMail)({ url: options.url, email: user.email, username: user.username });
+  const message = (options.render ?? defaultWelcomeMail)({
+    url: options.url,
+    email: user.email,
+    username: user.username,
+  });
   options.background.run(() =>
     mailer.send(message).catch((error: unknown) => {
-      deps.logger.error('Failed to send welcome email', { userId: user.id, error: error instanceof Error ? error.name : 'unknown' });
+      deps.logger.error('Failed to send welcome email', {
+        userId: user.id,
+        error: error instanceof Error ? error.name : 'unknown',
+      });
     }),
   );
 }

@@ -108,7 +108,10 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  * headers, so this is a shortcut and never a second rule.
  */
 const KIND_BY_ENCODED_HEADER: ReadonlyMap<string, TokenKind> = new Map(
-  TOKEN_KINDS.map((kind) => [Buffer.from(JSON.stringify({ alg: 'HS256', typ: tokenType(kind) })).toString('base64url'), kind] as const),
+  TOKEN_KINDS.map(
+    (kind) =>
+      [Buffer.from(JSON.stringify({ alg: 'HS256', typ: tokenType(kind) })).toString('base64url'), kind] as const,
+  ),
 );
 
 function invalidToken(): AuthenticationError {
@@ -162,7 +165,11 @@ function headerKind(header: unknown): TokenKind | undefined {
  * secret does not already reveal.
  */
 export function secretFingerprint(secret: string): string {
-  return createHmac('sha256', Buffer.from(secret, 'utf8')).update('gatehouse secret fingerprint v1').digest().subarray(0, 9).toString('base64url');
+  return createHmac('sha256', Buffer.from(secret, 'utf8'))
+    .update('gatehouse secret fingerprint v1')
+    .digest()
+    .subarray(0, 9)
+    .toString('base64url');
 }
 
 function checkSecret(secret: unknown, label: string): asserts secret is string {
@@ -182,16 +189,20 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
   // Verification keys: the current secret, then the former ones. KeyObjects are made once; handing
   // createHmac the string would re-derive the key on every call.
   const currentKey: KeyObject = createSecretKey(Buffer.from(secret, 'utf8'));
-  const previousKeys: readonly KeyObject[] = previousSecrets.map((value) => createSecretKey(Buffer.from(value, 'utf8')));
+  const previousKeys: readonly KeyObject[] = previousSecrets.map((value) =>
+    createSecretKey(Buffer.from(value, 'utf8')),
+  );
 
   // The signing key is imported once, lazily (Web Crypto's import is asynchronous), and reused:
   // handing jose the raw bytes would make it import a key on every call.
   let signingKey: Promise<CryptoKey> | undefined;
   function getSigningKey(): Promise<CryptoKey> {
-    signingKey ??= crypto.subtle.importKey('raw', utf8.encode(secret), HMAC_SHA256, false, ['sign']).catch((error: unknown) => {
-      signingKey = undefined;
-      throw error;
-    });
+    signingKey ??= crypto.subtle
+      .importKey('raw', utf8.encode(secret), HMAC_SHA256, false, ['sign'])
+      .catch((error: unknown) => {
+        signingKey = undefined;
+        throw error;
+      });
     return signingKey;
   }
 
@@ -237,7 +248,8 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
   }
 
   function verifySync(token: string, expected: TokenKind | readonly TokenKind[]): TokenClaims {
-    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !COMPACT_HS256.test(token)) throw invalidToken();
+    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !COMPACT_HS256.test(token))
+      throw invalidToken();
     // The shape check guarantees exactly two dots.
     const firstDot = token.indexOf('.');
     const secondDot = token.indexOf('.', firstDot + 1);
@@ -246,7 +258,8 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
     const kind = KIND_BY_ENCODED_HEADER.get(encodedHeader) ?? headerKind(decodeJsonSegment(encodedHeader));
     if (kind === undefined) throw invalidToken();
     // Latin-1 is exact here: the shape check allowed ASCII only.
-    if (!signedByUs(token.slice(0, secondDot), Buffer.from(token.slice(secondDot + 1), 'base64url'))) throw invalidToken();
+    if (!signedByUs(token.slice(0, secondDot), Buffer.from(token.slice(secondDot + 1), 'base64url')))
+      throw invalidToken();
     if (typeof expected === 'string' ? kind !== expected : !expected.includes(kind)) throw invalidToken();
 
     const payload = decodeJsonSegment(token.slice(firstDot + 1, secondDot));

@@ -1,7 +1,13 @@
 /** `mfa_challenge`: a login between its password and its second factor; good for nothing else. */
 export type TokenKind = 'access' | 'refresh' | 'password_reset' | 'api_key' | 'mfa_challenge';
 
-export const TOKEN_KINDS: readonly TokenKind[] = Object.freeze(['access', 'refresh', 'password_reset', 'api_key', 'mfa_challenge']);
+export const TOKEN_KINDS: readonly TokenKind[] = Object.freeze([
+  'access',
+  'refresh',
+  'password_reset',
+  'api_key',
+  'mfa_challenge',
+]);
 
 export function isTokenKind(value: unknown): value is TokenKind {
   return typeof value === 'string' && (TOKEN_KINDS as readonly string[]).includes(value);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { acceptableRequestId, auditRequestContext, createAuditTrail, NO_REQUEST, type AuditSink, type NewAuditEvent } from '../../src/audit/index.js';
+import {
+  acceptableRequestId,
+  auditRequestContext,
+  createAuditTrail,
+  NO_REQUEST,
+  type AuditSink,
+  type NewAuditEvent,
+} from '../../src/audit/index.js';
 import type { Logger } from '../../src/services/deps.js';
 
 class RecordingLogger implements Logger {
@@ -59,11 +66,25 @@ describe('audit trail', () => {
     const { sink, logger, trail } = trailWith();
     const request = trail.recorder(auditRequestContext('203.0.113.7', 'curl/8\r\nX-Injected: yes', 'req-42'));
     request.record(signOut(3));
-    request.record({ type: 'sign_in.failed', actor: { kind: 'anonymous', userId: null }, subjectUserId: null, details: { method: 'password', reason: 'unknown_user', login: null } });
+    request.record({
+      type: 'sign_in.failed',
+      actor: { kind: 'anonymous', userId: null },
+      subjectUserId: null,
+      details: { method: 'password', reason: 'unknown_user', login: null },
+    });
     trail.system.record({ type: 'auth.disabled_at_start', subjectUserId: null, details: {} });
     await trail.flush();
     expect(sink.written).toEqual([
-      { type: 'sign_out', details: { sessionsEnded: 1 }, occurredAt: clock.now(), actor: { kind: 'user', userId: 3 }, subjectUserId: 3, clientAddress: '203.0.113.7', userAgent: 'curl/8  X-Injected: yes', requestId: 'req-42' },
+      {
+        type: 'sign_out',
+        details: { sessionsEnded: 1 },
+        occurredAt: clock.now(),
+        actor: { kind: 'user', userId: 3 },
+        subjectUserId: 3,
+        clientAddress: '203.0.113.7',
+        userAgent: 'curl/8  X-Injected: yes',
+        requestId: 'req-42',
+      },
       {
         type: 'sign_in.failed',
         details: { method: 'password', reason: 'unknown_user', login: null },
@@ -74,9 +95,20 @@ describe('audit trail', () => {
         userAgent: 'curl/8  X-Injected: yes',
         requestId: 'req-42',
       },
-      { type: 'auth.disabled_at_start', details: {}, occurredAt: clock.now(), actor: { kind: 'system', userId: null }, subjectUserId: null, ...NO_REQUEST },
+      {
+        type: 'auth.disabled_at_start',
+        details: {},
+        occurredAt: clock.now(),
+        actor: { kind: 'system', userId: null },
+        subjectUserId: null,
+        ...NO_REQUEST,
+      },
     ]);
-    expect(logger.lines.filter((l) => l.message.startsWith('audit: ')).map((l) => l.message)).toEqual(['audit: sign_out', 'audit: sign_in.failed', 'audit: auth.disabled_at_start']);
+    expect(logger.lines.filter((l) => l.message.startsWith('audit: ')).map((l) => l.message)).toEqual([
+      'audit: sign_out',
+      'audit: sign_in.failed',
+      'audit: auth.disabled_at_start',
+    ]);
     await trail.close();
   });
 
@@ -105,7 +137,9 @@ describe('audit trail', () => {
     for (let i = 4; i <= 8; i++) expect(() => trail.system.record(signOut(i))).not.toThrow();
     expect(trail.stats()).toEqual({ queued: 5, dropped: 3 });
     await trail.flush();
-    expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual(['audit: events could not be stored; kept in memory and retried']);
+    expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual([
+      'audit: events could not be stored; kept in memory and retried',
+    ]);
     expect(logger.lines.filter((l) => l.level === 'error')[0]?.fields).toEqual({ dropped: 3 });
     // Every event still got its log line, stored or not.
     expect(logger.lines.filter((l) => l.message === 'audit: sign_out')).toHaveLength(8);
@@ -136,8 +170,16 @@ describe('audit trail', () => {
   it('a slow sink never holds up record: a thousand events are queued while a write hangs', async () => {
     let release: () => void = () => {};
     let calls = 0;
-    const sink: AuditSink = { write: () => (calls++ === 0 ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve()) };
-    const trail = createAuditTrail({ sink, logger: new RecordingLogger(), clock, flushIntervalMs: 60_000, batchSize: 1 });
+    const sink: AuditSink = {
+      write: () => (calls++ === 0 ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve()),
+    };
+    const trail = createAuditTrail({
+      sink,
+      logger: new RecordingLogger(),
+      clock,
+      flushIntervalMs: 60_000,
+      batchSize: 1,
+    });
     trail.system.record(signOut(0));
     const flushing = trail.flush();
     const started = performance.now();
@@ -151,8 +193,12 @@ describe('audit trail', () => {
   });
 
   it('refuses nonsense options at construction', () => {
-    expect(() => createAuditTrail({ sink: new SwitchableSink(), logger: new RecordingLogger(), clock, maxQueue: 0 })).toThrow(/maxQueue/);
-    expect(() => createAuditTrail({ sink: new SwitchableSink(), logger: new RecordingLogger(), clock, flushIntervalMs: 1.5 })).toThrow(/flushIntervalMs/);
+    expect(() =>
+      createAuditTrail({ sink: new SwitchableSink(), logger: new RecordingLogger(), clock, maxQueue: 0 }),
+    ).toThrow(/maxQueue/);
+    expect(() =>
+      createAuditTrail({ sink: new SwitchableSink(), logger: new RecordingLogger(), clock, flushIntervalMs: 1.5 }),
+    ).toThrow(/flushIntervalMs/);
   });
 
   it('a caller-supplied request id is kept only when it is plain', () => {

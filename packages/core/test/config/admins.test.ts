@@ -31,7 +31,11 @@ describe('parseAdmins: valid inputs (reference TestGetEnvStartupAdmins)', () => 
         { username: 'hamilton', email: 'alexander@example.com' },
       ],
     ],
-    ['username_with_equals', 'User=With=Equals=user@example.com', [{ username: 'User=With=Equals', email: 'user@example.com' }]],
+    [
+      'username_with_equals',
+      'User=With=Equals=user@example.com',
+      [{ username: 'User=With=Equals', email: 'user@example.com' }],
+    ],
     [
       'names_with_punctuation',
       'Samuel Adams=sam@example.com;J. Marshall=john@example.com',
@@ -40,7 +44,11 @@ describe('parseAdmins: valid inputs (reference TestGetEnvStartupAdmins)', () => 
         { username: 'J. Marshall', email: 'john@example.com' },
       ],
     ],
-    ['username_with_comma', 'Madison, James=james@example.com', [{ username: 'Madison, James', email: 'james@example.com' }]],
+    [
+      'username_with_comma',
+      'Madison, James=james@example.com',
+      [{ username: 'Madison, James', email: 'james@example.com' }],
+    ],
     [
       'multiple_usernames_with_commas',
       'Hamilton, Alexander=alex@example.com;Burr, Aaron=aaron@example.com',
@@ -66,11 +74,19 @@ describe('parseAdmins: valid inputs (reference TestGetEnvStartupAdmins)', () => 
 
 describe('parseAdmins: invalid inputs (reference TestGetEnvStartupAdmins)', () => {
   it.each([
-    ['email_only_no_equals', 'madison@example.com', "Invalid format in PHOENIX_ADMINS: 'madison@example.com'. Expected format: 'username=email'"],
+    [
+      'email_only_no_equals',
+      'madison@example.com',
+      "Invalid format in PHOENIX_ADMINS: 'madison@example.com'. Expected format: 'username=email'",
+    ],
     ['incomplete_email', 'John Hancock=john@', "Invalid email in PHOENIX_ADMINS: 'john@'"],
     ['missing_top_level_domain', 'John Jay=john@example', "Invalid email in PHOENIX_ADMINS: 'john@example'"],
     ['no_at_symbol', 'Robert Morris=robert', "Invalid email in PHOENIX_ADMINS: 'robert'"],
-    ['multiple_at_symbols', 'Charles Carroll=charles@exam@ple.com', "Invalid email in PHOENIX_ADMINS: 'charles@exam@ple.com'"],
+    [
+      'multiple_at_symbols',
+      'Charles Carroll=charles@exam@ple.com',
+      "Invalid email in PHOENIX_ADMINS: 'charles@exam@ple.com'",
+    ],
     ['empty_email', 'Patrick Henry=', "Invalid email in PHOENIX_ADMINS: ''"],
     [
       'duplicate_username',
@@ -82,16 +98,30 @@ describe('parseAdmins: invalid inputs (reference TestGetEnvStartupAdmins)', () =
       'John Adams=john@example.com;Different User=john@example.com',
       "Duplicate email in PHOENIX_ADMINS: 'john@example.com'",
     ],
-    ['duplicate_email_after_lower_casing', 'a=john@example.com;b=JOHN@example.com', "Duplicate email in PHOENIX_ADMINS: 'john@example.com'"],
-    ['semicolon_in_username', 'John; Adams=john@example.com', "Invalid format in PHOENIX_ADMINS: 'John'. Expected format: 'username=email'"],
-    ['empty_username', '=nobody@example.com', "Invalid format in PHOENIX_ADMINS: '=nobody@example.com'. Expected format: 'username=email'"],
+    [
+      'duplicate_email_after_lower_casing',
+      'a=john@example.com;b=JOHN@example.com',
+      "Duplicate email in PHOENIX_ADMINS: 'john@example.com'",
+    ],
+    [
+      'semicolon_in_username',
+      'John; Adams=john@example.com',
+      "Invalid format in PHOENIX_ADMINS: 'John'. Expected format: 'username=email'",
+    ],
+    [
+      'empty_username',
+      '=nobody@example.com',
+      "Invalid format in PHOENIX_ADMINS: '=nobody@example.com'. Expected format: 'username=email'",
+    ],
   ])('%s', (_id, raw, message) => {
     const error = configErrorOf(() => parseAdmins(raw));
     expect(error.issues).toEqual([{ variable: 'PHOENIX_ADMINS', message }]);
   });
 
   it('reports every problem, not only the first', () => {
-    const { admins, problems } = collectAdmins('nobody;ann=ann@example.com;bob=bob@;ann=other@example.com;carl=ann@example.com');
+    const { admins, problems } = collectAdmins(
+      'nobody;ann=ann@example.com;bob=bob@;ann=other@example.com;carl=ann@example.com',
+    );
     expect(admins).toEqual([{ username: 'ann', email: 'ann@example.com' }]);
     expect(problems).toEqual([
       "Invalid format in PHOENIX_ADMINS: 'nobody'. Expected format: 'username=email'",
@@ -105,13 +135,18 @@ describe('parseAdmins: invalid inputs (reference TestGetEnvStartupAdmins)', () =
     const error = configErrorOf(() => parseAdmins('oops', 'GATEHOUSE_ADMINS'));
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.issues).toEqual([
-      { variable: 'GATEHOUSE_ADMINS', message: "Invalid format in GATEHOUSE_ADMINS: 'oops'. Expected format: 'username=email'" },
+      {
+        variable: 'GATEHOUSE_ADMINS',
+        message: "Invalid format in GATEHOUSE_ADMINS: 'oops'. Expected format: 'username=email'",
+      },
     ]);
   });
 
   it('cuts long values to 64 characters and escapes control characters', () => {
     const { problems } = collectAdmins(`${'x'.repeat(100)}\n`);
-    expect(problems).toEqual([`Invalid format in PHOENIX_ADMINS: '${'x'.repeat(64)}…'. Expected format: 'username=email'`]);
+    expect(problems).toEqual([
+      `Invalid format in PHOENIX_ADMINS: '${'x'.repeat(64)}…'. Expected format: 'username=email'`,
+    ]);
     expect(collectAdmins('a\u0007b').problems).toEqual([
       "Invalid format in PHOENIX_ADMINS: 'a\\u0007b'. Expected format: 'username=email'",
     ]);
@@ -119,15 +154,16 @@ describe('parseAdmins: invalid inputs (reference TestGetEnvStartupAdmins)', () =
 });
 
 describe('parseAdmins: properties', () => {
-  const username = fc.string({ unit: fc.constantFrom('a', 'B', 'z', '=', ',', ' ', '.', '-', 'é', '\t'), maxLength: 12 });
-  const email = fc.oneof(
-    fc.emailAddress(),
-    fc.constantFrom('x@', 'a@b.co', 'A@B.CO', ' c@d.org ', 'nope', ''),
-  );
+  const username = fc.string({
+    unit: fc.constantFrom('a', 'B', 'z', '=', ',', ' ', '.', '-', 'é', '\t'),
+    maxLength: 12,
+  });
+  const email = fc.oneof(fc.emailAddress(), fc.constantFrom('x@', 'a@b.co', 'A@B.CO', ' c@d.org ', 'nope', ''));
   const raw = fc
     .array(fc.tuple(username, email, fc.constantFrom(';', ' ; ', ';;')), { maxLength: 8 })
     .map((pairs) => pairs.map(([name, address, separator]) => `${name}=${address}${separator}`).join(''));
-  const serialise = (admins: readonly AdminAccount[]) => admins.map((admin) => `${admin.username}=${admin.email}`).join(';');
+  const serialise = (admins: readonly AdminAccount[]) =>
+    admins.map((admin) => `${admin.username}=${admin.email}`).join(';');
 
   it('re-parsing its own serialisation gives the same admins, without problems', () => {
     fc.assert(

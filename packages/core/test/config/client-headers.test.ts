@@ -26,7 +26,12 @@ describe('clientAuthHeaders (reference §1.11)', () => {
   });
 
   it('reads another prefix', () => {
-    expect(clientAuthHeaders({ GATEHOUSE_API_KEY: 'g', PHOENIX_API_KEY: 'p', GATEHOUSE_CLIENT_HEADERS: 'x=1' }, { prefix: 'GATEHOUSE_' })).toEqual({
+    expect(
+      clientAuthHeaders(
+        { GATEHOUSE_API_KEY: 'g', PHOENIX_API_KEY: 'p', GATEHOUSE_CLIENT_HEADERS: 'x=1' },
+        { prefix: 'GATEHOUSE_' },
+      ),
+    ).toEqual({
       x: '1',
       authorization: 'Bearer g',
     });
@@ -40,11 +45,15 @@ describe('clientAuthHeaders (reference §1.11)', () => {
 
   it('rejects every malformed item in one ConfigError without echoing it', () => {
     const error = configErrorOf(() =>
-      clientAuthHeaders({ PHOENIX_CLIENT_HEADERS: 'novalue-SECRETISH,ok=1,bad=a b,=x,z=%E0%A4%A', PHOENIX_API_KEY: 'k' }),
+      clientAuthHeaders({
+        PHOENIX_CLIENT_HEADERS: 'novalue-SECRETISH,ok=1,bad=a b,=x,z=%E0%A4%A',
+        PHOENIX_API_KEY: 'k',
+      }),
     );
     expect(error.issues.map((issue) => issue.message)).toEqual(
       [1, 3, 4, 5].map(
-        (n) => `item ${n} of 5 is not a valid header: expected name=value pairs separated by ',' with the value percent-encoded (e.g. x-team=a%20b)`,
+        (n) =>
+          `item ${n} of 5 is not a valid header: expected name=value pairs separated by ',' with the value percent-encoded (e.g. x-team=a%20b)`,
       ),
     );
     expect(new Set(error.issues.map((issue) => issue.variable))).toEqual(new Set(['PHOENIX_CLIENT_HEADERS']));

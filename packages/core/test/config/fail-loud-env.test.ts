@@ -15,11 +15,17 @@ function issuesOf(env: Record<string, string>): { variable: string; message: str
 }
 
 describe('URLs are http or https', () => {
-  it.each(['ftp://x', 'javascript://x/alert(1)', 'file://host/etc/passwd', 'ws://phoenix.example.com'])('PHOENIX_ROOT_URL=%s is refused, naming the schemes', (url) => {
-    const issues = issuesOf({ PHOENIX_ROOT_URL: url });
-    expect(issues).toHaveLength(1);
-    expect(issues[0]).toMatchObject({ variable: 'PHOENIX_ROOT_URL', message: expect.stringContaining('only http:// and https://') });
-  });
+  it.each(['ftp://x', 'javascript://x/alert(1)', 'file://host/etc/passwd', 'ws://phoenix.example.com'])(
+    'PHOENIX_ROOT_URL=%s is refused, naming the schemes',
+    (url) => {
+      const issues = issuesOf({ PHOENIX_ROOT_URL: url });
+      expect(issues).toHaveLength(1);
+      expect(issues[0]).toMatchObject({
+        variable: 'PHOENIX_ROOT_URL',
+        message: expect.stringContaining('only http:// and https://'),
+      });
+    },
+  );
 
   it('http and https pass, in any case', () => {
     expect(parseAuthEnv({ PHOENIX_ROOT_URL: 'https://p.example.com/app' }).publicUrl).toBe('https://p.example.com/app');
@@ -37,20 +43,34 @@ describe('URLs are http or https', () => {
       PHOENIX_OAUTH2_ACME_CLIENT_SECRET: 'secret',
       PHOENIX_OAUTH2_ACME_OIDC_CONFIG_URL: 'ftp://idp.example.com/.well-known/openid-configuration',
     });
-    expect(idp).toEqual([{ variable: 'PHOENIX_OAUTH2_ACME_OIDC_CONFIG_URL', message: expect.stringContaining('must use HTTPS') }]);
+    expect(idp).toEqual([
+      { variable: 'PHOENIX_OAUTH2_ACME_OIDC_CONFIG_URL', message: expect.stringContaining('must use HTTPS') },
+    ]);
   });
 });
 
 describe('the initial admin password meets the password policy', () => {
   it('a one-character password is refused at start-up, without quoting it', () => {
-    const issues = issuesOf({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: SECRET, PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD: 'q' });
-    expect(issues).toEqual([{ variable: 'PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD', message: expect.stringContaining('at least 4 characters') }]);
+    const issues = issuesOf({
+      PHOENIX_ENABLE_AUTH: 'true',
+      PHOENIX_SECRET: SECRET,
+      PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD: 'q',
+    });
+    expect(issues).toEqual([
+      { variable: 'PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD', message: expect.stringContaining('at least 4 characters') },
+    ]);
     expect(issues[0]!.message).not.toMatch(/'q'|"q"/);
   });
 
   it('the strong policy applies when it is on; unset keeps Phoenix’s default', () => {
-    const strong = { PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: SECRET, PHOENIX_ENABLE_STRONG_PASSWORD_POLICY: 'true' };
-    expect(issuesOf({ ...strong, PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD: 'long-enough-but-weak' })[0]?.message).toContain('at least one uppercase letter');
+    const strong = {
+      PHOENIX_ENABLE_AUTH: 'true',
+      PHOENIX_SECRET: SECRET,
+      PHOENIX_ENABLE_STRONG_PASSWORD_POLICY: 'true',
+    };
+    expect(
+      issuesOf({ ...strong, PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD: 'long-enough-but-weak' })[0]?.message,
+    ).toContain('at least one uppercase letter');
     expect(issuesOf({ ...strong, PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD: 'Str0ng+Initial!' })).toEqual([]);
     expect(parseAuthEnv(strong).defaultAdminInitialPassword).toBe('admin');
   });

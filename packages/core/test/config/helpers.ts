@@ -29,6 +29,8 @@ export function idpEnv(name: string, overrides: Env = {}): Env {
     [`PHOENIX_OAUTH2_${upper}_CLIENT_ID`]: 'client_id',
     [`PHOENIX_OAUTH2_${upper}_CLIENT_SECRET`]: 'secret',
     [`PHOENIX_OAUTH2_${upper}_OIDC_CONFIG_URL`]: 'https://example.com/.well-known/openid-configuration',
-    ...Object.fromEntries(Object.entries(overrides).map(([suffix, value]) => [`PHOENIX_OAUTH2_${upper}_${suffix}`, value])),
+    ...Object.fromEntries(
+      Object.entries(overrides).map(([suffix, value]) => [`PHOENIX_OAUTH2_${upper}_${suffix}`, value]),
+    ),
   };
 }

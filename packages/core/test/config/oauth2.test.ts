@@ -68,9 +68,21 @@ describe('OAuth2 IdP config (reference TestOAuth2ClientConfigFromEnv)', () => {
   });
 
   it.each([
-    ['CLIENT_ID', '', 'Client ID must be set for the test OAuth2 IDP via the PHOENIX_OAUTH2_TEST_CLIENT_ID environment variable'],
-    ['CLIENT_ID', '   ', 'Client ID must be set for the test OAuth2 IDP via the PHOENIX_OAUTH2_TEST_CLIENT_ID environment variable'],
-    ['CLIENT_SECRET', '   ', 'Client secret must be set for the test OAuth2 IDP via the PHOENIX_OAUTH2_TEST_CLIENT_SECRET environment variable'],
+    [
+      'CLIENT_ID',
+      '',
+      'Client ID must be set for the test OAuth2 IDP via the PHOENIX_OAUTH2_TEST_CLIENT_ID environment variable',
+    ],
+    [
+      'CLIENT_ID',
+      '   ',
+      'Client ID must be set for the test OAuth2 IDP via the PHOENIX_OAUTH2_TEST_CLIENT_ID environment variable',
+    ],
+    [
+      'CLIENT_SECRET',
+      '   ',
+      'Client secret must be set for the test OAuth2 IDP via the PHOENIX_OAUTH2_TEST_CLIENT_SECRET environment variable',
+    ],
     [
       'OIDC_CONFIG_URL',
       '   ',
@@ -81,22 +93,35 @@ describe('OAuth2 IdP config (reference TestOAuth2ClientConfigFromEnv)', () => {
   });
 
   it.each([
-    ['CLIENT_ID', 'Client ID must be set for the test OAuth2 IDP via the PHOENIX_OAUTH2_TEST_CLIENT_ID environment variable'],
+    [
+      'CLIENT_ID',
+      'Client ID must be set for the test OAuth2 IDP via the PHOENIX_OAUTH2_TEST_CLIENT_ID environment variable',
+    ],
     [
       'OIDC_CONFIG_URL',
       'OpenID Connect configuration URL must be set for the test OAuth2 IDP via the PHOENIX_OAUTH2_TEST_OIDC_CONFIG_URL environment variable',
     ],
-    ['CLIENT_SECRET', 'Client secret must be set for the test OAuth2 IDP via the PHOENIX_OAUTH2_TEST_CLIENT_SECRET environment variable'],
+    [
+      'CLIENT_SECRET',
+      'Client secret must be set for the test OAuth2 IDP via the PHOENIX_OAUTH2_TEST_CLIENT_SECRET environment variable',
+    ],
   ])('missing %s is rejected (secret: traditional flow without PKCE)', (suffix, message) => {
-    expect(issuesOf(testIdp({ [suffix]: undefined }))).toEqual([{ variable: `PHOENIX_OAUTH2_TEST_${suffix}`, message }]);
+    expect(issuesOf(testIdp({ [suffix]: undefined }))).toEqual([
+      { variable: `PHOENIX_OAUTH2_TEST_${suffix}`, message },
+    ]);
   });
 
   it.each([
     ['not-a-valid-url', 'Invalid OIDC configuration URL for test OAuth2 IDP: not-a-valid-url'],
-    ['example.com/.well-known/openid-configuration', 'Invalid OIDC configuration URL for test OAuth2 IDP: example.com/.well-known/openid-configuration'],
+    [
+      'example.com/.well-known/openid-configuration',
+      'Invalid OIDC configuration URL for test OAuth2 IDP: example.com/.well-known/openid-configuration',
+    ],
     ['https://', 'Invalid OIDC configuration URL for test OAuth2 IDP: https://'],
   ])('malformed URL %j is rejected', (value, message) => {
-    expect(issuesOf(testIdp({ OIDC_CONFIG_URL: value }))).toEqual([{ variable: 'PHOENIX_OAUTH2_TEST_OIDC_CONFIG_URL', message }]);
+    expect(issuesOf(testIdp({ OIDC_CONFIG_URL: value }))).toEqual([
+      { variable: 'PHOENIX_OAUTH2_TEST_OIDC_CONFIG_URL', message },
+    ]);
   });
 
   it.each([
@@ -124,8 +149,14 @@ describe('OAuth2 IdP config (reference TestOAuth2ClientConfigFromEnv)', () => {
   });
 
   it.each([
-    ['invalid_method', "Invalid TOKEN_ENDPOINT_AUTH_METHOD for test. Allowed: client_assertion_jwt, client_secret_basic, client_secret_post, none. Got: 'invalid_method'"],
-    ['private_key_jwt', "Invalid TOKEN_ENDPOINT_AUTH_METHOD for test. Allowed: client_assertion_jwt, client_secret_basic, client_secret_post, none. Got: 'private_key_jwt'"],
+    [
+      'invalid_method',
+      "Invalid TOKEN_ENDPOINT_AUTH_METHOD for test. Allowed: client_assertion_jwt, client_secret_basic, client_secret_post, none. Got: 'invalid_method'",
+    ],
+    [
+      'private_key_jwt',
+      "Invalid TOKEN_ENDPOINT_AUTH_METHOD for test. Allowed: client_assertion_jwt, client_secret_basic, client_secret_post, none. Got: 'private_key_jwt'",
+    ],
   ])('TOKEN_ENDPOINT_AUTH_METHOD=%j is rejected', (value, message) => {
     expect(issuesOf(testIdp({ TOKEN_ENDPOINT_AUTH_METHOD: value }))).toEqual([
       { variable: 'PHOENIX_OAUTH2_TEST_TOKEN_ENDPOINT_AUTH_METHOD', message },
@@ -147,10 +178,13 @@ describe('OAuth2 IdP config (reference TestOAuth2ClientConfigFromEnv)', () => {
   });
 
   it.each(['client_secret_basic', 'client_secret_post'])('PKCE with %s still requires CLIENT_SECRET', (method) => {
-    expect(issuesOf(testIdp({ CLIENT_SECRET: undefined, USE_PKCE: 'true', TOKEN_ENDPOINT_AUTH_METHOD: method }))).toEqual([
+    expect(
+      issuesOf(testIdp({ CLIENT_SECRET: undefined, USE_PKCE: 'true', TOKEN_ENDPOINT_AUTH_METHOD: method })),
+    ).toEqual([
       {
         variable: 'PHOENIX_OAUTH2_TEST_CLIENT_SECRET',
-        message: 'Client secret must be set for the test OAuth2 IDP via the PHOENIX_OAUTH2_TEST_CLIENT_SECRET environment variable',
+        message:
+          'Client secret must be set for the test OAuth2 IDP via the PHOENIX_OAUTH2_TEST_CLIENT_SECRET environment variable',
       },
     ]);
   });
@@ -195,12 +229,17 @@ describe('OAuth2 IdP config (reference TestOAuth2ClientConfigFromEnv)', () => {
     expect(issuesOf(testIdp({ GROUPS_ATTRIBUTE_PATH: '  ', ALLOWED_GROUPS: 'admin' }))).toHaveLength(1);
   });
 
-  it.each(['admin,users,admin,developers,users', 'admin, users, admin, developers,users', 'admin , users , admin , developers , users'])(
-    'ALLOWED_GROUPS=%j is de-duplicated in order',
-    (value) => {
-      expect(idpOf(testIdp({ GROUPS_ATTRIBUTE_PATH: 'groups', ALLOWED_GROUPS: value })).allowedGroups).toEqual(['admin', 'users', 'developers']);
-    },
-  );
+  it.each([
+    'admin,users,admin,developers,users',
+    'admin, users, admin, developers,users',
+    'admin , users , admin , developers , users',
+  ])('ALLOWED_GROUPS=%j is de-duplicated in order', (value) => {
+    expect(idpOf(testIdp({ GROUPS_ATTRIBUTE_PATH: 'groups', ALLOWED_GROUPS: value })).allowedGroups).toEqual([
+      'admin',
+      'users',
+      'developers',
+    ]);
+  });
 
   it('trims every value', () => {
     const idp = idpOf({
@@ -224,17 +263,15 @@ describe('OAuth2 IdP config (reference TestOAuth2ClientConfigFromEnv)', () => {
   });
 
   it('ALLOWED_GROUPS is comma-separated', () => {
-    expect(idpOf(testIdp({ GROUPS_ATTRIBUTE_PATH: 'groups', ALLOWED_GROUPS: 'admin,developers,viewers' })).allowedGroups).toEqual([
-      'admin',
-      'developers',
-      'viewers',
-    ]);
+    expect(
+      idpOf(testIdp({ GROUPS_ATTRIBUTE_PATH: 'groups', ALLOWED_GROUPS: 'admin,developers,viewers' })).allowedGroups,
+    ).toEqual(['admin', 'developers', 'viewers']);
   });
 
   it('a space-separated ALLOWED_GROUPS is one group name', () => {
-    expect(idpOf(testIdp({ GROUPS_ATTRIBUTE_PATH: 'groups', ALLOWED_GROUPS: 'admin developers viewers' })).allowedGroups).toEqual([
-      'admin developers viewers',
-    ]);
+    expect(
+      idpOf(testIdp({ GROUPS_ATTRIBUTE_PATH: 'groups', ALLOWED_GROUPS: 'admin developers viewers' })).allowedGroups,
+    ).toEqual(['admin developers viewers']);
   });
 
   it.each([
@@ -266,8 +303,16 @@ describe('OAuth2 role mapping (reference TestOAuth2ClientConfigFromEnv)', () => 
 
   it.each<[string, string, Record<string, string> | null]>([
     ['single', 'Owner:ADMIN', { Owner: 'ADMIN' }],
-    ['multiple', 'Owner:ADMIN,Developer:MEMBER,Reader:VIEWER', { Owner: 'ADMIN', Developer: 'MEMBER', Reader: 'VIEWER' }],
-    ['case-insensitive role side', 'owner:admin,dev:member,view:viewer', { owner: 'ADMIN', dev: 'MEMBER', view: 'VIEWER' }],
+    [
+      'multiple',
+      'Owner:ADMIN,Developer:MEMBER,Reader:VIEWER',
+      { Owner: 'ADMIN', Developer: 'MEMBER', Reader: 'VIEWER' },
+    ],
+    [
+      'case-insensitive role side',
+      'owner:admin,dev:member,view:viewer',
+      { owner: 'ADMIN', dev: 'MEMBER', view: 'VIEWER' },
+    ],
     ['whitespace', '  Owner : ADMIN , Developer : MEMBER  ', { Owner: 'ADMIN', Developer: 'MEMBER' }],
     ['trailing and empty items', 'Owner:ADMIN,,Developer:MEMBER,', { Owner: 'ADMIN', Developer: 'MEMBER' }],
     ['later duplicates win', 'Owner:VIEWER,Owner:ADMIN', { Owner: 'ADMIN' }],
@@ -281,7 +326,8 @@ describe('OAuth2 role mapping (reference TestOAuth2ClientConfigFromEnv)', () => 
     expect(issuesOf(withRole({ ROLE_MAPPING: 'urn:role:admin:ADMIN' }))).toEqual([
       {
         variable: 'PHOENIX_OAUTH2_TEST_ROLE_MAPPING',
-        message: "Invalid ROLE_MAPPING for test: 'role:admin:ADMIN' is not a valid Phoenix role. Valid roles are: ADMIN, MEMBER, VIEWER (case-insensitive).",
+        message:
+          "Invalid ROLE_MAPPING for test: 'role:admin:ADMIN' is not a valid Phoenix role. Valid roles are: ADMIN, MEMBER, VIEWER (case-insensitive).",
       },
     ]);
   });
@@ -322,7 +368,9 @@ describe('OAuth2 role mapping (reference TestOAuth2ClientConfigFromEnv)', () => 
       "Invalid ROLE_MAPPING for test: '' is not a valid Phoenix role. Valid roles are: ADMIN, MEMBER, VIEWER (case-insensitive).",
     ],
   ])('%s is rejected', (_case, mapping, message) => {
-    expect(issuesOf(withRole({ ROLE_MAPPING: mapping }))).toEqual([{ variable: 'PHOENIX_OAUTH2_TEST_ROLE_MAPPING', message }]);
+    expect(issuesOf(withRole({ ROLE_MAPPING: mapping }))).toEqual([
+      { variable: 'PHOENIX_OAUTH2_TEST_ROLE_MAPPING', message },
+    ]);
   });
 
   it('reports every bad item', () => {
@@ -333,7 +381,9 @@ describe('OAuth2 role mapping (reference TestOAuth2ClientConfigFromEnv)', () => 
   });
 
   it('strict mode can be enabled', () => {
-    expect(idpOf(withRole({ ROLE_MAPPING: 'Owner:ADMIN', ROLE_ATTRIBUTE_STRICT: 'true' })).roleAttributeStrict).toBe(true);
+    expect(idpOf(withRole({ ROLE_MAPPING: 'Owner:ADMIN', ROLE_ATTRIBUTE_STRICT: 'true' })).roleAttributeStrict).toBe(
+      true,
+    );
   });
 
   it('a role path without a mapping is allowed', () => {
@@ -343,7 +393,12 @@ describe('OAuth2 role mapping (reference TestOAuth2ClientConfigFromEnv)', () => 
   });
 
   it('role settings default to off, resync to on', () => {
-    expect(idpOf(testIdp())).toMatchObject({ rolePath: null, roleMapping: null, roleAttributeStrict: false, roleResync: true });
+    expect(idpOf(testIdp())).toMatchObject({
+      rolePath: null,
+      roleMapping: null,
+      roleAttributeStrict: false,
+      roleResync: true,
+    });
   });
 
   it('ROLE_RESYNC=false is accepted with a role path', () => {
@@ -372,7 +427,9 @@ describe('OAuth2 role mapping (reference TestOAuth2ClientConfigFromEnv)', () => 
   });
 
   it('the defaults of the role switches need no path', () => {
-    expect(idpOf(testIdp({ ROLE_ATTRIBUTE_STRICT: 'false', ROLE_RESYNC: 'true', ROLE_MAPPING: '' })).rolePath).toBeNull();
+    expect(
+      idpOf(testIdp({ ROLE_ATTRIBUTE_STRICT: 'false', ROLE_RESYNC: 'true', ROLE_MAPPING: '' })).rolePath,
+    ).toBeNull();
   });
 
   it('a malformed mapping without a path reports both problems', () => {
@@ -398,18 +455,26 @@ describe('OAuth2 IdP discovery', () => {
   });
 
   it('names with several words are split at the known suffix', () => {
-    expect(idpOf(idpEnv('microsoft_entra_id', { ROLE_ATTRIBUTE_PATH: 'roles', ROLE_ATTRIBUTE_STRICT: 'true' })).name).toBe('microsoft_entra_id');
+    expect(
+      idpOf(idpEnv('microsoft_entra_id', { ROLE_ATTRIBUTE_PATH: 'roles', ROLE_ATTRIBUTE_STRICT: 'true' })).name,
+    ).toBe('microsoft_entra_id');
   });
 
   it('at most one IdP may auto-login', () => {
-    const env = { ...idpEnv('azure', { AUTO_LOGIN: 'true' }), ...idpEnv('google', { AUTO_LOGIN: 'TRUE' }), ...idpEnv('okta') };
+    const env = {
+      ...idpEnv('azure', { AUTO_LOGIN: 'true' }),
+      ...idpEnv('google', { AUTO_LOGIN: 'TRUE' }),
+      ...idpEnv('okta'),
+    };
     expect(issuesOf(env)).toEqual([
       {
         variable: 'PHOENIX_OAUTH2_GOOGLE_AUTO_LOGIN',
         message: 'only one auto-login client is allowed: AUTO_LOGIN is already enabled for the azure OAuth2 IDP',
       },
     ]);
-    expect(parseAuthEnv({ ...idpEnv('azure'), ...idpEnv('google', { AUTO_LOGIN: 'true' }) }).oauth2.autoLoginIdp).toBe('google');
+    expect(parseAuthEnv({ ...idpEnv('azure'), ...idpEnv('google', { AUTO_LOGIN: 'true' }) }).oauth2.autoLoginIdp).toBe(
+      'google',
+    );
   });
 
   it.each(['authorize', 'token', 'revoke', 'register', 'consent'])('the name %j is reserved', (name) => {
@@ -424,14 +489,16 @@ describe('OAuth2 IdP discovery', () => {
   });
 
   it('a name outside [a-z0-9_] is rejected', () => {
-    expect(issuesOf({ 'PHOENIX_OAUTH2_MY-IDP_CLIENT_ID': 'x', 'PHOENIX_OAUTH2_MY-IDP_OIDC_CONFIG_URL': URL_ })).toEqual([
-      {
-        variable: 'PHOENIX_OAUTH2_MY-IDP_CLIENT_ID',
-        message:
-          "OAuth2 IdP name 'my-idp' is not valid: the part between PHOENIX_OAUTH2_ and the setting name may contain only " +
-          'letters, digits and underscores, because the lower-cased name is the login URL segment /oauth2/<name>/login',
-      },
-    ]);
+    expect(issuesOf({ 'PHOENIX_OAUTH2_MY-IDP_CLIENT_ID': 'x', 'PHOENIX_OAUTH2_MY-IDP_OIDC_CONFIG_URL': URL_ })).toEqual(
+      [
+        {
+          variable: 'PHOENIX_OAUTH2_MY-IDP_CLIENT_ID',
+          message:
+            "OAuth2 IdP name 'my-idp' is not valid: the part between PHOENIX_OAUTH2_ and the setting name may contain only " +
+            'letters, digits and underscores, because the lower-cased name is the login URL segment /oauth2/<name>/login',
+        },
+      ],
+    );
   });
 
   it('a mixed-case variable declares the IdP but is never read', () => {
@@ -459,20 +526,54 @@ describe('OAuth2 IdP discovery', () => {
 
     it('takes a direct absolute path, needs no secret, and ignores a secret that is set', () => {
       const idp = idpOf(assertionIdp({ CLIENT_ASSERTION_FILE: '/var/run/secrets/token' }));
-      expect(idp).toMatchObject({ tokenEndpointAuthMethod: 'client_assertion_jwt', clientAssertion: { path: '/var/run/secrets/token', variable: null } });
+      expect(idp).toMatchObject({
+        tokenEndpointAuthMethod: 'client_assertion_jwt',
+        clientAssertion: { path: '/var/run/secrets/token', variable: null },
+      });
     });
 
     it('takes the name of the variable holding the path (read, never echoed)', () => {
-      const env = { ...assertionIdp({ CLIENT_ASSERTION_FILE_ENV_VAR: 'AZURE_FEDERATED_TOKEN_FILE' }), AZURE_FEDERATED_TOKEN_FILE: ' /var/run/azure/token ' };
-      expect(idpOf(env).clientAssertion).toEqual({ path: '/var/run/azure/token', variable: 'AZURE_FEDERATED_TOKEN_FILE' });
+      const env = {
+        ...assertionIdp({ CLIENT_ASSERTION_FILE_ENV_VAR: 'AZURE_FEDERATED_TOKEN_FILE' }),
+        AZURE_FEDERATED_TOKEN_FILE: ' /var/run/azure/token ',
+      };
+      expect(idpOf(env).clientAssertion).toEqual({
+        path: '/var/run/azure/token',
+        variable: 'AZURE_FEDERATED_TOKEN_FILE',
+      });
     });
 
     it.each<[string, Env, string, string]>([
-      ['both set', { CLIENT_ASSERTION_FILE: '/a', CLIENT_ASSERTION_FILE_ENV_VAR: 'X_TOKEN_FILE' }, 'CLIENT_ASSERTION_FILE_ENV_VAR', 'CLIENT_ASSERTION_FILE and CLIENT_ASSERTION_FILE_ENV_VAR are mutually exclusive; set the path directly or name the variable holding it, not both'],
-      ['neither set', {}, 'CLIENT_ASSERTION_FILE', "client_assertion_file is required when token_endpoint_auth_method is 'client_assertion_jwt' (IDP: test). Set CLIENT_ASSERTION_FILE to the absolute path of the assertion file, or CLIENT_ASSERTION_FILE_ENV_VAR to the name of the variable holding it."],
-      ['a relative direct path', { CLIENT_ASSERTION_FILE: 'token.jwt' }, 'CLIENT_ASSERTION_FILE', "client_assertion_file must be an absolute path (IDP: test), got 'token.jwt'"],
-      ['a named variable that is unset', { CLIENT_ASSERTION_FILE_ENV_VAR: 'X_TOKEN_FILE' }, 'CLIENT_ASSERTION_FILE_ENV_VAR', 'CLIENT_ASSERTION_FILE_ENV_VAR names X_TOKEN_FILE, but that variable is unset or empty. Set X_TOKEN_FILE to the absolute path of the assertion file.'],
-      ['a named variable with a relative path', { CLIENT_ASSERTION_FILE_ENV_VAR: 'X_TOKEN_FILE', X_TOKEN_FILE: 'secret/relative/path' }, 'CLIENT_ASSERTION_FILE_ENV_VAR', 'CLIENT_ASSERTION_FILE_ENV_VAR names X_TOKEN_FILE, but its value is not an absolute path. Set X_TOKEN_FILE to the absolute path of the assertion file.'],
+      [
+        'both set',
+        { CLIENT_ASSERTION_FILE: '/a', CLIENT_ASSERTION_FILE_ENV_VAR: 'X_TOKEN_FILE' },
+        'CLIENT_ASSERTION_FILE_ENV_VAR',
+        'CLIENT_ASSERTION_FILE and CLIENT_ASSERTION_FILE_ENV_VAR are mutually exclusive; set the path directly or name the variable holding it, not both',
+      ],
+      [
+        'neither set',
+        {},
+        'CLIENT_ASSERTION_FILE',
+        "client_assertion_file is required when token_endpoint_auth_method is 'client_assertion_jwt' (IDP: test). Set CLIENT_ASSERTION_FILE to the absolute path of the assertion file, or CLIENT_ASSERTION_FILE_ENV_VAR to the name of the variable holding it.",
+      ],
+      [
+        'a relative direct path',
+        { CLIENT_ASSERTION_FILE: 'token.jwt' },
+        'CLIENT_ASSERTION_FILE',
+        "client_assertion_file must be an absolute path (IDP: test), got 'token.jwt'",
+      ],
+      [
+        'a named variable that is unset',
+        { CLIENT_ASSERTION_FILE_ENV_VAR: 'X_TOKEN_FILE' },
+        'CLIENT_ASSERTION_FILE_ENV_VAR',
+        'CLIENT_ASSERTION_FILE_ENV_VAR names X_TOKEN_FILE, but that variable is unset or empty. Set X_TOKEN_FILE to the absolute path of the assertion file.',
+      ],
+      [
+        'a named variable with a relative path',
+        { CLIENT_ASSERTION_FILE_ENV_VAR: 'X_TOKEN_FILE', X_TOKEN_FILE: 'secret/relative/path' },
+        'CLIENT_ASSERTION_FILE_ENV_VAR',
+        'CLIENT_ASSERTION_FILE_ENV_VAR names X_TOKEN_FILE, but its value is not an absolute path. Set X_TOKEN_FILE to the absolute path of the assertion file.',
+      ],
     ])('refuses %s', (_label, overrides, suffix, message) => {
       const env: Env = assertionIdp({});
       for (const [key, value] of Object.entries(overrides)) {
@@ -489,19 +590,31 @@ describe('OAuth2 IdP discovery', () => {
   });
 
   it('OAuth2-only mode works once an IdP is configured', () => {
-    const config = parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: VALID_SECRET, PHOENIX_DISABLE_BASIC_AUTH: 'true', ...idpEnv('okta') });
+    const config = parseAuthEnv({
+      PHOENIX_ENABLE_AUTH: 'true',
+      PHOENIX_SECRET: VALID_SECRET,
+      PHOENIX_DISABLE_BASIC_AUTH: 'true',
+      ...idpEnv('okta'),
+    });
     expect(config.basicAuthEnabled).toBe(false);
     expect(config.oauth2.idps).toHaveLength(1);
   });
 
   it('an IdP with a bad name still counts as an alternative to basic auth (only its own problem is reported)', () => {
-    expect(issuesOf({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: VALID_SECRET, PHOENIX_DISABLE_BASIC_AUTH: 'true', ...idpEnv('token') })).toHaveLength(1);
+    expect(
+      issuesOf({
+        PHOENIX_ENABLE_AUTH: 'true',
+        PHOENIX_SECRET: VALID_SECRET,
+        PHOENIX_DISABLE_BASIC_AUTH: 'true',
+        ...idpEnv('token'),
+      }),
+    ).toHaveLength(1);
   });
 });
 
 describe('OAuth2 JMESPath attributes', () => {
   const hint =
-    "Hint: Claim keys with special characters (colons, dots, slashes, hyphens) must be enclosed in double quotes. Examples: '\"cognito:groups\"', '\"https://myapp.com/groups\"'";
+    'Hint: Claim keys with special characters (colons, dots, slashes, hyphens) must be enclosed in double quotes. Examples: \'"cognito:groups"\', \'"https://myapp.com/groups"\'';
 
   it.each([
     ['GROUPS_ATTRIBUTE_PATH', 'cognito:groups', 'Unexpected token type: Colon, value: :'],
@@ -559,7 +672,11 @@ describe('OAuth2 JMESPath attributes', () => {
 
   it('a blank EMAIL_ATTRIBUTE_PATH falls back to email', () => {
     expect(idpOf(testIdp({ EMAIL_ATTRIBUTE_PATH: '   ' })).emailPath.expression).toBe('email');
-    expect(idpOf(testIdp({ EMAIL_ATTRIBUTE_PATH: 'preferred_username' })).emailPath.evaluate({ preferred_username: 'u@x.io' })).toBe('u@x.io');
+    expect(
+      idpOf(testIdp({ EMAIL_ATTRIBUTE_PATH: 'preferred_username' })).emailPath.evaluate({
+        preferred_username: 'u@x.io',
+      }),
+    ).toBe('u@x.io');
   });
 });
 
@@ -583,7 +700,14 @@ describe('OAuth2 client IDs across IdPs (Gatehouse rule)', () => {
   it('allows it for the same identity provider (two entries, one discovery URL), and distinct IDs anywhere', () => {
     expect(parseAuthEnv({ ...base, ...idpEnv('alpha'), ...idpEnv('beta') }).oauth2.idps).toHaveLength(2);
     expect(
-      parseAuthEnv({ ...base, ...idpEnv('alpha'), ...idpEnv('beta', { CLIENT_ID: 'other', OIDC_CONFIG_URL: 'https://other.example.com/.well-known/openid-configuration' }) }).oauth2.idps,
+      parseAuthEnv({
+        ...base,
+        ...idpEnv('alpha'),
+        ...idpEnv('beta', {
+          CLIENT_ID: 'other',
+          OIDC_CONFIG_URL: 'https://other.example.com/.well-known/openid-configuration',
+        }),
+      }).oauth2.idps,
     ).toHaveLength(2);
   });
 });
@@ -609,14 +733,30 @@ describe('GATEHOUSE_OAUTH2_<IDP>_LOGOUT (RP-initiated logout, a Gatehouse additi
 
   it('a value other than true/false is an error naming the variable', () => {
     expect(issuesOf({ ...testIdp(), GATEHOUSE_OAUTH2_TEST_LOGOUT: 'yes' })).toEqual([
-      { variable: 'GATEHOUSE_OAUTH2_TEST_LOGOUT', message: "GATEHOUSE_OAUTH2_TEST_LOGOUT must be set to TRUE or FALSE (case-insensitive). Got: 'yes'" },
+      {
+        variable: 'GATEHOUSE_OAUTH2_TEST_LOGOUT',
+        message: "GATEHOUSE_OAUTH2_TEST_LOGOUT must be set to TRUE or FALSE (case-insensitive). Got: 'yes'",
+      },
     ]);
   });
 
   it('one for an IdP that is not declared (a typo), or spelled in lower case, is an error, listed with the others', () => {
-    const issues = issuesOf({ ...testIdp(), GATEHOUSE_OAUTH2_TSET_LOGOUT: 'true', GATEHOUSE_OAUTH2_test_LOGOUT: 'true', PHOENIX_SECRET: 'short' });
-    expect(issues.map((issue) => issue.variable).sort()).toEqual(['GATEHOUSE_OAUTH2_TSET_LOGOUT', 'GATEHOUSE_OAUTH2_test_LOGOUT', 'PHOENIX_SECRET']);
-    expect(issues.find((issue) => issue.variable === 'GATEHOUSE_OAUTH2_TSET_LOGOUT')?.message).toMatch(/configures the OAuth2 IdP 'tset', which is not declared/);
-    expect(issues.find((issue) => issue.variable === 'GATEHOUSE_OAUTH2_test_LOGOUT')?.message).toMatch(/never read.*rename it to GATEHOUSE_OAUTH2_TEST_LOGOUT/);
+    const issues = issuesOf({
+      ...testIdp(),
+      GATEHOUSE_OAUTH2_TSET_LOGOUT: 'true',
+      GATEHOUSE_OAUTH2_test_LOGOUT: 'true',
+      PHOENIX_SECRET: 'short',
+    });
+    expect(issues.map((issue) => issue.variable).sort()).toEqual([
+      'GATEHOUSE_OAUTH2_TSET_LOGOUT',
+      'GATEHOUSE_OAUTH2_test_LOGOUT',
+      'PHOENIX_SECRET',
+    ]);
+    expect(issues.find((issue) => issue.variable === 'GATEHOUSE_OAUTH2_TSET_LOGOUT')?.message).toMatch(
+      /configures the OAuth2 IdP 'tset', which is not declared/,
+    );
+    expect(issues.find((issue) => issue.variable === 'GATEHOUSE_OAUTH2_test_LOGOUT')?.message).toMatch(
+      /never read.*rename it to GATEHOUSE_OAUTH2_TEST_LOGOUT/,
+    );
   });
 });

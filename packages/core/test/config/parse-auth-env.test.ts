@@ -14,7 +14,12 @@ const DEFAULTS: AuthConfig = {
   rateLimitEnabled: true,
   bruteForce: { enabled: true, maxAttempts: 5, lockoutSeconds: 300 },
   passwordPolicy: 'default',
-  tokens: { accessTtlSeconds: 600, refreshTtlSeconds: 604_800, passwordResetTtlSeconds: 900, sessionMaxLifetimeSeconds: 2_592_000 },
+  tokens: {
+    accessTtlSeconds: 600,
+    refreshTtlSeconds: 604_800,
+    passwordResetTtlSeconds: 900,
+    sessionMaxLifetimeSeconds: 2_592_000,
+  },
   cookies: {
     secure: false,
     path: '/',
@@ -85,24 +90,31 @@ describe('parseAuthEnv: booleans', () => {
     expect(read(parseAuthEnv({ PHOENIX_SECRET: VALID_SECRET }))).toBe(fallback);
   });
 
-  it.each(flags.flatMap(([variable, read]) => ['true', 'TRUE', 'True', 'false', 'FALSE', 'fAlSe'].map((value) => [variable, value, read] as const)))(
-    '%s=%s parses case-insensitively',
-    (variable, value, read) => {
-      const env: Env = { PHOENIX_SECRET: VALID_SECRET, [`PHOENIX_${variable}`]: value };
-      expect(read(parseAuthEnv(env))).toBe(value.toLowerCase() === 'true');
-    },
-  );
+  it.each(
+    flags.flatMap(([variable, read]) =>
+      ['true', 'TRUE', 'True', 'false', 'FALSE', 'fAlSe'].map((value) => [variable, value, read] as const),
+    ),
+  )('%s=%s parses case-insensitively', (variable, value, read) => {
+    const env: Env = { PHOENIX_SECRET: VALID_SECRET, [`PHOENIX_${variable}`]: value };
+    expect(read(parseAuthEnv(env))).toBe(value.toLowerCase() === 'true');
+  });
 
   it.each(
-    ['DISABLE_BASIC_AUTH', 'DISABLE_RATE_LIMIT', 'DISABLE_BRUTE_FORCE_LOGIN_PROTECTION', 'ENABLE_STRONG_PASSWORD_POLICY', 'USE_SECURE_COOKIES', 'ENABLE_AUTH', 'SMTP_VALIDATE_CERTS'].flatMap(
-      (variable) => [
-        [variable, 'yes', 'yes'],
-        [variable, '1', '1'],
-        [variable, '', ''],
-        [variable, ' maybe ', 'maybe'],
-        [variable, 'truee', 'truee'],
-      ],
-    ),
+    [
+      'DISABLE_BASIC_AUTH',
+      'DISABLE_RATE_LIMIT',
+      'DISABLE_BRUTE_FORCE_LOGIN_PROTECTION',
+      'ENABLE_STRONG_PASSWORD_POLICY',
+      'USE_SECURE_COOKIES',
+      'ENABLE_AUTH',
+      'SMTP_VALIDATE_CERTS',
+    ].flatMap((variable) => [
+      [variable, 'yes', 'yes'],
+      [variable, '1', '1'],
+      [variable, '', ''],
+      [variable, ' maybe ', 'maybe'],
+      [variable, 'truee', 'truee'],
+    ]),
   )('%s=%j is an error', (variable, value, shown) => {
     expect(issuesOf({ [`PHOENIX_${variable}`]: value })).toEqual([
       {
@@ -113,7 +125,10 @@ describe('parseAuthEnv: booleans', () => {
   });
 
   it('SMTP_VALIDATE_CERTS defaults to true', () => {
-    expect(parseAuthEnv({ PHOENIX_SMTP_HOSTNAME: 'mail', PHOENIX_SMTP_USERNAME: 'u', PHOENIX_SMTP_PASSWORD: 'p' }).smtp?.validateCerts).toBe(true);
+    expect(
+      parseAuthEnv({ PHOENIX_SMTP_HOSTNAME: 'mail', PHOENIX_SMTP_USERNAME: 'u', PHOENIX_SMTP_PASSWORD: 'p' }).smtp
+        ?.validateCerts,
+    ).toBe(true);
   });
 
   it('the strong password policy is selected by ENABLE_STRONG_PASSWORD_POLICY', () => {
@@ -152,14 +167,30 @@ describe('parseAuthEnv: token expiries', () => {
 
   it.each(
     variables.flatMap(([variable]) => [
-      [variable, '0', `PHOENIX_${variable} must be greater than 0 (a number of minutes; fractions such as 0.5 are allowed). Got: 0`],
-      [variable, '-5', `PHOENIX_${variable} must be greater than 0 (a number of minutes; fractions such as 0.5 are allowed). Got: -5`],
-      [variable, '-0.5', `PHOENIX_${variable} must be greater than 0 (a number of minutes; fractions such as 0.5 are allowed). Got: -0.5`],
+      [
+        variable,
+        '0',
+        `PHOENIX_${variable} must be greater than 0 (a number of minutes; fractions such as 0.5 are allowed). Got: 0`,
+      ],
+      [
+        variable,
+        '-5',
+        `PHOENIX_${variable} must be greater than 0 (a number of minutes; fractions such as 0.5 are allowed). Got: -5`,
+      ],
+      [
+        variable,
+        '-0.5',
+        `PHOENIX_${variable} must be greater than 0 (a number of minutes; fractions such as 0.5 are allowed). Got: -0.5`,
+      ],
       [variable, 'ten', `Invalid value for environment variable PHOENIX_${variable}: 'ten'. Value must be a number.`],
       [variable, '', `Invalid value for environment variable PHOENIX_${variable}: ''. Value must be a number.`],
       [variable, '5m', `Invalid value for environment variable PHOENIX_${variable}: '5m'. Value must be a number.`],
       [variable, 'inf', `Invalid value for environment variable PHOENIX_${variable}: 'inf'. Value must be a number.`],
-      [variable, '1e999', `Invalid value for environment variable PHOENIX_${variable}: '1e999'. Value must be a number.`],
+      [
+        variable,
+        '1e999',
+        `Invalid value for environment variable PHOENIX_${variable}: '1e999'. Value must be a number.`,
+      ],
     ]),
   )('%s=%j is an error', (variable, value, message) => {
     expect(issuesOf({ [`PHOENIX_${variable}`]: value })).toEqual([{ variable: `PHOENIX_${variable}`, message }]);
@@ -178,9 +209,18 @@ describe('parseAuthEnv: brute-force protection', () => {
   it.each([
     ['0', 'PHOENIX_BRUTE_FORCE_LOGIN_PROTECTION_MAX_ATTEMPTS must be at least 1. Got: 0'],
     ['-2', 'PHOENIX_BRUTE_FORCE_LOGIN_PROTECTION_MAX_ATTEMPTS must be at least 1. Got: -2'],
-    ['2.5', "Invalid value for environment variable PHOENIX_BRUTE_FORCE_LOGIN_PROTECTION_MAX_ATTEMPTS: '2.5'. Value must be an integer."],
-    ['five', "Invalid value for environment variable PHOENIX_BRUTE_FORCE_LOGIN_PROTECTION_MAX_ATTEMPTS: 'five'. Value must be an integer."],
-    ['', "Invalid value for environment variable PHOENIX_BRUTE_FORCE_LOGIN_PROTECTION_MAX_ATTEMPTS: ''. Value must be an integer."],
+    [
+      '2.5',
+      "Invalid value for environment variable PHOENIX_BRUTE_FORCE_LOGIN_PROTECTION_MAX_ATTEMPTS: '2.5'. Value must be an integer.",
+    ],
+    [
+      'five',
+      "Invalid value for environment variable PHOENIX_BRUTE_FORCE_LOGIN_PROTECTION_MAX_ATTEMPTS: 'five'. Value must be an integer.",
+    ],
+    [
+      '',
+      "Invalid value for environment variable PHOENIX_BRUTE_FORCE_LOGIN_PROTECTION_MAX_ATTEMPTS: ''. Value must be an integer.",
+    ],
   ])('%j is an error', (value, message) => {
     expect(issuesOf({ PHOENIX_BRUTE_FORCE_LOGIN_PROTECTION_MAX_ATTEMPTS: value })).toEqual([
       { variable: 'PHOENIX_BRUTE_FORCE_LOGIN_PROTECTION_MAX_ATTEMPTS', message },
@@ -190,7 +230,11 @@ describe('parseAuthEnv: brute-force protection', () => {
 
 describe('parseAuthEnv: cookies', () => {
   it('reads secure, path and the name prefix', () => {
-    const config = parseAuthEnv({ PHOENIX_USE_SECURE_COOKIES: 'true', PHOENIX_COOKIES_PATH: '/app', PHOENIX_COOKIE_NAME_PREFIX: 'gh_1-x' });
+    const config = parseAuthEnv({
+      PHOENIX_USE_SECURE_COOKIES: 'true',
+      PHOENIX_COOKIES_PATH: '/app',
+      PHOENIX_COOKIE_NAME_PREFIX: 'gh_1-x',
+    });
     expect(config.cookies).toEqual({
       secure: true,
       path: '/app',
@@ -214,7 +258,11 @@ describe('parseAuthEnv: cookies', () => {
   });
 
   it.each([
-    ['PHOENIX_COOKIES_PATH', 'app', "PHOENIX_COOKIES_PATH must start with '/' (it is the Path of every cookie). Got: 'app'"],
+    [
+      'PHOENIX_COOKIES_PATH',
+      'app',
+      "PHOENIX_COOKIES_PATH must start with '/' (it is the Path of every cookie). Got: 'app'",
+    ],
     [
       'PHOENIX_COOKIES_PATH',
       '/a;Domain=evil.com',
@@ -254,7 +302,8 @@ describe('parseAuthEnv: default admin and PHOENIX_ADMINS', () => {
     expect(issuesOf({ PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD: 's3cret pass' })).toEqual([
       {
         variable: 'PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD',
-        message: 'PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD breaks the password policy: Password must not contain whitespace characters',
+        message:
+          'PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD breaks the password policy: Password must not contain whitespace characters',
       },
     ]);
   });
@@ -268,7 +317,10 @@ describe('parseAuthEnv: default admin and PHOENIX_ADMINS', () => {
 
   it('reports each bad PHOENIX_ADMINS entry', () => {
     expect(issuesOf({ PHOENIX_ADMINS: 'ann;bob=bob@' })).toEqual([
-      { variable: 'PHOENIX_ADMINS', message: "Invalid format in PHOENIX_ADMINS: 'ann'. Expected format: 'username=email'" },
+      {
+        variable: 'PHOENIX_ADMINS',
+        message: "Invalid format in PHOENIX_ADMINS: 'ann'. Expected format: 'username=email'",
+      },
       { variable: 'PHOENIX_ADMINS', message: "Invalid email in PHOENIX_ADMINS: 'bob@'" },
     ]);
   });
@@ -285,8 +337,14 @@ describe('parseAuthEnv: root path and root URL (reference TestGetEnvRootUrl)', (
   });
 
   it.each([
-    ['no_leading_slash', "Invalid value for environment variable PHOENIX_HOST_ROOT_PATH: no_leading_slash. Value must start with '/'"],
-    ['/trailing/slash/', "Invalid value for environment variable PHOENIX_HOST_ROOT_PATH: /trailing/slash/. Value cannot end with '/'"],
+    [
+      'no_leading_slash',
+      "Invalid value for environment variable PHOENIX_HOST_ROOT_PATH: no_leading_slash. Value must start with '/'",
+    ],
+    [
+      '/trailing/slash/',
+      "Invalid value for environment variable PHOENIX_HOST_ROOT_PATH: /trailing/slash/. Value cannot end with '/'",
+    ],
     ['/', "Invalid value for environment variable PHOENIX_HOST_ROOT_PATH: /. Value cannot end with '/'"],
     ['both/', "Invalid value for environment variable PHOENIX_HOST_ROOT_PATH: both/. Value must start with '/'"],
   ])('HOST_ROOT_PATH=%j is an error', (value, message) => {
@@ -303,11 +361,17 @@ describe('parseAuthEnv: root path and root URL (reference TestGetEnvRootUrl)', (
     expect(parseAuthEnv({ PHOENIX_ROOT_URL: value, PHOENIX_HOST_ROOT_PATH: '/phoenix' }).rootUrl).toBe(expected);
   });
 
-  it.each(['not_a_url', 'localhost:6006', 'example.com', 'http:/example.com', 'https://'])('ROOT_URL=%j is an error', (value) => {
-    expect(issuesOf({ PHOENIX_ROOT_URL: value })).toEqual([
-      { variable: 'PHOENIX_ROOT_URL', message: `The environment variable \`PHOENIX_ROOT_URL\` must be a valid URL. Got: '${value}'` },
-    ]);
-  });
+  it.each(['not_a_url', 'localhost:6006', 'example.com', 'http:/example.com', 'https://'])(
+    'ROOT_URL=%j is an error',
+    (value) => {
+      expect(issuesOf({ PHOENIX_ROOT_URL: value })).toEqual([
+        {
+          variable: 'PHOENIX_ROOT_URL',
+          message: `The environment variable \`PHOENIX_ROOT_URL\` must be a valid URL. Got: '${value}'`,
+        },
+      ]);
+    },
+  );
 });
 
 describe('parseAuthEnv: CSRF trusted origins, CORS, management URL, support e-mail', () => {
@@ -332,14 +396,15 @@ describe('parseAuthEnv: CSRF trusted origins, CORS, management URL, support e-ma
   });
 
   it('reads ALLOWED_ORIGINS as a trimmed list', () => {
-    expect(parseAuthEnv({ PHOENIX_ALLOWED_ORIGINS: 'http://a.com, http://b.com,,http://a.com' }).allowedOrigins).toEqual([
-      'http://a.com',
-      'http://b.com',
-    ]);
+    expect(
+      parseAuthEnv({ PHOENIX_ALLOWED_ORIGINS: 'http://a.com, http://b.com,,http://a.com' }).allowedOrigins,
+    ).toEqual(['http://a.com', 'http://b.com']);
   });
 
   it('reads MANAGEMENT_URL as given', () => {
-    expect(parseAuthEnv({ PHOENIX_MANAGEMENT_URL: 'https://manage.example.com/x' }).managementUrl).toBe('https://manage.example.com/x');
+    expect(parseAuthEnv({ PHOENIX_MANAGEMENT_URL: 'https://manage.example.com/x' }).managementUrl).toBe(
+      'https://manage.example.com/x',
+    );
     expect(parseAuthEnv({ PHOENIX_MANAGEMENT_URL: '' }).managementUrl).toBeNull();
   });
 
@@ -347,13 +412,20 @@ describe('parseAuthEnv: CSRF trusted origins, CORS, management URL, support e-ma
     expect(parseAuthEnv({ PHOENIX_SUPPORT_EMAIL: 'help@example.com' }).supportEmail).toBe('help@example.com');
     expect(parseAuthEnv({ PHOENIX_SUPPORT_EMAIL: '' }).supportEmail).toBeNull();
     expect(issuesOf({ PHOENIX_SUPPORT_EMAIL: 'not-an-email' })).toEqual([
-      { variable: 'PHOENIX_SUPPORT_EMAIL', message: "PHOENIX_SUPPORT_EMAIL must be a valid email address. Got: 'not-an-email'" },
+      {
+        variable: 'PHOENIX_SUPPORT_EMAIL',
+        message: "PHOENIX_SUPPORT_EMAIL must be a valid email address. Got: 'not-an-email'",
+      },
     ]);
   });
 });
 
 describe('parseAuthEnv: SMTP', () => {
-  const smtp: Env = { PHOENIX_SMTP_HOSTNAME: 'smtp.example.com', PHOENIX_SMTP_USERNAME: 'mailer', PHOENIX_SMTP_PASSWORD: 'mail-pass' };
+  const smtp: Env = {
+    PHOENIX_SMTP_HOSTNAME: 'smtp.example.com',
+    PHOENIX_SMTP_USERNAME: 'mailer',
+    PHOENIX_SMTP_PASSWORD: 'mail-pass',
+  };
 
   it('is off without a hostname', () => {
     expect(parseAuthEnv({ PHOENIX_SMTP_HOSTNAME: '', PHOENIX_SMTP_USERNAME: 'x' }).smtp).toBeNull();
@@ -371,15 +443,26 @@ describe('parseAuthEnv: SMTP', () => {
   });
 
   it('reads every setting', () => {
-    const config = parseAuthEnv({ ...smtp, PHOENIX_SMTP_PORT: '465', PHOENIX_SMTP_MAIL_FROM: 'auth@example.com', PHOENIX_SMTP_VALIDATE_CERTS: 'false' });
+    const config = parseAuthEnv({
+      ...smtp,
+      PHOENIX_SMTP_PORT: '465',
+      PHOENIX_SMTP_MAIL_FROM: 'auth@example.com',
+      PHOENIX_SMTP_VALIDATE_CERTS: 'false',
+    });
     expect(config.smtp).toMatchObject({ port: 465, mailFrom: 'auth@example.com', validateCerts: false });
     expect(parseAuthEnv({ ...smtp, PHOENIX_SMTP_MAIL_FROM: '' }).smtp?.mailFrom).toBe('noreply@localhost');
   });
 
   it('requires a username and a password with a hostname', () => {
     expect(issuesOf({ PHOENIX_SMTP_HOSTNAME: 'smtp.example.com', PHOENIX_SMTP_USERNAME: ' ' })).toEqual([
-      { variable: 'PHOENIX_SMTP_USERNAME', message: 'SMTP username is required: set PHOENIX_SMTP_USERNAME when PHOENIX_SMTP_HOSTNAME is set' },
-      { variable: 'PHOENIX_SMTP_PASSWORD', message: 'SMTP password is required: set PHOENIX_SMTP_PASSWORD when PHOENIX_SMTP_HOSTNAME is set' },
+      {
+        variable: 'PHOENIX_SMTP_USERNAME',
+        message: 'SMTP username is required: set PHOENIX_SMTP_USERNAME when PHOENIX_SMTP_HOSTNAME is set',
+      },
+      {
+        variable: 'PHOENIX_SMTP_PASSWORD',
+        message: 'SMTP password is required: set PHOENIX_SMTP_PASSWORD when PHOENIX_SMTP_HOSTNAME is set',
+      },
     ]);
   });
 
@@ -418,7 +501,12 @@ describe('parseAuthEnv: secrets (reference §1.2 and TestGetEnvPhoenixAdminSecre
     [
       'admin_secret_without_phoenix_secret',
       { PHOENIX_ADMIN_SECRET: 'validadminsecret12345678901234567890' },
-      [{ variable: 'PHOENIX_ADMIN_SECRET', message: '`PHOENIX_ADMIN_SECRET` must be not be set without setting `PHOENIX_SECRET`.' }],
+      [
+        {
+          variable: 'PHOENIX_ADMIN_SECRET',
+          message: '`PHOENIX_ADMIN_SECRET` must be not be set without setting `PHOENIX_SECRET`.',
+        },
+      ],
     ],
     [
       'admin_secret_with_empty_phoenix_secret',
@@ -427,23 +515,41 @@ describe('parseAuthEnv: secrets (reference §1.2 and TestGetEnvPhoenixAdminSecre
     ],
     [
       'admin_secret_same_as_phoenix_secret',
-      { PHOENIX_ADMIN_SECRET: 'validadminsecret12345678901234567890', PHOENIX_SECRET: 'validadminsecret12345678901234567890' },
+      {
+        PHOENIX_ADMIN_SECRET: 'validadminsecret12345678901234567890',
+        PHOENIX_SECRET: 'validadminsecret12345678901234567890',
+      },
       [{ variable: 'PHOENIX_ADMIN_SECRET', message: '`PHOENIX_ADMIN_SECRET` must be different from `PHOENIX_SECRET`' }],
     ],
     [
       'admin_secret_too_short',
       { PHOENIX_ADMIN_SECRET: 'short', PHOENIX_SECRET: VALID_SECRET },
-      [{ variable: 'PHOENIX_ADMIN_SECRET', message: 'Phoenix admin secret must be at least 32 characters long and at least one digit (got 5 characters)' }],
+      [
+        {
+          variable: 'PHOENIX_ADMIN_SECRET',
+          message: 'Phoenix admin secret must be at least 32 characters long and at least one digit (got 5 characters)',
+        },
+      ],
     ],
     [
       'admin_secret_no_lowercase',
       { PHOENIX_ADMIN_SECRET: '12345678901234567890123456789012', PHOENIX_SECRET: VALID_SECRET },
-      [{ variable: 'PHOENIX_ADMIN_SECRET', message: 'Phoenix admin secret must contain at least one lowercase letter (got 32 characters)' }],
+      [
+        {
+          variable: 'PHOENIX_ADMIN_SECRET',
+          message: 'Phoenix admin secret must contain at least one lowercase letter (got 32 characters)',
+        },
+      ],
     ],
     [
       'admin_secret_no_digit',
       { PHOENIX_ADMIN_SECRET: 'abcdefghijklmnopqrstuvwxyzabcdef', PHOENIX_SECRET: VALID_SECRET },
-      [{ variable: 'PHOENIX_ADMIN_SECRET', message: 'Phoenix admin secret must contain at least one digit (got 32 characters)' }],
+      [
+        {
+          variable: 'PHOENIX_ADMIN_SECRET',
+          message: 'Phoenix admin secret must contain at least one digit (got 32 characters)',
+        },
+      ],
     ],
     [
       'admin_secret_empty',
@@ -454,17 +560,32 @@ describe('parseAuthEnv: secrets (reference §1.2 and TestGetEnvPhoenixAdminSecre
       'secret_too_weak_reference_example',
       // The reference's own admin-secret tests pair with this 31-character secret.
       { PHOENIX_SECRET: 'validsecret12345678901234567890' },
-      [{ variable: 'PHOENIX_SECRET', message: 'Phoenix secret must be at least 32 characters long (got 31 characters)' }],
+      [
+        {
+          variable: 'PHOENIX_SECRET',
+          message: 'Phoenix secret must be at least 32 characters long (got 31 characters)',
+        },
+      ],
     ],
     [
       'secret_with_whitespace',
       { PHOENIX_SECRET: 'validsecret 123456789012345678901234567890' },
-      [{ variable: 'PHOENIX_SECRET', message: 'Phoenix secret must not contain whitespace characters (got 42 characters)' }],
+      [
+        {
+          variable: 'PHOENIX_SECRET',
+          message: 'Phoenix secret must not contain whitespace characters (got 42 characters)',
+        },
+      ],
     ],
     [
       'secret_not_ascii',
       { PHOENIX_SECRET: 'validsécret123456789012345678901234567890' },
-      [{ variable: 'PHOENIX_SECRET', message: 'Phoenix secret must contain only ASCII characters (got 41 characters)' }],
+      [
+        {
+          variable: 'PHOENIX_SECRET',
+          message: 'Phoenix secret must contain only ASCII characters (got 41 characters)',
+        },
+      ],
     ],
     [
       'secret_all_rules',
@@ -472,7 +593,8 @@ describe('parseAuthEnv: secrets (reference §1.2 and TestGetEnvPhoenixAdminSecre
       [
         {
           variable: 'PHOENIX_SECRET',
-          message: 'Phoenix secret must be at least 32 characters long, at least one digit, and at least one lowercase letter (got 5 characters)',
+          message:
+            'Phoenix secret must be at least 32 characters long, at least one digit, and at least one lowercase letter (got 5 characters)',
         },
       ],
     ],
@@ -483,13 +605,19 @@ describe('parseAuthEnv: secrets (reference §1.2 and TestGetEnvPhoenixAdminSecre
   it('the secret is optional with auth off, required with auth on', () => {
     expect(parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'false' }).secret).toBeNull();
     expect(issuesOf({ PHOENIX_ENABLE_AUTH: 'true' })).toEqual([
-      { variable: 'PHOENIX_SECRET', message: '`PHOENIX_SECRET` must be set when auth is enabled with `PHOENIX_ENABLE_AUTH`' },
+      {
+        variable: 'PHOENIX_SECRET',
+        message: '`PHOENIX_SECRET` must be set when auth is enabled with `PHOENIX_ENABLE_AUTH`',
+      },
     ]);
   });
 
   it('a bad secret is an error even with auth off', () => {
     expect(issuesOf({ PHOENIX_ENABLE_AUTH: 'false', PHOENIX_SECRET: 'short' })).toEqual([
-      { variable: 'PHOENIX_SECRET', message: 'Phoenix secret must be at least 32 characters long and at least one digit (got 5 characters)' },
+      {
+        variable: 'PHOENIX_SECRET',
+        message: 'Phoenix secret must be at least 32 characters long and at least one digit (got 5 characters)',
+      },
     ]);
   });
 });
@@ -506,7 +634,15 @@ describe('parseAuthEnv: auth settings (reference TestGetEnvAuthSettings)', () =>
     PHOENIX_OAUTH2_AZURE_OIDC_CONFIG_URL: 'https://login.microsoftonline.com/.well-known/openid-configuration',
   };
   const auth: Env = { PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: VALID_SECRET };
-  const idp = (name: string, displayName: string, clientId: string, clientSecret: string, oidcConfigUrl: string, allowSignUp = true, autoLogin = false) => ({
+  const idp = (
+    name: string,
+    displayName: string,
+    clientId: string,
+    clientSecret: string,
+    oidcConfigUrl: string,
+    allowSignUp = true,
+    autoLogin = false,
+  ) => ({
     name,
     displayName,
     clientId,
@@ -517,8 +653,22 @@ describe('parseAuthEnv: auth settings (reference TestGetEnvAuthSettings)', () =>
   });
 
   it.each<[string, Env, object]>([
-    ['default_values', {}, { enabled: false, basicAuthEnabled: true, secret: null, adminSecret: null, oauth2: { idps: [], autoLoginIdp: null } }],
-    ['auth_enabled_with_secret', auth, { enabled: true, basicAuthEnabled: true, secret: VALID_SECRET, adminSecret: null }],
+    [
+      'default_values',
+      {},
+      {
+        enabled: false,
+        basicAuthEnabled: true,
+        secret: null,
+        adminSecret: null,
+        oauth2: { idps: [], autoLoginIdp: null },
+      },
+    ],
+    [
+      'auth_enabled_with_secret',
+      auth,
+      { enabled: true, basicAuthEnabled: true, secret: VALID_SECRET, adminSecret: null },
+    ],
     [
       'auth_enabled_with_both_secrets',
       { ...auth, PHOENIX_ADMIN_SECRET: 'validadminsecret123456789012345678901234567890' },
@@ -532,7 +682,13 @@ describe('parseAuthEnv: auth settings (reference TestGetEnvAuthSettings)', () =>
         basicAuthEnabled: false,
         oauth2: {
           idps: [
-            idp('google', 'Google', 'google_client_id', 'google_client_secret', 'https://accounts.google.com/.well-known/openid-configuration'),
+            idp(
+              'google',
+              'Google',
+              'google_client_id',
+              'google_client_secret',
+              'https://accounts.google.com/.well-known/openid-configuration',
+            ),
           ],
           autoLoginIdp: null,
         },
@@ -545,8 +701,20 @@ describe('parseAuthEnv: auth settings (reference TestGetEnvAuthSettings)', () =>
         basicAuthEnabled: false,
         oauth2: {
           idps: [
-            idp('azure', 'Azure', 'azure_client_id', 'azure_client_secret', 'https://login.microsoftonline.com/.well-known/openid-configuration'),
-            idp('google', 'Google', 'google_client_id', 'google_client_secret', 'https://accounts.google.com/.well-known/openid-configuration'),
+            idp(
+              'azure',
+              'Azure',
+              'azure_client_id',
+              'azure_client_secret',
+              'https://login.microsoftonline.com/.well-known/openid-configuration',
+            ),
+            idp(
+              'google',
+              'Google',
+              'google_client_id',
+              'google_client_secret',
+              'https://accounts.google.com/.well-known/openid-configuration',
+            ),
           ],
           autoLoginIdp: null,
         },
@@ -587,7 +755,12 @@ describe('parseAuthEnv: auth settings (reference TestGetEnvAuthSettings)', () =>
     [
       'auth_enabled_without_secret',
       { PHOENIX_ENABLE_AUTH: 'true' },
-      [{ variable: 'PHOENIX_SECRET', message: '`PHOENIX_SECRET` must be set when auth is enabled with `PHOENIX_ENABLE_AUTH`' }],
+      [
+        {
+          variable: 'PHOENIX_SECRET',
+          message: '`PHOENIX_SECRET` must be set when auth is enabled with `PHOENIX_ENABLE_AUTH`',
+        },
+      ],
     ],
     [
       'basic_auth_disabled_without_oauth2',
@@ -647,20 +820,37 @@ describe('parseAuthEnv: prefix option', () => {
       'GATEHOUSE_',
     );
     expect(issues).toEqual([
-      { variable: 'GATEHOUSE_USE_SECURE_COOKIES', message: "GATEHOUSE_USE_SECURE_COOKIES must be set to TRUE or FALSE (case-insensitive). Got: 'yes'" },
-      { variable: 'GATEHOUSE_ADMINS', message: "Invalid format in GATEHOUSE_ADMINS: 'nobody'. Expected format: 'username=email'" },
-      { variable: 'GATEHOUSE_ROOT_URL', message: "The environment variable `GATEHOUSE_ROOT_URL` must be a valid URL. Got: 'nope'" },
+      {
+        variable: 'GATEHOUSE_USE_SECURE_COOKIES',
+        message: "GATEHOUSE_USE_SECURE_COOKIES must be set to TRUE or FALSE (case-insensitive). Got: 'yes'",
+      },
+      {
+        variable: 'GATEHOUSE_ADMINS',
+        message: "Invalid format in GATEHOUSE_ADMINS: 'nobody'. Expected format: 'username=email'",
+      },
+      {
+        variable: 'GATEHOUSE_ROOT_URL',
+        message: "The environment variable `GATEHOUSE_ROOT_URL` must be a valid URL. Got: 'nope'",
+      },
       { variable: 'GATEHOUSE_SMTP_PORT', message: 'GATEHOUSE_SMTP_PORT must be between 1 and 65535. Got: 0' },
       {
         variable: 'GATEHOUSE_OAUTH2_OKTA_OIDC_CONFIG_URL',
-        message: 'OpenID Connect configuration URL must be set for the okta OAuth2 IDP via the GATEHOUSE_OAUTH2_OKTA_OIDC_CONFIG_URL environment variable',
+        message:
+          'OpenID Connect configuration URL must be set for the okta OAuth2 IDP via the GATEHOUSE_OAUTH2_OKTA_OIDC_CONFIG_URL environment variable',
       },
       {
         variable: 'GATEHOUSE_OAUTH2_OKTA_CLIENT_SECRET',
-        message: 'Client secret must be set for the okta OAuth2 IDP via the GATEHOUSE_OAUTH2_OKTA_CLIENT_SECRET environment variable',
+        message:
+          'Client secret must be set for the okta OAuth2 IDP via the GATEHOUSE_OAUTH2_OKTA_CLIENT_SECRET environment variable',
       },
-      { variable: 'GATEHOUSE_SECRET', message: '`GATEHOUSE_SECRET` must be set when auth is enabled with `GATEHOUSE_ENABLE_AUTH`' },
-      { variable: 'GATEHOUSE_ADMIN_SECRET', message: '`GATEHOUSE_ADMIN_SECRET` must be not be set without setting `GATEHOUSE_SECRET`.' },
+      {
+        variable: 'GATEHOUSE_SECRET',
+        message: '`GATEHOUSE_SECRET` must be set when auth is enabled with `GATEHOUSE_ENABLE_AUTH`',
+      },
+      {
+        variable: 'GATEHOUSE_ADMIN_SECRET',
+        message: '`GATEHOUSE_ADMIN_SECRET` must be not be set without setting `GATEHOUSE_SECRET`.',
+      },
     ]);
     for (const issue of issues) expect(issue.message).not.toContain('PHOENIX_');
   });
@@ -675,7 +865,10 @@ describe('parseAuthEnv: GATEHOUSE_PASSWORD_HASH_* (issue 16)', () => {
     const env = { GATEHOUSE_PASSWORD_HASH_CONCURRENCY: ' 3 ', GATEHOUSE_PASSWORD_HASH_QUEUE: '0' };
     expect(parseAuthEnv(env).passwordHashing).toEqual({ concurrency: 3, maxQueue: 0 });
     expect(parseAuthEnv(env, { prefix: 'APP_' }).passwordHashing).toEqual({ concurrency: 3, maxQueue: 0 });
-    expect(parseAuthEnv({ PHOENIX_PASSWORD_HASH_CONCURRENCY: '3' }).passwordHashing).toEqual({ concurrency: null, maxQueue: 32 });
+    expect(parseAuthEnv({ PHOENIX_PASSWORD_HASH_CONCURRENCY: '3' }).passwordHashing).toEqual({
+      concurrency: null,
+      maxQueue: 32,
+    });
   });
 
   it('reports bad values with every other problem, each named and with what is expected', () => {
@@ -686,16 +879,21 @@ describe('parseAuthEnv: GATEHOUSE_PASSWORD_HASH_* (issue 16)', () => {
     });
     expect(issues).toEqual([
       { variable: 'PHOENIX_SMTP_PORT', message: 'PHOENIX_SMTP_PORT must be between 1 and 65535. Got: 0' },
-      { variable: 'GATEHOUSE_PASSWORD_HASH_CONCURRENCY', message: 'GATEHOUSE_PASSWORD_HASH_CONCURRENCY must be between 1 and 256. Got: 0' },
+      {
+        variable: 'GATEHOUSE_PASSWORD_HASH_CONCURRENCY',
+        message: 'GATEHOUSE_PASSWORD_HASH_CONCURRENCY must be between 1 and 256. Got: 0',
+      },
       {
         variable: 'GATEHOUSE_PASSWORD_HASH_QUEUE',
-        message: "Invalid value for environment variable GATEHOUSE_PASSWORD_HASH_QUEUE: 'lots'. Value must be an integer.",
+        message:
+          "Invalid value for environment variable GATEHOUSE_PASSWORD_HASH_QUEUE: 'lots'. Value must be an integer.",
       },
     ]);
-    expect(issuesOf({ GATEHOUSE_PASSWORD_HASH_CONCURRENCY: '257', GATEHOUSE_PASSWORD_HASH_QUEUE: '100001' }).map((issue) => issue.variable)).toEqual([
-      'GATEHOUSE_PASSWORD_HASH_CONCURRENCY',
-      'GATEHOUSE_PASSWORD_HASH_QUEUE',
-    ]);
+    expect(
+      issuesOf({ GATEHOUSE_PASSWORD_HASH_CONCURRENCY: '257', GATEHOUSE_PASSWORD_HASH_QUEUE: '100001' }).map(
+        (issue) => issue.variable,
+      ),
+    ).toEqual(['GATEHOUSE_PASSWORD_HASH_CONCURRENCY', 'GATEHOUSE_PASSWORD_HASH_QUEUE']);
   });
 });
 
@@ -725,14 +923,24 @@ describe('parseAuthEnv: second factors (GATEHOUSE_ENCRYPTION_KEY*, GATEHOUSE_MFA
       GATEHOUSE_ENCRYPTION_KEY_PREVIOUS: ` ${OLD} `,
       GATEHOUSE_MFA_REQUIRED_ROLES: 'member, admin,ADMIN',
     });
-    expect(config.mfa).toMatchObject({ encryptionKey: KEY, previousEncryptionKeys: [OLD], requiredRoles: ['ADMIN', 'MEMBER'], challengeTtlSeconds: 300 });
+    expect(config.mfa).toMatchObject({
+      encryptionKey: KEY,
+      previousEncryptionKeys: [OLD],
+      requiredRoles: ['ADMIN', 'MEMBER'],
+      challengeTtlSeconds: 300,
+    });
     const shown = JSON.stringify(config);
     expect(shown).not.toContain(KEY);
     expect(shown).not.toContain(OLD);
   });
 
   it('is off by default: no key, no roles', () => {
-    expect(parseAuthEnv({}).mfa).toEqual({ encryptionKey: null, previousEncryptionKeys: [], requiredRoles: [], challengeTtlSeconds: 300 });
+    expect(parseAuthEnv({}).mfa).toEqual({
+      encryptionKey: null,
+      previousEncryptionKeys: [],
+      requiredRoles: [],
+      challengeTtlSeconds: 300,
+    });
   });
 
   it('holds the key to the secret rules and lists every problem, never quoting a key', () => {
@@ -744,25 +952,40 @@ describe('parseAuthEnv: second factors (GATEHOUSE_ENCRYPTION_KEY*, GATEHOUSE_MFA
       GATEHOUSE_MFA_REQUIRED_ROLES: 'ADMIN,SYSTEM',
     });
     expect(issues).toEqual([
-      { variable: 'GATEHOUSE_ENCRYPTION_KEY', message: 'Gatehouse encryption key must be at least 32 characters long (got 6 characters)' },
+      {
+        variable: 'GATEHOUSE_ENCRYPTION_KEY',
+        message: 'Gatehouse encryption key must be at least 32 characters long (got 6 characters)',
+      },
       {
         variable: 'GATEHOUSE_ENCRYPTION_KEY_PREVIOUS',
         message: 'GATEHOUSE_ENCRYPTION_KEY_PREVIOUS entry 2 must be at least 32 characters long (got 9 characters)',
       },
-      { variable: 'GATEHOUSE_MFA_REQUIRED_ROLES', message: "GATEHOUSE_MFA_REQUIRED_ROLES must be a comma-separated list of ADMIN, MEMBER, VIEWER. Got: 'SYSTEM'" },
+      {
+        variable: 'GATEHOUSE_MFA_REQUIRED_ROLES',
+        message: "GATEHOUSE_MFA_REQUIRED_ROLES must be a comma-separated list of ADMIN, MEMBER, VIEWER. Got: 'SYSTEM'",
+      },
     ]);
     expect(JSON.stringify(issues)).not.toContain('short1');
   });
 
   it('refuses a key equal to the token secret, former keys or required roles without a key', () => {
-    expect(issuesOf({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: VALID_SECRET, GATEHOUSE_ENCRYPTION_KEY: VALID_SECRET })).toEqual([
-      { variable: 'GATEHOUSE_ENCRYPTION_KEY', message: '`GATEHOUSE_ENCRYPTION_KEY` must be different from `PHOENIX_SECRET` and `PHOENIX_ADMIN_SECRET`' },
+    expect(
+      issuesOf({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: VALID_SECRET, GATEHOUSE_ENCRYPTION_KEY: VALID_SECRET }),
+    ).toEqual([
+      {
+        variable: 'GATEHOUSE_ENCRYPTION_KEY',
+        message: '`GATEHOUSE_ENCRYPTION_KEY` must be different from `PHOENIX_SECRET` and `PHOENIX_ADMIN_SECRET`',
+      },
     ]);
     expect(issuesOf({ GATEHOUSE_ENCRYPTION_KEY_PREVIOUS: OLD, GATEHOUSE_MFA_REQUIRED_ROLES: 'ADMIN' })).toEqual([
-      { variable: 'GATEHOUSE_ENCRYPTION_KEY_PREVIOUS', message: '`GATEHOUSE_ENCRYPTION_KEY_PREVIOUS` must not be set without `GATEHOUSE_ENCRYPTION_KEY`' },
+      {
+        variable: 'GATEHOUSE_ENCRYPTION_KEY_PREVIOUS',
+        message: '`GATEHOUSE_ENCRYPTION_KEY_PREVIOUS` must not be set without `GATEHOUSE_ENCRYPTION_KEY`',
+      },
       {
         variable: 'GATEHOUSE_MFA_REQUIRED_ROLES',
-        message: '`GATEHOUSE_MFA_REQUIRED_ROLES` needs `GATEHOUSE_ENCRYPTION_KEY`: second factors are stored encrypted under it',
+        message:
+          '`GATEHOUSE_MFA_REQUIRED_ROLES` needs `GATEHOUSE_ENCRYPTION_KEY`: second factors are stored encrypted under it',
       },
     ]);
   });
@@ -846,7 +1069,12 @@ describe('parseAuthEnv: secrets never appear in errors or logs', () => {
     expect(config.smtp?.password).toBe(secrets.PHOENIX_SMTP_PASSWORD);
     expect(config.oauth2.idps[0]?.clientSecret).toBe(secrets.PHOENIX_OAUTH2_OKTA_CLIENT_SECRET);
     // ...but not in what gets logged.
-    const logged = [JSON.stringify(config), inspect(config, { depth: 10 }), JSON.stringify(config.smtp), inspect(config.oauth2.idps)].join('\n');
+    const logged = [
+      JSON.stringify(config),
+      inspect(config, { depth: 10 }),
+      JSON.stringify(config.smtp),
+      inspect(config.oauth2.idps),
+    ].join('\n');
     for (const value of [
       VALID_SECRET,
       'validadminsecret123456789012345678901234567890',
@@ -857,7 +1085,10 @@ describe('parseAuthEnv: secrets never appear in errors or logs', () => {
       expect(logged).not.toContain(value);
     }
     expect(logged).toContain('[redacted]');
-    expect(JSON.parse(JSON.stringify(config))).toMatchObject({ secret: '[redacted]', smtp: { username: 'mailer', password: '[redacted]' } });
+    expect(JSON.parse(JSON.stringify(config))).toMatchObject({
+      secret: '[redacted]',
+      smtp: { username: 'mailer', password: '[redacted]' },
+    });
   });
 });
 
@@ -870,7 +1101,12 @@ describe('parseAuthEnv: the result is frozen', () => {
     PHOENIX_SMTP_HOSTNAME: 'smtp.example.com',
     PHOENIX_SMTP_USERNAME: 'mailer',
     PHOENIX_SMTP_PASSWORD: 'pw',
-    ...idpEnv('okta', { ROLE_ATTRIBUTE_PATH: 'role', ROLE_MAPPING: 'Owner:ADMIN', GROUPS_ATTRIBUTE_PATH: 'groups', ALLOWED_GROUPS: 'a' }),
+    ...idpEnv('okta', {
+      ROLE_ATTRIBUTE_PATH: 'role',
+      ROLE_MAPPING: 'Owner:ADMIN',
+      GROUPS_ATTRIBUTE_PATH: 'groups',
+      ALLOWED_GROUPS: 'a',
+    }),
   });
   const idp = config.oauth2.idps[0]!;
 

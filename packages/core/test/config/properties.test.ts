@@ -60,7 +60,15 @@ const IDP_SUFFIXES = [
 const value = fc.oneof(
   fc.constantFrom('true', 'FALSE', 'yes', '', '  ', '0', '5', '-1', '0.5', '1e999', 'NaN', '65536'),
   fc.constantFrom(VALID_SECRET, 'short', 'https://example.com/x', 'http://localhost:1', 'not a url', '/app', 'app/'),
-  fc.constantFrom('a=a@example.com;b=b@x', 'Owner:ADMIN,x:SYSTEM', 'groups', '"cognito:groups"', 'foo(', 'none', 'client_assertion_jwt'),
+  fc.constantFrom(
+    'a=a@example.com;b=b@x',
+    'Owner:ADMIN,x:SYSTEM',
+    'groups',
+    '"cognito:groups"',
+    'foo(',
+    'none',
+    'client_assertion_jwt',
+  ),
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
 );
@@ -68,7 +76,10 @@ const key = (prefix: string) =>
   fc.oneof(
     fc.constantFrom(...NAMES).map((name) => `${prefix}${name}`),
     fc
-      .tuple(fc.constantFrom('GOOGLE', 'okta', 'Mixed', 'MY-IDP', 'TOKEN', 'A_B', 'microsoft_entra_id', '__PROTO__'), fc.constantFrom(...IDP_SUFFIXES))
+      .tuple(
+        fc.constantFrom('GOOGLE', 'okta', 'Mixed', 'MY-IDP', 'TOKEN', 'A_B', 'microsoft_entra_id', '__PROTO__'),
+        fc.constantFrom(...IDP_SUFFIXES),
+      )
       .map(([idp, suffix]) => `${prefix}OAUTH2_${idp}_${suffix}`),
     fc.string({ maxLength: 30 }),
     fc.constantFrom('__proto__', 'constructor', 'toString', `${prefix}OAUTH2__CLIENT_ID`, `${prefix}OAUTH2_X_Y`),
@@ -82,28 +93,31 @@ function assertDeeplyFrozen(value: unknown, path = 'config'): void {
 }
 
 describe('parseAuthEnv: properties', () => {
-  it.each(['PHOENIX_', 'GATEHOUSE_'])('with prefix %s, throws nothing but a ConfigError naming prefixed variables', (prefix) => {
-    fc.assert(
-      fc.property(env(prefix), (variables) => {
-        let config: AuthConfig;
-        try {
-          config = parseAuthEnv(variables, { prefix });
-        } catch (error) {
-          expect(error).toBeInstanceOf(ConfigError);
-          const { issues } = error as ConfigError;
-          expect(issues.length).toBeGreaterThan(0);
-          for (const issue of issues) {
-            expect(issue.variable.startsWith(prefix)).toBe(true);
-            expect(issue.message.length).toBeGreaterThan(0);
+  it.each(['PHOENIX_', 'GATEHOUSE_'])(
+    'with prefix %s, throws nothing but a ConfigError naming prefixed variables',
+    (prefix) => {
+      fc.assert(
+        fc.property(env(prefix), (variables) => {
+          let config: AuthConfig;
+          try {
+            config = parseAuthEnv(variables, { prefix });
+          } catch (error) {
+            expect(error).toBeInstanceOf(ConfigError);
+            const { issues } = error as ConfigError;
+            expect(issues.length).toBeGreaterThan(0);
+            for (const issue of issues) {
+              expect(issue.variable.startsWith(prefix)).toBe(true);
+              expect(issue.message.length).toBeGreaterThan(0);
+            }
+            return;
           }
-          return;
-        }
-        assertDeeplyFrozen(config);
-        expect(config.prefix).toBe(prefix);
-      }),
-      { numRuns: 400 },
-    );
-  });
+          assertDeeplyFrozen(config);
+          expect(config.prefix).toBe(prefix);
+        }),
+        { numRuns: 400 },
+      );
+    },
+  );
 
   it('fully random maps behave the same', () => {
     fc.assert(
@@ -126,7 +140,11 @@ describe('parseAuthEnv: properties', () => {
       PHOENIX_ACCESS_TOKEN_EXPIRY_MINUTES: fc.double({ min: 0.01, max: 1e6, noNaN: true }).map(String),
       PHOENIX_BRUTE_FORCE_LOGIN_PROTECTION_MAX_ATTEMPTS: fc.integer({ min: 1, max: 1000 }).map(String),
       PHOENIX_ADMINS: fc.constantFrom('', 'a=a@example.com', 'a=a@example.com;b=b@example.com'),
-      PHOENIX_CSRF_TRUSTED_ORIGINS: fc.constantFrom('', 'http://localhost', 'https://a.example.com,https://b.example.com'),
+      PHOENIX_CSRF_TRUSTED_ORIGINS: fc.constantFrom(
+        '',
+        'http://localhost',
+        'https://a.example.com,https://b.example.com',
+      ),
       PHOENIX_SMTP_HOSTNAME: fc.constantFrom('', 'smtp.example.com'),
       PHOENIX_SMTP_USERNAME: fc.constant('mailer'),
       PHOENIX_SMTP_PASSWORD: fc.constant('pw'),

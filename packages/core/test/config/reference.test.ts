@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_REFERENCE, GATEHOUSE_CONFIG_REFERENCE, IDP_CONFIG_REFERENCE, LDAP_CONFIG_REFERENCE, parseAuthEnv, renderConfigReference } from '../../src/config/index.js';
+import {
+  CONFIG_REFERENCE,
+  GATEHOUSE_CONFIG_REFERENCE,
+  IDP_CONFIG_REFERENCE,
+  LDAP_CONFIG_REFERENCE,
+  parseAuthEnv,
+  renderConfigReference,
+} from '../../src/config/index.js';
 import { LDAP_SUFFIXES } from '../../src/config/ldap.js';
 import { IDP_SUFFIXES } from '../../src/config/oauth2-idps.js';
 import { GATEHOUSE_VARIABLES, VARIABLES } from '../../src/config/variables.js';
@@ -28,7 +35,9 @@ describe('configuration reference', () => {
   });
 
   it('documents exactly the GATEHOUSE_ variables the parser reads, with their defaults', () => {
-    expect(GATEHOUSE_CONFIG_REFERENCE.map((entry) => entry.variable).sort()).toEqual(GATEHOUSE_VARIABLES.map((variable) => `GATEHOUSE_${variable}`).sort());
+    expect(GATEHOUSE_CONFIG_REFERENCE.map((entry) => entry.variable).sort()).toEqual(
+      GATEHOUSE_VARIABLES.map((variable) => `GATEHOUSE_${variable}`).sort(),
+    );
     const { passwordHashing } = parseAuthEnv({});
     const byName = new Map(GATEHOUSE_CONFIG_REFERENCE.map((entry) => [entry.variable, entry]));
     expect(String(passwordHashing.maxQueue)).toBe(byName.get('GATEHOUSE_PASSWORD_HASH_QUEUE')?.default);
@@ -43,7 +52,11 @@ describe('configuration reference', () => {
 
   it('documents exactly the LDAP suffixes the parser reads, with the defaults it applies', () => {
     expect(LDAP_CONFIG_REFERENCE.map((entry) => entry.variable).sort()).toEqual([...LDAP_SUFFIXES].sort());
-    const ldap = parseAuthEnv({ PHOENIX_LDAP_HOST: 'h', PHOENIX_LDAP_USER_SEARCH_BASE_DNS: '[""]', PHOENIX_LDAP_GROUP_ROLE_MAPPINGS: '[{"group_dn":"*","role":"VIEWER"}]' }).ldap;
+    const ldap = parseAuthEnv({
+      PHOENIX_LDAP_HOST: 'h',
+      PHOENIX_LDAP_USER_SEARCH_BASE_DNS: '[""]',
+      PHOENIX_LDAP_GROUP_ROLE_MAPPINGS: '[{"group_dn":"*","role":"VIEWER"}]',
+    }).ldap;
     const documented = (suffix: string) => LDAP_CONFIG_REFERENCE.find((entry) => entry.variable === suffix)?.default;
     expect(String(ldap?.port)).toBe(documented('PORT'));
     expect(ldap?.tlsMode).toBe(documented('TLS_MODE'));
@@ -53,7 +66,9 @@ describe('configuration reference', () => {
     expect(ldap?.displayNameAttribute).toBe(documented('ATTR_DISPLAY_NAME'));
     expect(ldap?.memberOfAttribute).toBe(documented('ATTR_MEMBER_OF'));
     expect(String(ldap?.allowSignUp)).toBe(documented('ALLOW_SIGN_UP'));
-    expect(LDAP_CONFIG_REFERENCE.filter((entry) => entry.secret).map((entry) => entry.variable)).toEqual(['BIND_PASSWORD']);
+    expect(LDAP_CONFIG_REFERENCE.filter((entry) => entry.secret).map((entry) => entry.variable)).toEqual([
+      'BIND_PASSWORD',
+    ]);
   });
 
   it('gives every entry a one-line description', () => {
@@ -65,9 +80,16 @@ describe('configuration reference', () => {
   it('marks the redacted values as secrets', () => {
     const secrets = CONFIG_REFERENCE.filter((entry) => entry.secret).map((entry) => entry.variable);
     expect(secrets.sort()).toEqual(
-      ['PHOENIX_ADMIN_SECRET', 'PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD', 'PHOENIX_SECRET', 'PHOENIX_SMTP_PASSWORD'].sort(),
+      [
+        'PHOENIX_ADMIN_SECRET',
+        'PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD',
+        'PHOENIX_SECRET',
+        'PHOENIX_SMTP_PASSWORD',
+      ].sort(),
     );
-    expect(IDP_CONFIG_REFERENCE.filter((entry) => entry.secret).map((entry) => entry.variable)).toEqual(['CLIENT_SECRET']);
+    expect(IDP_CONFIG_REFERENCE.filter((entry) => entry.secret).map((entry) => entry.variable)).toEqual([
+      'CLIENT_SECRET',
+    ]);
   });
 
   it('documents the defaults parseAuthEnv applies', () => {
@@ -76,10 +98,14 @@ describe('configuration reference', () => {
     expect(String(!config.basicAuthEnabled)).toBe(documentedDefault('PHOENIX_DISABLE_BASIC_AUTH'));
     expect(String(!config.rateLimitEnabled)).toBe(documentedDefault('PHOENIX_DISABLE_RATE_LIMIT'));
     expect(String(!config.bruteForce.enabled)).toBe(documentedDefault('PHOENIX_DISABLE_BRUTE_FORCE_LOGIN_PROTECTION'));
-    expect(String(config.bruteForce.maxAttempts)).toBe(documentedDefault('PHOENIX_BRUTE_FORCE_LOGIN_PROTECTION_MAX_ATTEMPTS'));
+    expect(String(config.bruteForce.maxAttempts)).toBe(
+      documentedDefault('PHOENIX_BRUTE_FORCE_LOGIN_PROTECTION_MAX_ATTEMPTS'),
+    );
     expect(String(config.passwordPolicy === 'strong')).toBe(documentedDefault('PHOENIX_ENABLE_STRONG_PASSWORD_POLICY'));
     expect(String(config.tokens.accessTtlSeconds / 60)).toBe(documentedDefault('PHOENIX_ACCESS_TOKEN_EXPIRY_MINUTES'));
-    expect(String(config.tokens.refreshTtlSeconds / 60)).toBe(documentedDefault('PHOENIX_REFRESH_TOKEN_EXPIRY_MINUTES'));
+    expect(String(config.tokens.refreshTtlSeconds / 60)).toBe(
+      documentedDefault('PHOENIX_REFRESH_TOKEN_EXPIRY_MINUTES'),
+    );
     expect(String(config.tokens.passwordResetTtlSeconds / 60)).toBe(
       documentedDefault('PHOENIX_PASSWORD_RESET_TOKEN_EXPIRY_MINUTES'),
     );

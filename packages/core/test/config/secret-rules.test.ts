@@ -25,10 +25,16 @@ describe('secretProblems', () => {
     ['secret🔑1234567890123456789012345678', 'Phoenix secret must contain only ASCII characters'],
     ['short', 'Phoenix secret must be at least 32 characters long and at least one digit'],
     ['abc1', 'Phoenix secret must be at least 32 characters long'],
-    ['ABC', 'Phoenix secret must be at least 32 characters long, at least one digit, and at least one lowercase letter'],
+    [
+      'ABC',
+      'Phoenix secret must be at least 32 characters long, at least one digit, and at least one lowercase letter',
+    ],
     ['12345678901234567890123456789012', 'Phoenix secret must contain at least one lowercase letter'],
     ['abcdefghijklmnopqrstuvwxyzabcdef', 'Phoenix secret must contain at least one digit'],
-    ['ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF', 'Phoenix secret must contain at least one digit and at least one lowercase letter'],
+    [
+      'ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF',
+      'Phoenix secret must contain at least one digit and at least one lowercase letter',
+    ],
     ['ABC1', 'Phoenix secret must be at least 32 characters long and at least one lowercase letter'],
   ])('rejects %j with %j', (value, message) => {
     expect(secretProblems(value, 'Phoenix secret')).toBe(message);

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createBoundedHasher, defaultHashConcurrency, type HashingBurst, type PasswordHasher } from '../../src/crypto/index.js';
+import {
+  createBoundedHasher,
+  defaultHashConcurrency,
+  type HashingBurst,
+  type PasswordHasher,
+} from '../../src/crypto/index.js';
 import { OverloadedError, isGatehouseError } from '../../src/errors/index.js';
 
 /** A hasher whose operations finish only when the test says so, recording the order they started in. */
@@ -64,7 +69,12 @@ describe('createBoundedHasher', () => {
     const held = heldHasher();
     const bursts: HashingBurst[] = [];
     let clock = 0;
-    const bounded = createBoundedHasher(held.hasher, { concurrency: 1, maxQueue: 2, onBurst: (burst) => bursts.push(burst), now: () => clock });
+    const bounded = createBoundedHasher(held.hasher, {
+      concurrency: 1,
+      maxQueue: 2,
+      onBurst: (burst) => bursts.push(burst),
+      now: () => clock,
+    });
     const admitted = [bounded.verify('h', 'a'), bounded.verify('h', 'b'), bounded.verify('h', 'c')];
     const refusals = await Promise.allSettled([bounded.verify('h', 'x'), bounded.dummyVerify('y'), bounded.hash('z')]);
     for (const refusal of refusals) {
@@ -72,7 +82,9 @@ describe('createBoundedHasher', () => {
       const error = (refusal as PromiseRejectedResult).reason as OverloadedError;
       expect(error).toBeInstanceOf(OverloadedError);
       expect(isGatehouseError(error) && error.status).toBe(503);
-      expect(error.toJSON()).toEqual({ error: { code: 'overloaded', message: 'Too many logins at once; retry shortly' } });
+      expect(error.toJSON()).toEqual({
+        error: { code: 'overloaded', message: 'Too many logins at once; retry shortly' },
+      });
       expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(1);
     }
     // Refused work never reached the hasher; the burst was reported once, with counts only.
@@ -141,7 +153,10 @@ describe('createBoundedHasher', () => {
 
   it('passes needsRehash through without a slot', () => {
     const held = heldHasher();
-    const bounded = createBoundedHasher({ ...held.hasher, needsRehash: (stored) => stored === 'old' }, { concurrency: 1, maxQueue: 0 });
+    const bounded = createBoundedHasher(
+      { ...held.hasher, needsRehash: (stored) => stored === 'old' },
+      { concurrency: 1, maxQueue: 0 },
+    );
     void bounded.verify('h', 'busy');
     expect(bounded.needsRehash('old')).toBe(true);
     expect(bounded.needsRehash('new')).toBe(false);
@@ -152,8 +167,17 @@ describe('createBoundedHasher', () => {
     expect(defaultHashConcurrency(2)).toBe(1);
     expect(defaultHashConcurrency(8)).toBe(7);
     const held = heldHasher();
-    expect(createBoundedHasher(held.hasher).stats()).toMatchObject({ concurrency: defaultHashConcurrency(), maxQueue: 32 });
-    for (const limits of [{ concurrency: 0 }, { concurrency: 1.5 }, { concurrency: 257 }, { maxQueue: -1 }, { maxQueue: Number.NaN }]) {
+    expect(createBoundedHasher(held.hasher).stats()).toMatchObject({
+      concurrency: defaultHashConcurrency(),
+      maxQueue: 32,
+    });
+    for (const limits of [
+      { concurrency: 0 },
+      { concurrency: 1.5 },
+      { concurrency: 257 },
+      { maxQueue: -1 },
+      { maxQueue: Number.NaN },
+    ]) {
       expect(() => createBoundedHasher(held.hasher, limits)).toThrow(RangeError);
     }
   });

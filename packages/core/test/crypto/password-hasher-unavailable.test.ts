@@ -14,7 +14,10 @@ describe('a broken native argon2 build', () => {
     const crypto = await import('../../src/crypto/index.js');
     const hasher = crypto.createArgon2Hasher();
 
-    await expect(hasher.hash('pw')).rejects.toMatchObject({ code: 'unavailable', message: 'Password hashing is unavailable' });
+    await expect(hasher.hash('pw')).rejects.toMatchObject({
+      code: 'unavailable',
+      message: 'Password hashing is unavailable',
+    });
     await expect(hasher.verify('$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA', 'pw')).rejects.toMatchObject({
       code: 'unavailable',
     });

@@ -41,7 +41,10 @@ describe('createArgon2Hasher', () => {
     ['bcrypt', '$2b$10$abcdefghijklmnopqrstuuJ0c1y5Zr5w8G9H6C8S3bXb7ffm3CqO'],
     ['truncated', '$argon2id$v=19$m=1024,t=1,p=1$'],
     ['bad base64', '$argon2id$v=19$m=1024,t=1,p=1$abc$def'],
-    ['unknown variant', '$argon2x$v=19$m=1024,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g'],
+    [
+      'unknown variant',
+      '$argon2x$v=19$m=1024,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g',
+    ],
   ])('verify is false, not an exception, for a malformed hash (%s)', async (_label, hash) => {
     await expect(fast.verify(hash, 'password')).resolves.toBe(false);
   });

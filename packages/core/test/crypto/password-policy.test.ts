@@ -9,7 +9,11 @@ describe('passwordProblems: checks that stop at the first failure', () => {
     ['a newline', 'pass\nword', 'Password must not contain whitespace characters'],
     ['a trailing newline', 'password\n', 'Password must not contain whitespace characters'],
     ['a tab', '\tpassword', 'Password must not contain whitespace characters'],
-    ['a no-break space (non-ASCII whitespace wins)', 'pass\u00a0word', 'Password must not contain whitespace characters'],
+    [
+      'a no-break space (non-ASCII whitespace wins)',
+      'pass\u00a0word',
+      'Password must not contain whitespace characters',
+    ],
     ['an ASCII file separator (Python isspace)', 'pass\u001cword', 'Password must not contain whitespace characters'],
     ['non-ASCII', 'pässword', 'Password must contain only ASCII characters'],
     ['Korean', '비밀번호입니다', 'Password must contain only ASCII characters'],
@@ -56,7 +60,10 @@ describe('passwordProblems: strong policy', () => {
     ['STRONGPASS1!', 'Password must be at least one lowercase letter'],
     ['StrongPasswd!', 'Password must be at least one digit'],
     ['StrongPass12', 'Password must be at least one special character'],
-    ['Strongpass', 'Password must be at least 12 characters long, at least one digit, and at least one special character'],
+    [
+      'Strongpass',
+      'Password must be at least 12 characters long, at least one digit, and at least one special character',
+    ],
     ['strongpass12', 'Password must be at least one uppercase letter and at least one special character'],
     [
       '-',

@@ -41,7 +41,10 @@ describe('authenticate', () => {
     const { h, session } = await world();
     const viaBearer = await h.auth.authenticate(bearer(session.accessToken));
     const viaCookie = await h.auth.authenticate({ accessTokenCookie: session.accessToken });
-    expect(viaBearer).toMatchObject({ ok: true, principal: { kind: 'session', role: 'ADMIN', sessionId: session.sessionId } });
+    expect(viaBearer).toMatchObject({
+      ok: true,
+      principal: { kind: 'session', role: 'ADMIN', sessionId: session.sessionId },
+    });
     expect(viaCookie).toMatchObject({ ok: true, principal: { kind: 'session', userId: session.user.id } });
   });
 
@@ -62,7 +65,10 @@ describe('authenticate', () => {
 
   it('a present but malformed Authorization header makes the request unauthenticated; the cookie is ignored', async () => {
     const { h, session } = await world();
-    const result = await h.auth.authenticate({ authorization: `Basic ${session.accessToken}`, accessTokenCookie: session.accessToken });
+    const result = await h.auth.authenticate({
+      authorization: `Basic ${session.accessToken}`,
+      accessTokenCookie: session.accessToken,
+    });
     expect(result).toEqual({ ok: false, reason: 'invalid' });
   });
 
@@ -120,7 +126,14 @@ describe('authenticate', () => {
     if (!admin.ok) throw new Error('the admin session was refused');
     const key = await createUserApiKey(h.deps, admin.principal, { name: 'k' });
     const fresh = await import('../../src/http/index.js');
-    const auth = fresh.createAuthenticator({ config: h.deps.config, store: h.store, tokens: h.deps.tokens, revocations: h.deps.revocations, clock: h.clock, systemUserId: h.systemUserId });
+    const auth = fresh.createAuthenticator({
+      config: h.deps.config,
+      store: h.store,
+      tokens: h.deps.tokens,
+      revocations: h.deps.revocations,
+      clock: h.clock,
+      systemUserId: h.systemUserId,
+    });
     const reads: string[] = [];
     const gate: { open?: () => void } = {};
     const opened = new Promise<void>((resolve) => (gate.open = resolve));
@@ -160,7 +173,14 @@ describe('authenticate', () => {
 
   it('a revocation during a shared read: nobody caches it, and later misses read again', async () => {
     const { h, session } = await world();
-    const auth = (await import('../../src/http/index.js')).createAuthenticator({ config: h.deps.config, store: h.store, tokens: h.deps.tokens, revocations: h.deps.revocations, clock: h.clock, systemUserId: h.systemUserId });
+    const auth = (await import('../../src/http/index.js')).createAuthenticator({
+      config: h.deps.config,
+      store: h.store,
+      tokens: h.deps.tokens,
+      revocations: h.deps.revocations,
+      clock: h.clock,
+      systemUserId: h.systemUserId,
+    });
     let reads = 0;
     const gate: { open?: () => void } = {};
     const opened = new Promise<void>((resolve) => (gate.open = resolve));
@@ -184,7 +204,14 @@ describe('authenticate', () => {
 
   it('a shared read older than a second is not joined: a hung read pins nobody, and still answers its own callers', async () => {
     const { h, session } = await world();
-    const auth = (await import('../../src/http/index.js')).createAuthenticator({ config: h.deps.config, store: h.store, tokens: h.deps.tokens, revocations: h.deps.revocations, clock: h.clock, systemUserId: h.systemUserId });
+    const auth = (await import('../../src/http/index.js')).createAuthenticator({
+      config: h.deps.config,
+      store: h.store,
+      tokens: h.deps.tokens,
+      revocations: h.deps.revocations,
+      clock: h.clock,
+      systemUserId: h.systemUserId,
+    });
     let reads = 0;
     const gate: { open?: () => void } = {};
     const hung = new Promise<void>((resolve) => (gate.open = resolve));
@@ -221,14 +248,24 @@ describe('authenticate', () => {
     const admin = await h.auth.authenticate(bearer(session.accessToken));
     if (!admin.ok) throw new Error('the admin session was refused');
     const key = await createUserApiKey(h.deps, admin.principal, { name: 'k' });
-    const auth = (await import('../../src/http/index.js')).createAuthenticator({ config: h.deps.config, store: h.store, tokens: h.deps.tokens, revocations: h.deps.revocations, clock: h.clock, systemUserId: h.systemUserId });
+    const auth = (await import('../../src/http/index.js')).createAuthenticator({
+      config: h.deps.config,
+      store: h.store,
+      tokens: h.deps.tokens,
+      revocations: h.deps.revocations,
+      clock: h.clock,
+      systemUserId: h.systemUserId,
+    });
     // A hand-written store whose key rows carry a stray sessionId: still a key, never a session.
     const apiKey = h.store.findApiKeyGrant.bind(h.store);
     h.store.findApiKeyGrant = async (id) => {
       const grant = await apiKey(id);
       return grant && ({ ...grant, sessionId: session.sessionId } as typeof grant);
     };
-    expect(await auth.authenticate(bearer(key.key))).toMatchObject({ ok: true, principal: { kind: 'user_api_key', sessionId: null } });
+    expect(await auth.authenticate(bearer(key.key))).toMatchObject({
+      ok: true,
+      principal: { kind: 'user_api_key', sessionId: null },
+    });
     // A store that loses an access token's expiry: refused and not cached, rather than trusted for ever.
     const access = h.store.findAccessTokenGrant.bind(h.store);
     h.store.findAccessTokenGrant = async (id) => {
@@ -265,8 +302,19 @@ describe('authenticate with a cross-instance revocation channel', () => {
     const { h, session } = await world();
     const local = createLocalRevocationChannel();
     let live = true;
-    const channel: RevocationChannel = { publish: (e) => local.publish(e), subscribe: (l) => local.subscribe(l), isLive: () => live };
-    const auth = createAuthenticator({ config: h.deps.config, store: h.store, tokens: h.deps.tokens, revocations: channel, clock: h.clock, systemUserId: h.systemUserId });
+    const channel: RevocationChannel = {
+      publish: (e) => local.publish(e),
+      subscribe: (l) => local.subscribe(l),
+      isLive: () => live,
+    };
+    const auth = createAuthenticator({
+      config: h.deps.config,
+      store: h.store,
+      tokens: h.deps.tokens,
+      revocations: channel,
+      clock: h.clock,
+      systemUserId: h.systemUserId,
+    });
     let reads = 0;
     const original = h.store.findAccessTokenGrant.bind(h.store);
     h.store.findAccessTokenGrant = (id) => {

@@ -21,7 +21,8 @@ interface Line {
 
 function recorder(): { logger: Logger; lines: Line[] } {
   const lines: Line[] = [];
-  const at = (level: Line['level']) => (message: string, fields?: Record<string, unknown>) => void lines.push({ level, message, fields });
+  const at = (level: Line['level']) => (message: string, fields?: Record<string, unknown>) =>
+    void lines.push({ level, message, fields });
   return { logger: { info: at('info'), warn: at('warn'), error: at('error') }, lines };
 }
 
@@ -32,7 +33,13 @@ afterEach(async () => {
 });
 
 async function open(env: Record<string, string>, options: Partial<GatehouseOptions> = {}): Promise<Gatehouse> {
-  const g = await createGatehouse({ config: parseAuthEnv(env), store: createMemoryStore(), hasher: fastHasher, sweepIntervalMs: 0, ...options });
+  const g = await createGatehouse({
+    config: parseAuthEnv(env),
+    store: createMemoryStore(),
+    hasher: fastHasher,
+    sweepIntervalMs: 0,
+    ...options,
+  });
   opened.push(g);
   return g;
 }
@@ -47,7 +54,10 @@ const json = (body: unknown, headers: Record<string, string> = {}) => ({
 async function login(g: Gatehouse, email = 'admin@localhost', password = 'admin'): Promise<string> {
   const response = await g.handle(new Request('http://h/auth/login', json({ email, password })));
   expect(response?.status).toBe(204);
-  return response!.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  return response!.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
 }
 
 describe('auth off is loud', () => {
@@ -64,7 +74,12 @@ describe('auth off is loud', () => {
 
   it('names the configured prefix, and says nothing of the kind with auth on', async () => {
     const custom = recorder();
-    await createGatehouse({ config: parseAuthEnv({}, { prefix: 'MYAPP_' }), store: createMemoryStore(), logger: custom.logger, sweepIntervalMs: 0 }).then((g) => opened.push(g));
+    await createGatehouse({
+      config: parseAuthEnv({}, { prefix: 'MYAPP_' }),
+      store: createMemoryStore(),
+      logger: custom.logger,
+      sweepIntervalMs: 0,
+    }).then((g) => opened.push(g));
     expect(custom.lines.find((line) => line.level === 'warn')?.message).toContain('MYAPP_ENABLE_AUTH');
     const on = recorder();
     await open(ON, { logger: on.logger });
@@ -86,7 +101,10 @@ describe('the default logger', () => {
       expect(chunk.slice(0, -1)).not.toContain('\n');
       return JSON.parse(chunk) as Record<string, unknown>;
     });
-    expect(records.find((r) => r.level === 'warn')).toMatchObject({ msg: expect.stringContaining('PHOENIX_ENABLE_AUTH'), time: expect.any(String) });
+    expect(records.find((r) => r.level === 'warn')).toMatchObject({
+      msg: expect.stringContaining('PHOENIX_ENABLE_AUTH'),
+      time: expect.any(String),
+    });
     expect(records.find((r) => r.msg === 'gatehouse: started')).toMatchObject({ level: 'info', auth: 'off' });
   });
 
@@ -100,7 +118,14 @@ describe('the default logger', () => {
     const lines: string[] = [];
     const logger = createStderrLogger({ write: (line) => lines.push(line), now: () => 0, level: 'warn' });
     logger.info('dropped below the level');
-    logger.warn('two\nlines', { password: 'hunter2', apiKey: 'k', refreshToken: 't', authorization: 'Bearer x', userId: 7, error: new RangeError('boom') });
+    logger.warn('two\nlines', {
+      password: 'hunter2',
+      apiKey: 'k',
+      refreshToken: 't',
+      authorization: 'Bearer x',
+      userId: 7,
+      error: new RangeError('boom'),
+    });
     expect(lines).toHaveLength(1);
     expect(lines[0]!.split('\n')).toHaveLength(2); // the record, then the final newline
     const record = JSON.parse(lines[0]!) as Record<string, unknown>;
@@ -127,7 +152,10 @@ describe('the start-up log', () => {
     const admin = lines.find((line) => line.message.includes('created the default admin'));
     expect(admin).toMatchObject({ level: 'warn', fields: { email: 'admin@localhost' } });
     expect(admin?.message).toContain("'admin'");
-    expect(lines.find((line) => line.message.includes('PHOENIX_ADMINS'))).toMatchObject({ level: 'info', fields: { usernames: ['ops', 'sre'] } });
+    expect(lines.find((line) => line.message.includes('PHOENIX_ADMINS'))).toMatchObject({
+      level: 'info',
+      fields: { usernames: ['ops', 'sre'] },
+    });
   });
 
   it('never echoes an initial password chosen in the environment', async () => {
@@ -163,7 +191,16 @@ describe('the Phoenix route table is a named preset', () => {
   async function memberCookie(g: Gatehouse): Promise<string> {
     const adminCookie = await login(g, 'admin@localhost', 'admin');
     const created = await g.handle(
-      new Request('http://h/v1/users', json({ user: { email: 'm@example.com', username: 'm', password: 'member-pw', role: 'MEMBER' }, send_welcome_email: false }, { cookie: adminCookie })),
+      new Request(
+        'http://h/v1/users',
+        json(
+          {
+            user: { email: 'm@example.com', username: 'm', password: 'member-pw', role: 'MEMBER' },
+            send_welcome_email: false,
+          },
+          { cookie: adminCookie },
+        ),
+      ),
     );
     expect(created?.status).toBe(201);
     return login(g, 'm@example.com', 'member-pw');
@@ -172,22 +209,43 @@ describe('the Phoenix route table is a named preset', () => {
   it('is on by default, can be switched off, and Gatehouse’s own routes stay admin-only either way', async () => {
     const phoenix = await open(ON, { logger: silentLogger });
     const cookie = await memberCookie(phoenix);
-    expect(await phoenix.guard({ method: 'PUT', path: '/v1/projects/1', cookie })).toMatchObject({ ok: false, status: 403 });
-    expect(await phoenix.guard({ method: 'PUT', path: '/v1/secrets', cookie })).toMatchObject({ ok: false, status: 403 });
+    expect(await phoenix.guard({ method: 'PUT', path: '/v1/projects/1', cookie })).toMatchObject({
+      ok: false,
+      status: 403,
+    });
+    expect(await phoenix.guard({ method: 'PUT', path: '/v1/secrets', cookie })).toMatchObject({
+      ok: false,
+      status: 403,
+    });
 
     const none = await open(ON, { logger: silentLogger, restPolicy: { preset: 'none' } });
     const memberOfNone = await memberCookie(none);
-    expect(await none.guard({ method: 'PUT', path: '/v1/projects/1', cookie: memberOfNone })).toMatchObject({ ok: true });
-    expect(await none.guard({ method: 'GET', path: '/v1/users', cookie: memberOfNone })).toMatchObject({ ok: false, status: 403 });
-    expect(await none.guard({ method: 'DELETE', path: '/v1/system/api_keys/U3lzdGVtQXBpS2V5OjE=', cookie: memberOfNone })).toMatchObject({ ok: false, status: 403 });
+    expect(await none.guard({ method: 'PUT', path: '/v1/projects/1', cookie: memberOfNone })).toMatchObject({
+      ok: true,
+    });
+    expect(await none.guard({ method: 'GET', path: '/v1/users', cookie: memberOfNone })).toMatchObject({
+      ok: false,
+      status: 403,
+    });
+    expect(
+      await none.guard({ method: 'DELETE', path: '/v1/system/api_keys/U3lzdGVtQXBpS2V5OjE=', cookie: memberOfNone }),
+    ).toMatchObject({ ok: false, status: 403 });
   });
 
   it('is extended by the route lists in the same option, and an unknown name refuses to start', async () => {
     const extended = await open(ON, { logger: silentLogger, restPolicy: { adminRoutes: ['DELETE /v1/things/{id}'] } });
     const cookie = await memberCookie(extended);
-    expect(await extended.guard({ method: 'DELETE', path: '/v1/things/9', cookie })).toMatchObject({ ok: false, status: 403 });
-    expect(await extended.guard({ method: 'DELETE', path: '/v1/projects/9', cookie })).toMatchObject({ ok: false, status: 403 });
-    await expect(open(ON, { logger: silentLogger, restPolicy: { preset: 'phenix' as 'phoenix' } })).rejects.toThrow(ConfigError);
+    expect(await extended.guard({ method: 'DELETE', path: '/v1/things/9', cookie })).toMatchObject({
+      ok: false,
+      status: 403,
+    });
+    expect(await extended.guard({ method: 'DELETE', path: '/v1/projects/9', cookie })).toMatchObject({
+      ok: false,
+      status: 403,
+    });
+    await expect(open(ON, { logger: silentLogger, restPolicy: { preset: 'phenix' as 'phoenix' } })).rejects.toThrow(
+      ConfigError,
+    );
   });
 });
 
@@ -197,7 +255,9 @@ describe('messages that say what happened', () => {
     const missing = await g.guard({ method: 'GET', path: '/v1/projects' });
     expect(missing.ok).toBe(false);
     if (missing.ok) return;
-    expect(JSON.parse(missing.body)).toEqual({ error: { code: 'unauthenticated', message: 'Authentication required' } });
+    expect(JSON.parse(missing.body)).toEqual({
+      error: { code: 'unauthenticated', message: 'Authentication required' },
+    });
     const bad = await g.guard({ method: 'GET', path: '/v1/projects', authorization: 'Bearer not.a.jwt' });
     if (bad.ok) throw new Error('accepted');
     expect(JSON.parse(bad.body)).toEqual({ error: { code: 'invalid_token', message: 'Invalid token' } });
@@ -208,16 +268,22 @@ describe('messages that say what happened', () => {
   it('a valid credential without the role hears which role is needed (a system key on an admin route too)', async () => {
     const g = await open(ON, { logger: silentLogger });
     const cookie = await login(g);
-    const created = await g.handle(new Request('http://h/v1/system/api_keys', json({ data: { name: 'ci' } }, { cookie })));
+    const created = await g.handle(
+      new Request('http://h/v1/system/api_keys', json({ data: { name: 'ci' } }, { cookie })),
+    );
     const { data } = (await created!.json()) as { data: { key: string } };
     const refused = await g.guard({ method: 'DELETE', path: '/v1/projects/1', authorization: `Bearer ${data.key}` });
     if (refused.ok) throw new Error('a system key passed an admin-only route');
-    expect(JSON.parse(refused.body)).toEqual({ error: { code: 'forbidden', message: 'This action requires the ADMIN role.' } });
+    expect(JSON.parse(refused.body)).toEqual({
+      error: { code: 'forbidden', message: 'This action requires the ADMIN role.' },
+    });
     const system = await g.guard({ method: 'GET', path: '/v1/projects', authorization: `Bearer ${data.key}` });
     if (!system.ok) throw new Error('refused');
     const role = g.requireRole(system.principal, ['MEMBER', 'ADMIN']);
     if (role.ok) throw new Error('SYSTEM passed');
-    expect(JSON.parse(role.body)).toEqual({ error: { code: 'forbidden', message: 'This action requires the MEMBER or ADMIN role.' } });
+    expect(JSON.parse(role.body)).toEqual({
+      error: { code: 'forbidden', message: 'This action requires the MEMBER or ADMIN role.' },
+    });
     // The same roles array: the same frozen denial, nothing allocated per refusal.
     const roles = ['ADMIN'] as const;
     expect(g.requireRole(system.principal, roles)).toBe(g.requireRole(system.principal, roles));
@@ -245,7 +311,10 @@ describe('a principal an app can use', () => {
     expect(reads).not.toHaveBeenCalled();
 
     const secret = g.guardCached({ method: 'GET', path: '/v1/projects', authorization: `Bearer ${ADMIN_SECRET}` });
-    expect(secret).toMatchObject({ ok: true, principal: { kind: 'admin_secret', username: 'system', email: 'system@localhost', authMethod: 'LOCAL' } });
+    expect(secret).toMatchObject({
+      ok: true,
+      principal: { kind: 'admin_secret', username: 'system', email: 'system@localhost', authMethod: 'LOCAL' },
+    });
   });
 
   it('a username change evicts the cached principal: the next request carries the new name', async () => {
@@ -254,15 +323,27 @@ describe('a principal an app can use', () => {
     const key = await g.handle(new Request('http://h/v1/user/api_keys', json({ data: { name: 'mine' } }, { cookie })));
     const { data } = (await key!.json()) as { data: { key: string } };
     const bearer = `Bearer ${data.key}`;
-    expect(await g.guard({ method: 'GET', path: '/v1/projects', authorization: bearer })).toMatchObject({ principal: { kind: 'user_api_key', username: 'admin' } });
-    expect(await g.guard({ method: 'GET', path: '/v1/projects', cookie })).toMatchObject({ principal: { username: 'admin' } });
+    expect(await g.guard({ method: 'GET', path: '/v1/projects', authorization: bearer })).toMatchObject({
+      principal: { kind: 'user_api_key', username: 'admin' },
+    });
+    expect(await g.guard({ method: 'GET', path: '/v1/projects', cookie })).toMatchObject({
+      principal: { username: 'admin' },
+    });
 
-    const renamed = await g.handle(new Request('http://h/v1/user', { ...json({ username: 'root-admin' }, { cookie }), method: 'PATCH' }));
+    const renamed = await g.handle(
+      new Request('http://h/v1/user', { ...json({ username: 'root-admin' }, { cookie }), method: 'PATCH' }),
+    );
     expect(renamed?.status).toBe(200);
     // Evicted, not revoked: the memory answer is gone, the store's has the new name.
     expect(g.guardCached({ method: 'GET', path: '/v1/projects', cookie })).toBeUndefined();
-    expect(await g.guard({ method: 'GET', path: '/v1/projects', cookie })).toMatchObject({ ok: true, principal: { username: 'root-admin' } });
-    expect(await g.guard({ method: 'GET', path: '/v1/projects', authorization: bearer })).toMatchObject({ ok: true, principal: { username: 'root-admin' } });
+    expect(await g.guard({ method: 'GET', path: '/v1/projects', cookie })).toMatchObject({
+      ok: true,
+      principal: { username: 'root-admin' },
+    });
+    expect(await g.guard({ method: 'GET', path: '/v1/projects', authorization: bearer })).toMatchObject({
+      ok: true,
+      principal: { username: 'root-admin' },
+    });
   });
 
   it('with auth off the principal has the same fields, all null', async () => {

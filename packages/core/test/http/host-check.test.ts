@@ -24,7 +24,17 @@ describe('hostOfHeader', () => {
 describe('createHostCheck', () => {
   it('allows IP literals, localhost, *.localhost and the public URL host by default; refuses other names', () => {
     const hosts = check({ PHOENIX_HOST: 'phoenix.lan' })!;
-    for (const host of ['127.0.0.1', '10.0.0.5:1', '[::1]:2', 'localhost', 'x.localhost:3', 'phoenix.lan:6006', undefined, null, '']) {
+    for (const host of [
+      '127.0.0.1',
+      '10.0.0.5:1',
+      '[::1]:2',
+      'localhost',
+      'x.localhost:3',
+      'phoenix.lan:6006',
+      undefined,
+      null,
+      '',
+    ]) {
       expect(hosts.allows(host), String(host)).toBe(true);
     }
     for (const host of ['rebind.evil.example', 'localhost.evil.example', 'phoenix.lan.evil', 'lan']) {
@@ -33,7 +43,10 @@ describe('createHostCheck', () => {
   });
 
   it('GATEHOUSE_ALLOWED_HOSTS adds exact names and, with a leading dot, subdomains', () => {
-    const hosts = check({ PHOENIX_ROOT_URL: 'https://phoenix.example.com', GATEHOUSE_ALLOWED_HOSTS: 'alias.example.com,.corp.example' })!;
+    const hosts = check({
+      PHOENIX_ROOT_URL: 'https://phoenix.example.com',
+      GATEHOUSE_ALLOWED_HOSTS: 'alias.example.com,.corp.example',
+    })!;
     expect(hosts.allows('phoenix.example.com')).toBe(true);
     expect(hosts.allows('alias.example.com')).toBe(true);
     expect(hosts.allows('deep.a.corp.example')).toBe(true);

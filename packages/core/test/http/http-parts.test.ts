@@ -27,10 +27,12 @@ describe('readCookie', () => {
   it('does not match a cookie whose name merely ends with the wanted one', () => {
     expect(readCookie('xphoenix-access-token=evil', 'phoenix-access-token')).toBeNull();
   });
-  it('does not read a name=value inside another cookie\'s value (a space alone is no boundary)', () => {
+  it("does not read a name=value inside another cookie's value (a space alone is no boundary)", () => {
     expect(readCookie('theme=dark phoenix-access-token=evil', 'phoenix-access-token')).toBeNull();
     expect(readCookie('q="a phoenix-access-token=evil"', 'phoenix-access-token')).toBeNull();
-    expect(readCookie('theme=dark phoenix-access-token=evil; phoenix-access-token=real', 'phoenix-access-token')).toBe('real');
+    expect(readCookie('theme=dark phoenix-access-token=evil; phoenix-access-token=real', 'phoenix-access-token')).toBe(
+      'real',
+    );
     expect(readCookie(' \tphoenix-access-token=lead', 'phoenix-access-token')).toBe('lead');
   });
   it('handles empty and absent headers', () => {
@@ -41,7 +43,12 @@ describe('readCookie', () => {
 });
 
 describe('cookie attributes', () => {
-  const config = parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: SECRET, PHOENIX_USE_SECURE_COOKIES: 'true', PHOENIX_COOKIES_PATH: '/app' });
+  const config = parseAuthEnv({
+    PHOENIX_ENABLE_AUTH: 'true',
+    PHOENIX_SECRET: SECRET,
+    PHOENIX_USE_SECURE_COOKIES: 'true',
+    PHOENIX_COOKIES_PATH: '/app',
+  });
   it('sets HttpOnly, SameSite, Path, Max-Age, Secure and never a Domain', () => {
     const cookie = serializeCookie(config.cookies, 'phoenix-access-token', 'v', { maxAge: 600, sameSite: 'Strict' });
     expect(cookie).toBe('phoenix-access-token=v; Path=/app; Max-Age=600; HttpOnly; SameSite=Strict; Secure');
@@ -69,7 +76,11 @@ describe('resolveClientAddress', () => {
 });
 
 describe('CSRF check (reference §6)', () => {
-  const config = parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: SECRET, PHOENIX_CSRF_TRUSTED_ORIGINS: ',http://localhost,' });
+  const config = parseAuthEnv({
+    PHOENIX_ENABLE_AUTH: 'true',
+    PHOENIX_SECRET: SECRET,
+    PHOENIX_CSRF_TRUSTED_ORIGINS: ',http://localhost,',
+  });
   const check = createCsrfCheck(config)!;
   it.each([
     [{}, null],
@@ -92,7 +103,12 @@ describe('CSRF check (reference §6)', () => {
   });
   it('with PHOENIX_ROOT_URL set, trusts that host and not the Host header', () => {
     const withRoot = createCsrfCheck(
-      parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: SECRET, PHOENIX_CSRF_TRUSTED_ORIGINS: 'http://localhost', PHOENIX_ROOT_URL: 'https://auth.example.com/app' }),
+      parseAuthEnv({
+        PHOENIX_ENABLE_AUTH: 'true',
+        PHOENIX_SECRET: SECRET,
+        PHOENIX_CSRF_TRUSTED_ORIGINS: 'http://localhost',
+        PHOENIX_ROOT_URL: 'https://auth.example.com/app',
+      }),
     )!;
     expect(withRoot({ origin: 'https://auth.example.com' })).toBeNull();
     expect(withRoot({ origin: 'http://evil.example', host: 'evil.example' })?.message).toBe('untrusted origin');
@@ -108,23 +124,35 @@ describe('GlobalIDs', () => {
     expect(toGlobalId('User', 2)).toBe('VXNlcjoy');
     expect(fromGlobalId('User', 'VXNlcjoy')).toBe(2);
   });
-  it.each(['', 'garbage', toGlobalId('UserApiKey', 2), Buffer.from('User:0').toString('base64'), Buffer.from('User:-1').toString('base64'), Buffer.from('User:1e3').toString('base64')])(
-    'rejects %j as a User id with a 422',
-    (id) => {
-      let error: unknown;
-      try {
-        fromGlobalId('User', id);
-      } catch (e) {
-        error = e;
-      }
-      expect(isGatehouseError(error) && error.status).toBe(422);
-    },
-  );
+  it.each([
+    '',
+    'garbage',
+    toGlobalId('UserApiKey', 2),
+    Buffer.from('User:0').toString('base64'),
+    Buffer.from('User:-1').toString('base64'),
+    Buffer.from('User:1e3').toString('base64'),
+  ])('rejects %j as a User id with a 422', (id) => {
+    let error: unknown;
+    try {
+      fromGlobalId('User', id);
+    } catch (e) {
+      error = e;
+    }
+    expect(isGatehouseError(error) && error.status).toBe(422);
+  });
 });
 
 describe('readJsonObject', () => {
-  const post = (body: string | Uint8Array | null, type: string | null = 'application/json', extra: Record<string, string> = {}) =>
-    new Request('http://x/auth/login', { method: 'POST', body, headers: { ...(type ? { 'content-type': type } : {}), ...extra } });
+  const post = (
+    body: string | Uint8Array | null,
+    type: string | null = 'application/json',
+    extra: Record<string, string> = {},
+  ) =>
+    new Request('http://x/auth/login', {
+      method: 'POST',
+      body,
+      headers: { ...(type ? { 'content-type': type } : {}), ...extra },
+    });
   const codeOf = async (request: Request) => {
     try {
       await readJsonObject(request);

@@ -20,9 +20,13 @@ describe('boundedLoginHasher (the bound createGatehouse puts around the hasher)'
   it('defaults to one less than the cores, and to one less than the libuv pool when that is smaller', () => {
     const { log, warnings } = logger();
     const config = { concurrency: null, maxQueue: 32 };
-    expect(boundedLoginHasher(inner, config, {}, log, { UV_THREADPOOL_SIZE: '64' }).stats().concurrency).toBe(defaultHashConcurrency());
+    expect(boundedLoginHasher(inner, config, {}, log, { UV_THREADPOOL_SIZE: '64' }).stats().concurrency).toBe(
+      defaultHashConcurrency(),
+    );
     expect(boundedLoginHasher(inner, config, {}, log, { UV_THREADPOOL_SIZE: '2' }).stats().concurrency).toBe(1);
-    expect(boundedLoginHasher(inner, config, {}, log, {}).stats().concurrency).toBe(Math.min(defaultHashConcurrency(), 3));
+    expect(boundedLoginHasher(inner, config, {}, log, {}).stats().concurrency).toBe(
+      Math.min(defaultHashConcurrency(), 3),
+    );
     expect(warnings).toEqual([]);
   });
 
@@ -32,7 +36,10 @@ describe('boundedLoginHasher (the bound createGatehouse puts around the hasher)'
     expect(hasher.stats()).toMatchObject({ concurrency: 4, maxQueue: 0 });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.fields).toMatchObject({ concurrency: 4, threadPoolSize: 4 });
-    expect(boundedLoginHasher(inner, { concurrency: 2, maxQueue: 5 }, {}, log, {}).stats()).toMatchObject({ concurrency: 2, maxQueue: 5 });
+    expect(boundedLoginHasher(inner, { concurrency: 2, maxQueue: 5 }, {}, log, {}).stats()).toMatchObject({
+      concurrency: 2,
+      maxQueue: 5,
+    });
     expect(warnings).toHaveLength(1);
   });
 });

@@ -96,7 +96,9 @@ describe('createTokenMap', () => {
 
 describe('createTokenMap behaves as a Map<string, V> (model-based)', () => {
   // A small alphabet and shared tails make bucket collisions the common case, not the rare one.
-  const token = fc.tuple(fc.constantFrom('', 'a', 'ab', 'abc', 'x.y'), fc.constantFrom('', 'TAIL1234', 'TAIL5678', 'T')).map(([head, tail]) => head + tail);
+  const token = fc
+    .tuple(fc.constantFrom('', 'a', 'ab', 'abc', 'x.y'), fc.constantFrom('', 'TAIL1234', 'TAIL5678', 'T'))
+    .map(([head, tail]) => head + tail);
   const op = fc.oneof(
     fc.record({ kind: fc.constant('set' as const), token, value: fc.integer() }),
     fc.record({ kind: fc.constant('delete' as const), token }),

@@ -35,7 +35,8 @@ describe('memory rate-limit store: failure lockout (reference §7.3)', () => {
 
   it('blocks at the fifth failure for 300 s, then restarts the count', async () => {
     const store = createMemoryRateLimitStore();
-    for (let i = 1; i <= 4; i++) expect(await store.recordFailure('e', lockout, 0)).toEqual({ failures: i, blockedUntil: null });
+    for (let i = 1; i <= 4; i++)
+      expect(await store.recordFailure('e', lockout, 0)).toEqual({ failures: i, blockedUntil: null });
     expect(await store.recordFailure('e', lockout, 0)).toEqual({ failures: 5, blockedUntil: 300_000 });
     expect(await store.blockedUntil('e', 299_999)).toBe(300_000);
     expect(await store.blockedUntil('e', 300_000)).toBeNull();

@@ -18,9 +18,15 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'gh-optional-'));
   const pkg = (name: string, body: string) => {
     mkdirSync(join(dir, 'node_modules', name), { recursive: true });
-    writeFileSync(join(dir, 'node_modules', name, 'package.json'), JSON.stringify({ name, exports: { import: './index.mjs', require: './index.cjs' } }));
+    writeFileSync(
+      join(dir, 'node_modules', name, 'package.json'),
+      JSON.stringify({ name, exports: { import: './index.mjs', require: './index.cjs' } }),
+    );
     writeFileSync(join(dir, 'node_modules', name, 'index.mjs'), body);
-    writeFileSync(join(dir, 'node_modules', name, 'index.cjs'), body.replace(/^import '(.*)';$/m, "require('$1');").replace('export const', 'exports.'));
+    writeFileSync(
+      join(dir, 'node_modules', name, 'index.cjs'),
+      body.replace(/^import '(.*)';$/m, "require('$1');").replace('export const', 'exports.'),
+    );
   };
   pkg('present', 'export const value = 42;');
   pkg('broken-dep', "import 'absent-dep';\nexport const value = 1;");
@@ -32,13 +38,17 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function esmImport(name: string): Promise<unknown> {
-  const { default: load } = (await import(pathToFileURL(join(dir, 'entry.mjs')).href)) as { default: (n: string) => Promise<unknown> };
+  const { default: load } = (await import(pathToFileURL(join(dir, 'entry.mjs')).href)) as {
+    default: (n: string) => Promise<unknown>;
+  };
   return load(name);
 }
 
 describe('importOptional', () => {
   it('returns the module when it is installed', async () => {
-    await expect(importOptional('present', 'A feature', () => esmImport('present'))).resolves.toMatchObject({ value: 42 });
+    await expect(importOptional('present', 'A feature', () => esmImport('present'))).resolves.toMatchObject({
+      value: 42,
+    });
   });
 
   it('turns an ESM "cannot find package" into a MissingDependencyError naming what to install', async () => {
@@ -48,23 +58,29 @@ describe('importOptional', () => {
     expect(error).toBeInstanceOf(MissingDependencyError);
     expect(isGatehouseError(error) && error.code).toBe('dependency_missing');
     expect((error as MissingDependencyError).packageName).toBe(name);
-    expect((error as Error).message).toBe(`PostgreSQL needs the package "${name}", which is not installed: run \`npm install ${name}\``);
+    expect((error as Error).message).toBe(
+      `PostgreSQL needs the package "${name}", which is not installed: run \`npm install ${name}\``,
+    );
     expect((error as MissingDependencyError).status).toBe(500);
   });
 
   it('turns a CJS "cannot find module" into the same error (the CJS build loads with require)', async () => {
-    const error: unknown = await importOptional('@gatehouse-auth/redis', 'Redis', () => Promise.resolve().then((): unknown => requireThere('@gatehouse-auth/redis'))).catch(
-      (e: unknown) => e,
-    );
+    const error: unknown = await importOptional('@gatehouse-auth/redis', 'Redis', () =>
+      Promise.resolve().then((): unknown => requireThere('@gatehouse-auth/redis')),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MissingDependencyError);
     expect((error as MissingDependencyError).packageName).toBe('@gatehouse-auth/redis');
   });
 
   it('rethrows when the package is installed but one of its own dependencies is missing', async () => {
-    const esm: unknown = await importOptional('broken-dep', 'X', () => esmImport('broken-dep')).catch((e: unknown) => e);
+    const esm: unknown = await importOptional('broken-dep', 'X', () => esmImport('broken-dep')).catch(
+      (e: unknown) => e,
+    );
     expect(esm).not.toBeInstanceOf(MissingDependencyError);
     expect((esm as Error).message).toContain("'absent-dep'");
-    const cjs: unknown = await importOptional('broken-dep', 'X', () => Promise.resolve().then((): unknown => requireThere('broken-dep'))).catch((e: unknown) => e);
+    const cjs: unknown = await importOptional('broken-dep', 'X', () =>
+      Promise.resolve().then((): unknown => requireThere('broken-dep')),
+    ).catch((e: unknown) => e);
     expect(cjs).not.toBeInstanceOf(MissingDependencyError);
     expect((cjs as Error).message).toContain("'absent-dep'");
   });
@@ -74,7 +90,9 @@ describe('importOptional', () => {
   });
 
   it('isMissingPackage does not match a package whose name only contains the wanted one', () => {
-    const error = Object.assign(new Error("Cannot find package 'pg-native' imported from /x"), { code: 'ERR_MODULE_NOT_FOUND' });
+    const error = Object.assign(new Error("Cannot find package 'pg-native' imported from /x"), {
+      code: 'ERR_MODULE_NOT_FOUND',
+    });
     expect(isMissingPackage(error, 'pg')).toBe(false);
     expect(isMissingPackage(error, 'pg-native')).toBe(true);
     expect(isMissingPackage(null, 'pg')).toBe(false);

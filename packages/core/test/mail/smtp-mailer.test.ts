@@ -57,7 +57,12 @@ async function startServer(options: SMTPServerOptions, port = 0): Promise<TestSe
     disableReverseLookup: true,
     closeTimeout: 100,
     onAuth(auth, session, callback) {
-      state.auths.push({ method: auth.method, username: auth.username, password: auth.password, secure: session.secure });
+      state.auths.push({
+        method: auth.method,
+        username: auth.username,
+        password: auth.password,
+        secure: session.secure,
+      });
       if (auth.username === USERNAME && auth.password === PASSWORD) callback(null, { user: auth.username });
       else callback(new Error('Invalid username or password'));
     },
@@ -71,7 +76,12 @@ async function startServer(options: SMTPServerOptions, port = 0): Promise<TestSe
       const secure = session.secure;
       simpleParser(stream)
         .then((parsed) => {
-          state.deliveries.push({ secure, mailFrom: mailFrom ? mailFrom.address : null, rcptTo: rcptTo.map((r) => r.address), parsed });
+          state.deliveries.push({
+            secure,
+            mailFrom: mailFrom ? mailFrom.address : null,
+            rcptTo: rcptTo.map((r) => r.address),
+            parsed,
+          });
           callback();
         })
         .catch((error: Error) => callback(error));
@@ -98,7 +108,8 @@ const startTlsServer = (port?: number) => startServer({ secure: false }, port);
 /** SMTPS: TLS from the first byte. */
 const implicitTlsServer = (port?: number) => startServer({ secure: true }, port);
 /** No STARTTLS, and it would take credentials and mail in clear text if a client sent them. */
-const plainOnlyServer = () => startServer({ secure: false, disabledCommands: ['STARTTLS'], authOptional: true, allowInsecureAuth: true });
+const plainOnlyServer = () =>
+  startServer({ secure: false, disabledCommands: ['STARTTLS'], authOptional: true, allowInsecureAuth: true });
 
 /** Accepts TCP connections and never says a word. */
 async function silentServer(): Promise<{ port: number; connections: number }> {
@@ -180,10 +191,14 @@ async function rejection(promise: Promise<unknown>): Promise<UnavailableError> {
 }
 
 const attempts = (lines: LogLine[]) =>
-  lines.filter((l) => l.message === 'smtp: send attempt failed').map((l) => ({ attempt: l.fields?.attempt, code: l.fields?.code, originalCode: l.fields?.originalCode }));
+  lines
+    .filter((l) => l.message === 'smtp: send attempt failed')
+    .map((l) => ({ attempt: l.fields?.attempt, code: l.fields?.code, originalCode: l.fields?.originalCode }));
 
 const addresses = (field: AddressObject | AddressObject[] | undefined) =>
-  (Array.isArray(field) ? field : field ? [field] : []).flatMap((a) => a.value.map((v) => ({ name: v.name, address: v.address })));
+  (Array.isArray(field) ? field : field ? [field] : []).flatMap((a) =>
+    a.value.map((v) => ({ name: v.name, address: v.address })),
+  );
 
 // ---------------------------------------------------------------------------------------------
 
@@ -328,24 +343,32 @@ describe('createSmtpMailer: certificate validation', () => {
 
   it.each([
     ['STARTTLS', startTlsServer, 'starttls', { attempt: 'implicit_tls', code: 'ESOCKET', originalCode: WRONG_VERSION }],
-    ['implicit TLS', implicitTlsServer, 'implicit_tls', { attempt: 'starttls', code: 'ETIMEDOUT', originalCode: undefined }],
-  ] as const)('refuses the self-signed certificate of a %s server when validateCerts is on', async (_kind, start, tlsAttempt, otherAttempt) => {
-    const server = await start();
-    const { mailer: m, lines } = mailer(server.port, { validateCerts: true }, { connectionTimeoutMs: 400 });
+    [
+      'implicit TLS',
+      implicitTlsServer,
+      'implicit_tls',
+      { attempt: 'starttls', code: 'ETIMEDOUT', originalCode: undefined },
+    ],
+  ] as const)(
+    'refuses the self-signed certificate of a %s server when validateCerts is on',
+    async (_kind, start, tlsAttempt, otherAttempt) => {
+      const server = await start();
+      const { mailer: m, lines } = mailer(server.port, { validateCerts: true }, { connectionTimeoutMs: 400 });
 
-    const error = await rejection(m.send(resetMail()));
-    m.close();
+      const error = await rejection(m.send(resetMail()));
+      m.close();
 
-    expect(error.cause).toBeInstanceOf(Error);
-    expect(server.auths).toEqual([]);
-    expect(server.dataCalls).toBe(0);
-    const logged = attempts(lines);
-    expect(logged).toHaveLength(2);
-    expect(logged).toContainEqual(otherAttempt);
-    const refused = logged.find((a) => a.attempt === tlsAttempt);
-    expect(refused?.code).toBe('ESOCKET');
-    expect(certRefused).toContain(refused?.originalCode);
-  });
+      expect(error.cause).toBeInstanceOf(Error);
+      expect(server.auths).toEqual([]);
+      expect(server.dataCalls).toBe(0);
+      const logged = attempts(lines);
+      expect(logged).toHaveLength(2);
+      expect(logged).toContainEqual(otherAttempt);
+      const refused = logged.find((a) => a.attempt === tlsAttempt);
+      expect(refused?.code).toBe('ESOCKET');
+      expect(certRefused).toContain(refused?.originalCode);
+    },
+  );
 
   it('accepts the same certificate when validateCerts is off', async () => {
     const server = await startTlsServer();
@@ -410,19 +433,24 @@ describe('createSmtpMailer: unreachable server', () => {
 });
 
 describe('createSmtpMailer: recipient re-validation', () => {
-  it.each(['not-an-email', 'alice@example', '@example.com', 'a b@example.com', 'a@b@example.com', 'alice@example.com\r\nBcc: x@y.z', ''])(
-    'treats %j as a logged no-op: resolves, connects to nothing',
-    async (to) => {
-      const server = await startTlsServer();
-      const { mailer: m, lines } = mailer(server.port);
+  it.each([
+    'not-an-email',
+    'alice@example',
+    '@example.com',
+    'a b@example.com',
+    'a@b@example.com',
+    'alice@example.com\r\nBcc: x@y.z',
+    '',
+  ])('treats %j as a logged no-op: resolves, connects to nothing', async (to) => {
+    const server = await startTlsServer();
+    const { mailer: m, lines } = mailer(server.port);
 
-      await expect(m.send({ ...resetMail(), to })).resolves.toBeUndefined();
-      m.close();
+    await expect(m.send({ ...resetMail(), to })).resolves.toBeUndefined();
+    m.close();
 
-      expect(server.connections).toBe(0);
-      expect(lines.map((l) => [l.level, l.message])).toEqual([['warn', 'smtp: invalid recipient address, nothing sent']]);
-    },
-  );
+    expect(server.connections).toBe(0);
+    expect(lines.map((l) => [l.level, l.message])).toEqual([['warn', 'smtp: invalid recipient address, nothing sent']]);
+  });
 });
 
 describe('createSmtpMailer: logs', () => {

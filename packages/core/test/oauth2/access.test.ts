@@ -52,7 +52,13 @@ describe('normalizeGroups (§4.8.4)', () => {
   });
 
   it('keeps the scalar items of a list, stringified, and skips nested lists and objects', () => {
-    expect(normalizeGroups(['a', 1, true, null, ['nested'], { name: 'x' }, 2.5, ''])).toEqual(['a', '1', 'True', '2.5', '']);
+    expect(normalizeGroups(['a', 1, true, null, ['nested'], { name: 'x' }, 2.5, ''])).toEqual([
+      'a',
+      '1',
+      'True',
+      '2.5',
+      '',
+    ]);
   });
 
   it('gives nothing for anything else', () => {
@@ -180,7 +186,12 @@ describe('resolveAccess: the group gate (§4.8.4)', () => {
   });
 
   it('runs before the role: a group denial wins over a strict role denial', () => {
-    const config = idp({ GROUPS_ATTRIBUTE_PATH: 'groups', ALLOWED_GROUPS: 'admins', ROLE_ATTRIBUTE_PATH: 'role', ROLE_ATTRIBUTE_STRICT: 'true' });
+    const config = idp({
+      GROUPS_ATTRIBUTE_PATH: 'groups',
+      ALLOWED_GROUPS: 'admins',
+      ROLE_ATTRIBUTE_PATH: 'role',
+      ROLE_ATTRIBUTE_STRICT: 'true',
+    });
     expect(denied(resolveAccess({ groups: ['viewers'] }, config))).toMatch(/groups/);
     expect(denied(resolveAccess({ groups: ['admins'] }, config))).toMatch(/role/);
     const both = resolveAccess({ groups: ['admins'], role: 'member' }, config);
@@ -207,11 +218,15 @@ describe('resolveAccess: the role (§4.8.4)', () => {
 
   it('reads a nested role list (Keycloak resource_access.phoenix.roles) by its first element', () => {
     const config = roleIdp('resource_access.phoenix.roles');
-    expect(granted(resolveAccess({ resource_access: { phoenix: { roles: ['member', 'admin'] } } }, config))).toBe('MEMBER');
+    expect(granted(resolveAccess({ resource_access: { phoenix: { roles: ['member', 'admin'] } } }, config))).toBe(
+      'MEMBER',
+    );
   });
 
   it('reads a namespaced role claim', () => {
-    expect(granted(resolveAccess({ 'https://myapp.com/role': 'admin' }, roleIdp('"https://myapp.com/role"')))).toBe('ADMIN');
+    expect(granted(resolveAccess({ 'https://myapp.com/role': 'admin' }, roleIdp('"https://myapp.com/role"')))).toBe(
+      'ADMIN',
+    );
   });
 
   it('maps IdP roles exactly and case-sensitively', () => {
@@ -270,7 +285,9 @@ describe('resolveAccess: the role (§4.8.4)', () => {
       error = caught;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).issues.map((issue) => issue.message).join('\n')).toContain('SYSTEM role cannot be assigned via OAuth2');
+    expect((error as ConfigError).issues.map((issue) => issue.message).join('\n')).toContain(
+      'SYSTEM role cannot be assigned via OAuth2',
+    );
   });
 
   describe('conditional expressions', () => {
@@ -305,7 +322,11 @@ describe('resolveAccess: properties', () => {
     roleIdp('role', { ROLE_ATTRIBUTE_STRICT: 'true' }),
     roleIdp('role', { ROLE_MAPPING: MAPPING, ROLE_ATTRIBUTE_STRICT: 'true' }),
     groupsIdp('admin,Owner'),
-    idp({ GROUPS_ATTRIBUTE_PATH: 'groups', ALLOWED_GROUPS: 'admin', ROLE_ATTRIBUTE_PATH: "contains(groups[*], 'admin') && 'ADMIN' || role" }),
+    idp({
+      GROUPS_ATTRIBUTE_PATH: 'groups',
+      ALLOWED_GROUPS: 'admin',
+      ROLE_ATTRIBUTE_PATH: "contains(groups[*], 'admin') && 'ADMIN' || role",
+    }),
   ];
 
   it('never throws; grants only ADMIN/MEMBER/VIEWER, and null exactly when there is no role path', () => {
@@ -335,7 +356,9 @@ describe('resolveAccess: properties', () => {
       fc.property(claims, (input) => {
         const decision = resolveAccess(input, config);
         const value = normalizeRoleValue(input.role);
-        expect(decision.allowed ? decision.role : undefined).toBe(value === null ? undefined : config.roleMapping?.get(value));
+        expect(decision.allowed ? decision.role : undefined).toBe(
+          value === null ? undefined : config.roleMapping?.get(value),
+        );
       }),
     );
   });

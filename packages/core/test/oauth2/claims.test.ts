@@ -91,9 +91,18 @@ describe('hasSufficientClaims (§4.8.2 step 11)', () => {
   });
 
   it('follows a custom or nested email path', () => {
-    expect(hasSufficientClaims({ preferred_username: 'u@corp.example' }, idp({ EMAIL_ATTRIBUTE_PATH: 'preferred_username' }))).toBe(true);
-    expect(hasSufficientClaims({ email: 'u@corp.example' }, idp({ EMAIL_ATTRIBUTE_PATH: 'preferred_username' }))).toBe(false);
-    expect(hasSufficientClaims({ attributes: { mail: 'u@corp.example' } }, idp({ EMAIL_ATTRIBUTE_PATH: 'attributes.mail' }))).toBe(true);
+    expect(
+      hasSufficientClaims(
+        { preferred_username: 'u@corp.example' },
+        idp({ EMAIL_ATTRIBUTE_PATH: 'preferred_username' }),
+      ),
+    ).toBe(true);
+    expect(hasSufficientClaims({ email: 'u@corp.example' }, idp({ EMAIL_ATTRIBUTE_PATH: 'preferred_username' }))).toBe(
+      false,
+    );
+    expect(
+      hasSufficientClaims({ attributes: { mail: 'u@corp.example' } }, idp({ EMAIL_ATTRIBUTE_PATH: 'attributes.mail' })),
+    ).toBe(true);
   });
 
   it('with groups configured, needs at least one group, allowed or not', () => {
@@ -101,7 +110,9 @@ describe('hasSufficientClaims (§4.8.2 step 11)', () => {
     expect(hasSufficientClaims({ email: 'a@example.com', groups: ['somebody-else'] }, config)).toBe(true);
     expect(hasSufficientClaims({ email: 'a@example.com', groups: 'admins' }, config)).toBe(true);
     expect(hasSufficientClaims({ email: 'a@example.com', groups: [] }, config)).toBe(false);
-    expect(hasSufficientClaims({ email: 'a@example.com', groups: [['admins'], { name: 'admins' }] }, config)).toBe(false);
+    expect(hasSufficientClaims({ email: 'a@example.com', groups: [['admins'], { name: 'admins' }] }, config)).toBe(
+      false,
+    );
     expect(hasSufficientClaims({ email: 'a@example.com' }, config)).toBe(false);
   });
 
@@ -126,7 +137,9 @@ describe('hasSufficientClaims (§4.8.2 step 11)', () => {
       expect(hasSufficientClaims({ email: 'a@example.com' }, config)).toBe(false);
     }
     const nested = idp({ ROLE_ATTRIBUTE_PATH: 'resource_access.phoenix.roles' });
-    expect(hasSufficientClaims({ email: 'a@example.com', resource_access: { phoenix: { roles: ['admin'] } } }, nested)).toBe(true);
+    expect(
+      hasSufficientClaims({ email: 'a@example.com', resource_access: { phoenix: { roles: ['admin'] } } }, nested),
+    ).toBe(true);
   });
 
   it('counts a JMESPath runtime error as a missing claim', () => {
@@ -161,10 +174,34 @@ describe('parseUserInfo (§4.8.3)', () => {
   };
 
   it.each([
-    ['Google', { sub: '1234567890', email: 'User@Gmail.com', name: 'Jane Doe', picture: 'https://lh3.googleusercontent.com/a/x' }],
-    ['Auth0', { sub: 'auth0|1234567890', email: 'user@gmail.com', name: 'Jane Doe', picture: 'https://s.gravatar.com/avatar/x' }],
+    [
+      'Google',
+      {
+        sub: '1234567890',
+        email: 'User@Gmail.com',
+        name: 'Jane Doe',
+        picture: 'https://lh3.googleusercontent.com/a/x',
+      },
+    ],
+    [
+      'Auth0',
+      {
+        sub: 'auth0|1234567890',
+        email: 'user@gmail.com',
+        name: 'Jane Doe',
+        picture: 'https://s.gravatar.com/avatar/x',
+      },
+    ],
     ['Okta', { sub: '00u1a2b3c4d5e6f7g8h9', email: 'user@gmail.com', name: 'Jane Doe' }],
-    ['Keycloak', { sub: 'f1e2d3c4-b5a6-4789-8abc-def012345678', email: 'user@gmail.com', name: 'Jane Doe', preferred_username: 'jane' }],
+    [
+      'Keycloak',
+      {
+        sub: 'f1e2d3c4-b5a6-4789-8abc-def012345678',
+        email: 'user@gmail.com',
+        name: 'Jane Doe',
+        preferred_username: 'jane',
+      },
+    ],
     ['Cognito', { sub: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', email: 'user@gmail.com', 'cognito:username': 'jane' }],
   ])('accepts a %s-shaped token', (_provider, claims) => {
     const info = ok(claims);

@@ -14,16 +14,24 @@ describe('client assertion file (reference §3)', () => {
     writeFileSync(path, 'x'.repeat(65_536));
     expect(await readClientAssertion({ path, variable: null })).toHaveLength(65_536);
     writeFileSync(path, 'x'.repeat(65_537));
-    await expect(readClientAssertion({ path, variable: null })).rejects.toThrow(`the client assertion file '${path}' is larger than 65536 bytes`);
+    await expect(readClientAssertion({ path, variable: null })).rejects.toThrow(
+      `the client assertion file '${path}' is larger than 65536 bytes`,
+    );
   });
 
   it('names a direct path, but only the variable for an indirect one', async () => {
     const path = join(dir, 'secret-location', 'token');
-    await expect(readClientAssertion({ path, variable: null })).rejects.toThrow(`the client assertion file '${path}' cannot be opened (ENOENT)`);
+    await expect(readClientAssertion({ path, variable: null })).rejects.toThrow(
+      `the client assertion file '${path}' cannot be opened (ENOENT)`,
+    );
     const error = await readClientAssertion({ path, variable: 'AZURE_FEDERATED_TOKEN_FILE' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClientAssertionError);
-    expect((error as Error).message).toBe('the client assertion file named by AZURE_FEDERATED_TOKEN_FILE cannot be opened (ENOENT)');
-    expect(JSON.stringify(error) + String((error as Error).stack) + String((error as Error).cause)).not.toContain('secret-location');
+    expect((error as Error).message).toBe(
+      'the client assertion file named by AZURE_FEDERATED_TOKEN_FILE cannot be opened (ENOENT)',
+    );
+    expect(JSON.stringify(error) + String((error as Error).stack) + String((error as Error).cause)).not.toContain(
+      'secret-location',
+    );
   });
 
   it('puts the assertion, its type and the client id in the form; a conflicting client_id is refused', async () => {
@@ -40,6 +48,8 @@ describe('client assertion file (reference §3)', () => {
       client_assertion: 'h.p.s',
     });
     expect(headers.has('authorization')).toBe(false);
-    await expect(auth({ issuer: 'https://idp' }, { client_id: 'rp' }, new URLSearchParams({ client_id: 'other' }), new Headers())).rejects.toThrow('another client_id');
+    await expect(
+      auth({ issuer: 'https://idp' }, { client_id: 'rp' }, new URLSearchParams({ client_id: 'other' }), new Headers()),
+    ).rejects.toThrow('another client_id');
   });
 });

@@ -17,7 +17,13 @@ beforeAll(async () => {
     if (mode === 'broken') return void res.writeHead(500).end('oops');
     const issuer = mode === 'wrong_issuer' ? 'http://127.0.0.1:1' : base;
     res.writeHead(200, { 'content-type': 'application/json' }).end(
-      JSON.stringify({ issuer, authorization_endpoint: `${base}/auth`, token_endpoint: `${base}/token`, jwks_uri: `${base}/jwks`, response_types_supported: ['code'] }),
+      JSON.stringify({
+        issuer,
+        authorization_endpoint: `${base}/auth`,
+        token_endpoint: `${base}/token`,
+        jwks_uri: `${base}/jwks`,
+        response_types_supported: ['code'],
+      }),
     );
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
@@ -64,17 +70,23 @@ describe('IdP discovery', () => {
   it('refuses a document whose issuer is not the discovery URL’s, and does not cache the failure', async () => {
     mode = 'wrong_issuer';
     const discovery = createDiscovery();
-    await expect(discovery.get(idp(`${base}/.well-known/openid-configuration`))).rejects.toBeInstanceOf(UnavailableError);
+    await expect(discovery.get(idp(`${base}/.well-known/openid-configuration`))).rejects.toBeInstanceOf(
+      UnavailableError,
+    );
     mode = 'ok';
     await expect(discovery.get(idp(`${base}/.well-known/openid-configuration`))).resolves.toBeTruthy();
   });
 
   it('fails closed on a server error and on a timeout', async () => {
     mode = 'broken';
-    await expect(createDiscovery().get(idp(`${base}/.well-known/openid-configuration`))).rejects.toBeInstanceOf(UnavailableError);
+    await expect(createDiscovery().get(idp(`${base}/.well-known/openid-configuration`))).rejects.toBeInstanceOf(
+      UnavailableError,
+    );
     mode = 'slow';
     const started = Date.now();
-    await expect(createDiscovery({ timeoutMs: 200 }).get(idp(`${base}/.well-known/openid-configuration`))).rejects.toBeInstanceOf(UnavailableError);
+    await expect(
+      createDiscovery({ timeoutMs: 200 }).get(idp(`${base}/.well-known/openid-configuration`)),
+    ).rejects.toBeInstanceOf(UnavailableError);
     expect(Date.now() - started).toBeLessThan(5000);
     mode = 'ok';
   });

@@ -11,7 +11,10 @@ describe('OAuth2 state codec', () => {
 
   it('round-trips the IdP, origin and return URL', async () => {
     expect(await codec.verify(await codec.sign(state, 'r1'))).toEqual(state);
-    expect(await codec.verify(await codec.sign({ ...state, returnUrl: null }, 'r2'))).toEqual({ ...state, returnUrl: null });
+    expect(await codec.verify(await codec.sign({ ...state, returnUrl: null }, 'r2'))).toEqual({
+      ...state,
+      returnUrl: null,
+    });
   });
 
   it('two states for the same login differ (random part)', async () => {
@@ -29,10 +32,16 @@ describe('OAuth2 state codec', () => {
     const other = createStateCodec('another-secret-0123456789-abcdefghijk', () => now);
     expect(await codec.verify(await other.sign(state, 'r'))).toBeNull();
     const [h, p, s] = (await codec.sign(state, 'r')).split('.');
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p!, 'base64url').toString()), idp: 'other' })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(p!, 'base64url').toString()), idp: 'other' }),
+    ).toString('base64url');
     expect(await codec.verify(`${h}.${forged}.${s}`)).toBeNull();
     const key = new TextEncoder().encode(SECRET);
-    const access = await new SignJWT({ idp: 'acme', origin_url: 'x' }).setProtectedHeader({ alg: 'HS256', typ: 'gh-access+jwt' }).setIssuer('gatehouse').setExpirationTime('5m').sign(key);
+    const access = await new SignJWT({ idp: 'acme', origin_url: 'x' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'gh-access+jwt' })
+      .setIssuer('gatehouse')
+      .setExpirationTime('5m')
+      .sign(key);
     expect(await codec.verify(access)).toBeNull();
     const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'gatehouse-oauth2-state+jwt' })).toString('base64url')}.${p}.`;
     expect(await codec.verify(none)).toBeNull();

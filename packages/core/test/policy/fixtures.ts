@@ -41,7 +41,11 @@ export const RULE_OUTCOME: Record<string, { allowed: boolean; status: 200 | 401 
   },
   'auth-disabled': { allowed: true, status: 200, message: 'Allowed: authentication is disabled.' },
   unauthenticated: { allowed: false, status: 401, message: 'Authentication required' },
-  'viewer-read-only': { allowed: false, status: 403, message: 'This action requires the MEMBER or ADMIN role: viewers have read-only access.' },
+  'viewer-read-only': {
+    allowed: false,
+    status: 403,
+    message: 'This action requires the MEMBER or ADMIN role: viewers have read-only access.',
+  },
   'admin-only': { allowed: false, status: 403, message: 'This action requires the ADMIN role.' },
   'api-keys-cannot-mint-keys': { allowed: false, status: 403, message: 'API keys cannot create API keys' },
   'system-principal-personal-keys': {
@@ -64,7 +68,11 @@ export const RULE_OUTCOME: Record<string, { allowed: boolean; status: 200 | 401 
     message: 'Authentication must be enabled to manage API keys',
   },
   'auth-disabled-users': { allowed: false, status: 403, message: 'Authentication must be enabled to manage users' },
-  'mfa-needs-session': { allowed: false, status: 403, message: 'Second factors can only be managed from a signed-in session' },
+  'mfa-needs-session': {
+    allowed: false,
+    status: 403,
+    message: 'Second factors can only be managed from a signed-in session',
+  },
   'unknown-action': { allowed: false, status: 403, message: 'Unknown action' },
 };
 

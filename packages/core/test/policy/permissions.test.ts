@@ -18,7 +18,16 @@ import {
   type Principal,
 } from '../../src/policy/index.js';
 import { AuthenticationError, PermissionDeniedError } from '../../src/errors/index.js';
-import { ADMIN_ID, MEMBER_ID, OTHER_ID, PRINCIPALS, RULE_OUTCOME, SYSTEM_USER_ID, VIEWER_ID, expandRow } from './fixtures.js';
+import {
+  ADMIN_ID,
+  MEMBER_ID,
+  OTHER_ID,
+  PRINCIPALS,
+  RULE_OUTCOME,
+  SYSTEM_USER_ID,
+  VIEWER_ID,
+  expandRow,
+} from './fixtures.js';
 
 // Columns: session ADMIN, session MEMBER, session VIEWER, user key ADMIN, user key MEMBER,
 // user key VIEWER, system key, admin secret, anonymous (auth off), no principal.
@@ -96,7 +105,13 @@ describe('decide: targets', () => {
   it.each<[string, Principal, Action, ActionTarget, string]>([
     // default admin and system user cannot be deleted; the admin gate speaks first
     ['admin deletes default admin', sAdmin, 'delete_user', { userId: 2, isDefaultAdmin: true }, 'protected-user'],
-    ['admin deletes system user', sAdmin, 'delete_user', { userId: SYSTEM_USER_ID, isSystemUser: true }, 'protected-user'],
+    [
+      'admin deletes system user',
+      sAdmin,
+      'delete_user',
+      { userId: SYSTEM_USER_ID, isSystemUser: true },
+      'protected-user',
+    ],
     ['secret deletes default admin', secret, 'delete_user', { isDefaultAdmin: true }, 'protected-user'],
     ['admin key deletes system user', kAdmin, 'delete_user', { isSystemUser: true }, 'protected-user'],
     ['member deletes default admin', sMember, 'delete_user', { isDefaultAdmin: true }, 'admin-only'],
@@ -105,19 +120,73 @@ describe('decide: targets', () => {
     // roles: nobody changes their own; default admin and system user are locked
     ['admin changes own role', sAdmin, 'change_user_role', { userId: ADMIN_ID }, 'own-role'],
     ['admin key changes own role', kAdmin, 'change_user_role', { userId: ADMIN_ID }, 'own-role'],
-    ['default admin changes own role', sAdmin, 'change_user_role', { userId: ADMIN_ID, isDefaultAdmin: true }, 'own-role'],
-    ['admin changes default admin role', sAdmin, 'change_user_role', { userId: 2, isDefaultAdmin: true }, 'default-admin-role'],
-    ['secret changes default admin role', secret, 'change_user_role', { userId: 2, isDefaultAdmin: true }, 'default-admin-role'],
-    ['admin changes system user role', sAdmin, 'change_user_role', { userId: SYSTEM_USER_ID, isSystemUser: true }, LOCK],
-    ['secret changes system user role', secret, 'change_user_role', { userId: SYSTEM_USER_ID, isSystemUser: true }, LOCK],
+    [
+      'default admin changes own role',
+      sAdmin,
+      'change_user_role',
+      { userId: ADMIN_ID, isDefaultAdmin: true },
+      'own-role',
+    ],
+    [
+      'admin changes default admin role',
+      sAdmin,
+      'change_user_role',
+      { userId: 2, isDefaultAdmin: true },
+      'default-admin-role',
+    ],
+    [
+      'secret changes default admin role',
+      secret,
+      'change_user_role',
+      { userId: 2, isDefaultAdmin: true },
+      'default-admin-role',
+    ],
+    [
+      'admin changes system user role',
+      sAdmin,
+      'change_user_role',
+      { userId: SYSTEM_USER_ID, isSystemUser: true },
+      LOCK,
+    ],
+    [
+      'secret changes system user role',
+      secret,
+      'change_user_role',
+      { userId: SYSTEM_USER_ID, isSystemUser: true },
+      LOCK,
+    ],
     ['member changes own role', sMember, 'change_user_role', { userId: MEMBER_ID }, 'admin-only'],
     ['viewer changes default admin role', sViewer, 'change_user_role', { isDefaultAdmin: true }, 'admin-only'],
     // passwords and usernames of others
-    ['admin sets system user password', sAdmin, 'change_other_password', { userId: SYSTEM_USER_ID, isSystemUser: true }, LOCK],
+    [
+      'admin sets system user password',
+      sAdmin,
+      'change_other_password',
+      { userId: SYSTEM_USER_ID, isSystemUser: true },
+      LOCK,
+    ],
     ['admin renames system user', sAdmin, 'change_other_username', { isSystemUser: true }, LOCK],
-    ['admin sets default admin password', sAdmin, 'change_other_password', { userId: 2, isDefaultAdmin: true }, 'admin'],
-    ['admin sets own password via admin path', sAdmin, 'change_other_password', { userId: ADMIN_ID }, 'own-password-requires-current'],
-    ['secret sets system user password', secret, 'change_other_password', { userId: SYSTEM_USER_ID, isSystemUser: true }, LOCK],
+    [
+      'admin sets default admin password',
+      sAdmin,
+      'change_other_password',
+      { userId: 2, isDefaultAdmin: true },
+      'admin',
+    ],
+    [
+      'admin sets own password via admin path',
+      sAdmin,
+      'change_other_password',
+      { userId: ADMIN_ID },
+      'own-password-requires-current',
+    ],
+    [
+      'secret sets system user password',
+      secret,
+      'change_other_password',
+      { userId: SYSTEM_USER_ID, isSystemUser: true },
+      LOCK,
+    ],
     ['member sets own password via admin path', sMember, 'change_other_password', { userId: MEMBER_ID }, 'admin-only'],
     ['viewer renames itself via admin path', sViewer, 'change_other_username', { userId: VIEWER_ID }, SS],
     ['system key renames itself via admin path', systemKey, 'change_other_username', { userId: SYSTEM_USER_ID }, LOCK],

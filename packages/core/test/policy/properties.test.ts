@@ -86,7 +86,14 @@ describe('policy properties', () => {
   });
 
   it('only admins (ADMIN role by session or key, or the admin secret) manage users', () => {
-    const adminActions: Action[] = ['create_user', 'delete_user', 'change_other_password', 'change_user_role', 'list_users', 'read_audit_events'];
+    const adminActions: Action[] = [
+      'create_user',
+      'delete_user',
+      'change_other_password',
+      'change_user_role',
+      'list_users',
+      'read_audit_events',
+    ];
     fc.assert(
       fc.property(principalArb, fc.constantFrom(...adminActions), targetArb, (principal, action, target) => {
         if (decide(principal, action, target).allowed) expect(isRealAdmin(principal)).toBe(true);
@@ -110,11 +117,16 @@ describe('policy properties', () => {
 
   it('decide always returns one of the shared decisions, and 401 exactly when there is no principal', () => {
     fc.assert(
-      fc.property(fc.option(principalArb, { nil: null }), fc.constantFrom(...ACTIONS), targetArb, (principal, action, target) => {
-        const decision = decide(principal, action, target);
-        expect(KNOWN_DECISIONS.has(decision)).toBe(true);
-        expect(decision.status === 401).toBe(principal === null);
-      }),
+      fc.property(
+        fc.option(principalArb, { nil: null }),
+        fc.constantFrom(...ACTIONS),
+        targetArb,
+        (principal, action, target) => {
+          const decision = decide(principal, action, target);
+          expect(KNOWN_DECISIONS.has(decision)).toBe(true);
+          expect(decision.status === 401).toBe(principal === null);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -148,7 +160,11 @@ describe('policy properties', () => {
           const path = `/host/${segments.join('/')}`;
           const policy = createRestPolicy({ adminRoutes: [`${method} ${path}`] });
           const decision = policy.decide(principal, method, path);
-          const viewerWrite = method !== 'GET' && principal.role === 'VIEWER' && principal.kind !== 'system_api_key' && principal.kind !== 'admin_secret';
+          const viewerWrite =
+            method !== 'GET' &&
+            principal.role === 'VIEWER' &&
+            principal.kind !== 'system_api_key' &&
+            principal.kind !== 'admin_secret';
           if (viewerWrite) expect(decision).toBe(DECISIONS.viewerReadOnly);
           else expect(decision).toBe(isRealAdmin(principal) ? DECISIONS.admin : DECISIONS.adminOnly);
         },

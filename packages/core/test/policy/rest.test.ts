@@ -28,14 +28,102 @@ const secret = adminSecretPrincipal(SYSTEM_USER_ID);
 // Columns: session ADMIN, session MEMBER, session VIEWER, user key ADMIN, user key MEMBER,
 // user key VIEWER, system key, admin secret, anonymous (auth off), no principal.
 const SHAPES = {
-  adminRead: ['admin', 'admin-only', 'admin-only', 'admin', 'admin-only', 'admin-only', 'admin-only', 'admin', 'auth-disabled', 'unauthenticated'],
-  adminWrite: ['admin', 'admin-only', 'viewer-read-only', 'admin', 'admin-only', 'viewer-read-only', 'admin-only', 'admin', 'auth-disabled', 'unauthenticated'],
-  adminKeyRead: ['admin', 'admin-only', 'admin-only', 'admin', 'admin-only', 'admin-only', 'admin-only', 'admin', 'auth-disabled-api-keys', 'unauthenticated'],
-  adminKeyWrite: ['admin', 'admin-only', 'viewer-read-only', 'admin', 'admin-only', 'viewer-read-only', 'admin-only', 'admin', 'auth-disabled-api-keys', 'unauthenticated'],
-  self: ['self-service', 'self-service', 'self-service', 'self-service', 'self-service', 'self-service', 'self-service', 'self-service', 'auth-disabled', 'unauthenticated'],
-  selfKey: ['self-service', 'self-service', 'self-service', 'self-service', 'self-service', 'self-service', 'self-service', 'self-service', 'auth-disabled-api-keys', 'unauthenticated'],
-  read: ['authenticated', 'authenticated', 'authenticated', 'authenticated', 'authenticated', 'authenticated', 'authenticated', 'authenticated', 'auth-disabled', 'unauthenticated'],
-  write: ['authenticated', 'authenticated', 'viewer-read-only', 'authenticated', 'authenticated', 'viewer-read-only', 'authenticated', 'authenticated', 'auth-disabled', 'unauthenticated'],
+  adminRead: [
+    'admin',
+    'admin-only',
+    'admin-only',
+    'admin',
+    'admin-only',
+    'admin-only',
+    'admin-only',
+    'admin',
+    'auth-disabled',
+    'unauthenticated',
+  ],
+  adminWrite: [
+    'admin',
+    'admin-only',
+    'viewer-read-only',
+    'admin',
+    'admin-only',
+    'viewer-read-only',
+    'admin-only',
+    'admin',
+    'auth-disabled',
+    'unauthenticated',
+  ],
+  adminKeyRead: [
+    'admin',
+    'admin-only',
+    'admin-only',
+    'admin',
+    'admin-only',
+    'admin-only',
+    'admin-only',
+    'admin',
+    'auth-disabled-api-keys',
+    'unauthenticated',
+  ],
+  adminKeyWrite: [
+    'admin',
+    'admin-only',
+    'viewer-read-only',
+    'admin',
+    'admin-only',
+    'viewer-read-only',
+    'admin-only',
+    'admin',
+    'auth-disabled-api-keys',
+    'unauthenticated',
+  ],
+  self: [
+    'self-service',
+    'self-service',
+    'self-service',
+    'self-service',
+    'self-service',
+    'self-service',
+    'self-service',
+    'self-service',
+    'auth-disabled',
+    'unauthenticated',
+  ],
+  selfKey: [
+    'self-service',
+    'self-service',
+    'self-service',
+    'self-service',
+    'self-service',
+    'self-service',
+    'self-service',
+    'self-service',
+    'auth-disabled-api-keys',
+    'unauthenticated',
+  ],
+  read: [
+    'authenticated',
+    'authenticated',
+    'authenticated',
+    'authenticated',
+    'authenticated',
+    'authenticated',
+    'authenticated',
+    'authenticated',
+    'auth-disabled',
+    'unauthenticated',
+  ],
+  write: [
+    'authenticated',
+    'authenticated',
+    'viewer-read-only',
+    'authenticated',
+    'authenticated',
+    'viewer-read-only',
+    'authenticated',
+    'authenticated',
+    'auth-disabled',
+    'unauthenticated',
+  ],
 } as const;
 type Shape = keyof typeof SHAPES;
 
@@ -337,7 +425,8 @@ describe('decideRest: methods and pattern spellings', () => {
 
   it('stays correct past its cache bounds', () => {
     const policy = createRestPolicy();
-    for (let i = 0; i < 3000; i++) expect(policy.decide(viewer, 'POST', `/v1/things/${i}/x${i}`)).toBe(DECISIONS.viewerReadOnly);
+    for (let i = 0; i < 3000; i++)
+      expect(policy.decide(viewer, 'POST', `/v1/things/${i}/x${i}`)).toBe(DECISIONS.viewerReadOnly);
     for (let i = 0; i < 40; i++) expect(policy.decide(member, `M${i}`, '/v1/users')).toBe(DECISIONS.authenticated);
     expect(policy.decide(member, 'POST', '/v1/users')).toBe(DECISIONS.adminOnly);
     expect(policy.decide(member, 'DELETE', '/v1/users/77')).toBe(DECISIONS.adminOnly);

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { REVOCATION_ALL, createRevocationRelay, decodeRevocationMessage, encodeRevocationMessage } from '../../src/revocation/index.js';
+import {
+  REVOCATION_ALL,
+  createRevocationRelay,
+  decodeRevocationMessage,
+  encodeRevocationMessage,
+} from '../../src/revocation/index.js';
 import type { RevocationEvent } from '../../src/ports.js';
 
 function capture() {

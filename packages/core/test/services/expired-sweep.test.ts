@@ -22,9 +22,27 @@ function recordingLogger() {
 /** A store with one expired session (and its tokens) and one live one. */
 async function storeWithExpiredRows(clock: FakeClock) {
   const store = createMemoryStore();
-  const user = await store.insertUser({ role: 'MEMBER', username: 'm', email: 'm@example.com', authMethod: 'LOCAL', passwordHash: 'x', resetPassword: false, createdAt: clock.now() });
-  const dead = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: clock.now() - 2 * HOUR, expiresAt: clock.now() - HOUR });
-  const live = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: clock.now(), expiresAt: clock.now() + HOUR });
+  const user = await store.insertUser({
+    role: 'MEMBER',
+    username: 'm',
+    email: 'm@example.com',
+    authMethod: 'LOCAL',
+    passwordHash: 'x',
+    resetPassword: false,
+    createdAt: clock.now(),
+  });
+  const dead = await store.insertSession({
+    signInMethod: 'password',
+    userId: user.id,
+    createdAt: clock.now() - 2 * HOUR,
+    expiresAt: clock.now() - HOUR,
+  });
+  const live = await store.insertSession({
+    signInMethod: 'password',
+    userId: user.id,
+    createdAt: clock.now(),
+    expiresAt: clock.now() + HOUR,
+  });
   return { store, dead, live };
 }
 
@@ -55,7 +73,12 @@ describe('startExpiredSweep', () => {
     await waitUntil('the timer to sweep', async () => (await store.findSession(dead.id)) === null);
     await sweep.stop();
     const user = (await store.findUserByEmail('m@example.com'))!;
-    const later = await store.insertSession({ signInMethod: 'password', userId: user.id, createdAt: clock.now() - 2 * HOUR, expiresAt: clock.now() - HOUR });
+    const later = await store.insertSession({
+      signInMethod: 'password',
+      userId: user.id,
+      createdAt: clock.now() - 2 * HOUR,
+      expiresAt: clock.now() - HOUR,
+    });
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(await store.findSession(later.id)).toEqual(later);
   });
@@ -87,12 +110,17 @@ describe('startExpiredSweep', () => {
   it('a failing store is logged without the error text and retried by the next sweep', async () => {
     let fail = true;
     const store: Pick<AuthStore, 'deleteExpired'> = {
-      deleteExpired: () => (fail ? Promise.reject(new TypeError('connection to postgres://gatehouse:s3cret@db failed')) : Promise.resolve(2)),
+      deleteExpired: () =>
+        fail
+          ? Promise.reject(new TypeError('connection to postgres://gatehouse:s3cret@db failed'))
+          : Promise.resolve(2),
     };
     const { logger, lines } = recordingLogger();
     const sweep = startExpiredSweep({ store, clock: new FakeClock(), logger, intervalMs: 0 });
     expect(await sweep.runOnce()).toBeNull();
-    expect(lines).toEqual([{ level: 'warn', message: 'expired-row sweep failed; the next one retries', fields: { error: 'TypeError' } }]);
+    expect(lines).toEqual([
+      { level: 'warn', message: 'expired-row sweep failed; the next one retries', fields: { error: 'TypeError' } },
+    ]);
     expect(JSON.stringify(lines)).not.toContain('s3cret');
     fail = false;
     expect(await sweep.runOnce()).toBe(2);
@@ -121,11 +149,14 @@ describe('createGatehouse sweeps expired rows', () => {
     await gh.close();
   });
 
-  it.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31])('refuses sweepIntervalMs %s', async (sweepIntervalMs) => {
-    await expect(createGatehouse({ config, store: createMemoryStore(), hasher: fastHasher, sweepIntervalMs })).rejects.toThrow(
-      'createGatehouse: sweepIntervalMs must be an integer from 0 to 2147483647 (0: no timer)',
-    );
-  });
+  it.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31])(
+    'refuses sweepIntervalMs %s',
+    async (sweepIntervalMs) => {
+      await expect(
+        createGatehouse({ config, store: createMemoryStore(), hasher: fastHasher, sweepIntervalMs }),
+      ).rejects.toThrow('createGatehouse: sweepIntervalMs must be an integer from 0 to 2147483647 (0: no timer)');
+    },
+  );
 
   it('with auth disabled there is nothing to sweep', async () => {
     const gh = await createGatehouse({ config: parseAuthEnv({}), store: createMemoryStore() });

@@ -2,5 +2,9 @@ import { createMemoryStore } from '../support/memory-store.js';
 import { defineMfaServiceSuite } from './mfa-suite.js';
 import { defineServiceSuite } from './service-suite.js';
 
-defineServiceSuite('the in-memory store', () => Promise.resolve({ store: createMemoryStore(), cleanup: () => Promise.resolve() }));
-defineMfaServiceSuite('the in-memory store', () => Promise.resolve({ store: createMemoryStore(), cleanup: () => Promise.resolve() }));
+defineServiceSuite('the in-memory store', () =>
+  Promise.resolve({ store: createMemoryStore(), cleanup: () => Promise.resolve() }),
+);
+defineMfaServiceSuite('the in-memory store', () =>
+  Promise.resolve({ store: createMemoryStore(), cleanup: () => Promise.resolve() }),
+);

@@ -47,7 +47,12 @@ async function principalOf(h: Harness, token: string): Promise<Principal> {
 async function world(h: Harness) {
   const admin = await login(h.deps, { email: 'admin@localhost', password: 'admin-initial' });
   const adminP = await principalOf(h, admin.accessToken);
-  const member = await createUser(h.deps, adminP, { email: EMAIL, username: 'member', role: 'MEMBER', password: PASSWORD });
+  const member = await createUser(h.deps, adminP, {
+    email: EMAIL,
+    username: 'member',
+    role: 'MEMBER',
+    password: PASSWORD,
+  });
   const memberSession = await login(h.deps, { email: EMAIL, password: PASSWORD });
   return { adminP, member, memberP: await principalOf(h, memberSession.accessToken), memberSession };
 }
@@ -100,7 +105,12 @@ export function defineMfaServiceSuite(name: string, makeStore: () => Promise<Sto
         expect(codes).toHaveLength(10);
         expect(new Set(codes).size).toBe(10);
         for (const code of codes) expect(code).toMatch(/^[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}$/);
-        expect(await getMfaStatus(h.deps, memberP)).toMatchObject({ available: true, required: false, totp: { enrolled: true }, recoveryCodesRemaining: 10 });
+        expect(await getMfaStatus(h.deps, memberP)).toMatchObject({
+          available: true,
+          required: false,
+          totp: { enrolled: true },
+          recoveryCodesRemaining: 10,
+        });
         // A second enrolment is refused while one is confirmed.
         await rejectsWith(beginTotpEnrolment(h.deps, memberP), 'mfa_already_enrolled');
       }));
@@ -118,39 +128,70 @@ export function defineMfaServiceSuite(name: string, makeStore: () => Promise<Sto
         expect((await principalOf(h, done.session.accessToken)).userId).toBe(memberP.userId);
         // Single use: the same challenge cannot mint a second session.
         h.clock.advance(STEP);
-        await rejectsWith(completeMfaLogin(h.deps, challenge.token, { code: totpCodeAt(secret, h.clock.now()) }), 'invalid_token');
+        await rejectsWith(
+          completeMfaLogin(h.deps, challenge.token, { code: totpCodeAt(secret, h.clock.now()) }),
+          'invalid_token',
+        );
       }));
 
     it('accepts a code once (a replay in its window is refused) and one step of drift either side', () =>
-      withHarness(async (h) => {
-        const { memberP } = await world(h);
-        const { secret } = await enrol(h, memberP);
-        const code = totpCodeAt(secret, h.clock.now());
-        await completeMfaLogin(h.deps, (await challengeOf(h)).token, { code });
-        await rejectsWith(completeMfaLogin(h.deps, (await challengeOf(h)).token, { code }), 'invalid_mfa_code');
-        // The previous step is older than the one just used: refused too.
-        await rejectsWith(completeMfaLogin(h.deps, (await challengeOf(h)).token, { code: totpCodeAt(secret, h.clock.now() - STEP) }), 'invalid_mfa_code');
-        // One step ahead (the phone's clock runs fast) is accepted; two are not.
-        await rejectsWith(completeMfaLogin(h.deps, (await challengeOf(h)).token, { code: totpCodeAt(secret, h.clock.now() + 2 * STEP) }), 'invalid_mfa_code');
-        await completeMfaLogin(h.deps, (await challengeOf(h)).token, { code: totpCodeAt(secret, h.clock.now() + STEP) });
-        // One step behind (the phone is slow) is accepted when nothing later was used.
-        h.clock.advance(3 * STEP);
-        await completeMfaLogin(h.deps, (await challengeOf(h)).token, { code: totpCodeAt(secret, h.clock.now() - STEP) });
-        await rejectsWith(completeMfaLogin(h.deps, (await challengeOf(h)).token, { code: totpCodeAt(secret, h.clock.now() - 2 * STEP) }), 'invalid_mfa_code');
-      }, { ...MFA_ENV, PHOENIX_BRUTE_FORCE_LOGIN_PROTECTION_MAX_ATTEMPTS: '20' }));
+      withHarness(
+        async (h) => {
+          const { memberP } = await world(h);
+          const { secret } = await enrol(h, memberP);
+          const code = totpCodeAt(secret, h.clock.now());
+          await completeMfaLogin(h.deps, (await challengeOf(h)).token, { code });
+          await rejectsWith(completeMfaLogin(h.deps, (await challengeOf(h)).token, { code }), 'invalid_mfa_code');
+          // The previous step is older than the one just used: refused too.
+          await rejectsWith(
+            completeMfaLogin(h.deps, (await challengeOf(h)).token, { code: totpCodeAt(secret, h.clock.now() - STEP) }),
+            'invalid_mfa_code',
+          );
+          // One step ahead (the phone's clock runs fast) is accepted; two are not.
+          await rejectsWith(
+            completeMfaLogin(h.deps, (await challengeOf(h)).token, {
+              code: totpCodeAt(secret, h.clock.now() + 2 * STEP),
+            }),
+            'invalid_mfa_code',
+          );
+          await completeMfaLogin(h.deps, (await challengeOf(h)).token, {
+            code: totpCodeAt(secret, h.clock.now() + STEP),
+          });
+          // One step behind (the phone is slow) is accepted when nothing later was used.
+          h.clock.advance(3 * STEP);
+          await completeMfaLogin(h.deps, (await challengeOf(h)).token, {
+            code: totpCodeAt(secret, h.clock.now() - STEP),
+          });
+          await rejectsWith(
+            completeMfaLogin(h.deps, (await challengeOf(h)).token, {
+              code: totpCodeAt(secret, h.clock.now() - 2 * STEP),
+            }),
+            'invalid_mfa_code',
+          );
+        },
+        { ...MFA_ENV, PHOENIX_BRUTE_FORCE_LOGIN_PROTECTION_MAX_ATTEMPTS: '20' },
+      ));
 
     it('accepts each recovery code once, in any case and grouping; regenerating voids the old ones', () =>
       withHarness(async (h) => {
         const { memberP } = await world(h);
         const { secret, codes } = await enrol(h, memberP);
         const [first, second] = codes as [string, string];
-        const done = await completeMfaLogin(h.deps, (await challengeOf(h)).token, { recoveryCode: first.toUpperCase().replaceAll('-', ' ') });
+        const done = await completeMfaLogin(h.deps, (await challengeOf(h)).token, {
+          recoveryCode: first.toUpperCase().replaceAll('-', ' '),
+        });
         expect(done).toMatchObject({ method: 'recovery_code', recoveryCodesRemaining: 9 });
-        await rejectsWith(completeMfaLogin(h.deps, (await challengeOf(h)).token, { recoveryCode: first }), 'invalid_mfa_code');
+        await rejectsWith(
+          completeMfaLogin(h.deps, (await challengeOf(h)).token, { recoveryCode: first }),
+          'invalid_mfa_code',
+        );
         const fresh = await regenerateRecoveryCodes(h.deps, memberP, { code: totpCodeAt(secret, h.clock.now()) });
         expect(fresh).toHaveLength(10);
         expect(fresh).not.toContain(second);
-        await rejectsWith(completeMfaLogin(h.deps, (await challengeOf(h)).token, { recoveryCode: second }), 'invalid_mfa_code');
+        await rejectsWith(
+          completeMfaLogin(h.deps, (await challengeOf(h)).token, { recoveryCode: second }),
+          'invalid_mfa_code',
+        );
         await completeMfaLogin(h.deps, (await challengeOf(h)).token, { recoveryCode: fresh[0] });
         // Only the keyed hashes are stored.
         expect(normalizeRecoveryCode(fresh[1])).not.toBeNull();
@@ -164,10 +205,16 @@ export function defineMfaServiceSuite(name: string, makeStore: () => Promise<Sto
         const asAccess = await h.auth.authenticate(bearer(challenge.token));
         expect(asAccess.ok).toBe(false);
         for (const wrong of [memberSession.accessToken, memberSession.refreshToken, '', 'x.y.z', undefined]) {
-          await rejectsWith(completeMfaLogin(h.deps, wrong, { code: totpCodeAt(secret, h.clock.now()) }), 'invalid_token');
+          await rejectsWith(
+            completeMfaLogin(h.deps, wrong, { code: totpCodeAt(secret, h.clock.now()) }),
+            'invalid_token',
+          );
         }
         h.clock.advance(301_000);
-        await rejectsWith(completeMfaLogin(h.deps, challenge.token, { code: totpCodeAt(secret, h.clock.now()) }), 'expired_token');
+        await rejectsWith(
+          completeMfaLogin(h.deps, challenge.token, { code: totpCodeAt(secret, h.clock.now()) }),
+          'expired_token',
+        );
       }));
 
     it('counts wrong codes as failed logins: the account locks, and a right code then waits', () =>
@@ -175,8 +222,12 @@ export function defineMfaServiceSuite(name: string, makeStore: () => Promise<Sto
         const { memberP } = await world(h);
         const { secret } = await enrol(h, memberP);
         const challenge = await challengeOf(h);
-        for (let i = 0; i < 5; i++) await rejectsWith(completeMfaLogin(h.deps, challenge.token, { code: '123456' }), 'invalid_mfa_code');
-        await rejectsWith(completeMfaLogin(h.deps, challenge.token, { code: totpCodeAt(secret, h.clock.now()) }), 'too_many_login_attempts');
+        for (let i = 0; i < 5; i++)
+          await rejectsWith(completeMfaLogin(h.deps, challenge.token, { code: '123456' }), 'invalid_mfa_code');
+        await rejectsWith(
+          completeMfaLogin(h.deps, challenge.token, { code: totpCodeAt(secret, h.clock.now()) }),
+          'too_many_login_attempts',
+        );
         await rejectsWith(passwordLogin(h.deps, { email: EMAIL, password: PASSWORD }), 'too_many_login_attempts');
         h.clock.advance(301_000);
         await completeMfaLogin(h.deps, (await challengeOf(h)).token, { code: totpCodeAt(secret, h.clock.now()) });
@@ -200,7 +251,10 @@ export function defineMfaServiceSuite(name: string, makeStore: () => Promise<Sto
           const done = await confirmEnrolmentAtLogin(h.deps, challenge.token, totpCodeAt(start.secret, h.clock.now()));
           expect(done.recoveryCodes).toHaveLength(10);
           expect((await principalOf(h, done.session.accessToken)).role).toBe('MEMBER');
-          await rejectsWith(confirmEnrolmentAtLogin(h.deps, challenge.token, totpCodeAt(start.secret, h.clock.now())), 'invalid_token');
+          await rejectsWith(
+            confirmEnrolmentAtLogin(h.deps, challenge.token, totpCodeAt(start.secret, h.clock.now())),
+            'invalid_token',
+          );
           // From now on the member is asked for the code.
           const next = await challengeOf(h);
           expect(next.purpose).toBe('verify');
@@ -241,7 +295,10 @@ export function defineMfaServiceSuite(name: string, makeStore: () => Promise<Sto
         await rejectsWith(removeTotp(h.deps, memberP, {}), 'invalid_mfa_code');
         await rejectsWith(removeTotp(h.deps, memberP, { code: '000000' }), 'invalid_mfa_code');
         await removeTotp(h.deps, memberP, { recoveryCode: codes[3] });
-        expect(await getMfaStatus(h.deps, memberP)).toMatchObject({ totp: { enrolled: false }, recoveryCodesRemaining: 0 });
+        expect(await getMfaStatus(h.deps, memberP)).toMatchObject({
+          totp: { enrolled: false },
+          recoveryCodesRemaining: 0,
+        });
         expect((await passwordLogin(h.deps, { email: EMAIL, password: PASSWORD })).kind).toBe('session');
       }));
 
@@ -254,9 +311,14 @@ export function defineMfaServiceSuite(name: string, makeStore: () => Promise<Sto
         const sealedBefore = (await store.findTotpFactor(member.id))?.secretCiphertext;
         before.auth.close();
 
-        const after = await makeHarness({ GATEHOUSE_ENCRYPTION_KEY: ENCRYPTION_KEY, GATEHOUSE_ENCRYPTION_KEY_PREVIOUS: FORMER_KEY }, store);
+        const after = await makeHarness(
+          { GATEHOUSE_ENCRYPTION_KEY: ENCRYPTION_KEY, GATEHOUSE_ENCRYPTION_KEY_PREVIOUS: FORMER_KEY },
+          store,
+        );
         after.clock.ms = before.clock.ms + STEP;
-        await completeMfaLogin(after.deps, (await challengeOf(after)).token, { code: totpCodeAt(secret, after.clock.now()) });
+        await completeMfaLogin(after.deps, (await challengeOf(after)).token, {
+          code: totpCodeAt(secret, after.clock.now()),
+        });
         const sealedAfter = (await store.findTotpFactor(member.id))?.secretCiphertext;
         expect(sealedAfter?.split('.')[1]).not.toBe(sealedBefore?.split('.')[1]);
         await completeMfaLogin(after.deps, (await challengeOf(after)).token, { recoveryCode: codes[0] });
@@ -265,16 +327,26 @@ export function defineMfaServiceSuite(name: string, makeStore: () => Promise<Sto
         // With the former key dropped, the re-sealed secret still opens; an unknown key fails closed (500).
         const dropped = await makeHarness(MFA_ENV, store);
         dropped.clock.ms = after.clock.ms + STEP;
-        await completeMfaLogin(dropped.deps, (await challengeOf(dropped)).token, { code: totpCodeAt(secret, dropped.clock.now()) });
+        await completeMfaLogin(dropped.deps, (await challengeOf(dropped)).token, {
+          code: totpCodeAt(secret, dropped.clock.now()),
+        });
         dropped.auth.close();
         const wrongKey = await makeHarness({ GATEHOUSE_ENCRYPTION_KEY: 'another-encryption-key-0123456789ab' }, store);
         wrongKey.clock.ms = dropped.clock.ms + STEP;
-        await rejectsWith(completeMfaLogin(wrongKey.deps, (await challengeOf(wrongKey)).token, { code: totpCodeAt(secret, wrongKey.clock.now()) }), 'internal');
+        await rejectsWith(
+          completeMfaLogin(wrongKey.deps, (await challengeOf(wrongKey)).token, {
+            code: totpCodeAt(secret, wrongKey.clock.now()),
+          }),
+          'internal',
+        );
         wrongKey.auth.close();
 
         // No key at all: the enrolled user is still asked for the factor, which cannot be checked (fail closed).
         const none = await makeHarness({}, store);
-        await rejectsWith(completeMfaLogin(none.deps, (await challengeOf(none)).token, { code: '123456' }), 'mfa_unavailable');
+        await rejectsWith(
+          completeMfaLogin(none.deps, (await challengeOf(none)).token, { code: '123456' }),
+          'mfa_unavailable',
+        );
         none.auth.close();
       } finally {
         await cleanup();
@@ -282,13 +354,10 @@ export function defineMfaServiceSuite(name: string, makeStore: () => Promise<Sto
     });
 
     it('is unavailable without GATEHOUSE_ENCRYPTION_KEY', () =>
-      withHarness(
-        async (h) => {
-          const { memberP } = await world(h);
-          await rejectsWith(beginTotpEnrolment(h.deps, memberP), 'mfa_unavailable');
-          expect(await getMfaStatus(h.deps, memberP)).toMatchObject({ available: false, totp: { enrolled: false } });
-        },
-        {},
-      ));
+      withHarness(async (h) => {
+        const { memberP } = await world(h);
+        await rejectsWith(beginTotpEnrolment(h.deps, memberP), 'mfa_unavailable');
+        expect(await getMfaStatus(h.deps, memberP)).toMatchObject({ available: false, totp: { enrolled: false } });
+      }, {}));
   });
 }

@@ -62,8 +62,18 @@ const ADMIN_PASSWORD = 'admin-initial';
 async function world(h: Harness) {
   const admin = await login(h.deps, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
   const adminP = await principalOf(h, admin.accessToken);
-  const member = await createUser(h.deps, adminP, { email: 'Member@Example.com', username: 'member', role: 'MEMBER', password: 'member-pw' });
-  const viewer = await createUser(h.deps, adminP, { email: 'viewer@example.com', username: 'viewer', role: 'VIEWER', password: 'viewer-pw' });
+  const member = await createUser(h.deps, adminP, {
+    email: 'Member@Example.com',
+    username: 'member',
+    role: 'MEMBER',
+    password: 'member-pw',
+  });
+  const viewer = await createUser(h.deps, adminP, {
+    email: 'viewer@example.com',
+    username: 'viewer',
+    role: 'VIEWER',
+    password: 'viewer-pw',
+  });
   return { admin, adminP, member, viewer };
 }
 
@@ -101,20 +111,37 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
           await world(h);
           const first = await login(h.deps, { email: 'member@example.com', password: 'member-pw' }, client);
           h.clock.advance(MINUTE);
-          const second = await login(h.deps, { email: 'member@example.com', password: 'member-pw' }, { clientAddress: null, userAgent: `ua\u0000\u0007${'x'.repeat(600)}` });
+          const second = await login(
+            h.deps,
+            { email: 'member@example.com', password: 'member-pw' },
+            { clientAddress: null, userAgent: `ua\u0000\u0007${'x'.repeat(600)}` },
+          );
           const p = await principalOf(h, second.accessToken);
           const views = await listOwnSessions(h.deps, p, second.sessionId);
-          expect(views.map((v) => [v.session.id, v.current])).toEqual([[second.sessionId, true], [first.sessionId, false]]);
+          expect(views.map((v) => [v.session.id, v.current])).toEqual([
+            [second.sessionId, true],
+            [first.sessionId, false],
+          ]);
           const [newest, oldest] = views;
-          expect(oldest?.session).toMatchObject({ signInMethod: 'password', idp: null, ...client, lastRefreshedAt: null });
+          expect(oldest?.session).toMatchObject({
+            signInMethod: 'password',
+            idp: null,
+            ...client,
+            lastRefreshedAt: null,
+          });
           // Control characters dropped, length bounded.
           expect(newest?.session.userAgent).toBe(`ua${'x'.repeat(510)}`);
           expect(newest?.session.clientAddress).toBeNull();
           expect(oldest?.absoluteExpiresAt).toBe(oldest!.session.createdAt + 43_200 * MINUTE);
           expect(oldest?.idleExpiresAt).toBe(first.refreshTokenExpiresAt);
           // Someone else's list holds none of them.
-          const admin = await principalOf(h, (await login(h.deps, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD })).accessToken);
-          expect((await listOwnSessions(h.deps, admin, null)).some((v) => v.session.userId !== admin.userId)).toBe(false);
+          const admin = await principalOf(
+            h,
+            (await login(h.deps, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD })).accessToken,
+          );
+          expect((await listOwnSessions(h.deps, admin, null)).some((v) => v.session.userId !== admin.userId)).toBe(
+            false,
+          );
         }));
 
       it('a refresh records the last refresh and moves the idle end, not the absolute end', () =>
@@ -164,11 +191,16 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
         withHarness(async (h) => {
           const { adminP, member } = await world(h);
           const s = await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
-          const viewerP = await principalOf(h, (await login(h.deps, { email: 'viewer@example.com', password: 'viewer-pw' })).accessToken);
+          const viewerP = await principalOf(
+            h,
+            (await login(h.deps, { email: 'viewer@example.com', password: 'viewer-pw' })).accessToken,
+          );
           await rejectsWith(listUserSessions(h.deps, viewerP, member.id, null), 'forbidden');
           await rejectsWith(revokeUserSessions(h.deps, viewerP, member.id), 'forbidden');
           await rejectsWith(listUserSessions(h.deps, adminP, 999_999, null), 'not_found');
-          expect((await listUserSessions(h.deps, adminP, member.id, null)).map((v) => v.session.id)).toEqual([s.sessionId]);
+          expect((await listUserSessions(h.deps, adminP, member.id, null)).map((v) => v.session.id)).toEqual([
+            s.sessionId,
+          ]);
           const secretP = adminSecretPrincipal(h.systemUserId);
           await revokeUserSessions(h.deps, secretP, member.id);
           expect(await reason(h, s.accessToken)).toBe('revoked');
@@ -178,7 +210,11 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
 
     describe('absolute session lifetime', () => {
       const MINUTE = 60_000;
-      const lifetime = { GATEHOUSE_SESSION_MAX_LIFETIME_MINUTES: '60', PHOENIX_REFRESH_TOKEN_EXPIRY_MINUTES: '30', PHOENIX_ACCESS_TOKEN_EXPIRY_MINUTES: '10' };
+      const lifetime = {
+        GATEHOUSE_SESSION_MAX_LIFETIME_MINUTES: '60',
+        PHOENIX_REFRESH_TOKEN_EXPIRY_MINUTES: '30',
+        PHOENIX_ACCESS_TOKEN_EXPIRY_MINUTES: '10',
+      };
 
       it('a session refreshed all along still ends at its absolute end, with session_expired', () =>
         withHarness(async (h) => {
@@ -200,7 +236,11 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
           h.clock.advance(1);
           expect(await reason(h, current.accessToken)).toBe('expired');
           // The refresh token is within its idle lifetime, but the session is over: refused, and ended.
-          await rejectsWith(refreshSession(h.deps, current.refreshToken), 'session_expired', 'Session expired: sign in again');
+          await rejectsWith(
+            refreshSession(h.deps, current.refreshToken),
+            'session_expired',
+            'Session expired: sign in again',
+          );
           expect(await h.store.findSession(current.sessionId)).toBeNull();
           await rejectsWith(refreshSession(h.deps, current.refreshToken), 'invalid_token');
         }, lifetime));
@@ -210,8 +250,15 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
           await world(h);
           const s = await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
           h.clock.advance(20 * MINUTE);
-          const shorter = { ...h.deps, config: { ...h.deps.config, tokens: { ...h.deps.config.tokens, sessionMaxLifetimeSeconds: 15 * 60 } } };
-          await rejectsWith(refreshSession(shorter, s.refreshToken), 'session_expired', 'Session expired: sign in again');
+          const shorter = {
+            ...h.deps,
+            config: { ...h.deps.config, tokens: { ...h.deps.config.tokens, sessionMaxLifetimeSeconds: 15 * 60 } },
+          };
+          await rejectsWith(
+            refreshSession(shorter, s.refreshToken),
+            'session_expired',
+            'Session expired: sign in again',
+          );
           // Ended for good, not just refused once: the row is gone and the token is no longer known.
           expect(await h.store.findSession(s.sessionId)).toBeNull();
           await rejectsWith(refreshSession(h.deps, s.refreshToken), 'invalid_token');
@@ -237,8 +284,12 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
           expect(await reason(after, s.accessToken)).toBe('ok');
           expect(await reason(after, key.key)).toBe('ok');
           const next = await refreshSession(after.deps, s.refreshToken);
-          expect(createTokenCodec({ secret: SECRET, now: after.clock.now }).verifySync(next.accessToken, 'access').sub).toBe(String(s.user.id));
-          expect(() => createTokenCodec({ secret: OLD, now: after.clock.now }).verifySync(next.refreshToken, 'refresh')).toThrow('Invalid token');
+          expect(
+            createTokenCodec({ secret: SECRET, now: after.clock.now }).verifySync(next.accessToken, 'access').sub,
+          ).toBe(String(s.user.id));
+          expect(() =>
+            createTokenCodec({ secret: OLD, now: after.clock.now }).verifySync(next.refreshToken, 'refresh'),
+          ).toThrow('Invalid token');
           const fresh = await createUserApiKey(after.deps, adminP, { name: 'new' });
           expect(fresh.record.secretId).toBe(after.deps.tokens.keyId);
           after.auth.close();
@@ -260,7 +311,10 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
         withHarness(async (h) => {
           const admin = await h.store.findUserByEmail(ADMIN_EMAIL);
           expect(admin).toMatchObject({ username: 'admin', role: 'ADMIN', authMethod: 'LOCAL', resetPassword: true });
-          expect(await h.store.findUserById(h.systemUserId)).toMatchObject({ role: 'SYSTEM', email: 'system@localhost' });
+          expect(await h.store.findUserById(h.systemUserId)).toMatchObject({
+            role: 'SYSTEM',
+            email: 'system@localhost',
+          });
           const again = await bootstrap(h.deps);
           expect(again).toMatchObject({ systemUserId: h.systemUserId, createdDefaultAdmin: false, createdAdmins: [] });
           expect(await h.store.countUsersByRole('SYSTEM')).toBe(1);
@@ -290,10 +344,27 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
             // PHOENIX_ADMINS runs after the default admin check, so both exist on an empty store.
             expect(await h.store.findUserByEmail(ADMIN_EMAIL)).not.toBeNull();
             const { adminP } = await world(h);
-            await createUser(h.deps, adminP, { email: 'grace@example.com', username: 'grace', role: 'VIEWER', password: 'pw-grace' });
-            const withGrace = { ...h.deps, config: { ...h.deps.config, admins: [{ username: 'grace2', email: 'grace@example.com' }, { username: 'member', email: 'new@example.com' }] } };
+            await createUser(h.deps, adminP, {
+              email: 'grace@example.com',
+              username: 'grace',
+              role: 'VIEWER',
+              password: 'pw-grace',
+            });
+            const withGrace = {
+              ...h.deps,
+              config: {
+                ...h.deps.config,
+                admins: [
+                  { username: 'grace2', email: 'grace@example.com' },
+                  { username: 'member', email: 'new@example.com' },
+                ],
+              },
+            };
             expect((await bootstrap(withGrace)).createdAdmins).toEqual([]);
-            expect(await h.store.findUserByEmail('grace@example.com')).toMatchObject({ role: 'VIEWER', username: 'grace' });
+            expect(await h.store.findUserByEmail('grace@example.com')).toMatchObject({
+              role: 'VIEWER',
+              username: 'grace',
+            });
             expect(await h.store.findUserByEmail('new@example.com')).toBeNull();
           },
           { PHOENIX_ADMINS: 'Ada, Countess=L=Ada@Example.com' },
@@ -302,7 +373,10 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
       it('creates OAuth-only admins when password login is disabled', () =>
         withHarness(
           async (h) => {
-            expect(await h.store.findUserByEmail('ops@example.com')).toMatchObject({ authMethod: 'OAUTH2', passwordHash: null });
+            expect(await h.store.findUserByEmail('ops@example.com')).toMatchObject({
+              authMethod: 'OAUTH2',
+              passwordHash: null,
+            });
           },
           {
             PHOENIX_ADMINS: 'ops=ops@example.com',
@@ -329,21 +403,58 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
             // Somebody typed a password into the e-mail field: it must not be kept.
             await rejectsWith(login(h.deps, { email: 'hunter2-Secret!', password: 'bad' }), 'invalid_credentials');
             await rejectsWith(login(h.deps, { email: 'member@example.com', password: 'bad' }), 'invalid_credentials');
-            await rejectsWith(login(h.deps, { email: 'member@example.com', password: 'member-pw' }), 'too_many_login_attempts');
+            await rejectsWith(
+              login(h.deps, { email: 'member@example.com', password: 'member-pw' }),
+              'too_many_login_attempts',
+            );
             expect(h.audit).toEqual([
-              { type: 'sign_in.succeeded', subjectUserId: member.id, details: { method: 'password', idp: null, sessionId: session.sessionId } },
-              { type: 'sign_in.failed', actor: { kind: 'anonymous', userId: null }, subjectUserId: member.id, details: { method: 'password', reason: 'invalid_password', login: 'member@example.com' } },
-              { type: 'sign_in.failed', actor: { kind: 'anonymous', userId: null }, subjectUserId: null, details: { method: 'password', reason: 'unknown_user', login: 'ghost@example.com' } },
-              { type: 'sign_in.failed', actor: { kind: 'anonymous', userId: null }, subjectUserId: null, details: { method: 'password', reason: 'unknown_user', login: null } },
-              { type: 'sign_in.failed', actor: { kind: 'anonymous', userId: null }, subjectUserId: null, details: { method: 'password', reason: 'unknown_user', login: null } },
-              { type: 'sign_in.failed', actor: { kind: 'anonymous', userId: null }, subjectUserId: member.id, details: { method: 'password', reason: 'invalid_password', login: 'member@example.com' } },
+              {
+                type: 'sign_in.succeeded',
+                subjectUserId: member.id,
+                details: { method: 'password', idp: null, sessionId: session.sessionId },
+              },
+              {
+                type: 'sign_in.failed',
+                actor: { kind: 'anonymous', userId: null },
+                subjectUserId: member.id,
+                details: { method: 'password', reason: 'invalid_password', login: 'member@example.com' },
+              },
+              {
+                type: 'sign_in.failed',
+                actor: { kind: 'anonymous', userId: null },
+                subjectUserId: null,
+                details: { method: 'password', reason: 'unknown_user', login: 'ghost@example.com' },
+              },
+              {
+                type: 'sign_in.failed',
+                actor: { kind: 'anonymous', userId: null },
+                subjectUserId: null,
+                details: { method: 'password', reason: 'unknown_user', login: null },
+              },
+              {
+                type: 'sign_in.failed',
+                actor: { kind: 'anonymous', userId: null },
+                subjectUserId: null,
+                details: { method: 'password', reason: 'unknown_user', login: null },
+              },
+              {
+                type: 'sign_in.failed',
+                actor: { kind: 'anonymous', userId: null },
+                subjectUserId: member.id,
+                details: { method: 'password', reason: 'invalid_password', login: 'member@example.com' },
+              },
               {
                 type: 'sign_in.locked_out',
                 actor: { kind: 'anonymous', userId: null },
                 subjectUserId: member.id,
                 details: { method: 'password', login: 'member@example.com', lockedUntil: h.clock.now() + 300_000 },
               },
-              { type: 'sign_in.failed', actor: { kind: 'anonymous', userId: null }, subjectUserId: null, details: { method: 'password', reason: 'locked_out', login: 'member@example.com' } },
+              {
+                type: 'sign_in.failed',
+                actor: { kind: 'anonymous', userId: null },
+                subjectUserId: null,
+                details: { method: 'password', reason: 'locked_out', login: 'member@example.com' },
+              },
             ]);
           },
           { PHOENIX_BRUTE_FORCE_LOGIN_PROTECTION_MAX_ATTEMPTS: '2' },
@@ -362,7 +473,10 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
           await updateUser(h.deps, adminP, member.id, { role: 'VIEWER' });
           await updateUser(h.deps, adminP, member.id, { password: 'temporary-pw' });
           const again = await login(h.deps, { email: 'member@example.com', password: 'temporary-pw' });
-          await updateOwnProfile(h.deps, await principalOf(h, again.accessToken), { password: 'member-own-pw', currentPassword: 'temporary-pw' });
+          await updateOwnProfile(h.deps, await principalOf(h, again.accessToken), {
+            password: 'member-own-pw',
+            currentPassword: 'temporary-pw',
+          });
           await requestPasswordReset(h.deps, 'member@example.com', { resetUrl: (t) => `https://x.test/r?token=${t}` });
           await requestPasswordReset(h.deps, 'nobody@example.com', { resetUrl: (t) => `https://x.test/r?token=${t}` });
           await resetPassword(h.deps, { token: h.mailer.lastToken(), password: 'after-reset-pw' });
@@ -372,17 +486,67 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
           await deleteUser(h.deps, adminP, member.id);
           const adminActor = { kind: 'session', userId: admin.user.id };
           expect(h.audit.filter((e) => !e.type.startsWith('sign_in.'))).toEqual([
-            { type: 'api_key.created', actor: { kind: 'session', userId: member.id }, subjectUserId: member.id, details: { keyId: key.record.id, kind: 'user', name: 'ci', expiresAt: null } },
-            { type: 'api_key.deleted', actor: adminActor, subjectUserId: member.id, details: { keyId: key.record.id, kind: 'user' } },
-            { type: 'api_key.created', actor: adminActor, subjectUserId: h.systemUserId, details: { keyId: systemKey.record.id, kind: 'system', name: 'svc', expiresAt: null } },
-            { type: 'api_key.deleted', actor: adminActor, subjectUserId: h.systemUserId, details: { keyId: systemKey.record.id, kind: 'system' } },
-            { type: 'user.role_changed', actor: adminActor, subjectUserId: member.id, details: { from: 'MEMBER', to: 'VIEWER', via: 'admin' } },
-            { type: 'password.changed', actor: adminActor, subjectUserId: member.id, details: { by: 'admin', sessionsEnded: true } },
-            { type: 'password.changed', actor: { kind: 'session', userId: member.id }, subjectUserId: member.id, details: { by: 'self', sessionsEnded: true } },
-            { type: 'password.reset_requested', actor: { kind: 'anonymous', userId: null }, subjectUserId: member.id, details: { email: 'member@example.com' } },
+            {
+              type: 'api_key.created',
+              actor: { kind: 'session', userId: member.id },
+              subjectUserId: member.id,
+              details: { keyId: key.record.id, kind: 'user', name: 'ci', expiresAt: null },
+            },
+            {
+              type: 'api_key.deleted',
+              actor: adminActor,
+              subjectUserId: member.id,
+              details: { keyId: key.record.id, kind: 'user' },
+            },
+            {
+              type: 'api_key.created',
+              actor: adminActor,
+              subjectUserId: h.systemUserId,
+              details: { keyId: systemKey.record.id, kind: 'system', name: 'svc', expiresAt: null },
+            },
+            {
+              type: 'api_key.deleted',
+              actor: adminActor,
+              subjectUserId: h.systemUserId,
+              details: { keyId: systemKey.record.id, kind: 'system' },
+            },
+            {
+              type: 'user.role_changed',
+              actor: adminActor,
+              subjectUserId: member.id,
+              details: { from: 'MEMBER', to: 'VIEWER', via: 'admin' },
+            },
+            {
+              type: 'password.changed',
+              actor: adminActor,
+              subjectUserId: member.id,
+              details: { by: 'admin', sessionsEnded: true },
+            },
+            {
+              type: 'password.changed',
+              actor: { kind: 'session', userId: member.id },
+              subjectUserId: member.id,
+              details: { by: 'self', sessionsEnded: true },
+            },
+            {
+              type: 'password.reset_requested',
+              actor: { kind: 'anonymous', userId: null },
+              subjectUserId: member.id,
+              details: { email: 'member@example.com' },
+            },
             { type: 'password.reset_completed', subjectUserId: member.id, details: {} },
-            { type: 'refresh_token.replayed', actor: { kind: 'anonymous', userId: null }, subjectUserId: member.id, details: { sessionId: third.sessionId } },
-            { type: 'user.deleted', actor: adminActor, subjectUserId: member.id, details: { email: 'member@example.com', username: 'member' } },
+            {
+              type: 'refresh_token.replayed',
+              actor: { kind: 'anonymous', userId: null },
+              subjectUserId: member.id,
+              details: { sessionId: third.sessionId },
+            },
+            {
+              type: 'user.deleted',
+              actor: adminActor,
+              subjectUserId: member.id,
+              details: { email: 'member@example.com', username: 'member' },
+            },
           ]);
           expect(typesOf(h).filter((t) => t === 'sign_in.succeeded')).toHaveLength(2);
         }));
@@ -402,9 +566,24 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
           await revokeUserSessions(h.deps, adminP, member.id);
           const memberActor = { kind: 'session', userId: member.id };
           expect(h.audit).toEqual([
-            { type: 'session.ended', actor: memberActor, subjectUserId: member.id, details: { sessionId: other.sessionId, by: 'user', reason: 'revoked' } },
-            { type: 'session.ended', actor: memberActor, subjectUserId: member.id, details: { sessionId: null, by: 'user', reason: 'revoked' } },
-            { type: 'session.ended', actor: { kind: 'session', userId: admin.user.id }, subjectUserId: member.id, details: { sessionId: null, by: 'admin', reason: 'revoked' } },
+            {
+              type: 'session.ended',
+              actor: memberActor,
+              subjectUserId: member.id,
+              details: { sessionId: other.sessionId, by: 'user', reason: 'revoked' },
+            },
+            {
+              type: 'session.ended',
+              actor: memberActor,
+              subjectUserId: member.id,
+              details: { sessionId: null, by: 'user', reason: 'revoked' },
+            },
+            {
+              type: 'session.ended',
+              actor: { kind: 'session', userId: admin.user.id },
+              subjectUserId: member.id,
+              details: { sessionId: null, by: 'admin', reason: 'revoked' },
+            },
           ]);
         }));
 
@@ -416,7 +595,13 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
               type: 'user.created',
               actor: { kind: 'system', userId: null },
               subjectUserId: expect.any(Number) as number,
-              details: { email: 'admin@localhost', username: 'admin', role: 'ADMIN', authMethod: 'LOCAL', via: 'bootstrap' },
+              details: {
+                email: 'admin@localhost',
+                username: 'admin',
+                role: 'ADMIN',
+                authMethod: 'LOCAL',
+                via: 'bootstrap',
+              },
             },
           ]);
           await bootstrap(h.deps);
@@ -426,7 +611,12 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
       it('listAuditEvents reads the store: admins only, filters by type, user and time, pages with a cursor; bad filters are 422s', () =>
         withHarness(async (h) => {
           const { adminP, member } = await world(h);
-          const trail = createAuditTrail({ sink: storeAuditSink(h.store), clock: h.clock, logger: silentLogger, flushIntervalMs: 60_000 });
+          const trail = createAuditTrail({
+            sink: storeAuditSink(h.store),
+            clock: h.clock,
+            logger: silentLogger,
+            flushIntervalMs: 60_000,
+          });
           const deps = { ...h.deps, audit: trail.system };
           const t0 = h.clock.now();
           await login(deps, { email: 'member@example.com', password: 'member-pw' });
@@ -442,18 +632,29 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
           const mine = await listAuditEvents(h.deps, adminP, { userId: member.id });
           expect(mine.events.map((e) => e.type)).toEqual(['sign_in.failed', 'sign_in.succeeded']);
           expect((await listAuditEvents(h.deps, adminP, { types: ['sign_in.failed'] })).events).toHaveLength(1);
-          expect((await listAuditEvents(h.deps, adminP, { since: t0 + 60_000, until: t0 + 120_000 })).events.map((e) => e.type)).toEqual(['sign_in.failed']);
+          expect(
+            (await listAuditEvents(h.deps, adminP, { since: t0 + 60_000, until: t0 + 120_000 })).events.map(
+              (e) => e.type,
+            ),
+          ).toEqual(['sign_in.failed']);
           const first = await listAuditEvents(h.deps, adminP, { limit: 2 });
           const rest = await listAuditEvents(h.deps, adminP, { limit: 2, cursor: first.nextCursor });
           expect([...first.events, ...rest.events]).toEqual(all.events);
           expect(rest.nextCursor).toBeNull();
 
-          const memberP = await principalOf(h, (await login(h.deps, { email: 'member@example.com', password: 'member-pw' })).accessToken);
+          const memberP = await principalOf(
+            h,
+            (await login(h.deps, { email: 'member@example.com', password: 'member-pw' })).accessToken,
+          );
           await rejectsWith(listAuditEvents(h.deps, memberP), 'forbidden');
           await rejectsWith(listAuditEvents(h.deps, null), 'invalid_token');
           await rejectsWith(listAuditEvents(h.deps, adminP, { types: ['sign_in.nope'] }), 'invalid_input');
           await rejectsWith(listAuditEvents(h.deps, adminP, { limit: 0 }), 'invalid_input');
-          await rejectsWith(listAuditEvents(h.deps, adminP, { since: 10, until: 10 }), 'invalid_input', 'since must be before until');
+          await rejectsWith(
+            listAuditEvents(h.deps, adminP, { since: 10, until: 10 }),
+            'invalid_input',
+            'since must be before until',
+          );
           await rejectsWith(listAuditEvents(h.deps, adminP, { userId: -1 }), 'invalid_input');
         }));
     });
@@ -464,9 +665,21 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
           await world(h);
           const session = await login(h.deps, { email: '  MEMBER@example.COM ', password: 'member-pw' });
           expect((await principalOf(h, session.accessToken)).role).toBe('MEMBER');
-          await rejectsWith(login(h.deps, { email: 'member@example.com', password: 'nope' }), 'invalid_credentials', 'Invalid email and/or password');
-          await rejectsWith(login(h.deps, { email: 'ghost@example.com', password: 'nope' }), 'invalid_credentials', 'Invalid email and/or password');
-          await rejectsWith(login(h.deps, { email: '', password: 'x' }), 'invalid_credentials', 'Email and password required');
+          await rejectsWith(
+            login(h.deps, { email: 'member@example.com', password: 'nope' }),
+            'invalid_credentials',
+            'Invalid email and/or password',
+          );
+          await rejectsWith(
+            login(h.deps, { email: 'ghost@example.com', password: 'nope' }),
+            'invalid_credentials',
+            'Invalid email and/or password',
+          );
+          await rejectsWith(
+            login(h.deps, { email: '', password: 'x' }),
+            'invalid_credentials',
+            'Email and password required',
+          );
           await rejectsWith(login(h.deps, { email: 'system@localhost', password: 'x' }), 'invalid_credentials');
         }));
 
@@ -474,7 +687,8 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
         withHarness(async (h) => {
           await world(h);
           const sessions = [];
-          for (let i = 0; i < 10; i++) sessions.push(await login(h.deps, { email: 'viewer@example.com', password: 'viewer-pw' }));
+          for (let i = 0; i < 10; i++)
+            sessions.push(await login(h.deps, { email: 'viewer@example.com', password: 'viewer-pw' }));
           for (const s of sessions) expect(await reason(h, s.accessToken)).toBe('ok');
           expect(new Set(sessions.map((s) => s.sessionId)).size).toBe(10);
         }));
@@ -483,12 +697,21 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
         withHarness(
           async (h) => {
             await world(h);
-            for (let i = 0; i < 3; i++) await rejectsWith(login(h.deps, { email: 'member@example.com', password: 'bad' }), 'invalid_credentials');
+            for (let i = 0; i < 3; i++)
+              await rejectsWith(login(h.deps, { email: 'member@example.com', password: 'bad' }), 'invalid_credentials');
             const locked = 'Too many failed login attempts. Please try again later.';
-            await rejectsWith(login(h.deps, { email: 'member@example.com', password: 'member-pw' }), 'too_many_login_attempts', locked);
+            await rejectsWith(
+              login(h.deps, { email: 'member@example.com', password: 'member-pw' }),
+              'too_many_login_attempts',
+              locked,
+            );
             // unknown accounts are locked the same way, so the lockout does not reveal which exist
-            for (let i = 0; i < 3; i++) await rejectsWith(login(h.deps, { email: 'ghost@example.com', password: 'bad' }), 'invalid_credentials');
-            await rejectsWith(login(h.deps, { email: 'ghost@example.com', password: 'bad' }), 'too_many_login_attempts');
+            for (let i = 0; i < 3; i++)
+              await rejectsWith(login(h.deps, { email: 'ghost@example.com', password: 'bad' }), 'invalid_credentials');
+            await rejectsWith(
+              login(h.deps, { email: 'ghost@example.com', password: 'bad' }),
+              'too_many_login_attempts',
+            );
             h.clock.advance(301_000);
             await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
           },
@@ -499,9 +722,11 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
         withHarness(
           async (h) => {
             await world(h);
-            for (let i = 0; i < 2; i++) await rejectsWith(login(h.deps, { email: 'member@example.com', password: 'bad' }), 'invalid_credentials');
+            for (let i = 0; i < 2; i++)
+              await rejectsWith(login(h.deps, { email: 'member@example.com', password: 'bad' }), 'invalid_credentials');
             await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
-            for (let i = 0; i < 2; i++) await rejectsWith(login(h.deps, { email: 'member@example.com', password: 'bad' }), 'invalid_credentials');
+            for (let i = 0; i < 2; i++)
+              await rejectsWith(login(h.deps, { email: 'member@example.com', password: 'bad' }), 'invalid_credentials');
             await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
           },
           { PHOENIX_BRUTE_FORCE_LOGIN_PROTECTION_MAX_ATTEMPTS: '3' },
@@ -511,7 +736,8 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
         withHarness(
           async (h) => {
             await world(h);
-            for (let i = 0; i < 8; i++) await rejectsWith(login(h.deps, { email: 'member@example.com', password: 'bad' }), 'invalid_credentials');
+            for (let i = 0; i < 8; i++)
+              await rejectsWith(login(h.deps, { email: 'member@example.com', password: 'bad' }), 'invalid_credentials');
             await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
           },
           { PHOENIX_DISABLE_BRUTE_FORCE_LOGIN_PROTECTION: 'true' },
@@ -547,10 +773,13 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
         withHarness(async (h) => {
           await world(h);
           const s = await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
-          const results = await Promise.allSettled(Array.from({ length: 50 }, () => refreshSession(h.deps, s.refreshToken)));
+          const results = await Promise.allSettled(
+            Array.from({ length: 50 }, () => refreshSession(h.deps, s.refreshToken)),
+          );
           const won = results.filter((r) => r.status === 'fulfilled');
           expect(won).toHaveLength(1);
-          for (const r of results) if (r.status === 'rejected') expect(isGatehouseError(r.reason) && r.reason.code).toBe('invalid_token');
+          for (const r of results)
+            if (r.status === 'rejected') expect(isGatehouseError(r.reason) && r.reason.code).toBe('invalid_token');
           const winner = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof refreshSession>>>).value;
           expect(await reason(h, winner.accessToken)).toBe('revoked');
           await rejectsWith(refreshSession(h.deps, winner.refreshToken), 'invalid_token');
@@ -622,12 +851,29 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
           await world(h);
           const s = await login(h.deps, { email: 'viewer@example.com', password: 'viewer-pw' });
           const p = await principalOf(h, s.accessToken);
-          await rejectsWith(updateOwnProfile(h.deps, p, { password: 'new-pw-1' }), 'bad_request', 'Valid current password is required to modify password');
-          await rejectsWith(updateOwnProfile(h.deps, p, { password: 'new-pw-1', currentPassword: 'wrong' }), 'bad_request');
-          await rejectsWith(updateOwnProfile(h.deps, p, { password: 'new-pw-1', currentPassword: 'viewer-pw', endOtherSessions: 'yes' }), 'invalid_input');
+          await rejectsWith(
+            updateOwnProfile(h.deps, p, { password: 'new-pw-1' }),
+            'bad_request',
+            'Valid current password is required to modify password',
+          );
+          await rejectsWith(
+            updateOwnProfile(h.deps, p, { password: 'new-pw-1', currentPassword: 'wrong' }),
+            'bad_request',
+          );
+          await rejectsWith(
+            updateOwnProfile(h.deps, p, {
+              password: 'new-pw-1',
+              currentPassword: 'viewer-pw',
+              endOtherSessions: 'yes',
+            }),
+            'invalid_input',
+          );
           expect(await reason(h, s.accessToken)).toBe('ok');
           // No current session given (an API key's request): every session ends.
-          const { user, endedSessions } = await updateOwnProfile(h.deps, p, { password: 'new-pw-1', currentPassword: 'viewer-pw' });
+          const { user, endedSessions } = await updateOwnProfile(h.deps, p, {
+            password: 'new-pw-1',
+            currentPassword: 'viewer-pw',
+          });
           expect(endedSessions).toBe(1);
           expect(user.resetPassword).toBe(false);
           expect(await reason(h, s.accessToken)).toBe('revoked');
@@ -640,10 +886,19 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
           const here = await login(h.deps, { email: 'viewer@example.com', password: 'viewer-pw' });
           const there = await login(h.deps, { email: 'viewer@example.com', password: 'viewer-pw' });
           const p = await principalOf(h, here.accessToken);
-          const kept = await updateOwnProfile(h.deps, p, { password: 'new-pw-1', currentPassword: 'viewer-pw', endOtherSessions: false, currentSessionId: here.sessionId });
+          const kept = await updateOwnProfile(h.deps, p, {
+            password: 'new-pw-1',
+            currentPassword: 'viewer-pw',
+            endOtherSessions: false,
+            currentSessionId: here.sessionId,
+          });
           expect(kept.endedSessions).toBe(0);
           expect(await reason(h, there.accessToken)).toBe('ok');
-          const ended = await updateOwnProfile(h.deps, p, { password: 'new-pw-2', currentPassword: 'new-pw-1', currentSessionId: here.sessionId });
+          const ended = await updateOwnProfile(h.deps, p, {
+            password: 'new-pw-2',
+            currentPassword: 'new-pw-1',
+            currentSessionId: here.sessionId,
+          });
           expect(ended.endedSessions).toBe(1);
           expect(await reason(h, there.accessToken)).toBe('revoked');
           expect(await reason(h, here.accessToken)).toBe('ok');
@@ -654,7 +909,9 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
         withHarness(async (h) => {
           await world(h);
           const s = await login(h.deps, { email: 'viewer@example.com', password: 'viewer-pw' });
-          const { user, endedSessions } = await updateOwnProfile(h.deps, await principalOf(h, s.accessToken), { username: '  vee ' });
+          const { user, endedSessions } = await updateOwnProfile(h.deps, await principalOf(h, s.accessToken), {
+            username: '  vee ',
+          });
           expect(user.username).toBe('vee');
           expect(endedSessions).toBe(0);
           expect(await reason(h, s.accessToken)).toBe('ok');
@@ -684,7 +941,12 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
       it('deleting a user revokes sessions and personal keys at once; system keys the user made survive', () =>
         withHarness(async (h) => {
           const { adminP } = await world(h);
-          const admin2 = await createUser(h.deps, adminP, { email: 'a2@example.com', username: 'a2', role: 'ADMIN', password: 'a2-pass' });
+          const admin2 = await createUser(h.deps, adminP, {
+            email: 'a2@example.com',
+            username: 'a2',
+            role: 'ADMIN',
+            password: 'a2-pass',
+          });
           const s = await login(h.deps, { email: 'a2@example.com', password: 'a2-pass' });
           const p = await principalOf(h, s.accessToken);
           const own = await createUserApiKey(h.deps, p, { name: 'mine' });
@@ -718,7 +980,9 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
           await world(h);
           const s = await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
           await principalOf(h, s.accessToken);
-          await requestPasswordReset(h.deps, 'member@example.com', { resetUrl: (t) => `http://app/reset?token=${encodeURIComponent(t)}` });
+          await requestPasswordReset(h.deps, 'member@example.com', {
+            resetUrl: (t) => `http://app/reset?token=${encodeURIComponent(t)}`,
+          });
           await resetPassword(h.deps, { token: h.mailer.lastToken(), password: 'reset-pw-1' });
           expect(await reason(h, s.accessToken)).toBe('revoked');
         }));
@@ -727,7 +991,10 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
         withHarness(async (h) => {
           await world(h);
           const s = await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
-          const key = await createUserApiKey(h.deps, await principalOf(h, s.accessToken), { name: 'short', expiresAt: h.clock.now() + 60_000 });
+          const key = await createUserApiKey(h.deps, await principalOf(h, s.accessToken), {
+            name: 'short',
+            expiresAt: h.clock.now() + 60_000,
+          });
           expect(await reason(h, key.key)).toBe('ok');
           h.clock.advance(h.deps.config.tokens.accessTtlSeconds * 1000 + 10_000);
           expect(await reason(h, s.accessToken)).toBe('expired');
@@ -745,12 +1012,22 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
           expect(key.record).toMatchObject({ name: 'laptop', description: 'cli', kind: 'user', expiresAt: null });
           const keyP = await principalOf(h, key.key);
           expect(keyP).toMatchObject({ kind: 'user_api_key', role: 'VIEWER' });
-          await rejectsWith(createUserApiKey(h.deps, keyP, { name: 'x' }), 'forbidden', 'API keys cannot create API keys');
-          await rejectsWith(createUserApiKey(h.deps, viewerP, { name: 'x', expiresAt: h.clock.now() }), 'invalid_input');
+          await rejectsWith(
+            createUserApiKey(h.deps, keyP, { name: 'x' }),
+            'forbidden',
+            'API keys cannot create API keys',
+          );
+          await rejectsWith(
+            createUserApiKey(h.deps, viewerP, { name: 'x', expiresAt: h.clock.now() }),
+            'invalid_input',
+          );
           await rejectsWith(createUserApiKey(h.deps, viewerP, { name: '   ' }), 'invalid_input');
           await rejectsWith(createSystemApiKey(h.deps, viewerP, { name: 'x' }, h.systemUserId), 'forbidden');
           const adminKey = await createUserApiKey(h.deps, adminP, { name: 'admin-key' });
-          await rejectsWith(createSystemApiKey(h.deps, await principalOf(h, adminKey.key), { name: 'x' }, h.systemUserId), 'forbidden');
+          await rejectsWith(
+            createSystemApiKey(h.deps, await principalOf(h, adminKey.key), { name: 'x' }, h.systemUserId),
+            'forbidden',
+          );
         }));
 
       it('the admin secret creates system keys but not personal keys', () =>
@@ -766,8 +1043,14 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
       it('someone else’s key is "not found" for a non-admin and deletable by an admin', () =>
         withHarness(async (h) => {
           const { adminP } = await world(h);
-          const m = await principalOf(h, (await login(h.deps, { email: 'member@example.com', password: 'member-pw' })).accessToken);
-          const v = await principalOf(h, (await login(h.deps, { email: 'viewer@example.com', password: 'viewer-pw' })).accessToken);
+          const m = await principalOf(
+            h,
+            (await login(h.deps, { email: 'member@example.com', password: 'member-pw' })).accessToken,
+          );
+          const v = await principalOf(
+            h,
+            (await login(h.deps, { email: 'viewer@example.com', password: 'viewer-pw' })).accessToken,
+          );
           const key = await createUserApiKey(h.deps, m, { name: 'm' });
           await rejectsWith(deleteUserApiKey(h.deps, v, key.record.id), 'not_found', 'API key not found');
           await rejectsWith(deleteUserApiKey(h.deps, v, 999_999), 'not_found', 'API key not found');
@@ -789,25 +1072,62 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
       it('only admins manage users; the default admin and the system user cannot be deleted', () =>
         withHarness(async (h) => {
           const { adminP, member } = await world(h);
-          const m = await principalOf(h, (await login(h.deps, { email: 'member@example.com', password: 'member-pw' })).accessToken);
-          await rejectsWith(createUser(h.deps, m, { email: 'x@example.com', username: 'x', role: 'VIEWER' }), 'forbidden');
+          const m = await principalOf(
+            h,
+            (await login(h.deps, { email: 'member@example.com', password: 'member-pw' })).accessToken,
+          );
+          await rejectsWith(
+            createUser(h.deps, m, { email: 'x@example.com', username: 'x', role: 'VIEWER' }),
+            'forbidden',
+          );
           await rejectsWith(updateUser(h.deps, m, member.id, { role: 'ADMIN' }), 'forbidden');
           await rejectsWith(deleteUser(h.deps, m, member.id), 'forbidden');
-          await rejectsWith(deleteUser(h.deps, adminP, adminP.userId!), 'forbidden', 'Cannot delete the default admin or system user');
-          await rejectsWith(deleteUser(h.deps, adminP, h.systemUserId), 'forbidden', 'Cannot delete the default admin or system user');
-          await rejectsWith(updateUser(h.deps, adminP, adminP.userId!, { role: 'MEMBER' }), 'forbidden', 'Cannot modify own role');
-          await rejectsWith(createUser(h.deps, adminP, { email: 'x@example.com', username: 'x', role: 'SYSTEM' }), 'bad_request', 'Cannot create users with SYSTEM role');
+          await rejectsWith(
+            deleteUser(h.deps, adminP, adminP.userId!),
+            'forbidden',
+            'Cannot delete the default admin or system user',
+          );
+          await rejectsWith(
+            deleteUser(h.deps, adminP, h.systemUserId),
+            'forbidden',
+            'Cannot delete the default admin or system user',
+          );
+          await rejectsWith(
+            updateUser(h.deps, adminP, adminP.userId!, { role: 'MEMBER' }),
+            'forbidden',
+            'Cannot modify own role',
+          );
+          await rejectsWith(
+            createUser(h.deps, adminP, { email: 'x@example.com', username: 'x', role: 'SYSTEM' }),
+            'bad_request',
+            'Cannot create users with SYSTEM role',
+          );
           await rejectsWith(updateUser(h.deps, adminP, member.id, { role: 'SYSTEM' }), 'bad_request');
-          await rejectsWith(createUser(h.deps, adminP, { email: 'not-an-email', username: 'x', role: 'VIEWER' }), 'invalid_email');
-          await rejectsWith(createUser(h.deps, adminP, { email: 'y@example.com', username: 'y', role: 'VIEWER', password: 'a b' }), 'password_policy');
-          await rejectsWith(createUser(h.deps, adminP, { email: 'MEMBER@example.com', username: 'z', role: 'VIEWER' }), 'duplicate_email', 'Email already exists');
-          await rejectsWith(createUser(h.deps, adminP, { email: 'z@example.com', username: 'member', role: 'VIEWER' }), 'duplicate_username', 'Username already exists');
+          await rejectsWith(
+            createUser(h.deps, adminP, { email: 'not-an-email', username: 'x', role: 'VIEWER' }),
+            'invalid_email',
+          );
+          await rejectsWith(
+            createUser(h.deps, adminP, { email: 'y@example.com', username: 'y', role: 'VIEWER', password: 'a b' }),
+            'password_policy',
+          );
+          await rejectsWith(
+            createUser(h.deps, adminP, { email: 'MEMBER@example.com', username: 'z', role: 'VIEWER' }),
+            'duplicate_email',
+            'Email already exists',
+          );
+          await rejectsWith(
+            createUser(h.deps, adminP, { email: 'z@example.com', username: 'member', role: 'VIEWER' }),
+            'duplicate_username',
+            'Username already exists',
+          );
         }));
 
       it('lists users newest first with a cursor, without the system user', () =>
         withHarness(async (h) => {
           const { adminP } = await world(h);
-          for (let i = 0; i < 5; i++) await createUser(h.deps, adminP, { email: `u${i}@example.com`, username: `u${i}`, role: 'VIEWER' });
+          for (let i = 0; i < 5; i++)
+            await createUser(h.deps, adminP, { email: `u${i}@example.com`, username: `u${i}`, role: 'VIEWER' });
           const seen: string[] = [];
           let cursor: number | null = null;
           do {
@@ -824,11 +1144,17 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
           const before = await h.store.countUsersByRole('VIEWER');
           const results = await Promise.allSettled(
             Array.from({ length: 200 }, (_, i) =>
-              createUser(h.deps, adminP, { email: `p${i % 100}@example.com`, username: `p${i}`, role: 'VIEWER', password: 'pw-1234' }),
+              createUser(h.deps, adminP, {
+                email: `p${i % 100}@example.com`,
+                username: `p${i}`,
+                role: 'VIEWER',
+                password: 'pw-1234',
+              }),
             ),
           );
           expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(100);
-          for (const r of results) if (r.status === 'rejected') expect(isGatehouseError(r.reason) && r.reason.code).toBe('duplicate_email');
+          for (const r of results)
+            if (r.status === 'rejected') expect(isGatehouseError(r.reason) && r.reason.code).toBe('duplicate_email');
           expect((await h.store.countUsersByRole('VIEWER')) - before).toBe(100);
         }));
     });
@@ -839,7 +1165,12 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
       it('sends nothing for unknown or OAuth-only accounts and answers the same', () =>
         withHarness(async (h) => {
           const { adminP } = await world(h);
-          await createUser(h.deps, adminP, { email: 'sso@example.com', username: 'sso', role: 'VIEWER', authMethod: 'OAUTH2' });
+          await createUser(h.deps, adminP, {
+            email: 'sso@example.com',
+            username: 'sso',
+            role: 'VIEWER',
+            authMethod: 'OAUTH2',
+          });
           await requestPasswordReset(h.deps, 'ghost@example.com', { resetUrl: url });
           await requestPasswordReset(h.deps, 'sso@example.com', { resetUrl: url });
           await requestPasswordReset(h.deps, 'system@localhost', { resetUrl: url });
@@ -857,7 +1188,11 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
           expect(mail.to).toBe('member@example.com');
           expect(mail.html).toContain('id="reset-url"');
           expect(mail.text).toContain(url(newer));
-          await rejectsWith(resetPassword(h.deps, { token: older, password: 'fresh-pw' }), 'invalid_token', 'Invalid token');
+          await rejectsWith(
+            resetPassword(h.deps, { token: older, password: 'fresh-pw' }),
+            'invalid_token',
+            'Invalid token',
+          );
           // requesting a reset does not change the password
           await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
           await resetPassword(h.deps, { token: newer, password: 'fresh-pw' });
@@ -881,15 +1216,22 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
           await rejectsWith(resetPassword(h.deps, { token: s.accessToken, password: 'good-pw' }), 'invalid_token');
           await requestPasswordReset(h.deps, 'member@example.com', { resetUrl: url });
           h.clock.advance(16 * 60_000);
-          await rejectsWith(resetPassword(h.deps, { token: h.mailer.lastToken(), password: 'good-pw' }), 'invalid_token');
+          await rejectsWith(
+            resetPassword(h.deps, { token: h.mailer.lastToken(), password: 'good-pw' }),
+            'invalid_token',
+          );
         }));
 
       it('a successful reset clears the login lockout', () =>
         withHarness(
           async (h) => {
             await world(h);
-            for (let i = 0; i < 2; i++) await rejectsWith(login(h.deps, { email: 'member@example.com', password: 'x' }), 'invalid_credentials');
-            await rejectsWith(login(h.deps, { email: 'member@example.com', password: 'member-pw' }), 'too_many_login_attempts');
+            for (let i = 0; i < 2; i++)
+              await rejectsWith(login(h.deps, { email: 'member@example.com', password: 'x' }), 'invalid_credentials');
+            await rejectsWith(
+              login(h.deps, { email: 'member@example.com', password: 'member-pw' }),
+              'too_many_login_attempts',
+            );
             await requestPasswordReset(h.deps, 'member@example.com', { resetUrl: url });
             await resetPassword(h.deps, { token: h.mailer.lastToken(), password: 'after-reset' });
             await login(h.deps, { email: 'member@example.com', password: 'after-reset' });

@@ -72,7 +72,11 @@ export async function makeHarness(
     config,
     store,
     hasher: fastHasher,
-    tokens: createTokenCodec({ secret: config.secret ?? SECRET, previousSecrets: config.previousSecrets, now: clock.now }),
+    tokens: createTokenCodec({
+      secret: config.secret ?? SECRET,
+      previousSecrets: config.previousSecrets,
+      now: clock.now,
+    }),
     rateLimits: createMemoryRateLimitStore(),
     revocations,
     clock,

@@ -24,7 +24,16 @@ import type {
  * stores, which is what makes service tests on it meaningful.
  */
 interface State {
-  seq: { user: number; session: number; refresh: number; access: number; key: number; reset: number; code: number; challenge: number };
+  seq: {
+    user: number;
+    session: number;
+    refresh: number;
+    access: number;
+    key: number;
+    reset: number;
+    code: number;
+    challenge: number;
+  };
   users: Map<number, UserRecord>;
   sessions: Map<number, SessionRecord>;
   refresh: Map<number, RefreshTokenRecord>;
@@ -76,11 +85,13 @@ function checkUser(u: UserRecord): void {
   if (u.authMethod === 'LOCAL' && (u.passwordHash === null || u.oauth2ClientId !== null || u.oauth2UserId !== null)) {
     throw new ConflictError('LOCAL users need a password hash and no OAuth2 identity');
   }
-  if (u.authMethod === 'OAUTH2' && u.passwordHash !== null) throw new ConflictError('OAUTH2 users have no password hash');
+  if (u.authMethod === 'OAUTH2' && u.passwordHash !== null)
+    throw new ConflictError('OAUTH2 users have no password hash');
   if (u.authMethod === 'LDAP' && (u.passwordHash !== null || u.oauth2ClientId !== null || u.oauth2UserId !== null)) {
     throw new ConflictError('LDAP users have no password hash and no OAuth2 identity');
   }
-  if (u.authMethod !== 'LDAP' && u.ldapUniqueId !== null) throw new ConflictError('Only LDAP users have an LDAP unique id');
+  if (u.authMethod !== 'LDAP' && u.ldapUniqueId !== null)
+    throw new ConflictError('Only LDAP users have an LDAP unique id');
 }
 
 export function createMemoryStore(): AuthStore & { readonly state: () => State } {
@@ -91,10 +102,16 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
       if (other.id === u.id) continue;
       if (other.email === u.email) throw new ConflictError('Email already exists', 'duplicate_email');
       if (other.username === u.username) throw new ConflictError('Username already exists', 'duplicate_username');
-      if (u.oauth2ClientId !== null && u.oauth2UserId !== null && other.oauth2ClientId === u.oauth2ClientId && other.oauth2UserId === u.oauth2UserId) {
+      if (
+        u.oauth2ClientId !== null &&
+        u.oauth2UserId !== null &&
+        other.oauth2ClientId === u.oauth2ClientId &&
+        other.oauth2UserId === u.oauth2UserId
+      ) {
         throw new ConflictError('OAuth2 identity already linked');
       }
-      if (u.ldapUniqueId !== null && other.ldapUniqueId === u.ldapUniqueId) throw new ConflictError('LDAP unique id already linked');
+      if (u.ldapUniqueId !== null && other.ldapUniqueId === u.ldapUniqueId)
+        throw new ConflictError('LDAP unique id already linked');
     }
   }
 
@@ -215,7 +232,9 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
       return row;
     },
     async listSessionsOfUser(userId, now) {
-      return [...s.sessions.values()].filter((x) => x.userId === userId && x.expiresAt > now).sort((a, b) => b.id - a.id);
+      return [...s.sessions.values()]
+        .filter((x) => x.userId === userId && x.expiresAt > now)
+        .sort((a, b) => b.id - a.id);
     },
     async findSession(id) {
       return s.sessions.get(id) ?? null;
@@ -256,13 +275,24 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
       const refresh = row && s.refresh.get(row.refreshTokenId);
       const user = row && s.users.get(row.userId);
       if (!row || !refresh || refresh.consumedAt !== null || !user || !s.sessions.has(row.sessionId)) return null;
-      return { id: row.id, sessionId: row.sessionId, userId: row.userId, expiresAt: row.expiresAt, role: user.role, username: user.username, email: user.email, authMethod: user.authMethod };
+      return {
+        id: row.id,
+        sessionId: row.sessionId,
+        userId: row.userId,
+        expiresAt: row.expiresAt,
+        role: user.role,
+        username: user.username,
+        email: user.email,
+        authMethod: user.authMethod,
+      };
     },
     async deleteSession(id) {
       return dropSession(id) > 0;
     },
     async deleteSessionsOfUser(userId, exceptSessionId) {
-      const ids = [...s.sessions.values()].filter((x) => x.userId === userId && x.id !== exceptSessionId).map((x) => x.id);
+      const ids = [...s.sessions.values()]
+        .filter((x) => x.userId === userId && x.id !== exceptSessionId)
+        .map((x) => x.id);
       for (const id of ids) dropSession(id);
       return ids;
     },
@@ -277,7 +307,9 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
     },
     async deleteSessionsByIdpLogout({ idp, subject, sid }) {
       if (subject === null && sid === null) return [];
-      const matched = [...s.links.values()].filter((l) => l.idp === idp && (subject === null || l.subject === subject) && (sid === null || l.sid === sid));
+      const matched = [...s.links.values()].filter(
+        (l) => l.idp === idp && (subject === null || l.subject === subject) && (sid === null || l.sid === sid),
+      );
       const deleted = matched.map((l) => ({ sessionId: l.sessionId, userId: s.sessions.get(l.sessionId)!.userId }));
       for (const l of matched) dropSession(l.sessionId);
       return deleted.sort((a, b) => a.sessionId - b.sessionId);
@@ -304,11 +336,23 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
       const row = s.keys.get(id);
       const user = row && s.users.get(row.userId);
       if (!row || !user) return null;
-      return { id: row.id, userId: row.userId, kind: row.kind, expiresAt: row.expiresAt, role: user.role, username: user.username, email: user.email, authMethod: user.authMethod };
+      return {
+        id: row.id,
+        userId: row.userId,
+        kind: row.kind,
+        expiresAt: row.expiresAt,
+        role: user.role,
+        username: user.username,
+        email: user.email,
+        authMethod: user.authMethod,
+      };
     },
     async listApiKeys({ kind, userId, beforeId, limit }) {
       return [...s.keys.values()]
-        .filter((k) => k.kind === kind && (userId === undefined || k.userId === userId) && (beforeId == null || k.id < beforeId))
+        .filter(
+          (k) =>
+            k.kind === kind && (userId === undefined || k.userId === userId) && (beforeId == null || k.id < beforeId),
+        )
         .sort((a, b) => b.id - a.id)
         .slice(0, limit)
         .map((k): ApiKeyWithOwner => {
@@ -355,7 +399,8 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
     },
     async advanceTotpStep(userId, step) {
       const current = s.totp.get(userId);
-      if (!current || current.confirmedAt === null || (current.lastUsedStep !== null && current.lastUsedStep >= step)) return false;
+      if (!current || current.confirmedAt === null || (current.lastUsedStep !== null && current.lastUsedStep >= step))
+        return false;
       s.totp.set(userId, { ...current, lastUsedStep: step });
       return true;
     },
@@ -412,7 +457,8 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
     },
     async deleteExpired(now) {
       let n = 0;
-      const holdsLiveRefresh = (sessionId: number) => [...s.refresh.values()].some((r) => r.sessionId === sessionId && r.expiresAt > now);
+      const holdsLiveRefresh = (sessionId: number) =>
+        [...s.refresh.values()].some((r) => r.sessionId === sessionId && r.expiresAt > now);
       for (const [k, v] of s.sessions) if (v.expiresAt <= now && !holdsLiveRefresh(k)) n += dropSession(k);
       for (const [k, v] of s.refresh) if (v.expiresAt <= now) n += dropRefresh(k);
       for (const [k, v] of s.access) if (v.expiresAt <= now && s.access.delete(k)) n++;
@@ -436,19 +482,24 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
   }
 
   const locked = Object.fromEntries(
-    Object.entries(ops).map(([name, fn]) => [name, (...args: unknown[]) => exclusive(() => (fn as (...a: unknown[]) => Promise<unknown>)(...args))]),
+    Object.entries(ops).map(([name, fn]) => [
+      name,
+      (...args: unknown[]) => exclusive(() => (fn as (...a: unknown[]) => Promise<unknown>)(...args)),
+    ]),
   ) as unknown as AuthStoreOps;
 
   // Outside the transaction snapshot, as the real stores keep the audit table out of transactions.
   const audit: AuditEventRecord[] = [];
   let auditSeq = 0;
-  const whenOpen = <T>(body: () => T): Promise<T> => (closed ? Promise.reject(new UnavailableError('Authentication store unavailable')) : Promise.resolve(body()));
+  const whenOpen = <T>(body: () => T): Promise<T> =>
+    closed ? Promise.reject(new UnavailableError('Authentication store unavailable')) : Promise.resolve(body());
 
   return {
     ...locked,
     appendAuditEvents: (events) =>
       whenOpen(() => {
-        for (const event of events) audit.push({ ...event, details: JSON.parse(JSON.stringify(event.details)) as never, id: ++auditSeq });
+        for (const event of events)
+          audit.push({ ...event, details: JSON.parse(JSON.stringify(event.details)) as never, id: ++auditSeq });
       }),
     listAuditEvents: (query) =>
       whenOpen(() =>

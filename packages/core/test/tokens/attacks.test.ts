@@ -9,7 +9,9 @@ const codec = codecAt(testClock());
 const sign = (kind: TokenKind): Promise<string> => codec.sign(kind, { jti: '42', sub: '7', expiresAt: NOW_S + 600 });
 
 describe('kind confusion', () => {
-  const pairs = TOKEN_KINDS.flatMap((signed) => TOKEN_KINDS.filter((other) => other !== signed).map((expected) => [signed, expected] as const));
+  const pairs = TOKEN_KINDS.flatMap((signed) =>
+    TOKEN_KINDS.filter((other) => other !== signed).map((expected) => [signed, expected] as const),
+  );
 
   it.each(pairs)('a %s token is refused where %s is expected', async (signed, expected) => {
     const token = await sign(signed);
@@ -63,7 +65,9 @@ describe('algorithm attacks', () => {
 
   it('refuses an RS256 token', async () => {
     const { privateKey } = await generateKeyPair('RS256');
-    const token = await new SignJWT(payload('access')).setProtectedHeader({ alg: 'RS256', typ: 'gh-access+jwt' }).sign(privateKey);
+    const token = await new SignJWT(payload('access'))
+      .setProtectedHeader({ alg: 'RS256', typ: 'gh-access+jwt' })
+      .sign(privateKey);
     await expectRefused(codec.verify(token, 'access'), token);
   });
 
@@ -73,7 +77,11 @@ describe('algorithm attacks', () => {
   });
 
   it('refuses alg missing or not a string', async () => {
-    for (const head of [{ typ: 'gh-access+jwt' }, { alg: ['HS256'], typ: 'gh-access+jwt' }, { alg: null, typ: 'gh-access+jwt' }]) {
+    for (const head of [
+      { typ: 'gh-access+jwt' },
+      { alg: ['HS256'], typ: 'gh-access+jwt' },
+      { alg: null, typ: 'gh-access+jwt' },
+    ]) {
       const token = handToken(head, payload('access'));
       await expectRefused(codec.verify(token, 'access'), token);
     }
@@ -101,7 +109,8 @@ describe('signature and payload tampering', () => {
   it('refuses a stripped signature', async () => {
     const token = await sign('access');
     const [h, p] = token.split('.');
-    for (const stripped of [`${h}.${p}.`, `${h}.${p}`, `${h}.${p}..`]) await expectRefused(codec.verify(stripped, 'access'), stripped);
+    for (const stripped of [`${h}.${p}.`, `${h}.${p}`, `${h}.${p}..`])
+      await expectRefused(codec.verify(stripped, 'access'), stripped);
   });
 
   it('refuses a truncated or altered signature', async () => {
@@ -211,7 +220,8 @@ describe('size and garbage', () => {
   });
 
   it('accepts a token of exactly the limit and refuses one character more', async () => {
-    const build = (n: number): string => handToken(header('password_reset'), payload('password_reset', { sub: 'x'.repeat(n) }));
+    const build = (n: number): string =>
+      handToken(header('password_reset'), payload('password_reset', { sub: 'x'.repeat(n) }));
     let n = 1;
     while (build(n).length < MAX_TOKEN_LENGTH) n++;
     const atLimit = build(n);
@@ -255,7 +265,9 @@ describe('size and garbage', () => {
       fc
         .tuple(fc.jsonValue(), fc.jsonValue(), fc.string({ maxLength: 50 }))
         .map(([h, p, s]) => `${b64url(JSON.stringify(h))}.${b64url(JSON.stringify(p) ?? '')}.${s}`),
-      fc.tuple(fc.jsonValue(), fc.jsonValue()).map(([h, p]) => handToken({ ...header('access'), x: h }, JSON.stringify(p) ?? '')),
+      fc
+        .tuple(fc.jsonValue(), fc.jsonValue())
+        .map(([h, p]) => handToken({ ...header('access'), x: h }, JSON.stringify(p) ?? '')),
     );
     await fc.assert(
       fc.asyncProperty(arbitraryToken, async (token) => {
@@ -263,7 +275,9 @@ describe('size and garbage', () => {
           await codec.verify(token, ['access', 'api_key']);
           return false;
         } catch (error) {
-          return error instanceof AuthenticationError && error.code === 'invalid_token' && error.message === 'Invalid token';
+          return (
+            error instanceof AuthenticationError && error.code === 'invalid_token' && error.message === 'Invalid token'
+          );
         }
       }),
       { numRuns: 500 },

@@ -1,6 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { createTokenCodec, isTokenKind, MAX_TOKEN_LENGTH, TOKEN_KINDS, tokenType, type TokenKind } from '../../src/tokens/index.js';
-import { codecAt, decodeSegment, expectRefused, handToken, header, NOW_S, OTHER_SECRET, payload, SECRET, testClock } from './helpers.js';
+import {
+  createTokenCodec,
+  isTokenKind,
+  MAX_TOKEN_LENGTH,
+  TOKEN_KINDS,
+  tokenType,
+  type TokenKind,
+} from '../../src/tokens/index.js';
+import {
+  codecAt,
+  decodeSegment,
+  expectRefused,
+  handToken,
+  header,
+  NOW_S,
+  OTHER_SECRET,
+  payload,
+  SECRET,
+  testClock,
+} from './helpers.js';
 
 describe('sign and verify', () => {
   it.each(TOKEN_KINDS)('round-trips a %s token', async (kind) => {
@@ -37,7 +55,13 @@ describe('sign and verify', () => {
 
   it('uses explicit issuedAt and notBefore', async () => {
     const codec = codecAt(testClock());
-    const token = await codec.sign('refresh', { jti: 'r1', sub: 'u1', expiresAt: NOW_S + 60, issuedAt: NOW_S - 10, notBefore: NOW_S - 5 });
+    const token = await codec.sign('refresh', {
+      jti: 'r1',
+      sub: 'u1',
+      expiresAt: NOW_S + 60,
+      issuedAt: NOW_S - 10,
+      notBefore: NOW_S - 5,
+    });
     await expect(codec.verify(token, 'refresh')).resolves.toMatchObject({ issuedAt: NOW_S - 10, notBefore: NOW_S - 5 });
   });
 
@@ -48,15 +72,21 @@ describe('sign and verify', () => {
     await expect(codec.verify(token, 'api_key')).resolves.toMatchObject({ expiresAt: null });
   });
 
-  it.each(['access', 'refresh', 'password_reset', 'mfa_challenge'] as const)('refuses to sign a %s token without expiry', async (kind) => {
-    await expect(codecAt(testClock()).sign(kind, { jti: '1', sub: '1', expiresAt: null })).rejects.toThrow(TypeError);
-  });
+  it.each(['access', 'refresh', 'password_reset', 'mfa_challenge'] as const)(
+    'refuses to sign a %s token without expiry',
+    async (kind) => {
+      await expect(codecAt(testClock()).sign(kind, { jti: '1', sub: '1', expiresAt: null })).rejects.toThrow(TypeError);
+    },
+  );
 
-  it.each(['access', 'refresh', 'password_reset', 'mfa_challenge'] as const)('refuses a %s token without exp even when validly signed', async (kind) => {
-    const { exp: _exp, ...rest } = payload(kind);
-    const token = handToken(header(kind), rest);
-    await expectRefused(codecAt(testClock()).verify(token, kind), token);
-  });
+  it.each(['access', 'refresh', 'password_reset', 'mfa_challenge'] as const)(
+    'refuses a %s token without exp even when validly signed',
+    async (kind) => {
+      const { exp: _exp, ...rest } = payload(kind);
+      const token = handToken(header(kind), rest);
+      await expectRefused(codecAt(testClock()).verify(token, kind), token);
+    },
+  );
 
   it.each([
     [{ jti: '', sub: '1', expiresAt: NOW_S }],
@@ -70,7 +100,9 @@ describe('sign and verify', () => {
   });
 
   it('refuses to sign an unknown kind', async () => {
-    await expect(codecAt(testClock()).sign('admin' as TokenKind, { jti: '1', sub: '1', expiresAt: NOW_S })).rejects.toThrow(TypeError);
+    await expect(
+      codecAt(testClock()).sign('admin' as TokenKind, { jti: '1', sub: '1', expiresAt: NOW_S }),
+    ).rejects.toThrow(TypeError);
   });
 
   it('refuses to sign a token it could not verify for size', async () => {
@@ -127,7 +159,12 @@ describe('time', () => {
     [3600, 'refused'],
   ])('with the default tolerance, nbf at now+%d s is %s', async (offset, outcome) => {
     const codec = codecAt(testClock());
-    const token = await codec.sign('access', { jti: '1', sub: '1', expiresAt: NOW_S + 7200, notBefore: NOW_S + offset });
+    const token = await codec.sign('access', {
+      jti: '1',
+      sub: '1',
+      expiresAt: NOW_S + 7200,
+      notBefore: NOW_S + offset,
+    });
     if (outcome === 'accepted') await expect(codec.verify(token, 'access')).resolves.toMatchObject({ jti: '1' });
     else await expectRefused(codec.verify(token, 'access'), token);
   });
@@ -150,7 +187,11 @@ describe('time', () => {
 describe('issuer and secrets', () => {
   it('refuses a token from another issuer', async () => {
     const clock = testClock();
-    const token = await codecAt(clock, { issuer: 'elsewhere' }).sign('access', { jti: '1', sub: '1', expiresAt: NOW_S + 60 });
+    const token = await codecAt(clock, { issuer: 'elsewhere' }).sign('access', {
+      jti: '1',
+      sub: '1',
+      expiresAt: NOW_S + 60,
+    });
     await expectRefused(codecAt(clock).verify(token, 'access'), token);
     await expect(codecAt(clock, { issuer: 'elsewhere' }).verify(token, 'access')).resolves.toMatchObject({ jti: '1' });
   });
@@ -166,14 +207,21 @@ describe('issuer and secrets', () => {
 
   it('refuses a token signed with another secret', async () => {
     const clock = testClock();
-    const token = await codecAt(clock, { secret: OTHER_SECRET }).sign('access', { jti: '1', sub: '1', expiresAt: NOW_S + 60 });
+    const token = await codecAt(clock, { secret: OTHER_SECRET }).sign('access', {
+      jti: '1',
+      sub: '1',
+      expiresAt: NOW_S + 60,
+    });
     await expectRefused(codecAt(clock).verify(token, 'access'), token);
   });
 
   it('accepts a previous secret only when it is listed, and never signs with it', async () => {
     const clock = testClock();
     const old = codecAt(clock, { secret: OTHER_SECRET });
-    const rotated = codecAt(clock, { secret: SECRET, previousSecrets: ['unrelated-secret-000000000000000000000', OTHER_SECRET] });
+    const rotated = codecAt(clock, {
+      secret: SECRET,
+      previousSecrets: ['unrelated-secret-000000000000000000000', OTHER_SECRET],
+    });
     const fresh = codecAt(clock, { secret: SECRET });
 
     const oldToken = await old.sign('api_key', { jti: '5', sub: '1', expiresAt: null });
@@ -226,7 +274,13 @@ describe('createTokenCodec options', () => {
 describe('kinds', () => {
   it('lists the four kinds and their typ values', () => {
     expect(TOKEN_KINDS).toEqual(['access', 'refresh', 'password_reset', 'api_key', 'mfa_challenge']);
-    expect(TOKEN_KINDS.map(tokenType)).toEqual(['gh-access+jwt', 'gh-refresh+jwt', 'gh-password_reset+jwt', 'gh-api_key+jwt', 'gh-mfa_challenge+jwt']);
+    expect(TOKEN_KINDS.map(tokenType)).toEqual([
+      'gh-access+jwt',
+      'gh-refresh+jwt',
+      'gh-password_reset+jwt',
+      'gh-api_key+jwt',
+      'gh-mfa_challenge+jwt',
+    ]);
   });
 
   it.each([
@@ -248,9 +302,13 @@ describe('verification in process (issue 16: never on the libuv thread pool)', (
     const old = await codecAt(clock, { secret: OTHER_SECRET }).sign('api_key', { jti: '5', sub: '1', expiresAt: null });
     expect(codec.verifySync(token, 'access')).toEqual(await codec.verify(token, 'access'));
     expect(codec.verifySync(old, ['access', 'api_key'])).toMatchObject({ kind: 'api_key', jti: '5' });
-    expect(() => codec.verifySync(token, 'refresh')).toThrow(expect.objectContaining({ code: 'invalid_token' }) as Error);
+    expect(() => codec.verifySync(token, 'refresh')).toThrow(
+      expect.objectContaining({ code: 'invalid_token' }) as Error,
+    );
     clock.seconds += 3600;
-    expect(() => codec.verifySync(token, 'access')).toThrow(expect.objectContaining({ code: 'expired_token' }) as Error);
+    expect(() => codec.verifySync(token, 'access')).toThrow(
+      expect.objectContaining({ code: 'expired_token' }) as Error,
+    );
   });
 
   it('settles verify within the same turn of the event loop, even with the thread pool busy', async () => {
@@ -258,7 +316,10 @@ describe('verification in process (issue 16: never on the libuv thread pool)', (
     const token = await codec.sign('access', { jti: '1', sub: '1', expiresAt: NOW_S + 60 });
     // Keep every libuv pool thread busy: a verify that hopped to the pool would wait behind these.
     const { pbkdf2 } = await import('node:crypto');
-    const busy = Array.from({ length: 8 }, () => new Promise((resolve) => pbkdf2('x', 'salt', 200_000, 32, 'sha256', resolve)));
+    const busy = Array.from(
+      { length: 8 },
+      () => new Promise((resolve) => pbkdf2('x', 'salt', 200_000, 32, 'sha256', resolve)),
+    );
     let settled = 0;
     void codec.verify(token, 'access').then(() => settled++);
     void codec.verify('x.y.z', 'access').catch(() => settled++);

@@ -8,10 +8,11 @@ import type { Db, Runner, Scope } from './runner.js';
  */
 
 /** API keys (user and system). */
-export function apiKeyOps(db: Db, scope: Scope, { storeCall, fast }: Runner): Pick<
-  AuthStoreOps,
-  'insertApiKey' | 'findApiKey' | 'findApiKeyGrant' | 'listApiKeys' | 'deleteApiKey'
-> {
+export function apiKeyOps(
+  db: Db,
+  scope: Scope,
+  { storeCall, fast }: Runner,
+): Pick<AuthStoreOps, 'insertApiKey' | 'findApiKey' | 'findApiKeyGrant' | 'listApiKeys' | 'deleteApiKey'> {
   return {
     insertApiKey: (key) =>
       storeCall(async () => {
@@ -38,18 +39,15 @@ export function apiKeyOps(db: Db, scope: Scope, { storeCall, fast }: Runner): Pi
       }),
 
     findApiKeyGrant: (id) =>
-      fast(
-        scope.grantReads && (() => scope.grantReads!.apiKeyGrant(id)),
-        async () => {
-          const row = await db
-            .selectFrom('api_keys as k')
-            .innerJoin('users as u', 'u.id', 'k.user_id')
-            .select(['k.id', 'k.user_id', 'k.kind', 'k.expires_at', 'u.role', 'u.username', 'u.email', 'u.auth_method'])
-            .where('k.id', '=', id)
-            .executeTakeFirst();
-          return row ? toApiKeyGrant(row) : null;
-        },
-      ),
+      fast(scope.grantReads && (() => scope.grantReads!.apiKeyGrant(id)), async () => {
+        const row = await db
+          .selectFrom('api_keys as k')
+          .innerJoin('users as u', 'u.id', 'k.user_id')
+          .select(['k.id', 'k.user_id', 'k.kind', 'k.expires_at', 'u.role', 'u.username', 'u.email', 'u.auth_method'])
+          .where('k.id', '=', id)
+          .executeTakeFirst();
+        return row ? toApiKeyGrant(row) : null;
+      }),
 
     listApiKeys: (query) =>
       storeCall(async () => {

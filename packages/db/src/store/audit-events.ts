@@ -37,7 +37,8 @@ export function auditEventOps(db: Db, scope: Scope): AuditEventStore {
         if (query.beforeId != null) select = select.where('id', '<', query.beforeId);
         if (query.types && query.types.length > 0) select = select.where('type', 'in', [...query.types]);
         const userId = query.userId;
-        if (userId != null) select = select.where((eb) => eb.or([eb('subject_user_id', '=', userId), eb('actor_user_id', '=', userId)]));
+        if (userId != null)
+          select = select.where((eb) => eb.or([eb('subject_user_id', '=', userId), eb('actor_user_id', '=', userId)]));
         if (query.since != null) select = select.where('occurred_at', '>=', query.since);
         if (query.until != null) select = select.where('occurred_at', '<', query.until);
         const rows = await select.orderBy('id', 'desc').limit(query.limit).execute();

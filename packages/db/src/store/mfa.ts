@@ -30,7 +30,11 @@ export function mfaOps(db: Db, _scope: Scope, { storeCall, atomically }: Runner)
   return {
     findTotpFactor: (userId) =>
       storeCall(async () => {
-        const row = await db.selectFrom('mfa_totp_factors').selectAll().where('user_id', '=', userId).executeTakeFirst();
+        const row = await db
+          .selectFrom('mfa_totp_factors')
+          .selectAll()
+          .where('user_id', '=', userId)
+          .executeTakeFirst();
         return row ? toTotpFactor(row) : null;
       }),
 
@@ -38,10 +42,20 @@ export function mfaOps(db: Db, _scope: Scope, { storeCall, atomically }: Runner)
       storeCall(() =>
         atomically(async (trx) => {
           // A pending row is replaced; a confirmed one survives the DELETE and makes the INSERT a no-op.
-          await trx.deleteFrom('mfa_totp_factors').where('user_id', '=', factor.userId).where('confirmed_at', 'is', null).execute();
+          await trx
+            .deleteFrom('mfa_totp_factors')
+            .where('user_id', '=', factor.userId)
+            .where('confirmed_at', 'is', null)
+            .execute();
           const inserted = await trx
             .insertInto('mfa_totp_factors')
-            .values({ user_id: factor.userId, secret_ciphertext: factor.secretCiphertext, created_at: factor.createdAt, confirmed_at: null, last_used_step: null })
+            .values({
+              user_id: factor.userId,
+              secret_ciphertext: factor.secretCiphertext,
+              created_at: factor.createdAt,
+              confirmed_at: null,
+              last_used_step: null,
+            })
             .onConflict((oc) => oc.column('user_id').doNothing())
             .returning('user_id')
             .executeTakeFirst();
@@ -75,7 +89,11 @@ export function mfaOps(db: Db, _scope: Scope, { storeCall, atomically }: Runner)
 
     updateTotpCiphertext: (userId, secretCiphertext) =>
       storeCall(async () => {
-        const result = await db.updateTable('mfa_totp_factors').set({ secret_ciphertext: secretCiphertext }).where('user_id', '=', userId).executeTakeFirst();
+        const result = await db
+          .updateTable('mfa_totp_factors')
+          .set({ secret_ciphertext: secretCiphertext })
+          .where('user_id', '=', userId)
+          .executeTakeFirst();
         return result.numUpdatedRows > 0n;
       }),
 
@@ -132,7 +150,12 @@ export function mfaOps(db: Db, _scope: Scope, { storeCall, atomically }: Runner)
       storeCall(async () => {
         const row = await db
           .insertInto('mfa_challenges')
-          .values({ user_id: challenge.userId, purpose: challenge.purpose, created_at: challenge.createdAt, expires_at: challenge.expiresAt })
+          .values({
+            user_id: challenge.userId,
+            purpose: challenge.purpose,
+            created_at: challenge.createdAt,
+            expires_at: challenge.expiresAt,
+          })
           .returningAll()
           .executeTakeFirstOrThrow();
         return toMfaChallenge(row);
@@ -155,6 +178,5 @@ export function mfaOps(db: Db, _scope: Scope, { storeCall, atomically }: Runner)
         const result = await db.deleteFrom('mfa_challenges').where('user_id', '=', userId).executeTakeFirst();
         return Number(result.numDeletedRows);
       }),
-
   };
 }

@@ -9,7 +9,11 @@ import type { Db, Runner, Scope } from './runner.js';
  */
 
 /** IdP session links and accepted logout-token ids; each is one statement, so it runs as is inside a transaction. */
-export function oidcLogoutOps(db: Db, _scope: Scope, { storeCall }: Runner): Pick<
+export function oidcLogoutOps(
+  db: Db,
+  _scope: Scope,
+  { storeCall }: Runner,
+): Pick<
   AuthStoreOps,
   'insertIdpSessionLink' | 'findIdpSessionLink' | 'deleteSessionsByIdpLogout' | 'recordLogoutTokenJti'
 > {
@@ -18,13 +22,23 @@ export function oidcLogoutOps(db: Db, _scope: Scope, { storeCall }: Runner): Pic
       storeCall(async () => {
         await db
           .insertInto('session_idp_links')
-          .values({ session_id: link.sessionId, idp: link.idp, subject: link.subject, sid: link.sid, sealed_id_token: link.sealedIdToken })
+          .values({
+            session_id: link.sessionId,
+            idp: link.idp,
+            subject: link.subject,
+            sid: link.sid,
+            sealed_id_token: link.sealedIdToken,
+          })
           .execute();
       }),
 
     findIdpSessionLink: (sessionId) =>
       storeCall(async () => {
-        const row = await db.selectFrom('session_idp_links').selectAll().where('session_id', '=', sessionId).executeTakeFirst();
+        const row = await db
+          .selectFrom('session_idp_links')
+          .selectAll()
+          .where('session_id', '=', sessionId)
+          .executeTakeFirst();
         return row ? toIdpSessionLink(row) : null;
       }),
 
@@ -37,7 +51,9 @@ export function oidcLogoutOps(db: Db, _scope: Scope, { storeCall }: Runner): Pic
         if (query.subject !== null) links = links.where('subject', '=', query.subject);
         if (query.sid !== null) links = links.where('sid', '=', query.sid);
         const rows = await db.deleteFrom('sessions').where('id', 'in', links).returning(['id', 'user_id']).execute();
-        return rows.map((row) => ({ sessionId: toInt(row.id), userId: toInt(row.user_id) })).sort((a, b) => a.sessionId - b.sessionId);
+        return rows
+          .map((row) => ({ sessionId: toInt(row.id), userId: toInt(row.user_id) }))
+          .sort((a, b) => a.sessionId - b.sessionId);
       }),
 
     // ON CONFLICT DO NOTHING: the primary key decides the race, and a PostgreSQL transaction

@@ -8,10 +8,11 @@ import type { Db, Runner, Scope } from './runner.js';
  */
 
 /** Password reset tokens: at most one live per user, single use. */
-export function passwordResetOps(db: Db, scope: Scope, { storeCall, atomically }: Runner): Pick<
-  AuthStoreOps,
-  'insertPasswordResetToken' | 'deletePasswordResetTokensOfUser' | 'takePasswordResetToken'
-> {
+export function passwordResetOps(
+  db: Db,
+  scope: Scope,
+  { storeCall, atomically }: Runner,
+): Pick<AuthStoreOps, 'insertPasswordResetToken' | 'deletePasswordResetTokensOfUser' | 'takePasswordResetToken'> {
   return {
     insertPasswordResetToken: (token) =>
       storeCall(() =>

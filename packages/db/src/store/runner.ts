@@ -25,7 +25,10 @@ export interface GrantReads {
 }
 
 /** The SELECTs of `findAccessTokenGrant` and `findApiKeyGrant`, for drivers that run SQL text. */
-export function grantQueries(table: (name: string) => string, placeholder: string): { accessTokenGrant: string; apiKeyGrant: string } {
+export function grantQueries(
+  table: (name: string) => string,
+  placeholder: string,
+): { accessTokenGrant: string; apiKeyGrant: string } {
   return {
     // An access token dies with its refresh token (see findAccessTokenGrant below).
     accessTokenGrant:
@@ -84,7 +87,10 @@ export function runnerOn(db: Db, scope: Scope): Runner {
   }
 
   /** A driver-level read when it can run now, else the Kysely query; errors typed either way. */
-  async function fast<T>(read: (() => T | null | undefined | Promise<T | null | undefined>) | undefined, fallback: () => Promise<T | null>): Promise<T | null> {
+  async function fast<T>(
+    read: (() => T | null | undefined | Promise<T | null | undefined>) | undefined,
+    fallback: () => Promise<T | null>,
+  ): Promise<T | null> {
     if (read === undefined || scope.inTransaction) return storeCall(fallback);
     if (scope.isClosed()) throw closedError();
     let answer: T | null | undefined;
@@ -127,4 +133,3 @@ export async function transactionOn<T>(db: Db, fn: (trx: Db) => Promise<T>): Pro
     throw toStoreError(error);
   }
 }
-

@@ -9,9 +9,23 @@ import type { Db, Runner, Scope } from './runner.js';
  */
 
 /** Sessions with their refresh and access tokens. */
-export function sessionOps(db: Db, scope: Scope, { storeCall, fast }: Runner): Pick<
+export function sessionOps(
+  db: Db,
+  scope: Scope,
+  { storeCall, fast }: Runner,
+): Pick<
   AuthStoreOps,
-  'insertSession' | 'extendSession' | 'findSession' | 'listSessionsOfUser' | 'insertRefreshToken' | 'findRefreshToken' | 'consumeRefreshToken' | 'insertAccessToken' | 'findAccessTokenGrant' | 'deleteSession' | 'deleteSessionsOfUser'
+  | 'insertSession'
+  | 'extendSession'
+  | 'findSession'
+  | 'listSessionsOfUser'
+  | 'insertRefreshToken'
+  | 'findRefreshToken'
+  | 'consumeRefreshToken'
+  | 'insertAccessToken'
+  | 'findAccessTokenGrant'
+  | 'deleteSession'
+  | 'deleteSessionsOfUser'
 > {
   return {
     insertSession: (session) =>
@@ -39,13 +53,23 @@ export function sessionOps(db: Db, scope: Scope, { storeCall, fast }: Runner): P
         const greatest = sql.raw(scope.dialect === 'postgres' ? 'greatest' : 'max');
         const later = sql<number>`${greatest}(expires_at, ${expiresAt})`;
         const lastRefresh = sql<number>`${greatest}(coalesce(last_refreshed_at, ${refreshedAt}), ${refreshedAt})`;
-        const result = await db.updateTable('sessions').set({ expires_at: later, last_refreshed_at: lastRefresh }).where('id', '=', id).executeTakeFirst();
+        const result = await db
+          .updateTable('sessions')
+          .set({ expires_at: later, last_refreshed_at: lastRefresh })
+          .where('id', '=', id)
+          .executeTakeFirst();
         return result.numUpdatedRows > 0n;
       }),
 
     listSessionsOfUser: (userId, now) =>
       storeCall(async () => {
-        const rows = await db.selectFrom('sessions').selectAll().where('user_id', '=', userId).where('expires_at', '>', now).orderBy('id', 'desc').execute();
+        const rows = await db
+          .selectFrom('sessions')
+          .selectAll()
+          .where('user_id', '=', userId)
+          .where('expires_at', '>', now)
+          .orderBy('id', 'desc')
+          .execute();
         return rows.map(toSession);
       }),
 
@@ -107,22 +131,28 @@ export function sessionOps(db: Db, scope: Scope, { storeCall, fast }: Runner): P
 
     // No join on sessions: the session_id foreign key cascades, so a live row has a live session.
     findAccessTokenGrant: (id) =>
-      fast(
-        scope.grantReads && (() => scope.grantReads!.accessTokenGrant(id)),
-        async () => {
-          const row = await db
-            .selectFrom('access_tokens as a')
-            .innerJoin('users as u', 'u.id', 'a.user_id')
-            // An access token dies with its refresh token: once that is exchanged, the old access
-            // token must stop working even though its row outlives the exchange.
-            .innerJoin('refresh_tokens as r', 'r.id', 'a.refresh_token_id')
-            .select(['a.id', 'a.session_id', 'a.user_id', 'a.expires_at', 'u.role', 'u.username', 'u.email', 'u.auth_method'])
-            .where('a.id', '=', id)
-            .where('r.consumed_at', 'is', null)
-            .executeTakeFirst();
-          return row ? toAccessTokenGrant(row) : null;
-        },
-      ),
+      fast(scope.grantReads && (() => scope.grantReads!.accessTokenGrant(id)), async () => {
+        const row = await db
+          .selectFrom('access_tokens as a')
+          .innerJoin('users as u', 'u.id', 'a.user_id')
+          // An access token dies with its refresh token: once that is exchanged, the old access
+          // token must stop working even though its row outlives the exchange.
+          .innerJoin('refresh_tokens as r', 'r.id', 'a.refresh_token_id')
+          .select([
+            'a.id',
+            'a.session_id',
+            'a.user_id',
+            'a.expires_at',
+            'u.role',
+            'u.username',
+            'u.email',
+            'u.auth_method',
+          ])
+          .where('a.id', '=', id)
+          .where('r.consumed_at', 'is', null)
+          .executeTakeFirst();
+        return row ? toAccessTokenGrant(row) : null;
+      }),
 
     deleteSession: (id) =>
       storeCall(async () => {

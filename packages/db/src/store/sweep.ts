@@ -7,10 +7,7 @@ import type { Db, Runner, Scope } from './runner.js';
  */
 
 /** The periodic sweep of everything expired. */
-export function sweepOps(db: Db, scope: Scope, { storeCall, atomically }: Runner): Pick<
-  AuthStoreOps,
-  'deleteExpired'
-> {
+export function sweepOps(db: Db, scope: Scope, { storeCall, atomically }: Runner): Pick<AuthStoreOps, 'deleteExpired'> {
   return {
     deleteExpired: (now) => storeCall(() => atomically((trx) => sweep(trx, now))),
   };
@@ -30,7 +27,15 @@ async function sweep(db: Db, now: number): Promise<number> {
     .select('sessions.id')
     .where('sessions.expires_at', '<=', now)
     .where((eb) =>
-      eb.not(eb.exists(eb.selectFrom('refresh_tokens as live').select('live.id').whereRef('live.session_id', '=', 'sessions.id').where('live.expires_at', '>', now))),
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('refresh_tokens as live')
+            .select('live.id')
+            .whereRef('live.session_id', '=', 'sessions.id')
+            .where('live.expires_at', '>', now),
+        ),
+      ),
     );
   const expiredRefreshTokens = db
     .selectFrom('refresh_tokens')
@@ -61,4 +66,3 @@ async function sweep(db: Db, now: number): Promise<number> {
   ];
   return results.reduce((total, result) => total + Number(result.numDeletedRows), 0);
 }
-

@@ -12,9 +12,23 @@ import type { Db, Runner, Scope } from './runner.js';
  */
 
 /** The users table: create, find by every unique key, update, delete, list. */
-export function userOps(db: Db, scope: Scope, { bool, storeCall }: Runner): Pick<
+export function userOps(
+  db: Db,
+  scope: Scope,
+  { bool, storeCall }: Runner,
+): Pick<
   AuthStoreOps,
-  'insertUser' | 'findUserById' | 'findUserByEmail' | 'findUserByUsername' | 'findUserByOAuth2Identity' | 'findUserByLdapUniqueId' | 'findFirstUserByRole' | 'countUsersByRole' | 'updateUser' | 'deleteUser' | 'listUsers'
+  | 'insertUser'
+  | 'findUserById'
+  | 'findUserByEmail'
+  | 'findUserByUsername'
+  | 'findUserByOAuth2Identity'
+  | 'findUserByLdapUniqueId'
+  | 'findFirstUserByRole'
+  | 'countUsersByRole'
+  | 'updateUser'
+  | 'deleteUser'
+  | 'listUsers'
 > {
   const findUser = (column: 'id' | 'email' | 'username', value: number | string) =>
     storeCall(async () => {
@@ -74,7 +88,13 @@ export function userOps(db: Db, scope: Scope, { bool, storeCall }: Runner): Pick
 
     findFirstUserByRole: (role) =>
       storeCall(async () => {
-        const row = await db.selectFrom('users').selectAll().where('role', '=', role).orderBy('id', 'asc').limit(1).executeTakeFirst();
+        const row = await db
+          .selectFrom('users')
+          .selectAll()
+          .where('role', '=', role)
+          .orderBy('id', 'asc')
+          .limit(1)
+          .executeTakeFirst();
         return row ? toUser(row) : null;
       }),
 
@@ -90,7 +110,12 @@ export function userOps(db: Db, scope: Scope, { bool, storeCall }: Runner): Pick
 
     updateUser: (id, patch) =>
       storeCall(async () => {
-        const row = await db.updateTable('users').set(userUpdate(patch, bool)).where('id', '=', id).returningAll().executeTakeFirst();
+        const row = await db
+          .updateTable('users')
+          .set(userUpdate(patch, bool))
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirst();
         return row ? toUser(row) : null;
       }),
 
@@ -104,7 +129,8 @@ export function userOps(db: Db, scope: Scope, { bool, storeCall }: Runner): Pick
       storeCall(async () => {
         let query = db.selectFrom('users').selectAll().orderBy('id', 'desc').limit(page.limit);
         if (page.beforeId != null) query = query.where('id', '<', page.beforeId);
-        if (page.excludeRoles && page.excludeRoles.length > 0) query = query.where('role', 'not in', [...page.excludeRoles]);
+        if (page.excludeRoles && page.excludeRoles.length > 0)
+          query = query.where('role', 'not in', [...page.excludeRoles]);
         return (await query.execute()).map(toUser);
       }),
   };
@@ -123,4 +149,3 @@ function userUpdate(patch: UserPatch, bool: (value: boolean) => number | boolean
   if (patch.ldapUniqueId !== undefined) set.ldap_unique_id = patch.ldapUniqueId;
   return set;
 }
-

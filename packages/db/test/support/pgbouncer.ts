@@ -51,7 +51,11 @@ export async function startPgBouncer(url: string, serverConnections: number): Pr
   const port = await freePort();
   // From 1.21 PgBouncer can track prepared statements (on by default from 1.22): off, as in the
   // deployments this stands for.
-  const [major = 0, minor = 0] = (/PgBouncer (\d+)\.(\d+)/.exec(execFileSync(BINARY, ['--version'], { encoding: 'utf8' })) ?? []).slice(1).map(Number);
+  const [major = 0, minor = 0] = (
+    /PgBouncer (\d+)\.(\d+)/.exec(execFileSync(BINARY, ['--version'], { encoding: 'utf8' })) ?? []
+  )
+    .slice(1)
+    .map(Number);
   const tracksStatements = major > 1 || (major === 1 && minor >= 21);
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-pgbouncer-'));
   // Readable by the postgres user when we are root.
@@ -78,7 +82,9 @@ export async function startPgBouncer(url: string, serverConnections: number): Pr
   );
   const asRoot = process.getuid?.() === 0;
   const child: ChildProcess = asRoot
-    ? spawn('runuser', ['-u', 'postgres', '--', BINARY, join(dir, 'pgbouncer.ini')], { stdio: ['ignore', 'pipe', 'pipe'] })
+    ? spawn('runuser', ['-u', 'postgres', '--', BINARY, join(dir, 'pgbouncer.ini')], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
     : spawn(BINARY, [join(dir, 'pgbouncer.ini')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

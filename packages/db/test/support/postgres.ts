@@ -5,7 +5,10 @@ import { inject } from 'vitest';
 /** The server the globalSetup provided; without one the PostgreSQL tests fail, loudly. */
 export function postgresAdminUrl(): string {
   const url = inject('databaseUrl');
-  if (!url) throw new Error(inject('databaseSetupError') || 'No PostgreSQL: test/setup/postgres.ts is not registered as a globalSetup');
+  if (!url)
+    throw new Error(
+      inject('databaseSetupError') || 'No PostgreSQL: test/setup/postgres.ts is not registered as a globalSetup',
+    );
   return url;
 }
 

@@ -28,14 +28,29 @@ export function sessionCookies(app: RouteEnvironment, session: IssuedSession): H
   const headers = new Headers();
   const accessMaxAge = secondsUntil(session.accessTokenExpiresAt, session.issuedAt);
   const refreshMaxAge = secondsUntil(session.refreshTokenExpiresAt, session.issuedAt);
-  headers.append('set-cookie', serializeCookie(cookies, cookies.names.accessToken, session.accessToken, { maxAge: accessMaxAge, sameSite: 'Strict' }));
-  headers.append('set-cookie', serializeCookie(cookies, cookies.names.refreshToken, session.refreshToken, { maxAge: refreshMaxAge, sameSite: 'Strict' }));
+  headers.append(
+    'set-cookie',
+    serializeCookie(cookies, cookies.names.accessToken, session.accessToken, {
+      maxAge: accessMaxAge,
+      sameSite: 'Strict',
+    }),
+  );
+  headers.append(
+    'set-cookie',
+    serializeCookie(cookies, cookies.names.refreshToken, session.refreshToken, {
+      maxAge: refreshMaxAge,
+      sameSite: 'Strict',
+    }),
+  );
   return headers;
 }
 
 /** The logout-state cookie an RP-initiated logout sets: HttpOnly, Lax (it must come back from the IdP's page). */
 function logoutStateCookie(app: RouteEnvironment, state: string): string {
-  return serializeCookie(app.config.cookies, app.config.cookies.names.oauth2LogoutState, state, { maxAge: LOGOUT_STATE_TTL_SECONDS, sameSite: 'Lax' });
+  return serializeCookie(app.config.cookies, app.config.cookies.names.oauth2LogoutState, state, {
+    maxAge: LOGOUT_STATE_TTL_SECONDS,
+    sameSite: 'Lax',
+  });
 }
 
 export function clearSessionCookies(app: RouteEnvironment, headers = new Headers(), withOAuth = false): Headers {
@@ -65,39 +80,41 @@ export const authRoutes: readonly RouteDefinition[] = [
     kind: 'auth',
     async handler({ request, clientAddress, app }) {
       const body = await readJsonObject(request);
-      const outcome = await passwordLogin(app.deps, { email: body.email, password: body.password }, { clientAddress, userAgent: request.headers.get('user-agent') });
+      const outcome = await passwordLogin(
+        app.deps,
+        { email: body.email, password: body.password },
+        { clientAddress, userAgent: request.headers.get('user-agent') },
+      );
       if (outcome.kind === 'mfa') return mfaChallengeResponse(app, outcome.challenge);
       return noContent(sessionCookies(app, outcome.session));
     },
   },
-  ...(['GET', 'POST'] as const).map(
-    (method): RouteDefinition => ({
-      method,
-      pattern: '/auth/logout',
-      kind: 'auth',
-      async handler({ request, app }) {
-        const principal = await app.authenticateRequest(request);
-        const refresh = readCookie(request.headers.get('cookie'), app.config.cookies.names.refreshToken);
-        const owner = principal === null ? await refreshTokenOwner(app.deps, refresh) : null;
-        const userId = principal?.userId ?? owner?.userId ?? null;
-        const sessionId = principal !== null ? sessionIdOf(principal) : (owner?.sessionId ?? null);
-        let idp: EndSessionRedirect | null = null;
-        // The admin secret and system keys are not sessions: there is nothing of theirs to end.
-        if (userId !== null && (principal === null || principal.kind === 'session')) {
-          // Read before the logout deletes the session and its link to the IdP login.
-          if (sessionId !== null && app.idpLogout) idp = await app.idpLogout.endSessionRedirect(sessionId);
-          await signOut(app.deps, userId);
-        }
-        const headers = clearSessionCookies(app, new Headers(), true);
-        if (idp !== null) {
-          headers.append('set-cookie', logoutStateCookie(app, idp.state));
-          return redirect(idp.location, headers);
-        }
-        const target = app.prefixed(app.config.basicAuthEnabled ? '/login' : '/logout');
-        return redirect(target, headers);
-      },
-    }),
-  ),
+  ...(['GET', 'POST'] as const).map((method): RouteDefinition => ({
+    method,
+    pattern: '/auth/logout',
+    kind: 'auth',
+    async handler({ request, app }) {
+      const principal = await app.authenticateRequest(request);
+      const refresh = readCookie(request.headers.get('cookie'), app.config.cookies.names.refreshToken);
+      const owner = principal === null ? await refreshTokenOwner(app.deps, refresh) : null;
+      const userId = principal?.userId ?? owner?.userId ?? null;
+      const sessionId = principal !== null ? sessionIdOf(principal) : (owner?.sessionId ?? null);
+      let idp: EndSessionRedirect | null = null;
+      // The admin secret and system keys are not sessions: there is nothing of theirs to end.
+      if (userId !== null && (principal === null || principal.kind === 'session')) {
+        // Read before the logout deletes the session and its link to the IdP login.
+        if (sessionId !== null && app.idpLogout) idp = await app.idpLogout.endSessionRedirect(sessionId);
+        await signOut(app.deps, userId);
+      }
+      const headers = clearSessionCookies(app, new Headers(), true);
+      if (idp !== null) {
+        headers.append('set-cookie', logoutStateCookie(app, idp.state));
+        return redirect(idp.location, headers);
+      }
+      const target = app.prefixed(app.config.basicAuthEnabled ? '/login' : '/logout');
+      return redirect(target, headers);
+    },
+  })),
   {
     method: 'POST',
     pattern: '/auth/refresh',

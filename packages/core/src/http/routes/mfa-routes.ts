@@ -26,7 +26,10 @@ export function mfaChallengeResponse(app: RouteEnvironment, challenge: MfaChalle
   const { cookies } = app.config;
   const headers = new Headers();
   const maxAge = (challenge.expiresAt - app.deps.clock.now()) / 1000;
-  headers.append('set-cookie', serializeCookie(cookies, cookies.names.mfaChallenge, challenge.token, { maxAge, sameSite: 'Strict' }));
+  headers.append(
+    'set-cookie',
+    serializeCookie(cookies, cookies.names.mfaChallenge, challenge.token, { maxAge, sameSite: 'Strict' }),
+  );
   return json(
     {
       mfa_required: true,
@@ -56,7 +59,10 @@ function enrolmentJson(start: TotpEnrolmentStart) {
 }
 
 /** The request finishing a login: its session records this address and user agent, as `POST /auth/login`'s would. */
-const loginClient = (request: Request, clientAddress: string | null) => ({ clientAddress, userAgent: request.headers.get('user-agent') });
+const loginClient = (request: Request, clientAddress: string | null) => ({
+  clientAddress,
+  userAgent: request.headers.get('user-agent'),
+});
 
 const factorInput = (body: Record<string, unknown>) => ({ code: body.code, recoveryCode: body.recovery_code });
 
@@ -67,7 +73,12 @@ export const mfaAuthRoutes: readonly RouteDefinition[] = [
     kind: 'auth',
     async handler({ request, clientAddress, app }) {
       const body = await readJsonObject(request);
-      const outcome = await completeMfaLogin(app.deps, challengeToken(request, app, body), factorInput(body), loginClient(request, clientAddress));
+      const outcome = await completeMfaLogin(
+        app.deps,
+        challengeToken(request, app, body),
+        factorInput(body),
+        loginClient(request, clientAddress),
+      );
       return json(
         { data: { method: outcome.method, recovery_codes_remaining: outcome.recoveryCodesRemaining } },
         200,
@@ -90,8 +101,17 @@ export const mfaAuthRoutes: readonly RouteDefinition[] = [
     kind: 'auth',
     async handler({ request, clientAddress, app }) {
       const body = await readJsonObject(request);
-      const outcome = await confirmEnrolmentAtLogin(app.deps, challengeToken(request, app, body), body.code, loginClient(request, clientAddress));
-      return json({ data: { recovery_codes: outcome.recoveryCodes } }, 200, finished(app, sessionCookies(app, outcome.session)));
+      const outcome = await confirmEnrolmentAtLogin(
+        app.deps,
+        challengeToken(request, app, body),
+        body.code,
+        loginClient(request, clientAddress),
+      );
+      return json(
+        { data: { recovery_codes: outcome.recoveryCodes } },
+        200,
+        finished(app, sessionCookies(app, outcome.session)),
+      );
     },
   },
 ];
@@ -111,7 +131,10 @@ export const mfaV1Routes: readonly RouteDefinition[] = [
         data: {
           available: status.available,
           required: status.required,
-          totp: { enrolled: status.totp.enrolled, confirmed_at: status.totp.confirmedAt === null ? null : new Date(status.totp.confirmedAt).toISOString() },
+          totp: {
+            enrolled: status.totp.enrolled,
+            confirmed_at: status.totp.confirmedAt === null ? null : new Date(status.totp.confirmedAt).toISOString(),
+          },
           recovery_codes_remaining: status.recoveryCodesRemaining,
         },
       });

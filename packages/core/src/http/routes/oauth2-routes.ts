@@ -40,13 +40,17 @@ export function oauth2Routes(flow: OAuth2Flow, idpLogout: IdpLogout, config: Aut
     pattern: '/oauth2/{}/login',
     kind: 'public',
     async handler({ url, params, clientAddress, app }) {
-      if (app.config.rateLimitEnabled) await spend(app.deps.rateLimits, app.deps.clock, 'oauth2_login', OAUTH2_LOGIN_RULE, clientAddress);
+      if (app.config.rateLimitEnabled)
+        await spend(app.deps.rateLimits, app.deps.clock, 'oauth2_login', OAUTH2_LOGIN_RULE, clientAddress);
       const started = await flow.start(params[0] ?? '', app.publicUrl, url.searchParams.get('returnUrl'));
       if (!started.ok) return toLogin(app, started.code);
       const { cookies } = app.config;
       const headers = new Headers();
       const set = (name: string, value: string) =>
-        headers.append('set-cookie', serializeCookie(cookies, name, value, { maxAge: OAUTH2_COOKIE_SECONDS, sameSite: 'Lax' }));
+        headers.append(
+          'set-cookie',
+          serializeCookie(cookies, name, value, { maxAge: OAUTH2_COOKIE_SECONDS, sameSite: 'Lax' }),
+        );
       set(cookies.names.oauth2State, started.cookies.state);
       set(cookies.names.oauth2Nonce, started.cookies.nonce);
       if (started.cookies.codeVerifier !== null) set(cookies.names.oauth2CodeVerifier, started.cookies.codeVerifier);
@@ -64,20 +68,28 @@ export function oauth2Routes(flow: OAuth2Flow, idpLogout: IdpLogout, config: Aut
     async handler({ request, url, params, clientAddress, app }) {
       // The router answers HEAD with GET routes; a link checker's HEAD must not redeem the code.
       if (request.method !== 'GET') throw new NotFoundError('Method not allowed', undefined, 'method_not_allowed');
-      if (app.config.rateLimitEnabled) await spend(app.deps.rateLimits, app.deps.clock, 'oauth2_callback', OAUTH2_LOGIN_RULE, clientAddress);
+      if (app.config.rateLimitEnabled)
+        await spend(app.deps.rateLimits, app.deps.clock, 'oauth2_callback', OAUTH2_LOGIN_RULE, clientAddress);
       const cookieHeader = request.headers.get('cookie');
       const { names } = app.config.cookies;
-      const result = await flow.callback({
-        idpName: params[0] ?? '',
-        url,
-        stateCookie: readCookie(cookieHeader, names.oauth2State),
-        nonceCookie: readCookie(cookieHeader, names.oauth2Nonce),
-        codeVerifierCookie: readCookie(cookieHeader, names.oauth2CodeVerifier),
-        clientAddress,
-        userAgent: request.headers.get('user-agent'),
-      }, app.deps);
+      const result = await flow.callback(
+        {
+          idpName: params[0] ?? '',
+          url,
+          stateCookie: readCookie(cookieHeader, names.oauth2State),
+          nonceCookie: readCookie(cookieHeader, names.oauth2Nonce),
+          codeVerifierCookie: readCookie(cookieHeader, names.oauth2CodeVerifier),
+          clientAddress,
+          userAgent: request.headers.get('user-agent'),
+        },
+        app.deps,
+      );
       if (!result.ok) {
-        app.deps.logger.warn('oauth2: login refused', { idp: flow.idp(params[0] ?? '')?.name ?? '(unknown)', code: result.code, reason: result.reason });
+        app.deps.logger.warn('oauth2: login refused', {
+          idp: flow.idp(params[0] ?? '')?.name ?? '(unknown)',
+          code: result.code,
+          reason: result.reason,
+        });
         return toLogin(app, result.code);
       }
       const headers = clearOAuthCookies(app, sessionCookies(app, result.session));
@@ -116,9 +128,13 @@ export function oauth2Routes(flow: OAuth2Flow, idpLogout: IdpLogout, config: Aut
       const form = await readForm(request);
       const result = await idpLogout.receive(params[0] ?? '', form.get('logout_token'), app.deps);
       if (!result.ok) {
-        app.deps.logger.warn('oauth2: back-channel logout refused', { idp: flow.idp(params[0] ?? '')?.name ?? '(unknown)', reason: result.reason });
+        app.deps.logger.warn('oauth2: back-channel logout refused', {
+          idp: flow.idp(params[0] ?? '')?.name ?? '(unknown)',
+          reason: result.reason,
+        });
         if (result.status === 404) throw new NotFoundError('Unknown identity provider');
-        if (result.status === 503) throw new UnavailableError(`Back-channel logout could not be processed: ${result.reason}`);
+        if (result.status === 503)
+          throw new UnavailableError(`Back-channel logout could not be processed: ${result.reason}`);
         throw new ValidationError(`Invalid logout token: ${result.reason}`, 'invalid_logout_token');
       }
       // Back-Channel Logout 1.0 §2.8: 200, not cached.

@@ -41,13 +41,17 @@ function param(context: RouteContext, type: NodeType): number {
 function pageQuery(url: URL, type: NodeType): { cursor: number | null; limit: number } {
   const rawLimit = url.searchParams.get('limit');
   const limit = rawLimit === null ? 100 : Number(rawLimit);
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) throw new ValidationError('limit must be an integer between 1 and 1000');
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000)
+    throw new ValidationError('limit must be an integer between 1 and 1000');
   const rawCursor = url.searchParams.get('cursor');
   return { cursor: rawCursor ? fromGlobalId(type, rawCursor, 'cursor') : null, limit };
 }
 
 function keysPage(page: ApiKeyPage, type: NodeType): Response {
-  return json({ data: page.keys.map(apiKeyJson), next_cursor: page.nextCursor === null ? null : toGlobalId(type, page.nextCursor) });
+  return json({
+    data: page.keys.map(apiKeyJson),
+    next_cursor: page.nextCursor === null ? null : toGlobalId(type, page.nextCursor),
+  });
 }
 
 function createdKey(created: CreatedApiKey): Response {
@@ -75,7 +79,8 @@ function othersFlag(url: URL): boolean {
 
 function objectField(body: Record<string, unknown>, field: string): Record<string, unknown> {
   const value = body[field];
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ValidationError(`Body must contain an object "${field}"`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ValidationError(`Body must contain an object "${field}"`);
   return value as Record<string, unknown>;
 }
 
@@ -95,13 +100,18 @@ const optionalString = (raw: unknown, field: string): string | null => {
  * Key creation is refused by credential kind (API keys cannot mint keys, reference §5.2) whatever the
  * body says: checked before the body is read, so a key caller hears 403, never a validation 422.
  */
-function mayCreate(principal: Principal | null, action: Extract<Action, 'create_own_user_key' | 'create_system_key'>): void {
+function mayCreate(
+  principal: Principal | null,
+  action: Extract<Action, 'create_own_user_key' | 'create_system_key'>,
+): void {
   enforce(decide(principal, action));
 }
 
 /** As `mayCreate`, for deleting a personal key: a system key hears 403 before its id is parsed (reference order). */
 function mayDeleteUserKey(principal: Principal | null): void {
-  enforce(decide(principal, principal !== null && isAdmin(principal) ? 'delete_other_user_key' : 'delete_own_user_key'));
+  enforce(
+    decide(principal, principal !== null && isAdmin(principal) ? 'delete_other_user_key' : 'delete_own_user_key'),
+  );
 }
 
 /** An ISO 8601 time with a zone (`2026-01-02T03:04:05Z`), or a date (`2026-01-02`, midnight UTC): epoch ms. */
@@ -110,13 +120,18 @@ function timeQuery(url: URL, name: string): number | null {
   if (raw === null || raw === '') return null;
   const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
   const ms = iso.test(raw) ? Date.parse(raw) : Number.NaN;
-  if (!Number.isFinite(ms) || ms < 0) throw new ValidationError(`${name} must be an ISO 8601 time with a time zone, e.g. 2026-01-31T00:00:00Z`);
+  if (!Number.isFinite(ms) || ms < 0)
+    throw new ValidationError(`${name} must be an ISO 8601 time with a time zone, e.g. 2026-01-31T00:00:00Z`);
   return ms;
 }
 
 /** `?type=a,b&type=c&user_id=<User GlobalID>&since=&until=&cursor=&limit=` for `GET /v1/audit_events`. */
 function auditQuery(url: URL) {
-  const types = url.searchParams.getAll('type').flatMap((value) => value.split(',')).map((t) => t.trim()).filter(Boolean);
+  const types = url.searchParams
+    .getAll('type')
+    .flatMap((value) => value.split(','))
+    .map((t) => t.trim())
+    .filter(Boolean);
   const rawUser = url.searchParams.get('user_id');
   return {
     ...pageQuery(url, 'AuditEvent'),
@@ -189,7 +204,12 @@ export const v1Routes: readonly RouteDefinition[] = [
     pattern: '/v1/users/{}/sessions',
     kind: 'v1',
     async handler(context) {
-      const views = await listUserSessions(context.app.deps, context.principal, param(context, 'User'), currentSessionOf(context.principal));
+      const views = await listUserSessions(
+        context.app.deps,
+        context.principal,
+        param(context, 'User'),
+        currentSessionOf(context.principal),
+      );
       return sessionsList(views);
     },
   },
@@ -200,7 +220,11 @@ export const v1Routes: readonly RouteDefinition[] = [
     async handler(context) {
       const userId = param(context, 'User');
       await revokeUserSessions(context.app.deps, context.principal, userId);
-      return noContent(userId === context.principal?.userId && currentSessionOf(context.principal) !== null ? clearSessionCookies(context.app) : undefined);
+      return noContent(
+        userId === context.principal?.userId && currentSessionOf(context.principal) !== null
+          ? clearSessionCookies(context.app)
+          : undefined,
+      );
     },
   },
   {
@@ -209,7 +233,10 @@ export const v1Routes: readonly RouteDefinition[] = [
     kind: 'v1',
     async handler({ url, principal, app }) {
       const page = await listUsers(app.deps, principal, pageQuery(url, 'User'));
-      return json({ data: page.users.map(userJson), next_cursor: page.nextCursor === null ? null : toGlobalId('User', page.nextCursor) });
+      return json({
+        data: page.users.map(userJson),
+        next_cursor: page.nextCursor === null ? null : toGlobalId('User', page.nextCursor),
+      });
     },
   },
   {
@@ -273,7 +300,13 @@ export const v1Routes: readonly RouteDefinition[] = [
     async handler({ request, principal, app }) {
       mayCreate(principal, 'create_own_user_key');
       const data = objectField(await readJsonObject(request), 'data');
-      return createdKey(await createUserApiKey(app.deps, principal, { name: data.name, description: data.description, expiresAt: data.expires_at }));
+      return createdKey(
+        await createUserApiKey(app.deps, principal, {
+          name: data.name,
+          description: data.description,
+          expiresAt: data.expires_at,
+        }),
+      );
     },
   },
   {
@@ -310,7 +343,12 @@ export const v1Routes: readonly RouteDefinition[] = [
       mayCreate(principal, 'create_system_key');
       const data = objectField(await readJsonObject(request), 'data');
       return createdKey(
-        await createSystemApiKey(app.deps, principal, { name: data.name, description: data.description, expiresAt: data.expires_at }, app.systemUserId),
+        await createSystemApiKey(
+          app.deps,
+          principal,
+          { name: data.name, description: data.description, expiresAt: data.expires_at },
+          app.systemUserId,
+        ),
       );
     },
   },
@@ -331,7 +369,10 @@ export const v1Routes: readonly RouteDefinition[] = [
       // Authorised before the query is read: a non-admin hears 403, never which filter was wrong.
       enforce(decide(principal, 'read_audit_events'));
       const page = await listAuditEvents(app.deps, principal, auditQuery(url));
-      return json({ data: page.events.map(auditEventJson), next_cursor: page.nextCursor === null ? null : toGlobalId('AuditEvent', page.nextCursor) });
+      return json({
+        data: page.events.map(auditEventJson),
+        next_cursor: page.nextCursor === null ? null : toGlobalId('AuditEvent', page.nextCursor),
+      });
     },
   },
 ];
