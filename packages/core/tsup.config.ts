@@ -1,10 +1,17 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // One entry per public subpath (package.json `exports`).
-  entry: ['src/index.ts', 'src/adapter-kit.ts', 'src/internal.ts'],
+  // One entry per public subpath (package.json `exports`), and the argon2 worker thread's script,
+  // which src/crypto/argon2-threads.ts finds beside its own chunk (dist/argon2-worker.{js,cjs}).
+  entry: {
+    index: 'src/index.ts',
+    'adapter-kit': 'src/adapter-kit.ts',
+    internal: 'src/internal.ts',
+    'argon2-worker': 'src/crypto/argon2-worker.ts',
+  },
   format: ['esm', 'cjs'],
-  dts: true,
+  // Declarations for the public subpaths only: the worker script is nobody's import.
+  dts: { entry: { index: 'src/index.ts', 'adapter-kit': 'src/adapter-kit.ts', internal: 'src/internal.ts' } },
   clean: true,
   target: 'node20',
   sourcemap: true,
@@ -12,4 +19,6 @@ export default defineConfig({
   // subpath loaded it (without it the CJS entries would each carry their own copy).
   splitting: true,
   tsconfig: 'tsconfig.json',
+  // `import.meta.url` in the CJS build: the URL of the .cjs file it is in (argon2-threads.ts needs it).
+  shims: true,
 });

@@ -206,16 +206,22 @@ describe.concurrent('module systems', () => {
     for (const e of ENTRIES) expect(counts[e], e).toBeGreaterThan(0);
   });
 
-  it('core works the same through both, and the error brand crosses the two copies', async () => {
+  // Each probe also exits on its own after hashing: idle argon2 workers never hold a process open.
+  it('core works the same through both (argon2 worker included), and the error brand crosses the two copies', async () => {
     const probe = (load: string) => `${load}
       const cfg = core.parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'true', PHOENIX_SECRET: '${SECRET}' });
       let configError; try { core.parseAuthEnv({ PHOENIX_ENABLE_AUTH: 'true' }); } catch (e) { configError = e; }
       const codec = core.createTokenCodec({ secret: cfg.secret });
       const token = await codec.sign('access', { jti: '1', sub: '2', expiresAt: Math.floor(Date.now() / 1000) + 60 });
+      // Argon2 in a worker thread: its script is found inside the installed tarball, in this build's format.
+      const argon = core.createArgon2Hasher({ memoryCost: 1024, timeCost: 1 });
+      const hashed = await argon.hash('pw');
+      const onPool = core.createArgon2Hasher({ memoryCost: 1024, timeCost: 1 }, { threads: 'pool' });
+      const argon2 = [await argon.verify(hashed, 'pw'), await onPool.verify(hashed, 'pw'), await argon.verify(await onPool.hash('pw'), 'pw'), await argon.verify(hashed, 'px')];
       const other = ${load.includes('require') ? "await import('@gatehouse-auth/core')" : "(await import('node:module')).createRequire(import.meta.url)('@gatehouse-auth/core')"};
       console.log(JSON.stringify({ enabled: cfg.enabled, frozen: Object.isFrozen(cfg), errorCode: configError.code,
         sub: (await codec.verify(token, 'access')).sub, viewer: core.decideRest({ kind: 'session', userId: 1, role: 'VIEWER' }, 'POST', '/v1/projects').status,
-        crossGuard: other.isGatehouseError(configError), sameClass: other.ConfigError === core.ConfigError }));`;
+        crossGuard: other.isGatehouseError(configError), sameClass: other.ConfigError === core.ConfigError, argon2 }));`;
     const [esm, cjs] = await Promise.all([
       node(['--input-type=module', '-e', probe("const core = await import('@gatehouse-auth/core');")]),
       node([
@@ -233,6 +239,7 @@ describe.concurrent('module systems', () => {
       viewer: 403,
       crossGuard: true,
       sameClass: false,
+      argon2: [true, true, true, false],
     };
     expect(JSON.parse(esm.stdout || '{}')).toEqual(expected);
     expect(JSON.parse(cjs.stdout || '{}')).toEqual(expected);

@@ -1,5 +1,5 @@
 import type { AuthConfig } from './config/index.js';
-import { createArgon2Hasher, type PasswordHasher } from './crypto/index.js';
+import type { PasswordHasher } from './crypto/index.js';
 import { createRestPolicy, type Principal, type RestPolicyOptions, type Role } from './policy/index.js';
 import type { AuthStore, Clock, Mailer, RateLimitStore, RevocationChannel } from './ports.js';
 import { systemClock } from './ports.js';
@@ -151,12 +151,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     deps = {
       config,
       store,
-      hasher: boundedLoginHasher(
-        options.hasher ?? createArgon2Hasher(),
-        config.passwordHashing,
-        options.passwordHashing ?? {},
-        logger,
-      ),
+      hasher: boundedLoginHasher(options.hasher ?? null, config.passwordHashing, options.passwordHashing ?? {}, logger),
       tokens: createTokenCodec({
         secret: config.secret,
         previousSecrets: config.previousSecrets,

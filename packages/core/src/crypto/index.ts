@@ -3,7 +3,9 @@ export { assertValidPassword, passwordProblems, type PasswordPolicy } from './pa
 export {
   createArgon2Hasher,
   DEFAULT_ARGON2_PARAMS,
+  type Argon2HasherOptions,
   type Argon2Params,
+  type Argon2Threading,
   type PasswordHasher,
 } from './password-hasher.js';
 export { timingSafeEqualString } from './constant-time.js';

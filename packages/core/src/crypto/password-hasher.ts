@@ -1,5 +1,7 @@
 import type * as Argon2 from '@node-rs/argon2';
 import { UnavailableError } from '../errors/index.js';
+import { createArgon2Threads, type Argon2Threads } from './argon2-threads.js';
+import { defaultHashConcurrency } from './bounded-hasher.js';
 import { randomPassword } from './random.js';
 
 /**
@@ -105,10 +107,40 @@ function checkParams(params: Argon2Params): void {
   }
 }
 
-export function createArgon2Hasher(overrides: Partial<Argon2Params> = {}): PasswordHasher {
+/**
+ * Where argon2 runs. `'worker'` (default): a pool of dedicated worker threads at the lowest
+ * scheduling priority, so hashing yields the CPU to the event loop. `'pool'`: the async binding on
+ * libuv's thread pool, at normal priority, next to file, DNS and Web Crypto work; for a host that
+ * cannot start worker threads or that bundles core into one file (the worker is a file of its own
+ * in dist).
+ */
+export type Argon2Threading = 'worker' | 'pool';
+
+export interface Argon2HasherOptions {
+  /** Default `'worker'`. */
+  threads?: Argon2Threading;
+  /**
+   * Worker threads (with `'worker'`): started one by one as operations need them, then kept. Match
+   * the hashing bound in front (`createGatehouse` does). Default: one less than the cores, at least 1.
+   */
+  workers?: number;
+}
+
+export function createArgon2Hasher(
+  overrides: Partial<Argon2Params> = {},
+  hasherOptions: Argon2HasherOptions = {},
+): PasswordHasher {
   const params: Argon2Params = { ...DEFAULT_ARGON2_PARAMS, ...overrides };
   checkParams(params);
+  const threads = hasherOptions.threads ?? 'worker';
+  if (threads !== 'worker' && threads !== 'pool') throw new RangeError("argon2 threads must be 'worker' or 'pool'");
+  const workers = hasherOptions.workers ?? defaultHashConcurrency();
+  if (!Number.isSafeInteger(workers) || workers < 1 || workers > 256)
+    throw new RangeError('argon2 workers must be an integer from 1 to 256');
   const options: Argon2.Options = { ...params, algorithm: ARGON2ID };
+  // Made on the first operation: creating it starts nothing, but keeps construction free of side effects.
+  let pool: Argon2Threads | undefined;
+  const workerPool = () => (pool ??= createArgon2Threads(workers, options));
   const usesDefaults =
     params.memoryCost === DEFAULT_ARGON2_PARAMS.memoryCost &&
     params.timeCost === DEFAULT_ARGON2_PARAMS.timeCost &&
@@ -116,6 +148,7 @@ export function createArgon2Hasher(overrides: Partial<Argon2Params> = {}): Passw
   let dummyHash: Promise<string> | undefined = usesDefaults ? Promise.resolve(DEFAULT_DUMMY_HASH) : undefined;
 
   async function hash(password: string): Promise<string> {
+    if (threads === 'worker') return workerPool().hash(password);
     const argon2 = await loadArgon2();
     // The async binding hashes on libuv's thread pool, so the event loop keeps serving requests.
     return argon2.hash(password, options);
@@ -123,6 +156,7 @@ export function createArgon2Hasher(overrides: Partial<Argon2Params> = {}): Passw
 
   async function verify(stored: string, password: string): Promise<boolean> {
     if (typeof stored !== 'string' || !stored.startsWith('$argon2')) return false;
+    if (threads === 'worker') return workerPool().verify(stored, password);
     const argon2 = await loadArgon2();
     try {
       return await argon2.verify(stored, password);

@@ -1,7 +1,9 @@
 import type { PasswordHashingConfig } from '../config/index.js';
 import {
+  createArgon2Hasher,
   createBoundedHasher,
   defaultHashConcurrency,
+  type Argon2Threading,
   type BoundedPasswordHasher,
   type PasswordHasher,
 } from '../crypto/index.js';
@@ -13,6 +15,11 @@ export interface PasswordHashingOptions {
   concurrency?: number;
   /** Logins waiting for a slot before the next gets 503. Default: the variable, else 32. */
   maxQueue?: number;
+  /**
+   * Where the default argon2 hasher runs (ignored with your own `hasher`): `'worker'` (default),
+   * one low-priority worker thread per slot; `'pool'`, libuv's thread pool (see docs/performance.md).
+   */
+  threads?: Argon2Threading;
 }
 
 /** libuv's pool size as this process started it (read once by libuv, at the pool's first use). */
@@ -22,11 +29,12 @@ function threadPoolSize(env: NodeJS.ProcessEnv): number {
 }
 
 /**
- * The hasher services use: the given one (argon2 by default) behind the bound. Logs once at
- * start-up when the bound leaves no pool thread for anything else, and once per burst of refusals.
+ * The hasher services use: the given one, or (null) argon2 in one worker thread per slot, behind
+ * the bound. Logs once at start-up when the bound leaves no libuv pool thread for anything else,
+ * and once per burst of refusals.
  */
 export function boundedLoginHasher(
-  inner: PasswordHasher,
+  given: PasswordHasher | null,
   config: PasswordHashingConfig,
   options: PasswordHashingOptions,
   logger: Logger,
@@ -34,11 +42,17 @@ export function boundedLoginHasher(
 ): BoundedPasswordHasher {
   const pool = threadPoolSize(env);
   const chosen = options.concurrency ?? config.concurrency;
-  // The default also leaves one pool thread free, so file, DNS and Web Crypto work never queues
-  // behind logins: on more than 4 cores it is capped by the pool (raise UV_THREADPOOL_SIZE to use them).
-  const concurrency = chosen ?? Math.max(1, Math.min(defaultHashConcurrency(), pool - 1));
+  // Argon2 in worker threads leaves libuv's pool alone. Anything else may hash on the pool (a
+  // hasher we did not write, or `threads: 'pool'`): there the default also leaves one pool thread
+  // free, so file, DNS and Web Crypto work never queues behind logins, and on more than 4 cores it
+  // is capped by the pool (raise UV_THREADPOOL_SIZE to use them).
+  const onPool = given !== null || options.threads === 'pool';
+  const concurrency =
+    chosen ?? (onPool ? Math.max(1, Math.min(defaultHashConcurrency(), pool - 1)) : defaultHashConcurrency());
   const maxQueue = options.maxQueue ?? config.maxQueue;
-  if (chosen !== null && chosen >= pool) {
+  // Exactly one worker per slot: the bound decides what runs, and nothing waits behind it twice.
+  const inner = given ?? createArgon2Hasher({}, { threads: options.threads ?? 'worker', workers: concurrency });
+  if (onPool && chosen !== null && chosen >= pool) {
     logger.warn(
       'password hashing may occupy every libuv thread-pool thread; file, DNS and crypto work will wait behind logins',
       {
