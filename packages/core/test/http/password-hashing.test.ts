@@ -17,7 +17,7 @@ function logger() {
 }
 
 describe('boundedLoginHasher (the bound createGatehouse puts around the hasher)', () => {
-  it('defaults to one less than the cores, and to one less than the libuv pool when that is smaller', () => {
+  it('defaults to one less than the cores, and to one less than the libuv pool when that is smaller (a hasher of yours)', () => {
     const { log, warnings } = logger();
     const config = { concurrency: null, maxQueue: 32 };
     expect(boundedLoginHasher(inner, config, {}, log, { UV_THREADPOOL_SIZE: '64' }).stats().concurrency).toBe(
@@ -40,6 +40,24 @@ describe('boundedLoginHasher (the bound createGatehouse puts around the hasher)'
       concurrency: 2,
       maxQueue: 5,
     });
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('with the default argon2 hasher on worker threads: no pool cap and no pool warning', async () => {
+    const { log, warnings } = logger();
+    const config = { concurrency: null, maxQueue: 32 };
+    const onWorkers = boundedLoginHasher(null, config, {}, log, { UV_THREADPOOL_SIZE: '2' });
+    expect(onWorkers.stats().concurrency).toBe(defaultHashConcurrency());
+    expect(boundedLoginHasher(null, { concurrency: 8, maxQueue: 32 }, {}, log, {}).stats().concurrency).toBe(8);
+    expect(warnings).toEqual([]);
+    // It is the real argon2 hasher, behind the bound.
+    const stored = await onWorkers.hash('correct horse');
+    await expect(onWorkers.verify(stored, 'correct horse')).resolves.toBe(true);
+    // `threads: 'pool'` hashes on libuv's pool again, so the cap and the warning are back.
+    expect(
+      boundedLoginHasher(null, config, { threads: 'pool' }, log, { UV_THREADPOOL_SIZE: '2' }).stats().concurrency,
+    ).toBe(1);
+    boundedLoginHasher(null, { concurrency: 4, maxQueue: 32 }, { threads: 'pool' }, log, {});
     expect(warnings).toHaveLength(1);
   });
 });
