@@ -98,11 +98,16 @@ function recordingLogger() {
   return { logger, lines };
 }
 
-/** Waits (event-loop turns, no clock) until the condition holds. */
+/**
+ * Waits until the condition holds: a few event-loop turns, then polls that let the process sleep
+ * in between. Argon2 runs on a worker thread at nice 19, which gets the CPU only when this
+ * process's other threads leave it idle: a loop that never slept would starve the very hash it
+ * waits for. The bound on polls only ends a wait that would never end; nothing asserts a time.
+ */
 async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let turn = 0; turn < 20_000; turn++) {
+  for (let turn = 0; turn < 10_100; turn++) {
     if (condition()) return;
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => (turn < 100 ? setImmediate(resolve) : setTimeout(resolve, 1)));
   }
   throw new Error(`never happened: ${what}`);
 }
