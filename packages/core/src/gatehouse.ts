@@ -142,16 +142,18 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     logger,
   });
   let deps: ServiceDeps | null = null;
+  let hasher: ReturnType<typeof boundedLoginHasher> | null = null;
   let authenticator: Authenticator | null = null;
   let systemUserId: number | null = null;
   if (!config.enabled) audit.system.record({ type: 'auth.disabled_at_start', subjectUserId: null, details: {} });
   if (config.enabled) {
     if (!config.secret) throw new Error('createGatehouse: auth is enabled but the config has no secret');
     const revocations = options.revocations ?? createLocalRevocationChannel();
+    hasher = boundedLoginHasher(options.hasher ?? null, config.passwordHashing, options.passwordHashing ?? {}, logger);
     deps = {
       config,
       store,
-      hasher: boundedLoginHasher(options.hasher ?? null, config.passwordHashing, options.passwordHashing ?? {}, logger),
+      hasher,
       tokens: createTokenCodec({
         secret: config.secret,
         previousSecrets: config.previousSecrets,
@@ -232,13 +234,17 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     audit,
     /**
      * Stops the sweep timer and the authenticator's subscriptions, waits for mail still being sent
-     * and writes the audit events still queued. The store is the host's: close it yourself, after this.
+     * and writes the audit events still queued, then ends the default hasher's argon2 worker threads.
+     * The store is the host's: close it yourself, after this.
      */
     async close() {
       authenticator?.close();
       await sweep?.stop();
       await background.drain();
       await audit.close();
+      // Last, after the drain (background work may still hash): ends the argon2 worker threads of
+      // the default hasher; a hasher you passed in is yours to close.
+      await hasher?.close();
     },
   };
 }

@@ -3,6 +3,7 @@ export { assertValidPassword, passwordProblems, type PasswordPolicy } from './pa
 export {
   createArgon2Hasher,
   DEFAULT_ARGON2_PARAMS,
+  type Argon2Hasher,
   type Argon2HasherOptions,
   type Argon2Params,
   type Argon2Threading,

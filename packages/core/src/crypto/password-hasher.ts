@@ -126,10 +126,20 @@ export interface Argon2HasherOptions {
   workers?: number;
 }
 
+/** The argon2 hasher: the port, and a way to end its worker threads. */
+export interface Argon2Hasher extends PasswordHasher {
+  /**
+   * Ends the worker threads (`'worker'`; nothing to do with `'pool'`); operations running then fail
+   * with `UnavailableError`, a later one starts new threads. Idle workers never hold the process
+   * open, so this is tidiness: `createGatehouse`'s `close()` calls it for the hasher it made.
+   */
+  close(): Promise<void>;
+}
+
 export function createArgon2Hasher(
   overrides: Partial<Argon2Params> = {},
   hasherOptions: Argon2HasherOptions = {},
-): PasswordHasher {
+): Argon2Hasher {
   const params: Argon2Params = { ...DEFAULT_ARGON2_PARAMS, ...overrides };
   checkParams(params);
   const threads = hasherOptions.threads ?? 'worker';
@@ -190,5 +200,9 @@ export function createArgon2Hasher(
     return false;
   }
 
-  return { hash, verify, needsRehash, dummyVerify };
+  async function close(): Promise<void> {
+    await pool?.terminate();
+  }
+
+  return { hash, verify, needsRehash, dummyVerify, close };
 }

@@ -39,7 +39,7 @@ export function boundedLoginHasher(
   options: PasswordHashingOptions,
   logger: Logger,
   env: NodeJS.ProcessEnv = process.env,
-): BoundedPasswordHasher {
+): BoundedPasswordHasher & { readonly close: () => Promise<void> } {
   const pool = threadPoolSize(env);
   const chosen = options.concurrency ?? config.concurrency;
   // Argon2 in worker threads leaves libuv's pool alone. Anything else may hash on the pool (a
@@ -51,7 +51,9 @@ export function boundedLoginHasher(
     chosen ?? (onPool ? Math.max(1, Math.min(defaultHashConcurrency(), pool - 1)) : defaultHashConcurrency());
   const maxQueue = options.maxQueue ?? config.maxQueue;
   // Exactly one worker per slot: the bound decides what runs, and nothing waits behind it twice.
-  const inner = given ?? createArgon2Hasher({}, { threads: options.threads ?? 'worker', workers: concurrency });
+  const made =
+    given === null ? createArgon2Hasher({}, { threads: options.threads ?? 'worker', workers: concurrency }) : null;
+  const inner = given ?? made!;
   if (onPool && chosen !== null && chosen >= pool) {
     logger.warn(
       'password hashing may occupy every libuv thread-pool thread; file, DNS and crypto work will wait behind logins',
@@ -62,7 +64,7 @@ export function boundedLoginHasher(
       },
     );
   }
-  return createBoundedHasher(inner, {
+  const bounded = createBoundedHasher(inner, {
     concurrency,
     maxQueue,
     onBurst: (burst) =>
@@ -70,4 +72,6 @@ export function boundedLoginHasher(
         ...burst,
       }),
   });
+  // Ends the worker threads of a hasher made here; one you passed in is yours to close.
+  return { ...bounded, close: async () => made?.close() };
 }

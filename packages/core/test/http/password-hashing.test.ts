@@ -59,5 +59,17 @@ describe('boundedLoginHasher (the bound createGatehouse puts around the hasher)'
     ).toBe(1);
     boundedLoginHasher(null, { concurrency: 4, maxQueue: 32 }, { threads: 'pool' }, log, {});
     expect(warnings).toHaveLength(1);
+    // close() ends the worker threads it made (what createGatehouse's close() calls); a later
+    // operation starts new ones.
+    await onWorkers.close();
+    await expect(onWorkers.verify(stored, 'correct horse')).resolves.toBe(true);
+    await onWorkers.close();
+  });
+
+  it('close() leaves a hasher you passed in alone', async () => {
+    let closed = false;
+    const yours = { ...inner, close: () => Promise.resolve(void (closed = true)) };
+    await boundedLoginHasher(yours, { concurrency: 1, maxQueue: 0 }, {}, logger().log, {}).close();
+    expect(closed).toBe(false);
   });
 });
