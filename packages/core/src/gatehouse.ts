@@ -28,7 +28,13 @@ import { createIdTokenSeal } from './oauth2/id-token-seal.js';
 import { createIdpLogout, type IdpLogout } from './oauth2/idp-logout.js';
 import { createLdapDirectory, type Directory, type LdapDirectoryOptions } from './ldap/index.js';
 import { ldapRoutes } from './http/routes/ldap-routes.js';
-import { createAuditTrail, storeAuditSink, type AuditTrail, type AuditTrailOptions } from './audit/index.js';
+import {
+  createAuditTrail,
+  previousSecretReporter,
+  storeAuditSink,
+  type AuditTrail,
+  type AuditTrailOptions,
+} from './audit/index.js';
 import { mfaAuthRoutes, mfaV1Routes } from './http/routes/mfa-routes.js';
 
 /**
@@ -161,6 +167,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
         secret: config.secret,
         previousSecrets: config.previousSecrets,
         now: () => clock.now(),
+        onPreviousSecret: previousSecretReporter(audit.system, clock),
       }),
       rateLimits: options.rateLimits ?? createMemoryRateLimitStore(),
       revocations,
