@@ -185,7 +185,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     : null;
 
   // Auth off: no login routes, the anonymous profile, and the key routes, which the REST rule refuses
-  // with 403 (reference §4.10) rather than leaving them to the host's 404.
+  // with 403 (docs/phoenix-contract.md#api-key-routes) rather than leaving them to the host's 404.
   let idpLogout: IdpLogout | null = null;
   let oauth2: RouteDefinition[] = [];
   if (deps && config.oauth2.idps.length > 0) {
