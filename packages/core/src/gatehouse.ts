@@ -119,6 +119,19 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
  * Composes Gatehouse from a parsed configuration and a store: bootstraps the users, builds the
  * authenticator and the route table. Adapters translate their framework to `handle` and `guard`.
+ *
+ * @example
+ * ```ts
+ * import { createGatehouse, parseAuthEnv } from '@gatehouse-auth/core';
+ * import { createSqliteStore } from '@gatehouse-auth/db';
+ *
+ * const gh = await createGatehouse({
+ *   config: parseAuthEnv(process.env),
+ *   store: await createSqliteStore({ filename: '.data/phoenix.db' }),
+ *   restPolicy: { adminRoutes: ['DELETE /v1/projects/{id}'] },
+ * });
+ * // Hand gh to an adapter: app.use(gatehouse(gh)) on Express, for example.
+ * ```
  */
 export async function createGatehouse(options: GatehouseOptions): Promise<Gatehouse> {
   const { config, store } = options;
