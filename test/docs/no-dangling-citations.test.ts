@@ -33,8 +33,8 @@ const DANGLING: readonly RegExp[] = [
   /\bthe db report\b/i,
 ];
 
-/** `§n` is fine right after a public standard's name (RFC 6750 §2.1, OIDC Core §9, Back-Channel Logout 1.0 §2.8). */
-const STANDARD_BEFORE_SECTION = /(?:RFC \d+|BCP \d+|Core|Logout 1\.0),?\s*$/;
+/** `§n` is fine right after a public standard's name (RFC 6750 §2.1, OIDC Core §9, Back-Channel Logout 1.0 §2.8, WebAuthn §6.1). */
+const STANDARD_BEFORE_SECTION = /(?:RFC \d+|BCP \d+|Core|Logout 1\.0|WebAuthn(?: Level \d)?|CTAP ?[\d.]*),?\s*$/;
 
 function danglingCitations(text: string, file: string): Finding[] {
   const found: Finding[] = [];
@@ -137,7 +137,7 @@ describe('citations', () => {
       '// Issue #7: the credential checks',
       "// the reference's redirect codes",
       '/** pruneClaims (§4.8.3) */',
-      '// RFC 6750 §2.1 and OIDC Core §9 and Back-Channel Logout 1.0, §2.4',
+      '// RFC 6750 §2.1 and OIDC Core §9 and Back-Channel Logout 1.0, §2.4 and WebAuthn Level 3 §6.1',
       '// docs/phoenix-contract.md#oauth2-callback step 11',
     ].join('\n');
     expect(danglingCitations(sample, 'sample.ts').map((finding) => finding.where)).toEqual([
