@@ -125,6 +125,19 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
  * Composes Gatehouse from a parsed configuration and a store: bootstraps the users, builds the
  * authenticator and the route table. Adapters translate their framework to `handle` and `guard`.
+ *
+ * @example
+ * ```ts
+ * import { createGatehouse, parseAuthEnv } from '@gatehouse-auth/core';
+ * import { createSqliteStore } from '@gatehouse-auth/db';
+ *
+ * const gh = await createGatehouse({
+ *   config: parseAuthEnv(process.env),
+ *   store: await createSqliteStore({ filename: '.data/phoenix.db' }),
+ *   restPolicy: { adminRoutes: ['DELETE /v1/projects/{id}'] },
+ * });
+ * // Hand gh to an adapter: app.use(gatehouse(gh)) on Express, for example.
+ * ```
  */
 export async function createGatehouse(options: GatehouseOptions): Promise<Gatehouse> {
   const { config, store } = options;
@@ -192,7 +205,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     : null;
 
   // Auth off: no login routes, the anonymous profile, and the key routes, which the REST rule refuses
-  // with 403 (reference §4.10) rather than leaving them to the host's 404.
+  // with 403 (docs/phoenix-contract.md#api-key-routes) rather than leaving them to the host's 404.
   let idpLogout: IdpLogout | null = null;
   let oauth2: RouteDefinition[] = [];
   if (deps && config.oauth2.idps.length > 0) {

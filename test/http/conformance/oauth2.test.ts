@@ -109,7 +109,7 @@ describe.each(ADAPTERS)('%s: OpenID Connect sign-in', (adapter) => {
         oauth2UserId: DEFAULT_ACCOUNTS.developer!.sub,
         passwordHash: null,
       });
-      // No welcome mail on a just-in-time sign-up (reference §2); the harness has a live SMTP relay.
+      // No welcome mail on a just-in-time sign-up (docs/phoenix-contract.md#welcome-mail); the harness has a live SMTP relay.
       await waitForMail(server, (await createUser(server, 'VIEWER', 'pass-word-1', true)).email);
       await sleep(100);
       expect(server.mails.map((mail) => mail.to)).toEqual([expect.stringMatching(/^viewer/)]);

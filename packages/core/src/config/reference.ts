@@ -418,7 +418,7 @@ export function renderConfigReference(): string {
     '',
     '## Gatehouse additions: `GATEHOUSE_<NAME>`',
     '',
-    'Not part of the reference, so always read with this prefix, whatever the prefix option says.',
+    'Not part of the Phoenix contract, so always read with this prefix, whatever the prefix option says.',
     '',
     ...table(GATEHOUSE_CONFIG_REFERENCE, (variable) => variable),
     '',

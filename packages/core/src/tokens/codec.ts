@@ -4,9 +4,9 @@ import { AuthenticationError } from '../errors/index.js';
 import { isTokenKind, KIND_BY_TYPE, TOKEN_KINDS, tokenType, type TokenKind } from './kinds.js';
 
 /*
- * Token format, and why it differs from the reference.
+ * Token format, and why it differs from Phoenix.
  *
- * The reference signs a payload holding nothing but `jti` ("AccessToken:42") and reads subject,
+ * Phoenix signs a payload holding nothing but `jti` ("AccessToken:42") and reads subject,
  * kind and expiry from its database on every cache miss. Gatehouse keeps the `jti` as the handle
  * of a server-side row (revocation works the same way), but also signs `sub`, `iat`, `nbf`, `exp`
  * and the kind, so that:
@@ -16,7 +16,7 @@ import { isTokenKind, KIND_BY_TYPE, TOKEN_KINDS, tokenType, type TokenKind } fro
  *   - an expired token is refused without a store round-trip, which keeps `authenticate` off the
  *     database in the common case;
  *   - the row id no longer needs a table-name prefix to say which store to look in.
- * The role is still not in the token: it is read live, as in the reference.
+ * The role is still not in the token: it is read live, as in Phoenix.
  */
 
 export interface TokenClaims {
@@ -285,7 +285,7 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
 
     const seconds = Math.floor(now() / 1000);
     if (nbf > seconds + clockToleranceSeconds) throw invalidToken();
-    // Inclusive, as in the reference: a token is expired at its `exp`, not a second later.
+    // Inclusive, as in Phoenix: a token is expired at its `exp`, not a second later.
     if (typeof exp === 'number' && exp <= seconds - clockToleranceSeconds) throw expiredToken();
     if (keyIndex > 0) onPreviousSecret?.(keyIndex - 1, kind);
 
