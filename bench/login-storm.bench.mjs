@@ -1,4 +1,4 @@
-// Issue #16: a login storm must not slow anyone else down. The demo-shaped server (createGatehouse
+// A login storm must not slow anyone else down. The demo-shaped server (createGatehouse
 // on a SQLite file, the Hono and Fastify adapters, bench/servers/*.mjs in a child process) is
 // measured alone and with 20 and 100 password logins in flight, in interleaved rounds: cached
 // authenticated GETs (autocannon), first-sight requests (an API key the server has not seen yet,
@@ -31,7 +31,7 @@ import { createPostgresStore, createSqliteStore } from '../packages/db/dist/inde
 import { hmacFloor, markdownTable, measureGroup } from './lib.mjs';
 import { createDatabase, startPostgres } from './postgres.mjs';
 
-export const title = 'A login storm: first sight, cached throughput and the event loop while logins hash (issue 16)';
+export const title = 'A login storm: first sight, cached throughput and the event loop while logins hash';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ADMIN = { email: 'admin@localhost', password: 'admin' };
@@ -460,7 +460,7 @@ export async function run() {
     storms.set(framework, await stormOn(framework));
   }
   console.error('[bench] login-storm: hashing capacity, bounded and unbounded …');
-  // Lifted: as before issue 16, every login straight to the 4-thread libuv pool.
+  // Lifted: as before the bound existed, every login straight to the 4-thread libuv pool.
   const LIFTED = {
     GATEHOUSE_PASSWORD_HASH_CONCURRENCY: '256',
     GATEHOUSE_PASSWORD_HASH_QUEUE: '100000',
@@ -474,7 +474,7 @@ export async function run() {
     allCores: await loginCapacity('hono', ALL_CORES),
     unbounded: await loginCapacity('hono', LIFTED),
   };
-  // The 20-in-flight phase again with other bounds: lifted (as before issue 16), one slot per core, and argon2 back on libuv's pool.
+  // The 20-in-flight phase again with other bounds: lifted (as before the bound existed), one slot per core, and argon2 back on libuv's pool.
   const comparison = async (env) => {
     const server = await startServer('hono', env);
     try {
@@ -504,12 +504,12 @@ export async function run() {
     '',
     storm.summary,
     '',
-    `For comparison, the same Hono server with other bounds, one window alone and one with 20 logins in flight: the bound lifted (\`GATEHOUSE_PASSWORD_HASH_CONCURRENCY=256\`, queue 100000, \`threads: 'pool'\`: every login goes straight to the 4-thread libuv pool, as before this issue; token verification already in process), one slot per core (\`GATEHOUSE_PASSWORD_HASH_CONCURRENCY=${availableParallelism()}\`, worker threads), and the default bound with argon2 on libuv's pool at normal priority (\`threads: 'pool'\`, the design before the worker threads):`,
+    `For comparison, the same Hono server with other bounds, one window alone and one with 20 logins in flight: the bound lifted (\`GATEHOUSE_PASSWORD_HASH_CONCURRENCY=256\`, queue 100000, \`threads: 'pool'\`: every login goes straight to the 4-thread libuv pool, as before the bound existed; token verification already in process), one slot per core (\`GATEHOUSE_PASSWORD_HASH_CONCURRENCY=${availableParallelism()}\`, worker threads), and the default bound with argon2 on libuv's pool at normal priority (\`threads: 'pool'\`, the design before the worker threads):`,
     '',
     '| hono, 20 logins in flight | first sight p50 ms | first sight p99 ms | cached GET req/s | ratio to alone (same server) | event-loop delay p99 ms | logins/s | login p99 ms |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...[
-      ['bound lifted (before this issue)', unboundedStorm],
+      ['bound lifted (no bound)', unboundedStorm],
       [`concurrency ${availableParallelism()} (one per core)`, allCoresStorm],
       ["default bound, argon2 on libuv's pool (threads: 'pool')", onPoolStorm],
     ].map(
@@ -532,7 +532,7 @@ export async function run() {
       ),
     )} |`,
     `| concurrency ${availableParallelism()} (one per core) | ${fmt(capacity.allCores.loginsPerSecond)} | ${fmt(capacity.allCores.loginP99Ms)} | ${fmt(allCoresStorm.during.loginsPerSecond)} |`,
-    `| lifted (before issue 16: the 4-thread pool) | ${fmt(capacity.unbounded.loginsPerSecond)} | ${fmt(capacity.unbounded.loginP99Ms)} | ${fmt(unboundedStorm.during.loginsPerSecond)} |`,
+    `| lifted (no bound: the 4-thread pool) | ${fmt(capacity.unbounded.loginsPerSecond)} | ${fmt(capacity.unbounded.loginP99Ms)} | ${fmt(unboundedStorm.during.loginsPerSecond)} |`,
     '',
     `- logins/s at saturation while serving traffic, bounded / lifted = ${fmt(
       median(
