@@ -32,6 +32,7 @@ const DEFAULTS: AuthConfig = {
       oauth2CodeVerifier: 'phoenix-oauth2-code-verifier',
       oauth2LogoutState: 'phoenix-oauth2-logout-state',
       mfaChallenge: 'phoenix-mfa-challenge',
+      webauthnChallenge: 'phoenix-webauthn-challenge',
     },
   },
   defaultAdminInitialPassword: 'admin',
