@@ -78,7 +78,12 @@ export class NotFoundError extends GatehouseError {
 
 type ConflictCode = Extract<
   ErrorCode,
-  'conflict' | 'duplicate_email' | 'duplicate_username' | 'reserved_username' | 'mfa_already_enrolled' | 'passkey_already_registered'
+  | 'conflict'
+  | 'duplicate_email'
+  | 'duplicate_username'
+  | 'reserved_username'
+  | 'mfa_already_enrolled'
+  | 'passkey_already_registered'
 >;
 export class ConflictError extends GatehouseError {
   constructor(message: string, code: ConflictCode = 'conflict', options?: GatehouseErrorOptions) {

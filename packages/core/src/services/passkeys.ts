@@ -25,7 +25,13 @@ import type { PasskeyRecord, UserRecord, WebauthnChallengePurpose, WebauthnChall
 import type { ServiceDeps } from './deps.js';
 import { assertMfaConfigured, requireSelf } from './mfa-self.js';
 import { assertNotLockedOut, clearLoginFailures, recordLoginFailure } from './login-lockout.js';
-import { issueSession, recordSignIn, recordSignInFailure, type IssuedSession, type PasswordLoginClient } from './sessions.js';
+import {
+  issueSession,
+  recordSignIn,
+  recordSignInFailure,
+  type IssuedSession,
+  type PasswordLoginClient,
+} from './sessions.js';
 
 /*
  * Passkeys (WebAuthn, via @simplewebauthn/server): registered from a signed-in session, then used
@@ -356,7 +362,9 @@ export async function provePasskeySecondFactor(
   response: unknown,
 ): Promise<boolean> {
   const ceremony = await takeCeremony(deps, handle, 'second_factor', user.id);
-  return (await verifyAssertion(deps, ceremony, response, { userId: user.id, requireUserVerification: false })) !== null;
+  return (
+    (await verifyAssertion(deps, ceremony, response, { userId: user.id, requireUserVerification: false })) !== null
+  );
 }
 
 /** `POST /auth/passkey/options`: a passwordless sign-in, for whichever discoverable passkey the browser offers. */

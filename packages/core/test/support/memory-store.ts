@@ -227,7 +227,8 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
     async insertSession(n) {
       if (!s.users.has(n.userId)) throw new ConflictError('unknown user');
       // The databases' CHECK on sessions.sign_in_method, mirrored.
-      if (!['password', 'oauth2', 'ldap'].includes(n.signInMethod)) throw new ConflictError('Invalid sign-in method');
+      if (!['password', 'oauth2', 'ldap', 'passkey'].includes(n.signInMethod))
+        throw new ConflictError('Invalid sign-in method');
       const row: SessionRecord = {
         id: ++s.seq.session,
         userId: n.userId,

@@ -32,7 +32,11 @@ export function ceremonyResponse(app: RouteEnvironment, ceremony: WebauthnCeremo
     'set-cookie',
     serializeCookie(cookies, cookies.names.webauthnChallenge, ceremony.handle, { maxAge, sameSite: 'Strict' }),
   );
-  return json({ data: { options: ceremony.options, expires_at: new Date(ceremony.expiresAt).toISOString() } }, 200, headers);
+  return json(
+    { data: { options: ceremony.options, expires_at: new Date(ceremony.expiresAt).toISOString() } },
+    200,
+    headers,
+  );
 }
 
 export function ceremonyHandle(request: Request, app: RouteEnvironment): string | null {
