@@ -14,6 +14,7 @@ import { toGlobalId } from '@gatehouse-auth/core/internal';
 import { auditSection } from './audit-section.js';
 import { html, type SafeHtml } from './html.js';
 import { formError, htmlResponse, layout, redirectTo } from './layout.js';
+import { mfaSection } from './mfa-section.js';
 import {
   changePasswordUrl,
   currentSession,
@@ -209,7 +210,25 @@ function keysSection(section: KeySection, now: number): SafeHtml {
   </section>`;
 }
 
-function userRow(request: PageRequest, principal: AuthenticatedPrincipal, user: UserRecord): SafeHtml {
+/** "Reset 2FA": the admin's way back in for a user who lost every factor (the route ends their sessions). */
+function resetMfaButton(user: UserRecord): SafeHtml {
+  return html`<button
+    type="button"
+    class="danger small"
+    data-delete="/v1/users/${encodeURIComponent(toGlobalId('User', user.id))}/mfa"
+    data-confirm="Reset two-factor authentication of ${user.email}? Their authenticator and recovery codes are deleted and they are signed out everywhere."
+    aria-label="Reset 2FA of ${user.email}"
+  >
+    Reset 2FA
+  </button>`;
+}
+
+function userRow(
+  request: PageRequest,
+  principal: AuthenticatedPrincipal,
+  user: UserRecord,
+  hasFactor: boolean,
+): SafeHtml {
   const target = userTarget(user);
   const path = `/v1/users/${encodeURIComponent(toGlobalId('User', user.id))}`;
   const canRole = can(principal, 'change_user_role', target);
@@ -218,6 +237,7 @@ function userRow(request: PageRequest, principal: AuthenticatedPrincipal, user: 
     request.gh.config.basicAuthEnabled &&
     can(principal, 'change_other_password', target);
   const canDelete = can(principal, 'delete_user', target);
+  const canResetMfa = hasFactor && principal.userId !== user.id && can(principal, 'reset_other_mfa', target);
   const self = principal.userId === user.id;
   const role = canRole
     ? html`<form class="role-form inline-form" data-user="${path}">
@@ -233,7 +253,7 @@ function userRow(request: PageRequest, principal: AuthenticatedPrincipal, user: 
     <td data-label="Email">${user.email}</td>
     <td data-label="Role">${role}</td>
     <td data-label="Signs in with">
-      ${user.authMethod === 'LOCAL' ? 'password' : 'SSO'}${user.authMethod === 'LOCAL' && user.resetPassword ? html` <span class="hint">(must change)</span>` : ''}
+      ${user.authMethod === 'LOCAL' ? 'password' : 'SSO'}${user.authMethod === 'LOCAL' && user.resetPassword ? html` <span class="hint">(must change)</span>` : ''}${hasFactor ? html` <span class="badge badge-mfa">2FA</span>` : ''}
     </td>
     <td class="actions">
       ${
@@ -254,6 +274,7 @@ function userRow(request: PageRequest, principal: AuthenticatedPrincipal, user: 
             </details>`
           : ''
       }
+      ${canResetMfa ? resetMfaButton(user) : ''}
       ${canDelete ? deleteButton(path, `Delete the user ${user.email}? This ends their sessions and deletes their keys.`, `Delete user ${user.email}`) : ''}
     </td>
   </tr>`;
@@ -263,6 +284,7 @@ function usersSection(
   request: PageRequest,
   principal: AuthenticatedPrincipal,
   users: readonly UserRecord[],
+  withFactor: ReadonlySet<number>,
   more: boolean,
 ): SafeHtml {
   const basic = request.gh.config.basicAuthEnabled;
@@ -280,7 +302,7 @@ function usersSection(
           </tr>
         </thead>
         <tbody>
-          ${users.map((user) => userRow(request, principal, user))}
+          ${users.map((user) => userRow(request, principal, user, withFactor.has(user.id)))}
         </tbody>
       </table>
     </div>
@@ -308,6 +330,15 @@ function usersSection(
         : ''
     }
   </section>`;
+}
+
+/** Which listed password users have a confirmed authenticator (their row offers "Reset 2FA"). */
+async function usersWithFactor(request: PageRequest, users: readonly UserRecord[]): Promise<Set<number>> {
+  const store = request.gh.deps?.store;
+  if (!store) return new Set();
+  const local = users.filter((user) => user.authMethod === 'LOCAL');
+  const factors = await Promise.all(local.map((user) => store.findTotpFactor(user.id)));
+  return new Set(local.filter((_, i) => factors[i]?.confirmedAt != null).map((user) => user.id));
 }
 
 function authDisabled(request: PageRequest): Response {
@@ -340,12 +371,14 @@ export async function settingsPage(request: PageRequest): Promise<Response> {
   const ownKeys = await listOwnApiKeys(deps, principal, page);
   const sessions = await listOwnSessions(deps, principal, principal.sessionId);
   const users = can(principal, 'list_users') ? await listUsers(deps, principal, page) : null;
+  const withFactor = users ? await usersWithFactor(request, users.users) : new Set<number>();
+  const mfa = await mfaSection(gh, principal, user);
   const systemKeys = can(principal, 'list_system_keys') ? await listSystemApiKeys(deps, principal, page) : null;
   const audit = can(principal, 'read_audit_events') ? await auditSection(gh, deps, principal, request.url) : null;
 
   const body = html`<h1>Settings</h1>
     <p class="alert alert-error" id="page-error" role="alert" hidden></p>
-    ${profileSection(request, principal, user)} ${sessionsSection(sessions)}
+    ${profileSection(request, principal, user)} ${mfa} ${sessionsSection(sessions)}
     ${keysSection(
       {
         id: 'own-keys',
@@ -360,7 +393,7 @@ export async function settingsPage(request: PageRequest): Promise<Response> {
       },
       now,
     )}
-    ${users ? usersSection(request, principal, users.users, users.nextCursor !== null) : ''}
+    ${users ? usersSection(request, principal, users.users, withFactor, users.nextCursor !== null) : ''}
     ${
       systemKeys
         ? keysSection(
