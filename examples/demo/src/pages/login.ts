@@ -70,6 +70,14 @@ export async function loginPage(request: PageRequest, mode: 'login' | 'logout' =
           </form>`
         : ''
     }
+    ${
+      basic
+        ? html`<div id="passkey-login" class="stack passkey-login" hidden>
+            <button type="button" id="passkey-login-button">Sign in with a passkey</button>
+            ${formError}
+          </div>`
+        : ''
+    }
     ${basic && ldap ? html`<p class="divider"><span>or</span></p>` : ''}
     ${
       ldap
