@@ -175,7 +175,9 @@ describe('passkeys in Chromium, in order', () => {
     // A passkey-only account: the code forms are hidden, the passkey button has focus.
     await expect(page.locator('#mfa-code-form').isHidden()).resolves.toBe(true);
     const button = page.getByRole('button', { name: 'Use a passkey' });
-    await expect(button.evaluate('(el) => el === document.activeElement')).resolves.toBe(true);
+    await expect(page.evaluate('document.activeElement && document.activeElement.id')).resolves.toBe(
+      'mfa-passkey-button',
+    );
     await shots('passkey-mfa-challenge');
     const before = (await credentials())[0]!.signCount;
     await button.click();
@@ -216,9 +218,8 @@ describe('passkeys in Chromium, in order', () => {
     await section.getByText('Rename or remove').click();
     await section.getByLabel('Your password, to remove it').fill('not-my-password');
     await section.getByRole('button', { name: 'Remove Work laptop' }).click();
-    await expect(section.locator('.passkey-remove-form .form-error').textContent()).resolves.toBe(
-      'That password is not right.',
-    );
+    // The answer arrives after the click: wait for the message, read out by its role=alert line.
+    await section.locator('.passkey-remove-form .form-error', { hasText: 'That password is not right.' }).waitFor();
     await section.getByLabel('Your password, to remove it').fill(USER.password);
     await section.getByRole('button', { name: 'Remove Work laptop' }).click();
     await section.locator('#no-passkeys').waitFor();
