@@ -32,7 +32,7 @@ import {
   type Session,
   type TestServer,
 } from '../http/conformance/support.js';
-import { SoftAuthenticator } from '../http/conformance/soft-authenticator.js';
+import { SoftAuthenticator } from '../../packages/core/test/support/soft-authenticator.js';
 
 const TRUSTED = 'http://localhost';
 const EVIL_ORIGIN = 'https://evil.example.com';

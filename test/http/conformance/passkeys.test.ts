@@ -26,7 +26,7 @@ import {
   type TestServer,
   type TestUser,
 } from './support.js';
-import { SoftAuthenticator, type Forgery } from './soft-authenticator.js';
+import { SoftAuthenticator, type Forgery } from '../../../packages/core/test/support/soft-authenticator.js';
 
 const MFA_COOKIE = 'phoenix-mfa-challenge';
 const WEBAUTHN_COOKIE = 'phoenix-webauthn-challenge';
