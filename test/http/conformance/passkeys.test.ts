@@ -509,3 +509,21 @@ describe('passkeys without second factors configured', () => {
     );
   });
 });
+
+describe.each(['hono', 'express', 'fastify'] as const)(
+  '%s: the per-address rate limit covers passkey sign-in',
+  (adapter) => {
+    let server: TestServer;
+    beforeAll(async () => {
+      server = await startServer(adapter, { GATEHOUSE_ENCRYPTION_KEY: ENV.GATEHOUSE_ENCRYPTION_KEY });
+    });
+    afterAll(() => server?.close());
+
+    it('answers 429 once the auth bucket (12) is spent on passkey guesses', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 13; i++) statuses.push((await passwordless(server, '', { id: 'x' })).status);
+      expect(statuses.slice(0, 12).every((status) => status === 401)).toBe(true);
+      expect(statuses[12]).toBe(429);
+    });
+  },
+);
