@@ -75,8 +75,8 @@ let admin: Authenticator;
 let member: Authenticator;
 let memberCodes: string[];
 
-function overflow(): Promise<number> {
-  return page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+function overflow(target: Page): Promise<number> {
+  return target.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
 }
 
 // Every visible control that ends past either edge of the viewport; run in the page.
@@ -88,16 +88,16 @@ const OFF_SCREEN = `[...document.querySelectorAll('button, select, input:not([ty
   .map((element) => element.tagName.toLowerCase() + ' ' + (element.getAttribute('aria-label') || element.textContent.trim()))`;
 
 /** The page at 1280 px and at 390 px (where nothing may overflow sideways), saved at both. */
-async function shots(name: string): Promise<void> {
+async function shots(name: string, target: Page = page): Promise<void> {
   for (const width of [1280, 390]) {
-    await page.setViewportSize({ width, height: width > 600 ? 800 : 844 });
+    await target.setViewportSize({ width, height: width > 600 ? 800 : 844 });
     if (width === 390) {
-      expect(await overflow()).toBe(0);
-      expect(await page.evaluate<string[]>(OFF_SCREEN)).toEqual([]);
+      expect(await overflow(target)).toBe(0);
+      expect(await target.evaluate<string[]>(OFF_SCREEN)).toEqual([]);
     }
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
+    await target.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
   }
-  await page.setViewportSize({ width: 1280, height: 800 });
+  await target.setViewportSize({ width: 1280, height: 800 });
 }
 
 function path(): string {
@@ -369,6 +369,7 @@ describe('two-factor pages, in order', () => {
 
       const row = adminPage.locator(`tr[data-user-email="${MEMBER.email}"]`);
       await expect(row.locator('.badge-mfa').textContent()).resolves.toBe('2FA');
+      await shots('mfa-admin-users', adminPage);
       // Nobody resets their own factor from the users table: settings has their own section.
       await expect(
         adminPage
