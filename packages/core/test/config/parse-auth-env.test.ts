@@ -248,6 +248,7 @@ describe('parseAuthEnv: cookies', () => {
         oauth2CodeVerifier: 'gh_1-x-oauth2-code-verifier',
         oauth2LogoutState: 'gh_1-x-oauth2-logout-state',
         mfaChallenge: 'gh_1-x-mfa-challenge',
+        webauthnChallenge: 'gh_1-x-webauthn-challenge',
       },
     });
   });
