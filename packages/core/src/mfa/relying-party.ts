@@ -1,5 +1,5 @@
 /**
- * The WebAuthn relying party of this deployment, from configuration only (DESIGN rule 9): the RP id
+ * The WebAuthn relying party of this deployment, from configuration only (docs/architecture.md#rule-9): the RP id
  * is the host name of the public URL and the only accepted origin is its origin. A request's `Host`,
  * `Origin` or `X-Forwarded-*` never widens either, so an assertion made for another site (a phishing
  * domain proxying the pages) never verifies here.

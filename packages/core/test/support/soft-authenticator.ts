@@ -1,7 +1,7 @@
 /**
  * A software WebAuthn authenticator for server-side tests: an ES256 key pair from node:crypto per
  * credential, attestation `none`, authenticator data and client data built per WebAuthn Level 3
- * (§6.1 authenticator data, §6.5.4 attested credential data, §5.8.1 client data). The server's
+ * (WebAuthn §6.1 authenticator data, WebAuthn §6.5.4 attested credential data, WebAuthn §5.8.1 client data). The server's
  * @simplewebauthn verification runs on its output for real; every field a test may want to forge
  * (origin, RP id, flags, counter, user handle, challenge) can be overridden.
  */
