@@ -21,6 +21,7 @@ import {
   idOf,
   loginSession,
   resetLink,
+  setCookie,
   sleep,
   startServer,
   tokenId,
@@ -31,6 +32,7 @@ import {
   type Session,
   type TestServer,
 } from '../http/conformance/support.js';
+import { SoftAuthenticator } from '../../packages/core/test/support/soft-authenticator.js';
 
 const TRUSTED = 'http://localhost';
 const EVIL_ORIGIN = 'https://evil.example.com';
@@ -107,6 +109,119 @@ async function enrollingViewer(fx: Fixture) {
 }
 
 const totpRow = (fx: Fixture, userId: number) => fx.server.store.findTotpFactor(userId);
+
+/** The Cookie header of a WebAuthn ceremony a response started, after `base`, and its options. */
+async function ceremonyOf<T>(response: Response, base: string): Promise<{ cookie: string; options: T }> {
+  const handle = setCookie(response, 'phoenix-webauthn-challenge').value;
+  const body = (await response.json()) as { data: { options: T } };
+  return { cookie: `${base}; phoenix-webauthn-challenge=${handle}`, options: body.data.options };
+}
+
+/** A member with one passkey, registered through the API with the software authenticator. */
+async function passkeyVictim(fx: Fixture) {
+  const who = await victim(fx);
+  const authenticator = new SoftAuthenticator(new URL(fx.server.url).origin);
+  const started = await ceremonyOf<Parameters<SoftAuthenticator['register']>[0]>(
+    await call(fx.server, 'POST', '/v1/user/mfa/passkeys/options', { cookie: who.session }),
+    who.session.cookie,
+  );
+  const created = await call(fx.server, 'POST', '/v1/user/mfa/passkeys', {
+    cookie: started.cookie,
+    json: { response: authenticator.register(started.options) },
+  });
+  const passkey = ((await created.json()) as { data: { id: string } }).data;
+  return { ...who, authenticator, passkeyId: passkey.id, credentialId: authenticator.credentials[0]!.id };
+}
+
+type RequestOptions = Parameters<SoftAuthenticator['assert']>[0];
+
+const PASSKEY_WRITES: readonly Case[] = [
+  [
+    'POST',
+    '/v1/user/mfa/passkeys/options',
+    async (fx) => {
+      const { session } = await victim(fx);
+      // Plants a ceremony cookie: the Set-Cookie check is the state.
+      return { path: '/v1/user/mfa/passkeys/options', options: { cookie: session }, okStatus: 200, snapshot: null };
+    },
+  ],
+  [
+    'POST',
+    '/v1/user/mfa/passkeys',
+    async (fx) => {
+      const { id, session } = await victim(fx);
+      const started = await ceremonyOf<Parameters<SoftAuthenticator['register']>[0]>(
+        await call(fx.server, 'POST', '/v1/user/mfa/passkeys/options', { cookie: session }),
+        session.cookie,
+      );
+      const response = new SoftAuthenticator(new URL(fx.server.url).origin).register(started.options);
+      return {
+        path: '/v1/user/mfa/passkeys',
+        options: { cookie: started.cookie, json: { response } },
+        okStatus: 201,
+        snapshot: () => fx.server.store.countPasskeys(id),
+      };
+    },
+  ],
+  [
+    'PATCH',
+    '/v1/user/mfa/passkeys/{}',
+    async (fx) => {
+      const { session, passkeyId, credentialId } = await passkeyVictim(fx);
+      return {
+        path: `/v1/user/mfa/passkeys/${passkeyId}`,
+        options: { cookie: session, json: { name: 'Renamed by CSRF' } },
+        okStatus: 200,
+        snapshot: async () => (await fx.server.store.findPasskeyByCredentialId(credentialId))?.name,
+      };
+    },
+  ],
+  [
+    'POST',
+    '/v1/user/mfa/passkeys/{}/remove',
+    async (fx) => {
+      const { id, session, passkeyId } = await passkeyVictim(fx);
+      return {
+        path: `/v1/user/mfa/passkeys/${passkeyId}/remove`,
+        options: { cookie: session, json: { password: 'pass-word-1' } },
+        okStatus: 204,
+        snapshot: () => fx.server.store.countPasskeys(id),
+      };
+    },
+  ],
+  [
+    'POST',
+    '/auth/mfa/passkey/options',
+    async (fx) => {
+      const { email } = await passkeyVictim(fx);
+      const login = await call(fx.server, 'POST', '/auth/login', { json: { email, password: 'pass-word-1' } });
+      const { mfa_token } = (await login.json()) as { mfa_token: string };
+      return { path: '/auth/mfa/passkey/options', options: { json: { mfa_token } }, okStatus: 200, snapshot: null };
+    },
+  ],
+  [
+    'POST',
+    '/auth/passkey/options',
+    () => Promise.resolve({ path: '/auth/passkey/options', options: { json: {} }, okStatus: 200, snapshot: null }),
+  ],
+  [
+    'POST',
+    '/auth/passkey/verify',
+    async (fx) => {
+      const { authenticator, credentialId } = await passkeyVictim(fx);
+      const started = await ceremonyOf<RequestOptions>(
+        await call(fx.server, 'POST', '/auth/passkey/options', { json: {} }),
+        'x=y',
+      );
+      return {
+        path: '/auth/passkey/verify',
+        options: { cookie: started.cookie, json: { response: authenticator.assert(started.options) } },
+        okStatus: 204,
+        snapshot: async () => (await fx.server.store.findPasskeyByCredentialId(credentialId))?.counter,
+      };
+    },
+  ],
+];
 
 const MFA_WRITES: readonly Case[] = [
   [
@@ -466,6 +581,7 @@ const GATEHOUSE_WRITES: readonly Case[] = [
     () => Promise.resolve({ path: `/oauth2/${IDP}/login`, options: {}, okStatus: 302, snapshot: null }),
   ]),
   ...MFA_WRITES,
+  ...PASSKEY_WRITES,
 ];
 
 /** The host app's writes (test/http/harness.ts), each behind `authenticate`/`protect`. */
@@ -498,6 +614,7 @@ const GATEHOUSE_READS: readonly (readonly [string, string])[] = [
   ['GET', '/v1/user/sessions'],
   ['GET', '/v1/users/{}/sessions'],
   ['GET', '/v1/user/mfa'],
+  ['GET', '/v1/user/mfa/passkeys'],
   ['GET', '/oauth2/{}/tokens'], // the callback: see its own test below
   // The IdP's return from an RP-initiated logout: its state is checked against the cookie
   // (test/http/conformance/oauth2-logout.test.ts).

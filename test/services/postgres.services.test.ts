@@ -2,6 +2,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { createPostgresStore } from '../../packages/db/src/index.js';
 import { createTestDatabase, type TestDatabase } from '../../packages/db/test/support/postgres.js';
 import { defineMfaServiceSuite } from '../../packages/core/test/services/mfa-suite.js';
+import { definePasskeyServiceSuite } from '../../packages/core/test/services/passkey-suite.js';
 import { defineServiceSuite } from '../../packages/core/test/services/service-suite.js';
 
 let database: TestDatabase | undefined;
@@ -24,5 +25,11 @@ defineServiceSuite('PostgreSQL (a real server)', async () => {
 defineMfaServiceSuite('PostgreSQL (a real server)', async () => {
   if (!database) throw new Error('the test database was not created');
   const store = await createPostgresStore({ connectionString: database.url, schema: `mfa_${++count}` });
+  return { store, cleanup: () => store.close() };
+});
+
+definePasskeyServiceSuite('PostgreSQL (a real server)', async () => {
+  if (!database) throw new Error('the test database was not created');
+  const store = await createPostgresStore({ connectionString: database.url, schema: `passkeys_${++count}` });
   return { store, cleanup: () => store.close() };
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { createSqliteStore } from '../../packages/db/src/index.js';
 import { defineMfaServiceSuite } from '../../packages/core/test/services/mfa-suite.js';
+import { definePasskeyServiceSuite } from '../../packages/core/test/services/passkey-suite.js';
 import { defineServiceSuite } from '../../packages/core/test/services/service-suite.js';
 
 let directory = '';
@@ -24,5 +25,10 @@ defineServiceSuite('SQLite (a real file)', async () => {
 
 defineMfaServiceSuite('SQLite (a real file)', async () => {
   const store = await createSqliteStore({ filename: join(directory, `mfa-${++count}.db`) });
+  return { store, cleanup: () => store.close() };
+});
+
+definePasskeyServiceSuite('SQLite (a real file)', async () => {
+  const store = await createSqliteStore({ filename: join(directory, `passkeys-${++count}.db`) });
   return { store, cleanup: () => store.close() };
 });

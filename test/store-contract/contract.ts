@@ -986,6 +986,126 @@ export function defineStoreContract(name: string, makeStore: () => Promise<Store
       });
     });
 
+    describe('passkeys', () => {
+      const passkey = (userId: number, credentialId: string) => ({
+        userId,
+        credentialId,
+        publicKey: 'pQECAyYgASFYIA',
+        counter: 0,
+        transports: ['internal', 'hybrid'],
+        userHandle: 'handle-of-user',
+        name: 'Laptop',
+        createdAt: T0,
+      });
+
+      it('registers, lists, renames and deletes a user’s passkeys; a credential id is unique across users', async () => {
+        const user = await store.insertUser(localUser());
+        const other = await store.insertUser(localUser());
+        const first = await store.insertPasskey(passkey(user.id, 'cred-a'));
+        expect(first).toEqual({ id: first.id, ...passkey(user.id, 'cred-a'), lastUsedAt: null });
+        const second = await store.insertPasskey({ ...passkey(user.id, 'cred-b'), name: 'Phone', transports: [] });
+        await expectConflict(store.insertPasskey(passkey(other.id, 'cred-a')), 'conflict');
+        await expectConflict(store.insertPasskey(passkey(999_999, 'cred-z')), 'conflict');
+        expect((await store.listPasskeys(user.id)).map((p) => p.name)).toEqual(['Laptop', 'Phone']);
+        expect(await store.countPasskeys(user.id)).toBe(2);
+        expect(await store.countPasskeys(other.id)).toBe(0);
+        expect(await store.findPasskeyByCredentialId('cred-b')).toEqual(second);
+        expect(await store.findPasskeyByCredentialId('cred-x')).toBeNull();
+        // Another user's id does not name it.
+        expect(await store.renamePasskey(other.id, first.id, 'Stolen')).toBeNull();
+        expect(await store.deletePasskey(other.id, first.id)).toBe(false);
+        expect((await store.renamePasskey(user.id, first.id, 'Desk'))?.name).toBe('Desk');
+        expect(await store.deletePasskey(user.id, first.id)).toBe(true);
+        expect(await store.deletePasskey(user.id, first.id)).toBe(false);
+        await store.insertPasskey(passkey(other.id, 'cred-c'));
+        expect(await store.deletePasskeysOfUser(user.id)).toBe(1);
+        expect(await store.countPasskeys(other.id)).toBe(1);
+      });
+
+      it('advancePasskeyCounter only moves forward (0 stays allowed), and of concurrent callers one wins', async () => {
+        const user = await store.insertUser(localUser());
+        const row = await store.insertPasskey(passkey(user.id, 'cred-counter'));
+        // An authenticator without a counter reports 0 every time.
+        expect(await store.advancePasskeyCounter(row.id, 0, T0 + 1)).toBe(true);
+        expect((await store.findPasskeyByCredentialId('cred-counter'))?.lastUsedAt).toBe(T0 + 1);
+        expect(await store.advancePasskeyCounter(row.id, 5, T0 + 2)).toBe(true);
+        expect(await store.advancePasskeyCounter(row.id, 5, T0 + 3)).toBe(false);
+        expect(await store.advancePasskeyCounter(row.id, 4, T0 + 3)).toBe(false);
+        expect(await store.advancePasskeyCounter(row.id, 0, T0 + 3)).toBe(false);
+        const racing = await Promise.all(
+          Array.from({ length: 10 }, () => store.advancePasskeyCounter(row.id, 6, T0 + 4)),
+        );
+        expect(racing.filter(Boolean)).toHaveLength(1);
+        expect(await store.findPasskeyByCredentialId('cred-counter')).toMatchObject({ counter: 6, lastUsedAt: T0 + 4 });
+        expect(await store.advancePasskeyCounter(999_999, 7, T0)).toBe(false);
+      });
+
+      it('WebAuthn challenges: taken once, swept at expiry, for a user or for nobody yet', async () => {
+        const user = await store.insertUser(localUser());
+        const challenge = {
+          handleHash: 'hash-1',
+          purpose: 'register' as const,
+          userId: user.id,
+          challenge: 'Y2hhbGxlbmdl',
+          createdAt: T0,
+          expiresAt: T0 + HOUR,
+        };
+        await store.insertWebauthnChallenge(challenge);
+        await expectConflict(store.insertWebauthnChallenge(challenge), 'conflict');
+        const taken = await Promise.all(Array.from({ length: 10 }, () => store.takeWebauthnChallenge('hash-1')));
+        expect(taken.filter((row) => row !== null)).toEqual([challenge]);
+        await store.insertWebauthnChallenge({
+          ...challenge,
+          handleHash: 'hash-2',
+          purpose: 'passwordless',
+          userId: null,
+        });
+        await store.insertWebauthnChallenge({ ...challenge, handleHash: 'hash-3', expiresAt: T0 + 10 });
+        await expectConflict(
+          store.insertWebauthnChallenge({ ...challenge, handleHash: 'hash-4', userId: 999_999 }),
+          'conflict',
+        );
+        expect(await store.deleteExpired(T0 + 10)).toBe(1);
+        expect(await store.takeWebauthnChallenge('hash-3')).toBeNull();
+        expect(await store.takeWebauthnChallenge('hash-2')).toMatchObject({ purpose: 'passwordless', userId: null });
+      });
+
+      it('deleting a user deletes its passkeys and pending ceremonies; a failed transaction keeps them', async () => {
+        const user = await store.insertUser(localUser());
+        await store.insertPasskey(passkey(user.id, 'cred-cascade'));
+        await store.insertWebauthnChallenge({
+          handleHash: 'hash-cascade',
+          purpose: 'second_factor',
+          userId: user.id,
+          challenge: 'c',
+          createdAt: T0,
+          expiresAt: T0 + HOUR,
+        });
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.deletePasskeysOfUser(user.id);
+            throw new Error('abort');
+          }),
+        ).rejects.toThrow('abort');
+        expect(await store.countPasskeys(user.id)).toBe(1);
+        expect(await store.deleteUser(user.id)).toBe(true);
+        expect(await store.findPasskeyByCredentialId('cred-cascade')).toBeNull();
+        expect(await store.takeWebauthnChallenge('hash-cascade')).toBeNull();
+      });
+
+      it('a session may be signed in with a passkey', async () => {
+        const user = await store.insertUser(localUser());
+        const session = await store.insertSession({
+          signInMethod: 'passkey',
+          userId: user.id,
+          createdAt: T0,
+          expiresAt: T0 + HOUR,
+        });
+        expect(session.signInMethod).toBe('passkey');
+        expect((await store.findSession(session.id))?.signInMethod).toBe('passkey');
+      });
+    });
+
     describe('cascades', () => {
       it('deleting a user deletes its sessions, tokens, API keys and reset token, and nobody else’s', async () => {
         const user = await store.insertUser(localUser());

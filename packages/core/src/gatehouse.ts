@@ -36,6 +36,7 @@ import {
   type AuditTrailOptions,
 } from './audit/index.js';
 import { mfaAuthRoutes, mfaV1Routes } from './http/routes/mfa-routes.js';
+import { passkeyAuthRoutes, passkeyV1Routes } from './http/routes/passkey-routes.js';
 
 /**
  * @module
@@ -218,7 +219,16 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
       ? ldapRoutes(config.ldap, options.directory ?? createLdapDirectory(config.ldap, { ...options.ldap, logger }))
       : [];
   const routes: RouteDefinition[] = config.enabled
-    ? [...authRoutes, ...mfaAuthRoutes, ...ldap, ...oauth2, ...v1Routes, ...mfaV1Routes]
+    ? [
+        ...authRoutes,
+        ...mfaAuthRoutes,
+        ...passkeyAuthRoutes,
+        ...ldap,
+        ...oauth2,
+        ...v1Routes,
+        ...mfaV1Routes,
+        ...passkeyV1Routes,
+      ]
     : v1Routes.filter((r) => (r.pattern === '/v1/user' && r.method === 'GET') || r.pattern.includes('/api_keys'));
   const background = createBackgroundWork();
   const gate = createGate({ config, restPolicy, csrf, hostCheck, authenticator });

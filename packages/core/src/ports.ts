@@ -57,7 +57,7 @@ export interface UserPatch {
 }
 
 /** How a session was signed in to: the password form, an OAuth2/OIDC IdP (by its configured name), or LDAP. */
-export type SignInMethod = 'password' | 'oauth2' | 'ldap';
+export type SignInMethod = 'password' | 'oauth2' | 'ldap' | 'passkey';
 
 /** Where and how a login happened, recorded once on its session row for the session list. */
 export interface SessionOrigin {
@@ -215,6 +215,46 @@ export interface MfaChallengeRecord {
 
 export type MfaChallengePurpose = 'verify' | 'enroll';
 
+/**
+ * A user's passkey (WebAuthn credential). Only public material is stored: the credential id and
+ * COSE public key (base64url) the authenticator returned at registration, and its signature counter.
+ */
+export interface PasskeyRecord {
+  readonly id: number;
+  readonly userId: number;
+  /** The authenticator's credential id, base64url: unique across users. */
+  readonly credentialId: string;
+  /** The COSE-encoded public key, base64url. */
+  readonly publicKey: string;
+  /** The highest signature counter seen; 0 for authenticators that keep none. */
+  readonly counter: number;
+  /** What the browser said the authenticator speaks (`internal`, `usb`, `hybrid`, …): a hint for the next ceremony. */
+  readonly transports: readonly string[];
+  /** The WebAuthn user handle (base64url) this credential was created for; shared by the user's passkeys. */
+  readonly userHandle: string;
+  readonly name: string;
+  readonly createdAt: number;
+  readonly lastUsedAt: number | null;
+}
+
+/** What a WebAuthn challenge was issued for. */
+export type WebauthnChallengePurpose = 'register' | 'second_factor' | 'passwordless';
+
+/**
+ * A WebAuthn ceremony waiting for the browser's answer. Named by the SHA-256 of a random handle held
+ * in an HttpOnly cookie of the browser that asked, so only that browser can finish it.
+ */
+export interface WebauthnChallengeRecord {
+  readonly handleHash: string;
+  readonly purpose: WebauthnChallengePurpose;
+  /** The user the ceremony is for; null for a passwordless sign-in (nobody is known yet). */
+  readonly userId: number | null;
+  /** The challenge sent to the browser, base64url. */
+  readonly challenge: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
 /** Keyset page: rows with id < `beforeId`, newest (highest id) first. */
 export interface PageRequest {
   beforeId?: number | null;
@@ -362,8 +402,28 @@ export interface AuthStoreOps {
   takeMfaChallenge(id: number): Promise<MfaChallengeRecord | null>;
   deleteMfaChallengesOfUser(userId: number): Promise<number>;
 
+  /** Registers a passkey; a credential id already registered (to anyone) is a `ConflictError`. */
+  insertPasskey(passkey: Omit<PasskeyRecord, 'id' | 'lastUsedAt'>): Promise<PasskeyRecord>;
+  listPasskeys(userId: number): Promise<PasskeyRecord[]>;
+  findPasskeyByCredentialId(credentialId: string): Promise<PasskeyRecord | null>;
+  countPasskeys(userId: number): Promise<number>;
+  /** Renames one of the user's passkeys; null when the user has no passkey with this id. */
+  renamePasskey(userId: number, id: number, name: string): Promise<PasskeyRecord | null>;
+  deletePasskey(userId: number, id: number): Promise<boolean>;
+  deletePasskeysOfUser(userId: number): Promise<number>;
   /**
-   * Sweeps sessions (with their IdP links), tokens, reset tokens, MFA challenges, API keys and remembered logout-token ids whose expiry is <= now (keys
+   * Atomic compare-and-set of the signature counter after a verified assertion: true for exactly one
+   * caller, and only when `counter` is above the stored one (or both are 0, an authenticator without a
+   * counter). A cloned authenticator replaying an old counter fails here.
+   */
+  advancePasskeyCounter(id: number, counter: number, now: number): Promise<boolean>;
+
+  insertWebauthnChallenge(challenge: WebauthnChallengeRecord): Promise<void>;
+  /** Atomic single use: deletes and returns the live-or-expired challenge, or null if it was already taken. */
+  takeWebauthnChallenge(handleHash: string): Promise<WebauthnChallengeRecord | null>;
+
+  /**
+   * Sweeps sessions (with their IdP links), tokens, reset tokens, MFA and WebAuthn challenges, API keys and remembered logout-token ids whose expiry is <= now (keys
    * without an expiry stay), as Phoenix's stores do. `createGatehouse` runs it periodically. Returns the number of
    * rows removed.
    */

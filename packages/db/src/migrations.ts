@@ -332,6 +332,56 @@ function mfa(d: Ddl): string[] {
   ];
 }
 
+/**
+ * Passkeys (WebAuthn credentials: public material only) and the ceremonies waiting for the browser's
+ * answer, keyed by the hash of the handle the asking browser holds in a cookie. Sessions may now be
+ * signed in with a passkey: the CHECK on `sign_in_method` gains `passkey` (PostgreSQL replaces the
+ * constraint; SQLite, which cannot alter one, moves the column to a copy carrying the new CHECK).
+ */
+function passkeys(d: Ddl): string[] {
+  const t = d.table;
+  const userFk = `${d.int} NOT NULL REFERENCES ${t('users')} (id) ON DELETE CASCADE`;
+  const methods = `CHECK (sign_in_method IN ('password', 'oauth2', 'ldap', 'passkey'))`;
+  const signInMethod =
+    d.dialect === 'sqlite'
+      ? [
+          `ALTER TABLE ${t('sessions')} ADD COLUMN sign_in_method_7 TEXT CONSTRAINT sessions_sign_in_method_check ${methods.replace('sign_in_method IN', 'sign_in_method_7 IN')}`,
+          `UPDATE ${t('sessions')} SET sign_in_method_7 = sign_in_method`,
+          `ALTER TABLE ${t('sessions')} DROP COLUMN sign_in_method`,
+          `ALTER TABLE ${t('sessions')} RENAME COLUMN sign_in_method_7 TO sign_in_method`,
+        ]
+      : [
+          `ALTER TABLE ${t('sessions')} DROP CONSTRAINT sessions_sign_in_method_check`,
+          `ALTER TABLE ${t('sessions')} ADD CONSTRAINT sessions_sign_in_method_check ${methods}`,
+        ];
+  return [
+    `CREATE TABLE ${t('webauthn_credentials')} (
+      id ${d.id},
+      user_id ${userFk},
+      credential_id TEXT NOT NULL CONSTRAINT webauthn_credentials_credential_id_key UNIQUE,
+      public_key TEXT NOT NULL,
+      counter ${d.int} NOT NULL,
+      transports TEXT NOT NULL,
+      user_handle TEXT NOT NULL,
+      name TEXT NOT NULL,
+      created_at ${d.int} NOT NULL,
+      last_used_at ${d.int}
+    )${d.tableSuffix}`,
+    `CREATE INDEX webauthn_credentials_user_id_idx ON ${t('webauthn_credentials')} (user_id)`,
+    `CREATE TABLE ${t('webauthn_challenges')} (
+      handle_hash TEXT NOT NULL PRIMARY KEY,
+      purpose TEXT NOT NULL CONSTRAINT webauthn_challenges_purpose_check CHECK (purpose IN ('register', 'second_factor', 'passwordless')),
+      user_id ${d.int} REFERENCES ${t('users')} (id) ON DELETE CASCADE,
+      challenge TEXT NOT NULL,
+      created_at ${d.int} NOT NULL,
+      expires_at ${d.int} NOT NULL
+    )${d.tableSuffix}`,
+    `CREATE INDEX webauthn_challenges_user_id_idx ON ${t('webauthn_challenges')} (user_id)`,
+    `CREATE INDEX webauthn_challenges_expires_at_idx ON ${t('webauthn_challenges')} (expires_at)`,
+    ...signInMethod,
+  ];
+}
+
 const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', statements: initialSchema },
   { version: 2, name: 'ldap_users', statements: ldapUsers },
@@ -339,6 +389,7 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'oidc_logout', statements: oidcLogout },
   { version: 5, name: 'audit_events', statements: auditEvents },
   { version: 6, name: 'mfa', statements: mfa },
+  { version: 7, name: 'passkeys', statements: passkeys },
 ];
 
 /** The schema version this code creates and understands (the last migration's); a database above it is refused. */

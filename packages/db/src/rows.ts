@@ -8,11 +8,13 @@ import type {
   AuditEventRecord,
   IdpSessionLink,
   MfaChallengeRecord,
+  PasskeyRecord,
   PasswordResetTokenRecord,
   RefreshTokenRecord,
   SessionRecord,
   TotpFactorRecord,
   UserRecord,
+  WebauthnChallengeRecord,
 } from '@gatehouse-auth/core';
 import type { Selectable } from 'kysely';
 import type {
@@ -26,6 +28,8 @@ import type {
   SessionIdpLinksTable,
   SessionsTable,
   UsersTable,
+  WebauthnChallengesTable,
+  WebauthnCredentialsTable,
 } from './schema.js';
 
 /** int8 from a pool we did not configure arrives as a string; ids and epoch ms fit a double. */
@@ -193,6 +197,33 @@ export function toMfaChallenge(row: Selectable<MfaChallengesTable>): MfaChalleng
     id: toInt(row.id),
     userId: toInt(row.user_id),
     purpose: row.purpose,
+    createdAt: toInt(row.created_at),
+    expiresAt: toInt(row.expires_at),
+  };
+}
+
+export function toPasskey(row: Selectable<WebauthnCredentialsTable>): PasskeyRecord {
+  const transports: unknown = JSON.parse(row.transports);
+  return {
+    id: toInt(row.id),
+    userId: toInt(row.user_id),
+    credentialId: row.credential_id,
+    publicKey: row.public_key,
+    counter: toInt(row.counter),
+    transports: Array.isArray(transports) ? transports.filter((t): t is string => typeof t === 'string') : [],
+    userHandle: row.user_handle,
+    name: row.name,
+    createdAt: toInt(row.created_at),
+    lastUsedAt: toIntOrNull(row.last_used_at),
+  };
+}
+
+export function toWebauthnChallenge(row: Selectable<WebauthnChallengesTable>): WebauthnChallengeRecord {
+  return {
+    handleHash: row.handle_hash,
+    purpose: row.purpose,
+    userId: toIntOrNull(row.user_id),
+    challenge: row.challenge,
     createdAt: toInt(row.created_at),
     expiresAt: toInt(row.expires_at),
   };

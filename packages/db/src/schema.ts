@@ -1,4 +1,11 @@
-import type { ApiKeyKind, AuthMethod, MfaChallengePurpose, Role, SignInMethod } from '@gatehouse-auth/core';
+import type {
+  ApiKeyKind,
+  AuthMethod,
+  MfaChallengePurpose,
+  Role,
+  SignInMethod,
+  WebauthnChallengePurpose,
+} from '@gatehouse-auth/core';
 import type { ColumnType, Generated } from 'kysely';
 
 /**
@@ -20,6 +27,8 @@ export interface GatehouseDatabase {
   mfa_totp_factors: MfaTotpFactorsTable;
   mfa_recovery_codes: MfaRecoveryCodesTable;
   mfa_challenges: MfaChallengesTable;
+  webauthn_credentials: WebauthnCredentialsTable;
+  webauthn_challenges: WebauthnChallengesTable;
   gatehouse_migrations: MigrationsTable;
 }
 
@@ -142,6 +151,29 @@ export interface MfaChallengesTable {
   id: Generated<number>;
   user_id: number;
   purpose: MfaChallengePurpose;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface WebauthnCredentialsTable {
+  id: Generated<number>;
+  user_id: number;
+  credential_id: string;
+  public_key: string;
+  counter: number;
+  /** JSON array of transport names. */
+  transports: string;
+  user_handle: string;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface WebauthnChallengesTable {
+  handle_hash: string;
+  purpose: WebauthnChallengePurpose;
+  user_id: number | null;
+  challenge: string;
   created_at: number;
   expires_at: number;
 }

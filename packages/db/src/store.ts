@@ -3,6 +3,7 @@ import { apiKeyOps } from './store/api-keys.js';
 import { auditEventOps } from './store/audit-events.js';
 import { oidcLogoutOps } from './store/oidc-logout.js';
 import { mfaOps } from './store/mfa.js';
+import { passkeyOps } from './store/passkeys.js';
 import { passwordResetOps } from './store/password-resets.js';
 import { type Db, type GrantReads, type Scope, closedError, runnerOn, transactionOn } from './store/runner.js';
 import { sessionOps } from './store/sessions.js';
@@ -13,7 +14,7 @@ import type { StoreDialect } from './schema.js';
 /**
  * @module
  * The `AuthStore` over Kysely, shared by SQLite and PostgreSQL. Its operations live in `store/`,
- * one file per group of `AuthStoreOps` (users, sessions and tokens, OIDC logout, API keys, password resets, the
+ * one file per group of `AuthStoreOps` (users, sessions and tokens, OIDC logout, API keys, password resets, passkeys, the
  * sweep, the audit table); this file puts them together and adds transactions and `close()`.
  */
 
@@ -28,6 +29,7 @@ function opsOn(db: Db, scope: Scope): AuthStoreOps {
     ...apiKeyOps(db, scope, runner),
     ...passwordResetOps(db, scope, runner),
     ...mfaOps(db, scope, runner),
+    ...passkeyOps(db, scope, runner),
     ...sweepOps(db, scope, runner),
   };
 }

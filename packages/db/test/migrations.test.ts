@@ -33,6 +33,8 @@ const TABLES = [
   'sessions',
   'user_roles',
   'users',
+  'webauthn_challenges',
+  'webauthn_credentials',
 ];
 
 const member = (n: number) => ({
@@ -72,10 +74,11 @@ const VERSIONS = [
   { version: 4, name: 'oidc_logout' },
   { version: 5, name: 'audit_events' },
   { version: 6, name: 'mfa' },
+  { version: 7, name: 'passkeys' },
 ];
 
-it("SCHEMA_VERSION is the last migration's version (6: mfa)", () => {
-  expect(SCHEMA_VERSION).toBe(6);
+it("SCHEMA_VERSION is the last migration's version (7: passkeys)", () => {
+  expect(SCHEMA_VERSION).toBe(7);
 });
 
 describe('SQLite migrations', () => {
@@ -158,6 +161,50 @@ describe('SQLite migrations', () => {
       // The cascade still works on the rebuilt table.
       raw.prepare("DELETE FROM users WHERE username = 'old'").run();
       expect(raw.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(0);
+    });
+  });
+
+  it('upgrades a version-6 database to passkeys: sessions keep their sign-in method, which may now be passkey', async () => {
+    const filename = nextFile();
+    const db = new Kysely<GatehouseDatabase>({ dialect: new SqliteDialect({ database: new Database(filename) }) });
+    try {
+      expect(await migrateToLatest(db, 'sqlite', { targetVersion: 6 })).toEqual({ previousVersion: 0, version: 6 });
+      inspect(filename, (raw) => {
+        raw
+          .prepare(
+            `INSERT INTO users (role, username, email, auth_method, password_hash, reset_password, created_at, updated_at) VALUES ('MEMBER', 'old', 'old@example.com', 'LOCAL', 'h', 0, 1, 1)`,
+          )
+          .run();
+        raw
+          .prepare(`INSERT INTO sessions (user_id, created_at, expires_at, sign_in_method) VALUES (1, 1, 2, 'ldap')`)
+          .run();
+        raw.prepare('INSERT INTO sessions (user_id, created_at, expires_at) VALUES (1, 1, 2)').run();
+        raw
+          .prepare('INSERT INTO refresh_tokens (session_id, user_id, created_at, expires_at) VALUES (1, 1, 1, 2)')
+          .run();
+      });
+      expect(await migrateToLatest(db, 'sqlite')).toEqual({ previousVersion: 6, version: SCHEMA_VERSION });
+    } finally {
+      await db.destroy();
+    }
+    const store = await createSqliteStore({ filename });
+    try {
+      expect((await store.findSession(1))?.signInMethod).toBe('ldap');
+      expect((await store.findSession(2))?.signInMethod).toBeNull();
+      const session = await store.insertSession({ signInMethod: 'passkey', userId: 1, createdAt: 3, expiresAt: 4 });
+      expect((await store.findSession(session.id))?.signInMethod).toBe('passkey');
+    } finally {
+      await store.close();
+    }
+    inspect(filename, (raw) => {
+      expect(() =>
+        raw
+          .prepare(`INSERT INTO sessions (user_id, created_at, expires_at, sign_in_method) VALUES (1, 1, 2, 'magic')`)
+          .run(),
+      ).toThrow(/CHECK/);
+      // The cascade from users still reaches sessions and their tokens.
+      raw.prepare("DELETE FROM users WHERE username = 'old'").run();
+      expect(raw.prepare('SELECT count(*) FROM refresh_tokens').pluck().get()).toBe(0);
     });
   });
 

@@ -105,6 +105,7 @@ describe.each(ADAPTERS)('%s: second factors', (adapter) => {
       required: false,
       totp: { enrolled: false, confirmed_at: null },
       recovery_codes_remaining: 0,
+      passkeys: 0,
     });
     const start = await expectJson<{ data: { secret: string; otpauth_uri: string; qr_svg: string } }>(
       await call(server, 'POST', '/v1/user/mfa/totp', { cookie: session }),

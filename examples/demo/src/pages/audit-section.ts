@@ -29,6 +29,8 @@ const LABELS: Record<(typeof AUDIT_EVENT_TYPES)[number], string> = {
   'user.role_changed': 'Role changed',
   'api_key.created': 'API key created',
   'api_key.deleted': 'API key deleted',
+  'passkey.registered': 'Passkey registered',
+  'passkey.removed': 'Passkey removed',
   'sso.denied': 'SSO denied',
   'session.ended': 'Session ended',
   'secret.previous_in_use': 'Previous secret in use',

@@ -1,5 +1,6 @@
 import type { PageScript } from './layout.js';
 import { MFA_LOGIN, MFA_SETTINGS, MFA_SHARED, PROCEED } from './mfa-scripts.js';
+import { PASSKEY_LOGIN, PASSKEY_MFA, PASSKEY_SETTINGS } from './passkey-scripts.js';
 
 /*
  * The pages' browser code, served same-origin from /assets/<page>.js (the CSP allows no inline
@@ -101,7 +102,11 @@ if (loginForm) {
       var challenge = await response.json();
       if (challenge && challenge.mfa_required === true) {
         var step = challenge.purpose === 'enroll' ? '/mfa/enroll' : '/mfa';
-        location.assign(root + step + '?returnUrl=' + encodeURIComponent(returnUrl));
+        /* An account with a passkey: the page offers it (and the code forms only if it has an app too). */
+        var methods = Array.isArray(challenge.methods) && challenge.methods.indexOf('passkey') !== -1
+          ? '&methods=' + encodeURIComponent(challenge.methods.join(','))
+          : '';
+        location.assign(root + step + '?returnUrl=' + encodeURIComponent(returnUrl) + methods);
         return;
       }
     }
@@ -295,12 +300,12 @@ if (createUserForm) {
 `;
 
 const PAGE_SCRIPTS: Readonly<Record<PageScript, string>> = {
-  login: PROCEED + LOGIN,
-  'mfa-login': MFA_SHARED + PROCEED + MFA_LOGIN,
+  login: PROCEED + LOGIN + PASSKEY_LOGIN,
+  'mfa-login': MFA_SHARED + PROCEED + MFA_LOGIN + PASSKEY_MFA,
   'change-password': CHANGE_PASSWORD,
   'forgot-password': FORGOT_PASSWORD,
   'reset-password': RESET_PASSWORD,
-  settings: SETTINGS + MFA_SHARED + MFA_SETTINGS,
+  settings: SETTINGS + MFA_SHARED + MFA_SETTINGS + PASSKEY_SETTINGS,
 };
 
 /** The script served as `/assets/<page>.js`, or undefined for an unknown name. */

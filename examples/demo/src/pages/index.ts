@@ -10,6 +10,7 @@ import { mfaChallengePage, mfaEnrolPage } from './mfa-login.js';
 import { resetPasswordPage } from './reset-password.js';
 import type { PageRequest } from './session.js';
 import { settingsPage } from './settings-page.js';
+import { webauthnBrowserScript } from './webauthn-asset.js';
 import { PAGES_CSS } from './styles.js';
 
 function asset(body: string, type: string): Response {
@@ -53,6 +54,7 @@ export function pageRoutes<E extends Env>(gh: Gatehouse): Hono<E> {
   // Browsers ask for /favicon.ico whatever the page links; both answer the same SVG.
   pages.get('/assets/favicon.svg', favicon);
   pages.get('/favicon.ico', favicon);
+  pages.get('/assets/simplewebauthn-browser.js', () => asset(webauthnBrowserScript(), 'text/javascript'));
   pages.get('/assets/:file', (c) => {
     const file = c.req.param('file');
     const script = file.endsWith('.js') ? pageScript(file.slice(0, -3)) : undefined;

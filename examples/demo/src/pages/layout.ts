@@ -52,6 +52,9 @@ function header(root: string, user: SignedInHeader | undefined): SafeHtml {
   </header>`;
 }
 
+/** Pages with passkey ceremonies: @simplewebauthn/browser loads first (deferred scripts run in order). */
+const WEBAUTHN_PAGES: ReadonlySet<PageScript> = new Set<PageScript>(['login', 'mfa-login', 'settings']);
+
 /** The whole document: the shared stylesheet, at most one deferred same-origin script, no inline code. */
 export function layout(options: LayoutOptions): SafeHtml {
   const { root, script } = options;
@@ -63,6 +66,7 @@ export function layout(options: LayoutOptions): SafeHtml {
         <title>${options.title} · Gatehouse demo</title>
         <link rel="icon" href="${root}/assets/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="${root}/assets/pages.css" />
+        ${script && WEBAUTHN_PAGES.has(script) ? html`<script src="${root}/assets/simplewebauthn-browser.js" defer></script>` : ''}
         ${script ? html`<script src="${root}/assets/${script}.js" defer></script>` : ''}
       </head>
       <body data-root="${root}" ${dataAttributes(options.data ?? {})}>

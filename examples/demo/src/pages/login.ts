@@ -55,6 +55,8 @@ export async function loginPage(request: PageRequest, mode: 'login' | 'logout' =
   const notice = known(NOTICES, url.searchParams.get('notice'));
   const basic = config.basic_auth_enabled;
   const ldap = config.ldap_enabled === true;
+  // Passkeys come with second factors (GATEHOUSE_ENCRYPTION_KEY): without them nobody can have one.
+  const passkeys = request.gh.config.mfa.encryptionKey !== null;
   const idps = idpButtons(root, config, returnUrl);
   const body = html`<section class="card narrow">
     <h1>${mode === 'logout' && !error ? 'You are signed out' : 'Sign in'}</h1>
@@ -68,6 +70,14 @@ export async function loginPage(request: PageRequest, mode: 'login' | 'logout' =
             ${formError}
             <button type="submit" class="primary">Sign in</button>
           </form>`
+        : ''
+    }
+    ${
+      basic && passkeys
+        ? html`<div id="passkey-login" class="stack passkey-login" hidden>
+            <button type="button" id="passkey-login-button">Sign in with a passkey</button>
+            ${formError}
+          </div>`
         : ''
     }
     ${basic && ldap ? html`<p class="divider"><span>or</span></p>` : ''}

@@ -49,6 +49,13 @@ export function mfaChallengePage(request: PageRequest): Response {
         ${formError}
         <button type="submit" class="primary">Verify</button>
       </form>
+      <div id="mfa-passkey" class="stack" hidden>
+        <p class="hint" id="mfa-passkey-hint">Confirm with the passkey on this device or your security key.</p>
+        <button type="button" class="primary" id="mfa-passkey-button" aria-describedby="mfa-passkey-hint">
+          Use a passkey
+        </button>
+        ${formError}
+      </div>
       <div class="mfa-alternatives">
         <button type="button" class="link" id="use-recovery-code" aria-controls="mfa-recovery-form mfa-code-form">
           Use a recovery code instead
@@ -72,10 +79,17 @@ export function mfaChallengePage(request: PageRequest): Response {
       title: 'Two-factor authentication',
       root,
       script: 'mfa-login',
-      data: { returnUrl: state.returnUrl },
+      data: { returnUrl: state.returnUrl, methods: methodsOf(request.url) },
       body,
     }),
   );
+}
+
+/** The factors `/login` said the account has (a hint for which controls to show; the API decides). */
+function methodsOf(url: URL): string {
+  const known = ['totp', 'recovery_code', 'passkey'];
+  const listed = (url.searchParams.get('methods') ?? 'totp,recovery_code').split(',');
+  return listed.filter((m) => known.includes(m)).join(',');
 }
 
 /** `GET /mfa/enroll`: the role requires a second factor and the account has none yet. */

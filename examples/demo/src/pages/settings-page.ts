@@ -15,6 +15,7 @@ import { auditSection } from './audit-section.js';
 import { html, type SafeHtml } from './html.js';
 import { formError, htmlResponse, layout, redirectTo } from './layout.js';
 import { mfaSection } from './mfa-section.js';
+import { passkeySection } from './passkey-section.js';
 import {
   changePasswordUrl,
   currentSession,
@@ -86,6 +87,8 @@ function signInText(view: SessionView): string {
       return `single sign-on (${view.session.idp ?? 'unknown'})`;
     case 'ldap':
       return 'LDAP';
+    case 'passkey':
+      return 'passkey';
     default:
       return 'not recorded';
   }
@@ -373,12 +376,13 @@ export async function settingsPage(request: PageRequest): Promise<Response> {
   const users = can(principal, 'list_users') ? await listUsers(deps, principal, page) : null;
   const withFactor = users ? await usersWithFactor(request, users.users) : new Set<number>();
   const mfa = await mfaSection(gh, principal, user);
+  const passkeys = await passkeySection(gh, principal, user);
   const systemKeys = can(principal, 'list_system_keys') ? await listSystemApiKeys(deps, principal, page) : null;
   const audit = can(principal, 'read_audit_events') ? await auditSection(gh, deps, principal, request.url) : null;
 
   const body = html`<h1>Settings</h1>
     <p class="alert alert-error" id="page-error" role="alert" hidden></p>
-    ${profileSection(request, principal, user)} ${mfa} ${sessionsSection(sessions)}
+    ${profileSection(request, principal, user)} ${mfa} ${passkeys} ${sessionsSection(sessions)}
     ${keysSection(
       {
         id: 'own-keys',

@@ -111,6 +111,12 @@ label.check, .stack label.check { display: flex; flex-direction: row; align-item
 strong.on { color: var(--ok); }
 .badge-mfa { background: #e8f5ee; color: var(--ok); }
 #mfa-few-codes .button, #mfa-few-codes button { margin: 0 8px 8px 0; }
+.passkey-login { margin-top: 12px; }
+.passkey-list { list-style: none; margin: 0 0 14px; padding: 0; }
+.passkey { padding: 8px 0; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
+.passkey p { margin: 0 0 4px; }
+.passkey details form { margin-top: 8px; }
+#mfa-passkey { margin-top: 14px; }
 
 @media (max-width: 640px) {
   main { padding: 14px 12px 40px; }

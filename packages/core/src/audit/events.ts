@@ -8,7 +8,7 @@ import type { PrincipalKind, Role } from '../policy/index.js';
 import type { ApiKeyKind, AuthMethod } from '../ports.js';
 
 /** How a person proved who they are when a session began. */
-export type AuditSignInMethod = 'password' | 'oauth2' | 'ldap';
+export type AuditSignInMethod = 'password' | 'oauth2' | 'ldap' | 'passkey';
 
 /**
  * Why a sign-in was refused. Finer than what the client hears (always "invalid credentials"):
@@ -25,8 +25,10 @@ export type SignInFailureReason =
   | 'wrong_method'
   /** Refused before the password was checked: the account is locked out after repeated failures. */
   | 'locked_out'
-  /** The password was right; the second factor (authenticator or recovery code) that followed was wrong. */
+  /** The password was right; the second factor (authenticator, recovery code or passkey) that followed was wrong. */
   | 'invalid_mfa_code'
+  /** A passkey assertion that did not verify (unknown credential, bad signature, counter regression, no user verification). */
+  | 'invalid_passkey'
   /** The directory accepted the password but its entry cannot become a user (no e-mail, no group, a conflict). */
   | 'not_allowed';
 
@@ -90,6 +92,9 @@ export interface AuditDetailsByType {
     readonly expiresAt: number | null;
   };
   'api_key.deleted': { readonly keyId: number; readonly kind: ApiKeyKind };
+  /** `passkeyId` is the row id, never the credential id or key. */
+  'passkey.registered': { readonly passkeyId: number; readonly name: string };
+  'passkey.removed': { readonly passkeyId: number | null; readonly by: 'self' | 'admin' };
   'sso.denied': {
     readonly idp: string;
     readonly reason: SsoDenialReason;
@@ -127,6 +132,8 @@ export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = Object.freeze([
   'user.role_changed',
   'api_key.created',
   'api_key.deleted',
+  'passkey.registered',
+  'passkey.removed',
   'sso.denied',
   'session.ended',
   'secret.previous_in_use',

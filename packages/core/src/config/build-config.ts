@@ -24,6 +24,7 @@ function cookieNames(prefix: string): CookieNames {
     oauth2CodeVerifier: `${prefix}-oauth2-code-verifier`,
     oauth2LogoutState: `${prefix}-oauth2-logout-state`,
     mfaChallenge: `${prefix}-mfa-challenge`,
+    webauthnChallenge: `${prefix}-webauthn-challenge`,
   };
 }
 

@@ -45,6 +45,8 @@ export interface CookieNames {
   readonly oauth2LogoutState: string;
   /** The login waiting for its second factor (`mfa_challenge` token). */
   readonly mfaChallenge: string;
+  /** The handle of a WebAuthn ceremony (passkey registration or sign-in) in progress: HttpOnly, SameSite=Strict. */
+  readonly webauthnChallenge: string;
 }
 
 export interface CookieConfig {

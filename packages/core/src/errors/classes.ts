@@ -33,6 +33,7 @@ type ValidationCode = Extract<
   | 'invalid_input'
   | 'invalid_email'
   | 'password_policy'
+  | 'passkey_rejected'
 >;
 export class ValidationError extends GatehouseError {
   constructor(message: string, code: ValidationCode = 'invalid_input', options?: GatehouseErrorOptions) {
@@ -50,6 +51,7 @@ type AuthenticationCode = Extract<
   | 'untrusted_origin'
   | 'invalid_mfa_code'
   | 'mfa_required'
+  | 'invalid_passkey'
 >;
 export class AuthenticationError extends GatehouseError {
   constructor(code: AuthenticationCode, message: string, options?: GatehouseErrorOptions) {
@@ -76,7 +78,12 @@ export class NotFoundError extends GatehouseError {
 
 type ConflictCode = Extract<
   ErrorCode,
-  'conflict' | 'duplicate_email' | 'duplicate_username' | 'reserved_username' | 'mfa_already_enrolled'
+  | 'conflict'
+  | 'duplicate_email'
+  | 'duplicate_username'
+  | 'reserved_username'
+  | 'mfa_already_enrolled'
+  | 'passkey_already_registered'
 >;
 export class ConflictError extends GatehouseError {
   constructor(message: string, code: ConflictCode = 'conflict', options?: GatehouseErrorOptions) {

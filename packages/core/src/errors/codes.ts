@@ -17,6 +17,8 @@ export const HTTP_STATUS_BY_CODE = {
   invalid_input: 422,
   invalid_email: 422,
   password_policy: 422,
+  // a passkey registration whose attestation does not verify, or whose ceremony is gone (used, expired, another browser's)
+  passkey_rejected: 400,
   // authentication
   unauthenticated: 401,
   invalid_token: 401,
@@ -29,6 +31,8 @@ export const HTTP_STATUS_BY_CODE = {
   invalid_mfa_code: 401,
   // the password was right, but this login needs its second step (`POST /auth/mfa/verify`)
   mfa_required: 401,
+  // a passkey assertion that does not verify (unknown credential, signature, origin, counter, user verification, used ceremony)
+  invalid_passkey: 401,
   // authorization
   forbidden: 403,
   auth_disabled: 403,
@@ -43,6 +47,7 @@ export const HTTP_STATUS_BY_CODE = {
   duplicate_username: 409,
   reserved_username: 409,
   mfa_already_enrolled: 409,
+  passkey_already_registered: 409,
   // throttling
   rate_limited: 429,
   too_many_login_attempts: 429,

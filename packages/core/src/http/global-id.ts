@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors/index.js';
 
 /** Node types whose ids clients see: Phoenix's GraphQL GlobalIDs, base64 of `<Type>:<n>`. */
-export type NodeType = 'User' | 'UserApiKey' | 'SystemApiKey' | 'AuditEvent' | 'UserSession';
+export type NodeType = 'User' | 'UserApiKey' | 'SystemApiKey' | 'AuditEvent' | 'UserSession' | 'Passkey';
 
 export function toGlobalId(type: NodeType, id: number): string {
   return Buffer.from(`${type}:${id}`, 'utf8').toString('base64');

@@ -12,3 +12,4 @@ export {
 } from './totp.js';
 export { newRecoveryCodes, normalizeRecoveryCode, recoveryCodeHashes, RECOVERY_CODE_COUNT } from './recovery-codes.js';
 export { qrSvg } from './qr.js';
+export { relyingPartyOf, type RelyingParty } from './relying-party.js';

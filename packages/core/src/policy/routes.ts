@@ -41,6 +41,11 @@ export const GATEHOUSE_SELF_SERVICE_ROUTES: readonly string[] = Object.freeze([
   'POST /v1/user/mfa/totp/confirm',
   'POST /v1/user/mfa/totp/remove',
   'POST /v1/user/mfa/recovery-codes',
+  'GET /v1/user/mfa/passkeys',
+  'POST /v1/user/mfa/passkeys/options',
+  'POST /v1/user/mfa/passkeys',
+  'PATCH /v1/user/mfa/passkeys/{id}',
+  'POST /v1/user/mfa/passkeys/{id}/remove',
 ]);
 
 /**

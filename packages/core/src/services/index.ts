@@ -32,7 +32,19 @@ export {
 export { endIdpSessions, type IdpLogoutNotice, type IdpLogoutOutcome } from './idp-logout.js';
 export { login, passwordLogin, type PasswordLoginOutcome } from './login.js';
 export {
+  beginPasskeyRegistration,
+  beginPasskeySignIn,
+  finishPasskeyRegistration,
+  finishPasskeySignIn,
+  listPasskeys,
+  relyingParty,
+  removePasskey,
+  renamePasskey,
+  type WebauthnCeremony,
+} from './passkeys.js';
+export {
   beginEnrolmentAtLogin,
+  beginPasskeyAtLogin,
   beginTotpEnrolment,
   completeMfaLogin,
   confirmEnrolmentAtLogin,

@@ -31,6 +31,9 @@ import {
   type PasswordLoginClient,
 } from './sessions.js';
 import { userTarget } from './well-known-users.js';
+import { requireSelf } from './mfa-self.js';
+import { beginPasskeyAssertion, provePasskeySecondFactor, type WebauthnCeremony } from './passkeys.js';
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 
 /*
  * Second factors of password logins: a TOTP authenticator and single-use recovery codes.
@@ -84,7 +87,20 @@ export function mfaRequiredFor(deps: ServiceDeps, user: UserRecord): boolean {
  */
 export async function hasSecondFactor(deps: ServiceDeps, userId: number): Promise<boolean> {
   const totp = await deps.store.findTotpFactor(userId);
+  return (totp !== null && totp.confirmedAt !== null) || (await deps.store.countPasskeys(userId)) > 0;
+}
+
+async function hasTotp(deps: ServiceDeps, userId: number): Promise<boolean> {
+  const totp = await deps.store.findTotpFactor(userId);
   return totp !== null && totp.confirmedAt !== null;
+}
+
+/** What can answer a `verify` challenge for this user: only the factors they have. */
+async function methodsOf(deps: ServiceDeps, userId: number): Promise<SecondFactorMethod[]> {
+  const totp = await deps.store.findTotpFactor(userId);
+  const methods: SecondFactorMethod[] = totp?.confirmedAt != null ? ['totp', 'recovery_code'] : [];
+  if ((await deps.store.countPasskeys(userId)) > 0) methods.push('passkey');
+  return methods;
 }
 
 export interface MfaChallenge {
@@ -94,7 +110,7 @@ export interface MfaChallenge {
   /** Epoch ms. */
   readonly expiresAt: number;
   /** What can answer a `verify` challenge. */
-  readonly methods: readonly ('totp' | 'recovery_code')[];
+  readonly methods: readonly SecondFactorMethod[];
 }
 
 /** Starts the second step of a login whose password was right. */
@@ -111,7 +127,7 @@ export async function startMfaChallenge(
     sub: String(user.id),
     expiresAt: Math.floor(expiresAt / 1000),
   });
-  return { token, purpose, expiresAt, methods: purpose === 'verify' ? ['totp', 'recovery_code'] : [] };
+  return { token, purpose, expiresAt, methods: purpose === 'verify' ? await methodsOf(deps, user.id) : [] };
 }
 
 /** The live challenge a token names, with its user; every failure is the same 401. */
@@ -203,10 +219,14 @@ export interface SecondFactorInput {
   code?: unknown;
   /** One of the user's recovery codes. */
   recoveryCode?: unknown;
+  /** A WebAuthn assertion (the browser's `AuthenticationResponseJSON`), at sign-in only. */
+  passkey?: unknown;
+  /** The handle of the passkey ceremony, from the asking browser's cookie. */
+  webauthnHandle?: unknown;
 }
 
 /** Which factor answered: `recovery_code` tells the client to suggest new codes when few remain. */
-export type SecondFactorMethod = 'totp' | 'recovery_code';
+export type SecondFactorMethod = 'totp' | 'recovery_code' | 'passkey';
 
 async function proveSecondFactor(
   deps: ServiceDeps,
@@ -218,6 +238,9 @@ async function proveSecondFactor(
     if (await spendTotpCode(deps, user.id, input.code)) return 'totp';
   } else if (input.recoveryCode !== undefined && input.recoveryCode !== null) {
     if (await spendRecoveryCode(deps, user.id, input.recoveryCode)) return 'recovery_code';
+  } else if (atSignIn && input.passkey !== undefined && input.passkey !== null) {
+    // Only at sign-in: the ceremony is one a login's challenge started (`POST /auth/mfa/passkey/options`).
+    if (await provePasskeySecondFactor(deps, user, input.webauthnHandle, input.passkey)) return 'passkey';
   }
   return wrongCode(deps, user, atSignIn);
 }
@@ -301,22 +324,14 @@ async function issueRecoveryCodes(deps: ServiceDeps, userId: number): Promise<re
   return codes;
 }
 
-async function requireSelf(deps: ServiceDeps, actor: Principal | null): Promise<UserRecord> {
-  authorize(actor, 'manage_own_mfa');
-  const user = actor.userId === null ? null : await deps.store.findUserById(actor.userId);
-  if (!user) throw new NotFoundError('User not found');
-  // SSO and LDAP users prove themselves elsewhere: their second factor is their IdP's.
-  if (user.authMethod !== 'LOCAL')
-    throw new PermissionDeniedError('Second factors apply to password logins only', 'mfa_unavailable');
-  return user;
-}
-
 export interface MfaStatus {
   readonly available: boolean;
   /** The user's role requires a factor at password login. */
   readonly required: boolean;
   readonly totp: { readonly enrolled: boolean; readonly confirmedAt: number | null };
   readonly recoveryCodesRemaining: number;
+  /** How many passkeys the user has registered. */
+  readonly passkeys: number;
 }
 
 export async function getMfaStatus(deps: ServiceDeps, actor: Principal | null): Promise<MfaStatus> {
@@ -330,6 +345,7 @@ export async function getMfaStatus(deps: ServiceDeps, actor: Principal | null): 
     required: mfaRequiredFor(deps, user),
     totp: { enrolled: totp?.confirmedAt != null, confirmedAt: totp?.confirmedAt ?? null },
     recoveryCodesRemaining: available ? await deps.store.countUnusedRecoveryCodes(user.id) : 0,
+    passkeys: user.authMethod === 'LOCAL' ? await deps.store.countPasskeys(user.id) : 0,
   };
 }
 
@@ -355,7 +371,7 @@ export async function confirmTotpEnrolment(
 export async function removeTotp(deps: ServiceDeps, actor: Principal | null, input: SecondFactorInput): Promise<void> {
   const user = await requireSelf(deps, actor);
   await assertNotLockedOut(deps, user.email);
-  if (!(await hasSecondFactor(deps, user.id))) throw new NotFoundError('No authenticator is enrolled');
+  if (!(await hasTotp(deps, user.id))) throw new NotFoundError('No authenticator is enrolled');
   await proveSecondFactor(deps, user, input);
   await deps.store.transaction(async (tx) => {
     await tx.deleteTotpFactor(user.id);
@@ -371,7 +387,7 @@ export async function regenerateRecoveryCodes(
 ): Promise<readonly string[]> {
   const user = await requireSelf(deps, actor);
   await assertNotLockedOut(deps, user.email);
-  if (!(await hasSecondFactor(deps, user.id))) throw new NotFoundError('No authenticator is enrolled');
+  if (!(await hasTotp(deps, user.id))) throw new NotFoundError('No authenticator is enrolled');
   await proveSecondFactor(deps, user, input);
   return issueRecoveryCodes(deps, user.id);
 }
@@ -385,11 +401,19 @@ export async function resetUserMfa(deps: ServiceDeps, actor: Principal | null, u
   const target = Number.isSafeInteger(userId) ? await deps.store.findUserById(userId) : null;
   authorize(actor, 'reset_other_mfa', target ? userTarget(target) : { userId });
   if (!target) throw new NotFoundError('User not found');
-  await deps.store.transaction(async (tx) => {
+  const passkeysRemoved = await deps.store.transaction(async (tx) => {
     await tx.deleteTotpFactor(target.id);
     await tx.deleteRecoveryCodes(target.id);
     await tx.deleteMfaChallengesOfUser(target.id);
+    return tx.deletePasskeysOfUser(target.id);
   });
+  if (passkeysRemoved > 0)
+    deps.audit.record({
+      type: 'passkey.removed',
+      actor: auditActorOf(actor),
+      subjectUserId: target.id,
+      details: { passkeyId: null, by: 'admin' },
+    });
   await logoutUser(deps, target.id);
   // The audit trail has no event type for a factor change: the sessions it ended are recorded, the
   // reset itself is the log line below.
@@ -404,6 +428,15 @@ export async function resetUserMfa(deps: ServiceDeps, actor: Principal | null, u
     actorKind: actor.kind,
     actorId: actor.userId,
   });
+}
+
+/** `POST /auth/mfa/passkey/options`: the passkey ceremony of a login's second step. */
+export async function beginPasskeyAtLogin(
+  deps: ServiceDeps,
+  challengeToken: unknown,
+): Promise<WebauthnCeremony<PublicKeyCredentialRequestOptionsJSON>> {
+  const { user } = await openChallenge(deps, challengeToken, 'verify');
+  return beginPasskeyAssertion(deps, user);
 }
 
 /** `POST /auth/mfa/enroll`: a user whose role requires a factor starts enrolling during login. */

@@ -32,6 +32,7 @@ const DEFAULTS: AuthConfig = {
       oauth2CodeVerifier: 'phoenix-oauth2-code-verifier',
       oauth2LogoutState: 'phoenix-oauth2-logout-state',
       mfaChallenge: 'phoenix-mfa-challenge',
+      webauthnChallenge: 'phoenix-webauthn-challenge',
     },
   },
   defaultAdminInitialPassword: 'admin',
@@ -247,6 +248,7 @@ describe('parseAuthEnv: cookies', () => {
         oauth2CodeVerifier: 'gh_1-x-oauth2-code-verifier',
         oauth2LogoutState: 'gh_1-x-oauth2-logout-state',
         mfaChallenge: 'gh_1-x-mfa-challenge',
+        webauthnChallenge: 'gh_1-x-webauthn-challenge',
       },
     });
   });

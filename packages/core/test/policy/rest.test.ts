@@ -230,6 +230,12 @@ const BUILT_IN_TABLE: ReadonlyArray<readonly [string, string, Shape]> = [
   ['POST', '/v1/user/mfa/totp/confirm', 'self'],
   ['POST', '/v1/user/mfa/totp/remove', 'self'],
   ['POST', '/v1/user/mfa/recovery-codes', 'self'],
+  ['GET', '/v1/user/mfa/passkeys', 'self'],
+  ['POST', '/v1/user/mfa/passkeys/options', 'self'],
+  ['POST', '/v1/user/mfa/passkeys', 'self'],
+  ['PATCH', '/v1/user/mfa/passkeys/{id}', 'self'],
+  ['POST', '/v1/user/mfa/passkeys/{id}/remove', 'self'],
+  ['DELETE', '/v1/user/mfa/passkeys/{id}', 'write'],
   ['DELETE', '/v1/users/{id}/mfa', 'adminWrite'],
   ['GET', '/v1/users/{id}/mfa', 'read'],
 ];
@@ -240,7 +246,7 @@ describe('decideRest: built-in routes x methods x principals', () => {
     const rows = new Set(BUILT_IN_TABLE.map(([method, path]) => `${method} ${path}`));
     for (const spec of declared) expect(rows).toContain(spec);
     expect(BUILT_IN_ADMIN_ROUTES).toHaveLength(15);
-    expect(BUILT_IN_SELF_SERVICE_ROUTES).toHaveLength(14);
+    expect(BUILT_IN_SELF_SERVICE_ROUTES).toHaveLength(19);
     expect(BUILT_IN_API_KEY_ROUTES).toHaveLength(7);
   });
 

@@ -8,6 +8,7 @@ import type {
   AuthStore,
   IdpSessionLink,
   MfaChallengeRecord,
+  PasskeyRecord,
   TotpFactorRecord,
   AuthStoreOps,
   NewUser,
@@ -16,6 +17,7 @@ import type {
   SessionRecord,
   UserPatch,
   UserRecord,
+  WebauthnChallengeRecord,
 } from '../../src/ports.js';
 
 /**
@@ -33,6 +35,7 @@ interface State {
     reset: number;
     code: number;
     challenge: number;
+    passkey: number;
   };
   users: Map<number, UserRecord>;
   sessions: Map<number, SessionRecord>;
@@ -46,10 +49,12 @@ interface State {
   totp: Map<number, TotpFactorRecord>;
   codes: Map<number, { userId: number; hash: string; usedAt: number | null }>;
   challenges: Map<number, MfaChallengeRecord>;
+  passkeys: Map<number, PasskeyRecord>;
+  webauthn: Map<string, WebauthnChallengeRecord>;
 }
 
 const empty = (): State => ({
-  seq: { user: 0, session: 0, refresh: 0, access: 0, key: 0, reset: 0, code: 0, challenge: 0 },
+  seq: { user: 0, session: 0, refresh: 0, access: 0, key: 0, reset: 0, code: 0, challenge: 0, passkey: 0 },
   users: new Map(),
   sessions: new Map(),
   refresh: new Map(),
@@ -61,6 +66,8 @@ const empty = (): State => ({
   totp: new Map(),
   codes: new Map(),
   challenges: new Map(),
+  passkeys: new Map(),
+  webauthn: new Map(),
 });
 
 const clone = (s: State): State => ({
@@ -76,6 +83,8 @@ const clone = (s: State): State => ({
   totp: new Map(s.totp),
   codes: new Map([...s.codes].map(([k, v]) => [k, { ...v }])),
   challenges: new Map(s.challenges),
+  passkeys: new Map(s.passkeys),
+  webauthn: new Map(s.webauthn),
 });
 
 const normalizeEmail = (email: string) => email.trim().toLowerCase();
@@ -204,6 +213,8 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
       s.totp.delete(id);
       for (const [k, v] of s.codes) if (v.userId === id) s.codes.delete(k);
       for (const [k, v] of s.challenges) if (v.userId === id) s.challenges.delete(k);
+      for (const [k, v] of s.passkeys) if (v.userId === id) s.passkeys.delete(k);
+      for (const [k, v] of s.webauthn) if (v.userId === id) s.webauthn.delete(k);
       return true;
     },
     async listUsers({ beforeId, limit, excludeRoles = [] }) {
@@ -216,7 +227,8 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
     async insertSession(n) {
       if (!s.users.has(n.userId)) throw new ConflictError('unknown user');
       // The databases' CHECK on sessions.sign_in_method, mirrored.
-      if (!['password', 'oauth2', 'ldap'].includes(n.signInMethod)) throw new ConflictError('Invalid sign-in method');
+      if (!['password', 'oauth2', 'ldap', 'passkey'].includes(n.signInMethod))
+        throw new ConflictError('Invalid sign-in method');
       const row: SessionRecord = {
         id: ++s.seq.session,
         userId: n.userId,
@@ -455,6 +467,55 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
       for (const [k, v] of s.challenges) if (v.userId === userId && s.challenges.delete(k)) n++;
       return n;
     },
+    async insertPasskey(n) {
+      if (!s.users.has(n.userId)) throw new ConflictError('unknown user');
+      if ([...s.passkeys.values()].some((p) => p.credentialId === n.credentialId))
+        throw new ConflictError('Credential already registered');
+      const row = { id: ++s.seq.passkey, ...n, transports: [...n.transports], lastUsedAt: null };
+      s.passkeys.set(row.id, row);
+      return row;
+    },
+    async listPasskeys(userId) {
+      return [...s.passkeys.values()].filter((p) => p.userId === userId).sort((a, b) => a.id - b.id);
+    },
+    async findPasskeyByCredentialId(credentialId) {
+      return [...s.passkeys.values()].find((p) => p.credentialId === credentialId) ?? null;
+    },
+    async countPasskeys(userId) {
+      return [...s.passkeys.values()].filter((p) => p.userId === userId).length;
+    },
+    async renamePasskey(userId, id, name) {
+      const row = s.passkeys.get(id);
+      if (!row || row.userId !== userId) return null;
+      const next = { ...row, name };
+      s.passkeys.set(id, next);
+      return next;
+    },
+    async deletePasskey(userId, id) {
+      const row = s.passkeys.get(id);
+      return row !== undefined && row.userId === userId && s.passkeys.delete(id);
+    },
+    async deletePasskeysOfUser(userId) {
+      let n = 0;
+      for (const [k, v] of s.passkeys) if (v.userId === userId && s.passkeys.delete(k)) n++;
+      return n;
+    },
+    async advancePasskeyCounter(id, counter, now) {
+      const row = s.passkeys.get(id);
+      if (!row || !(counter === 0 ? row.counter === 0 : row.counter < counter)) return false;
+      s.passkeys.set(id, { ...row, counter, lastUsedAt: now });
+      return true;
+    },
+    async insertWebauthnChallenge(n) {
+      if (n.userId !== null && !s.users.has(n.userId)) throw new ConflictError('unknown user');
+      if (s.webauthn.has(n.handleHash)) throw new ConflictError('duplicate challenge');
+      s.webauthn.set(n.handleHash, { ...n });
+    },
+    async takeWebauthnChallenge(handleHash) {
+      const row = s.webauthn.get(handleHash) ?? null;
+      if (row) s.webauthn.delete(handleHash);
+      return row;
+    },
     async deleteExpired(now) {
       let n = 0;
       const holdsLiveRefresh = (sessionId: number) =>
@@ -466,6 +527,7 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
       for (const [k, v] of s.resets) if (v.expiresAt <= now && s.resets.delete(k)) n++;
       for (const [k, v] of s.logoutJtis) if (v <= now && s.logoutJtis.delete(k)) n++;
       for (const [k, v] of s.challenges) if (v.expiresAt <= now && s.challenges.delete(k)) n++;
+      for (const [k, v] of s.webauthn) if (v.expiresAt <= now && s.webauthn.delete(k)) n++;
       return n;
     },
   };

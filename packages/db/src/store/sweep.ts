@@ -63,6 +63,7 @@ async function sweep(db: Db, now: number): Promise<number> {
     await db.deleteFrom('password_reset_tokens').where('expires_at', '<=', now).executeTakeFirst(),
     await db.deleteFrom('logout_token_jtis').where('expires_at', '<=', now).executeTakeFirst(),
     await db.deleteFrom('mfa_challenges').where('expires_at', '<=', now).executeTakeFirst(),
+    await db.deleteFrom('webauthn_challenges').where('expires_at', '<=', now).executeTakeFirst(),
   ];
   return results.reduce((total, result) => total + Number(result.numDeletedRows), 0);
 }

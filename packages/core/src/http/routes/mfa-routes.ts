@@ -16,6 +16,7 @@ import { deleteCookie, readCookie, serializeCookie } from '../cookies.js';
 import { fromGlobalId } from '../global-id.js';
 import { json, noContent } from '../responses.js';
 import { sessionCookies } from './auth-routes.js';
+import { ceremonyHandle, endCeremony } from './passkey-routes.js';
 import type { RouteContext, RouteDefinition, RouteEnvironment } from './context.js';
 
 /**
@@ -64,7 +65,11 @@ const loginClient = (request: Request, clientAddress: string | null) => ({
   userAgent: request.headers.get('user-agent'),
 });
 
-const factorInput = (body: Record<string, unknown>) => ({ code: body.code, recoveryCode: body.recovery_code });
+const factorInput = (body: Record<string, unknown>, request?: Request, app?: RouteEnvironment) => ({
+  code: body.code,
+  recoveryCode: body.recovery_code,
+  ...(request && app ? { passkey: body.passkey, webauthnHandle: ceremonyHandle(request, app) } : {}),
+});
 
 export const mfaAuthRoutes: readonly RouteDefinition[] = [
   {
@@ -76,13 +81,15 @@ export const mfaAuthRoutes: readonly RouteDefinition[] = [
       const outcome = await completeMfaLogin(
         app.deps,
         challengeToken(request, app, body),
-        factorInput(body),
+        factorInput(body, request, app),
         loginClient(request, clientAddress),
       );
+      const headers = finished(app, sessionCookies(app, outcome.session));
+      if (outcome.method === 'passkey') endCeremony(app, headers);
       return json(
         { data: { method: outcome.method, recovery_codes_remaining: outcome.recoveryCodesRemaining } },
         200,
-        finished(app, sessionCookies(app, outcome.session)),
+        headers,
       );
     },
   },
@@ -136,6 +143,7 @@ export const mfaV1Routes: readonly RouteDefinition[] = [
             confirmed_at: status.totp.confirmedAt === null ? null : new Date(status.totp.confirmedAt).toISOString(),
           },
           recovery_codes_remaining: status.recoveryCodesRemaining,
+          passkeys: status.passkeys,
         },
       });
     },
