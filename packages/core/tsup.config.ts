@@ -2,7 +2,7 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig({
   // One entry per public subpath (package.json `exports`).
-  entry: ['src/index.ts', 'src/adapter-kit.ts', 'src/internal.ts'],
+  entry: ['src/index.ts', 'src/adapter-kit.ts', 'src/internal.ts', 'src/server-env.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
