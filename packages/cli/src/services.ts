@@ -14,6 +14,7 @@ import {
   type ServiceDeps,
 } from '@gatehouse-auth/core';
 import { importOptional } from '@gatehouse-auth/core/adapter-kit';
+import { internalsOf } from '@gatehouse-auth/core/internal';
 import { createPostgresRevocationChannel, createPostgresStore, createSqliteStore } from '@gatehouse-auth/db';
 import type { ServerEnvironment } from './environment.js';
 import type { Context } from './io.js';
@@ -139,7 +140,7 @@ export async function withServices<T>(
       ...(channel ? { revocations: channel } : {}),
     });
     try {
-      const { deps, systemUserId } = gatehouse;
+      const { deps, systemUserId } = internalsOf(gatehouse);
       if (deps === null || systemUserId === null)
         throw new Error('unreachable: auth is enabled but Gatehouse built no services');
       const live = channel;

@@ -30,6 +30,8 @@ import { createLdapDirectory, type Directory, type LdapDirectoryOptions } from '
 import { ldapRoutes } from './http/routes/ldap-routes.js';
 import { createAuditTrail, storeAuditSink, type AuditTrail, type AuditTrailOptions } from './audit/index.js';
 import { mfaAuthRoutes, mfaV1Routes } from './http/routes/mfa-routes.js';
+import { createReads, createSessionFromCookie, type CookieSession, type GatehouseReads } from './gatehouse-reads.js';
+import { attachInternals } from './gatehouse-internals.js';
 
 /**
  * @module
@@ -39,6 +41,7 @@ import { mfaAuthRoutes, mfaV1Routes } from './http/routes/mfa-routes.js';
  */
 
 export type { GuardInput, GuardResult, GuardedPrincipal, RequestContext } from './http/gate.js';
+export type { CookieSession, GatehouseReads } from './gatehouse-reads.js';
 
 export interface GatehouseOptions {
   config: AuthConfig;
@@ -83,9 +86,15 @@ export interface GatehouseOptions {
 
 export interface Gatehouse {
   readonly config: AuthConfig;
-  readonly deps: ServiceDeps | null;
-  readonly systemUserId: number | null;
-  readonly authenticator: Authenticator | null;
+  /**
+   * The signed-in session of a browser request, from the access-token cookie in `cookieHeader`
+   * only (a page is a navigation: an Authorization header or an API key does not make one). Null
+   * when there is none, it is no longer valid, or auth is off; an `UnavailableError` when the store
+   * cannot answer (not a reason to send the user to log in).
+   */
+  sessionFromCookie(cookieHeader: string | null): Promise<CookieSession | null>;
+  /** What the host's own pages show a signed-in principal, under the API's policy; null while auth is off. */
+  readonly reads: GatehouseReads | null;
   /** Serves Gatehouse's own routes; null when the path is not one of them (the host handles it). */
   handle(request: Request, context?: RequestContext): Promise<Response | null>;
   /** Whether a path (without query) is one of Gatehouse's, so adapters only build a Request for those. */
@@ -222,28 +231,30 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
   });
   const { guard, guardCached, requireRole } = gate;
 
-  return {
-    config,
-    deps,
-    systemUserId,
-    authenticator,
-    handle,
-    owns,
-    paths,
-    guard,
-    guardCached,
-    requireRole,
-    sweepExpired: () => sweep?.runOnce() ?? Promise.resolve(0),
-    audit,
-    /**
-     * Stops the sweep timer and the authenticator's subscriptions, waits for mail still being sent
-     * and writes the audit events still queued. The store is the host's: close it yourself, after this.
-     */
-    async close() {
-      authenticator?.close();
-      await sweep?.stop();
-      await background.drain();
-      await audit.close();
+  return attachInternals<Gatehouse>(
+    {
+      config,
+      sessionFromCookie: createSessionFromCookie(config, authenticator, deps),
+      reads: deps ? createReads(deps) : null,
+      handle,
+      owns,
+      paths,
+      guard,
+      guardCached,
+      requireRole,
+      sweepExpired: () => sweep?.runOnce() ?? Promise.resolve(0),
+      audit,
+      /**
+       * Stops the sweep timer and the authenticator's subscriptions, waits for mail still being sent
+       * and writes the audit events still queued. The store is the host's: close it yourself, after this.
+       */
+      async close() {
+        authenticator?.close();
+        await sweep?.stop();
+        await background.drain();
+        await audit.close();
+      },
     },
-  };
+    { deps, authenticator, systemUserId },
+  );
 }
