@@ -52,7 +52,7 @@ function checkUsable(env: ServerEnvironment, options: OpenOptions): void {
   if (!env.config.enabled) {
     throw new PermissionDeniedError(
       `Authentication is disabled (${env.config.prefix}ENABLE_AUTH is not true): there are no users or keys to manage`,
-      'auth_disabled',
+      { code: 'auth_disabled' },
     );
   }
   if (options.signs === true && env.secret.kind === 'pending') {

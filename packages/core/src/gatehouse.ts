@@ -134,7 +134,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
   // Checked before bootstrap writes anything.
   const sweepIntervalMs = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
   if (!Number.isSafeInteger(sweepIntervalMs) || sweepIntervalMs < 0 || sweepIntervalMs > MAX_TIMER_MS) {
-    throw new Error(`createGatehouse: sweepIntervalMs must be an integer from 0 to ${MAX_TIMER_MS} (0: no timer)`);
+    throw new RangeError(`createGatehouse: sweepIntervalMs must be an integer from 0 to ${MAX_TIMER_MS} (0: no timer)`);
   }
   const logger = options.logger ?? createStderrLogger();
   const clock = options.clock ?? systemClock;
@@ -155,7 +155,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
   let systemUserId: number | null = null;
   if (!config.enabled) audit.system.record({ type: 'auth.disabled_at_start', subjectUserId: null, details: {} });
   if (config.enabled) {
-    if (!config.secret) throw new Error('createGatehouse: auth is enabled but the config has no secret');
+    if (!config.secret) throw new TypeError('createGatehouse: auth is enabled but the config has no secret');
     const revocations = options.revocations ?? createLocalRevocationChannel();
     deps = {
       config,

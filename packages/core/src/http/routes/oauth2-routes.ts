@@ -67,7 +67,7 @@ export function oauth2Routes(flow: OAuth2Flow, idpLogout: IdpLogout, config: Aut
     csrfReferrerExempt: true,
     async handler({ request, url, params, clientAddress, app }) {
       // The router answers HEAD with GET routes; a link checker's HEAD must not redeem the code.
-      if (request.method !== 'GET') throw new NotFoundError('Method not allowed', undefined, 'method_not_allowed');
+      if (request.method !== 'GET') throw new NotFoundError('Method not allowed', { code: 'method_not_allowed' });
       if (app.config.rateLimitEnabled)
         await spend(app.deps.rateLimits, app.deps.clock, 'oauth2_callback', OAUTH2_LOGIN_RULE, clientAddress);
       const cookieHeader = request.headers.get('cookie');
@@ -135,7 +135,7 @@ export function oauth2Routes(flow: OAuth2Flow, idpLogout: IdpLogout, config: Aut
         if (result.status === 404) throw new NotFoundError('Unknown identity provider');
         if (result.status === 503)
           throw new UnavailableError(`Back-channel logout could not be processed: ${result.reason}`);
-        throw new ValidationError(`Invalid logout token: ${result.reason}`, 'invalid_logout_token');
+        throw new ValidationError(`Invalid logout token: ${result.reason}`, { code: 'invalid_logout_token' });
       }
       // Back-Channel Logout 1.0 §2.8: 200, not cached.
       return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } });
