@@ -37,7 +37,7 @@ function toLogin(app: RouteEnvironment, code: OAuth2ErrorCode): Response {
 export function oauth2Routes(flow: OAuth2Flow, idpLogout: IdpLogout, config: AuthConfig): RouteDefinition[] {
   const login = (method: 'GET' | 'POST'): RouteDefinition => ({
     method,
-    pattern: '/oauth2/{}/login',
+    pattern: '/oauth2/{idp}/login',
     kind: 'public',
     async handler({ url, params, clientAddress, app }) {
       if (app.config.rateLimitEnabled)
@@ -61,7 +61,7 @@ export function oauth2Routes(flow: OAuth2Flow, idpLogout: IdpLogout, config: Aut
 
   const callback: RouteDefinition = {
     method: 'GET',
-    pattern: '/oauth2/{}/tokens',
+    pattern: '/oauth2/{idp}/tokens',
     kind: 'public',
     // The browser arrives from the IdP's page: state, nonce and PKCE protect this route instead.
     csrfReferrerExempt: true,
@@ -99,7 +99,7 @@ export function oauth2Routes(flow: OAuth2Flow, idpLogout: IdpLogout, config: Aut
 
   const signedOut: RouteDefinition = {
     method: 'GET',
-    pattern: '/oauth2/{}/signed-out',
+    pattern: '/oauth2/{idp}/signed-out',
     kind: 'public',
     // The browser arrives from the IdP's logout page; the state protects this route instead.
     csrfReferrerExempt: true,
@@ -120,7 +120,7 @@ export function oauth2Routes(flow: OAuth2Flow, idpLogout: IdpLogout, config: Aut
 
   const backchannel: RouteDefinition = {
     method: 'POST',
-    pattern: '/oauth2/{}/backchannel-logout',
+    pattern: '/oauth2/{idp}/backchannel-logout',
     kind: 'public',
     // Server to server from the IdP: the logout token's signature is the credential.
     csrfReferrerExempt: true,
