@@ -1,4 +1,4 @@
-// Issue #3: authenticate() — cached access token, uncached API key, and both again with the SQLite
+// authenticate() — cached access token, uncached API key, and both again with the SQLite
 // store grown to 100 000 users and 1 000 000 API keys (the cost must stay flat) — plus argon2id.
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Issue #7: the credential checks alone, in one process, no HTTP framework around them: Gatehouse's
+// The credential checks alone, in one process, no HTTP framework around them: Gatehouse's
 // gate against better-auth's session check (`getSession`, bearer plugin) and API-key check
 // (`verifyApiKey`). The HTTP bench compares the same checks on Hono, Fastify and Express, where each
 // framework's own cost per request is added to both sides; this shows what the checks cost.

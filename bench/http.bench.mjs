@@ -1,10 +1,10 @@
-// Issue #4: what authentication costs per request on real HTTP servers. Each server runs in its own
+// What authentication costs per request on real HTTP servers. Each server runs in its own
 // child process (bench/servers/*.mjs) on 127.0.0.1; autocannon runs here, so the load generator
 // does not share the server's event loop. Same route, same JSON, four ways in: no auth, the
 // Gatehouse guard with an access token, with an API key, and the framework's usual JWT middleware;
 // plus a control, a middleware that only checks that an Authorization header is present, which is
 // the floor any auth layer pays on that framework before it verifies anything; and better-auth
-// (issue 7 §3) with a bearer session token (`getSession`) and with an API key (`verifyApiKey`),
+// with a bearer session token (`getSession`) and with an API key (`verifyApiKey`),
 // compared with Gatehouse's access token and API key round by round.
 // Then the event-loop delay of the Hono server while 20 logins hash passwords on the libuv pool.
 //

@@ -1,4 +1,4 @@
-// Issue #16: a login storm must not slow anyone else down. The demo-shaped server (createGatehouse
+// A login storm must not slow anyone else down. The demo-shaped server (createGatehouse
 // on a SQLite file, the Hono and Fastify adapters, bench/servers/*.mjs in a child process) is
 // measured alone and with 20 and 100 password logins in flight, in interleaved rounds: cached
 // authenticated GETs (autocannon), first-sight requests (an API key the server has not seen yet,
@@ -31,7 +31,7 @@ import { createPostgresStore, createSqliteStore } from '../packages/db/dist/inde
 import { hmacFloor, markdownTable, measureGroup } from './lib.mjs';
 import { createDatabase, startPostgres } from './postgres.mjs';
 
-export const title = 'A login storm: first sight, cached throughput and the event loop while logins hash (issue 16)';
+export const title = 'A login storm: first sight, cached throughput and the event loop while logins hash';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ADMIN = { email: 'admin@localhost', password: 'admin' };
@@ -496,12 +496,12 @@ export async function run() {
     '',
     storm.summary,
     '',
-    `For comparison, the same Hono server with other bounds, one window alone and one with 20 logins in flight: the bound lifted (\`GATEHOUSE_PASSWORD_HASH_CONCURRENCY=256\`, queue 100000: every login goes straight to the 4-thread libuv pool, as before this issue; token verification already in process), and one slot per core (\`GATEHOUSE_PASSWORD_HASH_CONCURRENCY=${availableParallelism()}\`):`,
+    `For comparison, the same Hono server with other bounds, one window alone and one with 20 logins in flight: the bound lifted (\`GATEHOUSE_PASSWORD_HASH_CONCURRENCY=256\`, queue 100000: every login goes straight to the 4-thread libuv pool, as before the bound existed; token verification already in process), and one slot per core (\`GATEHOUSE_PASSWORD_HASH_CONCURRENCY=${availableParallelism()}\`):`,
     '',
     '| hono, 20 logins in flight | first sight p50 ms | first sight p99 ms | cached GET req/s | ratio to alone (same server) | event-loop delay p99 ms | logins/s | login p99 ms |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...[
-      ['bound lifted (before this issue)', unboundedStorm],
+      ['bound lifted (no bound)', unboundedStorm],
       [`concurrency ${availableParallelism()} (one per core)`, allCoresStorm],
     ].map(
       ([name, { alone, during }]) =>

@@ -1,4 +1,4 @@
-// Issue #2: the pure decisions and HS256 access-token verification against the physical floor,
+// The pure decisions and HS256 access-token verification against the physical floor,
 // a raw node:crypto HMAC-SHA256 check over exactly the same bytes.
 import { can, createTokenCodec, decideRest } from '../packages/core/dist/index.js';
 import { hmacFloor, markdownTable, measureGroup } from './lib.mjs';

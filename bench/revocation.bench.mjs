@@ -1,4 +1,4 @@
-// Issue 7 §3: how long a revocation takes to reach another instance. Two Gatehouse instances, each
+// How long a revocation takes to reach another instance. Two Gatehouse instances, each
 // `createGatehouse` in its own process (bench/revocation-instance.mjs), share a PostgreSQL store
 // and a revocation channel: Redis pub/sub, or PostgreSQL LISTEN/NOTIFY. Per sample, instance A
 // creates an API key, B authenticates it (so B has it cached), A deletes it through its services

@@ -1,4 +1,4 @@
-// Issue 7 §3: uncached API-key authentication as the store grows from 1 000 to 1 000 000 keys, on
+// Uncached API-key authentication as the store grows from 1 000 to 1 000 000 keys, on
 // SQLite and on PostgreSQL. The cost must stay flat: a miss verifies the JWT and reads one row by
 // primary key (joined with the owner's role), whatever the table holds.
 //

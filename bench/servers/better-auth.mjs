@@ -1,4 +1,4 @@
-// The better-auth side of the HTTP bench (issue 7 §3): better-auth on its own SQLite file (through
+// The better-auth side of the HTTP bench: better-auth on its own SQLite file (through
 // better-sqlite3, with the same WAL settings as Gatehouse's store, so the comparison is not about
 // journal modes), its tables created by its own migrator, a user signed up and signed in, and an
 // API key created through the plugin's server API. The credentials go back to the bench process in

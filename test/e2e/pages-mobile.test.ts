@@ -99,7 +99,11 @@ beforeAll(async () => {
   if (!existsSync(serverJs)) throw new Error(`${serverJs} is missing: run \`npm run build\` first`);
   mkdirSync(SCREENSHOTS, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), 'gatehouse-pages-mobile-'));
-  demo = await startDemo(dir, { PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD: 'first-Passw0rd-2026' });
+  demo = await startDemo(dir, {
+    PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD: 'first-Passw0rd-2026',
+    // Second factors configured: settings show the two-factor section (not required, so logins stay 204).
+    GATEHOUSE_ENCRYPTION_KEY: 'pages-mobile-encryption-key-0123456789ab',
+  });
   // The forced first password change, done through the API: this file is about layout.
   const first = await signIn('first-Passw0rd-2026');
   expect(
@@ -190,6 +194,33 @@ describe('the settings page at 1280 px and 390 px', () => {
       await page.waitForLoadState('load');
       await own.locator('tr[data-key-name="phone-key"]').waitFor();
       await expect(own.locator('tr[data-key-name="second-key"]').count()).resolves.toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('the two-factor pages at 390 px', () => {
+  it('fits the enrolment on settings (QR code, key, code field) and the sign-in challenge page', async () => {
+    const { context, page } = await adminPage(390);
+    try {
+      await page.goto(`${demo.url}/settings`);
+      await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+      await page.locator('#mfa-enrolment img.mfa-qr').waitFor();
+      await expect(page.locator('#mfa-enrolment .mfa-secret').inputValue()).resolves.toMatch(/^[A-Z2-7]{32}$/);
+      expect(await overflow(page)).toBe(0);
+      expect(await offScreenControls(page)).toEqual([]);
+      // The challenge page needs a pending sign-in's cookie; its name is all the page checks.
+      await context.addCookies([{ name: 'phoenix-mfa-challenge', value: 'x', url: demo.url }]);
+      await page.goto(`${demo.url}/mfa`);
+      await page.getByLabel('Authentication code').waitFor();
+      await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
+      await page.getByLabel('Recovery code').fill('abcd-efgh-ijkm-npqr');
+      await page.locator('#mfa-recovery-form').getByRole('button', { name: 'Verify' }).click();
+      // A forged challenge cookie is refused by the API, and the page says what to do.
+      await page.locator('#mfa-recovery-form .form-error').filter({ hasText: 'Cancel and sign in again' }).waitFor();
+      expect(await overflow(page)).toBe(0);
+      expect(await offScreenControls(page)).toEqual([]);
     } finally {
       await context.close();
     }

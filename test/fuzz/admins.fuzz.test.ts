@@ -1,5 +1,5 @@
 /**
- * `PHOENIX_ADMINS` (reference §1.5) under arbitrary input: every accepted entry obeys the format
+ * `PHOENIX_ADMINS` (docs/phoenix-contract.md#admins) under arbitrary input: every accepted entry obeys the format
  * rules, no pair is dropped without a problem, a parsed list formats back to itself, and garbage
  * surfaces as a `ConfigError` naming the variable.
  */

@@ -1,6 +1,6 @@
 /**
- * `parseAuthEnv` under arbitrary environments (issue 8, item 3): it returns a configuration that
- * obeys every rule of reference §1, or throws one `ConfigError` naming variables; it never leaks
+ * `parseAuthEnv` under arbitrary environments: it returns a configuration that
+ * obeys every rule of docs/phoenix-contract.md#configuration, or throws one `ConfigError` naming variables; it never leaks
  * a secret, and the outcome depends only on the trimmed values — not on padding, key order,
  * repetition or the variable prefix.
  */
@@ -80,7 +80,7 @@ const ASCII_ONLY = /^[\x00-\x7f]*$/;
 // eslint-disable-next-line no-control-regex -- Python's str.isspace() also counts \x1c-\x1f
 const PYTHON_WHITESPACE = /[\s\x1c-\x1f]/;
 
-/** Reference §1.2: non-empty, no (Python) whitespace, ASCII, ≥ 32 characters, a digit, a lower-case letter. */
+/** docs/phoenix-contract.md#secrets: non-empty, no (Python) whitespace, ASCII, ≥ 32 characters, a digit, a lower-case letter. */
 function secretAllowed(value: string): boolean {
   return (
     value.length >= 32 &&
@@ -99,7 +99,7 @@ function isSorted(values: readonly string[]): boolean {
   return values.every((value, i) => i === 0 || (values[i - 1] ?? '') < value);
 }
 
-/** The stated rules of reference §1 (and Gatehouse's stricter ones), checked on an accepted configuration. */
+/** The stated rules of docs/phoenix-contract.md#configuration (and Gatehouse's stricter ones), checked on an accepted configuration. */
 function expectRulesHold(config: AuthConfig, env: Env): void {
   for (const name of BOOLEAN_NAMES) {
     const raw = trimmed(env, `${PREFIX}${name}`);
@@ -109,14 +109,14 @@ function expectRulesHold(config: AuthConfig, env: Env): void {
   expect(config.basicAuthEnabled).toBe(trimmed(env, `${PREFIX}DISABLE_BASIC_AUTH`)?.toLowerCase() !== 'true');
 
   if (config.enabled) expect(config.secret).not.toBeNull();
-  if (config.secret !== null) expect(secretAllowed(config.secret), 'PHOENIX_SECRET obeys §1.2').toBe(true);
+  if (config.secret !== null) expect(secretAllowed(config.secret), 'PHOENIX_SECRET obeys the secret rules').toBe(true);
   if (config.adminSecret !== null) {
-    expect(secretAllowed(config.adminSecret), 'PHOENIX_ADMIN_SECRET obeys §1.2').toBe(true);
+    expect(secretAllowed(config.adminSecret), 'PHOENIX_ADMIN_SECRET obeys the secret rules').toBe(true);
     expect(config.secret).not.toBeNull();
     expect(config.adminSecret).not.toBe(config.secret);
   }
 
-  // §1.3: lifetimes are numbers > 0 — and usable: the expiry of a token issued now must be a date.
+  // docs/phoenix-contract.md#token-lifetimes: lifetimes are numbers > 0 — and usable: the expiry of a token issued now must be a date.
   for (const [name, seconds] of [
     ['ACCESS_TOKEN_EXPIRY_MINUTES', config.tokens.accessTtlSeconds],
     ['REFRESH_TOKEN_EXPIRY_MINUTES', config.tokens.refreshTtlSeconds],
@@ -135,13 +135,13 @@ function expectRulesHold(config: AuthConfig, env: Env): void {
   }
   expect(Number.isSafeInteger(config.bruteForce.maxAttempts) && config.bruteForce.maxAttempts >= 1).toBe(true);
 
-  // §1.4 and the Set-Cookie grammar.
+  // docs/phoenix-contract.md#cookies and the Set-Cookie grammar.
   expect(config.cookies.path.startsWith('/')).toBe(true);
   // eslint-disable-next-line no-control-regex -- forbidden inside Set-Cookie
   expect(/[;\s\x00-\x1f\x7f]/.test(config.cookies.path)).toBe(false);
   expect(config.cookies.namePrefix).toMatch(/^[A-Za-z0-9_-]+$/);
 
-  // §1.5
+  // docs/phoenix-contract.md#admins
   const usernames = config.admins.map((admin) => admin.username);
   const emails = config.admins.map((admin) => admin.email);
   expect(new Set(usernames).size).toBe(usernames.length);
@@ -154,14 +154,14 @@ function expectRulesHold(config: AuthConfig, env: Env): void {
     expect(email).toMatch(/^[^\s@;=]+@[^\s@;=]+\.[^\s@;=]+$/);
   }
 
-  // §1.6
+  // docs/phoenix-contract.md#urls-csrf-cors
   expect(config.rootPath === '' || (config.rootPath.startsWith('/') && !config.rootPath.endsWith('/'))).toBe(true);
   if (config.rootUrl !== null) expect(new URL(config.rootUrl).host).not.toBe('');
   expect(isSorted(config.csrfTrustedOrigins)).toBe(true);
   for (const host of config.csrfTrustedOrigins) expect(host).toBe(host.toLowerCase());
   if (config.supportEmail !== null) expect(config.supportEmail).toMatch(/^[^\s@]+@[^\s@]+$/);
 
-  // §1.7
+  // docs/phoenix-contract.md#smtp
   const smtpHost = trimmed(env, `${PREFIX}SMTP_HOSTNAME`);
   expect(config.smtp === null).toBe(!smtpHost);
   if (config.smtp !== null) {
@@ -170,7 +170,7 @@ function expectRulesHold(config: AuthConfig, env: Env): void {
     expect(config.smtp.port >= 1 && config.smtp.port <= 65_535 && Number.isInteger(config.smtp.port)).toBe(true);
   }
 
-  // §1.8: every declared IdP is configured (none silently dropped), each by its rules.
+  // docs/phoenix-contract.md#oauth2-idps: every declared IdP is configured (none silently dropped), each by its rules.
   const declared = new Set<string>();
   for (const key of Object.keys(env)) {
     const match = env[key] === undefined ? null : IDP_KEY.exec(key);

@@ -1,6 +1,6 @@
 /**
- * The credential readers under arbitrary header values (issue 8, item 3): `parseBearer` (reference
- * §2.5, RFC 6750 §2.1), `nodeAuthorization` (repeated headers) and `readCookie` (RFC 6265 §4.2).
+ * The credential readers under arbitrary header values: `parseBearer`
+ * (docs/phoenix-contract.md#cookies-and-bearer, RFC 6750 §2.1), `nodeAuthorization` (repeated headers) and `readCookie` (RFC 6265 §4.2).
  * They never throw; what they return is cut from the input, and agrees with a grammar-based
  * oracle on every well-formed header.
  */

@@ -2,8 +2,8 @@
  * The MFA challenge token against every other token kind. Tokens of every kind are signed with the
  * real secret and with `jti`/`sub` chosen to collide with live rows of the other kinds (a session's
  * access token id equal to a pending challenge's id, and so on), so only the kind can tell them
- * apart. Properties: `authenticate` never accepts a challenge token, and the MFA verification step
- * accepts nothing but a live challenge token. A mis-kinded token that names a real row is exactly
+ * apart. Properties: `authenticate` never accepts a challenge token, the refresh exchange accepts
+ * nothing but a refresh token, and the MFA verification step accepts nothing but a live challenge token. A mis-kinded token that names a real row is exactly
  * what a confused check would let through.
  */
 import fc from 'fast-check';
@@ -18,6 +18,7 @@ import {
   createUserApiKey,
   login,
   passwordLogin,
+  refreshSession,
   requestPasswordReset,
 } from '../../packages/core/src/services/index.js';
 import { bearer, makeHarness, type Harness } from '../../packages/core/test/support/harness.js';
@@ -119,5 +120,28 @@ describe('MFA challenge tokens versus the other kinds (fuzzed)', { timeout: TIME
       runs(300),
     );
     expect(reached).toBeGreaterThan(0);
+  });
+
+  // Last: an accepted refresh token is consumed and a replay ends its session, so this one changes rows.
+  it('the refresh exchange never accepts a challenge token; only refresh tokens can pass', async () => {
+    let rotated = 0;
+    await fc.assert(
+      fc.asyncProperty(forged, async ({ kind, jti, subIndex, lifetime }) => {
+        const sub = String(userIds[subIndex % userIds.length]);
+        const expiresAt = Math.floor(h.clock.now() / 1000) + lifetime;
+        const token = await h.deps.tokens.sign(kind, { jti: String(jti), sub, expiresAt });
+        try {
+          await refreshSession(h.deps, token);
+          rotated++;
+          expect(kind).toBe('refresh');
+        } catch (error) {
+          if (!isGatehouseError(error)) throw error;
+          expect(['invalid_token', 'expired_token', 'session_expired', 'not_found']).toContain(error.code);
+        }
+      }),
+      runs(300),
+    );
+    // The property can fail: a refresh token naming a live, unused row is exchanged.
+    expect(rotated).toBeGreaterThan(0);
   });
 });

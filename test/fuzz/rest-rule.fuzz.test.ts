@@ -1,5 +1,5 @@
 /**
- * The REST rule (reference §5.2) for arbitrary method × path × principal: it never throws, answers
+ * The REST rule (docs/phoenix-contract.md#rest-rule) for arbitrary method × path × principal: it never throws, answers
  * with one of the shared decisions, and however a route is spelled (case, slashes, query, parameter
  * names, concrete ids) a viewer cannot write outside self-service routes and nobody but an admin
  * passes an admin-only route. Host-declared admin routes are held to the same rule.
@@ -27,7 +27,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TIMEOUT_MS, runs } from './runs.js';
 
-/** Admin-only operations listed in reference §5.2 (Gatehouse may add more, never drop one). */
+/** Admin-only operations listed in docs/phoenix-contract.md#rest-rule (Gatehouse may add more, never drop one). */
 const REFERENCE_ADMIN_ROUTES = [
   'GET /v1/users',
   'POST /v1/users',
@@ -40,7 +40,7 @@ const REFERENCE_ADMIN_ROUTES = [
   'POST /v1/system/api_keys',
   'DELETE /v1/system/api_keys/{id}',
 ];
-/** Writes §5.2 lets viewers make. */
+/** Writes the REST rule lets viewers make. */
 const REFERENCE_VIEWER_WRITES = [
   'POST /v1/user/api_keys',
   'DELETE /v1/user/api_keys/{id}',
@@ -96,7 +96,7 @@ function listed(method: string, path: string, list: readonly string[]): boolean 
   );
 }
 
-/** Reference §5.2 in its order: 401, auth off, viewer writes, admin-only, then allowed. */
+/** The REST rule in its order: 401, auth off, viewer writes, admin-only, then allowed. */
 function expectedDecision(who: Principal | null, method: string, path: string): Decision {
   if (who === null) return DECISIONS.unauthenticated;
   const selfService = listed(method, path, BUILT_IN_SELF_SERVICE_ROUTES);
@@ -209,14 +209,14 @@ describe('REST rule (fuzzed)', { timeout: TIMEOUT_MS }, () => {
     );
   });
 
-  it('decides every spelling of a route as reference §5.2 decides the route itself', () => {
+  it('decides every spelling of a route as the REST rule decides the route itself', () => {
     fc.assert(
       fc.property(principal, spelledRoute, fc.boolean(), (who, route, head) => {
         // HEAD rides on GET routes; another method would be another route (`DELETE /v1/users/api_keys` is `/v1/users/{id}`).
         const method = head && route.method === 'GET' ? 'HEAD' : route.spelledMethod;
         const expected = expectedDecision(who, method, route.path);
         expect(decideRest(who, method, route.spelled), `${method} ${route.spelled}`).toBe(expected);
-        // With authentication on, admin-only routes admit admins only (auth off skips the rule, §5.2).
+        // With authentication on, admin-only routes admit admins only (auth off skips the rule).
         if (
           expected.allowed &&
           who !== null &&
@@ -253,7 +253,7 @@ describe('REST rule (fuzzed)', { timeout: TIMEOUT_MS }, () => {
     );
   });
 
-  it('keeps every admin-only route of reference §5.2 admin-only, and every viewer write it allows', () => {
+  it('keeps every admin-only route of the REST rule admin-only, and every viewer write it allows', () => {
     for (const route of REFERENCE_ADMIN_ROUTES) expect(BUILT_IN_ADMIN_ROUTES).toContain(route);
     for (const route of REFERENCE_VIEWER_WRITES) expect(BUILT_IN_SELF_SERVICE_ROUTES).toContain(route);
   });

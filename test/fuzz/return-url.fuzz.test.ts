@@ -1,5 +1,5 @@
 /**
- * `returnUrl` validation (reference §4.8.2 step 6) against open-redirect shapes and arbitrary
+ * `returnUrl` validation (docs/phoenix-contract.md#return-url) against open-redirect shapes and arbitrary
  * strings: whatever it accepts is a path on this origin — as given, percent-decoded, and behind the
  * root path the callback prepends — and every plain same-site path is still accepted.
  */

@@ -1,7 +1,7 @@
 /**
- * `PHOENIX_OAUTH2_<IDP>_ROLE_MAPPING` (reference §1.8.2) and role resolution through
- * `ROLE_ATTRIBUTE_PATH` (§4.8.4) under arbitrary mappings, JMESPath expressions and claims. The
- * resolution is compared with an oracle written from the reference text; whatever the input, the
+ * `PHOENIX_OAUTH2_<IDP>_ROLE_MAPPING` (docs/phoenix-contract.md#role-mapping) and role resolution through
+ * `ROLE_ATTRIBUTE_PATH` (docs/phoenix-contract.md#oauth2-groups-and-roles) under arbitrary mappings, JMESPath expressions and claims. The
+ * resolution is compared with an oracle written from the contract (docs/phoenix-contract.md); whatever the input, the
  * outcome is ADMIN, MEMBER or VIEWER, the documented fallback, or a denial — never SYSTEM and
  * never an exception.
  */
@@ -27,7 +27,7 @@ type Assignable = (typeof ASSIGNABLE)[number];
 const isAssignable = (value: string): value is Assignable => (ASSIGNABLE as readonly string[]).includes(value);
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/; // eslint-disable-line no-control-regex -- what must be escaped
 
-/** §1.8.2 as written: items split on `,`, trimmed, empty ones skipped; split at the first `:`; later keys win. */
+/** docs/phoenix-contract.md#role-mapping as written: items split on `,`, trimmed, empty ones skipped; split at the first `:`; later keys win. */
 function referenceMapping(raw: string): { mapping: Map<string, Assignable> | null; bad: number } {
   const items = raw
     .split(',')
@@ -74,7 +74,7 @@ function parseIdp(settings: Record<string, string>): { ok: true; idp: IdpConfig 
   }
 }
 
-/** Python's `str()` of a JSON scalar, as §4.8.4 compares values; integers print without a decimal point. */
+/** Python's `str()` of a JSON scalar, as docs/phoenix-contract.md#oauth2-groups-and-roles compares values; integers print without a decimal point. */
 function pythonText(value: unknown): string | null {
   if (typeof value === 'string') return value;
   if (typeof value === 'boolean') return value ? 'True' : 'False';
@@ -94,7 +94,7 @@ function search(claims: unknown, expression: string): unknown {
 
 type Expected = { allowed: false } | { allowed: true; role: Assignable | null };
 
-/** Reference §4.8.4: the group gate, then the role with its strict / VIEWER fallback. */
+/** docs/phoenix-contract.md#oauth2-groups-and-roles: the group gate, then the role with its strict / VIEWER fallback. */
 function expectedAccess(claims: Record<string, unknown>, settings: Settings): Expected {
   if (settings.groups) {
     const raw = search(claims, 'groups');
@@ -204,7 +204,7 @@ const claimsArbitrary = fc
   );
 
 describe('ROLE_MAPPING (fuzzed)', { timeout: TIMEOUT_MS }, () => {
-  it('maps only to ADMIN, MEMBER or VIEWER, and reports every other item, as reference §1.8.2 reads', () => {
+  it('maps only to ADMIN, MEMBER or VIEWER, and reports every other item, as docs/phoenix-contract.md#role-mapping reads', () => {
     fc.assert(
       fc.property(mappingText, (raw) => {
         const { mapping, problems } = collectRoleMapping(raw, 'okta');
@@ -257,13 +257,13 @@ describe('ROLE_MAPPING (fuzzed)', { timeout: TIMEOUT_MS }, () => {
 });
 
 describe('role resolution through ROLE_ATTRIBUTE_PATH (fuzzed)', { timeout: TIMEOUT_MS }, () => {
-  it('agrees with reference §4.8.4 for any expression and any claims, and never throws or yields SYSTEM', () => {
+  it('agrees with docs/phoenix-contract.md#oauth2-groups-and-roles for any expression and any claims, and never throws or yields SYSTEM', () => {
     fc.assert(
       fc.property(
         settingsArbitrary,
         fc.array(claimsArbitrary, { minLength: 1, maxLength: 12 }),
         (settings, claimsList) => {
-          // A blank expression is an unset one (§1.0); mapping and strict need a path (§1.8).
+          // A blank expression is an unset one (docs/phoenix-contract.md#env-parsing); mapping and strict need a path (#oauth2-idps).
           const pathSet = settings.rolePath !== null && settings.rolePath.trim() !== '';
           const env: Record<string, string> = {};
           if (settings.rolePath !== null) env.ROLE_ATTRIBUTE_PATH = settings.rolePath;

@@ -1,7 +1,7 @@
 /**
  * The in-process HS256 verifier (`codec.verifySync`, node:crypto) against an independent oracle
  * built on jose's `compactVerify` (Web Crypto) plus the token rules written out again, separately
- * (issue 16, item 1): on valid tokens, forged ones, mutated bytes and segments, wrong kinds,
+ * : on valid tokens, forged ones, mutated bytes and segments, wrong kinds,
  * expired and not-yet-valid ones, and tokens of other and previous secrets, both give exactly the
  * same answer — the same claims, or the same error code.
  */

@@ -465,7 +465,7 @@ describe('path differential: the host handler is reached iff core allows the can
     );
   }
 
-  it("the issue's reproductions are refused on every mount: absolute-form, wildcard, %2F, dot segments", async () => {
+  it('the known bypasses are refused on every mount: absolute-form, wildcard, %2F, dot segments', async () => {
     const member = credentials.get('MEMBER')!;
     for (const { mount, port } of servers) {
       for (const method of ['PUT', 'DELETE']) {

@@ -21,7 +21,7 @@ export type Hostility =
   | 'userinfo_sub_mismatch'
   | 'no_id_token'
   | 'token_error'
-  /** A DPoP-bound token where the RP asked for a Bearer one (reference §4.8.2 step 8). */
+  /** A DPoP-bound token where the RP asked for a Bearer one (docs/phoenix-contract.md#oauth2-callback step 8). */
   | 'dpop_token_type';
 
 /** How `mintLogoutToken` builds a token: claims and header overridden (undefined deletes), or signed wrongly. */

@@ -54,10 +54,21 @@ export interface TestProvider {
   setAccount(id: string, account: TestAccount): void;
   /** Claims for the next logins go ONLY to userinfo, not the ID token (to test the UserInfo top-up). */
   setIdTokenClaimsMinimal(on: boolean): void;
+  /**
+   * How the next logins at the provider authenticated the user: the `acr` and `amr` of their ID
+   * tokens (an `acr` must be one of ACR_VALUES). Unset (the default): neither claim is issued.
+   */
+  setAuthentication(authentication: { acr?: string; amr?: string[] } | null): void;
   close(): Promise<void>;
 }
 
 const account = (a: TestAccount): TestAccount => Object.freeze(a);
+
+/** The authentication context classes the provider advertises (`acr_values_supported`). */
+export const ACR_VALUES = Object.freeze({
+  password: 'urn:gatehouse:test:loa:password',
+  mfa: 'urn:gatehouse:test:loa:mfa',
+});
 
 /** Keyed by the login name typed into the form; `sub` is deliberately different from it. */
 export const DEFAULT_ACCOUNTS: Readonly<Record<string, TestAccount>> = Object.freeze({
@@ -265,6 +276,7 @@ export async function startTestProvider(
   );
   const supported = new Set([...STANDARD_CLAIMS, ...CUSTOM_CLAIMS, ...extraClaims]);
   let minimalIdToken = false;
+  let authentication: { acr?: string; amr?: string[] } | null = null;
 
   // The issuer carries the real port, so listen first and build the provider afterwards.
   const server = http.createServer();
@@ -312,12 +324,16 @@ export async function startTestProvider(
     })),
     // oidc-provider's default: PKCE required for public clients, accepted (S256) from the others.
     claims: {
-      openid: ['sub', ...CUSTOM_CLAIMS, ...extraClaims],
+      // `acr` and `amr` under `openid`, so every ID token carries them when the login set them
+      // (setAuthentication); otherwise oidc-provider issues them only when the RP asks for them.
+      openid: ['sub', 'acr', 'amr', ...CUSTOM_CLAIMS, ...extraClaims],
       email: ['email', 'email_verified'],
       profile: ['name', 'picture', 'preferred_username', 'given_name', 'family_name'],
       groups: CUSTOM_CLAIMS,
     },
     scopes: ['openid', 'email', 'profile', 'groups'],
+    // Without a configured value oidc-provider drops `acr` from every ID token.
+    acrValues: Object.values(ACR_VALUES),
     // Otherwise scope claims go only to userinfo when an access token is issued.
     conformIdTokenClaims: false,
     cookies: { keys: ['test-provider-cookie-key-0001'] },
@@ -414,7 +430,7 @@ export async function startTestProvider(
       const found = accounts.get(login);
       const result: InteractionResults = found
         ? // oidc-provider uses the accountId as the `sub` of every token.
-          { login: { accountId: found.sub } }
+          { login: { accountId: found.sub, ...authentication } }
         : { error: 'access_denied', error_description: 'unknown account' };
       ctx.status = 303;
       ctx.redirect(await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false }));
@@ -462,6 +478,11 @@ export async function startTestProvider(
     },
     setIdTokenClaimsMinimal(on) {
       minimalIdToken = on;
+    },
+    setAuthentication(next) {
+      if (next?.acr !== undefined && !Object.values<string>(ACR_VALUES).includes(next.acr))
+        throw new Error(`test provider: acr ${next.acr} is not one of ACR_VALUES`);
+      authentication = next === null ? null : { ...next };
     },
     async close() {
       const closed = new Promise<void>((resolve, reject) =>

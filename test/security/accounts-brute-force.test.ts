@@ -1,6 +1,6 @@
 /**
- * A distributed password-guessing attack on one account (reference §7.3): behind a trusted proxy
- * every guess comes from a different client address, so the per-address limiter (§7.2) never
+ * A distributed password-guessing attack on one account (docs/phoenix-contract.md#lockout): behind a trusted proxy
+ * every guess comes from a different client address, so the per-address limiter (docs/phoenix-contract.md#rate-limits) never
  * fires, and only the per-account lockout stands in the way. After `maxAttempts` failures the
  * right password is refused from any address until the lockout ends, while the victim's existing
  * credentials and the password-reset escape hatch keep working.

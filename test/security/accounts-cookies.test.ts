@@ -1,5 +1,5 @@
 /**
- * Every Set-Cookie Gatehouse emits (reference §1.4, §2.5): login, refresh, both logouts, the
+ * Every Set-Cookie Gatehouse emits (docs/phoenix-contract.md#cookies, #cookies-and-bearer): login, refresh, both logouts, the
  * password change, the SSO start, and the SSO callback on failure and on success. Each one must be
  * HttpOnly, host-only (no Domain), carry the configured Path, Secure exactly when configured, and
  * SameSite=Strict for session cookies, Lax for the OAuth flow cookies (they must survive the
@@ -58,7 +58,7 @@ const DEPLOYMENTS: readonly Deployment[] = [
     secure: true,
     root: '/app',
   },
-  // The reference's default Path is `/` whatever the root path (PHOENIX_COOKIES_PATH is its own variable).
+  // Phoenix's default Path is `/` whatever the root path (PHOENIX_COOKIES_PATH is its own variable).
   {
     label: 'under /app with the default cookie path',
     env: { PHOENIX_HOST_ROOT_PATH: '/app' },

@@ -1,5 +1,5 @@
 /**
- * CSRF sweep (reference §6) with PHOENIX_CSRF_TRUSTED_ORIGINS set: EVERY state-changing route, of
+ * CSRF sweep (docs/phoenix-contract.md#csrf) with PHOENIX_CSRF_TRUSTED_ORIGINS set: EVERY state-changing route, of
  * Gatehouse and of the host, is tried with a valid cookie session and a hostile Origin/Referer,
  * and must be refused with 401 before anything changes; the same request with neither header then
  * succeeds and changes the state, which proves the probe would have seen a change. A guard test

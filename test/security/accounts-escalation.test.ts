@@ -1,5 +1,5 @@
 /**
- * Privilege escalation from inside an account (reference §3.1, §3.5, §4.9, §4.10, §5.2): extra
+ * Privilege escalation from inside an account (docs/phoenix-contract.md#roles, #default-admin, #user-management, #api-key-routes, #rest-rule): extra
  * fields on the self-service route, the admin route on oneself, method-override tricks, SYSTEM in
  * every input that carries a role, the protected accounts, and someone else's API keys. Every
  * refusal is followed by a read that shows nothing changed.

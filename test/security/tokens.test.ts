@@ -1,5 +1,5 @@
 /**
- * Token attacks against a real listening server, for every adapter (issue 8, item 1).
+ * Token attacks against a real listening server, for every adapter.
  *
  * The attacker knows the token format (HS256 compact JWS, `typ: gh-<kind>+jwt`, claims
  * jti/sub/iat/nbf/exp/knd/iss) but not PHOENIX_SECRET. A few cases are built with the secret on
@@ -150,7 +150,7 @@ const FORGERIES: readonly (readonly [
   // Authentic but wrong (secret)
   ['sub changed to another user (secret)', (t, other) => resign(t, {}, { sub: String(other) }), INVALID],
   ['jti of no row (secret)', (t) => resign(t, {}, { jti: '999999' }), INVALID],
-  ['jti in the reference format "AccessToken:1" (secret)', (t) => resign(t, {}, { jti: 'AccessToken:1' }), INVALID],
+  ['jti in the Phoenix format "AccessToken:1" (secret)', (t) => resign(t, {}, { jti: 'AccessToken:1' }), INVALID],
   ['iss changed (secret)', (t) => resign(t, {}, { iss: 'phoenix' }), INVALID],
   ['knd differs from typ (secret)', (t) => resign(t, {}, { knd: 'refresh' }), INVALID],
   ['typ and knd of a refresh token (secret)', (t) => resign(t, { typ: 'gh-refresh+jwt' }, { knd: 'refresh' }), INVALID],
@@ -366,7 +366,7 @@ describe.each(ADAPTERS)('%s: token attacks', (adapter) => {
 
   describe('revoked before use', () => {
     it('the access token of a logged-out session → 401 as bearer and as cookie', async () => {
-      // Logout ends every session of the user (as in the reference), so this one has its own user.
+      // Logout ends every session of the user (as in Phoenix), so this one has its own user.
       const other = await createUser(server, 'MEMBER');
       const doomed = await loginSession(server, other.email, other.password);
       await stillWorksWith(doomed.access);
@@ -505,7 +505,7 @@ describe.each(ADAPTERS)('%s: token attacks', (adapter) => {
       ['bearer (lower case)', (t: string) => `bearer ${t}`],
       ['BEARER (upper case)', (t: string) => `BEARER ${t}`],
       ['bEaReR (mixed case)', (t: string) => `bEaReR ${t}`],
-    ])('%s <genuine> → accepted, as the reference does', async (_label, header) => {
+    ])('%s <genuine> → accepted, as Phoenix does', async (_label, header) => {
       const body = await expectJson<PrincipalBody>(
         await call(server, 'GET', '/v1/projects', { headers: { authorization: header(genuine['access token']) } }),
         200,

@@ -1,5 +1,5 @@
 /**
- * A real OpenLDAP server for a test file (toolchain notes §7): Debian's slapd started from a
+ * A real OpenLDAP server for a test file: Debian's slapd started from a
  * generated slapd.conf on loopback, never the system service. A throw-away CA signs the server
  * certificate (127.0.0.1 / localhost), so STARTTLS on the plain port and LDAPS on the second work.
  * Seeded through the protocol as the root DN, so the memberof overlay fills `memberOf`.

@@ -1,10 +1,10 @@
 /**
- * The AuthStore contract (DESIGN rule 7): every backend runs this suite against a real database.
+ * The AuthStore contract (docs/architecture.md#rule-7): every backend runs this suite against a real database.
  * It only talks to the `AuthStore` interface, so a new backend passes it or is not done.
  */
 import { isGatehouseError, type UnavailableError } from '@gatehouse-auth/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-// Type-only and relative: core's barrel does not export the ports yet (see the db report).
+// Type-only: the ports are interfaces; the suite never needs core's code for them.
 import type { AuthStore, AuthStoreOps, NewAuditEvent, NewUser, UserRecord } from '@gatehouse-auth/core';
 
 export interface StoreUnderTest {

@@ -86,6 +86,12 @@ function reportFailure(ctx: Context, error: unknown, json: boolean): number {
 /**
  * Runs one `gatehouse` command line (without the `node` and script arguments) and resolves to its
  * exit code. Never throws and never calls `process.exit`: tests and embedding scripts call it in-process.
+ *
+ * @example
+ * ```ts
+ * const code = await run(['list-users', '--json'], { stdout: process.stdout, stderr: process.stderr });
+ * process.exitCode = code;
+ * ```
  */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let ctx = contextOf(io);

@@ -1,4 +1,5 @@
 /**
+ * @module
  * `@gatehouse-auth/core/adapter-kit`: what a framework adapter or a sibling package (store,
  * revocation channel, CLI) needs from core and an application does not: reading Node's request
  * headers the way core expects, cookies, the client address, CSRF, bodies, the revocation relay and

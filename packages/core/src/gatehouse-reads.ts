@@ -5,6 +5,7 @@ import { readCookie } from './http/cookies.js';
 import type { Principal } from './policy/index.js';
 import type { UserRecord } from './ports.js';
 import {
+  getMfaStatus,
   listAuditEvents,
   listOwnApiKeys,
   listOwnSessions,
@@ -13,6 +14,7 @@ import {
   type ApiKeyPage,
   type AuditEventFilter,
   type AuditEventPage,
+  type MfaStatus,
   type ServiceDeps,
   type SessionView,
   type UserPage,
@@ -39,6 +41,10 @@ export interface GatehouseReads {
   users(actor: Principal, query?: PageQuery): Promise<UserPage>;
   systemApiKeys(actor: Principal, query?: PageQuery): Promise<ApiKeyPage>;
   auditEvents(actor: Principal, filter?: AuditEventFilter): Promise<AuditEventPage>;
+  /** The principal's own second factors, as `GET /v1/user/mfa` answers. */
+  mfaStatus(actor: Principal): Promise<MfaStatus>;
+  /** Whether the user has a confirmed TOTP factor (no policy, like `user`: the host's own lookup). */
+  hasSecondFactor(userId: number): Promise<boolean>;
 }
 
 export function createReads(deps: ServiceDeps): GatehouseReads {
@@ -49,6 +55,8 @@ export function createReads(deps: ServiceDeps): GatehouseReads {
     users: (actor, query) => listUsers(deps, actor, query),
     systemApiKeys: (actor, query) => listSystemApiKeys(deps, actor, query),
     auditEvents: (actor, filter) => listAuditEvents(deps, actor, filter),
+    mfaStatus: (actor) => getMfaStatus(deps, actor),
+    hasSecondFactor: async (userId) => (await deps.store.findTotpFactor(userId))?.confirmedAt != null,
   };
 }
 

@@ -28,7 +28,13 @@ import { createIdTokenSeal } from './oauth2/id-token-seal.js';
 import { createIdpLogout, type IdpLogout } from './oauth2/idp-logout.js';
 import { createLdapDirectory, type Directory, type LdapDirectoryOptions } from './ldap/index.js';
 import { ldapRoutes } from './http/routes/ldap-routes.js';
-import { createAuditTrail, storeAuditSink, type AuditTrail, type AuditTrailOptions } from './audit/index.js';
+import {
+  createAuditTrail,
+  previousSecretReporter,
+  storeAuditSink,
+  type AuditTrail,
+  type AuditTrailOptions,
+} from './audit/index.js';
 import { mfaAuthRoutes, mfaV1Routes } from './http/routes/mfa-routes.js';
 import { createReads, createSessionFromCookie, type CookieSession, type GatehouseReads } from './gatehouse-reads.js';
 import { attachInternals } from './gatehouse-internals.js';
@@ -128,6 +134,19 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
  * Composes Gatehouse from a parsed configuration and a store: bootstraps the users, builds the
  * authenticator and the route table. Adapters translate their framework to `handle` and `guard`.
+ *
+ * @example
+ * ```ts
+ * import { createGatehouse, parseAuthEnv } from '@gatehouse-auth/core';
+ * import { createSqliteStore } from '@gatehouse-auth/db';
+ *
+ * const gh = await createGatehouse({
+ *   config: parseAuthEnv(process.env),
+ *   store: await createSqliteStore({ filename: '.data/phoenix.db' }),
+ *   restPolicy: { adminRoutes: ['DELETE /v1/projects/{id}'] },
+ * });
+ * // Hand gh to an adapter: app.use(gatehouse(gh)) on Express, for example.
+ * ```
  */
 export async function createGatehouse(options: GatehouseOptions): Promise<Gatehouse> {
   const { config, store } = options;
@@ -170,6 +189,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
         secret: config.secret,
         previousSecrets: config.previousSecrets,
         now: () => clock.now(),
+        onPreviousSecret: previousSecretReporter(audit.system, clock),
       }),
       rateLimits: options.rateLimits ?? createMemoryRateLimitStore(),
       revocations,
@@ -194,7 +214,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
     : null;
 
   // Auth off: no login routes, the anonymous profile, and the key routes, which the REST rule refuses
-  // with 403 (reference §4.10) rather than leaving them to the host's 404.
+  // with 403 (docs/phoenix-contract.md#api-key-routes) rather than leaving them to the host's 404.
   let idpLogout: IdpLogout | null = null;
   let oauth2: RouteDefinition[] = [];
   if (deps && config.oauth2.idps.length > 0) {

@@ -1,4 +1,5 @@
 /**
+ * @module
  * `@gatehouse-auth/core`: what an application uses. Every name here is a semver promise, recorded in
  * test/package/api/core.api.md. Framework adapters and sibling packages import their helpers from
  * `@gatehouse-auth/core/adapter-kit`; the building blocks of the routes live in

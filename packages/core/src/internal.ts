@@ -1,4 +1,5 @@
 /**
+ * @module
  * `@gatehouse-auth/core/internal`: the building blocks Gatehouse's routes are made of, for
  * Gatehouse's own packages (the CLI) and tests. No semver promise: anything here may change in any
  * release. Recorded in test/package/api/core-internal.api.md all the same, so changes are seen.

@@ -1,5 +1,5 @@
 /**
- * The I/O core's services need, as interfaces passed in, never imported (DESIGN rule 2).
+ * The I/O core's services need, as interfaces passed in, never imported (docs/architecture.md#rule-2).
  * Row ids are integers; every timestamp is epoch milliseconds, so both store dialects and every
  * service speak the same units.
  */
@@ -364,7 +364,7 @@ export interface AuthStoreOps {
 
   /**
    * Sweeps sessions (with their IdP links), tokens, reset tokens, MFA challenges, API keys and remembered logout-token ids whose expiry is <= now (keys
-   * without an expiry stay), as the reference's stores do. `createGatehouse` runs it periodically. Returns the number of
+   * without an expiry stay), as Phoenix's stores do. `createGatehouse` runs it periodically. Returns the number of
    * rows removed.
    */
   deleteExpired(now: number): Promise<number>;

@@ -1,3 +1,10 @@
+/**
+ * @module
+ * `@gatehouse-auth/db`: the `AuthStore` on Kysely. `createSqliteStore` (embedded, the default) and
+ * `createPostgresStore` migrate on open and pass the one store contract (docs/architecture.md#rule-7);
+ * `createPostgresRevocationChannel` carries revocations between instances over LISTEN/NOTIFY. See
+ * docs/storage.md.
+ */
 export { createSqliteStore, type SqliteStoreOptions } from './sqlite.js';
 export { createPostgresStore, type PostgresPoolSettings, type PostgresStoreOptions } from './postgres.js';
 export {

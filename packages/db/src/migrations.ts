@@ -150,7 +150,7 @@ function initialSchema(d: Ddl): string[] {
 }
 
 /**
- * LDAP users (reference §1.9): `auth_method` 'LDAP' (no password hash, no OAuth2 identity) and the
+ * LDAP users (docs/phoenix-contract.md#ldap-provisioning): `auth_method` 'LDAP' (no password hash, no OAuth2 identity) and the
  * directory's unique id, unique among LDAP users. SQLite cannot alter a CHECK constraint, so its
  * users table is rebuilt (the 12-step procedure; foreign keys are off while migrations run there).
  */

@@ -39,6 +39,12 @@ const noopLogger: Logger = { info() {}, warn() {}, error() {} };
  * After that it reconnects forever; while it is down `isLive()` is false, publishes are
  * delivered locally and queued, and when it listens again local listeners get `{ type: 'all' }`
  * (whatever was sent meanwhile is lost) before the queue goes out.
+ *
+ * @example
+ * ```ts
+ * const revocations = await createPostgresRevocationChannel({ connectionString: process.env.DATABASE_URL! });
+ * const gh = await createGatehouse({ config, store, revocations });
+ * ```
  */
 export async function createPostgresRevocationChannel(
   options: PostgresRevocationChannelOptions,

@@ -80,6 +80,12 @@ function int8AsNumber(pgTypes: CustomTypesConfig): CustomTypesConfig {
 /**
  * Connects (a new pool from `connectionString`, or the host's `pool`), migrates, and returns the
  * store. pg is loaded here, not at import, so a SQLite-only host never loads it.
+ *
+ * @example
+ * ```ts
+ * const store = await createPostgresStore({ connectionString: process.env.DATABASE_URL! });
+ * const gh = await createGatehouse({ config: parseAuthEnv(process.env), store });
+ * ```
  */
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<AuthStore> {
   if (options.schema === '') throw new TypeError('createPostgresStore: `schema` must not be empty');

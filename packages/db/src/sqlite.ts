@@ -25,6 +25,12 @@ function isInMemory(filename: string): boolean {
  * depend on it; SQLite defaults to off per connection), synchronous=NORMAL (with WAL, a power
  * loss may drop the last commits but never corrupts the file) and a busy timeout, then migrates it.
  * better-sqlite3 is loaded here, not at import, so a PostgreSQL-only host never loads it.
+ *
+ * @example
+ * ```ts
+ * const store = await createSqliteStore({ filename: '.data/phoenix.db' });
+ * const gh = await createGatehouse({ config: parseAuthEnv(process.env), store });
+ * ```
  */
 export async function createSqliteStore(options: SqliteStoreOptions): Promise<AuthStore> {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;

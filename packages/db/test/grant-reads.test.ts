@@ -1,5 +1,5 @@
 /**
- * The miss path's two reads (issue 16, item 3) go to the driver directly: a prepared statement on
+ * The miss path's two reads (a credential not yet cached) go to the driver directly: a prepared statement on
  * SQLite, a named statement on PostgreSQL. The contract suite proves they answer like the Kysely
  * queries; this file proves what is particular to them: one PostgreSQL query per read, never a
  * SQLite transaction's uncommitted rows, and right answers when the server does not keep named

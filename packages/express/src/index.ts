@@ -1,3 +1,9 @@
+/**
+ * @module
+ * `@gatehouse-auth/express`: Gatehouse on Express 4 and 5. `gatehouse(gh)` serves Gatehouse's own
+ * routes, `authenticate(gh)` is the gate for yours, `requireRole(roles)` and `principalOf(res)` work
+ * after it. The adapter translates; every decision is core's (docs/architecture.md#rule-1).
+ */
 import { Readable } from 'node:stream';
 import type { Gatehouse, GuardInput, GuardResult, GuardedPrincipal, Role } from '@gatehouse-auth/core';
 import {
@@ -103,6 +109,13 @@ function isBodyParserError(error: unknown): error is BodyParserError {
  * `app.use(...)`: the second catches a body parser mounted earlier refusing one of Gatehouse's
  * requests (malformed or oversized JSON) and hands the request to core anyway, so the answer is
  * core's JSON error, exactly as without `express.json()`.
+ *
+ * @example
+ * ```ts
+ * const gh = await createGatehouse({ config: parseAuthEnv(process.env), store });
+ * const app = express();
+ * app.use(gatehouse(gh));
+ * ```
  */
 export function gatehouse(gh: Gatehouse): [RequestHandler, ErrorRequestHandler] {
   const dispatch = (
@@ -149,6 +162,13 @@ export function gatehouse(gh: Gatehouse): [RequestHandler, ErrorRequestHandler] 
  * attaches the principal to `res.locals.principal`. However it is mounted (on a route, with
  * `app.use` under a prefix, on a wildcard or optional-segment route, in a sub-router) it decides on
  * the concrete path Express routed, never on the route pattern. Only header values reach core.
+ *
+ * @example
+ * ```ts
+ * app.get('/v1/projects', authenticate(gh), (req, res) => {
+ *   res.json({ data: [], viewer: principalOf(res).username });
+ * });
+ * ```
  */
 export function authenticate(gh: Gatehouse): RequestHandler {
   const proceed = (result: GuardResult, res: ExpressResponse, next: NextFunction): void => {
@@ -174,7 +194,14 @@ export function authenticate(gh: Gatehouse): RequestHandler {
   };
 }
 
-/** 403 unless the principal `authenticate` found has one of the roles (the admin secret counts as ADMIN). */
+/**
+ * 403 unless the principal `authenticate` found has one of the roles (the admin secret counts as ADMIN).
+ *
+ * @example
+ * ```ts
+ * app.delete('/v1/projects/:id', authenticate(gh), requireRole(['ADMIN']), deleteProject);
+ * ```
+ */
 export function requireRole(roles: readonly Role[]): RequestHandler {
   return (_req, res, next) => {
     const principal = (res.locals as Partial<GatehouseLocals>).principal;
@@ -186,7 +213,17 @@ export function requireRole(roles: readonly Role[]): RequestHandler {
   };
 }
 
-/** The principal `authenticate` found for this response. */
+/**
+ * The principal `authenticate` found for this response.
+ *
+ * @example
+ * ```ts
+ * app.get('/whoami', authenticate(gh), (_req, res) => {
+ *   const principal = principalOf(res);
+ *   res.json({ id: principal.userId, role: principal.role });
+ * });
+ * ```
+ */
 export function principalOf(res: ExpressResponse): GuardedPrincipal {
   const principal = (res.locals as Partial<GatehouseLocals>).principal;
   if (principal === undefined)

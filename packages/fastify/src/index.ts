@@ -1,3 +1,10 @@
+/**
+ * @module
+ * `@gatehouse-auth/fastify`: Gatehouse on Fastify 5. `gatehousePlugin` serves Gatehouse's own routes,
+ * `authenticate(gh)` is the gate for yours (an `onRequest` hook), `requireRole(roles)` and
+ * `principalOf(request)` work after it. The adapter translates; every decision is core's
+ * (docs/architecture.md#rule-1).
+ */
 import { Readable } from 'node:stream';
 import {
   ValidationError,
@@ -127,6 +134,13 @@ function gatehouseRoutes(
  * `app.register(gatehousePlugin, { gatehouse })`: Gatehouse's routes plus the `gatehousePrincipal`
  * request slot. Under a prefix (`{ gatehouse, prefix: '/api' }` or inside a prefixed `register`),
  * the prefix must be `PHOENIX_HOST_ROOT_PATH`; another one fails `app.ready()` naming that setting.
+ *
+ * @example
+ * ```ts
+ * const gh = await createGatehouse({ config: parseAuthEnv(process.env), store });
+ * const app = Fastify();
+ * await app.register(gatehousePlugin, { gatehouse: gh });
+ * ```
  */
 export const gatehousePlugin = fp<GatehousePluginOptions>(
   async (fastify, options) => {
@@ -145,6 +159,14 @@ export const gatehousePlugin = fp<GatehousePluginOptions>(
  * and the REST rule on the concrete request path (whatever the route's pattern: parameters,
  * wildcards, a `register` prefix), before any body is read. A callback hook, not an async one: a credential
  * Gatehouse already knows is answered at once, without a Promise.
+ *
+ * @example
+ * ```ts
+ * app.get('/v1/projects', { onRequest: authenticate(gh) }, async (request) => ({
+ *   data: [],
+ *   viewer: principalOf(request).username,
+ * }));
+ * ```
  */
 export function authenticate(gh: Gatehouse): onRequestHookHandler {
   const proceed = (
@@ -179,7 +201,14 @@ export function authenticate(gh: Gatehouse): onRequestHookHandler {
   };
 }
 
-/** 403 unless the principal `authenticate` found has one of the roles (an `onRequest` hook after it; the admin secret counts as ADMIN). */
+/**
+ * 403 unless the principal `authenticate` found has one of the roles (an `onRequest` hook after it; the admin secret counts as ADMIN).
+ *
+ * @example
+ * ```ts
+ * app.delete('/v1/projects/:id', { onRequest: [authenticate(gh), requireRole(['ADMIN'])] }, deleteProject);
+ * ```
+ */
 export function requireRole(roles: readonly Role[]): onRequestHookHandler {
   return function gatehouseRole(request, reply, done): void {
     const principal = request.gatehousePrincipal;
@@ -191,7 +220,17 @@ export function requireRole(roles: readonly Role[]): onRequestHookHandler {
   };
 }
 
-/** The principal `authenticate` found for this request (it lives in `request.gatehousePrincipal`). */
+/**
+ * The principal `authenticate` found for this request (it lives in `request.gatehousePrincipal`).
+ *
+ * @example
+ * ```ts
+ * app.get('/whoami', { onRequest: authenticate(gh) }, async (request) => {
+ *   const principal = principalOf(request);
+ *   return { id: principal.userId, role: principal.role };
+ * });
+ * ```
+ */
 export function principalOf(request: FastifyRequest): GuardedPrincipal {
   const principal = request.gatehousePrincipal;
   if (principal == null)

@@ -1,3 +1,10 @@
+/**
+ * @module
+ * `@gatehouse-auth/hono`: Gatehouse on Hono 4. `gatehouse(gh)` (a middleware) or `mountGatehouse(app, gh)`
+ * (registered routes) serves Gatehouse's own routes, `authenticate(gh)` is the gate for yours,
+ * `requireRole(roles)` and `principalOf(c)` work after it. The adapter translates; every decision is
+ * core's (docs/architecture.md#rule-1).
+ */
 import type { Gatehouse, GuardInput, GuardResult, GuardedPrincipal, Role } from '@gatehouse-auth/core';
 import { adapterMisuse, checkRole, mountProblem, nodeAuthorization } from '@gatehouse-auth/core/adapter-kit';
 import type { Context, Handler, MiddlewareHandler } from 'hono';
@@ -46,6 +53,13 @@ function denied(result: Extract<GuardResult, { ok: false }>): Response {
  * every other request on. Hono already holds a Fetch `Request`, so nothing is converted. Use it at
  * the app's root or in a sub-app under `PHOENIX_HOST_ROOT_PATH`; under another prefix the first
  * request throws an error naming that setting.
+ *
+ * @example
+ * ```ts
+ * const gh = await createGatehouse({ config: parseAuthEnv(process.env), store });
+ * const app = new Hono<GatehouseEnv>();
+ * app.use(gatehouse(gh));
+ * ```
  */
 export function gatehouse(gh: Gatehouse, options: HonoAdapterOptions = {}): MiddlewareHandler {
   const remoteAddress = options.remoteAddress ?? nodeRemoteAddress;
@@ -82,6 +96,12 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
  * Registers Gatehouse's own routes (`gh.paths`) on the app instead of one middleware in front of
  * every request: the host's routes keep Hono's single-handler fast path. Register on the app
  * itself, not a `basePath` child: the paths already carry PHOENIX_HOST_ROOT_PATH.
+ *
+ * @example
+ * ```ts
+ * const app = new Hono<GatehouseEnv>();
+ * mountGatehouse(app, gh);
+ * ```
  */
 export function mountGatehouse(app: RouteRegistry, gh: Gatehouse, options: HonoAdapterOptions = {}): void {
   const remoteAddress = options.remoteAddress ?? nodeRemoteAddress;
@@ -162,6 +182,12 @@ function wrapHandler<E extends GatehouseEnv, P extends string>(gh: Gatehouse, ha
  *
  * `authenticate(gh)` is a middleware; `authenticate(gh, handler)` wraps one handler instead (see
  * `wrapHandler` above: the cheapest way to guard a hot route).
+ *
+ * @example
+ * ```ts
+ * app.use('/v1/*', authenticate(gh));
+ * app.get('/v1/hot', authenticate(gh, (c) => c.json({ role: principalOf(c).role })));
+ * ```
  */
 export function authenticate(gh: Gatehouse): MiddlewareHandler<GatehouseEnv>;
 export function authenticate<E extends GatehouseEnv, P extends string>(
@@ -193,7 +219,14 @@ function authenticateMiddleware(gh: Gatehouse): MiddlewareHandler<GatehouseEnv> 
   };
 }
 
-/** 403 unless the principal `authenticate` found has one of the roles (the admin secret counts as ADMIN). */
+/**
+ * 403 unless the principal `authenticate` found has one of the roles (the admin secret counts as ADMIN).
+ *
+ * @example
+ * ```ts
+ * app.delete('/v1/projects/:id', authenticate(gh), requireRole(['ADMIN']), (c) => c.body(null, 204));
+ * ```
+ */
 export function requireRole(roles: readonly Role[]): MiddlewareHandler<GatehouseEnv> {
   return async (c, next) => {
     const principal = c.get('principal') as GuardedPrincipal | undefined;
@@ -205,7 +238,17 @@ export function requireRole(roles: readonly Role[]): MiddlewareHandler<Gatehouse
   };
 }
 
-/** The principal `authenticate` found for this request (it lives in `c.get('principal')`). */
+/**
+ * The principal `authenticate` found for this request (it lives in `c.get('principal')`).
+ *
+ * @example
+ * ```ts
+ * app.get('/whoami', authenticate(gh), (c) => {
+ *   const principal = principalOf(c);
+ *   return c.json({ id: principal.userId, role: principal.role });
+ * });
+ * ```
+ */
 export function principalOf(c: Context<GatehouseEnv>): GuardedPrincipal {
   const principal = c.get('principal') as GuardedPrincipal | undefined;
   if (principal === undefined)

@@ -140,6 +140,12 @@ async function unavailableOnError<T>(operation: () => Promise<T>): Promise<T> {
  * one atomic step on the server (a Lua script run with EVALSHA, or a single command), and every
  * key expires on its own once it no longer changes an answer. Redis being down is an
  * `UnavailableError`.
+ *
+ * @example
+ * ```ts
+ * const rateLimits = createRedisRateLimitStore(new Redis(process.env.REDIS_URL!));
+ * const gh = await createGatehouse({ config, store, rateLimits });
+ * ```
  */
 export function createRedisRateLimitStore(redis: Redis, options: RedisRateLimitStoreOptions = {}): RateLimitStore {
   const prefix = options.prefix ?? DEFAULT_PREFIX;

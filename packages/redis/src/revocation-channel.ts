@@ -54,6 +54,12 @@ async function shutDown(connection: Redis): Promise<void> {
  * an `UnavailableError`. After that it reconnects forever; while the subscriber is down `isLive()`
  * is false and publishes are delivered locally and queued. When it is subscribed again, local
  * listeners get `{ type: 'all' }` (whatever was sent meanwhile is lost), then the queue goes out.
+ *
+ * @example
+ * ```ts
+ * const revocations = await createRedisRevocationChannel({ url: process.env.REDIS_URL! });
+ * const gh = await createGatehouse({ config, store, revocations });
+ * ```
  */
 export async function createRedisRevocationChannel(
   options: RedisRevocationChannelOptions,

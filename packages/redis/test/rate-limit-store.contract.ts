@@ -61,7 +61,7 @@ export function describeRateLimitStoreContract(
     });
   });
 
-  describe(`${name}: failure lockout (reference §7.3)`, () => {
+  describe(`${name}: failure lockout (docs/phoenix-contract.md#lockout)`, () => {
     it('blocks at the fifth failure for 300 s, then restarts the count', async () => {
       const store = await newStore();
       for (let i = 1; i <= 4; i++)

@@ -1,5 +1,5 @@
 /**
- * User and system API keys over REST (reference §2.6, §4.10): shown once, never listed, not minted by
+ * User and system API keys over REST (docs/phoenix-contract.md#api-keys, #api-key-routes): shown once, never listed, not minted by
  * keys, hidden from other users, and acting with the owner's live role.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -3,6 +3,9 @@
  * client's address, user agent and request id; admins read them with filters and a cursor; anyone
  * else is refused; bad filters are 422s with the JSON error body.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADAPTERS,
@@ -148,5 +151,65 @@ describe.each(ADAPTERS)('audit events over HTTP on %s', (adapter) => {
     expect(
       (await expectJson<AuditPage>(await call(server, 'GET', '/v1/audit_events?limit=1', { cookie: admin }), 200)).data,
     ).toHaveLength(1);
+  });
+});
+
+describe.each(ADAPTERS)('a credential accepted with a previous secret on %s', (adapter) => {
+  const NEW_SECRET = 'rotated0secret0for0tests0abcdefghijklm1';
+  // the secret every other test server signs with (test/http/harness.ts)
+  const OLD_SECRET = 'secret0for0tests0abcdefghijklmnop0123';
+
+  it('records secret.previous_in_use once per secret and credential kind, never with the token', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gh-rotation-'));
+    const sqliteFile = join(dir, 'auth.db');
+    try {
+      // Before the rotation: two sessions and a user API key, all signed with the old secret.
+      const before = await startServer(adapter, NO_RATE_LIMIT, { sqliteFile });
+      const member = await createUser(before, 'MEMBER');
+      const first = await loginSession(before, member.email, member.password);
+      const second = await loginSession(before, member.email, member.password);
+      const key = await expectJson<{ data: { key: string } }>(
+        await call(before, 'POST', '/v1/user/api_keys', { cookie: first, json: { data: { name: 'old' } } }),
+        201,
+      );
+      await before.close();
+
+      const after = await startServer(
+        adapter,
+        { ...NO_RATE_LIMIT, PHOENIX_SECRET: NEW_SECRET, GATEHOUSE_PREVIOUS_SECRETS: OLD_SECRET },
+        { sqliteFile },
+      );
+      try {
+        // Two different old access tokens (two cache misses) and the old key: all still accepted.
+        for (const session of [first, second])
+          expect((await call(after, 'GET', '/v1/user', { cookie: session })).status).toBe(200);
+        expect((await call(after, 'GET', '/v1/user', { bearer: key.data.key })).status).toBe(200);
+        // A token the new secret signed is no rotation event.
+        const fresh = await loginSession(after, member.email, member.password);
+        expect((await call(after, 'GET', '/v1/user', { cookie: fresh })).status).toBe(200);
+
+        await after.gatehouse.audit.flush();
+        const page = await expectJson<AuditPage>(
+          await call(after, 'GET', '/v1/audit_events?type=secret.previous_in_use', { bearer: ADMIN_SECRET }),
+          200,
+        );
+        expect(
+          page.data.map((e) => e.details).sort((a, b) => String(a.credential).localeCompare(String(b.credential))),
+        ).toEqual([
+          { secret_index: 1, credential: 'access_token' },
+          { secret_index: 1, credential: 'api_key' },
+        ]);
+        for (const event of page.data) {
+          expect(event).toMatchObject({ actor: { kind: 'system' }, subject_user_id: null });
+          const text = JSON.stringify(event);
+          for (const secret of [first.access, second.access, key.data.key, OLD_SECRET])
+            expect(text).not.toContain(secret);
+        }
+      } finally {
+        await after.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

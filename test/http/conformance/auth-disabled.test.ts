@@ -1,5 +1,5 @@
 /**
- * PHOENIX_ENABLE_AUTH=false (reference §5.5): no login routes, every request anonymous with the
+ * PHOENIX_ENABLE_AUTH=false (docs/phoenix-contract.md#auth-disabled): no login routes, every request anonymous with the
  * non-admin-gated rights, and the API-key routes refused with 403.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * POST /auth/login, POST /auth/refresh, GET|POST /auth/logout (reference §2.5, §4.2–4.4) over a real
+ * POST /auth/login, POST /auth/refresh, GET|POST /auth/logout (docs/phoenix-contract.md#cookies-and-bearer, #login, #logout, #refresh) over a real
  * listening server of every adapter.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * The Origin/Referer check (reference §6) with PHOENIX_CSRF_TRUSTED_ORIGINS=http://localhost: the
+ * The Origin/Referer check (docs/phoenix-contract.md#csrf) with PHOENIX_CSRF_TRUSTED_ORIGINS=http://localhost: the
  * reference's 7-case matrix on a state-changing auth route, on a guarded host route and on a
  * Gatehouse /v1 route, plus Gatehouse's addition that the deployment's own host is always trusted.
  */

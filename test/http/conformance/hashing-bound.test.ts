@@ -1,5 +1,5 @@
 /**
- * Bounded password hashing over real HTTP (issue 16, item 2; DESIGN rule 8), on every adapter:
+ * Bounded password hashing over real HTTP (docs/architecture.md#rule-8), on every adapter:
  * with one hashing slot and a queue of two, logins wait their turn in arrival order, the next ones
  * get 503 `overloaded` with Retry-After and the JSON error body (the same for a known and an
  * unknown e-mail), the burst is logged once and without a secret, and an unknown e-mail still costs

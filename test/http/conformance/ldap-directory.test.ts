@@ -1,5 +1,5 @@
 /**
- * LDAP sign-in against a real slapd, the directory side (reference §1.5): TLS modes and certificate
+ * LDAP sign-in against a real slapd, the directory side (docs/phoenix-contract.md#ldap-directory): TLS modes and certificate
  * verification, anonymous search, group search, several servers, the unique id and no-email mode,
  * and what an outage or a hung server does (503 with Retry-After, never a lockout: docs/divergences.md).
  */

@@ -1,5 +1,5 @@
 /**
- * LDAP sign-in against a real slapd (reference §1.4–§1.9): the login route on every adapter, the
+ * LDAP sign-in against a real slapd (docs/phoenix-contract.md#ldap-login to #ldap-provisioning): the login route on every adapter, the
  * group → role mapping, provisioning and its refusals, lockout, rate limit and CSRF, and the
  * escaping of the username. One slapd for the whole file; every test seeds its own directory users.
  */
@@ -71,7 +71,7 @@ describe.each(ADAPTERS)('%s: LDAP sign-in', (adapter) => {
     });
     // The LDAP user cannot use password login.
     await expectError(await login(server, user.mail, user.password), 401, 'invalid_credentials');
-    // No welcome mail on a just-in-time sign-up (reference §2): background work has settled by now.
+    // No welcome mail on a just-in-time sign-up (docs/phoenix-contract.md#welcome-mail): background work has settled by now.
     const marker = await createUser(server, 'VIEWER', 'pass-word-1', true);
     await waitForMail(server, marker.email);
     await sleep(100);

@@ -1,5 +1,5 @@
 /**
- * `client_assertion_jwt` against a real oidc-provider that accepts private_key_jwt (reference §3): the
+ * `client_assertion_jwt` against a real oidc-provider that accepts private_key_jwt (docs/phoenix-contract.md#client-assertion): the
  * assertion file is relayed as the client authentication, re-read at every code exchange (rotation,
  * a swapped symlink), and a file that is missing, a FIFO, a directory, oversized, empty or not UTF-8
  * ends the login with `oauth_error`, naming only what may be named.

@@ -1,7 +1,7 @@
 /**
  * Every OIDC check tried as an attack: a hostile provider of our own (jose-signed tokens) breaks one
  * thing at a time, and a browser tampers with state, verifier, code and return URL. Each attempt
- * must end on the login page with the reference's error code and no session cookie.
+ * must end on the login page with Phoenix's error code and no session cookie.
  */
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

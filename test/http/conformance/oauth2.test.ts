@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrowser, type Browser } from '../../oauth2/browser.js';
-import { DEFAULT_ACCOUNTS, startTestProvider, type TestProvider } from '../../oauth2/provider.js';
+import { ACR_VALUES, DEFAULT_ACCOUNTS, startTestProvider, type TestProvider } from '../../oauth2/provider.js';
 import {
   ACCESS_COOKIE,
   ADAPTERS,
@@ -50,6 +50,8 @@ interface SsoOutcome {
   landedOn: string;
   status: number;
   browser: Browser;
+  /** Every URL the browser visited, in order (the first redirect is the authorization request). */
+  visited: string[];
 }
 
 /** Starts at the app's login route, logs in at the provider as `account`, stops back on the app. */
@@ -64,7 +66,8 @@ async function sso(server: TestServer, idp: string, account: string, returnUrl?:
   });
   const last = hops.at(-1)!;
   const landed = new URL(last.location ?? last.url, last.url);
-  return { landedOn: `${landed.pathname}${landed.search}`, status: last.status, browser };
+  const visited = hops.flatMap((hop) => (hop.location ? [hop.url, new URL(hop.location, hop.url).href] : [hop.url]));
+  return { landedOn: `${landed.pathname}${landed.search}`, status: last.status, browser, visited };
 }
 
 async function me(server: TestServer, browser: Browser): Promise<{ status: number; user?: Record<string, unknown> }> {
@@ -106,7 +109,7 @@ describe.each(ADAPTERS)('%s: OpenID Connect sign-in', (adapter) => {
         oauth2UserId: DEFAULT_ACCOUNTS.developer!.sub,
         passwordHash: null,
       });
-      // No welcome mail on a just-in-time sign-up (reference §2); the harness has a live SMTP relay.
+      // No welcome mail on a just-in-time sign-up (docs/phoenix-contract.md#welcome-mail); the harness has a live SMTP relay.
       await waitForMail(server, (await createUser(server, 'VIEWER', 'pass-word-1', true)).email);
       await sleep(100);
       expect(server.mails.map((mail) => mail.to)).toEqual([expect.stringMatching(/^viewer/)]);
@@ -404,6 +407,74 @@ describe.each(ADAPTERS)('%s: OpenID Connect sign-in', (adapter) => {
       for (let i = 0; i < 7; i++) last = await call(server, 'GET', '/oauth2/acme/login');
       expect(last!.status).toBe(429);
       expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
+    });
+  });
+
+  describe("the IdP's own second factor: REQUIRED_ACR and REQUIRED_AMR on the ID token", () => {
+    let server: TestServer;
+    beforeAll(async () => {
+      server = await startServer(adapter, {
+        ...NO_RATE_LIMIT,
+        ...idpEnv('strong', 'basic', { REQUIRED_ACR: ACR_VALUES.mfa }),
+        ...idpEnv('factors', 'post', { REQUIRED_AMR: 'otp,hwk' }),
+      });
+    });
+    afterAll(async () => {
+      provider.setAuthentication(null);
+      await server.close();
+    });
+
+    /** An SSO login after the provider authenticated the user as `authentication` says. */
+    async function ssoAs(idp: string, account: string, authentication: { acr?: string; amr?: string[] } | null) {
+      provider.setAuthentication(authentication);
+      try {
+        return await sso(server, idp, account);
+      } finally {
+        provider.setAuthentication(null);
+      }
+    }
+
+    async function expectRefused(outcome: SsoOutcome, email: string): Promise<void> {
+      expect(outcome.status).toBe(307);
+      expect(outcome.landedOn).toBe('/login?error=auth_failed');
+      expect(outcome.browser.cookie(server.url, ACCESS_COOKIE)).toBeUndefined();
+      expect(outcome.browser.cookie(server.url, REFRESH_COOKIE)).toBeUndefined();
+      // Refused before the user step: no just-in-time sign-up either.
+      expect(await server.store.findUserByEmail(email)).toBeNull();
+      await server.gatehouse.audit.flush();
+      const [denied] = await server.store.listAuditEvents({ limit: 1 });
+      expect(denied).toMatchObject({ type: 'sso.denied', details: { reason: 'auth_failed' } });
+    }
+
+    it('asks for the acr (acr_values) and signs in when the ID token carries it', async () => {
+      const outcome = await ssoAs('strong', 'developer', { acr: ACR_VALUES.mfa, amr: ['pwd', 'otp'] });
+      const authorize = new URL(outcome.visited.find((url) => url.startsWith(`${provider.issuer}/auth`))!);
+      expect(authorize.searchParams.get('acr_values')).toBe(ACR_VALUES.mfa);
+      expect(outcome.status).toBe(302);
+      expect(outcome.landedOn).toBe('/');
+      expect((await me(server, outcome.browser)).user).toMatchObject({ email: DEFAULT_ACCOUNTS.developer!.email });
+    });
+
+    it('refuses an ID token with a weaker acr, or none, with auth_failed', async () => {
+      await expectRefused(await ssoAs('strong', 'owner', { acr: ACR_VALUES.password }), DEFAULT_ACCOUNTS.owner!.email);
+      await expectRefused(await ssoAs('strong', 'owner', null), DEFAULT_ACCOUNTS.owner!.email);
+      // An amr naming a second factor does not stand in for the acr asked for.
+      await expectRefused(await ssoAs('strong', 'owner', { amr: ['otp'] }), DEFAULT_ACCOUNTS.owner!.email);
+    });
+
+    it('signs in when the amr holds one of the required methods, without asking for an acr', async () => {
+      const outcome = await ssoAs('factors', 'nobody', { amr: ['pwd', 'hwk'] });
+      const authorize = new URL(outcome.visited.find((url) => url.startsWith(`${provider.issuer}/auth`))!);
+      expect(authorize.searchParams.has('acr_values')).toBe(false);
+      expect(outcome.landedOn).toBe('/');
+      expect((await me(server, outcome.browser)).user).toMatchObject({ email: DEFAULT_ACCOUNTS.nobody!.email });
+    });
+
+    it('refuses an amr without a required method, or none, with auth_failed', async () => {
+      const email = DEFAULT_ACCOUNTS.namespaced!.email;
+      await expectRefused(await ssoAs('factors', 'namespaced', { amr: ['pwd'] }), email);
+      await expectRefused(await ssoAs('factors', 'namespaced', { acr: ACR_VALUES.mfa }), email);
+      await expectRefused(await ssoAs('factors', 'namespaced', null), email);
     });
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The per-address limiter on the /auth routes (reference §7.2: 12 requests, then one per 5 s) and the
- * per-account login lockout (§7.3). Every limiter test gets its own server, so its buckets start full.
+ * The per-address limiter on the /auth routes (docs/phoenix-contract.md#rate-limits: 12 requests, then one per 5 s) and the
+ * per-account login lockout (docs/phoenix-contract.md#lockout). Every limiter test gets its own server, so its buckets start full.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {

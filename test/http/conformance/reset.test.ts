@@ -1,7 +1,7 @@
 /**
- * Password reset by e-mail (reference §4.5, §4.6, §8) through a real SMTP server. Gatehouse builds
+ * Password reset by e-mail (docs/phoenix-contract.md#reset-email, #reset, #reset-mail) through a real SMTP server. Gatehouse builds
  * the link from PHOENIX_ROOT_URL, else from the request's own URL, and never from `Referer`
- * (DESIGN rule 9; the reference's Referer-based link is its pitfall §11.8).
+ * (docs/architecture.md#rule-9; Phoenix's Referer-based link is pitfall 8 of docs/phoenix-contract.md#pitfalls).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

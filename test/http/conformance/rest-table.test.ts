@@ -1,5 +1,5 @@
 /**
- * The REST rule (reference §5.1, §5.2) on the host's own routes, guarded by each adapter's
+ * The REST rule (docs/phoenix-contract.md#authentication-gate, #rest-rule) on the host's own routes, guarded by each adapter's
  * middleware, and on Gatehouse's /v1 routes: one row per route × principal.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,7 +83,7 @@ const HOST_ROWS: readonly Row[] = [
   { method: 'DELETE', path: '/v1/datasets/d-1', ok: 204, deny: viewerOnly },
   { method: 'POST', path: '/v1/traces', ok: 201, deny: viewerOnly },
   { method: 'POST', path: '/v1/span_annotations', ok: 201, deny: viewerOnly },
-  // Outside the viewer rule in the reference: viewers may use the playground.
+  // Outside the viewer rule in Phoenix: viewers may use the playground.
   { method: 'POST', path: '/v1/chat/completions', ok: 201 },
   { method: 'GET', path: '/v1/admin-report', ok: 200, deny: adminOnlyRead },
 ];
@@ -225,7 +225,7 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: REST table', (adapter) => {
     }
   });
 
-  it('a wrong Authorization scheme is not rescued by a valid cookie (reference §2.5)', async () => {
+  it('a wrong Authorization scheme is not rescued by a valid cookie (docs/phoenix-contract.md#cookies-and-bearer)', async () => {
     const cookie = credentials.get('admin')!.cookie;
     const response = await call(server, 'GET', '/v1/projects', {
       cookie,

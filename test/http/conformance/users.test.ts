@@ -1,5 +1,5 @@
 /**
- * /v1/user and /v1/users (reference §4.9): own profile, admin user management, and what each change
+ * /v1/user and /v1/users (docs/phoenix-contract.md#user-management): own profile, admin user management, and what each change
  * does to the sessions of the user it touches.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,7 +85,7 @@ describe.each(ADAPTERS)('%s: users', (adapter) => {
   afterAll(() => server?.close());
 
   describe('GET /v1/user', () => {
-    it('answers the caller’s own profile in the reference’s snake_case shape', async () => {
+    it('answers the caller’s own profile in Phoenix’s snake_case shape', async () => {
       const user = await createUser(server, 'VIEWER');
       const session = await loginSession(server, user.email, user.password);
       const data = await me(server, session);

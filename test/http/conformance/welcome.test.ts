@@ -1,5 +1,5 @@
 /**
- * The welcome mail of POST /v1/users (reference §2) through the real SMTP receiver: default on, for
+ * The welcome mail of POST /v1/users (docs/phoenix-contract.md#welcome-mail) through the real SMTP receiver: default on, for
  * LOCAL, OAuth2 and LDAP users alike, off with `send_welcome_email: false`, silently skipped without
  * SMTP, and a broken relay never changes the 201.
  */

@@ -1,4 +1,5 @@
 import type { PageScript } from './layout.js';
+import { MFA_LOGIN, MFA_SETTINGS, MFA_SHARED, PROCEED } from './mfa-scripts.js';
 
 /*
  * The pages' browser code, served same-origin from /assets/<page>.js (the CSP allows no inline
@@ -90,25 +91,20 @@ function onSubmit(form, action) {
 `;
 
 const LOGIN = `
-var returnUrl = document.body.dataset.returnUrl || '/settings';
-
-/* Signed in: on to returnUrl, or first to the password change the account still owes. */
-async function proceed() {
-  var response = await send('GET', '/v1/user');
-  if (!response.ok) return false;
-  var body = await response.json();
-  var user = body && body.data;
-  location.assign(user && user.password_needs_reset === true
-    ? root + '/change-password?returnUrl=' + encodeURIComponent(returnUrl)
-    : root + returnUrl);
-  return true;
-}
-
 var loginForm = document.getElementById('login-form');
 if (loginForm) {
   onSubmit(loginForm, async function (data) {
     var response = await send('POST', '/auth/login', { email: data.email, password: data.password });
     if (!response.ok) return failure(response);
+    /* 200, not 204: the password was right and a second factor follows (its token is in a cookie). */
+    if (response.status === 200) {
+      var challenge = await response.json();
+      if (challenge && challenge.mfa_required === true) {
+        var step = challenge.purpose === 'enroll' ? '/mfa/enroll' : '/mfa';
+        location.assign(root + step + '?returnUrl=' + encodeURIComponent(returnUrl));
+        return;
+      }
+    }
     if (!(await proceed())) return 'Signed in, but the session was not accepted. Are cookies allowed?';
   });
 }
@@ -299,11 +295,12 @@ if (createUserForm) {
 `;
 
 const PAGE_SCRIPTS: Readonly<Record<PageScript, string>> = {
-  login: LOGIN,
+  login: PROCEED + LOGIN,
+  'mfa-login': MFA_SHARED + PROCEED + MFA_LOGIN,
   'change-password': CHANGE_PASSWORD,
   'forgot-password': FORGOT_PASSWORD,
   'reset-password': RESET_PASSWORD,
-  settings: SETTINGS,
+  settings: SETTINGS + MFA_SHARED + MFA_SETTINGS,
 };
 
 /** The script served as `/assets/<page>.js`, or undefined for an unknown name. */

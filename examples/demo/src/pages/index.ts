@@ -6,6 +6,7 @@ import { pageScript } from './client-scripts.js';
 import { forgotPasswordPage } from './forgot-password.js';
 import { redirectTo } from './layout.js';
 import { loginPage } from './login.js';
+import { mfaChallengePage, mfaEnrolPage } from './mfa-login.js';
 import { resetPasswordPage } from './reset-password.js';
 import type { PageRequest } from './session.js';
 import { settingsPage } from './settings-page.js';
@@ -41,6 +42,8 @@ export function pageRoutes<E extends Env>(gh: Gatehouse): Hono<E> {
   pages.get('/', () => redirectTo(`${root}/settings`));
   pages.get('/login', (c) => loginPage(request(c)));
   pages.get('/logout', (c) => loginPage(request(c), 'logout'));
+  pages.get('/mfa', (c) => mfaChallengePage(request(c)));
+  pages.get('/mfa/enroll', (c) => mfaEnrolPage(request(c)));
   pages.get('/change-password', (c) => changePasswordPage(request(c)));
   pages.get('/forgot-password', (c) => forgotPasswordPage(request(c)));
   pages.get('/reset-password-with-token', (c) => resetPasswordPage(request(c)));

@@ -1,7 +1,7 @@
 import { html, type Interpolation, type SafeHtml } from './html.js';
 
 /** The page scripts served from `/assets/<name>.js`; see assets.ts. */
-export type PageScript = 'login' | 'change-password' | 'forgot-password' | 'reset-password' | 'settings';
+export type PageScript = 'login' | 'mfa-login' | 'change-password' | 'forgot-password' | 'reset-password' | 'settings';
 
 export interface SignedInHeader {
   readonly username: string;

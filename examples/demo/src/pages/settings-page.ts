@@ -11,6 +11,7 @@ import { toGlobalId } from '@gatehouse-auth/core/internal';
 import { auditSection } from './audit-section.js';
 import { html, type SafeHtml } from './html.js';
 import { formError, htmlResponse, layout, redirectTo } from './layout.js';
+import { mfaSection } from './mfa-section.js';
 import {
   changePasswordUrl,
   currentSession,
@@ -206,7 +207,25 @@ function keysSection(section: KeySection, now: number): SafeHtml {
   </section>`;
 }
 
-function userRow(request: PageRequest, principal: AuthenticatedPrincipal, user: UserRecord): SafeHtml {
+/** "Reset 2FA": the admin's way back in for a user who lost every factor (the route ends their sessions). */
+function resetMfaButton(user: UserRecord): SafeHtml {
+  return html`<button
+    type="button"
+    class="danger small"
+    data-delete="/v1/users/${encodeURIComponent(toGlobalId('User', user.id))}/mfa"
+    data-confirm="Reset two-factor authentication of ${user.email}? Their authenticator and recovery codes are deleted and they are signed out everywhere."
+    aria-label="Reset 2FA of ${user.email}"
+  >
+    Reset 2FA
+  </button>`;
+}
+
+function userRow(
+  request: PageRequest,
+  principal: AuthenticatedPrincipal,
+  user: UserRecord,
+  hasFactor: boolean,
+): SafeHtml {
   const target = userTarget(user);
   const path = `/v1/users/${encodeURIComponent(toGlobalId('User', user.id))}`;
   const canRole = can(principal, 'change_user_role', target);
@@ -215,6 +234,7 @@ function userRow(request: PageRequest, principal: AuthenticatedPrincipal, user: 
     request.gh.config.basicAuthEnabled &&
     can(principal, 'change_other_password', target);
   const canDelete = can(principal, 'delete_user', target);
+  const canResetMfa = hasFactor && principal.userId !== user.id && can(principal, 'reset_other_mfa', target);
   const self = principal.userId === user.id;
   const role = canRole
     ? html`<form class="role-form inline-form" data-user="${path}">
@@ -230,7 +250,7 @@ function userRow(request: PageRequest, principal: AuthenticatedPrincipal, user: 
     <td data-label="Email">${user.email}</td>
     <td data-label="Role">${role}</td>
     <td data-label="Signs in with">
-      ${user.authMethod === 'LOCAL' ? 'password' : 'SSO'}${user.authMethod === 'LOCAL' && user.resetPassword ? html` <span class="hint">(must change)</span>` : ''}
+      ${user.authMethod === 'LOCAL' ? 'password' : 'SSO'}${user.authMethod === 'LOCAL' && user.resetPassword ? html` <span class="hint">(must change)</span>` : ''}${hasFactor ? html` <span class="badge badge-mfa">2FA</span>` : ''}
     </td>
     <td class="actions">
       ${
@@ -251,6 +271,7 @@ function userRow(request: PageRequest, principal: AuthenticatedPrincipal, user: 
             </details>`
           : ''
       }
+      ${canResetMfa ? resetMfaButton(user) : ''}
       ${canDelete ? deleteButton(path, `Delete the user ${user.email}? This ends their sessions and deletes their keys.`, `Delete user ${user.email}`) : ''}
     </td>
   </tr>`;
@@ -260,6 +281,7 @@ function usersSection(
   request: PageRequest,
   principal: AuthenticatedPrincipal,
   users: readonly UserRecord[],
+  withFactor: ReadonlySet<number>,
   more: boolean,
 ): SafeHtml {
   const basic = request.gh.config.basicAuthEnabled;
@@ -277,7 +299,7 @@ function usersSection(
           </tr>
         </thead>
         <tbody>
-          ${users.map((user) => userRow(request, principal, user))}
+          ${users.map((user) => userRow(request, principal, user, withFactor.has(user.id)))}
         </tbody>
       </table>
     </div>
@@ -305,6 +327,15 @@ function usersSection(
         : ''
     }
   </section>`;
+}
+
+/** Which listed password users have a confirmed authenticator (their row offers "Reset 2FA"). */
+async function usersWithFactor(request: PageRequest, users: readonly UserRecord[]): Promise<Set<number>> {
+  const reads = request.gh.reads;
+  if (!reads) return new Set();
+  const local = users.filter((user) => user.authMethod === 'LOCAL');
+  const factors = await Promise.all(local.map((user) => reads.hasSecondFactor(user.id)));
+  return new Set(local.filter((_, i) => factors[i]).map((user) => user.id));
 }
 
 function authDisabled(request: PageRequest): Response {
@@ -337,12 +368,14 @@ export async function settingsPage(request: PageRequest): Promise<Response> {
   const ownKeys = await reads.ownApiKeys(principal, page);
   const sessions = await reads.ownSessions(principal, principal.sessionId);
   const users = can(principal, 'list_users') ? await reads.users(principal, page) : null;
+  const withFactor = users ? await usersWithFactor(request, users.users) : new Set<number>();
+  const mfa = await mfaSection(gh, principal, user);
   const systemKeys = can(principal, 'list_system_keys') ? await reads.systemApiKeys(principal, page) : null;
   const audit = can(principal, 'read_audit_events') ? await auditSection(gh, reads, principal, request.url) : null;
 
   const body = html`<h1>Settings</h1>
     <p class="alert alert-error" id="page-error" role="alert" hidden></p>
-    ${profileSection(request, principal, user)} ${sessionsSection(sessions)}
+    ${profileSection(request, principal, user)} ${mfa} ${sessionsSection(sessions)}
     ${keysSection(
       {
         id: 'own-keys',
@@ -357,7 +390,7 @@ export async function settingsPage(request: PageRequest): Promise<Response> {
       },
       now,
     )}
-    ${users ? usersSection(request, principal, users.users, users.nextCursor !== null) : ''}
+    ${users ? usersSection(request, principal, users.users, withFactor, users.nextCursor !== null) : ''}
     ${
       systemKeys
         ? keysSection(

@@ -92,6 +92,26 @@ details.set-password summary { cursor: pointer; color: var(--accent); font-size:
 
 dd, td { overflow-wrap: break-word; }
 
+/* Two-factor authentication: the QR code, the key, the one-time recovery codes. */
+button.link { background: none; border: 0; padding: 2px 0; color: var(--accent); text-decoration: underline; font-weight: 400; }
+.stack > p.hint { margin: 0; }
+.mfa-alternatives { display: flex; flex-direction: column; align-items: flex-start; gap: 6px; margin-top: 14px; }
+.mfa-enrol { margin-top: 12px; }
+.mfa-enrol:focus { outline: none; }
+.steps { margin: 0; padding-left: 1.3em; display: flex; flex-direction: column; gap: 10px; }
+.steps p { margin: 0 0 6px; }
+.qr-wrap { margin: 4px 0; }
+.mfa-qr { display: block; width: 200px; max-width: 100%; height: auto; background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 6px; }
+.recovery-box { margin-top: 14px; padding: 12px 14px; border: 1px solid #b7dfc7; background: #f0faf4; border-radius: 8px; }
+.recovery-box p { margin: 0 0 10px; }
+.recovery-title:focus { outline: none; }
+.recovery-codes { display: grid; grid-template-columns: repeat(auto-fill, minmax(11.5em, 1fr)); gap: 4px 18px; margin: 0 0 12px; padding-left: 2em; }
+.recovery-codes code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.95rem; background: none; padding: 0; }
+label.check, .stack label.check { display: flex; flex-direction: row; align-items: center; gap: 8px; font-weight: 400; margin: 0 0 10px; }
+strong.on { color: var(--ok); }
+.badge-mfa { background: #e8f5ee; color: var(--ok); }
+#mfa-few-codes .button, #mfa-few-codes button { margin: 0 8px 8px 0; }
+
 @media (max-width: 640px) {
   main { padding: 14px 12px 40px; }
   .topbar { flex-wrap: wrap; gap: 8px 12px; padding: 10px 12px; }

@@ -47,7 +47,7 @@ async function checkOnline(idps: readonly IdpConfig[]): Promise<OnlineResult[]> 
   );
 }
 
-/** A service-account bind and one user search on every LDAP server (the reference has no such check). */
+/** A service-account bind and one user search on every LDAP server (Phoenix has no such check). */
 async function checkLdap(ldap: LdapConfig | null, sample: string | undefined): Promise<DirectoryProbe | null> {
   if (ldap === null) return null;
   const directory = createLdapDirectory(ldap, { connectTimeoutMs: 5_000, operationTimeoutMs: 10_000 });

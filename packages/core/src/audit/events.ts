@@ -46,7 +46,8 @@ export type SsoDenialReason =
 export type SessionEndedBy = 'user' | 'admin' | 'identity_provider' | 'system';
 
 /** Which kind of credential was accepted with a previous (retiring) secret. */
-export type RotatedCredential = 'access_token' | 'refresh_token' | 'api_key' | 'password_reset_token' | 'oauth2_state';
+export type RotatedCredential =
+  'access_token' | 'refresh_token' | 'api_key' | 'password_reset_token' | 'mfa_challenge_token';
 
 /** The fields each event type carries besides the common ones. */
 export interface AuditDetailsByType {

@@ -2,6 +2,7 @@ import type { Principal } from '../policy/index.js';
 import type { AuditEventStore } from '../ports.js';
 import type { AuditActor } from './events.js';
 import type { AuditSink } from './trail.js';
+export { PREVIOUS_SECRET_REPORT_INTERVAL_MS, previousSecretReporter } from './previous-secret-use.js';
 
 export * from './events.js';
 export {

@@ -8,7 +8,7 @@ export interface AdminAccount {
   readonly email: string;
 }
 
-/** Syntax only, no deliverability check, like the reference's validator. */
+/** Syntax only, no deliverability check, like Phoenix's validator. */
 const emailAddress = z.email();
 
 export interface AdminsParseResult {
@@ -36,7 +36,7 @@ export function collectAdmins(raw: string | undefined, variable = 'PHOENIX_ADMIN
     if (pair === '') continue;
     const separator = pair.lastIndexOf('=');
     const username = separator === -1 ? '' : pair.slice(0, separator).trim();
-    // An empty username is rejected as a format error too: the reference would create a nameless account.
+    // An empty username is rejected as a format error too: Phoenix would create a nameless account.
     if (separator === -1 || username === '') {
       problems.push(`Invalid format in ${variable}: ${quoted(pair)}. Expected format: 'username=email'`);
       continue;

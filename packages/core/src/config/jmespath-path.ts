@@ -6,7 +6,7 @@ export interface CompiledPath {
   readonly expression: string;
   /**
    * Never throws: an evaluation-time error (a function applied to a missing claim, an unknown
-   * function name) means "claim absent" and yields `undefined`, as in the reference.
+   * function name) means "claim absent" and yields `undefined`, as in Phoenix.
    */
   evaluate(data: unknown): unknown;
 }
@@ -42,7 +42,7 @@ export function compilePath(expression: string): CompileResult {
   return { ok: true, path: Object.freeze(path) };
 }
 
-/** The message for an expression that does not compile, with the reference's quoting hint. */
+/** The message for an expression that does not compile, with Phoenix's quoting hint. */
 export function jmespathSyntaxMessage(attribute: string, expression: string, reason: string): string {
   return (
     `Invalid JMESPath expression in ${attribute}: ${quoted(expression)}. Error: ${shown(reason)}. ` +

@@ -1,7 +1,7 @@
 /**
- * The `LDAP_*` variables (reference §1.2–§1.3, §1.8). LDAP is on exactly when `LDAP_HOST` holds a
+ * The `LDAP_*` variables (docs/phoenix-contract.md#ldap-variables, #ldap-groups). LDAP is on exactly when `LDAP_HOST` holds a
  * host; then every other LDAP variable is validated, even with auth off, and every problem is
- * reported (the reference stops at the first one).
+ * reported (Phoenix stops at the first one).
  */
 import { statSync } from 'node:fs';
 import type { ConfigIssue } from '../errors/index.js';

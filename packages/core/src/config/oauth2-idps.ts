@@ -45,7 +45,7 @@ export const IDP_SUFFIXES = [
 export type IdpSuffix = (typeof IDP_SUFFIXES)[number];
 
 /**
- * Gatehouse's own per-IdP settings, outside the reference's contract: `GATEHOUSE_OAUTH2_<IDP>_<SUFFIX>`
+ * Gatehouse's own per-IdP settings, outside Phoenix's contract: `GATEHOUSE_OAUTH2_<IDP>_<SUFFIX>`
  * whatever the prefix of the others. They configure an IdP declared by the prefixed variables; they
  * do not declare one.
  */
@@ -93,7 +93,7 @@ function escapeRegExp(text: string): string {
 /**
  * Finds the IdPs declared in the environment. Any variable `<PREFIX>OAUTH2_<NAME>_<SUFFIX>` with a
  * known suffix declares the IdP `<name>` (lower-cased); its settings are then read from the
- * upper-cased names, as in the reference.
+ * upper-cased names, as in Phoenix.
  */
 export function discoverIdps(env: Readonly<Record<string, string | undefined>>, prefix: string): IdpDiscovery {
   const suffixes = IDP_SUFFIXES.join('|');
@@ -357,7 +357,7 @@ export function idpSchema(prefix: string, idp: string) {
 export type IdpDraft = z.output<ReturnType<typeof idpSchema>>;
 
 /**
- * `client_assertion_jwt` (reference §3): exactly one of the direct path or the name of the variable
+ * `client_assertion_jwt` (docs/phoenix-contract.md#client-assertion): exactly one of the direct path or the name of the variable
  * holding it, the path absolute. The file itself may appear later (a sidecar writes it): it is read,
  * and checked, at each code exchange. A path from a named variable is never echoed.
  */

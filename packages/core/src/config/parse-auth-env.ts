@@ -92,6 +92,12 @@ function issueVariable(path: readonly PropertyKey[], prefix: string, discovery: 
  * what is wrong and what is expected, and never contain a secret's value.
  *
  * A bad value is an error even when auth is disabled; only `SECRET` is then optional.
+ *
+ * @example
+ * ```ts
+ * const config = parseAuthEnv(process.env); // throws one ConfigError listing every problem
+ * if (!config.enabled) console.warn('authentication is off');
+ * ```
  */
 export function parseAuthEnv(
   env: Readonly<Record<string, string | undefined>>,

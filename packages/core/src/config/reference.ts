@@ -75,7 +75,7 @@ const GLOBAL: Record<Variable, Documented> = {
   COOKIE_NAME_PREFIX: {
     default: 'phoenix',
     description:
-      'Gatehouse addition: cookie names are `<prefix>-access-token`, `-refresh-token`, `-oauth2-state`, `-oauth2-nonce`, `-oauth2-code-verifier`; letters, digits, `_` and `-`.',
+      'Gatehouse addition: cookie names are `<prefix>-access-token`, `-refresh-token`, `-oauth2-state`, `-oauth2-nonce`, `-oauth2-code-verifier`, `-oauth2-logout-state`, `-mfa-challenge`; letters, digits, `_` and `-`.',
   },
   DEFAULT_ADMIN_INITIAL_PASSWORD: {
     default: 'admin',
@@ -418,7 +418,7 @@ export function renderConfigReference(): string {
     '',
     '## Gatehouse additions: `GATEHOUSE_<NAME>`',
     '',
-    'Not part of the reference, so always read with this prefix, whatever the prefix option says.',
+    'Not part of the Phoenix contract, so always read with this prefix, whatever the prefix option says.',
     '',
     ...table(GATEHOUSE_CONFIG_REFERENCE, (variable) => variable),
     '',

@@ -49,7 +49,7 @@ const INTEGER = /^[+-]?\d+$/;
 
 /**
  * The longest lifetime, about 1,900 years. Beyond it the expiry of a token issued now stops being
- * a date (the reference overflows at login) and its epoch seconds stop fitting a JWT `exp`.
+ * a date (Phoenix overflows at login) and its epoch seconds stop fitting a JWT `exp`.
  */
 const MAX_LIFETIME_MINUTES = 1_000_000_000;
 

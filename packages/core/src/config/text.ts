@@ -15,7 +15,7 @@ export function shown(value: string): string {
   return escaped(value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value);
 }
 
-/** `shown`, in single quotes, the way the reference's messages quote values. */
+/** `shown`, in single quotes, the way Phoenix's messages quote values. */
 export function quoted(value: string): string {
   return `'${shown(value)}'`;
 }

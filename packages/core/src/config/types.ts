@@ -58,7 +58,7 @@ export interface CookieConfig {
   readonly secure: boolean;
   /** `Path` attribute of every cookie set. */
   readonly path: string;
-  /** Start of every cookie name; `phoenix` gives the reference's names. */
+  /** Start of every cookie name; `phoenix` gives Phoenix's names. */
   readonly namePrefix: string;
   readonly names: CookieNames;
 }
@@ -67,7 +67,7 @@ export interface BruteForceConfig {
   readonly enabled: boolean;
   /** Failed logins before the account is locked. */
   readonly maxAttempts: number;
-  /** How long a lock lasts; fixed, as in the reference. */
+  /** How long a lock lasts; fixed, as in Phoenix. */
   readonly lockoutSeconds: number;
 }
 
@@ -145,7 +145,7 @@ export interface LdapGroupRoleMapping {
   readonly role: AssignableRole;
 }
 
-/** LDAP / Active Directory sign-in (reference §1); null in `AuthConfig` when `LDAP_HOST` is unset. */
+/** LDAP / Active Directory sign-in (docs/phoenix-contract.md#ldap); null in `AuthConfig` when `LDAP_HOST` is unset. */
 export interface LdapConfig {
   /** Tried in random order at each login. */
   readonly hosts: readonly string[];

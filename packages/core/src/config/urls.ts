@@ -84,7 +84,7 @@ export function csrfTrustedOriginsVar(variable: string): RawSchema<string[]> {
 
 /**
  * `PHOENIX_ALLOWED_ORIGINS`: the CORS allow-list. Items are trimmed and empty ones dropped
- * (the reference keeps surrounding spaces, which then never match an `Origin` header).
+ * (Phoenix keeps surrounding spaces, which then never match an `Origin` header).
  */
 export function allowedOriginsVar(): RawSchema<string[]> {
   return z

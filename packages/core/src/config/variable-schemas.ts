@@ -163,7 +163,7 @@ export function authEnvShape(prefix: string, discovery: IdpDiscovery) {
     SMTP_PORT: field(integerVar(name('SMTP_PORT'), 587, 1, 65_535)),
     SMTP_USERNAME: field(optionalString()),
     SMTP_PASSWORD: field(optionalString()),
-    // The reference defaults to noreply@arize.com, a domain Gatehouse deployments cannot send for.
+    // Phoenix defaults to noreply@arize.com, a domain Gatehouse deployments cannot send for.
     SMTP_MAIL_FROM: field(
       z
         .string()

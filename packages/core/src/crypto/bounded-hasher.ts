@@ -6,7 +6,7 @@ import type { PasswordHasher } from './password-hasher.js';
  * At most `concurrency` password operations at once, the rest in one fair FIFO queue of at most
  * `maxQueue`, and past that an immediate `OverloadedError` (503 + `Retry-After`).
  *
- * Why (DESIGN rule 8): argon2 runs on libuv's thread pool, 19 MiB and ~15 ms of one core per
+ * Why (docs/architecture.md#rule-8): argon2 runs on libuv's thread pool, 19 MiB and ~15 ms of one core per
  * operation. Unbounded, a login storm fills every pool thread (4 by default, whatever the core
  * count) and every core, and what else needs the pool or a core waits: file and DNS work, token
  * signing, and the event loop itself, i.e. every other request. One core less than the machine

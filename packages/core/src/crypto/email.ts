@@ -2,7 +2,7 @@ import { ValidationError } from '../errors/index.js';
 import { HAS_WHITESPACE, IS_WHITESPACE } from './whitespace.js';
 
 /**
- * The reference's rule is the pattern `^[^@\s]+@[^@\s]+\.[^@\s]+$` on the raw input (no trimming:
+ * Phoenix's rule is the pattern `^[^@\s]+@[^@\s]+\.[^@\s]+$` on the raw input (no trimming:
  * surrounding whitespace is a rejection, not something to repair silently). It is evaluated here
  * without a regular expression because that pattern backtracks quadratically on inputs such as
  * `a@....…@`, and the address comes straight from a request body. Same language, linear time:

@@ -3,13 +3,13 @@ import { HAS_WHITESPACE } from './whitespace.js';
 
 export type PasswordPolicy = 'default' | 'strong';
 
-// Control characters are ASCII: the reference only asks for code points below 0x80.
+// Control characters are ASCII: Phoenix only asks for code points below 0x80.
 // eslint-disable-next-line no-control-regex
 const ASCII_ONLY = /^[\x00-\x7f]*$/;
 const SPECIAL = /[!@#$%^&*()_+]/;
 
 /**
- * The reference joins every failing requirement into one sentence, so a user sees all of them at
+ * Phoenix joins every failing requirement into one sentence, so a user sees all of them at
  * once: "A", "A and B", "A, B, and C".
  */
 function joinRequirements(items: readonly string[]): string {

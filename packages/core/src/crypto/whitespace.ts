@@ -1,5 +1,5 @@
 /**
- * Whitespace as the reference understands it (Python's `str.isspace`, also what its `\s` matches):
+ * Whitespace as Phoenix understands it (Python's `str.isspace`, also what its `\s` matches):
  * JavaScript's `\s` minus U+FEFF, plus the ASCII separators U+001C–U+001F and NEL (U+0085).
  * Matching it exactly keeps "which message does this input get" identical across ports.
  */

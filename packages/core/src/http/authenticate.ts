@@ -132,7 +132,7 @@ interface SharedRead<G extends Grant = Grant> {
 const SHARED_READ_MAX_AGE_MS = 1_000;
 
 /**
- * The per-request gate (reference §2.5). A credential seen before is answered from memory with no
+ * The per-request gate (docs/phoenix-contract.md#cookies-and-bearer). A credential seen before is answered from memory with no
  * store round-trip, no signature check and no allocation; revocations published on the channel
  * evict at once. A miss verifies the JWT and reads one row (joined with the owner's current role).
  * If the store cannot answer, the request is refused ('unavailable'): fail closed.

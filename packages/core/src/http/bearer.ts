@@ -5,7 +5,7 @@
 const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
 
 /**
- * Reads the credential out of an `Authorization` header value (reference §2.5): split at the first
+ * Reads the credential out of an `Authorization` header value (docs/phoenix-contract.md#cookies-and-bearer): split at the first
  * space, the scheme must be `bearer` in any case and the token non-empty. A header that is present
  * but malformed makes the request unauthenticated — the cookie is NOT consulted then, so a broken
  * header can never fall back to ambient browser credentials.

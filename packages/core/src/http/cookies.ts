@@ -15,7 +15,7 @@ export function serializeCookie(config: CookieConfig, name: string, value: strin
 }
 
 /**
- * Deletes a cookie where it was set: with the configured path (the reference deletes at `/`, which
+ * Deletes a cookie where it was set: with the configured path (Phoenix deletes at `/`, which
  * leaves the cookie in place when PHOENIX_COOKIES_PATH is something else).
  */
 export function deleteCookie(

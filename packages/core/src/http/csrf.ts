@@ -22,7 +22,7 @@ function hostnameOfHostHeader(host: string): string | null {
 }
 
 /**
- * The reference's CSRF check (§6): when PHOENIX_CSRF_TRUSTED_ORIGINS is set, every request whose
+ * Phoenix's CSRF check (docs/phoenix-contract.md#csrf): when PHOENIX_CSRF_TRUSTED_ORIGINS is set, every request whose
  * `Origin` or `Referer` names a host outside the trusted set is refused (401 `untrusted origin` /
  * `untrusted referer`); a request with neither passes. Gatehouse always trusts the deployment's own
  * host (PHOENIX_ROOT_URL's, else the request's Host), so forgetting to list it cannot lock the UI out.

@@ -213,7 +213,7 @@ export function createGate({ config, restPolicy, csrf, hostCheck, authenticator 
   }
 
   /**
-   * The one gate, in the reference's order: the host allow-list, CSRF, the path, then the
+   * The one gate, in Phoenix's order: the host allow-list, CSRF, the path, then the
    * credential and the REST rule. Answers from memory, or `undefined` when the store must be asked.
    */
   function guardCached(input: GuardInput): GuardResult | undefined {

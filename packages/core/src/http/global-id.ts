@@ -1,6 +1,6 @@
 import { ValidationError } from '../errors/index.js';
 
-/** Node types whose ids clients see: the reference's GraphQL GlobalIDs, base64 of `<Type>:<n>`. */
+/** Node types whose ids clients see: Phoenix's GraphQL GlobalIDs, base64 of `<Type>:<n>`. */
 export type NodeType = 'User' | 'UserApiKey' | 'SystemApiKey' | 'AuditEvent' | 'UserSession';
 
 export function toGlobalId(type: NodeType, id: number): string {

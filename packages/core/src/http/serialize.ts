@@ -6,11 +6,11 @@ import { toGlobalId } from './global-id.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The reference's REST user shape (§4.9): snake_case, unset fields omitted. */
+/** Phoenix's REST user shape (docs/phoenix-contract.md#user-management): snake_case, unset fields omitted. */
 export function userJson(user: UserRecord): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: toGlobalId('User', user.id),
-    // A no-email-mode LDAP user has no address (reference §1.9: shown as "").
+    // A no-email-mode LDAP user has no address (docs/phoenix-contract.md#ldap-provisioning: shown as "").
     email: user.authMethod === 'LDAP' && isLdapEmailMarker(user.email) ? '' : user.email,
     username: user.username,
     role: user.role,
@@ -25,7 +25,7 @@ export function userJson(user: UserRecord): Record<string, unknown> {
   return out;
 }
 
-/** A key as listings show it (§4.10): never the key itself. */
+/** A key as listings show it (docs/phoenix-contract.md#api-key-routes): never the key itself. */
 export function apiKeyJson(key: ApiKeyRecord | ApiKeyWithOwner): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: toGlobalId(key.kind === 'system' ? 'SystemApiKey' : 'UserApiKey', key.id),

@@ -1,5 +1,5 @@
 /**
- * Distinguished names (RFC 4514) as the reference's directory client reads them (reference §1.7):
+ * Distinguished names (RFC 4514) as Phoenix's directory client reads them (docs/phoenix-contract.md#ldap-dn):
  * a strict check for configured DNs and a canonical form for comparing group DNs. Hand-written
  * because a library's own DN equality has other rules (it decodes hex escapes, or compares raw).
  */

@@ -1,5 +1,5 @@
 /**
- * Search-filter templating (reference §1.6): every `%s` is replaced by the value with the five
+ * Search-filter templating (docs/phoenix-contract.md#ldap-filter): every `%s` is replaced by the value with the five
  * RFC 4515 specials escaped. The result is passed to the directory as a string filter; the
  * template itself is the administrator's and is not rewritten.
  */

@@ -1,5 +1,5 @@
 /**
- * The directory flow of reference §1.5 on ldapts: per server (in random order) a search connection
+ * The directory flow (docs/phoenix-contract.md#ldap-directory) on ldapts: per server (in random order) a search connection
  * (service account or anonymous), the user search, a password bind on a fresh connection, then the
  * groups. Only server faults move on to the next server; "not found" and "wrong password" are final.
  */
@@ -36,7 +36,7 @@ type Final = { readonly ok: false; readonly reason: 'invalid' };
 const INVALID: Final = Object.freeze({ ok: false as const, reason: 'invalid' as const });
 const UNAVAILABLE: DirectoryOutcome = Object.freeze({ ok: false as const, reason: 'unavailable' as const });
 
-/** Code points, as the reference counts (a UTF-16 length would halve the limit for emoji). */
+/** Code points, as Phoenix counts (a UTF-16 length would halve the limit for emoji). */
 const codePoints = (text: string): number => {
   let count = 0;
   for (const _ of text) count++;

@@ -1,5 +1,5 @@
 /**
- * LDAP login (reference §1.4, §1.8, §1.9): lockout check, the directory, the group → role mapping,
+ * LDAP login (docs/phoenix-contract.md#ldap-login, #ldap-groups, #ldap-provisioning): lockout check, the directory, the group → role mapping,
  * then finding, adopting or creating the LDAP user. Divergence: a directory that cannot be asked
  * answers 503 with Retry-After and does not count against the account (docs/divergences.md).
  */
@@ -41,7 +41,7 @@ const isConflict = (error: unknown): error is { code: string } =>
   isGatehouseError(error) &&
   (error.code === 'conflict' || error.code === 'duplicate_email' || error.code === 'duplicate_username');
 
-/** Refusals after the directory said yes: not the person's fault, so not counted (reference §1.4). */
+/** Refusals after the directory said yes: not the person's fault, so not counted (docs/phoenix-contract.md#ldap-login). */
 class Refused extends Error {}
 
 export async function ldapLogin(
@@ -124,7 +124,7 @@ async function provision(
   return signUp(deps, loginName, found, email ?? `${LDAP_NO_EMAIL_PREFIX}${uniqueId ?? ''}`, role);
 }
 
-/** E-mail and role follow the directory at every login (no opt-out, reference §1.8). */
+/** E-mail and role follow the directory at every login (no opt-out, docs/phoenix-contract.md#ldap-groups). */
 async function refresh(
   deps: ServiceDeps,
   user: UserRecord,
@@ -140,7 +140,7 @@ async function refresh(
   try {
     updated = await deps.store.updateUser(user.id, patch);
   } catch (error) {
-    // The new address belongs to another account: refuse rather than the reference's 500.
+    // The new address belongs to another account: refuse rather than Phoenix's 500.
     if (isConflict(error)) throw new Refused();
     throw error;
   }

@@ -1,5 +1,5 @@
 /**
- * The unique-id attribute as text (reference §1.9): exactly 16 bytes are a binary GUID (Active
+ * The unique-id attribute as text (docs/phoenix-contract.md#ldap-provisioning): exactly 16 bytes are a binary GUID (Active
  * Directory's objectGUID) shown in Microsoft's mixed-endian order; anything else is UTF-8 text,
  * trimmed and lower-cased, or lower-case hex when it is not valid UTF-8. Empty → null.
  */

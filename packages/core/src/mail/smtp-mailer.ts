@@ -37,7 +37,7 @@ const FAILURE_MESSAGE = 'The password reset e-mail could not be sent';
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 /**
- * The SMTP `Mailer` of reference §1.7: STARTTLS first, implicit TLS on the same port when that
+ * The SMTP `Mailer` of docs/phoenix-contract.md#smtp: STARTTLS first, implicit TLS on the same port when that
  * attempt fails for any reason, `UnavailableError` when both do. The attempt that delivered is
  * tried first next time. nodemailer is imported on the first send, so loading core never touches it.
  */
@@ -109,7 +109,7 @@ export function createSmtpMailer(config: SmtpConfig, options: SmtpMailerOptions 
   return {
     async send(message: MailMessage): Promise<void> {
       const recipientDomain = domainOf(message.to);
-      // The reference re-validates here and treats a bad address as a no-op, not as a failure.
+      // Phoenix re-validates here and treats a bad address as a no-op, not as a failure.
       if (!isValidEmail(message.to)) {
         logger.warn('smtp: invalid recipient address, nothing sent', { recipientDomain });
         return;

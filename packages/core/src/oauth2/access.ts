@@ -6,7 +6,7 @@ import { type AssignableRole, isAssignableRole } from '../policy/index.js';
 const MAX_GROUPS_SHOWN = 10;
 
 /**
- * A JSON scalar as Python's `str()` prints it, which is what the reference compares: `True`,
+ * A JSON scalar as Python's `str()` prints it, which is what Phoenix compares: `True`,
  * `False`, integers without a decimal point. JS cannot tell `1.0` from `1`, so integers (BigInt,
  * to avoid exponent notation) print without a decimal and other numbers use JS's String().
  */
@@ -18,7 +18,7 @@ function scalarText(value: unknown): string | null {
 }
 
 /**
- * Groups normalisation of reference §4.8.4: a string → [it]; a number or boolean → [its Python
+ * Groups normalisation (docs/phoenix-contract.md#oauth2-groups-and-roles): a string → [it]; a number or boolean → [its Python
  * string form]; a list → its string/number/boolean items stringified alike, nested lists and
  * objects skipped; anything else → []. Strings are kept exactly (no trimming, no case folding).
  */
@@ -29,7 +29,7 @@ export function normalizeGroups(value: unknown): string[] {
 }
 
 /**
- * Role normalisation of reference §4.8.4: a string trimmed (blank → null); a number or boolean → its
+ * Role normalisation (docs/phoenix-contract.md#oauth2-groups-and-roles): a string trimmed (blank → null); a number or boolean → its
  * Python string form; a list → its first element by the same rules (a nested list → null); else null.
  */
 export function normalizeRoleValue(value: unknown): string | null {
@@ -91,7 +91,7 @@ function resolveRole(claims: Readonly<Record<string, unknown>>, idp: IdpConfig):
   const value = normalizeRoleValue(idp.rolePath.evaluate(claims));
   if (value === null) return fallback(idp, `no role found at ROLE_ATTRIBUTE_PATH ${quoted(idp.rolePath.expression)}`);
 
-  // An empty mapping is no mapping, as in the reference (config never builds one).
+  // An empty mapping is no mapping, as in Phoenix (config never builds one).
   if (idp.roleMapping !== null && idp.roleMapping.size > 0) {
     // Exact and case-sensitive; config has already refused SYSTEM as a mapping target.
     const mapped = idp.roleMapping.get(value);
@@ -108,7 +108,7 @@ function resolveRole(claims: Readonly<Record<string, unknown>>, idp: IdpConfig):
 }
 
 /**
- * Reference §4.8.4: the group gate (when configured), then the role. Claims should already be
+ * docs/phoenix-contract.md#oauth2-groups-and-roles: the group gate (when configured), then the role. Claims should already be
  * pruned (`pruneClaims`). A JMESPath runtime error counts as a missing claim. `reason` is a short
  * sentence for logs and `explain-claims`; the only claim values it names are group and role names.
  */

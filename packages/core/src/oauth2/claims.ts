@@ -2,11 +2,11 @@ import type { IdpConfig } from '../config/index.js';
 import { quoted } from '../config/text.js';
 import { normalizeGroups, normalizeRoleValue } from './access.js';
 
-/** What an IdP login says about the person, once the claims are checked (reference §4.8.3). */
+/** What an IdP login says about the person, once the claims are checked (docs/phoenix-contract.md#oauth2-claims). */
 export interface OAuth2UserInfo {
   /** The `sub` claim, trimmed: with the IdP's client id, the key of the account. */
   readonly subject: string;
-  /** Trimmed and lower-cased; deliberately not format-checked, as in the reference. */
+  /** Trimmed and lower-cased; deliberately not format-checked, as in Phoenix. */
   readonly email: string;
   readonly username: string | null;
   readonly profilePictureUrl: string | null;
@@ -28,7 +28,7 @@ function hasValue(value: unknown): boolean {
 }
 
 /**
- * Drops claims whose value is null, a blank string, or an empty array/object (reference §4.8.3,
+ * Drops claims whose value is null, a blank string, or an empty array/object (docs/phoenix-contract.md#oauth2-claims,
  * last bullet). Returns a new object. Top level only: nested values are the JMESPath paths' business.
  */
 export function pruneClaims(claims: Readonly<Record<string, unknown>>): Record<string, unknown> {
@@ -43,7 +43,7 @@ function emailOf(claims: Readonly<Record<string, unknown>>, idp: IdpConfig): str
 }
 
 /**
- * Reference §4.8.2 step 11: whether the ID token alone is enough, or UserInfo must be asked.
+ * docs/phoenix-contract.md#oauth2-callback step 11: whether the ID token alone is enough, or UserInfo must be asked.
  * True when the email path yields a non-blank string AND (groups configured → ≥1 normalised group)
  * AND (role path configured → a non-missing role value). A role that exists but maps to nothing
  * still counts: UserInfo would carry the same value.
@@ -70,10 +70,10 @@ function subjectOf(value: unknown): string | null {
 }
 
 /**
- * Reference §4.8.3. `sub`: a string or a safe integer (stringified), trimmed, non-empty. E-mail via
+ * docs/phoenix-contract.md#oauth2-claims. `sub`: a string or a safe integer (stringified), trimmed, non-empty. E-mail via
  * `idp.emailPath`: a non-blank string, trimmed and lower-cased. `name` → username and `picture` →
  * profile picture URL when they are non-blank strings (trimmed), otherwise ignored. Every failure
- * is the reference's `missing_email_scope`.
+ * is Phoenix's `missing_email_scope`.
  */
 export function parseUserInfo(claims: Readonly<Record<string, unknown>>, idp: IdpConfig): UserInfoResult {
   const subject = subjectOf(claims.sub);

@@ -1,5 +1,5 @@
 /**
- * `client_assertion_jwt` (reference §3): the relying party authenticates at the IdP's token endpoint
+ * `client_assertion_jwt` (docs/phoenix-contract.md#client-assertion): the relying party authenticates at the IdP's token endpoint
  * with a JWT the platform mints into a file (AKS workload identity, SPIFFE, projected service-account
  * tokens). Gatehouse relays it untouched; the file is read at every code exchange so rotation needs
  * no restart, and checked: a regular file (no FIFO, directory or device), at most 64 KiB, UTF-8,

@@ -13,7 +13,7 @@ import { isSafeReturnUrl } from './return-url.js';
 import { signInOAuth2User } from './sign-in.js';
 import { createStateCodec, STATE_TTL_SECONDS } from './state.js';
 
-/** The redirect codes of reference §4.8.5; only the code reaches the URL. */
+/** The redirect codes of docs/phoenix-contract.md#oauth2-error-redirects; only the code reaches the URL. */
 export type OAuth2ErrorCode =
   | 'unknown_idp'
   | 'auth_failed'
@@ -70,7 +70,7 @@ export interface OAuth2Flow {
   /** Builds the authorization redirect. `originUrl` is the public origin + root path. */
   start(idpName: string, originUrl: string, returnUrl: string | null): Promise<LoginStart>;
   /**
-   * Every check of reference §4.8.2, in order, then sign-in. Never throws for IdP or user input.
+   * Every check of docs/phoenix-contract.md#oauth2-callback, in order, then sign-in. Never throws for IdP or user input.
    * `requestDeps`: the request's services (its audit recorder stamps the client's address).
    */
   callback(input: CallbackInput, requestDeps?: ServiceDeps): Promise<CallbackResult>;
@@ -183,7 +183,7 @@ export function createOAuth2Flow(
     const code = query.get('code');
     if (!code) return fail('auth_failed', 'no code');
     const queryState = query.get('state');
-    // Stricter than the reference (a 422 there): a missing state or cookie is a bad state.
+    // Stricter than Phoenix (a 422 there): a missing state or cookie is a bad state.
     if (!queryState || !input.stateCookie || !input.nonceCookie) return fail('invalid_state', 'state or nonce missing');
     if (!timingSafeEqualString(queryState, input.stateCookie))
       return fail('invalid_state', 'state does not match its cookie');
@@ -223,7 +223,7 @@ export function createOAuth2Flow(
         .json()
         .catch(() => null)) as { access_token?: unknown; token_type?: unknown; id_token?: unknown } | null;
       if (response.ok && typeof peek?.access_token === 'string') {
-        // Reference §4.8.2 steps 8 then 9: a Bearer token (oauth4webapi would also take DPoP), then an ID token.
+        // docs/phoenix-contract.md#oauth2-callback steps 8 then 9: a Bearer token (oauth4webapi would also take DPoP), then an ID token.
         if (typeof peek.token_type !== 'string' || peek.token_type.toLowerCase() !== 'bearer')
           return fail('auth_failed', 'token_type is not bearer');
         if (peek.id_token === undefined) return fail('no_oidc_support', 'no ID token');

@@ -9,9 +9,9 @@ function decoded(value: string): string | null {
 }
 
 function staysOnSite(path: string): boolean {
-  // The reference's rule: `/` alone, or `/` then a word character (no `//host`, no `/\host`).
+  // Phoenix's rule: `/` alone, or `/` then a word character (no `//host`, no `/\host`).
   if (!/^\/($|\w)/.test(path)) return false;
-  // Stricter than the reference: printable ASCII only, and the browser's own parse must keep
+  // Stricter than Phoenix: printable ASCII only, and the browser's own parse must keep
   // the origin (a tab or backslash later in the path can no longer turn it into another host).
   for (let i = 0; i < path.length; i++) {
     const code = path.charCodeAt(i);

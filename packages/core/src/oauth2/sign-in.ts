@@ -9,7 +9,7 @@ import { isReservedUsername } from '../services/well-known-users.js';
 import { publishIdentityChange } from '../services/identity-change.js';
 import type { OAuth2UserInfo } from './claims.js';
 
-/** Why an IdP login cannot become a Gatehouse user: the reference's redirect codes (§4.8.5). */
+/** Why an IdP login cannot become a Gatehouse user: Phoenix's redirect codes (docs/phoenix-contract.md#oauth2-error-redirects). */
 export type SignInRefusal = 'email_in_use' | 'sign_in_not_allowed';
 
 export type SignInResult =
@@ -28,7 +28,7 @@ const refuse = (code: SignInRefusal): SignInResult => ({ ok: false, code });
 const isConflict = (error: unknown): boolean => error instanceof ConflictError;
 
 /**
- * Finds, links or creates the user an IdP login stands for (reference §4.8.6), keyed by the IdP's
+ * Finds, links or creates the user an IdP login stands for (docs/phoenix-contract.md#oauth2-linking), keyed by the IdP's
  * client id and the `sub` claim. Divergence: with sign-up off, an account bound to another client
  * is re-linked by e-mail only when the IdP says `email_verified: true` (docs/divergences.md).
  */

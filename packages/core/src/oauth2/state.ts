@@ -59,7 +59,7 @@ export interface OAuth2State {
   readonly returnUrl: string | null;
 }
 
-/** As long as the state cookie lives; the reference's state never expires. */
+/** As long as the state cookie lives; Phoenix's state never expires. */
 export const STATE_TTL_SECONDS = 15 * 60;
 
 export interface StateCodec {

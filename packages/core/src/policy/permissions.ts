@@ -7,16 +7,16 @@ const NO_TARGET: ActionTarget = Object.freeze({});
 /**
  * Whether `principal` may perform `action` on `target`, and which rule says so.
  *
- * Checks run in the order the reference's handlers run them, so the message matches the one a
+ * Checks run in the order Phoenix's handlers run them, so the message matches the one a
  * Phoenix client would see: authentication, then "auth disabled", then the admin gate, then the
  * credential-kind rules, then the target's protections. The decision covers authorization only;
  * the services still check existence, auth method and the current password, and answer 404 rather
- * than 403 where the reference hides whether a resource exists (someone else's API key).
+ * than 403 where Phoenix hides whether a resource exists (someone else's API key).
  *
- * Auth disabled (`anonymous`): the reference skips its viewer/admin rules then, but its `IsAdmin`
+ * Auth disabled (`anonymous`): Phoenix skips its viewer/admin rules then, but its `IsAdmin`
  * and `IsAuthEnabled` gates fail, so every user- and key-management action is refused here, with a
  * message saying authentication must be enabled. Reading one's own user stays allowed (the
- * anonymous profile shape). The REST rule, like the reference's, lets such requests through to the
+ * anonymous profile shape). The REST rule, like Phoenix's, lets such requests through to the
  * handler; it is this decision, made by the handler, that closes them.
  */
 export function decide(principal: Principal | null, action: Action, targetOrNothing?: ActionTarget | null): Decision {

@@ -68,10 +68,10 @@ const MAX_CACHED_PATHS = 2048;
 const MAX_CACHED_METHODS = 32;
 
 /**
- * Compiles the REST rule (reference §5.2) for a set of routes. Gatehouse's own routes are always
+ * Compiles the REST rule (docs/phoenix-contract.md#rest-rule) for a set of routes. Gatehouse's own routes are always
  * included, then the preset's (Phoenix's by default), then the options add the host app's own.
  *
- * Order, as in the reference: no principal → 401 `Invalid token`; authentication disabled →
+ * Order, as in Phoenix: no principal → 401 `Invalid token`; authentication disabled →
  * allowed, except auth-required (API-key) routes → 403; a VIEWER using a method other than
  * GET/HEAD on a route that is not self-service → 403 (before the admin rule, so a viewer writing
  * to an admin route hears about being a viewer); an admin-only route for a non-admin → 403.

@@ -31,7 +31,7 @@ function parseExpiry(raw: unknown, now: number): number | null {
   if (raw instanceof Date) ms = raw.getTime();
   else if (typeof raw === 'number') ms = raw;
   else if (typeof raw === 'string') {
-    // A naive datetime (no zone) is taken as UTC, as the reference does.
+    // A naive datetime (no zone) is taken as UTC, as Phoenix does.
     const hasZone = /(?:[zZ]|[+-]\d{2}:?\d{2})$/.test(raw.trim());
     ms = Date.parse(hasZone || !raw.includes('T') ? raw : `${raw.trim()}Z`);
   } else ms = Number.NaN;
@@ -117,7 +117,7 @@ function checkLimit(limit: number): void {
     throw new ValidationError('limit must be an integer between 1 and 1000');
 }
 
-/** The caller's own keys; a system principal has none (reference §4.10). */
+/** The caller's own keys; a system principal has none (docs/phoenix-contract.md#api-keys). */
 export async function listOwnApiKeys(
   deps: ServiceDeps,
   actor: Principal | null,
@@ -171,7 +171,7 @@ export async function listSystemApiKeys(
 export async function deleteUserApiKey(deps: ServiceDeps, actor: Principal | null, id: number): Promise<void> {
   requireActor(actor);
   // Admins (and the admin secret) may delete anyone's key; everyone else only their own, and a
-  // system principal none (403, as the reference).
+  // system principal none (403, as Phoenix).
   const admin = isAdmin(actor);
   authorize(actor, admin ? 'delete_other_user_key' : 'delete_own_user_key');
   const key = Number.isSafeInteger(id) ? await deps.store.findApiKey(id) : null;

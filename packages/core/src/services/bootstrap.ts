@@ -64,7 +64,7 @@ export async function bootstrap(deps: ServiceDeps): Promise<BootstrapResult> {
       username: entry.username,
       email: entry.email,
       role: 'ADMIN',
-      // Without password login: LDAP users when LDAP is the only other way in (reference §1.9).
+      // Without password login: LDAP users when LDAP is the only other way in (docs/phoenix-contract.md#startup-admins).
       authMethod: local ? 'LOCAL' : config.ldap !== null && config.oauth2.idps.length === 0 ? 'LDAP' : 'OAUTH2',
       // A LOCAL admin from the environment gets an unusable password and signs in through
       // "forgot password" (or an admin sets one); an OAuth-only one links on first SSO login.

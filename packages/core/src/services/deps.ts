@@ -13,7 +13,7 @@ export interface Logger {
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
 
-/** Everything a service touches, passed in (DESIGN rule 2). */
+/** Everything a service touches, passed in (docs/architecture.md#rule-2). */
 export interface ServiceDeps {
   readonly config: AuthConfig;
   readonly store: AuthStore;

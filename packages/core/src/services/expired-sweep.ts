@@ -20,7 +20,7 @@ export interface ExpiredSweepOptions {
 
 /**
  * Deletes expired sessions, tokens, reset tokens and API keys (and audit events past their
- * retention) on a timer, as the reference's token
+ * retention) on a timer, as Phoenix's token
  * stores do, so the tables hold what is live rather than every token ever issued. The timer does
  * not keep the process alive; a failed sweep is logged (no row contents) and the next one retries.
  */

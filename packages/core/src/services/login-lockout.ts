@@ -6,14 +6,14 @@ const LOCKOUT_MESSAGE = 'Too many failed login attempts. Please try again later.
 
 function rule(deps: ServiceDeps): FailureRule {
   const { maxAttempts, lockoutSeconds } = deps.config.bruteForce;
-  // A failure count with no new failure for four lockout periods is forgotten (the reference
+  // A failure count with no new failure for four lockout periods is forgotten (Phoenix
   // forgets after 15–20 minutes through partition rotation).
   return { maxAttempts, blockMs: lockoutSeconds * 1000, forgetAfterMs: lockoutSeconds * 4000 };
 }
 
 const keyFor = (email: string) => `login:${email}`;
 
-/** Per-account lockout (reference §7.3), keyed by the sanitised e-mail so it also covers unknown accounts. */
+/** Per-account lockout (docs/phoenix-contract.md#lockout), keyed by the sanitised e-mail so it also covers unknown accounts. */
 export async function assertNotLockedOut(deps: ServiceDeps, email: string): Promise<void> {
   if (!deps.config.bruteForce.enabled) return;
   const now = deps.clock.now();

@@ -44,7 +44,7 @@ export function defaultResetMail({ url, email }: ResetMailContent): MailMessage 
 }
 
 /**
- * Sends a reset link (reference §4.5). Unknown, OAuth-only and system accounts get exactly the same
+ * Sends a reset link (docs/phoenix-contract.md#reset-email). Unknown, OAuth-only and system accounts get exactly the same
  * answer and nothing is sent. A new request replaces the user's previous token. Without
  * `options.background` a failed delivery throws `UnavailableError` after removing the token.
  */
@@ -112,7 +112,7 @@ async function issueAndSend(
 }
 
 /**
- * Sets a new password with a reset token (reference §4.6): single use, only the latest token works,
+ * Sets a new password with a reset token (docs/phoenix-contract.md#reset): single use, only the latest token works,
  * the password policy is checked before the token is spent (a 422 leaves it usable), and success
  * ends every session of the user and clears their login lockout.
  */

@@ -142,7 +142,7 @@ export async function issueSession(
 }
 
 /**
- * The password step of a login (reference §4.2): the user whose e-mail and password match, after
+ * The password step of a login (docs/phoenix-contract.md#login): the user whose e-mail and password match, after
  * the lockout check and a hash upgrade. The same argon2 work runs whether or not the account
  * exists, so the response time does not reveal which e-mails are registered. Issues nothing: see
  * `passwordLogin` for what follows.
@@ -167,7 +167,7 @@ export async function checkPassword(
     throw error;
   }
   const user = await deps.store.findUserByEmail(email);
-  // SYSTEM is a service identity, never a person who logs in (stricter than the reference).
+  // SYSTEM is a service identity, never a person who logs in (stricter than Phoenix).
   const person = user && user.role !== 'SYSTEM' ? user : null;
   const hash = person && person.authMethod === 'LOCAL' ? person.passwordHash : null;
   const ok = hash ? await deps.hasher.verify(hash, password) : await deps.hasher.dummyVerify(password);
@@ -241,9 +241,9 @@ export function recordSignInFailure(
 }
 
 /**
- * Exchanges a refresh token for a new pair in the same session (reference §4.4). Single use: the
+ * Exchanges a refresh token for a new pair in the same session (docs/phoenix-contract.md#refresh). Single use: the
  * token is consumed by one atomic compare-and-set. A consumed token presented again means it was
- * copied, so the whole session (every token of that login) is revoked — stricter than the reference,
+ * copied, so the whole session (every token of that login) is revoked — stricter than Phoenix,
  * which only refuses the replay.
  */
 export async function refreshSession(
@@ -278,7 +278,7 @@ export async function refreshSession(
     const user = await tx.findUserById(row.userId);
     if (!user) return { kind: 'no_user' as const };
     const pair = await mintPair(deps, user, row.sessionId, tx, now, absoluteEnd);
-    // The login lives as long as its newest refresh token (the reference's sliding expiry): the
+    // The login lives as long as its newest refresh token (Phoenix's sliding expiry): the
     // periodic sweep must not end a session that is still being refreshed.
     // Gone means logged out meanwhile: refuse, and the throw rolls the new pair back.
     if (!(await tx.extendSession(row.sessionId, pair.refresh.expiresAt, now)))
@@ -316,7 +316,7 @@ export async function refreshSession(
   }
 }
 
-/** Logs the user out everywhere: every session and token, on every instance (reference §2.3). Returns how many sessions ended. */
+/** Logs the user out everywhere: every session and token, on every instance (docs/phoenix-contract.md#revocation). Returns how many sessions ended. */
 export async function logoutUser(deps: ServiceDeps, userId: number): Promise<number> {
   const ended = await deps.store.deleteSessionsOfUser(userId);
   await deps.revocations.publish({ type: 'user_sessions', userId });
@@ -356,7 +356,7 @@ export async function refreshTokenOwner(
 
 /**
  * Who a logout is for when the request carries no valid access token: the owner of a still-valid
- * refresh token (reference §4.3: logout works with only the refresh cookie).
+ * refresh token (docs/phoenix-contract.md#logout: logout works with only the refresh cookie).
  */
 export async function userIdFromRefreshToken(
   deps: ServiceDeps,

@@ -21,7 +21,7 @@ export function normalizeUsername(raw: unknown): string {
   return username;
 }
 
-/** `creating`: the reference's create-user message; a role change gets its own wording. */
+/** `creating`: Phoenix's create-user message; a role change gets its own wording. */
 function parseRole(raw: unknown, creating: boolean): Role {
   const role = typeof raw === 'string' ? raw.trim().toUpperCase() : '';
   if (role === 'SYSTEM')
@@ -54,7 +54,7 @@ export interface CreateUserInput {
   oauth2UserId?: string | null;
 }
 
-/** Admin creates a user (reference §4.9). LOCAL users must choose their own password at first login. */
+/** Admin creates a user (docs/phoenix-contract.md#user-management). LOCAL users must choose their own password at first login. */
 export async function createUser(
   deps: ServiceDeps,
   actor: Principal | null,
@@ -191,7 +191,7 @@ export async function updateOwnProfile(
 }
 
 /**
- * A new password ends every session and also a pending reset link (stricter than the reference, which
+ * A new password ends every session and also a pending reset link (stricter than Phoenix, which
  * leaves it usable): a link mailed before the change must not undo it, whoever made the change.
  */
 async function endCredentialsAfterPasswordChange(deps: ServiceDeps, userId: number): Promise<void> {
@@ -293,7 +293,7 @@ export interface UserPage {
   readonly nextCursor: number | null;
 }
 
-/** Newest first, keyset-paginated, SYSTEM excluded (reference §4.9). */
+/** Newest first, keyset-paginated, SYSTEM excluded (docs/phoenix-contract.md#user-management). */
 export async function listUsers(
   deps: ServiceDeps,
   actor: Principal | null,

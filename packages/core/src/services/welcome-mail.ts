@@ -31,7 +31,7 @@ export function defaultWelcomeMail({ url, email, username }: WelcomeMailContent)
 }
 
 /**
- * The welcome mail of an admin-created user (reference §2): silently nothing without SMTP or without
+ * The welcome mail of an admin-created user (docs/phoenix-contract.md#welcome-mail): silently nothing without SMTP or without
  * an address (no-email LDAP users). No token, no password: just the way in.
  */
 export function sendWelcomeMail(deps: ServiceDeps, user: UserRecord, options: SendWelcomeMailOptions): void {

@@ -7,7 +7,7 @@ export const SYSTEM_USER = Object.freeze({ username: 'system', email: 'system@lo
 /**
  * By identity, not by name: the default admin is the account bootstrap created with the e-mail
  * `admin@localhost`, and no route can change a user's e-mail, so the address is the account.
- * (The reference also matches the username `admin`: then a member who renames itself `admin`
+ * (Phoenix also matches the username `admin`: then a member who renames itself `admin`
  * after the real admin renamed itself becomes undeletable. The names are reserved instead.)
  */
 export function isDefaultAdmin(user: Pick<UserRecord, 'email'>): boolean {

@@ -4,9 +4,9 @@ import { AuthenticationError } from '../errors/index.js';
 import { isTokenKind, KIND_BY_TYPE, TOKEN_KINDS, tokenType, type TokenKind } from './kinds.js';
 
 /*
- * Token format, and why it differs from the reference.
+ * Token format, and why it differs from Phoenix.
  *
- * The reference signs a payload holding nothing but `jti` ("AccessToken:42") and reads subject,
+ * Phoenix signs a payload holding nothing but `jti` ("AccessToken:42") and reads subject,
  * kind and expiry from its database on every cache miss. Gatehouse keeps the `jti` as the handle
  * of a server-side row (revocation works the same way), but also signs `sub`, `iat`, `nbf`, `exp`
  * and the kind, so that:
@@ -16,7 +16,7 @@ import { isTokenKind, KIND_BY_TYPE, TOKEN_KINDS, tokenType, type TokenKind } fro
  *   - an expired token is refused without a store round-trip, which keeps `authenticate` off the
  *     database in the common case;
  *   - the row id no longer needs a table-name prefix to say which store to look in.
- * The role is still not in the token: it is read live, as in the reference.
+ * The role is still not in the token: it is read live, as in Phoenix.
  */
 
 export interface TokenClaims {
@@ -44,6 +44,12 @@ export interface TokenCodecOptions {
   issuer?: string;
   /** Clock in epoch milliseconds. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Called, synchronously, when a token that passed every check was signed with one of
+   * `previousSecrets` (`previousIndex` is its 0-based position): what tells an operator a secret
+   * being retired is still in use. Keep it cheap; it runs on the verification path.
+   */
+  onPreviousSecret?: (previousIndex: number, kind: TokenKind) => void;
 }
 
 export interface SignClaims {
@@ -178,7 +184,14 @@ function checkSecret(secret: unknown, label: string): asserts secret is string {
 }
 
 export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
-  const { secret, previousSecrets = [], clockToleranceSeconds = 5, issuer = 'gatehouse', now = Date.now } = options;
+  const {
+    secret,
+    previousSecrets = [],
+    clockToleranceSeconds = 5,
+    issuer = 'gatehouse',
+    now = Date.now,
+    onPreviousSecret,
+  } = options;
   checkSecret(secret, 'secret');
   previousSecrets.forEach((previous, index) => checkSecret(previous, `previousSecrets[${index}]`));
   if (!Number.isFinite(clockToleranceSeconds) || clockToleranceSeconds < 0) {
@@ -236,15 +249,16 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
   }
 
   /**
-   * Whether one of the keys made this signature, each compared in constant time. The current key
-   * answers first, so the common case costs one HMAC however many previous secrets are configured;
-   * which secret signed a token is no secret (the fingerprints are public), so stopping early leaks
-   * nothing an attacker could use.
+   * Which key made this signature: 0 for the current one, n for `previousSecrets[n - 1]`, -1 for
+   * none; each compared in constant time. The current key answers first, so the common case costs
+   * one HMAC however many previous secrets are configured; which secret signed a token is no secret
+   * (the fingerprints are public), so stopping early leaks nothing an attacker could use.
    */
-  function signedByUs(signingInput: string, signature: Buffer): boolean {
-    if (macMatches(currentKey, signingInput, signature)) return true;
-    for (const key of previousKeys) if (macMatches(key, signingInput, signature)) return true;
-    return false;
+  function signingKeyIndex(signingInput: string, signature: Buffer): number {
+    if (macMatches(currentKey, signingInput, signature)) return 0;
+    for (let i = 0; i < previousKeys.length; i++)
+      if (macMatches(previousKeys[i]!, signingInput, signature)) return i + 1;
+    return -1;
   }
 
   function verifySync(token: string, expected: TokenKind | readonly TokenKind[]): TokenClaims {
@@ -258,8 +272,8 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
     const kind = KIND_BY_ENCODED_HEADER.get(encodedHeader) ?? headerKind(decodeJsonSegment(encodedHeader));
     if (kind === undefined) throw invalidToken();
     // Latin-1 is exact here: the shape check allowed ASCII only.
-    if (!signedByUs(token.slice(0, secondDot), Buffer.from(token.slice(secondDot + 1), 'base64url')))
-      throw invalidToken();
+    const keyIndex = signingKeyIndex(token.slice(0, secondDot), Buffer.from(token.slice(secondDot + 1), 'base64url'));
+    if (keyIndex < 0) throw invalidToken();
     if (typeof expected === 'string' ? kind !== expected : !expected.includes(kind)) throw invalidToken();
 
     const payload = decodeJsonSegment(token.slice(firstDot + 1, secondDot));
@@ -271,8 +285,9 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
 
     const seconds = Math.floor(now() / 1000);
     if (nbf > seconds + clockToleranceSeconds) throw invalidToken();
-    // Inclusive, as in the reference: a token is expired at its `exp`, not a second later.
+    // Inclusive, as in Phoenix: a token is expired at its `exp`, not a second later.
     if (typeof exp === 'number' && exp <= seconds - clockToleranceSeconds) throw expiredToken();
+    if (keyIndex > 0) onPreviousSecret?.(keyIndex - 1, kind);
 
     return { kind, jti, sub, issuedAt: iat, expiresAt: typeof exp === 'number' ? exp : null, notBefore: nbf };
   }

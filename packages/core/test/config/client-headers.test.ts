@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { clientAuthHeaders } from '../../src/config/index.js';
 import { configErrorOf } from './helpers.js';
 
-describe('clientAuthHeaders (reference §1.11)', () => {
+describe('clientAuthHeaders (docs/phoenix-contract.md#client-side)', () => {
   it.each<[string, Record<string, string | undefined>, Record<string, string>]>([
     ['nothing set', {}, {}],
     ['API key only', { PHOENIX_API_KEY: 'key-123' }, { authorization: 'Bearer key-123' }],

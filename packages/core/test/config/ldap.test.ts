@@ -30,7 +30,7 @@ describe('LDAP configuration', () => {
     ).toBeNull();
   });
 
-  it('applies the reference defaults', () => {
+  it('applies the Phoenix defaults', () => {
     const { ldap } = parseAuthEnv(ldapEnv());
     expect(ldap).toMatchObject({
       hosts: ['ldap.example.com'],

@@ -517,7 +517,7 @@ describe('OAuth2 IdP discovery', () => {
     ]);
   });
 
-  describe('client_assertion_jwt (reference §3)', () => {
+  describe('client_assertion_jwt (docs/phoenix-contract.md#client-assertion)', () => {
     const assertionIdp = (overrides: Env) => {
       const env = testIdp({ TOKEN_ENDPOINT_AUTH_METHOD: 'CLIENT_ASSERTION_JWT', ...overrides });
       delete env.PHOENIX_OAUTH2_TEST_CLIENT_SECRET;

@@ -54,7 +54,7 @@ const DEFAULTS: AuthConfig = {
 };
 
 describe('parseAuthEnv: defaults', () => {
-  it('an empty environment gives the reference defaults (auth off)', () => {
+  it('an empty environment gives the Phoenix defaults (auth off)', () => {
     expect(parseAuthEnv({})).toEqual(DEFAULTS);
   });
 
@@ -485,7 +485,7 @@ describe('parseAuthEnv: SMTP', () => {
   });
 });
 
-describe('parseAuthEnv: secrets (reference §1.2 and TestGetEnvPhoenixAdminSecret)', () => {
+describe("parseAuthEnv: secrets (docs/phoenix-contract.md#secrets and Phoenix's TestGetEnvPhoenixAdminSecret)", () => {
   it.each([
     ['not_set', { PHOENIX_SECRET: VALID_SECRET }, null],
     [
@@ -558,7 +558,7 @@ describe('parseAuthEnv: secrets (reference §1.2 and TestGetEnvPhoenixAdminSecre
     ],
     [
       'secret_too_weak_reference_example',
-      // The reference's own admin-secret tests pair with this 31-character secret.
+      // Phoenix's own admin-secret tests pair with this 31-character secret.
       { PHOENIX_SECRET: 'validsecret12345678901234567890' },
       [
         {
@@ -860,7 +860,7 @@ describe('parseAuthEnv: prefix option', () => {
   });
 });
 
-describe('parseAuthEnv: GATEHOUSE_PASSWORD_HASH_* (issue 16)', () => {
+describe('parseAuthEnv: GATEHOUSE_PASSWORD_HASH_* (the hashing bound)', () => {
   it('reads the bound of password hashing, under GATEHOUSE_ whatever the prefix', () => {
     const env = { GATEHOUSE_PASSWORD_HASH_CONCURRENCY: ' 3 ', GATEHOUSE_PASSWORD_HASH_QUEUE: '0' };
     expect(parseAuthEnv(env).passwordHashing).toEqual({ concurrency: 3, maxQueue: 0 });

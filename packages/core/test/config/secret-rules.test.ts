@@ -40,7 +40,7 @@ describe('secretProblems', () => {
     expect(secretProblems(value, 'Phoenix secret')).toBe(message);
   });
 
-  it('checks in the reference order: non-empty, whitespace, ASCII, then strength', () => {
+  it('checks in the Phoenix order: non-empty, whitespace, ASCII, then strength', () => {
     // Whitespace and non-ASCII and too short: whitespace is reported, alone.
     expect(secretProblems('é é', 'Phoenix secret')).toBe('Phoenix secret must not contain whitespace characters');
     // Non-ASCII and too short: ASCII is reported, alone.

@@ -43,8 +43,8 @@ describe('isValidEmail', () => {
   });
 });
 
-describe('isValidEmail against the reference pattern', () => {
-  // The reference's regex, with `\s` widened to Python's whitespace; safe to run on short inputs.
+describe('isValidEmail against the Phoenix pattern', () => {
+  // Phoenix's regex, with `\s` widened to Python's whitespace; safe to run on short inputs.
   const ws = '\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
   const reference = new RegExp(`^[^@${ws}]+@[^@${ws}]+\\.[^@${ws}]+$`);
   const piece = fc.constantFrom(

@@ -18,7 +18,7 @@ describe('passwordProblems: checks that stop at the first failure', () => {
     ['non-ASCII', 'pässword', 'Password must contain only ASCII characters'],
     ['Korean', '비밀번호입니다', 'Password must contain only ASCII characters'],
     ['an emoji', 'password🔑', 'Password must contain only ASCII characters'],
-    ['a BOM (not whitespace in the reference)', '\ufeffpassword', 'Password must contain only ASCII characters'],
+    ['a BOM (not whitespace in Phoenix)', '\ufeffpassword', 'Password must contain only ASCII characters'],
   ])('rejects a password with %s', (_label, password, message) => {
     expect(passwordProblems(password, 'default')).toBe(message);
     expect(passwordProblems(password, 'strong')).toBe(message);

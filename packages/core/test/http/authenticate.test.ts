@@ -7,7 +7,7 @@ import { createUserApiKey, login } from '../../src/services/index.js';
 import { createMemoryStore } from '../support/memory-store.js';
 import { ADMIN_SECRET, bearer, makeHarness } from '../support/harness.js';
 
-describe('parseBearer (reference §2.5)', () => {
+describe('parseBearer (docs/phoenix-contract.md#cookies-and-bearer)', () => {
   it.each([
     [undefined, null],
     [null, null],

@@ -75,7 +75,7 @@ describe('resolveClientAddress', () => {
   });
 });
 
-describe('CSRF check (reference §6)', () => {
+describe('CSRF check (docs/phoenix-contract.md#csrf)', () => {
   const config = parseAuthEnv({
     PHOENIX_ENABLE_AUTH: 'true',
     PHOENIX_SECRET: SECRET,
@@ -120,7 +120,7 @@ describe('CSRF check (reference §6)', () => {
 });
 
 describe('GlobalIDs', () => {
-  it('round-trips and matches the reference encoding (base64 of Type:id)', () => {
+  it('round-trips and matches the Phoenix encoding (base64 of Type:id)', () => {
     expect(toGlobalId('User', 2)).toBe('VXNlcjoy');
     expect(fromGlobalId('User', 'VXNlcjoy')).toBe(2);
   });

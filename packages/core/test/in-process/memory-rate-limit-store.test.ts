@@ -30,7 +30,7 @@ describe('memory rate-limit store: token bucket', () => {
   });
 });
 
-describe('memory rate-limit store: failure lockout (reference §7.3)', () => {
+describe('memory rate-limit store: failure lockout (docs/phoenix-contract.md#lockout)', () => {
   const lockout = { maxAttempts: 5, blockMs: 300_000, forgetAfterMs: 1_200_000 };
 
   it('blocks at the fifth failure for 300 s, then restarts the count', async () => {

@@ -3,7 +3,7 @@ import { canonicalDn, isValidDn } from '../../src/ldap/dn.js';
 import { escapeFilterValue, fillFilter } from '../../src/ldap/filter.js';
 import { uniqueIdText } from '../../src/ldap/unique-id.js';
 
-describe('DNs (reference §1.7)', () => {
+describe('DNs (docs/phoenix-contract.md#ldap-dn)', () => {
   it.each([
     ['CN = John Smith , OU = Engineering , DC = corp', 'cn=john smith,ou=engineering,dc=corp'],
     ['email=john@corp.com+cn=John Smith,dc=corp', 'cn=john smith+email=john@corp.com,dc=corp'],
@@ -34,7 +34,7 @@ describe('DNs (reference §1.7)', () => {
   );
 });
 
-describe('filter escaping (reference §1.6)', () => {
+describe('filter escaping (docs/phoenix-contract.md#ldap-filter)', () => {
   it('escapes exactly the five specials and leaves the rest', () => {
     expect(escapeFilterValue('a\\b*c(d)e\u0000f')).toBe('a\\5cb\\2ac\\28d\\29e\\00f');
     expect(escapeFilterValue('é&|=!<>~\r\n')).toBe('é&|=!<>~\r\n');
@@ -47,7 +47,7 @@ describe('filter escaping (reference §1.6)', () => {
   });
 });
 
-describe('unique ids (reference §1.9)', () => {
+describe('unique ids (docs/phoenix-contract.md#ldap-provisioning)', () => {
   it('16 bytes are a GUID in mixed-endian order; text is trimmed and lower-cased; invalid UTF-8 is hex', () => {
     const guid = Buffer.from([
       0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,

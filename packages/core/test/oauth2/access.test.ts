@@ -36,7 +36,7 @@ function denied(decision: AccessDecision): string {
   return decision.reason;
 }
 
-describe('normalizeGroups (§4.8.4)', () => {
+describe('normalizeGroups (docs/phoenix-contract.md#oauth2-groups-and-roles)', () => {
   it('turns a string into a one-item list, kept exactly', () => {
     expect(normalizeGroups('admins')).toEqual(['admins']);
     expect(normalizeGroups(' Admins ')).toEqual([' Admins ']);
@@ -84,7 +84,7 @@ describe('normalizeGroups (§4.8.4)', () => {
   });
 });
 
-describe('normalizeRoleValue (§4.8.4)', () => {
+describe('normalizeRoleValue (docs/phoenix-contract.md#oauth2-groups-and-roles)', () => {
   it.each([
     [' admin ', 'admin'],
     ['Owner', 'Owner'],
@@ -117,7 +117,7 @@ describe('normalizeRoleValue (§4.8.4)', () => {
   });
 });
 
-describe('resolveAccess: the group gate (§4.8.4)', () => {
+describe('resolveAccess: the group gate (docs/phoenix-contract.md#oauth2-groups-and-roles)', () => {
   it('lets everybody through when no groups are configured', () => {
     expect(granted(resolveAccess({}, idp()))).toBeNull();
   });
@@ -200,7 +200,7 @@ describe('resolveAccess: the group gate (§4.8.4)', () => {
   });
 });
 
-describe('resolveAccess: the role (§4.8.4)', () => {
+describe('resolveAccess: the role (docs/phoenix-contract.md#oauth2-groups-and-roles)', () => {
   it('gives no role (null) without ROLE_ATTRIBUTE_PATH, whatever the claims say', () => {
     const decision = resolveAccess({ role: 'ADMIN', roles: ['ADMIN'] }, idp());
     expect(granted(decision)).toBeNull();

@@ -20,7 +20,7 @@ function idp(settings: Record<string, string> = {}): IdpConfig {
 const plain = idp();
 const GROUPS = { GROUPS_ATTRIBUTE_PATH: 'groups', ALLOWED_GROUPS: 'admins' };
 
-describe('pruneClaims (§4.8.3, last bullet)', () => {
+describe('pruneClaims (docs/phoenix-contract.md#oauth2-claims, the dropped claims)', () => {
   it('drops null, blank strings and empty arrays/objects, keeps everything else as it is', () => {
     const claims = {
       gone_null: null,
@@ -82,7 +82,7 @@ describe('pruneClaims (§4.8.3, last bullet)', () => {
   });
 });
 
-describe('hasSufficientClaims (§4.8.2 step 11)', () => {
+describe('hasSufficientClaims (docs/phoenix-contract.md#oauth2-callback step 11)', () => {
   it('needs a non-blank string at the email path', () => {
     expect(hasSufficientClaims({ email: 'a@example.com' }, plain)).toBe(true);
     for (const email of [undefined, null, '', '   ', 42, true, ['a@example.com'], { value: 'a@example.com' }]) {
@@ -160,7 +160,7 @@ describe('hasSufficientClaims (§4.8.2 step 11)', () => {
   });
 });
 
-describe('parseUserInfo (§4.8.3)', () => {
+describe('parseUserInfo (docs/phoenix-contract.md#oauth2-claims)', () => {
   const ok = (claims: Record<string, unknown>, config: IdpConfig = plain) => {
     const result = parseUserInfo(claims, config);
     if (!result.ok) throw new Error(`expected success, got: ${result.reason}`);

@@ -6,7 +6,7 @@ import { ClientAssertionError, clientAssertionAuth, readClientAssertion } from '
 
 const dir = mkdtempSync(join(tmpdir(), 'gh-assertion-unit-'));
 
-describe('client assertion file (reference §3)', () => {
+describe('client assertion file (docs/phoenix-contract.md#client-assertion)', () => {
   it('reads, trims, and accepts exactly 64 KiB', async () => {
     const path = join(dir, 'ok.jwt');
     writeFileSync(path, '  a.b.c \n');

@@ -23,7 +23,7 @@ describe('isSafeReturnUrl', () => {
     '/a\nLocation: https://evil.com',
     '/a\\b',
     '/%E0%A4%A',
-    '/%7Euser', // stricter than the reference: the value as given must pass too
+    '/%7Euser', // stricter than Phoenix: the value as given must pass too
     '/.',
     '/-',
   ])('refuses %j', (value) => {

@@ -254,7 +254,7 @@ describe('decideRest: built-in routes x methods x principals', () => {
   });
 });
 
-describe('decideRest: the reference test-matrix facts (§5.2)', () => {
+describe("decideRest: the facts of Phoenix's test matrix (docs/phoenix-contract.md#rest-rule)", () => {
   it('a viewer writing to an admin-only route hears the viewer rule first', () => {
     expect(decideRest(viewer, 'POST', '/v1/users')).toEqual({
       allowed: false,

@@ -808,7 +808,7 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
           expect(await reason(h, third.accessToken)).toBe('ok');
         }));
 
-      it('refuses missing, forged, wrong-kind and expired refresh tokens with the reference messages', () =>
+      it('refuses missing, forged, wrong-kind and expired refresh tokens with the Phoenix messages', () =>
         withHarness(async (h) => {
           await world(h);
           const s = await login(h.deps, { email: 'member@example.com', password: 'member-pw' });
@@ -820,7 +820,7 @@ export function defineServiceSuite(name: string, makeStore: () => Promise<StoreU
         }));
     });
 
-    describe('revocation triggers (reference §2.3): the old credential is refused at once', () => {
+    describe('revocation triggers (docs/phoenix-contract.md#revocation): the old credential is refused at once', () => {
       it('logout ends every session of the user but keeps API keys', () =>
         withHarness(async (h) => {
           await world(h);

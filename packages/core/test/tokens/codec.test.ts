@@ -144,7 +144,7 @@ describe('time', () => {
     else await expectRefused(codec.verify(token, 'access'), token, 'expired_token');
   });
 
-  it('treats exp as inclusive (the reference: expired when exp <= now)', async () => {
+  it('treats exp as inclusive (Phoenix: expired when exp <= now)', async () => {
     const codec = codecAt(testClock(), { clockToleranceSeconds: 0 });
     const token = await codec.sign('api_key', { jti: '1', sub: '1', expiresAt: NOW_S });
     await expectRefused(codec.verify(token, 'api_key'), token, 'expired_token');
@@ -294,7 +294,7 @@ describe('kinds', () => {
   });
 });
 
-describe('verification in process (issue 16: never on the libuv thread pool)', () => {
+describe('verification in process (docs/architecture.md#rule-8: never on the libuv thread pool)', () => {
   it('verifySync answers without a Promise, with the same claims and errors as verify', async () => {
     const clock = testClock();
     const codec = codecAt(clock, { previousSecrets: [OTHER_SECRET] });

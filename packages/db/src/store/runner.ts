@@ -50,7 +50,7 @@ export interface Scope {
   readonly isClosed: () => boolean;
 }
 
-/** Stored (and compared) trimmed and lower-cased, like every create path of the reference. */
+/** Stored (and compared) trimmed and lower-cased, like every create path of Phoenix. */
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }

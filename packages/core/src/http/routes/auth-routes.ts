@@ -20,7 +20,7 @@ import { mfaChallengeResponse } from './mfa-routes.js';
 const secondsUntil = (until: number, from: number): number => Math.max(0, Math.ceil((until - from) / 1000));
 
 /**
- * The two login cookies (reference §2.5): HttpOnly, SameSite=Strict, Max-Age = token lifetime (shorter
+ * The two login cookies (docs/phoenix-contract.md#cookies-and-bearer): HttpOnly, SameSite=Strict, Max-Age = token lifetime (shorter
  * near the session's absolute end, where the tokens are cut short too).
  */
 export function sessionCookies(app: RouteEnvironment, session: IssuedSession): Headers {

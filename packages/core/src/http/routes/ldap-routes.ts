@@ -6,7 +6,7 @@ import { noContent } from '../responses.js';
 import { sessionCookies } from './auth-routes.js';
 import type { RouteDefinition } from './context.js';
 
-/** `POST /auth/ldap/login` (reference §1.4): the same cookies as password login. */
+/** `POST /auth/ldap/login` (docs/phoenix-contract.md#ldap-login): the same cookies as password login. */
 export function ldapRoutes(ldap: LdapConfig, directory: Directory): RouteDefinition[] {
   return [
     {

@@ -30,7 +30,7 @@ function toLogin(app: RouteEnvironment, code: OAuth2ErrorCode): Response {
 }
 
 /**
- * `GET|POST /oauth2/{idp}/login` and `GET /oauth2/{idp}/tokens` (reference §4.8.1–4.8.2), and the
+ * `GET|POST /oauth2/{idp}/login` and `GET /oauth2/{idp}/tokens` (docs/phoenix-contract.md#oauth2-login, #oauth2-callback), and the
  * OpenID Connect logout routes: `GET /oauth2/{idp}/signed-out` (where the IdP sends the browser
  * back after an RP-initiated logout) and `POST /oauth2/{idp}/backchannel-logout`.
  */
@@ -143,7 +143,7 @@ export function oauth2Routes(flow: OAuth2Flow, idpLogout: IdpLogout, config: Aut
   };
 
   const routes = [login('GET'), login('POST'), callback, signedOut, backchannel];
-  // Reference §4.8.7: with password login off, the login page itself starts the auto-login IdP
+  // docs/phoenix-contract.md#auto-login: with password login off, the login page itself starts the auto-login IdP
   // (the query, and so `returnUrl`, carried along). Errors and logout go to /logout, so no loop.
   if (!config.basicAuthEnabled && config.oauth2.autoLoginIdp !== null) {
     const target = `/oauth2/${config.oauth2.autoLoginIdp}/login`;

@@ -37,7 +37,7 @@ function param(context: RouteContext, type: NodeType): number {
   return fromGlobalId(type, context.params[0]);
 }
 
-/** `?cursor=<GlobalID>&limit=<n>` (reference §4.9/4.10): limit 1–1000, default 100; a bad value is a 422. */
+/** `?cursor=<GlobalID>&limit=<n>` (docs/phoenix-contract.md#user-management, #api-key-routes): limit 1–1000, default 100; a bad value is a 422. */
 function pageQuery(url: URL, type: NodeType): { cursor: number | null; limit: number } {
   const rawLimit = url.searchParams.get('limit');
   const limit = rawLimit === null ? 100 : Number(rawLimit);
@@ -97,7 +97,7 @@ const optionalString = (raw: unknown, field: string): string | null => {
 };
 
 /**
- * Key creation is refused by credential kind (API keys cannot mint keys, reference §5.2) whatever the
+ * Key creation is refused by credential kind (API keys cannot mint keys, docs/phoenix-contract.md#api-keys) whatever the
  * body says: checked before the body is read, so a key caller hears 403, never a validation 422.
  */
 function mayCreate(
@@ -257,7 +257,7 @@ export const v1Routes: readonly RouteDefinition[] = [
         oauth2ClientId: optionalString(user.oauth2_client_id, 'oauth2_client_id'),
         oauth2UserId: optionalString(user.oauth2_user_id, 'oauth2_user_id'),
       });
-      // Reference §2: default on; only here, never on a just-in-time SSO or LDAP sign-up.
+      // docs/phoenix-contract.md#welcome-mail: default on; only here, never on a just-in-time SSO or LDAP sign-up.
       if (welcome) sendWelcomeMail(app.deps, created, { url: app.publicUrl, background: app.background });
       return json({ data: userJson(created) }, 201);
     },
