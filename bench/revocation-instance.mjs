@@ -10,6 +10,7 @@ import {
   login,
   parseAuthEnv,
 } from '../packages/core/dist/index.js';
+import { internalsOf } from '../packages/core/dist/internal.js';
 import { createPostgresRevocationChannel, createPostgresStore } from '../packages/db/dist/index.js';
 
 const kind = process.argv[2];
@@ -39,12 +40,13 @@ const config = parseAuthEnv({
   PHOENIX_DISABLE_RATE_LIMIT: 'true',
 });
 const gh = await createGatehouse({ config, store, revocations: channel });
-const authenticator = gh.authenticator;
+// The bench drives services directly, below the HTTP surface: the internals, as the CLI does.
+const { deps, authenticator } = internalsOf(gh);
 let admin = null;
 
 async function adminPrincipal() {
   if (admin) return admin;
-  const session = await login(gh.deps, ADMIN);
+  const session = await login(deps, ADMIN);
   const result = await authenticator.authenticate({ authorization: `Bearer ${session.accessToken}` });
   if (!result.ok) throw new Error(`revocation instance: admin token refused (${result.reason})`);
   admin = result.principal;
@@ -103,7 +105,7 @@ process.on('message', (message) => {
   void (async () => {
     switch (message.type) {
       case 'create': {
-        const created = await createUserApiKey(gh.deps, await adminPrincipal(), { name: 'revocation bench' });
+        const created = await createUserApiKey(deps, await adminPrincipal(), { name: 'revocation bench' });
         return reply({ id: created.record.id, key: created.key });
       }
       case 'arm':
@@ -111,7 +113,7 @@ process.on('message', (message) => {
       case 'delete': {
         const principal = await adminPrincipal();
         const startedAt = now();
-        await deleteUserApiKey(gh.deps, principal, message.id);
+        await deleteUserApiKey(deps, principal, message.id);
         return reply({ startedAt, endedAt: now() });
       }
       case 'stop':

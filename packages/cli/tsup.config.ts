@@ -14,6 +14,7 @@ export default defineConfig({
         '@gatehouse-auth/core': ['../core/src/index.ts'],
         '@gatehouse-auth/core/adapter-kit': ['../core/src/adapter-kit.ts'],
         '@gatehouse-auth/core/internal': ['../core/src/internal.ts'],
+        '@gatehouse-auth/core/server-env': ['../core/src/server-env.ts'],
         '@gatehouse-auth/db': ['../db/src/index.ts'],
         '@gatehouse-auth/redis': ['../redis/src/index.ts'],
       },

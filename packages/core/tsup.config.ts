@@ -7,11 +7,19 @@ export default defineConfig({
     index: 'src/index.ts',
     'adapter-kit': 'src/adapter-kit.ts',
     internal: 'src/internal.ts',
+    'server-env': 'src/server-env.ts',
     'argon2-worker': 'src/crypto/argon2-worker.ts',
   },
   format: ['esm', 'cjs'],
   // Declarations for the public subpaths only: the worker script is nobody's import.
-  dts: { entry: { index: 'src/index.ts', 'adapter-kit': 'src/adapter-kit.ts', internal: 'src/internal.ts' } },
+  dts: {
+    entry: {
+      index: 'src/index.ts',
+      'adapter-kit': 'src/adapter-kit.ts',
+      internal: 'src/internal.ts',
+      'server-env': 'src/server-env.ts',
+    },
+  },
   clean: true,
   target: 'node20',
   sourcemap: true,

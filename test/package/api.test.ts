@@ -17,6 +17,11 @@ const ENTRIES: readonly { name: string; file: string; report: string }[] = [
     report: 'core-adapter-kit.api.md',
   },
   { name: '@gatehouse-auth/core/internal', file: 'packages/core/dist/internal.d.ts', report: 'core-internal.api.md' },
+  {
+    name: '@gatehouse-auth/core/server-env',
+    file: 'packages/core/dist/server-env.d.ts',
+    report: 'core-server-env.api.md',
+  },
   { name: '@gatehouse-auth/db', file: 'packages/db/dist/index.d.ts', report: 'db.api.md' },
   { name: '@gatehouse-auth/express', file: 'packages/express/dist/index.d.ts', report: 'express.api.md' },
   { name: '@gatehouse-auth/fastify', file: 'packages/fastify/dist/index.d.ts', report: 'fastify.api.md' },

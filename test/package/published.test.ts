@@ -179,6 +179,7 @@ const ENTRIES = [
   '@gatehouse-auth/core',
   '@gatehouse-auth/core/adapter-kit',
   '@gatehouse-auth/core/internal',
+  '@gatehouse-auth/core/server-env',
   '@gatehouse-auth/db',
   '@gatehouse-auth/express',
   '@gatehouse-auth/fastify',

@@ -31,6 +31,7 @@ import {
   type TestServer,
   type TestUser,
 } from '../http/conformance/support.js';
+import { internalsOf } from '@gatehouse-auth/core/internal';
 
 const ADMIN_ONLY = 'This action requires the ADMIN role.';
 const VIEWERS_CANNOT = 'This action requires the MEMBER or ADMIN role: viewers have read-only access.';
@@ -272,7 +273,7 @@ describe.each(ADAPTERS)('%s: privilege escalation', (adapter) => {
     });
 
     it('the system user can be neither changed nor used to log in', async () => {
-      const systemId = server.gatehouse.systemUserId!;
+      const systemId = internalsOf(server.gatehouse).systemUserId!;
       const path = `/v1/users/${globalId('User', systemId)}`;
       const before = await server.store.findUserById(systemId);
       for (const body of [{ role: 'ADMIN' }, { username: 'not-system' }, { password: 'known-now-1' }]) {
@@ -339,7 +340,7 @@ describe.each(ADAPTERS)('%s: privilege escalation', (adapter) => {
   describe('protected accounts', () => {
     it('the default admin and the system user cannot be deleted by any admin credential, themselves included', async () => {
       const other = await actor('ADMIN');
-      const ids = [adminId, server.gatehouse.systemUserId!];
+      const ids = [adminId, internalsOf(server.gatehouse).systemUserId!];
       const adminKey = (await createUserKey(server, admin)).key;
       const callers = [
         ['another admin (session)', { cookie: other.session }],
@@ -479,7 +480,7 @@ describe('SYSTEM through configuration', () => {
       PHOENIX_ADMINS: 'system=ops@example.com;SYSTEM=root@example.com',
     });
     try {
-      const system = await server.store.findUserById(server.gatehouse.systemUserId!);
+      const system = await server.store.findUserById(internalsOf(server.gatehouse).systemUserId!);
       expect(system).toMatchObject({ username: 'system', email: 'system@localhost', role: 'SYSTEM' });
       expect(await server.store.findUserByEmail('ops@example.com')).toBeNull();
       // A different name is a different person: an ordinary admin, not the system identity.

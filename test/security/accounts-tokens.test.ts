@@ -25,6 +25,7 @@ import {
   type TestServer,
   type TestUser,
 } from '../http/conformance/support.js';
+import { internalsOf } from '@gatehouse-auth/core/internal';
 
 async function refresh(server: TestServer, cookie: string): Promise<Response> {
   return call(server, 'POST', '/auth/refresh', { cookie });
@@ -193,7 +194,7 @@ describe.each(ADAPTERS)('%s: password-reset tokens', (adapter) => {
     const owner = await createUser(server, 'MEMBER');
     const other = await createUser(server, 'MEMBER');
     const genuine = await resetToken(server, owner);
-    const deps = server.gatehouse.deps!;
+    const deps = internalsOf(server.gatehouse).deps!;
     const claims = await deps.tokens.verify(genuine, 'password_reset');
     // What a bug that let users choose the subject would produce: the row of one user, the name of another.
     const mixed = await deps.tokens.sign('password_reset', {

@@ -4,13 +4,13 @@
  * certificate (127.0.0.1 / localhost), so STARTTLS on the plain port and LDAPS on the second work.
  * Seeded through the protocol as the root DN, so the memberof overlay fills `memberOf`.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Attribute, Change, Client } from 'ldapts';
+import { freePort, spawnServer, waitUntilReady, type ServerProcess } from '../support/processes.js';
 
 export const BASE = 'dc=example,dc=com';
 export const PEOPLE = `ou=people,${BASE}`;
@@ -61,17 +61,6 @@ export interface Slapd {
   pause(): void;
   resume(): void;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export function ssha(password: string): string {
@@ -201,41 +190,42 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
     ].join('\n'),
   );
 
-  let child: ChildProcess | null = null;
-  let output = '';
+  let server: ServerProcess | null = null;
+  // Kept across restarts: the log of every run.
+  let earlier = '';
+  const output = () => earlier + (server?.output() ?? '');
   async function start(): Promise<void> {
-    const proc = spawn(
-      '/usr/sbin/slapd',
-      ['-f', join(dir, 'slapd.conf'), '-h', `ldap://127.0.0.1:${port}/ ldaps://127.0.0.1:${tlsPort}/`, '-d', 'stats'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    child = proc;
-    proc.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    proc.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      if (proc.exitCode !== null) throw new Error(`slapd exited (${proc.exitCode}):\n${output.slice(-2000)}`);
+    if (server) earlier += server.output();
+    const started = spawnServer('/usr/sbin/slapd', [
+      '-f',
+      join(dir, 'slapd.conf'),
+      '-h',
+      `ldap://127.0.0.1:${port}/ ldaps://127.0.0.1:${tlsPort}/`,
+      '-d',
+      'stats',
+    ]);
+    server = started;
+    const answers = async (): Promise<boolean> => {
       try {
         const probe = new Client({ url: `ldap://127.0.0.1:${port}`, connectTimeout: 500, timeout: 1000 });
         await probe.bind(ROOT_DN, ROOT_PASSWORD);
         await probe.unbind();
-        return;
+        return true;
       } catch {
-        if (Date.now() > deadline) throw new Error(`slapd did not start:\n${output.slice(-2000)}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        return false;
       }
-    }
+    };
+    await waitUntilReady(started, 'slapd', answers, { timeoutMs: 15_000, intervalMs: 100 });
   }
   async function stop(): Promise<void> {
-    const proc = child;
-    child = null;
-    if (!proc || proc.exitCode !== null) return;
-    proc.kill('SIGCONT');
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGTERM');
-    await exited;
+    const stopped = server;
+    if (!stopped) return;
+    earlier += stopped.output();
+    server = null;
+    if (stopped.child.exitCode !== null) return;
+    stopped.child.kill('SIGCONT');
+    stopped.child.kill('SIGTERM');
+    await stopped.exited;
   }
 
   async function admin<T>(run: (client: Client) => Promise<T>): Promise<T> {
@@ -361,11 +351,11 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
       );
       return dn;
     },
-    log: () => output,
+    log: output,
     stop,
     start,
-    pause: () => child?.kill('SIGSTOP'),
-    resume: () => child?.kill('SIGCONT'),
+    pause: () => server?.child.kill('SIGSTOP'),
+    resume: () => server?.child.kill('SIGCONT'),
     async close() {
       await stop();
       rmSync(dir, { recursive: true, force: true });

@@ -7,17 +7,14 @@ import {
   findUnknownVariables,
   type AuthConfig,
 } from '@gatehouse-auth/core';
+import { readServerSettings, resolveAuthConfig, SERVER_VARIABLES } from '@gatehouse-auth/core/server-env';
 import { createApp } from './app.js';
-import { loadAuthConfig } from './auth-config.js';
 import { openStorage, type Storage } from './db/open.js';
 import { logger } from './log.js';
 import { loadOtlpTraceTypes } from './otlp/definitions.js';
-import { readDemoSettings } from './settings.js';
 import { openSharedState, type SharedState } from './shared-state.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
-/** The demo's own settings (settings.ts), besides core's. */
-const DEMO_VARIABLES = ['GATEHOUSE_REDIS_URL', 'GATEHOUSE_TRUSTED_PROXIES'];
 
 function publicUrl(address: AddressInfo, rootPath: string): string {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -59,29 +56,31 @@ function listen(server: ServerType): Promise<AddressInfo> {
 
 async function main(): Promise<void> {
   const env = process.env;
-  const { settings, issues } = readDemoSettings(env, process.cwd());
+  const { settings, issues } = readServerSettings(env, process.cwd());
   // A misspelt variable would leave its setting at the default without a word: say so.
-  for (const { variable, suggestion } of findUnknownVariables(env, { known: DEMO_VARIABLES })) {
+  for (const { variable, suggestion } of findUnknownVariables(env, { known: SERVER_VARIABLES })) {
     logger.warn(
       `${variable} is not a setting Gatehouse or this demo reads${suggestion ? `; did you mean ${suggestion}?` : ''}`,
     );
   }
 
-  let auth: ReturnType<typeof loadAuthConfig>;
+  // Without PHOENIX_SECRET, a secret is generated once into <working dir>/demo-secret, so a fresh
+  // clone needs no setup.
+  let auth: ReturnType<typeof resolveAuthConfig>;
   try {
-    auth = loadAuthConfig(env, settings.workingDir, issues);
+    auth = resolveAuthConfig(env, settings.workingDir, issues, { createSecretFile: true });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);
     process.exit(1);
   }
-  const { config, secretFile } = auth;
+  const { config, secret } = auth;
   // The OTLP definitions ship next to dist/ (and src/): examples/demo/proto.
   const otlp = loadOtlpTraceTypes(new URL('../proto/', import.meta.url));
-  if (secretFile) {
-    const how = secretFile.created ? 'generated a signing secret and saved it to' : 'using the signing secret saved in';
+  if (secret.kind === 'file') {
+    const how = secret.created ? 'generated a signing secret and saved it to' : 'using the signing secret saved in';
     console.warn(
-      `warn: PHOENIX_SECRET is not set; ${how} ${secretFile.path} (mode 0600). Set PHOENIX_SECRET outside this demo.`,
+      `warn: PHOENIX_SECRET is not set; ${how} ${secret.path} (mode 0600). Set PHOENIX_SECRET outside this demo.`,
     );
   }
 
@@ -128,10 +127,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   // The address the demo really listens on is what PHOENIX_HOST/PHOENIX_PORT describe.
-  const served = loadAuthConfig(
+  const served = resolveAuthConfig(
     { ...env, PHOENIX_HOST: settings.host, PHOENIX_PORT: String(address.port) },
     settings.workingDir,
     issues,
+    { createSecretFile: true },
   ).config;
   const gh = await createGatehouse({
     config: served,

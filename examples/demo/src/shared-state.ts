@@ -1,5 +1,5 @@
 import type { Logger, RateLimitStore, RevocationChannel } from '@gatehouse-auth/core';
-import type { DemoSettings } from './settings.js';
+import type { ServerSettings } from '@gatehouse-auth/core/server-env';
 
 /** What several instances must share: rate limits and lockouts, and the revocation fan-out. */
 export interface SharedState {
@@ -14,7 +14,7 @@ export interface SharedState {
  * Redis when `GATEHOUSE_REDIS_URL` is set (rate limits, lockouts and revocations); else, on
  * PostgreSQL, revocations over `LISTEN/NOTIFY` (counters stay per instance); else one process.
  */
-export async function openSharedState(settings: DemoSettings, logger: Logger): Promise<SharedState> {
+export async function openSharedState(settings: ServerSettings, logger: Logger): Promise<SharedState> {
   if (settings.redisUrl !== null) {
     const [{ Redis }, { createRedisRateLimitStore, createRedisRevocationChannel }] = await Promise.all([
       import('ioredis'),

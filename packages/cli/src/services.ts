@@ -14,6 +14,7 @@ import {
   type ServiceDeps,
 } from '@gatehouse-auth/core';
 import { importOptional } from '@gatehouse-auth/core/adapter-kit';
+import { internalsOf } from '@gatehouse-auth/core/internal';
 import { createPostgresRevocationChannel, createPostgresStore, createSqliteStore } from '@gatehouse-auth/db';
 import type { ServerEnvironment } from './environment.js';
 import type { Context } from './io.js';
@@ -51,7 +52,7 @@ function checkUsable(env: ServerEnvironment, options: OpenOptions): void {
   if (!env.config.enabled) {
     throw new PermissionDeniedError(
       `Authentication is disabled (${env.config.prefix}ENABLE_AUTH is not true): there are no users or keys to manage`,
-      'auth_disabled',
+      { code: 'auth_disabled' },
     );
   }
   if (options.signs === true && env.secret.kind === 'pending') {
@@ -139,7 +140,7 @@ export async function withServices<T>(
       ...(channel ? { revocations: channel } : {}),
     });
     try {
-      const { deps, systemUserId } = gatehouse;
+      const { deps, systemUserId } = internalsOf(gatehouse);
       if (deps === null || systemUserId === null)
         throw new Error('unreachable: auth is enabled but Gatehouse built no services');
       const live = channel;

@@ -20,6 +20,7 @@ import {
   type Env,
   type RunningServer,
 } from './support/fixtures.js';
+import { internalsOf } from '@gatehouse-auth/core/internal';
 
 const SECRET = 'cli-bin-test-secret-0123456789-abcdefghijk';
 const CLI_JS = resolve(import.meta.dirname, '../dist/cli.js');
@@ -430,7 +431,7 @@ describe('gatehouse create-system-key (built bin)', () => {
       expect(decodeGlobalId(apiKey.id)).toMatch(/^SystemApiKey:\d+$/);
       expect(await server.authenticate(apiKey.key)).toMatchObject({
         ok: true,
-        principal: { kind: 'system_api_key', role: 'SYSTEM', userId: server.gh.systemUserId },
+        principal: { kind: 'system_api_key', role: 'SYSTEM', userId: internalsOf(server.gh).systemUserId },
       });
 
       expect(human).toMatchObject({ code: 0, stderr: '' });
@@ -473,7 +474,7 @@ describe('gatehouse create-system-key (built bin)', () => {
 describe('gatehouse list-users (built bin)', () => {
   it('lists the users the server created, newest first, as JSON and as a table', async () => {
     await withServer({}, async (server, env, dir) => {
-      const member = await createUser(server.deps, adminSecretPrincipal(server.gh.systemUserId!), {
+      const member = await createUser(server.deps, adminSecretPrincipal(internalsOf(server.gh).systemUserId!), {
         email: 'mia@example.com',
         username: 'mia',
         role: 'MEMBER',
@@ -520,7 +521,7 @@ describe('gatehouse list-users (built bin)', () => {
 describe('gatehouse revoke-sessions (built bin)', () => {
   it("ends every session of the user: the server refuses their old tokens and keeps others'", async () => {
     await withServer({}, async (server, env, dir) => {
-      await createUser(server.deps, adminSecretPrincipal(server.gh.systemUserId!), {
+      await createUser(server.deps, adminSecretPrincipal(internalsOf(server.gh).systemUserId!), {
         email: 'mia@example.com',
         username: 'mia',
         role: 'MEMBER',

@@ -22,6 +22,7 @@ import {
   type Env,
   type RunningServer,
 } from './support/fixtures.js';
+import { internalsOf } from '@gatehouse-auth/core/internal';
 
 const SECRET = 'cli-test-secret-0123456789-abcdefghijklmnop';
 const cliJs = resolve(import.meta.dirname, '../dist/cli.js');
@@ -425,7 +426,9 @@ describe('reset-password', () => {
     expect(result.err).toContain('note: a server already running on this SQLite database');
 
     // The session from before is gone: its access token (never cached here) and its refresh token are refused.
-    expect(await server.gh.authenticator!.authenticate({ authorization: `Bearer ${before.accessToken}` })).toEqual({
+    expect(
+      await internalsOf(server.gh).authenticator!.authenticate({ authorization: `Bearer ${before.accessToken}` }),
+    ).toEqual({
       ok: false,
       reason: 'revoked',
     });
@@ -462,7 +465,7 @@ describe('reset-password', () => {
 
   it('exits 1 for an unknown e-mail, a password the policy refuses, an OAuth2 user and the system user', async () => {
     const { dir, env, server } = await openServer({ PHOENIX_ENABLE_STRONG_PASSWORD_POLICY: 'true' });
-    await createUser(server.deps, adminSecretPrincipal(server.gh.systemUserId!), {
+    await createUser(server.deps, adminSecretPrincipal(internalsOf(server.gh).systemUserId!), {
       email: 'sso@example.com',
       username: 'sso',
       role: 'MEMBER',
@@ -513,10 +516,10 @@ describe('create-system-key', () => {
     });
     expect(decodeGlobalId(apiKey.id)).toMatch(/^SystemApiKey:\d+$/);
 
-    const verdict = await server.gh.authenticator!.authenticate({ authorization: `Bearer ${apiKey.key}` });
+    const verdict = await internalsOf(server.gh).authenticator!.authenticate({ authorization: `Bearer ${apiKey.key}` });
     expect(verdict).toMatchObject({
       ok: true,
-      principal: { kind: 'system_api_key', role: 'SYSTEM', userId: server.gh.systemUserId },
+      principal: { kind: 'system_api_key', role: 'SYSTEM', userId: internalsOf(server.gh).systemUserId },
     });
 
     const human = await cli(['create-system-key', '--name', 'nightly'], env, dir);
@@ -526,7 +529,9 @@ describe('create-system-key', () => {
     );
     const key = /^key: (\S+)$/m.exec(human.out)?.[1];
     expect(human.out.split(key!).length - 1).toBe(1);
-    expect((await server.gh.authenticator!.authenticate({ authorization: `Bearer ${key!}` })).ok).toBe(true);
+    expect((await internalsOf(server.gh).authenticator!.authenticate({ authorization: `Bearer ${key!}` })).ok).toBe(
+      true,
+    );
   });
 
   it('exits 1 for an expiry in the past and 2 without --name', async () => {
@@ -560,7 +565,7 @@ describe('create-system-key', () => {
 describe('list-users', () => {
   it('lists users newest first with GlobalIDs, leaving the system user out', async () => {
     const { dir, env, server } = await openServer();
-    const admin = adminSecretPrincipal(server.gh.systemUserId!);
+    const admin = adminSecretPrincipal(internalsOf(server.gh).systemUserId!);
     const member = await createUser(server.deps, admin, { email: 'mia@example.com', username: 'mia', role: 'MEMBER' });
     await createUser(server.deps, admin, {
       email: 'oli@example.com',
@@ -626,7 +631,9 @@ describe('secret rotation: list-api-keys and check-env', () => {
     const rotated: Env = { ...env, PHOENIX_SECRET: NEW_SECRET, GATEHOUSE_PREVIOUS_SECRETS: SECRET };
     const after = await startSqliteServer(dir, rotated);
     servers.push(after);
-    expect((await after.gh.authenticator!.authenticate({ authorization: `Bearer ${old.key}` })).ok).toBe(true);
+    expect((await internalsOf(after.gh).authenticator!.authenticate({ authorization: `Bearer ${old.key}` })).ok).toBe(
+      true,
+    );
     const fresh = (await cli(['create-system-key', '--name', 'new-ci', '--json'], rotated, dir)).json().apiKey!;
 
     const all = (await cli(['list-api-keys', '--json'], rotated, dir)).json() as CliJson & {
@@ -668,11 +675,15 @@ describe('secret rotation: list-api-keys and check-env', () => {
     const retiredEnv: Env = { ...env, PHOENIX_SECRET: NEW_SECRET };
     const retired = await startSqliteServer(dir, retiredEnv);
     servers.push(retired);
-    expect(await retired.gh.authenticator!.authenticate({ authorization: `Bearer ${old.key}` })).toMatchObject({
+    expect(
+      await internalsOf(retired.gh).authenticator!.authenticate({ authorization: `Bearer ${old.key}` }),
+    ).toMatchObject({
       ok: false,
       reason: 'invalid',
     });
-    expect((await retired.gh.authenticator!.authenticate({ authorization: `Bearer ${fresh.key}` })).ok).toBe(true);
+    expect(
+      (await internalsOf(retired.gh).authenticator!.authenticate({ authorization: `Bearer ${fresh.key}` })).ok,
+    ).toBe(true);
     expect((await cli(['list-api-keys'], retiredEnv, dir)).out).toMatch(/old-ci\s+retired \(already invalid\)/);
     expect((await cli(['list-api-keys', '--old-secrets'], retiredEnv, dir)).out).toContain(
       'no API key depends on a previous secret',
@@ -710,7 +721,7 @@ describe('secret rotation: list-api-keys and check-env', () => {
 describe('revoke-sessions', () => {
   it("ends every session of the user: the old tokens are refused, other users' sessions live on", async () => {
     const { dir, env, server } = await openServer();
-    await createUser(server.deps, adminSecretPrincipal(server.gh.systemUserId!), {
+    await createUser(server.deps, adminSecretPrincipal(internalsOf(server.gh).systemUserId!), {
       email: 'mia@example.com',
       username: 'mia',
       role: 'MEMBER',
@@ -728,7 +739,8 @@ describe('revoke-sessions', () => {
       revocations: 'none',
     });
 
-    const authenticate = (token: string) => server.gh.authenticator!.authenticate({ authorization: `Bearer ${token}` });
+    const authenticate = (token: string) =>
+      internalsOf(server.gh).authenticator!.authenticate({ authorization: `Bearer ${token}` });
     expect(await authenticate(first.accessToken)).toEqual({ ok: false, reason: 'revoked' });
     expect(await authenticate(second.accessToken)).toEqual({ ok: false, reason: 'revoked' });
     await expect(refreshSession(server.deps, second.refreshToken)).rejects.toMatchObject({ code: 'invalid_token' });
@@ -754,7 +766,7 @@ describe('revoke-sessions', () => {
 describe('audit', () => {
   it('shows what the CLI and the server did, newest first, filtered by user, type and time, as lines or --json', async () => {
     const { dir, env, server } = await openServer();
-    await createUser(server.deps, adminSecretPrincipal(server.gh.systemUserId!), {
+    await createUser(server.deps, adminSecretPrincipal(internalsOf(server.gh).systemUserId!), {
       email: 'ava@example.com',
       username: 'ava',
       role: 'MEMBER',
@@ -836,9 +848,9 @@ describe('on PostgreSQL', () => {
     try {
       const session = await login(server.deps, { email: 'admin@localhost', password: 'admin' });
       const authenticate = () =>
-        server.gh.authenticator!.authenticate({ authorization: `Bearer ${session.accessToken}` });
+        internalsOf(server.gh).authenticator!.authenticate({ authorization: `Bearer ${session.accessToken}` });
       expect((await authenticate()).ok).toBe(true);
-      expect(server.gh.authenticator!.size).toBe(1);
+      expect(internalsOf(server.gh).authenticator!.size).toBe(1);
 
       const dir = tempDir();
       const result = await cli(['revoke-sessions', '--email', 'admin@localhost', '--json'], env, dir);
@@ -848,7 +860,7 @@ describe('on PostgreSQL', () => {
       expect(result.out).not.toContain(url);
 
       const deadline = Date.now() + 5_000;
-      while (server.gh.authenticator!.size > 0 && Date.now() < deadline)
+      while (internalsOf(server.gh).authenticator!.size > 0 && Date.now() < deadline)
         await new Promise((wait) => setTimeout(wait, 20));
       expect(await authenticate()).toEqual({ ok: false, reason: 'revoked' });
 
@@ -871,9 +883,9 @@ describe('with GATEHOUSE_REDIS_URL', () => {
     try {
       const session = await login(server.deps, { email: 'admin@localhost', password: 'admin' });
       const authenticate = () =>
-        server.gh.authenticator!.authenticate({ authorization: `Bearer ${session.accessToken}` });
+        internalsOf(server.gh).authenticator!.authenticate({ authorization: `Bearer ${session.accessToken}` });
       expect((await authenticate()).ok).toBe(true);
-      expect(server.gh.authenticator!.size).toBe(1);
+      expect(internalsOf(server.gh).authenticator!.size).toBe(1);
 
       const result = await cli(['revoke-sessions', '--email', 'admin@localhost', '--json'], env, dir);
       expect(result.code).toBe(0);
@@ -881,7 +893,7 @@ describe('with GATEHOUSE_REDIS_URL', () => {
       expect(result.err).toBe('');
 
       const deadline = Date.now() + 5_000;
-      while (server.gh.authenticator!.size > 0 && Date.now() < deadline)
+      while (internalsOf(server.gh).authenticator!.size > 0 && Date.now() < deadline)
         await new Promise((wait) => setTimeout(wait, 20));
       expect(await authenticate()).toEqual({ ok: false, reason: 'revoked' });
     } finally {

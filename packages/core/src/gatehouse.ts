@@ -37,6 +37,8 @@ import {
 } from './audit/index.js';
 import { mfaAuthRoutes, mfaV1Routes } from './http/routes/mfa-routes.js';
 import { passkeyAuthRoutes, passkeyV1Routes } from './http/routes/passkey-routes.js';
+import { createReads, createSessionFromCookie, type CookieSession, type GatehouseReads } from './gatehouse-reads.js';
+import { attachInternals } from './gatehouse-internals.js';
 
 /**
  * @module
@@ -46,6 +48,7 @@ import { passkeyAuthRoutes, passkeyV1Routes } from './http/routes/passkey-routes
  */
 
 export type { GuardInput, GuardResult, GuardedPrincipal, RequestContext } from './http/gate.js';
+export type { CookieSession, GatehouseReads } from './gatehouse-reads.js';
 
 export interface GatehouseOptions {
   config: AuthConfig;
@@ -90,9 +93,15 @@ export interface GatehouseOptions {
 
 export interface Gatehouse {
   readonly config: AuthConfig;
-  readonly deps: ServiceDeps | null;
-  readonly systemUserId: number | null;
-  readonly authenticator: Authenticator | null;
+  /**
+   * The signed-in session of a browser request, from the access-token cookie in `cookieHeader`
+   * only (a page is a navigation: an Authorization header or an API key does not make one). Null
+   * when there is none, it is no longer valid, or auth is off; an `UnavailableError` when the store
+   * cannot answer (not a reason to send the user to log in).
+   */
+  sessionFromCookie(cookieHeader: string | null): Promise<CookieSession | null>;
+  /** What the host's own pages show a signed-in principal, under the API's policy; null while auth is off. */
+  readonly reads: GatehouseReads | null;
   /** Serves Gatehouse's own routes; null when the path is not one of them (the host handles it). */
   handle(request: Request, context?: RequestContext): Promise<Response | null>;
   /** Whether a path (without query) is one of Gatehouse's, so adapters only build a Request for those. */
@@ -145,7 +154,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
   // Checked before bootstrap writes anything.
   const sweepIntervalMs = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
   if (!Number.isSafeInteger(sweepIntervalMs) || sweepIntervalMs < 0 || sweepIntervalMs > MAX_TIMER_MS) {
-    throw new Error(`createGatehouse: sweepIntervalMs must be an integer from 0 to ${MAX_TIMER_MS} (0: no timer)`);
+    throw new RangeError(`createGatehouse: sweepIntervalMs must be an integer from 0 to ${MAX_TIMER_MS} (0: no timer)`);
   }
   const logger = options.logger ?? createStderrLogger();
   const clock = options.clock ?? systemClock;
@@ -167,7 +176,7 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
   let systemUserId: number | null = null;
   if (!config.enabled) audit.system.record({ type: 'auth.disabled_at_start', subjectUserId: null, details: {} });
   if (config.enabled) {
-    if (!config.secret) throw new Error('createGatehouse: auth is enabled but the config has no secret');
+    if (!config.secret) throw new TypeError('createGatehouse: auth is enabled but the config has no secret');
     const revocations = options.revocations ?? createLocalRevocationChannel();
     hasher = boundedLoginHasher(options.hasher ?? null, config.passwordHashing, options.passwordHashing ?? {}, logger);
     deps = {
@@ -249,32 +258,34 @@ export async function createGatehouse(options: GatehouseOptions): Promise<Gateho
   });
   const { guard, guardCached, requireRole } = gate;
 
-  return {
-    config,
-    deps,
-    systemUserId,
-    authenticator,
-    handle,
-    owns,
-    paths,
-    guard,
-    guardCached,
-    requireRole,
-    sweepExpired: () => sweep?.runOnce() ?? Promise.resolve(0),
-    audit,
-    /**
-     * Stops the sweep timer and the authenticator's subscriptions, waits for mail still being sent
-     * and writes the audit events still queued, then ends the default hasher's argon2 worker threads.
-     * The store is the host's: close it yourself, after this.
-     */
-    async close() {
-      authenticator?.close();
-      await sweep?.stop();
-      await background.drain();
-      await audit.close();
-      // Last, after the drain (background work may still hash): ends the argon2 worker threads of
-      // the default hasher; a hasher you passed in is yours to close.
-      await hasher?.close();
+  return attachInternals<Gatehouse>(
+    {
+      config,
+      sessionFromCookie: createSessionFromCookie(config, authenticator, deps),
+      reads: deps ? createReads(deps) : null,
+      handle,
+      owns,
+      paths,
+      guard,
+      guardCached,
+      requireRole,
+      sweepExpired: () => sweep?.runOnce() ?? Promise.resolve(0),
+      audit,
+      /**
+       * Stops the sweep timer and the authenticator's subscriptions, waits for mail still being sent
+       * and writes the audit events still queued, then ends the default hasher's argon2 worker threads.
+       * The store is the host's: close it yourself, after this.
+       */
+      async close() {
+        authenticator?.close();
+        await sweep?.stop();
+        await background.drain();
+        await audit.close();
+        // Last, after the drain (background work may still hash): ends the argon2 worker threads of
+        // the default hasher; a hasher you passed in is yours to close.
+        await hasher?.close();
+      },
     },
-  };
+    { deps, authenticator, systemUserId },
+  );
 }

@@ -213,7 +213,13 @@ export {
   type RequestContext,
 } from './http/index.js';
 
-export { createGatehouse, type Gatehouse, type GatehouseOptions } from './gatehouse.js';
+export {
+  createGatehouse,
+  type CookieSession,
+  type Gatehouse,
+  type GatehouseOptions,
+  type GatehouseReads,
+} from './gatehouse.js';
 
 export {
   AUDIT_EVENT_TYPES,

@@ -68,3 +68,4 @@ export {
   type OAuth2ErrorCode,
   type OAuth2Flow,
 } from './oauth2/index.js';
+export { internalsOf, type GatehouseInternals } from './gatehouse-internals.js';

@@ -12,8 +12,8 @@ export class SchemaVersionError extends GatehouseError {
 
   constructor(databaseVersion: number, supportedVersion: number) {
     super(
-      'internal',
       `Database schema version ${databaseVersion} is newer than the newest version this @gatehouse-auth/db knows (${supportedVersion}); upgrade Gatehouse before using this database`,
+      { code: 'internal' },
     );
     this.databaseVersion = databaseVersion;
     this.supportedVersion = supportedVersion;
@@ -108,16 +108,16 @@ function constraintViolation(error: unknown): Violation | null {
 function conflictFor(violation: Violation, cause: unknown): ConflictError {
   if (violation.kind === 'unique') {
     if (violation.target === 'users.email' || violation.target === 'users_email_key') {
-      return new ConflictError('Email already exists', 'duplicate_email', { cause });
+      return new ConflictError('Email already exists', { code: 'duplicate_email', cause });
     }
     if (violation.target === 'users.username' || violation.target === 'users_username_key') {
-      return new ConflictError('Username already exists', 'duplicate_username', { cause });
+      return new ConflictError('Username already exists', { code: 'duplicate_username', cause });
     }
-    return new ConflictError('Record already exists', 'conflict', { cause });
+    return new ConflictError('Record already exists', { code: 'conflict', cause });
   }
   if (violation.kind === 'foreign_key')
-    return new ConflictError('Referenced record does not exist', 'conflict', { cause });
-  return new ConflictError('Record violates a store constraint', 'conflict', { cause });
+    return new ConflictError('Referenced record does not exist', { code: 'conflict', cause });
+  return new ConflictError('Record violates a store constraint', { code: 'conflict', cause });
 }
 
 /**
@@ -129,6 +129,6 @@ export function toStoreError(error: unknown): unknown {
   if (isGatehouseError(error)) return error;
   const violation = constraintViolation(error);
   if (violation) return conflictFor(violation, error);
-  if (isUnavailable(error)) return new UnavailableError(UNAVAILABLE_MESSAGE, 'unavailable', { cause: error });
+  if (isUnavailable(error)) return new UnavailableError(UNAVAILABLE_MESSAGE, { code: 'unavailable', cause: error });
   return error;
 }

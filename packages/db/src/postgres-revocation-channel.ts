@@ -185,7 +185,7 @@ export async function createPostgresRevocationChannel(
     current = await connect();
   } catch (error) {
     if (isUnavailable(error))
-      throw new UnavailableError('Revocation channel unavailable', 'unavailable', { cause: error });
+      throw new UnavailableError('Revocation channel unavailable', { code: 'unavailable', cause: error });
     throw error;
   }
   live = true;

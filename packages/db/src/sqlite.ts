@@ -97,5 +97,7 @@ function toUnavailable(error: unknown): unknown {
   const mapped = toStoreError(error);
   if (mapped !== error) return mapped;
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? new UnavailableError(UNAVAILABLE_MESSAGE, 'unavailable', { cause: error }) : error;
+  return typeof code === 'string'
+    ? new UnavailableError(UNAVAILABLE_MESSAGE, { code: 'unavailable', cause: error })
+    : error;
 }

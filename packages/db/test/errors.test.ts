@@ -117,8 +117,8 @@ describe('toStoreError: everything else is rethrown as it is', () => {
     ['a TypeError', new TypeError('x is not a function')],
     ['a plain value', 'boom'],
     ['an AggregateError of programming errors', new AggregateError([new TypeError('a')])],
-    ['an already typed error', new ConflictError('Email already exists', 'duplicate_email')],
-    ['a GatehouseError', new GatehouseError('internal', 'x')],
+    ['an already typed error', new ConflictError('Email already exists', { code: 'duplicate_email' })],
+    ['a GatehouseError', new GatehouseError('x', { code: 'internal' })],
   ])('%s', (_label, error) => {
     expect(toStoreError(error)).toBe(error);
   });

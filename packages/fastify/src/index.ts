@@ -238,7 +238,7 @@ export function principalOf(request: FastifyRequest): GuardedPrincipal {
   return principal;
 }
 
-const MALFORMED_PATH = new ValidationError(MALFORMED_PATH_MESSAGE, 'malformed_path');
+const MALFORMED_PATH = new ValidationError(MALFORMED_PATH_MESSAGE, { code: 'malformed_path' });
 
 /**
  * Fastify refuses a path it cannot percent-decode before any route or hook runs, with its own 400

@@ -131,7 +131,7 @@ async function unavailableOnError<T>(operation: () => Promise<T>): Promise<T> {
     return await operation();
   } catch (error) {
     // The routes answer 503 to this; a raw ioredis error would be a 500.
-    throw new UnavailableError('Rate-limit store unavailable', 'unavailable', { cause: error });
+    throw new UnavailableError('Rate-limit store unavailable', { code: 'unavailable', cause: error });
   }
 }
 

@@ -126,7 +126,7 @@ export async function createRedisRevocationChannel(
   } catch (error) {
     subscriber.disconnect(false);
     publisher.disconnect(false);
-    throw new UnavailableError('Revocation channel unavailable', 'unavailable', { cause: error });
+    throw new UnavailableError('Revocation channel unavailable', { code: 'unavailable', cause: error });
   }
   live = true;
   // Registered only now: the first 'ready' was the start-up above.

@@ -22,6 +22,7 @@ import {
   type Session,
   type TestServer,
 } from './support.js';
+import { internalsOf } from '@gatehouse-auth/core/internal';
 
 interface KeyJson {
   id: string;
@@ -333,7 +334,11 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: API keys', (adapter) => {
         await call(server, 'GET', '/v1/projects', { bearer: created.key }),
         200,
       );
-      expect(host.principal).toEqual({ kind: 'system_api_key', role: 'SYSTEM', userId: server.gatehouse.systemUserId });
+      expect(host.principal).toEqual({
+        kind: 'system_api_key',
+        role: 'SYSTEM',
+        userId: internalsOf(server.gatehouse).systemUserId,
+      });
       // Not a viewer: writes are fine.
       await expectStatus(await call(server, 'POST', '/v1/traces', { bearer: created.key }), 201);
       await expectError(await call(server, 'GET', '/v1/users', { bearer: created.key }), 403, 'forbidden', ADMIN_ONLY);

@@ -18,6 +18,7 @@ import {
 } from '@gatehouse-auth/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADAPTERS, DEFAULT_ADMIN, NO_RATE_LIMIT, startServer, type TestServer } from './support.js';
+import { internalsOf } from '@gatehouse-auth/core/internal';
 
 const WRONG_PASSWORD = 'wrong-password-9f1c';
 const UNKNOWN_EMAIL = 'nobody-7d2a@example.com';
@@ -140,7 +141,7 @@ describe.each(ADAPTERS)('bounded password hashing over HTTP (%s)', (adapter) => 
   });
 
   it('queues in arrival order up to the bound, answers 503 + Retry-After past it, logs the burst once, no secret', async () => {
-    const bounded = server.gatehouse.deps!.hasher as BoundedPasswordHasher;
+    const bounded = internalsOf(server.gatehouse).deps!.hasher as BoundedPasswordHasher;
     // Start-up lines (bootstrap) are not this test's business.
     const fromLine = log.lines.length;
     expect(bounded.stats()).toMatchObject({ concurrency: 1, maxQueue: 2, inFlight: 0, queued: 0 });
@@ -194,7 +195,7 @@ describe.each(ADAPTERS)('bounded password hashing over HTTP (%s)', (adapter) => 
   });
 
   it('refused logins (503) never count toward the account lockout', async () => {
-    const bounded = server.gatehouse.deps!.hasher as BoundedPasswordHasher;
+    const bounded = internalsOf(server.gatehouse).deps!.hasher as BoundedPasswordHasher;
     const adminKey = `login:${DEFAULT_ADMIN.email}`;
     const failuresBefore = limits.failures(adminKey);
     gated.hold();
@@ -223,7 +224,7 @@ describe.each(ADAPTERS)('bounded password hashing over HTTP (%s)', (adapter) => 
   });
 
   it('a right password whose hash upgrade meets a full queue logs in; the upgrade waits for a later login', async () => {
-    const bounded = server.gatehouse.deps!.hasher as BoundedPasswordHasher;
+    const bounded = internalsOf(server.gatehouse).deps!.hasher as BoundedPasswordHasher;
     const email = 'weak-hash@example.com';
     const password = 'weak-hash-password-31';
     // A hash with weaker parameters than the current ones: the next login upgrades it.

@@ -22,6 +22,7 @@ import {
   type CallOptions,
   type TestServer,
 } from './support.js';
+import { internalsOf } from '@gatehouse-auth/core/internal';
 
 const VIEWER_DENIED = 'This action requires the MEMBER or ADMIN role: viewers have read-only access.';
 const ADMIN_ONLY = 'This action requires the ADMIN role.';
@@ -115,7 +116,7 @@ describe.each(ADAPTERS_AND_LOWEST)('%s: REST table', (adapter) => {
 
   beforeAll(async () => {
     server = await startServer(adapter, { ...NO_RATE_LIMIT });
-    const systemUserId = server.gatehouse.systemUserId;
+    const systemUserId = internalsOf(server.gatehouse).systemUserId;
     const admin = await loginSession(server, DEFAULT_ADMIN.email, DEFAULT_ADMIN.password);
     const adminId = (
       await expectJson<{ data: { id: string } }>(await call(server, 'GET', '/v1/user', { cookie: admin }), 200)

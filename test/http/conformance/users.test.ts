@@ -26,6 +26,7 @@ import {
   type TestServer,
   type TestUser,
 } from './support.js';
+import { internalsOf } from '@gatehouse-auth/core/internal';
 
 interface UserJson {
   id: string;
@@ -486,7 +487,7 @@ describe.each(ADAPTERS)('%s: users', (adapter) => {
     });
 
     it('the system user → 403 "Cannot delete the default admin or system user"', async () => {
-      const systemId = server.gatehouse.systemUserId;
+      const systemId = internalsOf(server.gatehouse).systemUserId;
       expect(systemId).not.toBeNull();
       await expectError(
         await call(server, 'DELETE', `/v1/users/${globalId('User', systemId!)}`, { cookie: admin }),

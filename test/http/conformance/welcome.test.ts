@@ -18,6 +18,7 @@ import {
   type ReceivedMail,
   type TestServer,
 } from './support.js';
+import { internalsOf } from '@gatehouse-auth/core/internal';
 
 function welcomeLink(mail: ReceivedMail): string {
   const anchor = /<a\b[^>]*\bid="welcome-url"[^>]*>/i.exec(mail.html)?.[0];
@@ -98,7 +99,7 @@ describe.each(ADAPTERS)('%s: welcome mail without a working SMTP relay', (adapte
   it('without SMTP nothing is sent and the user is created as usual', async () => {
     const server = await startServer(adapter, { ...NO_RATE_LIMIT, PHOENIX_SMTP_HOSTNAME: '' });
     try {
-      expect(server.gatehouse.deps?.mailer).toBeNull();
+      expect(internalsOf(server.gatehouse).deps?.mailer).toBeNull();
       const { email } = await create(server, 'LOCAL');
       await sleep(100);
       expect(server.mails).toEqual([]);

@@ -1,7 +1,7 @@
 import type { AuthStore } from '@gatehouse-auth/core';
 import { createPostgresStore, createSqliteStore } from '@gatehouse-auth/db';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import type { DatabaseSettings } from '../settings.js';
+import type { DatabaseSettings } from '@gatehouse-auth/core/server-env';
 import { createDemoTables, type DemoDatabase, type Dialect } from './schema.js';
 
 /** Gatehouse's store and the demo's tables, in one database. */

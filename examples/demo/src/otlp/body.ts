@@ -6,7 +6,7 @@ const gunzipAsync = promisify(gunzip);
 const inflateAsync = promisify(inflate);
 
 const tooLarge = (limit: number) =>
-  new ValidationError(`Request body must be at most ${limit} bytes`, 'payload_too_large');
+  new ValidationError(`Request body must be at most ${limit} bytes`, { code: 'payload_too_large' });
 
 /** The raw body, refused (413) past `limit` bytes while it streams in, whatever Content-Length claims. */
 async function readBytes(request: Request, limit: number): Promise<Uint8Array> {
@@ -36,7 +36,7 @@ async function readBytes(request: Request, limit: number): Promise<Uint8Array> {
 export async function readOtlpBody(request: Request, limit: number): Promise<Uint8Array> {
   const encoding = request.headers.get('content-encoding')?.trim().toLowerCase() || 'identity';
   if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'deflate') {
-    throw new ValidationError(`Unsupported content encoding: ${encoding}`, 'unsupported_media_type');
+    throw new ValidationError(`Unsupported content encoding: ${encoding}`, { code: 'unsupported_media_type' });
   }
   const raw = await readBytes(request, limit);
   if (encoding === 'identity') return raw;
@@ -44,6 +44,6 @@ export async function readOtlpBody(request: Request, limit: number): Promise<Uin
     return await (encoding === 'gzip' ? gunzipAsync : inflateAsync)(raw, { maxOutputLength: limit });
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(limit);
-    throw new ValidationError(`Request body is not valid ${encoding} data`, 'bad_request');
+    throw new ValidationError(`Request body is not valid ${encoding} data`, { code: 'bad_request' });
   }
 }

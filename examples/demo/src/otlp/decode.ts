@@ -30,7 +30,7 @@ export function otlpEncoding(contentType: string | undefined): OtlpEncoding {
   const media = contentType?.split(';', 1)[0]?.trim().toLowerCase();
   if (media === 'application/x-protobuf' || media === 'application/protobuf') return 'protobuf';
   if (media === 'application/json') return 'json';
-  throw new ValidationError(`Unsupported content type: ${contentType ?? 'none'}`, 'unsupported_media_type');
+  throw new ValidationError(`Unsupported content type: ${contentType ?? 'none'}`, { code: 'unsupported_media_type' });
 }
 
 // --- plain objects as protobufjs gives them back (toObject with longs and enums as strings) -------
@@ -122,7 +122,7 @@ function decodeJson(type: protobuf.Type, body: Uint8Array): ExportRequest {
   try {
     value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
   } catch {
-    throw new ValidationError('Request body is not valid JSON', 'malformed_json');
+    throw new ValidationError('Request body is not valid JSON', { code: 'malformed_json' });
   }
   if (!isRecord(value)) throw new ValidationError('Request body must be a JSON object');
   try {

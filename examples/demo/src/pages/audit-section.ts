@@ -1,11 +1,10 @@
 import {
   AUDIT_EVENT_TYPES,
   isAuditEventType,
-  listAuditEvents,
   type AuditEventRecord,
   type AuthenticatedPrincipal,
   type Gatehouse,
-  type ServiceDeps,
+  type GatehouseReads,
 } from '@gatehouse-auth/core';
 import { html, type SafeHtml } from './html.js';
 
@@ -46,25 +45,25 @@ function detailText(event: AuditEventRecord): string {
 
 /**
  * The audit trail for admins on the settings page: the newest events, optionally of one type
- * (`?audit_type=`), read through core's `listAuditEvents` like the API. Events still queued in
+ * (`?audit_type=`), read through `gh.reads` under the API's policy. Events still queued in
  * memory are written first, so what just happened shows.
  */
 export async function auditSection(
   gh: Gatehouse,
-  deps: ServiceDeps,
+  reads: GatehouseReads,
   principal: AuthenticatedPrincipal,
   url: URL,
 ): Promise<SafeHtml> {
   const raw = url.searchParams.get('audit_type');
   const type = raw !== null && isAuditEventType(raw) ? raw : null;
   await gh.audit.flush();
-  const page = await listAuditEvents(deps, principal, { limit: AUDIT_LIMIT, types: type ? [type] : [] });
+  const page = await reads.auditEvents(principal, { limit: AUDIT_LIMIT, types: type ? [type] : [] });
   const names = new Map<number, string>();
   const nameOf = async (id: number | null): Promise<string> => {
     if (id === null) return '';
     let name = names.get(id);
     if (name === undefined) {
-      name = (await deps.store.findUserById(id))?.email ?? `user #${id} (deleted)`;
+      name = (await reads.user(id))?.email ?? `user #${id} (deleted)`;
       names.set(id, name);
     }
     return name;
@@ -88,7 +87,7 @@ export async function auditSection(
     <h2>Audit trail</h2>
     <p class="hint">
       Security events, newest first: sign-ins, lockouts, password, user and key changes. Kept
-      ${deps.config.auditRetentionDays} days.
+      ${gh.config.auditRetentionDays} days.
     </p>
     <form class="row-form" method="get" action="#audit">
       <label

@@ -1,4 +1,4 @@
-import { getMfaStatus, type AuthenticatedPrincipal, type Gatehouse, type UserRecord } from '@gatehouse-auth/core';
+import type { AuthenticatedPrincipal, Gatehouse, UserRecord } from '@gatehouse-auth/core';
 import { html, type SafeHtml } from './html.js';
 import { formError } from './layout.js';
 import { enrolmentBox, recoveryCodesBox } from './mfa-markup.js';
@@ -29,15 +29,15 @@ export async function mfaSection(
   principal: AuthenticatedPrincipal,
   user: UserRecord,
 ): Promise<SafeHtml> {
-  const deps = gh.deps;
+  const reads = gh.reads;
   const intro = html`<h2>Two-factor authentication</h2>`;
-  if (user.authMethod !== 'LOCAL' || !gh.config.basicAuthEnabled || deps === null) {
+  if (user.authMethod !== 'LOCAL' || !gh.config.basicAuthEnabled || reads === null) {
     return html`<section class="card" id="mfa">
       ${intro}
       <p class="hint">Your account signs in through your identity provider, which decides on a second factor.</p>
     </section>`;
   }
-  const status = await getMfaStatus(deps, principal);
+  const status = await reads.mfaStatus(principal);
   if (!status.available) {
     return html`<section class="card" id="mfa">
       ${intro}

@@ -1,4 +1,4 @@
-import { listPasskeys, type AuthenticatedPrincipal, type Gatehouse, type UserRecord } from '@gatehouse-auth/core';
+import type { AuthenticatedPrincipal, Gatehouse, UserRecord } from '@gatehouse-auth/core';
 import { toGlobalId } from '@gatehouse-auth/core/internal';
 import { html, type SafeHtml } from './html.js';
 import { formError } from './layout.js';
@@ -15,10 +15,10 @@ export async function passkeySection(
   principal: AuthenticatedPrincipal,
   user: UserRecord,
 ): Promise<SafeHtml | ''> {
-  const deps = gh.deps;
-  if (user.authMethod !== 'LOCAL' || !gh.config.basicAuthEnabled || deps === null) return '';
+  const reads = gh.reads;
+  if (user.authMethod !== 'LOCAL' || !gh.config.basicAuthEnabled || reads === null) return '';
   if (gh.config.mfa.encryptionKey === null) return '';
-  const passkeys = await listPasskeys(deps, principal);
+  const passkeys = await reads.passkeys(principal);
   const rows = passkeys.map((passkey) => {
     const path = `/v1/user/mfa/passkeys/${encodeURIComponent(toGlobalId('Passkey', passkey.id))}`;
     const id = `passkey-${passkey.id}`;

@@ -2,12 +2,10 @@ import {
   isDefaultAdmin,
   isSafeReturnUrl,
   isSystemUser,
-  UnavailableError,
-  type AuthenticatedPrincipal,
+  type CookieSession,
   type Gatehouse,
   type UserRecord,
 } from '@gatehouse-auth/core';
-import { readCookie } from '@gatehouse-auth/core/adapter-kit';
 import type { SignedInHeader } from './layout.js';
 
 /** What every page handler gets: no framework types, so the pages do not depend on Hono. */
@@ -63,30 +61,11 @@ export function authPageConfig(request: PageRequest): Promise<AuthPageConfig> {
   return config;
 }
 
-export interface PageSession {
-  readonly principal: AuthenticatedPrincipal;
-  readonly user: UserRecord;
-}
+export type PageSession = CookieSession;
 
-/**
- * The signed-in user of a page request, from the access-token cookie only (a page is a browser
- * navigation: an Authorization header or an API key does not make a session). Null when there is none
- * or it is no longer valid; a store outage is an error, not a reason to send the user to log in.
- */
-export async function currentSession(request: PageRequest): Promise<PageSession | null> {
-  const { gh } = request;
-  if (gh.authenticator === null || gh.deps === null) return null;
-  const token = readCookie(request.cookie, gh.config.cookies.names.accessToken);
-  if (token === null) return null;
-  const result = await gh.authenticator.authenticate({ accessTokenCookie: token });
-  if (!result.ok) {
-    if (result.reason === 'unavailable') throw new UnavailableError('Authentication store unavailable');
-    return null;
-  }
-  const { principal } = result;
-  if (principal.kind !== 'session' || principal.userId === null) return null;
-  const user = await gh.deps.store.findUserById(principal.userId);
-  return user === null ? null : { principal, user };
+/** The signed-in user of a page request (`gh.sessionFromCookie`: the access-token cookie only). */
+export function currentSession(request: PageRequest): Promise<PageSession | null> {
+  return request.gh.sessionFromCookie(request.cookie);
 }
 
 /** A LOCAL user with "password needs reset" may see nothing but the change-password page. */

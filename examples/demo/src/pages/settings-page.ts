@@ -1,10 +1,7 @@
 import {
   ASSIGNABLE_ROLES,
   can,
-  listOwnApiKeys,
-  listOwnSessions,
-  listSystemApiKeys,
-  listUsers,
+  systemClock,
   type SessionView,
   type ApiKeyWithOwner,
   type AuthenticatedPrincipal,
@@ -337,11 +334,11 @@ function usersSection(
 
 /** Which listed password users have a confirmed authenticator (their row offers "Reset 2FA"). */
 async function usersWithFactor(request: PageRequest, users: readonly UserRecord[]): Promise<Set<number>> {
-  const store = request.gh.deps?.store;
-  if (!store) return new Set();
+  const reads = request.gh.reads;
+  if (!reads) return new Set();
   const local = users.filter((user) => user.authMethod === 'LOCAL');
-  const factors = await Promise.all(local.map((user) => store.findTotpFactor(user.id)));
-  return new Set(local.filter((_, i) => factors[i]?.confirmedAt != null).map((user) => user.id));
+  const factors = await Promise.all(local.map((user) => reads.hasSecondFactor(user.id)));
+  return new Set(local.filter((_, i) => factors[i]).map((user) => user.id));
 }
 
 function authDisabled(request: PageRequest): Response {
@@ -362,23 +359,23 @@ function authDisabled(request: PageRequest): Response {
  */
 export async function settingsPage(request: PageRequest): Promise<Response> {
   const { root, gh } = request;
-  const deps = gh.deps;
-  if (!gh.config.enabled || deps === null) return authDisabled(request);
+  const reads = gh.reads;
+  if (!gh.config.enabled || reads === null) return authDisabled(request);
   const session = await currentSession(request);
   if (session === null) return redirectTo(loginUrl(root, here(request)));
   if (mustChangePassword(session)) return redirectTo(changePasswordUrl(root, here(request)));
 
   const { principal, user } = session;
-  const now = deps.clock.now();
+  const now = systemClock.now();
   const page = { limit: LIST_LIMIT };
-  const ownKeys = await listOwnApiKeys(deps, principal, page);
-  const sessions = await listOwnSessions(deps, principal, principal.sessionId);
-  const users = can(principal, 'list_users') ? await listUsers(deps, principal, page) : null;
+  const ownKeys = await reads.ownApiKeys(principal, page);
+  const sessions = await reads.ownSessions(principal, principal.sessionId);
+  const users = can(principal, 'list_users') ? await reads.users(principal, page) : null;
   const withFactor = users ? await usersWithFactor(request, users.users) : new Set<number>();
   const mfa = await mfaSection(gh, principal, user);
   const passkeys = await passkeySection(gh, principal, user);
-  const systemKeys = can(principal, 'list_system_keys') ? await listSystemApiKeys(deps, principal, page) : null;
-  const audit = can(principal, 'read_audit_events') ? await auditSection(gh, deps, principal, request.url) : null;
+  const systemKeys = can(principal, 'list_system_keys') ? await reads.systemApiKeys(principal, page) : null;
+  const audit = can(principal, 'read_audit_events') ? await auditSection(gh, reads, principal, request.url) : null;
 
   const body = html`<h1>Settings</h1>
     <p class="alert alert-error" id="page-error" role="alert" hidden></p>

@@ -9,7 +9,7 @@ import {
 } from '@gatehouse-auth/core';
 import { createDiscovery } from '@gatehouse-auth/core/internal';
 import { parseOptions } from '../args.js';
-import type { SecretSource } from '../auth-config.js';
+import { SERVER_VARIABLES, type SecretSource } from '@gatehouse-auth/core/server-env';
 import { loadEnvironment, type ServerEnvironment } from '../environment.js';
 import { printJson, type Context } from '../io.js';
 import { ROTATION_STEPS, rotationState } from '../rotation.js';
@@ -87,9 +87,6 @@ function printRotation(ctx: Context): void {
 }
 
 const onOff = (value: boolean) => (value ? 'on' : 'off');
-
-/** Variables the CLI and the servers it works with read besides core's (settings.ts). */
-export const SERVER_VARIABLES: readonly string[] = ['GATEHOUSE_REDIS_URL', 'GATEHOUSE_TRUSTED_PROXIES'];
 
 function unknownText({ variable, suggestion }: UnknownVariable): string {
   return `${variable} is not a setting Gatehouse reads${suggestion ? `; did you mean ${suggestion}?` : ''}`;

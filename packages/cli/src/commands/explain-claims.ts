@@ -25,10 +25,9 @@ function readClaims(ctx: Context, file: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new ValidationError(
-      `${path} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
-      'malformed_json',
-    );
+    throw new ValidationError(`${path} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, {
+      code: 'malformed_json',
+    });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ValidationError(`${path} must hold one JSON object: the claims of an ID token or a UserInfo answer`);

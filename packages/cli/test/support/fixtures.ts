@@ -12,11 +12,13 @@ import { join } from 'node:path';
 import {
   createGatehouse,
   parseAuthEnv,
+  type Authenticator,
   type AuthStore,
   type Gatehouse,
   type RevocationChannel,
   type ServiceDeps,
 } from '@gatehouse-auth/core';
+import { internalsOf } from '@gatehouse-auth/core/internal';
 import { createSqliteStore } from '@gatehouse-auth/db';
 import { afterAll, beforeAll } from 'vitest';
 
@@ -60,7 +62,7 @@ export interface RunningServer {
   readonly deps: ServiceDeps;
   readonly store: AuthStore;
   /** Bearer-token check as the server's middleware does it. */
-  authenticate(token: string): ReturnType<NonNullable<Gatehouse['authenticator']>['authenticate']>;
+  authenticate(token: string): ReturnType<Authenticator['authenticate']>;
   /** Closes the Gatehouse, then the store. */
   close(): Promise<void>;
 }
@@ -70,9 +72,9 @@ export async function startServer(store: AuthStore, env: Env, revocations?: Revo
   const gh = await createGatehouse({ config, store, ...(revocations ? { revocations } : {}) });
   return {
     gh,
-    deps: gh.deps!,
+    deps: internalsOf(gh).deps!,
     store,
-    authenticate: (token) => gh.authenticator!.authenticate({ authorization: `Bearer ${token}` }),
+    authenticate: (token) => internalsOf(gh).authenticator!.authenticate({ authorization: `Bearer ${token}` }),
     async close() {
       await gh.close();
       await store.close();

@@ -105,7 +105,7 @@ export function createAuditTrail(
     ['maxQueue', maxQueue, 1],
   ] as const) {
     if (!Number.isSafeInteger(value) || value < min || value > 2 ** 31 - 1)
-      throw new Error(`audit: ${name} must be a positive integer`);
+      throw new RangeError(`audit: ${name} must be a positive integer`);
   }
 
   const queue: NewAuditEvent[] = [];

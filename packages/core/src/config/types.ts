@@ -50,6 +50,13 @@ export interface CookieNames {
 }
 
 export interface CookieConfig {
+  /**
+   * `PHOENIX_USE_SECURE_COOKIES`: the `Secure` attribute on every cookie.
+   *
+   * > [!WARNING]
+   * > Off by default (plain-http development works), so browsers also send the session cookies over
+   * > http. Turn it on whenever the public URL is https.
+   */
   readonly secure: boolean;
   /** `Path` attribute of every cookie set. */
   readonly path: string;
@@ -72,6 +79,12 @@ export interface SmtpConfig {
   readonly username: string;
   readonly password: string;
   readonly mailFrom: string;
+  /**
+   * `PHOENIX_SMTP_VALIDATE_CERTS` (default true).
+   *
+   * > [!WARNING]
+   * > `false` sends the SMTP password and every reset link over TLS whose certificate is not checked.
+   */
   readonly validateCerts: boolean;
 }
 
@@ -179,6 +192,13 @@ export interface MfaConfig {
 /** The whole authentication configuration: parsed once at start-up, deeply frozen. */
 export interface AuthConfig {
   readonly prefix: string;
+  /**
+   * `PHOENIX_ENABLE_AUTH`.
+   *
+   * > [!WARNING]
+   * > Off by default, as in Phoenix: every request is let through as `anonymous`, which passes every
+   * > role check. Every start logs a warning while it is off.
+   */
   readonly enabled: boolean;
   /** HS256 key of every token Gatehouse issues; null when unset (allowed only with auth off). */
   readonly secret: string | null;
@@ -194,6 +214,13 @@ export interface AuthConfig {
   readonly passwordPolicy: 'default' | 'strong';
   readonly tokens: TokenConfig;
   readonly cookies: CookieConfig;
+  /**
+   * `PHOENIX_DEFAULT_ADMIN_INITIAL_PASSWORD`.
+   *
+   * > [!WARNING]
+   * > Default `admin`, known to anyone who knows Phoenix; the default admin must change it at the
+   * > first login. Set it, or change it at once.
+   */
   readonly defaultAdminInitialPassword: string;
   readonly admins: readonly AdminAccount[];
   /** `""` or a path starting, and not ending, with `/`. */
@@ -214,7 +241,13 @@ export interface AuthConfig {
    * (the host check is off).
    */
   readonly allowedHosts: readonly string[] | null;
-  /** Lower-case hostnames, de-duplicated and sorted; empty turns the CSRF check off. */
+  /**
+   * `PHOENIX_CSRF_TRUSTED_ORIGINS`: lower-case hostnames, de-duplicated and sorted.
+   *
+   * > [!WARNING]
+   * > Empty (the default) turns the CSRF origin check off, as in Phoenix: only `SameSite=Lax`
+   * > cookies stand between another site's pages and a signed-in browser.
+   */
   readonly csrfTrustedOrigins: readonly string[];
   /** CORS allow-list; empty means no CORS. */
   readonly allowedOrigins: readonly string[];

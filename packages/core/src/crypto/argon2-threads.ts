@@ -70,7 +70,7 @@ export function defaultWorkerScript(moduleUrl: string = import.meta.url): Worker
 }
 
 function unavailable(cause: unknown): UnavailableError {
-  return new UnavailableError('Password hashing is unavailable', 'unavailable', { cause });
+  return new UnavailableError('Password hashing is unavailable', { code: 'unavailable', cause });
 }
 
 export function createArgon2Threads(

@@ -125,7 +125,9 @@ export function createBoundedHasher(inner: PasswordHasher, limits: HashingLimits
     }
     if (queued() >= maxQueue) {
       refused++;
-      const error = new OverloadedError('Too many logins at once; retry shortly', retryAfterSeconds());
+      const error = new OverloadedError('Too many logins at once; retry shortly', {
+        retryAfterSeconds: retryAfterSeconds(),
+      });
       if (!inBurst) {
         inBurst = true;
         limits.onBurst?.({ concurrency, maxQueue, retryAfterSeconds: error.retryAfterSeconds });

@@ -20,7 +20,7 @@ export function isValidEmail(email: string): boolean {
 
 /** Throws `ValidationError` (code `invalid_email`) unless {@link isValidEmail}. */
 export function assertValidEmail(email: string): void {
-  if (!isValidEmail(email)) throw new ValidationError('Invalid email address', 'invalid_email');
+  if (!isValidEmail(email)) throw new ValidationError('Invalid email address', { code: 'invalid_email' });
 }
 
 /** The stored form of an e-mail address: trimmed (tabs and newlines too) and lower-cased. */

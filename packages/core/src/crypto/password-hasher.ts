@@ -60,7 +60,7 @@ let loading: Promise<Argon2Module> | undefined;
 function loadArgon2(): Promise<Argon2Module> {
   loading ??= import('@node-rs/argon2').catch((cause: unknown) => {
     loading = undefined;
-    throw new UnavailableError('Password hashing is unavailable', 'unavailable', { cause });
+    throw new UnavailableError('Password hashing is unavailable', { code: 'unavailable', cause });
   });
   return loading;
 }

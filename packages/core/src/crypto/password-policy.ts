@@ -43,5 +43,5 @@ export function passwordProblems(password: string, policy: PasswordPolicy): stri
 /** Throws `ValidationError` (code `password_policy`) with the message of {@link passwordProblems}. */
 export function assertValidPassword(password: string, policy: PasswordPolicy): void {
   const problem = passwordProblems(password, policy);
-  if (problem !== null) throw new ValidationError(problem, 'password_policy');
+  if (problem !== null) throw new ValidationError(problem, { code: 'password_policy' });
 }

@@ -14,8 +14,8 @@ export class ConfigError extends GatehouseError {
   constructor(issues: readonly ConfigIssue[]) {
     const lines = issues.map((issue) => `  - ${issue.variable}: ${issue.message}`);
     super(
-      'config_invalid',
       `Invalid authentication configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
+      { code: 'config_invalid' },
     );
     this.issues = Object.freeze([...issues]);
   }
@@ -36,8 +36,11 @@ type ValidationCode = Extract<
   | 'passkey_rejected'
 >;
 export class ValidationError extends GatehouseError {
-  constructor(message: string, code: ValidationCode = 'invalid_input', options?: GatehouseErrorOptions) {
-    super(code, message, options);
+  constructor(
+    message: string,
+    { code = 'invalid_input', cause }: GatehouseErrorOptions & { code?: ValidationCode } = {},
+  ) {
+    super(message, { code, cause });
   }
 }
 
@@ -54,25 +57,27 @@ type AuthenticationCode = Extract<
   | 'invalid_passkey'
 >;
 export class AuthenticationError extends GatehouseError {
-  constructor(code: AuthenticationCode, message: string, options?: GatehouseErrorOptions) {
-    super(code, message, options);
+  constructor(message: string, { code, cause }: GatehouseErrorOptions & { code: AuthenticationCode }) {
+    super(message, { code, cause });
   }
 }
 
 type PermissionCode = Extract<ErrorCode, 'forbidden' | 'auth_disabled' | 'basic_auth_disabled' | 'mfa_unavailable'>;
 export class PermissionDeniedError extends GatehouseError {
-  constructor(message: string, code: PermissionCode = 'forbidden', options?: GatehouseErrorOptions) {
-    super(code, message, options);
+  constructor(message: string, { code = 'forbidden', cause }: GatehouseErrorOptions & { code?: PermissionCode } = {}) {
+    super(message, { code, cause });
   }
 }
 
 export class NotFoundError extends GatehouseError {
   constructor(
     message: string,
-    options?: GatehouseErrorOptions,
-    code: Extract<ErrorCode, 'not_found' | 'method_not_allowed'> = 'not_found',
+    {
+      code = 'not_found',
+      cause,
+    }: GatehouseErrorOptions & { code?: Extract<ErrorCode, 'not_found' | 'method_not_allowed'> } = {},
   ) {
-    super(code, message, options);
+    super(message, { code, cause });
   }
 }
 
@@ -86,8 +91,8 @@ type ConflictCode = Extract<
   | 'passkey_already_registered'
 >;
 export class ConflictError extends GatehouseError {
-  constructor(message: string, code: ConflictCode = 'conflict', options?: GatehouseErrorOptions) {
-    super(code, message, options);
+  constructor(message: string, { code = 'conflict', cause }: GatehouseErrorOptions & { code?: ConflictCode } = {}) {
+    super(message, { code, cause });
   }
 }
 
@@ -97,10 +102,16 @@ export class RateLimitError extends GatehouseError {
 
   constructor(
     message: string,
-    retryAfterSeconds: number,
-    code: Extract<ErrorCode, 'rate_limited' | 'too_many_login_attempts'> = 'rate_limited',
+    {
+      code = 'rate_limited',
+      cause,
+      retryAfterSeconds,
+    }: GatehouseErrorOptions & {
+      code?: Extract<ErrorCode, 'rate_limited' | 'too_many_login_attempts'>;
+      retryAfterSeconds: number;
+    },
   ) {
-    super(code, message);
+    super(message, { code, cause });
     this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
   }
 }
@@ -108,10 +119,12 @@ export class RateLimitError extends GatehouseError {
 export class UnavailableError extends GatehouseError {
   constructor(
     message: string,
-    code: Extract<ErrorCode, 'unavailable' | 'smtp_not_configured'> = 'unavailable',
-    options?: GatehouseErrorOptions,
+    {
+      code = 'unavailable',
+      cause,
+    }: GatehouseErrorOptions & { code?: Extract<ErrorCode, 'unavailable' | 'smtp_not_configured'> } = {},
   ) {
-    super(code, message, options);
+    super(message, { code, cause });
   }
 }
 
@@ -123,8 +136,8 @@ export class OverloadedError extends GatehouseError {
   /** Seconds until the queue is expected to have room; adapters send it as `Retry-After`. */
   readonly retryAfterSeconds: number;
 
-  constructor(message: string, retryAfterSeconds: number) {
-    super('overloaded', message);
+  constructor(message: string, { cause, retryAfterSeconds }: GatehouseErrorOptions & { retryAfterSeconds: number }) {
+    super(message, { code: 'overloaded', cause });
     this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
   }
 }
@@ -134,8 +147,8 @@ export class DirectoryUnavailableError extends GatehouseError {
   /** Seconds until a retry may succeed; adapters send it as `Retry-After`. */
   readonly retryAfterSeconds: number;
 
-  constructor(message: string, retryAfterSeconds: number) {
-    super('directory_unavailable', message);
+  constructor(message: string, { cause, retryAfterSeconds }: GatehouseErrorOptions & { retryAfterSeconds: number }) {
+    super(message, { code: 'directory_unavailable', cause });
     this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
   }
 }
@@ -148,11 +161,10 @@ export class MissingDependencyError extends GatehouseError {
   readonly packageName: string;
 
   constructor(packageName: string, feature: string, options?: GatehouseErrorOptions) {
-    super(
-      'dependency_missing',
-      `${feature} needs the package "${packageName}", which is not installed: run \`npm install ${packageName}\``,
-      options,
-    );
+    super(`${feature} needs the package "${packageName}", which is not installed: run \`npm install ${packageName}\``, {
+      code: 'dependency_missing',
+      cause: options?.cause,
+    });
     this.packageName = packageName;
   }
 }
@@ -162,7 +174,25 @@ export class MissingDependencyError extends GatehouseError {
  * values sealed under it remain. A server fault (500), never a wrong-credential answer.
  */
 export class UndecryptableSecretError extends GatehouseError {
-  constructor(message: string) {
-    super('internal', message);
+  constructor(message: string, { cause }: GatehouseErrorOptions = {}) {
+    super(message, { code: 'internal', cause });
   }
 }
+
+/**
+ * Every error Gatehouse throws on purpose, as one union (like jose's error classes): narrow it on
+ * `code` or with `instanceof`. `isGatehouseError` recognises each of them, from either build of core.
+ */
+export type AnyGatehouseError =
+  | ConfigError
+  | ValidationError
+  | AuthenticationError
+  | PermissionDeniedError
+  | NotFoundError
+  | ConflictError
+  | RateLimitError
+  | UnavailableError
+  | OverloadedError
+  | DirectoryUnavailableError
+  | MissingDependencyError
+  | UndecryptableSecretError;

@@ -7,16 +7,22 @@ import { type ErrorCode, httpStatusForCode } from './codes.js';
  */
 const BRAND = Symbol.for('gatehouse.error');
 
+/** What every error class takes after its message, as jose's errors do: `new X(message, { code, cause })`. */
 export interface GatehouseErrorOptions {
   cause?: unknown;
+}
+
+/** The base class's options: the code is required here, each subclass defaults or narrows it. */
+export interface GatehouseErrorInit extends GatehouseErrorOptions {
+  code: ErrorCode;
 }
 
 export class GatehouseError extends Error {
   readonly code: ErrorCode;
   readonly [BRAND] = true;
 
-  constructor(code: ErrorCode, message: string, options: GatehouseErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(message: string, { code, cause }: GatehouseErrorInit) {
+    super(message, cause === undefined ? undefined : { cause });
     this.name = new.target.name;
     this.code = code;
   }

@@ -1,5 +1,10 @@
 export { HTTP_STATUS_BY_CODE, httpStatusForCode, type ErrorCode } from './codes.js';
-export { GatehouseError, isGatehouseError, type GatehouseErrorOptions } from './gatehouse-error.js';
+export {
+  GatehouseError,
+  isGatehouseError,
+  type GatehouseErrorInit,
+  type GatehouseErrorOptions,
+} from './gatehouse-error.js';
 export {
   AuthenticationError,
   ConfigError,
@@ -13,5 +18,6 @@ export {
   DirectoryUnavailableError,
   MissingDependencyError,
   ValidationError,
+  type AnyGatehouseError,
   type ConfigIssue,
 } from './classes.js';

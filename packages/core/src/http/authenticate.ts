@@ -71,6 +71,11 @@ export interface AuthenticatorOptions {
    * Upper bound on how long a verified credential is trusted without asking the store again. The
    * default (Infinity: until it expires) is right when every revocation reaches this process through
    * the revocation channel; set it when some cannot.
+   *
+   * > [!WARNING]
+   * > With the default, a session or key revoked where this process does not hear it (another
+   * > instance without a shared revocation channel, a direct database edit) keeps working here until
+   * > the token expires.
    */
   maxCacheAgeMs?: number;
 }

@@ -11,14 +11,14 @@ export async function readJsonObject(request: Request, limit = MAX_BODY_BYTES): 
   const type = request.headers.get('content-type') ?? '';
   const mediaType = type.split(';', 1)[0]?.trim().toLowerCase();
   if (mediaType !== 'application/json') {
-    throw new ValidationError('Content-Type must be application/json', 'unsupported_media_type');
+    throw new ValidationError('Content-Type must be application/json', { code: 'unsupported_media_type' });
   }
   const text = await readText(request, limit, 'Request body is not valid UTF-8 JSON', 'malformed_json');
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new ValidationError('Request body is not valid JSON', 'malformed_json');
+    throw new ValidationError('Request body is not valid JSON', { code: 'malformed_json' });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ValidationError('Request body must be a JSON object');
@@ -34,7 +34,8 @@ async function readText(
   code: 'malformed_json' | 'bad_request',
 ): Promise<string> {
   const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > limit) throw new ValidationError(`Request body must be at most ${limit} bytes`, 'payload_too_large');
+  if (declared > limit)
+    throw new ValidationError(`Request body must be at most ${limit} bytes`, { code: 'payload_too_large' });
 
   let text = '';
   if (request.body) {
@@ -48,14 +49,14 @@ async function readText(
         size += value.byteLength;
         if (size > limit) {
           await reader.cancel();
-          throw new ValidationError(`Request body must be at most ${limit} bytes`, 'payload_too_large');
+          throw new ValidationError(`Request body must be at most ${limit} bytes`, { code: 'payload_too_large' });
         }
         text += decoder.decode(value, { stream: true });
       }
       text += decoder.decode();
     } catch (error) {
       if (error instanceof ValidationError) throw error;
-      throw new ValidationError(undecodable, code);
+      throw new ValidationError(undecodable, { code: code });
     }
   }
   return text;
@@ -69,11 +70,13 @@ export async function readForm(request: Request, limit = MAX_BODY_BYTES): Promis
   const type = request.headers.get('content-type') ?? '';
   const mediaType = type.split(';', 1)[0]?.trim().toLowerCase();
   if (mediaType !== 'application/x-www-form-urlencoded') {
-    throw new ValidationError('Content-Type must be application/x-www-form-urlencoded', 'unsupported_media_type');
+    throw new ValidationError('Content-Type must be application/x-www-form-urlencoded', {
+      code: 'unsupported_media_type',
+    });
   }
   const form = new URLSearchParams(await readText(request, limit, 'Request body is not valid UTF-8', 'bad_request'));
   const names = [...form.keys()];
   if (new Set(names).size !== names.length)
-    throw new ValidationError('A form parameter is given more than once', 'bad_request');
+    throw new ValidationError('A form parameter is given more than once', { code: 'bad_request' });
   return form;
 }

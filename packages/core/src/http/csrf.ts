@@ -44,11 +44,11 @@ export function createCsrfCheck(
 
   return ({ origin, referer, host }, referrerExempt = false) => {
     if (origin && !isTrusted(hostnameOf(origin), host))
-      return new AuthenticationError('untrusted_origin', 'untrusted origin');
+      return new AuthenticationError('untrusted origin', { code: 'untrusted_origin' });
     // The OAuth callback arrives from the IdP's page: its Referer is the IdP. The callback is
     // protected by state, nonce and PKCE instead.
     if (referer && !referrerExempt && !isTrusted(hostnameOf(referer), host)) {
-      return new AuthenticationError('untrusted_origin', 'untrusted referer');
+      return new AuthenticationError('untrusted referer', { code: 'untrusted_origin' });
     }
     return null;
   };

@@ -98,13 +98,13 @@ export function denial(error: GatehouseError): GuardResult {
 
 // Built once: the gate's answers are shared constants, so a denied request allocates nothing either.
 const DENIALS = {
-  missing: denial(new AuthenticationError('unauthenticated', FAILURE_MESSAGES.missing)),
-  invalid: denial(new AuthenticationError('invalid_token', FAILURE_MESSAGES.invalid)),
-  revoked: denial(new AuthenticationError('invalid_token', FAILURE_MESSAGES.revoked)),
-  expired: denial(new AuthenticationError('expired_token', FAILURE_MESSAGES.expired)),
+  missing: denial(new AuthenticationError(FAILURE_MESSAGES.missing, { code: 'unauthenticated' })),
+  invalid: denial(new AuthenticationError(FAILURE_MESSAGES.invalid, { code: 'invalid_token' })),
+  revoked: denial(new AuthenticationError(FAILURE_MESSAGES.revoked, { code: 'invalid_token' })),
+  expired: denial(new AuthenticationError(FAILURE_MESSAGES.expired, { code: 'expired_token' })),
   unavailable: denial(new UnavailableError('Authentication store unavailable')),
 };
-const MALFORMED_PATH = denial(new ValidationError(MALFORMED_PATH_MESSAGE, 'malformed_path'));
+const MALFORMED_PATH = denial(new ValidationError(MALFORMED_PATH_MESSAGE, { code: 'malformed_path' }));
 const ANONYMOUS_GATE: GuardResult = Object.freeze({ ok: true as const, principal: ANONYMOUS_PRINCIPAL });
 // A successful AuthResult already has the GuardResult shape: passed on as is, no copy.
 const gateOf = (result: AuthResult): GuardResult => (result.ok ? result : DENIALS[result.reason]);

@@ -31,7 +31,7 @@ export function createHostCheck(config: AuthConfig): HostCheck | null {
   }
   const error = new ValidationError(
     `This server does not answer for that host name (DNS-rebinding defence): set ${config.prefix}ROOT_URL to the public URL, or list the name in GATEHOUSE_ALLOWED_HOSTS`,
-    'host_not_allowed',
+    { code: 'host_not_allowed' },
   );
   // Hosts seen so far and whether they passed: a deployment sees a handful, so the hot path is one lookup.
   const seen = new Map<string, boolean>();

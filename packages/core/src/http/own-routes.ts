@@ -71,7 +71,7 @@ export function createOwnRoutes(options: OwnRoutesOptions): OwnRoutes {
     ...new Set(
       routes.map(
         (r) =>
-          `${rootPath}${r.pattern.split('{}').reduce((acc, part, i) => (i === 0 ? part : `${acc}:p${i}${part}`), '')}`,
+          `${rootPath}${r.pattern.split(/\{[^/}]*\}/).reduce((acc, part, i) => (i === 0 ? part : `${acc}:p${i}${part}`), '')}`,
       ),
     ),
     ...(config.enabled ? [`${rootPath}/auth`, `${rootPath}/auth/*`] : []),
@@ -118,10 +118,10 @@ export function createOwnRoutes(options: OwnRoutesOptions): OwnRoutes {
     // Before any route runs, even the JSON 404 of an unknown auth path.
     if (hostCheck !== null && !hostCheck.allows(host)) return errorResponse(hostCheck.error, logger);
     if (targetPath(context.target, url.pathname) === null)
-      return errorResponse(new ValidationError(MALFORMED_PATH_MESSAGE, 'malformed_path'), logger);
+      return errorResponse(new ValidationError(MALFORMED_PATH_MESSAGE, { code: 'malformed_path' }), logger);
     if (match === null) return json(new NotFoundError('Not found').toJSON(), 404);
     try {
-      if (match === 'method') throw new NotFoundError('Method not allowed', undefined, 'method_not_allowed');
+      if (match === 'method') throw new NotFoundError('Method not allowed', { code: 'method_not_allowed' });
       const { route, params } = match;
       const origin = request.headers.get('origin');
       const referer = request.headers.get('referer');

@@ -17,5 +17,5 @@ export async function spend(
   // No address (a unix socket, a test harness): nothing to key on, as Phoenix.
   if (address === null) return;
   const result = await store.consume(`${bucket}:${address}`, rule, clock.now());
-  if (!result.allowed) throw new RateLimitError('Too Many Requests', result.retryAfterMs / 1000);
+  if (!result.allowed) throw new RateLimitError('Too Many Requests', { retryAfterSeconds: result.retryAfterMs / 1000 });
 }

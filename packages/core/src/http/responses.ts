@@ -45,4 +45,5 @@ export function errorResponse(error: unknown, logger: Logger): Response {
   return json({ error: { code: 'internal', message: 'Internal server error' } }, 500);
 }
 
-export const unauthenticated = (message = 'Invalid token') => new AuthenticationError('unauthenticated', message);
+export const unauthenticated = (message = 'Invalid token') =>
+  new AuthenticationError(message, { code: 'unauthenticated' });

@@ -32,13 +32,18 @@ function segments(path: string): string[] {
   return path.split('/').filter((s) => s !== '');
 }
 
+/** A pattern's segments, each `{name}` parameter as `{}`: the names document, matching ignores them. */
+function patternSegments(pattern: string): string[] {
+  return segments(pattern).map((s) => (s.startsWith('{') && s.endsWith('}') ? '{}' : s));
+}
+
 /**
  * Matches Gatehouse's own ~20 routes. Literal segments beat parameters, so `/v1/users/api_keys` is
  * never read as `/v1/users/{id}`. Not the per-request hot path: host routes never come here.
  */
 export function createRouter(routes: readonly RouteDefinition[]): Router {
   const compiled = routes
-    .map((route) => ({ route, parts: segments(route.pattern) }))
+    .map((route) => ({ route, parts: patternSegments(route.pattern) }))
     // more literal segments first
     .sort((a, b) => b.parts.filter((p) => p !== '{}').length - a.parts.filter((p) => p !== '{}').length);
 

@@ -54,7 +54,7 @@ export async function ldapLogin(
   const username = typeof input.username === 'string' ? input.username : '';
   const password = typeof input.password === 'string' ? input.password : '';
   if (!username.trim() || !password)
-    throw new AuthenticationError('invalid_credentials', 'Username and password required');
+    throw new AuthenticationError('Username and password required', { code: 'invalid_credentials' });
   const lockoutKey = username.trim().toLowerCase();
   try {
     await assertNotLockedOut(deps, lockoutKey);
@@ -66,15 +66,14 @@ export async function ldapLogin(
 
   const outcome = await directory.authenticate(username, password);
   if (!outcome.ok && outcome.reason === 'unavailable') {
-    throw new DirectoryUnavailableError(
-      'The directory server is unavailable. Please try again later.',
-      OUTAGE_RETRY_SECONDS,
-    );
+    throw new DirectoryUnavailableError('The directory server is unavailable. Please try again later.', {
+      retryAfterSeconds: OUTAGE_RETRY_SECONDS,
+    });
   }
   const fail = async (reason: 'invalid_credentials' | 'not_allowed'): Promise<never> => {
     const lockedUntil = await recordLoginFailure(deps, lockoutKey);
     recordSignInFailure(deps, 'ldap', reason, null, reason === 'not_allowed' ? lockoutKey : null, lockedUntil);
-    throw new AuthenticationError('invalid_credentials', INVALID);
+    throw new AuthenticationError(INVALID, { code: 'invalid_credentials' });
   };
   if (!outcome.ok) return fail('invalid_credentials');
   const found = outcome.user;
@@ -90,7 +89,7 @@ export async function ldapLogin(
   } catch (error) {
     if (error instanceof Refused) {
       recordSignInFailure(deps, 'ldap', 'not_allowed', null, lockoutKey);
-      throw new AuthenticationError('invalid_credentials', INVALID);
+      throw new AuthenticationError(INVALID, { code: 'invalid_credentials' });
     }
     throw error;
   }

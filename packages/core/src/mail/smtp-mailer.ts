@@ -85,7 +85,7 @@ export function createSmtpMailer(config: SmtpConfig, options: SmtpMailerOptions 
     } catch (error) {
       nodemailer = null;
       logger.error('smtp: nodemailer could not be loaded', describeError(error));
-      throw new UnavailableError(FAILURE_MESSAGE, 'unavailable', { cause: error });
+      throw new UnavailableError(FAILURE_MESSAGE, { code: 'unavailable', cause: error });
     }
   }
 
@@ -103,7 +103,7 @@ export function createSmtpMailer(config: SmtpConfig, options: SmtpMailerOptions 
         logger.warn('smtp: send attempt failed', { recipientDomain, attempt, ...describeError(error) });
       }
     }
-    throw new UnavailableError(FAILURE_MESSAGE, 'unavailable', { cause: lastError });
+    throw new UnavailableError(FAILURE_MESSAGE, { code: 'unavailable', cause: lastError });
   }
 
   return {

@@ -70,7 +70,7 @@ export function createDiscovery(options: DiscoveryOptions = {}): Discovery {
         throw new Error('discovery document lacks an endpoint');
       return { as, requestOptions };
     } catch (error) {
-      throw new UnavailableError(`IdP ${idp.name}: discovery failed`, 'unavailable', { cause: error });
+      throw new UnavailableError(`IdP ${idp.name}: discovery failed`, { code: 'unavailable', cause: error });
     }
   }
 

@@ -5,7 +5,7 @@ import { timingSafeEqualString } from '../crypto/index.js';
 import { endIdpSessions, type ServiceDeps } from '../services/index.js';
 import { isAllowedIdpUrl, type Discovery } from './discovery.js';
 import type { IdTokenSeal } from './id-token-seal.js';
-import { createLogoutStateCodec } from './logout-state.js';
+import { createLogoutStateCodec } from './state.js';
 import { logoutTokenAlgorithms, validateLogoutToken } from './logout-token.js';
 
 /** Where a sign-out sends the browser to end the IdP's session too, and the state cookie to set. */

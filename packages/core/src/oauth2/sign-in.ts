@@ -122,5 +122,5 @@ async function signUp(deps: ServiceDeps, idp: IdpConfig, input: SignInInput): Pr
       if (error.code !== 'duplicate_username') throw error;
     }
   }
-  throw new ConflictError('Could not find a free username', 'duplicate_username');
+  throw new ConflictError('Could not find a free username', { code: 'duplicate_username' });
 }

@@ -90,9 +90,9 @@ export const DECISIONS = Object.freeze({
  */
 export function decisionError(decision: Decision): AuthenticationError | PermissionDeniedError | null {
   if (decision.allowed) return null;
-  if (decision.status === 401) return new AuthenticationError('invalid_token', decision.message);
+  if (decision.status === 401) return new AuthenticationError(decision.message, { code: 'invalid_token' });
   const disabled = decision.rule === 'auth-disabled-api-keys' || decision.rule === 'auth-disabled-users';
-  return new PermissionDeniedError(decision.message, disabled ? 'auth_disabled' : 'forbidden');
+  return new PermissionDeniedError(decision.message, { code: disabled ? 'auth_disabled' : 'forbidden' });
 }
 
 /** Throws the denial's error; returns nothing when the decision allows. */

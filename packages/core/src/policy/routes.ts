@@ -7,6 +7,10 @@
  * odd spelling slip past an admin rule.
  */
 
+import { PHOENIX_ROUTE_PRESET } from './presets/phoenix.js';
+
+export { PHOENIX_ROUTE_PRESET };
+
 /** The parameter placeholder of a normalised pattern. */
 export const PARAM = '{}';
 
@@ -60,19 +64,6 @@ export interface RoutePreset {
   readonly selfServiceRoutes: readonly string[];
   readonly authRequiredRoutes: readonly string[];
 }
-
-/**
- * Phoenix's own host routes with a role rule, as Phoenix 20.3's REST v1 routers declare them
- * (`require_admin` on the project and secret writes; `POST /v1/chat/completions` outside the viewer
- * rule). On by default: a Phoenix-compatible server refuses these exactly as Phoenix does. Another
- * app turns it off with `restPolicy: { preset: 'none' }` (docs/permissions.md).
- */
-export const PHOENIX_ROUTE_PRESET: RoutePreset = Object.freeze({
-  name: 'phoenix',
-  adminRoutes: Object.freeze(['PUT /v1/projects/{id}', 'DELETE /v1/projects/{id}', 'PUT /v1/secrets']),
-  selfServiceRoutes: Object.freeze(['POST /v1/chat/completions']),
-  authRequiredRoutes: Object.freeze([]),
-});
 
 /** No host route rules: only Gatehouse's own routes and the ones you declare. */
 export const NO_ROUTE_PRESET: RoutePreset = Object.freeze({

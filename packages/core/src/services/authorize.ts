@@ -13,5 +13,5 @@ export function authorize(
 
 /** No credential at all: 401 before anything is looked up, so anonymous callers learn nothing. */
 export function requireActor(principal: Principal | null): asserts principal is Principal {
-  if (principal === null) throw new AuthenticationError('unauthenticated', 'Authentication required');
+  if (principal === null) throw new AuthenticationError('Authentication required', { code: 'unauthenticated' });
 }

@@ -18,7 +18,11 @@ export async function assertNotLockedOut(deps: ServiceDeps, email: string): Prom
   if (!deps.config.bruteForce.enabled) return;
   const now = deps.clock.now();
   const until = await deps.rateLimits.blockedUntil(keyFor(email), now);
-  if (until !== null) throw new RateLimitError(LOCKOUT_MESSAGE, (until - now) / 1000, 'too_many_login_attempts');
+  if (until !== null)
+    throw new RateLimitError(LOCKOUT_MESSAGE, {
+      code: 'too_many_login_attempts',
+      retryAfterSeconds: (until - now) / 1000,
+    });
 }
 
 /** Returns when the key is now locked out until (epoch ms), or null. */

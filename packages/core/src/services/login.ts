@@ -38,10 +38,9 @@ export async function login(
 ): Promise<IssuedSession> {
   const user = await checkPassword(deps, input);
   if ((await hasSecondFactor(deps, user.id)) || mfaRequiredFor(deps, user)) {
-    throw new AuthenticationError(
-      'mfa_required',
-      'A second factor is required: use passwordLogin and POST /auth/mfa/verify',
-    );
+    throw new AuthenticationError('A second factor is required: use passwordLogin and POST /auth/mfa/verify', {
+      code: 'mfa_required',
+    });
   }
   return issuePasswordSession(deps, user, client);
 }

@@ -14,7 +14,7 @@ export async function requireSelf(deps: ServiceDeps, actor: Principal | null): P
   if (!user) throw new NotFoundError('User not found');
   // SSO and LDAP users prove themselves elsewhere: their second factor is their IdP's.
   if (user.authMethod !== 'LOCAL')
-    throw new PermissionDeniedError('Second factors apply to password logins only', 'mfa_unavailable');
+    throw new PermissionDeniedError('Second factors apply to password logins only', { code: 'mfa_unavailable' });
   return user;
 }
 
@@ -23,7 +23,7 @@ export function assertMfaConfigured(deps: ServiceDeps): void {
   if (deps.config.mfa.encryptionKey === null) {
     throw new PermissionDeniedError(
       'Second factors are not configured on this server (GATEHOUSE_ENCRYPTION_KEY is unset)',
-      'mfa_unavailable',
+      { code: 'mfa_unavailable' },
     );
   }
 }

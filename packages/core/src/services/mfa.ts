@@ -55,7 +55,7 @@ function secretBox(deps: ServiceDeps): SecretBox {
   if (mfa.encryptionKey === null) {
     throw new PermissionDeniedError(
       'Second factors are not configured on this server (GATEHOUSE_ENCRYPTION_KEY is unset)',
-      'mfa_unavailable',
+      { code: 'mfa_unavailable' },
     );
   }
   let box = boxes.get(mfa);
@@ -132,7 +132,8 @@ export async function startMfaChallenge(
 
 /** The live challenge a token names, with its user; every failure is the same 401. */
 async function openChallenge(deps: ServiceDeps, token: unknown, purpose: MfaChallengePurpose) {
-  if (typeof token !== 'string' || token === '') throw new AuthenticationError('invalid_token', INVALID_CHALLENGE);
+  if (typeof token !== 'string' || token === '')
+    throw new AuthenticationError(INVALID_CHALLENGE, { code: 'invalid_token' });
   let jti: number;
   let sub: number;
   try {
@@ -141,26 +142,25 @@ async function openChallenge(deps: ServiceDeps, token: unknown, purpose: MfaChal
     sub = Number(claims.sub);
   } catch (error) {
     if (isGatehouseError(error) && error.code === 'unavailable') throw error;
-    throw new AuthenticationError(
-      isGatehouseError(error) && error.code === 'expired_token' ? 'expired_token' : 'invalid_token',
-      INVALID_CHALLENGE,
-    );
+    throw new AuthenticationError(INVALID_CHALLENGE, {
+      code: isGatehouseError(error) && error.code === 'expired_token' ? 'expired_token' : 'invalid_token',
+    });
   }
   if (!Number.isSafeInteger(jti) || !Number.isSafeInteger(sub))
-    throw new AuthenticationError('invalid_token', INVALID_CHALLENGE);
+    throw new AuthenticationError(INVALID_CHALLENGE, { code: 'invalid_token' });
   const row = await deps.store.findMfaChallenge(jti);
   if (!row || row.userId !== sub || row.purpose !== purpose)
-    throw new AuthenticationError('invalid_token', INVALID_CHALLENGE);
-  if (row.expiresAt <= deps.clock.now()) throw new AuthenticationError('expired_token', INVALID_CHALLENGE);
+    throw new AuthenticationError(INVALID_CHALLENGE, { code: 'invalid_token' });
+  if (row.expiresAt <= deps.clock.now()) throw new AuthenticationError(INVALID_CHALLENGE, { code: 'expired_token' });
   const user = await deps.store.findUserById(row.userId);
-  if (!user) throw new AuthenticationError('invalid_token', INVALID_CHALLENGE);
+  if (!user) throw new AuthenticationError(INVALID_CHALLENGE, { code: 'invalid_token' });
   return { row, user };
 }
 
 /** Single use: of two requests that both proved the factor, one gets the session. */
 async function consumeChallenge(deps: ServiceDeps, id: number): Promise<void> {
   if ((await deps.store.takeMfaChallenge(id)) === null)
-    throw new AuthenticationError('invalid_token', INVALID_CHALLENGE);
+    throw new AuthenticationError(INVALID_CHALLENGE, { code: 'invalid_token' });
 }
 
 /**
@@ -171,7 +171,7 @@ async function consumeChallenge(deps: ServiceDeps, id: number): Promise<void> {
 async function wrongCode(deps: ServiceDeps, user: UserRecord, atSignIn = false): Promise<never> {
   const lockedUntil = await recordLoginFailure(deps, user.email);
   if (atSignIn) recordSignInFailure(deps, 'password', 'invalid_mfa_code', user.id, user.email, lockedUntil);
-  throw new AuthenticationError('invalid_mfa_code', INVALID_CODE);
+  throw new AuthenticationError(INVALID_CODE, { code: 'invalid_mfa_code' });
 }
 
 /** The lockout check of a sign-in's second step: a refusal is recorded as the password path records it. */
@@ -286,7 +286,8 @@ async function beginTotp(deps: ServiceDeps, user: UserRecord): Promise<TotpEnrol
     secretCiphertext: box.seal(secret, user.id),
     createdAt: deps.clock.now(),
   });
-  if (!stored) throw new ConflictError('An authenticator is already enrolled: remove it first', 'mfa_already_enrolled');
+  if (!stored)
+    throw new ConflictError('An authenticator is already enrolled: remove it first', { code: 'mfa_already_enrolled' });
   return { secret, uri, qrSvg: await qrSvg(uri) };
 }
 
@@ -300,7 +301,7 @@ async function confirmTotp(
   const factor = await deps.store.findTotpFactor(user.id);
   if (!factor) throw new NotFoundError('No authenticator enrolment in progress');
   if (factor.confirmedAt !== null)
-    throw new ConflictError('An authenticator is already enrolled: remove it first', 'mfa_already_enrolled');
+    throw new ConflictError('An authenticator is already enrolled: remove it first', { code: 'mfa_already_enrolled' });
   const code = normalizeTotpCode(rawCode);
   const step =
     code === null

@@ -188,7 +188,7 @@ export async function finishPasskeyRegistration(
   const name = validName(input.name, `Passkey ${existing.length + 1}`);
   const row = await takeCeremony(deps, handle, 'register', user.id);
   const response = credentialJson(input.response);
-  if (!row || !response) throw new ValidationError(REJECTED, 'passkey_rejected');
+  if (!row || !response) throw new ValidationError(REJECTED, { code: 'passkey_rejected' });
   const rp = relyingParty(deps);
   let verified;
   try {
@@ -202,9 +202,9 @@ export async function finishPasskeyRegistration(
     });
   } catch (error) {
     deps.logger.info('passkeys: registration refused', { userId: user.id, reason: reasonOf(error) });
-    throw new ValidationError(REJECTED, 'passkey_rejected');
+    throw new ValidationError(REJECTED, { code: 'passkey_rejected' });
   }
-  if (!verified.verified) throw new ValidationError(REJECTED, 'passkey_rejected');
+  if (!verified.verified) throw new ValidationError(REJECTED, { code: 'passkey_rejected' });
   const { credential } = verified.registrationInfo;
   const transports = credential.transports ?? transportsFromResponse(response.response);
   let passkey: PasskeyRecord;
@@ -221,7 +221,7 @@ export async function finishPasskeyRegistration(
     });
   } catch (error) {
     if (isGatehouseError(error) && error.code === 'conflict')
-      throw new ConflictError('This passkey is already registered', 'passkey_already_registered');
+      throw new ConflictError('This passkey is already registered', { code: 'passkey_already_registered' });
     throw error;
   }
   deps.audit.record({
@@ -277,7 +277,7 @@ export async function removePasskey(
       : false;
   if (!ok) {
     await recordLoginFailure(deps, user.email);
-    throw new AuthenticationError('invalid_credentials', 'The password is not right');
+    throw new AuthenticationError('The password is not right', { code: 'invalid_credentials' });
   }
   if (!Number.isSafeInteger(id) || !(await deps.store.deletePasskey(user.id, id)))
     throw new NotFoundError('Passkey not found');
@@ -384,7 +384,7 @@ export async function beginPasskeySignIn(
 
 function assertPasswordlessAllowed(deps: ServiceDeps): void {
   // Passkeys belong to LOCAL accounts: where password logins are switched off, so are they.
-  if (!deps.config.basicAuthEnabled) throw new PermissionDeniedError('Forbidden', 'basic_auth_disabled');
+  if (!deps.config.basicAuthEnabled) throw new PermissionDeniedError('Forbidden', { code: 'basic_auth_disabled' });
 }
 
 /**
@@ -406,7 +406,7 @@ export async function finishPasskeySignIn(
   const user = owner && owner.authMethod === 'LOCAL' && owner.role !== 'SYSTEM' ? owner : null;
   if (!user) {
     recordSignInFailure(deps, 'passkey', 'invalid_passkey', null, null);
-    throw new AuthenticationError('invalid_passkey', INVALID_PASSKEY);
+    throw new AuthenticationError(INVALID_PASSKEY, { code: 'invalid_passkey' });
   }
   try {
     await assertNotLockedOut(deps, user.email);
@@ -419,7 +419,7 @@ export async function finishPasskeySignIn(
   if (!verified || verified.userId !== user.id) {
     const lockedUntil = await recordLoginFailure(deps, user.email);
     recordSignInFailure(deps, 'passkey', 'invalid_passkey', user.id, user.email, lockedUntil);
-    throw new AuthenticationError('invalid_passkey', INVALID_PASSKEY);
+    throw new AuthenticationError(INVALID_PASSKEY, { code: 'invalid_passkey' });
   }
   await clearLoginFailures(deps, user.email);
   const session = await issueSession(deps, user, { ...client, signInMethod: 'passkey' });

@@ -53,10 +53,10 @@ export async function requestPasswordReset(
   rawEmail: unknown,
   options: RequestPasswordResetOptions,
 ): Promise<void> {
-  if (!deps.config.basicAuthEnabled) throw new PermissionDeniedError('Forbidden', 'basic_auth_disabled');
+  if (!deps.config.basicAuthEnabled) throw new PermissionDeniedError('Forbidden', { code: 'basic_auth_disabled' });
   if (typeof rawEmail !== 'string' || !rawEmail.trim()) throw new ValidationError('Email required');
   const { mailer } = deps;
-  if (!mailer) throw new UnavailableError('SMTP server not configured', 'smtp_not_configured');
+  if (!mailer) throw new UnavailableError('SMTP server not configured', { code: 'smtp_not_configured' });
   const email = sanitizeEmail(rawEmail);
   const user = await deps.store.findUserByEmail(email);
   if (!user || user.authMethod !== 'LOCAL' || user.role === 'SYSTEM') return;
@@ -117,9 +117,9 @@ async function issueAndSend(
  * ends every session of the user and clears their login lockout.
  */
 export async function resetPassword(deps: ServiceDeps, input: { token?: unknown; password?: unknown }): Promise<void> {
-  if (!deps.config.basicAuthEnabled) throw new PermissionDeniedError('Forbidden', 'basic_auth_disabled');
+  if (!deps.config.basicAuthEnabled) throw new PermissionDeniedError('Forbidden', { code: 'basic_auth_disabled' });
   if (typeof input.password !== 'string' || !input.password) throw new ValidationError('Password required');
-  const invalid = () => new AuthenticationError('invalid_token', 'Invalid token');
+  const invalid = () => new AuthenticationError('Invalid token', { code: 'invalid_token' });
   if (typeof input.token !== 'string' || !input.token) throw invalid();
   let tokenId: number;
   let subject: number;

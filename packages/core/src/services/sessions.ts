@@ -151,10 +151,11 @@ export async function checkPassword(
   deps: ServiceDeps,
   input: { email?: unknown; password?: unknown },
 ): Promise<UserRecord> {
-  if (!deps.config.basicAuthEnabled) throw new PermissionDeniedError('Forbidden', 'basic_auth_disabled');
+  if (!deps.config.basicAuthEnabled) throw new PermissionDeniedError('Forbidden', { code: 'basic_auth_disabled' });
   const rawEmail = typeof input.email === 'string' ? input.email : '';
   const password = typeof input.password === 'string' ? input.password : '';
-  if (!rawEmail || !password) throw new AuthenticationError('invalid_credentials', 'Email and password required');
+  if (!rawEmail || !password)
+    throw new AuthenticationError('Email and password required', { code: 'invalid_credentials' });
   const email = sanitizeEmail(rawEmail);
 
   // Only a well-formed address goes into the audit trail: free text there might be a password typed in the wrong field.
@@ -174,7 +175,7 @@ export async function checkPassword(
     const lockedUntil = await recordLoginFailure(deps, email);
     const reason: SignInFailureReason = !person ? 'unknown_user' : !hash ? 'wrong_method' : 'invalid_password';
     recordSignInFailure(deps, 'password', reason, person?.id ?? null, login, lockedUntil);
-    throw new AuthenticationError('invalid_credentials', INVALID_LOGIN);
+    throw new AuthenticationError(INVALID_LOGIN, { code: 'invalid_credentials' });
   }
   await clearLoginFailures(deps, email);
 
@@ -249,18 +250,18 @@ export async function refreshSession(
   deps: ServiceDeps,
   refreshToken: string | null | undefined,
 ): Promise<IssuedSession> {
-  if (!refreshToken) throw new AuthenticationError('unauthenticated', 'Missing refresh token');
+  if (!refreshToken) throw new AuthenticationError('Missing refresh token', { code: 'unauthenticated' });
   let tokenId: number;
   try {
     const claims = await deps.tokens.verify(refreshToken, 'refresh');
     tokenId = Number(claims.jti);
   } catch (error) {
     if (isGatehouseError(error) && error.code === 'expired_token') {
-      throw new AuthenticationError('expired_token', 'Expired refresh token');
+      throw new AuthenticationError('Expired refresh token', { code: 'expired_token' });
     }
-    throw new AuthenticationError('invalid_token', 'Invalid refresh token');
+    throw new AuthenticationError('Invalid refresh token', { code: 'invalid_token' });
   }
-  if (!Number.isSafeInteger(tokenId)) throw new AuthenticationError('invalid_token', 'Invalid refresh token');
+  if (!Number.isSafeInteger(tokenId)) throw new AuthenticationError('Invalid refresh token', { code: 'invalid_token' });
 
   const now = deps.clock.now();
   const outcome = await deps.store.transaction(async (tx) => {
@@ -281,19 +282,19 @@ export async function refreshSession(
     // periodic sweep must not end a session that is still being refreshed.
     // Gone means logged out meanwhile: refuse, and the throw rolls the new pair back.
     if (!(await tx.extendSession(row.sessionId, pair.refresh.expiresAt, now)))
-      throw new AuthenticationError('invalid_token', 'Invalid refresh token');
+      throw new AuthenticationError('Invalid refresh token', { code: 'invalid_token' });
     return { kind: 'rotated' as const, user, sessionId: row.sessionId, pair };
   });
 
   switch (outcome.kind) {
     case 'invalid':
-      throw new AuthenticationError('invalid_token', 'Invalid refresh token');
+      throw new AuthenticationError('Invalid refresh token', { code: 'invalid_token' });
     case 'expired':
-      throw new AuthenticationError('expired_token', 'Expired refresh token');
+      throw new AuthenticationError('Expired refresh token', { code: 'expired_token' });
     case 'session_expired':
       // Over for good: remove it now rather than at the next sweep, on every instance.
       await revokeSession(deps, outcome.sessionId);
-      throw new AuthenticationError('session_expired', 'Session expired: sign in again');
+      throw new AuthenticationError('Session expired: sign in again', { code: 'session_expired' });
     case 'no_user':
       throw new NotFoundError('User not found');
     case 'replayed':
@@ -305,7 +306,7 @@ export async function refreshSession(
         subjectUserId: outcome.userId,
         details: { sessionId: outcome.sessionId },
       });
-      throw new AuthenticationError('invalid_token', 'Invalid refresh token');
+      throw new AuthenticationError('Invalid refresh token', { code: 'invalid_token' });
     case 'rotated':
       // The old access token died with its refresh token (grants need a live refresh token); drop
       // cached copies of this session's tokens so no process keeps accepting it.

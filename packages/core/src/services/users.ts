@@ -25,10 +25,9 @@ export function normalizeUsername(raw: unknown): string {
 function parseRole(raw: unknown, creating: boolean): Role {
   const role = typeof raw === 'string' ? raw.trim().toUpperCase() : '';
   if (role === 'SYSTEM')
-    throw new ValidationError(
-      creating ? 'Cannot create users with SYSTEM role' : 'Cannot assign the SYSTEM role',
-      'bad_request',
-    );
+    throw new ValidationError(creating ? 'Cannot create users with SYSTEM role' : 'Cannot assign the SYSTEM role', {
+      code: 'bad_request',
+    });
   if (!isAssignableRole(role)) throw new ValidationError('Role must be one of ADMIN, MEMBER, VIEWER');
   return role;
 }
@@ -71,7 +70,8 @@ export async function createUser(
 
   let passwordHash: string | null = null;
   if (authMethod === 'LOCAL') {
-    if (!deps.config.basicAuthEnabled) throw new PermissionDeniedError(BASIC_AUTH_DISABLED, 'basic_auth_disabled');
+    if (!deps.config.basicAuthEnabled)
+      throw new PermissionDeniedError(BASIC_AUTH_DISABLED, { code: 'basic_auth_disabled' });
     let password = randomPassword();
     if (input.password !== undefined && input.password !== null) {
       if (typeof input.password !== 'string') throw new ValidationError('Password must be a string');
@@ -150,13 +150,14 @@ export async function updateOwnProfile(
   }
 
   if (change.password !== undefined) {
-    if (!deps.config.basicAuthEnabled) throw new PermissionDeniedError(BASIC_AUTH_DISABLED, 'basic_auth_disabled');
+    if (!deps.config.basicAuthEnabled)
+      throw new PermissionDeniedError(BASIC_AUTH_DISABLED, { code: 'basic_auth_disabled' });
     if (user.authMethod !== 'LOCAL' || !user.passwordHash)
-      throw new ValidationError('Cannot modify password for non-local user', 'bad_request');
+      throw new ValidationError('Cannot modify password for non-local user', { code: 'bad_request' });
     if (typeof change.password !== 'string') throw new ValidationError('Password must be a string');
     const current = typeof change.currentPassword === 'string' ? change.currentPassword : '';
     if (!current || !(await deps.hasher.verify(user.passwordHash, current))) {
-      throw new ValidationError('Valid current password is required to modify password', 'bad_request');
+      throw new ValidationError('Valid current password is required to modify password', { code: 'bad_request' });
     }
     assertValidPassword(change.password, deps.config.passwordPolicy);
     patch.passwordHash = await deps.hasher.hash(change.password);
@@ -231,9 +232,10 @@ export async function updateUser(
     // On oneself this is refused: the admin route skips the current-password check, so a stolen
     // admin session must go through updateOwnProfile like everyone else.
     authorize(actor, 'change_other_password', userTarget(target));
-    if (!deps.config.basicAuthEnabled) throw new PermissionDeniedError(BASIC_AUTH_DISABLED, 'basic_auth_disabled');
+    if (!deps.config.basicAuthEnabled)
+      throw new PermissionDeniedError(BASIC_AUTH_DISABLED, { code: 'basic_auth_disabled' });
     if (target.authMethod !== 'LOCAL')
-      throw new ValidationError('Cannot modify password for non-local user', 'bad_request');
+      throw new ValidationError('Cannot modify password for non-local user', { code: 'bad_request' });
     if (typeof change.password !== 'string') throw new ValidationError('Password must be a string');
     assertValidPassword(change.password, deps.config.passwordPolicy);
     patch.passwordHash = await deps.hasher.hash(change.password);

@@ -27,16 +27,14 @@ export function isSystemUser(user: Pick<UserRecord, 'email' | 'role'>): boolean 
 export function assertUsernameAvailable(username: string, owner?: Pick<UserRecord, 'email' | 'role'>): void {
   const name = username.toLowerCase();
   if (name === DEFAULT_ADMIN.username && !(owner && isDefaultAdmin(owner))) {
-    throw new ConflictError(
-      `The username '${DEFAULT_ADMIN.username}' is reserved for the default admin`,
-      'reserved_username',
-    );
+    throw new ConflictError(`The username '${DEFAULT_ADMIN.username}' is reserved for the default admin`, {
+      code: 'reserved_username',
+    });
   }
   if (name === SYSTEM_USER.username && !(owner && isSystemUser(owner))) {
-    throw new ConflictError(
-      `The username '${SYSTEM_USER.username}' is reserved for the system user`,
-      'reserved_username',
-    );
+    throw new ConflictError(`The username '${SYSTEM_USER.username}' is reserved for the system user`, {
+      code: 'reserved_username',
+    });
   }
 }
 

@@ -138,11 +138,11 @@ function kindOfOwnHeader(
 }
 
 function invalidToken(): AuthenticationError {
-  return new AuthenticationError('invalid_token', 'Invalid token');
+  return new AuthenticationError('Invalid token', { code: 'invalid_token' });
 }
 
 function expiredToken(): AuthenticationError {
-  return new AuthenticationError('expired_token', 'Expired token');
+  return new AuthenticationError('Expired token', { code: 'expired_token' });
 }
 
 function isNumericDate(value: unknown): value is number {

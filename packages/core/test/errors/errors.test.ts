@@ -17,14 +17,14 @@ import {
 describe('GatehouseError tree', () => {
   it.each([
     [new ValidationError('bad'), 'invalid_input', 422],
-    [new ValidationError('weak', 'password_policy'), 'password_policy', 422],
-    [new AuthenticationError('invalid_token', 'Invalid token'), 'invalid_token', 401],
-    [new AuthenticationError('expired_token', 'Expired token'), 'expired_token', 401],
+    [new ValidationError('weak', { code: 'password_policy' }), 'password_policy', 422],
+    [new AuthenticationError('Invalid token', { code: 'invalid_token' }), 'invalid_token', 401],
+    [new AuthenticationError('Expired token', { code: 'expired_token' }), 'expired_token', 401],
     [new PermissionDeniedError('no'), 'forbidden', 403],
     [new NotFoundError('User not found'), 'not_found', 404],
-    [new ConflictError('Email already exists', 'duplicate_email'), 'duplicate_email', 409],
-    [new RateLimitError('Too Many Requests', 4.2), 'rate_limited', 429],
-    [new UnavailableError('SMTP server not configured', 'smtp_not_configured'), 'smtp_not_configured', 503],
+    [new ConflictError('Email already exists', { code: 'duplicate_email' }), 'duplicate_email', 409],
+    [new RateLimitError('Too Many Requests', { retryAfterSeconds: 4.2 }), 'rate_limited', 429],
+    [new UnavailableError('SMTP server not configured', { code: 'smtp_not_configured' }), 'smtp_not_configured', 503],
     [new ConfigError([{ variable: 'PHOENIX_SECRET', message: 'must be set' }]), 'config_invalid', 500],
   ])('%s carries code %s and status %i', (error, code, status) => {
     expect(error).toBeInstanceOf(GatehouseError);
@@ -41,7 +41,8 @@ describe('GatehouseError tree', () => {
   });
 
   it('serialises to the JSON error body without stack or cause', () => {
-    const error = new AuthenticationError('invalid_credentials', 'Invalid email and/or password', {
+    const error = new AuthenticationError('Invalid email and/or password', {
+      code: 'invalid_credentials',
       cause: new Error('secret detail'),
     });
     expect(JSON.parse(JSON.stringify(error))).toEqual({
@@ -51,8 +52,8 @@ describe('GatehouseError tree', () => {
   });
 
   it('rounds Retry-After up to whole seconds, at least one', () => {
-    expect(new RateLimitError('slow down', 4.2).retryAfterSeconds).toBe(5);
-    expect(new RateLimitError('slow down', 0).retryAfterSeconds).toBe(1);
+    expect(new RateLimitError('slow down', { retryAfterSeconds: 4.2 }).retryAfterSeconds).toBe(5);
+    expect(new RateLimitError('slow down', { retryAfterSeconds: 0 }).retryAfterSeconds).toBe(1);
   });
 
   it('lists every config issue in the message and keeps them frozen', () => {

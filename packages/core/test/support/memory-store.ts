@@ -109,8 +109,9 @@ export function createMemoryStore(): AuthStore & { readonly state: () => State }
   function unique(u: UserRecord): void {
     for (const other of s.users.values()) {
       if (other.id === u.id) continue;
-      if (other.email === u.email) throw new ConflictError('Email already exists', 'duplicate_email');
-      if (other.username === u.username) throw new ConflictError('Username already exists', 'duplicate_username');
+      if (other.email === u.email) throw new ConflictError('Email already exists', { code: 'duplicate_email' });
+      if (other.username === u.username)
+        throw new ConflictError('Username already exists', { code: 'duplicate_username' });
       if (
         u.oauth2ClientId !== null &&
         u.oauth2UserId !== null &&

@@ -56,7 +56,10 @@ export function normalizeEmail(email: string): string {
 }
 
 export function closedError(): UnavailableError {
-  return new UnavailableError(UNAVAILABLE_MESSAGE, 'unavailable', { cause: new Error('The store has been closed') });
+  return new UnavailableError(UNAVAILABLE_MESSAGE, {
+    code: 'unavailable',
+    cause: new Error('The store has been closed'),
+  });
 }
 
 /** The helpers each operation runs through, bound to one connection (or transaction) and scope. */

@@ -5,11 +5,11 @@
  * free loopback port, never the system service. Trust auth, like the test server behind it.
  * PgBouncer refuses to run as root, so as root it runs as the `postgres` user.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { accepts, freePort, spawnServer, waitUntilReady } from '../../../../test/support/processes.js';
 
 const BINARY = '/usr/sbin/pgbouncer';
 
@@ -19,28 +19,6 @@ export interface PgBouncer {
   /** What PgBouncer logged so far. */
   log(): string;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** PgBouncer for the server of `url` (a database URL on loopback), `serverConnections` per database and user. */
@@ -80,38 +58,24 @@ export async function startPgBouncer(url: string, serverConnections: number): Pr
       '',
     ].join('\n'),
   );
-  const asRoot = process.getuid?.() === 0;
-  const child: ChildProcess = asRoot
-    ? spawn('runuser', ['-u', 'postgres', '--', BINARY, join(dir, 'pgbouncer.ini')], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
-    : spawn(BINARY, [join(dir, 'pgbouncer.ini')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-
-  for (let attempt = 0; ; attempt++) {
-    if (child.exitCode !== null) throw new Error(`pgbouncer exited at start-up:\n${output}`);
-    if (await accepts(port)) break;
-    if (attempt > 200) {
-      child.kill('SIGKILL');
-      throw new Error(`pgbouncer did not listen within 10 s:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const config = join(dir, 'pgbouncer.ini');
+  const server =
+    process.getuid?.() === 0
+      ? spawnServer('runuser', ['-u', 'postgres', '--', BINARY, config])
+      : spawnServer(BINARY, [config]);
+  await waitUntilReady(server, 'pgbouncer', () => accepts(port), { timeoutMs: 10_000, intervalMs: 50 });
 
   const proxied = new URL(url);
   proxied.hostname = '127.0.0.1';
   proxied.port = String(port);
   return {
     url: proxied.toString(),
-    log: () => output,
+    log: () => server.output(),
     async close() {
-      if (child.exitCode === null) {
+      if (server.child.exitCode === null) {
         // runuser passes SIGTERM on to pgbouncer (a fast shutdown).
-        child.kill('SIGTERM');
-        await exited;
+        server.child.kill('SIGTERM');
+        await server.exited;
       }
       rmSync(dir, { recursive: true, force: true });
     },

@@ -13,7 +13,7 @@ import { json, noContent, redirect } from '../responses.js';
 import type { RouteDefinition, RouteEnvironment } from './context.js';
 import { OAUTH2_ERROR_MESSAGES } from '../../oauth2/flow.js';
 import type { EndSessionRedirect } from '../../oauth2/idp-logout.js';
-import { LOGOUT_STATE_TTL_SECONDS } from '../../oauth2/logout-state.js';
+import { LOGOUT_STATE_TTL_SECONDS } from '../../oauth2/state.js';
 import { mfaChallengeResponse } from './mfa-routes.js';
 
 /** Seconds from `from` to `until` (epoch ms), rounded up so a cookie never dies before its token. */

@@ -7,7 +7,7 @@ import type { BackgroundWork, ServiceDeps } from '../../services/index.js';
 export interface RouteContext {
   readonly request: Request;
   readonly url: URL;
-  /** The `{}` segments of the matched pattern, in order. */
+  /** The values of the matched pattern's `{name}` segments, in order. */
   readonly params: readonly string[];
   /** Set for every `/v1` route (the gate ran first); null on the `/auth` routes. */
   readonly principal: Principal | null;
@@ -35,7 +35,7 @@ export type RouteHandler = (context: RouteContext) => Promise<Response>;
 
 export interface RouteDefinition {
   readonly method: string;
-  /** Relative to the root path; parameters as `{}`. */
+  /** Relative to the root path; parameters as `{name}`, the syntax of the REST rule's specs (docs/permissions.md). */
   readonly pattern: string;
   /** `auth`: public, rate limited; `v1`: behind the authentication gate and the REST rule. */
   readonly kind: 'auth' | 'v1' | 'public';

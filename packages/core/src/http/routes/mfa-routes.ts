@@ -186,7 +186,7 @@ export const mfaV1Routes: readonly RouteDefinition[] = [
   },
   {
     method: 'DELETE',
-    pattern: '/v1/users/{}/mfa',
+    pattern: '/v1/users/{id}/mfa',
     kind: 'v1',
     async handler(context) {
       await resetUserMfa(context.app.deps, context.principal, userParam(context));

@@ -37,7 +37,7 @@ function toLogin(app: RouteEnvironment, code: OAuth2ErrorCode): Response {
 export function oauth2Routes(flow: OAuth2Flow, idpLogout: IdpLogout, config: AuthConfig): RouteDefinition[] {
   const login = (method: 'GET' | 'POST'): RouteDefinition => ({
     method,
-    pattern: '/oauth2/{}/login',
+    pattern: '/oauth2/{idp}/login',
     kind: 'public',
     async handler({ url, params, clientAddress, app }) {
       if (app.config.rateLimitEnabled)
@@ -61,13 +61,13 @@ export function oauth2Routes(flow: OAuth2Flow, idpLogout: IdpLogout, config: Aut
 
   const callback: RouteDefinition = {
     method: 'GET',
-    pattern: '/oauth2/{}/tokens',
+    pattern: '/oauth2/{idp}/tokens',
     kind: 'public',
     // The browser arrives from the IdP's page: state, nonce and PKCE protect this route instead.
     csrfReferrerExempt: true,
     async handler({ request, url, params, clientAddress, app }) {
       // The router answers HEAD with GET routes; a link checker's HEAD must not redeem the code.
-      if (request.method !== 'GET') throw new NotFoundError('Method not allowed', undefined, 'method_not_allowed');
+      if (request.method !== 'GET') throw new NotFoundError('Method not allowed', { code: 'method_not_allowed' });
       if (app.config.rateLimitEnabled)
         await spend(app.deps.rateLimits, app.deps.clock, 'oauth2_callback', OAUTH2_LOGIN_RULE, clientAddress);
       const cookieHeader = request.headers.get('cookie');
@@ -99,7 +99,7 @@ export function oauth2Routes(flow: OAuth2Flow, idpLogout: IdpLogout, config: Aut
 
   const signedOut: RouteDefinition = {
     method: 'GET',
-    pattern: '/oauth2/{}/signed-out',
+    pattern: '/oauth2/{idp}/signed-out',
     kind: 'public',
     // The browser arrives from the IdP's logout page; the state protects this route instead.
     csrfReferrerExempt: true,
@@ -120,7 +120,7 @@ export function oauth2Routes(flow: OAuth2Flow, idpLogout: IdpLogout, config: Aut
 
   const backchannel: RouteDefinition = {
     method: 'POST',
-    pattern: '/oauth2/{}/backchannel-logout',
+    pattern: '/oauth2/{idp}/backchannel-logout',
     kind: 'public',
     // Server to server from the IdP: the logout token's signature is the credential.
     csrfReferrerExempt: true,
@@ -135,7 +135,7 @@ export function oauth2Routes(flow: OAuth2Flow, idpLogout: IdpLogout, config: Aut
         if (result.status === 404) throw new NotFoundError('Unknown identity provider');
         if (result.status === 503)
           throw new UnavailableError(`Back-channel logout could not be processed: ${result.reason}`);
-        throw new ValidationError(`Invalid logout token: ${result.reason}`, 'invalid_logout_token');
+        throw new ValidationError(`Invalid logout token: ${result.reason}`, { code: 'invalid_logout_token' });
       }
       // Back-Channel Logout 1.0 §2.8: 200, not cached.
       return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } });

@@ -191,7 +191,7 @@ export const v1Routes: readonly RouteDefinition[] = [
   },
   {
     method: 'DELETE',
-    pattern: '/v1/user/sessions/{}',
+    pattern: '/v1/user/sessions/{id}',
     kind: 'v1',
     async handler(context) {
       const id = param(context, 'UserSession');
@@ -201,7 +201,7 @@ export const v1Routes: readonly RouteDefinition[] = [
   },
   {
     method: 'GET',
-    pattern: '/v1/users/{}/sessions',
+    pattern: '/v1/users/{id}/sessions',
     kind: 'v1',
     async handler(context) {
       const views = await listUserSessions(
@@ -215,7 +215,7 @@ export const v1Routes: readonly RouteDefinition[] = [
   },
   {
     method: 'DELETE',
-    pattern: '/v1/users/{}/sessions',
+    pattern: '/v1/users/{id}/sessions',
     kind: 'v1',
     async handler(context) {
       const userId = param(context, 'User');
@@ -264,7 +264,7 @@ export const v1Routes: readonly RouteDefinition[] = [
   },
   {
     method: 'PATCH',
-    pattern: '/v1/users/{}',
+    pattern: '/v1/users/{id}',
     kind: 'v1',
     async handler(context) {
       const body = await readJsonObject(context.request);
@@ -278,7 +278,7 @@ export const v1Routes: readonly RouteDefinition[] = [
   },
   {
     method: 'DELETE',
-    pattern: '/v1/users/{}',
+    pattern: '/v1/users/{id}',
     kind: 'v1',
     async handler(context) {
       await deleteUser(context.app.deps, context.principal, param(context, 'User'));
@@ -311,7 +311,7 @@ export const v1Routes: readonly RouteDefinition[] = [
   },
   {
     method: 'DELETE',
-    pattern: '/v1/user/api_keys/{}',
+    pattern: '/v1/user/api_keys/{id}',
     kind: 'v1',
     async handler(context) {
       mayDeleteUserKey(context.principal);
@@ -354,7 +354,7 @@ export const v1Routes: readonly RouteDefinition[] = [
   },
   {
     method: 'DELETE',
-    pattern: '/v1/system/api_keys/{}',
+    pattern: '/v1/system/api_keys/{id}',
     kind: 'v1',
     async handler(context) {
       await deleteSystemApiKey(context.app.deps, context.principal, param(context, 'SystemApiKey'));

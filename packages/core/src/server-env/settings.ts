@@ -1,16 +1,22 @@
 import { isAbsolute, join, resolve } from 'node:path';
-import type { ConfigIssue } from '@gatehouse-auth/core';
+import type { ConfigIssue } from '../errors/index.js';
+
+/** The process environment, or any map of variables (tests). */
+export type ServerEnv = Readonly<Record<string, string | undefined>>;
 
 export type DatabaseSettings =
   | { readonly kind: 'sqlite'; readonly filename: string }
   | { readonly kind: 'postgres'; readonly connectionString: string };
 
-/** The server's own variables; the auth ones are core's business (`parseAuthEnv`). */
-export interface DemoSettings {
+/** The server's own variables; the auth ones are `parseAuthEnv`'s business. */
+export interface ServerSettings {
+  /** `PHOENIX_HOST` (default `127.0.0.1`). */
   readonly host: string;
+  /** `PHOENIX_PORT` (default 6006); 0 when the value is bad, which `parseAuthEnv` reports. */
   readonly port: number;
-  /** Holds the SQLite file and the generated secret. */
+  /** `PHOENIX_WORKING_DIR` (default `./.data`): holds the SQLite file and the generated secret. */
   readonly workingDir: string;
+  /** `PHOENIX_SQL_DATABASE_URL` (default: `phoenix.db` in the working directory). */
   readonly database: DatabaseSettings;
   /** `GATEHOUSE_REDIS_URL`: shared rate limits, lockouts and revocations across instances. */
   readonly redisUrl: string | null;
@@ -18,11 +24,12 @@ export interface DemoSettings {
   readonly trustedProxies: readonly string[];
 }
 
-export type Env = Readonly<Record<string, string | undefined>>;
+/** The variables `readServerSettings` reads besides core's own (for `findUnknownVariables`' `known`). */
+export const SERVER_VARIABLES: readonly string[] = ['GATEHOUSE_REDIS_URL', 'GATEHOUSE_TRUSTED_PROXIES'];
 
 const SQLITE_FILE = 'phoenix.db';
 
-function value(env: Env, name: string): string | null {
+function value(env: ServerEnv, name: string): string | null {
   const raw = env[name]?.trim();
   return raw ? raw : null;
 }
@@ -42,8 +49,7 @@ function readDatabase(raw: string | null, workingDir: string, cwd: string, issue
   const fallback: DatabaseSettings = { kind: 'sqlite', filename: join(workingDir, SQLITE_FILE) };
   if (raw === null) return fallback;
   if (/^postgres(ql)?:\/\//i.test(raw)) return { kind: 'postgres', connectionString: raw };
-  const sqlite = /^sqlite:\/\/\/(.+)$/i.exec(raw);
-  const path = sqlite?.[1];
+  const path = /^sqlite:\/\/\/(.+)$/i.exec(raw)?.[1];
   if (path === undefined) {
     issues.push({
       variable: 'PHOENIX_SQL_DATABASE_URL',
@@ -51,7 +57,7 @@ function readDatabase(raw: string | null, workingDir: string, cwd: string, issue
     });
     return fallback;
   }
-  // Gatehouse and the demo open the file on separate connections, so it must be a real file.
+  // The server, its tools and Gatehouse open the file on separate connections, so it must be a real file.
   if (path.startsWith(':memory:') || path.startsWith('file::memory:')) {
     issues.push({
       variable: 'PHOENIX_SQL_DATABASE_URL',
@@ -72,11 +78,15 @@ function readRedisUrl(raw: string | null, issues: ConfigIssue[]): string | null 
   return null;
 }
 
-/** Collects every problem instead of stopping at the first, like `parseAuthEnv`. */
-export function readDemoSettings(env: Env, cwd: string): { settings: DemoSettings; issues: ConfigIssue[] } {
+/**
+ * Where a server keeps its state and how it listens, read the same way by the server and by the
+ * `gatehouse` CLI, so the CLI opens the database a running server uses. Collects every problem
+ * instead of stopping at the first, like `parseAuthEnv`; pass the `issues` on to `resolveAuthConfig`.
+ */
+export function readServerSettings(env: ServerEnv, cwd: string): { settings: ServerSettings; issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
   const workingDir = resolve(cwd, value(env, 'PHOENIX_WORKING_DIR') ?? '.data');
-  const settings: DemoSettings = {
+  const settings: ServerSettings = {
     host: value(env, 'PHOENIX_HOST') ?? '127.0.0.1',
     port: readPort(value(env, 'PHOENIX_PORT')),
     workingDir,
