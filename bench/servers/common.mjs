@@ -56,7 +56,7 @@ export async function openGatehouse() {
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('GATEHOUSE_PASSWORD_HASH_'))),
   });
   // Where argon2 runs: worker threads (the default) or, with BENCH_HASH_THREADS=pool, libuv's pool
-  // (the design before issue 16's worker threads; bench/login-storm.bench.mjs compares the two).
+  // (the design before the argon2 worker threads; bench/login-storm.bench.mjs compares the two).
   const threads = process.env.BENCH_HASH_THREADS === 'pool' ? 'pool' : 'worker';
   const gh = await createGatehouse({ config, store, passwordHashing: { threads } });
   return {

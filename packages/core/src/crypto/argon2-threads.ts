@@ -6,7 +6,7 @@ import { UnavailableError } from '../errors/index.js';
 import type { Argon2Job, Argon2Reply, Argon2WorkerData } from './argon2-protocol.js';
 
 /**
- * A fixed-size pool of argon2 worker threads (DESIGN rule 8): each runs one hash or verify at a
+ * A fixed-size pool of argon2 worker threads (docs/architecture.md#rule-8): each runs one hash or verify at a
  * time, synchronously, at the lowest scheduling priority (thread-priority.ts), so a login storm
  * takes CPU time the event loop leaves idle rather than the event loop's own.
  *
