@@ -12,6 +12,7 @@ import {
   createMemoryRateLimitStore,
   createTokenCodec,
   createUserApiKey,
+  discardAudit,
   login,
   parseAuthEnv,
   silentLogger,
@@ -43,6 +44,8 @@ async function world(dir, { users = 0, keys = 0 } = {}) {
     hasher: createArgon2Hasher(),
     tokens: createTokenCodec({ secret: SECRET }),
     rateLimits: createMemoryRateLimitStore(),
+    // Services record audit events; the benches measure authentication, not the trail.
+    audit: discardAudit,
   };
   const { systemUserId } = await bootstrap(deps);
   if (users > 0 || keys > 0) {

@@ -22,6 +22,7 @@ import {
   createMemoryRateLimitStore,
   createTokenCodec,
   createUserApiKey,
+  discardAudit,
   login,
   parseAuthEnv,
   silentLogger,
@@ -385,6 +386,8 @@ async function uncachedWorld(store) {
     hasher: createArgon2Hasher(),
     tokens: createTokenCodec({ secret }),
     rateLimits: createMemoryRateLimitStore(),
+    // Services record audit events; the benches measure authentication, not the trail.
+    audit: discardAudit,
   };
   const { systemUserId } = await bootstrap(deps);
   const session = await login(deps, ADMIN);

@@ -19,6 +19,7 @@ import {
   createMemoryRateLimitStore,
   createTokenCodec,
   createUserApiKey,
+  discardAudit,
   login,
   parseAuthEnv,
   silentLogger,
@@ -115,6 +116,8 @@ async function world(engine, { keys, file, url }) {
     hasher: createArgon2Hasher(),
     tokens: createTokenCodec({ secret: SECRET }),
     rateLimits: createMemoryRateLimitStore(),
+    // Services record audit events; the benches measure authentication, not the trail.
+    audit: discardAudit,
   };
   const { systemUserId } = await bootstrap(deps);
   const bulkKeys = keys - 1;
