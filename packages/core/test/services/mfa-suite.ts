@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { isGatehouseError } from '../../src/errors/index.js';
 import { normalizeRecoveryCode, totpCodeAt } from '../../src/mfa/index.js';
 import type { Principal } from '../../src/policy/index.js';
 import {
@@ -18,7 +17,7 @@ import {
   resetUserMfa,
   type MfaChallenge,
 } from '../../src/services/index.js';
-import { bearer, makeHarness, type Harness } from '../support/harness.js';
+import { bearer, makeHarness, principalOf, rejectsWith, type Harness } from '../support/harness.js';
 import type { StoreUnderTest } from './service-suite.js';
 
 export const ENCRYPTION_KEY = 'mfa-encryption-key-0123456789abcdef';
@@ -27,21 +26,6 @@ const MFA_ENV = { GATEHOUSE_ENCRYPTION_KEY: ENCRYPTION_KEY };
 const PASSWORD = 'member-pw';
 const EMAIL = 'member@example.com';
 const STEP = 30_000;
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!isGatehouseError(error)) throw new Error(`expected a GatehouseError ${code}, got ${String(error)}`);
-  expect(error.code).toBe(code);
-}
-
-async function principalOf(h: Harness, token: string): Promise<Principal> {
-  const result = await h.auth.authenticate(bearer(token));
-  if (!result.ok) throw new Error(`token refused: ${result.reason}`);
-  return result.principal;
-}
 
 /** The default admin's session and a member with a known password and a session. */
 async function world(h: Harness) {

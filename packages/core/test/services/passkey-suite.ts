@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { isGatehouseError } from '../../src/errors/index.js';
-import type { Principal } from '../../src/policy/index.js';
 import {
   beginPasskeyAtLogin,
   beginPasskeyRegistration,
@@ -16,7 +14,7 @@ import {
   relyingParty,
   resetUserMfa,
 } from '../../src/services/index.js';
-import { bearer, makeHarness, type Harness } from '../support/harness.js';
+import { makeHarness, principalOf, rejectsWith, type Harness } from '../support/harness.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 import type { StoreUnderTest } from './service-suite.js';
 
@@ -29,21 +27,6 @@ import type { StoreUnderTest } from './service-suite.js';
 const ENV = { GATEHOUSE_ENCRYPTION_KEY: 'passkey-encryption-key-0123456789abcdef' };
 const PASSWORD = 'member-pw';
 const EMAIL = 'member@example.com';
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!isGatehouseError(error)) throw new Error(`expected a GatehouseError ${code}, got ${String(error)}`);
-  expect(error.code).toBe(code);
-}
-
-async function principalOf(h: Harness, token: string): Promise<Principal> {
-  const result = await h.auth.authenticate(bearer(token));
-  if (!result.ok) throw new Error(`token refused: ${result.reason}`);
-  return result.principal;
-}
 
 /** A member with a session, and one passkey registered on `authenticator`. */
 async function memberWithPasskey(h: Harness) {

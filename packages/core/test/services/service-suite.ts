@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { isGatehouseError } from '../../src/errors/index.js';
-import type { Principal } from '../../src/policy/index.js';
 import type { AuthStore } from '../../src/ports.js';
 import {
   createSystemApiKey,
@@ -31,24 +30,15 @@ import { createAuditTrail, storeAuditSink } from '../../src/audit/index.js';
 import { silentLogger } from '../../src/services/deps.js';
 import { adminSecretPrincipal } from '../../src/policy/index.js';
 import { createTokenCodec } from '../../src/tokens/index.js';
-import { ADMIN_SECRET, SECRET, bearer, makeHarness, type Harness } from '../support/harness.js';
-
-/** Rejects with a GatehouseError of this code (and message, when given). */
-async function rejectsWith(promise: Promise<unknown>, code: string, message?: string): Promise<void> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!isGatehouseError(error)) throw new Error(`expected a GatehouseError ${code}, got ${String(error)}`);
-  expect(error.code).toBe(code);
-  if (message !== undefined) expect(error.message).toBe(message);
-}
-
-async function principalOf(h: Harness, token: string): Promise<Principal> {
-  const result = await h.auth.authenticate(bearer(token));
-  if (!result.ok) throw new Error(`token refused: ${result.reason}`);
-  return result.principal;
-}
+import {
+  ADMIN_SECRET,
+  SECRET,
+  bearer,
+  makeHarness,
+  principalOf,
+  rejectsWith,
+  type Harness,
+} from '../support/harness.js';
 
 async function reason(h: Harness, token: string): Promise<string> {
   const result = await h.auth.authenticate(bearer(token));

@@ -1,8 +1,11 @@
+import { expect } from 'vitest';
 import type { AuditEventInput } from '../../src/audit/events.js';
 import { parseAuthEnv } from '../../src/config/index.js';
 import { createArgon2Hasher } from '../../src/crypto/index.js';
 import { createLocalRevocationChannel, createMemoryRateLimitStore } from '../../src/in-process/index.js';
+import { isGatehouseError } from '../../src/errors/index.js';
 import { createAuthenticator, type Authenticator } from '../../src/http/index.js';
+import type { Principal } from '../../src/policy/index.js';
 import type { AuthStore, MailMessage, Mailer } from '../../src/ports.js';
 import { bootstrap, silentLogger, type ServiceDeps } from '../../src/services/index.js';
 import { createTokenCodec } from '../../src/tokens/index.js';
@@ -90,3 +93,21 @@ export async function makeHarness(
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Rejects with a GatehouseError of this code (and message, when given). */
+export async function rejectsWith(promise: Promise<unknown>, code: string, message?: string): Promise<void> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!isGatehouseError(error)) throw new Error(`expected a GatehouseError ${code}, got ${String(error)}`);
+  expect(error.code).toBe(code);
+  if (message !== undefined) expect(error.message).toBe(message);
+}
+
+/** The principal a token authenticates as; throws when the harness's authenticator refuses it. */
+export async function principalOf(h: Harness, token: string): Promise<Principal> {
+  const result = await h.auth.authenticate(bearer(token));
+  if (!result.ok) throw new Error(`token refused: ${result.reason}`);
+  return result.principal;
+}
