@@ -8,16 +8,11 @@ import {
   bootstrap,
   createArgon2Hasher,
   createAuthenticator,
-  createLocalRevocationChannel,
-  createMemoryRateLimitStore,
-  createTokenCodec,
   createUserApiKey,
-  discardAudit,
   login,
-  parseAuthEnv,
-  silentLogger,
   systemClock,
 } from '../packages/core/dist/index.js';
+import { benchServiceDeps } from './service-deps.mjs';
 import { createSqliteStore } from '../packages/db/dist/index.js';
 import { markdownTable, measureGroup } from './lib.mjs';
 
@@ -28,25 +23,8 @@ const SECRET = 'bench-secret-0123456789-abcdefghijklmnop';
 async function world(dir, { users = 0, keys = 0 } = {}) {
   const filename = join(dir, 'gatehouse.sqlite');
   const store = await createSqliteStore({ filename });
-  const config = parseAuthEnv({
-    PHOENIX_ENABLE_AUTH: 'true',
-    PHOENIX_SECRET: SECRET,
-    PHOENIX_DISABLE_BRUTE_FORCE_LOGIN_PROTECTION: 'true',
-  });
-  const revocations = createLocalRevocationChannel();
-  const deps = {
-    config,
-    store,
-    revocations,
-    clock: systemClock,
-    logger: silentLogger,
-    mailer: null,
-    hasher: createArgon2Hasher(),
-    tokens: createTokenCodec({ secret: SECRET }),
-    rateLimits: createMemoryRateLimitStore(),
-    // Services record audit events; the benches measure authentication, not the trail.
-    audit: discardAudit,
-  };
+  const deps = benchServiceDeps(store, SECRET);
+  const { config, revocations } = deps;
   const { systemUserId } = await bootstrap(deps);
   if (users > 0 || keys > 0) {
     // Bulk rows straight into the file: the store under test reads them through its own connection.

@@ -16,18 +16,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import {
   bootstrap,
-  createArgon2Hasher,
   createAuthenticator,
-  createLocalRevocationChannel,
-  createMemoryRateLimitStore,
   createTokenCodec,
   createUserApiKey,
-  discardAudit,
   login,
-  parseAuthEnv,
-  silentLogger,
   systemClock,
 } from '../packages/core/dist/index.js';
+import { benchServiceDeps } from './service-deps.mjs';
 import { createPostgresStore, createSqliteStore } from '../packages/db/dist/index.js';
 import { hmacFloor, markdownTable, measureGroup } from './lib.mjs';
 import { createDatabase, startPostgres } from './postgres.mjs';
@@ -370,25 +365,8 @@ async function verifyAgainstFloor() {
 
 async function uncachedWorld(store) {
   const secret = 'bench-secret-0123456789-abcdefghijklmnop';
-  const config = parseAuthEnv({
-    PHOENIX_ENABLE_AUTH: 'true',
-    PHOENIX_SECRET: secret,
-    PHOENIX_DISABLE_BRUTE_FORCE_LOGIN_PROTECTION: 'true',
-  });
-  const revocations = createLocalRevocationChannel();
-  const deps = {
-    config,
-    store,
-    revocations,
-    clock: systemClock,
-    logger: silentLogger,
-    mailer: null,
-    hasher: createArgon2Hasher(),
-    tokens: createTokenCodec({ secret }),
-    rateLimits: createMemoryRateLimitStore(),
-    // Services record audit events; the benches measure authentication, not the trail.
-    audit: discardAudit,
-  };
+  const deps = benchServiceDeps(store, secret);
+  const { config, revocations } = deps;
   const { systemUserId } = await bootstrap(deps);
   const session = await login(deps, ADMIN);
   // maxCacheAgeMs 0: every call is a first sight (verify + one indexed read joined with the role).

@@ -11,20 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHistogram } from 'node:perf_hooks';
-import {
-  bootstrap,
-  createArgon2Hasher,
-  createAuthenticator,
-  createLocalRevocationChannel,
-  createMemoryRateLimitStore,
-  createTokenCodec,
-  createUserApiKey,
-  discardAudit,
-  login,
-  parseAuthEnv,
-  silentLogger,
-  systemClock,
-} from '../packages/core/dist/index.js';
+import { bootstrap, createAuthenticator, createUserApiKey, login, systemClock } from '../packages/core/dist/index.js';
+import { benchServiceDeps } from './service-deps.mjs';
 import { createPostgresStore, createSqliteStore } from '../packages/db/dist/index.js';
 import { createDatabase, startPostgres } from './postgres.mjs';
 
@@ -100,25 +88,8 @@ async function world(engine, { keys, file, url }) {
     engine === 'sqlite'
       ? await createSqliteStore({ filename: file })
       : await createPostgresStore({ connectionString: url });
-  const config = parseAuthEnv({
-    PHOENIX_ENABLE_AUTH: 'true',
-    PHOENIX_SECRET: SECRET,
-    PHOENIX_DISABLE_BRUTE_FORCE_LOGIN_PROTECTION: 'true',
-  });
-  const revocations = createLocalRevocationChannel();
-  const deps = {
-    config,
-    store,
-    revocations,
-    clock: systemClock,
-    logger: silentLogger,
-    mailer: null,
-    hasher: createArgon2Hasher(),
-    tokens: createTokenCodec({ secret: SECRET }),
-    rateLimits: createMemoryRateLimitStore(),
-    // Services record audit events; the benches measure authentication, not the trail.
-    audit: discardAudit,
-  };
+  const deps = benchServiceDeps(store, SECRET);
+  const { config, revocations } = deps;
   const { systemUserId } = await bootstrap(deps);
   const bulkKeys = keys - 1;
   const users = Math.max(1, Math.ceil(bulkKeys / KEYS_PER_USER));
