@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestProvider, type TestProvider } from '../oauth2/provider.js';
+import { CHROMIUM } from '../support/chromium.js';
 import { serverJs, startDemo, type Demo } from '../support/demo-process.js';
 import { startMailbox, type Mailbox } from './mailbox.js';
 import { startSlapd, type Slapd } from '../setup/slapd.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
 // Without the background-networking flags Chromium keeps dialling Google's hosts on a closed network.
 const CHROMIUM_ARGS = [

@@ -14,19 +14,10 @@ import { join } from 'node:path';
 import { Secret, TOTP } from 'otpauth';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS, OFF_SCREEN } from '../support/chromium.js';
 import { serverJs, startDemo, type Demo } from '../support/demo-process.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ADMIN_PASSWORD = 'admin-Passw0rd-2026';
 const MEMBER = { email: 'mia@example.test', username: 'mia', first: 'member-Temp-0001', own: 'member-Own-0002' };
 const STEP_MS = 30_000;
@@ -78,14 +69,6 @@ let memberCodes: string[];
 function overflow(target: Page): Promise<number> {
   return target.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
 }
-
-// Every visible control that ends past either edge of the viewport; run in the page.
-const OFF_SCREEN = `[...document.querySelectorAll('button, select, input:not([type=hidden]), summary, a, img')]
-  .filter((element) => {
-    const box = element.getBoundingClientRect();
-    return box.width > 0 && box.height > 0 && (box.right > window.innerWidth + 0.5 || box.left < -0.5);
-  })
-  .map((element) => element.tagName.toLowerCase() + ' ' + (element.getAttribute('aria-label') || element.textContent.trim()))`;
 
 /** The page at 1280 px and at 390 px (where nothing may overflow sideways), saved at both. */
 async function shots(name: string, target: Page = page): Promise<void> {

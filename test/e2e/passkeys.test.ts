@@ -14,19 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS, OFF_SCREEN } from '../support/chromium.js';
 import { serverJs, startDemo, type Demo } from '../support/demo-process.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ADMIN_SECRET = 'passkey-e2e-admin-secret-0123456789abc';
 // An admin-created account starts with a password it must change at the first sign-in.
 const USER = { email: 'pia@example.test', username: 'pia', first: 'pia-Temp-0001', password: 'pia-Passw0rd-2026' };
@@ -40,14 +31,6 @@ let context: BrowserContext;
 let page: Page;
 let cdp: CDPSession;
 let authenticatorId: string;
-
-// Every visible control that ends past either edge of the viewport; run in the page.
-const OFF_SCREEN = `[...document.querySelectorAll('button, select, input:not([type=hidden]), summary, a, img')]
-  .filter((element) => {
-    const box = element.getBoundingClientRect();
-    return box.width > 0 && box.height > 0 && (box.right > window.innerWidth + 0.5 || box.left < -0.5);
-  })
-  .map((element) => element.tagName.toLowerCase() + ' ' + (element.getAttribute('aria-label') || element.textContent.trim()))`;
 
 async function shots(name: string): Promise<void> {
   for (const width of [1280, 390]) {
