@@ -72,11 +72,17 @@ beforeAll(async () => {
     packed.map((p) => [p.name.replace('@gatehouse-auth/', ''), `file:./tarballs/${p.filename}`]),
   ) as typeof tarballs;
   for (const p of packed) {
-    // What `files` promises: the build, the README, the LICENSE, the manifest, nothing else.
+    // What `files` promises: the build, the README, the LICENSE, the manifest (and the CLI's bin
+    // launcher), nothing else.
     const paths = p.files.map((f) => f.path);
     expect(paths, p.name).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json']));
+    if (p.name === '@gatehouse-auth/cli') expect(paths, p.name).toContain('bin/gatehouse.js');
     expect(
-      paths.filter((f) => !/^(dist\/|LICENSE$|README\.md$|package\.json$)/.test(f)),
+      paths.filter(
+        (f) =>
+          !/^(dist\/|LICENSE$|README\.md$|package\.json$)/.test(f) &&
+          !(p.name === '@gatehouse-auth/cli' && f === 'bin/gatehouse.js'),
+      ),
       p.name,
     ).toEqual([]);
   }
@@ -124,7 +130,8 @@ beforeAll(async () => {
     `import('@gatehouse-auth/db').then(async (db) => (await db.createSqliteStore({ filename: '${join(dataDir, 'phoenix.db')}' })).close())`,
   ]);
   const [cli, pgEsm, pgCjs] = await Promise.all([
-    node([join(project, 'node_modules/@gatehouse-auth/cli/dist/cli.js'), 'list-users'], {
+    // The bin link npm made from the packed package.json: what `npx gatehouse` runs.
+    node([join(project, 'node_modules/.bin/gatehouse'), 'list-users'], {
       PHOENIX_WORKING_DIR: dataDir,
       PHOENIX_ENABLE_AUTH: 'true',
       PHOENIX_SECRET: SECRET,
