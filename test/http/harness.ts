@@ -1,9 +1,10 @@
 /**
  * One host app per adapter, listening on loopback: Gatehouse's routes, a handful of host `/v1`
- * routes behind `authenticate`, a real SQLite file and a real SMTP receiver. The conformance suite
- * runs every file against each adapter, so an adapter that decides anything itself shows up as a
- * difference.
+ * routes behind `authenticate`, a real SQLite file (or a schema of its own on the test run's real
+ * PostgreSQL server) and a real SMTP receiver. The conformance suite runs every file against each
+ * adapter, so an adapter that decides anything itself shows up as a difference.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -34,7 +35,8 @@ import {
   type PasswordHasher,
   type SmtpMailer,
 } from '@gatehouse-auth/core';
-import { createSqliteStore } from '@gatehouse-auth/db';
+import { createPostgresStore, createSqliteStore } from '@gatehouse-auth/db';
+import { postgresAdminUrl, withClient } from '../../packages/db/test/support/postgres.js';
 import * as honoAdapter from '@gatehouse-auth/hono';
 import * as expressAdapter from '@gatehouse-auth/express';
 import * as fastifyAdapter from '@gatehouse-auth/fastify';
@@ -59,6 +61,16 @@ export const LOWEST_ADAPTERS: readonly LowestAdapterName[] = [
   'hono@4.0.0',
 ];
 export const ADAPTERS_AND_LOWEST: readonly AdapterName[] = [...ADAPTERS, ...LOWEST_ADAPTERS];
+
+export type StoreName = 'sqlite' | 'postgres';
+/**
+ * Every adapter on SQLite, and the three frameworks on PostgreSQL: for suites whose routes lean on
+ * store operations of their own (second factors, passkeys), so both stores answer over real HTTP.
+ */
+export const ADAPTERS_AND_STORES: readonly (readonly [AdapterName, StoreName])[] = [
+  ...ADAPTERS.map((adapter) => [adapter, 'sqlite'] as const),
+  ...(['hono', 'express', 'fastify'] as const).map((adapter) => [adapter, 'postgres'] as const),
+];
 
 // Express 5.0.0 has no types of its own under the alias; at run time it is required as is.
 const express50Module: unknown = createRequire(import.meta.url)('express5-lowest');
@@ -234,6 +246,8 @@ export async function startServer(
     gatehouse?: Pick<GatehouseOptions, 'ldap' | 'directory' | 'rateLimits' | 'clock' | 'revocations'>;
     /** An SQLite file to use (and keep) instead of a fresh one: a restart with another configuration. */
     sqliteFile?: string;
+    /** `postgres`: a fresh schema on the test run's PostgreSQL server, dropped on close. Default SQLite. */
+    store?: StoreName;
   } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), `gh-${adapter.replace(/[+@]/g, '-')}-`));
@@ -255,7 +269,11 @@ export async function startServer(
     PHOENIX_SMTP_VALIDATE_CERTS: 'false',
     ...env,
   });
-  const store = await createSqliteStore({ filename: options.sqliteFile ?? join(dir, 'auth.db') });
+  const schema = options.store === 'postgres' ? `http_${randomBytes(6).toString('hex')}` : null;
+  const store =
+    schema === null
+      ? await createSqliteStore({ filename: options.sqliteFile ?? join(dir, 'auth.db') })
+      : await createPostgresStore({ connectionString: postgresAdminUrl(), schema });
   const mailer: SmtpMailer | null = config.smtp ? createSmtpMailer(config.smtp, { connectionTimeoutMs: 5_000 }) : null;
   const gatehouse = await createGatehouse({
     config,
@@ -300,6 +318,8 @@ export async function startServer(
       mailer?.close();
       await gatehouse.close();
       await store.close();
+      if (schema !== null)
+        await withClient(postgresAdminUrl(), (client) => client.query(`DROP SCHEMA ${schema} CASCADE`));
       await smtp.close();
       rmSync(dir, { recursive: true, force: true });
     },

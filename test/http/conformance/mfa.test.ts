@@ -8,7 +8,7 @@ import { totpCodeAt } from '../../../packages/core/src/mfa/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ACCESS_COOKIE,
-  ADAPTERS,
+  ADAPTERS_AND_STORES,
   ADMIN_SECRET,
   DEFAULT_ADMIN,
   NO_RATE_LIMIT,
@@ -85,11 +85,11 @@ async function enrolledViewer(server: TestServer): Promise<{ user: TestUser; sec
   return { user, secret: start.data.secret, codes: confirmed.data.recovery_codes };
 }
 
-describe.each(ADAPTERS)('%s: second factors', (adapter) => {
+describe.each(ADAPTERS_AND_STORES)('%s on %s: second factors', (adapter, store) => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startServer(adapter, { ...NO_RATE_LIMIT, ...MFA_ENV });
+    server = await startServer(adapter, { ...NO_RATE_LIMIT, ...MFA_ENV }, { store });
   });
   afterAll(() => server?.close());
 

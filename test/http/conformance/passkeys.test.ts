@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ADAPTERS,
+  ADAPTERS_AND_STORES,
   ADMIN_SECRET,
   ACCESS_COOKIE,
   REFRESH_COOKIE,
@@ -136,12 +136,12 @@ async function signInSecondFactor(
   return verifyWithPasskey(server, started.cookie, authenticator.assert(started.options, forgery));
 }
 
-describe.each(ADAPTERS)('%s: passkeys', (adapter) => {
+describe.each(ADAPTERS_AND_STORES)('%s on %s: passkeys', (adapter, store) => {
   let server: TestServer;
   let origin: string;
 
   beforeAll(async () => {
-    server = await startServer(adapter, ENV);
+    server = await startServer(adapter, ENV, { store });
     origin = new URL(server.url).origin;
   });
   afterAll(() => server?.close());

@@ -7,20 +7,24 @@ import { expect } from 'vitest';
 import {
   ADAPTERS,
   ADAPTERS_AND_LOWEST,
+  ADAPTERS_AND_STORES,
   ADMIN_SECRET,
   startServer,
   type AdapterName,
   type ReceivedMail,
+  type StoreName,
   type TestServer,
 } from '../harness.js';
 
 export {
   ADAPTERS,
   ADAPTERS_AND_LOWEST,
+  ADAPTERS_AND_STORES,
   ADMIN_SECRET,
   startServer,
   type AdapterName,
   type ReceivedMail,
+  type StoreName,
   type TestServer,
 };
 
