@@ -130,7 +130,7 @@ beforeAll(async () => {
     `import('@gatehouse-auth/db').then(async (db) => (await db.createSqliteStore({ filename: '${join(dataDir, 'phoenix.db')}' })).close())`,
   ]);
   const [cli, pgEsm, pgCjs] = await Promise.all([
-    // The bin link npm made from the packed package.json: what `npx gatehouse` runs.
+    // The bin link npm made from the packed package.json: what `npx @gatehouse-auth/cli` runs.
     node([join(project, 'node_modules/.bin/gatehouse'), 'list-users'], {
       PHOENIX_WORKING_DIR: dataDir,
       PHOENIX_ENABLE_AUTH: 'true',
