@@ -292,7 +292,7 @@ const GATEHOUSE: Record<GatehouseVariable, Documented> = {
   PASSWORD_HASH_CONCURRENCY: {
     default: null,
     description:
-      'Password hashes (argon2id) in flight at once, integer 1–256; unset: one less than the cores, at least 1, at most one less than `UV_THREADPOOL_SIZE` (default 4), the pool hashes run on. A value ≥ the pool size is allowed but warned about at start-up.',
+      "Password hashes (argon2id) in flight at once, integer 1–256; unset: one per core when the default hasher's worker threads can enter Linux's idle scheduling class (`chrt` installed), else one less than the cores, at least 1; with your own hasher or `threads: 'pool'` also at most one less than `UV_THREADPOOL_SIZE` (default 4), where a value ≥ the pool size is warned about at start-up.",
   },
   PASSWORD_HASH_QUEUE: {
     default: '32',

@@ -133,7 +133,7 @@ export interface OAuth2Config {
 
 /** Bounds of password hashing (`GATEHOUSE_PASSWORD_HASH_*`); see `createBoundedHasher`. */
 export interface PasswordHashingConfig {
-  /** Operations in flight at once; null: one less than the cores, at least 1. */
+  /** Operations in flight at once; null: a default from the cores (see `GATEHOUSE_PASSWORD_HASH_CONCURRENCY`). */
   readonly concurrency: number | null;
   /** Logins that may wait for a slot; one more is refused with 503 + Retry-After. */
   readonly maxQueue: number;

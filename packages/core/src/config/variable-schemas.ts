@@ -174,7 +174,7 @@ export function authEnvShape(prefix: string, discovery: IdpDiscovery) {
     OAUTH2: z.object(idps),
     GATEHOUSE: z.object({
       ALLOWED_HOSTS: field(allowedHostsVar(`${GATEHOUSE_PREFIX}ALLOWED_HOSTS`)),
-      // 0 stands for "unset": one less than the cores, resolved where the hasher is made.
+      // 0 stands for "unset": a default from the cores, resolved where the hasher is made.
       PASSWORD_HASH_CONCURRENCY: field(integerVar(`${GATEHOUSE_PREFIX}PASSWORD_HASH_CONCURRENCY`, 0, 1, 256)),
       PASSWORD_HASH_QUEUE: field(integerVar(`${GATEHOUSE_PREFIX}PASSWORD_HASH_QUEUE`, 32, 0, 100_000)),
       AUDIT_RETENTION_DAYS: field(integerVar(`${GATEHOUSE_PREFIX}AUDIT_RETENTION_DAYS`, 90, 1, 36_500)),

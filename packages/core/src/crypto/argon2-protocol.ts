@@ -10,6 +10,6 @@ export type Argon2Job =
   | { readonly id: number; readonly op: 'verify'; readonly hash: string; readonly password: string };
 
 export type Argon2Reply =
-  | { readonly ready: true; readonly reniced: boolean }
+  | { readonly ready: true; readonly reniced: boolean; readonly idleClass: boolean }
   | { readonly id: number; readonly ok: true; readonly value: string | boolean }
   | { readonly id: number; readonly ok: false; readonly message: string };

@@ -7,8 +7,9 @@ import type { Argon2Job, Argon2Reply, Argon2WorkerData } from './argon2-protocol
 
 /**
  * A fixed-size pool of argon2 worker threads (docs/architecture.md#rule-8): each runs one hash or verify at a
- * time, synchronously, at the lowest scheduling priority (thread-priority.ts), so a login storm
- * takes CPU time the event loop leaves idle rather than the event loop's own.
+ * time, synchronously, at the lowest scheduling priority (nice 19 and the idle class,
+ * thread-priority.ts), so a login storm takes CPU time the event loop leaves idle rather than the
+ * event loop's own.
  *
  * Workers start on the first password operation, not at import (core stays importable where the
  * native module or worker threads are missing), one at a time as operations need them, up to
@@ -21,8 +22,11 @@ import type { Argon2Job, Argon2Reply, Argon2WorkerData } from './argon2-protocol
 export interface Argon2Threads {
   hash(password: string): Promise<string>;
   verify(hash: string, password: string): Promise<boolean>;
-  /** Threads running now, and how many of them could lower their priority. For tests and diagnostics. */
-  stats(): { readonly threads: number; readonly busy: number; readonly reniced: number };
+  /**
+   * Threads running now, and how many of them could lower their priority (nice 19) and enter the
+   * idle scheduling class. For tests and diagnostics.
+   */
+  stats(): { readonly threads: number; readonly busy: number; readonly reniced: number; readonly idleClass: number };
   /** Ends every worker; their jobs fail with `UnavailableError`. The pool starts new ones on the next operation. */
   terminate(): Promise<void>;
 }
@@ -45,6 +49,7 @@ interface Thread {
   readonly worker: Worker;
   ready: boolean;
   reniced: boolean;
+  idleClass: boolean;
   current: (Pending & { readonly id: number }) | null;
   cause: unknown;
 }
@@ -103,11 +108,19 @@ export function createArgon2Threads(
       return null;
     }
     worker.unref();
-    const thread: Thread = { worker, ready: false, reniced: false, current: null, cause: undefined };
+    const thread: Thread = {
+      worker,
+      ready: false,
+      reniced: false,
+      idleClass: false,
+      current: null,
+      cause: undefined,
+    };
     worker.on('message', (reply: Argon2Reply) => {
       if ('ready' in reply) {
         thread.ready = true;
         thread.reniced = reply.reniced;
+        thread.idleClass = reply.idleClass;
         return;
       }
       const current = thread.current;
@@ -182,11 +195,13 @@ export function createArgon2Threads(
     stats: () => {
       let busy = 0;
       let reniced = 0;
+      let idleClass = 0;
       for (const thread of threads) {
         if (thread.current !== null) busy++;
         if (thread.reniced) reniced++;
+        if (thread.idleClass) idleClass++;
       }
-      return { threads: threads.size, busy, reniced };
+      return { threads: threads.size, busy, reniced, idleClass };
     },
     terminate: async () => {
       const all = [...threads];

@@ -1,7 +1,7 @@
 /**
  * The entry of one argon2 worker thread (started by argon2-threads.ts; its own build entry, so it
  * sits beside the package's chunks as dist/argon2-worker.{js,cjs}). It lowers its own scheduling
- * priority, loads the native module, says it is ready, then answers one job at a time with the
+ * priority (nice 19 and the idle class), loads the native module, says it is ready, then answers one job at a time with the
  * synchronous binding: the thread is dedicated, so blocking it blocks nothing else, and argon2
  * never runs on libuv's pool. Nothing here logs: the messages carry passwords.
  */
@@ -32,6 +32,6 @@ function answer(job: Argon2Job): Argon2Reply {
   }
 }
 
-const reniced = lowerThreadPriority();
+const { reniced, idleClass } = lowerThreadPriority();
 port.on('message', (job: Argon2Job) => port.postMessage(answer(job)));
-port.postMessage({ ready: true, reniced } satisfies Argon2Reply);
+port.postMessage({ ready: true, reniced, idleClass } satisfies Argon2Reply);

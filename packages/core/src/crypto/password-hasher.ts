@@ -121,7 +121,8 @@ export interface Argon2HasherOptions {
   threads?: Argon2Threading;
   /**
    * Worker threads (with `'worker'`): started one by one as operations need them, then kept. Match
-   * the hashing bound in front (`createGatehouse` does). Default: one less than the cores, at least 1.
+   * the hashing bound in front (`createGatehouse` does). Default: one less than the cores, at least 1
+   * (`createGatehouse` passes one per core when the idle scheduling class is available).
    */
   workers?: number;
 }

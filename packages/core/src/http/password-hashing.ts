@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { PasswordHashingConfig } from '../config/index.js';
 import {
   createArgon2Hasher,
@@ -7,11 +8,15 @@ import {
   type BoundedPasswordHasher,
   type PasswordHasher,
 } from '../crypto/index.js';
+import { idleClassAvailable } from '../crypto/thread-priority.js';
 import type { Logger } from '../services/deps.js';
 
 /** Overrides of `GATEHOUSE_PASSWORD_HASH_CONCURRENCY` / `GATEHOUSE_PASSWORD_HASH_QUEUE`. */
 export interface PasswordHashingOptions {
-  /** Hashes in flight at once. Default: the variable, else one less than the cores (at least 1). */
+  /**
+   * Hashes in flight at once. Default: the variable, else one per core for argon2 worker threads in
+   * the idle scheduling class (Linux with `chrt`), else one less than the cores (at least 1).
+   */
   concurrency?: number;
   /** Logins waiting for a slot before the next gets 503. Default: the variable, else 32. */
   maxQueue?: number;
@@ -26,6 +31,17 @@ export interface PasswordHashingOptions {
 function threadPoolSize(env: NodeJS.ProcessEnv): number {
   const size = Number(env.UV_THREADPOOL_SIZE);
   return Number.isInteger(size) && size > 0 ? Math.min(size, 1024) : 4;
+}
+
+/**
+ * The default bound for argon2 on our worker threads. In the idle scheduling class they never take
+ * CPU time the event loop wants (the kernel preempts them the moment it wakes), so keeping a core
+ * free for it would only cost hashing capacity (on 2 cores: one slot hashes at ~0.85× of the old
+ * 4-thread pool, two at ~1.1×): one slot per core. Without the idle class (nice 19 only, or no
+ * Linux) the event loop keeps a core: one less than the cores, at least 1.
+ */
+function workerDefault(): number {
+  return idleClassAvailable() ? Math.max(1, availableParallelism()) : defaultHashConcurrency();
 }
 
 /**
@@ -47,8 +63,7 @@ export function boundedLoginHasher(
   // free, so file, DNS and Web Crypto work never queues behind logins, and on more than 4 cores it
   // is capped by the pool (raise UV_THREADPOOL_SIZE to use them).
   const onPool = given !== null || options.threads === 'pool';
-  const concurrency =
-    chosen ?? (onPool ? Math.max(1, Math.min(defaultHashConcurrency(), pool - 1)) : defaultHashConcurrency());
+  const concurrency = chosen ?? (onPool ? Math.max(1, Math.min(defaultHashConcurrency(), pool - 1)) : workerDefault());
   const maxQueue = options.maxQueue ?? config.maxQueue;
   // Exactly one worker per slot: the bound decides what runs, and nothing waits behind it twice.
   const made =

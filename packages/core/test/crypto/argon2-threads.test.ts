@@ -1,11 +1,16 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { getPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createArgon2Threads, defaultWorkerScript, type WorkerScript } from '../../src/crypto/argon2-threads.js';
 import { createArgon2Hasher } from '../../src/crypto/index.js';
-import { BACKGROUND_NICENESS, lowerThreadPriority } from '../../src/crypto/thread-priority.js';
+import {
+  BACKGROUND_NICENESS,
+  CHRT_PATHS,
+  idleClassAvailable,
+  lowerThreadPriority,
+} from '../../src/crypto/thread-priority.js';
 
 // Cheap parameters: these tests are about where argon2 runs, not what it costs.
 const FAST = { memoryCost: 1024, timeCost: 1 };
@@ -13,15 +18,17 @@ const OPTIONS = { ...FAST, parallelism: 1, algorithm: 2 };
 const worker = createArgon2Hasher(FAST, { threads: 'worker', workers: 2 });
 const pool = createArgon2Hasher(FAST, { threads: 'pool' });
 
-/** Nice value of each thread of this process (Linux), by thread id. */
-function niceByThread(): Map<number, number> {
-  const nice = new Map<number, number>();
+/** Nice value and scheduling policy (0 normal, 5 SCHED_IDLE) of each thread of this process (Linux), by thread id. */
+function schedulingByThread(): Map<number, { nice: number; policy: number }> {
+  const threads = new Map<number, { nice: number; policy: number }>();
   for (const task of readdirSync('/proc/self/task')) {
     const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
-    nice.set(Number(task), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    threads.set(Number(task), { nice: Number(fields[16]), policy: Number(fields[38]) });
   }
-  return nice;
+  return threads;
 }
+const SCHED_IDLE = 5;
 
 /**
  * The real worker entry, plus one listener registered before it that ends the thread the way a
@@ -72,7 +79,7 @@ describe('argon2 on worker threads and on the pool', () => {
 
   it('starts workers only as operations need them, up to the size, and keeps them', async () => {
     const threads = createArgon2Threads(2, OPTIONS);
-    expect(threads.stats()).toEqual({ threads: 0, busy: 0, reniced: 0 });
+    expect(threads.stats()).toEqual({ threads: 0, busy: 0, reniced: 0, idleClass: 0 });
     await threads.hash('one');
     expect(threads.stats().threads).toBe(1);
     // Four at once on two workers: two run, two wait inside the pool, none is lost.
@@ -91,11 +98,15 @@ describe('argon2 on worker threads and on the pool', () => {
     const threads = createArgon2Threads(2, OPTIONS);
     await Promise.all([threads.hash('a'), threads.hash('b')]);
     const linux = process.platform === 'linux';
-    expect(threads.stats()).toMatchObject({ threads: 2, reniced: linux ? 2 : 0 });
+    const idle = linux && idleClassAvailable();
+    expect(threads.stats()).toMatchObject({ threads: 2, reniced: linux ? 2 : 0, idleClass: idle ? 2 : 0 });
     if (linux) {
-      const nice = niceByThread();
-      expect(nice.get(process.pid)).toBe(0);
-      expect([...nice.values()].filter((n) => n === BACKGROUND_NICENESS).length).toBeGreaterThanOrEqual(2);
+      const scheduling = schedulingByThread();
+      expect(scheduling.get(process.pid)).toEqual({ nice: 0, policy: 0 });
+      const lowered = [...scheduling.values()].filter((t) => t.nice === BACKGROUND_NICENESS);
+      expect(lowered.length).toBeGreaterThanOrEqual(2);
+      // This machine has chrt (CI installs Debian's util-linux): the workers are in the idle class.
+      if (idle) expect(lowered.filter((t) => t.policy === SCHED_IDLE).length).toBeGreaterThanOrEqual(2);
     }
     expect(getPriority(process.pid)).toBe(0);
     await threads.terminate();
@@ -152,20 +163,50 @@ describe('argon2 on worker threads and on the pool', () => {
 });
 
 describe('lowerThreadPriority', () => {
-  const calls: [number, number][] = [];
+  const calls: (readonly [number, number] | readonly [number, 'idle'])[] = [];
   const deps = (
     readlink: (path: string) => string,
     setPriority = (id: number, p: number) => void calls.push([id, p]),
+    setIdleClass = (id: number) => void calls.push([id, 'idle']),
   ) => ({
     isMainThread: false,
     readlink,
     setPriority,
+    setIdleClass,
+  });
+  const NONE = { reniced: false, idleClass: false };
+
+  it('renices the thread /proc/thread-self names, to 19, then puts it in the idle class', () => {
+    calls.length = 0;
+    expect(lowerThreadPriority(deps(() => '4242/task/4250'))).toEqual({ reniced: true, idleClass: true });
+    expect(calls).toEqual([
+      [4250, 19],
+      [4250, 'idle'],
+    ]);
   });
 
-  it('renices the thread /proc/thread-self names, to 19', () => {
+  it('keeps nice 19 when the idle class is refused (no chrt, a sandbox), and tries the class when renicing is', () => {
     calls.length = 0;
-    expect(lowerThreadPriority(deps(() => '4242/task/4250'))).toBe(true);
-    expect(calls).toEqual([[4250, 19]]);
+    const noChrt = () => {
+      throw new Error('chrt not found');
+    };
+    expect(lowerThreadPriority(deps(() => '1/task/7', undefined, noChrt))).toEqual({ reniced: true, idleClass: false });
+    const refused = () => {
+      throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
+    };
+    expect(lowerThreadPriority(deps(() => '1/task/8', refused))).toEqual({ reniced: false, idleClass: true });
+    expect(calls).toEqual([
+      [7, 19],
+      [8, 'idle'],
+    ]);
+  });
+
+  it('counts on the idle class only on Linux with chrt at a fixed absolute path (never found through PATH)', () => {
+    expect(CHRT_PATHS.length).toBeGreaterThan(0);
+    for (const path of CHRT_PATHS) expect(path).toMatch(/^\/(usr\/)?bin\/chrt$/);
+    expect(idleClassAvailable('linux')).toBe(CHRT_PATHS.some((path) => existsSync(path)));
+    expect(idleClassAvailable('darwin')).toBe(false);
+    expect(idleClassAvailable('win32')).toBe(false);
   });
 
   it('does nothing, silently, without /proc (macOS, Windows), with an odd link, or when refused', () => {
@@ -175,19 +216,19 @@ describe('lowerThreadPriority', () => {
         code: 'ENOENT',
       });
     };
-    expect(lowerThreadPriority(deps(enoent))).toBe(false);
-    expect(lowerThreadPriority(deps(() => 'self'))).toBe(false);
+    expect(lowerThreadPriority(deps(enoent))).toEqual(NONE);
+    expect(lowerThreadPriority(deps(() => 'self'))).toEqual(NONE);
     expect(calls).toEqual([]);
     const refused = () => {
       throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
     };
-    expect(lowerThreadPriority(deps(() => '1/task/2', refused))).toBe(false);
+    expect(lowerThreadPriority(deps(() => '1/task/2', refused, refused))).toEqual(NONE);
   });
 
   it('never touches the main thread (it would slow the event loop itself)', () => {
     calls.length = 0;
-    expect(lowerThreadPriority({ ...deps(() => '1/task/1'), isMainThread: true })).toBe(false);
-    expect(lowerThreadPriority()).toBe(false);
+    expect(lowerThreadPriority({ ...deps(() => '1/task/1'), isMainThread: true })).toEqual(NONE);
+    expect(lowerThreadPriority()).toEqual(NONE);
     expect(calls).toEqual([]);
     expect(getPriority(process.pid)).toBe(0);
   });
