@@ -159,11 +159,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * Scratch space for one verification at a time (verification is synchronous, so calls never
- * overlap): the token's ASCII bytes, a decoded segment and the decoded signature are written here
- * instead of into a fresh Buffer each, which saved a third of a cache miss's garbage.
+ * overlap): a decoded segment and the decoded signature are written here instead of into a fresh
+ * Buffer each, which saved a third of a cache miss's garbage.
  */
 const MAX_DECODED_SEGMENT = Math.ceil((MAX_TOKEN_LENGTH * 3) / 4);
-const tokenBytes = Buffer.allocUnsafe(MAX_TOKEN_LENGTH);
 const segmentBytes = Buffer.allocUnsafe(MAX_DECODED_SEGMENT);
 const signatureBytes = Buffer.allocUnsafe(32);
 
@@ -325,7 +324,7 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
     return token;
   }
 
-  function macMatches(key: Buffer, signingInput: Buffer, signature: Buffer): boolean {
+  function macMatches(key: Buffer, signingInput: string, signature: Buffer): boolean {
     // Both 32 bytes (the shape check fixed the signature's length), as timingSafeEqual requires.
     return timingSafeEqual(createHmac('sha256', key).update(signingInput).digest(), signature);
   }
@@ -336,7 +335,7 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
    * one HMAC however many previous secrets are configured; which secret signed a token is no secret
    * (the fingerprints are public), so stopping early leaks nothing an attacker could use.
    */
-  function signingKeyIndex(signingInput: Buffer, signature: Buffer): number {
+  function signingKeyIndex(signingInput: string, signature: Buffer): number {
     if (macMatches(currentKey, signingInput, signature)) return 0;
     for (let i = 0; i < previousKeys.length; i++)
       if (macMatches(previousKeys[i]!, signingInput, signature)) return i + 1;
@@ -351,11 +350,12 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
     const secondDot = token.indexOf('.', firstDot + 1);
     const kind = kindOfOwnHeader(token, firstDot, expected) ?? headerKind(decodeJsonSegment(token.slice(0, firstDot)));
     if (kind === undefined) throw invalidToken();
-    // Latin-1 is exact here: the shape check allowed ASCII only. The 43 signature characters are
-    // exactly 32 bytes (the shape check also refused stray low bits).
-    tokenBytes.write(token, 0, secondDot, 'latin1');
+    // The 43 signature characters are exactly 32 bytes (the shape check also refused stray low
+    // bits). The signing input goes to the HMAC as the string itself: the shape check allowed ASCII
+    // only, so its UTF-8 bytes are its characters, and Node encodes a one-byte string into the hash
+    // faster than a copy into a scratch Buffer plus a view of it (~0.2 µs of ~4.5 in a microbench).
     signatureBytes.write(token.slice(secondDot + 1), 'base64url');
-    const keyIndex = signingKeyIndex(tokenBytes.subarray(0, secondDot), signatureBytes);
+    const keyIndex = signingKeyIndex(token.slice(0, secondDot), signatureBytes);
     if (keyIndex < 0) throw invalidToken();
     if (typeof expected === 'string' ? kind !== expected : !expected.includes(kind)) throw invalidToken();
 
