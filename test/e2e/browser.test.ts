@@ -12,21 +12,12 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestProvider, type TestProvider } from '../oauth2/provider.js';
-import { CHROMIUM } from '../support/chromium.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.js';
 import { serverJs, startDemo, type Demo } from '../support/demo-process.js';
 import { startMailbox, type Mailbox } from './mailbox.js';
 import { startSlapd, type Slapd } from '../setup/slapd.js';
 
 const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
-// Without the background-networking flags Chromium keeps dialling Google's hosts on a closed network.
-const CHROMIUM_ARGS = [
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const ADMIN_PASSWORD = 'admin-Passw0rd-2026';
 const VIEWER = { email: 'viewer@example.test', username: 'vera', first: 'viewer-Temp-0001', own: 'viewer-Own-0002' };
@@ -61,7 +52,7 @@ function launch(): Promise<Browser> {
   browser ??= chromium.launch({
     executablePath: CHROMIUM,
     chromiumSandbox: false,
-    args: ['--no-sandbox', ...CHROMIUM_ARGS],
+    args: CHROMIUM_ARGS,
   });
   return browser;
 }

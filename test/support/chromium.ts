@@ -4,7 +4,10 @@
  */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** No sandbox (CI runs as root), no GPU, and nothing that reaches the network on its own. */
+/**
+ * No sandbox (CI runs as root), no GPU, and nothing that reaches the network on its own (without
+ * the background-networking flags Chromium keeps dialling Google's hosts on a closed network).
+ */
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
