@@ -7,7 +7,7 @@
 // SQLite and PostgreSQL.
 import autocannon from 'autocannon';
 import { fork } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -41,10 +41,6 @@ const PHASES = [0, 20, 100];
 // Paired rounds of token verification against the HMAC floor.
 const PAIRED_ROUNDS = 31;
 const PAIRED_CALLS = 20_000;
-// The library's default bound for its worker threads: one per core where they enter Linux's idle
-// scheduling class (util-linux's chrt at a fixed path), else one less than the cores.
-const IDLE_CLASS = process.platform === 'linux' && ['/usr/bin/chrt', '/bin/chrt'].some((path) => existsSync(path));
-const DEFAULT_CONCURRENCY = IDLE_CLASS ? availableParallelism() : Math.max(1, availableParallelism() - 1);
 const TARGET = { firstSightP99Ms: 20, cachedRatio: 0.7, eldP99Ms: 20, verifyVsFloor: 0.5, uncachedSqliteUs: 60 };
 
 const fmt = (n, digits = 0) =>
@@ -66,14 +62,16 @@ async function startServer(framework, env = {}) {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const port = await new Promise((resolve, reject) => {
+  const { port, hashing } = await new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bench server ${framework} exited (${code}) before listening`)));
-    child.on('message', (message) => message?.type === 'listening' && resolve(message.port));
+    child.on('message', (message) => message?.type === 'listening' && resolve(message));
   });
   child.removeAllListeners('exit');
   return {
     host: '127.0.0.1',
     port,
+    /** The bound the server's Gatehouse chose: `{ concurrency, maxQueue }`. */
+    hashing,
     url: `http://127.0.0.1:${port}`,
     stats: (monitorLoop = false) =>
       new Promise((resolve) => {
@@ -285,7 +283,11 @@ async function loginCapacity(framework, env) {
     logins.tally.counting = false;
     const seconds = (performance.now() - started) / 1000;
     await logins.stop();
-    return { loginsPerSecond: logins.tally.ok / seconds, loginP99Ms: logins.tally.latency.percentile(99) / 1000 };
+    return {
+      loginsPerSecond: logins.tally.ok / seconds,
+      loginP99Ms: logins.tally.latency.percentile(99) / 1000,
+      hashing: server.hashing,
+    };
   } finally {
     await server.stop();
   }
@@ -490,7 +492,7 @@ export async function run() {
     '',
     '### HTTP: alone, 20 and 100 logins in flight',
     '',
-    `Servers: \`bench/servers/{hono,fastify}.mjs gatehouse\` (createGatehouse on a SQLite file, the adapter's routes and guard, rate limiting off so every login reaches argon2id; the default hashing bound: ${availableParallelism()} cores → concurrency ${DEFAULT_CONCURRENCY}, queue 32; argon2 on one worker thread per slot, each reniced to 19 and ${IDLE_CLASS ? 'in the idle scheduling class (`SCHED_IDLE` through `chrt`), so the event loop preempts it the moment it wakes' : 'in the normal scheduling class (no `chrt` here)'}, \`hashSync\`/\`verifySync\` inside the worker, nothing on the libuv pool but token signing and I/O). Per framework: ${ROUNDS} rounds, each running the three phases in rotated order, each phase a ${WINDOW_S} s window. In a window: autocannon with ${GET_CONNECTIONS} connections on \`GET /v1/projects\` with a cached access token; a first-sight client on its own connection sending one request every ~${FIRST_SIGHT_PAUSE_MS} ms, each with an API key created at setup and never used before (verify + one read joined with the owner's role); and N login clients, each posting the admin's correct password back to back, started ${LEAD_S} s before the window; a client refused with 503 waits \`Retry-After\` before trying again. The ratio is the median of the per-round ratios of cached req/s to the "none" phase of the same round; first-sight percentiles are over all rounds; event-loop delay is \`monitorEventLoopDelay\` in the server (1 ms resolution), the worst round's p99.`,
+    `Servers: \`bench/servers/{hono,fastify}.mjs gatehouse\` (createGatehouse on a SQLite file, the adapter's routes and guard, rate limiting off so every login reaches argon2id; the default hashing bound: ${availableParallelism()} cores → concurrency ${capacity.bounded.hashing.concurrency}, queue ${capacity.bounded.hashing.maxQueue}; argon2 on one worker thread per slot, each reniced to 19 and, on Linux with \`chrt\`, in the idle scheduling class (\`SCHED_IDLE\`), so the event loop preempts it the moment it wakes, \`hashSync\`/\`verifySync\` inside the worker, nothing on the libuv pool but token signing and I/O). Per framework: ${ROUNDS} rounds, each running the three phases in rotated order, each phase a ${WINDOW_S} s window. In a window: autocannon with ${GET_CONNECTIONS} connections on \`GET /v1/projects\` with a cached access token; a first-sight client on its own connection sending one request every ~${FIRST_SIGHT_PAUSE_MS} ms, each with an API key created at setup and never used before (verify + one read joined with the owner's role); and N login clients, each posting the admin's correct password back to back, started ${LEAD_S} s before the window; a client refused with 503 waits \`Retry-After\` before trying again. The ratio is the median of the per-round ratios of cached req/s to the "none" phase of the same round; first-sight percentiles are over all rounds; event-loop delay is \`monitorEventLoopDelay\` in the server (1 ms resolution), the worst round's p99.`,
     '',
     storm.table,
     '',
@@ -515,7 +517,7 @@ export async function run() {
     '',
     '| hashing bound | logins/s, logins only | login p99 ms, logins only | logins/s with cached GETs |',
     '|---|---:|---:|---:|',
-    `| default (concurrency ${DEFAULT_CONCURRENCY}, queue 32, worker threads) | ${fmt(capacity.bounded.loginsPerSecond)} | ${fmt(capacity.bounded.loginP99Ms)} | ${fmt(
+    `| default (concurrency ${capacity.bounded.hashing.concurrency}, queue ${capacity.bounded.hashing.maxQueue}, worker threads) | ${fmt(capacity.bounded.loginsPerSecond)} | ${fmt(capacity.bounded.loginP99Ms)} | ${fmt(
       median(
         storms
           .get('hono')

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createGatehouse, parseAuthEnv } from '../../packages/core/dist/index.js';
+import { internalsOf } from '../../packages/core/dist/internal.js';
 import { createSqliteStore } from '../../packages/db/dist/index.js';
 
 /** The small JSON `GET /v1/projects` answers in every case. */
@@ -40,6 +41,9 @@ export function modeFromArgv() {
   return mode;
 }
 
+/** The hashing bound of the Gatehouse this server opened, if it opened one; sent with `listening`. */
+let hashing = null;
+
 /**
  * A Gatehouse over a fresh SQLite file. Rate limiting of the auth routes is off: the event-loop
  * measurement keeps 20 logins in flight from one address, which the limiter would (rightly) refuse
@@ -59,6 +63,9 @@ export async function openGatehouse() {
   // (the design before the argon2 worker threads; bench/login-storm.bench.mjs compares the two).
   const threads = process.env.BENCH_HASH_THREADS === 'pool' ? 'pool' : 'worker';
   const gh = await createGatehouse({ config, store, passwordHashing: { threads } });
+  // The bound the library chose (its default depends on the platform), for the parent's report.
+  const { concurrency, maxQueue } = internalsOf(gh).deps.hasher.stats();
+  hashing = { concurrency, maxQueue };
   return {
     gh,
     async close() {
@@ -108,7 +115,7 @@ function statsAndReset(monitorLoop) {
 }
 
 /**
- * Tells the parent the port, then answers its `stats` requests (`monitorLoop` turns the event-loop
+ * Tells the parent the port (and the hashing bound, when the server opened a Gatehouse), then answers its `stats` requests (`monitorLoop` turns the event-loop
  * monitor on for the next window) and stops on `stop`, exiting normally so that `--cpu-prof` gets
  * to write its profile. `headers`: the credential a client should send, when the server made it.
  */
@@ -122,5 +129,5 @@ export function announce(port, close, { headers } = {}) {
         .finally(() => process.exit(0));
     }
   });
-  process.send({ type: 'listening', port, headers });
+  process.send({ type: 'listening', port, headers, hashing });
 }
