@@ -6,12 +6,14 @@ import type { PasswordHasher } from './password-hasher.js';
  * At most `concurrency` password operations at once, the rest in one fair FIFO queue of at most
  * `maxQueue`, and past that an immediate `OverloadedError` (503 + `Retry-After`).
  *
- * Why (docs/architecture.md#rule-8): argon2 runs on libuv's thread pool, 19 MiB and ~15 ms of one core per
- * operation. Unbounded, a login storm fills every pool thread (4 by default, whatever the core
- * count) and every core, and what else needs the pool or a core waits: file and DNS work, token
- * signing, and the event loop itself, i.e. every other request. One core less than the machine
- * has leaves the event loop a core of its own; the queue bound turns a storm into quick 503s
- * instead of logins that wait for seconds and requests that pile up behind them.
+ * Why (docs/architecture.md#rule-8): argon2 costs 19 MiB and ~15 ms of one core per operation.
+ * Unbounded, a login storm fills every thread that hashes (libuv's 4-thread pool, whatever the core
+ * count, for a hasher on the pool) and every core, and what else needs the pool or a core waits:
+ * file and DNS work, token signing, and the event loop itself, i.e. every other request. This
+ * module's default, one core less than the machine has, leaves the event loop a core of its own
+ * (`createGatehouse` passes one per core for argon2 workers in the idle scheduling class, which
+ * cannot take it); the queue bound turns a storm into quick 503s instead of logins that wait for
+ * seconds and requests that pile up behind them.
  */
 export interface HashingLimits {
   /** Operations in flight at once. Default: one less than the cores (`os.availableParallelism()`), at least 1. */

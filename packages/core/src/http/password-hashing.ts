@@ -41,7 +41,7 @@ function threadPoolSize(env: NodeJS.ProcessEnv): number {
  * Linux) the event loop keeps a core: one less than the cores, at least 1.
  */
 function workerDefault(): number {
-  return idleClassAvailable() ? Math.max(1, availableParallelism()) : defaultHashConcurrency();
+  return idleClassAvailable() ? availableParallelism() : defaultHashConcurrency();
 }
 
 /**
