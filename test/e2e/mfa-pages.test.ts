@@ -321,7 +321,7 @@ describe('two-factor pages, in order', () => {
     await page.waitForLoadState('load');
     await page.getByRole('button', { name: 'Set up an authenticator app' }).waitFor();
     await expect(page.locator('#mfa-state').textContent()).resolves.toMatch(/off\./);
-  });
+  }, 90_000); // member.code() may wait most of a 30 s step for an unused one, and this test needs two
 
   it('lets an admin reset the factor of a member who lost it, which signs the member out', async () => {
     // The member enrols again, and this browser's session is the one the reset will end.
