@@ -166,15 +166,13 @@ const MAX_DECODED_SEGMENT = Math.ceil((MAX_TOKEN_LENGTH * 3) / 4);
 const segmentBytes = Buffer.allocUnsafe(MAX_DECODED_SEGMENT);
 const signatureBytes = Buffer.allocUnsafe(32);
 
-/**
- * A base64url segment (alphabet already checked) as text, or undefined. Refuses what a strict
- * decoder refuses: a length of 1 mod 4 (no whole byte; Buffer would silently drop the character)
- * and bytes that are not UTF-8.
- */
-function decodeSegment(segment: string): string | undefined {
-  if (segment.length % 4 === 1) return undefined;
+/** Refused by a strict decoder: 1 mod 4 characters hold no whole byte (Buffer would drop one). */
+const holdsWholeBytes = (segment: string) => segment.length % 4 !== 1;
+
+/** A segment's bytes (alphabet already checked) as UTF-8 text, or undefined if they are not UTF-8. */
+function utf8Text(length: number): string | undefined {
   try {
-    return strictUtf8.decode(segmentBytes.subarray(0, segmentBytes.write(segment, 'base64url')));
+    return strictUtf8.decode(segmentBytes.subarray(0, length));
   } catch {
     return undefined;
   }
@@ -189,24 +187,25 @@ function parseJson(text: string | undefined): unknown {
   }
 }
 
-/** A base64url segment as JSON, or undefined (see {@link decodeSegment}). */
+/** A base64url segment (alphabet already checked) as JSON, or undefined where a strict decoder refuses it. */
 function decodeJsonSegment(segment: string): unknown {
-  return parseJson(decodeSegment(segment));
+  return holdsWholeBytes(segment) ? parseJson(utf8Text(segmentBytes.write(segment, 'base64url'))) : undefined;
 }
 
 const escapeRegExp = (text: string) => text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 
-// A JSON string with no escape and no control character, whose text is therefore its value, and a
-// non-negative integer of at most 15 digits, which Number() reads exactly as JSON.parse does.
-const PLAIN_STRING = '([^"\\\\\\u0000-\\u001f]+)';
+// A JSON string of printable ASCII with no escape, whose text is therefore its value (and whose
+// bytes, all below 0x80, read the same as Latin-1 and as UTF-8), and a non-negative integer of at
+// most 15 digits, which Number() reads exactly as JSON.parse does.
+const PLAIN_STRING = '([\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]+)';
 const PLAIN_INTEGER = '(0|[1-9][0-9]{0,14})';
 
 /**
  * The payload our signer writes for one kind (jose's member order, `exp` absent only on an API key
  * that never expires), as a pattern. A payload spelled exactly so is read by the pattern instead of
- * JSON.parse, a quarter of the cost; any other spelling (order, spaces, escapes, other members)
- * takes JSON.parse and the same checks, so, as with the header, this is a shortcut and never a
- * second rule. The kind and issuer are literal in it, so a match has both right.
+ * JSON.parse, a quarter of the cost; any other spelling (order, spaces, escapes, other members,
+ * non-ASCII text) takes JSON.parse and the same checks, so, as with the header, this is a shortcut
+ * and never a second rule. The kind and issuer are literal in it, so a match has both right.
  */
 function ownPayloadPattern(kind: TokenKind, issuer: string): RegExp {
   const literal = (value: string) => escapeRegExp(JSON.stringify(value));
@@ -262,22 +261,35 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
   if (!isNonEmptyString(issuer)) throw new TypeError('issuer must be a non-empty string');
   const ownPayload = new Map(TOKEN_KINDS.map((kind) => [kind, ownPayloadPattern(kind, issuer)] as const));
 
-  /** The payload as its members, by the kind's own pattern when it matches, else by JSON.parse. */
-  function readPayload(kind: TokenKind, segment: string): unknown {
-    const text = decodeSegment(segment);
-    if (text === undefined) return undefined;
-    const own = ownPayload.get(kind)!.exec(text);
-    if (own === null) return parseJson(text);
-    const [, sub, jti, iat, nbf, exp] = own;
-    return {
-      knd: kind,
-      iss: issuer,
-      sub,
-      jti,
-      iat: Number(iat),
-      nbf: Number(nbf),
-      exp: exp === undefined ? undefined : Number(exp),
-    };
+  /**
+   * The claims of an authentic token's payload, unchecked for time, or undefined when a member is
+   * missing or of the wrong type. A payload spelled as our signer spells it is read by the kind's
+   * pattern straight into the claims (the pattern already fixes every type, the kind and the issuer);
+   * any other goes through JSON.parse and the same checks, member by member.
+   */
+  function readClaims(kind: TokenKind, segment: string): TokenClaims | undefined {
+    if (!holdsWholeBytes(segment)) return undefined;
+    const length = segmentBytes.write(segment, 'base64url');
+    // Latin-1 is a byte-per-character read; the pattern admits ASCII only, where it equals UTF-8.
+    const own = ownPayload.get(kind)!.exec(segmentBytes.toString('latin1', 0, length));
+    if (own !== null) {
+      // Indexed, not destructured: array destructuring goes through the iterator protocol.
+      const exp = own[5];
+      return {
+        kind,
+        jti: own[2]!,
+        sub: own[1]!,
+        issuedAt: Number(own[3]),
+        expiresAt: exp === undefined ? null : Number(exp),
+        notBefore: Number(own[4]),
+      };
+    }
+    const payload = parseJson(utf8Text(length));
+    if (!isPlainObject(payload)) return undefined;
+    const { knd, iss, jti, sub, iat, nbf, exp } = payload;
+    if (knd !== kind || iss !== issuer || !isNonEmptyString(jti) || !isNonEmptyString(sub)) return undefined;
+    if (!isNumericDate(iat) || !isNumericDate(nbf) || (exp !== undefined && !isNumericDate(exp))) return undefined;
+    return { kind, jti, sub, issuedAt: iat, expiresAt: exp ?? null, notBefore: nbf };
   }
 
   // Verification keys: the current secret, then the former ones, encoded once (handing createHmac
@@ -345,9 +357,9 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
   function verifySync(token: string, expected: TokenKind | readonly TokenKind[]): TokenClaims {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !COMPACT_HS256.test(token))
       throw invalidToken();
-    // The shape check guarantees exactly two dots.
+    // The shape check guarantees exactly two dots, the second just before a 43-character signature.
     const firstDot = token.indexOf('.');
-    const secondDot = token.indexOf('.', firstDot + 1);
+    const secondDot = token.length - 44;
     const kind = kindOfOwnHeader(token, firstDot, expected) ?? headerKind(decodeJsonSegment(token.slice(0, firstDot)));
     if (kind === undefined) throw invalidToken();
     // The 43 signature characters are exactly 32 bytes (the shape check also refused stray low
@@ -359,20 +371,16 @@ export function createTokenCodec(options: TokenCodecOptions): TokenCodec {
     if (keyIndex < 0) throw invalidToken();
     if (typeof expected === 'string' ? kind !== expected : !expected.includes(kind)) throw invalidToken();
 
-    const payload = readPayload(kind, token.slice(firstDot + 1, secondDot));
-    if (!isPlainObject(payload)) throw invalidToken();
-    const { knd, iss, jti, sub, iat, nbf, exp } = payload;
-    if (knd !== kind || iss !== issuer || !isNonEmptyString(jti) || !isNonEmptyString(sub)) throw invalidToken();
-    if (!isNumericDate(iat) || !isNumericDate(nbf)) throw invalidToken();
-    if (exp === undefined ? kind !== 'api_key' : !isNumericDate(exp)) throw invalidToken();
+    const claims = readClaims(kind, token.slice(firstDot + 1, secondDot));
+    // Only an API key may be made without an expiry.
+    if (claims === undefined || (claims.expiresAt === null && kind !== 'api_key')) throw invalidToken();
 
     const seconds = Math.floor(now() / 1000);
-    if (nbf > seconds + clockToleranceSeconds) throw invalidToken();
+    if (claims.notBefore > seconds + clockToleranceSeconds) throw invalidToken();
     // Inclusive, as in Phoenix: a token is expired at its `exp`, not a second later.
-    if (typeof exp === 'number' && exp <= seconds - clockToleranceSeconds) throw expiredToken();
+    if (claims.expiresAt !== null && claims.expiresAt <= seconds - clockToleranceSeconds) throw expiredToken();
     if (keyIndex > 0) onPreviousSecret?.(keyIndex - 1, kind);
-
-    return { kind, jti, sub, issuedAt: iat, expiresAt: typeof exp === 'number' ? exp : null, notBefore: nbf };
+    return claims;
   }
 
   // Async only in signature: it settles within the caller's turn of the event loop.
