@@ -70,7 +70,7 @@ async function startServer(framework, env = {}) {
   return {
     host: '127.0.0.1',
     port,
-    /** The bound the server's Gatehouse chose: `{ concurrency, maxQueue }`. */
+    /** The bound the server's Gatehouse chose: `{ concurrency, maxQueue, busyPercent }`. */
     hashing,
     url: `http://127.0.0.1:${port}`,
     stats: (monitorLoop = false) =>
@@ -463,6 +463,8 @@ export async function run() {
   const ONE_LESS = { GATEHOUSE_PASSWORD_HASH_CONCURRENCY: String(Math.max(1, availableParallelism() - 1)) };
   // The default bound with argon2 on libuv's pool at normal priority (`threads: 'pool'`).
   const ON_POOL = { BENCH_HASH_THREADS: 'pool' };
+  // The default bound without its pauses while the event loop is busy.
+  const NO_PAUSE = { GATEHOUSE_PASSWORD_HASH_BUSY_PERCENT: '100' };
   const capacity = {
     bounded: await loginCapacity('hono', {}),
     oneLess: await loginCapacity('hono', ONE_LESS),
@@ -483,6 +485,7 @@ export async function run() {
   const unboundedStorm = await comparison(LIFTED);
   const oneLessStorm = await comparison(ONE_LESS);
   const onPoolStorm = await comparison(ON_POOL);
+  const noPauseStorm = await comparison(NO_PAUSE);
   const loadAfter = loadavg()[0];
 
   const storm = stormTable(storms);
@@ -492,13 +495,13 @@ export async function run() {
     '',
     '### HTTP: alone, 20 and 100 logins in flight',
     '',
-    `Servers: \`bench/servers/{hono,fastify}.mjs gatehouse\` (createGatehouse on a SQLite file, the adapter's routes and guard, rate limiting off so every login reaches argon2id; the default hashing bound: ${availableParallelism()} cores → concurrency ${capacity.bounded.hashing.concurrency}, queue ${capacity.bounded.hashing.maxQueue}; argon2 on one worker thread per slot, each reniced to 19 and, on Linux with \`chrt\`, in the idle scheduling class (\`SCHED_IDLE\`), so the event loop preempts it the moment it wakes, \`hashSync\`/\`verifySync\` inside the worker, nothing on the libuv pool but token signing and I/O). Per framework: ${ROUNDS} rounds, each running the three phases in rotated order, each phase a ${WINDOW_S} s window. In a window: autocannon with ${GET_CONNECTIONS} connections on \`GET /v1/projects\` with a cached access token; a first-sight client on its own connection sending one request every ~${FIRST_SIGHT_PAUSE_MS} ms, each with an API key created at setup and never used before (verify + one read joined with the owner's role); and N login clients, each posting the admin's correct password back to back, started ${LEAD_S} s before the window; a client refused with 503 waits \`Retry-After\` before trying again. The ratio is the median of the per-round ratios of cached req/s to the "none" phase of the same round; first-sight percentiles are over all rounds; event-loop delay is \`monitorEventLoopDelay\` in the server (1 ms resolution), the worst round's p99.`,
+    `Servers: \`bench/servers/{hono,fastify}.mjs gatehouse\` (createGatehouse on a SQLite file, the adapter's routes and guard, rate limiting off so every login reaches argon2id; the default hashing bound: ${availableParallelism()} cores → concurrency ${capacity.bounded.hashing.concurrency}, queue ${capacity.bounded.hashing.maxQueue}, ${capacity.bounded.hashing.busyPercent} % of a slot's time while the event loop is busy (when the loop's utilization, averaged over the last few hashes, is above 0.75, a slot pauses after each hash before the next); argon2 on one worker thread per slot, each reniced to 19 and, on Linux with \`chrt\`, in the idle scheduling class (\`SCHED_IDLE\`), so the event loop preempts it the moment it wakes, \`hashSync\`/\`verifySync\` inside the worker, nothing on the libuv pool but token signing and I/O). Per framework: ${ROUNDS} rounds, each running the three phases in rotated order, each phase a ${WINDOW_S} s window. In a window: autocannon with ${GET_CONNECTIONS} connections on \`GET /v1/projects\` with a cached access token; a first-sight client on its own connection sending one request every ~${FIRST_SIGHT_PAUSE_MS} ms, each with an API key created at setup and never used before (verify + one read joined with the owner's role); and N login clients, each posting the admin's correct password back to back, started ${LEAD_S} s before the window; a client refused with 503 waits \`Retry-After\` before trying again. The ratio is the median of the per-round ratios of cached req/s to the "none" phase of the same round; first-sight percentiles are over all rounds; event-loop delay is \`monitorEventLoopDelay\` in the server (1 ms resolution), the worst round's p99.`,
     '',
     storm.table,
     '',
     storm.summary,
     '',
-    `For comparison, the same Hono server with other bounds, one window alone and one with 20 logins in flight: the bound lifted (\`GATEHOUSE_PASSWORD_HASH_CONCURRENCY=256\`, queue 100000, \`threads: 'pool'\`: every login goes straight to the 4-thread libuv pool, as before the bound existed; token verification already in process), one less than the cores (\`GATEHOUSE_PASSWORD_HASH_CONCURRENCY=${Math.max(1, availableParallelism() - 1)}\`, worker threads: the default where the idle class is not available), and the default bound with argon2 on libuv's pool at normal priority (\`threads: 'pool'\`, the design before the worker threads):`,
+    `For comparison, the same Hono server with other bounds, one window alone and one with 20 logins in flight: the bound lifted (\`GATEHOUSE_PASSWORD_HASH_CONCURRENCY=256\`, queue 100000, \`threads: 'pool'\`: every login goes straight to the 4-thread libuv pool, as before the bound existed; token verification already in process), one less than the cores (\`GATEHOUSE_PASSWORD_HASH_CONCURRENCY=${Math.max(1, availableParallelism() - 1)}\`, worker threads: the default where the idle class is not available), the default bound with argon2 on libuv's pool at normal priority (\`threads: 'pool'\`, the design before the worker threads), and the default bound without its pauses (\`GATEHOUSE_PASSWORD_HASH_BUSY_PERCENT=100\`):`,
     '',
     '| hono, 20 logins in flight | first sight p50 ms | first sight p99 ms | cached GET req/s | ratio to alone (same server) | event-loop delay p99 ms | logins/s | login p99 ms |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
@@ -506,6 +509,7 @@ export async function run() {
       ['bound lifted (no bound)', unboundedStorm],
       [`concurrency ${Math.max(1, availableParallelism() - 1)} (one less than the cores)`, oneLessStorm],
       ["default bound, argon2 on libuv's pool (threads: 'pool')", onPoolStorm],
+      ['default bound, no pauses (busy percent 100)', noPauseStorm],
     ].map(
       ([name, { alone, during }]) =>
         `| ${name} | ${fmt(during.firstSightP50, 2)} | ${fmt(during.firstSightP99, 2)} | ${fmt(during.rps)} | ${fmt(during.rps / alone.rps, 3)}× | ${fmt(during.eldP99, 2)} | ${fmt(during.loginsPerSecond)} | ${fmt(during.loginP99Ms)} |`,
@@ -517,7 +521,7 @@ export async function run() {
     '',
     '| hashing bound | logins/s, logins only | login p99 ms, logins only | logins/s with cached GETs |',
     '|---|---:|---:|---:|',
-    `| default (concurrency ${capacity.bounded.hashing.concurrency}, queue ${capacity.bounded.hashing.maxQueue}, worker threads) | ${fmt(capacity.bounded.loginsPerSecond)} | ${fmt(capacity.bounded.loginP99Ms)} | ${fmt(
+    `| default (concurrency ${capacity.bounded.hashing.concurrency}, queue ${capacity.bounded.hashing.maxQueue}, busy ${capacity.bounded.hashing.busyPercent} %, worker threads) | ${fmt(capacity.bounded.loginsPerSecond)} | ${fmt(capacity.bounded.loginP99Ms)} | ${fmt(
       median(
         storms
           .get('hono')

@@ -64,8 +64,8 @@ export async function openGatehouse() {
   const threads = process.env.BENCH_HASH_THREADS === 'pool' ? 'pool' : 'worker';
   const gh = await createGatehouse({ config, store, passwordHashing: { threads } });
   // The bound the library chose (its default depends on the platform), for the parent's report.
-  const { concurrency, maxQueue } = internalsOf(gh).deps.hasher.stats();
-  hashing = { concurrency, maxQueue };
+  const { concurrency, maxQueue, busyPercent } = internalsOf(gh).deps.hasher.stats();
+  hashing = { concurrency, maxQueue, busyPercent };
   return {
     gh,
     async close() {

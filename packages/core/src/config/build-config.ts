@@ -98,6 +98,7 @@ export function buildAuthConfig(env: ParsedEnv, prefix: string, discovery: IdpDi
     passwordHashing: {
       concurrency: valid(env.GATEHOUSE.PASSWORD_HASH_CONCURRENCY) || null,
       maxQueue: valid(env.GATEHOUSE.PASSWORD_HASH_QUEUE),
+      busyPercent: valid(env.GATEHOUSE.PASSWORD_HASH_BUSY_PERCENT),
     },
     ldap: null,
     auditRetentionDays: valid(env.GATEHOUSE.AUDIT_RETENTION_DAYS),

@@ -299,6 +299,11 @@ const GATEHOUSE: Record<GatehouseVariable, Documented> = {
     description:
       'Logins that may wait for a hashing slot (FIFO), integer 0–100000; past it a login gets 503 `overloaded` with `Retry-After`.',
   },
+  PASSWORD_HASH_BUSY_PERCENT: {
+    default: '33',
+    description:
+      "Percent of each hashing slot's time argon2 may take while the event loop is busy (working over three quarters of the time, averaged over the last few hashes), integer 1–100: after such a hash the slot pauses before the next waiting login starts (twice as long as the hash took at 33), so a login storm leaves the CPU to the requests being served. A login is never delayed when a slot is free; with the loop not busy nothing pauses. 100: never pause.",
+  },
   AUDIT_RETENTION_DAYS: {
     default: '90',
     description: 'Days audit events are kept, integer 1–36500; the periodic sweep deletes older ones (docs/audit.md).',

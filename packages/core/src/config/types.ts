@@ -137,6 +137,8 @@ export interface PasswordHashingConfig {
   readonly concurrency: number | null;
   /** Logins that may wait for a slot; one more is refused with 503 + Retry-After. */
   readonly maxQueue: number;
+  /** Percent of a slot's time hashing may take while the event loop is busy (1–100; 100: never pause). */
+  readonly busyPercent: number;
 }
 
 export type LdapTlsMode = 'starttls' | 'ldaps' | 'none';

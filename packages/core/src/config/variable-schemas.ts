@@ -177,6 +177,7 @@ export function authEnvShape(prefix: string, discovery: IdpDiscovery) {
       // 0 stands for "unset": a default from the cores, resolved where the hasher is made.
       PASSWORD_HASH_CONCURRENCY: field(integerVar(`${GATEHOUSE_PREFIX}PASSWORD_HASH_CONCURRENCY`, 0, 1, 256)),
       PASSWORD_HASH_QUEUE: field(integerVar(`${GATEHOUSE_PREFIX}PASSWORD_HASH_QUEUE`, 32, 0, 100_000)),
+      PASSWORD_HASH_BUSY_PERCENT: field(integerVar(`${GATEHOUSE_PREFIX}PASSWORD_HASH_BUSY_PERCENT`, 33, 1, 100)),
       AUDIT_RETENTION_DAYS: field(integerVar(`${GATEHOUSE_PREFIX}AUDIT_RETENTION_DAYS`, 90, 1, 36_500)),
       // Whole minutes, default 30 days; 0 would end every session at its login.
       SESSION_MAX_LIFETIME_MINUTES: field(

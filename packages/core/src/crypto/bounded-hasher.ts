@@ -13,7 +13,10 @@ import type { PasswordHasher } from './password-hasher.js';
  * module's default, one core less than the machine has, leaves the event loop a core of its own
  * (`createGatehouse` passes one per core for argon2 workers in the idle scheduling class, which
  * cannot take it); the queue bound turns a storm into quick 503s instead of logins that wait for
- * seconds and requests that pile up behind them.
+ * seconds and requests that pile up behind them. Even in the idle class, argon2 slows the threads
+ * beside it (it sweeps 19 MiB through the caches the event loop works in; measured on 2 cores,
+ * ~1.3 % of cached throughput per login/s), so while the event loop is busy a slot also pauses
+ * between operations (`busyPercent`).
  */
 export interface HashingLimits {
   /** Operations in flight at once. Default: one less than the cores (`os.availableParallelism()`), at least 1. */
@@ -25,7 +28,23 @@ export interface HashingLimits {
    * empty), never per request: log it there. Carries counts only, never a password or an e-mail.
    */
   onBurst?: (burst: HashingBurst) => void;
-  /** Milliseconds, for the `Retry-After` estimate. Default `performance.now`. */
+  /**
+   * Percent of a slot's time hashing may take while the event loop is busy, 1 to 100. Default
+   * {@link DEFAULT_BUSY_PERCENT}; 100: never pause. When the event loop has been working more than
+   * three quarters of the time over the last few operations (a moving average of its utilization
+   * during each), a slot that finishes one pauses before it takes the next (twice as long as
+   * the operation took at 33 %, as long again at 50 %), so a storm of logins leaves the cores to the
+   * requests the event loop is serving. The login that just finished is answered at once; only the
+   * next one starts later, and only when every other slot is taken too. A loop with time to spare
+   * (logins alone, or light traffic) never pauses a slot, so hashing capacity is untouched.
+   */
+  busyPercent?: number;
+  /**
+   * Starts a measurement of the event loop and returns what reads it: the share of the time since
+   * then (0 to 1) it spent working. Default `performance.eventLoopUtilization`.
+   */
+  measureLoop?: () => () => number;
+  /** Milliseconds, for the `Retry-After` estimate and the pause. Default `performance.now`. */
   now?: () => number;
 }
 
@@ -42,6 +61,10 @@ export interface HashingStats {
   readonly queued: number;
   /** Refusals since the hasher was made. */
   readonly refused: number;
+  /** See `HashingLimits.busyPercent`. */
+  readonly busyPercent: number;
+  /** Pauses a slot took because the event loop was busy (see `busyPercent`), since the hasher was made. */
+  readonly paused: number;
 }
 
 export interface BoundedPasswordHasher extends PasswordHasher {
@@ -49,6 +72,17 @@ export interface BoundedPasswordHasher extends PasswordHasher {
 }
 
 export const DEFAULT_HASH_QUEUE = 32;
+/** Measured on 2 cores, 100 logins in flight beside saturating GETs: 50 % kept 0.69–0.72× of their
+ * throughput, 33 % 0.73–0.77× (bench/RESULTS.md, "A login storm"). */
+export const DEFAULT_BUSY_PERCENT = 33;
+/**
+ * The loop counts as busy when its utilization, averaged over the last few operations (each
+ * weighing a quarter), is above this. One operation's own window is noisy: logins alone at
+ * saturation on 2 cores measured a median of 0.35 but a p99 of 0.97 per hash, from the handling of
+ * the logins themselves; the average stayed under 0.67 there, and above 0.9 beside saturating GETs.
+ */
+const BUSY_LOOP = 0.75;
+const BUSY_AVERAGE_WEIGHT = 1 / 4;
 export const MAX_HASH_CONCURRENCY = 256;
 export const MAX_HASH_QUEUE = 100_000;
 
@@ -58,6 +92,11 @@ const INITIAL_ESTIMATE_MS = 25;
 /** One less than the cores this process may use, at least 1: the event loop keeps a core. */
 export function defaultHashConcurrency(cores: number = availableParallelism()): number {
   return Math.max(1, Math.floor(cores) - 1);
+}
+
+function measureEventLoop(): () => number {
+  const from = performance.eventLoopUtilization();
+  return () => performance.eventLoopUtilization(from).utilization;
 }
 
 function checkCount(value: number, name: string, min: number, max: number): void {
@@ -71,13 +110,20 @@ export function createBoundedHasher(inner: PasswordHasher, limits: HashingLimits
   const maxQueue = limits.maxQueue ?? DEFAULT_HASH_QUEUE;
   checkCount(concurrency, 'password hashing concurrency', 1, MAX_HASH_CONCURRENCY);
   checkCount(maxQueue, 'password hashing queue', 0, MAX_HASH_QUEUE);
+  const busyPercent = limits.busyPercent ?? DEFAULT_BUSY_PERCENT;
+  checkCount(busyPercent, 'password hashing busy percent', 1, 100);
   const now = limits.now ?? (() => performance.now());
+  const measureLoop = limits.measureLoop ?? measureEventLoop;
+  // Pause per millisecond of hashing while the loop is busy: 1 at 50 %, 0 at 100 %.
+  const pausePerMs = 100 / busyPercent - 1;
 
   let inFlight = 0;
   // A FIFO of waiting starts; `head` advances instead of shifting, and the array is reset when empty.
   let waiting: (() => void)[] = [];
   let head = 0;
   let refused = 0;
+  let paused = 0;
+  let loopBusyAverage = 0;
   let inBurst = false;
   let averageMs = INITIAL_ESTIMATE_MS;
 
@@ -111,12 +157,20 @@ export function createBoundedHasher(inner: PasswordHasher, limits: HashingLimits
 
   function start<T>(operation: () => Promise<T>): Promise<T> {
     const startedAt = now();
+    const loopBusy = pausePerMs > 0 ? measureLoop() : null;
     // Through an async function, so a hasher that throws synchronously still frees its slot.
     const running = (async () => operation())();
     return running.finally(() => {
-      // A moving average: the estimate follows the machine's load without one outlier swinging it.
-      averageMs += (now() - startedAt - averageMs) / 8;
-      release();
+      const tookMs = now() - startedAt;
+      if (loopBusy !== null) loopBusyAverage += (loopBusy() - loopBusyAverage) * BUSY_AVERAGE_WEIGHT;
+      const pauseMs = loopBusyAverage > BUSY_LOOP ? tookMs * pausePerMs : 0;
+      // A moving average of how long a slot stays taken: the estimate follows the machine's load
+      // without one outlier swinging it.
+      averageMs += (tookMs + pauseMs - averageMs) / 8;
+      if (pauseMs < 1) return release();
+      paused++;
+      // Unref'd: a pause never keeps a process alive that has nothing else to do.
+      setTimeout(release, pauseMs).unref();
     });
   }
 
@@ -151,6 +205,6 @@ export function createBoundedHasher(inner: PasswordHasher, limits: HashingLimits
     // The same slot and the same queue as a real verify, so an unknown account costs, waits and is
     // refused exactly like a known one.
     dummyVerify: (password) => limited(() => inner.dummyVerify(password)),
-    stats: () => ({ concurrency, maxQueue, inFlight, queued: queued(), refused }),
+    stats: () => ({ concurrency, maxQueue, busyPercent, inFlight, queued: queued(), refused, paused }),
   };
 }

@@ -11,7 +11,7 @@ import {
 import { idleClassAvailable } from '../crypto/thread-priority.js';
 import type { Logger } from '../services/deps.js';
 
-/** Overrides of `GATEHOUSE_PASSWORD_HASH_CONCURRENCY` / `GATEHOUSE_PASSWORD_HASH_QUEUE`. */
+/** Overrides of `GATEHOUSE_PASSWORD_HASH_CONCURRENCY`, `_QUEUE` and `_BUSY_PERCENT`. */
 export interface PasswordHashingOptions {
   /**
    * Hashes in flight at once. Default: the variable, else one per core for argon2 worker threads in
@@ -20,6 +20,11 @@ export interface PasswordHashingOptions {
   concurrency?: number;
   /** Logins waiting for a slot before the next gets 503. Default: the variable, else 32. */
   maxQueue?: number;
+  /**
+   * Percent of a slot's time hashing may take while the event loop is busy (see
+   * `HashingLimits.busyPercent`). Default: the variable, else 33; 100: never pause.
+   */
+  busyPercent?: number;
   /**
    * Where the default argon2 hasher runs (ignored with your own `hasher`): `'worker'` (default),
    * one low-priority worker thread per slot; `'pool'`, libuv's thread pool (see docs/performance.md).
@@ -82,6 +87,7 @@ export function boundedLoginHasher(
   const bounded = createBoundedHasher(inner, {
     concurrency,
     maxQueue,
+    busyPercent: options.busyPercent ?? config.busyPercent,
     onBurst: (burst) =>
       logger.warn('password hashing queue full: refusing logins with 503 until it drains (logged once per burst)', {
         ...burst,

@@ -48,7 +48,7 @@ const DEFAULTS: AuthConfig = {
   supportEmail: null,
   smtp: null,
   oauth2: { idps: [], autoLoginIdp: null },
-  passwordHashing: { concurrency: null, maxQueue: 32 },
+  passwordHashing: { concurrency: null, maxQueue: 32, busyPercent: 33 },
   ldap: null,
   auditRetentionDays: 90,
   mfa: { encryptionKey: null, previousEncryptionKeys: [], requiredRoles: [], challengeTtlSeconds: 300 },
@@ -864,13 +864,17 @@ describe('parseAuthEnv: prefix option', () => {
 
 describe('parseAuthEnv: GATEHOUSE_PASSWORD_HASH_* (the hashing bound)', () => {
   it('reads the bound of password hashing, under GATEHOUSE_ whatever the prefix', () => {
-    const env = { GATEHOUSE_PASSWORD_HASH_CONCURRENCY: ' 3 ', GATEHOUSE_PASSWORD_HASH_QUEUE: '0' };
-    expect(parseAuthEnv(env).passwordHashing).toEqual({ concurrency: 3, maxQueue: 0 });
-    expect(parseAuthEnv(env, { prefix: 'APP_' }).passwordHashing).toEqual({ concurrency: 3, maxQueue: 0 });
-    expect(parseAuthEnv({ PHOENIX_PASSWORD_HASH_CONCURRENCY: '3' }).passwordHashing).toEqual({
-      concurrency: null,
-      maxQueue: 32,
-    });
+    const env = {
+      GATEHOUSE_PASSWORD_HASH_CONCURRENCY: ' 3 ',
+      GATEHOUSE_PASSWORD_HASH_QUEUE: '0',
+      GATEHOUSE_PASSWORD_HASH_BUSY_PERCENT: '100',
+    };
+    const bound = { concurrency: 3, maxQueue: 0, busyPercent: 100 };
+    expect(parseAuthEnv(env).passwordHashing).toEqual(bound);
+    expect(parseAuthEnv(env, { prefix: 'APP_' }).passwordHashing).toEqual(bound);
+    expect(
+      parseAuthEnv({ PHOENIX_PASSWORD_HASH_CONCURRENCY: '3', PHOENIX_PASSWORD_HASH_BUSY_PERCENT: '5' }).passwordHashing,
+    ).toEqual({ concurrency: null, maxQueue: 32, busyPercent: 33 });
   });
 
   it('reports bad values with every other problem, each named and with what is expected', () => {
@@ -892,10 +896,23 @@ describe('parseAuthEnv: GATEHOUSE_PASSWORD_HASH_* (the hashing bound)', () => {
       },
     ]);
     expect(
-      issuesOf({ GATEHOUSE_PASSWORD_HASH_CONCURRENCY: '257', GATEHOUSE_PASSWORD_HASH_QUEUE: '100001' }).map(
-        (issue) => issue.variable,
-      ),
-    ).toEqual(['GATEHOUSE_PASSWORD_HASH_CONCURRENCY', 'GATEHOUSE_PASSWORD_HASH_QUEUE']);
+      issuesOf({
+        GATEHOUSE_PASSWORD_HASH_CONCURRENCY: '257',
+        GATEHOUSE_PASSWORD_HASH_QUEUE: '100001',
+        GATEHOUSE_PASSWORD_HASH_BUSY_PERCENT: '0',
+      }).map((issue) => issue.variable),
+    ).toEqual([
+      'GATEHOUSE_PASSWORD_HASH_CONCURRENCY',
+      'GATEHOUSE_PASSWORD_HASH_QUEUE',
+      'GATEHOUSE_PASSWORD_HASH_BUSY_PERCENT',
+    ]);
+    for (const value of ['101', '33.5', 'half']) {
+      expect(issuesOf({ GATEHOUSE_PASSWORD_HASH_BUSY_PERCENT: value }).map((issue) => issue.message)).toEqual([
+        value === 'half' || value === '33.5'
+          ? `Invalid value for environment variable GATEHOUSE_PASSWORD_HASH_BUSY_PERCENT: '${value}'. Value must be an integer.`
+          : `GATEHOUSE_PASSWORD_HASH_BUSY_PERCENT must be between 1 and 100. Got: ${value}`,
+      ]);
+    }
   });
 });
 

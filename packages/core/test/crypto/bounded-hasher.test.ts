@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   createBoundedHasher,
   defaultHashConcurrency,
+  type BoundedPasswordHasher,
   type HashingBurst,
   type PasswordHasher,
 } from '../../src/crypto/index.js';
@@ -33,6 +34,9 @@ function heldHasher() {
   return { hasher, started, pending, finishOldest };
 }
 
+/** An event loop with time to spare: no slot ever pauses (the pause has its own tests below). */
+const calm = { measureLoop: () => () => 0 };
+
 async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await Promise.resolve();
 }
@@ -40,7 +44,7 @@ async function settle(): Promise<void> {
 describe('createBoundedHasher', () => {
   it('runs at most `concurrency` operations, the rest in FIFO order, hash/verify/dummyVerify alike', async () => {
     const held = heldHasher();
-    const bounded = createBoundedHasher(held.hasher, { concurrency: 2, maxQueue: 10 });
+    const bounded = createBoundedHasher(held.hasher, { ...calm, concurrency: 2, maxQueue: 10 });
     const results = [
       bounded.verify('h', 'a'),
       bounded.dummyVerify('b'),
@@ -70,6 +74,7 @@ describe('createBoundedHasher', () => {
     const bursts: HashingBurst[] = [];
     let clock = 0;
     const bounded = createBoundedHasher(held.hasher, {
+      ...calm,
       concurrency: 1,
       maxQueue: 2,
       onBurst: (burst) => bursts.push(burst),
@@ -113,7 +118,7 @@ describe('createBoundedHasher', () => {
 
   it('with a queue of 0, refuses whenever every slot is busy', async () => {
     const held = heldHasher();
-    const bounded = createBoundedHasher(held.hasher, { concurrency: 1, maxQueue: 0 });
+    const bounded = createBoundedHasher(held.hasher, { ...calm, concurrency: 1, maxQueue: 0 });
     const first = bounded.verify('h', 'a');
     await expect(bounded.verify('h', 'b')).rejects.toBeInstanceOf(OverloadedError);
     await held.finishOldest();
@@ -136,7 +141,7 @@ describe('createBoundedHasher', () => {
         return held.hasher.verify(stored, password);
       },
     };
-    const bounded = createBoundedHasher(flaky, { concurrency: 1, maxQueue: 5 });
+    const bounded = createBoundedHasher(flaky, { ...calm, concurrency: 1, maxQueue: 5 });
     const failing = bounded.verify('h', 'a');
     const next = bounded.verify('h', 'b');
     await settle();
@@ -170,6 +175,8 @@ describe('createBoundedHasher', () => {
     expect(createBoundedHasher(held.hasher).stats()).toMatchObject({
       concurrency: defaultHashConcurrency(),
       maxQueue: 32,
+      busyPercent: 33,
+      paused: 0,
     });
     for (const limits of [
       { concurrency: 0 },
@@ -177,8 +184,191 @@ describe('createBoundedHasher', () => {
       { concurrency: 257 },
       { maxQueue: -1 },
       { maxQueue: Number.NaN },
+      { busyPercent: 0 },
+      { busyPercent: 101 },
+      { busyPercent: 33.5 },
     ]) {
       expect(() => createBoundedHasher(held.hasher, limits)).toThrow(RangeError);
     }
+  });
+});
+
+describe('createBoundedHasher: a slot pauses while the event loop is busy', () => {
+  /** A loop as busy as the test says, and a clock the test moves. */
+  function scripted(utilization: number) {
+    const clock = { ms: 0 };
+    const limits = { measureLoop: () => () => utilization, now: () => clock.ms };
+    return { clock, limits };
+  }
+
+  /**
+   * Instant operations (no time passes, so none pauses) with the loop as scripted, until the moving
+   * average of its utilization is where five of them take it (above 0.75 for a loop always working);
+   * what they started is then forgotten.
+   */
+  async function warmUp(bounded: BoundedPasswordHasher, held: ReturnType<typeof heldHasher>): Promise<void> {
+    for (let i = 0; i < 5; i++) {
+      const warming = bounded.verify('h', `w${i}`);
+      await settle();
+      await held.finishOldest();
+      await warming;
+    }
+    expect(bounded.stats().paused).toBe(0);
+    held.started.length = 0;
+  }
+
+  it('does not pause for one busy hash: the loop must have been busy over the last few', async () => {
+    const held = heldHasher();
+    const { clock, limits } = scripted(1);
+    const bounded = createBoundedHasher(held.hasher, { ...limits, concurrency: 1, maxQueue: 5 });
+    const results = [bounded.verify('h', 'a'), bounded.verify('h', 'b')];
+    await settle();
+    clock.ms += 20;
+    await held.finishOldest();
+    expect(held.started).toEqual(['verify:a', 'verify:b']);
+    await held.finishOldest();
+    await Promise.all(results);
+    expect(bounded.stats().paused).toBe(0);
+  });
+
+  it('pauses a slot twice as long as the hash took at the default 33 %, FIFO kept, the finished login answered at once', async () => {
+    vi.useFakeTimers();
+    try {
+      const held = heldHasher();
+      const { clock, limits } = scripted(1);
+      const bounded = createBoundedHasher(held.hasher, { ...limits, concurrency: 1, maxQueue: 5 });
+      await warmUp(bounded, held);
+      const first = bounded.verify('h', 'a');
+      const second = bounded.verify('h', 'b');
+      const third = bounded.verify('h', 'c');
+      await settle();
+      clock.ms += 20;
+      await held.finishOldest();
+      // The finished one is answered; the next waits out the pause (2 × 20 ms) in the queue.
+      await expect(first).resolves.toBe(true);
+      expect(held.started).toEqual(['verify:a']);
+      expect(bounded.stats()).toMatchObject({ inFlight: 1, queued: 2, paused: 1 });
+      await vi.advanceTimersByTimeAsync(39);
+      expect(held.started).toEqual(['verify:a']);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(held.started).toEqual(['verify:a', 'verify:b']);
+      // Still in order, still paused after each while the loop stays busy.
+      clock.ms += 10;
+      await held.finishOldest();
+      await expect(second).resolves.toBe(true);
+      await vi.advanceTimersByTimeAsync(20);
+      expect(held.started).toEqual(['verify:a', 'verify:b', 'verify:c']);
+      // The slot rests even with nobody waiting: a login arriving now waits for it like the queue did.
+      clock.ms += 5;
+      await held.finishOldest();
+      await expect(third).resolves.toBe(true);
+      const late = bounded.verify('h', 'late');
+      await settle();
+      expect(bounded.stats()).toMatchObject({ inFlight: 1, queued: 1 });
+      await vi.advanceTimersByTimeAsync(10);
+      expect(held.started.at(-1)).toBe('verify:late');
+      await held.finishOldest();
+      await expect(late).resolves.toBe(true);
+      await vi.runAllTimersAsync();
+      expect(bounded.stats()).toMatchObject({ inFlight: 0, queued: 0, paused: 3 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('pauses as long as the hash took at 50 %, and counts the pause in the Retry-After estimate', async () => {
+    vi.useFakeTimers();
+    try {
+      const held = heldHasher();
+      const { clock, limits } = scripted(1);
+      const bounded = createBoundedHasher(held.hasher, { ...limits, busyPercent: 50, concurrency: 1, maxQueue: 1 });
+      await warmUp(bounded, held);
+      void bounded.verify('h', 'a');
+      const waiting = bounded.verify('h', 'b');
+      await settle();
+      clock.ms += 3000;
+      await held.finishOldest();
+      await vi.advanceTimersByTimeAsync(2999);
+      expect(held.started).toEqual(['verify:a']);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(held.started).toEqual(['verify:a', 'verify:b']);
+      // The slot was taken 6 s (3 s hashing + 3 s pause): the estimate moved toward that, not 3 s.
+      void bounded.verify('h', 'c');
+      const refused = await bounded.verify('h', 'd').catch((error: unknown) => error as OverloadedError);
+      expect(refused).toBeInstanceOf(OverloadedError);
+      // The five instant warm-up operations took the 25 ms first guess to ~13 ms; then
+      // 13 + (6000 − 13) / 8 ≈ 761 ms per operation, 2 ahead (one running, one queued): 2 s.
+      expect((refused as OverloadedError).retryAfterSeconds).toBe(2);
+      await held.finishOldest();
+      await expect(waiting).resolves.toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('never pauses while the loop has time to spare, nor at 100 % (the loop is then not even measured)', async () => {
+    const held = heldHasher();
+    const { clock, limits } = scripted(0.5);
+    const spare = createBoundedHasher(held.hasher, { ...limits, concurrency: 1, maxQueue: 5 });
+    const results = [spare.verify('h', 'a'), spare.verify('h', 'b')];
+    await settle();
+    clock.ms += 50;
+    await held.finishOldest();
+    expect(held.started).toEqual(['verify:a', 'verify:b']);
+    await held.finishOldest();
+    await Promise.all(results);
+    expect(spare.stats().paused).toBe(0);
+
+    let measured = 0;
+    const never = createBoundedHasher(held.hasher, {
+      busyPercent: 100,
+      measureLoop: () => {
+        measured++;
+        return () => 1;
+      },
+      now: () => clock.ms,
+      concurrency: 1,
+      maxQueue: 5,
+    });
+    const more = [never.verify('h', 'c'), never.verify('h', 'd')];
+    await settle();
+    clock.ms += 50;
+    await held.finishOldest();
+    expect(held.started.slice(2)).toEqual(['verify:c', 'verify:d']);
+    await held.finishOldest();
+    await Promise.all(more);
+    expect({ measured, paused: never.stats().paused }).toEqual({ measured: 0, paused: 0 });
+  });
+
+  it('measures the real event loop by default: a loop kept busy pauses the slot, an idle one does not', async () => {
+    const held = heldHasher();
+    const bounded = createBoundedHasher(held.hasher, { concurrency: 1, maxQueue: 5 });
+    /** One operation from start to end, the loop sleeping or blocked meanwhile. */
+    const once = async (label: string, loop: 'idle' | 'blocked') => {
+      const result = bounded.verify('h', label);
+      // It may wait out a pause first.
+      await vi.waitFor(() => expect(held.started.at(-1)).toBe(`verify:${label}`), { timeout: 2000, interval: 2 });
+      if (loop === 'idle') await new Promise((resolve) => setTimeout(resolve, 30));
+      else {
+        const until = performance.now() + 30;
+        while (performance.now() < until) {
+          // a request handler keeping the loop working
+        }
+      }
+      await held.finishOldest();
+      return result;
+    };
+    for (let i = 0; i < 6; i++) await once(`idle${i}`, 'idle');
+    expect(bounded.stats().paused).toBe(0);
+    // Eight blocked in a row take the average past 0.75 (after five or six of them).
+    for (let i = 0; i < 8; i++) await once(`busy${i}`, 'blocked');
+    expect(bounded.stats().paused).toBeGreaterThanOrEqual(2);
+    // The last one paused the slot (~60 ms): the next waits, then starts on its own.
+    const next = bounded.verify('h', 'next');
+    await settle();
+    expect(bounded.stats()).toMatchObject({ inFlight: 1, queued: 1 });
+    await vi.waitFor(() => expect(held.started.at(-1)).toBe('verify:next'), { timeout: 2000, interval: 2 });
+    await held.finishOldest();
+    await expect(next).resolves.toBe(true);
   });
 });
