@@ -217,17 +217,29 @@ describe('createBoundedHasher: a slot pauses while the event loop is busy', () =
     held.started.length = 0;
   }
 
+  /** Two operations on one slot, the first taking `ms`: the second must start the moment the first ends. */
+  async function expectBackToBack(
+    bounded: BoundedPasswordHasher,
+    held: ReturnType<typeof heldHasher>,
+    clock: { ms: number },
+    ms: number,
+    [first, second]: [string, string],
+  ): Promise<void> {
+    const before = held.started.length;
+    const results = [bounded.verify('h', first), bounded.verify('h', second)];
+    await settle();
+    clock.ms += ms;
+    await held.finishOldest();
+    expect(held.started.slice(before)).toEqual([`verify:${first}`, `verify:${second}`]);
+    await held.finishOldest();
+    await Promise.all(results);
+  }
+
   it('does not pause for one busy hash: the loop must have been busy over the last few', async () => {
     const held = heldHasher();
     const { clock, limits } = scripted(1);
     const bounded = createBoundedHasher(held.hasher, { ...limits, concurrency: 1, maxQueue: 5 });
-    const results = [bounded.verify('h', 'a'), bounded.verify('h', 'b')];
-    await settle();
-    clock.ms += 20;
-    await held.finishOldest();
-    expect(held.started).toEqual(['verify:a', 'verify:b']);
-    await held.finishOldest();
-    await Promise.all(results);
+    await expectBackToBack(bounded, held, clock, 20, ['a', 'b']);
     expect(bounded.stats().paused).toBe(0);
   });
 
@@ -310,13 +322,7 @@ describe('createBoundedHasher: a slot pauses while the event loop is busy', () =
     const held = heldHasher();
     const { clock, limits } = scripted(0.5);
     const spare = createBoundedHasher(held.hasher, { ...limits, concurrency: 1, maxQueue: 5 });
-    const results = [spare.verify('h', 'a'), spare.verify('h', 'b')];
-    await settle();
-    clock.ms += 50;
-    await held.finishOldest();
-    expect(held.started).toEqual(['verify:a', 'verify:b']);
-    await held.finishOldest();
-    await Promise.all(results);
+    await expectBackToBack(spare, held, clock, 50, ['a', 'b']);
     expect(spare.stats().paused).toBe(0);
 
     let measured = 0;
@@ -330,13 +336,7 @@ describe('createBoundedHasher: a slot pauses while the event loop is busy', () =
       concurrency: 1,
       maxQueue: 5,
     });
-    const more = [never.verify('h', 'c'), never.verify('h', 'd')];
-    await settle();
-    clock.ms += 50;
-    await held.finishOldest();
-    expect(held.started.slice(2)).toEqual(['verify:c', 'verify:d']);
-    await held.finishOldest();
-    await Promise.all(more);
+    await expectBackToBack(never, held, clock, 50, ['c', 'd']);
     expect({ measured, paused: never.stats().paused }).toEqual({ measured: 0, paused: 0 });
   });
 
