@@ -72,8 +72,10 @@ export interface BoundedPasswordHasher extends PasswordHasher {
 }
 
 export const DEFAULT_HASH_QUEUE = 32;
-/** Measured on 2 cores, 100 logins in flight beside saturating GETs: 50 % kept 0.69–0.72× of their
- * throughput, 33 % 0.73–0.77× (bench/RESULTS.md, "A login storm"). */
+/**
+ * Measured on 2 cores, Hono, 100 logins in flight beside saturating GETs (quick runs of the
+ * login-storm bench's phases): 50 % kept 0.69–0.72× of their throughput, 33 % 0.73–0.77×.
+ */
 export const DEFAULT_BUSY_PERCENT = 33;
 /**
  * The loop counts as busy when its utilization, averaged over the last few operations (each
